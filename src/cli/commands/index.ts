@@ -1,0 +1,9 @@
+import type { Command } from '../command.ts';
+
+/**
+ * Command registry: name → lazy loader, so `switchyard validate` never loads promptfoo.
+ * Add one line per command; the module exports `command`.
+ */
+export const commands: Record<string, () => Promise<{ command: Command }>> = {
+  pipeline: () => import('./pipeline.ts'),
+};

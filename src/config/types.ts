@@ -1,0 +1,289 @@
+/**
+ * The resource model: what the YAML files of a Switchyard repository contain once parsed and
+ * schema-checked. The JSON Schemas in `schemas/` are the authority on shape; these types mirror them
+ * and are what the compiler, the evaluator and the analysis code work with.
+ *
+ * Every resource has a *name field* that must equal its file stem (e.g. `rollouts/<flag>.yaml` has
+ * `flag: <flag>`, `prompts/<prompt>/v<version>.yaml` has `prompt` and `version`).
+ */
+
+/** Names of prompts, models, flags, experiments, migrations, datasets and environments. */
+export type Name = string;
+
+/** Generation parameters passed through to the model provider. */
+export interface ModelParams {
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+}
+
+export type PromptStatus = 'draft' | 'active' | 'deprecated';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  /** Text with `{{variable}}` placeholders. */
+  content: string;
+}
+
+/** One promptfoo assertion (`type` is one of promptfoo's assertion types, enumerated in the schema). */
+export interface Assertion {
+  type: string;
+  value?: string | number | string[];
+  threshold?: number;
+  metric?: string;
+  weight?: number;
+}
+
+export interface PromptTestCase {
+  description?: string;
+  vars: Record<string, string>;
+  assert: Assertion[];
+}
+
+export interface PromptTests {
+  /** Share of cases (0..1) that must pass before this version may become `active`. */
+  minPassRate: number;
+  cases: PromptTestCase[];
+}
+
+/** `prompts/<prompt>/v<version>.yaml` */
+export interface PromptVersion {
+  prompt: Name;
+  version: number;
+  status: PromptStatus;
+  description?: string;
+  /** Model alias (a file in `models/`). */
+  model: Name;
+  params?: ModelParams;
+  messages: ChatMessage[];
+  /** Declared placeholder names; every `{{x}}` in `messages` must be declared here. */
+  variables: string[];
+  tests: PromptTests;
+}
+
+export type ProviderConfig =
+  | { type: 'openai' }
+  | { type: 'openai-compatible'; baseUrl: string };
+
+/** `models/<alias>.yaml` */
+export interface ModelPin {
+  alias: Name;
+  description?: string;
+  provider: ProviderConfig;
+  /** A dated snapshot such as `gpt-4o-2024-05-13`, never a floating alias. */
+  snapshot: string;
+  params?: ModelParams;
+  /** `pinned`: a conversation keeps the snapshot it started on. `follow`: it always gets the current decision. */
+  conversations: 'pinned' | 'follow';
+  /** Snapshots no longer served: conversations pinned to one are migrated deliberately, with an event. */
+  retired: string[];
+}
+
+/** Per-environment overrides for percentage resources. */
+export interface PercentOverride {
+  percent?: number;
+  killed?: boolean;
+}
+
+interface PercentResource {
+  /** Runtime flag name; equals the file stem; unique across all rollouts. */
+  flag: Name;
+  description?: string;
+  /** Share of units (0..100) that get the new behaviour. Must be 0 or one of `stages`. */
+  percent: number;
+  /** Ascending stages ending at 100; percent may not skip one upward. */
+  stages: number[];
+  /** Kill switch: when true nobody gets the new behaviour, whatever the percent. */
+  killed: boolean;
+  /** Bucketing seed; defaults to the flag name. */
+  seed?: string;
+  /** Context key that identifies a unit (e.g. `userId`). */
+  unit: string;
+  environments?: Record<Name, PercentOverride>;
+}
+
+/** `rollouts/<flag>.yaml` with `kind: Flag` */
+export interface FlagResource extends PercentResource {
+  kind: 'Flag';
+}
+
+export interface ShadowGate {
+  minAvgSimilarity: number;
+  minMinSimilarity: number;
+}
+
+export interface ShadowSettings {
+  /** Dataset name (`datasets/<name>.jsonl`) used by CI shadow evals. */
+  dataset: Name;
+  /** Share (0..1) of production requests that are also sent to the candidate. */
+  sampleRate: number;
+  gate: ShadowGate;
+}
+
+/** `rollouts/<flag>.yaml` with `kind: ModelRollout`: moves new conversations of `model` to `to`. */
+export interface ModelRolloutResource extends PercentResource {
+  kind: 'ModelRollout';
+  /** Model alias being rolled out. */
+  model: Name;
+  /** Target dated snapshot. */
+  to: string;
+  shadow: ShadowSettings;
+}
+
+export interface PipelineSettings {
+  embeddingModel: string;
+  retrieval: 'semantic' | 'keyword' | 'hybrid';
+  topK: number;
+  index: string;
+  [extra: string]: unknown;
+}
+
+export interface CanaryAnalysis {
+  /** Metric name recorded by the app (higher is better). */
+  metric: string;
+  /** Revert when candidate/control falls below this ratio. */
+  revertBelow: number;
+  /** Advance when candidate/control rises above this ratio. */
+  advanceAbove: number;
+  minSamples: number;
+  /** Percent to advance to; defaults to the next stage. */
+  next?: number;
+}
+
+/** `rollouts/<flag>.yaml` with `kind: Canary`: a RAG pipeline change for a share of units. */
+export interface CanaryResource extends PercentResource {
+  kind: 'Canary';
+  control: PipelineSettings;
+  candidate: PipelineSettings;
+  analysis: CanaryAnalysis;
+}
+
+export interface EmbeddingStore {
+  model: string;
+  dimension: number;
+  index: string;
+}
+
+export type EmbeddingPhase = 'dual-write' | 'backfill' | 'dual-read' | 'cutover' | 'complete';
+
+/** `rollouts/<migration>.yaml` with `kind: EmbeddingMigration` */
+export interface EmbeddingMigrationResource {
+  kind: 'EmbeddingMigration';
+  migration: Name;
+  description?: string;
+  from: EmbeddingStore;
+  to: EmbeddingStore;
+  phase: EmbeddingPhase;
+  backfill: { batchSize: number; concurrency: number };
+  environments?: Record<Name, { phase?: EmbeddingPhase }>;
+}
+
+/** `rollouts/<migration>.yaml` with `kind: SchemaMigration`: a conversation record upgrade. */
+export interface SchemaMigrationResource {
+  kind: 'SchemaMigration';
+  migration: Name;
+  description?: string;
+  /** What is migrated, e.g. `conversation`. */
+  entity: string;
+  from: number;
+  to: number;
+  mode: 'lazy' | 'background';
+  upgrade: {
+    /** Fields added with their default value (JSON). */
+    add?: Record<string, unknown>;
+    /** Renames: old field name → new field name. */
+    rename?: Record<string, string>;
+    /** Fields added to every element of `messages` with their default value. */
+    addToMessages?: Record<string, unknown>;
+  };
+  batchSize: number;
+}
+
+export type RolloutResource =
+  | FlagResource
+  | ModelRolloutResource
+  | CanaryResource
+  | EmbeddingMigrationResource
+  | SchemaMigrationResource;
+
+export type ExperimentStatus = 'draft' | 'running' | 'stopped';
+
+export interface ExperimentVariant {
+  /** Prompt version served to this variant. */
+  version: number;
+  /** Share of enrolled units (weights sum to 100). */
+  weight: number;
+}
+
+/** `experiments/<id>.yaml` */
+export interface Experiment {
+  experiment: Name;
+  description?: string;
+  status: ExperimentStatus;
+  prompt: Name;
+  unit: string;
+  /** Bucketing seed; defaults to the experiment id; must change when variants or weights change while running. */
+  seed?: string;
+  /** Share of units (0..100) enrolled. */
+  traffic: number;
+  /** Variant name → variant. `control` is required. */
+  variants: Record<Name, ExperimentVariant>;
+  metrics: { primary: string; guardrails: string[] };
+  minSamples: number;
+  environments?: Record<Name, { status?: ExperimentStatus; traffic?: number }>;
+}
+
+/** One line of `datasets/<name>.jsonl`: the input of a shadow eval. */
+export interface DatasetRow {
+  id: string;
+  /** Prompt variables, or `input` for a bare user message. */
+  vars?: Record<string, string>;
+  input?: string;
+  /** Prompt name whose active version renders this row; without it `input` is sent as-is. */
+  prompt?: Name;
+}
+
+export interface Dataset {
+  name: Name;
+  rows: DatasetRow[];
+}
+
+/** `switchyard.yaml` */
+export interface ProjectSettings {
+  project: Name;
+  environments: Array<{ name: Name; description?: string }>;
+  signing: {
+    /** keyids (sha256 of SPKI DER, hex) that runtimes of this project trust. */
+    trustedKeys: string[];
+    /** How long a published bundle is trusted, e.g. `30d`, `12h`. */
+    expiresAfter: string;
+  };
+  publish: {
+    /** A directory (relative to the repo) or an http(s) URL. */
+    target: string;
+  };
+  defaults: {
+    minPassRate: number;
+    shadowGate: ShadowGate;
+  };
+  eval: {
+    concurrency: number;
+  };
+}
+
+/** A loaded repository: every resource, keyed by its name. */
+export interface Project {
+  root: string;
+  settings: ProjectSettings;
+  /** prompt name → version number → version */
+  prompts: Map<Name, Map<number, PromptVersion>>;
+  models: Map<Name, ModelPin>;
+  experiments: Map<Name, Experiment>;
+  rollouts: Map<Name, RolloutResource>;
+  datasets: Map<Name, Dataset>;
+  /** Repo-relative path of every resource, keyed by `kind:name` (for messages). */
+  files: Map<string, string>;
+}
