@@ -255,7 +255,7 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     const repo = getRepo(params[0] as string, params[1] as string);
     const all = repo.comments.get(Number(params[2])) ?? [];
     const { page, link } = paginate(all, query, path);
-    return { status: 200, json: page, headers: link ? { link } : {} };
+    return { status: 200, json: page, headers: link ? { link } : undefined };
   });
 
   route('POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, ({ params, body, user }) => {
@@ -385,7 +385,7 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
         (!query.base || p.base.ref === query.base),
     );
     const { page, link } = paginate(all.map((p) => pullJson(repo, p)), query, path);
-    return { status: 200, json: page, headers: link ? { link } : {} };
+    return { status: 200, json: page, headers: link ? { link } : undefined };
   });
 
   route('POST', /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, ({ params, body, user }) => {
