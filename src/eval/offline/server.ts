@@ -1,0 +1,219 @@
+/**
+ * The embedded offline model server: a real HTTP server on 127.0.0.1 speaking the parts of the
+ * OpenAI API Switchyard uses (`POST /v1/chat/completions` with and without `stream`, `POST
+ * /v1/embeddings` with float and base64 encoding, `GET /v1/models`), with OpenAI-shaped errors.
+ * It counts every request so tests can prove that a cached run made no model calls.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EMBEDDING_MODELS, embed, toBase64 } from './embeddings.ts';
+import { generateReply, type OfflineMessage } from './model.ts';
+import { approxTokens } from './text.ts';
+import { chatChunks, chatCompletion, CREATED, openAiError, responseId, type OpenAiError } from './wire.ts';
+
+/** Chat snapshots listed by `GET /v1/models`; chat requests accept any model name. */
+export const LISTED_CHAT_MODELS = ['gpt-4o-2024-05-13', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20', 'gpt-4o-mini-2024-07-18'];
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+export interface ModelServerStats {
+  /** Every request received, including failed ones. */
+  requests: number;
+  chat: number;
+  embeddings: number;
+  models: number;
+  errors: number;
+  /** Successful chat/embedding calls per model name. */
+  byModel: Record<string, number>;
+}
+
+export interface ModelServer {
+  /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1` (what the SDK's `baseURL` takes). */
+  baseUrl: string;
+  port: number;
+  stats: ModelServerStats;
+  /** Zeroes the counters. */
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+export interface ModelServerOptions {
+  /** Port to listen on; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to bind; 127.0.0.1 unless told otherwise. */
+  host?: string;
+}
+
+function emptyStats(): ModelServerStats {
+  return { requests: 0, chat: 0, embeddings: 0, models: 0, errors: 0, byModel: {} };
+}
+
+class RequestError extends Error {
+  readonly failure: OpenAiError;
+  constructor(failure: OpenAiError) {
+    super(failure.body.error.message);
+    this.failure = failure;
+  }
+}
+
+function fail(status: number, message: string, code: string | null, param: string | null = null): never {
+  throw new RequestError(openAiError(status, message, code, param));
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) fail(413, `Request body exceeds ${MAX_BODY} bytes.`, 'request_too_large');
+    chunks.push(chunk as Buffer);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    fail(400, 'We could not parse the JSON body of your request.', 'invalid_json');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    fail(400, 'The request body must be a JSON object.', 'invalid_json');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function messageText(content: unknown, index: number): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) {
+    return content
+      .map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : ''))
+      .join('');
+  }
+  if (content === null || content === undefined) return '';
+  return fail(400, `Invalid type for 'messages[${index}].content'.`, 'invalid_type', `messages[${index}].content`);
+}
+
+function parseMessages(value: unknown): OfflineMessage[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    fail(400, "'messages' must be a non-empty array.", 'invalid_value', 'messages');
+  }
+  return value.map((m: { role?: unknown; content?: unknown }, i) => {
+    if (typeof m?.role !== 'string') fail(400, `Missing required parameter: 'messages[${i}].role'.`, 'missing_required_parameter', `messages[${i}].role`);
+    return { role: m.role, content: messageText(m.content, i) };
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-switchyard-offline': '1' });
+  res.end(text);
+}
+
+/** Starts the offline model server. Resolves once it is listening. */
+export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
+  let stats = emptyStats();
+  const count = (model: string): void => {
+    stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
+  };
+
+  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.chat++;
+    const body = await readJson(req);
+    if (typeof body.model !== 'string' || body.model === '') fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+    const model = body.model;
+    const messages = parseMessages(body.messages);
+    if (body.n !== undefined && body.n !== 1) fail(400, 'The offline model server only supports n=1.', 'unsupported_value', 'n');
+    const content = generateReply(model, messages);
+    const promptTokens = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
+    const completionTokens = approxTokens(content);
+    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const id = responseId('chatcmpl', `${model}|${JSON.stringify(messages)}`);
+    count(model);
+    if (body.stream === true) {
+      const options = body.stream_options as { include_usage?: boolean } | undefined;
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-switchyard-offline': '1' });
+      for (const event of chatChunks(id, model, content, options?.include_usage ? usage : undefined)) res.write(event);
+      res.end();
+      return;
+    }
+    send(res, 200, chatCompletion(id, model, content, usage));
+  }
+
+  async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.embeddings++;
+    const body = await readJson(req);
+    const model = body.model;
+    if (typeof model !== 'string' || model === '') fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+    const native = EMBEDDING_MODELS[model];
+    if (native === undefined) fail(404, `The model '${model}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+    let dimension = native;
+    if (body.dimensions !== undefined) {
+      if (model === 'text-embedding-ada-002') fail(400, 'This model does not support specifying dimensions.', 'invalid_value', 'dimensions');
+      if (typeof body.dimensions !== 'number' || !Number.isInteger(body.dimensions) || body.dimensions < 1 || body.dimensions > native) {
+        fail(400, `'dimensions' must be an integer between 1 and ${native}.`, 'invalid_value', 'dimensions');
+      }
+      dimension = body.dimensions;
+    }
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((x) => typeof x === 'string')) {
+      fail(400, "'input' must be a string or a non-empty array of strings.", 'invalid_value', 'input');
+    }
+    const format = body.encoding_format ?? 'float';
+    if (format !== 'float' && format !== 'base64') fail(400, "'encoding_format' must be 'float' or 'base64'.", 'invalid_value', 'encoding_format');
+    const data = (inputs as string[]).map((text, index) => {
+      const vector = embed(text, model, dimension);
+      return { object: 'embedding', index, embedding: format === 'base64' ? toBase64(vector) : vector };
+    });
+    const tokens = (inputs as string[]).reduce((n, t) => n + approxTokens(t), 0);
+    count(model);
+    send(res, 200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+  }
+
+  function models(res: ServerResponse, id: string | undefined): void {
+    stats.models++;
+    const all = [...LISTED_CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((m) => ({ id: m, object: 'model', created: CREATED, owned_by: 'switchyard-offline' }));
+    if (id === undefined) return send(res, 200, { object: 'list', data: all });
+    const found = all.find((m) => m.id === id);
+    if (!found) fail(404, `The model '${id}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+    send(res, 200, found);
+  }
+
+  const server = createServer((req, res) => {
+    stats.requests++;
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = async (): Promise<void> => {
+      if (req.method === 'POST' && path === '/v1/chat/completions') return chat(req, res);
+      if (req.method === 'POST' && path === '/v1/embeddings') return embeddings(req, res);
+      if (req.method === 'GET' && path === '/v1/models') return models(res, undefined);
+      if (req.method === 'GET' && path.startsWith('/v1/models/')) return models(res, decodeURIComponent(path.slice('/v1/models/'.length)));
+      fail(404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
+    };
+    route().catch((error: unknown) => {
+      stats.errors++;
+      const failure = error instanceof RequestError ? error.failure : openAiError(500, `Offline model server error: ${(error as Error).message}`, 'server_error');
+      if (res.headersSent) res.end();
+      else send(res, failure.status, failure.body);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    baseUrl: `http://${host}:${address.port}/v1`,
+    port: address.port,
+    get stats() {
+      return stats;
+    },
+    resetStats() {
+      stats = emptyStats();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
