@@ -1,0 +1,70 @@
+/**
+ * Conversation (or any record) schema upgrades, pure and idempotent.
+ *
+ * The record's version lives in `schemaVersion` (a record without one is taken to be at the
+ * migration's `from`). Upgrading adds missing fields with their defaults, renames fields, adds
+ * missing fields to each element of `messages`, and sets `schemaVersion` to `to`. It never drops a
+ * value: a rename whose target already exists keeps both, and existing values always win over
+ * defaults. Running it twice gives the same record as running it once.
+ */
+import type { PayloadSchemaMigration } from '../bundle/payload.ts';
+
+export const SCHEMA_VERSION_FIELD = 'schemaVersion';
+
+export type UpgradeResult =
+  | { ok: true; record: Record<string, unknown>; changed: boolean; from: number; to: number }
+  | { ok: false; code: 'NOT_AN_OBJECT' | 'VERSION_MISMATCH'; message: string; record: unknown };
+
+function clone<T>(v: T): T {
+  return v === undefined ? v : (structuredClone(v) as T);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Upgrades `record` by one migration step. Returns a new object; the input is not modified. */
+export function upgradeRecord(
+  migration: Pick<PayloadSchemaMigration, 'from' | 'to' | 'upgrade'>,
+  record: unknown,
+): UpgradeResult {
+  if (!isObject(record)) {
+    return { ok: false, code: 'NOT_AN_OBJECT', message: 'a record must be a JSON object', record };
+  }
+  const raw = record[SCHEMA_VERSION_FIELD];
+  const version = raw === undefined ? migration.from : raw;
+  if (version === migration.to) {
+    return { ok: true, record, changed: false, from: migration.to, to: migration.to };
+  }
+  if (version !== migration.from) {
+    return {
+      ok: false,
+      code: 'VERSION_MISMATCH',
+      message: `record is at ${JSON.stringify(raw)}; this migration upgrades ${migration.from} → ${migration.to}`,
+      record,
+    };
+  }
+  const out: Record<string, unknown> = clone(record);
+  const { add = {}, rename = {}, addToMessages = {} } = migration.upgrade;
+  for (const [from, to] of Object.entries(rename)) {
+    if (from in out && !(to in out)) {
+      out[to] = out[from];
+      delete out[from];
+    }
+  }
+  for (const [field, value] of Object.entries(add)) {
+    if (!(field in out)) out[field] = clone(value);
+  }
+  if (Array.isArray(out.messages) && Object.keys(addToMessages).length > 0) {
+    out.messages = out.messages.map((m: unknown) => {
+      if (!isObject(m)) return m;
+      const next = { ...m };
+      for (const [field, value] of Object.entries(addToMessages)) {
+        if (!(field in next)) next[field] = clone(value);
+      }
+      return next;
+    });
+  }
+  out[SCHEMA_VERSION_FIELD] = migration.to;
+  return { ok: true, record: out, changed: true, from: migration.from, to: migration.to };
+}
