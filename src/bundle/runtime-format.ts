@@ -1,0 +1,5 @@
+/**
+ * The compiler side imports the bundle format from the runtime package (its single source of truth)
+ * through this one file, so that the relative path lives in one place.
+ */
+export * from '../../packages/runtime/src/bundle/index.ts';

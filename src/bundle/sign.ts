@@ -1,0 +1,54 @@
+/**
+ * Building and signing manifests. Signing is the one step that needs a secret, so it is a thin
+ * function over node:crypto; everything it signs is computed by pure code beforehand.
+ */
+
+import { sign as ed25519Sign } from 'node:crypto';
+import {
+  MANIFEST_TYPE,
+  SIGNATURE_ALG,
+  signingMessage,
+  type Manifest,
+  type ManifestSigned,
+  type PayloadRef,
+} from './runtime-format.ts';
+import type { SigningKey } from './keys.ts';
+
+export interface ManifestInput {
+  env: string;
+  serial: number;
+  commit: string;
+  /** When the bundle was made (the commit time, for reproducible manifests). */
+  createdAt: Date;
+  /** When runtimes stop trusting it. */
+  expires: Date;
+  payload: PayloadRef;
+}
+
+/** The signed part of a manifest, with timestamps normalised to ISO 8601 UTC. */
+export function buildSigned(input: ManifestInput): ManifestSigned {
+  return {
+    type: MANIFEST_TYPE,
+    env: input.env,
+    serial: input.serial,
+    commit: input.commit,
+    createdAt: input.createdAt.toISOString(),
+    expires: input.expires.toISOString(),
+    payload: { sha256: input.payload.sha256, length: input.payload.length },
+  };
+}
+
+/**
+ * Signs `signed` with every key (key rotation = old and new during the overlap). Signatures already
+ * present on `existing` are kept, so a second party can add its signature later; a key that has
+ * already signed is not added twice.
+ */
+export function signManifest(signed: ManifestSigned, keys: SigningKey[], existing: Manifest['signatures'] = []): Manifest {
+  const message = signingMessage(signed);
+  const signatures = [...existing];
+  for (const key of keys) {
+    if (signatures.some((s) => s.keyid === key.keyid)) continue;
+    signatures.push({ keyid: key.keyid, alg: SIGNATURE_ALG, sig: ed25519Sign(null, message, key.privateKey).toString('base64') });
+  }
+  return { signed, signatures };
+}
