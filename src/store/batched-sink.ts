@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+import type { EventSink, SinkStats, SwitchyardEvent } from './events.ts';
+import type { StampedEvent } from './insert.ts';
+
+export interface BatchedSinkOptions {
+  /** Writes one batch durably; resolves only when the backend has committed it. */
+  writeBatch: (batch: StampedEvent[]) => Promise<void>;
+  /** Most events held in memory; beyond it new events are dropped (and counted). Default 100,000. */
+  maxBuffer?: number;
+  /** Events per write. Default 1,000. */
+  batchSize?: number;
+  /** A partial batch is written after this long. Default 200 ms. */
+  flushIntervalMs?: number;
+  /** Attempts per batch before it is dropped (and counted). Default 8. */
+  maxAttempts?: number;
+  /** First retry delay; doubles per attempt up to `maxRetryDelayMs`. Defaults 50 ms / 2 s. */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  /** Identity of this writer in the store (default: a random UUID). */
+  source?: string;
+  /** Observes the fate of every batch (for logging and for tests that audit acknowledgements). */
+  onBatch?: (batch: StampedEvent[], outcome: 'written' | 'dropped', error?: string) => void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
+
+/**
+ * An `EventSink` that never blocks or fails its caller: `write` only appends to a bounded buffer;
+ * one background loop writes batches with retries and exponential backoff. Every accepted event
+ * ends up either acknowledged (`written`) or counted as `dropped` — never silently lost.
+ */
+export class BatchedSink implements EventSink {
+  readonly source: string;
+  private readonly options: Required<Omit<BatchedSinkOptions, 'onBatch' | 'source'>> & Pick<BatchedSinkOptions, 'onBatch'>;
+  private buffer: StampedEvent[] = [];
+  private seq = 0;
+  private counts: SinkStats = { accepted: 0, written: 0, dropped: 0 };
+  private loop: Promise<void> | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(options: BatchedSinkOptions) {
+    this.source = options.source ?? randomUUID();
+    this.options = {
+      writeBatch: options.writeBatch,
+      maxBuffer: options.maxBuffer ?? 100_000,
+      batchSize: options.batchSize ?? 1000,
+      flushIntervalMs: options.flushIntervalMs ?? 200,
+      maxAttempts: options.maxAttempts ?? 8,
+      retryDelayMs: options.retryDelayMs ?? 50,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 2000,
+      onBatch: options.onBatch,
+    };
+  }
+
+  write(event: SwitchyardEvent): void {
+    try {
+      if (this.closed || this.buffer.length >= this.options.maxBuffer) {
+        // Same convention as the runtime's sinks: refused events count as dropped, not accepted.
+        this.counts.dropped += 1;
+        this.counts.lastError = this.closed ? 'sink closed' : `buffer full (${this.options.maxBuffer})`;
+        return;
+      }
+      this.counts.accepted += 1;
+      this.buffer.push({ source: this.source, seq: ++this.seq, event });
+      if (this.buffer.length >= this.options.batchSize) this.kick();
+      else if (!this.timer) {
+        this.timer = setTimeout(() => this.kick(), this.options.flushIntervalMs);
+        this.timer.unref?.();
+      }
+    } catch {
+      // write() must never throw into a resolution; count what we could not keep.
+      this.counts.dropped += 1;
+    }
+  }
+
+  async flush(): Promise<void> {
+    while (this.buffer.length > 0 || this.loop) {
+      this.kick();
+      await this.loop;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  stats(): SinkStats {
+    return { ...this.counts };
+  }
+
+  /** Events waiting in memory (accepted, neither written nor dropped yet, excluding the batch in flight). */
+  pending(): number {
+    return this.buffer.length;
+  }
+
+  private kick(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.loop) return;
+    this.loop = this.drain().finally(() => {
+      this.loop = undefined;
+      if (this.buffer.length > 0 && !this.timer) this.timer = setTimeout(() => this.kick(), 0);
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.options.batchSize);
+      await this.writeWithRetries(batch);
+    }
+  }
+
+  private async writeWithRetries(batch: StampedEvent[]): Promise<void> {
+    let delay = this.options.retryDelayMs;
+    let lastError = '';
+    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
+      try {
+        await this.options.writeBatch(batch);
+        this.counts.written += batch.length;
+        this.notify(batch, 'written');
+        return;
+      } catch (error) {
+        lastError = (error as Error)?.message ?? String(error);
+        this.counts.lastError = lastError;
+        if (attempt < this.options.maxAttempts) {
+          await sleep(delay);
+          delay = Math.min(delay * 2, this.options.maxRetryDelayMs);
+        }
+      }
+    }
+    this.counts.dropped += batch.length;
+    this.notify(batch, 'dropped', lastError);
+  }
+
+  private notify(batch: StampedEvent[], outcome: 'written' | 'dropped', error?: string): void {
+    try {
+      this.options.onBatch?.(batch, outcome, error);
+    } catch {
+      // an observer's bug must not stop the writer
+    }
+  }
+}

@@ -1,0 +1,17 @@
+/** The event store: schema, batched sink, evidence queries on PGlite or PostgreSQL. */
+export { openStore, StoreError, defaultStoreDir, storeOptionsFromEnv, DEFAULT_STORE_SCHEMA, type EventStore, type StoreOptions } from './store.ts';
+export { BatchedSink, type BatchedSinkOptions } from './batched-sink.ts';
+export { STORE_MIGRATIONS, migrateStore, type MigrationReport } from './schema.ts';
+export { insertEvents, type StampedEvent } from './insert.ts';
+export {
+  evidenceQueries,
+  type EvidenceFilter,
+  type EvidenceQueries,
+  type MetricSeries,
+  type ShadowPairRow,
+  type ShadowSummary,
+  type Subject,
+  type VariantMetric,
+  type VariantUnits,
+} from './queries.ts';
+export type { SqlClient, SqlExecutor } from './sql-client.ts';

@@ -1,0 +1,81 @@
+import { quoteIdent, type SqlClient } from './sql-client.ts';
+
+/**
+ * The store's own schema, versioned. Migrations are append-only: never edit one that has shipped,
+ * add the next. `{s}` is replaced by the quoted schema name, so several stores (and parallel test
+ * runs) can share one PostgreSQL database.
+ *
+ * Every row carries `(source, seq)`: the writing sink's id and the event's sequence number. The
+ * unique key makes a retried batch idempotent — a batch whose commit succeeded but whose
+ * acknowledgement was lost in an outage is not stored twice.
+ */
+export const STORE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'events',
+    sql: `
+CREATE TABLE {s}.exposures (
+  source text NOT NULL, seq bigint NOT NULL,
+  time_ms bigint NOT NULL, serial bigint NOT NULL, env text NOT NULL,
+  subject text NOT NULL, key text NOT NULL, variant text NOT NULL, unit_key text NOT NULL,
+  PRIMARY KEY (source, seq)
+);
+CREATE INDEX exposures_by_key ON {s}.exposures (subject, key, variant);
+CREATE TABLE {s}.metrics (
+  source text NOT NULL, seq bigint NOT NULL,
+  time_ms bigint NOT NULL, serial bigint NOT NULL, env text NOT NULL,
+  subject text NOT NULL, key text NOT NULL, variant text NOT NULL, unit_key text NOT NULL,
+  metric text NOT NULL, value double precision NOT NULL,
+  PRIMARY KEY (source, seq)
+);
+CREATE INDEX metrics_by_key ON {s}.metrics (subject, key, metric, variant);
+CREATE TABLE {s}.shadow_pairs (
+  source text NOT NULL, seq bigint NOT NULL,
+  time_ms bigint NOT NULL, serial bigint NOT NULL, env text NOT NULL,
+  rollout text NOT NULL, model text NOT NULL, primary_snapshot text NOT NULL, candidate_snapshot text NOT NULL,
+  unit_key text NOT NULL, request_id text, similarity double precision,
+  primary_output text, candidate_output text,
+  primary_latency_ms double precision, candidate_latency_ms double precision, error text,
+  PRIMARY KEY (source, seq)
+);
+CREATE INDEX shadow_pairs_by_rollout ON {s}.shadow_pairs (rollout, similarity);
+CREATE TABLE {s}.migration_events (
+  source text NOT NULL, seq bigint NOT NULL,
+  time_ms bigint NOT NULL, serial bigint NOT NULL, env text NOT NULL,
+  migration text NOT NULL, key text NOT NULL, subject_id text, from_value text NOT NULL, to_value text NOT NULL,
+  PRIMARY KEY (source, seq)
+);
+`,
+  },
+];
+
+export interface MigrationReport {
+  applied: number[];
+  current: number;
+}
+
+/**
+ * Brings the store's schema up to date. Runs in one transaction under an advisory lock, so two
+ * processes starting together on one server do not race; already-applied versions are skipped.
+ */
+export async function migrateStore(client: SqlClient, schema: string): Promise<MigrationReport> {
+  const s = quoteIdent(schema);
+  return client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-store:${schema}`]);
+    await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.store_migrations (
+  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
+);`);
+    const rows = await tx.query<{ version: number }>(`SELECT version FROM ${s}.store_migrations ORDER BY version`);
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const migration of STORE_MIGRATIONS) {
+      if (done.has(migration.version)) continue;
+      await tx.exec(migration.sql.replaceAll('{s}', s));
+      await tx.query(`INSERT INTO ${s}.store_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+      applied.push(migration.version);
+    }
+    const current = Math.max(0, ...done, ...applied);
+    return { applied, current };
+  });
+}
