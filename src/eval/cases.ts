@@ -1,0 +1,86 @@
+/**
+ * Expands targets into concrete test cases (rendered messages, merged parameters, assertions) with
+ * a content key for the cache, and slices them into deterministic shards.
+ */
+import type { Assertion, ChatMessage, ModelParams, Project } from '../config/types.ts';
+import { sha256, stableStringify } from './canonical.ts';
+import { renderMessages } from './render.ts';
+import type { EvalTarget } from './targets.ts';
+
+/** Bump when the meaning of a cached result changes (e.g. the offline model's behaviour). */
+export const CACHE_FORMAT = 1;
+
+export interface EvalCase {
+  /** `<target id>#<case index>` — stable across runs while the change set is the same. */
+  id: string;
+  target: string;
+  index: number;
+  description: string;
+  vars: Record<string, string>;
+  assert: Assertion[];
+  snapshot: string;
+  params: ModelParams;
+  messages: ChatMessage[];
+  /** Placeholders without a value; such a case is reported as an error, not sent. */
+  missing: string[];
+  /** Content key: sha256 of everything the result depends on. */
+  key: string;
+}
+
+/** What, besides the case itself, a result depends on: where answers come from and who grades them. */
+export interface CaseContext {
+  /** `offline` or the base URL of the real endpoint. */
+  provider: string;
+  graderModel: string;
+  embeddingModel: string;
+}
+
+export function buildCases(project: Project, targets: readonly EvalTarget[], context: CaseContext): EvalCase[] {
+  const cases: EvalCase[] = [];
+  for (const t of targets) {
+    const version = project.prompts.get(t.prompt)?.get(t.version);
+    if (!version) continue;
+    const params: ModelParams = { ...(project.models.get(version.model)?.params ?? {}), ...(version.params ?? {}) };
+    version.tests.cases.forEach((c, index) => {
+      const { messages, missing } = renderMessages(version.messages, c.vars);
+      const key = sha256(
+        stableStringify({ format: CACHE_FORMAT, ...context, snapshot: t.snapshot, params, messages, assert: c.assert }),
+      );
+      cases.push({
+        id: `${t.id}#${index}`,
+        target: t.id,
+        index,
+        description: c.description ?? `case ${index + 1}`,
+        vars: c.vars,
+        assert: c.assert,
+        snapshot: t.snapshot,
+        params,
+        messages,
+        missing,
+        key,
+      });
+    });
+  }
+  return cases;
+}
+
+export interface Shard {
+  /** 1-based index. */
+  index: number;
+  count: number;
+}
+
+/** Parses `i/n` (1 ≤ i ≤ n). Returns undefined for malformed input. */
+export function parseShard(text: string): Shard | undefined {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) return undefined;
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  return count >= 1 && index >= 1 && index <= count ? { index, count } : undefined;
+}
+
+/** Round-robin over cases sorted by id: every case lands in exactly one shard, sizes differ by ≤ 1. */
+export function shardCases<T extends { id: string }>(cases: readonly T[], shard: Shard): T[] {
+  const sorted = [...cases].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return sorted.filter((_c, i) => i % shard.count === shard.index - 1);
+}
