@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Entry point of .github/workflows/pr.yml (and of the end-to-end test): evaluates the checked-out pull
+# request against its base and leaves the report in <out-dir> for the comment job.
+# Usage: scripts/pr-evaluate.sh <base-ref> <out-dir>      env: PR_NUMBER, HEAD_SHA (from the event)
+# The steps live in the CLI; this file only sequences them and keeps going so the report is complete.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+base="$1"
+out="$2"
+mkdir -p "$out"
+sy() { node bin/switchyard.mjs "$@"; }
+
+sy validate --base "$base" --format json >"$out/validation.json"
+validate_status=$?
+sy github annotate "$out/validation.json" || exit $?
+sy pipeline --base "$base" --out "$out"
+pipeline_status=$?
+sy github stamp "$out" --pr "${PR_NUMBER:-0}" --head-sha "${HEAD_SHA:-$(git rev-parse HEAD)}" || exit $?
+sy github summary "$out" || exit $?
+if [ "$validate_status" -ne 0 ]; then exit "$validate_status"; fi
+exit "$pipeline_status"

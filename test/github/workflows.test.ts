@@ -1,0 +1,182 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
+import { parse } from 'yaml';
+import { checkWorkflowPolicy } from '../../src/github/workflow-policy.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const workflowDir = join(root, '.github', 'workflows');
+const fixtureDir = join(import.meta.dirname, 'fixtures', 'workflows');
+const ours = ['pr.yml', 'comment.yml', 'publish.yml', 'kill-switch.yml'];
+
+/** Parses with GitHub's own workflow parser and returns its error messages (empty = valid). */
+async function githubParserErrors(name: string, content: string): Promise<string[]> {
+  const result = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+  const errors = result.context.errors.getErrors().map((e) => e.message);
+  if (errors.length === 0 && result.value) {
+    const template = await convertWorkflowTemplate(result.context, result.value);
+    errors.push(...(template.errors ?? []).map((e) => e.Message));
+  }
+  return errors;
+}
+
+const read = (dir: string, name: string): string => readFileSync(join(dir, name), 'utf8');
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const load = (name: string): any => parse(read(workflowDir, name));
+
+describe('the repository workflows', () => {
+  it('are the four of DESIGN §7 (plus any others, which are checked too)', () => {
+    const present = readdirSync(workflowDir);
+    for (const name of ours) expect(present).toContain(name);
+  });
+
+  for (const name of readdirSync(workflowDir).filter((f) => /\.ya?ml$/.test(f))) {
+    it(`${name} parses with @actions/workflow-parser and passes the policy`, async () => {
+      const text = read(workflowDir, name);
+      expect(await githubParserErrors(name, text)).toEqual([]);
+      const checked = checkWorkflowPolicy(`.github/workflows/${name}`, text);
+      expect(checked.errors).toEqual([]);
+      expect(checked.warnings).toEqual([]);
+    });
+  }
+
+  it('set up Node from .nvmrc with the npm cache, and never keep credentials', () => {
+    for (const name of ours) {
+      const wf = load(name);
+      for (const job of Object.values(wf.jobs) as Array<{ steps: Array<{ uses?: string; with?: Record<string, unknown> }> }>) {
+        for (const step of job.steps) {
+          if (step.uses?.startsWith('actions/setup-node@')) {
+            expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc', cache: 'npm' });
+          }
+          if (step.uses?.startsWith('actions/checkout@')) expect(step.with?.['persist-credentials']).toBe(false);
+        }
+      }
+    }
+    expect(readFileSync(join(root, '.nvmrc'), 'utf8').trim()).toMatch(/^20\./);
+  });
+
+  it('pr.yml: fork PRs run offline without secrets; same-repo PRs are guarded; the eval cache is kept', () => {
+    const wf = load('pr.yml');
+    expect(Object.keys(wf.on)).toEqual(['pull_request']);
+    const text = read(workflowDir, 'pr.yml');
+    const facts = checkWorkflowPolicy('pr.yml', text).value;
+    const fork = facts?.jobs.find((j) => j.id === 'evaluate-fork');
+    expect(fork?.runsPullRequestCode).toBe(true);
+    expect(fork?.secrets).toEqual([]);
+    expect(wf.jobs['evaluate-fork'].env.SWITCHYARD_OFFLINE).toBe('1');
+    expect(wf.jobs.evaluate.if).toContain('head.repo.full_name == github.repository');
+    expect(wf.jobs['evaluate-fork'].if).toContain('head.repo.full_name != github.repository');
+    for (const job of ['evaluate', 'evaluate-fork']) {
+      expect(wf.jobs[job].permissions).toEqual({ contents: 'read' });
+      const cache = wf.jobs[job].steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/cache@'));
+      expect(cache.with.path).toBe('.switchyard/cache');
+    }
+  });
+
+  it('comment.yml runs on workflow_run, never checks out PR code, and asks only for what it needs', () => {
+    const wf = load('comment.yml');
+    expect(wf.on.workflow_run.workflows).toEqual(['pr']);
+    expect(wf.jobs.comment.permissions).toEqual({ actions: 'read', contents: 'read', 'pull-requests': 'write' });
+    const checkout = wf.jobs.comment.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/checkout@'));
+    expect(checkout.with.ref).toBeUndefined();
+    const facts = checkWorkflowPolicy('comment.yml', read(workflowDir, 'comment.yml')).value;
+    expect(facts?.jobs[0]?.runsPullRequestCode).toBe(false);
+  });
+
+  it('publish.yml: staging then production, each in a protected environment and a concurrency group', () => {
+    const wf = load('publish.yml');
+    expect(wf.on.push.branches).toEqual(['main']);
+    expect(wf.jobs.staging.environment).toBe('staging');
+    expect(wf.jobs.production.environment).toBe('production');
+    expect(wf.jobs.production.needs).toBe('staging');
+    for (const env of ['staging', 'production']) {
+      expect(wf.jobs[env].concurrency).toEqual({ group: `switchyard-publish-${env}`, 'cancel-in-progress': false });
+      const run = wf.jobs[env].steps.at(-1);
+      expect(run.env.SWITCHYARD_SIGNING_KEY).toBe('${{ secrets.SWITCHYARD_SIGNING_KEY }}');
+      expect(run.run).toBe(`scripts/publish.sh ${env}`);
+    }
+  });
+
+  it('kill-switch.yml: workflow_dispatch with a flag, validation-only fast path, same concurrency groups as publish', () => {
+    const wf = load('kill-switch.yml');
+    expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
+    expect(wf.on.workflow_dispatch.inputs.flag).toMatchObject({ required: true, type: 'string' });
+    expect(wf.jobs.commit.permissions).toEqual({ contents: 'write' });
+    expect(wf.jobs.publish.concurrency.group).toBe('switchyard-publish-${{ matrix.env }}');
+    expect(wf.jobs.publish.strategy.matrix.env).toEqual(['staging', 'production']);
+    const text = read(workflowDir, 'kill-switch.yml');
+    expect(text).not.toMatch(/switchyard (eval|shadow)|pr-evaluate/);
+  });
+
+  it('pin only SHAs that were verified for each action (one version per action across workflows)', () => {
+    const pins = new Map<string, Set<string>>();
+    for (const name of ours) {
+      for (const m of read(workflowDir, name).matchAll(/uses:\s*([\w.-]+\/[\w.-]+)@([0-9a-f]{40})/g)) {
+        const set = pins.get(m[1] as string) ?? new Set<string>();
+        set.add(m[2] as string);
+        pins.set(m[1] as string, set);
+      }
+    }
+    expect(Object.fromEntries([...pins].map(([k, v]) => [k, [...v]]))).toEqual({
+      'actions/checkout': ['11bd71901bbe5b1630ceea73d27597364c9af683'],
+      'actions/setup-node': ['49933ea5288caeca8642d1e84afbd3f7d6820020'],
+      'actions/cache': ['5a3ec84eff668545956fd18022155c47e93e2684'],
+      'actions/upload-artifact': ['ea165f8d65b6e75b540449e92b4886f43607fa02'],
+      'actions/download-artifact': ['d3f86a106a0bac45b974a628896c90dbdf5c8093'],
+    });
+  });
+
+  it('call scripts that exist and are executable', () => {
+    for (const name of ours) {
+      for (const m of read(workflowDir, name).matchAll(/(scripts\/[\w.-]+)/g)) {
+        const mode = statSync(join(root, m[1] as string)).mode;
+        expect(mode & 0o111, m[1]).not.toBe(0);
+      }
+    }
+  });
+});
+
+describe('the workflow policy catches each bad fixture (which GitHub itself would accept)', () => {
+  const cases: Array<[string, string, number]> = [
+    ['missing-permissions.yml', 'E_WF_PERMISSIONS_MISSING', 2],
+    ['broad-permissions.yml', 'E_WF_PERMISSIONS_BROAD', 6],
+    ['unpinned-action.yml', 'E_WF_UNPINNED_ACTION', 16],
+    ['prt-checkout.yml', 'E_WF_PRT_CHECKOUT', 14],
+    ['fork-secrets.yml', 'E_WF_FORK_SECRETS', 7],
+    ['fork-secrets-workflow-run.yml', 'E_WF_FORK_SECRETS', 9],
+    ['persist-credentials.yml', 'E_WF_PERSIST_CREDENTIALS', 13],
+  ];
+  for (const [file, code, line] of cases) {
+    it(`${file} → ${code} at line ${line}`, async () => {
+      const text = read(fixtureDir, file);
+      expect(await githubParserErrors(file, text)).toEqual([]);
+      const checked = checkWorkflowPolicy(file, text);
+      expect(checked.errors.map((e) => `${e.code}@${e.line}`)).toContain(`${code}@${line}`);
+    });
+  }
+
+  it('a same-repo guard makes secrets acceptable in a pull_request job', () => {
+    const text = read(fixtureDir, 'fork-secrets.yml').replace(
+      '    runs-on: ubuntu-latest\n',
+      '    if: github.event.pull_request.head.repo.full_name == github.repository\n    runs-on: ubuntu-latest\n',
+    );
+    expect(checkWorkflowPolicy('fork-secrets.yml', text).errors).toEqual([]);
+  });
+
+  it('a negated guard does not count', () => {
+    const text = read(fixtureDir, 'fork-secrets.yml').replace(
+      '    runs-on: ubuntu-latest\n',
+      '    if: github.event.pull_request.head.repo.full_name != github.repository\n    runs-on: ubuntu-latest\n',
+    );
+    expect(checkWorkflowPolicy('fork-secrets.yml', text).errors.map((e) => e.code)).toEqual(['E_WF_FORK_SECRETS']);
+  });
+
+  it('flags pull_request_target even without a checkout (warning) and reports broken YAML as an error', () => {
+    const prt = 'on: pull_request_target\npermissions: {}\njobs:\n  label:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n';
+    expect(checkWorkflowPolicy('x.yml', prt).warnings.map((w) => w.code)).toEqual(['W_WF_PULL_REQUEST_TARGET']);
+    const broken = checkWorkflowPolicy('x.yml', 'on: [push\njobs: {');
+    expect(broken.errors[0]?.code).toBe('E_WF_YAML');
+    expect(broken.value).toBeUndefined();
+  });
+});
