@@ -27,7 +27,7 @@ export function createJsonlFileSink(path: string, options: JsonlFileSinkOptions 
   const batchSize = options.batchSize ?? 1000;
   const maxAttempts = options.maxAttempts ?? 3;
   const stats: SinkStats = { accepted: 0, written: 0, dropped: 0 };
-  let buffer: SwitchyardEvent[] = [];
+  const buffer: SwitchyardEvent[] = [];
   let handle: FileHandle | null = null;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<void> | null = null;

@@ -1,0 +1,487 @@
+/**
+ * The runtime client: fetches, verifies and hot-swaps signed bundles (DESIGN §5) and answers
+ * resolutions from whatever verified bundle is current.
+ *
+ * Doing is kept at this edge: HTTP and file reads, timers, the disk cache. Deciding is pure and
+ * lives elsewhere (bundle verification, table building, the engine). On every failure the client
+ * keeps serving the current table and records why in `status()`.
+ */
+import { verifyManifest } from '../bundle/verify-manifest.ts';
+import { verifyPayload } from '../bundle/verify-payload.ts';
+import { DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_PAYLOAD_BYTES } from '../bundle/manifest.ts';
+import { parseTrustedKeys } from '../bundle/trusted-keys.ts';
+import type { TrustedKeys } from '../bundle/trusted-keys.ts';
+import type { VerifiedManifest } from '../bundle/verify-manifest.ts';
+import { Engine } from '../engine/engine.ts';
+import type { EngineOptions, MetricInput, ShadowInput } from '../engine/engine.ts';
+import type { BundleChange } from '../engine/diff.ts';
+import { buildTable } from '../engine/table.ts';
+import type { DecisionTable } from '../engine/table.ts';
+import type {
+  CanaryValue,
+  EmbeddingRouteValue,
+  ExperimentValue,
+  ModelContext,
+  ModelResolution,
+  PromptContext,
+  PromptValue,
+  Resolution,
+  ShadowContext,
+  ShadowValue,
+  UnitContext,
+} from '../engine/types.ts';
+import type { EventSink } from '../events/types.ts';
+import { nextDelay } from './backoff.ts';
+import { cacheManifestPath, cachePayloadPath, readCacheFile, writeCache } from './cache.ts';
+import { ClientCode } from './codes.ts';
+import type { Failure } from './codes.ts';
+import { httpGet } from './http-get.ts';
+import { readCapped } from './read-capped.ts';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface ClientOptions {
+  /**
+   * The publish target: an `http(s)://` URL or a directory. The client reads
+   * `<source>/<env>/manifest.json` and `<source>/<env>/payload/<sha256>.json`.
+   */
+  source: string | URL;
+  env: string;
+  /** The keys this application trusts: parsed, or a trusted-keys JSON document (see docs/bundles.md). */
+  trustedKeys: TrustedKeys | string;
+  /** Where the last-known-good bundle is kept; null disables the cache. */
+  cacheDir?: string | null;
+  /** Poll interval; 0 disables polling (call `refresh()`). Default 30 s. */
+  pollIntervalMs?: number;
+  /** Relative jitter of the healthy interval (0.1 = ±10%). */
+  jitter?: number;
+  /** First retry delay after a failure; doubles per consecutive failure. Default min(1 s, interval). */
+  retryBaseMs?: number;
+  maxBackoffMs?: number;
+  /** Deadline for one whole request, body included. Default 10 s. */
+  requestTimeoutMs?: number;
+  maxManifestBytes?: number;
+  maxPayloadBytes?: number;
+  /** Serve an expired last-known-good at cold start (marked stale) rather than nothing. Default true. */
+  serveExpiredCache?: boolean;
+  sink?: EventSink | null;
+  exposures?: EngineOptions['exposures'];
+}
+
+export interface ClientError {
+  code: string;
+  message: string;
+  /** Epoch ms. */
+  at: number;
+}
+
+export interface ClientStatus {
+  ready: boolean;
+  env: string;
+  serial: number;
+  commit: string | null;
+  /** Where the current bundle came from. */
+  source: 'network' | 'directory' | 'cache' | null;
+  createdAt: string | null;
+  expiresAt: string | null;
+  /** ms since the current bundle was created (null before ready). */
+  ageMs: number | null;
+  loadedAt: number | null;
+  stale: boolean;
+  /** The last check's failure, or null when it succeeded. */
+  lastError: ClientError | null;
+  /** The last cold-start cache failure or cache write failure, if any. */
+  cacheError: ClientError | null;
+  lastCheckAt: number | null;
+  lastSuccessAt: number | null;
+  consecutiveFailures: number;
+  etag: string | null;
+}
+
+/** Thrown by `createClient` for unusable options (the only place the client throws). */
+export class ClientOptionsError extends Error {
+  readonly code = ClientCode.OPTIONS;
+}
+
+/** Thrown (rejected) by `ready()` when no bundle became active in time. */
+export class ClientNotReadyError extends Error {
+  readonly code: string;
+  constructor(message: string, code: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+type Ok = { ok: true };
+const OK: Ok = { ok: true };
+
+export class SwitchyardClient {
+  private readonly engine: Engine;
+  private readonly o: Required<Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'source' | 'cacheDir'>> & { cacheDir: string | null };
+  private readonly keys: TrustedKeys;
+  private readonly http: URL | null;
+  private readonly dir: string | null;
+  private manifestBytes: Uint8Array | null = null;
+  private etag: string | null = null;
+  private origin: ClientStatus['source'] = null;
+  private loadedAt: number | null = null;
+  private lastError: ClientError | null = null;
+  private cacheError: ClientError | null = null;
+  private lastCheckAt: number | null = null;
+  private lastSuccessAt: number | null = null;
+  private failures = 0;
+  private closed = false;
+  private pollTimer: ReturnType<typeof setTimeout> | null = null;
+  private staleTimer: ReturnType<typeof setTimeout> | null = null;
+  private inflight: Promise<ClientStatus> | null = null;
+  private readonly listeners = new Set<(change: BundleChange) => void>();
+  private readonly readyPromise: Promise<boolean>;
+  private settleReady!: (ready: boolean) => void;
+  private readonly started: Promise<void>;
+
+  constructor(options: ClientOptions) {
+    if (typeof options.env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(options.env)) {
+      throw new ClientOptionsError(`env must be an environment name, got ${JSON.stringify(options.env)}`);
+    }
+    if (typeof options.trustedKeys === 'string') {
+      const parsed = parseTrustedKeys(options.trustedKeys);
+      if (!parsed.ok) throw new ClientOptionsError(`trustedKeys: ${parsed.message}`);
+      this.keys = parsed.value;
+    } else if (options.trustedKeys && options.trustedKeys.keys instanceof Map && options.trustedKeys.keys.size > 0) {
+      this.keys = options.trustedKeys;
+    } else {
+      throw new ClientOptionsError('trustedKeys must name at least one key: a client never trusts a bundle on its own say-so');
+    }
+    const source = String(options.source);
+    if (/^https?:\/\//i.test(source)) {
+      this.http = new URL(source.endsWith('/') ? source : source + '/');
+      this.dir = null;
+    } else if (source.length > 0 && !/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+      this.http = null;
+      this.dir = source;
+    } else {
+      throw new ClientOptionsError(`source must be an http(s) URL or a directory, got ${JSON.stringify(source)}`);
+    }
+    const interval = options.pollIntervalMs ?? 30_000;
+    this.o = {
+      env: options.env,
+      cacheDir: options.cacheDir ?? null,
+      pollIntervalMs: interval,
+      jitter: options.jitter ?? 0.1,
+      retryBaseMs: options.retryBaseMs ?? Math.max(1, Math.min(1000, interval || 1000)),
+      maxBackoffMs: options.maxBackoffMs ?? 5 * 60_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      maxManifestBytes: options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
+      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+      serveExpiredCache: options.serveExpiredCache ?? true,
+    };
+    this.engine = new Engine({ sink: options.sink ?? null, exposures: options.exposures });
+    this.readyPromise = new Promise<boolean>((resolve) => {
+      this.settleReady = resolve;
+    });
+    this.started = this.start();
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  private async start(): Promise<void> {
+    if (this.o.cacheDir !== null) await this.loadCache(this.o.cacheDir);
+    if (this.closed) return;
+    await this.refresh();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.closed || this.o.pollIntervalMs <= 0) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      void this.refresh().then(() => this.schedule());
+    }, nextDelay(this.failures, { intervalMs: this.o.pollIntervalMs, jitter: this.o.jitter, retryBaseMs: this.o.retryBaseMs, maxBackoffMs: this.o.maxBackoffMs }));
+    this.pollTimer.unref();
+  }
+
+  /**
+   * Resolves once a verified bundle (fetched, or from the verified disk cache) is active.
+   * With `timeoutMs`, rejects with a `ClientNotReadyError` carrying the last error code instead.
+   */
+  async ready(timeoutMs?: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = timeoutMs === undefined
+      ? null
+      : new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeoutMs);
+        });
+    const ok = await (timeout === null ? this.readyPromise : Promise.race([this.readyPromise, timeout]));
+    clearTimeout(timer);
+    if (!ok) {
+      const e = this.lastError ?? this.cacheError;
+      throw new ClientNotReadyError(
+        this.closed ? 'client closed before a bundle was loaded' : `no verified bundle after ${timeoutMs} ms${e ? `: ${e.code} ${e.message}` : ''}`,
+        e?.code ?? 'E_NOT_READY',
+      );
+    }
+  }
+
+  /** Checks the source now (outside the poll schedule) and returns the resulting status. */
+  refresh(): Promise<ClientStatus> {
+    if (this.closed) return Promise.resolve(this.status());
+    this.inflight ??= this.check().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  /** Stops polling and timers. The current table stays readable; the sink is the caller's to close. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.pollTimer !== null) clearTimeout(this.pollTimer);
+    if (this.staleTimer !== null) clearTimeout(this.staleTimer);
+    this.pollTimer = null;
+    this.staleTimer = null;
+    this.settleReady(false);
+    await this.started.catch(() => undefined);
+    await this.inflight?.catch(() => undefined);
+  }
+
+  /** Subscribes to swaps; returns the unsubscribe function. Listener errors are swallowed. */
+  onChange(listener: (change: BundleChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  status(): ClientStatus {
+    const t = this.engine.table();
+    const now = Date.now();
+    return {
+      ready: t !== null,
+      env: this.o.env,
+      serial: t?.meta.serial ?? 0,
+      commit: t?.meta.commit ?? null,
+      source: this.origin,
+      createdAt: t ? new Date(t.meta.createdAt).toISOString() : null,
+      expiresAt: t ? new Date(t.meta.expiresAt).toISOString() : null,
+      ageMs: t ? now - t.meta.createdAt : null,
+      loadedAt: this.loadedAt,
+      stale: t !== null && now >= t.meta.expiresAt,
+      lastError: this.lastError,
+      cacheError: this.cacheError,
+      lastCheckAt: this.lastCheckAt,
+      lastSuccessAt: this.lastSuccessAt,
+      consecutiveFailures: this.failures,
+      etag: this.etag,
+    };
+  }
+
+  /** The decision table being served (for adapters such as the OpenFeature provider). */
+  table(): DecisionTable | null {
+    return this.engine.table();
+  }
+
+  // ---- fetch / verify / swap ---------------------------------------------------------------------
+
+  private async check(): Promise<ClientStatus> {
+    const at = Date.now();
+    this.lastCheckAt = at;
+    let result: Ok | Failure;
+    try {
+      result = await this.fetchVerifySwap();
+    } catch (e) {
+      result = { ok: false, code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) };
+    }
+    if (result.ok) {
+      this.failures = 0;
+      this.lastError = null;
+      this.lastSuccessAt = at;
+    } else {
+      this.failures++;
+      this.lastError = { code: result.code, message: result.message, at };
+    }
+    this.updateStale();
+    return this.status();
+  }
+
+  private async fetchVerifySwap(): Promise<Ok | Failure> {
+    const env = this.o.env;
+    let body: Buffer;
+    let etag: string | null = null;
+    if (this.http !== null) {
+      const r = await httpGet(new URL(`${encodeURIComponent(env)}/manifest.json`, this.http), {
+        etag: this.engine.table() ? this.etag : null,
+        maxBytes: this.o.maxManifestBytes,
+        timeoutMs: this.o.requestTimeoutMs,
+      });
+      if (!r.ok) return r;
+      if (r.status === 304) return OK;
+      body = r.body;
+      etag = r.etag;
+    } else {
+      const r = await readCapped(join(this.dir as string, env, 'manifest.json'), this.o.maxManifestBytes);
+      if (!r.ok) return r;
+      body = r.body;
+    }
+    if (this.manifestBytes !== null && Buffer.compare(body, this.manifestBytes) === 0) {
+      this.etag = etag;
+      return OK;
+    }
+    const current = this.engine.table();
+    const vm = verifyManifest(body, {
+      trustedKeys: this.keys,
+      env,
+      minSerial: current?.meta.serial ?? 0,
+      now: Date.now(),
+      maxBytes: this.o.maxManifestBytes,
+      maxPayloadBytes: this.o.maxPayloadBytes,
+    });
+    if (!vm.ok) return vm;
+    const signed = vm.value.signed;
+    if (current !== null && signed.serial === current.meta.serial) {
+      if (signed.payload.sha256 !== current.meta.payloadSha256) {
+        return { ok: false, code: ClientCode.SERIAL_CONFLICT, message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused` };
+      }
+      // Same bundle re-published (e.g. another signature added): nothing to swap.
+      this.manifestBytes = body;
+      this.etag = etag;
+      return OK;
+    }
+    const payloadPath = `${encodeURIComponent(env)}/payload/${signed.payload.sha256}.json`;
+    const cap = Math.min(this.o.maxPayloadBytes, signed.payload.length);
+    let payloadBytes: Buffer;
+    if (this.http !== null) {
+      const r = await httpGet(new URL(payloadPath, this.http), { maxBytes: cap, timeoutMs: this.o.requestTimeoutMs });
+      if (!r.ok) return r;
+      if (r.status !== 200) return { ok: false, code: ClientCode.FETCH_STATUS, message: `payload: HTTP ${r.status}` };
+      payloadBytes = r.body;
+    } else {
+      const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap);
+      if (!r.ok) return r;
+      payloadBytes = r.body;
+    }
+    const installed = this.verifyAndInstall(vm.value, body, payloadBytes, this.http !== null ? 'network' : 'directory');
+    if (!installed.ok) return installed;
+    this.etag = etag;
+    if (this.o.cacheDir !== null) {
+      const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, signed.payload.sha256);
+      this.cacheError = w.ok ? null : { code: w.code, message: w.message, at: Date.now() };
+    }
+    return OK;
+  }
+
+  private verifyAndInstall(vm: VerifiedManifest, manifestBytes: Uint8Array, payloadBytes: Uint8Array, origin: 'network' | 'directory' | 'cache'): Ok | Failure {
+    const signed = vm.signed;
+    const vp = verifyPayload(payloadBytes, { sha256: signed.payload.sha256, length: signed.payload.length, env: signed.env, commit: signed.commit }, { maxBytes: this.o.maxPayloadBytes });
+    if (!vp.ok) return vp;
+    const built = buildTable(vp.value, {
+      serial: signed.serial,
+      env: signed.env,
+      commit: signed.commit,
+      createdAt: Date.parse(signed.createdAt),
+      expiresAt: Date.parse(signed.expires),
+      payloadSha256: signed.payload.sha256,
+    });
+    if (!built.ok) return { ok: false, code: ClientCode.PAYLOAD_INVALID, message: built.message };
+    // Re-check monotonicity at the moment of the swap (a cache load may race a fetch).
+    const current = this.engine.table();
+    if (current !== null && current.meta.serial >= signed.serial) return OK;
+    const change = this.engine.swap(built.table);
+    this.manifestBytes = manifestBytes;
+    this.origin = origin;
+    this.loadedAt = Date.now();
+    this.armStaleTimer();
+    this.settleReady(true);
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch {
+        /* a listener must not break the swap */
+      }
+    }
+    return OK;
+  }
+
+  private async loadCache(cacheDir: string): Promise<void> {
+    const env = this.o.env;
+    const manifestPath = cacheManifestPath(cacheDir, env);
+    try {
+      await access(manifestPath);
+    } catch {
+      return; // first run: no cache yet, not an error
+    }
+    const fail = (code: string, message: string): void => {
+      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache rejected (${code}): ${message}`, at: Date.now() };
+    };
+    const m = await readCacheFile(manifestPath, this.o.maxManifestBytes);
+    if (!m.ok) return fail(m.code, m.message);
+    const vm = verifyManifest(m.body, {
+      trustedKeys: this.keys,
+      env,
+      now: Date.now(),
+      maxBytes: this.o.maxManifestBytes,
+      maxPayloadBytes: this.o.maxPayloadBytes,
+      allowExpired: this.o.serveExpiredCache,
+    });
+    if (!vm.ok) return fail(vm.code, vm.message);
+    const p = await readCacheFile(cachePayloadPath(cacheDir, env, vm.value.signed.payload.sha256), this.o.maxPayloadBytes);
+    if (!p.ok) return fail(p.code, p.message);
+    const installed = this.verifyAndInstall(vm.value, m.body, p.body, 'cache');
+    if (!installed.ok) return fail(installed.code, installed.message);
+    this.cacheError = null;
+  }
+
+  private armStaleTimer(): void {
+    if (this.staleTimer !== null) clearTimeout(this.staleTimer);
+    this.staleTimer = null;
+    const t = this.engine.table();
+    if (t === null || this.closed) return;
+    const wait = t.meta.expiresAt - Date.now();
+    if (wait <= 0) {
+      this.engine.setStale(true);
+      return;
+    }
+    // setTimeout holds at most 2^31-1 ms; longer waits re-arm.
+    this.staleTimer = setTimeout(() => this.armStaleTimer(), Math.min(wait, 2_147_483_647));
+    this.staleTimer.unref();
+  }
+
+  private updateStale(): void {
+    const t = this.engine.table();
+    if (t !== null && Date.now() >= t.meta.expiresAt) this.engine.setStale(true);
+  }
+
+  // ---- resolution (delegates to the engine; never throws) ---------------------------------------
+
+  resolveModel(alias: string, ctx?: ModelContext): ModelResolution {
+    return this.engine.resolveModel(alias, ctx);
+  }
+  getPrompt(name: string, ctx?: PromptContext): Resolution<PromptValue | null> {
+    return this.engine.getPrompt(name, ctx);
+  }
+  isEnabled(flag: string, ctx?: UnitContext): Resolution<boolean> {
+    return this.engine.isEnabled(flag, ctx);
+  }
+  assignExperiment(id: string, ctx?: UnitContext): Resolution<ExperimentValue> {
+    return this.engine.assignExperiment(id, ctx);
+  }
+  canary(id: string, ctx?: UnitContext): Resolution<CanaryValue | null> {
+    return this.engine.canary(id, ctx);
+  }
+  embeddingRoute(migration: string): Resolution<EmbeddingRouteValue | null> {
+    return this.engine.embeddingRoute(migration);
+  }
+  shadow(alias: string, ctx?: ShadowContext): Resolution<ShadowValue> {
+    return this.engine.shadow(alias, ctx);
+  }
+  recordMetric(input: MetricInput): void {
+    this.engine.recordMetric(input);
+  }
+  recordShadow(input: ShadowInput): void {
+    this.engine.recordShadow(input);
+  }
+  upgrade(id: string, record: unknown, subjectId?: string): ReturnType<Engine['upgrade']> {
+    return this.engine.upgrade(id, record, subjectId);
+  }
+}
+
+/** Creates a client and starts loading (cache, then source). Await `ready()` before relying on answers. */
+export function createClient(options: ClientOptions): SwitchyardClient {
+  return new SwitchyardClient(options);
+}

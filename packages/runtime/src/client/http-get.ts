@@ -1,0 +1,96 @@
+/**
+ * One GET over node:http/https with everything a poller needs to survive a hostile or broken
+ * server: a conditional request (If-None-Match), a hard deadline for the whole exchange (so a
+ * slow-trickling body cannot hold the poller), a byte cap checked both against Content-Length and
+ * while streaming, and detection of bodies cut short. Never throws; resolves exactly once.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import { ClientCode } from './codes.ts';
+import type { Failure } from './codes.ts';
+
+export interface HttpGetOptions {
+  etag?: string | null;
+  maxBytes: number;
+  timeoutMs: number;
+}
+
+export type HttpGetResult =
+  | { ok: true; status: 200; body: Buffer; etag: string | null }
+  | { ok: true; status: 304; body: null; etag: string | null }
+  | Failure;
+
+export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResult> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let gotHeaders = false;
+    let req: http.ClientRequest | null = null;
+    const settle = (result: HttpGetResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req?.destroy();
+      resolve(result);
+    };
+    const fail = (code: string, message: string): void => settle({ ok: false, code, message: `${url.href}: ${message}` });
+    const timer = setTimeout(() => {
+      if (gotHeaders) fail(ClientCode.FETCH_BODY_TIMEOUT, `body not complete after ${options.timeoutMs} ms`);
+      else fail(ClientCode.FETCH_TIMEOUT, `no response after ${options.timeoutMs} ms`);
+    }, options.timeoutMs);
+    try {
+      const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
+      if (options.etag) headers['if-none-match'] = options.etag;
+      const mod = url.protocol === 'https:' ? https : http;
+      req = mod.request(url, { method: 'GET', headers, agent: false }, (res) => {
+        gotHeaders = true;
+        const status = res.statusCode ?? 0;
+        const etagHeader = res.headers.etag;
+        const etag = typeof etagHeader === 'string' ? etagHeader : null;
+        if (status === 304) {
+          res.resume();
+          settle({ ok: true, status: 304, body: null, etag: etag ?? options.etag ?? null });
+          return;
+        }
+        if (status !== 200) {
+          res.resume();
+          fail(ClientCode.FETCH_STATUS, `HTTP ${status}`);
+          return;
+        }
+        const lengthHeader = res.headers['content-length'];
+        const announced = lengthHeader === undefined ? -1 : Number(lengthHeader);
+        if (announced > options.maxBytes) {
+          fail(ClientCode.FETCH_TOO_LARGE, `Content-Length ${announced} exceeds the cap of ${options.maxBytes} bytes`);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on('data', (chunk: Buffer) => {
+          total += chunk.length;
+          if (total > options.maxBytes) {
+            fail(ClientCode.FETCH_TOO_LARGE, `body exceeds the cap of ${options.maxBytes} bytes`);
+            return;
+          }
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          if (announced >= 0 && total !== announced) {
+            fail(ClientCode.FETCH_TRUNCATED, `body is ${total} bytes, Content-Length said ${announced}`);
+            return;
+          }
+          settle({ ok: true, status: 200, body: Buffer.concat(chunks, total), etag });
+        });
+        res.on('error', (e) => fail(ClientCode.FETCH_TRUNCATED, `connection lost mid-body after ${total} bytes (${e.message})`));
+        res.on('close', () => {
+          if (!res.complete) fail(ClientCode.FETCH_TRUNCATED, `connection closed mid-body after ${total} bytes`);
+        });
+      });
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (gotHeaders) fail(ClientCode.FETCH_TRUNCATED, `connection lost mid-body (${e.message})`);
+        else fail(ClientCode.FETCH_CONNECTION, `${e.code ?? 'error'}: ${e.message}`);
+      });
+      req.end();
+    } catch (e) {
+      fail(ClientCode.FETCH_CONNECTION, e instanceof Error ? e.message : String(e));
+    }
+  });
+}
