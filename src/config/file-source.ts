@@ -1,0 +1,20 @@
+import type { Diagnostic } from './diagnostics.ts';
+
+/** A file's bytes as a source delivered them, or the problem that stopped it being read. */
+export type SourceFile =
+  | { path: string; bytes: Buffer; problem?: undefined }
+  | { path: string; bytes?: undefined; problem: Diagnostic };
+
+/**
+ * Where the loader's files come from: the working tree, or the tree of a git commit. Both deliver
+ * the same thing — the config files (per `layout.ts`), sorted by path, with size caps and symlink
+ * rules already applied — so everything after reading is one code path.
+ */
+export interface FileSource {
+  /** Directory the project was loaded from (recorded as `Project.root`). */
+  readonly root: string;
+  /** For messages: `working tree` or `git <ref> (<sha>)`. */
+  readonly label: string;
+  /** Lists and reads every config file. Throws only when the source itself is unusable. */
+  readAll(): Promise<SourceFile[]>;
+}

@@ -1,0 +1,136 @@
+import type { Diagnostic } from './diagnostics.ts';
+import { parseDataset, type DatasetFile } from './dataset-file.ts';
+import { decodeText } from './decode.ts';
+import type { SourceFile } from './file-source.ts';
+import { classifyPath, type ClassifiedPath, type FileKind } from './layout.ts';
+import { LIMITS } from './limits.ts';
+import { makeDiagnostic } from './make-diagnostic.ts';
+import { ROLLOUT_KINDS, type SchemaName } from './schema/resources.ts';
+import { runSchema } from './schema/validators.ts';
+import { schemaDiagnostics } from './schema-errors.ts';
+import { parseYaml, type YamlFile } from './yaml-file.ts';
+
+/** One YAML resource after parsing and schema checking. `data` is only trustworthy when `valid`. */
+export interface ParsedResource {
+  path: string;
+  kind: FileKind;
+  /** Name from the path (file stem / prompt directory). */
+  name: string;
+  version?: number;
+  schema: SchemaName;
+  file: YamlFile;
+  data: Record<string, unknown>;
+  /** Passed its schema: fields have the declared types. */
+  valid: boolean;
+}
+
+export interface ParsedRepo {
+  resources: ParsedResource[];
+  datasets: Array<{ name: string; file: DatasetFile }>;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+const NAME_FIELD: Record<Exclude<FileKind, 'dataset' | 'settings'>, string> = {
+  prompt: 'prompt',
+  model: 'alias',
+  experiment: 'experiment',
+  rollout: 'flag',
+};
+
+const STATIC_SCHEMA: Partial<Record<FileKind, SchemaName>> = {
+  settings: 'switchyard',
+  prompt: 'prompt-version',
+  model: 'model',
+  experiment: 'experiment',
+};
+
+/** Parses every file a source delivered: bytes → text → YAML/JSONL → schema → name-vs-path. */
+export function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS): ParsedRepo {
+  const repo: ParsedRepo = { resources: [], datasets: [], errors: [], warnings: [] };
+  for (const source of files) {
+    if (source.problem) {
+      repo.errors.push(source.problem);
+      continue;
+    }
+    const classified = classifyPath(source.path);
+    if (classified === 'ignored') continue;
+    if (classified === 'misplaced') {
+      const hint = /\.yml$/i.test(source.path) ? `Rename it to ${source.path.replace(/\.yml$/i, '.yaml')}.` : undefined;
+      repo.errors.push(makeDiagnostic('E_BAD_PATH', source.path, `${source.path} is not a place where the loader reads resources, so it would be ignored.`, hint ? { hint } : {}));
+      continue;
+    }
+    const decoded = decodeText(source.path, source.bytes);
+    if ('problem' in decoded) {
+      repo.errors.push(decoded.problem);
+      continue;
+    }
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(classified.name)) {
+      repo.errors.push(makeDiagnostic('E_BAD_NAME', source.path, `'${classified.name}' in ${source.path} is not a valid resource name.`, { hint: 'Rename the file: lower-case letters, digits, - and _ only.' }));
+      continue;
+    }
+    if (classified.kind === 'dataset') {
+      const { file, problems } = parseDataset(source.path, decoded.text);
+      repo.errors.push(...problems);
+      repo.datasets.push({ name: classified.name, file });
+      continue;
+    }
+    readYamlResource(repo, source.path, decoded.text, classified, limits);
+  }
+  return repo;
+}
+
+function readYamlResource(repo: ParsedRepo, path: string, text: string, classified: ClassifiedPath, limits: typeof LIMITS): void {
+  const { file, problems } = parseYaml(path, text, limits);
+  repo.errors.push(...problems);
+  if (!file) return;
+  const data = file.data as Record<string, unknown>;
+  let schema = STATIC_SCHEMA[classified.kind];
+  if (classified.kind === 'rollout') {
+    schema = typeof data.kind === 'string' ? ROLLOUT_KINDS[data.kind] : undefined;
+    if (!schema) {
+      const known = Object.keys(ROLLOUT_KINDS).join(', ');
+      repo.errors.push('kind' in data
+        ? file.diagnostic('E_UNKNOWN_KIND', '/kind', `unknown kind ${JSON.stringify(data.kind)}.`, { hint: `Use one of: ${known}.` })
+        : file.diagnostic('E_UNKNOWN_KIND', '', `${path} has no 'kind'.`, { hint: `Add kind: one of ${known}.` }));
+      return;
+    }
+  }
+  if (!schema) return;
+  const schemaErrors = schemaDiagnostics(file, runSchema(schema, data));
+  repo.errors.push(...schemaErrors);
+  checkSchemaComment(repo, path, text, schema);
+  const resource: ParsedResource = { path, kind: classified.kind, name: classified.name, schema, file, data, valid: schemaErrors.length === 0 };
+  if (classified.version !== undefined) resource.version = classified.version;
+  checkNameMatchesPath(repo, resource);
+  repo.resources.push(resource);
+}
+
+function checkNameMatchesPath(repo: ParsedRepo, resource: ParsedResource): void {
+  if (resource.kind === 'settings' || resource.kind === 'dataset') return;
+  const field = resource.kind === 'rollout' && (resource.schema === 'embedding-migration' || resource.schema === 'schema-migration') ? 'migration' : NAME_FIELD[resource.kind];
+  const value = resource.data[field];
+  if (typeof value === 'string' && value !== resource.name) {
+    repo.errors.push(resource.file.diagnostic('E_NAME_MISMATCH', `/${field}`, `${field} '${value}' does not match the path ${resource.path} ('${resource.name}').`));
+  }
+  if (resource.kind === 'prompt' && typeof resource.data.version === 'number' && resource.data.version !== resource.version) {
+    repo.errors.push(resource.file.diagnostic('E_NAME_MISMATCH', '/version', `version ${resource.data.version} does not match the file name v${resource.version}.yaml.`, { hint: `Set version: ${resource.version} or rename the file to v${resource.data.version}.yaml.` }));
+  }
+}
+
+const SCHEMA_COMMENT = /^#\s*yaml-language-server:\s*\$schema=(\S+)/m;
+
+/** Editors only check what they are told to: the first lines must name this kind's schema. */
+function checkSchemaComment(repo: ParsedRepo, path: string, text: string, schema: SchemaName): void {
+  const head = text.slice(0, 400);
+  const match = SCHEMA_COMMENT.exec(head);
+  const expected = `${schema}.schema.json`;
+  const depth = path.split('/').length - 1;
+  const suggestion = `# yaml-language-server: $schema=${'../'.repeat(depth) || './'}schemas/${expected}`;
+  if (!match) {
+    repo.warnings.push(makeDiagnostic('W_SCHEMA_COMMENT', path, `${path} has no yaml-language-server schema comment.`, { hint: `Add as the first line: ${suggestion}` }));
+  } else if (!(match[1] ?? '').endsWith(`/${expected}`) && match[1] !== expected) {
+    const line = head.slice(0, match.index).split('\n').length;
+    repo.warnings.push(makeDiagnostic('W_SCHEMA_COMMENT', path, `the schema comment names ${match[1]}, but this is a ${schema} resource.`, { line, hint: `Use: ${suggestion}` }));
+  }
+}

@@ -1,0 +1,203 @@
+import { ALL_ASSERTION_TYPES } from './assertion-types.ts';
+import { NAME_PATTERN, VARIABLE_PATTERN, arr, document, enumOf, int, mapOf, num, obj, ref, str, type JsonSchema } from './builders.ts';
+import { PERCENT_REQUIRED, commonDefs, pipelineSettings, percentResourceProperties } from './common-defs.ts';
+
+const assertion = obj('One promptfoo assertion on the model output.', {
+  type: enumOf("promptfoo assertion type (e.g. icontains, javascript, similar); `not-` negates it.", ALL_ASSERTION_TYPES),
+  value: {
+    description: 'Expected value: text, a number, or a list of texts (meaning depends on the type).',
+    type: ['string', 'number', 'array'],
+    items: { type: 'string', description: 'One expected text.' },
+  },
+  threshold: num('Score threshold for graded assertions (e.g. similar).'),
+  metric: str('Named metric this assertion contributes to.', { pattern: '^[A-Za-z0-9_.-]+$' }),
+  weight: num('Weight of this assertion in the case score.', 0),
+}, ['type']);
+
+const promptVersion = document('prompt-version', 'Switchyard prompt version', 'prompts/<prompt>/v<version>.yaml: one immutable version of a prompt.', obj('A prompt version.', {
+  prompt: ref('name', 'Prompt name; must equal the directory name.'),
+  version: int('Version number; must equal N in the file name v<N>.yaml.', 1),
+  status: enumOf('draft: editable, not served by default; active: served (at most one per prompt); deprecated: kept for pinned conversations and rollback.', ['draft', 'active', 'deprecated']),
+  description: ref('description', 'What this version does differently.'),
+  model: ref('name', 'Model alias (a file in models/) this version runs on.'),
+  params: ref('modelParams', 'Generation parameters for this prompt; override the model pin\'s params.'),
+  messages: arr('Chat messages sent to the model, with {{variable}} placeholders.', obj('One chat message.', {
+    role: enumOf('Message role.', ['system', 'user', 'assistant']),
+    content: str('Message text; {{name}} placeholders must be declared in `variables`.', { minLength: 1 }),
+  }, ['role', 'content']), { minItems: 1 }),
+  variables: arr('Declared placeholder names; every {{x}} in messages must be listed here.', ref('variable', 'One placeholder name.'), { uniqueItems: true }),
+  tests: obj('Tests run by promptfoo in CI when this version changes or what it depends on changes.', {
+    minPassRate: num('Share of cases (0..1) that must pass before this version may become active.', 0, 1),
+    cases: arr('Test cases.', obj('One test case.', {
+      description: str('What this case checks.'),
+      vars: mapOf('Values for the prompt variables.', VARIABLE_PATTERN, { type: 'string', description: 'Value of one variable.' }),
+      assert: arr('Assertions on the output; all must pass.', assertion, { minItems: 1 }),
+    }, ['vars', 'assert']), { minItems: 1 }),
+  }, ['minPassRate', 'cases']),
+}, ['prompt', 'version', 'status', 'model', 'messages', 'variables', 'tests']), commonDefs);
+
+const model = document('model', 'Switchyard model pin', 'models/<alias>.yaml: which dated snapshot a model alias means.', obj('A model pin.', {
+  alias: ref('name', 'Model alias prompts refer to; must equal the file stem.'),
+  description: ref('description', 'What the alias is used for.'),
+  provider: obj('Where the model is served.', {
+    type: enumOf('openai: the OpenAI API; openai-compatible: any server speaking its wire protocol (vLLM, Ollama, LiteLLM).', ['openai', 'openai-compatible']),
+    baseUrl: str('Base URL of an OpenAI-compatible API (only with type openai-compatible).', { pattern: '^https?://' }),
+  }, ['type'], {
+    if: { properties: { type: { const: 'openai-compatible' } } },
+    then: { required: ['baseUrl'] },
+  }),
+  snapshot: ref('snapshot', 'Dated snapshot new conversations start on.'),
+  params: ref('modelParams', 'Default generation parameters for every prompt on this alias.'),
+  conversations: enumOf('pinned: a conversation keeps the snapshot it started on; follow: it always gets the current decision.', ['pinned', 'follow']),
+  retired: arr('Snapshots no longer served; conversations pinned to one are migrated deliberately, with an event.', ref('snapshot', 'A retired snapshot.'), { uniqueItems: true }),
+}, ['alias', 'provider', 'snapshot', 'conversations', 'retired']), commonDefs);
+
+const experiment = document('experiment', 'Switchyard experiment', 'experiments/<id>.yaml: an A/B test between prompt versions.', obj('An A/B experiment.', {
+  experiment: ref('name', 'Experiment id; must equal the file stem.'),
+  description: ref('description', 'The hypothesis being tested.'),
+  status: enumOf('draft: not served; running: units are enrolled; stopped: everyone gets the prompt\'s active version.', ['draft', 'running', 'stopped']),
+  prompt: ref('name', 'Prompt (a directory in prompts/) whose versions are compared.'),
+  unit: ref('unit', 'Context key that identifies a unit (e.g. userId).'),
+  seed: ref('seed', 'Bucketing seed; defaults to the experiment id. Must change if variants or weights change while running.'),
+  traffic: ref('percent', 'Share of units (0..100) enrolled; raising it never moves an enrolled unit.'),
+  variants: mapOf('Variant name → variant; `control` is the baseline.', NAME_PATTERN, obj('One variant.', {
+    version: int('Prompt version served to this variant.', 1),
+    weight: num('Share of enrolled units (0..100); weights sum to 100.', 0, 100),
+  }, ['version', 'weight']), { required: ['control'], minProperties: 2, maxProperties: 26 }),
+  metrics: obj('What the analysis compares.', {
+    primary: str('The metric the decision is made on (higher is better).', { minLength: 1 }),
+    guardrails: arr('Metrics that must not get worse.', str('One guardrail metric.', { minLength: 1 }), { uniqueItems: true }),
+  }, ['primary', 'guardrails']),
+  minSamples: int('Samples per variant before a result is called.', 1),
+  environments: mapOf('Per-environment overrides (environment name → override).', NAME_PATTERN, obj('Override for one environment.', {
+    status: enumOf('Status in this environment.', ['draft', 'running', 'stopped']),
+    traffic: ref('percent', 'Enrolment percent in this environment.'),
+  })),
+}, ['experiment', 'status', 'prompt', 'unit', 'traffic', 'variants', 'metrics', 'minSamples']), commonDefs);
+
+const flag = document('flag', 'Switchyard flag', 'rollouts/<flag>.yaml with kind: Flag: a percentage rollout with a kill switch.',
+  obj('A feature flag.', percentResourceProperties('Flag', 'flag'), PERCENT_REQUIRED), commonDefs);
+
+const modelRollout = document('model-rollout', 'Switchyard model rollout', 'rollouts/<flag>.yaml with kind: ModelRollout: moves new conversations of a model alias to another snapshot, stage by stage.',
+  obj('A model rollout.', {
+    ...percentResourceProperties('ModelRollout', 'model rollout'),
+    model: ref('name', 'Model alias (a file in models/) being rolled out.'),
+    to: ref('snapshot', 'Target dated snapshot.'),
+    shadow: obj('Shadow traffic and the CI shadow-eval gate.', {
+      dataset: ref('name', 'Dataset (datasets/<name>.jsonl) replayed through base and head in CI.'),
+      sampleRate: num('Share (0..1) of production requests also sent to the candidate.', 0, 1),
+      gate: ref('shadowGate', 'Similarity the candidate must reach.'),
+    }, ['dataset', 'sampleRate', 'gate']),
+  }, [...PERCENT_REQUIRED, 'model', 'to', 'shadow']), commonDefs);
+
+const canary = document('canary', 'Switchyard canary', 'rollouts/<flag>.yaml with kind: Canary: a RAG pipeline change for a share of units, judged on a metric ratio.',
+  obj('A RAG canary.', {
+    ...percentResourceProperties('Canary', 'canary'),
+    control: pipelineSettings('Pipeline settings of the current behaviour.'),
+    candidate: pipelineSettings('Pipeline settings under test.'),
+    analysis: obj('Automatic decision on the candidate/control metric ratio.', {
+      metric: str('Metric recorded by the app (higher is better).', { minLength: 1 }),
+      revertBelow: num('Revert when candidate/control falls below this ratio (e.g. 0.95).', 0),
+      advanceAbove: num('Advance when candidate/control rises above this ratio (e.g. 1.05).', 0),
+      minSamples: int('Samples per arm before deciding.', 1),
+      next: ref('percent', 'Percent to advance to; defaults to the next stage.'),
+    }, ['metric', 'revertBelow', 'advanceAbove', 'minSamples']),
+  }, [...PERCENT_REQUIRED, 'control', 'candidate', 'analysis']), commonDefs);
+
+const store = (description: string): JsonSchema => obj(description, {
+  model: str('Embedding model.', { minLength: 1 }),
+  dimension: int('Vector dimension.', 1, 65536),
+  index: str('Vector index name.', { minLength: 1 }),
+}, ['model', 'dimension', 'index']);
+
+const phases = ['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'] as const;
+
+const embeddingMigration = document('embedding-migration', 'Switchyard embedding migration', 'rollouts/<migration>.yaml with kind: EmbeddingMigration: re-embedding a corpus in phases.',
+  obj('An embedding migration.', {
+    kind: { const: 'EmbeddingMigration', description: 'Resource kind: always EmbeddingMigration in this file.' },
+    migration: ref('name', 'Migration name; must equal the file stem.'),
+    description: ref('description', 'What is migrated and why.'),
+    from: store('The current embedding store.'),
+    to: store('The new embedding store.'),
+    phase: enumOf('dual-write → backfill → dual-read → cutover → complete; one step forward at a time, any step back.', phases),
+    backfill: obj('Backfill job settings.', {
+      batchSize: int('Documents re-embedded per batch.', 1, 100_000),
+      concurrency: int('Batches in flight.', 1, 256),
+    }, ['batchSize', 'concurrency']),
+    environments: mapOf('Per-environment overrides (environment name → override).', NAME_PATTERN, obj('Override for one environment.', {
+      phase: enumOf('Phase in this environment.', phases),
+    })),
+  }, ['kind', 'migration', 'from', 'to', 'phase', 'backfill']), commonDefs);
+
+const schemaMigration = document('schema-migration', 'Switchyard schema migration', 'rollouts/<migration>.yaml with kind: SchemaMigration: upgrading stored conversation records.',
+  obj('A conversation schema migration.', {
+    kind: { const: 'SchemaMigration', description: 'Resource kind: always SchemaMigration in this file.' },
+    migration: ref('name', 'Migration name; must equal the file stem.'),
+    description: ref('description', 'What changes in the records.'),
+    entity: ref('name', 'Record type being migrated, e.g. conversation.'),
+    from: int('Schema version records are upgraded from.', 1),
+    to: int('Schema version records are upgraded to (greater than from).', 1),
+    mode: enumOf('lazy: upgrade on read; background: also a resumable job upgrades every record.', ['lazy', 'background']),
+    upgrade: obj('The declared upgrade; applied with idempotent upserts and never dropping a field.', {
+      add: mapOf('Fields added to the record, with their default value.', VARIABLE_PATTERN, { description: 'Default value (any JSON).' }),
+      rename: mapOf('Renamed fields: old name → new name.', VARIABLE_PATTERN, str('New field name.', { pattern: VARIABLE_PATTERN })),
+      addToMessages: mapOf('Fields added to every element of `messages`, with their default value.', VARIABLE_PATTERN, { description: 'Default value (any JSON).' }),
+    }),
+    batchSize: int('Records per batch in background mode.', 1, 100_000),
+  }, ['kind', 'migration', 'entity', 'from', 'to', 'mode', 'upgrade', 'batchSize']), commonDefs);
+
+const settings = document('switchyard', 'Switchyard project settings', 'switchyard.yaml: project-wide settings.', obj('Project settings.', {
+  project: ref('name', 'Project name.'),
+  environments: arr('Environments a bundle is compiled and published for, in publish order.', obj('One environment.', {
+    name: ref('name', 'Environment name.'),
+    description: ref('description', 'What this environment serves.'),
+  }, ['name']), { minItems: 1 }),
+  signing: obj('Bundle signing.', {
+    trustedKeys: arr('keyids (sha256 of the SPKI DER public key, hex) that runtimes of this project trust.', str('A keyid.', { pattern: '^[0-9a-f]{64}$' }), { uniqueItems: true }),
+    expiresAfter: str('How long a published bundle is trusted, e.g. 30d, 12h.', { pattern: '^[1-9][0-9]*[smhd]$' }),
+  }, ['trustedKeys', 'expiresAfter']),
+  publish: obj('Where bundles are published.', {
+    target: str('A directory (relative to the repository) or an http(s) URL.', { minLength: 1 }),
+  }, ['target']),
+  defaults: obj('Defaults for resources that do not say.', {
+    minPassRate: num('Default pass rate a prompt version needs to become active (0..1).', 0, 1),
+    shadowGate: ref('shadowGate', 'Default shadow-eval gate.'),
+  }, ['minPassRate', 'shadowGate']),
+  eval: obj('Evaluation settings.', {
+    concurrency: int('Model calls in flight during evals.', 1, 64),
+  }, ['concurrency']),
+}, ['project', 'environments', 'signing', 'publish', 'defaults', 'eval']), commonDefs);
+
+const datasetRow = document('dataset-row', 'Switchyard dataset row', 'One line of datasets/<name>.jsonl: the input of a shadow eval.', obj('A dataset row.', {
+  id: str('Row id, unique in the dataset.', { minLength: 1, maxLength: 200 }),
+  vars: mapOf('Prompt variables (with `prompt`).', VARIABLE_PATTERN, { type: 'string', description: 'Value of one variable.' }),
+  input: str('A bare user message (without `prompt`).'),
+  prompt: ref('name', 'Prompt whose active version renders this row; without it `input` is sent as-is.'),
+}, ['id'], { anyOf: [{ required: ['vars'] }, { required: ['input'] }] }), commonDefs);
+
+/** Every schema, keyed by the file stem it is published under in `schemas/`. */
+export const SCHEMAS = {
+  switchyard: settings,
+  'prompt-version': promptVersion,
+  model,
+  experiment,
+  flag,
+  'model-rollout': modelRollout,
+  canary,
+  'embedding-migration': embeddingMigration,
+  'schema-migration': schemaMigration,
+  'dataset-row': datasetRow,
+} as const satisfies Record<string, JsonSchema>;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+/** `kind:` value of a rollouts/ file → its schema. */
+export const ROLLOUT_KINDS: Record<string, SchemaName> = {
+  Flag: 'flag',
+  ModelRollout: 'model-rollout',
+  Canary: 'canary',
+  EmbeddingMigration: 'embedding-migration',
+  SchemaMigration: 'schema-migration',
+};
+
+
