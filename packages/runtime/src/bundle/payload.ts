@@ -40,6 +40,7 @@ export interface PayloadPromptVersion {
   version: number;
   status: 'draft' | 'active' | 'deprecated';
   model: string;
+  /** Effective parameters: the model pin's `params` overridden by the version's own. */
   params: PayloadModelParams;
   messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>;
   variables: string[];
@@ -99,7 +100,7 @@ export interface PayloadExperiment {
   unit: string;
   seed: string;
   traffic: number;
-  /** Ordered by slot. */
+  /** Ordered by slot: `control` first, then the other variants by name. Slots tile [0, 1 000 000). */
   variants: PayloadExperimentVariant[];
   metrics: { primary: string; guardrails: string[] };
   minSamples: number;

@@ -1,0 +1,332 @@
+/**
+ * The compiler: a loaded project + an environment + a commit → the payload for that environment,
+ * as canonical JSON bytes and their SHA-256. Pure and deterministic: nothing from the machine (time,
+ * paths, iteration order of the file system) reaches the payload, so the same commit and
+ * environment always yield byte-identical output.
+ */
+
+import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import type {
+  CanaryResource,
+  EmbeddingMigrationResource,
+  Experiment,
+  ModelRolloutResource,
+  PercentOverride,
+  Project,
+  RolloutResource,
+  SchemaMigrationResource,
+} from '../config/types.ts';
+import { bundleDiagnostic } from './codes.ts';
+import {
+  canonicalBytes,
+  CanonicalJsonError,
+  PAYLOAD_FORMAT,
+  sha256Hex,
+  type BundlePayload,
+  type PayloadCanary,
+  type PayloadEmbeddingMigration,
+  type PayloadExperiment,
+  type PayloadFlag,
+  type PayloadModel,
+  type PayloadModelRollout,
+  type PayloadPrompt,
+  type PayloadSchemaMigration,
+} from './runtime-format.ts';
+import { embeddingRoutes, experimentSlots, nextStage, shareToPpm, thresholdPpm } from './tables.ts';
+
+export interface CompileOptions {
+  /** Environment name (one of switchyard.yaml's environments). */
+  env: string;
+  /** Full commit id the project was loaded from; recorded in the payload. */
+  commit: string;
+}
+
+export interface CompiledBundle {
+  payload: BundlePayload;
+  /** RFC 8785 canonical JSON of `payload`, UTF-8. */
+  bytes: Uint8Array;
+  /** Lower-case hex SHA-256 of `bytes`: the payload's content address. */
+  sha256: string;
+}
+
+/** Repo-relative content-addressed path of a payload inside an environment directory. */
+export function payloadPath(sha256: string): string {
+  return `payload/${sha256}.json`;
+}
+
+type PercentResource = Exclude<RolloutResource, EmbeddingMigrationResource | SchemaMigrationResource>;
+
+function isPercentResource(r: RolloutResource): r is PercentResource {
+  return r.kind === 'Flag' || r.kind === 'ModelRollout' || r.kind === 'Canary';
+}
+
+const fileOf = {
+  rollout: (name: string) => `rollouts/${name}.yaml`,
+  experiment: (id: string) => `experiments/${id}.yaml`,
+  model: (alias: string) => `models/${alias}.yaml`,
+  prompt: (name: string, version: number) => `prompts/${name}/v${version}.yaml`,
+};
+
+/** Applies the environment's override of a percentage resource. */
+function effectivePercent(r: PercentResource, env: string): { percent: number; killed: boolean } {
+  const o: PercentOverride | undefined = r.environments?.[env];
+  return { percent: o?.percent ?? r.percent, killed: o?.killed ?? r.killed };
+}
+
+function checkOverrideEnvs(
+  overrides: Record<string, unknown> | undefined,
+  envs: Set<string>,
+  file: string,
+  warnings: Diagnostic[],
+): void {
+  for (const name of Object.keys(overrides ?? {}).sort()) {
+    if (!envs.has(name)) {
+      warnings.push(bundleDiagnostic('W_BUNDLE_OVERRIDE_UNKNOWN_ENV', file, `override for unknown environment "${name}" is ignored`, `/environments/${name}`));
+    }
+  }
+}
+
+/**
+ * Compiles one environment's payload. Returns errors (and no value) when the project cannot be
+ * compiled faithfully; never throws on bad input.
+ */
+export function compileBundle(project: Project, options: CompileOptions): Checked<CompiledBundle> {
+  const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  const { env, commit } = options;
+  const envs = new Set(project.settings.environments.map((e) => e.name));
+  if (!envs.has(env)) {
+    errors.push(bundleDiagnostic('E_BUNDLE_UNKNOWN_ENV', 'switchyard.yaml', `environment "${env}" is not declared (declared: ${[...envs].join(', ') || 'none'})`, '/environments'));
+  }
+  if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
+    errors.push(bundleDiagnostic('E_BUNDLE_BAD_COMMIT', 'switchyard.yaml', `commit "${commit}" is not a full lower-case commit id`));
+  }
+  if (errors.length > 0) return { value: undefined, errors, warnings };
+
+  const rangeCheck = (value: number, max: number, file: string, pointer: string, what: string): void => {
+    if (!(value >= 0 && value <= max)) errors.push(bundleDiagnostic('E_BUNDLE_RANGE', file, `${what} ${value} is outside 0..${max}`, pointer));
+  };
+
+  // Flags, model rollouts, canaries.
+  const flags: Record<string, PayloadFlag> = {};
+  const modelRollouts: Record<string, PayloadModelRollout> = {};
+  const canaries: Record<string, PayloadCanary> = {};
+  const embeddingMigrations: Record<string, PayloadEmbeddingMigration> = {};
+  const schemaMigrations: Record<string, PayloadSchemaMigration> = {};
+  const activeRolloutByModel = new Map<string, string[]>();
+
+  for (const [name, r] of [...project.rollouts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const file = fileOf.rollout(name);
+    checkOverrideEnvs('environments' in r ? r.environments : undefined, envs, file, warnings);
+    if (isPercentResource(r)) {
+      const { percent, killed } = effectivePercent(r, env);
+      rangeCheck(percent, 100, file, env in (r.environments ?? {}) ? `/environments/${env}/percent` : '/percent', 'percent');
+      flags[r.flag] = {
+        name: r.flag,
+        kind: r.kind,
+        seed: r.seed ?? r.flag,
+        unit: r.unit,
+        percent,
+        thresholdPpm: thresholdPpm(percent, killed),
+        killed,
+        stages: [...r.stages],
+      };
+      if (r.kind === 'ModelRollout') compileModelRollout(project, r, percent, killed, modelRollouts, activeRolloutByModel, errors, rangeCheck);
+      if (r.kind === 'Canary') canaries[r.flag] = compileCanary(r, percent);
+    } else if (r.kind === 'EmbeddingMigration') {
+      const phase = r.environments?.[env]?.phase ?? r.phase;
+      const routes = embeddingRoutes(phase, r.from, r.to);
+      embeddingMigrations[r.migration] = {
+        id: r.migration,
+        phase,
+        from: { model: r.from.model, dimension: r.from.dimension, index: r.from.index },
+        to: { model: r.to.model, dimension: r.to.dimension, index: r.to.index },
+        write: routes.write,
+        read: routes.read,
+        backfill: { batchSize: r.backfill.batchSize, concurrency: r.backfill.concurrency, active: routes.backfillActive },
+      };
+    } else {
+      schemaMigrations[r.migration] = {
+        id: r.migration,
+        entity: r.entity,
+        from: r.from,
+        to: r.to,
+        mode: r.mode,
+        upgrade: { add: r.upgrade.add ?? {}, rename: r.upgrade.rename ?? {}, addToMessages: r.upgrade.addToMessages ?? {} },
+        batchSize: r.batchSize,
+      };
+    }
+  }
+
+  // Models.
+  const models: Record<string, PayloadModel> = {};
+  for (const [alias, pin] of project.models) {
+    const active = activeRolloutByModel.get(alias) ?? [];
+    if (active.length > 1) {
+      errors.push(bundleDiagnostic('E_BUNDLE_ROLLOUT_CONFLICT', fileOf.model(alias), `model "${alias}" has ${active.length} active rollouts in ${env}: ${active.join(', ')}`));
+    }
+    models[alias] = {
+      alias,
+      provider: pin.provider.type === 'openai' ? { type: 'openai' } : { type: 'openai-compatible', baseUrl: pin.provider.baseUrl },
+      snapshot: pin.snapshot,
+      params: { ...pin.params },
+      conversations: pin.conversations,
+      retired: [...pin.retired],
+      rollout: active[0] ?? null,
+    };
+  }
+
+  // Experiments (before prompts: a prompt names its running experiment).
+  const experiments: Record<string, PayloadExperiment> = {};
+  const runningByPrompt = new Map<string, string[]>();
+  for (const [id, e] of project.experiments) {
+    const compiled = compileExperiment(project, e, env, envs, errors, warnings, rangeCheck);
+    experiments[id] = compiled;
+    if (compiled.status === 'running') runningByPrompt.set(e.prompt, [...(runningByPrompt.get(e.prompt) ?? []), id].sort());
+  }
+
+  // Prompts.
+  const prompts: Record<string, PayloadPrompt> = {};
+  for (const [name, versions] of project.prompts) {
+    const running = runningByPrompt.get(name) ?? [];
+    if (running.length > 1) {
+      errors.push(bundleDiagnostic('E_BUNDLE_EXPERIMENT_CONFLICT', fileOf.experiment(running[1]!), `prompt "${name}" has ${running.length} running experiments in ${env}: ${running.join(', ')}`));
+    }
+    const out: PayloadPrompt = { name, active: null, versions: {}, experiment: running[0] ?? null };
+    for (const [number, v] of versions) {
+      const pin = project.models.get(v.model);
+      if (!pin) {
+        errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', fileOf.prompt(name, number), `prompt ${name} v${number} uses unknown model "${v.model}"`, '/model'));
+      }
+      if (v.status === 'active') out.active = out.active === null ? number : Math.max(out.active, number);
+      out.versions[String(number)] = {
+        version: number,
+        status: v.status,
+        model: v.model,
+        // Effective parameters: the pin's defaults overridden by the version's own.
+        params: { ...pin?.params, ...v.params },
+        messages: v.messages.map((m) => ({ role: m.role, content: m.content })),
+        variables: [...v.variables],
+      };
+    }
+    prompts[name] = out;
+  }
+
+  if (errors.length > 0) return { value: undefined, errors, warnings };
+
+  const payload: BundlePayload = {
+    format: PAYLOAD_FORMAT,
+    project: project.settings.project,
+    env,
+    commit,
+    models,
+    prompts,
+    flags,
+    modelRollouts,
+    experiments,
+    canaries,
+    embeddingMigrations,
+    schemaMigrations,
+  };
+  let bytes: Uint8Array;
+  try {
+    bytes = canonicalBytes(payload);
+  } catch (error) {
+    if (!(error instanceof CanonicalJsonError)) throw error;
+    errors.push(bundleDiagnostic('E_BUNDLE_NOT_JSON', 'switchyard.yaml', `the compiled payload has no canonical JSON form: ${error.message}`, error.pointer));
+    return { value: undefined, errors, warnings };
+  }
+  return { value: { payload, bytes, sha256: sha256Hex(bytes) }, errors, warnings };
+}
+
+type RangeCheck = (value: number, max: number, file: string, pointer: string, what: string) => void;
+
+function compileModelRollout(
+  project: Project,
+  r: ModelRolloutResource,
+  percent: number,
+  killed: boolean,
+  out: Record<string, PayloadModelRollout>,
+  activeByModel: Map<string, string[]>,
+  errors: Diagnostic[],
+  rangeCheck: RangeCheck,
+): void {
+  const file = fileOf.rollout(r.flag);
+  const pin = project.models.get(r.model);
+  if (!pin) {
+    errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', file, `model rollout ${r.flag} targets unknown model "${r.model}"`, '/model'));
+    return;
+  }
+  rangeCheck(r.shadow.sampleRate, 1, file, '/shadow/sampleRate', 'shadow sampleRate');
+  out[r.flag] = {
+    flag: r.flag,
+    model: r.model,
+    from: pin.snapshot,
+    to: r.to,
+    shadow: {
+      dataset: r.shadow.dataset,
+      sampleRate: r.shadow.sampleRate,
+      sampleRatePpm: shareToPpm(r.shadow.sampleRate),
+      gate: { minAvgSimilarity: r.shadow.gate.minAvgSimilarity, minMinSimilarity: r.shadow.gate.minMinSimilarity },
+    },
+  };
+  if (!killed && percent > 0) activeByModel.set(r.model, [...(activeByModel.get(r.model) ?? []), r.flag]);
+}
+
+function compileCanary(r: CanaryResource, percent: number): PayloadCanary {
+  return {
+    flag: r.flag,
+    control: { ...r.control },
+    candidate: { ...r.candidate },
+    analysis: {
+      metric: r.analysis.metric,
+      revertBelow: r.analysis.revertBelow,
+      advanceAbove: r.analysis.advanceAbove,
+      minSamples: r.analysis.minSamples,
+      next: r.analysis.next ?? nextStage(r.stages, percent),
+    },
+  };
+}
+
+function compileExperiment(
+  project: Project,
+  e: Experiment,
+  env: string,
+  envs: Set<string>,
+  errors: Diagnostic[],
+  warnings: Diagnostic[],
+  rangeCheck: RangeCheck,
+): PayloadExperiment {
+  const file = fileOf.experiment(e.experiment);
+  checkOverrideEnvs(e.environments, envs, file, warnings);
+  const override = e.environments?.[env];
+  const status = override?.status ?? e.status;
+  const traffic = override?.traffic ?? e.traffic;
+  rangeCheck(traffic, 100, file, override?.traffic !== undefined ? `/environments/${env}/traffic` : '/traffic', 'traffic');
+  const weights = Object.values(e.variants).map((v) => v.weight);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (weights.some((w) => !(w >= 0)) || Math.abs(sum - 100) > 1e-9) {
+    errors.push(bundleDiagnostic('E_BUNDLE_WEIGHTS', file, `variant weights sum to ${sum}, not 100`, '/variants'));
+  }
+  const versions = project.prompts.get(e.prompt);
+  if (!versions) {
+    errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', file, `experiment ${e.experiment} uses unknown prompt "${e.prompt}"`, '/prompt'));
+  } else {
+    for (const [name, v] of Object.entries(e.variants)) {
+      if (!versions.has(v.version)) {
+        errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', file, `variant ${name} uses ${e.prompt} v${v.version}, which does not exist`, `/variants/${name}/version`));
+      }
+    }
+  }
+  return {
+    id: e.experiment,
+    status,
+    prompt: e.prompt,
+    unit: e.unit,
+    seed: e.seed ?? e.experiment,
+    traffic,
+    variants: experimentSlots(e.variants, traffic),
+    metrics: { primary: e.metrics.primary, guardrails: [...e.metrics.guardrails] },
+    minSamples: e.minSamples,
+  };
+}
