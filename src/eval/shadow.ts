@@ -1,0 +1,138 @@
+/**
+ * Runs shadow plans through the real `openai` SDK: each dataset row through the base and the head
+ * configuration, each pair scored by embedding cosine and token F1, gated like the article's
+ * `readyToSwitch` (`avg > minAvgSimilarity && min > minMinSimilarity`, on cosine).
+ */
+import type OpenAI from 'openai';
+import type { ShadowGate } from '../config/types.ts';
+import { createClient, type ModelEndpoint } from './endpoint.ts';
+import { DEFAULT_EMBEDDING_MODEL } from './run-eval.ts';
+import { cosine, summarise, tokenF1, type Summary } from './similarity.ts';
+import type { ShadowPlan } from './shadow-plan.ts';
+
+export interface ShadowPair {
+  rowId: string;
+  input: string;
+  base: string;
+  head: string;
+  cosine: number;
+  lexical: number;
+}
+
+export interface ShadowResult {
+  id: string;
+  kind: ShadowPlan['kind'];
+  title: string;
+  dataset: string;
+  base: string;
+  head: string;
+  gate: ShadowGate;
+  blocking: boolean;
+  count: number;
+  cosine: Summary;
+  lexical: Summary;
+  /** `avg > minAvgSimilarity && min > minMinSimilarity` on cosine; false when no pair could be scored. */
+  passed: boolean;
+  /** Lowest-cosine pairs first (at most `keepDivergent`). */
+  divergent: ShadowPair[];
+  /** Every pair (the report truncates). */
+  pairs: ShadowPair[];
+  problems: string[];
+}
+
+export interface ShadowRun {
+  kind: 'switchyard.shadow-run';
+  format: 1;
+  offline: boolean;
+  endpoint: string;
+  base: string | null;
+  embeddingModel: string;
+  comparisons: ShadowResult[];
+  durationMs: number;
+}
+
+export interface RunShadowOptions {
+  plans: ShadowPlan[];
+  endpoint: ModelEndpoint;
+  baseRef: string | null;
+  concurrency: number;
+  embeddingModel?: string;
+  keepDivergent?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+async function reply(client: OpenAI, model: string, messages: ShadowPlan['requests'][number]['base']): Promise<string> {
+  const r = await client.chat.completions.create({ model, messages });
+  return r.choices[0]?.message.content ?? '';
+}
+
+export function gatePasses(gate: ShadowGate, stats: Summary, count: number): boolean {
+  return count > 0 && stats.avg > gate.minAvgSimilarity && stats.min > gate.minMinSimilarity;
+}
+
+export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
+  const started = performance.now();
+  const client = createClient(options.endpoint);
+  const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
+  const total = options.plans.reduce((n, p) => n + p.requests.length, 0);
+  let done = 0;
+  const comparisons: ShadowResult[] = [];
+  for (const plan of options.plans) {
+    const pairs: ShadowPair[] = [];
+    const problems = [...plan.problems];
+    await pool(plan.requests, options.concurrency, async (req) => {
+      try {
+        const [b, h] = await Promise.all([reply(client, plan.base.snapshot, req.base), reply(client, plan.head.snapshot, req.head)]);
+        const e = await client.embeddings.create({ model: embeddingModel, input: [b, h] });
+        const vb = e.data.find((d) => d.index === 0)?.embedding ?? [];
+        const vh = e.data.find((d) => d.index === 1)?.embedding ?? [];
+        pairs.push({ rowId: req.rowId, input: req.input, base: b, head: h, cosine: cosine(vb, vh), lexical: tokenF1(b, h) });
+      } catch (error) {
+        problems.push(`row ${req.rowId}: ${(error as Error).message}`);
+      }
+      options.onProgress?.(++done, total);
+    });
+    pairs.sort((x, y) => (x.rowId < y.rowId ? -1 : x.rowId > y.rowId ? 1 : 0));
+    const cos = summarise(pairs.map((p) => p.cosine));
+    const divergent = [...pairs].sort((x, y) => x.cosine - y.cosine || (x.rowId < y.rowId ? -1 : 1)).slice(0, options.keepDivergent ?? 3);
+    comparisons.push({
+      id: plan.id,
+      kind: plan.kind,
+      title: plan.title,
+      dataset: plan.dataset,
+      base: plan.base.label,
+      head: plan.head.label,
+      gate: plan.gate,
+      blocking: plan.blocking,
+      count: pairs.length,
+      cosine: cos,
+      lexical: summarise(pairs.map((p) => p.lexical)),
+      // A row that failed is missing evidence: the gate cannot pass on a partial dataset.
+      passed: gatePasses(plan.gate, cos, pairs.length) && pairs.length === plan.requests.length,
+      divergent,
+      pairs,
+      problems,
+    });
+  }
+  return {
+    kind: 'switchyard.shadow-run',
+    format: 1,
+    offline: options.endpoint.offline,
+    endpoint: options.endpoint.label,
+    base: options.baseRef,
+    embeddingModel,
+    comparisons,
+    durationMs: Math.round(performance.now() - started),
+  };
+}
