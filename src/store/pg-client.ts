@@ -33,6 +33,10 @@ export function openPgClient(options: PgClientOptions): SqlClient {
     ...executor(pool),
     async transaction(fn) {
       const client = await pool.connect();
+      // A connection reset while checked out is emitted on the client; the failing query already
+      // rejects, so the event only needs a listener (else Node treats it as uncaught).
+      const ignore = () => {};
+      client.on('error', ignore);
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
@@ -40,11 +44,13 @@ export function openPgClient(options: PgClientOptions): SqlClient {
         await client.query('COMMIT');
         return result;
       } catch (error) {
+        // No ROLLBACK round trip (it can hang on a dead connection): destroying the connection below
+        // makes the server abort the transaction.
         broken = error as Error;
-        await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
         // A connection that failed mid-transaction may be dead: destroy it rather than reuse it.
+        client.off('error', ignore);
         client.release(broken);
       }
     },
