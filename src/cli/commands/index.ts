@@ -6,4 +6,6 @@ import type { Command } from '../command.ts';
  */
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
   pipeline: () => import('./pipeline.ts'),
+  kill: () => import('./kill.ts'),
+  github: () => import('./github.ts'),
 };

@@ -1,0 +1,152 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command, type CommandIo } from '../command.ts';
+import type { Diagnostic } from '../../config/diagnostics.ts';
+
+const usage = `Usage: switchyard github <subcommand> [options]
+
+Glue between Switchyard and GitHub Actions (used by .github/workflows/).
+
+  policy [dir]                          check .github/workflows/*.yml against the workflow policy
+  annotate <validation.json>            turn \`validate --format json\` output into file/line annotations
+  stamp <out-dir> --pr <n> --head-sha <sha>
+                                        record which PR and commit a report belongs to (switchyard-pr.json)
+  summary <out-dir>                     write the report (report.md + findings) to the job summary
+  comment --report <dir> --event <file> post the report as the ONE sticky PR comment (workflow_run job);
+                                        the artifact is untrusted: size-capped, schema-checked, PR and sha
+                                        cross-checked with the event. Needs GITHUB_TOKEN; honours GITHUB_API_URL.
+
+Exit codes: 0 ok, 1 findings or refused input, 2 usage error.`;
+
+function printDiagnostics(io: CommandIo, diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) {
+    io.stderr(`${d.file}:${d.line}:${d.col} ${d.severity} ${d.code} ${d.message}${d.hint ? `\n  fix: ${d.hint}` : ''}`);
+  }
+}
+
+async function policy(args: string[], io: CommandIo): Promise<number> {
+  const { checkWorkflowPolicy } = await import('../../github/workflow-policy.ts');
+  const root = resolve(io.cwd, args[0] ?? '.');
+  const dir = join(root, '.github', 'workflows');
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).sort();
+  if (names.length === 0) {
+    io.stderr(`no workflows in ${dir}`);
+    return 1;
+  }
+  let errors = 0;
+  for (const name of names) {
+    const checked = checkWorkflowPolicy(`.github/workflows/${name}`, await readFile(join(dir, name), 'utf8'));
+    printDiagnostics(io, [...checked.errors, ...checked.warnings]);
+    errors += checked.errors.length;
+  }
+  io.stdout(`${names.length} workflow(s) checked, ${errors} policy error(s)`);
+  return errors > 0 ? 1 : 0;
+}
+
+async function annotate(args: string[], io: CommandIo): Promise<number> {
+  if (!args[0]) throw new UsageError('annotate needs the path of a `validate --format json` output');
+  const { annotationsFor, emitAnnotations, readDiagnostics } = await import('../../github/annotations.ts');
+  const path = resolve(io.cwd, args[0]);
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  if (text === undefined) {
+    io.stderr(`switchyard github annotate: cannot read ${path}`);
+    return 1;
+  }
+  const diagnostics = readDiagnostics(text, args[0]);
+  if (!diagnostics.value) {
+    printDiagnostics(io, diagnostics.errors);
+    return 1;
+  }
+  emitAnnotations(annotationsFor(diagnostics.value));
+  io.stderr(`${diagnostics.value.length} finding(s) annotated`);
+  return 0;
+}
+
+async function stamp(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { pr: { type: 'string' }, 'head-sha': { type: 'string' } }, allowPositionals: true });
+  const pr = Number(values.pr);
+  const headSha = values['head-sha'] ?? '';
+  if (!positionals[0] || !Number.isInteger(pr) || pr < 0 || !/^[0-9a-f]{40}$/.test(headSha)) {
+    throw new UsageError('stamp needs <out-dir> --pr <number> --head-sha <40-hex sha>');
+  }
+  const { ARTIFACT_FILES } = await import('../../github/report-intake.ts');
+  const dir = resolve(io.cwd, positionals[0]);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, ARTIFACT_FILES.stamp), `${JSON.stringify({ pr, headSha })}\n`);
+  return 0;
+}
+
+async function summary(args: string[], io: CommandIo): Promise<number> {
+  if (!args[0]) throw new UsageError('summary needs the report directory');
+  const { buildJobSummary } = await import('../../github/job-summary.ts');
+  const dir = resolve(io.cwd, args[0]);
+  const markdown = await buildJobSummary(dir);
+  const file = io.env.GITHUB_STEP_SUMMARY;
+  if (!file) {
+    io.stdout(markdown);
+    return 0;
+  }
+  const core = await import('@actions/core');
+  // @actions/core reads the summary path from process.env; the command's env is the one that counts.
+  process.env.GITHUB_STEP_SUMMARY = file;
+  await core.summary.addRaw(markdown, true).write();
+  return 0;
+}
+
+async function comment(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { report: { type: 'string' }, event: { type: 'string' }, 'self-login': { type: 'string' } } });
+  const eventPath = values.event ?? io.env.GITHUB_EVENT_PATH;
+  if (!values.report || !eventPath) throw new UsageError('comment needs --report <artifact dir> and --event <event.json> (or GITHUB_EVENT_PATH)');
+  const token = io.env.GITHUB_TOKEN;
+  if (!token) {
+    io.stderr('switchyard github comment: E_GITHUB_TOKEN GITHUB_TOKEN is not set\n  fix: pass `GITHUB_TOKEN: ${{ github.token }}` in the step env');
+    return 1;
+  }
+  const [{ createGitHubClient }, { postReportComment }, { loadReportValidator }] = await Promise.all([
+    import('../../github/client.ts'),
+    import('../../github/post-report.ts'),
+    import('../../github/report-artifact.ts'),
+  ]);
+  let event: unknown;
+  try {
+    event = JSON.parse(await readFile(resolve(io.cwd, eventPath), 'utf8'));
+  } catch {
+    io.stderr(`switchyard github comment: E_EVENT_NOT_WORKFLOW_RUN cannot read the event payload ${eventPath}`);
+    return 1;
+  }
+  const validateReport = await loadReportValidator(io.cwd).catch(() => undefined);
+  if (!validateReport) {
+    io.stderr('switchyard github comment: E_REPORT_SCHEMA_MISSING schemas/report.schema.json cannot be loaded; refusing to post an unchecked report');
+    return 1;
+  }
+  const client = createGitHubClient({ token, ...(io.env.GITHUB_API_URL ? { apiUrl: io.env.GITHUB_API_URL } : {}) });
+  const posted = await postReportComment({
+    client,
+    event,
+    artifactDir: resolve(io.cwd, values.report),
+    validateReport,
+    ...(values['self-login'] ? { selfLogin: values['self-login'] } : {}),
+  });
+  if (!posted.value) {
+    printDiagnostics(io, posted.errors);
+    return 1;
+  }
+  const { action, url } = posted.value.comment;
+  io.stdout(`PR #${posted.value.prNumber}: report comment ${action} (${url})`);
+  return 0;
+}
+
+const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = { policy, annotate, stamp, summary, comment };
+
+export const command: Command = {
+  name: 'github',
+  summary: 'GitHub Actions glue: workflow policy, annotations, job summary, sticky PR comment',
+  usage,
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    const handler = sub ? subcommands[sub] : undefined;
+    if (!handler) throw new UsageError(sub ? `unknown subcommand '${sub}'` : 'a subcommand is required');
+    return handler(rest, io);
+  },
+};

@@ -1,0 +1,56 @@
+/**
+ * The comment job, end to end: trusted event facts → untrusted artifact checked → sticky comment.
+ * Everything that decides lives in report-intake.ts (pure); this file only wires the edges.
+ */
+import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import type { GitHubClient } from './client.ts';
+import { REPORT_MARKER } from './comment-body.ts';
+import { readArtifact, resolveRunPullRequests } from './report-artifact.ts';
+import { checkReportArtifact, workflowRunFacts, type CheckedArtifact } from './report-intake.ts';
+import { neutralizeUntrustedMarkdown } from './sanitize.ts';
+import { upsertStickyComment, type StickyResult } from './sticky-comment.ts';
+
+export interface PostReportOptions {
+  client: GitHubClient;
+  /** The parsed `workflow_run` event payload. */
+  event: unknown;
+  /** Directory the artifact was downloaded to. */
+  artifactDir: string;
+  validateReport: (report: unknown) => string[];
+  /** Renders the checked report; default: the artifact's own report.md. */
+  render?: (artifact: CheckedArtifact) => string | undefined;
+  selfLogin?: string;
+}
+
+export interface PostedReport {
+  prNumber: number;
+  comment: StickyResult;
+}
+
+/** Posts (creates or edits) the sticky report comment for the PR the run belongs to. */
+export async function postReportComment(options: PostReportOptions): Promise<Checked<PostedReport>> {
+  const facts = workflowRunFacts(options.event);
+  if (!facts.value) return { value: undefined, errors: facts.errors, warnings: [] };
+  const { files, refused } = await readArtifact(options.artifactDir);
+  if (refused.length > 0) {
+    const errors: Diagnostic[] = refused.map((message) => ({
+      code: 'E_ARTIFACT_NOT_FILE', severity: 'error', message, hint: 'the report artifact is not what `switchyard pipeline` writes', file: 'artifact', line: 1, col: 1,
+    }));
+    return { value: undefined, errors, warnings: [] };
+  }
+  const prs = await resolveRunPullRequests(options.client, facts.value);
+  const checked = checkReportArtifact(files, facts.value, prs, options.validateReport);
+  if (!checked.value) return { value: undefined, errors: checked.errors, warnings: checked.warnings };
+  const rendered = options.render?.(checked.value) ?? checked.value.markdown;
+  if (!rendered) {
+    const error: Diagnostic = { code: 'E_ARTIFACT_MISSING', severity: 'error', message: 'the artifact has no report.md to post', hint: 'run `switchyard report` in the pr workflow', file: 'artifact', line: 1, col: 1 };
+    return { value: undefined, errors: [error], warnings: [] };
+  }
+  const comment = await upsertStickyComment(
+    options.client,
+    { owner: facts.value.owner, repo: facts.value.repo, issueNumber: checked.value.prNumber },
+    neutralizeUntrustedMarkdown(rendered),
+    { marker: REPORT_MARKER, ...(options.selfLogin ? { selfLogin: options.selfLogin } : {}) },
+  );
+  return { value: { prNumber: checked.value.prNumber, comment }, errors: [], warnings: [] };
+}
