@@ -134,6 +134,7 @@ export class SwitchyardClient {
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private inflight: Promise<ClientStatus> | null = null;
+  private queued: Promise<ClientStatus> | null = null;
   private readonly listeners = new Set<(change: BundleChange) => void>();
   private readonly readyPromise: Promise<boolean>;
   private settleReady!: (ready: boolean) => void;
@@ -222,13 +223,24 @@ export class SwitchyardClient {
     }
   }
 
-  /** Checks the source now (outside the poll schedule) and returns the resulting status. */
+  /**
+   * Checks the source now (outside the poll schedule) and returns the resulting status. A check is
+   * always started after the call: when one is already running, one more is queued behind it
+   * (callers arriving meanwhile share that queued check).
+   */
   refresh(): Promise<ClientStatus> {
     if (this.closed) return Promise.resolve(this.status());
-    this.inflight ??= this.check().finally(() => {
-      this.inflight = null;
+    if (this.inflight === null) {
+      this.inflight = this.check().finally(() => {
+        this.inflight = null;
+      });
+      return this.inflight;
+    }
+    this.queued ??= this.inflight.then(() => {
+      this.queued = null;
+      return this.refresh();
     });
-    return this.inflight;
+    return this.queued;
   }
 
   /** Stops polling and timers. The current table stays readable; the sink is the caller's to close. */
@@ -240,6 +252,7 @@ export class SwitchyardClient {
     this.staleTimer = null;
     this.settleReady(false);
     await this.started.catch(() => undefined);
+    await this.queued?.catch(() => undefined);
     await this.inflight?.catch(() => undefined);
   }
 
