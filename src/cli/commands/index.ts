@@ -6,6 +6,8 @@ import type { Command } from '../command.ts';
  */
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
   pipeline: () => import('./pipeline.ts'),
+  validate: () => import('./validate.ts'),
   kill: () => import('./kill.ts'),
   github: () => import('./github.ts'),
+  analyze: () => import('./analyze.ts'),
 };

@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadProjectForAnalysis, openProjectStore, renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
+import type { Diagnostic } from '../../config/index.ts';
+import { StoreError } from '../../store/index.ts';
+import { UsageError, type Command } from '../command.ts';
+
+const usage = `Usage: switchyard analyze experiment <id> | shadow <rollout> | canary <id> [options]
+
+Reads production evidence from the event store and prints the decision it supports:
+  experiment  per-variant samples, means/proportions, difference with CI and p-value (Welch or
+              two-proportion), always-valid (mSPRT) p-value, SRM check → winner | no difference yet | blocked: SRM
+  shadow      production shadow pairs → avg / min / p10 similarity, readyToSwitch per the rollout's gate
+  canary      candidate/control ratio with CI → revert | hold | advance, plus guardrails (error, latency_ms, cost_usd)
+
+Options:
+  --format text|json|markdown   output (markdown includes Mermaid charts GitHub renders; default text)
+  --env <name>                  only events from this environment
+  --since <ISO date>            only events at or after this time
+  --min-pairs <n>               shadow: scored pairs required before readyToSwitch (default 100)
+  --database-url <url>          PostgreSQL store (default: $SWITCHYARD_DATABASE_URL, else embedded PGlite in .switchyard/data/)
+  --root <dir>                  project root (default: current directory)
+
+Exit codes: 0 analysed, 1 store or project problem, 2 usage error.`;
+
+const TARGETS: AnalysisTarget[] = ['experiment', 'shadow', 'canary'];
+const FORMATS: AnalysisFormat[] = ['text', 'json', 'markdown'];
+
+function printDiagnostics(io: { stderr: (t: string) => void }, errors: Diagnostic[]): void {
+  for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+}
+
+export const command: Command = {
+  name: 'analyze',
+  summary: 'Analyse production evidence for an experiment, a shadow rollout or a canary',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', default: 'text' },
+        env: { type: 'string' },
+        since: { type: 'string' },
+        'min-pairs': { type: 'string' },
+        'database-url': { type: 'string' },
+        root: { type: 'string' },
+      },
+    });
+    const [target, id, ...extra] = positionals;
+    if (!target || !TARGETS.includes(target as AnalysisTarget)) throw new UsageError(`expected one of ${TARGETS.join(', ')}`);
+    if (!id || extra.length > 0) throw new UsageError(`expected exactly one ${target} id`);
+    const format = values.format as AnalysisFormat;
+    if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    const sinceMs = values.since === undefined ? undefined : Date.parse(values.since);
+    if (sinceMs !== undefined && Number.isNaN(sinceMs)) throw new UsageError(`--since '${values.since}' is not a date`);
+    const minPairs = values['min-pairs'] === undefined ? undefined : Number(values['min-pairs']);
+    if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1)) throw new UsageError('--min-pairs must be a positive integer');
+
+    const root = resolve(io.cwd, values.root ?? '.');
+    const loaded = await loadProjectForAnalysis(root);
+    if ('errors' in loaded) {
+      io.stderr('switchyard analyze: the project does not validate; fix it first (switchyard validate):');
+      printDiagnostics(io, loaded.errors);
+      return 1;
+    }
+    let store;
+    try {
+      store = await openProjectStore(root, io.env, values['database-url']);
+    } catch (error) {
+      const code = error instanceof StoreError ? error.code : 'E_STORE_OPEN';
+      io.stderr(`switchyard analyze: ${code} ${(error as Error).message}`);
+      return 1;
+    }
+    try {
+      const result = await runAnalysis(store, loaded.project, target as AnalysisTarget, id, { filter: { env: values.env, sinceMs }, minPairs });
+      if ('code' in result) {
+        printDiagnostics(io, [result]);
+        return 2;
+      }
+      io.stdout(renderAnalysis(result, format));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  },
+};
