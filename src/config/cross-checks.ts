@@ -1,8 +1,23 @@
+import { makeContext } from './check-context.ts';
+import { checkDatasets } from './dataset-checks.ts';
+import { checkExperiments } from './experiment-checks.ts';
+import { checkPrompts } from './prompt-checks.ts';
 import type { ParsedRepo } from './read-resources.ts';
+import { checkRollouts } from './rollout-checks.ts';
+import { checkSettings } from './settings-checks.ts';
 import type { Project } from './types.ts';
 
-/** Checks that span files (DESIGN §3): references, uniqueness, sums, stages. Appends to `repo`. */
+/**
+ * Checks that span files (DESIGN §3): references resolve, one active version per prompt, weights sum
+ * to 100, stages ascend to 100, percents are stages, runtime names are unique, placeholders are
+ * declared. Only resources that passed their schema are checked (their fields have known types);
+ * every resource that parsed counts as existing, so a typo in one file does not cascade.
+ */
 export function crossCheck(project: Project, repo: ParsedRepo): void {
-  void project;
-  void repo;
+  const ctx = makeContext(project, repo);
+  checkSettings(ctx);
+  checkPrompts(ctx);
+  checkExperiments(ctx);
+  checkRollouts(ctx);
+  checkDatasets(ctx);
 }

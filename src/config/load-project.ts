@@ -64,7 +64,7 @@ export async function loadFromSource(source: FileSource, limits: typeof LIMITS =
     files = await source.readAll();
   } catch (error) {
     const failure = error instanceof GitError ? error.message : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
-    return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [] }, failure };
+    return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() }, failure };
   }
   const repo = readResources(files, limits);
   if (!repo.resources.some((r) => r.kind === 'settings') && !files.some((f) => f.path === 'switchyard.yaml')) {

@@ -29,6 +29,11 @@ export interface ParsedRepo {
   datasets: Array<{ name: string; file: DatasetFile }>;
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /**
+   * `kind:name` (and `prompt:name@version`) of every resource file present, even when it failed to
+   * parse: references to it are not dangling, the file's own error is the one to fix.
+   */
+  present: Set<string>;
 }
 
 const NAME_FIELD: Record<Exclude<FileKind, 'dataset' | 'settings'>, string> = {
@@ -47,13 +52,17 @@ const STATIC_SCHEMA: Partial<Record<FileKind, SchemaName>> = {
 
 /** Parses every file a source delivered: bytes → text → YAML/JSONL → schema → name-vs-path. */
 export function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS): ParsedRepo {
-  const repo: ParsedRepo = { resources: [], datasets: [], errors: [], warnings: [] };
+  const repo: ParsedRepo = { resources: [], datasets: [], errors: [], warnings: [], present: new Set() };
   for (const source of files) {
+    const classified = classifyPath(source.path);
+    if (typeof classified === 'object') {
+      repo.present.add(`${classified.kind}:${classified.name}`);
+      if (classified.version !== undefined) repo.present.add(`${classified.kind}:${classified.name}@${classified.version}`);
+    }
     if (source.problem) {
       repo.errors.push(source.problem);
       continue;
     }
-    const classified = classifyPath(source.path);
     if (classified === 'ignored') continue;
     if (classified === 'misplaced') {
       const hint = /\.yml$/i.test(source.path) ? `Rename it to ${source.path.replace(/\.yml$/i, '.yaml')}.` : undefined;

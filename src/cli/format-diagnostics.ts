@@ -1,0 +1,87 @@
+import type { Diagnostic } from '../config/diagnostics.ts';
+
+export type DiagnosticFormat = 'text' | 'json' | 'github';
+
+export interface DiagnosticReport {
+  /** Directory that was validated (as given). */
+  root: string;
+  /** Prefix added to each file path so it is relative to the invocation directory / repository. */
+  pathPrefix: string;
+  files: number;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+  base?: string;
+}
+
+/** Version of the `--format json` document; bumped only on incompatible changes. */
+export const JSON_REPORT_VERSION = 1;
+
+/** Renders a validation report in one of the CLI's formats. Pure: returns the text to print. */
+export function formatDiagnostics(report: DiagnosticReport, format: DiagnosticFormat): string {
+  switch (format) {
+    case 'json':
+      return formatJson(report);
+    case 'github':
+      return formatGithub(report);
+    default:
+      return formatText(report);
+  }
+}
+
+const path = (report: DiagnosticReport, d: Diagnostic): string => `${report.pathPrefix}${d.file}`;
+const all = (report: DiagnosticReport): Diagnostic[] => [...report.errors, ...report.warnings];
+
+function summary(report: DiagnosticReport): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')} in ${plural(report.files, 'file')}${report.base ? ` (history checked against ${report.base})` : ''}`;
+}
+
+function formatText(report: DiagnosticReport): string {
+  const lines: string[] = [];
+  for (const d of all(report)) {
+    lines.push(`${path(report, d)}:${d.line}:${d.col}  ${d.severity}  ${d.code}  ${d.message}`);
+    lines.push(`    hint: ${d.hint}`);
+  }
+  lines.push(`${report.errors.length === 0 ? '✔' : '✖'} ${summary(report)}`);
+  return lines.join('\n');
+}
+
+/**
+ * `--format json`: a stable document for other tools (documented in docs/resources.md):
+ * `{ version, ok, root, base, summary: { errors, warnings, files }, diagnostics: [...] }`, diagnostics
+ * sorted by file, line, column, code; errors before warnings.
+ */
+function formatJson(report: DiagnosticReport): string {
+  const document = {
+    version: JSON_REPORT_VERSION,
+    ok: report.errors.length === 0,
+    root: report.root,
+    base: report.base ?? null,
+    summary: { errors: report.errors.length, warnings: report.warnings.length, files: report.files },
+    diagnostics: all(report).map((d) => ({
+      severity: d.severity,
+      code: d.code,
+      file: path(report, d),
+      line: d.line,
+      col: d.col,
+      message: d.message,
+      hint: d.hint,
+      pointer: d.pointer ?? null,
+    })),
+  };
+  return JSON.stringify(document, null, 2);
+}
+
+// GitHub workflow commands: data escapes %, CR, LF; properties additionally escape : and ,.
+const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+function formatGithub(report: DiagnosticReport): string {
+  const lines = all(report).map((d) => {
+    const command = d.severity === 'error' ? 'error' : 'warning';
+    const props = `file=${escapeProperty(path(report, d))},line=${d.line},col=${d.col},title=${escapeProperty(d.code)}`;
+    return `::${command} ${props}::${escapeData(`${d.message} Hint: ${d.hint}`)}`;
+  });
+  lines.push(summary(report));
+  return lines.join('\n');
+}

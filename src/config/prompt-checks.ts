@@ -1,0 +1,66 @@
+import type { CheckContext } from './check-context.ts';
+import { didYouMean } from './did-you-mean.ts';
+import type { PromptVersion } from './types.ts';
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+
+/** Placeholder names used in a text, in order of first use. */
+export function placeholdersIn(text: string): string[] {
+  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
+}
+
+/** Prompt versions: model references, one active version, placeholders and test variables. */
+export function checkPrompts(ctx: CheckContext): void {
+  const activeByPrompt = new Map<string, number[]>();
+  for (const resource of ctx.valid('prompt')) {
+    const version = resource.data as unknown as PromptVersion;
+    const at = resource.file;
+    if (!ctx.exists('model', version.model)) {
+      const suggestion = didYouMean(version.model, ctx.project.models.keys());
+      ctx.report(at.diagnostic('E_DANGLING_REF', '/model', `model alias '${version.model}' does not exist (no models/${version.model}.yaml).`, suggestion ? { hint: `Did you mean '${suggestion}'?` } : {}));
+    }
+    if (version.status === 'active') {
+      const list = activeByPrompt.get(resource.name) ?? [];
+      list.push(resource.version ?? 0);
+      activeByPrompt.set(resource.name, list);
+    }
+    const declared = new Set(version.variables);
+    const used = new Set<string>();
+    version.messages.forEach((message, i) => {
+      for (const name of placeholdersIn(message.content)) {
+        used.add(name);
+        if (!declared.has(name)) {
+          const suggestion = didYouMean(name, declared);
+          ctx.report(at.diagnostic('E_UNDECLARED_VAR', `/messages/${i}/content`, `placeholder {{${name}}} is not declared in variables.`, { hint: suggestion ? `Did you mean {{${suggestion}}}?` : `Add '${name}' to variables.` }));
+        }
+      }
+    });
+    version.variables.forEach((name, i) => {
+      if (!used.has(name)) ctx.report(at.diagnostic('W_UNUSED_VAR', `/variables/${i}`, `variable '${name}' is declared but no message uses {{${name}}}.`));
+    });
+    version.tests.cases.forEach((testCase, i) => {
+      for (const name of Object.keys(testCase.vars)) {
+        if (!declared.has(name)) ctx.report(at.diagnostic('E_UNDECLARED_VAR', `/tests/cases/${i}/vars/${name}`, `test case ${i + 1} sets '${name}', which is not a declared variable.`, { key: true }));
+      }
+      const missing = version.variables.filter((name) => !(name in testCase.vars));
+      if (missing.length > 0) {
+        ctx.report(at.diagnostic('E_MISSING_VAR', `/tests/cases/${i}/vars`, `test case ${i + 1} does not set ${missing.map((m) => `'${m}'`).join(', ')}.`));
+      }
+    });
+  }
+  for (const [prompt, versions] of activeByPrompt) {
+    if (versions.length < 2) continue;
+    for (const v of versions) {
+      const resource = ctx.find('prompt', prompt, v);
+      if (!resource) continue;
+      ctx.report(resource.file.diagnostic('E_MULTIPLE_ACTIVE', '/status', `prompt '${prompt}' has ${versions.length} active versions (${versions.map((x) => `v${x}`).join(', ')}).`));
+    }
+  }
+  for (const [prompt, versions] of ctx.project.prompts) {
+    const all = [...versions.values()];
+    if (all.length === 0 || all.some((v) => v.status === 'active')) continue;
+    if (!all.every((v, i) => ctx.find('prompt', prompt, [...versions.keys()][i])?.valid)) continue;
+    const first = ctx.find('prompt', prompt, [...versions.keys()][0]);
+    if (first) ctx.report(first.file.diagnostic('W_NO_ACTIVE_VERSION', '/status', `prompt '${prompt}' has no active version.`));
+  }
+}
