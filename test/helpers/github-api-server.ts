@@ -97,6 +97,11 @@ export interface GitHubApiServer {
   createRepo(owner: string, name: string, files?: Record<string, string>, defaultBranch?: string): FakeRepo;
   /** Adds a comment directly (as if `login` had written it), without an HTTP call. */
   seedComment(owner: string, name: string, issue: number, login: string, body: string): FakeComment;
+  /**
+   * Adds an open pull request directly, e.g. one from a fork (`headLabel: 'forker:patch-1'`), whose
+   * head commit is not in this repository.
+   */
+  seedPull(owner: string, name: string, pull: { headLabel: string; headSha: string; base?: string; title?: string; author?: string }): FakePull;
   /** Reads a file at a branch (for assertions). */
   readFile(owner: string, name: string, branch: string, path: string): string | undefined;
   close(): Promise<void>;
@@ -540,6 +545,29 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     seedComment(owner, name, issue, login, body) {
       const user = [...users.values()].find((u) => u.login === login) ?? { login, id: 90_000 + login.length, type: 'User' as const };
       return makeComment(getRepo(owner, name), issue, user, body);
+    },
+    seedPull(owner, name, spec) {
+      const repo = getRepo(owner, name);
+      const number = repo.nextNumber++;
+      const base = spec.base ?? repo.defaultBranch;
+      const [headOwner = owner, headRef = spec.headLabel] = spec.headLabel.split(':');
+      const login = spec.author ?? headOwner;
+      const pull: FakePull = {
+        number,
+        state: 'open',
+        title: spec.title ?? `PR ${number}`,
+        body: null,
+        head: { ref: headRef, sha: spec.headSha, label: spec.headLabel, repo: { full_name: `${headOwner}/${name}` } },
+        base: { ref: base, sha: repo.branches.get(base) ?? '', label: `${owner}:${base}`, repo: { full_name: `${owner}/${name}` } },
+        user: { login, id: 50_000 + number, type: 'User' },
+        merged: false,
+        merge_commit_sha: null,
+        labels: [],
+        draft: false,
+        html_url: `https://github.com/${owner}/${name}/pull/${number}`,
+      };
+      repo.pulls.set(number, pull);
+      return pull;
     },
     readFile(owner, name, branch, path) {
       const repo = getRepo(owner, name);
