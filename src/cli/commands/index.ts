@@ -10,4 +10,5 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   kill: () => import('./kill.ts'),
   github: () => import('./github.ts'),
   analyze: () => import('./analyze.ts'),
+  propose: () => import('./propose.ts'),
 };

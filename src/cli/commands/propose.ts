@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadProjectForAnalysis, openProjectStore } from '../../analysis/index.ts';
+import type { Diagnostic } from '../../config/index.ts';
+import { createGitHubClient } from '../../github/client.ts';
+import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
+import { StoreError } from '../../store/index.ts';
+import { UsageError, type Command } from '../command.ts';
+
+const usage = `Usage: switchyard propose [options]
+
+Analyses every live canary and model rollout against production evidence and turns each decision
+into one branch and one pull request that edits the YAML (comments and formatting kept):
+  advance   a canary or model rollout to its next stage (never skipping one)
+  revert    a canary whose candidate is worse (percent → 0)
+  kill      a model rollout whose shadow similarity misses the gate (killed: true)
+  finish    a model rollout at 100%: move the model pin to the new snapshot and remove the rollout
+Each PR body carries the evidence with charts. Re-running finds open PRs instead of duplicating them.
+
+Options:
+  --dry-run                    print the proposals (and their diffs' targets) without calling GitHub
+  --format text|json           output (default text)
+  --auto-merge <actions>       comma list of actions that merge themselves: revert, kill
+  --repo <owner/name>          default: $GITHUB_REPOSITORY
+  --base <branch>              default: main
+  --env <name>                 only evidence from this environment
+  --min-pairs <n>              shadow pairs required before a model rollout advances (default 100)
+  --database-url <url>         PostgreSQL store (default: $SWITCHYARD_DATABASE_URL, else embedded PGlite)
+  --root <dir>                 project root (default: current directory)
+GitHub: token from $GITHUB_TOKEN, API from $GITHUB_API_URL (default https://api.github.com).
+
+Exit codes: 0 done, 1 a proposal could not be planned or opened (or store/project problem), 2 usage error.`;
+
+function printDiagnostics(io: { stderr: (t: string) => void }, errors: Diagnostic[]): void {
+  for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+}
+
+export const command: Command = {
+  name: 'propose',
+  summary: 'Turn production evidence into pull requests (advance, revert, kill, finish)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        'dry-run': { type: 'boolean', default: false },
+        format: { type: 'string', default: 'text' },
+        'auto-merge': { type: 'string' },
+        repo: { type: 'string' },
+        base: { type: 'string', default: 'main' },
+        env: { type: 'string' },
+        'min-pairs': { type: 'string' },
+        'database-url': { type: 'string' },
+        root: { type: 'string' },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    if (values.format !== 'text' && values.format !== 'json') throw new UsageError('--format must be text or json');
+    const autoMerge = (values['auto-merge'] ?? '').split(',').map((s) => s.trim()).filter(Boolean) as ProposalAction[];
+    for (const a of autoMerge) if (!AUTO_MERGEABLE.includes(a)) throw new UsageError(`--auto-merge accepts only ${AUTO_MERGEABLE.join(', ')} (got '${a}'): advancing always needs a review`);
+    const minPairs = values['min-pairs'] === undefined ? undefined : Number(values['min-pairs']);
+    if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1)) throw new UsageError('--min-pairs must be a positive integer');
+    const repoSlug = values.repo ?? io.env.GITHUB_REPOSITORY;
+    const dryRun = values['dry-run'];
+    if (!dryRun) {
+      if (!repoSlug || !/^[^/\s]+\/[^/\s]+$/.test(repoSlug)) throw new UsageError('--repo owner/name (or $GITHUB_REPOSITORY) is required unless --dry-run');
+      if (!io.env.GITHUB_TOKEN) throw new UsageError('$GITHUB_TOKEN is required unless --dry-run');
+    }
+
+    const root = resolve(io.cwd, values.root ?? '.');
+    const loaded = await loadProjectForAnalysis(root);
+    if ('errors' in loaded) {
+      io.stderr('switchyard propose: the project does not validate; nothing is proposed from an invalid tree:');
+      printDiagnostics(io, loaded.errors);
+      return 1;
+    }
+    let store;
+    try {
+      store = await openProjectStore(root, io.env, values['database-url']);
+    } catch (error) {
+      io.stderr(`switchyard propose: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
+      return 1;
+    }
+    let analyses;
+    try {
+      analyses = await collectDecisions(store, loaded.project, { filter: { env: values.env }, minPairs });
+    } finally {
+      await store.close();
+    }
+    const plan = planProposals(loaded.project, analyses, { autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
+    printDiagnostics(io, plan.errors);
+    const proposals = plan.value ?? [];
+    const summary = analyses.map((a) => (a.kind === 'canary' ? `canary ${a.id}: ${a.decision}` : `shadow ${a.rollout}: ${a.readyToSwitch ? 'ready' : a.failing ? 'failing' : 'not ready'}`));
+
+    if (dryRun) {
+      if (values.format === 'json') io.stdout(JSON.stringify({ decisions: summary, proposals }, null, 2));
+      else {
+        io.stdout(summary.map((s) => `- ${s}`).join('\n') || '- nothing to analyse');
+        for (const p of proposals) io.stdout(`\nwould open ${p.branch}: ${p.title}${p.autoMerge ? ' (auto-merge)' : ''}\n  ${p.edits.map((e) => `${e.action} ${e.path}`).join('\n  ')}`);
+        if (proposals.length === 0) io.stdout('no proposals');
+      }
+      return plan.errors.length > 0 ? 1 : 0;
+    }
+
+    const [owner, repo] = repoSlug!.split('/') as [string, string];
+    const github = createGitHubClient({ token: io.env.GITHUB_TOKEN!, apiUrl: io.env.GITHUB_API_URL });
+    const outcomes = [];
+    for (const p of proposals) outcomes.push(await publishProposal(github, { owner, repo, base: values.base }, p));
+    if (values.format === 'json') io.stdout(JSON.stringify({ decisions: summary, outcomes }, null, 2));
+    else {
+      io.stdout(summary.map((s) => `- ${s}`).join('\n') || '- nothing to analyse');
+      for (const o of outcomes) {
+        if (o.status === 'failed') io.stderr(`✖ ${o.branch}: ${o.code} ${o.message}`);
+        else io.stdout(`${o.status === 'opened' ? '✔ opened' : '• already open'} #${o.number} ${o.url}${o.status === 'opened' && o.merged ? ' (merged)' : ''}`);
+      }
+      if (proposals.length === 0) io.stdout('no proposals');
+    }
+    return plan.errors.length > 0 || outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+  },
+};

@@ -1,0 +1,24 @@
+import { analyzeCanary, analyzeShadow, loadCanaryEvidence, loadShadowEvidence, type CanaryAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
+import type { CanaryResource, ModelRolloutResource, Project } from '../config/types.ts';
+import type { EventStore, EvidenceFilter } from '../store/index.ts';
+
+/** Analyses every live canary and model rollout of the project (killed ones are left alone). */
+export async function collectDecisions(
+  store: EventStore,
+  project: Project,
+  options: { filter?: EvidenceFilter; minPairs?: number } = {},
+): Promise<Array<CanaryAnalysis | ShadowAnalysis>> {
+  const out: Array<CanaryAnalysis | ShadowAnalysis> = [];
+  const names = [...project.rollouts.keys()].sort();
+  for (const name of names) {
+    const r = project.rollouts.get(name)!;
+    if (r.kind === 'Canary') {
+      const canary = r as CanaryResource;
+      if (!canary.killed) out.push(analyzeCanary(canary, await loadCanaryEvidence(store.queries, canary, options.filter)));
+    } else if (r.kind === 'ModelRollout') {
+      const rollout = r as ModelRolloutResource;
+      if (!rollout.killed) out.push(analyzeShadow(rollout, await loadShadowEvidence(store.queries, rollout, options.filter), { minPairs: options.minPairs }));
+    }
+  }
+  return out;
+}

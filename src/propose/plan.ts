@@ -1,0 +1,132 @@
+import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import type { Project } from '../config/types.ts';
+import { fileKey } from '../config/index.ts';
+import { setKilled } from '../github/kill-switch.ts';
+import { nextStage, renderAnalysis, type CanaryAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
+import { setScalar } from './yaml-edit.ts';
+import { AUTO_MERGEABLE, type FileEdit, type Proposal, type ProposalAction } from './types.ts';
+
+export interface PlanOptions {
+  /** Actions allowed to merge themselves (subset of revert, kill). */
+  autoMerge?: ProposalAction[];
+  /** Reads a repo-relative file of the project (the working tree the analysis ran on). */
+  readFile: (path: string) => string;
+}
+
+const ACTION_TITLE: Record<ProposalAction, string> = {
+  advance: 'Advance',
+  revert: 'Revert',
+  kill: 'Kill',
+  finish: 'Finish',
+};
+
+function body(action: ProposalAction, headline: string, analysis: CanaryAnalysis | ShadowAnalysis, edits: FileEdit[], autoMerge: boolean): string {
+  const files = edits.map((e) => `- \`${e.path}\`: ${e.action === 'delete' ? 'removed' : 'updated'}`);
+  return [
+    `## ${headline}`,
+    '',
+    `Proposed by \`switchyard propose\` from production evidence in the event store. ` +
+      (autoMerge ? `This ${action} was configured to merge itself (it only reduces exposure).` : 'Review the evidence below and merge to publish.'),
+    '',
+    renderAnalysis(analysis, 'markdown').replace(/^### /m, '#### '),
+    '',
+    '### Changes',
+    '',
+    ...files,
+    '',
+    '<sub>Merging publishes through the normal pipeline (validate → compile → sign → publish). Rollback = revert this pull request.</sub>',
+    '',
+  ].join('\n');
+}
+
+function problem(code: string, file: string, message: string, hint: string): Diagnostic {
+  return { code, severity: 'error', message, hint, file, line: 1, col: 1 };
+}
+
+/**
+ * Turns decisions into proposals: YAML edits that keep comments and formatting, one branch and one
+ * PR each. Never skips a stage (advances go to the next stage only). Pure: reads files through
+ * `readFile`, touches nothing.
+ */
+export function planProposals(project: Project, analyses: Array<CanaryAnalysis | ShadowAnalysis>, options: PlanOptions): Checked<Proposal[]> {
+  const proposals: Proposal[] = [];
+  const errors: Diagnostic[] = [];
+  const autoMerge = new Set((options.autoMerge ?? []).filter((a) => AUTO_MERGEABLE.includes(a)));
+
+  const push = (action: ProposalAction, a: CanaryAnalysis | ShadowAnalysis, kind: Proposal['kind'], from: number, to: number | null, edits: Checked<FileEdit[]>, headline: string) => {
+    errors.push(...edits.errors);
+    if (!edits.value) return;
+    const name = a.kind === 'canary' ? a.id : a.rollout;
+    const merge = autoMerge.has(action);
+    const target = to === null ? 'done' : String(to);
+    proposals.push({
+      action,
+      resource: name,
+      kind,
+      from,
+      to,
+      branch: `switchyard/${action}/${name}-${target}`,
+      title: `${ACTION_TITLE[action]} ${name}: ${headline}`,
+      body: body(action, `${ACTION_TITLE[action]} \`${name}\`: ${headline}`, a, edits.value, merge),
+      commitMessage: `${action}(${name}): ${headline}\n\nProposed by switchyard propose from production evidence.`,
+      edits: edits.value,
+      autoMerge: merge,
+    });
+  };
+
+  const edit = (path: string, apply: (text: string) => Checked<string>): Checked<FileEdit[]> => {
+    let before: string;
+    try {
+      before = options.readFile(path);
+    } catch (error) {
+      return { value: undefined, errors: [problem('E_PROPOSE_READ', path, `cannot read ${path}: ${(error as Error).message}`, 'run propose from the project root')], warnings: [] };
+    }
+    const result = apply(before);
+    return result.value === undefined ? { value: undefined, errors: result.errors, warnings: [] } : { value: [{ path, action: 'update', before, after: result.value }], errors: [], warnings: [] };
+  };
+
+  for (const a of analyses) {
+    const name = a.kind === 'canary' ? a.id : a.rollout;
+    const path = project.files.get(fileKey('rollout', name));
+    const resource = project.rollouts.get(name);
+    if (!path || !resource || !('percent' in resource)) {
+      errors.push(problem('E_PROPOSE_UNKNOWN', '.', `no rollout file for '${name}'`, 'the analysis and the project disagree: re-run from the same checkout'));
+      continue;
+    }
+    if (resource.killed) continue;
+    const percent = resource.percent;
+
+    if (a.kind === 'canary') {
+      if (a.decision === 'revert' && percent > 0) {
+        push('revert', a, 'Canary', percent, 0, edit(path, (t) => setScalar(t, ['percent'], 0, path)), `${percent}% → 0% (${a.metric} ratio ${a.ratio?.ratio.toFixed(3) ?? '–'})`);
+      } else if (a.decision === 'advance' && a.nextPercent !== null && a.nextPercent === nextStage(percent, resource.stages)) {
+        push('advance', a, 'Canary', percent, a.nextPercent, edit(path, (t) => setScalar(t, ['percent'], a.nextPercent!, path)), `${percent}% → ${a.nextPercent}%`);
+      }
+      continue;
+    }
+
+    // ModelRollout, decided by its production shadow pairs.
+    if (resource.kind !== 'ModelRollout') continue;
+    if (a.failing && percent > 0) {
+      push('kill', a, 'ModelRollout', percent, 0, edit(path, (t) => {
+        const r = setKilled(t, { file: path });
+        return r.value ? { value: r.value.text, errors: [], warnings: [] } : { value: undefined, errors: r.errors, warnings: [] };
+      }), `shadow similarity below the gate (avg ${a.avg?.toFixed(3)})`);
+    } else if (a.readyToSwitch && percent < 100) {
+      const next = nextStage(percent, resource.stages);
+      if (next !== null) push('advance', a, 'ModelRollout', percent, next, edit(path, (t) => setScalar(t, ['percent'], next, path)), `${percent}% → ${next}% of new ${resource.model} conversations on ${resource.to}`);
+    } else if (a.readyToSwitch && percent === 100) {
+      const pinPath = project.files.get(fileKey('model', resource.model));
+      if (!pinPath) {
+        errors.push(problem('E_PROPOSE_UNKNOWN', path, `model pin '${resource.model}' has no file`, 'fix the rollout reference'));
+        continue;
+      }
+      const pin = edit(pinPath, (t) => setScalar(t, ['snapshot'], resource.to, pinPath));
+      const edits: Checked<FileEdit[]> = pin.value
+        ? { value: [...pin.value, { path, action: 'delete', before: options.readFile(path) }], errors: [], warnings: [] }
+        : pin;
+      push('finish', a, 'ModelRollout', 100, null, edits, `pin ${resource.model} to ${resource.to} and remove the rollout`);
+    }
+  }
+  return { value: proposals, errors, warnings: [] };
+}
