@@ -6,6 +6,10 @@ import type { Command } from '../command.ts';
  */
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
   pipeline: () => import('./pipeline.ts'),
+  eval: () => import('./eval.ts'),
+  shadow: () => import('./shadow.ts'),
+  report: () => import('./report.ts'),
+  'model-server': () => import('./model-server.ts'),
   validate: () => import('./validate.ts'),
   kill: () => import('./kill.ts'),
   github: () => import('./github.ts'),

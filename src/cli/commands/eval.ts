@@ -1,0 +1,79 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.ts';
+import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, evalResultPath } from '../../eval/index.ts';
+
+const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
+
+Runs the promptfoo tests of the prompt versions this change affects (all active and draft versions
+with tests when no --base is given) and enforces the activation gate. Without OPENAI_API_KEY (or with
+SWITCHYARD_OFFLINE=1) answers come from the embedded offline model server.
+Writes .switchyard/results/eval.json (or eval-shard-<i>-of-<n>.json) unless --out is given.
+Exit 1 when a gated version's pass rate is below its minPassRate.`;
+
+export const command: Command = {
+  name: 'eval',
+  summary: 'Run prompt tests (promptfoo) for what the change affects',
+  usage,
+  async run(argv, io) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { base: { type: 'string' }, concurrency: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' }, 'no-cache': { type: 'boolean' } },
+      allowPositionals: false,
+    });
+    const shard = values.shard === undefined ? { index: 1, count: 1 } : parseShard(values.shard);
+    if (!shard) throw new UsageError(`--shard must look like 2/4 (1 ≤ i ≤ n), got '${values.shard}'`);
+    const ws = await openWorkspace(io.cwd, values.base);
+    if (!ws.head || ws.errors.length > 0) {
+      for (const e of ws.errors.slice(0, 20)) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}`);
+      io.stderr('switchyard eval: the configuration does not load; run `switchyard validate`.');
+      return 1;
+    }
+    const concurrency = values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
+    const endpoint = await openModelEndpoint(io.env);
+    try {
+      io.stdout(`eval: models from ${endpoint.label}`);
+      let lastShown = -1;
+      const run = await runEval({
+        head: ws.head,
+        base: ws.base,
+        baseRef: ws.baseRef,
+        endpoint,
+        concurrency,
+        shard,
+        ...(values['no-cache'] ? { cache: null } : {}),
+        onProgress: (done, total) => {
+          const step = Math.floor((done / Math.max(1, total)) * 10);
+          if (total > 0 && (step !== lastShown || done === total)) {
+            lastShown = step;
+            io.stdout(`eval: ${done}/${total} cases`);
+          }
+        },
+      });
+      const out = values.out === undefined ? evalResultPath(ws.root, shard) : resolve(io.cwd, values.out);
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, `${JSON.stringify(run, null, 2)}\n`);
+      if (run.targets.length === 0) io.stdout('eval: nothing to evaluate — this change affects no prompt version with tests.');
+      const verdicts = judgeTargets(run.targets, run.cases);
+      let blocked = false;
+      for (const v of verdicts) {
+        const mine = run.cases.filter((c) => c.target === v.target.id);
+        if (mine.length === 0) continue;
+        const rate = `${v.passed}/${mine.length}`;
+        // A shard only sees part of a target: the gate is judged by `report` over all shards.
+        const judged = shard.count === 1;
+        const bad = judged && !v.ok;
+        blocked ||= bad;
+        io.stdout(`${bad ? '✖' : v.passRate >= v.target.minPassRate ? '✔' : '·'} ${v.target.id} ${rate} passed (gate: ${v.target.gate}, min ${v.target.minPassRate})`);
+      }
+      const s = run.stats;
+      io.stdout(`eval: ${s.cases} cases, ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.cached} from cache, ${s.executed} run (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`);
+      if (blocked) io.stderr('eval: blocked — a gated prompt version is below its minPassRate.');
+      return blocked ? 1 : 0;
+    } finally {
+      await endpoint.close();
+    }
+  },
+};

@@ -1,0 +1,106 @@
+/** Assembles the report from the pieces each stage produced (pure). */
+import type { Diagnostic } from '../../config/diagnostics.ts';
+import { judgeTargets, mergeRuns, type EvalRun } from '../results.ts';
+import type { ConfigChange } from '../semantic-diff.ts';
+import type { ShadowRun } from '../shadow.ts';
+import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
+
+export interface ReportInputs {
+  project: string;
+  base: string | null;
+  commit: string | null;
+  changes: ConfigChange[];
+  /** One run per shard; empty when eval did not run. */
+  evalRuns: EvalRun[];
+  shadow: ShadowRun | undefined;
+  findings: { errors: Diagnostic[]; warnings: Diagnostic[] };
+  bundles: ReportBundle[];
+  /** Divergent pairs kept per comparison. */
+  divergent?: number;
+}
+
+const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+export function buildReport(inputs: ReportInputs): Report {
+  const blockers: string[] = [];
+  const { targets, cases } = mergeRuns(inputs.evalRuns);
+  const shardCounts = new Set(inputs.evalRuns.map((r) => r.shard.count));
+  if (shardCounts.size > 1) blockers.push('eval shards disagree on the shard count');
+  const reportTargets: ReportTarget[] = judgeTargets(targets, cases).map((v) => {
+    const mine = cases.filter((c) => c.target === v.target.id);
+    if (!v.ok) {
+      blockers.push(
+        v.complete
+          ? `${v.target.prompt} v${v.target.version} on ${v.target.snapshot}: pass rate ${pct(v.passRate)} < ${pct(v.target.minPassRate)} (${v.target.gate} gate)`
+          : `${v.target.prompt} v${v.target.version} on ${v.target.snapshot}: only ${v.evaluated} of ${v.target.caseCount} cases have results (missing shard?)`,
+      );
+    }
+    return {
+      id: v.target.id,
+      prompt: v.target.prompt,
+      version: v.target.version,
+      snapshot: v.target.snapshot,
+      status: v.target.status,
+      file: v.target.file,
+      reasons: v.target.reasons,
+      gate: v.target.gate,
+      minPassRate: v.target.minPassRate,
+      passed: v.passed,
+      evaluated: v.evaluated,
+      expected: v.target.caseCount,
+      passRate: v.passRate,
+      cached: mine.filter((c) => c.cached).length,
+      ok: v.ok,
+      failures: mine
+        .filter((c) => !c.pass)
+        .map((c) => ({
+          case: c.id,
+          description: c.description,
+          output: c.output,
+          error: c.error,
+          failed: c.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`),
+        })),
+    };
+  });
+  if (inputs.evalRuns.length === 0) blockers.push('no eval results: run `switchyard eval` first');
+
+  const comparisons: ReportShadow[] = (inputs.shadow?.comparisons ?? []).map((c) => {
+    if (!c.passed && c.blocking) {
+      blockers.push(`shadow ${c.title}: similarity avg ${c.cosine.avg.toFixed(3)} / min ${c.cosine.min.toFixed(3)} does not clear avg > ${c.gate.minAvgSimilarity} and min > ${c.gate.minMinSimilarity}`);
+    }
+    const { pairs: _pairs, ...rest } = c;
+    return { ...rest, divergent: c.divergent.slice(0, inputs.divergent ?? 3) };
+  });
+  if (inputs.findings.errors.length > 0) blockers.push(`${inputs.findings.errors.length} validation error(s)`);
+  for (const b of inputs.bundles) if (b.errors.length > 0) blockers.push(`bundle for ${b.env} does not compile`);
+
+  const evalCases = cases;
+  const offline = inputs.evalRuns.some((r) => r.offline) || inputs.shadow?.offline === true;
+  const endpoint = inputs.evalRuns[0]?.endpoint ?? inputs.shadow?.endpoint ?? 'none';
+  return {
+    kind: 'switchyard.report',
+    format: REPORT_FORMAT,
+    verdict: blockers.length === 0 ? 'pass' : 'fail',
+    blockers,
+    project: inputs.project,
+    offline,
+    endpoint,
+    base: inputs.base,
+    commit: inputs.commit,
+    changes: inputs.changes,
+    tests: {
+      ran: inputs.evalRuns.length > 0,
+      shards: inputs.evalRuns.length,
+      targets: reportTargets,
+      stats: {
+        cases: evalCases.length,
+        passed: evalCases.filter((c) => c.pass).length,
+        failed: evalCases.filter((c) => !c.pass).length,
+        cached: evalCases.filter((c) => c.cached).length,
+      },
+    },
+    shadow: { ran: inputs.shadow !== undefined, embeddingModel: inputs.shadow?.embeddingModel ?? null, comparisons },
+    findings: inputs.findings,
+    bundles: inputs.bundles,
+  };
+}

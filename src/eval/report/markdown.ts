@@ -1,0 +1,159 @@
+/**
+ * Markdown rendering of the report: verdict first, then what changes for users, tests per prompt
+ * version against their gate, shadow results, validation findings and bundle digests. Kept under
+ * GitHub's comment limit by rendering with less detail until it fits, then cutting at a line break
+ * with a note — a cut report never looks complete.
+ */
+import type { Report, ReportShadow, ReportTarget } from './model.ts';
+
+/** GitHub rejects comments above 65,536 characters; leave room for the sticky-comment marker. */
+export const DEFAULT_MAX_CHARS = 60_000;
+
+interface Detail {
+  /** Failures listed per target. */
+  failures: number;
+  /** Characters kept of each model output. */
+  outputChars: number;
+  /** Divergent pairs per shadow comparison. */
+  pairs: number;
+  /** Findings listed. */
+  findings: number;
+  /** Targets listed in the table. */
+  targets: number;
+}
+
+const LEVELS: Detail[] = [
+  { failures: 10, outputChars: 400, pairs: 3, findings: 50, targets: 200 },
+  { failures: 3, outputChars: 160, pairs: 2, findings: 20, targets: 100 },
+  { failures: 1, outputChars: 80, pairs: 1, findings: 10, targets: 40 },
+  { failures: 0, outputChars: 0, pairs: 0, findings: 5, targets: 15 },
+];
+
+const pct = (x: number) => `${(Math.round(x * 1000) / 10).toString()}%`;
+const num = (x: number) => x.toFixed(3);
+
+/** Escapes text for a table cell or inline use: no pipes, no newlines, no HTML, no mentions. */
+export function cell(text: string, max = Infinity): string {
+  let t = text.replace(/\s+/g, ' ').trim();
+  if (t.length > max) t = `${t.slice(0, Math.max(0, max - 1))}…`;
+  return t.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '@\u200b').replace(/`/g, "'");
+}
+
+function gateText(t: ReportTarget): string {
+  if (t.gate === 'none') return `info (${t.status})`;
+  return `${t.gate} ≥ ${pct(t.minPassRate)}`;
+}
+
+function targetsSection(r: Report, d: Detail): string[] {
+  const out = ['## Tests per prompt version', ''];
+  if (!r.tests.ran) return [...out, '_Eval did not run._', ''];
+  if (r.tests.targets.length === 0) return [...out, 'Nothing to evaluate: this change affects no prompt version.', ''];
+  const s = r.tests.stats;
+  out.push(`${s.passed}/${s.cases} cases passed${s.cached > 0 ? ` (${s.cached} from cache)` : ''}${r.tests.shards > 1 ? ` across ${r.tests.shards} shards` : ''}.`, '');
+  out.push('| | prompt version | snapshot | pass rate | gate | why evaluated |', '|---|---|---|---|---|---|');
+  for (const t of r.tests.targets.slice(0, d.targets)) {
+    const mark = t.ok ? (t.passRate >= t.minPassRate ? '✅' : 'ℹ️') : '❌';
+    const rate = `${t.passed}/${t.evaluated}${t.evaluated !== t.expected ? ` of ${t.expected}` : ''} (${pct(t.passRate)})`;
+    out.push(`| ${mark} | ${cell(t.prompt)} v${t.version} | ${cell(t.snapshot)} | ${rate} | ${gateText(t)} | ${cell(t.reasons.join('; '), 160)} |`);
+  }
+  if (r.tests.targets.length > d.targets) out.push(`| | … and ${r.tests.targets.length - d.targets} more (see report.json) | | | | |`);
+  out.push('');
+  if (d.failures > 0) {
+    const failing = r.tests.targets.filter((t) => t.failures.length > 0);
+    for (const t of failing.slice(0, d.targets)) {
+      out.push(`<details><summary>${cell(t.prompt)} v${t.version} on ${cell(t.snapshot)}: ${t.failures.length} failing case(s)</summary>`, '');
+      for (const f of t.failures.slice(0, d.failures)) {
+        out.push(`- **${cell(f.description, 120)}** — ${f.error ? `error: ${cell(f.error, 200)}` : cell(f.failed.join('; '), 300)}`);
+        if (d.outputChars > 0 && f.output) out.push(`  - output: ${cell(f.output, d.outputChars)}`);
+      }
+      if (t.failures.length > d.failures) out.push(`- … ${t.failures.length - d.failures} more`);
+      out.push('', '</details>', '');
+    }
+  }
+  return out;
+}
+
+function shadowSection(r: Report, d: Detail): string[] {
+  const out = ['## Shadow comparisons', ''];
+  if (!r.shadow.ran) return [...out, '_Shadow eval did not run._', ''];
+  if (r.shadow.comparisons.length === 0) return [...out, 'No model or active-prompt change to shadow.', ''];
+  out.push(`Embedding cosine (${cell(r.shadow.embeddingModel ?? '?')}) gates; token F1 is shown beside it.`, '');
+  out.push('| | comparison | pairs | cosine avg / min / p10 | token F1 avg / min | gate |', '|---|---|---|---|---|---|');
+  for (const c of r.shadow.comparisons) {
+    const mark = c.passed ? '✅' : c.blocking ? '❌' : '⚠️';
+    out.push(
+      `| ${mark} | ${cell(c.title)} (dataset ${cell(c.dataset)}) | ${c.count} | ${num(c.cosine.avg)} / ${num(c.cosine.min)} / ${num(c.cosine.p10)} | ${num(c.lexical.avg)} / ${num(c.lexical.min)} | avg > ${c.gate.minAvgSimilarity}, min > ${c.gate.minMinSimilarity}${c.blocking ? '' : ' (advisory)'} |`,
+    );
+  }
+  out.push('');
+  for (const c of r.shadow.comparisons) out.push(...pairsOf(c, d));
+  return out;
+}
+
+function pairsOf(c: ReportShadow, d: Detail): string[] {
+  const out: string[] = [];
+  for (const p of c.problems.slice(0, 5)) out.push(`- ⚠️ ${cell(c.title)}: ${cell(p, 200)}`);
+  if (d.pairs === 0 || c.divergent.length === 0) return out.length > 0 ? [...out, ''] : out;
+  out.push(`<details><summary>Most divergent pairs: ${cell(c.title)}</summary>`, '');
+  for (const p of c.divergent.slice(0, d.pairs)) {
+    out.push(`- **${cell(p.rowId)}** (cosine ${num(p.cosine)}, F1 ${num(p.lexical)}): ${cell(p.input, 160)}`);
+    out.push(`  - ${cell(c.base)}: ${cell(p.base, d.outputChars || 80)}`);
+    out.push(`  - ${cell(c.head)}: ${cell(p.head, d.outputChars || 80)}`);
+  }
+  out.push('', '</details>', '');
+  return out;
+}
+
+function findingsSection(r: Report, d: Detail): string[] {
+  const all = [...r.findings.errors, ...r.findings.warnings];
+  const out = ['## Validation findings', ''];
+  if (all.length === 0) return [...out, 'None.', ''];
+  for (const f of all.slice(0, d.findings)) {
+    out.push(`- ${f.severity === 'error' ? '❌' : '⚠️'} \`${f.code}\` ${cell(f.file)}:${f.line}:${f.col} — ${cell(f.message, 240)}${f.hint ? ` _(${cell(f.hint, 160)})_` : ''}`);
+  }
+  if (all.length > d.findings) out.push(`- … ${all.length - d.findings} more in report.json`);
+  out.push('');
+  return out;
+}
+
+function render(r: Report, d: Detail): string {
+  const lines: string[] = [];
+  lines.push(`## ${r.verdict === 'pass' ? '✅ Switchyard: safe to merge' : '❌ Switchyard: blocked'}`, '');
+  if (r.blockers.length > 0) for (const b of r.blockers.slice(0, 20)) lines.push(`- ${cell(b, 300)}`);
+  if (r.blockers.length > 20) lines.push(`- … ${r.blockers.length - 20} more`);
+  if (r.blockers.length > 0) lines.push('');
+  lines.push(
+    r.offline
+      ? '> **Offline results.** Model answers come from the Switchyard offline model server, a deterministic test double — not from a real model.'
+      : `> Model answers from ${cell(r.endpoint)}.`,
+    '',
+  );
+  lines.push(`Project \`${cell(r.project)}\` · base ${r.base ? `\`${cell(r.base)}\`` : '_none (everything evaluated)_'}${r.commit ? ` · head \`${r.commit.slice(0, 12)}\`` : ''}`, '');
+  lines.push('## What changes for users', '');
+  if (r.changes.length === 0) lines.push('Nothing: no resource changes.');
+  for (const c of r.changes.slice(0, d.targets)) lines.push(`- ${cell(c.text, 300)}`);
+  if (r.changes.length > d.targets) lines.push(`- … ${r.changes.length - d.targets} more in report.json`);
+  lines.push('');
+  lines.push(...targetsSection(r, d), ...shadowSection(r, d), ...findingsSection(r, d));
+  lines.push('## Bundles', '');
+  for (const b of r.bundles) {
+    lines.push(b.sha256 ? `- ${cell(b.env)}: \`sha256:${b.sha256}\` (${b.length} bytes)` : `- ${cell(b.env)}: ❌ ${cell(b.errors.join('; '), 300)}`);
+  }
+  if (r.bundles.length === 0) lines.push('_Not compiled._');
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The report as Markdown of at most `maxChars` characters. */
+export function renderMarkdown(report: Report, maxChars = DEFAULT_MAX_CHARS): string {
+  for (const level of LEVELS) {
+    const text = render(report, level);
+    if (text.length <= maxChars) return text;
+  }
+  const text = render(report, LEVELS[LEVELS.length - 1] as Detail);
+  const note = '\n\n> ✂ Cut to fit the comment size limit; the full report is in report.json.\n';
+  let cut = text.slice(0, Math.max(0, maxChars - note.length));
+  const br = cut.lastIndexOf('\n');
+  if (br > 0) cut = cut.slice(0, br);
+  return cut + note;
+}

@@ -1,0 +1,97 @@
+/**
+ * The report document (`report.json`): the same content as the Markdown comment, for machines.
+ * Its JSON Schema is `schemas/report.schema.json`; the comment job validates uploads against it.
+ */
+import type { Diagnostic } from '../../config/diagnostics.ts';
+import type { ShadowGate } from '../../config/types.ts';
+import type { ConfigChange } from '../semantic-diff.ts';
+import type { Summary } from '../similarity.ts';
+import type { TargetGate } from '../targets.ts';
+
+export const REPORT_FORMAT = 1;
+
+export interface ReportCaseFailure {
+  case: string;
+  description: string;
+  output: string;
+  error: string | null;
+  /** `type: reason` of each failed assertion. */
+  failed: string[];
+}
+
+export interface ReportTarget {
+  id: string;
+  prompt: string;
+  version: number;
+  snapshot: string;
+  status: 'draft' | 'active' | 'deprecated';
+  file: string;
+  reasons: string[];
+  gate: TargetGate;
+  minPassRate: number;
+  passed: number;
+  evaluated: number;
+  expected: number;
+  passRate: number;
+  cached: number;
+  ok: boolean;
+  failures: ReportCaseFailure[];
+}
+
+export interface ReportPair {
+  rowId: string;
+  input: string;
+  base: string;
+  head: string;
+  cosine: number;
+  lexical: number;
+}
+
+export interface ReportShadow {
+  id: string;
+  kind: 'model-rollout' | 'model-pin' | 'prompt-version';
+  title: string;
+  dataset: string;
+  base: string;
+  head: string;
+  gate: ShadowGate;
+  blocking: boolean;
+  count: number;
+  cosine: Summary;
+  lexical: Summary;
+  passed: boolean;
+  divergent: ReportPair[];
+  problems: string[];
+}
+
+export interface ReportBundle {
+  env: string;
+  sha256: string | null;
+  length: number | null;
+  errors: string[];
+}
+
+export interface Report {
+  kind: 'switchyard.report';
+  format: typeof REPORT_FORMAT;
+  verdict: 'pass' | 'fail';
+  /** Why the verdict is `fail` (empty on pass). */
+  blockers: string[];
+  project: string;
+  /** Results came from the offline model server. */
+  offline: boolean;
+  endpoint: string;
+  base: string | null;
+  commit: string | null;
+  changes: ConfigChange[];
+  tests: {
+    /** False when no eval results were supplied. */
+    ran: boolean;
+    shards: number;
+    targets: ReportTarget[];
+    stats: { cases: number; passed: number; failed: number; cached: number };
+  };
+  shadow: { ran: boolean; embeddingModel: string | null; comparisons: ReportShadow[] };
+  findings: { errors: Diagnostic[]; warnings: Diagnostic[] };
+  bundles: ReportBundle[];
+}
