@@ -60,12 +60,16 @@ function isPercentResource(r: RolloutResource): r is PercentResource {
   return r.kind === 'Flag' || r.kind === 'ModelRollout' || r.kind === 'Canary';
 }
 
-const fileOf = {
-  rollout: (name: string) => `rollouts/${name}.yaml`,
-  experiment: (id: string) => `experiments/${id}.yaml`,
-  model: (alias: string) => `models/${alias}.yaml`,
-  prompt: (name: string, version: number) => `prompts/${name}/v${version}.yaml`,
-};
+/** Diagnostics name the resource's file: the loader's record when it has one, else the layout's path. */
+function filesOf(files: ReadonlyMap<string, string>) {
+  return {
+    rollout: (name: string) => files.get(`rollout:${name}`) ?? `rollouts/${name}.yaml`,
+    experiment: (id: string) => files.get(`experiment:${id}`) ?? `experiments/${id}.yaml`,
+    model: (alias: string) => files.get(`model:${alias}`) ?? `models/${alias}.yaml`,
+    prompt: (name: string, version: number) => files.get(`prompt:${name}@${version}`) ?? `prompts/${name}/v${version}.yaml`,
+  };
+}
+type FileOf = ReturnType<typeof filesOf>;
 
 /** Applies the environment's override of a percentage resource. */
 function effectivePercent(r: PercentResource, env: string): { percent: number; killed: boolean } {
@@ -94,6 +98,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const { env, commit } = options;
+  const fileOf = filesOf(project.files);
   const envs = new Set(project.settings.environments.map((e) => e.name));
   if (!envs.has(env)) {
     errors.push(bundleDiagnostic('E_BUNDLE_UNKNOWN_ENV', 'switchyard.yaml', `environment "${env}" is not declared (declared: ${[...envs].join(', ') || 'none'})`, '/environments'));
@@ -131,7 +136,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         killed,
         stages: [...r.stages],
       };
-      if (r.kind === 'ModelRollout') compileModelRollout(project, r, percent, killed, modelRollouts, activeRolloutByModel, errors, rangeCheck);
+      if (r.kind === 'ModelRollout') compileModelRollout(project, r, percent, killed, modelRollouts, activeRolloutByModel, errors, rangeCheck, fileOf);
       if (r.kind === 'Canary') canaries[r.flag] = compileCanary(r, percent);
     } else if (r.kind === 'EmbeddingMigration') {
       const phase = r.environments?.[env]?.phase ?? r.phase;
@@ -180,7 +185,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   const experiments: Record<string, PayloadExperiment> = {};
   const runningByPrompt = new Map<string, string[]>();
   for (const [id, e] of project.experiments) {
-    const compiled = compileExperiment(project, e, env, envs, errors, warnings, rangeCheck);
+    const compiled = compileExperiment(project, e, env, envs, errors, warnings, rangeCheck, fileOf);
     experiments[id] = compiled;
     if (compiled.status === 'running') runningByPrompt.set(e.prompt, [...(runningByPrompt.get(e.prompt) ?? []), id].sort());
   }
@@ -250,6 +255,7 @@ function compileModelRollout(
   activeByModel: Map<string, string[]>,
   errors: Diagnostic[],
   rangeCheck: RangeCheck,
+  fileOf: FileOf,
 ): void {
   const file = fileOf.rollout(r.flag);
   const pin = project.models.get(r.model);
@@ -296,6 +302,7 @@ function compileExperiment(
   errors: Diagnostic[],
   warnings: Diagnostic[],
   rangeCheck: RangeCheck,
+  fileOf: FileOf,
 ): PayloadExperiment {
   const file = fileOf.experiment(e.experiment);
   checkOverrideEnvs(e.environments, envs, file, warnings);

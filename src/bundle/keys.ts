@@ -5,6 +5,7 @@
  */
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { keyIdOf, publicKeyToBase64 } from './runtime-format.ts';
 
 /** Environment variable holding a private key (PKCS#8 PEM, or base64 PKCS#8 DER) for CI. */
@@ -63,4 +64,30 @@ export function trustedKeyEntry(publicKey: KeyObject, label?: string): { keyid: 
 /** A trusted-keys document (JSON text) for the given public keys. */
 export function trustedKeysDocument(publicKeys: Array<{ key: KeyObject; label?: string }>, threshold = 1): string {
   return `${JSON.stringify({ threshold, keys: publicKeys.map((k) => trustedKeyEntry(k.key, k.label)) }, null, 2)}\n`;
+}
+
+/**
+ * Loads signing keys from files and/or the `SWITCHYARD_SIGNING_KEY` variable. Messages name the
+ * source (file path or variable name), never the content.
+ */
+export async function loadSigningKeys(files: string[], env: NodeJS.ProcessEnv): Promise<{ ok: true; keys: SigningKey[] } | { ok: false; message: string }> {
+  const keys: SigningKey[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      return { ok: false, message: `cannot read signing key ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+    const key = parseSigningKey(text);
+    if (!key.ok) return { ok: false, message: `${file}: ${key.message}` };
+    keys.push(key.value);
+  }
+  const fromEnv = env[SIGNING_KEY_ENV];
+  if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    const key = parseSigningKey(fromEnv);
+    if (!key.ok) return { ok: false, message: `${SIGNING_KEY_ENV}: ${key.message}` };
+    keys.push(key.value);
+  }
+  return { ok: true, keys };
 }

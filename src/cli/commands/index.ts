@@ -15,4 +15,10 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   github: () => import('./github.ts'),
   analyze: () => import('./analyze.ts'),
   propose: () => import('./propose.ts'),
+  compile: () => import('./compile.ts'),
+  keygen: () => import('./keygen.ts'),
+  sign: () => import('./sign.ts'),
+  verify: () => import('./verify.ts'),
+  publish: () => import('./publish.ts'),
+  serve: () => import('./serve.ts'),
 };

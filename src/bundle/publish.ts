@@ -1,0 +1,96 @@
+/**
+ * Publishing to a directory target: `<target>/<env>/payload/<sha256>.json` first, then
+ * `<target>/<env>/manifest.json`, each written atomically. Old payloads are kept, so a runtime that
+ * fetched the previous manifest can still fetch its payload. A manifest never replaces one with an
+ * equal or higher serial (re-publishing the identical manifest is a no-op, so CI retries are safe).
+ */
+
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic-write.ts';
+import { parseStrictJsonBytes, sha256Hex, type JsonValue } from './runtime-format.ts';
+
+export type PublishCode =
+  | 'E_PUBLISH_BAD_MANIFEST'
+  | 'E_PUBLISH_PAYLOAD_MISMATCH'
+  | 'E_PUBLISH_SERIAL_NOT_HIGHER'
+  | 'E_PUBLISH_TARGET_UNREADABLE'
+  | 'E_PUBLISH_WRITE_FAILED';
+
+export type PublishResult =
+  | { ok: true; env: string; serial: number; manifestPath: string; payloadPath: string; previousSerial: number | null; unchanged: boolean }
+  | { ok: false; code: PublishCode; message: string };
+
+function field(doc: JsonValue, ...path: string[]): JsonValue | undefined {
+  let value: JsonValue | undefined = doc;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+/** Reads the serial of the manifest already at the target, or null when there is none. */
+async function currentSerial(path: string): Promise<{ serial: number | null; bytes: Uint8Array | null } | { error: string }> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { serial: null, bytes: null };
+    return { error: `cannot read ${path}: ${(error as Error).message}` };
+  }
+  const parsed = parseStrictJsonBytes(bytes);
+  const serial = parsed.ok ? field(parsed.value, 'signed', 'serial') : undefined;
+  // An unreadable manifest at the target is not overwritten blindly: it may be someone else's.
+  if (typeof serial !== 'number') return { error: `the manifest already at ${path} is unreadable; remove it deliberately to replace it` };
+  return { serial, bytes };
+}
+
+/**
+ * Publishes a signed manifest and its payload for one environment into a directory target.
+ * The manifest is checked to name this payload; signatures are checked by the caller (`verify`).
+ */
+export async function publishToDirectory(target: string, manifestBytes: Uint8Array, payloadBytes: Uint8Array): Promise<PublishResult> {
+  const parsed = parseStrictJsonBytes(manifestBytes);
+  if (!parsed.ok) return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: `manifest is not JSON: ${parsed.message}` };
+  const env = field(parsed.value, 'signed', 'env');
+  const serial = field(parsed.value, 'signed', 'serial');
+  const sha256 = field(parsed.value, 'signed', 'payload', 'sha256');
+  const length = field(parsed.value, 'signed', 'payload', 'length');
+  if (typeof env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(env) || typeof serial !== 'number' || typeof sha256 !== 'string') {
+    return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: 'manifest lacks signed.env, signed.serial or signed.payload.sha256' };
+  }
+  if (sha256Hex(payloadBytes) !== sha256 || payloadBytes.byteLength !== length) {
+    return { ok: false, code: 'E_PUBLISH_PAYLOAD_MISMATCH', message: `the payload is not the one the manifest names (${sha256})` };
+  }
+  const envDir = join(target, env);
+  const manifestPath = join(envDir, 'manifest.json');
+  const payloadPath = join(envDir, 'payload', `${sha256}.json`);
+  const current = await currentSerial(manifestPath);
+  if ('error' in current) return { ok: false, code: 'E_PUBLISH_TARGET_UNREADABLE', message: current.error };
+  if (current.bytes && Buffer.from(current.bytes).equals(Buffer.from(manifestBytes))) {
+    return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: current.serial, unchanged: true };
+  }
+  if (current.serial !== null && serial <= current.serial) {
+    return {
+      ok: false,
+      code: 'E_PUBLISH_SERIAL_NOT_HIGHER',
+      message: `${manifestPath} already has serial ${current.serial}; refusing to publish serial ${serial} (serials must strictly increase — publish from a newer commit on main)`,
+    };
+  }
+  try {
+    await mkdir(join(envDir, 'payload'), { recursive: true });
+    let existing: Uint8Array | undefined;
+    try {
+      existing = await readFile(payloadPath);
+    } catch {
+      existing = undefined;
+    }
+    // Content-addressed: an existing file with the right hash is already the right payload.
+    if (!existing || sha256Hex(existing) !== sha256) await writeFileAtomic(payloadPath, payloadBytes);
+    await writeFileAtomic(manifestPath, manifestBytes);
+  } catch (error) {
+    return { ok: false, code: 'E_PUBLISH_WRITE_FAILED', message: `cannot write to ${envDir}: ${(error as Error).message}` };
+  }
+  return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: current.serial, unchanged: false };
+}

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleSource, publishToDirectory, verifyBundle } from '../../bundle/index.ts';
+import { envDir } from '../../bundle/dist-layout.ts';
+import { parseStrictJsonBytes, parseTrustedKeys } from '../../bundle/runtime-format.ts';
+import { UsageError, type Command } from '../command.ts';
+
+const usage = `Usage: switchyard publish [dist/] --env <env> --to <dir> [--trusted-keys <file>]
+
+Publishes the signed bundle in <dist>/<env>/ to <dir>/<env>/: the payload first
+(payload/<sha256>.json), the manifest last, each written to a temporary file, fsynced and renamed.
+Old payloads are kept so in-flight fetches never 404. Refuses a manifest whose serial is not higher
+than the one already published (re-publishing the identical manifest is a no-op).
+
+  --trusted-keys <file>   verify the bundle against these keys before publishing (recommended in CI)
+
+Exit status: 0 published, 1 refused or failed, 2 usage error.`;
+
+export const command: Command = {
+  name: 'publish',
+  summary: 'Publish a signed bundle to a directory (payload first, manifest last, atomic)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { env: { type: 'string' }, to: { type: 'string' }, 'trusted-keys': { type: 'string' } },
+    });
+    if (positionals.length > 1) throw new UsageError('expected at most one directory');
+    if (!values.env) throw new UsageError('--env is required');
+    if (!values.to) throw new UsageError('--to <dir> is required');
+    const dist = resolve(io.cwd, positionals[0] ?? 'dist');
+    const dir = envDir(dist, values.env);
+
+    if (values['trusted-keys']) {
+      const trusted = parseTrustedKeys(await readFile(resolve(io.cwd, values['trusted-keys']), 'utf8').catch(() => ''));
+      if (!trusted.ok) {
+        io.stderr(`✖ ${trusted.code}: ${values['trusted-keys']}: ${trusted.message}`);
+        return 1;
+      }
+      const verified = await verifyBundle(await bundleSource(dir, values.env), { trustedKeys: trusted.value, env: values.env });
+      if (!verified.ok) {
+        io.stderr(`✖ not publishing: ${verified.code}: ${verified.message}`);
+        return 1;
+      }
+      io.stdout(`✔ verified against ${values['trusted-keys']}`);
+    }
+
+    let manifest: Uint8Array;
+    try {
+      manifest = await readFile(join(dir, 'manifest.json'));
+    } catch {
+      io.stderr(`✖ ${join(dir, 'manifest.json')} not found: run \`switchyard sign\` first`);
+      return 1;
+    }
+    const parsed = parseStrictJsonBytes(manifest);
+    const sha = parsed.ok ? (parsed.value as { signed?: { payload?: { sha256?: unknown } } }).signed?.payload?.sha256 : undefined;
+    if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) {
+      io.stderr(`✖ ${join(dir, 'manifest.json')} does not name a payload`);
+      return 1;
+    }
+    let payload: Uint8Array;
+    try {
+      payload = await readFile(join(dir, 'payload', `${sha}.json`));
+    } catch {
+      io.stderr(`✖ payload ${sha} is missing from ${dir}`);
+      return 1;
+    }
+    const result = await publishToDirectory(resolve(io.cwd, values.to), manifest, payload);
+    if (!result.ok) {
+      io.stderr(`✖ ${result.code}: ${result.message}`);
+      return 1;
+    }
+    io.stdout(
+      result.unchanged
+        ? `✔ ${result.env} serial ${result.serial} was already published (no change)`
+        : `✔ published ${result.env} serial ${result.serial}${result.previousSerial === null ? '' : ` (was ${result.previousSerial})`}`,
+    );
+    io.stdout(`  ${result.payloadPath}\n  ${result.manifestPath}`);
+    return 0;
+  },
+};

@@ -1,0 +1,62 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleSource, verifyBundle } from '../../bundle/index.ts';
+import { parseTrustedKeys } from '../../bundle/runtime-format.ts';
+import { UsageError, type Command } from '../command.ts';
+
+const usage = `Usage: switchyard verify <dir|url> --trusted-keys <file> --env <env> [--min-serial <n>] [--now <iso>]
+
+Verifies a bundle exactly as a runtime does: manifest size, strict JSON, trusted signatures (keys and
+threshold from --trusted-keys, never from the bundle), type, environment, serial, expiry, then the
+payload's length, sha256 and shape. Prints every check it made and, on rejection, the stable code.
+
+<dir|url>  a publish target or dist/ directory (reads <dir>/<env>/manifest.json, or <dir>/manifest.json),
+           or an http(s) base URL (<url>/<env>/manifest.json)
+
+Exit status: 0 verified, 1 rejected, 2 usage error.`;
+
+export const command: Command = {
+  name: 'verify',
+  summary: 'Verify a published bundle (prints each check and the rejection code)',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'trusted-keys': { type: 'string' }, env: { type: 'string' }, 'min-serial': { type: 'string' }, now: { type: 'string' } },
+    });
+    if (positionals.length !== 1) throw new UsageError('expected one <dir|url>');
+    if (!values.env) throw new UsageError('--env is required');
+    if (!values['trusted-keys']) throw new UsageError('--trusted-keys is required (signatures are only ever checked against your own keys)');
+    const minSerial = values['min-serial'] === undefined ? 0 : Number(values['min-serial']);
+    if (!Number.isSafeInteger(minSerial) || minSerial < 0) throw new UsageError('--min-serial must be a non-negative integer');
+    const now = values.now === undefined ? Date.now() : Date.parse(values.now);
+    if (!Number.isFinite(now)) throw new UsageError('--now must be an ISO 8601 time');
+
+    let keysText: string;
+    try {
+      keysText = await readFile(resolve(io.cwd, values['trusted-keys']), 'utf8');
+    } catch (error) {
+      io.stderr(`✖ cannot read ${values['trusted-keys']}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      return 1;
+    }
+    const trusted = parseTrustedKeys(keysText);
+    if (!trusted.ok) {
+      io.stderr(`✖ ${trusted.code}: ${values['trusted-keys']}: ${trusted.message}`);
+      return 1;
+    }
+    const location = /^https?:\/\//i.test(positionals[0]!) ? positionals[0]! : resolve(io.cwd, positionals[0]!);
+    const source = await bundleSource(location, values.env);
+    const result = await verifyBundle(source, { trustedKeys: trusted.value, env: values.env, minSerial, now });
+    io.stdout(`verifying ${source.describe()} (env ${values.env}, ${trusted.value.keys.size} trusted key(s), threshold ${trusted.value.threshold})`);
+    for (const check of result.checks) io.stdout(`  ✔ ${check}`);
+    if (!result.ok) {
+      io.stdout(`  ✖ ${result.code}: ${result.message}`);
+      io.stderr(`✖ rejected: ${result.code}`);
+      return 1;
+    }
+    io.stdout(`✔ verified ${result.signed.env} serial ${result.signed.serial} (commit ${result.signed.commit.slice(0, 12)}, payload ${result.signed.payload.sha256})`);
+    return 0;
+  },
+};
