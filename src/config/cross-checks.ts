@@ -1,7 +1,7 @@
 import { makeContext } from './check-context.ts';
 import { checkDatasets } from './dataset-checks.ts';
 import { checkExperiments } from './experiment-checks.ts';
-import { checkPrompts } from './prompt-checks.ts';
+import { checkModels, checkPrompts } from './prompt-checks.ts';
 import type { ParsedRepo } from './read-resources.ts';
 import { checkRollouts } from './rollout-checks.ts';
 import { checkSettings } from './settings-checks.ts';
@@ -16,6 +16,7 @@ import type { Project } from './types.ts';
 export function crossCheck(project: Project, repo: ParsedRepo): void {
   const ctx = makeContext(project, repo);
   checkSettings(ctx);
+  checkModels(ctx);
   checkPrompts(ctx);
   checkExperiments(ctx);
   checkRollouts(ctx);

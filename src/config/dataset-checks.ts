@@ -1,7 +1,8 @@
 import type { CheckContext } from './check-context.ts';
 import { rowDiagnostic } from './dataset-file.ts';
+import { placeholdersIn } from './prompt-checks.ts';
 
-/** Datasets: unique row ids; rows that name a prompt set exactly its active version's variables. */
+/** Datasets: unique row ids; rows that name a prompt set every variable its active version uses. */
 export function checkDatasets(ctx: CheckContext): void {
   for (const { file } of ctx.repo.datasets) {
     const seen = new Map<string, number>();
@@ -23,7 +24,8 @@ export function checkDatasets(ctx: CheckContext): void {
       const active = [...versions.values()].find((v) => v.status === 'active');
       if (!active || !Array.isArray(active.variables)) return;
       const vars = row.vars ?? {};
-      const missing = active.variables.filter((name) => !(name in vars));
+      const used = new Set(active.messages.flatMap((m) => placeholdersIn(m.content)));
+      const missing = active.variables.filter((name) => used.has(name) && !(name in vars));
       if (missing.length > 0) {
         ctx.report(rowDiagnostic(file, i, 'E_MISSING_VAR', `row ${i + 1} does not set ${missing.map((m) => `'${m}'`).join(', ')} for ${row.prompt} v${active.version}.`, 'vars'));
       }

@@ -3,6 +3,7 @@ import type { DatasetRow } from './types.ts';
 import { makeDiagnostic } from './make-diagnostic.ts';
 import { runSchema } from './schema/validators.ts';
 import type { Code } from './codes.ts';
+import { jsonErrorOffset } from './json-error-offset.ts';
 import { dotted } from './schema-errors.ts';
 
 /** A parsed `datasets/<name>.jsonl`: rows plus the line each came from (for positions). */
@@ -37,8 +38,7 @@ export function parseDataset(path: string, text: string): { file: DatasetFile; p
     try {
       value = JSON.parse(raw);
     } catch (error) {
-      const match = /position (\d+)/.exec((error as Error).message);
-      const col = match?.[1] !== undefined ? Number.parseInt(match[1], 10) + 1 : 1;
+      const col = jsonErrorOffset(raw) + 1;
       problems.push(makeDiagnostic('E_JSONL_SYNTAX', path, `line ${i + 1} is not valid JSON: ${(error as Error).message.split('\n')[0]}.`, { line: i + 1, col }));
       continue;
     }

@@ -19,3 +19,4 @@ export { PROMPTFOO_ASSERTION_TYPES, ALL_ASSERTION_TYPES } from './schema/asserti
 export { compareDiagnostics, makeDiagnostic } from './make-diagnostic.ts';
 export type { Checked, Diagnostic, Severity } from './diagnostics.ts';
 export type * from './types.ts';
+export { schemaFiles } from './schema/schema-files.ts';

@@ -1,12 +1,21 @@
 import type { CheckContext } from './check-context.ts';
 import { didYouMean } from './did-you-mean.ts';
-import type { PromptVersion } from './types.ts';
+import type { ModelPin, PromptVersion } from './types.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Placeholder names used in a text, in order of first use. */
 export function placeholdersIn(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
+}
+
+/** Model pins: the current snapshot is not one the pin itself retired. */
+export function checkModels(ctx: CheckContext): void {
+  for (const resource of ctx.valid('model')) {
+    const model = resource.data as unknown as ModelPin;
+    const index = model.retired.indexOf(model.snapshot);
+    if (index >= 0) ctx.report(resource.file.diagnostic('E_RETIRED_SNAPSHOT', `/retired/${index}`, `snapshot '${model.snapshot}' is pinned and retired at the same time.`));
+  }
 }
 
 /** Prompt versions: model references, one active version, placeholders and test variables. */
@@ -42,7 +51,7 @@ export function checkPrompts(ctx: CheckContext): void {
       for (const name of Object.keys(testCase.vars)) {
         if (!declared.has(name)) ctx.report(at.diagnostic('E_UNDECLARED_VAR', `/tests/cases/${i}/vars/${name}`, `test case ${i + 1} sets '${name}', which is not a declared variable.`, { key: true }));
       }
-      const missing = version.variables.filter((name) => !(name in testCase.vars));
+      const missing = version.variables.filter((name) => used.has(name) && !(name in testCase.vars));
       if (missing.length > 0) {
         ctx.report(at.diagnostic('E_MISSING_VAR', `/tests/cases/${i}/vars`, `test case ${i + 1} does not set ${missing.map((m) => `'${m}'`).join(', ')}.`));
       }

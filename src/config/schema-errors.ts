@@ -6,7 +6,7 @@ import type { YamlFile } from './yaml-file.ts';
 
 /** `/variants/control/weight` → `variants.control.weight` (how authors think of the path). */
 export function dotted(pointer: string): string {
-  if (pointer === '') return 'the document';
+  if (pointer === '') return 'the top level';
   return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
 }
 
