@@ -2,7 +2,8 @@
 # Entry point of .github/workflows/pr.yml (and of the end-to-end test): evaluates the checked-out pull
 # request against its base and leaves the report in <out-dir> for the comment job.
 # Usage: scripts/pr-evaluate.sh <base-ref> <out-dir>      env: PR_NUMBER, HEAD_SHA (from the event)
-# The steps live in the CLI; this file only sequences them and keeps going so the report is complete.
+# The steps live in the CLI; this file only sequences them, and keeps going after a failing stage so
+# the report is always complete. Exit status: the report's (1 = blocked), else the first failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 base="$1"
@@ -13,9 +14,11 @@ sy() { node bin/switchyard.mjs "$@"; }
 sy validate --base "$base" --format json >"$out/validation.json"
 validate_status=$?
 sy github annotate "$out/validation.json" || exit $?
-sy pipeline --base "$base" --out "$out"
-pipeline_status=$?
+sy eval --base "$base"
+sy shadow --base "$base"
+sy report --base "$base" --out-dir "$out"
+report_status=$?
 sy github stamp "$out" --pr "${PR_NUMBER:-0}" --head-sha "${HEAD_SHA:-$(git rev-parse HEAD)}" || exit $?
 sy github summary "$out" || exit $?
-if [ "$validate_status" -ne 0 ]; then exit "$validate_status"; fi
-exit "$pipeline_status"
+if [ "$report_status" -ne 0 ]; then exit "$report_status"; fi
+exit "$validate_status"

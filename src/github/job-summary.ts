@@ -19,11 +19,14 @@ export function findingsTable(diagnostics: Diagnostic[]): string {
   return ['### Validation findings', '', '| | code | where | what | fix |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }
 
-/** Reads `report.md` and `validation.json` from the report directory and joins them. */
+/**
+ * Reads `report.md` and `validation.json` from the report directory. The report already lists the
+ * findings; the full table is added when there is no report (a broken run still shows what is wrong).
+ */
 export async function buildJobSummary(dir: string): Promise<string> {
   const report = await readFile(join(dir, ARTIFACT_FILES.markdown), 'utf8').catch(() => undefined);
+  if (report !== undefined) return report;
   const validation = await readFile(join(dir, 'validation.json'), 'utf8').catch(() => undefined);
   const diagnostics = validation ? (readDiagnostics(validation).value ?? []) : [];
-  const parts = [report ?? '## Switchyard\n\nNo report was produced; see the job log.\n', findingsTable(diagnostics)];
-  return parts.filter(Boolean).join('\n');
+  return ['## Switchyard\n\nNo report was produced; see the job log.\n', findingsTable(diagnostics)].filter(Boolean).join('\n');
 }

@@ -41,7 +41,13 @@ export async function postReportComment(options: PostReportOptions): Promise<Che
   const prs = await resolveRunPullRequests(options.client, facts.value);
   const checked = checkReportArtifact(files, facts.value, prs, options.validateReport);
   if (!checked.value) return { value: undefined, errors: checked.errors, warnings: checked.warnings };
-  const rendered = options.render?.(checked.value) ?? checked.value.markdown;
+  let rendered: string | undefined;
+  try {
+    rendered = options.render ? options.render(checked.value) : checked.value.markdown;
+  } catch (e) {
+    const error: Diagnostic = { code: 'E_REPORT_RENDER', severity: 'error', message: `the report cannot be rendered: ${(e as Error).message}`, hint: 'the report was written by another version of `switchyard report`', file: 'report.json', line: 1, col: 1 };
+    return { value: undefined, errors: [error], warnings: [] };
+  }
   if (!rendered) {
     const error: Diagnostic = { code: 'E_ARTIFACT_MISSING', severity: 'error', message: 'the artifact has no report.md to post', hint: 'run `switchyard report` in the pr workflow', file: 'artifact', line: 1, col: 1 };
     return { value: undefined, errors: [error], warnings: [] };

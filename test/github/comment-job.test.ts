@@ -1,17 +1,21 @@
-import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import type { CommandIo } from '../../src/cli/command.ts';
+import { createGitHubClient } from '../../src/github/client.ts';
 import { REPORT_MARKER } from '../../src/github/comment-body.ts';
+import { postReportComment } from '../../src/github/post-report.ts';
+import { loadReportValidator } from '../../src/github/report-artifact.ts';
 import { ACTIONS_BOT_LOGIN } from '../../src/github/sticky-comment.ts';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.ts';
 
 /**
- * The comment job as the workflow runs it: `switchyard github comment --report <dir> --event <file>`
- * against the local GitHub API server, with artifacts written the way the pr job writes them, and
- * hostile ones written the way an attacker would.
+ * The comment job's intake and posting against the local GitHub API server, with artifacts written
+ * the way the pr job writes them, and hostile ones written the way an attacker would. A small schema
+ * stands in for schemas/report.schema.json here so each refusal is isolated; the CLI with the real
+ * schema and a real report is exercised in comment-real-report.test.ts and the end-to-end test.
  */
 
 // A small stand-in for schemas/report.schema.json: the intake must refuse anything it rejects.
@@ -71,16 +75,14 @@ describe('switchyard github comment (workflow_run job) over HTTP', () => {
   }
 
   async function run(report: string, eventPath: string): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CommandIo = {
-      cwd: dir,
-      env: { GITHUB_TOKEN: 'ghs_actions', GITHUB_API_URL: gh.url },
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-    };
-    const code = await main(['github', 'comment', '--report', report, '--event', eventPath], io);
-    return { code, out: out.join('\n'), err: err.join('\n') };
+    const posted = await postReportComment({
+      client: createGitHubClient({ token: 'ghs_actions', apiUrl: gh.url }),
+      event: JSON.parse(await readFile(eventPath, 'utf8')),
+      artifactDir: report,
+      validateReport: await loadReportValidator(dir),
+    });
+    if (!posted.value) return { code: 1, out: '', err: posted.errors.map((e) => `${e.code} ${e.message}`).join('\n') };
+    return { code: 0, out: `PR #${posted.value.prNumber}: report comment ${posted.value.comment.action}`, err: '' };
   }
 
   const good = (pr: number, body = '## ✅ Verdict: pass\n', sha = HEAD) => ({
@@ -155,8 +157,10 @@ describe('switchyard github comment (workflow_run job) over HTTP', () => {
 
   it('exits 1 with a clear code when the token is missing or the event is not a workflow_run', async () => {
     const report = await artifact('f1', good(7));
-    const io: CommandIo = { cwd: dir, env: {}, stdout: () => undefined, stderr: () => undefined };
+    const err: string[] = [];
+    const io: CommandIo = { cwd: dir, env: {}, stdout: () => undefined, stderr: (t) => err.push(t) };
     expect(await main(['github', 'comment', '--report', report, '--event', await event([7])], io)).toBe(1);
+    expect(err.join('')).toContain('E_GITHUB_TOKEN');
     const notRun = join(dir, 'push.json');
     await writeFile(notRun, JSON.stringify({ ref: 'refs/heads/main' }));
     const result = await run(report, notRun);

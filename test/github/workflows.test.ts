@@ -70,7 +70,7 @@ describe('the repository workflows', () => {
     for (const job of ['evaluate', 'evaluate-fork']) {
       expect(wf.jobs[job].permissions).toEqual({ contents: 'read' });
       const cache = wf.jobs[job].steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/cache@'));
-      expect(cache.with.path).toBe('.switchyard/cache');
+      expect(cache.with.path.trim().split('\n')).toEqual(['.switchyard/eval-cache', '.switchyard/promptfoo-cache']);
     }
   });
 

@@ -13,6 +13,11 @@ Glue between Switchyard and GitHub Actions (used by .github/workflows/).
   stamp <out-dir> --pr <n> --head-sha <sha>
                                         record which PR and commit a report belongs to (switchyard-pr.json)
   summary <out-dir>                     write the report (report.md + findings) to the job summary
+  publish <dist> --env <env> [--target <t>] [--no-push]
+                                        publish what compile+sign left in <dist>/<env> to the target
+                                        (default: publish.target in switchyard.yaml; a directory,
+                                        branch:<name>, or an http(s) URL taking PUT) and record it in
+                                        published.json and the job summary
   comment --report <dir> --event <file> post the report as the ONE sticky PR comment (workflow_run job);
                                         the artifact is untrusted: size-capped, schema-checked, PR and sha
                                         cross-checked with the event. Needs GITHUB_TOKEN; honours GITHUB_API_URL.
@@ -121,11 +126,15 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
     return 1;
   }
   const client = createGitHubClient({ token, ...(io.env.GITHUB_API_URL ? { apiUrl: io.env.GITHUB_API_URL } : {}) });
+  // The comment is rendered from the schema-checked report.json by this (trusted) checkout's renderer,
+  // not taken from the artifact's report.md.
+  const { renderMarkdown } = await import('../../eval/report/markdown.ts');
   const posted = await postReportComment({
     client,
     event,
     artifactDir: resolve(io.cwd, values.report),
     validateReport,
+    render: (artifact) => renderMarkdown(artifact.report as Parameters<typeof renderMarkdown>[0]),
     ...(values['self-login'] ? { selfLogin: values['self-login'] } : {}),
   });
   if (!posted.value) {
@@ -137,7 +146,63 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = { policy, annotate, stamp, summary, comment };
+async function publish(args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { env: { type: 'string' }, target: { type: 'string' }, 'no-push': { type: 'boolean' }, dir: { type: 'string' } },
+    allowPositionals: true,
+  });
+  if (!positionals[0] || !values.env) throw new UsageError('publish needs <dist> and --env <environment>');
+  const { parsePublishTarget, publishBundle } = await import('../../github/publish-target.ts');
+  const root = resolve(io.cwd, values.dir ?? '.');
+  let targetText = values.target;
+  if (!targetText) {
+    const { parse } = await import('yaml');
+    const settings = await readFile(join(root, 'switchyard.yaml'), 'utf8').then((t) => parse(t) as { publish?: { target?: unknown } }).catch(() => undefined);
+    targetText = typeof settings?.publish?.target === 'string' ? settings.publish.target : undefined;
+  }
+  if (!targetText) {
+    io.stderr('switchyard.yaml:1:1 error E_PUBLISH_TARGET no publish target\n  fix: set publish.target in switchyard.yaml or pass --target');
+    return 1;
+  }
+  const target = parsePublishTarget(targetText, root);
+  if (!target.value) {
+    printDiagnostics(io, target.errors);
+    return 1;
+  }
+  const result = await publishBundle({
+    root,
+    dist: resolve(io.cwd, positionals[0]),
+    env: values.env,
+    target: target.value,
+    push: !values['no-push'] && io.env.SWITCHYARD_NO_PUSH !== '1',
+    ...(io.env.SWITCHYARD_PUBLISH_TOKEN ? { token: io.env.SWITCHYARD_PUBLISH_TOKEN } : {}),
+    ...(io.env.GITHUB_TOKEN ? { pushToken: io.env.GITHUB_TOKEN } : {}),
+  });
+  if (!result.value) {
+    printDiagnostics(io, result.errors);
+    return 1;
+  }
+  const r = result.value;
+  const line = r.unchanged
+    ? `${r.env}: serial ${r.serial} was already published at ${r.target}; nothing changed`
+    : `${r.env}: published serial ${r.serial} (commit ${r.commit.slice(0, 12)}, payload ${r.sha256.slice(0, 12)}…, ${r.length} bytes) to ${r.target}`;
+  io.stdout(line);
+  if (io.env.GITHUB_STEP_SUMMARY) {
+    const core = await import('@actions/core');
+    process.env.GITHUB_STEP_SUMMARY = io.env.GITHUB_STEP_SUMMARY;
+    await core.summary
+      .addHeading(`Published ${r.env}`, 3)
+      .addTable([
+        [{ data: 'serial', header: true }, { data: 'commit', header: true }, { data: 'payload sha256', header: true }, { data: 'bytes', header: true }, { data: 'target', header: true }],
+        [String(r.serial), r.commit, r.sha256, String(r.length), r.unchanged ? `${r.target} (unchanged)` : r.target],
+      ])
+      .write();
+  }
+  return 0;
+}
+
+const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = { policy, annotate, stamp, summary, comment, publish };
 
 export const command: Command = {
   name: 'github',
