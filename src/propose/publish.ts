@@ -30,8 +30,7 @@ export async function publishProposal(github: GitHubClient, target: PublishTarge
       const pr = open.data[0]!;
       return { status: 'exists', branch, number: pr.number, url: pr.html_url };
     }
-    const baseRef = await github.rest.git.getRef({ owner, repo, ref: `heads/${base}` });
-    const baseSha = baseRef.data.object.sha;
+    const baseSha = (await github.rest.repos.getBranch({ owner, repo, branch: base })).data.commit.sha;
     for (const edit of proposal.edits) {
       const current = await github.rest.repos.getContent({ owner, repo, path: edit.path, ref: baseSha });
       const data = current.data as { content?: string; encoding?: string };
@@ -45,7 +44,8 @@ export async function publishProposal(github: GitHubClient, target: PublishTarge
     } catch (error) {
       // A branch left behind by an earlier run whose PR was closed: start it again from the base.
       if (!isStatus(error, 422)) throw error;
-      await github.rest.git.updateRef({ owner, repo, ref: `heads/${branch}`, sha: baseSha, force: true });
+      // The branch name goes into the path as is (slashes unescaped), the way GitHub documents refs.
+      await github.request(`PATCH /repos/{owner}/{repo}/git/refs/heads/${branch}`, { owner, repo, sha: baseSha, force: true });
     }
     for (const edit of proposal.edits) {
       const current = await github.rest.repos.getContent({ owner, repo, path: edit.path, ref: branch });
