@@ -73,6 +73,14 @@ function slotIndex(e: ExperimentEntry, unitKey: string): number {
 
 const EMPTY_PARAMS = Object.freeze({});
 
+function snapshotOf(m: ModelEntry, outcome: number): string {
+  return outcome === IN && m.rollout !== null ? m.rollout.to : m.snapshot;
+}
+
+function ruleOf(outcome: number): Rule {
+  return outcome === IN ? 'rollout' : outcome === KILLED ? 'killed' : outcome === NO_UNIT ? 'error' : 'default';
+}
+
 export class Engine {
   private current: DecisionTable | null = null;
   private stale = false;
@@ -131,14 +139,9 @@ export class Engine {
     this.emit({ type: 'exposure', time: Date.now(), serial: t.meta.serial, env: t.meta.env, subject, key, variant, unitKey });
   }
 
-  /** The snapshot a unit gets for a fresh decision and the rule behind it. */
-  private decideSnapshot(m: ModelEntry, unitKey: string | undefined): { snapshot: string; rule: Rule } {
-    if (m.rollout === null) return { snapshot: m.snapshot, rule: 'default' };
-    const d = decideFlag(m.rollout.flag, unitKey);
-    if (d === IN) return { snapshot: m.rollout.to, rule: 'rollout' };
-    if (d === KILLED) return { snapshot: m.snapshot, rule: 'killed' };
-    if (d === NO_UNIT) return { snapshot: m.snapshot, rule: 'error' };
-    return { snapshot: m.snapshot, rule: 'default' };
+  /** Outcome code (OUT/IN/KILLED/NO_UNIT) of a fresh decision for this model; no allocation. */
+  private decideModel(m: ModelEntry, unitKey: string | undefined): number {
+    return m.rollout === null ? OUT : decideFlag(m.rollout.flag, unitKey);
   }
 
   /**
@@ -156,18 +159,18 @@ export class Engine {
       const stored = ctx?.conversation?.snapshot;
       if (m.pinned && typeof stored === 'string' && stored !== '') {
         if (!m.retired.has(stored)) return this.model(t, m, stored, 'pinned', undefined);
-        const fresh = this.decideSnapshot(m, unitKey);
+        const to = snapshotOf(m, this.decideModel(m, unitKey));
         this.emit({
           type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env,
-          migration: 'conversation-model', key: alias, subjectId: ctx?.conversation?.id, from: stored, to: fresh.snapshot,
+          migration: 'conversation-model', key: alias, subjectId: ctx?.conversation?.id, from: stored, to,
         });
-        return this.model(t, m, fresh.snapshot, 'migrated', stored);
+        return this.model(t, m, to, 'migrated', stored);
       }
-      const fresh = this.decideSnapshot(m, unitKey);
-      if (this.xRollouts && m.rollout !== null && (fresh.rule === 'rollout' || fresh.rule === 'default') && typeof unitKey === 'string') {
-        this.exposure(t, 'model-rollout', m.rollout.flag.name, fresh.rule === 'rollout' ? 'candidate' : 'control', unitKey);
+      const d = this.decideModel(m, unitKey);
+      if (this.xRollouts && m.rollout !== null && (d === IN || d === OUT) && typeof unitKey === 'string') {
+        this.exposure(t, 'model-rollout', m.rollout.flag.name, d === IN ? 'candidate' : 'control', unitKey);
       }
-      return this.model(t, m, fresh.snapshot, fresh.rule, undefined);
+      return this.model(t, m, snapshotOf(m, d), ruleOf(d), undefined);
     } catch {
       return modelError(alias, 'INTERNAL', t.meta.serial);
     }
@@ -221,7 +224,7 @@ export class Engine {
       if (i < 0) return { value: NOT_ENROLLED, reason: this.reason('default'), rule: 'default', serial: t.meta.serial };
       const variant = e.names[i] as string;
       if (this.xExperiments) this.exposure(t, 'experiment', id, variant, unitKey);
-      return { value: { variant, version: e.versions[i] as number }, reason: this.reason('experiment'), rule: 'experiment', serial: t.meta.serial };
+      return { value: e.values[i] as ExperimentValue, reason: this.reason('experiment'), rule: 'experiment', serial: t.meta.serial };
     } catch {
       return errorOf(NOT_ENROLLED, 'INTERNAL', t.meta.serial);
     }
@@ -333,7 +336,7 @@ export class Engine {
       const stored = ctx?.conversation?.snapshot;
       const primary = m.pinned && typeof stored === 'string' && stored !== '' && !m.retired.has(stored)
         ? stored
-        : this.decideSnapshot(m, unitKey).snapshot;
+        : snapshotOf(m, this.decideModel(m, unitKey));
       const flag = r.flag.name;
       if (r.flag.killed) return { value: { shadow: false, rollout: flag, primary, candidate: null }, reason: this.reason('killed'), rule: 'killed', serial: t.meta.serial };
       const key = ctx?.requestId ?? unitKey;

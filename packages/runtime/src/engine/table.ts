@@ -67,6 +67,8 @@ export interface ExperimentEntry {
   readonly enrolledEnd: Int32Array;
   readonly names: readonly string[];
   readonly versions: readonly number[];
+  /** Frozen answer per variant, so an assignment allocates no value object. */
+  readonly values: readonly { readonly variant: string; readonly version: number }[];
 }
 
 export interface VersionEntry {
@@ -222,7 +224,11 @@ function build(raw: unknown, meta: TableMeta): DecisionTable {
       enrolledEnd: new Int32Array(n),
       names: variants.map((v, i) => str(v.name, `${at}.variants[${i}].name`)),
       versions: variants.map((v, i) => num(v.version, `${at}.variants[${i}].version`)),
+      values: [],
     };
+    (entry as { values: ExperimentEntry['values'] }).values = Object.freeze(
+      entry.names.map((variant, i) => Object.freeze({ variant, version: entry.versions[i] as number })),
+    );
     let previousEnd = 0;
     variants.forEach((v, i) => {
       const vat = `${at}.variants[${i}]`;
