@@ -36,6 +36,7 @@ function checkImmutable(base: Project, resource: ParsedResource, repo: ParsedRep
   if (changed.length === 0) return;
   const pointer = key0(changed, after);
   repo.errors.push(resource.file.diagnostic('E_IMMUTABLE_VERSION', pointer, `${resource.name} v${resource.version} is ${before.status} on the base branch; changed: ${changed.join(', ')}.`, {
+    key: true,
     hint: `Create prompts/${resource.name}/v${Math.max(...(base.prompts.get(resource.name)?.keys() ?? [0])) + 1}.yaml instead; only status may change here.`,
   }));
 }
@@ -58,7 +59,7 @@ function checkExperiment(base: Project, resource: ParsedResource, repo: ParsedRe
     const seedAfter = after.seed ?? after.experiment;
     if (seedBefore !== seedAfter) return;
     if (canonicalJson(before.variants) === canonicalJson(after.variants)) return;
-    repo.errors.push(resource.file.diagnostic('E_RUNNING_EXPERIMENT_CHANGED', '/variants', `experiment '${resource.name}' is running${env ? ` in ${env}` : ''} and its variants or weights changed, but the seed '${seedAfter}' did not.`));
+    repo.errors.push(resource.file.diagnostic('E_RUNNING_EXPERIMENT_CHANGED', '/variants', `experiment '${resource.name}' is running${env ? ` in ${env}` : ''} and its variants or weights changed, but the seed '${seedAfter}' did not.`, { key: true }));
     return;
   }
 }
