@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeShadow, type ShadowAnalysis } from '../../src/analysis/index.ts';
+import { loadProject, type ModelRolloutResource, type Project } from '../../src/config/index.ts';
+import { planProposals, setScalar } from '../../src/propose/index.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const readFile = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const ROLLOUT = 'chat-gpt-4o-2024-08-06';
+
+function shadow(project: Project, avg: number, min: number, percent?: number): ShadowAnalysis {
+  const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
+  return analyzeShadow({ ...r, percent: percent ?? r.percent }, { summary: { pairs: 300, scored: 300, errors: 0, avg, min, p10: avg - 0.03, p50: avg }, histogram: new Array(10).fill(0), worst: [] });
+}
+
+describe('planning proposals from decisions (demo organisation)', () => {
+  let project: Project;
+  beforeAll(async () => {
+    const loaded = await loadProject(ROOT);
+    expect(loaded.errors).toEqual([]);
+    project = loaded.value!;
+  });
+
+  it('a ready model rollout advances one stage (5 → 25), editing only the percent and keeping comments', () => {
+    const plan = planProposals(project, [shadow(project, 0.95, 0.8)], { readFile });
+    expect(plan.errors).toEqual([]);
+    const [p] = plan.value!;
+    expect(p!.action).toBe('advance');
+    expect(p!.to).toBe(25);
+    expect(p!.branch).toBe(`switchyard/advance/${ROLLOUT}-25`);
+    expect(p!.autoMerge).toBe(false);
+    const edit = p!.edits[0]!;
+    expect(edit.action).toBe('update');
+    if (edit.action !== 'update') return;
+    expect(edit.after).toBe(edit.before.replace('percent: 5\n', 'percent: 25\n'));
+    expect(edit.after).toContain('# Existing conversations stay on the snapshot they started on');
+    // the staging override is left as it is
+    expect(parse(edit.after).environments.staging.percent).toBe(25);
+  });
+
+  it('a failing model rollout is killed (and may merge itself)', () => {
+    const plan = planProposals(project, [shadow(project, 0.8, 0.5)], { readFile, autoMerge: ['kill'] });
+    const [p] = plan.value!;
+    expect(p!.action).toBe('kill');
+    expect(p!.autoMerge).toBe(true);
+    const edit = p!.edits[0]!;
+    if (edit.action !== 'update') throw new Error('expected an update');
+    expect(edit.after).toBe(edit.before.replace('killed: false\n', 'killed: true\n'));
+  });
+
+  it('a ready rollout at 100% is finished: the pin moves to the new snapshot and the rollout file goes', () => {
+    const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
+    const at100: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, percent: 100 }) };
+    const read = (path: string) => (path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n') : readFile(path));
+    const plan = planProposals(at100, [shadow(at100, 0.95, 0.8)], { readFile: read, autoMerge: ['revert', 'kill'] });
+    const [p] = plan.value!;
+    expect(p!.action).toBe('finish');
+    expect(p!.autoMerge).toBe(false);
+    expect(p!.edits.map((e) => [e.action, e.path])).toEqual([
+      ['update', 'models/chat.yaml'],
+      ['delete', `rollouts/${ROLLOUT}.yaml`],
+    ]);
+    const pin = p!.edits[0]!;
+    if (pin.action !== 'update') throw new Error('expected an update');
+    expect(parse(pin.after).snapshot).toBe('gpt-4o-2024-08-06');
+    expect(pin.after).toContain('# existing conversations keep the snapshot they started on.');
+  });
+
+  it('no proposal while the evidence is not conclusive', () => {
+    expect(planProposals(project, [shadow(project, 0.93, 0.6)], { readFile }).value).toEqual([]);
+  });
+
+  it('setScalar changes one value token and refuses anything that is not a plain value', () => {
+    const text = '# head\na: 1 # keep\nb:\n  c: [1, 2]\n';
+    expect(setScalar(text, ['a'], 5, 'x.yaml').value).toBe('# head\na: 5 # keep\nb:\n  c: [1, 2]\n');
+    expect(setScalar(text, ['b'], 5, 'x.yaml').errors[0]!.code).toBe('E_PROPOSE_EDIT');
+    expect(setScalar('a: [', ['a'], 1, 'x.yaml').errors[0]!.code).toBe('E_PROPOSE_PARSE');
+    expect(setScalar('s: old\n', ['s'], 'needs: quoting', 'x.yaml').value).toBe('s: "needs: quoting"\n');
+  });
+});
