@@ -24,71 +24,73 @@ export class CanonicalJsonError extends Error {
 
 // A lone surrogate is not a Unicode scalar value; RFC 8785 §3.2.2.2 requires well-formed strings.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const hasIsWellFormed = typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function';
+const isWellFormed = (value: string): boolean =>
+  hasIsWellFormed ? (value as string & { isWellFormed(): boolean }).isWellFormed() : !LONE_SURROGATE.test(value);
 
-function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** Tracks where the writer is, so that errors name a JSON pointer; the pointer is only built on error. */
+class Path {
+  readonly segments: Array<string | number> = [];
+  readonly open = new Set<object>();
+  fail(message: string): never {
+    const pointer = this.segments.map((s) => `/${String(s).replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+    throw new CanonicalJsonError(message, pointer);
+  }
 }
 
-function serialiseString(value: string, pointer: string): string {
-  if (LONE_SURROGATE.test(value)) throw new CanonicalJsonError('string contains a lone surrogate', pointer);
+function serialiseString(value: string, path: Path): string {
+  if (!isWellFormed(value)) path.fail('string contains a lone surrogate');
   // JSON.stringify of a well-formed string produces exactly the JCS escapes (ECMA-262 QuoteJSONString).
   return JSON.stringify(value);
 }
 
-function write(value: unknown, pointer: string, out: string[], stack: Set<object>): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+function write(value: unknown, path: Path): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError('number is not finite', pointer);
+      if (!Number.isFinite(value)) path.fail('number is not finite');
       // ECMAScript number serialisation is what RFC 8785 §3.2.2.3 prescribes; -0 becomes 0.
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'string':
-      out.push(serialiseString(value, pointer));
-      return;
+      return serialiseString(value, path);
     case 'object':
       break;
     default:
-      throw new CanonicalJsonError(`${typeof value} has no JSON form`, pointer);
+      return path.fail(`${typeof value} has no JSON form`);
   }
   const object = value as object;
-  if (stack.has(object)) throw new CanonicalJsonError('value is cyclic', pointer);
-  stack.add(object);
+  if (path.open.has(object)) path.fail('value is cyclic');
+  path.open.add(object);
+  let out: string;
   if (Array.isArray(object)) {
-    out.push('[');
+    out = '[';
     for (let i = 0; i < object.length; i++) {
-      if (i > 0) out.push(',');
-      write(object[i], `${pointer}/${i}`, out, stack);
+      path.segments.push(i);
+      out += (i > 0 ? ',' : '') + write(object[i], path);
+      path.segments.pop();
     }
-    out.push(']');
+    out += ']';
   } else {
     const proto = Object.getPrototypeOf(object) as unknown;
-    if (proto !== Object.prototype && proto !== null) {
-      throw new CanonicalJsonError('only plain objects and arrays are JSON', pointer);
-    }
+    if (proto !== Object.prototype && proto !== null) path.fail('only plain objects and arrays are JSON');
     const record = object as Record<string, unknown>;
     // Default sort compares UTF-16 code units, exactly the order RFC 8785 §3.2.3 requires.
     const keys = Object.keys(record).sort();
-    out.push('{');
-    let first = true;
-    for (const key of keys) {
+    out = '{';
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      path.segments.push(key);
       const member = record[key];
-      const memberPointer = `${pointer}/${escapePointer(key)}`;
-      if (member === undefined) throw new CanonicalJsonError('undefined has no JSON form', memberPointer);
-      if (!first) out.push(',');
-      first = false;
-      out.push(serialiseString(key, memberPointer), ':');
-      write(member, memberPointer, out, stack);
+      if (member === undefined) path.fail('undefined has no JSON form');
+      out += (i > 0 ? ',' : '') + serialiseString(key, path) + ':' + write(member, path);
+      path.segments.pop();
     }
-    out.push('}');
+    out += '}';
   }
-  stack.delete(object);
+  path.open.delete(object);
+  return out;
 }
 
 /**
@@ -96,9 +98,7 @@ function write(value: unknown, pointer: string, out: string[], stack: Set<object
  * @throws CanonicalJsonError when the value has no faithful JSON form (the error names the JSON pointer).
  */
 export function canonicalize(value: unknown): string {
-  const out: string[] = [];
-  write(value, '', out, new Set());
-  return out.join('');
+  return write(value, new Path());
 }
 
 /** `canonicalize` encoded as UTF-8 bytes: what is hashed, signed and published. */
