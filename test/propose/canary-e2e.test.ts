@@ -50,7 +50,8 @@ function capture() {
   return { out, err, io: (cwd: string, env: NodeJS.ProcessEnv) => ({ stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd, env }) };
 }
 
-describe('propose end to end: runtime traffic → store → analysis → pull request', () => {
+// PGlite cold starts (several per test) dominate; generous timeouts keep a loaded CI machine green.
+describe('propose end to end: runtime traffic → store → analysis → pull request', { timeout: 240_000 }, () => {
   let root: string | undefined;
   let gh: GitHubApiServer | undefined;
   afterEach(async () => {
