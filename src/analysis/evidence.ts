@@ -28,10 +28,11 @@ async function variantEvidence(q: EvidenceQueries, subject: Subject, key: string
 
 async function guardrailEvidence(q: EvidenceQueries, subject: Subject, key: string, metrics: readonly string[], filter: EvidenceFilter) {
   const out: Record<string, VariantEvidence[]> = {};
-  for (const metric of metrics) {
-    const rows = await q.metricByVariant(subject, key, metric, filter);
+  const all = await Promise.all(metrics.map((metric) => q.metricByVariant(subject, key, metric, filter)));
+  metrics.forEach((metric, i) => {
+    const rows = all[i]!;
     if (rows.length > 0) out[metric] = rows.map((r) => ({ ...r, exposed: 0 }));
-  }
+  });
   return out;
 }
 
@@ -39,22 +40,24 @@ async function guardrailEvidence(q: EvidenceQueries, subject: Subject, key: stri
 export async function loadExperimentEvidence(q: EvidenceQueries, experiment: Experiment, filter: EvidenceFilter = {}): Promise<ExperimentEvidence> {
   const key = experiment.experiment;
   const metric = experiment.metrics.primary;
-  return {
-    variants: await variantEvidence(q, 'experiment', key, metric, filter),
-    guardrails: await guardrailEvidence(q, 'experiment', key, experiment.metrics.guardrails, filter),
-    series: cumulativeSeries(await q.metricSeries('experiment', key, metric, SERIES_BUCKETS, filter)),
-  };
+  const [variants, guardrails, series] = await Promise.all([
+    variantEvidence(q, 'experiment', key, metric, filter),
+    guardrailEvidence(q, 'experiment', key, experiment.metrics.guardrails, filter),
+    q.metricSeries('experiment', key, metric, SERIES_BUCKETS, filter),
+  ]);
+  return { variants, guardrails, series: cumulativeSeries(series) };
 }
 
 /** Reads a canary's evidence from the store. */
 export async function loadCanaryEvidence(q: EvidenceQueries, canary: CanaryResource, filter: EvidenceFilter = {}): Promise<CanaryEvidence> {
   const key = canary.flag;
   const metric = canary.analysis.metric;
-  return {
-    variants: await variantEvidence(q, 'canary', key, metric, filter),
-    guardrails: await guardrailEvidence(q, 'canary', key, CANARY_GUARDRAILS, filter),
-    series: cumulativeSeries(await q.metricSeries('canary', key, metric, SERIES_BUCKETS, filter)),
-  };
+  const [variants, guardrails, series] = await Promise.all([
+    variantEvidence(q, 'canary', key, metric, filter),
+    guardrailEvidence(q, 'canary', key, CANARY_GUARDRAILS, filter),
+    q.metricSeries('canary', key, metric, SERIES_BUCKETS, filter),
+  ]);
+  return { variants, guardrails, series: cumulativeSeries(series) };
 }
 
 /** Reads a model rollout's production shadow pairs from the store. */

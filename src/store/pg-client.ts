@@ -7,6 +7,8 @@ export interface PgClientOptions {
   max?: number;
   /** Give up connecting after this long, so an outage fails a batch quickly instead of hanging (default 2 s). */
   connectionTimeoutMillis?: number;
+  /** Per-connection `work_mem` (default 64MB): analysis groups by unit, which spills to disk at PostgreSQL's 4MB. */
+  workMem?: string;
 }
 
 /** Opens a `pg` pool on a PostgreSQL server. */
@@ -16,6 +18,7 @@ export function openPgClient(options: PgClientOptions): SqlClient {
     max: options.max ?? 4,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2000,
     idleTimeoutMillis: 10_000,
+    options: `-c work_mem=${options.workMem ?? '64MB'}`,
   });
   // An idle connection that the server (or the network) drops emits 'error' on the pool; without a
   // listener Node would crash the process. The next query simply opens a new connection.

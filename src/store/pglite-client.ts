@@ -9,6 +9,8 @@ import type { SqlClient, SqlExecutor } from './sql-client.ts';
 export async function openPgliteClient(dataDir?: string): Promise<SqlClient> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
+  // Analysis groups by unit; PostgreSQL's default 4MB work_mem would spill those groups to disk.
+  await db.exec(`SET work_mem = '64MB'`);
   const executor = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
     async query<R extends object>(text: string, params: unknown[] = []) {
       return (await target.query<R>(text, params)).rows;

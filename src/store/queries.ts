@@ -81,8 +81,10 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
     async exposureUnits(subject, key, filter = {}) {
       const f = filterSql(filter, 3);
       return db.query<VariantUnits>(
-        `SELECT variant, count(DISTINCT unit_key)::int AS units FROM ${s}.exposures
-         WHERE subject = $1 AND key = $2${f.sql} GROUP BY variant ORDER BY variant`,
+        // DISTINCT in a subquery lets PostgreSQL hash instead of sorting per group (much faster at 10M rows).
+        `SELECT variant, count(*)::int AS units FROM (
+           SELECT DISTINCT variant, unit_key FROM ${s}.exposures WHERE subject = $1 AND key = $2${f.sql}) AS units
+         GROUP BY variant ORDER BY variant`,
         [subject, key, ...f.params],
       );
     },

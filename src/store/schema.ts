@@ -47,6 +47,12 @@ CREATE TABLE {s}.migration_events (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'metric time index',
+    // The charts' time bounds (min/max time per metric) become index lookups instead of full scans.
+    sql: `CREATE INDEX metrics_by_time ON {s}.metrics (subject, key, metric, time_ms);`,
+  },
 ];
 
 export interface MigrationReport {
@@ -58,7 +64,11 @@ export interface MigrationReport {
  * Brings the store's schema up to date. Runs in one transaction under an advisory lock, so two
  * processes starting together on one server do not race; already-applied versions are skipped.
  */
-export async function migrateStore(client: SqlClient, schema: string): Promise<MigrationReport> {
+export async function migrateStore(
+  client: SqlClient,
+  schema: string,
+  migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = STORE_MIGRATIONS,
+): Promise<MigrationReport> {
   const s = quoteIdent(schema);
   return client.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-store:${schema}`]);
@@ -69,7 +79,7 @@ CREATE TABLE IF NOT EXISTS ${s}.store_migrations (
     const rows = await tx.query<{ version: number }>(`SELECT version FROM ${s}.store_migrations ORDER BY version`);
     const done = new Set(rows.map((r) => Number(r.version)));
     const applied: number[] = [];
-    for (const migration of STORE_MIGRATIONS) {
+    for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await tx.exec(migration.sql.replaceAll('{s}', s));
       await tx.query(`INSERT INTO ${s}.store_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type EventStore } from '../../src/store/index.ts';
+import { STORE_MIGRATIONS, migrateStore, openStore, type EventStore } from '../../src/store/index.ts';
+import { openPgClient } from '../../src/store/pg-client.ts';
 import { PG_URL, dropSchema, sampleEvents, uniqueSchema } from './fixtures.ts';
 
 async function load(store: EventStore) {
@@ -61,11 +62,30 @@ describe('event store on both backends', () => {
   });
 
   it('migrates both to the same version and records it', async () => {
-    expect(lite.migration).toEqual({ applied: [1], current: 1 });
-    expect(server.migration).toEqual({ applied: [1], current: 1 });
+    expect(lite.migration).toEqual({ applied: [1, 2], current: 2 });
+    expect(server.migration).toEqual({ applied: [1, 2], current: 2 });
     const again = await openStore({ backend: 'postgres', connectionString: PG_URL, schema });
-    expect(again.migration).toEqual({ applied: [], current: 1 });
+    expect(again.migration).toEqual({ applied: [], current: 2 });
     await again.close();
+  });
+
+  it('upgrades a store created by an older version, once', async () => {
+    const old = uniqueSchema('upgrade');
+    const client = openPgClient({ connectionString: PG_URL });
+    try {
+      expect(await migrateStore(client, old, STORE_MIGRATIONS.slice(0, 1))).toEqual({ applied: [1], current: 1 });
+      const [a, b] = await Promise.all([migrateStore(client, old), migrateStore(client, old)]);
+      // two processes racing: the advisory lock lets exactly one apply version 2
+      expect([a.applied, b.applied].sort()).toEqual([[], [2]]);
+      const rows = await client.query<{ version: number; name: string }>(`SELECT version, name FROM "${old}".store_migrations ORDER BY version`);
+      expect(rows).toEqual([
+        { version: 1, name: 'events' },
+        { version: 2, name: 'metric time index' },
+      ]);
+    } finally {
+      await client.exec(`DROP SCHEMA "${old}" CASCADE`);
+      await client.close();
+    }
   });
 
   it('writes the same events and gives the same answers to every query', async () => {
@@ -108,7 +128,7 @@ describe('event store on both backends', () => {
     const before = await lite.queries.counts();
     await lite.close();
     lite = await openStore({ backend: 'pglite', dataDir: join(dir, 'events'), schema: 'switchyard' });
-    expect(lite.migration).toEqual({ applied: [], current: 1 });
+    expect(lite.migration).toEqual({ applied: [], current: 2 });
     expect(await lite.queries.counts()).toEqual(before);
   });
 
