@@ -12,7 +12,7 @@ sy kill "$flag"
 sy validate
 git add "rollouts/$flag.yaml"
 git -c user.name="switchyard-kill-switch" -c user.email="kill-switch@switchyard.invalid" \
-  commit --quiet -m "kill: $flag" -m "$reason" -m "Requested by ${ACTOR:-$(git config user.name || echo unknown)} via the kill switch."
+  commit --quiet -m "kill: $flag" -m "$reason" -m "Requested by ${ACTOR:-$(git var GIT_AUTHOR_IDENT | sed "s/ <.*//")} via the kill switch."
 if [ "${SWITCHYARD_NO_PUSH:-0}" != "1" ]; then
   # The token is passed as a header for this one command, never stored in .git/config.
   auth="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 -w0)"

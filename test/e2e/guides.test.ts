@@ -1,0 +1,87 @@
+/**
+ * Every operating guide in docs/guides/ is executable documentation: its `sh guide-test` blocks run,
+ * in order, against a fresh temporary repository made from this template (see docs/guides/README.md
+ * for the tags). A guide whose commands stop working fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SOURCE_ROOT, makeTemplateRepo } from './template-repo.ts';
+
+interface Block {
+  lang: string;
+  tags: string[];
+  body: string;
+  line: number;
+}
+
+/** Fenced code blocks of a Markdown document with their info string split into language and tags. */
+export function fencedBlocks(markdown: string): Block[] {
+  const out: Block[] = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i += 1) {
+    const open = /^```(\S*)\s*(.*)$/.exec(lines[i] as string);
+    if (!open || open[1] === '') continue;
+    const start = i;
+    const body: string[] = [];
+    for (i += 1; i < lines.length && lines[i] !== '```'; i += 1) body.push(lines[i] as string);
+    out.push({ lang: open[1] as string, tags: (open[2] ?? '').split(/\s+/).filter(Boolean), body: body.join('\n'), line: start + 1 });
+  }
+  return out;
+}
+
+const guideDir = join(SOURCE_ROOT, 'docs', 'guides');
+const guides = readdirSync(guideDir).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
+
+describe('operating guides (docs/guides) run as written', () => {
+  it('cover the six operations, and every sh block is either tested or marked manual', () => {
+    expect(guides).toEqual([
+      'activate-and-roll-back-a-prompt.md',
+      'kill-a-flag.md',
+      'migrate-embeddings.md',
+      'reading-the-pr-comment.md',
+      'roll-out-a-model.md',
+      'run-an-ab-test.md',
+    ]);
+    for (const guide of guides) {
+      const blocks = fencedBlocks(readFileSync(join(guideDir, guide), 'utf8'));
+      const untagged = blocks.filter((b) => b.lang === 'sh' && !b.tags.includes('guide-test') && !b.tags.includes('guide-manual'));
+      expect(untagged.map((b) => `${guide}:${b.line}`)).toEqual([]);
+      expect(blocks.filter((b) => b.tags.includes('guide-test')).length, guide).toBeGreaterThan(0);
+      // A block that is expected to fail must say which diagnostic it expects, so it cannot pass by failing for another reason.
+      const vagueFailures = blocks.filter((b) => b.tags.some((t) => t.startsWith('exit=') && t !== 'exit=0') && !b.tags.some((t) => t.startsWith('code=')));
+      expect(vagueFailures.map((b) => `${guide}:${b.line}`)).toEqual([]);
+    }
+  });
+
+  for (const guide of guides) {
+    it.concurrent(guide, async () => {
+      const blocks = fencedBlocks(readFileSync(join(guideDir, guide), 'utf8'));
+      const repo = await makeTemplateRepo();
+      try {
+        for (const block of blocks) {
+          if (block.tags.includes('guide-test')) {
+            const expected = Number(block.tags.find((t) => t.startsWith('exit='))?.slice(5) ?? 0);
+            const result = await repo.sh(block.body);
+            const code = block.tags.find((t) => t.startsWith('code='))?.slice(5);
+            if (code && !`${result.stdout}${result.stderr}`.includes(code)) {
+              throw new Error(`${guide}:${block.line}: output lacks ${code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+            }
+            if (result.code !== expected) {
+              throw new Error(`${guide}:${block.line}: exited ${result.code}, expected ${expected}\n--- block\n${block.body}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+            }
+          } else if (block.tags.includes('guide-expect')) {
+            const file = block.tags[block.tags.indexOf('guide-expect') + 1] as string;
+            const text = await readFile(join(repo.dir, file), 'utf8');
+            for (const line of block.body.split('\n').filter(Boolean)) {
+              expect(text.split('\n'), `${guide}:${block.line} expects in ${file}: ${line}`).toContain(line);
+            }
+          }
+        }
+      } finally {
+        await repo.cleanup();
+      }
+    }, 300_000);
+  }
+});
