@@ -6,6 +6,7 @@ import { parseTrustedKeys } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: switchyard verify <dir|url> --trusted-keys <file> --env <env> [--min-serial <n>] [--now <iso>]
+                         [--max-manifest-bytes <n>] [--max-payload-bytes <n>]
 
 Verifies a bundle exactly as a runtime does: manifest size, strict JSON, trusted signatures (keys and
 threshold from --trusted-keys, never from the bundle), type, environment, serial, expiry, then the
@@ -24,7 +25,14 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { 'trusted-keys': { type: 'string' }, env: { type: 'string' }, 'min-serial': { type: 'string' }, now: { type: 'string' } },
+      options: {
+        'trusted-keys': { type: 'string' },
+        env: { type: 'string' },
+        'min-serial': { type: 'string' },
+        now: { type: 'string' },
+        'max-manifest-bytes': { type: 'string' },
+        'max-payload-bytes': { type: 'string' },
+      },
     });
     if (positionals.length !== 1) throw new UsageError('expected one <dir|url>');
     if (!values.env) throw new UsageError('--env is required');
@@ -33,6 +41,14 @@ export const command: Command = {
     if (!Number.isSafeInteger(minSerial) || minSerial < 0) throw new UsageError('--min-serial must be a non-negative integer');
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError('--now must be an ISO 8601 time');
+    const limits: { maxManifestBytes?: number; maxPayloadBytes?: number } = {};
+    for (const [flag, field] of [['max-manifest-bytes', 'maxManifestBytes'], ['max-payload-bytes', 'maxPayloadBytes']] as const) {
+      const raw = values[flag];
+      if (raw === undefined) continue;
+      const n = Number(raw);
+      if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer`);
+      limits[field] = n;
+    }
 
     let keysText: string;
     try {
@@ -48,7 +64,7 @@ export const command: Command = {
     }
     const location = /^https?:\/\//i.test(positionals[0]!) ? positionals[0]! : resolve(io.cwd, positionals[0]!);
     const source = await bundleSource(location, values.env);
-    const result = await verifyBundle(source, { trustedKeys: trusted.value, env: values.env, minSerial, now });
+    const result = await verifyBundle(source, { trustedKeys: trusted.value, env: values.env, minSerial, now, ...limits });
     io.stdout(`verifying ${source.describe()} (env ${values.env}, ${trusted.value.keys.size} trusted key(s), threshold ${trusted.value.threshold})`);
     for (const check of result.checks) io.stdout(`  ✔ ${check}`);
     if (!result.ok) {
