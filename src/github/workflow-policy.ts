@@ -12,6 +12,9 @@
  *                              without an `if:` that limits it to branches of this repository.
  * - `E_WF_PERSIST_CREDENTIALS` `actions/checkout` without `persist-credentials: false` (the token would stay in
  *                              .git/config for every later step to read).
+ * - `E_WF_SCRIPT_INJECTION`    an attacker-controllable expression (PR title/body/branch, issue or comment
+ *                              text, workflow_dispatch inputs…) interpolated into a `run:` script; pass it
+ *                              through `env:` instead, where the shell sees it as data.
  * - `W_WF_PULL_REQUEST_TARGET` any use of `pull_request_target` (allowed only without the PR's code; flagged for review).
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
@@ -38,6 +41,10 @@ const SAME_REPO_GUARD = [
   /!\s*github\.event\.pull_request\.head\.repo\.fork\b/,
   /head_repository\.full_name\s*==\s*github\.repository\b/,
 ];
+
+/** Expression contexts whose values an outsider (or a dispatching user) controls. */
+const UNTRUSTED_EXPRESSION =
+  /\$\{\{[^}]*(github\.event\.(pull_request|issue|comment|review|review_comment|discussion|pages|commits|head_commit|workflow_run)\.[\w.]*(title|body|label|ref|message|name|email|head_branch|default_branch|page_name)\b|github\.head_ref|inputs\.|github\.event\.inputs\.)[^}]*\}\}/;
 
 const PINNED_ACTION = /^[\w.-]+\/[\w.-]+(\/[^@]*)?@[0-9a-f]{40}$/;
 const PINNED_DOCKER = /^docker:\/\/[^@]+@sha256:[0-9a-f]{64}$/;
@@ -174,6 +181,10 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
           // Under pull_request the default checkout IS the PR's code; elsewhere only an explicit head ref is.
           if ((prCodeByDefault && (ref === '' || headRef)) || (privileged && headRef)) checksOutPrCode = true;
         }
+      }
+      if (run && UNTRUSTED_EXPRESSION.test(run)) {
+        const expression = UNTRUSTED_EXPRESSION.exec(run)?.[0] ?? '';
+        report('E_WF_SCRIPT_INJECTION', step.get('run', true) as Node, `job '${id}' interpolates ${expression} into a shell script`, 'pass it through `env:` (e.g. `env: TITLE: ${{ … }}` and use "$TITLE")');
       }
       if (run && PR_HEAD_REF.test(run) && /\bgit\s+(fetch|checkout|switch|pull)\b|gh pr checkout/.test(run)) {
         if (prt) {

@@ -146,6 +146,7 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
     ['fork-secrets.yml', 'E_WF_FORK_SECRETS', 7],
     ['fork-secrets-workflow-run.yml', 'E_WF_FORK_SECRETS', 9],
     ['persist-credentials.yml', 'E_WF_PERSIST_CREDENTIALS', 13],
+    ['script-injection.yml', 'E_WF_SCRIPT_INJECTION', 16],
   ];
   for (const [file, code, line] of cases) {
     it(`${file} → ${code} at line ${line}`, async () => {
@@ -170,6 +171,16 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
       '    if: github.event.pull_request.head.repo.full_name != github.repository\n    runs-on: ubuntu-latest\n',
     );
     expect(checkWorkflowPolicy('fork-secrets.yml', text).errors.map((e) => e.code)).toEqual(['E_WF_FORK_SECRETS']);
+  });
+
+  it('script injection: PR title and head ref in run: are caught, the same values via env: are not', () => {
+    const wf = (run: string, env = ''): string =>
+      `on: pull_request\npermissions: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ${run}\n${env}`;
+    const codes = (text: string): string[] => checkWorkflowPolicy('x.yml', text).errors.map((e) => e.code);
+    expect(codes(wf('echo "${{ github.event.pull_request.title }}"'))).toEqual(['E_WF_SCRIPT_INJECTION']);
+    expect(codes(wf('git log ${{ github.head_ref }}'))).toEqual(['E_WF_SCRIPT_INJECTION']);
+    expect(codes(wf('echo "$TITLE"', '        env:\n          TITLE: ${{ github.event.pull_request.title }}\n'))).toEqual([]);
+    expect(codes(wf('echo ${{ github.event.pull_request.number }}'))).toEqual([]);
   });
 
   it('flags pull_request_target even without a checkout (warning) and reports broken YAML as an error', () => {
