@@ -16,7 +16,12 @@ git -c user.name="switchyard-kill-switch" -c user.email="kill-switch@switchyard.
 if [ "${SWITCHYARD_NO_PUSH:-0}" != "1" ]; then
   # The token is passed as a header for this one command, never stored in .git/config.
   auth="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 -w0)"
-  git -c "http.https://github.com/.extraheader=$auth" push origin HEAD:main
+  if ! git -c "http.https://github.com/.extraheader=$auth" push origin HEAD:main; then
+    # main moved while we worked: replay the one-line kill on top of it, re-validate, push again.
+    git -c "http.https://github.com/.extraheader=$auth" pull --rebase --quiet origin main
+    sy validate
+    git -c "http.https://github.com/.extraheader=$auth" push origin HEAD:main
+  fi
 fi
 sha="$(git rev-parse HEAD)"
 echo "killed $flag in $sha"

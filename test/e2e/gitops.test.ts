@@ -131,7 +131,7 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     gh = await startGitHubApiServer();
     gh.createRepo('acme', 'config');
     gh.addToken('ghs_actions', { login: ACTIONS_BOT_LOGIN, id: 41898282, type: 'Bot', installation: true });
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await client?.close();
