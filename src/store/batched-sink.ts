@@ -16,6 +16,11 @@ export interface BatchedSinkOptions {
   /** First retry delay; doubles per attempt up to `maxRetryDelayMs`. Defaults 50 ms / 2 s. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /**
+   * A write that has not settled after this long counts as a failed attempt and is retried (a
+   * late commit is harmless: rows are keyed by (source, seq)). Default 30 s.
+   */
+  writeTimeoutMs?: number;
   /** Identity of this writer in the store (default: a random UUID). */
   source?: string;
   /** Observes the fate of every batch (for logging and for tests that audit acknowledgements). */
@@ -49,6 +54,7 @@ export class BatchedSink implements EventSink {
       maxAttempts: options.maxAttempts ?? 8,
       retryDelayMs: options.retryDelayMs ?? 50,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 2000,
+      writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
       onBatch: options.onBatch,
     };
   }
@@ -120,7 +126,7 @@ export class BatchedSink implements EventSink {
     let lastError = '';
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       try {
-        await this.options.writeBatch(batch);
+        await this.withTimeout(this.options.writeBatch(batch));
         this.counts.written += batch.length;
         this.notify(batch, 'written');
         return;
@@ -135,6 +141,17 @@ export class BatchedSink implements EventSink {
     }
     this.counts.dropped += batch.length;
     this.notify(batch, 'dropped', lastError);
+  }
+
+  private withTimeout(write: Promise<void>): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`write did not settle within ${this.options.writeTimeoutMs} ms`)), this.options.writeTimeoutMs);
+      timer.unref?.();
+    });
+    // A write that settles after its timeout must not surface as an unhandled rejection.
+    write.catch(() => {});
+    return Promise.race([write, timeout]).finally(() => clearTimeout(timer));
   }
 
   private notify(batch: StampedEvent[], outcome: 'written' | 'dropped', error?: string): void {

@@ -1,14 +1,37 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDirectory } from './dir-lock.ts';
 import type { SqlClient, SqlExecutor } from './sql-client.ts';
+
+/** Thrown when another live process has the embedded store open. */
+export class StoreLockedError extends Error {
+  override name = 'StoreLockedError';
+  readonly pid: number;
+  constructor(dir: string, pid: number) {
+    super(`the embedded store ${dir} is open in process ${pid}; PGlite allows one process at a time (use PostgreSQL for several)`);
+    this.pid = pid;
+  }
+}
 
 /**
  * Opens PGlite (in-process PostgreSQL compiled to WebAssembly). With `dataDir` the database lives
  * in that directory and survives restarts; without, it is in memory.
  */
 export async function openPgliteClient(dataDir?: string): Promise<SqlClient> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
+  let lock: { release(): void } | undefined;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    const result = lockDirectory(dataDir);
+    if ('heldBy' in result) throw new StoreLockedError(dataDir, result.heldBy);
+    lock = result;
+  }
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   // Analysis groups by unit; PostgreSQL's default 4MB work_mem would spill those groups to disk.
   await db.exec(`SET work_mem = '64MB'`);
   const executor = (target: Pick<PGlite, 'query' | 'exec'>): SqlExecutor => ({
@@ -23,6 +46,12 @@ export async function openPgliteClient(dataDir?: string): Promise<SqlClient> {
     backend: 'pglite',
     ...executor(db),
     transaction: (fn) => db.transaction((tx) => fn(executor(tx))),
-    close: () => db.close(),
+    async close() {
+      try {
+        await db.close();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { BatchedSink, type BatchedSinkOptions } from './batched-sink.ts';
 import { insertEvents, type StampedEvent } from './insert.ts';
 import { openPgClient } from './pg-client.ts';
-import { openPgliteClient } from './pglite-client.ts';
+import { openPgliteClient, StoreLockedError } from './pglite-client.ts';
 import { evidenceQueries, type EvidenceQueries } from './queries.ts';
 import { migrateStore, type MigrationReport } from './schema.ts';
 import type { SqlClient } from './sql-client.ts';
@@ -11,7 +11,7 @@ export const DEFAULT_STORE_SCHEMA = 'switchyard';
 
 export type StoreOptions =
   | { backend: 'pglite'; /** Directory of the database; in memory when omitted. */ dataDir?: string; schema?: string }
-  | { backend: 'postgres'; connectionString: string; schema?: string; poolSize?: number };
+  | { backend: 'postgres'; connectionString: string; schema?: string; poolSize?: number; writeQueryTimeoutMs?: number };
 
 /** The event store: one schema, the same queries on PGlite and PostgreSQL. */
 export interface EventStore {
@@ -38,8 +38,9 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     client =
       options.backend === 'pglite'
         ? await openPgliteClient(options.dataDir)
-        : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4 });
+        : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4, writeQueryTimeoutMs: options.writeQueryTimeoutMs });
   } catch (error) {
+    if (error instanceof StoreLockedError) throw new StoreError('E_STORE_LOCKED', error.message);
     throw new StoreError('E_STORE_OPEN', `cannot open the ${options.backend} store: ${(error as Error).message}`);
   }
   let migration: MigrationReport;

@@ -126,6 +126,8 @@ describe('event store on both backends', () => {
 
   it('the embedded store persists in its data directory', async () => {
     const before = await lite.queries.counts();
+    // PGlite is single-process: a second open of the same directory is refused, not corrupted.
+    await expect(openStore({ backend: 'pglite', dataDir: join(dir, 'events') })).rejects.toMatchObject({ code: 'E_STORE_LOCKED' });
     await lite.close();
     lite = await openStore({ backend: 'pglite', dataDir: join(dir, 'events'), schema: 'switchyard' });
     expect(lite.migration).toEqual({ applied: [], current: 2 });

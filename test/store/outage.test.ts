@@ -89,3 +89,33 @@ describe('store outage during a load of 100,000 events', () => {
     expect(stored.has('after-restore')).toBe(true);
   });
 });
+
+describe('a store that hangs', () => {
+  const schema = uniqueSchema('stall');
+  afterAll(() => dropSchema(schema));
+
+  it('never delays write(); hung batches time out, are retried, and are counted as dropped', async () => {
+    const proxy = await startTcpProxy(5432);
+    const url = new URL(PG_URL);
+    url.port = String(proxy.port);
+    const store = await openStore({ backend: 'postgres', connectionString: url.toString(), schema, writeQueryTimeoutMs: 1000 });
+    const sink = store.createSink({ batchSize: 100, maxAttempts: 2, retryDelayMs: 20, writeTimeoutMs: 300 });
+    proxy.stall();
+    const started = performance.now();
+    for (let i = 0; i < 500; i++) {
+      sink.write({ type: 'exposure', time: 1_700_000_000_000 + i, serial: 1, env: 'production', subject: 'flag', key: 'f', variant: 'on', unitKey: `s${i}` });
+    }
+    const writeMs = performance.now() - started;
+    await sink.flush();
+    const stats = sink.stats();
+    // The hung statements hit their client-side deadline, their connections are destroyed, and the
+    // store closes cleanly.
+    await store.close();
+    await proxy.close();
+    console.log(`stalled store: 500 writes took ${writeMs.toFixed(2)} ms; ${JSON.stringify(stats)}`);
+    expect(stats.accepted).toBe(500);
+    expect(stats.written).toBe(0);
+    expect(stats.dropped).toBe(500);
+    expect(stats.lastError).toMatch(/did not settle within 300 ms/);
+  });
+});

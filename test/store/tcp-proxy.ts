@@ -7,12 +7,16 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 export interface TcpProxy {
   port: number;
   cut(): Promise<void>;
+  /** The network hangs: bytes are swallowed in both directions (no reset, no answer). */
+  stall(): void;
+  unstall(): void;
   restore(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  let stalled = false;
   const handler = (client: Socket) => {
     const upstream = createConnection(targetPort, targetHost);
     sockets.add(client);
@@ -25,8 +29,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
-    client.pipe(upstream);
-    upstream.pipe(client);
+    client.on('data', (chunk) => {
+      if (!stalled) upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!stalled) client.write(chunk);
+    });
   };
   let server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,6 +48,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   return {
     port,
     cut: stop,
+    stall: () => {
+      stalled = true;
+    },
+    unstall: () => {
+      stalled = false;
+    },
     async restore() {
       server = createServer(handler);
       await new Promise<void>((resolve, reject) => {
