@@ -1,14 +1,28 @@
-import { analyzeCanary, analyzeShadow, loadCanaryEvidence, loadShadowEvidence, type CanaryAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
+import {
+  analyzeCanary,
+  analyzeExperiment,
+  analyzeShadow,
+  loadCanaryEvidence,
+  loadExperimentEvidence,
+  loadShadowEvidence,
+  type CanaryAnalysis,
+  type ExperimentAnalysis,
+  type ShadowAnalysis,
+} from '../analysis/index.ts';
 import type { CanaryResource, ModelRolloutResource, Project } from '../config/types.ts';
 import type { EventStore, EvidenceFilter } from '../store/index.ts';
 
-/** Analyses every live canary and model rollout of the project (killed ones are left alone). */
+/** Analyses every running experiment and every live canary and model rollout (killed ones are left alone). */
 export async function collectDecisions(
   store: EventStore,
   project: Project,
   options: { filter?: EvidenceFilter; minPairs?: number } = {},
-): Promise<Array<CanaryAnalysis | ShadowAnalysis>> {
-  const out: Array<CanaryAnalysis | ShadowAnalysis> = [];
+): Promise<Array<CanaryAnalysis | ShadowAnalysis | ExperimentAnalysis>> {
+  const out: Array<CanaryAnalysis | ShadowAnalysis | ExperimentAnalysis> = [];
+  for (const id of [...project.experiments.keys()].sort()) {
+    const experiment = project.experiments.get(id)!;
+    if (experiment.status === 'running') out.push(analyzeExperiment(experiment, await loadExperimentEvidence(store.queries, experiment, options.filter)));
+  }
   const names = [...project.rollouts.keys()].sort();
   for (const name of names) {
     const r = project.rollouts.get(name)!;

@@ -2,7 +2,7 @@ import type { Checked, Diagnostic } from '../config/diagnostics.ts';
 import type { Project } from '../config/types.ts';
 import { fileKey } from '../config/index.ts';
 import { setKilled } from '../github/kill-switch.ts';
-import { nextStage, renderAnalysis, type CanaryAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
+import { nextStage, renderAnalysis, type CanaryAnalysis, type ExperimentAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
 import { setScalar } from './yaml-edit.ts';
 import { AUTO_MERGEABLE, type FileEdit, type Proposal, type ProposalAction } from './types.ts';
 
@@ -18,9 +18,13 @@ const ACTION_TITLE: Record<ProposalAction, string> = {
   revert: 'Revert',
   kill: 'Kill',
   finish: 'Finish',
+  conclude: 'Conclude',
 };
 
-function body(action: ProposalAction, headline: string, analysis: CanaryAnalysis | ShadowAnalysis, edits: FileEdit[], autoMerge: boolean): string {
+type Decided = CanaryAnalysis | ShadowAnalysis | ExperimentAnalysis;
+const nameOf = (a: Decided) => (a.kind === 'shadow' ? a.rollout : a.id);
+
+function body(action: ProposalAction, headline: string, analysis: Decided, edits: FileEdit[], autoMerge: boolean): string {
   const files = edits.map((e) => `- \`${e.path}\`: ${e.action === 'delete' ? 'removed' : 'updated'}`);
   return [
     `## ${headline}`,
@@ -48,17 +52,17 @@ function problem(code: string, file: string, message: string, hint: string): Dia
  * PR each. Never skips a stage (advances go to the next stage only). Pure: reads files through
  * `readFile`, touches nothing.
  */
-export function planProposals(project: Project, analyses: Array<CanaryAnalysis | ShadowAnalysis>, options: PlanOptions): Checked<Proposal[]> {
+export function planProposals(project: Project, analyses: Decided[], options: PlanOptions): Checked<Proposal[]> {
   const proposals: Proposal[] = [];
   const errors: Diagnostic[] = [];
   const autoMerge = new Set((options.autoMerge ?? []).filter((a) => AUTO_MERGEABLE.includes(a)));
 
-  const push = (action: ProposalAction, a: CanaryAnalysis | ShadowAnalysis, kind: Proposal['kind'], from: number, to: number | null, edits: Checked<FileEdit[]>, headline: string) => {
+  const push = (action: ProposalAction, a: Decided, kind: Proposal['kind'], from: number, to: number | null, edits: Checked<FileEdit[]>, headline: string) => {
     errors.push(...edits.errors);
     if (!edits.value) return;
-    const name = a.kind === 'canary' ? a.id : a.rollout;
+    const name = nameOf(a);
     const merge = autoMerge.has(action);
-    const target = to === null ? 'done' : String(to);
+    const target = action === 'conclude' ? `v${to}` : to === null ? 'done' : String(to);
     proposals.push({
       action,
       resource: name,
@@ -74,6 +78,39 @@ export function planProposals(project: Project, analyses: Array<CanaryAnalysis |
     });
   };
 
+  /**
+   * A winner concludes a running experiment: status → stopped; when the winner is not control, its
+   * prompt version becomes active and the previously active one deprecated (the PR's eval then
+   * checks the new active version against its minPassRate, as for any activation).
+   */
+  const conclude = (a: ExperimentAnalysis) => {
+    const experiment = project.experiments.get(a.id);
+    const path = project.files.get(fileKey('experiment', a.id));
+    if (a.decision !== 'winner' || !a.winner || !experiment || !path || experiment.status !== 'running') return;
+    const winner = experiment.variants[a.winner];
+    const versions = project.prompts.get(experiment.prompt);
+    if (!winner || !versions) return;
+    const edits: FileEdit[] = [];
+    const all = [edit(path, (t) => setScalar(t, ['status'], 'stopped', path))];
+    const active = [...versions.values()].find((v) => v.status === 'active');
+    if (active?.version !== winner.version) {
+      const winnerPath = project.files.get(fileKey('prompt', experiment.prompt, winner.version));
+      if (winnerPath) all.push(edit(winnerPath, (t) => setScalar(t, ['status'], 'active', winnerPath)));
+      const activePath = active ? project.files.get(fileKey('prompt', experiment.prompt, active.version)) : undefined;
+      if (activePath) all.push(edit(activePath, (t) => setScalar(t, ['status'], 'deprecated', activePath)));
+    }
+    for (const r of all) {
+      if (!r.value) {
+        errors.push(...r.errors);
+        return;
+      }
+      edits.push(...r.value);
+    }
+    const lift = a.comparisons.find((c) => c.variant === a.winner)?.relativeLift;
+    const headline = `${a.winner} wins (${experiment.prompt} v${winner.version}${lift !== null && lift !== undefined ? `, ${lift >= 0 ? '+' : ''}${(lift * 100).toFixed(1)}% ${a.metric}` : ''})`;
+    push('conclude', a, 'Experiment', experiment.traffic, winner.version, { value: edits, errors: [], warnings: [] }, headline);
+  };
+
   const edit = (path: string, apply: (text: string) => Checked<string>): Checked<FileEdit[]> => {
     let before: string;
     try {
@@ -86,6 +123,10 @@ export function planProposals(project: Project, analyses: Array<CanaryAnalysis |
   };
 
   for (const a of analyses) {
+    if (a.kind === 'experiment') {
+      conclude(a);
+      continue;
+    }
     const name = a.kind === 'canary' ? a.id : a.rollout;
     const path = project.files.get(fileKey('rollout', name));
     const resource = project.rollouts.get(name);

@@ -3,15 +3,15 @@ export type FileEdit =
   | { path: string; action: 'update'; before: string; after: string }
   | { path: string; action: 'delete'; before: string };
 
-export type ProposalAction = 'advance' | 'revert' | 'kill' | 'finish';
+export type ProposalAction = 'advance' | 'revert' | 'kill' | 'finish' | 'conclude';
 
 /** One decision turned into one reviewable change: one branch, one pull request. */
 export interface Proposal {
   action: ProposalAction;
-  /** Rollout flag the proposal concerns. */
+  /** Rollout flag or experiment id the proposal concerns. */
   resource: string;
-  kind: 'Canary' | 'ModelRollout';
-  /** Percent before and after (finish: 100 → removed). */
+  kind: 'Canary' | 'ModelRollout' | 'Experiment';
+  /** Percent before and after (finish: 100 → removed; conclude: the winner's prompt version in `to`). */
   from: number;
   to: number | null;
   /** Deterministic, so a second run finds the open PR instead of opening another. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyzeShadow, type ShadowAnalysis } from '../../src/analysis/index.ts';
+import { analyzeExperiment, analyzeShadow, type ShadowAnalysis } from '../../src/analysis/index.ts';
 import { loadProject, type ModelRolloutResource, type Project } from '../../src/config/index.ts';
 import { planProposals, setScalar } from '../../src/propose/index.ts';
 
@@ -66,6 +66,27 @@ describe('planning proposals from decisions (demo organisation)', () => {
     if (pin.action !== 'update') throw new Error('expected an update');
     expect(parse(pin.after).snapshot).toBe('gpt-4o-2024-08-06');
     expect(pin.after).toContain('# existing conversations keep the snapshot they started on.');
+  });
+
+  it('an experiment winner concludes it: stopped, winning version active, old one deprecated', () => {
+    const experiment = project.experiments.get('summarization-v1-vs-v2')!;
+    const ev = (variant: string, mean: number) => ({ variant, exposed: 5000, n: 5000, mean, variance: 1, binary: false });
+    const won = analyzeExperiment(experiment, { variants: [ev('control', 4), ev('treatment', 4.3)], guardrails: {}, series: null });
+    expect(won.decision).toBe('winner');
+    const [p] = planProposals(project, [won], { readFile, autoMerge: ['revert', 'kill'] }).value!;
+    expect(p!.action).toBe('conclude');
+    expect(p!.branch).toBe('switchyard/conclude/summarization-v1-vs-v2-v2');
+    expect(p!.title).toBe('Conclude summarization-v1-vs-v2: treatment wins (summarization v2, +7.5% agent_satisfaction)');
+    expect(p!.autoMerge).toBe(false);
+    const after = Object.fromEntries(p!.edits.map((e) => [e.path, e.action === 'update' ? parse(e.after).status : null]));
+    expect(after).toEqual({
+      'experiments/summarization-v1-vs-v2.yaml': 'stopped',
+      'prompts/summarization/v2.yaml': 'active',
+      'prompts/summarization/v1.yaml': 'deprecated',
+    });
+    // no winner, no proposal
+    const tie = analyzeExperiment(experiment, { variants: [ev('control', 4), ev('treatment', 4)], guardrails: {}, series: null });
+    expect(planProposals(project, [tie], { readFile }).value).toEqual([]);
   });
 
   it('no proposal while the evidence is not conclusive', () => {

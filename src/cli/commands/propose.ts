@@ -10,12 +10,13 @@ import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: switchyard propose [options]
 
-Analyses every live canary and model rollout against production evidence and turns each decision
+Analyses every running experiment, live canary and model rollout against production evidence and turns each decision
 into one branch and one pull request that edits the YAML (comments and formatting kept):
   advance   a canary or model rollout to its next stage (never skipping one)
   revert    a canary whose candidate is worse (percent → 0)
   kill      a model rollout whose shadow similarity misses the gate (killed: true)
   finish    a model rollout at 100%: move the model pin to the new snapshot and remove the rollout
+  conclude  an experiment with a winner: stop it; the winning prompt version becomes active
 Each PR body carries the evidence with charts. Re-running finds open PRs instead of duplicating them.
 
 Options:
@@ -92,7 +93,11 @@ export const command: Command = {
     const plan = planProposals(loaded.project, analyses, { autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
     printDiagnostics(io, plan.errors);
     const proposals = plan.value ?? [];
-    const summary = analyses.map((a) => (a.kind === 'canary' ? `canary ${a.id}: ${a.decision}` : `shadow ${a.rollout}: ${a.readyToSwitch ? 'ready' : a.failing ? 'failing' : 'not ready'}`));
+    const summary = analyses.map((a) =>
+      a.kind === 'shadow'
+        ? `shadow ${a.rollout}: ${a.readyToSwitch ? 'ready' : a.failing ? 'failing' : 'not ready'}`
+        : `${a.kind} ${a.id}: ${a.decision}${a.kind === 'experiment' && a.winner ? ` (${a.winner})` : ''}`,
+    );
 
     if (dryRun) {
       if (values.format === 'json') io.stdout(JSON.stringify({ decisions: summary, proposals }, null, 2));
