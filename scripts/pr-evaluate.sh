@@ -14,6 +14,8 @@ sy() { node bin/switchyard.mjs "$@"; }
 sy validate --base "$base" --format json >"$out/validation.json"
 validate_status=$?
 sy github annotate "$out/validation.json" || exit $?
+sy github policy
+policy_status=$?
 sy eval --base "$base"
 sy shadow --base "$base"
 sy report --base "$base" --out-dir "$out"
@@ -21,4 +23,5 @@ report_status=$?
 sy github stamp "$out" --pr "${PR_NUMBER:-0}" --head-sha "${HEAD_SHA:-$(git rev-parse HEAD)}" || exit $?
 sy github summary "$out" || exit $?
 if [ "$report_status" -ne 0 ]; then exit "$report_status"; fi
-exit "$validate_status"
+if [ "$validate_status" -ne 0 ]; then exit "$validate_status"; fi
+exit "$policy_status"
