@@ -24,7 +24,10 @@ export interface PostReportOptions {
 
 export interface PostedReport {
   prNumber: number;
-  comment: StickyResult;
+  /** The comment written; absent when the report was skipped as stale. */
+  comment?: StickyResult;
+  /** Why nothing was posted (e.g. the PR's head moved on: a newer run will report). */
+  skipped?: string;
 }
 
 /** Posts (creates or edits) the sticky report comment for the PR the run belongs to. */
@@ -41,6 +44,22 @@ export async function postReportComment(options: PostReportOptions): Promise<Che
   const prs = await resolveRunPullRequests(options.client, facts.value);
   const checked = checkReportArtifact(files, facts.value, prs, options.validateReport);
   if (!checked.value) return { value: undefined, errors: checked.errors, warnings: checked.warnings };
+  // A slow run must not overwrite the report of a newer push: post only while the run's commit is
+  // still the PR's head.
+  const pull = await options.client.rest.pulls
+    .get({ owner: facts.value.owner, repo: facts.value.repo, pull_number: checked.value.prNumber })
+    .catch((e: { status?: number }) => {
+      if (e.status === 404) return undefined;
+      throw e;
+    });
+  if (!pull) {
+    const error: Diagnostic = { code: 'E_ARTIFACT_PR_UNKNOWN', severity: 'error', message: `PR #${checked.value.prNumber} does not exist`, hint: 'the report names a pull request this repository does not have', file: 'switchyard-pr.json', line: 1, col: 1 };
+    return { value: undefined, errors: [error], warnings: [] };
+  }
+  if (pull.data.head.sha !== checked.value.headSha) {
+    const skipped = `PR #${checked.value.prNumber} has moved on to ${pull.data.head.sha.slice(0, 12)}; this report is for ${checked.value.headSha.slice(0, 12)}, so the newer run will comment`;
+    return { value: { prNumber: checked.value.prNumber, skipped }, errors: [], warnings: [] };
+  }
   let rendered: string | undefined;
   try {
     rendered = options.render ? options.render(checked.value) : checked.value.markdown;

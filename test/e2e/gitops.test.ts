@@ -174,7 +174,7 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     expect(changes).toContain('summarization v2 becomes active (was v1)');
 
     // The comment workflow's job, on the artifact, against the GitHub API stand-in.
-    gh.seedPull('acme', 'config', { headLabel: 'acme:raise-chat-rollout', headSha: head });
+    gh.seedPull('acme', 'config', { number: 1, headLabel: 'acme:raise-chat-rollout', headSha: head });
     const event = join(outside, 'workflow_run.json');
     await writeFile(event, JSON.stringify({
       repository: { name: 'config', owner: { login: 'acme' } },

@@ -41,6 +41,8 @@ describe('switchyard github comment (workflow_run job) over HTTP', () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-comment-'));
     await mkdir(join(dir, 'schemas'));
     await writeFile(join(dir, 'schemas', 'report.schema.json'), JSON.stringify(testSchema));
+    gh.seedPull('acme', 'config', { number: 7, headLabel: 'acme:raise-rollout', headSha: HEAD });
+    gh.seedPull('acme', 'config', { number: 8, headLabel: 'acme:other', headSha: 'd'.repeat(40) });
   });
   afterEach(async () => {
     await gh.close();
@@ -82,6 +84,7 @@ describe('switchyard github comment (workflow_run job) over HTTP', () => {
       validateReport: await loadReportValidator(dir),
     });
     if (!posted.value) return { code: 1, out: '', err: posted.errors.map((e) => `${e.code} ${e.message}`).join('\n') };
+    if (!posted.value.comment) return { code: 0, out: `skipped: ${posted.value.skipped ?? ''}`, err: '' };
     return { code: 0, out: `PR #${posted.value.prNumber}: report comment ${posted.value.comment.action}`, err: '' };
   }
 
@@ -113,6 +116,15 @@ describe('switchyard github comment (workflow_run job) over HTTP', () => {
     expect(otherPr.err).toContain('E_ARTIFACT_PR_MISMATCH');
     expect(comments(7)).toHaveLength(0);
     expect(comments(8)).toHaveLength(0);
+  });
+
+  it('posts nothing for a run whose commit is no longer the PR head (a newer push will report)', async () => {
+    const pull = gh.state.repos.get('acme/config')?.pulls.get(7);
+    if (pull) pull.head.sha = 'e'.repeat(40);
+    const result = await run(await artifact('s1', good(7)), await event([7]));
+    expect(result.code).toBe(0);
+    expect(result.out).toContain('has moved on to eeeeeeeeeeee');
+    expect(comments(7)).toHaveLength(0);
   });
 
   it('refuses a report that fails the schema, oversized files, non-JSON and symlinks', async () => {

@@ -23,6 +23,7 @@ describe('switchyard github comment with the real report schema', () => {
     gh.createRepo('acme', 'config');
     gh.addToken('ghs_actions', { login: ACTIONS_BOT_LOGIN, id: 41898282, type: 'Bot', installation: true });
     dir = await mkdtemp(join(tmpdir(), 'switchyard-comment-real-'));
+    gh.seedPull('acme', 'config', { number: 4, headLabel: 'acme:b', headSha: HEAD });
   });
   afterEach(async () => {
     await gh.close();

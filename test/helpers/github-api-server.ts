@@ -101,7 +101,7 @@ export interface GitHubApiServer {
    * Adds an open pull request directly, e.g. one from a fork (`headLabel: 'forker:patch-1'`), whose
    * head commit is not in this repository.
    */
-  seedPull(owner: string, name: string, pull: { headLabel: string; headSha: string; base?: string; title?: string; author?: string }): FakePull;
+  seedPull(owner: string, name: string, pull: { headLabel: string; headSha: string; number?: number; base?: string; title?: string; author?: string }): FakePull;
   /** Reads a file at a branch (for assertions). */
   readFile(owner: string, name: string, branch: string, path: string): string | undefined;
   close(): Promise<void>;
@@ -548,7 +548,8 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     },
     seedPull(owner, name, spec) {
       const repo = getRepo(owner, name);
-      const number = repo.nextNumber++;
+      const number = spec.number ?? repo.nextNumber;
+      repo.nextNumber = Math.max(repo.nextNumber, number + 1);
       const base = spec.base ?? repo.defaultBranch;
       const [headOwner = owner, headRef = spec.headLabel] = spec.headLabel.split(':');
       const login = spec.author ?? headOwner;

@@ -141,6 +141,10 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
     printDiagnostics(io, posted.errors);
     return 1;
   }
+  if (!posted.value.comment) {
+    io.stdout(`nothing posted: ${posted.value.skipped ?? 'no comment'}`);
+    return 0;
+  }
   const { action, url } = posted.value.comment;
   io.stdout(`PR #${posted.value.prNumber}: report comment ${action} (${url})`);
   return 0;
