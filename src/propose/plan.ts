@@ -163,9 +163,12 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
         continue;
       }
       const pin = edit(pinPath, (t) => setScalar(t, ['snapshot'], resource.to, pinPath));
-      const edits: Checked<FileEdit[]> = pin.value
-        ? { value: [...pin.value, { path, action: 'delete', before: options.readFile(path) }], errors: [], warnings: [] }
-        : pin;
+      // The rollout file goes: read through the same guarded helper, then turn the update into a delete.
+      const rolloutFile = edit(path, (t) => ({ value: t, errors: [], warnings: [] }));
+      const edits: Checked<FileEdit[]> =
+        pin.value && rolloutFile.value
+          ? { value: [...pin.value, { path, action: 'delete', before: rolloutFile.value[0]!.before }], errors: [], warnings: [] }
+          : { value: undefined, errors: [...pin.errors, ...rolloutFile.errors], warnings: [] };
       push('finish', a, 'ModelRollout', 100, null, edits, `pin ${resource.model} to ${resource.to} and remove the rollout`);
     }
   }
