@@ -119,6 +119,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   const embeddingMigrations: Record<string, PayloadEmbeddingMigration> = {};
   const schemaMigrations: Record<string, PayloadSchemaMigration> = {};
   const activeRolloutByModel = new Map<string, string[]>();
+  const killedRolloutByModel = new Map<string, string[]>();
 
   for (const [name, r] of [...project.rollouts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const file = fileOf.rollout(name);
@@ -136,7 +137,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         killed,
         stages: [...r.stages],
       };
-      if (r.kind === 'ModelRollout') compileModelRollout(project, r, percent, killed, modelRollouts, activeRolloutByModel, errors, rangeCheck, fileOf);
+      if (r.kind === 'ModelRollout') compileModelRollout(project, r, percent, killed, modelRollouts, activeRolloutByModel, killedRolloutByModel, errors, rangeCheck, fileOf);
       if (r.kind === 'Canary') canaries[r.flag] = compileCanary(r, percent);
     } else if (r.kind === 'EmbeddingMigration') {
       const phase = r.environments?.[env]?.phase ?? r.phase;
@@ -177,7 +178,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
       params: { ...pin.params },
       conversations: pin.conversations,
       retired: [...pin.retired],
-      rollout: active[0] ?? null,
+      rollout: active[0] ?? killedRolloutByModel.get(alias)?.[0] ?? null,
     };
   }
 
@@ -253,6 +254,7 @@ function compileModelRollout(
   killed: boolean,
   out: Record<string, PayloadModelRollout>,
   activeByModel: Map<string, string[]>,
+  killedByModel: Map<string, string[]>,
   errors: Diagnostic[],
   rangeCheck: RangeCheck,
   fileOf: FileOf,
@@ -276,7 +278,10 @@ function compileModelRollout(
       gate: { minAvgSimilarity: r.shadow.gate.minAvgSimilarity, minMinSimilarity: r.shadow.gate.minMinSimilarity },
     },
   };
-  if (!killed && percent > 0) activeByModel.set(r.model, [...(activeByModel.get(r.model) ?? []), r.flag]);
+  // A killed rollout stays attached to its model so the runtime answers `killed` (not `default`) while
+  // the kill switch is on; a rollout at 0% that is not killed is simply dormant.
+  if (killed) killedByModel.set(r.model, [...(killedByModel.get(r.model) ?? []), r.flag]);
+  else if (percent > 0) activeByModel.set(r.model, [...(activeByModel.get(r.model) ?? []), r.flag]);
 }
 
 function compileCanary(r: CanaryResource, percent: number): PayloadCanary {

@@ -45,14 +45,16 @@ describe('compileBundle', () => {
     expect(staging.env).toBe('staging');
   });
 
-  it('compiles killed flags to threshold 0 and drops killed model rollouts from the model', () => {
+  it('compiles killed flags to threshold 0 and keeps a killed model rollout on its model (the runtime answers `killed`)', () => {
     const project = demoProject();
     const rollout = project.rollouts.get('chat-gpt-4o-2024-08-06') as ModelRolloutResource;
     rollout.environments = { production: { killed: true } };
     expect(compile('staging', project).payload.models.chat?.rollout).toBe('chat-gpt-4o-2024-08-06');
     const production = compile('production', project).payload;
     expect(production.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: true, thresholdPpm: 0, percent: 5 });
-    expect(production.models.chat?.rollout).toBeNull();
+    expect(production.models.chat?.rollout).toBe('chat-gpt-4o-2024-08-06');
+    rollout.environments = { production: { percent: 0 } };
+    expect(compile('production', project).payload.models.chat?.rollout).toBeNull();
     expect(production.modelRollouts['chat-gpt-4o-2024-08-06']).toMatchObject({ from: 'gpt-4o-2024-05-13', to: 'gpt-4o-2024-08-06' });
     expect(production.modelRollouts['chat-gpt-4o-2024-08-06']?.shadow.sampleRatePpm).toBe(50_000);
   });

@@ -222,9 +222,8 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     expect(killed.serial).toBe(before.serial + 1);
     expect(share(killed, NEW)).toBe(0);
     expect(share(killed, OLD)).toBe(1);
-    // The compiler drops a killed rollout from the model's decision (so resolveModel answers `default`);
-    // the flag itself answers `killed` for everyone.
-    expect(killed.modelReasons).toEqual(new Set(['default']));
+    // A killed rollout stays attached to its model: every new conversation gets the pin, and says why.
+    expect(killed.modelReasons).toEqual(new Set(['killed']));
     expect(new Set(USERS.map((unitKey) => client.isEnabled(ROLLOUT, { unitKey }).reason))).toEqual(new Set(['killed']));
 
     await repo.git('revert', '--no-edit', 'HEAD');
