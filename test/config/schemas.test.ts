@@ -57,6 +57,19 @@ describe('schemas', () => {
     expect([...PROMPTFOO_ASSERTION_TYPES].sort()).toEqual(installed.sort());
   });
 
+  it('every other YAML file in the repository names a schema too (workflows: GitHub workflow schema)', () => {
+    // The broken-config corpus is exempt: some cases are about a missing or wrong schema comment.
+    const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '--', '*.yaml', '*.yml'], { cwd: REPO, encoding: 'utf8' })
+      .split('\n').filter((p) => p !== '' && !p.startsWith('test/config/corpus/') && !p.startsWith('test/conformance/'));
+    const workflows = tracked.filter((p) => p.startsWith('.github/workflows/') || p.startsWith('test/github/fixtures/workflows/'));
+    expect(workflows.length).toBeGreaterThanOrEqual(5);
+    return Promise.all(tracked.map(async (path) => {
+      const first = (await readFile(join(REPO, path), 'utf8')).split('\n')[0] ?? '';
+      expect(first, path).toMatch(/^# yaml-language-server: \$schema=\S+$/);
+      if (workflows.includes(path)) expect(first, path).toBe('# yaml-language-server: $schema=https://json.schemastore.org/github-workflow.json');
+    }));
+  });
+
   it('every resource YAML file in the repository names the schema of its kind', () => {
     const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '--', 'switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts'], { cwd: REPO, encoding: 'utf8' })
       .split('\n').filter((p) => p.endsWith('.yaml'));

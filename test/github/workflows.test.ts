@@ -139,14 +139,14 @@ describe('the repository workflows', () => {
 
 describe('the workflow policy catches each bad fixture (which GitHub itself would accept)', () => {
   const cases: Array<[string, string, number]> = [
-    ['missing-permissions.yml', 'E_WF_PERMISSIONS_MISSING', 2],
-    ['broad-permissions.yml', 'E_WF_PERMISSIONS_BROAD', 6],
-    ['unpinned-action.yml', 'E_WF_UNPINNED_ACTION', 16],
-    ['prt-checkout.yml', 'E_WF_PRT_CHECKOUT', 14],
-    ['fork-secrets.yml', 'E_WF_FORK_SECRETS', 7],
-    ['fork-secrets-workflow-run.yml', 'E_WF_FORK_SECRETS', 9],
-    ['persist-credentials.yml', 'E_WF_PERSIST_CREDENTIALS', 13],
-    ['script-injection.yml', 'E_WF_SCRIPT_INJECTION', 16],
+    ['missing-permissions.yml', 'E_WF_PERMISSIONS_MISSING', 3],
+    ['broad-permissions.yml', 'E_WF_PERMISSIONS_BROAD', 7],
+    ['unpinned-action.yml', 'E_WF_UNPINNED_ACTION', 17],
+    ['prt-checkout.yml', 'E_WF_PRT_CHECKOUT', 15],
+    ['fork-secrets.yml', 'E_WF_FORK_SECRETS', 8],
+    ['fork-secrets-workflow-run.yml', 'E_WF_FORK_SECRETS', 10],
+    ['persist-credentials.yml', 'E_WF_PERSIST_CREDENTIALS', 14],
+    ['script-injection.yml', 'E_WF_SCRIPT_INJECTION', 17],
   ];
   for (const [file, code, line] of cases) {
     it(`${file} → ${code} at line ${line}`, async () => {
