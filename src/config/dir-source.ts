@@ -1,5 +1,6 @@
-import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import type { Diagnostic } from './diagnostics.ts';
 import type { FileSource, SourceFile } from './file-source.ts';
 import { CONFIG_ROOTS, capFor, classifyPath } from './layout.ts';
 import { LIMITS } from './limits.ts';
@@ -7,7 +8,21 @@ import { makeDiagnostic } from './make-diagnostic.ts';
 
 const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
 
-/** Reads the config files of a directory on disk (the working tree). */
+/** Opening a FIFO swapped in for a file must not block: with O_NONBLOCK it reads as empty instead. */
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** Scratch buffer size: every YAML resource fits in one read; larger files grow past it. */
+const MAX_SCRATCH = 1024 * 1024;
+
+type Found = { path: string; absolute: string };
+
+/**
+ * Reads the config files of a directory on disk (the working tree). The I/O is synchronous on
+ * purpose: thousands of small files read through the promise API cost ~10× the CPU (a thread-pool
+ * round trip and a promise per call), and the loader has nothing else to do meanwhile. Directory
+ * entries' types come from `readdir` (no `lstat` per file), and each file is one open + read + close,
+ * reading at most cap + 1 bytes however large the file is.
+ */
 export class DirectorySource implements FileSource {
   readonly root: string;
   readonly label = 'working tree';
@@ -19,78 +34,99 @@ export class DirectorySource implements FileSource {
   }
 
   async readAll(): Promise<SourceFile[]> {
-    const realRoot = await realpath(this.root);
-    const found: Array<{ path: string; absolute: string }> = [];
+    const realRoot = realpathSync(this.root);
+    const found: Found[] = [];
     const problems: SourceFile[] = [];
     for (const top of CONFIG_ROOTS) {
-      await this.walk(realRoot, top, found, problems);
+      let info;
+      try {
+        info = lstatSync(join(realRoot, top));
+      } catch {
+        continue; // absent top-level entries are fine (a missing switchyard.yaml is reported later)
+      }
+      this.visit(realRoot, top, info, found, problems);
     }
     if (found.length > this.limits.maxFiles) {
       return [{ path: '.', problem: makeDiagnostic('E_TOO_MANY_FILES', '.', `${found.length} config files (limit ${this.limits.maxFiles}).`) }];
     }
-    const results = await mapLimit(found, 64, (entry) => this.readOne(entry.path, entry.absolute));
+    const scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH, this.limits.maxYamlBytes + 1));
+    const results = found.map((entry) => this.readOne(entry.path, entry.absolute, scratch));
     return [...results, ...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  private async walk(realRoot: string, path: string, found: Array<{ path: string; absolute: string }>, problems: SourceFile[]): Promise<void> {
+  /** One directory entry, typed by `lstat` (top level) or by its `readdir` dirent (below). */
+  private visit(realRoot: string, path: string, entry: Pick<Dirent, 'isSymbolicLink' | 'isDirectory' | 'isFile'>, found: Found[], problems: SourceFile[]): void {
     const absolute = join(realRoot, path);
-    let info;
-    try {
-      info = await lstat(absolute);
-    } catch {
-      return; // absent top-level entries are fine (a missing switchyard.yaml is reported later)
-    }
-    if (info.isSymbolicLink()) {
-      const target = await realpath(absolute).catch(() => undefined);
-      if (target === undefined) {
-        problems.push({ path, problem: makeDiagnostic('E_SYMLINK_UNSUPPORTED', path, `${path} is a broken symbolic link.`) });
-        return;
-      }
-      const rel = relative(realRoot, target);
-      if (rel.startsWith('..') || rel === '' || /^[a-zA-Z]:|^\//.test(rel)) {
-        problems.push({ path, problem: makeDiagnostic('E_SYMLINK_ESCAPE', path, `${path} links to ${target}, outside the repository.`) });
-        return;
-      }
-      const targetInfo = await stat(target);
-      if (!targetInfo.isFile()) {
-        problems.push({ path, problem: makeDiagnostic('E_SYMLINK_UNSUPPORTED', path, `${path} links to a directory; links are only followed to files.`) });
-        return;
-      }
-      if (classifyPath(path) !== 'ignored') found.push({ path, absolute: target });
+    if (entry.isSymbolicLink()) {
+      const problem = this.followLink(realRoot, path, absolute, found);
+      if (problem) problems.push({ path, problem });
       return;
     }
-    if (info.isDirectory()) {
-      const names = await readdir(absolute);
-      for (const name of names.sort()) await this.walk(realRoot, `${path}/${name}`, found, problems);
+    if (entry.isDirectory()) {
+      const entries = readdirSync(absolute, { withFileTypes: true });
+      for (const child of entries) this.visit(realRoot, `${path}/${child.name}`, child, found, problems);
       return;
     }
-    if (info.isFile() && classifyPath(path) !== 'ignored') found.push({ path: toPosix(path), absolute });
+    if (entry.isFile() && classifyPath(path) !== 'ignored') found.push({ path: toPosix(path), absolute });
   }
 
-  private async readOne(path: string, absolute: string): Promise<SourceFile> {
-    const cap = capFor(path, this.limits);
+  /** Follows a symlink only to a regular file inside the repository. */
+  private followLink(realRoot: string, path: string, absolute: string, found: Found[]): Diagnostic | undefined {
+    let target;
     try {
-      const info = await stat(absolute);
-      if (info.size > cap) {
-        return { path, problem: makeDiagnostic('E_FILE_TOO_LARGE', path, `${path} is ${info.size} bytes; the limit for this kind of file is ${cap}.`) };
+      target = realpathSync(absolute);
+    } catch {
+      return makeDiagnostic('E_SYMLINK_UNSUPPORTED', path, `${path} is a broken symbolic link.`);
+    }
+    const rel = relative(realRoot, target);
+    if (rel.startsWith('..') || rel === '' || /^[a-zA-Z]:|^\//.test(rel)) {
+      return makeDiagnostic('E_SYMLINK_ESCAPE', path, `${path} links to ${target}, outside the repository.`);
+    }
+    if (!statSync(target).isFile()) {
+      return makeDiagnostic('E_SYMLINK_UNSUPPORTED', path, `${path} links to a directory; links are only followed to files.`);
+    }
+    if (classifyPath(path) !== 'ignored') found.push({ path, absolute: target });
+    return undefined;
+  }
+
+  private readOne(path: string, absolute: string, scratch: Buffer): SourceFile {
+    const cap = capFor(path, this.limits);
+    let fd: number | undefined;
+    try {
+      fd = openSync(absolute, OPEN_FLAGS);
+      const bytes = readAtMost(fd, cap + 1, scratch);
+      if (bytes.length > cap) {
+        const size = fstatSync(fd).size;
+        return { path, problem: makeDiagnostic('E_FILE_TOO_LARGE', path, `${path} is ${Math.max(size, bytes.length)} bytes; the limit for this kind of file is ${cap}.`) };
       }
-      return { path, bytes: await readFile(absolute) };
+      return { path, bytes };
     } catch (error) {
       return { path, problem: makeDiagnostic('E_READ_FAILED', path, `${path} could not be read: ${(error as Error).message}`) };
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
+/**
+ * Reads up to `limit` bytes (stopping early at end of file) into a buffer of its own. Starts in
+ * `scratch`, so a small file costs one read and one exact-size copy; grows only for large files.
+ */
+function readAtMost(fd: number, limit: number, scratch: Buffer): Buffer {
+  let buffer = scratch.length > limit ? scratch.subarray(0, limit) : scratch;
+  let inScratch = true;
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length >= limit) break;
+      const bigger = Buffer.allocUnsafe(Math.min(limit, buffer.length * 2));
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+      inScratch = false;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+    const read = readSync(fd, buffer, length, buffer.length - length, null);
+    if (read === 0) break;
+    length += read;
+  }
+  return inScratch ? Buffer.from(buffer.subarray(0, length)) : buffer.subarray(0, length);
 }

@@ -66,7 +66,7 @@ export async function loadFromSource(source: FileSource, limits: typeof LIMITS =
     const failure = error instanceof GitError ? error.message : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
     return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() }, failure };
   }
-  const repo = readResources(files, limits);
+  const repo = await readResources(files, limits);
   if (!repo.resources.some((r) => r.kind === 'settings') && !files.some((f) => f.path === 'switchyard.yaml')) {
     repo.errors.push(makeDiagnostic('E_NO_SETTINGS', 'switchyard.yaml', `no switchyard.yaml in ${source.root} (${source.label}).`));
   }

@@ -8,7 +8,9 @@ import { makeDiagnostic } from './make-diagnostic.ts';
 import { ROLLOUT_KINDS, type SchemaName } from './schema/resources.ts';
 import { runSchema } from './schema/validators.ts';
 import { schemaDiagnostics } from './schema-errors.ts';
-import { parseYaml, type YamlFile } from './yaml-file.ts';
+import { ParsePool, POOL_THRESHOLD } from './parse-pool.ts';
+import { prescanYaml, yamlResult, type YamlFile } from './yaml-file.ts';
+import { parseYamlText, type ParsedYaml } from './yaml-parse.ts';
 
 /** One YAML resource after parsing and schema checking. `data` is only trustworthy when `valid`. */
 export interface ParsedResource {
@@ -50,9 +52,24 @@ const STATIC_SCHEMA: Partial<Record<FileKind, SchemaName>> = {
   experiment: 'experiment',
 };
 
-/** Parses every file a source delivered: bytes → text → YAML/JSONL → schema → name-vs-path. */
-export function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS): ParsedRepo {
+/** A YAML resource that passed the byte-level checks and the nesting pre-scan, waiting for its parse. */
+interface YamlJob {
+  path: string;
+  text: string;
+  classified: ClassifiedPath;
+}
+
+/**
+ * Parses every file a source delivered: bytes → text → YAML/JSONL → schema → name-vs-path. Large
+ * repositories parse their YAML on worker threads (`parse-pool.ts`); everything else, and the order
+ * of the diagnostics, is the same as parsing in this thread.
+ */
+export async function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS): Promise<ParsedRepo> {
   const repo: ParsedRepo = { resources: [], datasets: [], errors: [], warnings: [], present: new Set() };
+  // Pass 1, in file order: byte-level checks, and diagnostics that need no parse. A YAML file becomes
+  // a job (its place in `steps` keeps the diagnostics in file order).
+  const steps: Array<Diagnostic | { dataset: string; path: string; text: string } | YamlJob> = [];
+  const jobs: YamlJob[] = [];
   for (const source of files) {
     const classified = classifyPath(source.path);
     if (typeof classified === 'object') {
@@ -60,37 +77,70 @@ export function readResources(files: readonly SourceFile[], limits: typeof LIMIT
       if (classified.version !== undefined) repo.present.add(`${classified.kind}:${classified.name}@${classified.version}`);
     }
     if (source.problem) {
-      repo.errors.push(source.problem);
+      steps.push(source.problem);
       continue;
     }
     if (classified === 'ignored') continue;
     if (classified === 'misplaced') {
       const hint = /\.yml$/i.test(source.path) ? `Rename it to ${source.path.replace(/\.yml$/i, '.yaml')}.` : undefined;
-      repo.errors.push(makeDiagnostic('E_BAD_PATH', source.path, `${source.path} is not a place where the loader reads resources, so it would be ignored.`, hint ? { hint } : {}));
+      steps.push(makeDiagnostic('E_BAD_PATH', source.path, `${source.path} is not a place where the loader reads resources, so it would be ignored.`, hint ? { hint } : {}));
       continue;
     }
     const decoded = decodeText(source.path, source.bytes);
     if ('problem' in decoded) {
-      repo.errors.push(decoded.problem);
+      steps.push(decoded.problem);
       continue;
     }
-    if (!/^[a-z0-9][a-z0-9_-]*$/.test(classified.name)) {
-      repo.errors.push(makeDiagnostic('E_BAD_NAME', source.path, `'${classified.name}' in ${source.path} is not a valid resource name.`, { hint: 'Rename the file: lower-case letters, digits, - and _ only.' }));
+    if (!VALID_NAME.test(classified.name)) {
+      steps.push(makeDiagnostic('E_BAD_NAME', source.path, `'${classified.name}' in ${source.path} is not a valid resource name.`, { hint: 'Rename the file: lower-case letters, digits, - and _ only.' }));
       continue;
     }
     if (classified.kind === 'dataset') {
-      const { file, problems } = parseDataset(source.path, decoded.text);
-      repo.errors.push(...problems);
-      repo.datasets.push({ name: classified.name, file });
+      steps.push({ dataset: classified.name, path: source.path, text: decoded.text });
       continue;
     }
-    readYamlResource(repo, source.path, decoded.text, classified, limits);
+    // The pre-scan runs before any text reaches the parser, in this thread or a worker.
+    const tooDeep = prescanYaml(source.path, decoded.text, limits.maxDepth);
+    if (tooDeep) {
+      steps.push(tooDeep);
+      continue;
+    }
+    const job: YamlJob = { path: source.path, text: decoded.text, classified };
+    steps.push(job);
+    jobs.push(job);
+  }
+
+  // Pass 2: parse (workers for large repositories), then schema and name checks in file order.
+  const pool = jobs.length > POOL_THRESHOLD ? new ParsePool(limits.maxAliasCount) : undefined;
+  try {
+    const batches = pool?.parseAll(jobs.map((job) => job.text));
+    let index = 0;
+    for (const step of steps) {
+      if ('code' in step) {
+        repo.errors.push(step);
+      } else if ('dataset' in step) {
+        const { file, problems } = parseDataset(step.path, step.text);
+        repo.errors.push(...problems);
+        repo.datasets.push({ name: step.dataset, file });
+      } else {
+        const parsed = batches
+          ? (await batches[Math.floor(index / ParsePool.batchSize)])?.[index % ParsePool.batchSize]
+          : parseYamlText(step.text, limits.maxAliasCount);
+        index++;
+        readYamlResource(repo, step, parsed ?? parseYamlText(step.text, limits.maxAliasCount));
+      }
+    }
+  } finally {
+    pool?.close();
   }
   return repo;
 }
 
-function readYamlResource(repo: ParsedRepo, path: string, text: string, classified: ClassifiedPath, limits: typeof LIMITS): void {
-  const { file, problems } = parseYaml(path, text, limits);
+const VALID_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+
+function readYamlResource(repo: ParsedRepo, job: YamlJob, parsed: ParsedYaml): void {
+  const { path, text, classified } = job;
+  const { file, problems } = yamlResult(path, text, parsed);
   repo.errors.push(...problems);
   if (!file) return;
   const data = file.data as Record<string, unknown>;
