@@ -1,6 +1,7 @@
 import { makeContext } from './check-context.ts';
 import { checkDatasets } from './dataset-checks.ts';
 import { checkExperiments } from './experiment-checks.ts';
+import { checkKillOverrides } from './kill-override-checks.ts';
 import { checkModels, checkPrompts } from './prompt-checks.ts';
 import type { ParsedRepo } from './read-resources.ts';
 import { checkRollouts } from './rollout-checks.ts';
@@ -20,5 +21,6 @@ export function crossCheck(project: Project, repo: ParsedRepo): void {
   checkPrompts(ctx);
   checkExperiments(ctx);
   checkRollouts(ctx);
+  checkKillOverrides(ctx);
   checkDatasets(ctx);
 }

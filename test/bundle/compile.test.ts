@@ -45,6 +45,24 @@ describe('compileBundle', () => {
     expect(staging.env).toBe('staging');
   });
 
+  it('treats the kill switch as global: an environment override may kill one environment but never revive', () => {
+    const project = demoProject();
+    const rollout = project.rollouts.get('chat-gpt-4o-2024-08-06') as ModelRolloutResource;
+    // Globally killed; production tries to revive it (what a stale or hand-written override says).
+    rollout.killed = true;
+    rollout.environments = { production: { percent: 5, killed: false } };
+    for (const env of ['staging', 'production']) {
+      const payload = compile(env, project).payload;
+      expect(payload.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: true, thresholdPpm: 0 });
+    }
+    // Not killed globally; one environment kills it, the other keeps serving.
+    rollout.killed = false;
+    rollout.environments = { production: { killed: true } };
+    expect(compile('production', project).payload.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: true, thresholdPpm: 0 });
+    expect(compile('staging', project).payload.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: false });
+    expect(compile('staging', project).payload.flags['chat-gpt-4o-2024-08-06']!.thresholdPpm).toBeGreaterThan(0);
+  });
+
   it('compiles killed flags to threshold 0 and keeps a killed model rollout on its model (the runtime answers `killed`)', () => {
     const project = demoProject();
     const rollout = project.rollouts.get('chat-gpt-4o-2024-08-06') as ModelRolloutResource;
