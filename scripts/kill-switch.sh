@@ -14,13 +14,20 @@ git add "rollouts/$flag.yaml"
 git -c user.name="switchyard-kill-switch" -c user.email="kill-switch@switchyard.invalid" \
   commit --quiet -m "kill: $flag" -m "$reason" -m "Requested by ${ACTOR:-$(git var GIT_AUTHOR_IDENT | sed "s/ <.*//")} via the kill switch."
 if [ "${SWITCHYARD_NO_PUSH:-0}" != "1" ]; then
-  # The token is passed as a header for this one command, never stored in .git/config.
-  auth="AUTHORIZATION: basic $(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 -w0)"
-  if ! git -c "http.https://github.com/.extraheader=$auth" push origin HEAD:main; then
+  # The token travels as an HTTP header in git's environment config for these commands only: never in
+  # argv (visible to `ps`, echoed by failing tools) nor in .git/config. Actions masks the raw token in
+  # logs, not its base64, so that is masked explicitly.
+  auth_b64="$(printf 'x-access-token:%s' "${GITHUB_TOKEN:-}" | base64 -w0)"
+  if [ "${GITHUB_ACTIONS:-}" = "true" ]; then echo "::add-mask::$auth_b64"; fi
+  git_auth() {
+    GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0="http.https://github.com/.extraheader" \
+      GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $auth_b64" git "$@"
+  }
+  if ! git_auth push origin HEAD:main; then
     # main moved while we worked: replay the one-line kill on top of it, re-validate, push again.
-    git -c "http.https://github.com/.extraheader=$auth" pull --rebase --quiet origin main
+    git_auth pull --rebase --quiet origin main
     sy validate
-    git -c "http.https://github.com/.extraheader=$auth" push origin HEAD:main
+    git_auth push origin HEAD:main
   fi
 fi
 sha="$(git rev-parse HEAD)"

@@ -10,16 +10,14 @@
  *
  * Every publish appends an entry to `published.json` at the target's root (the last 200 are kept).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { publishToDirectory, writeFileAtomic } from '../bundle/index.ts';
 import { parseStrictJsonBytes, sha256Hex } from '../bundle/runtime-format.ts';
 import type { Checked, Diagnostic } from '../config/diagnostics.ts';
-
-const execFileAsync = promisify(execFile);
+import { runGit } from '../git/index.ts';
+import { redactToken, runGitWithToken } from './git-push.ts';
 
 export type PublishTarget =
   | { kind: 'directory'; path: string }
@@ -138,51 +136,73 @@ async function publishDirectory(dir: string, bundle: SignedBundle, record: Omit<
   return { value: full, errors: [], warnings: [] };
 }
 
+/** Non-secret git commands: runGit reports git's stderr, never the command line. */
 async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (await execFileAsync('git', args, { cwd, maxBuffer: 16 * 1024 * 1024 })).stdout.trim();
+  return (await runGit(cwd, args, { maxBuffer: 16 * 1024 * 1024 })).toString('utf8').trim();
+}
+
+/** Thrown when the push itself failed, so the caller may retry once on top of the moved branch. */
+class PushFailed extends Error {
+  override name = 'PushFailed';
 }
 
 async function publishBranch(options: PublishBundleOptions, branch: string, bundle: SignedBundle, record: Omit<PublishRecord, 'unchanged'>): Promise<Checked<PublishRecord>> {
+  const token = options.pushToken;
+  try {
+    try {
+      return await publishBranchOnce(options, branch, bundle, record);
+    } catch (e) {
+      // Another publish (the other environment, or a kill switch) pushed to the same branch between our
+      // fetch and our push: fetch again, redo the commit on top of it (the serial check runs again), push once more.
+      if (!(e instanceof PushFailed)) throw e;
+      return await publishBranchOnce(options, branch, bundle, record);
+    }
+  } catch (e) {
+    const message = redactToken((e as Error).message.split('\n')[0] ?? '', token);
+    return failed('E_PUBLISH_WRITE_FAILED', `publishing to branch ${branch} failed: ${message}`, 'check the branch and the token (contents: write)');
+  }
+}
+
+async function publishBranchOnce(options: PublishBundleOptions, branch: string, bundle: SignedBundle, record: Omit<PublishRecord, 'unchanged'>): Promise<Checked<PublishRecord>> {
   const { root } = options;
   const push = options.push ?? true;
+  const token = options.pushToken;
   const work = await mkdtemp(join(tmpdir(), 'switchyard-pages-'));
   const tree = join(work, 'tree');
   try {
     const hasRemote = (await git(root, 'remote')).split('\n').includes('origin');
     // A missing remote branch is normal on the first publish.
-    if (hasRemote && push) await git(root, 'fetch', '--quiet', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`).catch(() => '');
+    if (hasRemote && push) await runGitWithToken(root, ['fetch', '--quiet', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`], token).catch(() => '');
     const local = await git(root, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`).catch(() => '');
     const remote = hasRemote ? await git(root, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`).catch(() => '') : '';
     const start = remote || local;
     if (start) {
       await git(root, 'worktree', 'add', '--quiet', '--detach', tree, start);
     } else {
-      // First publish: an orphan branch that holds only published bundles.
+      // First publish: a parentless commit that holds only published bundles (no helper branch is created).
       await git(root, 'worktree', 'add', '--quiet', '--detach', tree);
-      await git(tree, 'checkout', '--quiet', '--orphan', `switchyard-publish-${process.pid}`);
       await git(tree, 'rm', '-r', '--quiet', '--cached', '.').catch(() => '');
       await git(tree, 'clean', '-fdxq');
     }
     const published = await publishDirectory(tree, bundle, record);
     if (!published.value || published.value.unchanged) return published;
     await git(tree, 'add', '-A', '.');
-    await git(
+    const treeId = await git(tree, 'write-tree');
+    const sha = await git(
       tree,
       '-c', 'user.name=switchyard-publish',
       '-c', 'user.email=publish@switchyard.invalid',
-      'commit', '--quiet', '-m', `publish ${options.env} serial ${bundle.serial} (${bundle.commit.slice(0, 12)})`,
+      'commit-tree', treeId, ...(start ? ['-p', start] : []), '-m', `publish ${options.env} serial ${bundle.serial} (${bundle.commit.slice(0, 12)})`,
     );
-    const sha = await git(tree, 'rev-parse', 'HEAD');
-    await git(root, 'update-ref', `refs/heads/${branch}`, sha);
     if (hasRemote && push) {
-      const header = options.pushToken
-        ? ['-c', `http.https://github.com/.extraheader=AUTHORIZATION: basic ${Buffer.from(`x-access-token:${options.pushToken}`).toString('base64')}`]
-        : [];
-      await git(root, ...header, 'push', '--quiet', 'origin', `refs/heads/${branch}:refs/heads/${branch}`);
+      try {
+        await runGitWithToken(root, ['push', '--quiet', 'origin', `${sha}:refs/heads/${branch}`], token);
+      } catch (e) {
+        throw new PushFailed((e as Error).message);
+      }
     }
+    await git(root, 'update-ref', `refs/heads/${branch}`, sha);
     return published;
-  } catch (e) {
-    return failed('E_PUBLISH_WRITE_FAILED', `publishing to branch ${branch} failed: ${(e as Error).message.split('\n')[0]}`, 'check the branch and the token (contents: write)');
   } finally {
     await git(root, 'worktree', 'remove', '--force', tree).catch(() => '');
     await rm(work, { recursive: true, force: true });

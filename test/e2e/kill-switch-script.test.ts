@@ -34,10 +34,24 @@ describe('scripts/kill-switch.sh pushing to origin', () => {
 
   const originLog = async (): Promise<string[]> => (await run('git', ['log', '--format=%s', 'main'], { cwd: origin })).stdout.trim().split('\n');
 
-  it('commits killed: true and pushes it to main', async () => {
-    const result = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "wrong plan shown"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'unused-for-a-local-origin', ACTOR: 'octocat' });
+  it('commits killed: true and pushes it to main, with the token in env-config only and its base64 masked', async () => {
+    const token = 'ghs_KillSwitchToken0123456789';
+    const b64 = Buffer.from(`x-access-token:${token}`).toString('base64');
+    const seen = join(origin, '..', 'seen');
+    // Runs inside `git push`: records that process's argv and the header git received through its environment.
+    await writeFile(
+      join(repo.dir, '.git', 'hooks', 'pre-push'),
+      `#!/bin/sh\ntr '\\0' ' ' < /proc/$PPID/cmdline > "${seen}.argv"\nprintf '%s' "$GIT_CONFIG_VALUE_0" > "${seen}.env"\n`,
+      { mode: 0o755 },
+    );
+    const result = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "wrong plan shown"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: token, GITHUB_ACTIONS: 'true', ACTOR: 'octocat' });
     expect(result.stderr).not.toContain('error');
     expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`::add-mask::${b64}\n`);
+    const argv = await readFile(`${seen}.argv`, 'utf8');
+    expect(argv).toContain('push origin HEAD:main');
+    expect(argv).not.toContain(b64);
+    expect(await readFile(`${seen}.env`, 'utf8')).toBe(`AUTHORIZATION: basic ${b64}`);
     expect((await originLog())[0]).toBe('kill: new-onboarding-tips');
     const body = (await run('git', ['log', '-1', '--format=%b', 'main'], { cwd: origin })).stdout;
     expect(body).toContain('wrong plan shown');

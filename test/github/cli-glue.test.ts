@@ -82,6 +82,23 @@ describe('github glue commands', () => {
     expect(await main(['github', 'stamp', out, '--pr', '12', '--head-sha', 'main'], io(dir))).toBe(2);
   });
 
+  it('publish under Actions masks the base64 auth header (Actions masks only the raw token)', async () => {
+    const token = 'ghs_MaskMe0123456789';
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const cli = io(dir, { GITHUB_TOKEN: token, GITHUB_ACTIONS: 'true' });
+    // Nothing is signed here, so the publish itself fails after the mask was registered.
+    expect(await main(['github', 'publish', join(dir, 'dist'), '--env', 'staging', '--target', join(dir, 'out')], cli)).toBe(1);
+    const local = io(dir, { GITHUB_TOKEN: token });
+    expect(await main(['github', 'publish', join(dir, 'dist'), '--env', 'staging', '--target', join(dir, 'out')], local)).toBe(1);
+    vi.mocked(process.stdout.write).mockRestore();
+    expect(written.join('')).toBe(`::add-mask::${Buffer.from(`x-access-token:${token}`).toString('base64')}\n`);
+    expect(cli.err.join('')).toContain('E_PUBLISH_NOT_SIGNED');
+  });
+
   it('policy exits 1 on a repository with a bad workflow and 0 on this one', async () => {
     await mkdir(join(dir, '.github', 'workflows'), { recursive: true });
     await cp(join(import.meta.dirname, 'fixtures', 'workflows', 'unpinned-action.yml'), join(dir, '.github', 'workflows', 'ci.yml'));

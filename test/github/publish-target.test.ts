@@ -108,6 +108,77 @@ describe('publish targets', () => {
     // The working tree of the config repo is untouched and no worktree is left behind.
     expect(await git(repo, 'status', '--porcelain')).toBe('');
     expect((await git(repo, 'worktree', 'list')).split('\n')).toHaveLength(1);
+    expect((await git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads')).split('\n')).toEqual(['refs/heads/gh-pages', 'refs/heads/main']);
+  });
+
+  /** A config repo with a bare `origin`; returns both paths. */
+  async function repoWithOrigin(name: string): Promise<{ origin: string; repo: string }> {
+    const origin = join(dir, `${name}-origin.git`);
+    const repo = join(dir, name);
+    await git(dir, 'init', '-q', '--bare', origin);
+    await git(dir, 'init', '-q', '-b', 'main', repo);
+    await writeFile(join(repo, 'switchyard.yaml'), 'project: x\n');
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-q', '-m', 'init');
+    await git(repo, 'remote', 'add', 'origin', origin);
+    await git(repo, 'push', '-q', 'origin', 'main');
+    return { origin, repo };
+  }
+
+  it('branch: a failed push reports neither the token nor its base64, and the token never reaches argv', async () => {
+    const { repo } = await repoWithOrigin('leak');
+    const token = 'ghs_SuperSecretToken1234567890';
+    const b64 = Buffer.from(`x-access-token:${token}`).toString('base64');
+    // The hook runs inside `git push`: it records its parent's argv and the env-config git was given, then rejects.
+    const seen = join(dir, 'seen');
+    await writeFile(
+      join(repo, '.git', 'hooks', 'pre-push'),
+      `#!/bin/sh\ntr '\\0' ' ' < /proc/$PPID/cmdline >> "${seen}.argv"\necho >> "${seen}.argv"\nprintf '%s=%s\\n' "$GIT_CONFIG_KEY_0" "$GIT_CONFIG_VALUE_0" >> "${seen}.env"\necho "rejected by the test hook" >&2\nexit 1\n`,
+      { mode: 0o755 },
+    );
+    const dist = join(dir, 'dist');
+    await signedDist(dist, 'production', 10, key);
+    const result = await publishBundle({ root: repo, dist, env: 'production', target: { kind: 'branch', branch: 'gh-pages' }, pushToken: token });
+    expect(result.errors[0]?.code).toBe('E_PUBLISH_WRITE_FAILED');
+    const text = JSON.stringify(result.errors);
+    expect(text).toContain('git push failed');
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(b64);
+    const argv = await readFile(`${seen}.argv`, 'utf8');
+    expect(argv).toContain(' push ');
+    expect(argv).not.toContain(b64);
+    expect(argv).not.toContain('extraheader');
+    // The header reached git through the environment (and the push was retried once).
+    expect((await readFile(`${seen}.env`, 'utf8')).trim().split('\n')).toEqual([
+      `http.https://github.com/.extraheader=AUTHORIZATION: basic ${b64}`,
+      `http.https://github.com/.extraheader=AUTHORIZATION: basic ${b64}`,
+    ]);
+  });
+
+  it('branch: when another publish lands on the branch first, fetches, recommits on top and pushes both', async () => {
+    const { origin, repo } = await repoWithOrigin('race');
+    // The "other job" (staging) has its commit ready in a second clone and pushes it while we push.
+    const other = join(dir, 'other');
+    await git(dir, 'clone', '-q', '-b', 'main', origin, other);
+    const otherDist = join(dir, 'dist-staging');
+    const stagingSha = await signedDist(otherDist, 'staging', 10, key);
+    const staged = await publishBundle({ root: other, dist: otherDist, env: 'staging', target: { kind: 'branch', branch: 'gh-pages' }, push: false });
+    expect(staged.errors).toEqual([]);
+    const marker = join(dir, 'raced');
+    await writeFile(
+      join(repo, '.git', 'hooks', 'pre-push'),
+      `#!/bin/sh\nif [ ! -e "${marker}" ]; then touch "${marker}"; env -u GIT_DIR -u GIT_INDEX_FILE -u GIT_WORK_TREE git -C "${other}" push -q origin gh-pages:gh-pages >&2; fi\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    const dist = join(dir, 'dist');
+    const productionSha = await signedDist(dist, 'production', 10, key);
+    const result = await publishBundle({ root: repo, dist, env: 'production', target: { kind: 'branch', branch: 'gh-pages' } });
+    expect(result.errors).toEqual([]);
+    const files = (await git(origin, 'ls-tree', '-r', '--name-only', 'gh-pages')).split('\n').sort();
+    expect(files).toEqual(['production/manifest.json', `production/payload/${productionSha}.json`, 'published.json', 'staging/manifest.json', `staging/payload/${stagingSha}.json`].sort());
+    const log = JSON.parse(await git(origin, 'show', 'gh-pages:published.json'));
+    expect(log.map((r: { env: string }) => r.env)).toEqual(['staging', 'production']);
+    expect(await git(repo, 'rev-parse', 'gh-pages')).toBe(await git(origin, 'rev-parse', 'gh-pages'));
   });
 
   describe('http(s) object store via PUT', () => {

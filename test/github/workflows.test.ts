@@ -103,8 +103,16 @@ describe('the repository workflows', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     expect(wf.on.workflow_dispatch.inputs.flag).toMatchObject({ required: true, type: 'string' });
     expect(wf.jobs.commit.permissions).toEqual({ contents: 'write' });
-    expect(wf.jobs.publish.concurrency.group).toBe('switchyard-publish-${{ matrix.env }}');
-    expect(wf.jobs.publish.strategy.matrix.env).toEqual(['staging', 'production']);
+    // Sequential: both environments may publish to one branch target, so they must not push at once.
+    expect(wf.jobs['publish-staging'].needs).toBe('commit');
+    expect(wf.jobs['publish-production'].needs).toEqual(['commit', 'publish-staging']);
+    for (const env of ['staging', 'production']) {
+      const job = wf.jobs[`publish-${env}`];
+      expect(job.environment).toBe(env);
+      expect(job.concurrency).toEqual({ group: `switchyard-publish-${env}`, 'cancel-in-progress': false });
+      expect(job.strategy).toBeUndefined();
+      expect(job.steps.at(-1).run).toBe(`scripts/publish.sh ${env}`);
+    }
     const text = read(workflowDir, 'kill-switch.yml');
     expect(text).not.toMatch(/switchyard (eval|shadow)|pr-evaluate/);
   });

@@ -174,6 +174,11 @@ async function publish(args: string[], io: CommandIo): Promise<number> {
     printDiagnostics(io, target.errors);
     return 1;
   }
+  if (io.env.GITHUB_TOKEN && io.env.GITHUB_ACTIONS === 'true') {
+    // Actions masks the raw token in logs but not the base64 form git sends as the auth header.
+    const [{ basicAuthValue }, core] = await Promise.all([import('../../github/git-push.ts'), import('@actions/core')]);
+    core.setSecret(basicAuthValue(io.env.GITHUB_TOKEN));
+  }
   const result = await publishBundle({
     root,
     dist: resolve(io.cwd, positionals[0]),
