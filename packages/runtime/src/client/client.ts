@@ -32,7 +32,8 @@ import type {
 } from '../engine/types.ts';
 import type { EventSink } from '../events/types.ts';
 import { nextDelay } from './backoff.ts';
-import { cacheManifestPath, cachePayloadPath, readCacheFile, writeCache } from './cache.ts';
+import { cacheManifestPath, cachePayloadPath, readCacheFile, readCacheState, writeCache } from './cache.ts';
+import { VerifyCode } from '../bundle/codes.ts';
 import { ClientCode } from './codes.ts';
 import type { Failure } from './codes.ts';
 import { httpGet } from './http-get.ts';
@@ -49,7 +50,11 @@ export interface ClientOptions {
   env: string;
   /** The keys this application trusts: parsed, or a trusted-keys JSON document (see docs/bundles.md). */
   trustedKeys: TrustedKeys | string;
-  /** Where the last-known-good bundle is kept; null disables the cache. */
+  /**
+   * Where the last-known-good bundle and the rollback floor (highest accepted serial) are kept;
+   * null disables both. Without a cache directory a restarted client accepts any validly signed,
+   * unexpired bundle: there is no rollback protection across restarts beyond `expires`.
+   */
   cacheDir?: string | null;
   /** Poll interval; 0 disables polling (call `refresh()`). Default 30 s. */
   pollIntervalMs?: number;
@@ -96,6 +101,11 @@ export interface ClientStatus {
   lastSuccessAt: number | null;
   consecutiveFailures: number;
   etag: string | null;
+  /**
+   * The lowest serial this client will accept: the highest it ever accepted, including (with a
+   * cache directory) before a restart. 0 when nothing is known.
+   */
+  serialFloor: number;
 }
 
 /** Thrown by `createClient` for unusable options (the only place the client throws). */
@@ -130,6 +140,8 @@ export class SwitchyardClient {
   private lastCheckAt: number | null = null;
   private lastSuccessAt: number | null = null;
   private failures = 0;
+  /** Highest serial accepted (or seen in a verified cached manifest) and its payload hash. */
+  private floor: { serial: number; sha256: string | null } = { serial: 0, sha256: null };
   private closed = false;
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -282,6 +294,7 @@ export class SwitchyardClient {
       lastSuccessAt: this.lastSuccessAt,
       consecutiveFailures: this.failures,
       etag: this.etag,
+      serialFloor: Math.max(this.floor.serial, t?.meta.serial ?? 0),
     };
   }
 
@@ -340,7 +353,7 @@ export class SwitchyardClient {
     const vm = verifyManifest(body, {
       trustedKeys: this.keys,
       env,
-      minSerial: current?.meta.serial ?? 0,
+      minSerial: Math.max(current?.meta.serial ?? 0, this.floor.serial),
       now: Date.now(),
       maxBytes: this.o.maxManifestBytes,
       maxPayloadBytes: this.o.maxPayloadBytes,
@@ -355,6 +368,9 @@ export class SwitchyardClient {
       this.manifestBytes = body;
       this.etag = etag;
       return OK;
+    }
+    if (current === null && signed.serial === this.floor.serial && this.floor.sha256 !== null && signed.payload.sha256 !== this.floor.sha256) {
+      return { ok: false, code: ClientCode.SERIAL_CONFLICT, message: `serial ${signed.serial} was accepted before with payload ${this.floor.sha256}; a different payload under the same serial is refused` };
     }
     const payloadPath = `${encodeURIComponent(env)}/payload/${signed.payload.sha256}.json`;
     const cap = Math.min(this.o.maxPayloadBytes, signed.payload.length);
@@ -373,7 +389,7 @@ export class SwitchyardClient {
     if (!installed.ok) return installed;
     this.etag = etag;
     if (this.o.cacheDir !== null) {
-      const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, signed.payload.sha256);
+      const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, signed.payload.sha256, signed.serial);
       this.cacheError = w.ok ? null : { code: w.code, message: w.message, at: Date.now() };
     }
     return OK;
@@ -396,6 +412,7 @@ export class SwitchyardClient {
     const current = this.engine.table();
     if (current !== null && current.meta.serial >= signed.serial) return OK;
     const change = this.engine.swap(built.table);
+    this.raiseFloor(signed.serial, signed.payload.sha256);
     this.manifestBytes = manifestBytes;
     this.origin = origin;
     this.loadedAt = Date.now();
@@ -411,17 +428,30 @@ export class SwitchyardClient {
     return OK;
   }
 
+  private raiseFloor(serial: number, sha256: string): void {
+    if (serial > this.floor.serial) this.floor = { serial, sha256 };
+    else if (serial === this.floor.serial && this.floor.sha256 === null) this.floor = { serial, sha256 };
+  }
+
+  /**
+   * Cold start: first the rollback floor (state.json, then any cached manifest whose signature
+   * verifies, even when its payload turns out to be damaged or it has expired), then the
+   * last-known-good bundle itself, served only when it is not below that floor.
+   */
   private async loadCache(cacheDir: string): Promise<void> {
     const env = this.o.env;
+    const fail = (code: string, message: string): void => {
+      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache rejected (${code}): ${message}`, at: Date.now() };
+    };
+    const st = await readCacheState(cacheDir, env);
+    if (!st.ok) fail(st.code, st.message);
+    else if (st.state !== null) this.raiseFloor(st.state.highestSerial, st.state.payloadSha256);
     const manifestPath = cacheManifestPath(cacheDir, env);
     try {
       await access(manifestPath);
     } catch {
       return; // first run: no cache yet, not an error
     }
-    const fail = (code: string, message: string): void => {
-      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache rejected (${code}): ${message}`, at: Date.now() };
-    };
     const m = await readCacheFile(manifestPath, this.o.maxManifestBytes);
     if (!m.ok) return fail(m.code, m.message);
     const vm = verifyManifest(m.body, {
@@ -430,14 +460,26 @@ export class SwitchyardClient {
       now: Date.now(),
       maxBytes: this.o.maxManifestBytes,
       maxPayloadBytes: this.o.maxPayloadBytes,
-      allowExpired: this.o.serveExpiredCache,
+      // Expiry is decided below: an expired manifest still says which serials were accepted.
+      allowExpired: true,
     });
     if (!vm.ok) return fail(vm.code, vm.message);
+    const signed = vm.value.signed;
+    if (signed.serial === this.floor.serial && this.floor.sha256 !== null && signed.payload.sha256 !== this.floor.sha256) {
+      return fail(ClientCode.SERIAL_CONFLICT, `cached serial ${signed.serial} names payload ${signed.payload.sha256}, the recorded state ${this.floor.sha256}`);
+    }
+    this.raiseFloor(signed.serial, signed.payload.sha256);
+    if (signed.serial < this.floor.serial) {
+      return fail(VerifyCode.SERIAL_TOO_LOW, `cached serial ${signed.serial} is below the highest accepted serial ${this.floor.serial}`);
+    }
+    if (vm.value.expired && !this.o.serveExpiredCache) {
+      return fail(VerifyCode.EXPIRED, `cached manifest expired at ${signed.expires}`);
+    }
     const p = await readCacheFile(cachePayloadPath(cacheDir, env, vm.value.signed.payload.sha256), this.o.maxPayloadBytes);
     if (!p.ok) return fail(p.code, p.message);
     const installed = this.verifyAndInstall(vm.value, m.body, p.body, 'cache');
     if (!installed.ok) return fail(installed.code, installed.message);
-    this.cacheError = null;
+    if (st.ok) this.cacheError = null;
   }
 
   private armStaleTimer(): void {
