@@ -9,16 +9,20 @@
  * - `E_WF_PRT_CHECKOUT`        `pull_request_target` together with a checkout (or git fetch) of the PR's head:
  *                              untrusted code with a write token and secrets.
  * - `E_WF_FORK_SECRETS`        a job that runs pull-request code references `secrets.*` (other than GITHUB_TOKEN)
- *                              without an `if:` that limits it to branches of this repository.
+ *                              without an `if:` that limits it to branches of this repository (the guard must be the
+ *                              whole `if:` or a top-level `&&` term; `guard || true` does not count).
  * - `E_WF_PERSIST_CREDENTIALS` `actions/checkout` without `persist-credentials: false` (the token would stay in
  *                              .git/config for every later step to read).
  * - `E_WF_SCRIPT_INJECTION`    an attacker-controllable expression (PR title/body/branch, issue or comment
  *                              text, workflow_dispatch inputs…) interpolated into a `run:` script; pass it
  *                              through `env:` instead, where the shell sees it as data.
+ * - `E_WF_SIGNING_UNGUARDED`   a job that uses a signing secret (`secrets.*SIGNING*`) without an `if:` that requires
+ *                              `github.ref == 'refs/heads/main'`: a dispatch from another branch would sign its config.
  * - `W_WF_PULL_REQUEST_TARGET` any use of `pull_request_target` (allowed only without the PR's code; flagged for review).
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import { ifRequires } from './if-expression.ts';
 
 export interface WorkflowFacts {
   triggers: string[];
@@ -33,14 +37,25 @@ const PRIVILEGED_PR_EVENTS = new Set(['pull_request_target', 'workflow_run', 'is
 const PR_HEAD_REF =
   /pull_request\.head|github\.head_ref|refs\/pull\/|workflow_run\.head_(sha|branch)|workflow_run\.head_repository|merge_commit_sha|gh pr checkout/;
 
-/** An `if:` that restricts a job to PRs whose head lives in this repository (so secrets are not exposed to forks). */
+/**
+ * `if:` terms that restrict a job to PRs whose head lives in this repository (so secrets are not exposed
+ * to forks). A term counts only as the whole `if:` or a top-level `&&` term (see if-expression.ts):
+ * `guard || true` is no guard.
+ */
 const SAME_REPO_GUARD = [
-  /head\.repo\.full_name\s*==\s*github\.repository\b/,
-  /github\.repository\s*==\s*github\.event\.pull_request\.head\.repo\.full_name/,
-  /head\.repo\.fork\s*==\s*false/,
-  /!\s*github\.event\.pull_request\.head\.repo\.fork\b/,
-  /head_repository\.full_name\s*==\s*github\.repository\b/,
+  /^(github\.event\.)?pull_request\.head\.repo\.full_name ?== ?github\.repository$/,
+  /^github\.repository ?== ?(github\.event\.)?pull_request\.head\.repo\.full_name$/,
+  /^(github\.event\.)?pull_request\.head\.repo\.fork ?== ?false$/,
+  /^! ?(github\.event\.)?pull_request\.head\.repo\.fork$/,
+  /^(github\.event\.)?workflow_run\.head_repository\.full_name ?== ?github\.repository$/,
+  /^github\.repository ?== ?(github\.event\.)?workflow_run\.head_repository\.full_name$/,
 ];
+
+/** `if:` terms that restrict a job to the main branch (a workflow_dispatch can name any branch). */
+const MAIN_REF_GUARD = [/^github\.ref ?== ?'refs\/heads\/main'$/, /^'refs\/heads\/main' ?== ?github\.ref$/];
+
+/** Secrets that sign what runtimes will trust: only main's config may be signed with them. */
+const SIGNING_SECRET = /SIGNING/i;
 
 /** Expression contexts whose values an outsider (or a dispatching user) controls. */
 const UNTRUSTED_EXPRESSION =
@@ -143,7 +158,7 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
     const job = pair.value;
     if (!isMap(job)) continue;
     const guard = allText(job.get('if', true));
-    const sameRepoOnly = SAME_REPO_GUARD.some((re) => re.test(guard));
+    const sameRepoOnly = ifRequires(guard, SAME_REPO_GUARD);
     const uses: string[] = [];
     let checksOutPrCode = false;
 
@@ -199,6 +214,10 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
     const runsPullRequestCode = checksOutPrCode && !sameRepoOnly;
     if (runsPullRequestCode && secrets.length > 0) {
       report('E_WF_FORK_SECRETS', pair.key as Node, `job '${id}' runs pull-request code (forks included) and uses secrets: ${secrets.join(', ')}`, "split the job: run fork PRs without secrets, and guard the secret job with `if: github.event.pull_request.head.repo.full_name == github.repository`");
+    }
+    const signing = secrets.filter((name) => SIGNING_SECRET.test(name));
+    if (signing.length > 0 && !ifRequires(guard, MAIN_REF_GUARD)) {
+      report('E_WF_SIGNING_UNGUARDED', pair.key as Node, `job '${id}' uses the signing secret ${signing.join(', ')} without requiring the main branch`, "add `if: github.ref == 'refs/heads/main'` to the job (and deployment branch rules on its environment), so no other branch's config is ever signed");
     }
     facts.jobs.push({ id, uses, secrets, runsPullRequestCode });
   }

@@ -84,9 +84,12 @@ describe('the repository workflows', () => {
     expect(facts?.jobs[0]?.runsPullRequestCode).toBe(false);
   });
 
-  it('publish.yml: staging then production, each in a protected environment and a concurrency group', () => {
+  it('publish.yml: staging then production, each in a protected environment and a concurrency group, main only', () => {
     const wf = load('publish.yml');
     expect(wf.on.push.branches).toEqual(['main']);
+    // workflow_dispatch can name any branch: only main's config is ever signed.
+    expect(wf.jobs.staging.if).toBe("github.ref == 'refs/heads/main'");
+    expect(wf.jobs.production.if).toBe("github.ref == 'refs/heads/main'");
     expect(wf.jobs.staging.environment).toBe('staging');
     expect(wf.jobs.production.environment).toBe('production');
     expect(wf.jobs.production.needs).toBe('staging');
@@ -103,6 +106,7 @@ describe('the repository workflows', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     expect(wf.on.workflow_dispatch.inputs.flag).toMatchObject({ required: true, type: 'string' });
     expect(wf.jobs.commit.permissions).toEqual({ contents: 'write' });
+    for (const job of ['commit', 'publish-staging', 'publish-production']) expect(wf.jobs[job].if).toBe("github.ref == 'refs/heads/main'");
     // Sequential: both environments may publish to one branch target, so they must not push at once.
     expect(wf.jobs['publish-staging'].needs).toBe('commit');
     expect(wf.jobs['publish-production'].needs).toEqual(['commit', 'publish-staging']);
@@ -155,6 +159,8 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
     ['fork-secrets-workflow-run.yml', 'E_WF_FORK_SECRETS', 10],
     ['persist-credentials.yml', 'E_WF_PERSIST_CREDENTIALS', 14],
     ['script-injection.yml', 'E_WF_SCRIPT_INJECTION', 17],
+    ['fork-secrets-or-true.yml', 'E_WF_FORK_SECRETS', 8],
+    ['signing-unguarded.yml', 'E_WF_SIGNING_UNGUARDED', 10],
   ];
   for (const [file, code, line] of cases) {
     it(`${file} → ${code} at line ${line}`, async () => {
@@ -179,6 +185,28 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
       '    if: github.event.pull_request.head.repo.full_name != github.repository\n    runs-on: ubuntu-latest\n',
     );
     expect(checkWorkflowPolicy('fork-secrets.yml', text).errors.map((e) => e.code)).toEqual(['E_WF_FORK_SECRETS']);
+  });
+
+  it('the same-repo guard counts only as the whole if: or a top-level && term', () => {
+    const withIf = (expression: string): string[] =>
+      checkWorkflowPolicy('fork-secrets.yml', read(fixtureDir, 'fork-secrets.yml').replace('    runs-on: ubuntu-latest\n', `    if: ${expression}\n    runs-on: ubuntu-latest\n`)).errors.map((e) => e.code);
+    const guard = 'github.event.pull_request.head.repo.full_name == github.repository';
+    for (const ok of [guard, `\${{ ${guard} }}`, `(${guard})`, `${guard} && github.actor != 'dependabot[bot]'`, `always() && (${guard} && !cancelled())`, '${{ !github.event.pull_request.head.repo.fork }}', "github.repository == github.event.pull_request.head.repo.full_name && contains('a||b', 'a')"]) {
+      expect(withIf(ok), ok).toEqual([]);
+    }
+    for (const bad of [`${guard} || true`, `true || ${guard}`, `(${guard} || github.event_name == 'push') && always()`, `\${{ !(${guard}) }}`, `x${guard}`, `contains('${guard}', 'x')`, `${guard} == false`]) {
+      expect(withIf(bad), bad).toEqual(['E_WF_FORK_SECRETS']);
+    }
+  });
+
+  it('a signing secret needs a job that requires main (the whole if: or a top-level && term)', () => {
+    const withIf = (expression: string): string[] =>
+      checkWorkflowPolicy('signing-unguarded.yml', read(fixtureDir, 'signing-unguarded.yml').replace('    runs-on: ubuntu-latest\n', `    if: ${expression}\n    runs-on: ubuntu-latest\n`)).errors.map((e) => e.code);
+    expect(withIf("github.ref == 'refs/heads/main'")).toEqual([]);
+    expect(withIf("github.event_name == 'push' && github.ref == 'refs/heads/main'")).toEqual([]);
+    expect(withIf("github.ref == 'refs/heads/main' || github.event_name == 'workflow_dispatch'")).toEqual(['E_WF_SIGNING_UNGUARDED']);
+    expect(withIf("github.ref != 'refs/heads/main'")).toEqual(['E_WF_SIGNING_UNGUARDED']);
+    expect(withIf("github.ref == 'refs/heads/mainline'")).toEqual(['E_WF_SIGNING_UNGUARDED']);
   });
 
   it('script injection: PR title and head ref in run: are caught, the same values via env: are not', () => {
