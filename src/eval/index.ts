@@ -16,6 +16,7 @@ export { runShadow, gatePasses, type ShadowRun, type ShadowResult } from './shad
 export { cosine, tokenF1, summarise } from './similarity.ts';
 export { diffProjects, type ConfigChange } from './semantic-diff.ts';
 export { buildReport, type ReportInputs } from './report/build-report.ts';
+export { planReport, type PlannedComparison, type PlannedTarget, type ReportPlan } from './report/plan.ts';
 export { renderMarkdown, DEFAULT_MAX_CHARS } from './report/markdown.ts';
 export { stripVolatile } from './report/strip.ts';
 export type { Report } from './report/model.ts';

@@ -151,8 +151,13 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     const ids = [...one.cases, ...two.cases].map((c: { id: string }) => c.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(Math.abs(one.cases.length - two.cases.length)).toBeLessThanOrEqual(1);
+    // Without a base every running model rollout needs shadow evidence too (the report fails closed).
+    const noShadow = testIo(r.dir);
+    expect(await main(['report'], noShadow)).toBe(1);
+    expect(noShadow.text()).toMatch(/shadow chat: .* there is no result/);
+    expect(await main(['shadow'], testIo(r.dir))).toBe(0);
     const full = testIo(r.dir);
-    expect(await main(['report'], full)).toBe(0);
+    expect(await main(['report'], full), full.text()).toBe(0);
     const report = JSON.parse(await readFile(join(r.dir, '.switchyard/report/report.json'), 'utf8')) as Report;
     expect(report.tests.shards).toBe(2);
     expect(report.tests.stats.cases).toBe(ids.length);

@@ -16,7 +16,7 @@ function bigRun(targets: number, casesPer: number): EvalRun {
 
 describe('report rendering', () => {
   it('stays under the comment limit with sensible truncation, verdict first', () => {
-    const report = buildReport({ project: 'p', base: 'main', commit: null, changes: [], evalRuns: [bigRun(300, 20)], shadow: undefined, findings: { errors: [], warnings: [] }, bundles: [] });
+    const report = buildReport({ project: 'p', base: 'main', commit: null, changes: [], evalRuns: [bigRun(300, 20)], shadow: undefined, findings: { errors: [], warnings: [] }, bundles: [], plan: { targets: [], shadow: [] } });
     expect(report.verdict).toBe('fail');
     expect(report.blockers).toHaveLength(300); // every target at 50% < 80%
     const md = renderMarkdown(report);
@@ -29,7 +29,7 @@ describe('report rendering', () => {
   });
 
   it('renders everything when it fits', () => {
-    const report = buildReport({ project: 'p', base: null, commit: null, changes: [{ area: 'rollout', subject: 'r', text: '5% → 25% of new chat conversations get gpt-4o-2024-08-06' }], evalRuns: [bigRun(1, 4)], shadow: undefined, findings: { errors: [], warnings: [] }, bundles: [] });
+    const report = buildReport({ project: 'p', base: null, commit: null, changes: [{ area: 'rollout', subject: 'r', text: '5% → 25% of new chat conversations get gpt-4o-2024-08-06' }], evalRuns: [bigRun(1, 4)], shadow: undefined, findings: { errors: [], warnings: [] }, bundles: [], plan: { targets: [], shadow: [] } });
     const md = renderMarkdown(report);
     expect(md).toContain('- 5% → 25% of new chat conversations get gpt-4o-2024-08-06');
     expect(md).toContain('2/4 (50%)');

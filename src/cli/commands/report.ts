@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../command.ts';
-import { buildReport, compileAll, diffProjects, openWorkspace, renderMarkdown, reportDir, resultsDir, shadowResultPath, type EvalRun, type ShadowRun } from '../../eval/index.ts';
+import { buildReport, compileAll, diffProjects, openWorkspace, planReport, renderMarkdown, reportDir, resultsDir, shadowResultPath, type EvalRun, type ShadowRun } from '../../eval/index.ts';
 
 const usage = `Usage: switchyard report [--base <ref>] [--eval <file>]... [--shadow <file>] [--out-dir <dir>]
 
@@ -63,6 +63,7 @@ export const command: Command = {
       shadow,
       findings: { errors: ws.errors, warnings: ws.warnings },
       bundles: ws.head && ws.errors.length === 0 ? compileAll(ws.head, ws.commit) : [],
+      plan: ws.head ? planReport(ws.head, ws.base) : null,
     });
     if (unreadable) report.blockers.push('some eval result files could not be read');
     if (unreadable) report.verdict = 'fail';

@@ -4,6 +4,7 @@ import { judgeTargets, mergeRuns, type EvalRun } from '../results.ts';
 import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowRun } from '../shadow.ts';
 import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
+import type { ReportPlan } from './plan.ts';
 
 export interface ReportInputs {
   project: string;
@@ -15,6 +16,12 @@ export interface ReportInputs {
   shadow: ShadowRun | undefined;
   findings: { errors: Diagnostic[]; warnings: Diagnostic[] };
   bundles: ReportBundle[];
+  /**
+   * What the change requires evidence for (`planReport(head, base)`); null when the head project
+   * could not be loaded (validation errors already block). Every gated target and blocking
+   * comparison in the plan without a result is a blocker.
+   */
+  plan: ReportPlan | null;
   /** Divergent pairs kept per comparison. */
   divergent?: number;
 }
@@ -26,7 +33,13 @@ export function buildReport(inputs: ReportInputs): Report {
   const { targets, cases } = mergeRuns(inputs.evalRuns);
   const shardCounts = new Set(inputs.evalRuns.map((r) => r.shard.count));
   if (shardCounts.size > 1) blockers.push('eval shards disagree on the shard count');
-  const reportTargets: ReportTarget[] = judgeTargets(targets, cases).map((v) => {
+  // A result file cannot relax a gate the change calls for (e.g. eval run against another base).
+  const plannedGate = new Map((inputs.plan?.targets ?? []).map((t) => [t.id, t.gate]));
+  const gated = targets.map((t) => {
+    const gate = plannedGate.get(t.id);
+    return gate !== undefined && gate !== 'none' && t.gate === 'none' ? { ...t, gate } : t;
+  });
+  const reportTargets: ReportTarget[] = judgeTargets(gated, cases).map((v) => {
     const mine = cases.filter((c) => c.target === v.target.id);
     if (!v.ok) {
       blockers.push(
@@ -63,9 +76,23 @@ export function buildReport(inputs: ReportInputs): Report {
     };
   });
   if (inputs.evalRuns.length === 0) blockers.push('no eval results: run `switchyard eval` first');
+  const evaluated = new Set(targets.map((t) => t.id));
+  for (const planned of inputs.plan?.targets ?? []) {
+    if (planned.gate !== 'none' && !evaluated.has(planned.id)) {
+      blockers.push(`${planned.id}: the change requires this eval (${planned.gate} gate) but there is no result (eval did not run, crashed or used another base)`);
+    }
+  }
+  const plannedShadow = new Map((inputs.plan?.shadow ?? []).map((p) => [p.id, p]));
+  const compared = new Set((inputs.shadow?.comparisons ?? []).map((c) => c.id));
+  for (const planned of plannedShadow.values()) {
+    if (planned.blocking && !compared.has(planned.id)) {
+      blockers.push(`shadow ${planned.title}: the change requires this comparison but there is no result (shadow did not run, crashed or used another base)`);
+    }
+  }
 
   const comparisons: ReportShadow[] = (inputs.shadow?.comparisons ?? []).map((c) => {
-    if (!c.passed && c.blocking) {
+    // The plan decides what blocks: a result file cannot downgrade a required comparison to advice.
+    if (!c.passed && (c.blocking || plannedShadow.get(c.id)?.blocking === true)) {
       blockers.push(`shadow ${c.title}: similarity avg ${c.cosine.avg.toFixed(3)} / min ${c.cosine.min.toFixed(3)} does not clear avg > ${c.gate.minAvgSimilarity} and min > ${c.gate.minMinSimilarity}`);
     }
     const { pairs: _pairs, ...rest } = c;
