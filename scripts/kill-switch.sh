@@ -11,8 +11,14 @@ sy() { node bin/switchyard.mjs "$@"; }
 sy kill "$flag"
 sy validate
 git add "rollouts/$flag.yaml"
-git -c user.name="switchyard-kill-switch" -c user.email="kill-switch@switchyard.invalid" \
-  commit --quiet -m "kill: $flag" -m "$reason" -m "Requested by ${ACTOR:-$(git var GIT_AUTHOR_IDENT | sed "s/ <.*//")} via the kill switch."
+if git diff --cached --quiet; then
+  # Already killed on main (a repeated run, or a kill merged by hand): nothing to commit, but the
+  # publish jobs still run, so a kill that never reached the runtimes gets there now.
+  echo "$flag is already killed on main; publishing what is there"
+else
+  git -c user.name="switchyard-kill-switch" -c user.email="kill-switch@switchyard.invalid" \
+    commit --quiet -m "kill: $flag" -m "$reason" -m "Requested by ${ACTOR:-$(git var GIT_AUTHOR_IDENT | sed "s/ <.*//")} via the kill switch."
+fi
 if [ "${SWITCHYARD_NO_PUSH:-0}" != "1" ]; then
   # The token travels as an HTTP header in git's environment config for these commands only: never in
   # argv (visible to `ps`, echoed by failing tools) nor in .git/config. Actions masks the raw token in

@@ -73,6 +73,20 @@ describe('scripts/kill-switch.sh pushing to origin', () => {
     expect(await show('rollouts/new-onboarding-tips.yaml')).toContain('percent: 5');
   });
 
+  it('an already-killed flag: no empty commit, exit 0, and the sha for the publish jobs is still written', async () => {
+    const output = join(origin, '..', 'github-output');
+    const first = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "first"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x' });
+    expect(first.code).toBe(0);
+    const killedAt = await repo.git('rev-parse', 'HEAD');
+    const again = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "again"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x', GITHUB_OUTPUT: output });
+    expect(again.stderr).not.toContain('error');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('already killed on main');
+    expect(await repo.git('rev-parse', 'HEAD')).toBe(killedAt);
+    expect((await originLog()).filter((s) => s.startsWith('kill:'))).toEqual(['kill: new-onboarding-tips']);
+    expect(await readFile(output, 'utf8')).toBe(`sha=${killedAt}\n`);
+  });
+
   it('refuses an unknown flag without committing anything', async () => {
     const before = await repo.git('rev-parse', 'HEAD');
     const result = await repo.sh('scripts/kill-switch.sh no-such-flag "x"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x' });
