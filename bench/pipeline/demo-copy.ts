@@ -1,0 +1,58 @@
+/**
+ * A throwaway git repository holding the demo organisation as this checkout tracks it: only files
+ * `git ls-files` lists (no half-written or ignored files), committed with a fixed identity and date.
+ * Implements the `DemoRepo` shape of the eval tests so `applyDemoPr` can turn it into the demo PR.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { DemoRepo } from '../../test/eval/demo-repo.ts';
+
+export const SOURCE_ROOT = resolve(import.meta.dirname, '..', '..');
+const DEMO_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets'];
+
+const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Switchyard Bench',
+  GIT_AUTHOR_EMAIL: 'bench@example.invalid',
+  GIT_COMMITTER_NAME: 'Switchyard Bench',
+  GIT_COMMITTER_EMAIL: 'bench@example.invalid',
+  GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
+  GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
+
+/** Copies the tracked demo files of `source` into a fresh repository and commits them on `main`. */
+export async function makeDemoCopy(source: string = SOURCE_ROOT): Promise<DemoRepo> {
+  const listed = execFileSync('git', ['ls-files', '-z', '--', ...DEMO_PATHS], { cwd: source, encoding: 'utf8' });
+  const files = listed.split('\0').filter((f) => f !== '');
+  if (!files.includes('switchyard.yaml')) throw new Error(`${source}: no tracked switchyard.yaml — not a Switchyard checkout`);
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-pipeline-'));
+  for (const file of files) {
+    await mkdir(dirname(join(dir, file)), { recursive: true });
+    await copyFile(join(source, file), join(dir, file));
+  }
+  await writeFile(join(dir, '.gitignore'), '.switchyard/\n');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  const repo: DemoRepo = {
+    dir,
+    git,
+    commit(message) {
+      git('add', '-A');
+      git('commit', '-q', '-m', message);
+      return git('rev-parse', 'HEAD');
+    },
+    read: (path) => readFile(join(dir, path), 'utf8'),
+    async edit(path, change) {
+      const before = await readFile(join(dir, path), 'utf8');
+      const after = change(before);
+      if (after === before) throw new Error(`edit of ${path} changed nothing`);
+      await writeFile(join(dir, path), after);
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+  repo.commit('demo organisation');
+  return repo;
+}
