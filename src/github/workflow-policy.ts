@@ -16,6 +16,8 @@
  * - `E_WF_SCRIPT_INJECTION`    an attacker-controllable expression (PR title/body/branch, issue or comment
  *                              text, workflow_dispatch inputs…) interpolated into a `run:` script; pass it
  *                              through `env:` instead, where the shell sees it as data.
+ * - `E_WF_SECRET_TO_INSTALL`   a secret in a job's or the workflow's `env:` while a step installs packages (npm ci…):
+ *                              dependencies' install scripts would see it. Give it to the step that needs it.
  * - `E_WF_SIGNING_UNGUARDED`   a job that uses a signing secret (`secrets.*SIGNING*`) without an `if:` that requires
  *                              `github.ref == 'refs/heads/main'`: a dispatch from another branch would sign its config.
  * - `W_WF_PULL_REQUEST_TARGET` any use of `pull_request_target` (allowed only without the PR's code; flagged for review).
@@ -53,6 +55,9 @@ const SAME_REPO_GUARD = [
 
 /** `if:` terms that restrict a job to the main branch (a workflow_dispatch can name any branch). */
 const MAIN_REF_GUARD = [/^github\.ref ?== ?'refs\/heads\/main'$/, /^'refs\/heads\/main' ?== ?github\.ref$/];
+
+/** Commands that run third-party install scripts. */
+const PACKAGE_INSTALL = /\b(npm (ci|install|i)|yarn( install)?|pnpm (install|i))\b/;
 
 /** Secrets that sign what runtimes will trust: only main's config may be signed with them. */
 const SIGNING_SECRET = /SIGNING/i;
@@ -161,6 +166,7 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
     const sameRepoOnly = ifRequires(guard, SAME_REPO_GUARD);
     const uses: string[] = [];
     let checksOutPrCode = false;
+    let installNode: Node | undefined;
 
     const reusable = scalarText(job.get('uses', true));
     if (reusable !== undefined) {
@@ -197,6 +203,7 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
           if ((prCodeByDefault && (ref === '' || headRef)) || (privileged && headRef)) checksOutPrCode = true;
         }
       }
+      if (run && !installNode && PACKAGE_INSTALL.test(run)) installNode = step.get('run', true) as Node;
       if (run && UNTRUSTED_EXPRESSION.test(run)) {
         const expression = UNTRUSTED_EXPRESSION.exec(run)?.[0] ?? '';
         report('E_WF_SCRIPT_INJECTION', step.get('run', true) as Node, `job '${id}' interpolates ${expression} into a shell script`, 'pass it through `env:` (e.g. `env: TITLE: ${{ … }}` and use "$TITLE")');
@@ -209,6 +216,12 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
       }
     }
 
+    // Secrets in the job's (or workflow's) env reach every step, including package installs whose
+    // dependencies' lifecycle scripts run arbitrary code.
+    const broadSecrets = [...new Set([...secretsIn(allText(job.get('env', true))), ...workflowSecrets])];
+    if (broadSecrets.length > 0 && installNode) {
+      report('E_WF_SECRET_TO_INSTALL', installNode, `job '${id}' gives ${broadSecrets.join(', ')} to every step, including a package install`, 'move the secret to the `env:` of the step that needs it');
+    }
     const secrets = [...new Set([...secretsIn(allText(job)), ...workflowSecrets])];
     if (scalarText(job.get('secrets', true)) === 'inherit') secrets.push('(inherit)');
     const runsPullRequestCode = checksOutPrCode && !sameRepoOnly;

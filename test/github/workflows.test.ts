@@ -67,6 +67,11 @@ describe('the repository workflows', () => {
     expect(wf.jobs['evaluate-fork'].env.SWITCHYARD_OFFLINE).toBe('1');
     expect(wf.jobs.evaluate.if).toContain('head.repo.full_name == github.repository');
     expect(wf.jobs['evaluate-fork'].if).toContain('head.repo.full_name != github.repository');
+    // The API key reaches only the step that calls the provider, never `npm ci`.
+    expect(JSON.stringify(wf.jobs.evaluate.env ?? {})).not.toContain('secrets.');
+    const withSecrets = wf.jobs.evaluate.steps.filter((s: unknown) => JSON.stringify(s).includes('secrets.'));
+    expect(withSecrets.map((s: { name?: string }) => s.name)).toEqual(['Evaluate the pull request']);
+    expect(withSecrets[0].env.OPENAI_API_KEY).toBe('${{ secrets.OPENAI_API_KEY }}');
     for (const job of ['evaluate', 'evaluate-fork']) {
       expect(wf.jobs[job].permissions).toEqual({ contents: 'read' });
       const cache = wf.jobs[job].steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/cache@'));
@@ -161,6 +166,7 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
     ['script-injection.yml', 'E_WF_SCRIPT_INJECTION', 17],
     ['fork-secrets-or-true.yml', 'E_WF_FORK_SECRETS', 8],
     ['signing-unguarded.yml', 'E_WF_SIGNING_UNGUARDED', 10],
+    ['secret-to-install.yml', 'E_WF_SECRET_TO_INSTALL', 19],
   ];
   for (const [file, code, line] of cases) {
     it(`${file} → ${code} at line ${line}`, async () => {
