@@ -5,6 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../src/index.ts';
@@ -47,10 +49,9 @@ async function acceptSerial5(): Promise<void> {
   await first.close();
 }
 
-/** Waits for the cold-start cache phase and the first network check of a fresh client. */
+/** Waits for the cold-start cache phase and a network check of a fresh client. */
 async function firstCheck(c: SwitchyardClient): Promise<ClientStatus> {
-  await c.ready(1500).catch(() => undefined);
-  return c.status();
+  return c.refresh();
 }
 
 describe('rollback floor across restarts', () => {
@@ -107,8 +108,7 @@ describe('rollback floor across restarts', () => {
     const [file] = await readdir(payloadDir);
     await writeFile(join(payloadDir, file as string), '{}');
     const c = client();
-    await firstCheck(c);
-    const s = await c.refresh();
+    const s = await firstCheck(c);
     expect(s).toMatchObject({ ready: true, serial: 5, source: 'network', lastError: null, cacheError: null });
   });
 
@@ -127,5 +127,31 @@ describe('rollback floor across restarts', () => {
     const c = client(null);
     const s = await firstCheck(c);
     expect(s).toMatchObject({ ready: true, serial: 2, serialFloor: 2 });
+  });
+});
+
+describe('refresh() during the cold-start cache load', () => {
+  it('waits for the cache phase, so an older bundle is refused and never written to the cache', async () => {
+    await acceptSerial5();
+    const state = await readFile(join(envDir(), 'state.json'));
+    const manifest5 = await readFile(join(envDir(), 'manifest.json'));
+    // A FIFO holds the cache load at its first read until the test lets it go: a deterministic race.
+    await rm(join(envDir(), 'state.json'));
+    execFileSync('mkfifo', [join(envDir(), 'state.json')]);
+    server.publish(older);
+    server.log.length = 0;
+    const c = client();
+    const pending = c.refresh();
+    await new Promise((r) => setTimeout(r, 300));
+    // Nothing was fetched while the cache phase was still running.
+    expect(server.log).toEqual([]);
+    const w = await open(join(envDir(), 'state.json'), 'w');
+    await w.writeFile(state);
+    await w.close();
+    const s = await pending;
+    expect(s).toMatchObject({ ready: true, serial: 5, source: 'cache', lastError: { code: 'E_SERIAL_TOO_LOW' }, etag: null });
+    expect(server.log).toHaveLength(1);
+    expect(await readFile(join(envDir(), 'manifest.json'))).toEqual(manifest5);
+    expect(await readdir(join(envDir(), 'payload'))).not.toContain(`${older.sha256}.json`);
   });
 });

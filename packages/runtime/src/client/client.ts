@@ -124,6 +124,8 @@ export class ClientNotReadyError extends Error {
 
 type Ok = { ok: true };
 const OK: Ok = { ok: true };
+/** The bundle verified but a newer one was installed meanwhile: nothing swapped, nothing to cache. */
+type Superseded = { ok: true; superseded: true };
 
 export class SwitchyardClient {
   private readonly engine: Engine;
@@ -151,6 +153,8 @@ export class SwitchyardClient {
   private readonly readyPromise: Promise<boolean>;
   private settleReady!: (ready: boolean) => void;
   private readonly started: Promise<void>;
+  /** The cold-start cache load; every check waits for it so that it verifies against its floor. */
+  private readonly cachePhase: Promise<void>;
 
   constructor(options: ClientOptions) {
     if (typeof options.env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(options.env)) {
@@ -192,13 +196,17 @@ export class SwitchyardClient {
     this.readyPromise = new Promise<boolean>((resolve) => {
       this.settleReady = resolve;
     });
+    const cacheDir = this.o.cacheDir;
+    this.cachePhase = cacheDir === null ? Promise.resolve() : this.loadCache(cacheDir).catch((e: unknown) => {
+      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache could not be loaded: ${e instanceof Error ? e.message : String(e)}`, at: Date.now() };
+    });
     this.started = this.start();
   }
 
   // ---- lifecycle -------------------------------------------------------------------------------
 
   private async start(): Promise<void> {
-    if (this.o.cacheDir !== null) await this.loadCache(this.o.cacheDir);
+    await this.cachePhase;
     if (this.closed) return;
     await this.refresh();
     this.schedule();
@@ -238,7 +246,8 @@ export class SwitchyardClient {
   /**
    * Checks the source now (outside the poll schedule) and returns the resulting status. A check is
    * always started after the call: when one is already running, one more is queued behind it
-   * (callers arriving meanwhile share that queued check).
+   * (callers arriving meanwhile share that queued check). Called during the cold-start cache load,
+   * the check waits for it, so it verifies against the cached bundle's serial.
    */
   refresh(): Promise<ClientStatus> {
     if (this.closed) return Promise.resolve(this.status());
@@ -306,6 +315,8 @@ export class SwitchyardClient {
   // ---- fetch / verify / swap ---------------------------------------------------------------------
 
   private async check(): Promise<ClientStatus> {
+    await this.cachePhase;
+    if (this.closed) return this.status();
     const at = Date.now();
     this.lastCheckAt = at;
     let result: Ok | Failure;
@@ -387,6 +398,8 @@ export class SwitchyardClient {
     }
     const installed = this.verifyAndInstall(vm.value, body, payloadBytes, this.http !== null ? 'network' : 'directory');
     if (!installed.ok) return installed;
+    // A newer bundle won meanwhile: caching this one or remembering its ETag would roll back.
+    if ('superseded' in installed) return OK;
     this.etag = etag;
     if (this.o.cacheDir !== null) {
       const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, signed.payload.sha256, signed.serial);
@@ -395,7 +408,7 @@ export class SwitchyardClient {
     return OK;
   }
 
-  private verifyAndInstall(vm: VerifiedManifest, manifestBytes: Uint8Array, payloadBytes: Uint8Array, origin: 'network' | 'directory' | 'cache'): Ok | Failure {
+  private verifyAndInstall(vm: VerifiedManifest, manifestBytes: Uint8Array, payloadBytes: Uint8Array, origin: 'network' | 'directory' | 'cache'): Ok | Superseded | Failure {
     const signed = vm.signed;
     const vp = verifyPayload(payloadBytes, { sha256: signed.payload.sha256, length: signed.payload.length, env: signed.env, commit: signed.commit }, { maxBytes: this.o.maxPayloadBytes });
     if (!vp.ok) return vp;
@@ -410,7 +423,7 @@ export class SwitchyardClient {
     if (!built.ok) return { ok: false, code: ClientCode.PAYLOAD_INVALID, message: built.message };
     // Re-check monotonicity at the moment of the swap (a cache load may race a fetch).
     const current = this.engine.table();
-    if (current !== null && current.meta.serial >= signed.serial) return OK;
+    if (current !== null && current.meta.serial >= signed.serial) return { ok: true, superseded: true };
     const change = this.engine.swap(built.table);
     this.raiseFloor(signed.serial, signed.payload.sha256);
     this.manifestBytes = manifestBytes;
