@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
-import type { FileSource, SourceFile } from './file-source.ts';
+import type { FileSource, ReadOptions, SourceFile } from './file-source.ts';
 import { CONFIG_ROOTS, capFor, classifyPath } from './layout.ts';
 import { LIMITS } from './limits.ts';
 import { makeDiagnostic } from './make-diagnostic.ts';
@@ -33,7 +33,7 @@ export class DirectorySource implements FileSource {
     this.limits = limits;
   }
 
-  async readAll(): Promise<SourceFile[]> {
+  async readAll(options: ReadOptions = {}): Promise<SourceFile[]> {
     const realRoot = realpathSync(this.root);
     const found: Found[] = [];
     const problems: SourceFile[] = [];
@@ -49,6 +49,7 @@ export class DirectorySource implements FileSource {
     if (found.length > this.limits.maxFiles) {
       return [{ path: '.', problem: makeDiagnostic('E_TOO_MANY_FILES', '.', `${found.length} config files (limit ${this.limits.maxFiles}).`) }];
     }
+    options.onListed?.(found.length);
     const scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH, this.limits.maxYamlBytes + 1));
     const results = found.map((entry) => this.readOne(entry.path, entry.absolute, scratch));
     return [...results, ...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

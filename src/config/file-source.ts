@@ -5,6 +5,10 @@ export type SourceFile =
   | { path: string; bytes: Buffer; problem?: undefined }
   | { path: string; bytes?: undefined; problem: Diagnostic };
 
+export interface ReadOptions {
+  onListed?: (count: number) => void;
+}
+
 /**
  * Where the loader's files come from: the working tree, or the tree of a git commit. Both deliver
  * the same thing — the config files (per `layout.ts`), sorted by path, with size caps and symlink
@@ -15,6 +19,10 @@ export interface FileSource {
   readonly root: string;
   /** For messages: `working tree` or `git <ref> (<sha>)`. */
   readonly label: string;
-  /** Lists and reads every config file. Throws only when the source itself is unusable. */
-  readAll(): Promise<SourceFile[]>;
+  /**
+   * Lists and reads every config file. Throws only when the source itself is unusable. `onListed`
+   * hears the number of files to read once they are listed and before they are read (the loader
+   * starts its parse workers then, so they boot while the files are read).
+   */
+  readAll(options?: ReadOptions): Promise<SourceFile[]>;
 }

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { listFilesAtRef, readBlobs, resolveRef, type TreeEntry } from '../git/index.ts';
-import type { FileSource, SourceFile } from './file-source.ts';
+import type { FileSource, ReadOptions, SourceFile } from './file-source.ts';
 import { capFor, classifyPath, isConfigPath } from './layout.ts';
 import { LIMITS } from './limits.ts';
 import { makeDiagnostic } from './make-diagnostic.ts';
@@ -22,7 +22,7 @@ export class GitRefSource implements FileSource {
     this.label = `git ${ref}`;
   }
 
-  async readAll(): Promise<SourceFile[]> {
+  async readAll(options: ReadOptions = {}): Promise<SourceFile[]> {
     const sha = await resolveRef(this.root, this.ref);
     this.label = `git ${this.ref} (${sha.slice(0, 12)})`;
     const entries = (await listFilesAtRef(this.root, sha)).filter((entry) => isConfigPath(entry.path));
@@ -53,6 +53,7 @@ export class GitRefSource implements FileSource {
     if (planned.length > this.limits.maxFiles) {
       return [{ path: '.', problem: makeDiagnostic('E_TOO_MANY_FILES', '.', `${planned.length} config files (limit ${this.limits.maxFiles}).`) }];
     }
+    options.onListed?.(planned.length);
     const blobs = await readBlobs(this.root, planned.map((item) => item.entry.sha));
     for (const item of planned) {
       const bytes = blobs.get(item.entry.sha);

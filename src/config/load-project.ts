@@ -9,6 +9,7 @@ import { GitRefSource } from './git-source.ts';
 import { historyCheck } from './history.ts';
 import { LIMITS } from './limits.ts';
 import { compareDiagnostics, makeDiagnostic } from './make-diagnostic.ts';
+import { ParsePool, POOL_THRESHOLD } from './parse-pool.ts';
 import { readResources, type ParsedRepo } from './read-resources.ts';
 import type { Project } from './types.ts';
 
@@ -59,14 +60,25 @@ export async function loadProjectAtRef(root: string, ref: string, options: { lim
 
 /** Loads from any file source; `failure` says why the source itself could not be read. */
 export async function loadFromSource(source: FileSource, limits: typeof LIMITS = LIMITS): Promise<LoadedRepo & { failure?: string }> {
+  // Parse workers for a large repository start as soon as the files are listed: they boot while the
+  // files are read.
+  let pool: ParsePool | undefined;
+  const onListed = (count: number): void => {
+    if (count > POOL_THRESHOLD) pool ??= new ParsePool(limits.maxAliasCount);
+  };
   let files;
+  let repo: ParsedRepo;
   try {
-    files = await source.readAll();
-  } catch (error) {
-    const failure = error instanceof GitError ? error.message : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
-    return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() }, failure };
+    try {
+      files = await source.readAll({ onListed });
+    } catch (error) {
+      const failure = error instanceof GitError ? error.message : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
+      return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() }, failure };
+    }
+    repo = await readResources(files, limits, pool);
+  } finally {
+    pool?.close();
   }
-  const repo = await readResources(files, limits);
   if (!repo.resources.some((r) => r.kind === 'settings') && !files.some((f) => f.path === 'switchyard.yaml')) {
     repo.errors.push(makeDiagnostic('E_NO_SETTINGS', 'switchyard.yaml', `no switchyard.yaml in ${source.root} (${source.label}).`));
   }

@@ -16,6 +16,16 @@ interface Batch {
   resolve: (results: ParsedYaml[]) => void;
 }
 
+/** How a pool can be set up; the defaults are right outside tests and benchmarks. */
+export interface PoolOptions {
+  /** Worker threads (default: available parallelism, at most 4). */
+  size?: number;
+  /** Worker entry module (tests point it at workers that fail). */
+  entry?: URL;
+  /** V8 heap limits per worker (e.g. a larger young generation: fewer scavenges while parsing). */
+  resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
+}
+
 interface Slot {
   worker: Worker;
   current: Batch | undefined;
@@ -33,10 +43,13 @@ export class ParsePool {
   private readonly maxAliasCount: number;
   private nextId = 0;
   private closed = false;
+  /** Batches answered by a worker and batches parsed in this thread (fallback), for tests and benchmarks. */
+  readonly stats = { workerBatches: 0, threadBatches: 0 };
 
-  constructor(maxAliasCount: number, size = Math.min(MAX_WORKERS, availableParallelism())) {
+  constructor(maxAliasCount: number, options: PoolOptions = {}) {
     this.maxAliasCount = maxAliasCount;
-    for (let i = 0; i < size; i++) this.spawn();
+    const size = options.size ?? Math.min(MAX_WORKERS, availableParallelism());
+    for (let i = 0; i < size; i++) this.spawn(options);
   }
 
   /** Parses `texts` in batches; one promise per batch of `BATCH_SIZE`, in order. */
@@ -70,10 +83,10 @@ export class ParsePool {
     return BATCH_SIZE;
   }
 
-  private spawn(): void {
+  private spawn(options: PoolOptions): void {
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_ENTRY);
+      worker = new Worker(options.entry ?? WORKER_ENTRY, options.resourceLimits ? { resourceLimits: options.resourceLimits } : {});
     } catch {
       return; // no worker: everything runs in this thread
     }
@@ -97,8 +110,12 @@ export class ParsePool {
     const batch = slot.current;
     if (!batch || batch.id !== reply.id) return;
     slot.current = undefined;
-    if ('results' in reply && reply.results.length === batch.texts.length) batch.resolve(reply.results);
-    else this.parseInThread(batch);
+    if ('results' in reply && reply.results.length === batch.texts.length) {
+      this.stats.workerBatches++;
+      batch.resolve(reply.results);
+    } else {
+      this.parseInThread(batch);
+    }
     this.feed(slot);
   }
 
@@ -115,6 +132,7 @@ export class ParsePool {
   }
 
   private parseInThread(batch: Batch): void {
+    this.stats.threadBatches++;
     batch.resolve(batch.texts.map((text) => parseYamlText(text, this.maxAliasCount)));
   }
 }

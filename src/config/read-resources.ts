@@ -61,10 +61,11 @@ interface YamlJob {
 
 /**
  * Parses every file a source delivered: bytes → text → YAML/JSONL → schema → name-vs-path. Large
- * repositories parse their YAML on worker threads (`parse-pool.ts`); everything else, and the order
- * of the diagnostics, is the same as parsing in this thread.
+ * repositories parse their YAML on worker threads (`pool`, or one started here when there are more
+ * than `POOL_THRESHOLD` YAML files); results and the order of the diagnostics are the same as when
+ * parsing in this thread.
  */
-export async function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS): Promise<ParsedRepo> {
+export async function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS, pool?: ParsePool): Promise<ParsedRepo> {
   const repo: ParsedRepo = { resources: [], datasets: [], errors: [], warnings: [], present: new Set() };
   // Pass 1, in file order: byte-level checks, and diagnostics that need no parse. A YAML file becomes
   // a job (its place in `steps` keeps the diagnostics in file order).
@@ -111,9 +112,9 @@ export async function readResources(files: readonly SourceFile[], limits: typeof
   }
 
   // Pass 2: parse (workers for large repositories), then schema and name checks in file order.
-  const pool = jobs.length > POOL_THRESHOLD ? new ParsePool(limits.maxAliasCount) : undefined;
+  const ownPool = !pool && jobs.length > POOL_THRESHOLD ? new ParsePool(limits.maxAliasCount) : undefined;
   try {
-    const batches = pool?.parseAll(jobs.map((job) => job.text));
+    const batches = (pool ?? ownPool)?.parseAll(jobs.map((job) => job.text));
     let index = 0;
     for (const step of steps) {
       if ('code' in step) {
@@ -131,7 +132,7 @@ export async function readResources(files: readonly SourceFile[], limits: typeof
       }
     }
   } finally {
-    pool?.close();
+    ownPool?.close();
   }
   return repo;
 }

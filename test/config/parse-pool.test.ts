@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateRepo } from '../../bench/validate/generate.ts';
+import { DirectorySource, LIMITS, loadProject } from '../../src/config/index.ts';
+import { ParsePool, POOL_THRESHOLD } from '../../src/config/parse-pool.ts';
+import { readResources } from '../../src/config/read-resources.ts';
+import { parseYamlText } from '../../src/config/yaml-parse.ts';
+import { CORPUS, tempRepo } from './helpers.ts';
+
+const run = promisify(execFile);
+const BIN = join(import.meta.dirname, '../../bin/switchyard.mjs');
+
+const names = (await readdir(CORPUS)).filter((name) => name !== '_base').sort();
+
+describe('parse workers', () => {
+  const pool = new ParsePool(LIMITS.maxAliasCount);
+  afterAll(() => pool.close());
+
+  it('give every corpus case the same diagnostics and data as parsing in the loader thread', async () => {
+    for (const name of names) {
+      const repo = await tempRepo();
+      try {
+        await cp(join(CORPUS, name, 'files'), repo.dir, { recursive: true });
+        const c = JSON.parse(await readFile(join(CORPUS, name, 'case.json'), 'utf8')) as { remove?: string[] };
+        for (const path of c.remove ?? []) await rm(join(repo.dir, path));
+        const files = await new DirectorySource(repo.dir).readAll();
+        const inThread = await readResources(files);
+        const inWorkers = await readResources(files, LIMITS, pool);
+        expect(inWorkers.errors, name).toEqual(inThread.errors);
+        expect(inWorkers.warnings, name).toEqual(inThread.warnings);
+        expect(inWorkers.resources.map((r) => [r.path, r.valid, r.data]), name).toEqual(inThread.resources.map((r) => [r.path, r.valid, r.data]));
+      } finally {
+        await repo.cleanup();
+      }
+    }
+    // The answers really came from worker threads (the worker entry loads under vitest too).
+    expect(pool.stats.workerBatches).toBeGreaterThanOrEqual(names.length);
+    expect(pool.stats.threadBatches).toBe(0);
+  });
+
+  it('fall back to the loader thread when a worker cannot start', async () => {
+    const texts = ['a: 1\n', 'a: [1, 2\n', 'b: &x 1\nc: *x\n'];
+    const broken = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: new URL('./no-such-worker.mjs', import.meta.url) });
+    try {
+      const results = (await Promise.all(broken.parseAll(texts))).flat();
+      expect(results).toEqual(texts.map((text) => parseYamlText(text, LIMITS.maxAliasCount)));
+      expect(results[1]?.problems[0]?.code).toBe('E_YAML_SYNTAX');
+      expect(broken.stats).toEqual({ workerBatches: 0, threadBatches: 1 });
+    } finally {
+      broken.close();
+    }
+  });
+
+  it('fall back to the loader thread when a worker dies while parsing', async () => {
+    const dies = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));")}`);
+    const texts = Array.from({ length: 120 }, (_, i) => `key${i}: ${i}\n`);
+    const dying = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: dies });
+    try {
+      const results = (await Promise.all(dying.parseAll(texts))).flat();
+      expect(results.map((r) => r.data)).toEqual(texts.map((_, i) => ({ [`key${i}`]: i })));
+      expect(dying.stats.workerBatches).toBe(0);
+      expect(dying.stats.threadBatches).toBe(3);
+    } finally {
+      dying.close();
+    }
+  });
+});
+
+describe('a repository large enough for parse workers', () => {
+  let dir = '';
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('reports errors at the same positions, through loadProject and the CLI', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-pool-'));
+    const count = await generateRepo(dir, POOL_THRESHOLD + 100);
+    expect(count).toBeGreaterThan(POOL_THRESHOLD);
+    await writeFile(join(dir, 'models/m3.yaml'), '# yaml-language-server: $schema=../schemas/model.schema.json\nalias: m3\nalias: again\n');
+    await writeFile(join(dir, 'rollouts/f8.yaml'), '# yaml-language-server: $schema=../schemas/flag.schema.json\nkind: Flag\nflag: f8\npercent: 5\nstages: [1, 5, 25, 100]\nkiled: false\nunit: userId\n');
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    await writeFile(join(dir, 'rollouts/bomb.yaml'), `${lines.join('\n')}\n`);
+    await writeFile(join(dir, 'rollouts/deep.yaml'), `a: ${'['.repeat(500)}${']'.repeat(500)}\n`);
+
+    const result = await loadProject(dir);
+    const found = result.errors.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`);
+    expect(found).toEqual([
+      'models/m3.yaml:3:1 E_YAML_DUPLICATE_KEY',
+      'rollouts/bomb.yaml:1:1 E_YAML_ALIAS_LIMIT',
+      'rollouts/deep.yaml:1:67 E_YAML_TOO_DEEP',
+      'rollouts/f8.yaml:2:1 E_MISSING_KEY',
+      'rollouts/f8.yaml:6:1 E_UNKNOWN_KEY',
+    ]);
+
+    const cli = await run(process.execPath, [BIN, 'validate', dir], { cwd: tmpdir() }).then(
+      () => ({ code: 0, stdout: '' }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(cli.code).toBe(1);
+    for (const line of found) expect(cli.stdout).toContain(line.split(' ')[0]);
+  });
+});
