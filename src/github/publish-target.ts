@@ -55,6 +55,7 @@ export interface PublishBundleOptions {
 
 const MAX_LOG = 200;
 const BRANCH = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function error(code: string, message: string, hint: string): Diagnostic {
   return { code, severity: 'error', message, hint, file: 'switchyard.yaml', line: 1, col: 1 };
@@ -74,13 +75,26 @@ export function parsePublishTarget(text: string, root: string): Checked<PublishT
     }
     return { value: { kind: 'branch', branch }, errors: [], warnings: [] };
   }
-  if (/^https?:\/\//.test(value)) {
+  if (/^https?:\/\//i.test(value)) {
+    let url: URL;
     try {
-      const url = new URL(value);
-      return { value: { kind: 'http', url: url.toString().replace(/\/+$/, '') }, errors: [], warnings: [] };
+      url = new URL(value);
     } catch {
-      return failed('E_PUBLISH_TARGET', `'${value}' is not a URL`, 'write the target as https://bucket.example.com/switchyard');
+      return failed('E_PUBLISH_TARGET', 'the publish target is not a valid URL', 'write the target as https://bucket.example.com/switchyard');
     }
+    // The target is printed in logs and appended to the public published.json: it must carry no secret.
+    const shown = `${url.protocol}//${url.host}${url.pathname}`;
+    if (url.username !== '' || url.password !== '') {
+      return failed('E_PUBLISH_TARGET_CREDENTIALS', `the publish target ${shown} has credentials in the URL`, 'remove user:password@ from the URL and pass the token in SWITCHYARD_PUBLISH_TOKEN');
+    }
+    if (url.search !== '' || url.hash !== '') {
+      return failed('E_PUBLISH_TARGET_CREDENTIALS', `the publish target ${shown} has a query string or fragment (a signed URL would leak into logs)`, 'use a base URL without ?… and pass the token in SWITCHYARD_PUBLISH_TOKEN');
+    }
+    // The bearer token must not cross the network in clear; plain http only to this machine (tests, local proxies).
+    if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
+      return failed('E_PUBLISH_TARGET_INSECURE', `the publish target ${shown} is plain http`, 'use https:// (http is accepted only for localhost / 127.0.0.1 / [::1])');
+    }
+    return { value: { kind: 'http', url: url.toString().replace(/\/+$/, '') }, errors: [], warnings: [] };
   }
   if (value === '' || value.includes('\0')) return failed('E_PUBLISH_TARGET', 'the publish target is empty', 'set publish.target in switchyard.yaml');
   return { value: { kind: 'directory', path: isAbsolute(value) ? value : resolve(root, value) }, errors: [], warnings: [] };

@@ -57,6 +57,26 @@ describe('publish targets', () => {
     expect(parsePublishTarget('', '/repo').errors[0]?.code).toBe('E_PUBLISH_TARGET');
   });
 
+  it('refuses URL targets that carry credentials or would send the token in clear, without echoing the secret', () => {
+    const refused = (text: string): { code?: string; text: string } => {
+      const r = parsePublishTarget(text, '/repo');
+      expect(r.value).toBeUndefined();
+      return { code: r.errors[0]?.code, text: JSON.stringify(r.errors) };
+    };
+    const userinfo = refused('https://deploy:hunter2@bucket.example.com/sy');
+    expect(userinfo.code).toBe('E_PUBLISH_TARGET_CREDENTIALS');
+    expect(userinfo.text).not.toContain('hunter2');
+    const signed = refused('https://bucket.example.com/sy?X-Amz-Signature=abcdef123456&X-Amz-Credential=AKIA');
+    expect(signed.code).toBe('E_PUBLISH_TARGET_CREDENTIALS');
+    expect(signed.text).not.toContain('abcdef123456');
+    expect(refused('https://bucket.example.com/sy#token=zzz').code).toBe('E_PUBLISH_TARGET_CREDENTIALS');
+    expect(refused('http://bucket.example.com/sy').code).toBe('E_PUBLISH_TARGET_INSECURE');
+    expect(refused('http://10.0.0.5:8080/sy').code).toBe('E_PUBLISH_TARGET_INSECURE');
+    for (const local of ['http://127.0.0.1:9000/sy', 'http://localhost:9000/sy', 'http://[::1]:9000/sy']) {
+      expect(parsePublishTarget(local, '/repo').value?.kind, local).toBe('http');
+    }
+  });
+
   it('directory: payload + manifest + published.json; a retry is a no-op; a lower serial is refused', async () => {
     const dist = join(dir, 'dist');
     const target: PublishTarget = { kind: 'directory', path: join(dir, 'published') };
