@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, buildTable, createMemorySink, Engine, upgradeRecord } from '../src/index.ts';
+import { bucketOf, buildTable, compileTemplate, createMemorySink, Engine, renderTemplate, upgradeRecord } from '../src/index.ts';
 import type { BundlePayload, DecisionTable, ExposureEvent, MigrationEvent } from '../src/index.ts';
 import { COMMIT, demoPayload } from './helpers/bundles.ts';
 
@@ -64,6 +64,26 @@ describe('resolveModel', () => {
     expect(e.resolveModel('nope')).toMatchObject({ value: null, reason: 'error', errorCode: 'NOT_FOUND' });
     expect(new Engine().resolveModel('chat')).toMatchObject({ reason: 'error', errorCode: 'NOT_READY', serial: 0 });
     expect(e.resolveModel('chat', {})).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'error', errorCode: 'MISSING_UNIT_KEY' });
+  });
+
+  it('a missing unit key yields no pin: the fallback snapshot is not a decision to store', () => {
+    const { e } = engine();
+    const r = e.resolveModel('chat', {});
+    expect(r).toMatchObject({ rule: 'error', errorCode: 'MISSING_UNIT_KEY', pin: null });
+    expect(r.value).toBe('gpt-4o-2024-05-13');
+    expect(e.resolveModel('chat', { unitKey: 'u-1' }).pin).toMatch(/^gpt-4o-/);
+  });
+});
+
+describe('templates read only own properties of vars', () => {
+  it('{{constructor}} / {{toString}} / {{__proto__}} are missing, not rendered from the prototype', () => {
+    const t = compileTemplate('a {{constructor}} b {{toString}} c {{__proto__}} d {{text}}');
+    const missing: string[] = [];
+    expect(renderTemplate(t, { text: 'T' }, missing)).toBe('a {{constructor}} b {{toString}} c {{__proto__}} d T');
+    expect(missing).toEqual(['constructor', 'toString', '__proto__']);
+    const own: string[] = [];
+    expect(renderTemplate(t, Object.assign(Object.create(null) as Record<string, unknown>, { constructor: 'C', toString: 'S', text: 'T' }), own)).toBe('a C b S c {{__proto__}} d T');
+    expect(own).toEqual(['__proto__']);
   });
 });
 

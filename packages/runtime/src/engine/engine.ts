@@ -185,7 +185,8 @@ export class Engine {
       alias: m.alias,
       provider: m.provider,
       params: m.params,
-      pin: m.pinned ? snapshot : null,
+      // No unit key means no decision was made: nothing the application should store.
+      pin: m.pinned && rule !== 'error' ? snapshot : null,
     };
     if (rule === 'error') r.errorCode = 'MISSING_UNIT_KEY';
     if (migratedFrom !== undefined) r.migratedFrom = migratedFrom;

@@ -33,7 +33,8 @@ export function renderTemplate(t: CompiledTemplate, vars: Record<string, unknown
   let out = t.parts[0] as string;
   for (let i = 0; i < t.vars.length; i++) {
     const name = t.vars[i] as string;
-    const v = vars === undefined ? undefined : vars[name];
+    // Own properties only: `{{constructor}}` must not render Object.prototype.constructor.
+    const v = typeof vars === 'object' && vars !== null && Object.hasOwn(vars, name) ? vars[name] : undefined;
     if (v === undefined || v === null) {
       if (!missing.includes(name)) missing.push(name);
       out += '{{' + name + '}}';

@@ -59,7 +59,7 @@ export interface ModelResolution extends Resolution<string | null> {
   alias: string;
   provider: { type: 'openai' } | { type: 'openai-compatible'; baseUrl: string } | null;
   params: PayloadModelParams;
-  /** The snapshot to store on the conversation (null when the alias follows, not pins). */
+  /** The snapshot to store on the conversation (null when the alias follows, not pins, and on errors). */
   pin: string | null;
   /** The retired snapshot the conversation was moved off, when `rule` is `migrated`. */
   migratedFrom?: string;
