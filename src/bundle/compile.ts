@@ -11,12 +11,12 @@ import type {
   EmbeddingMigrationResource,
   Experiment,
   ModelRolloutResource,
-  PercentOverride,
   Project,
   RolloutResource,
   SchemaMigrationResource,
 } from '../config/types.ts';
 import { bundleDiagnostic } from './codes.ts';
+import { effectivePercent } from './effective-percent.ts';
 import {
   canonicalBytes,
   CanonicalJsonError,
@@ -54,7 +54,7 @@ export function payloadPath(sha256: string): string {
   return `payload/${sha256}.json`;
 }
 
-export type PercentResource = Exclude<RolloutResource, EmbeddingMigrationResource | SchemaMigrationResource>;
+type PercentResource = Exclude<RolloutResource, EmbeddingMigrationResource | SchemaMigrationResource>;
 
 function isPercentResource(r: RolloutResource): r is PercentResource {
   return r.kind === 'Flag' || r.kind === 'ModelRollout' || r.kind === 'Canary';
@@ -70,16 +70,6 @@ function filesOf(files: ReadonlyMap<string, string>) {
   };
 }
 type FileOf = ReturnType<typeof filesOf>;
-
-/**
- * Applies the environment's override of a percentage resource. The kill switch is global: an
- * override may kill one environment but never revive a resource killed at the top level, so a
- * stale or hand-written `killed: false` cannot defeat an emergency kill.
- */
-export function effectivePercent(r: PercentResource, env: string): { percent: number; killed: boolean } {
-  const o: PercentOverride | undefined = r.environments?.[env];
-  return { percent: o?.percent ?? r.percent, killed: r.killed || (o?.killed ?? false) };
-}
 
 function checkOverrideEnvs(
   overrides: Record<string, unknown> | undefined,

@@ -5,6 +5,7 @@
  */
 export { compileBundle, payloadPath, type CompileOptions, type CompiledBundle } from './compile.ts';
 export { thresholdPpm, shareToPpm, experimentSlots, embeddingRoutes, orderVariants, PPM } from './tables.ts';
+export { effectivePercent, type EffectivePercent, type PercentResource } from './effective-percent.ts';
 export { BUNDLE_CODES, bundleDiagnostic, type BundleCode } from './codes.ts';
 export {
   generateSigningKey,

@@ -9,10 +9,21 @@ import {
   type ExperimentAnalysis,
   type ShadowAnalysis,
 } from '../analysis/index.ts';
+import { effectivePercent } from '../bundle/effective-percent.ts';
 import type { CanaryResource, ModelRolloutResource, Project } from '../config/types.ts';
 import type { EventStore, EvidenceFilter } from '../store/index.ts';
 
-/** Analyses every running experiment and every live canary and model rollout (killed ones are left alone). */
+/** The resource as one environment sees it (percent and kill switch after its override). */
+function inEnv<T extends CanaryResource | ModelRolloutResource>(r: T, env: string | undefined): T {
+  const { percent, killed } = effectivePercent(r, env);
+  return { ...r, percent, killed };
+}
+
+/**
+ * Analyses every running experiment and every live canary and model rollout (killed ones are left
+ * alone). With `filter.env`, canaries and rollouts are judged at that environment's effective
+ * percent and kill switch.
+ */
 export async function collectDecisions(
   store: EventStore,
   project: Project,
@@ -27,10 +38,10 @@ export async function collectDecisions(
   for (const name of names) {
     const r = project.rollouts.get(name)!;
     if (r.kind === 'Canary') {
-      const canary = r as CanaryResource;
+      const canary = inEnv(r as CanaryResource, options.filter?.env);
       if (!canary.killed) out.push(analyzeCanary(canary, await loadCanaryEvidence(store.queries, canary, options.filter)));
     } else if (r.kind === 'ModelRollout') {
-      const rollout = r as ModelRolloutResource;
+      const rollout = inEnv(r as ModelRolloutResource, options.filter?.env);
       if (!rollout.killed) out.push(analyzeShadow(rollout, await loadShadowEvidence(store.queries, rollout, options.filter), { minPairs: options.minPairs }));
     }
   }

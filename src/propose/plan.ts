@@ -2,11 +2,18 @@ import type { Checked, Diagnostic } from '../config/diagnostics.ts';
 import type { Project } from '../config/types.ts';
 import { fileKey } from '../config/index.ts';
 import { setKilled } from '../github/kill-switch.ts';
+import { effectivePercent } from '../bundle/effective-percent.ts';
 import { nextStage, renderAnalysis, type CanaryAnalysis, type ExperimentAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
 import { setScalar } from './yaml-edit.ts';
 import { AUTO_MERGEABLE, type FileEdit, type Proposal, type ProposalAction } from './types.ts';
 
 export interface PlanOptions {
+  /**
+   * The environment the evidence came from (`propose --env`). Decisions then start from that
+   * environment's effective percent and kill switch, and percent edits go to
+   * `environments.<env>.percent` when that environment overrides the percent.
+   */
+  env?: string;
   /** Actions allowed to merge themselves (subset of revert, kill). */
   autoMerge?: ProposalAction[];
   /** Reads a repo-relative file of the project (the working tree the analysis ran on). */
@@ -57,7 +64,7 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
   const errors: Diagnostic[] = [];
   const autoMerge = new Set((options.autoMerge ?? []).filter((a) => AUTO_MERGEABLE.includes(a)));
 
-  const push = (action: ProposalAction, a: Decided, kind: Proposal['kind'], from: number, to: number | null, edits: Checked<FileEdit[]>, headline: string) => {
+  const push = (action: ProposalAction, a: Decided, kind: Proposal['kind'], from: number, to: number | null, edits: Checked<FileEdit[]>, headline: string, where = '') => {
     errors.push(...edits.errors);
     if (!edits.value) return;
     const name = nameOf(a);
@@ -69,7 +76,7 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
       kind,
       from,
       to,
-      branch: `switchyard/${action}/${name}-${target}`,
+      branch: `switchyard/${action}/${name}${where === '' ? '' : `-${options.env}`}-${target}`,
       title: `${ACTION_TITLE[action]} ${name}: ${headline}`,
       body: body(action, `${ACTION_TITLE[action]} \`${name}\`: ${headline}`, a, edits.value, merge),
       commitMessage: `${action}(${name}): ${headline}\n\nProposed by switchyard propose from production evidence.`,
@@ -134,20 +141,27 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
       errors.push(problem('E_PROPOSE_UNKNOWN', '.', `no rollout file for '${name}'`, 'the analysis and the project disagree: re-run from the same checkout'));
       continue;
     }
-    if (resource.killed) continue;
-    const percent = resource.percent;
+    const env = options.env;
+    const effective = effectivePercent(resource, env);
+    if (effective.killed) continue;
+    const percent = effective.percent;
+    // Edit what the environment reads: its override when it has one, else the shared value.
+    const percentKey = effective.percentOverridden && env !== undefined ? ['environments', env, 'percent'] : ['percent'];
+    const where = percentKey.length > 1 ? ` in ${env}` : '';
+    const setPercent = (to: number) => edit(path, (t) => setScalar(t, percentKey, to, path));
 
     if (a.kind === 'canary') {
       if (a.decision === 'revert' && percent > 0) {
-        push('revert', a, 'Canary', percent, 0, edit(path, (t) => setScalar(t, ['percent'], 0, path)), `${percent}% → 0% (${a.metric} ratio ${a.ratio?.ratio.toFixed(3) ?? '–'})`);
+        push('revert', a, 'Canary', percent, 0, setPercent(0), `${percent}% → 0%${where} (${a.metric} ratio ${a.ratio?.ratio.toFixed(3) ?? '–'})`, where);
       } else if (a.decision === 'advance' && a.nextPercent !== null && a.nextPercent === nextStage(percent, resource.stages)) {
-        push('advance', a, 'Canary', percent, a.nextPercent, edit(path, (t) => setScalar(t, ['percent'], a.nextPercent!, path)), `${percent}% → ${a.nextPercent}%`);
+        push('advance', a, 'Canary', percent, a.nextPercent, setPercent(a.nextPercent), `${percent}% → ${a.nextPercent}%${where}`, where);
       }
       continue;
     }
 
     // ModelRollout, decided by its production shadow pairs.
     if (resource.kind !== 'ModelRollout') continue;
+    // A failing model is killed everywhere (the kill switch is global and only reduces exposure).
     if (a.failing && percent > 0) {
       push('kill', a, 'ModelRollout', percent, 0, edit(path, (t) => {
         const r = setKilled(t, { file: path });
@@ -155,8 +169,11 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
       }), `shadow similarity below the gate (avg ${a.avg?.toFixed(3)})`);
     } else if (a.readyToSwitch && percent < 100) {
       const next = nextStage(percent, resource.stages);
-      if (next !== null) push('advance', a, 'ModelRollout', percent, next, edit(path, (t) => setScalar(t, ['percent'], next, path)), `${percent}% → ${next}% of new ${resource.model} conversations on ${resource.to}`);
+      if (next !== null) push('advance', a, 'ModelRollout', percent, next, setPercent(next), `${percent}% → ${next}% of new ${resource.model} conversations on ${resource.to}${where}`, where);
     } else if (a.readyToSwitch && percent === 100) {
+      // Moving the pin switches every environment: only when none of them still lags behind.
+      const lagging = project.settings.environments.map((e) => e.name).filter((name) => effectivePercent(resource, name).percent < 100);
+      if (lagging.length > 0) continue;
       const pinPath = project.files.get(fileKey('model', resource.model));
       if (!pinPath) {
         errors.push(problem('E_PROPOSE_UNKNOWN', path, `model pin '${resource.model}' has no file`, 'fix the rollout reference'));

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeExperiment, analyzeShadow, type ShadowAnalysis } from '../../src/analysis/index.ts';
 import { loadProject, type ModelRolloutResource, type Project } from '../../src/config/index.ts';
-import { planProposals, setScalar } from '../../src/propose/index.ts';
+import { collectDecisions, planProposals, setScalar } from '../../src/propose/index.ts';
+import { openStore } from '../../src/store/index.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const readFile = (path: string) => readFileSync(join(ROOT, path), 'utf8');
@@ -52,8 +54,9 @@ describe('planning proposals from decisions (demo organisation)', () => {
 
   it('a ready rollout at 100% is finished: the pin moves to the new snapshot and the rollout file goes', () => {
     const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
-    const at100: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, percent: 100 }) };
-    const read = (path: string) => (path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n') : readFile(path));
+    // Every environment at 100% (the demo's staging override goes along).
+    const at100: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, percent: 100, environments: { staging: { percent: 100 } } }) };
+    const read = (path: string) => (path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n').replace('percent: 25', 'percent: 100') : readFile(path));
     const plan = planProposals(at100, [shadow(at100, 0.95, 0.8)], { readFile: read, autoMerge: ['revert', 'kill'] });
     const [p] = plan.value!;
     expect(p!.action).toBe('finish');
@@ -66,6 +69,61 @@ describe('planning proposals from decisions (demo organisation)', () => {
     if (pin.action !== 'update') throw new Error('expected an update');
     expect(parse(pin.after).snapshot).toBe('gpt-4o-2024-08-06');
     expect(pin.after).toContain('# existing conversations keep the snapshot they started on.');
+  });
+
+  it('does not finish (move the pin) while another environment still lags behind 100%', () => {
+    const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
+    // Production (top level) at 100%, staging's override still at 25%.
+    const lagging: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, percent: 100 }) };
+    const read = (path: string) => (path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n') : readFile(path));
+    const plan = planProposals(lagging, [shadow(lagging, 0.95, 0.8, 100)], { env: 'production', readFile: read });
+    expect(plan.errors).toEqual([]);
+    expect(plan.value).toEqual([]);
+  });
+
+  it('with --env, starts from the environment\'s effective percent and edits its override', () => {
+    // staging overrides the percent (25): advancing staging goes 25 → 100 in environments.staging.percent.
+    const staging = planProposals(project, [shadow(project, 0.95, 0.8, 25)], { env: 'staging', readFile });
+    expect(staging.errors).toEqual([]);
+    const [p] = staging.value!;
+    expect(p).toMatchObject({ action: 'advance', from: 25, to: 100, branch: `switchyard/advance/${ROLLOUT}-staging-100` });
+    expect(p!.title).toContain('25% → 100%');
+    expect(p!.title).toContain('in staging');
+    const edit = p!.edits[0]!;
+    if (edit.action !== 'update') throw new Error('expected an update');
+    expect(edit.after).toBe(edit.before.replace('    percent: 25', '    percent: 100'));
+    expect(parse(edit.after)).toMatchObject({ percent: 5, environments: { staging: { percent: 100 } } });
+    // production has no override: the shared percent moves 5 → 25, the staging override stays.
+    const [q] = planProposals(project, [shadow(project, 0.95, 0.8)], { env: 'production', readFile }).value!;
+    expect(q).toMatchObject({ action: 'advance', from: 5, to: 25, branch: `switchyard/advance/${ROLLOUT}-25` });
+    const shared = q!.edits[0]!;
+    if (shared.action !== 'update') throw new Error('expected an update');
+    expect(parse(shared.after)).toMatchObject({ percent: 25, environments: { staging: { percent: 25 } } });
+  });
+
+  it('collectDecisions judges a rollout at the filtered environment\'s effective percent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-propose-'));
+    const store = await openStore({ backend: 'pglite', dataDir: join(dir, 'events') });
+    try {
+      const percentIn = async (env: string | undefined) => {
+        const analyses = await collectDecisions(store, project, { filter: { env } });
+        const found = analyses.find((a): a is ShadowAnalysis => a.kind === 'shadow' && a.rollout === ROLLOUT);
+        return found?.percent;
+      };
+      expect(await percentIn('staging')).toBe(25);
+      expect(await percentIn('production')).toBe(5);
+      expect(await percentIn(undefined)).toBe(5);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with --env, leaves alone a rollout that environment has killed', () => {
+    const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
+    const killedInProd: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, environments: { ...r.environments, production: { killed: true } } }) };
+    expect(planProposals(killedInProd, [shadow(killedInProd, 0.95, 0.8)], { env: 'production', readFile }).value).toEqual([]);
+    expect(planProposals(killedInProd, [shadow(killedInProd, 0.95, 0.8, 25)], { env: 'staging', readFile }).value!.map((p) => p.to)).toEqual([100]);
   });
 
   it('an experiment winner concludes it: stopped, winning version active, old one deprecated', () => {

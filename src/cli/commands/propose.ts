@@ -90,7 +90,7 @@ export const command: Command = {
     } finally {
       await store.close();
     }
-    const plan = planProposals(loaded.project, analyses, { autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
+    const plan = planProposals(loaded.project, analyses, { env: values.env, autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
     printDiagnostics(io, plan.errors);
     const proposals = plan.value ?? [];
     const summary = analyses.map((a) =>
