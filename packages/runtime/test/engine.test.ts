@@ -242,6 +242,39 @@ describe('stale, swap, events', () => {
     ]);
   });
 
+  it('recordMetric / recordShadow drop and count unreadable input instead of throwing', () => {
+    const { e, sink } = engine();
+    const hostile = [null, undefined, 42, 'x', [], { get time(): number { throw new Error('getter'); } }];
+    for (const input of hostile) {
+      expect(() => e.recordMetric(input as never)).not.toThrow();
+      expect(() => e.recordShadow(input as never)).not.toThrow();
+    }
+    expect(e.droppedEvents).toBe(hostile.length * 2);
+    expect(sink.events()).toEqual([]);
+    e.recordMetric({ subject: 'canary', key: 'k', variant: 'candidate', unitKey: 'u', metric: 'm', value: 1 });
+    expect(sink.events()).toHaveLength(1);
+    expect(e.droppedEvents).toBe(hostile.length * 2);
+  });
+
+  it('upgrade returns INVALID_ARGUMENT for records that are not plain data', () => {
+    const { e, sink } = engine();
+    const id = 'conversation-schema-v2';
+    const withFunction = { id: 'c1', title: 'x', fn: () => 1 };
+    const throwingGetter = Object.defineProperty({ id: 'c2' }, 'title', { enumerable: true, get() { throw new Error('boom'); } });
+    for (const record of [withFunction, throwingGetter, { id: 'c3', s: Symbol('s') }]) {
+      let r: ReturnType<Engine['upgrade']> | undefined;
+      expect(() => { r = e.upgrade(id, record); }).not.toThrow();
+      // Checked field by field: a matcher would itself trip over the throwing getter.
+      expect(r?.ok).toBe(false);
+      expect(r !== undefined && !r.ok ? r.code : null).toBe('INVALID_ARGUMENT');
+      expect(r?.record).toBe(record);
+      const pure = upgradeRecord(demoPayload().schemaMigrations[id]!, record);
+      expect(pure.ok ? null : pure.code).toBe('INVALID_ARGUMENT');
+    }
+    expect(sink.events()).toEqual([]);
+    expect(e.upgrade(id, { id: 'ok', messages: [] })).toMatchObject({ ok: true, changed: true });
+  });
+
   it('never throws on hostile arguments', () => {
     const { e } = engine();
     const junk: unknown[] = [undefined, null, 42, {}, [], 'x'.repeat(10_000), '\ud800', Symbol('s'), { unitKey: 5 }, { unitKey: {} }, { conversation: 7 }, { conversation: { snapshot: 9 } }, { vars: null }];

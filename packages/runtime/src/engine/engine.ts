@@ -91,6 +91,8 @@ export class Engine {
   private readonly xFlags: boolean;
   /** Events a throwing sink refused (sinks should count their own drops; this is the backstop). */
   sinkFailures = 0;
+  /** `recordMetric`/`recordShadow` calls dropped because their input was not a readable object. */
+  droppedEvents = 0;
 
   constructor(options: EngineOptions = {}) {
     this.sink = options.sink ?? null;
@@ -351,35 +353,54 @@ export class Engine {
     }
   }
 
-  /** Records an application observation (feedback, relevance, latency …) under the current serial. */
+  /**
+   * Records an application observation (feedback, relevance, latency …) under the current serial.
+   * Never throws: an input that is not a readable object is dropped and counted in `droppedEvents`.
+   */
   recordMetric(input: MetricInput): void {
-    const t = this.current;
-    const { time, ...rest } = input;
-    this.emit({ ...rest, type: 'metric', time: time ?? Date.now(), serial: t?.meta.serial ?? 0, env: t?.meta.env ?? '' });
+    const event = this.stamp(input, 'metric');
+    if (event === null) this.droppedEvents++;
+    else this.emit(event as unknown as MetricEvent);
   }
 
-  /** Records one shadowed request (primary and candidate answers, similarity when scored). */
+  /** Records one shadowed request (primary and candidate answers, similarity when scored). Never throws. */
   recordShadow(input: ShadowInput): void {
-    const t = this.current;
-    const { time, ...rest } = input;
-    this.emit({ ...rest, type: 'shadow', time: time ?? Date.now(), serial: t?.meta.serial ?? 0, env: t?.meta.env ?? '' });
+    const event = this.stamp(input, 'shadow');
+    if (event === null) this.droppedEvents++;
+    else this.emit(event as unknown as ShadowEvent);
+  }
+
+  /** The input stamped with type, time, serial and env; null when it cannot be read (null, getters that throw …). */
+  private stamp(input: unknown, type: 'metric' | 'shadow'): Record<string, unknown> | null {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) return null;
+    try {
+      const t = this.current;
+      const { time, ...rest } = input as { time?: unknown };
+      return { ...rest, type, time: time ?? Date.now(), serial: t?.meta.serial ?? 0, env: t?.meta.env ?? '' };
+    } catch {
+      return null;
+    }
   }
 
   /**
    * Upgrades a record with the bundle's schema migration `id` (pure, idempotent) and emits a
    * migration event when it changed. `subjectId` defaults to the record's `id`.
    */
-  upgrade(id: string, record: unknown, subjectId?: string): UpgradeResult | { ok: false; code: 'NOT_READY' | 'NOT_FOUND'; message: string; record: unknown } {
+  upgrade(id: string, record: unknown, subjectId?: string): UpgradeResult | { ok: false; code: 'NOT_READY' | 'NOT_FOUND' | 'INVALID_ARGUMENT'; message: string; record: unknown } {
     const t = this.current;
     if (t === null) return { ok: false, code: 'NOT_READY', message: 'no bundle loaded', record };
-    const m = t.schemaMigrations.get(id);
-    if (m === undefined) return { ok: false, code: 'NOT_FOUND', message: `no schema migration ${id}`, record };
-    const r = upgradeRecord(m, record);
-    if (r.ok && r.changed) {
-      const rid = subjectId ?? (typeof r.record.id === 'string' ? r.record.id : undefined);
-      this.emit({ type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env, migration: 'schema', key: id, subjectId: rid, from: String(r.from), to: String(r.to) });
+    try {
+      const m = t.schemaMigrations.get(id);
+      if (m === undefined) return { ok: false, code: 'NOT_FOUND', message: `no schema migration ${String(id)}`, record };
+      const r = upgradeRecord(m, record);
+      if (r.ok && r.changed) {
+        const rid = typeof subjectId === 'string' ? subjectId : typeof r.record.id === 'string' ? r.record.id : undefined;
+        this.emit({ type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env, migration: 'schema', key: id, subjectId: rid, from: String(r.from), to: String(r.to) });
+      }
+      return r;
+    } catch (e) {
+      return { ok: false, code: 'INVALID_ARGUMENT', message: `record could not be upgraded: ${e instanceof Error ? e.message : String(e)}`, record };
     }
-    return r;
   }
 }
 

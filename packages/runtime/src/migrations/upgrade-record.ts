@@ -13,7 +13,7 @@ export const SCHEMA_VERSION_FIELD = 'schemaVersion';
 
 export type UpgradeResult =
   | { ok: true; record: Record<string, unknown>; changed: boolean; from: number; to: number }
-  | { ok: false; code: 'NOT_AN_OBJECT' | 'VERSION_MISMATCH'; message: string; record: unknown };
+  | { ok: false; code: 'NOT_AN_OBJECT' | 'VERSION_MISMATCH' | 'INVALID_ARGUMENT'; message: string; record: unknown };
 
 function clone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
@@ -23,11 +23,23 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Upgrades `record` by one migration step. Returns a new object; the input is not modified. */
+/**
+ * Upgrades `record` by one migration step. Returns a new object; the input is not modified. Never
+ * throws: a record that cannot be copied as data (functions, symbols, getters that throw) is
+ * `INVALID_ARGUMENT`.
+ */
 export function upgradeRecord(
   migration: Pick<PayloadSchemaMigration, 'from' | 'to' | 'upgrade'>,
   record: unknown,
 ): UpgradeResult {
+  try {
+    return upgrade(migration, record);
+  } catch (e) {
+    return { ok: false, code: 'INVALID_ARGUMENT', message: `record is not plain data: ${e instanceof Error ? e.message : String(e)}`, record };
+  }
+}
+
+function upgrade(migration: Pick<PayloadSchemaMigration, 'from' | 'to' | 'upgrade'>, record: unknown): UpgradeResult {
   if (!isObject(record)) {
     return { ok: false, code: 'NOT_AN_OBJECT', message: 'a record must be a JSON object', record };
   }
