@@ -14,7 +14,7 @@ const run = promisify(execFile);
 /** The checkout this test runs from. */
 export const SOURCE_ROOT = join(import.meta.dirname, '..', '..');
 
-const TEMPLATE_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets', 'schemas', '.github', 'scripts', '.gitignore', '.nvmrc'];
+const TEMPLATE_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets', 'schemas', '.github', 'scripts', '.gitignore', '.nvmrc', 'trusted-keys.json'];
 
 export interface TemplateRepo {
   dir: string;

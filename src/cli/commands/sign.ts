@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildSigned, gitBundleMeta, loadSigningKeys, parseDuration, signManifest, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
+import { buildSigned, gitBundleMeta, loadSigningKeys, parseDuration, signManifest, trustedKeysDocument, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
 import { envDir, readCompiled } from '../../bundle/dist-layout.ts';
 import { canonicalize, manifestBytes, parseStrictJsonBytes, type Manifest } from '../../bundle/runtime-format.ts';
 import { loadProjectAtRef } from '../../config/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: switchyard sign [dist/] --env <env> [--key <file>]... [--expires-in <30d> | --expires <iso>] [--serial <n>] [--root .]
+                      [--public-keys-out <file>]
 
 Signs the payload \`switchyard compile\` left in <dist>/<env>/ and writes <dist>/<env>/manifest.json.
 Keys come from --key files (repeat for key rotation: old and new sign together) and/or the
@@ -19,6 +20,11 @@ createdAt = the commit's committer time (reproducible manifests).
 expires  = createdAt + signing.expiresAfter from switchyard.yaml (--expires-in / --expires override).
 
 Signing again with another key adds its signature when the signed content is unchanged.
+
+When switchyard.yaml (at the compiled commit) lists signing.trustedKeys, at least one signing key must
+be among them (E_SIGN_KEY_NOT_TRUSTED): a bundle no runtime of the project would accept is refused here,
+not in production. --public-keys-out writes a trusted-keys file with the public halves of the signing
+keys (for a self-check when no trusted-keys file is committed).
 
 Exit status: 0 signed, 1 failure, 2 usage error.`;
 
@@ -37,6 +43,7 @@ export const command: Command = {
         expires: { type: 'string' },
         serial: { type: 'string' },
         root: { type: 'string', default: '.' },
+        'public-keys-out': { type: 'string' },
       },
     });
     if (positionals.length > 1) throw new UsageError('expected at most one directory');
@@ -70,16 +77,24 @@ export const command: Command = {
       serial = Number(values.serial);
       if (!Number.isSafeInteger(serial) || serial < 1) throw new UsageError('--serial must be a positive integer');
     }
+    const project = await loadProjectAtRef(root, pointer.commit);
+    const trustedKeyIds = project.value?.settings.signing.trustedKeys ?? [];
+    if (!project.value) {
+      io.stderr(`⚠ switchyard.yaml at ${pointer.commit.slice(0, 12)} does not load; signing.trustedKeys not checked`);
+    } else if (trustedKeyIds.length > 0 && !keys.keys.some((k) => trustedKeyIds.includes(k.keyid))) {
+      io.stderr(
+        `switchyard.yaml:1:1 error E_SIGN_KEY_NOT_TRUSTED none of the signing keys (${keys.keys.map((k) => k.keyid).join(', ')}) is in signing.trustedKeys\n` +
+          '  fix: sign with a key listed in signing.trustedKeys, or add its keyid there (and to the runtimes\' trusted-keys file) first',
+      );
+      return 1;
+    }
     let expires: Date;
     if (values.expires) {
       expires = new Date(values.expires);
       if (Number.isNaN(expires.getTime())) throw new UsageError('--expires must be an ISO 8601 time');
     } else {
       let after = values['expires-in'];
-      if (!after) {
-        const project = await loadProjectAtRef(root, pointer.commit);
-        after = project.value?.settings.signing.expiresAfter ?? '30d';
-      }
+      if (!after) after = project.value?.settings.signing.expiresAfter ?? '30d';
       const ms = parseDuration(after);
       if (ms === undefined) throw new UsageError(`expiry '${after}' is not a duration like 30d, 12h, 90m`);
       expires = new Date(meta.createdAt.getTime() + ms);
@@ -102,6 +117,11 @@ export const command: Command = {
     io.stdout(`✔ signed ${values.env} serial ${serial} (commit ${pointer.commit.slice(0, 12)}, expires ${signed.expires})`);
     for (const s of manifest.signatures) io.stdout(`  signature by ${s.keyid}`);
     io.stdout(`  ${manifestFile}`);
+    if (values['public-keys-out']) {
+      const out = resolve(io.cwd, values['public-keys-out']);
+      await writeFileAtomic(out, new TextEncoder().encode(trustedKeysDocument(keys.keys.map((k) => ({ key: k.publicKey })))));
+      io.stdout(`  public keys: ${out}`);
+    }
     return 0;
   },
 };

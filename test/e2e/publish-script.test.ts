@@ -1,0 +1,46 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTemplateRepo, type TemplateRepo } from './template-repo.ts';
+
+/**
+ * scripts/publish.sh as publish.yml runs it: the signed bundle is always verified before it leaves —
+ * against a committed trusted-keys.json when there is one, else against the signing key's public half
+ * (and the log says which).
+ */
+describe('scripts/publish.sh verifies before publishing', () => {
+  let repo: TemplateRepo;
+  let outside: string;
+  let env: NodeJS.ProcessEnv;
+  beforeEach(async () => {
+    repo = await makeTemplateRepo();
+    outside = await mkdtemp(join(tmpdir(), 'switchyard-publish-keys-'));
+    const q = (p: string): string => JSON.stringify(join(outside, p));
+    expect((await repo.sh(`switchyard keygen --out ${q('signing.pem')} && switchyard keygen --out ${q('stranger.pem')} --trusted-keys ${q('stranger-trusted.json')}`)).code).toBe(0);
+    env = { SWITCHYARD_SIGNING_KEY: await readFile(join(outside, 'signing.pem'), 'utf8'), SWITCHYARD_PUBLISH_TARGET: join(outside, 'published') };
+  });
+  afterEach(async () => {
+    await repo.cleanup();
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  const published = async (): Promise<boolean> => (await stat(join(outside, 'published', 'staging', 'manifest.json')).catch(() => undefined)) !== undefined;
+
+  it('without a trusted-keys file: verifies against the signing key\'s public half, says so, publishes', async () => {
+    const result = await repo.sh('scripts/publish.sh staging', env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("against the signing key's own public half");
+    expect(result.stdout).toMatch(/✔ \d+ of 1 required trusted signature/);
+    expect(await published()).toBe(true);
+  });
+
+  it('a committed trusted-keys.json that does not list the signing key stops the publish', async () => {
+    await repo.sh(`cp ${JSON.stringify(join(outside, 'stranger-trusted.json'))} trusted-keys.json && git add trusted-keys.json && git commit -qm "trust the stranger"`);
+    const result = await repo.sh('scripts/publish.sh staging', env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('verifying the signed bundle against trusted-keys.json');
+    expect(result.stdout + result.stderr).toContain('E_SIGNATURE_UNTRUSTED');
+    expect(await published()).toBe(false);
+  });
+});
