@@ -54,7 +54,7 @@ export const command: Command = {
     const signed = await timed('compile → sign → verify', async () => {
       const ws = await openWorkspace(io.cwd, undefined);
       if (!ws.head) return undefined;
-      return compileSignVerify(ws.head, ws.commit, join(io.cwd, '.switchyard', 'pipeline', 'bundles'));
+      return compileSignVerify(ws.head, ws.commit, join(io.cwd, '.switchyard', 'pipeline', 'bundles'), { root: ws.root });
     });
     let verifyFailed = !signed;
     if (signed) {
