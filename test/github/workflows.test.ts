@@ -79,6 +79,25 @@ describe('the repository workflows', () => {
     }
   });
 
+  it('pr.yml: a test job runs npm ci + npm test for every PR (forks too) with no secrets and a read-only token', () => {
+    const wf = load('pr.yml');
+    const job = wf.jobs.test;
+    expect(job.if).toBeUndefined();
+    expect(job.permissions).toEqual({ contents: 'read' });
+    expect(JSON.stringify(job)).not.toMatch(/secrets\.|github\.token/);
+    expect(job.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npm test']);
+    expect(job.services.postgres.env).toMatchObject({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' });
+    expect(job.env.SWITCHYARD_TEST_DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
+    const facts = checkWorkflowPolicy('pr.yml', read(workflowDir, 'pr.yml')).value;
+    expect(facts?.jobs.find((j) => j.id === 'test')).toMatchObject({ runsPullRequestCode: true, secrets: [] });
+    // npm test is what checks the conformance vectors on both sides of the contract.
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.test).toContain('vitest run');
+    for (const f of ['test/bundle/bucketing-vectors.test.ts', 'packages/runtime/test/bucketing.test.ts']) {
+      expect(readFileSync(join(root, f), 'utf8')).toContain('bucketing-vectors.json');
+    }
+  });
+
   it('comment.yml runs on workflow_run, never checks out PR code, and asks only for what it needs', () => {
     const wf = load('comment.yml');
     expect(wf.on.workflow_run.workflows).toEqual(['pr']);
