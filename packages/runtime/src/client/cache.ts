@@ -2,8 +2,8 @@
  * The last-known-good cache: the manifest and payload bytes of the bundle being served, exactly as
  * verified, so a restart can serve without the network. Layout per environment:
  * `<cacheDir>/<env>/payload/<sha256>.json` then `<cacheDir>/<env>/manifest.json`, each written to a
- * temp file, fsynced and renamed, payload first and manifest last, so a crash at any point leaves
- * a manifest whose payload is present. The cache is a convenience, not trusted: it is fully
+ * randomly named, exclusively created temp file, fsynced and renamed (`atomic-write.ts`), payload
+ * first and manifest last, so a crash at any point leaves a manifest whose payload is present. The cache is a convenience, not trusted: it is fully
  * re-verified at cold start.
  *
  * `<cacheDir>/<env>/state.json` records the highest serial this process line ever accepted (and its
@@ -11,38 +11,21 @@
  * manifest or payload, and it can only make the client stricter (it is a floor, never a reason to
  * serve anything).
  */
-import { access, mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSha256Hex } from '../bundle/sha256.ts';
+import { syncDir, writeFileAtomic } from './atomic-write.ts';
 import { readCapped } from './read-capped.ts';
 import type { Failure } from './codes.ts';
 import { ClientCode } from './codes.ts';
 
-async function writeAtomic(dir: string, name: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dir, `.${name}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(tmp, 'w', 0o644);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, join(dir, name));
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Directory fsync makes the rename durable; not supported everywhere (e.g. Windows), so best effort.
-  try {
-    const h = await open(dir, 'r');
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
+/** Payload files this cache writes (temp files and anything else in the directory are left alone). */
+const PAYLOAD_FILE = /^[0-9a-f]{64}\.json$/;
+/**
+ * A superseded payload is removed only once it is this old: another process sharing the cache
+ * directory may have just written it and be about to write the manifest naming it.
+ */
+export const PAYLOAD_GRACE_MS = 60_000;
 
 export async function writeCache(
   cacheDir: string,
@@ -57,14 +40,19 @@ export async function writeCache(
     const payloadDir = join(envDir, 'payload');
     await mkdir(payloadDir, { recursive: true });
     const payloadName = `${payloadSha256}.json`;
-    await writeAtomic(payloadDir, payloadName, payload);
+    await writeFileAtomic(join(payloadDir, payloadName), payload);
     await syncDir(payloadDir);
-    await writeAtomic(envDir, 'manifest.json', manifest);
-    await writeAtomic(envDir, 'state.json', encodeState({ highestSerial: serial, payloadSha256 }));
+    await writeFileAtomic(join(envDir, 'manifest.json'), manifest);
+    await writeFileAtomic(join(envDir, 'state.json'), encodeState({ highestSerial: serial, payloadSha256 }));
     await syncDir(envDir);
-    // Older payloads are unreachable once the manifest names the new one.
+    // Older payloads are unreachable once the manifest names the new one. Only completed payload
+    // files past the grace period: never another writer's temp file or its fresh payload.
+    const cutoff = Date.now() - PAYLOAD_GRACE_MS;
     for (const name of await readdir(payloadDir)) {
-      if (name !== payloadName) await rm(join(payloadDir, name), { force: true });
+      if (name === payloadName || !PAYLOAD_FILE.test(name)) continue;
+      const file = join(payloadDir, name);
+      const st = await stat(file).catch(() => null);
+      if (st !== null && st.mtimeMs < cutoff) await rm(file, { force: true });
     }
     return { ok: true };
   } catch (e) {
