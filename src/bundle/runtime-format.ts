@@ -3,3 +3,5 @@
  * through this one file, so that the relative path lives in one place.
  */
 export * from '../../packages/runtime/src/bundle/index.ts';
+// Bucket arithmetic the compiler must agree with bit for bit (thresholds are computed here, compared there).
+export { PPM, percentToPpm } from '../../packages/runtime/src/bucketing/bucket.ts';

@@ -4,20 +4,23 @@
  */
 
 import type { EmbeddingPhase, EmbeddingStore, ExperimentVariant } from '../config/types.ts';
-import type { PayloadEmbeddingTarget, PayloadExperimentVariant } from './runtime-format.ts';
+import { PPM, percentToPpm, type PayloadEmbeddingTarget, type PayloadExperimentVariant } from './runtime-format.ts';
 
-/** The size of the bucket space: buckets are parts per million. */
-export const PPM = 1_000_000;
+/** The size of the bucket space (parts per million): the runtime's constant, re-exported. */
+export { PPM };
 
-/** percent (0..100) → threshold in ppm; `bucket < threshold` is "in". Killed flags get 0. */
+/**
+ * percent (0..100) → threshold in ppm; `bucket < threshold` is "in". Killed flags get 0. The same
+ * arithmetic as the runtime's `percentToPpm` with no clamping of its own: out-of-range percents are
+ * `E_BUNDLE_RANGE` errors before any threshold reaches a payload.
+ */
 export function thresholdPpm(percent: number, killed: boolean): number {
-  if (killed) return 0;
-  return Math.min(PPM, Math.max(0, Math.round(percent * 10_000)));
+  return killed ? 0 : percentToPpm(percent);
 }
 
-/** share (0..1) → ppm. */
+/** share (0..1) → ppm; out-of-range shares are `E_BUNDLE_RANGE` errors in the compiler. */
 export function shareToPpm(share: number): number {
-  return Math.min(PPM, Math.max(0, Math.round(share * PPM)));
+  return Math.round(share * PPM);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileBundle } from '../../src/bundle/compile.ts';
-import { embeddingRoutes, experimentSlots, thresholdPpm } from '../../src/bundle/tables.ts';
+import { embeddingRoutes, experimentSlots, PPM, thresholdPpm } from '../../src/bundle/tables.ts';
+import { percentToPpm, PPM as RUNTIME_PPM } from '../../packages/runtime/src/index.ts';
 import { sha256Hex, verifyPayload } from '../../src/bundle/runtime-format.ts';
 import type { EmbeddingMigrationResource, FlagResource, ModelRolloutResource } from '../../src/config/types.ts';
 import { demoProject } from './project-fixture.ts';
@@ -126,6 +127,18 @@ describe('compileBundle', () => {
   it('converts percent to ppm exactly', () => {
     expect([0, 0.5, 1, 5, 25, 33.3333, 100].map((p) => thresholdPpm(p, false))).toEqual([0, 5000, 10_000, 50_000, 250_000, 333_333, 1_000_000]);
     expect(thresholdPpm(100, true)).toBe(0);
+  });
+
+  it('uses the runtime\'s bucket constants and threshold arithmetic, with no clamping of its own', () => {
+    expect(PPM).toBe(RUNTIME_PPM);
+    // Identical for every input, in range or not: the compiler rejects out-of-range values instead.
+    for (const p of [-1, 0, 0.00004, 0.00005, 12.34565, 99.99995, 100, 100.5, 150]) expect(thresholdPpm(p, false)).toBe(percentToPpm(p));
+    const project = demoProject();
+    const flag = project.rollouts.get('new-onboarding-tips') as FlagResource;
+    flag.percent = 100.5;
+    const result = compileBundle(project, { env: 'production', commit: COMMIT });
+    expect(result.value).toBeUndefined();
+    expect(result.errors.map((e) => e.code)).toEqual(['E_BUNDLE_RANGE']);
   });
 
   describe('errors, never throws', () => {
