@@ -24,3 +24,5 @@ export { upsertStickyComment, resolveSelfLogin, ACTIONS_BOT_LOGIN, type StickyOp
 export { readArtifact, resolveRunPullRequests, loadReportValidator } from './report-artifact.ts';
 export { postReportComment, type PostReportOptions, type PostedReport } from './post-report.ts';
 export { parsePublishTarget, publishBundle, appendPublishLog, type PublishBundleOptions, type PublishRecord, type PublishTarget } from './publish-target.ts';
+export { basicAuthValue, gitAuthEnv, redactToken, runGitWithToken } from './git-push.ts';
+export { ifRequires, requiredTerms } from './if-expression.ts';
