@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../src/index.ts';
 import type { SwitchyardClient } from '../src/index.ts';
-import { COMMIT, DAY, demoPayload, generateSigningKey, makeBundle, trusted } from './helpers/bundles.ts';
+import { DAY, demoPayload, generateSigningKey, makeBundle, trusted } from './helpers/bundles.ts';
 import type { TestBundle } from './helpers/bundles.ts';
 import { startBundleServer } from './helpers/bundle-server.ts';
 import type { BundleServer, Fault } from './helpers/bundle-server.ts';
@@ -220,33 +220,56 @@ describe('last-known-good cache', () => {
   });
 
   it('an expired cache is served at cold start, marked stale', async () => {
-    server.publish(makeBundle({ keys: [key], serial: 3, createdAt: Date.now() - 2000, expires: Date.now() + 1500 }));
-    const first = client();
-    await first.ready(2000);
+    const t0 = Date.now();
+    server.publish(makeBundle({ keys: [key], serial: 3, createdAt: t0 - 2000, expires: t0 + 1500 }));
+    const first = client({ now: () => t0 });
+    await first.ready(5000);
     await first.close();
     await server.close();
-    await new Promise((r) => setTimeout(r, 1600));
-    const c = client();
-    await c.ready(2000);
+    // Restarted after the bundle expired (by the client's clock, no waiting).
+    const c = client({ now: () => t0 + 1600 });
+    await c.ready(5000);
     expect(c.status()).toMatchObject({ serial: 3, stale: true, source: 'cache' });
     const r = c.isEnabled('new-onboarding-tips', { unitKey: 'user-1' });
     expect(r.reason).toBe('stale');
     expect(['rollout', 'default']).toContain(r.rule);
   });
+
+  it('an expired cache is not served with serveExpiredCache: false', async () => {
+    const t0 = Date.now();
+    server.publish(makeBundle({ keys: [key], serial: 3, createdAt: t0 - 2000, expires: t0 + 1500 }));
+    const first = client({ now: () => t0 });
+    await first.ready(5000);
+    await first.close();
+    await server.close();
+    const c = client({ now: () => t0 + 1600, serveExpiredCache: false });
+    const s = await c.refresh();
+    expect(s).toMatchObject({ ready: false, serialFloor: 3, lastError: { code: 'E_FETCH_CONNECTION' } });
+    expect(s.cacheError?.message).toContain('E_EXPIRED');
+  });
 });
 
 describe('expiry while running', () => {
   it('an expired current bundle keeps serving, marked stale, and is reported', async () => {
-    server.publish(makeBundle({ keys: [key], serial: 1, createdAt: Date.now() - 1000, expires: Date.now() + 700 }));
-    const c = client();
-    await c.ready(2000);
+    let clock = Date.now();
+    server.publish(makeBundle({ keys: [key], serial: 1, createdAt: clock - 1000, expires: clock + 700 }));
+    const c = client({ now: () => clock });
+    await c.ready(5000);
+    expect(c.status().stale).toBe(false);
     expect(c.isEnabled('new-onboarding-tips', { unitKey: 'user-1' }).reason).not.toBe('stale');
-    await new Promise((r) => setTimeout(r, 900));
+    clock += 900;
     const s = await c.refresh();
-    expect(s).toMatchObject({ serial: 1, stale: true, ready: true });
+    expect(s).toMatchObject({ serial: 1, stale: true, ready: true, ageMs: 1900 });
     const r = c.resolveModel('chat', { unitKey: 'user-1' });
     expect(r).toMatchObject({ reason: 'stale', serial: 1 });
     expect(r.value).toMatch(/^gpt-4o-2024-0[58]-/);
-    expect(COMMIT).toHaveLength(40);
+  });
+
+  it('a manifest already expired by the client clock is refused', async () => {
+    const t0 = Date.now();
+    server.publish(makeBundle({ keys: [key], serial: 1, createdAt: t0 - 1000, expires: t0 + 60_000 }));
+    const c = client({ now: () => t0 + 61_000, cacheDir: null });
+    const s = await c.refresh();
+    expect(s).toMatchObject({ ready: false, lastError: { code: 'E_EXPIRED' } });
   });
 });

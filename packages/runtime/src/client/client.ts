@@ -71,6 +71,11 @@ export interface ClientOptions {
   serveExpiredCache?: boolean;
   sink?: EventSink | null;
   exposures?: EngineOptions['exposures'];
+  /**
+   * The clock (epoch ms) for expiry and staleness and the times in `status()`. Default `Date.now`;
+   * tests pass their own. Timers (polling, the stale timer) still run on real time.
+   */
+  now?: () => number;
 }
 
 export interface ClientError {
@@ -129,8 +134,9 @@ type Superseded = { ok: true; superseded: true };
 
 export class SwitchyardClient {
   private readonly engine: Engine;
-  private readonly o: Required<Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'source' | 'cacheDir'>> & { cacheDir: string | null };
+  private readonly o: Required<Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'source' | 'cacheDir' | 'now'>> & { cacheDir: string | null };
   private readonly keys: TrustedKeys;
+  private readonly now: () => number;
   private readonly http: URL | null;
   private readonly dir: string | null;
   private manifestBytes: Uint8Array | null = null;
@@ -179,6 +185,8 @@ export class SwitchyardClient {
     } else {
       throw new ClientOptionsError(`source must be an http(s) URL or a directory, got ${JSON.stringify(source)}`);
     }
+    if (options.now !== undefined && typeof options.now !== 'function') throw new ClientOptionsError('now must be a function returning epoch ms');
+    this.now = options.now ?? Date.now;
     const interval = options.pollIntervalMs ?? 30_000;
     this.o = {
       env: options.env,
@@ -198,7 +206,7 @@ export class SwitchyardClient {
     });
     const cacheDir = this.o.cacheDir;
     this.cachePhase = cacheDir === null ? Promise.resolve() : this.loadCache(cacheDir).catch((e: unknown) => {
-      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache could not be loaded: ${e instanceof Error ? e.message : String(e)}`, at: Date.now() };
+      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache could not be loaded: ${e instanceof Error ? e.message : String(e)}`, at: this.now() };
     });
     this.started = this.start();
   }
@@ -285,7 +293,7 @@ export class SwitchyardClient {
 
   status(): ClientStatus {
     const t = this.engine.table();
-    const now = Date.now();
+    const now = this.now();
     return {
       ready: t !== null,
       env: this.o.env,
@@ -317,7 +325,7 @@ export class SwitchyardClient {
   private async check(): Promise<ClientStatus> {
     await this.cachePhase;
     if (this.closed) return this.status();
-    const at = Date.now();
+    const at = this.now();
     this.lastCheckAt = at;
     let result: Ok | Failure;
     try {
@@ -365,7 +373,7 @@ export class SwitchyardClient {
       trustedKeys: this.keys,
       env,
       minSerial: Math.max(current?.meta.serial ?? 0, this.floor.serial),
-      now: Date.now(),
+      now: this.now(),
       maxBytes: this.o.maxManifestBytes,
       maxPayloadBytes: this.o.maxPayloadBytes,
     });
@@ -403,7 +411,7 @@ export class SwitchyardClient {
     this.etag = etag;
     if (this.o.cacheDir !== null) {
       const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, signed.payload.sha256, signed.serial);
-      this.cacheError = w.ok ? null : { code: w.code, message: w.message, at: Date.now() };
+      this.cacheError = w.ok ? null : { code: w.code, message: w.message, at: this.now() };
     }
     return OK;
   }
@@ -428,7 +436,7 @@ export class SwitchyardClient {
     this.raiseFloor(signed.serial, signed.payload.sha256);
     this.manifestBytes = manifestBytes;
     this.origin = origin;
-    this.loadedAt = Date.now();
+    this.loadedAt = this.now();
     this.armStaleTimer();
     this.settleReady(true);
     for (const listener of this.listeners) {
@@ -454,7 +462,7 @@ export class SwitchyardClient {
   private async loadCache(cacheDir: string): Promise<void> {
     const env = this.o.env;
     const fail = (code: string, message: string): void => {
-      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache rejected (${code}): ${message}`, at: Date.now() };
+      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache rejected (${code}): ${message}`, at: this.now() };
     };
     const st = await readCacheState(cacheDir, env);
     if (!st.ok) fail(st.code, st.message);
@@ -470,7 +478,7 @@ export class SwitchyardClient {
     const vm = verifyManifest(m.body, {
       trustedKeys: this.keys,
       env,
-      now: Date.now(),
+      now: this.now(),
       maxBytes: this.o.maxManifestBytes,
       maxPayloadBytes: this.o.maxPayloadBytes,
       // Expiry is decided below: an expired manifest still says which serials were accepted.
@@ -500,7 +508,7 @@ export class SwitchyardClient {
     this.staleTimer = null;
     const t = this.engine.table();
     if (t === null || this.closed) return;
-    const wait = t.meta.expiresAt - Date.now();
+    const wait = t.meta.expiresAt - this.now();
     if (wait <= 0) {
       this.engine.setStale(true);
       return;
@@ -512,7 +520,7 @@ export class SwitchyardClient {
 
   private updateStale(): void {
     const t = this.engine.table();
-    if (t !== null && Date.now() >= t.meta.expiresAt) this.engine.setStale(true);
+    if (t !== null && this.now() >= t.meta.expiresAt) this.engine.setStale(true);
   }
 
   // ---- resolution (delegates to the engine; never throws) ---------------------------------------
