@@ -10,8 +10,10 @@
  * - issue comments: `GET|POST /repos/:o/:r/issues/:n/comments` (per_page ≤ 100, page, Link header),
  *   `GET|PATCH|DELETE /repos/:o/:r/issues/comments/:id`
  * - git refs and branches: `GET /repos/:o/:r/git/ref/heads/:b`, `POST /repos/:o/:r/git/refs`,
- *   `PATCH /repos/:o/:r/git/refs/heads/:b`, `GET /repos/:o/:r/branches/:b`
- * - contents: `GET|PUT /repos/:o/:r/contents/:path` (base64, blob sha, optimistic `sha` check, `branch`)
+ *   `PATCH /repos/:o/:r/git/refs/heads/:b`, `GET /repos/:o/:r/branches/:b`; the ref may also come
+ *   URL-encoded in one segment (`git/ref/heads%2Fmain`), which is how Octokit's `git.getRef` sends it
+ * - contents: `GET|PUT|DELETE /repos/:o/:r/contents/:path` (base64, blob sha, optimistic `sha` check
+ *   — required for DELETE, `branch`)
  * - pulls: `GET|POST /repos/:o/:r/pulls` (state/head/base filters), `GET|PATCH /repos/:o/:r/pulls/:n`,
  *   `PUT /repos/:o/:r/pulls/:n/merge`, `GET /repos/:o/:r/commits/:sha/pulls`
  * - labels: `POST /repos/:o/:r/issues/:n/labels`
@@ -300,9 +302,13 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     return { status: 200, json: pull.labels };
   });
 
-  route('GET', /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/heads\/(.+)$/, ({ params }) => {
+  // `(.+)` after `git/ref/` is `heads/<b>` or, URL-encoded in one segment, `heads%2F<b>` (Octokit);
+  // the dispatcher has decoded it already, so both arrive here as `heads/<b>`.
+  route('GET', /^\/repos\/([^/]+)\/([^/]+)\/git\/ref\/(.+)$/, ({ params }) => {
     const repo = getRepo(params[0] as string, params[1] as string);
-    const branch = decodeURIComponent(params[2] as string);
+    const ref = params[2] as string;
+    if (!ref.startsWith('heads/')) throw new HttpError(404, 'Not Found');
+    const branch = ref.slice('heads/'.length);
     const sha = repo.branches.get(branch);
     if (!sha) throw new HttpError(404, 'Not Found');
     return { status: 200, json: { ref: `refs/heads/${branch}`, object: { sha, type: 'commit' } } };
@@ -320,9 +326,11 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     return { status: 201, json: { ref, object: { sha, type: 'commit' } } };
   });
 
-  route('PATCH', /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/heads\/(.+)$/, ({ params, body }) => {
+  route('PATCH', /^\/repos\/([^/]+)\/([^/]+)\/git\/refs\/(.+)$/, ({ params, body }) => {
     const repo = getRepo(params[0] as string, params[1] as string);
-    const branch = decodeURIComponent(params[2] as string);
+    const ref = params[2] as string;
+    if (!ref.startsWith('heads/')) throw new HttpError(422, 'Reference does not exist');
+    const branch = ref.slice('heads/'.length);
     const sha = requireString(body, 'sha');
     if (!repo.branches.has(branch)) throw new HttpError(422, 'Reference does not exist');
     if (!repo.commits.has(sha)) throw new HttpError(422, 'Object does not exist');
@@ -378,6 +386,24 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       status: existing ? 200 : 201,
       json: { content: { path, sha: blobSha(content) }, commit: { sha, message } },
     };
+  });
+
+  route('DELETE', /^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/, ({ params, body }) => {
+    const repo = getRepo(params[0] as string, params[1] as string);
+    const path = decodeURIComponent(params[2] as string);
+    const message = requireString(body, 'message');
+    // GitHub refuses a delete without the blob sha (no blind deletes).
+    const expected = requireString(body, 'sha');
+    const branch = typeof body.branch === 'string' ? body.branch : repo.defaultBranch;
+    const { sha: parent, commit } = branchTree(repo, branch);
+    const existing = commit.tree.get(path);
+    if (!existing) throw new HttpError(404, 'Not Found');
+    if (expected !== blobSha(existing)) throw new HttpError(409, `${path} does not match ${expected}`);
+    const tree = new Map(commit.tree);
+    tree.delete(path);
+    const sha = addCommit(repo, parent, message, tree);
+    repo.branches.set(branch, sha);
+    return { status: 200, json: { content: null, commit: { sha, message } } };
   });
 
   route('GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls$/, ({ params, query, path }) => {
