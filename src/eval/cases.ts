@@ -3,7 +3,7 @@
  * a content key for the cache, and slices them into deterministic shards.
  */
 import type { Assertion, ChatMessage, ModelParams, Project } from '../config/types.ts';
-import { sha256, stableStringify } from './canonical.ts';
+import { contentKey } from './content.ts';
 import { renderMessages } from './render.ts';
 import type { EvalTarget } from './targets.ts';
 
@@ -43,9 +43,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
     const params: ModelParams = { ...(project.models.get(version.model)?.params ?? {}), ...(version.params ?? {}) };
     version.tests.cases.forEach((c, index) => {
       const { messages, missing } = renderMessages(version.messages, c.vars);
-      const key = sha256(
-        stableStringify({ format: CACHE_FORMAT, ...context, snapshot: t.snapshot, params, messages, assert: c.assert }),
-      );
+      const key = contentKey({ format: CACHE_FORMAT, ...context, snapshot: t.snapshot, params, messages, assert: c.assert });
       cases.push({
         id: `${t.id}#${index}`,
         target: t.id,

@@ -4,7 +4,7 @@
  * (was v1)". Pure; sentences are ordered by area then subject so the report is stable.
  */
 import type { Experiment, ModelPin, Project, PromptVersion, RolloutResource } from '../config/types.ts';
-import { sameContent } from './canonical.ts';
+import { sameContent } from './content.ts';
 
 export interface ConfigChange {
   area: 'prompt' | 'model' | 'rollout' | 'experiment' | 'migration' | 'settings';

@@ -9,7 +9,7 @@
  * version with tests is evaluated on its pin's snapshot, plus the snapshots of running rollouts.
  */
 import type { ModelRolloutResource, Project, PromptVersion } from '../config/types.ts';
-import { sameContent } from './canonical.ts';
+import { sameContent } from './content.ts';
 
 /** How a target's pass rate is enforced. */
 export type TargetGate =
