@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from '../src/index.ts';
-import type { SwitchyardClient } from '../src/index.ts';
+import { ClientNotReadyError, createClient } from '../src/index.ts';
+import type { ClientStatus, SwitchyardClient } from '../src/index.ts';
 import { DAY, demoPayload, generateSigningKey, makeBundle, trusted } from './helpers/bundles.ts';
 import type { TestBundle } from './helpers/bundles.ts';
 import { startBundleServer } from './helpers/bundle-server.ts';
@@ -37,19 +37,33 @@ function client(extra: Partial<Parameters<typeof createClient>[0]> = {}): Switch
     trustedKeys: trusted(key),
     cacheDir: join(dir, 'cache'),
     pollIntervalMs: 0,
-    requestTimeoutMs: 400,
+    // Generous: only the timeout faults (hang, trickle) use a short deadline, so a busy machine
+    // does not turn an ordinary fetch into a timeout.
+    requestTimeoutMs: 5000,
     ...extra,
   });
   clients.push(c);
   return c;
 }
 
+const TIMEOUTS = new Set(['E_FETCH_TIMEOUT', 'E_FETCH_BODY_TIMEOUT']);
+
+/**
+ * Checks until `until` holds, retrying (a few times) only after a timeout: a client with a short
+ * deadline may time out on a busy machine where no fault was injected. Any other error ends it.
+ */
+async function settle(c: SwitchyardClient, until: (s: ClientStatus) => boolean): Promise<ClientStatus> {
+  let s = await c.refresh();
+  for (let i = 0; i < 5 && !until(s) && TIMEOUTS.has(s.lastError?.code ?? ''); i++) s = await c.refresh();
+  return s;
+}
+
 /** A client serving serial 1, ready. */
-async function servingSerial1(): Promise<SwitchyardClient> {
+async function servingSerial1(extra: Partial<Parameters<typeof createClient>[0]> = {}): Promise<SwitchyardClient> {
   server.publish(makeBundle({ keys: [key], serial: 1 }));
-  const c = client();
-  await c.ready(5000);
-  expect(c.status().serial).toBe(1);
+  const c = client(extra);
+  const s = await settle(c, (x) => x.ready);
+  expect(s).toMatchObject({ ready: true, serial: 1 });
   return c;
 }
 
@@ -68,10 +82,13 @@ async function expectStillServing(c: SwitchyardClient, code: string): Promise<vo
   expect(r.reason).not.toBe('error');
 }
 
-const transportFaults: Array<[string, { manifest?: Fault; payload?: Fault }, string]> = [
+/** Faults that need a short request deadline to show within a test. */
+const SHORT = { requestTimeoutMs: 400 };
+
+const transportFaults: Array<[string, { manifest?: Fault; payload?: Fault }, string, { requestTimeoutMs?: number }?]> = [
   ['5xx on the manifest', { manifest: { kind: 'status', status: 503 } }, 'E_FETCH_STATUS'],
-  ['timeout (no response)', { manifest: { kind: 'hang' } }, 'E_FETCH_TIMEOUT'],
-  ['slow-trickling body', { payload: { kind: 'trickle', intervalMs: 50 } }, 'E_FETCH_BODY_TIMEOUT'],
+  ['timeout (no response)', { manifest: { kind: 'hang' } }, 'E_FETCH_TIMEOUT', SHORT],
+  ['slow-trickling body', { payload: { kind: 'trickle', intervalMs: 50 } }, 'E_FETCH_BODY_TIMEOUT', SHORT],
   ['truncated body', { payload: { kind: 'truncate' } }, 'E_FETCH_TRUNCATED'],
   ['missing payload', { payload: { kind: 'missing' } }, 'E_FETCH_STATUS'],
   ['oversize manifest body', { manifest: { kind: 'body', body: new Uint8Array(200_000).fill(32) } }, 'E_FETCH_TOO_LARGE'],
@@ -79,15 +96,15 @@ const transportFaults: Array<[string, { manifest?: Fault; payload?: Fault }, str
 ];
 
 describe('fault injection: keeps serving the last good bundle', () => {
-  for (const [name, faults, code] of transportFaults) {
+  for (const [name, faults, code, extra] of transportFaults) {
     it(name, async () => {
-      const c = await servingSerial1();
+      const c = await servingSerial1(extra);
       server.publish(bundle2());
       server.faults = faults;
       await expectStillServing(c, code);
       // Once the fault clears, the next check picks up serial 2.
       server.faults = {};
-      const s = await c.refresh();
+      const s = await settle(c, (x) => x.serial === 2);
       expect(s.lastError).toBeNull();
       expect(s.serial).toBe(2);
       expect(c.isEnabled('new-onboarding-tips', { unitKey: 'user-1' })).toMatchObject({ value: true, serial: 2 });
@@ -117,7 +134,7 @@ describe('fault injection: keeps serving the last good bundle', () => {
   it('lower serial (replay of an older bundle)', async () => {
     server.publish(makeBundle({ keys: [key], serial: 5 }));
     const c = client();
-    await c.ready(5000);
+    expect(await c.refresh()).toMatchObject({ ready: true, serial: 5 });
     server.publish(makeBundle({ keys: [key], serial: 4, payload: demoPayload('production', (p) => { p.project = 'older'; }) }));
     const s = await c.refresh();
     expect(s.lastError?.code).toBe('E_SERIAL_TOO_LOW');
@@ -165,12 +182,14 @@ describe('fault injection: keeps serving the last good bundle', () => {
 });
 
 describe('fault injection: never had a bundle → not ready, status says why', () => {
-  for (const [name, faults, code] of transportFaults) {
+  for (const [name, faults, code, extra] of transportFaults) {
     it(name, async () => {
       server.publish(makeBundle({ keys: [key], serial: 1 }));
       server.faults = faults;
-      const c = client({ cacheDir: null });
-      await expect(c.ready(1500)).rejects.toMatchObject({ code });
+      const c = client({ cacheDir: null, ...extra });
+      await c.refresh();
+      await expect(c.ready(0)).rejects.toBeInstanceOf(ClientNotReadyError);
+      await expect(c.ready(0)).rejects.toMatchObject({ code });
       expect(c.status()).toMatchObject({ ready: false, serial: 0, lastError: { code } });
       expect(c.isEnabled('new-onboarding-tips', { unitKey: 'u' })).toMatchObject({ value: false, reason: 'error', errorCode: 'NOT_READY' });
     });
@@ -199,7 +218,8 @@ describe('last-known-good cache', () => {
     await writeFile(join(payloadDir, file as string), '{"corrupt": true}');
     server.faults = { manifest: { kind: 'status', status: 500 } };
     const c = client();
-    await expect(c.ready(800)).rejects.toMatchObject({ code: 'E_FETCH_STATUS' });
+    await c.refresh();
+    await expect(c.ready(0)).rejects.toMatchObject({ code: 'E_FETCH_STATUS' });
     const s = c.status();
     expect(s.ready).toBe(false);
     expect(s.cacheError?.code).toBe('E_CACHE_INVALID');
@@ -215,8 +235,10 @@ describe('last-known-good cache', () => {
     await first.close();
     await server.close();
     const c = client({ trustedKeys: trusted(stranger) });
-    await expect(c.ready(800)).rejects.toBeTruthy();
-    expect(c.status().cacheError?.message).toContain('E_SIGNATURE_UNTRUSTED');
+    await c.refresh();
+    await expect(c.ready(0)).rejects.toBeInstanceOf(ClientNotReadyError);
+    await expect(c.ready(0)).rejects.toMatchObject({ code: 'E_FETCH_CONNECTION' });
+    expect(c.status().cacheError).toMatchObject({ code: 'E_CACHE_INVALID', message: expect.stringContaining('E_SIGNATURE_UNTRUSTED') });
   });
 
   it('an expired cache is served at cold start, marked stale', async () => {

@@ -216,7 +216,8 @@ export class SwitchyardClient {
   private async start(): Promise<void> {
     await this.cachePhase;
     if (this.closed) return;
-    await this.refresh();
+    // A refresh() called during the cache phase already is the first check (it waited for the cache).
+    await (this.inflight ?? this.refresh());
     this.schedule();
   }
 
