@@ -1,8 +1,8 @@
 /** The provider through the real @openfeature/server-sdk API, over a real client and HTTP server. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import type { EventDetails } from '@openfeature/server-sdk';
-import { bucketOf, createClient } from '@switchyard/runtime';
+import { bucketOf, ClientNotReadyError, createClient } from '@switchyard/runtime';
 import type { SwitchyardClient } from '@switchyard/runtime';
 import { SwitchyardProvider } from '../src/index.ts';
 import { demoPayload, generateSigningKey, makeBundle, trusted } from '../../runtime/test/helpers/bundles.ts';
@@ -68,7 +68,8 @@ describe('SwitchyardProvider', () => {
       p.models.chat!.snapshot = 'gpt-4o-2024-11-20';
     }) }));
     await client.refresh();
-    await new Promise((r) => setTimeout(r, 20));
+    // The SDK delivers provider events asynchronously: wait for it, bounded, instead of sleeping.
+    await vi.waitFor(() => expect(events).toHaveLength(1), { timeout: 2000, interval: 5 });
     expect(events).toHaveLength(1);
     expect(events[0]?.flagsChanged).toEqual(['chat', 'model:chat', 'new-onboarding-tips']);
     const of = OpenFeature.getClient();
@@ -79,7 +80,9 @@ describe('SwitchyardProvider', () => {
     server = await startBundleServer();
     server.faults = { manifest: { kind: 'status', status: 500 } };
     client = createClient({ source: server.url, env: 'production', trustedKeys: trusted(key), pollIntervalMs: 0 });
-    await expect(OpenFeature.setProviderAndWait(new SwitchyardProvider(client, { readyTimeoutMs: 300 }))).rejects.toBeTruthy();
+    const init = OpenFeature.setProviderAndWait(new SwitchyardProvider(client, { readyTimeoutMs: 300 }));
+    await expect(init).rejects.toBeInstanceOf(ClientNotReadyError);
+    await expect(init).rejects.toMatchObject({ code: 'E_FETCH_STATUS' });
     const details = await OpenFeature.getClient().getBooleanDetails('new-onboarding-tips', true, { targetingKey: 'x' });
     expect(details.value).toBe(true);
     expect(details.reason).toBe('ERROR');
