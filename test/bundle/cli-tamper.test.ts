@@ -47,6 +47,14 @@ describe('switchyard verify: tamper suite', () => {
     expect(await verify(good)).toBe('accepted');
   });
 
+  it('serial bounds: --last-serial N requires more than N, --min-serial N accepts N itself', async () => {
+    expect(JSON.parse(readFileSync(join(good, 'staging', 'manifest.json'), 'utf8')).signed.serial).toBe(7);
+    expect(await verify(good, '--last-serial', '6')).toBe('accepted');
+    expect(await verify(good, '--min-serial', '7')).toBe('accepted');
+    const both = await run(root, ['verify', good, '--env', 'staging', '--trusted-keys', join(root, 'trusted.json'), '--last-serial', '6', '--min-serial', '7']);
+    expect(both.code).toBe(2);
+  });
+
   it.each<[string, (envDir: string, m: Manifest, payloadFile: string) => void, string[], string]>([
     ['flipped byte in the manifest', (d) => {
       const bytes = readFileSync(join(d, 'manifest.json'));
@@ -63,8 +71,10 @@ describe('switchyard verify: tamper suite', () => {
     ['no signature at all', (d, m) => writeManifest(d, { signed: m.signed, signatures: [] }), [], 'E_SIGNATURE_MISSING'],
     ['no signature, manifest claims none is needed', (d, m) => writeManifest(d, { signed: { ...m.signed, signaturesRequired: 0 }, signatures: [], unsigned: true }), [], 'E_SIGNATURE_MISSING'],
     ['truncated signature', (d, m) => writeManifest(d, { ...m, signatures: [{ ...m.signatures[0]!, sig: m.signatures[0]!.sig.slice(0, 40) }] }), [], 'E_SIGNATURE_TRUNCATED'],
-    ['serial equal to the last accepted', () => {}, ['--min-serial', '8'], 'E_SERIAL_TOO_LOW'],
-    ['serial lower than the last accepted', () => {}, ['--min-serial', '100'], 'E_SERIAL_TOO_LOW'],
+    // The bundle has serial 7.
+    ['serial equal to the last accepted', () => {}, ['--last-serial', '7'], 'E_SERIAL_TOO_LOW'],
+    ['serial lower than the last accepted', () => {}, ['--last-serial', '100'], 'E_SERIAL_TOO_LOW'],
+    ['serial below an inclusive minimum', () => {}, ['--min-serial', '8'], 'E_SERIAL_TOO_LOW'],
     ['expired manifest', () => {}, ['--now', '2027-01-01T00:00:00Z'], 'E_EXPIRED'],
     ['wrong environment', (d) => writeFileSync(join(d, 'manifest.json'), signedBundle([ci], { env: 'production' }).manifestBytes), [], 'E_WRONG_ENV'],
     ['payload with a different length', (_d, _m, p) => writeFileSync(p, Buffer.concat([readFileSync(p), Buffer.from(' ')])), [], 'E_PAYLOAD_LENGTH_MISMATCH'],

@@ -5,7 +5,7 @@ import { bundleSource, verifyBundle } from '../../bundle/index.ts';
 import { parseTrustedKeys } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
 
-const usage = `Usage: switchyard verify <dir|url> --trusted-keys <file> --env <env> [--min-serial <n>] [--now <iso>]
+const usage = `Usage: switchyard verify <dir|url> --trusted-keys <file> --env <env> [--last-serial <n> | --min-serial <n>] [--now <iso>]
                          [--max-manifest-bytes <n>] [--max-payload-bytes <n>]
 
 Verifies a bundle exactly as a runtime does: manifest size, strict JSON, trusted signatures (keys and
@@ -14,6 +14,9 @@ payload's length, sha256 and shape. Prints every check it made and, on rejection
 
 <dir|url>  a publish target or dist/ directory (reads <dir>/<env>/manifest.json, or <dir>/manifest.json),
            or an http(s) base URL (<url>/<env>/manifest.json)
+--last-serial <n>  the serial last accepted: require a higher one (a replay of n is refused)
+--min-serial <n>   the lowest acceptable serial, inclusive (what a runtime at n passes: an equal serial
+                   is its own bundle, possibly re-signed)
 
 Exit status: 0 verified, 1 rejected, 2 usage error.`;
 
@@ -29,6 +32,7 @@ export const command: Command = {
         'trusted-keys': { type: 'string' },
         env: { type: 'string' },
         'min-serial': { type: 'string' },
+        'last-serial': { type: 'string' },
         now: { type: 'string' },
         'max-manifest-bytes': { type: 'string' },
         'max-payload-bytes': { type: 'string' },
@@ -37,8 +41,12 @@ export const command: Command = {
     if (positionals.length !== 1) throw new UsageError('expected one <dir|url>');
     if (!values.env) throw new UsageError('--env is required');
     if (!values['trusted-keys']) throw new UsageError('--trusted-keys is required (signatures are only ever checked against your own keys)');
-    const minSerial = values['min-serial'] === undefined ? 0 : Number(values['min-serial']);
-    if (!Number.isSafeInteger(minSerial) || minSerial < 0) throw new UsageError('--min-serial must be a non-negative integer');
+    if (values['min-serial'] !== undefined && values['last-serial'] !== undefined) throw new UsageError('--min-serial and --last-serial exclude each other');
+    const serialFlag = values['last-serial'] !== undefined ? 'last-serial' : 'min-serial';
+    const serialArg = values[serialFlag] === undefined ? 0 : Number(values[serialFlag]);
+    if (!Number.isSafeInteger(serialArg) || serialArg < 0) throw new UsageError(`--${serialFlag} must be a non-negative integer`);
+    // verifyManifest's minSerial is inclusive; "last accepted N" means "N + 1 or later".
+    const minSerial = serialFlag === 'last-serial' ? serialArg + 1 : serialArg;
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError('--now must be an ISO 8601 time');
     const limits: { maxManifestBytes?: number; maxPayloadBytes?: number } = {};

@@ -28,8 +28,10 @@ export interface VerifyManifestOptions {
   /** The environment this verifier serves; a manifest for another environment is refused. */
   env: string;
   /**
-   * Lowest acceptable serial, inclusive. A runtime holding serial N passes N + 1 so that a replay
-   * of N or anything older is refused; at cold start it passes the serial of its last-known-good.
+   * Lowest acceptable serial, inclusive. The client holding serial N passes N (and at cold start
+   * the serial of its last-known-good): anything older is refused here, and an equal serial is
+   * accepted only as the same bundle (same payload digest, e.g. re-signed), which the client checks
+   * itself. To refuse a replay of N outright, pass N + 1 (`switchyard verify --last-serial N`).
    * Default 0.
    */
   minSerial?: number;
