@@ -9,7 +9,8 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Hex } from './runtime-format.ts';
 
@@ -54,7 +55,8 @@ class PayloadCache {
     return this.entries.get(sha);
   }
   set(sha: string, body: Buffer): void {
-    if (body.length > this.max) return;
+    // Concurrent misses of one payload all end here: count its bytes once.
+    if (body.length > this.max || this.entries.has(sha)) return;
     this.entries.set(sha, body);
     this.bytes += body.length;
     for (const [key, value] of this.entries) {
@@ -65,14 +67,35 @@ class PayloadCache {
   }
 }
 
+/**
+ * Reads a regular file of at most `max` bytes. The size is checked on the open handle before any
+ * read, and the read itself stops after `max + 1` bytes, so an oversized (or growing) file is never
+ * loaded into memory; anything but a regular file (a device, a FIFO) is treated as missing.
+ */
 async function readLimited(path: string, max: number): Promise<Buffer | 'missing' | 'too-large'> {
+  let handle;
   try {
-    const body = await readFile(path);
-    return body.length > max ? 'too-large' : body;
+    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a file).
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return 'missing';
     throw error;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return 'missing';
+    if (info.size > max) return 'too-large';
+    const buffer = Buffer.alloc(info.size + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled > max ? 'too-large' : buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,3 +139,64 @@ describe('bundle server over real HTTP', () => {
     expect(logged.some((l) => l.startsWith('GET /staging/manifest.json 304'))).toBe(true);
   });
 });
+
+describe('bundle server file handling', () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise<void>((done) => s.close(() => done()))));
+  });
+  async function start(dir: string, options: Parameters<typeof createBundleServer>[1] = {}): Promise<number> {
+    const s = createBundleServer(dir, options);
+    servers.push(s);
+    return listen(s, 0);
+  }
+  function get(p: number, path: string): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: p, path, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('refuses an oversized file from its size, before reading it', async () => {
+    const dir = join(root, 'huge');
+    mkdirSync(join(dir, 'staging'), { recursive: true });
+    // Sparse: 3 GiB on paper, nothing on disk. Reading it whole is what must not happen.
+    writeFileSync(join(dir, 'staging', 'manifest.json'), '');
+    truncateSync(join(dir, 'staging', 'manifest.json'), 3 * 2 ** 30);
+    const p = await start(dir);
+    const reply = await get(p, '/staging/manifest.json');
+    expect(reply.status).toBe(500);
+    expect(JSON.parse(reply.body.toString())).toEqual({ error: 'manifest exceeds the size limit' });
+  });
+
+  it('treats a FIFO as missing instead of blocking on it', { timeout: 10_000 }, async () => {
+    const dir = join(root, 'fifo');
+    mkdirSync(join(dir, 'staging'), { recursive: true });
+    execFileSync('mkfifo', [join(dir, 'staging', 'manifest.json')]);
+    const p = await start(dir);
+    expect((await get(p, '/staging/manifest.json')).status).toBe(404);
+  });
+
+  it('counts a payload once in the cache when concurrent requests miss together', async () => {
+    const dir = join(root, 'cache');
+    const bundle = signedBundle([generateSigningKey()]);
+    expect((await publishToDirectory(dir, bundle.manifestBytes, bundle.payloadBytes)).ok).toBe(true);
+    const hash = bundle.manifest.signed.payload.sha256;
+    // Room for one copy, not two: double counting would evict the payload right after caching it.
+    const p = await start(dir, { maxCacheBytes: Math.floor(bundle.payloadBytes.byteLength * 1.5) });
+    const path = `/staging/payload/${hash}.json`;
+    const replies = await Promise.all(Array.from({ length: 8 }, () => get(p, path)));
+    expect(replies.map((r) => r.status)).toEqual(new Array(8).fill(200));
+    // Served from the cache from now on, even with the file gone.
+    rmSync(join(dir, 'staging', 'payload', `${hash}.json`));
+    const cached = await get(p, path);
+    expect(cached.status).toBe(200);
+    expect(Buffer.compare(cached.body, Buffer.from(bundle.payloadBytes))).toBe(0);
+  });
+});
+
