@@ -38,7 +38,8 @@ describe('bad-input corpus', () => {
       for (const path of c.remove ?? []) await rm(join(repo.dir, path));
       const started = performance.now();
       const result = await loadProject(repo.dir);
-      expect(performance.now() - started).toBeLessThan(5_000);
+      // A guard against pathological parsing, not a speed target: generous for busy CI machines.
+      expect(performance.now() - started).toBeLessThan(30_000);
       const found = [...result.errors, ...result.warnings].map((d) => ({ code: d.code, file: d.file, line: d.line, col: d.col }));
       expect(found).toContainEqual(c.expect);
       const expected = [...result.errors, ...result.warnings].find((d) => d.code === c.expect.code)!;

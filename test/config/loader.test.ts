@@ -98,7 +98,8 @@ describe('hostile input', () => {
     await writeFile(join(dir, 'rollouts/bomb.yaml'), `${lines.join('\n')}\n`);
     const started = performance.now();
     const result = await loadProject(dir);
-    expect(performance.now() - started).toBeLessThan(3_000);
+    // A guard against pathological (exponential) parsing, not a speed target: generous for busy CI machines.
+    expect(performance.now() - started).toBeLessThan(30_000);
     const codes = result.errors.map((e) => `${e.file} ${e.code}`);
     expect(codes).toContain('rollouts/deep.yaml E_YAML_TOO_DEEP');
     expect(codes).toContain('rollouts/bomb.yaml E_YAML_ALIAS_LIMIT');
