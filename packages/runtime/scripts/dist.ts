@@ -1,0 +1,178 @@
+/**
+ * Builds the publishable forms of `@switchyard/runtime` and `@switchyard/openfeature`.
+ *
+ * Inside this repository the packages export their TypeScript sources (`exports` → `./src/index.ts`)
+ * so that tsx and vitest need no build step after `npm ci`. Applications on Node 20 cannot load
+ * TypeScript (and Node 22 refuses type stripping under node_modules), so what is published is a
+ * staged copy: `dist/*.js` + `dist/*.d.ts` compiled by tsc (`rewriteRelativeImportExtensions`), and a
+ * package.json whose `exports` point at dist.
+ *
+ *   tsx packages/runtime/scripts/dist.ts build <outDir>   # the package in cwd, staged: <outDir>/{package.json,dist/}
+ *   tsx packages/runtime/scripts/dist.ts pack <destDir>   # both packages → <destDir>/*.tgz
+ *
+ * The package scripts write under the repository's top-level `dist/` (ignored by git and eslint),
+ * never into the package directories.
+ */
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
+export const RUNTIME_DIR = join(PACKAGES, 'runtime');
+export const OPENFEATURE_DIR = join(PACKAGES, 'openfeature');
+const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+async function files(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await files(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+/**
+ * tsc rewrites `./x.ts` to `./x.js` in emitted JavaScript but keeps it in declaration files;
+ * consumers resolve `./x.js` to `./x.d.ts`, so declarations get the same rewrite.
+ */
+async function rewriteDeclarations(outDir: string): Promise<void> {
+  for (const f of await files(outDir)) {
+    if (!f.endsWith('.d.ts')) continue;
+    const text = await readFile(f, 'utf8');
+    const next = text.replace(/((?:from|import)\s*\(?\s*['"])(\.\.?\/[^'"]*?)\.ts(['"])/g, '$1$2.js$3');
+    if (next !== text) await writeFile(f, next);
+  }
+}
+
+/**
+ * Compiles `pkgDir` (its tsconfig.build.json) into `outDir`. For openfeature, `runtimeTypes` is a
+ * built runtime dist whose declarations stand in for `@switchyard/runtime` (the workspace package
+ * resolves to sources, which tsc would otherwise try to emit too).
+ */
+export async function buildPackage(pkgDir: string, outDir: string, runtimeTypes?: string): Promise<void> {
+  let project = join(pkgDir, 'tsconfig.build.json');
+  let temp: string | null = null;
+  if (runtimeTypes !== undefined) {
+    temp = await mkdtemp(join(tmpdir(), 'switchyard-tsconfig-'));
+    project = join(temp, 'tsconfig.json');
+    await writeFile(project, JSON.stringify({
+      extends: join(pkgDir, 'tsconfig.build.json'),
+      compilerOptions: {
+        rootDir: join(pkgDir, 'src'),
+        // Type roots are looked up from the config's directory, which is a temp dir here.
+        typeRoots: [join(PACKAGES, '..', 'node_modules', '@types')],
+        paths: { '@switchyard/runtime': [join(runtimeTypes, 'index.d.ts')] },
+      },
+      include: [join(pkgDir, 'src')],
+    }));
+  }
+  try {
+    await rm(outDir, { recursive: true, force: true });
+    await run(process.execPath, [TSC, '-p', project, '--outDir', outDir], { cwd: pkgDir });
+    await rewriteDeclarations(outDir);
+  } catch (e) {
+    const out = e as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`tsc failed for ${pkgDir}: ${out.stdout ?? ''}${out.stderr ?? ''}${out.message}`);
+  } finally {
+    if (temp !== null) await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** The published package.json: exports and files point at dist; nothing workspace-only. */
+export function publishedManifest(pkg: Record<string, unknown>): Record<string, unknown> {
+  const { scripts: _scripts, devDependencies: _dev, ...rest } = pkg;
+  return {
+    ...rest,
+    main: './dist/index.js',
+    types: './dist/index.d.ts',
+    exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js', default: './dist/index.js' }, './package.json': './package.json' },
+    files: ['dist'],
+  };
+}
+
+/** Writes the publishable package (dist/ + rewritten package.json) into `stagingDir`. */
+export async function stage(pkgDir: string, stagingDir: string, runtimeTypes?: string): Promise<void> {
+  await rm(stagingDir, { recursive: true, force: true });
+  await mkdir(stagingDir, { recursive: true });
+  await buildPackage(pkgDir, join(stagingDir, 'dist'), runtimeTypes);
+  const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  await writeFile(join(stagingDir, 'package.json'), JSON.stringify(publishedManifest(pkg), null, 2) + '\n');
+  for (const extra of ['README.md', 'LICENSE']) await cp(join(pkgDir, extra), join(stagingDir, extra)).catch(() => undefined);
+}
+
+/** The environment without npm_* variables an enclosing `npm run`/`npm test` sets (workspace, prefix …). */
+export function cleanNpmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k)) env[k] = v;
+  return { ...env, ...extra };
+}
+
+async function npmPack(stagingDir: string, destDir: string): Promise<string> {
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const { stdout } = await run(npm, ['pack', stagingDir, '--pack-destination', destDir, '--json', '--ignore-scripts'], { cwd: destDir, env: cleanNpmEnv() });
+  const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+  if (info === undefined) throw new Error(`npm pack printed no file for ${stagingDir}`);
+  return join(destDir, info.filename);
+}
+
+/** Builds both packages and packs them into `destDir`; returns the tarball paths. */
+export async function packAll(destDir: string): Promise<{ runtime: string; openfeature: string }> {
+  await mkdir(destDir, { recursive: true });
+  const staging = await mkdtemp(join(tmpdir(), 'switchyard-stage-'));
+  try {
+    const runtimeStage = join(staging, 'runtime');
+    await stage(RUNTIME_DIR, runtimeStage);
+    await stage(OPENFEATURE_DIR, join(staging, 'openfeature'), join(runtimeStage, 'dist'));
+    return {
+      runtime: await npmPack(runtimeStage, destDir),
+      openfeature: await npmPack(join(staging, 'openfeature'), destDir),
+    };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, target] = argv;
+  if (command === 'pack' && target !== undefined) {
+    console.log(JSON.stringify(await packAll(resolve(target)), null, 2));
+    return 0;
+  }
+  if (command === 'build' && target !== undefined) {
+    const pkgDir = resolve(process.cwd());
+    const outDir = resolve(target);
+    // The output directory is replaced: never the package itself or anything containing it.
+    if (pkgDir === outDir || pkgDir.startsWith(outDir + sep)) throw new Error(`refusing to replace ${outDir}: it contains the package`);
+    if (pkgDir === resolve(OPENFEATURE_DIR)) {
+      const types = await mkdtemp(join(tmpdir(), 'switchyard-runtime-types-'));
+      try {
+        await buildPackage(RUNTIME_DIR, types);
+        await stage(pkgDir, outDir, types);
+      } finally {
+        await rm(types, { recursive: true, force: true });
+      }
+    } else {
+      await stage(pkgDir, outDir);
+    }
+    console.log(`built ${outDir} (publish with: npm publish ${outDir})`);
+    return 0;
+  }
+  console.error('usage: dist.ts build <outDir> | dist.ts pack <destDir>');
+  return 2;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exit(1);
+    },
+  );
+}
