@@ -53,6 +53,23 @@ export function setKilled(source: string, options: KillOptions): Checked<KillEdi
   const before: unknown = parse(source);
   const current = doc.getIn(path, true);
 
+  // The kill switch is global (an environment override can kill, never revive), so reviving one
+  // environment means removing its `killed` override, and is refused while the flag is killed everywhere.
+  if (!killed && options.env) {
+    if (doc.get('killed') === true) {
+      return fail(file, 'E_KILL_GLOBAL', `${file} is killed everywhere; an environment override cannot revive it`, 'revive without --env (or git revert the kill commit)');
+    }
+    if (current === undefined) return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
+    doc.deleteIn(path);
+    const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+    const expected = structuredClone(before) as { environments: Record<string, Record<string, unknown>> };
+    delete expected.environments[options.env]?.killed;
+    if (!isDeepStrictEqual(parse(text), expected)) {
+      return fail(file, 'E_KILL_EDIT', `removing ${dotted} in ${file} would change other values`, `delete ${dotted} by hand`);
+    }
+    return { value: { text, changed: true, path: dotted }, errors: [], warnings: [] };
+  }
+
   let text: string;
   if (isScalar(current) && current.range) {
     if (current.value === killed) return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
@@ -62,7 +79,7 @@ export function setKilled(source: string, options: KillOptions): Checked<KillEdi
     if (current !== undefined) {
       return fail(file, 'E_KILL_EDIT', `${dotted} in ${file} is not a plain value`, `set ${dotted}: ${killed} by hand`);
     }
-    if (!killed && !options.env) return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
+    if (!killed) return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
     doc.setIn(path, killed);
     text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
   }

@@ -54,6 +54,22 @@ describe('kill switch YAML edit', () => {
     expect(revived.value?.text).toBe(read('rollouts/rag-hybrid-large.yaml'));
   });
 
+  it('revives one environment by removing its override, and refuses while the flag is killed everywhere', () => {
+    const source = read('rollouts/chat-gpt-4o-2024-08-06.yaml');
+    const killedInProduction = setKilled(source, { file: 'f.yaml', env: 'production' }).value?.text ?? '';
+    const revived = setKilled(killedInProduction, { file: 'f.yaml', env: 'production', killed: false });
+    expect(revived.errors).toEqual([]);
+    expect(revived.value?.changed).toBe(true);
+    const data = parse(revived.value?.text ?? '');
+    expect(data.environments.production).toEqual({});
+    expect(data.environments.staging).toEqual({ percent: 25 });
+    expect(data.killed).toBe(false);
+    // Nothing to remove: a no-op, not a `killed: false` override (which could never revive anything).
+    expect(setKilled(source, { file: 'f.yaml', env: 'production', killed: false }).value).toEqual({ text: source, changed: false, path: 'environments.production.killed' });
+    const killedEverywhere = setKilled(source, { file: 'f.yaml' }).value?.text ?? '';
+    expect(setKilled(killedEverywhere, { file: 'f.yaml', env: 'staging', killed: false }).errors[0]?.code).toBe('E_KILL_GLOBAL');
+  });
+
   it('refuses resources without a kill switch and broken YAML, with stable codes', () => {
     expect(setKilled(read('rollouts/docs-embeddings-3-large.yaml'), { file: 'm.yaml' }).errors[0]?.code).toBe('E_KILL_NOT_A_FLAG');
     expect(setKilled('kind: Flag\nflag: [', { file: 'b.yaml' }).errors[0]?.code).toBe('E_KILL_PARSE');

@@ -7,7 +7,8 @@ const usage = `Usage: switchyard kill <flag> [--env <environment>] [--dir <repo>
 
 Sets \`killed: true\` on rollouts/<flag>.yaml (a Flag, ModelRollout or Canary), changing only that
 value: comments and formatting stay as they are. With --env, only that environment is killed
-(environments.<env>.killed). --revive sets it back to false (the usual way back is \`git revert\`).
+(environments.<env>.killed). --revive sets it back to false; with --env it removes that environment's
+override (an override can never revive a flag killed everywhere). The usual way back is \`git revert\`.
 Then validate, commit and publish — scripts/kill-switch.sh and the kill-switch workflow do all of it.
 
 Exit codes: 0 killed (or already killed), 1 refused, 2 usage error.`;
