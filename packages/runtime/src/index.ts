@@ -12,7 +12,7 @@ export { murmur3, createHashPrefix, hashWithPrefix, type HashPrefix } from './bu
 export { PPM, seedPrefix, bucketOf, bucketOfHash, bucketWithPrefix, percentToPpm, shadowSeed } from './bucketing/bucket.ts';
 
 // Engine: decision tables and resolution.
-export { buildTable, type DecisionTable, type TableMeta, type BuildResult } from './engine/table.ts';
+export { buildTable, compileTable, type DecisionTable, type TableMeta, type BuildResult } from './engine/table.ts';
 export { Engine, type EngineOptions, type MetricInput, type ShadowInput } from './engine/engine.ts';
 export { diffPayloads, CHANGE_SECTIONS, type BundleChange, type ChangeSection } from './engine/diff.ts';
 export { compileTemplate, renderTemplate, type CompiledTemplate } from './engine/template.ts';

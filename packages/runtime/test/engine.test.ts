@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, buildTable, compileTemplate, createMemorySink, Engine, renderTemplate, upgradeRecord } from '../src/index.ts';
+import { bucketOf, buildTable, compileTable, compileTemplate, payloadShapeError, createMemorySink, Engine, renderTemplate, upgradeRecord } from '../src/index.ts';
 import type { BundlePayload, DecisionTable, ExposureEvent, MigrationEvent } from '../src/index.ts';
 import { COMMIT, demoPayload } from './helpers/bundles.ts';
 
@@ -302,6 +302,30 @@ describe('buildTable rejects malformed payloads with a code', () => {
     const r = buildTable(payload, { serial: 1, env: 'production', commit: COMMIT, createdAt: 0, expiresAt: 1, payloadSha256: '' });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.code).toBe('PAYLOAD_INVALID');
+  });
+});
+
+describe('one payload validator', () => {
+  // Defects the decision-table builder used to accept on its own: buildTable now applies exactly
+  // the payload-shape rules verifyPayload applies, with the same message.
+  it.each([
+    ['killed is not a boolean', demoPayload('production', (p) => { (p.flags['new-onboarding-tips'] as { killed: unknown }).killed = 'yes'; })],
+    ['gap between experiment slots', demoPayload('production', (p) => { p.experiments['summarization-v1-vs-v2']!.variants[1]!.slotStart = 600_000; })],
+    ['unknown provider type', demoPayload('production', (p) => { (p.models.chat!.provider as { type: string }).type = 'anthropic'; })],
+    ['flag key differs from its name', demoPayload('production', (p) => { p.flags['new-onboarding-tips']!.name = 'other'; })],
+    ['param that is not a number', demoPayload('production', (p) => { (p.models.chat!.params as Record<string, unknown>).temperature = 'hot'; })],
+  ])('%s', (_name, payload) => {
+    const expected = payloadShapeError(JSON.parse(JSON.stringify(payload)) as never);
+    expect(expected).toBeTypeOf('string');
+    const r = buildTable(payload, { serial: 1, env: 'production', commit: COMMIT, createdAt: 0, expiresAt: 1, payloadSha256: '' });
+    expect(r).toEqual({ ok: false, code: 'PAYLOAD_INVALID', message: `payload shape: ${expected}` });
+  });
+
+  it('compileTable checks only what the shape cannot: env and cross-references', () => {
+    const meta = { serial: 1, env: 'production', commit: COMMIT, createdAt: 0, expiresAt: 1, payloadSha256: '' };
+    expect(compileTable(demoPayload(), meta).ok).toBe(true);
+    expect(compileTable(demoPayload('staging'), meta)).toMatchObject({ ok: false, message: expect.stringContaining('payload.env') });
+    expect(compileTable(demoPayload('production', (p) => { p.canaries['rag-hybrid-large']!.flag = 'ghost'; }), meta)).toMatchObject({ ok: false, message: expect.stringContaining('flag ghost is not in flags') });
   });
 });
 

@@ -15,7 +15,7 @@ import type { VerifiedManifest } from '../bundle/verify-manifest.ts';
 import { Engine } from '../engine/engine.ts';
 import type { EngineOptions, MetricInput, ShadowInput } from '../engine/engine.ts';
 import type { BundleChange } from '../engine/diff.ts';
-import { buildTable } from '../engine/table.ts';
+import { compileTable } from '../engine/table.ts';
 import type { DecisionTable } from '../engine/table.ts';
 import type {
   CanaryValue,
@@ -421,7 +421,8 @@ export class SwitchyardClient {
     const signed = vm.signed;
     const vp = verifyPayload(payloadBytes, { sha256: signed.payload.sha256, length: signed.payload.length, env: signed.env, commit: signed.commit }, { maxBytes: this.o.maxPayloadBytes });
     if (!vp.ok) return vp;
-    const built = buildTable(vp.value, {
+    // verifyPayload checked the shape; compiling checks only the cross-references.
+    const built = compileTable(vp.value, {
       serial: signed.serial,
       env: signed.env,
       commit: signed.commit,

@@ -3,18 +3,17 @@
  *
  * Everything a resolution needs is resolved here (hash prefixes for seeds, thresholds, experiment
  * slots as typed arrays, merged model params, compiled templates, embedding routes) so the hot path
- * is one Map lookup, one hash and a comparison. The builder also validates the payload's shape:
- * a payload that passed signature and hash checks but is structurally wrong is rejected with a
- * code, never half-loaded.
+ * is one Map lookup, one hash and a comparison.
+ *
+ * Field types are checked once, by `bundle/payload-shape.ts` (which `verifyPayload` runs on every
+ * download, and `buildTable` runs on untrusted input); compiling only checks what the shape cannot:
+ * the environment against the manifest and the cross-references (a rollout's flag, a model's
+ * rollout, an experiment's prompt versions). A payload failing either is rejected with a code,
+ * never half-loaded.
  */
-import type {
-  BundlePayload,
-  PayloadCanary,
-  PayloadEmbeddingMigration,
-  PayloadModelParams,
-  PayloadSchemaMigration,
-} from '../bundle/payload.ts';
-import { PAYLOAD_FORMAT } from '../bundle/payload.ts';
+import type { BundlePayload, PayloadCanary, PayloadModelParams, PayloadSchemaMigration } from '../bundle/payload.ts';
+import { payloadShapeError } from '../bundle/payload-shape.ts';
+import type { JsonValue } from '../bundle/canonical-json.ts';
 import type { HashPrefix } from '../bucketing/murmur3.ts';
 import { seedPrefix, shadowSeed } from '../bucketing/bucket.ts';
 import { compileTemplate } from './template.ts';
@@ -111,27 +110,6 @@ class Invalid extends Error {}
 function fail(path: string, what: string): never {
   throw new Invalid(`${path}: ${what}`);
 }
-function obj(v: unknown, path: string): Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
-  return v as Record<string, unknown>;
-}
-function str(v: unknown, path: string): string {
-  if (typeof v !== 'string') fail(path, 'expected a string');
-  return v;
-}
-function num(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'expected a number');
-  return v;
-}
-function ppm(v: unknown, path: string): number {
-  const n = num(v, path);
-  if (!Number.isInteger(n) || n < 0 || n > 1_000_000) fail(path, 'expected an integer in [0, 1000000]');
-  return n;
-}
-function arr(v: unknown, path: string): unknown[] {
-  if (!Array.isArray(v)) fail(path, 'expected an array');
-  return v;
-}
 
 function deepFreeze<T>(v: T): T {
   if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
@@ -141,8 +119,26 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
-/** Validates `payload` and precompiles it. Pure, non-throwing. Freezes `payload` in place. */
+/**
+ * Validates an untrusted `payload` (its shape, then its cross-references) and precompiles it. Pure,
+ * non-throwing. Freezes `payload` in place.
+ */
 export function buildTable(payload: unknown, meta: TableMeta): BuildResult {
+  let shapeError: string | undefined;
+  try {
+    shapeError = payloadShapeError(payload as JsonValue);
+  } catch (e) {
+    shapeError = String(e);
+  }
+  if (shapeError !== undefined) return { ok: false, code: 'PAYLOAD_INVALID', message: `payload shape: ${shapeError}` };
+  return compileTable(payload as BundlePayload, meta);
+}
+
+/**
+ * Precompiles a payload whose shape is already checked (`verifyPayload` did it): only the
+ * environment and cross-references are checked here. Pure, non-throwing. Freezes `payload` in place.
+ */
+export function compileTable(payload: BundlePayload, meta: TableMeta): BuildResult {
   try {
     return { ok: true, table: build(payload, meta) };
   } catch (e) {
@@ -150,130 +146,83 @@ export function buildTable(payload: unknown, meta: TableMeta): BuildResult {
   }
 }
 
-function build(raw: unknown, meta: TableMeta): DecisionTable {
-  const p = obj(raw, 'payload');
-  if (p.format !== PAYLOAD_FORMAT) fail('payload.format', `unsupported format ${JSON.stringify(p.format)}`);
-  if (str(p.env, 'payload.env') !== meta.env) fail('payload.env', `is ${JSON.stringify(p.env)}, the manifest says ${JSON.stringify(meta.env)}`);
-  const payload = deepFreeze(raw as BundlePayload);
+function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
+  if (raw.env !== meta.env) fail('payload.env', `is ${JSON.stringify(raw.env)}, the manifest says ${JSON.stringify(meta.env)}`);
+  const payload = deepFreeze(raw);
 
   const flags = new Map<string, FlagEntry>();
-  for (const [name, f] of Object.entries(obj(p.flags, 'flags'))) {
-    const at = `flags.${name}`;
-    const o = obj(f, at);
-    const kind = str(o.kind, `${at}.kind`);
-    if (kind !== 'Flag' && kind !== 'ModelRollout' && kind !== 'Canary') fail(`${at}.kind`, `unknown kind ${kind}`);
-    const killed = o.killed === true;
+  for (const [name, f] of Object.entries(payload.flags)) {
     flags.set(name, Object.freeze({
       name,
-      kind,
-      prefix: seedPrefix(str(o.seed, `${at}.seed`)),
-      thresholdPpm: killed ? 0 : ppm(o.thresholdPpm, `${at}.thresholdPpm`),
-      killed,
+      kind: f.kind,
+      prefix: seedPrefix(f.seed),
+      thresholdPpm: f.killed ? 0 : f.thresholdPpm,
+      killed: f.killed,
     }));
   }
 
   const rollouts = new Map<string, RolloutEntry>();
-  for (const [name, r] of Object.entries(obj(p.modelRollouts, 'modelRollouts'))) {
-    const at = `modelRollouts.${name}`;
-    const o = obj(r, at);
-    const flag = flags.get(str(o.flag, `${at}.flag`));
-    if (flag === undefined) fail(`${at}.flag`, `flag ${String(o.flag)} is not in flags`);
-    const shadow = obj(o.shadow, `${at}.shadow`);
-    const flagSeed = obj((p.flags as Record<string, unknown>)[flag.name], at).seed as string;
+  for (const [name, r] of Object.entries(payload.modelRollouts)) {
+    const flag = flags.get(r.flag);
+    if (flag === undefined) fail(`modelRollouts.${name}.flag`, `flag ${r.flag} is not in flags`);
     rollouts.set(name, Object.freeze({
       flag,
-      from: str(o.from, `${at}.from`),
-      to: str(o.to, `${at}.to`),
-      shadowPrefix: seedPrefix(shadowSeed(flagSeed)),
-      sampleRatePpm: ppm(shadow.sampleRatePpm, `${at}.shadow.sampleRatePpm`),
+      from: r.from,
+      to: r.to,
+      shadowPrefix: seedPrefix(shadowSeed((payload.flags[flag.name] as BundlePayload['flags'][string]).seed)),
+      sampleRatePpm: r.shadow.sampleRatePpm,
     }));
   }
 
   const models = new Map<string, ModelEntry>();
-  for (const [alias, m] of Object.entries(obj(p.models, 'models'))) {
-    const at = `models.${alias}`;
-    const o = obj(m, at);
-    const rolloutName = o.rollout === null || o.rollout === undefined ? null : str(o.rollout, `${at}.rollout`);
-    const rollout = rolloutName === null ? null : rollouts.get(rolloutName);
-    if (rollout === undefined) fail(`${at}.rollout`, `model rollout ${rolloutName} is not in modelRollouts`);
-    obj(o.provider, `${at}.provider`);
+  for (const [alias, m] of Object.entries(payload.models)) {
+    const rollout = m.rollout === null ? null : rollouts.get(m.rollout);
+    if (rollout === undefined) fail(`models.${alias}.rollout`, `model rollout ${m.rollout} is not in modelRollouts`);
     models.set(alias, Object.freeze({
       alias,
-      snapshot: str(o.snapshot, `${at}.snapshot`),
-      provider: o.provider as ModelEntry['provider'],
-      params: obj(o.params ?? {}, `${at}.params`) as PayloadModelParams,
-      pinned: o.conversations !== 'follow',
-      retired: new Set(arr(o.retired ?? [], `${at}.retired`).map((s, i) => str(s, `${at}.retired[${i}]`))),
+      snapshot: m.snapshot,
+      provider: m.provider,
+      params: m.params,
+      pinned: m.conversations !== 'follow',
+      retired: new Set(m.retired),
       rollout,
     }));
   }
 
   const experiments = new Map<string, ExperimentEntry>();
-  for (const [id, e] of Object.entries(obj(p.experiments, 'experiments'))) {
-    const at = `experiments.${id}`;
-    const o = obj(e, at);
-    const variants = arr(o.variants, `${at}.variants`).map((v, i) => obj(v, `${at}.variants[${i}]`));
-    const n = variants.length;
+  for (const [id, e] of Object.entries(payload.experiments)) {
     const entry: ExperimentEntry = {
       id,
-      running: o.status === 'running',
-      prompt: str(o.prompt, `${at}.prompt`),
-      prefix: seedPrefix(str(o.seed, `${at}.seed`)),
-      slotStart: new Int32Array(n),
-      slotEnd: new Int32Array(n),
-      enrolledEnd: new Int32Array(n),
-      names: variants.map((v, i) => str(v.name, `${at}.variants[${i}].name`)),
-      versions: variants.map((v, i) => num(v.version, `${at}.variants[${i}].version`)),
-      values: [],
+      running: e.status === 'running',
+      prompt: e.prompt,
+      prefix: seedPrefix(e.seed),
+      slotStart: Int32Array.from(e.variants, (v) => v.slotStart),
+      slotEnd: Int32Array.from(e.variants, (v) => v.slotEnd),
+      enrolledEnd: Int32Array.from(e.variants, (v) => v.enrolledEnd),
+      names: Object.freeze(e.variants.map((v) => v.name)),
+      versions: Object.freeze(e.variants.map((v) => v.version)),
+      values: Object.freeze(e.variants.map((v) => Object.freeze({ variant: v.name, version: v.version }))),
     };
-    (entry as { values: ExperimentEntry['values'] }).values = Object.freeze(
-      entry.names.map((variant, i) => Object.freeze({ variant, version: entry.versions[i] as number })),
-    );
-    let previousEnd = 0;
-    variants.forEach((v, i) => {
-      const vat = `${at}.variants[${i}]`;
-      const s = ppm(v.slotStart, `${vat}.slotStart`);
-      const end = ppm(v.slotEnd, `${vat}.slotEnd`);
-      const en = ppm(v.enrolledEnd, `${vat}.enrolledEnd`);
-      if (s < previousEnd || end < s || en < s || en > end) fail(vat, 'slots must be ordered and enrolledEnd within the slot');
-      previousEnd = end;
-      entry.slotStart[i] = s;
-      entry.slotEnd[i] = end;
-      entry.enrolledEnd[i] = en;
-    });
     experiments.set(id, Object.freeze(entry));
   }
 
   const prompts = new Map<string, PromptEntry>();
-  for (const [name, pr] of Object.entries(obj(p.prompts, 'prompts'))) {
-    const at = `prompts.${name}`;
-    const o = obj(pr, at);
+  for (const [name, pr] of Object.entries(payload.prompts)) {
     const versions = new Map<number, VersionEntry>();
-    for (const [key, v] of Object.entries(obj(o.versions, `${at}.versions`))) {
-      const vat = `${at}.versions.${key}`;
-      const vo = obj(v, vat);
-      const version = num(vo.version, `${vat}.version`);
-      const model = str(vo.model, `${vat}.model`);
-      const messages = arr(vo.messages, `${vat}.messages`).map((m, i) => obj(m, `${vat}.messages[${i}]`));
-      const modelParams = models.get(model)?.params ?? {};
-      versions.set(version, Object.freeze({
-        version,
-        model,
-        params: Object.freeze({ ...modelParams, ...(obj(vo.params ?? {}, `${vat}.params`) as PayloadModelParams) }),
-        roles: Object.freeze(messages.map((m, i) => {
-          const role = str(m.role, `${vat}.messages[${i}].role`);
-          if (role !== 'system' && role !== 'user' && role !== 'assistant') fail(`${vat}.messages[${i}].role`, `unknown role ${role}`);
-          return role;
-        })),
-        templates: Object.freeze(messages.map((m, i) => compileTemplate(str(m.content, `${vat}.messages[${i}].content`)))),
+    for (const v of Object.values(pr.versions)) {
+      const modelParams = models.get(v.model)?.params ?? {};
+      versions.set(v.version, Object.freeze({
+        version: v.version,
+        model: v.model,
+        params: Object.freeze({ ...modelParams, ...v.params }),
+        roles: Object.freeze(v.messages.map((m) => m.role)),
+        templates: Object.freeze(v.messages.map((m) => compileTemplate(m.content))),
       }));
     }
-    const activeNo = o.active === null || o.active === undefined ? null : num(o.active, `${at}.active`);
-    const active = activeNo === null ? null : versions.get(activeNo);
-    if (active === undefined) fail(`${at}.active`, `version ${activeNo} is not in versions`);
-    const expId = o.experiment === null || o.experiment === undefined ? null : str(o.experiment, `${at}.experiment`);
-    const experiment = expId === null ? null : experiments.get(expId);
-    if (experiment === undefined) fail(`${at}.experiment`, `experiment ${expId} is not in experiments`);
+    const active = pr.active === null ? null : versions.get(pr.active);
+    if (active === undefined) fail(`prompts.${name}.active`, `version ${pr.active} is not in versions`);
+    const experiment = pr.experiment === null ? null : experiments.get(pr.experiment);
+    if (experiment === undefined) fail(`prompts.${name}.experiment`, `experiment ${pr.experiment} is not in experiments`);
     if (experiment !== null) {
       experiment.versions.forEach((v) => {
         if (!versions.has(v)) fail(`experiments.${experiment.id}`, `variant version ${v} is not a version of prompt ${name}`);
@@ -283,41 +232,18 @@ function build(raw: unknown, meta: TableMeta): DecisionTable {
   }
 
   const canaries = new Map<string, CanaryEntry>();
-  for (const [name, c] of Object.entries(obj(p.canaries, 'canaries'))) {
-    const at = `canaries.${name}`;
-    const o = obj(c, at);
-    const flag = flags.get(str(o.flag, `${at}.flag`));
-    if (flag === undefined) fail(`${at}.flag`, `flag ${String(o.flag)} is not in flags`);
-    obj(o.control, `${at}.control`);
-    obj(o.candidate, `${at}.candidate`);
-    canaries.set(name, Object.freeze({ flag, spec: o as unknown as PayloadCanary }));
+  for (const [name, c] of Object.entries(payload.canaries)) {
+    const flag = flags.get(c.flag);
+    if (flag === undefined) fail(`canaries.${name}.flag`, `flag ${c.flag} is not in flags`);
+    canaries.set(name, Object.freeze({ flag, spec: c as PayloadCanary }));
   }
 
   const embeddings = new Map<string, EmbeddingRouteValue>();
-  for (const [id, m] of Object.entries(obj(p.embeddingMigrations, 'embeddingMigrations'))) {
-    const at = `embeddingMigrations.${id}`;
-    const o = obj(m, at) as unknown as PayloadEmbeddingMigration;
-    const phase = str(o.phase, `${at}.phase`);
-    if (!['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'].includes(phase)) fail(`${at}.phase`, `unknown phase ${phase}`);
-    arr(o.write, `${at}.write`).forEach((t, i) => obj(t, `${at}.write[${i}]`));
-    arr(o.read, `${at}.read`).forEach((t, i) => obj(t, `${at}.read[${i}]`));
-    embeddings.set(id, Object.freeze({
-      phase: o.phase,
-      write: o.write,
-      read: o.read,
-      backfillActive: obj(o.backfill ?? {}, `${at}.backfill`).active === true,
-    }));
+  for (const [id, m] of Object.entries(payload.embeddingMigrations)) {
+    embeddings.set(id, Object.freeze({ phase: m.phase, write: m.write, read: m.read, backfillActive: m.backfill.active }));
   }
 
-  const schemaMigrations = new Map<string, PayloadSchemaMigration>();
-  for (const [id, m] of Object.entries(obj(p.schemaMigrations, 'schemaMigrations'))) {
-    const at = `schemaMigrations.${id}`;
-    const o = obj(m, at);
-    num(o.from, `${at}.from`);
-    num(o.to, `${at}.to`);
-    obj(o.upgrade, `${at}.upgrade`);
-    schemaMigrations.set(id, o as unknown as PayloadSchemaMigration);
-  }
+  const schemaMigrations = new Map<string, PayloadSchemaMigration>(Object.entries(payload.schemaMigrations));
 
   return Object.freeze({
     meta: Object.freeze({ ...meta }),
