@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-// An independent murmur3 x86_32 (Gary Court / Jens Taylor lineage), installed with flagd-core.
+// An independent murmur3 x86_32 (Gary Court / Jens Taylor lineage), a dev dependency.
 import MurmurHash3 from 'imurmurhash';
 import { bucketOf, bucketOfHash, bucketWithPrefix, createHashPrefix, hashWithPrefix, murmur3, seedPrefix, shadowSeed, PPM } from '../src/index.ts';
 import { experimentSlots } from '../../../src/bundle/tables.ts';
