@@ -5,82 +5,107 @@ import { parseYamlText, type ParsedYaml } from './yaml-parse.ts';
 
 /** Below this many YAML files, starting workers costs more than it saves. */
 export const POOL_THRESHOLD = 200;
-/** Texts per message: large enough to amortise messaging, small enough to balance the workers. */
+/** Texts per message: large enough to amortise messaging, small enough to balance the threads. */
 const BATCH_SIZE = 50;
+/** Batches handed to a worker at once, so it never idles while the loader thread is busy. */
+const IN_FLIGHT = 2;
 const MAX_WORKERS = 4;
 const WORKER_ENTRY = new URL('./parse-worker.mjs', import.meta.url);
+
+/** How a pool can be set up; the defaults are right outside tests and benchmarks. */
+export interface PoolOptions {
+  /**
+   * Worker threads. Default: one less than the available parallelism (the loader thread parses
+   * too), at most 4 — none on a single core.
+   */
+  size?: number;
+  /** Worker entry module (tests point it at workers that fail). */
+  entry?: URL;
+  /** V8 heap limits per worker. */
+  resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
+}
 
 interface Batch {
   id: number;
   texts: string[];
+  done: boolean;
+  promise: Promise<ParsedYaml[]>;
   resolve: (results: ParsedYaml[]) => void;
-}
-
-/** How a pool can be set up; the defaults are right outside tests and benchmarks. */
-export interface PoolOptions {
-  /** Worker threads (default: available parallelism, at most 4). */
-  size?: number;
-  /** Worker entry module (tests point it at workers that fail). */
-  entry?: URL;
-  /** V8 heap limits per worker (e.g. a larger young generation: fewer scavenges while parsing). */
-  resourceLimits?: { maxYoungGenerationSizeMb?: number; maxOldGenerationSizeMb?: number };
 }
 
 interface Slot {
   worker: Worker;
-  current: Batch | undefined;
+  inFlight: Batch[];
   alive: boolean;
 }
 
+/** The batches of one `parseAll` call. */
+export interface ParseBatches {
+  /** Texts per batch: text `i` is item `i % size` of batch `floor(i / size)`. */
+  readonly size: number;
+  /** Results of batch `index`; parses it in this thread if no worker has taken it yet. */
+  get(index: number): Promise<ParsedYaml[]>;
+}
+
 /**
- * A few worker threads running `parseYamlText` over batches of pre-scanned texts. It never fails: a
- * worker that cannot start, dies or cannot answer has its batches parsed in this thread instead, with
- * the same function, so results are identical either way.
+ * Worker threads running `parseYamlText` over batches of pre-scanned texts, with the loader thread
+ * taking part: a batch the loader needs that no worker has started is parsed in place, and while it
+ * waits for a worker it parses batches from the end of the queue. The pool never fails: a worker
+ * that cannot start, dies or cannot answer has its batches parsed in this thread instead, by the same
+ * function, so the results are identical either way.
  */
 export class ParsePool {
   private readonly slots: Slot[] = [];
   private readonly queue: Batch[] = [];
   private readonly maxAliasCount: number;
   private nextId = 0;
-  private closed = false;
-  /** Batches answered by a worker and batches parsed in this thread (fallback), for tests and benchmarks. */
+  /** Batches answered by a worker and batches parsed in this thread, for tests and benchmarks. */
   readonly stats = { workerBatches: 0, threadBatches: 0 };
 
   constructor(maxAliasCount: number, options: PoolOptions = {}) {
     this.maxAliasCount = maxAliasCount;
-    const size = options.size ?? Math.min(MAX_WORKERS, availableParallelism());
+    const size = options.size ?? Math.min(MAX_WORKERS, availableParallelism() - 1);
     for (let i = 0; i < size; i++) this.spawn(options);
   }
 
-  /** Parses `texts` in batches; one promise per batch of `BATCH_SIZE`, in order. */
-  parseAll(texts: readonly string[]): Array<Promise<ParsedYaml[]>> {
-    const batches: Array<Promise<ParsedYaml[]>> = [];
+  /** Queues `texts` in batches of `BATCH_SIZE` for the workers. */
+  parseAll(texts: readonly string[]): ParseBatches {
+    const batches: Batch[] = [];
     for (let start = 0; start < texts.length; start += BATCH_SIZE) {
-      const slice = texts.slice(start, start + BATCH_SIZE);
-      batches.push(new Promise((resolve) => {
-        this.queue.push({ id: this.nextId++, texts: slice, resolve });
-      }));
+      let resolve!: (results: ParsedYaml[]) => void;
+      const promise = new Promise<ParsedYaml[]>((done) => (resolve = done));
+      const batch: Batch = { id: this.nextId++, texts: texts.slice(start, start + BATCH_SIZE), done: false, promise, resolve };
+      batches.push(batch);
+      this.queue.push(batch);
     }
     for (const slot of this.slots) this.feed(slot);
-    if (!this.slots.some((slot) => slot.alive)) this.drainInThread();
-    return batches;
+    return { size: BATCH_SIZE, get: (index) => this.take(batches[index]) };
   }
 
-  /** Stops the workers; pending batches are finished in this thread. */
+  /** Stops the workers; batches they still held are finished in this thread. */
   close(): void {
-    this.closed = true;
     for (const slot of this.slots) {
       slot.alive = false;
-      if (slot.current) this.parseInThread(slot.current);
-      slot.current = undefined;
+      for (const batch of slot.inFlight.splice(0)) this.parseInThread(batch);
       void slot.worker.terminate().catch(() => undefined);
     }
-    this.drainInThread();
+    for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) this.parseInThread(batch);
   }
 
-  /** Batch size used by `parseAll`, for callers mapping a text index to its batch. */
-  static get batchSize(): number {
-    return BATCH_SIZE;
+  private async take(batch: Batch | undefined): Promise<ParsedYaml[]> {
+    if (!batch) return [];
+    // Held by a worker: rather than idle, parse the batches needed last (nobody else needs them soon).
+    while (!batch.done && !this.queue.includes(batch) && this.queue.length > 0) {
+      const last = this.queue.pop();
+      if (last) this.parseInThread(last);
+      await new Promise((resolve) => setImmediate(resolve)); // let worker replies in
+    }
+    const queued = this.queue.indexOf(batch);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.parseInThread(batch);
+    }
+    return batch.promise;
   }
 
   private spawn(options: PoolOptions): void {
@@ -90,7 +115,9 @@ export class ParsePool {
     } catch {
       return; // no worker: everything runs in this thread
     }
-    const slot: Slot = { worker, current: undefined, alive: true };
+    // Idle workers must not keep the process alive; `feed` refs a worker while it holds batches.
+    worker.unref();
+    const slot: Slot = { worker, inFlight: [], alive: true };
     worker.on('message', (reply: ParseReply) => this.onReply(slot, reply));
     worker.on('error', () => this.onDeath(slot));
     worker.on('exit', () => this.onDeath(slot));
@@ -98,20 +125,25 @@ export class ParsePool {
   }
 
   private feed(slot: Slot): void {
-    if (!slot.alive || slot.current) return;
-    const batch = this.queue.shift();
-    if (!batch) return;
-    slot.current = batch;
-    const request: ParseRequest = { id: batch.id, texts: batch.texts, maxAliasCount: this.maxAliasCount };
-    slot.worker.postMessage(request);
+    while (slot.alive && slot.inFlight.length < IN_FLIGHT) {
+      const batch = this.queue.shift();
+      if (!batch) break;
+      slot.inFlight.push(batch);
+      const request: ParseRequest = { id: batch.id, texts: batch.texts, maxAliasCount: this.maxAliasCount };
+      slot.worker.postMessage(request);
+    }
+    if (slot.inFlight.length > 0) slot.worker.ref();
+    else slot.worker.unref();
   }
 
   private onReply(slot: Slot, reply: ParseReply): void {
-    const batch = slot.current;
-    if (!batch || batch.id !== reply.id) return;
-    slot.current = undefined;
+    const index = slot.inFlight.findIndex((batch) => batch.id === reply.id);
+    const batch = slot.inFlight[index];
+    if (!batch) return;
+    slot.inFlight.splice(index, 1);
     if ('results' in reply && reply.results.length === batch.texts.length) {
       this.stats.workerBatches++;
+      batch.done = true;
       batch.resolve(reply.results);
     } else {
       this.parseInThread(batch);
@@ -122,17 +154,13 @@ export class ParsePool {
   private onDeath(slot: Slot): void {
     if (!slot.alive) return;
     slot.alive = false;
-    if (slot.current) this.parseInThread(slot.current);
-    slot.current = undefined;
-    if (!this.closed && !this.slots.some((other) => other.alive)) this.drainInThread();
-  }
-
-  private drainInThread(): void {
-    for (let batch = this.queue.shift(); batch; batch = this.queue.shift()) this.parseInThread(batch);
+    for (const batch of slot.inFlight.splice(0)) this.parseInThread(batch);
   }
 
   private parseInThread(batch: Batch): void {
+    if (batch.done) return;
     this.stats.threadBatches++;
+    batch.done = true;
     batch.resolve(batch.texts.map((text) => parseYamlText(text, this.maxAliasCount)));
   }
 }

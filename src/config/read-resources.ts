@@ -125,7 +125,7 @@ export async function readResources(files: readonly SourceFile[], limits: typeof
         repo.datasets.push({ name: step.dataset, file });
       } else {
         const parsed = batches
-          ? (await batches[Math.floor(index / ParsePool.batchSize)])?.[index % ParsePool.batchSize]
+          ? (await batches.get(Math.floor(index / batches.size)))[index % batches.size]
           : parseYamlText(step.text, limits.maxAliasCount);
         index++;
         readYamlResource(repo, step, parsed ?? parseYamlText(step.text, limits.maxAliasCount));

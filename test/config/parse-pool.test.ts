@@ -17,7 +17,7 @@ const BIN = join(import.meta.dirname, '../../bin/switchyard.mjs');
 const names = (await readdir(CORPUS)).filter((name) => name !== '_base').sort();
 
 describe('parse workers', () => {
-  const pool = new ParsePool(LIMITS.maxAliasCount);
+  const pool = new ParsePool(LIMITS.maxAliasCount, { size: 2 });
   afterAll(() => pool.close());
 
   it('give every corpus case the same diagnostics and data as parsing in the loader thread', async () => {
@@ -46,7 +46,8 @@ describe('parse workers', () => {
     const texts = ['a: 1\n', 'a: [1, 2\n', 'b: &x 1\nc: *x\n'];
     const broken = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: new URL('./no-such-worker.mjs', import.meta.url) });
     try {
-      const results = (await Promise.all(broken.parseAll(texts))).flat();
+      const batches = broken.parseAll(texts);
+      const results = await batches.get(0);
       expect(results).toEqual(texts.map((text) => parseYamlText(text, LIMITS.maxAliasCount)));
       expect(results[1]?.problems[0]?.code).toBe('E_YAML_SYNTAX');
       expect(broken.stats).toEqual({ workerBatches: 0, threadBatches: 1 });
@@ -60,7 +61,8 @@ describe('parse workers', () => {
     const texts = Array.from({ length: 120 }, (_, i) => `key${i}: ${i}\n`);
     const dying = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: dies });
     try {
-      const results = (await Promise.all(dying.parseAll(texts))).flat();
+      const batches = dying.parseAll(texts);
+      const results = (await Promise.all([0, 1, 2].map((i) => batches.get(i)))).flat();
       expect(results.map((r) => r.data)).toEqual(texts.map((_, i) => ({ [`key${i}`]: i })));
       expect(dying.stats.workerBatches).toBe(0);
       expect(dying.stats.threadBatches).toBe(3);
