@@ -111,7 +111,9 @@ export class ParsePool {
   private spawn(options: PoolOptions): void {
     let worker: Worker;
     try {
-      worker = new Worker(options.entry ?? WORKER_ENTRY, options.resourceLimits ? { resourceLimits: options.resourceLimits } : {});
+      // execArgv: [] — the entry registers what it needs; inheriting e.g. `--import tsx` would start a
+      // second module-loader thread per worker for nothing (~50 ms each).
+      worker = new Worker(options.entry ?? WORKER_ENTRY, { execArgv: [], ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
     } catch {
       return; // no worker: everything runs in this thread
     }
