@@ -42,6 +42,29 @@ describe('parse workers', () => {
     expect(pool.stats.threadBatches).toBe(0);
   });
 
+  it('carry values JSON cannot (NaN, Infinity, -0) and own __proto__ keys across unchanged', async () => {
+    const texts = [
+      'a: .nan\nb: -.inf\nc: -0.0\nd: 12345678901234567890\n',
+      '__proto__:\n  polluted: true\nconstructor: 1\n',
+      '',
+      '- a\n- b\n',
+      'x: !!binary aGVsbG8=\n',
+      'k: [1, 2\n',
+    ];
+    const batches = pool.parseAll(texts);
+    const results = await batches.get(0);
+    expect(results).toEqual(texts.map((text) => parseYamlText(text, LIMITS.maxAliasCount)));
+    const numbers = results[0]?.data as Record<string, number>;
+    expect(Number.isNaN(numbers.a)).toBe(true);
+    expect(numbers.b).toBe(-Infinity);
+    expect(Object.is(numbers.c, -0)).toBe(true);
+    const proto = results[1]?.data as object;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.keys(proto)).toEqual(['__proto__', 'constructor']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(results[4]?.problems).toEqual([expect.objectContaining({ code: 'E_YAML_TAG', pointer: '/x' })]);
+  });
+
   it('fall back to the loader thread when a worker cannot start', async () => {
     const texts = ['a: 1\n', 'a: [1, 2\n', 'b: &x 1\nc: *x\n'];
     const broken = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: new URL('./no-such-worker.mjs', import.meta.url) });
