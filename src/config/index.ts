@@ -7,6 +7,7 @@
  * Both return `Checked<Project>`: treat `errors.length > 0` as "do not proceed".
  */
 export { loadProject, loadProjectAtRef, loadFromSource, type LoadOptions, type LoadedRepo } from './load-project.ts';
+export { PoolStarter } from './parse-pool.ts';
 export { fileKey } from './build-project.ts';
 export { CODES, type Code, type CodeInfo } from './codes.ts';
 export { LIMITS } from './limits.ts';

@@ -9,7 +9,7 @@ import { GitRefSource } from './git-source.ts';
 import { historyCheck } from './history.ts';
 import { LIMITS } from './limits.ts';
 import { compareDiagnostics, makeDiagnostic } from './make-diagnostic.ts';
-import { ParsePool, POOL_THRESHOLD } from './parse-pool.ts';
+import { PoolStarter } from './parse-pool.ts';
 import { readResources, type ParsedRepo } from './read-resources.ts';
 import type { Project } from './types.ts';
 
@@ -34,16 +34,22 @@ export interface LoadedRepo {
  */
 export async function loadProject(root: string, options: LoadOptions = {}): Promise<Checked<Project>> {
   const absolute = resolve(root);
-  const head = await loadFromSource(new DirectorySource(absolute, options.limits ?? LIMITS), options.limits);
-  if (options.base !== undefined && head.project) {
-    const base = await loadFromSource(new GitRefSource(absolute, options.base, options.limits ?? LIMITS), options.limits);
-    if (base.failure) {
-      head.repo.errors.push(makeDiagnostic('E_BASE_UNREADABLE', '.', `cannot read base '${options.base}': ${base.failure}`));
-    } else if (base.project) {
-      historyCheck(base.project, head.project, head.repo);
+  const limits = options.limits ?? LIMITS;
+  const workers = new PoolStarter(limits.maxAliasCount);
+  try {
+    const head = await loadFromSource(new DirectorySource(absolute, limits), limits, workers);
+    if (options.base !== undefined && head.project) {
+      const base = await loadFromSource(new GitRefSource(absolute, options.base, limits), limits, workers);
+      if (base.failure) {
+        head.repo.errors.push(makeDiagnostic('E_BASE_UNREADABLE', '.', `cannot read base '${options.base}': ${base.failure}`));
+      } else if (base.project) {
+        historyCheck(base.project, head.project, head.repo);
+      }
     }
+    return finish(head);
+  } finally {
+    workers.close();
   }
-  return finish(head);
 }
 
 /**
@@ -58,26 +64,25 @@ export async function loadProjectAtRef(root: string, ref: string, options: { lim
   return finish(loaded);
 }
 
-/** Loads from any file source; `failure` says why the source itself could not be read. */
-export async function loadFromSource(source: FileSource, limits: typeof LIMITS = LIMITS): Promise<LoadedRepo & { failure?: string }> {
-  // Parse workers for a large repository start as soon as the files are listed: they boot while the
-  // files are read.
-  let pool: ParsePool | undefined;
-  const onListed = (count: number): void => {
-    if (count > POOL_THRESHOLD) pool ??= new ParsePool(limits.maxAliasCount);
-  };
+/**
+ * Loads from any file source; `failure` says why the source itself could not be read. Parse workers
+ * for a large repository start as soon as the files are listed (they boot while the files are read);
+ * pass `workers` to share them between loads, otherwise they are stopped before this returns.
+ */
+export async function loadFromSource(source: FileSource, limits: typeof LIMITS = LIMITS, workers?: PoolStarter): Promise<LoadedRepo & { failure?: string }> {
+  const starter = workers ?? new PoolStarter(limits.maxAliasCount);
   let files;
   let repo: ParsedRepo;
   try {
     try {
-      files = await source.readAll({ onListed });
+      files = await source.readAll({ onListed: starter.onListed });
     } catch (error) {
       const failure = error instanceof GitError ? error.message : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
       return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() }, failure };
     }
-    repo = await readResources(files, limits, pool);
+    repo = await readResources(files, limits, starter.current);
   } finally {
-    pool?.close();
+    if (!workers) starter.close();
   }
   if (!repo.resources.some((r) => r.kind === 'settings') && !files.some((f) => f.path === 'switchyard.yaml')) {
     repo.errors.push(makeDiagnostic('E_NO_SETTINGS', 'switchyard.yaml', `no switchyard.yaml in ${source.root} (${source.label}).`));

@@ -166,3 +166,31 @@ export class ParsePool {
     batch.resolve(batch.texts.map((text) => parseYamlText(text, this.maxAliasCount)));
   }
 }
+
+/**
+ * Parse workers started on demand — when a source lists more than `POOL_THRESHOLD` files — and
+ * shared by the loads of one call (working tree and `--base`), so the second load finds them warm.
+ */
+export class PoolStarter {
+  private pool: ParsePool | undefined;
+  private readonly maxAliasCount: number;
+
+  constructor(maxAliasCount: number) {
+    this.maxAliasCount = maxAliasCount;
+  }
+
+  /** For `FileSource.readAll`'s `onListed`: starts the workers while the files are read. */
+  readonly onListed = (count: number): void => {
+    if (count > POOL_THRESHOLD) this.pool ??= new ParsePool(this.maxAliasCount);
+  };
+
+  /** The workers, if a source was large enough to start them. */
+  get current(): ParsePool | undefined {
+    return this.pool;
+  }
+
+  close(): void {
+    this.pool?.close();
+    this.pool = undefined;
+  }
+}

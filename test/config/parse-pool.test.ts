@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateRepo } from '../../bench/validate/generate.ts';
-import { DirectorySource, LIMITS, loadProject } from '../../src/config/index.ts';
+import { DirectorySource, GitRefSource, LIMITS, loadFromSource, loadProject, PoolStarter } from '../../src/config/index.ts';
 import { ParsePool, POOL_THRESHOLD } from '../../src/config/parse-pool.ts';
 import { readResources } from '../../src/config/read-resources.ts';
 import { parseYamlText } from '../../src/config/yaml-parse.ts';
-import { CORPUS, tempRepo } from './helpers.ts';
+import { commitAll, CORPUS, tempRepo } from './helpers.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/switchyard.mjs');
@@ -126,5 +126,34 @@ describe('a repository large enough for parse workers', () => {
     );
     expect(cli.code).toBe(1);
     for (const line of found) expect(cli.stdout).toContain(line.split(' ')[0]);
+  });
+});
+
+describe('--base on a large repository', () => {
+  let dir = '';
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('applies the history rules, with one set of workers shared by both loads', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'switchyard-pool-base-'));
+    await generateRepo(dir, POOL_THRESHOLD + 50);
+    commitAll(dir, 'base');
+    const flag = join(dir, 'rollouts/f3.yaml');
+    await writeFile(flag, (await readFile(flag, 'utf8')).replace('percent: 5\n', 'percent: 100\n'));
+
+    const result = await loadProject(dir, { base: 'HEAD' });
+    expect(result.errors.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`)).toEqual(['rollouts/f3.yaml:4:10 E_STAGE_SKIP']);
+
+    const workers = new PoolStarter(LIMITS.maxAliasCount);
+    try {
+      const head = await loadFromSource(new DirectorySource(dir), LIMITS, workers);
+      const started = workers.current;
+      const base = await loadFromSource(new GitRefSource(dir, 'HEAD'), LIMITS, workers);
+      expect(started).toBeDefined();
+      expect(workers.current).toBe(started);
+      expect(head.project?.files.size).toBe(base.project?.files.size);
+      expect(started?.stats.workerBatches).toBeGreaterThan(0);
+    } finally {
+      workers.close();
+    }
   });
 });
