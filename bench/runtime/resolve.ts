@@ -89,11 +89,22 @@ const cases: Array<[string, string, (i: number) => unknown]> = [
   ['model rollout (new conv.)', 'switchyard resolveModel', (i) => quiet.resolveModel('chat', sCtx[i]).value],
 ];
 
-console.log(`Node ${process.version}, ${KEYS.length} keys, ${ROUNDS} batches × ${BATCH} calls per case\n`);
+// Each case runs in its own process: in one process the shared measuring loop's call site turns
+// megamorphic and the order of the cases decides the figures (the same isEnabled read 214 ns
+// measured first and 132 ns measured last).
+const only = process.argv.indexOf('--case');
+if (only >= 0) {
+  const [, , fn] = cases[Number(process.argv[only + 1])]!;
+  process.stdout.write(JSON.stringify(measure(fn)));
+  process.exit(0);
+}
+const { execFileSync } = await import('node:child_process');
+console.log(`Node ${process.version}, ${KEYS.length} keys, ${ROUNDS} batches × ${BATCH} calls per case, one process per case\n`);
 console.log('case                        implementation                  median ns   p99 ns');
 const results = new Map<string, number>();
-for (const [name, impl, fn] of cases) {
-  const { median, p99 } = measure(fn);
+for (const [index, [name, impl]] of cases.entries()) {
+  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--case', String(index)], { encoding: 'utf8', env: process.env });
+  const { median, p99 } = JSON.parse(out) as { median: number; p99: number };
   results.set(`${name}|${impl}`, median);
   console.log(`${name.padEnd(28)}${impl.padEnd(32)}${median.toFixed(0).padStart(9)}${p99.toFixed(0).padStart(9)}`);
 }

@@ -206,8 +206,8 @@ export class Engine {
       const d = decideFlag(f, unitKey);
       if (d === NO_UNIT) return errorOf(false, 'MISSING_UNIT_KEY', t.meta.serial);
       if (this.xFlags && d !== KILLED && typeof unitKey === 'string') this.exposure(t, 'flag', flag, d === IN ? 'on' : 'off', unitKey);
-      const rule: Rule = d === IN ? 'rollout' : d === KILLED ? 'killed' : 'default';
-      return { value: d === IN, reason: this.reason(rule), rule, serial: t.meta.serial };
+      // OUT, IN and KILLED index the table's precomputed (frozen) answers: no allocation per call.
+      return (this.stale ? t.staleFlagAnswers : t.flagAnswers)[d] as Resolution<boolean>;
     } catch {
       return errorOf(false, 'INTERNAL', t.meta.serial);
     }
@@ -227,7 +227,7 @@ export class Engine {
       if (i < 0) return { value: NOT_ENROLLED, reason: this.reason('default'), rule: 'default', serial: t.meta.serial };
       const variant = e.names[i] as string;
       if (this.xExperiments) this.exposure(t, 'experiment', id, variant, unitKey);
-      return { value: e.values[i] as ExperimentValue, reason: this.reason('experiment'), rule: 'experiment', serial: t.meta.serial };
+      return (this.stale ? e.staleAnswers : e.answers)[i] as Resolution<ExperimentValue>;
     } catch {
       return errorOf(NOT_ENROLLED, 'INTERNAL', t.meta.serial);
     }

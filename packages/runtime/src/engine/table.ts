@@ -18,7 +18,7 @@ import type { HashPrefix } from '../bucketing/murmur3.ts';
 import { seedPrefix, shadowSeed } from '../bucketing/bucket.ts';
 import { compileTemplate } from './template.ts';
 import type { CompiledTemplate } from './template.ts';
-import type { EmbeddingRouteValue } from './types.ts';
+import type { EmbeddingRouteValue, ExperimentValue, Resolution } from './types.ts';
 
 export interface TableMeta {
   serial: number;
@@ -68,6 +68,9 @@ export interface ExperimentEntry {
   readonly versions: readonly number[];
   /** Frozen answer per variant, so an assignment allocates no value object. */
   readonly values: readonly { readonly variant: string; readonly version: number }[];
+  /** `assignExperiment` answer per variant (and with reason `stale`), so an assignment allocates nothing. */
+  readonly answers: readonly Resolution<ExperimentValue>[];
+  readonly staleAnswers: readonly Resolution<ExperimentValue>[];
 }
 
 export interface VersionEntry {
@@ -101,6 +104,12 @@ export interface DecisionTable {
   readonly canaries: ReadonlyMap<string, CanaryEntry>;
   readonly embeddings: ReadonlyMap<string, EmbeddingRouteValue>;
   readonly schemaMigrations: ReadonlyMap<string, PayloadSchemaMigration>;
+  /**
+   * `isEnabled` answers, index = outcome (out, in, killed), precomputed once per table so the hot path
+   * allocates nothing; `staleFlagAnswers` carry reason `stale`. Frozen and shared between callers.
+   */
+  readonly flagAnswers: readonly Resolution<boolean>[];
+  readonly staleFlagAnswers: readonly Resolution<boolean>[];
 }
 
 export type BuildResult = { ok: true; table: DecisionTable } | { ok: false; code: 'PAYLOAD_INVALID'; message: string };
@@ -144,6 +153,21 @@ export function compileTable(payload: BundlePayload, meta: TableMeta): BuildResu
   } catch (e) {
     return { ok: false, code: 'PAYLOAD_INVALID', message: e instanceof Invalid ? e.message : String(e) };
   }
+}
+
+function flagAnswers(serial: number, stale: boolean): readonly Resolution<boolean>[] {
+  const answer = (value: boolean, rule: 'default' | 'rollout' | 'killed'): Resolution<boolean> =>
+    Object.freeze({ value, reason: stale ? 'stale' : rule, rule, serial });
+  return Object.freeze([answer(false, 'default'), answer(true, 'rollout'), answer(false, 'killed')]);
+}
+
+function experimentAnswers(variants: readonly { name: string; version: number }[], serial: number, stale: boolean): readonly Resolution<ExperimentValue>[] {
+  return Object.freeze(variants.map((v) => Object.freeze({
+    value: Object.freeze({ variant: v.name, version: v.version }),
+    reason: stale ? 'stale' : 'experiment',
+    rule: 'experiment',
+    serial,
+  } as const)));
 }
 
 function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
@@ -202,6 +226,8 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
       names: Object.freeze(e.variants.map((v) => v.name)),
       versions: Object.freeze(e.variants.map((v) => v.version)),
       values: Object.freeze(e.variants.map((v) => Object.freeze({ variant: v.name, version: v.version }))),
+      answers: experimentAnswers(e.variants, meta.serial, false),
+      staleAnswers: experimentAnswers(e.variants, meta.serial, true),
     };
     experiments.set(id, Object.freeze(entry));
   }
@@ -255,5 +281,7 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
     canaries,
     embeddings,
     schemaMigrations,
+    flagAnswers: flagAnswers(meta.serial, false),
+    staleFlagAnswers: flagAnswers(meta.serial, true),
   });
 }
