@@ -72,6 +72,7 @@ export const CODES = {
   W_SCHEMA_COMMENT: { severity: 'warning', summary: 'The file lacks the `# yaml-language-server: $schema=` comment, or it names another kind\'s schema.', hint: 'Add `# yaml-language-server: $schema=<path>/schemas/<kind>.schema.json` as the first line.' },
   W_UNUSED_VAR: { severity: 'warning', summary: 'A declared variable is never used in the messages.', hint: 'Remove it from `variables` or use it in a message.' },
   W_NO_ACTIVE_VERSION: { severity: 'warning', summary: 'A prompt has no active version: applications asking for it get nothing.', hint: 'Set one version to active once its tests pass.' },
+  W_KILL_OVERRIDE_NO_EFFECT: { severity: 'warning', summary: 'An environment override sets `killed: false`, which has no effect: the kill switch is global.', hint: 'Remove the override; to revive, set the top-level `killed: false` (an override can only kill one environment).' },
   W_EXPERIMENT_DEPRECATED_VERSION: { severity: 'warning', summary: 'A running experiment serves a deprecated prompt version.', hint: 'Stop the experiment or point the variant at a current version.' },
 } as const satisfies Record<string, CodeInfo>;
 
