@@ -17,6 +17,9 @@ import { demoPayload } from '../../packages/runtime/test/helpers/bundles.ts';
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `user-${i}-${(i * 2654435761) >>> 0}`);
 const BATCH = 1000;
 const ROUNDS = Number(process.env.ROUNDS ?? 400);
+// Warm-up calls per case before timing (×1000): V8 needs a few million calls to settle its tiers;
+// with 200 000 the first timed batches were still ~1.7× slower.
+const WARM = Number(process.env.WARM ?? 3000);
 
 function table(p: BundlePayload, serial = 1): DecisionTable {
   const r = buildTable(p, { serial, env: p.env, commit: p.commit, createdAt: Date.now(), expiresAt: Date.now() + 86_400_000, payloadSha256: '0'.repeat(64) });
@@ -65,7 +68,7 @@ let sink = 0; // consumes results so nothing is optimised away
 function measure(fn: (i: number) => unknown): { median: number; p99: number } {
   const per: number[] = [];
   let k = 0;
-  for (let w = 0; w < 200; w++) for (let j = 0; j < BATCH; j++) fn((k = (k + 1) % KEYS.length));
+  for (let w = 0; w < WARM; w++) for (let j = 0; j < BATCH; j++) fn((k = (k + 1) % KEYS.length));
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = process.hrtime.bigint();
     for (let j = 0; j < BATCH; j++) {
