@@ -4,10 +4,10 @@
  * Implements the `DemoRepo` shape of the eval tests so `applyDemoPr` can turn it into the demo PR.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { DemoRepo } from '../../test/eval/demo-repo.ts';
+import { commitDemoRepo, type DemoRepo } from '../../test/eval/demo-repo.ts';
 
 export const SOURCE_ROOT = resolve(import.meta.dirname, '..', '..');
 const DEMO_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets'];
@@ -33,26 +33,5 @@ export async function makeDemoCopy(source: string = SOURCE_ROOT): Promise<DemoRe
     await mkdir(dirname(join(dir, file)), { recursive: true });
     await copyFile(join(source, file), join(dir, file));
   }
-  await writeFile(join(dir, '.gitignore'), '.switchyard/\n');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
-  git('init', '-q', '-b', 'main');
-  const repo: DemoRepo = {
-    dir,
-    git,
-    commit(message) {
-      git('add', '-A');
-      git('commit', '-q', '-m', message);
-      return git('rev-parse', 'HEAD');
-    },
-    read: (path) => readFile(join(dir, path), 'utf8'),
-    async edit(path, change) {
-      const before = await readFile(join(dir, path), 'utf8');
-      const after = change(before);
-      if (after === before) throw new Error(`edit of ${path} changed nothing`);
-      await writeFile(join(dir, path), after);
-    },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  };
-  repo.commit('demo organisation');
-  return repo;
+  return commitDemoRepo(dir, GIT_ENV);
 }

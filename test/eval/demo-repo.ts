@@ -3,6 +3,7 @@
  * a fixed author and date so commit ids are reproducible.
  */
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,8 +36,16 @@ export interface DemoRepo {
 export async function makeDemoRepo(): Promise<DemoRepo> {
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-eval-'));
   for (const entry of DEMO) await cp(join(REPO_ROOT, entry), join(dir, entry), { recursive: true });
-  await writeFile(join(dir, '.gitignore'), '.switchyard/\n');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+  return commitDemoRepo(dir);
+}
+
+/**
+ * Turns a directory holding the demo files into a git repository with one commit on `main`
+ * (`.switchyard/` ignored), and returns the `DemoRepo` handle the scenarios and benches use.
+ */
+export function commitDemoRepo(dir: string, gitEnv: Record<string, string> = {}): DemoRepo {
+  writeFileSync(join(dir, '.gitignore'), '.switchyard/\n');
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV, ...gitEnv }, encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   const repo: DemoRepo = {
     dir,
