@@ -36,12 +36,24 @@ function summary(report: DiagnosticReport): string {
   return `${plural(report.errors.length, 'error')}, ${plural(report.warnings.length, 'warning')} in ${plural(report.files, 'file')}${report.base ? ` (history checked against ${report.base})` : ''}`;
 }
 
-function formatText(report: DiagnosticReport): string {
+/**
+ * The CLI's one text rendering of diagnostics (`file:line:col  severity  CODE  message` + hint line),
+ * shared by `validate` and every command that reports diagnostics. At most `limit` are listed; the rest
+ * are counted.
+ */
+export function formatDiagnosticLines(diagnostics: readonly Diagnostic[], options: { pathPrefix?: string; limit?: number } = {}): string[] {
+  const { pathPrefix = '', limit = Infinity } = options;
   const lines: string[] = [];
-  for (const d of all(report)) {
-    lines.push(`${path(report, d)}:${d.line}:${d.col}  ${d.severity}  ${d.code}  ${d.message}`);
-    lines.push(`    hint: ${d.hint}`);
+  for (const d of diagnostics.slice(0, limit)) {
+    lines.push(`${pathPrefix}${d.file}:${d.line}:${d.col}  ${d.severity}  ${d.code}  ${d.message}`);
+    if (d.hint) lines.push(`    hint: ${d.hint}`);
   }
+  if (diagnostics.length > limit) lines.push(`… and ${diagnostics.length - limit} more (run \`switchyard validate\` for all of them)`);
+  return lines;
+}
+
+function formatText(report: DiagnosticReport): string {
+  const lines = formatDiagnosticLines(all(report), { pathPrefix: report.pathPrefix });
   lines.push(`${report.errors.length === 0 ? '✔' : '✖'} ${summary(report)}`);
   return lines.join('\n');
 }

@@ -70,7 +70,7 @@ describe('switchyard analyze (demo project, PostgreSQL store)', () => {
     expect((await run(['analyze', 'experiment', EXPERIMENT, '--since', 'yesterday-ish'], env)).code).toBe(2);
     const unknown = await run(['analyze', 'canary', 'chat-gpt-4o-2024-08-06'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain("E_ANALYZE_UNKNOWN no Canary 'chat-gpt-4o-2024-08-06' — known: rag-hybrid-large");
+    expect(unknown.err).toContain("E_ANALYZE_UNKNOWN  no Canary 'chat-gpt-4o-2024-08-06'\n    hint: known: rag-hybrid-large");
   });
 
   it('an unreachable store is a clear error with a stable code, not a crash', async () => {

@@ -104,7 +104,7 @@ describe('github glue commands', () => {
     await cp(join(import.meta.dirname, 'fixtures', 'workflows', 'unpinned-action.yml'), join(dir, '.github', 'workflows', 'ci.yml'));
     const bad = io(dir);
     expect(await main(['github', 'policy'], bad)).toBe(1);
-    expect(bad.err.join('\n')).toContain('.github/workflows/ci.yml:17:15 error E_WF_UNPINNED_ACTION');
+    expect(bad.err.join('\n')).toContain('.github/workflows/ci.yml:17:15  error  E_WF_UNPINNED_ACTION');
     expect(await main(['github', 'policy'], io(root))).toBe(0);
   });
 

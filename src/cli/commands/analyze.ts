@@ -4,6 +4,7 @@ import { loadProjectForAnalysis, openProjectStore, renderAnalysis, runAnalysis, 
 import type { Diagnostic } from '../../config/index.ts';
 import { StoreError } from '../../store/index.ts';
 import { UsageError, type Command } from '../command.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard analyze experiment <id> | shadow <rollout> | canary <id> [options]
 
@@ -27,7 +28,7 @@ const TARGETS: AnalysisTarget[] = ['experiment', 'shadow', 'canary'];
 const FORMATS: AnalysisFormat[] = ['text', 'json', 'markdown'];
 
 function printDiagnostics(io: { stderr: (t: string) => void }, errors: Diagnostic[]): void {
-  for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+  if (errors.length > 0) io.stderr(formatDiagnosticLines(errors).join('\n'));
 }
 
 export const command: Command = {

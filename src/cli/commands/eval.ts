@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
 import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, evalResultPath } from '../../eval/index.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
 
@@ -26,7 +27,7 @@ export const command: Command = {
     if (!shard) throw new UsageError(`--shard must look like 2/4 (1 ≤ i ≤ n), got '${values.shard}'`);
     const ws = await openWorkspace(io.cwd, values.base);
     if (!ws.head || ws.errors.length > 0) {
-      for (const e of ws.errors.slice(0, 20)) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}`);
+      io.stderr(formatDiagnosticLines(ws.errors, { limit: 20 }).join('\n'));
       io.stderr('switchyard eval: the configuration does not load; run `switchyard validate`.');
       return 1;
     }

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
 import type { Diagnostic } from '../../config/diagnostics.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard github <subcommand> [options]
 
@@ -25,9 +26,7 @@ Glue between Switchyard and GitHub Actions (used by .github/workflows/).
 Exit codes: 0 ok, 1 findings or refused input, 2 usage error.`;
 
 function printDiagnostics(io: CommandIo, diagnostics: Diagnostic[]): void {
-  for (const d of diagnostics) {
-    io.stderr(`${d.file}:${d.line}:${d.col} ${d.severity} ${d.code} ${d.message}${d.hint ? `\n  fix: ${d.hint}` : ''}`);
-  }
+  if (diagnostics.length > 0) io.stderr(formatDiagnosticLines(diagnostics).join('\n'));
 }
 
 async function policy(args: string[], io: CommandIo): Promise<number> {

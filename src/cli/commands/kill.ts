@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard kill <flag> [--env <environment>] [--dir <repo>] [--revive]
 
@@ -39,7 +40,7 @@ export const command: Command = {
     }
     const edit = setKilled(source, { file, killed: !values.revive, ...(values.env ? { env: values.env } : {}) });
     if (!edit.value) {
-      for (const d of edit.errors) io.stderr(`${d.file}:${d.line}:${d.col} error ${d.code} ${d.message}\n  fix: ${d.hint}`);
+      io.stderr(formatDiagnosticLines(edit.errors).join('\n'));
       return 1;
     }
     const state = values.revive ? 'false' : 'true';

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { commands } from './index.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { compileSignVerify, openWorkspace, reportDir } from '../../eval/index.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard pipeline [--base <ref>]
 
@@ -39,7 +40,7 @@ export const command: Command = {
       const viaCommand = await stage('validate', baseArgs, io);
       if (viaCommand !== undefined) return viaCommand;
       const ws = await openWorkspace(io.cwd, values.base);
-      for (const e of ws.errors.slice(0, 50)) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}`);
+      io.stderr(formatDiagnosticLines(ws.errors, { limit: 50 }).join('\n'));
       io.stdout(`validate: ${ws.errors.length} error(s), ${ws.warnings.length} warning(s)`);
       return ws.errors.length > 0 || !ws.head ? 1 : 0;
     });

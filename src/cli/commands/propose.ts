@@ -7,6 +7,7 @@ import { createGitHubClient } from '../../github/client.ts';
 import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
 import { StoreError } from '../../store/index.ts';
 import { UsageError, type Command } from '../command.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard propose [options]
 
@@ -34,7 +35,7 @@ GitHub: token from $GITHUB_TOKEN, API from $GITHUB_API_URL (default https://api.
 Exit codes: 0 done, 1 a proposal could not be planned or opened (or store/project problem), 2 usage error.`;
 
 function printDiagnostics(io: { stderr: (t: string) => void }, errors: Diagnostic[]): void {
-  for (const e of errors) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}${e.hint ? ` — ${e.hint}` : ''}`);
+  if (errors.length > 0) io.stderr(formatDiagnosticLines(errors).join('\n'));
 }
 
 export const command: Command = {

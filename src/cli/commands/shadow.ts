@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
 import { openModelEndpoint, openWorkspace, planShadow, runShadow, shadowResultPath } from '../../eval/index.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard shadow [--base <ref>] [--concurrency <n>] [--out <file>]
 
@@ -19,7 +20,7 @@ export const command: Command = {
     const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } }, allowPositionals: false });
     const ws = await openWorkspace(io.cwd, values.base);
     if (!ws.head || ws.errors.length > 0) {
-      for (const e of ws.errors.slice(0, 20)) io.stderr(`${e.file}:${e.line}:${e.col} ${e.code} ${e.message}`);
+      io.stderr(formatDiagnosticLines(ws.errors, { limit: 20 }).join('\n'));
       io.stderr('switchyard shadow: the configuration does not load; run `switchyard validate`.');
       return 1;
     }
