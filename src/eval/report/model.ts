@@ -3,9 +3,8 @@
  * Its JSON Schema is `schemas/report.schema.json`; the comment job validates uploads against it.
  */
 import type { Diagnostic } from '../../config/diagnostics.ts';
-import type { ShadowGate } from '../../config/types.ts';
 import type { ConfigChange } from '../semantic-diff.ts';
-import type { Summary } from '../similarity.ts';
+import type { ShadowPair, ShadowResult } from '../shadow.ts';
 import type { TargetGate } from '../targets.ts';
 
 export const REPORT_FORMAT = 1;
@@ -38,31 +37,11 @@ export interface ReportTarget {
   failures: ReportCaseFailure[];
 }
 
-export interface ReportPair {
-  rowId: string;
-  input: string;
-  base: string;
-  head: string;
-  cosine: number;
-  lexical: number;
-}
+/** A shadow pair as the report carries it (the same shape the shadow runner produces). */
+export type ReportPair = ShadowPair;
 
-export interface ReportShadow {
-  id: string;
-  kind: 'model-rollout' | 'model-pin' | 'prompt-version';
-  title: string;
-  dataset: string;
-  base: string;
-  head: string;
-  gate: ShadowGate;
-  blocking: boolean;
-  count: number;
-  cosine: Summary;
-  lexical: Summary;
-  passed: boolean;
-  divergent: ReportPair[];
-  problems: string[];
-}
+/** A shadow comparison as the report carries it: the runner's result without the full pair list. */
+export type ReportShadow = Omit<ShadowResult, 'pairs'>;
 
 export interface ReportBundle {
   env: string;
