@@ -12,16 +12,6 @@ import { commitDemoRepo, type DemoRepo } from '../../test/eval/demo-repo.ts';
 export const SOURCE_ROOT = resolve(import.meta.dirname, '..', '..');
 const DEMO_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets'];
 
-const GIT_ENV = {
-  GIT_AUTHOR_NAME: 'Switchyard Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.invalid',
-  GIT_COMMITTER_NAME: 'Switchyard Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.invalid',
-  GIT_AUTHOR_DATE: '2025-01-01T00:00:00Z',
-  GIT_COMMITTER_DATE: '2025-01-01T00:00:00Z',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 
 /** Copies the tracked demo files of `source` into a fresh repository and commits them on `main`. */
 export async function makeDemoCopy(source: string = SOURCE_ROOT): Promise<DemoRepo> {
@@ -33,5 +23,5 @@ export async function makeDemoCopy(source: string = SOURCE_ROOT): Promise<DemoRe
     await mkdir(dirname(join(dir, file)), { recursive: true });
     await copyFile(join(source, file), join(dir, file));
   }
-  return commitDemoRepo(dir, GIT_ENV);
+  return commitDemoRepo(dir);
 }

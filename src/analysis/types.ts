@@ -1,3 +1,4 @@
+import type { ShadowSummary } from '../store/queries.ts';
 import type { ProportionTestResult, RatioResult, SequentialResult, SrmResult, WelchResult } from '../stats/index.ts';
 
 /** Per-variant evidence: units exposed and the unit-level summary of the metric. */
@@ -74,19 +75,13 @@ export interface ShadowWorstPair {
   candidateOutput: string | null;
 }
 
-export interface ShadowAnalysis {
+/** The store's shadow summary (pairs, scored, errors, avg, min, p10, p50) plus the decision. */
+export interface ShadowAnalysis extends ShadowSummary {
   kind: 'shadow';
   rollout: string;
   model: string;
   to: string;
   percent: number;
-  pairs: number;
-  scored: number;
-  errors: number;
-  avg: number | null;
-  min: number | null;
-  p10: number | null;
-  p50: number | null;
   gate: { minAvgSimilarity: number; minMinSimilarity: number; minPairs: number };
   readyToSwitch: boolean;
   /** The evidence says the candidate is clearly not ready (enough pairs, gate missed). */

@@ -43,9 +43,9 @@ export async function makeDemoRepo(): Promise<DemoRepo> {
  * Turns a directory holding the demo files into a git repository with one commit on `main`
  * (`.switchyard/` ignored), and returns the `DemoRepo` handle the scenarios and benches use.
  */
-export function commitDemoRepo(dir: string, gitEnv: Record<string, string> = {}): DemoRepo {
+export function commitDemoRepo(dir: string): DemoRepo {
   writeFileSync(join(dir, '.gitignore'), '.switchyard/\n');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV, ...gitEnv }, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   const repo: DemoRepo = {
     dir,
