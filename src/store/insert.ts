@@ -22,26 +22,28 @@ const base: Column[] = [
 
 const opt = (v: unknown): unknown => (v === undefined ? null : v);
 
+/** What exposures and metrics share: which experiment/flag/canary, which variant, which unit. */
+const subjectColumns = [
+  { name: 'subject', type: 'text', get: (e: { subject: string }) => e.subject },
+  { name: 'key', type: 'text', get: (e: { key: string }) => e.key },
+  { name: 'variant', type: 'text', get: (e: { variant: string }) => e.variant },
+  { name: 'unit_key', type: 'text', get: (e: { unitKey: string }) => e.unitKey },
+] as const;
+
 /** Column layout per table; one array parameter per column keeps each batch a single fixed-shape statement. */
 const TABLES = {
   exposure: {
     table: 'exposures',
     columns: [
       ...base,
-      { name: 'subject', type: 'text', get: (e: { subject: string }) => e.subject },
-      { name: 'key', type: 'text', get: (e: { key: string }) => e.key },
-      { name: 'variant', type: 'text', get: (e: { variant: string }) => e.variant },
-      { name: 'unit_key', type: 'text', get: (e: { unitKey: string }) => e.unitKey },
+      ...subjectColumns,
     ],
   },
   metric: {
     table: 'metrics',
     columns: [
       ...base,
-      { name: 'subject', type: 'text', get: (e: { subject: string }) => e.subject },
-      { name: 'key', type: 'text', get: (e: { key: string }) => e.key },
-      { name: 'variant', type: 'text', get: (e: { variant: string }) => e.variant },
-      { name: 'unit_key', type: 'text', get: (e: { unitKey: string }) => e.unitKey },
+      ...subjectColumns,
       { name: 'metric', type: 'text', get: (e: { metric: string }) => e.metric },
       { name: 'value', type: 'float8', get: (e: { value: number }) => e.value },
     ],
