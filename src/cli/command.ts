@@ -19,6 +19,8 @@ export interface Command {
   usage: string;
   /** Returns the exit code: 0 ok, 1 findings/failure, 2 usage error. */
   run(argv: string[], io: CommandIo): Promise<number>;
+  /** Set by commands with subcommands: they print the right usage for `--help` themselves. */
+  handlesHelp?: boolean;
 }
 
 /** Thrown by argument parsing; main() turns it into exit code 2 with the command's usage. */

@@ -35,7 +35,7 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
     return 2;
   }
   const { command } = await load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!command.handlesHelp && (rest.includes('--help') || rest.includes('-h'))) {
     io.stdout(command.usage);
     return 0;
   }

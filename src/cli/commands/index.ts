@@ -21,4 +21,5 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   verify: () => import('./verify.ts'),
   publish: () => import('./publish.ts'),
   serve: () => import('./serve.ts'),
+  migrate: () => import('./migrate.ts'),
 };
