@@ -20,4 +20,16 @@ describe('cli', () => {
     expect(await main(['--help'], io)).toBe(0);
     expect(io.out.join('')).toContain('pipeline');
   });
+
+  it('dispatches migrate subcommands and prints the subcommand usage for --help', async () => {
+    const top = captureIo();
+    expect(await main(['migrate', '--help'], top)).toBe(0);
+    expect(top.out.join('')).toContain('switchyard migrate <embeddings|conversations>');
+    const sub = captureIo();
+    expect(await main(['migrate', 'conversations', '--help'], sub)).toBe(0);
+    expect(sub.out.join('')).toContain('switchyard migrate conversations');
+    const bad = captureIo();
+    expect(await main(['migrate', 'tables'], bad)).toBe(2);
+    expect(bad.err.join('')).toContain("unknown subcommand 'tables'");
+  });
 });
