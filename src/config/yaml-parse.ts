@@ -43,8 +43,8 @@ export function parseYamlDocument(text: string): Document.Parsed {
 export function parseYamlText(text: string, maxAliasCount: number): ParsedYaml {
   const doc = parseYamlDocument(text);
   const problems: YamlProblem[] = [];
-  for (const error of doc.errors) problems.push(toProblem(error));
-  for (const warning of doc.warnings) problems.push(toProblem(warning));
+  for (const error of doc.errors) problems.push(toProblem(error, text));
+  for (const warning of doc.warnings) problems.push(toProblem(warning, text));
   if (problems.length > 0) return { problems };
   let data: unknown;
   try {
@@ -61,8 +61,29 @@ export function parseYamlText(text: string, maxAliasCount: number): ParsedYaml {
   return { data, problems };
 }
 
-function toProblem(error: { code: string; message: string; pos: [number, number] }): YamlProblem {
-  return { code: YAML_CODES[error.code] ?? 'E_YAML_SYNTAX', message: firstLine(error.message), offset: error.pos[0] };
+function toProblem(error: { code: string; message: string; pos: [number, number] }, text: string): YamlProblem {
+  const code = YAML_CODES[error.code] ?? 'E_YAML_SYNTAX';
+  const message = code === 'E_YAML_DUPLICATE_KEY' ? duplicateKeyMessage(text, error.pos[0]) : firstLine(error.message);
+  return { code, message, offset: error.pos[0] };
+}
+
+/**
+ * `yaml` only says "Map keys must be unique"; the key itself is what the author needs. The error
+ * offset is the start of the repeated key's token: read a quoted scalar to its closing quote, a
+ * plain one up to the `:` that ends it.
+ */
+function duplicateKeyMessage(text: string, offset: number): string {
+  const quote = text[offset];
+  let key: string;
+  if (quote === '"' || quote === "'") {
+    const end = text.indexOf(quote, offset + 1);
+    key = end < 0 ? '' : text.slice(offset + 1, end);
+  } else {
+    const line = text.slice(offset, (text.indexOf('\n', offset) + 1 || text.length + 1) - 1);
+    key = (/^(.*?):(\s|$)/.exec(line)?.[1] ?? line).trim();
+  }
+  const shown = key.length > 0 && key.length <= 80 ? ` '${key}'` : '';
+  return `duplicate key${shown}: a mapping has this key twice (the later value would silently win).`;
 }
 
 /**

@@ -7,6 +7,8 @@ import { CORPUS, tempRepo } from './helpers.ts';
 interface CorpusCase {
   description: string;
   expect: { code: string; file: string; line: number; col: number };
+  /** Text the diagnostic's message must contain (e.g. the offending key). */
+  messageContains?: string;
   remove?: string[];
 }
 
@@ -45,6 +47,7 @@ describe('bad-input corpus', () => {
       const expected = [...result.errors, ...result.warnings].find((d) => d.code === c.expect.code)!;
       expect(expected.severity).toBe(CODES[c.expect.code as keyof typeof CODES].severity);
       expect(expected.message.length).toBeGreaterThan(0);
+      if (c.messageContains !== undefined) expect(expected.message).toContain(c.messageContains);
       expect(expected.hint.length).toBeGreaterThan(0);
       if (c.expect.code.startsWith('E_')) expect(result.errors.length).toBeGreaterThan(0);
       else expect(result.errors).toEqual([]);

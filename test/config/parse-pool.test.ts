@@ -157,3 +157,12 @@ describe('--base on a large repository', () => {
     }
   });
 });
+
+describe('duplicate keys', () => {
+  it('names the repeated key, plain or quoted, nested or not', () => {
+    const messages = (text: string) => parseYamlText(text, LIMITS.maxAliasCount).problems.map((p) => p.message);
+    expect(messages('a: 1\nb:\n  c: 2\n  c: 3\n')).toEqual([expect.stringContaining("duplicate key 'c'")]);
+    expect(messages('"x y": 1\n"x y": 2\n')).toEqual([expect.stringContaining("duplicate key 'x y'")]);
+    expect(messages("k: 1\n'k': 2\n")).toEqual([expect.stringContaining("duplicate key 'k'")]);
+  });
+});
