@@ -11,7 +11,13 @@ export const DEFAULT_STORE_SCHEMA = 'switchyard';
 
 export type StoreOptions =
   | { backend: 'pglite'; /** Directory of the database; in memory when omitted. */ dataDir?: string; schema?: string }
-  | { backend: 'postgres'; connectionString: string; schema?: string; poolSize?: number; writeQueryTimeoutMs?: number };
+  | { backend: 'postgres'; connectionString: string; schema?: string; poolSize?: number; writeQueryTimeoutMs?: number }
+  /**
+   * An already open client the application shares with its own tables (PGlite allows one process and
+   * one connection, so an application opens one client for everything). `close()` leaves it open:
+   * whoever opened the client closes it.
+   */
+  | { backend: 'client'; client: SqlClient; schema?: string };
 
 /** The event store: one schema, the same queries on PGlite and PostgreSQL. */
 export interface EventStore {
@@ -34,9 +40,12 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
   const schema = options.schema ?? DEFAULT_STORE_SCHEMA;
   if (!SCHEMA_NAME.test(schema)) throw new StoreError('E_STORE_SCHEMA_NAME', `invalid store schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
   let client: SqlClient;
+  const owned = options.backend !== 'client';
   try {
     client =
-      options.backend === 'pglite'
+      options.backend === 'client'
+        ? options.client
+        : options.backend === 'pglite'
         ? await openPgliteClient(options.dataDir)
         : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4, writeQueryTimeoutMs: options.writeQueryTimeoutMs });
   } catch (error) {
@@ -47,7 +56,7 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
   try {
     migration = await migrateStore(client, schema);
   } catch (error) {
-    await client.close().catch(() => {});
+    if (owned) await client.close().catch(() => {});
     throw new StoreError('E_STORE_MIGRATE', `cannot prepare the ${options.backend} store: ${(error as Error).message}`);
   }
   const writeBatch = (batch: StampedEvent[]) => client.transaction((tx) => insertEvents(tx, schema, batch));
@@ -59,7 +68,7 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     queries: evidenceQueries(client, schema),
     writeBatch,
     createSink: (sinkOptions = {}) => new BatchedSink({ ...sinkOptions, writeBatch }),
-    close: () => client.close(),
+    close: () => (owned ? client.close() : Promise.resolve()),
   };
 }
 
