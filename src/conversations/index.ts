@@ -1,0 +1,29 @@
+/**
+ * Conversations: the record (pinned snapshot, per-message model, schema version), its repository on
+ * PGlite or PostgreSQL, lazy schema upgrades on read, consented model switches. The background
+ * migration runner is in `src/migrate/conversations/`.
+ */
+export {
+  openConversationRepository,
+  migrationFromBundle,
+  CURRENT_CONVERSATION_SCHEMA_VERSION,
+  type ConversationRepository,
+  type ConversationRepositoryOptions,
+  type CreateConversationInput,
+  type MigrateModelInput,
+  type MigrateModelResult,
+  type NewMessage,
+  type WriteOptions,
+} from './repository.ts';
+export { migrateConversationStore, ConversationError, DEFAULT_CONVERSATION_SCHEMA, checkSchemaName } from './schema.ts';
+export { conversationSql, columnsOf, type ConversationRow, type ConversationSql } from './sql.ts';
+export type {
+  ConversationEvent,
+  ConversationMessage,
+  ConversationMigration,
+  ConversationRecord,
+  MigrationSource,
+  ModelHistoryEntry,
+  ReadUpgrade,
+  StoredConversation,
+} from './types.ts';
