@@ -51,7 +51,7 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation repository on %s', 
   });
 
   it('upgrades a legacy record on read, writes it back once and keeps every unknown field', async () => {
-    const legacy = { ...legacyRecord(15), id: 'legacy-15' }; // 15: has extra (nested) and no metadata
+    const legacy: Record<string, unknown> = { ...legacyRecord(15), id: 'legacy-15' }; // 15: has extra (nested) and no metadata
     expect(await repo.importRecords([legacy])).toBe(1);
     const first = await repo.get('legacy-15');
     expect(first?.upgrade).toEqual({ status: 'upgraded', from: 1, to: 2, written: true });
