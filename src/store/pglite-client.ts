@@ -13,11 +13,19 @@ export class StoreLockedError extends Error {
   }
 }
 
+export interface PgliteClientOptions {
+  /**
+   * Load the pgvector extension (`@electric-sql/pglite-pgvector`), so `CREATE EXTENSION vector`
+   * works. Off by default: the event store does not need it and it costs start-up time.
+   */
+  vector?: boolean;
+}
+
 /**
  * Opens PGlite (in-process PostgreSQL compiled to WebAssembly). With `dataDir` the database lives
  * in that directory and survives restarts; without, it is in memory.
  */
-export async function openPgliteClient(dataDir?: string): Promise<SqlClient> {
+export async function openPgliteClient(dataDir?: string, options: PgliteClientOptions = {}): Promise<SqlClient> {
   let lock: { release(): void } | undefined;
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -27,7 +35,13 @@ export async function openPgliteClient(dataDir?: string): Promise<SqlClient> {
   }
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir);
+    if (options.vector) {
+      // Loaded lazily: only vector-store users pay for the extension bundle.
+      const { vector } = await import('@electric-sql/pglite-pgvector');
+      db = await PGlite.create(dataDir, { extensions: { vector } });
+    } else {
+      db = await PGlite.create(dataDir);
+    }
   } catch (error) {
     lock?.release();
     throw error;

@@ -1,0 +1,38 @@
+/**
+ * Vector stores over the project's SQL clients (PGlite with pgvector embedded, PostgreSQL with
+ * pgvector or `real[]`), an embedder over the `openai` SDK, and phase-routed reads and writes.
+ */
+export { VectorError } from './errors.ts';
+export { indexTableName } from './names.ts';
+export { VECTOR_STORE_MIGRATIONS, migrateVectorStore, detectPgvector, type VectorType, type VectorStoreSchemaReport } from './schema.ts';
+export {
+  openVectorStore,
+  DEFAULT_VECTOR_SCHEMA,
+  type DocumentInput,
+  type EmbeddingRow,
+  type EmbeddingTarget,
+  type IndexInfo,
+  type OpenVectorStoreOptions,
+  type SearchHit,
+  type SearchOptions,
+  type StoredDocument,
+  type UpsertResult,
+  type VectorOps,
+  type VectorStore,
+  type VectorTransaction,
+} from './store.ts';
+export { openVectorDatabase, defaultVectorStoreDir, vectorStoreOptionsFromEnv, type VectorDatabaseOptions } from './open.ts';
+export {
+  createEmbedder,
+  openEmbeddingEndpoint,
+  retryAfterMs,
+  toEmbeddingError,
+  EmbeddingError,
+  NATIVE_DIMENSIONS,
+  type Embedder,
+  type EmbedderOptions,
+  type EmbedResult,
+  type EmbeddingEndpoint,
+} from './embedder.ts';
+export { indexDocument, removeDocument, searchDocuments, type EmbeddingRoute, type IndexedDocument, type RoutedSearch, type RoutedSearchAttempt } from './routing.ts';
+export { cosine, normalise, vectorLiteral, type VectorLike } from './vector-math.ts';

@@ -1,0 +1,95 @@
+import { quoteIdent, type SqlClient } from '../store/sql-client.ts';
+import { VectorError } from './errors.ts';
+import { checkSchemaName } from './names.ts';
+
+/** How vectors are stored: pgvector's `vector(N)` or, without the extension, `real[]`. */
+export type VectorType = 'pgvector' | 'real[]';
+
+/**
+ * The vector store's own tables, versioned and append-only (never edit a shipped step, add the
+ * next). `{s}` is the quoted schema. Index tables (`emb_*`) are created on demand by `ensureIndex`
+ * and listed in `vector_indexes`.
+ *
+ * `documents.version` comes from one sequence, so a version is never reused — not even after a
+ * delete and re-create — and "the embedding of version v" always names exactly one text. Ids use
+ * the C collation so keyset order is byte order on every backend.
+ */
+export const VECTOR_STORE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'documents and index catalog',
+    sql: `
+CREATE SEQUENCE {s}.document_version;
+CREATE TABLE {s}.documents (
+  id text COLLATE "C" PRIMARY KEY,
+  tenant text,
+  content text NOT NULL,
+  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  version bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX documents_by_tenant ON {s}.documents (tenant);
+CREATE TABLE {s}.vector_indexes (
+  name text PRIMARY KEY,
+  table_name text NOT NULL UNIQUE,
+  model text NOT NULL,
+  dimension integer NOT NULL,
+  vector_type text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+];
+
+export interface VectorStoreSchemaReport {
+  applied: number[];
+  current: number;
+  /** Column type new indexes get on this database. */
+  vectorType: VectorType;
+}
+
+/**
+ * Creates or upgrades the vector store's tables in `schema` (idempotent; one transaction under an
+ * advisory lock so two processes starting together do not race), then detects pgvector:
+ * installed → used; available → `CREATE EXTENSION` attempted; otherwise (or when that fails, e.g.
+ * no privilege) vectors are stored as `real[]`. `prefer` forces a type (`real[]` always works).
+ */
+export async function migrateVectorStore(client: SqlClient, schema: string, prefer: VectorType | 'auto' = 'auto'): Promise<VectorStoreSchemaReport> {
+  const s = quoteIdent(checkSchemaName(schema));
+  const { applied, current } = await client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-vectors:${schema}`]);
+    await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.vector_store_migrations (
+  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
+);`);
+    const rows = await tx.query<{ version: number }>(`SELECT version FROM ${s}.vector_store_migrations ORDER BY version`);
+    const done = new Set(rows.map((r) => Number(r.version)));
+    const appliedNow: number[] = [];
+    for (const m of VECTOR_STORE_MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql.replaceAll('{s}', s));
+      await tx.query(`INSERT INTO ${s}.vector_store_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      appliedNow.push(m.version);
+    }
+    return { applied: appliedNow, current: Math.max(0, ...done, ...appliedNow) };
+  });
+  const vectorType = prefer === 'real[]' ? 'real[]' : await detectPgvector(client);
+  if (prefer === 'pgvector' && vectorType !== 'pgvector') {
+    throw new VectorError('E_VECTOR_NO_PGVECTOR', 'pgvector is not available on this database (PGlite needs the vector extension loaded; PostgreSQL needs the pgvector package)');
+  }
+  return { applied, current, vectorType };
+}
+
+/** Whether pgvector is (or can be made) available; never throws. */
+export async function detectPgvector(client: SqlClient): Promise<VectorType> {
+  try {
+    const installed = await client.query(`SELECT 1 FROM pg_extension WHERE extname = 'vector'`);
+    if (installed.length > 0) return 'pgvector';
+    const available = await client.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'vector'`);
+    if (available.length === 0) return 'real[]';
+    await client.exec('CREATE EXTENSION IF NOT EXISTS vector');
+    return 'pgvector';
+  } catch {
+    return 'real[]';
+  }
+}

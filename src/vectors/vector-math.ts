@@ -1,0 +1,48 @@
+import { VectorError } from './errors.ts';
+
+/** A vector as the SDK returns it or as a typed array. */
+export type VectorLike = ArrayLike<number>;
+
+/**
+ * L2-normalises a vector into a new Float32Array. Stored and query vectors are unit length, so
+ * the dot product the store ranks by is the cosine similarity on both column types.
+ */
+export function normalise(vector: VectorLike, dimension: number, what: string): Float32Array {
+  if (vector.length !== dimension) {
+    throw new VectorError('E_VECTOR_DIMENSION', `${what} has ${vector.length} dimensions, the index expects ${dimension}`);
+  }
+  let norm = 0;
+  for (let i = 0; i < vector.length; i++) {
+    const v = vector[i]!;
+    if (!Number.isFinite(v)) throw new VectorError('E_VECTOR_VALUE', `${what} contains a non-finite value at position ${i}`);
+    norm += v * v;
+  }
+  if (norm === 0) throw new VectorError('E_VECTOR_VALUE', `${what} is the zero vector (no direction to compare)`);
+  const scale = 1 / Math.sqrt(norm);
+  const out = new Float32Array(vector.length);
+  for (let i = 0; i < vector.length; i++) out[i] = vector[i]! * scale;
+  return out;
+}
+
+/**
+ * The text literal of a vector: `[a,b]` for pgvector, `{a,b}` for `real[]`. Nine significant
+ * digits round-trip a float32 exactly and keep statements about half the size of full doubles.
+ */
+export function vectorLiteral(vector: Float32Array, type: 'pgvector' | 'real[]'): string {
+  const parts = new Array<string>(vector.length);
+  for (let i = 0; i < vector.length; i++) parts[i] = String(Math.fround(vector[i]!).toPrecision(9)).replace(/\.?0+(e|$)/, '$1');
+  return type === 'pgvector' ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
+}
+
+/** Cosine similarity of two vectors of the same length (0 when either is zero). */
+export function cosine(a: VectorLike, b: VectorLike): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
