@@ -9,7 +9,7 @@ import type { DecisionTable } from '../../packages/runtime/src/engine/table.ts';
 import { upgradeRecord } from '../../packages/runtime/src/migrations/upgrade-record.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { ConversationError, DEFAULT_CONVERSATION_SCHEMA, checkSchemaName, migrateConversationStore } from './schema.ts';
-import { conversationSql, type ConversationRow } from './sql.ts';
+import { conversationSql, toRow, type ConversationRow, type RawRow } from './sql.ts';
 import type {
   ConversationEvent,
   ConversationMessage,
@@ -23,6 +23,8 @@ import type {
 
 /** The schema version of records created while no SchemaMigration is configured. */
 export const CURRENT_CONVERSATION_SCHEMA_VERSION = 2;
+
+const NUMBER_PRECISION_MESSAGE = 'the record holds a number with more precision than a JavaScript double; rewriting it would change the value, so it is left as stored';
 
 /** Conflicting writers retried before giving up (a hot conversation written by many requests at once). */
 const MAX_ATTEMPTS = 8;
@@ -185,30 +187,35 @@ export async function openConversationRepository(client: SqlClient, options: Con
     const r = upgradeRecord(m, row.record);
     if (!r.ok) return { kind: 'failed', code: r.code, message: r.message };
     if (!r.changed) return { kind: 'current' };
+    if (!row.numbersExact) return { kind: 'failed', code: 'NUMBER_PRECISION', message: NUMBER_PRECISION_MESSAGE };
     return { kind: 'upgraded', record: r.record, from: r.from, to: r.to };
   };
 
-  const get = async (id: string): Promise<StoredConversation | null> => {
+  /** Reads one record, upgrading it (and writing it back) when it is below the current version. `exact`: see json-precision.ts. */
+  const read = async (id: string): Promise<{ conversation: StoredConversation; exact: boolean } | null> => {
     checkId(id);
     let last: { record: Record<string, unknown>; from: number; to: number; row: ConversationRow } | null = null;
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const row = await sql.select(client, id);
       if (row === null) return null;
+      const exact = row.numbersExact;
       const m = migration();
       const up = upgradeInMemory(row, m);
-      if (up.kind === 'current') return stored(row, { status: 'current', version: row.schemaVersion });
-      if (up.kind === 'failed') return stored(row, { status: 'failed', code: `E_CONVERSATION_${up.code}`, message: up.message });
+      if (up.kind === 'current') return { conversation: stored(row, { status: 'current', version: row.schemaVersion }), exact };
+      if (up.kind === 'failed') return { conversation: stored(row, { status: 'failed', code: `E_CONVERSATION_${up.code}`, message: up.message }), exact };
       last = { ...up, row };
       const revision = await sql.updateIfRevision(client, id, up.record, row.revision);
       if (revision !== null) {
         emit({ type: 'migration', time: now().getTime(), migration: 'schema', key: (m as ConversationMigration).id, subjectId: id, from: String(up.from), to: String(up.to) });
-        return { id, revision, record: up.record as ConversationRecord, upgrade: { status: 'upgraded', from: up.from, to: up.to, written: true } };
+        return { conversation: { id, revision, record: up.record as ConversationRecord, upgrade: { status: 'upgraded', from: up.from, to: up.to, written: true } }, exact };
       }
       // Another writer changed the row between our read and write: read it again and decide again.
     }
     const l = last as NonNullable<typeof last>;
-    return { id, revision: l.row.revision, record: l.record as ConversationRecord, upgrade: { status: 'upgraded', from: l.from, to: l.to, written: false } };
+    return { conversation: { id, revision: l.row.revision, record: l.record as ConversationRecord, upgrade: { status: 'upgraded', from: l.from, to: l.to, written: false } }, exact: l.row.numbersExact };
   };
+
+  const get = async (id: string): Promise<StoredConversation | null> => (await read(id))?.conversation ?? null;
 
   /** Reads (upgrading), applies `change`, writes conditionally; retries on conflict unless `expectedRevision` is given. */
   const modify = async (
@@ -218,16 +225,21 @@ export async function openConversationRepository(client: SqlClient, options: Con
   ): Promise<{ conversation: StoredConversation; changed: boolean }> => {
     checkId(id);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await get(id);
-      if (current === null) throw new ConversationError('E_CONVERSATION_NOT_FOUND', `no conversation '${id}'`);
+      const found = await read(id);
+      if (found === null) throw new ConversationError('E_CONVERSATION_NOT_FOUND', `no conversation '${id}'`);
+      const current = found.conversation;
       if (current.upgrade?.status === 'failed') {
-        throw new ConversationError('E_CONVERSATION_UNSUPPORTED_VERSION', `conversation '${id}' cannot be brought to schema version ${currentSchemaVersion()}: ${current.upgrade.message}`);
+        const code = current.upgrade.code === 'E_CONVERSATION_NUMBER_PRECISION' ? current.upgrade.code : 'E_CONVERSATION_UNSUPPORTED_VERSION';
+        throw new ConversationError(code, `conversation '${id}' cannot be brought to schema version ${currentSchemaVersion()}: ${current.upgrade.message}`);
       }
       if (options.expectedRevision !== undefined && current.revision !== options.expectedRevision) {
         throw new ConversationError('E_CONVERSATION_CONFLICT', `conversation '${id}' is at revision ${current.revision}, not ${options.expectedRevision}: read it again`);
       }
       const next = change(current.record);
       if (next === null) return { conversation: current, changed: false };
+      if (!found.exact) {
+        throw new ConversationError('E_CONVERSATION_NUMBER_PRECISION', `conversation '${id}': ${NUMBER_PRECISION_MESSAGE}`);
+      }
       const revision = await sql.updateIfRevision(client, id, next, current.revision);
       if (revision !== null) return { conversation: { id, revision, record: next }, changed: true };
       if (options.expectedRevision !== undefined) {
@@ -345,11 +357,11 @@ export async function openConversationRepository(client: SqlClient, options: Con
     async listByUser(userId, options = {}) {
       checkId(userId, 'userId');
       const limit = checkLimit(options.limit);
-      const rows = await client.query<{ id: string; record: unknown; revision: number | string; schema_version: number | null }>(
-        `SELECT id, record, revision, schema_version FROM ${sql.table} WHERE user_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
+      const rows = await client.query<RawRow>(
+        `SELECT id, record::text AS record, revision, schema_version FROM ${sql.table} WHERE user_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
         [userId, options.after ?? null, limit],
       );
-      return page(rows.map((r) => ({ id: r.id, record: r.record, revision: Number(r.revision), schemaVersion: r.schema_version === null ? null : Number(r.schema_version) })), limit, true);
+      return page(rows.map(toRow), limit, true);
     },
 
     async importRecords(records) {

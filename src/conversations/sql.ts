@@ -3,17 +3,21 @@
  * columns copied out of the record and the revision check are decided in one place.
  */
 import { quoteIdent, type SqlExecutor } from '../store/sql-client.ts';
+import { numbersSurviveDoubles } from './json-precision.ts';
 
 export interface ConversationRow {
   id: string;
   record: unknown;
   revision: number;
   schemaVersion: number | null;
+  /** False when a number in the stored record would change through a JavaScript double (see json-precision.ts). */
+  numbersExact: boolean;
 }
 
-interface RawRow {
+/** A row as selected (`record::text AS record`): the text is parsed here, and checked for precision. */
+export interface RawRow {
   id: string;
-  record: unknown;
+  record: string;
   revision: number | string;
   schema_version: number | null;
 }
@@ -31,7 +35,13 @@ export function columnsOf(record: unknown): { userId: string | null; schemaVersi
 }
 
 export function toRow(raw: RawRow): ConversationRow {
-  return { id: raw.id, record: raw.record, revision: Number(raw.revision), schemaVersion: raw.schema_version === null ? null : Number(raw.schema_version) };
+  return {
+    id: raw.id,
+    record: JSON.parse(raw.record) as unknown,
+    revision: Number(raw.revision),
+    schemaVersion: raw.schema_version === null ? null : Number(raw.schema_version),
+    numbersExact: numbersSurviveDoubles(raw.record),
+  };
 }
 
 /**
@@ -47,13 +57,13 @@ export function conversationSql(schema: string) {
   return {
     table: t,
     async select(exec: SqlExecutor, id: string): Promise<ConversationRow | null> {
-      const rows = await exec.query<RawRow>(`SELECT id, record, revision, schema_version FROM ${t} WHERE id = $1`, [id]);
+      const rows = await exec.query<RawRow>(`SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE id = $1`, [id]);
       return rows[0] ? toRow(rows[0]) : null;
     },
     async selectMany(exec: SqlExecutor, ids: string[]): Promise<ConversationRow[]> {
       if (ids.length === 0) return [];
       const rows = await exec.query<RawRow>(
-        `SELECT id, record, revision, schema_version FROM ${t} WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id`,
+        `SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) ORDER BY id`,
         [jsonParam(ids)],
       );
       return rows.map(toRow);
@@ -126,7 +136,7 @@ export function conversationSql(schema: string) {
         filter = ' AND (schema_version IS NULL OR schema_version <> $3)';
       }
       const rows = await exec.query<RawRow>(
-        `SELECT id, record, revision, schema_version FROM ${t} WHERE ($1::text IS NULL OR id > $1)${filter} ORDER BY id LIMIT $2`,
+        `SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE ($1::text IS NULL OR id > $1)${filter} ORDER BY id LIMIT $2`,
         params,
       );
       return rows.map(toRow);

@@ -163,3 +163,24 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation repository on %s', 
     await client.exec(`DROP SCHEMA ${quoteIdent(swapSchema)} CASCADE`);
   });
 });
+
+describe('numbers beyond double precision', () => {
+  it('are never rewritten: the record is reported and left as stored', async () => {
+    const { client, schema, done } = await openBackend('pglite', 'conv_prec');
+    try {
+      const repo = await openConversationRepository(client, { schema, migration: V2 });
+      await client.query(`INSERT INTO ${quoteIdent(schema)}.conversations (id, record) VALUES ('big', $1::jsonb), ('fine', $2::jsonb)`, [
+        '{"id":"big","userId":"u","messages":[],"orderId":12345678901234567890,"ratio":0.12345678901234567891}',
+        '{"id":"fine","userId":"u","messages":[],"price":1.50,"n":1234567890123456,"tiny":1e-300}',
+      ]);
+      const before = await storedText(client, schema, 'big');
+      expect((await repo.get('big'))?.upgrade).toMatchObject({ status: 'failed', code: 'E_CONVERSATION_NUMBER_PRECISION' });
+      await rejectsWith(repo.appendMessages('big', [{ role: 'user', content: 'x' }]), 'E_CONVERSATION_NUMBER_PRECISION');
+      expect(await storedText(client, schema, 'big')).toBe(before);
+      expect((await repo.get('fine'))?.upgrade).toMatchObject({ status: 'upgraded', written: true });
+      expect(JSON.parse(await storedText(client, schema, 'fine'))).toMatchObject({ price: 1.5, n: 1234567890123456, tiny: 1e-300, schemaVersion: 2 });
+    } finally {
+      await done();
+    }
+  });
+});
