@@ -1,0 +1,282 @@
+/**
+ * Wiring: one SQL client shared by the event store, the conversation repository, the vector store
+ * and the service's own table (PGlite allows one process and one connection); one runtime client
+ * polling signed bundles and writing its events to the event store; the `openai` SDK for answers
+ * and embeddings; the HTTP server. `startChatService` returns once the service listens;
+ * `close()` shuts it down in order (stop taking requests, finish them and the shadows, flush the
+ * events, close the runtime client and the database, then the in-process servers).
+ */
+import { join } from 'node:path';
+import {
+  createClient,
+  type BundleChange,
+  type SwitchyardClient,
+} from '../../../packages/runtime/src/index.ts';
+import { migrationFromBundle, openConversationRepository, type ConversationRepository } from '../../../src/conversations/index.ts';
+import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
+import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
+import type { BatchedSink } from '../../../src/store/batched-sink.ts';
+import { openPgClient } from '../../../src/store/pg-client.ts';
+import { openPgliteClient, StoreLockedError } from '../../../src/store/pglite-client.ts';
+import type { SqlClient } from '../../../src/store/sql-client.ts';
+import { openStore, type EventStore } from '../../../src/store/store.ts';
+import { createEmbedder, openVectorStore, type VectorStore } from '../../../src/vectors/index.ts';
+import { BundlePublisher, serveBundles, type BundleServer } from './demo-bundle.ts';
+import { ServiceError } from './errors.ts';
+import { createHttpServer, type Route } from './http.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { ModelGateway } from './model-gateway.ts';
+import { createRetrieval, DEMO_RETRIEVAL, type RetrievalNames } from './rag.ts';
+import { DEFAULT_SERVICE_SCHEMA, openResponseLog } from './responses.ts';
+import { ChatService, DEMO_NAMES, type ServiceNames } from './service.ts';
+import { ShadowRunner } from './shadow-runner.ts';
+
+export type BundleOption =
+  /** A published bundle source (http(s) URL or directory) and the app's own trusted keys (JSON text). */
+  | { kind: 'remote'; source: string; trustedKeys: string }
+  /** Compile + sign (ephemeral key) + publish + serve the project at `root` in-process. */
+  | { kind: 'demo'; root: string; publishDir: string };
+
+export type DatabaseOption =
+  | { kind: 'pglite'; /** Data directory; in memory when null. */ dataDir: string | null }
+  | { kind: 'postgres'; url: string };
+
+export type ModelOption =
+  /** The offline model server started in-process on 127.0.0.1. */
+  | { kind: 'offline' }
+  /** Any OpenAI-compatible endpoint (OpenAI itself, or a running offline server). */
+  | { kind: 'endpoint'; baseUrl: string; apiKey: string };
+
+export interface ChatServiceOptions {
+  bundle: BundleOption;
+  database: DatabaseOption;
+  models: ModelOption;
+  /** Bundle environment to load (default production). */
+  env?: string;
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Runtime client poll interval (default 5 s). */
+  pollIntervalMs?: number;
+  /** Last-known-good cache of the runtime client (null: none). */
+  cacheDir?: string | null;
+  /** How long start-up waits for the first verified bundle (default 15 s). */
+  readyTimeoutMs?: number;
+  /** Schema of the event store, conversations and vectors (default `switchyard`, where `switchyard analyze` and `migrate` look). */
+  schema?: string;
+  /** Schema of the service's own table (default `chat_service`). */
+  serviceSchema?: string;
+  names?: ServiceNames;
+  retrievalNames?: RetrievalNames;
+  log?: Logger;
+  /** Event sink batching (default: flush every 200 ms). */
+  sinkFlushIntervalMs?: number;
+  shadowMaxInFlight?: number;
+}
+
+export interface ChatServiceHandle {
+  url: string;
+  port: number;
+  runtime: SwitchyardClient;
+  events: EventStore;
+  sink: BatchedSink;
+  conversations: ConversationRepository;
+  vectors: VectorStore;
+  shadows: ShadowRunner;
+  models: ModelGateway;
+  /** The in-process offline model server, when started here. */
+  modelServer: ModelServer | null;
+  /** The in-process bundle publisher and server, in demo mode. */
+  demo: { publisher: BundlePublisher; server: BundleServer } | null;
+  /** Bundle swaps seen since start. */
+  swaps(): BundleChange[];
+  close(): Promise<void>;
+}
+
+async function openDatabase(option: DatabaseOption): Promise<SqlClient> {
+  try {
+    if (option.kind === 'postgres') {
+      const client = openPgClient({ connectionString: option.url, max: 8 });
+      await client.query('SELECT 1');
+      return client;
+    }
+    return await openPgliteClient(option.dataDir ?? undefined, { vector: true });
+  } catch (error) {
+    if (error instanceof StoreLockedError) throw new ServiceError('E_DB_LOCKED', `${error.message}; stop the other process, use --in-memory, or --database-url`);
+    throw new ServiceError('E_DB_OPEN', `cannot open the ${option.kind} database: ${(error as Error).message}`);
+  }
+}
+
+/** Starts everything; throws a `ServiceError` (stable code, what to do) when it cannot. */
+export async function startChatService(options: ChatServiceOptions): Promise<ChatServiceHandle> {
+  const log = options.log ?? silentLogger;
+  const env = options.env ?? 'production';
+  const schema = options.schema ?? 'switchyard';
+  const cleanups: Array<() => Promise<void>> = [];
+  const undo = async () => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => {});
+  };
+
+  try {
+    // Models: the offline server in-process unless an endpoint is given.
+    let modelServer: ModelServer | null = null;
+    let endpoint: { baseUrl: string; apiKey: string; offline: boolean };
+    if (options.models.kind === 'offline') {
+      const server = await startModelServer();
+      modelServer = server;
+      cleanups.push(() => server.close());
+      endpoint = { baseUrl: server.baseUrl, apiKey: OFFLINE_API_KEY, offline: true };
+    } else {
+      endpoint = { baseUrl: options.models.baseUrl.replace(/\/+$/, ''), apiKey: options.models.apiKey, offline: options.models.apiKey === OFFLINE_API_KEY };
+    }
+
+    // One database client for everything.
+    const db = await openDatabase(options.database);
+    cleanups.push(() => db.close());
+    const events = await openStore({ backend: 'client', client: db, schema });
+    const sink = events.createSink({ flushIntervalMs: options.sinkFlushIntervalMs ?? 200, source: `chat-service-${process.pid}-${Date.now()}` });
+    cleanups.push(() => sink.close());
+
+    // Config: a published source, or the demo config built and served here.
+    let demo: ChatServiceHandle['demo'] = null;
+    let source: string;
+    let trustedKeys: string;
+    if (options.bundle.kind === 'demo') {
+      const publisher = await BundlePublisher.open({ root: options.bundle.root, dir: options.bundle.publishDir });
+      await publisher.publish();
+      const server = await serveBundles(options.bundle.publishDir);
+      cleanups.push(() => server.close());
+      demo = { publisher, server };
+      source = server.url;
+      trustedKeys = publisher.trustedKeys;
+    } else {
+      source = options.bundle.source;
+      trustedKeys = options.bundle.trustedKeys;
+    }
+    let runtime: SwitchyardClient;
+    try {
+      runtime = createClient({ source, env, trustedKeys, cacheDir: options.cacheDir ?? null, pollIntervalMs: options.pollIntervalMs ?? 5_000, sink });
+    } catch (error) {
+      throw new ServiceError((error as { code?: string }).code ?? 'E_CLIENT_OPTIONS', `runtime client: ${(error as Error).message}`);
+    }
+    cleanups.push(() => runtime.close());
+    const swaps: BundleChange[] = [];
+    runtime.onChange((change) => {
+      swaps.push(change);
+      log.info('config bundle swapped', { previousSerial: change.previousSerial, serial: change.serial, changed: change.changed });
+    });
+    try {
+      await runtime.ready(options.readyTimeoutMs ?? 15_000);
+    } catch (error) {
+      throw new ServiceError((error as { code?: string }).code ?? 'E_NOT_READY', `no verified config bundle from ${source} (env ${env}): ${(error as Error).message}`);
+    }
+
+    const names = options.names ?? DEMO_NAMES;
+    const conversations = await openConversationRepository(db, {
+      schema,
+      migration: migrationFromBundle(runtime, names.schemaMigration),
+      // Lazy schema upgrades written on read become migration events (consented model switches are
+      // emitted by the service itself, retired-snapshot moves by the runtime).
+      onEvent: (event) => {
+        if (event.migration !== 'schema') return;
+        const s = runtime.status();
+        sink.write({ ...event, serial: s.serial, env: s.env });
+      },
+    });
+    const vectors = await openVectorStore(db, { schema });
+    const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: endpoint.offline ? 0 : 2 });
+    const responses = await openResponseLog(db, options.serviceSchema ?? DEFAULT_SERVICE_SCHEMA);
+    const models = new ModelGateway(endpoint);
+    const shadows = new ShadowRunner(models, runtime, log, { maxInFlight: options.shadowMaxInFlight });
+    const retrieval = createRetrieval(runtime, vectors, embedder, options.retrievalNames ?? DEMO_RETRIEVAL);
+    const service = new ChatService({ runtime, sink, conversations, retrieval, responses, models, shadows, log, names });
+    const startedAt = Date.now();
+
+    const status = () => {
+      const s = runtime.status();
+      return {
+        ready: s.ready,
+        env: s.env,
+        bundle: {
+          serial: s.serial,
+          commit: s.commit,
+          source: s.source,
+          createdAt: s.createdAt,
+          expiresAt: s.expiresAt,
+          stale: s.stale,
+          lastError: s.lastError,
+          cacheError: s.cacheError,
+          lastCheckAt: s.lastCheckAt,
+          lastSuccessAt: s.lastSuccessAt,
+          consecutiveFailures: s.consecutiveFailures,
+          swaps: swaps.length,
+        },
+        models: { offline: endpoint.offline, baseUrl: endpoint.baseUrl },
+        database: { backend: db.backend },
+        shadow: shadows.stats(),
+        events: sink.stats(),
+        uptimeMs: Date.now() - startedAt,
+      };
+    };
+
+    const id = '([^/]+)';
+    const routes: Route[] = [
+      { method: 'GET', pattern: /^\/healthz$/, handle: () => ({ status: runtime.status().ready ? 200 : 503, body: { status: runtime.status().ready ? 'ok' : 'not-ready' } }) },
+      { method: 'GET', pattern: /^\/status$/, handle: () => ({ body: status() }) },
+      { method: 'POST', pattern: /^\/conversations$/, handle: (c) => service.createConversation(c.body) },
+      { method: 'GET', pattern: new RegExp(`^/conversations/${id}$`), handle: (c) => service.getConversation(c.params[0]!) },
+      { method: 'POST', pattern: new RegExp(`^/conversations/${id}/messages$`), handle: (c) => service.sendMessage(c.params[0]!, c.body) },
+      { method: 'GET', pattern: new RegExp(`^/conversations/${id}/model-migration$`), handle: (c) => service.migrationOffer(c.params[0]!) },
+      { method: 'POST', pattern: new RegExp(`^/conversations/${id}/model-migration$`), handle: (c) => service.migrateModel(c.params[0]!, c.body) },
+      { method: 'POST', pattern: /^\/summaries$/, handle: (c) => service.summarize(c.body) },
+      { method: 'POST', pattern: /^\/feedback$/, handle: (c) => service.feedback(c.body) },
+      { method: 'POST', pattern: /^\/documents$/, handle: (c) => service.indexDocument(c.body) },
+      { method: 'POST', pattern: /^\/search$/, handle: (c) => service.search(c.body) },
+    ];
+    const http = createHttpServer({ routes, log });
+    const host = options.host ?? '127.0.0.1';
+    const port = await new Promise<number>((resolve, reject) => {
+      http.server.once('error', (error) => reject(new ServiceError('E_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`)));
+      http.server.listen(options.port ?? 0, host, () => {
+        const a = http.server.address();
+        resolve(typeof a === 'object' && a ? a.port : 0);
+      });
+    });
+    const shownHost = host.includes(':') ? `[${host}]` : host;
+
+    let closing: Promise<void> | null = null;
+    const close = () => {
+      closing ??= (async () => {
+        await http.drain(10_000);
+        // Shadows still running get a deadline: their results are evidence, not user-facing.
+        await Promise.race([shadows.idle(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
+        await undo();
+      })();
+      return closing;
+    };
+
+    return {
+      url: `http://${shownHost}:${port}`,
+      port,
+      runtime,
+      events,
+      sink,
+      conversations,
+      vectors,
+      shadows,
+      models,
+      modelServer,
+      demo,
+      swaps: () => [...swaps],
+      close,
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+/** Default data directory of the embedded database under a project root. */
+export function defaultDataDir(root: string): string {
+  return join(root, '.switchyard', 'chat-service', 'db');
+}

@@ -1,0 +1,202 @@
+/**
+ * The command line: flags and environment → `ChatServiceOptions` (pure, `parseCliOptions`), then
+ * start, print where it listens, and shut down gracefully on SIGINT/SIGTERM (`runCli`).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
+import { defaultDataDir, startChatService, type ChatServiceHandle, type ChatServiceOptions } from './app.ts';
+import { ServiceError } from './errors.ts';
+import { jsonLogger } from './logger.ts';
+
+/** The repository this example lives in: its demo config is what the service runs on by default. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+
+export const USAGE = `Usage: npm run chat-service -- [options]
+
+Starts the reference chat service. With no options: the offline model server in-process, the
+repository's demo config compiled, signed with an ephemeral key and served on 127.0.0.1, and an
+embedded PGlite database in .switchyard/chat-service/db.
+
+Options (environment variable in brackets):
+  --port <n>               port to listen on, 0 for any free one (default 8787) [CHAT_SERVICE_PORT]
+  --host <addr>            interface (default 127.0.0.1) [CHAT_SERVICE_HOST]
+  --env <name>             bundle environment (default production) [SWITCHYARD_ENV]
+  --bundle-url <url|dir>   published bundles to poll instead of the demo config [SWITCHYARD_BUNDLE_URL]
+  --trusted-keys <file>    trusted-keys JSON pinned by this service (required with --bundle-url) [SWITCHYARD_TRUSTED_KEYS]
+  --cache-dir <dir>        last-known-good bundle cache (default .switchyard/chat-service/runtime-cache with --bundle-url)
+  --poll-ms <n>            bundle poll interval in ms (default 5000, demo 1000) [SWITCHYARD_POLL_MS]
+  --database-url <url>     PostgreSQL instead of the embedded PGlite [SWITCHYARD_DATABASE_URL]
+  --data-dir <dir>         PGlite data directory (default .switchyard/chat-service/db)
+  --in-memory              PGlite in memory (nothing survives a restart)
+  --model-base-url <url>   OpenAI-compatible endpoint (default: OpenAI when OPENAI_API_KEY is set, else offline) [OPENAI_BASE_URL]
+  --offline                use the in-process offline model server even when OPENAI_API_KEY is set [SWITCHYARD_OFFLINE=1]
+  --root <dir>             project whose config the demo mode compiles (default: this repository)
+  -h, --help               this text
+
+Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.`;
+
+export class UsageError extends Error {}
+
+export interface CliIo {
+  stdout(line: string): void;
+  stderr(line: string): void;
+}
+
+/** Where the config comes from, before any file is read. */
+export type CliBundle = { kind: 'remote-file'; source: string; trustedKeysFile: string } | { kind: 'demo-temp'; root: string };
+
+export interface CliOptions extends Omit<ChatServiceOptions, 'bundle'> {
+  bundle: CliBundle;
+}
+
+/** Options from flags and environment. Pure: files (trusted keys) are read by `runCli`. */
+export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; options: CliOptions } {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        env: { type: 'string' },
+        'bundle-url': { type: 'string' },
+        'trusted-keys': { type: 'string' },
+        'cache-dir': { type: 'string' },
+        'poll-ms': { type: 'string' },
+        'database-url': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'in-memory': { type: 'boolean' },
+        'model-base-url': { type: 'string' },
+        offline: { type: 'boolean' },
+        root: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true };
+  const int = (text: string | undefined, name: string, fallback: number, min: number): number => {
+    if (text === undefined || text === '') return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got '${text}'`);
+    return n;
+  };
+  const root = resolve(values.root ?? REPO_ROOT);
+  const bundleUrl = values['bundle-url'] ?? env.SWITCHYARD_BUNDLE_URL;
+  const keysFile = values['trusted-keys'] ?? env.SWITCHYARD_TRUSTED_KEYS;
+  if (bundleUrl && !keysFile) throw new UsageError('--bundle-url needs --trusted-keys <file>: the service trusts only keys from its own configuration');
+  if (!bundleUrl && values['trusted-keys']) throw new UsageError('--trusted-keys is only used with --bundle-url');
+  const databaseUrl = values['database-url'] ?? env.SWITCHYARD_DATABASE_URL;
+  if (databaseUrl && (values['in-memory'] || values['data-dir'])) throw new UsageError('--database-url cannot be combined with --in-memory or --data-dir');
+  if (values['in-memory'] && values['data-dir']) throw new UsageError('--in-memory and --data-dir exclude each other');
+
+  const offline = values.offline === true || env.SWITCHYARD_OFFLINE === '1';
+  const key = env.OPENAI_API_KEY;
+  const baseUrl = values['model-base-url'] ?? env.OPENAI_BASE_URL;
+  const models: ChatServiceOptions['models'] = offline
+    ? { kind: 'offline' }
+    : values['model-base-url']
+      ? { kind: 'endpoint', baseUrl: values['model-base-url'], apiKey: key || OFFLINE_API_KEY }
+      : key && key !== OFFLINE_API_KEY
+        ? { kind: 'endpoint', baseUrl: baseUrl ?? 'https://api.openai.com/v1', apiKey: key }
+        : { kind: 'offline' };
+
+  return {
+    help: false,
+    options: {
+      bundle: bundleUrl ? { kind: 'remote-file', source: bundleUrl, trustedKeysFile: keysFile! } : { kind: 'demo-temp', root },
+      database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: values['in-memory'] ? null : resolve(values['data-dir'] ?? defaultDataDir(root)) },
+      models,
+      env: values.env ?? env.SWITCHYARD_ENV ?? 'production',
+      host: values.host ?? env.CHAT_SERVICE_HOST ?? '127.0.0.1',
+      port: int(values.port ?? env.CHAT_SERVICE_PORT, '--port', 8787, 0),
+      pollIntervalMs: int(values['poll-ms'] ?? env.SWITCHYARD_POLL_MS, '--poll-ms', bundleUrl ? 5000 : 1000, 50),
+      cacheDir: bundleUrl ? resolve(values['cache-dir'] ?? join(root, '.switchyard', 'chat-service', 'runtime-cache')) : values['cache-dir'] ? resolve(values['cache-dir']) : null,
+    },
+  };
+}
+
+/**
+ * Runs the service until SIGINT/SIGTERM. Resolves with the exit code. `signals` is injectable so
+ * tests can drive it in-process.
+ */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCliOptions(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`chat-service: E_USAGE ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const { bundle, ...rest } = parsed.options;
+  let publishDir: string | null = null;
+  let handle: ChatServiceHandle;
+  try {
+    let resolved: ChatServiceOptions['bundle'];
+    if (bundle.kind === 'remote-file') {
+      let trustedKeys: string;
+      try {
+        trustedKeys = await readFile(bundle.trustedKeysFile, 'utf8');
+      } catch (error) {
+        throw new ServiceError('E_TRUSTED_KEYS', `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`);
+      }
+      resolved = { kind: 'remote', source: bundle.source, trustedKeys };
+    } else {
+      // Ephemeral key, ephemeral bundles: nothing signed by this process outlives it.
+      publishDir = await mkdtemp(join(tmpdir(), 'chat-service-bundles-'));
+      resolved = { kind: 'demo', root: bundle.root, publishDir };
+    }
+    handle = await startChatService({ ...rest, bundle: resolved, log: jsonLogger((line) => io.stderr(line.trimEnd())) });
+  } catch (error) {
+    if (publishDir) await rm(publishDir, { recursive: true, force: true });
+    if (error instanceof ServiceError) {
+      io.stderr(`chat-service: ${error.code} ${error.message}`);
+      return 1;
+    }
+    io.stderr(`chat-service: E_START ${(error as Error).message}`);
+    return 1;
+  }
+  const s = handle.runtime.status();
+  const db = rest.database.kind === 'postgres' ? 'PostgreSQL' : rest.database.dataDir ? `PGlite in ${rest.database.dataDir}` : 'PGlite in memory';
+  const models = handle.modelServer ? `offline model server ${handle.modelServer.baseUrl}` : `models at ${handle.models.baseUrl}`;
+  const config = handle.demo ? `demo config (ephemeral key) served at ${handle.demo.server.url}` : `bundles from ${bundle.kind === 'remote-file' ? bundle.source : ''}`;
+  io.stdout(`chat-service listening on ${handle.url}`);
+  io.stdout(`  config: ${config}, env ${s.env}, serial ${s.serial}; ${models}; ${db}`);
+  io.stdout('  try: curl -s ' + handle.url + '/status');
+
+  return new Promise<number>((resolveExit) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      io.stdout(`chat-service: ${signal} received, shutting down (finishing requests, flushing events)`);
+      handle
+        .close()
+        .then(async () => {
+          if (publishDir) await rm(publishDir, { recursive: true, force: true });
+          const stats = handle.sink.stats();
+          io.stdout(`chat-service stopped (events written ${stats.written}, dropped ${stats.dropped})`);
+          resolveExit(0);
+        })
+        .catch((error: unknown) => {
+          io.stderr(`chat-service: E_SHUTDOWN ${(error as Error).message}`);
+          resolveExit(1);
+        });
+    };
+    signals.once('SIGINT', () => stop('SIGINT'));
+    signals.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

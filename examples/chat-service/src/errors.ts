@@ -1,0 +1,52 @@
+/**
+ * Errors with stable codes. `ApiError` is what the HTTP layer turns into a JSON error body
+ * (`{ error: { code, message } }`) with its status; anything else becomes a 500 with
+ * `E_INTERNAL` and a generic message — a stack trace never reaches a client.
+ * `ServiceError` is a start-up or configuration problem the command line prints.
+ */
+
+/** The error codes the HTTP API answers with (documented in README.md). */
+export const API_ERRORS = {
+  E_BAD_JSON: 400,
+  E_BAD_REQUEST: 400,
+  E_BODY_TOO_LARGE: 413,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
+  E_NOT_FOUND: 404,
+  E_METHOD_NOT_ALLOWED: 405,
+  E_CONVERSATION_NOT_FOUND: 404,
+  E_REQUEST_NOT_FOUND: 404,
+  E_CONSENT_REQUIRED: 403,
+  E_NO_MIGRATION_AVAILABLE: 409,
+  E_CONFIG_NOT_READY: 503,
+  E_CONFIG_UNAVAILABLE: 503,
+  E_MODEL_UNAVAILABLE: 502,
+  E_SEARCH_UNAVAILABLE: 503,
+  E_SHUTTING_DOWN: 503,
+  E_INTERNAL: 500,
+} as const;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+/** An error the client may see: a stable code, an HTTP status and a message saying what to do. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+  constructor(code: ApiErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    this.status = API_ERRORS[code];
+    this.details = details;
+  }
+}
+
+/** A start-up or configuration problem (printed by the command line, never sent to a client). */
+export class ServiceError extends Error {
+  override name = 'ServiceError';
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Model calls through the real `openai` SDK: chat completions on the snapshot the runtime chose,
+ * embeddings for shadow similarity. Offline (the default) every call goes to the embedded offline
+ * model server; with a real key to OpenAI or `OPENAI_BASE_URL`, and an alias whose provider is
+ * `openai-compatible` to that provider's base URL.
+ */
+import OpenAI from 'openai';
+import type { PayloadModelParams } from '../../../packages/runtime/src/index.ts';
+import { cosine, tokenF1 } from '../../../src/eval/similarity.ts';
+import { ApiError } from './errors.ts';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatAnswer {
+  content: string;
+  /** The model that actually answered (the response's `model` field). */
+  model: string;
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number } | null;
+  latencyMs: number;
+}
+
+export type Provider = { type: 'openai' } | { type: 'openai-compatible'; baseUrl: string } | null;
+
+export interface ModelGatewayOptions {
+  baseUrl: string;
+  apiKey: string;
+  /** True when the endpoint is the offline model server (no retries, every provider goes there). */
+  offline: boolean;
+  /** Deadline per call (default 30 s offline, 60 s otherwise). */
+  timeoutMs?: number;
+  /** Embedding model used to score shadow similarity (default text-embedding-3-small). */
+  similarityModel?: string;
+}
+
+export class ModelGateway {
+  readonly openai: OpenAI;
+  readonly offline: boolean;
+  readonly baseUrl: string;
+  private readonly options: ModelGatewayOptions;
+  private readonly byBaseUrl = new Map<string, OpenAI>();
+
+  constructor(options: ModelGatewayOptions) {
+    this.options = options;
+    this.offline = options.offline;
+    this.baseUrl = options.baseUrl;
+    this.openai = this.make(options.baseUrl);
+  }
+
+  private make(baseURL: string): OpenAI {
+    return new OpenAI({
+      apiKey: this.options.apiKey,
+      baseURL,
+      maxRetries: this.options.offline ? 0 : 2,
+      timeout: this.options.timeoutMs ?? (this.options.offline ? 30_000 : 60_000),
+    });
+  }
+
+  /** The SDK client for an alias's provider (the default endpoint offline and for plain `openai`). */
+  clientFor(provider: Provider): OpenAI {
+    if (this.offline || provider === null || provider.type !== 'openai-compatible') return this.openai;
+    let client = this.byBaseUrl.get(provider.baseUrl);
+    if (!client) {
+      client = this.make(provider.baseUrl);
+      this.byBaseUrl.set(provider.baseUrl, client);
+    }
+    return client;
+  }
+
+  /** One chat completion on `snapshot`. Model failures become `E_MODEL_UNAVAILABLE` (502). */
+  async chat(snapshot: string, messages: ChatMessage[], params: PayloadModelParams, provider: Provider = null): Promise<ChatAnswer> {
+    const started = performance.now();
+    try {
+      const r = await this.clientFor(provider).chat.completions.create({ model: snapshot, messages, ...params });
+      const usage = r.usage ? { promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens, totalTokens: r.usage.total_tokens } : null;
+      return { content: r.choices[0]?.message.content ?? '', model: r.model, usage, latencyMs: performance.now() - started };
+    } catch (error) {
+      throw new ApiError('E_MODEL_UNAVAILABLE', `the model ${snapshot} could not answer (${describe(error)}); retry later`);
+    }
+  }
+
+  /**
+   * Similarity of two answers as the CI shadow eval scores them: cosine of their embeddings; token
+   * F1 when the embeddings endpoint fails (the pair is still evidence, scored lexically).
+   */
+  async similarity(a: string, b: string): Promise<{ score: number; method: 'embedding-cosine' | 'token-f1' }> {
+    try {
+      const e = await this.openai.embeddings.create({ model: this.options.similarityModel ?? 'text-embedding-3-small', input: [a, b] });
+      const va = e.data.find((d) => d.index === 0)?.embedding ?? [];
+      const vb = e.data.find((d) => d.index === 1)?.embedding ?? [];
+      return { score: cosine(va, vb), method: 'embedding-cosine' };
+    } catch {
+      return { score: tokenF1(a, b), method: 'token-f1' };
+    }
+  }
+}
+
+/** A short, key-free description of an SDK error. */
+export function describe(error: unknown): string {
+  if (error instanceof OpenAI.APIError) return `${error.status ?? 'no status'} ${error.message}`.slice(0, 300);
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
+}
