@@ -177,7 +177,9 @@ export interface EmbeddingMigrationResource {
   from: EmbeddingStore;
   to: EmbeddingStore;
   phase: EmbeddingPhase;
-  backfill: { batchSize: number; concurrency: number };
+  backfill: { batchSize: number; concurrency: number; requestsPerMinute?: number; tokensPerMinute?: number; maxRetries?: number };
+  /** Checks before a phase may advance (the runner's defaults apply to omitted fields). */
+  verify?: { sampleQueries?: number; topK?: number; minOverlap?: number; maxDeadLetters?: number; maxAgeMinutes?: number };
   environments?: Record<Name, { phase?: EmbeddingPhase }>;
 }
 

@@ -120,10 +120,20 @@ const embeddingMigration = document('embedding-migration', 'Switchyard embedding
     from: store('The current embedding store.'),
     to: store('The new embedding store.'),
     phase: enumOf('dual-write → backfill → dual-read → cutover → complete; one step forward at a time, any step back.', phases),
-    backfill: obj('Backfill job settings.', {
-      batchSize: int('Documents re-embedded per batch.', 1, 100_000),
-      concurrency: int('Batches in flight.', 1, 256),
+    backfill: obj('Backfill job settings (`switchyard migrate embeddings <id>`).', {
+      batchSize: int('Documents re-embedded per batch (one embeddings request and one transaction each).', 1, 100_000),
+      concurrency: int('Batches whose embeddings requests are in flight at once.', 1, 256),
+      requestsPerMinute: int('Embeddings API requests per minute the backfill may make (default: no limit).', 1, 1_000_000),
+      tokensPerMinute: int('Embeddings API tokens per minute the backfill may use, estimated as characters/4 before each request (default: no limit).', 1, 1_000_000_000),
+      maxRetries: int('Retries of a failed embeddings request (429, 5xx, network) with exponential backoff, jitter and Retry-After, before the run stops, resumable (default 5).', 0, 20),
     }, ['batchSize', 'concurrency']),
+    verify: obj('Checks `switchyard migrate embeddings <id> --verify` runs before a phase may advance (defaults apply when omitted).', {
+      sampleQueries: int('Documents sampled as queries for the top-k overlap between the old and the new index (default 50).', 1, 10_000),
+      topK: int('k of the top-k overlap (default 10).', 1, 100),
+      minOverlap: num('Lowest acceptable average overlap@k between old and new results, 0..1 (default 0.6).', 0, 1),
+      maxDeadLetters: int('Documents the backfill may leave in the dead-letter table and still pass (default 0: every document must be in the new index).', 0),
+      maxAgeMinutes: int('How long a passed verification lets --advance proceed after documents changed, provided the count checks still pass then (default 60).', 1, 525_600),
+    }),
     environments: mapOf('Per-environment overrides (environment name → override).', NAME_PATTERN, obj('Override for one environment.', {
       phase: enumOf('Phase in this environment.', phases),
     })),
