@@ -6,6 +6,7 @@
  * `close()` shuts it down in order (stop taking requests, finish them and the shadows, flush the
  * events, close the runtime client and the database, then the in-process servers).
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   createClient,
@@ -191,6 +192,8 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     const retrieval = createRetrieval(runtime, vectors, embedder, options.retrievalNames ?? DEMO_RETRIEVAL);
     const service = new ChatService({ runtime, sink, conversations, retrieval, responses, models, shadows, log, names });
     const startedAt = Date.now();
+    // Identifies this process's run in /status: a hot swap keeps it, a restart changes it.
+    const instanceId = randomUUID();
 
     const status = () => {
       const s = runtime.status();
@@ -215,6 +218,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
         database: { backend: db.backend },
         shadow: shadows.stats(),
         events: sink.stats(),
+        instance: { id: instanceId, pid: process.pid, startedAt: new Date(startedAt).toISOString() },
         uptimeMs: Date.now() - startedAt,
       };
     };
