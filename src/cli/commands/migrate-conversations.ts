@@ -1,12 +1,160 @@
-import type { Command } from '../command.ts';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadProject } from '../../config/index.ts';
+import { ConversationError } from '../../conversations/index.ts';
+import { formatProgress, MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
+import { DEFAULT_STORE_SCHEMA, defaultStoreDir } from '../../store/index.ts';
+import { openPgClient } from '../../store/pg-client.ts';
+import { openPgliteClient, StoreLockedError } from '../../store/pglite-client.ts';
+import type { SqlClient } from '../../store/sql-client.ts';
+import { UsageError, type Command } from '../command.ts';
+import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
-// Placeholder until the conversations migration runner lands (issue 8); replaced by its owner.
+const usage = `Usage: switchyard migrate conversations [options]
+
+Upgrades stored conversation records from the SchemaMigration plan's \`from\` version to its \`to\`
+version (rollouts/*.yaml, kind: SchemaMigration, entity: conversation): in id order, in batches of the
+plan's batchSize, with conditional writes (a record the application changed meanwhile is read again,
+never overwritten), a checkpoint per batch (a killed run resumes where it stopped), never dropping a
+field. Records that cannot be upgraded are reported and left untouched. Running it again changes nothing.
+
+Options:
+  --migration <id>       the SchemaMigration to run (required when several migrate conversations)
+  --dry-run              report what would change (counts per version, fields added/renamed, records
+                         that cannot be upgraded, a sample diff) without writing anything
+  --env <name>           the environment this database serves (checked against switchyard.yaml)
+  --database-url <url>   PostgreSQL (default: $SWITCHYARD_DATABASE_URL, else the embedded PGlite
+                         database in .switchyard/data/, one process at a time)
+  --schema <name>        database schema (default: $SWITCHYARD_STORE_SCHEMA, else switchyard)
+  --batch-size <n>       records per batch (default: the plan's batchSize)
+  --pause-ms <n>         pause between batches, leaving the database to the application (default 0)
+  --restart              ignore the checkpoint of an unfinished run and start from the first record
+  --sample <n>           records whose diff a dry run shows (default 3)
+  --format text|json     report on stdout (default text)
+  --quiet                no progress on stderr
+  --root <dir>           project root (default: current directory)
+
+Progress goes to stderr: one updating line on a terminal, a line every few seconds otherwise.
+Ctrl-C stops after the current batch (run again to resume).
+
+Exit codes: 0 done (dry run: nothing that cannot be upgraded), 1 records that cannot be upgraded or
+still below the target, an interrupted run, or a project/store problem, 2 usage error.`;
+
+function positiveInt(value: string | undefined, name: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`--${name} must be an integer ≥ ${min}`);
+  return v;
+}
+
 export const command: Command = {
   name: 'migrate conversations',
-  summary: 'not built yet',
-  usage: 'Usage: switchyard migrate conversations (not built yet)',
-  async run(_argv, io) {
-    io.stderr('switchyard migrate conversations: E_NOT_BUILT this subcommand is not built yet');
-    return 1;
+  summary: 'Upgrade stored conversation records to the current schema version',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        migration: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        env: { type: 'string' },
+        'database-url': { type: 'string' },
+        schema: { type: 'string' },
+        'batch-size': { type: 'string' },
+        'pause-ms': { type: 'string' },
+        restart: { type: 'boolean', default: false },
+        sample: { type: 'string' },
+        format: { type: 'string', default: 'text' },
+        quiet: { type: 'boolean', default: false },
+        root: { type: 'string' },
+      },
+    });
+    // `migrate conversations <id>` reads naturally too.
+    if (positionals.length > 1) throw new UsageError('expected at most one migration id');
+    const migrationId = values.migration ?? positionals[0];
+    if (values.migration !== undefined && positionals[0] !== undefined && positionals[0] !== values.migration) {
+      throw new UsageError(`two migration ids given ('${positionals[0]}' and --migration '${values.migration}')`);
+    }
+    const format = values.format;
+    if (format !== 'text' && format !== 'json') throw new UsageError('--format must be text or json');
+    const batchSize = positiveInt(values['batch-size'], 'batch-size');
+    const pauseMs = positiveInt(values['pause-ms'], 'pause-ms', 0);
+    const sampleSize = positiveInt(values.sample, 'sample', 0);
+    const schema = values.schema ?? (io.env.SWITCHYARD_STORE_SCHEMA || DEFAULT_STORE_SCHEMA);
+    const dryRun = values['dry-run'];
+    const say = (line: string): void => io.stderr(`switchyard migrate conversations: ${line}`);
+
+    const root = resolve(io.cwd, values.root ?? '.');
+    const loaded = await loadProject(root);
+    if (!loaded.value || loaded.errors.length > 0) {
+      say('the project does not validate; fix it first (switchyard validate):');
+      if (loaded.errors.length > 0) io.stderr(formatDiagnosticLines(loaded.errors).join('\n'));
+      return 1;
+    }
+    const project = loaded.value;
+    if (values.env !== undefined && !project.settings.environments.some((e) => e.name === values.env)) {
+      throw new UsageError(`unknown environment '${values.env}' (switchyard.yaml lists ${project.settings.environments.map((e) => e.name).join(', ')})`);
+    }
+    const plan = selectConversationMigration(project, migrationId);
+    if (!plan.ok) {
+      say(`${plan.code} ${plan.message}`);
+      return plan.code === 'E_MIGRATE_AMBIGUOUS' ? 2 : 1;
+    }
+
+    const url = values['database-url'] ?? io.env.SWITCHYARD_DATABASE_URL;
+    let client: SqlClient;
+    try {
+      client = url ? openPgClient({ connectionString: url }) : await openPgliteClient(defaultStoreDir(root));
+    } catch (error) {
+      if (error instanceof StoreLockedError) {
+        say(`E_STORE_LOCKED ${error.message}; stop that process (e.g. the chat service) or use --database-url`);
+      } else {
+        say(`E_STORE_OPEN cannot open the ${url ? 'PostgreSQL' : 'embedded'} database: ${(error as Error).message}`);
+      }
+      return 1;
+    }
+
+    const tty = process.stderr.isTTY === true;
+    let lastLine = 0;
+    const onProgress = values.quiet
+      ? undefined
+      : (p: Progress): void => {
+          const line = formatProgress(p);
+          if (tty) {
+            process.stderr.write(`\r${line}\x1b[K${p.done ? '\n' : ''}`);
+            return;
+          }
+          const now = Date.now();
+          if (p.done || now - lastLine >= 2000) {
+            lastLine = now;
+            io.stderr(line);
+          }
+        };
+    const abort = new AbortController();
+    const onSigint = (): void => {
+      say('stopping after the current batch (Ctrl-C again to kill)');
+      abort.abort();
+    };
+    process.once('SIGINT', onSigint);
+    try {
+      const report = await runConversationMigration(client, {
+        migration: plan.migration, schema, dryRun, batchSize, pauseMs, restart: values.restart, sampleSize, onProgress, signal: abort.signal,
+      });
+      io.stdout(format === 'json' ? JSON.stringify({ ...report, env: values.env ?? null }, null, 2) : renderReport(report));
+      const failed = Object.values(report.problemsByCode).reduce((a, b) => a + b, 0);
+      if (report.interrupted) return 1;
+      if (dryRun) return failed > 0 ? 1 : 0;
+      return failed > 0 || report.remaining > 0 ? 1 : 0;
+    } catch (error) {
+      if (error instanceof MigrateError || error instanceof ConversationError) {
+        say(`${error.code} ${error.message}`);
+        return 1;
+      }
+      throw error;
+    } finally {
+      process.off('SIGINT', onSigint);
+      await client.close().catch(() => {});
+    }
   },
 };

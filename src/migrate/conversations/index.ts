@@ -1,0 +1,5 @@
+/** `switchyard migrate conversations`: the background conversation schema migration. */
+export { runConversationMigration, MigrateError, type RunOptions, type Progress, type Counters, type Problem, type MigrationReport } from './runner.ts';
+export { selectConversationMigration, toPayloadMigration, type PlanResult } from './plan.ts';
+export { diffRecords, summarizeChange, emptySummary, type ChangeSummary, type DiffEntry } from './changes.ts';
+export { renderReport, formatProgress } from './render.ts';

@@ -1,0 +1,49 @@
+/**
+ * Which SchemaMigration plan `switchyard migrate conversations` runs, taken from the loaded project
+ * (rollouts/*.yaml, kind: SchemaMigration, entity: conversation) and turned into the same shape the
+ * compiler puts in the bundle, so the runner and the runtime's lazy path apply one upgrade.
+ */
+import type { PayloadSchemaMigration } from '../../../packages/runtime/src/bundle/payload.ts';
+import type { Project, SchemaMigrationResource } from '../../config/index.ts';
+
+export type PlanResult = { ok: true; migration: PayloadSchemaMigration } | { ok: false; code: string; message: string };
+
+/** The bundle form of a SchemaMigration resource (what `compileBundle` writes into `schemaMigrations`). */
+export function toPayloadMigration(r: SchemaMigrationResource): PayloadSchemaMigration {
+  return {
+    id: r.migration,
+    entity: r.entity,
+    from: r.from,
+    to: r.to,
+    mode: r.mode,
+    upgrade: { add: r.upgrade.add ?? {}, rename: r.upgrade.rename ?? {}, addToMessages: r.upgrade.addToMessages ?? {} },
+    batchSize: r.batchSize,
+  };
+}
+
+/**
+ * Picks the conversation SchemaMigration: `id` when given, else the only one. Errors:
+ * `E_MIGRATE_UNKNOWN` (no such plan), `E_MIGRATE_ENTITY` (the plan migrates something else),
+ * `E_MIGRATE_NO_PLAN` (none declared), `E_MIGRATE_AMBIGUOUS` (several: name one).
+ */
+export function selectConversationMigration(project: Project, id?: string): PlanResult {
+  const plans = [...project.rollouts.values()].filter((r): r is SchemaMigrationResource => r.kind === 'SchemaMigration');
+  if (id !== undefined) {
+    const plan = plans.find((p) => p.migration === id);
+    if (!plan) {
+      return { ok: false, code: 'E_MIGRATE_UNKNOWN', message: `no SchemaMigration '${id}' in rollouts/ (known: ${plans.map((p) => p.migration).join(', ') || 'none'})` };
+    }
+    if (plan.entity !== 'conversation') {
+      return { ok: false, code: 'E_MIGRATE_ENTITY', message: `SchemaMigration '${id}' migrates '${plan.entity}' records, not conversations` };
+    }
+    return { ok: true, migration: toPayloadMigration(plan) };
+  }
+  const conversation = plans.filter((p) => p.entity === 'conversation');
+  if (conversation.length === 0) {
+    return { ok: false, code: 'E_MIGRATE_NO_PLAN', message: 'no SchemaMigration with entity: conversation in rollouts/; declare one (see docs/guides/conversation-migration.md)' };
+  }
+  if (conversation.length > 1) {
+    return { ok: false, code: 'E_MIGRATE_AMBIGUOUS', message: `several conversation SchemaMigrations (${conversation.map((p) => p.migration).join(', ')}): choose one with --migration <id>` };
+  }
+  return { ok: true, migration: toPayloadMigration(conversation[0] as SchemaMigrationResource) };
+}
