@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConversationRepository } from '../../../src/conversations/index.ts';
+import { renderReport, runConversationMigration } from '../../../src/migrate/conversations/index.ts';
+import type { SqlClient } from '../../../src/store/sql-client.ts';
+import { ODD_RECORDS, V2, checkpoint, dropSchema, dump, legacyRecord, openBackend, seed, uniqueSchema, type Backend } from './helpers.ts';
+
+const N = 1500;
+const migration = { ...V2, batchSize: 200 };
+
+describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on %s', (backend) => {
+  let client: SqlClient;
+  let done: () => Promise<void>;
+  const schemas: string[] = [];
+  const fresh = async (label: string, count = N): Promise<string> => {
+    const s = uniqueSchema(label);
+    schemas.push(s);
+    await seed(client, s, count);
+    return s;
+  };
+
+  beforeAll(async () => {
+    ({ client, done } = await openBackend(backend, 'conv_run'));
+  });
+  afterAll(async () => {
+    if (backend === 'postgres') for (const s of schemas) await dropSchema(s);
+    await done();
+  });
+
+  it('dry run reports what would change and writes nothing', async () => {
+    const s = await fresh('dry');
+    const before = await dump(client, s);
+    const report = await runConversationMigration(client, { migration, schema: s, dryRun: true, sampleSize: 2 });
+    expect(await dump(client, s)).toEqual(before);
+    expect(await checkpoint(client, s, V2.id)).toBeUndefined();
+    expect(report).toMatchObject({ dryRun: true, total: N + 3, remaining: N + 3, complete: true });
+    expect(report.counters).toMatchObject({ scanned: N + 3, upgraded: N + 1, failed: 2 });
+    expect(report.byVersion).toEqual({ missing: N - Math.ceil(N / 3), '1': Math.ceil(N / 3) + 1, '7': 1, '"1"': 1 });
+    expect(report.problemsByCode).toEqual({ VERSION_MISMATCH: 2 });
+    expect(report.problems.map((p) => p.id).sort()).toEqual(['odd-future', 'odd-string-version']);
+    expect(report.changes.renamed).toEqual({ 'created → createdAt': N });
+    expect(report.changes.renameKeptBoth).toEqual({ 'created → createdAt': 1 });
+    expect(report.changes.added).toMatchObject({ modelVersion: N + 1, metadata: N + 1 - Math.ceil(N / 7) });
+    expect(report.changes.messageFieldsAdded).toEqual({ model: 2 * N + 1 });
+    expect(report.changes.removed).toEqual({});
+    expect(report.samples).toHaveLength(2);
+    expect(report.samples[0]?.diff).toContainEqual({ op: 'rename', path: 'created', to: 'createdAt' });
+    expect(report.samples[0]?.diff).toContainEqual({ op: 'add', path: 'messages[0].model', value: 'gpt-4o-2024-05-13' });
+    const text = renderReport(report);
+    expect(text).toContain('DRY RUN (nothing written)');
+    expect(text).toContain('rename created → createdAt');
+    expect(text).toMatch(/odd-future +VERSION_MISMATCH: record is at 7/);
+
+    const empty = uniqueSchema('nothing');
+    const none = await runConversationMigration(client, { migration, schema: empty, dryRun: true });
+    expect(none).toMatchObject({ total: 0, complete: true });
+    expect((await client.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = $1`, [empty]))[0]?.n).toEqual(backend === 'postgres' ? '0' : 0);
+  });
+
+  it('running twice gives byte-identical records to running once, and unknown fields survive', async () => {
+    const once = await fresh('once');
+    const twice = await fresh('twice');
+    const r1 = await runConversationMigration(client, { migration, schema: once });
+    expect(r1).toMatchObject({ complete: true, remaining: 2 });
+    expect(r1.counters).toMatchObject({ upgraded: N + 1, failed: 2, conflicts: 0 });
+    await runConversationMigration(client, { migration, schema: twice });
+    const second = await runConversationMigration(client, { migration, schema: twice });
+    expect(second.counters).toMatchObject({ scanned: 2, upgraded: 0, failed: 2 }); // only the two it cannot upgrade are looked at again
+    expect(await dump(client, twice)).toEqual(await dump(client, once));
+    expect(await checkpoint(client, once, V2.id)).toMatchObject({ status: 'complete', upgraded: backend === 'postgres' ? String(N + 1) : N + 1 });
+
+    const rows = new Map((await dump(client, once)).map((r) => [r.id, JSON.parse(r.text) as Record<string, unknown>]));
+    for (const i of [0, 5, 7, 35, N - 1]) {
+      const original = legacyRecord(i);
+      const upgraded = rows.get(original.id as string) as Record<string, unknown>;
+      expect(upgraded.schemaVersion).toBe(2);
+      expect(upgraded.createdAt).toBe(original.created);
+      expect(upgraded.extra).toEqual(original.extra); // nested unknown fields
+      expect(upgraded.metadata).toEqual(original.metadata ?? {}); // an existing value wins over the default
+      const om = original.messages as Array<Record<string, unknown>>;
+      expect(upgraded.messages).toEqual(om.map((m) => ({ ...m, model: 'gpt-4o-2024-05-13' })));
+    }
+    // Records it cannot upgrade are kept exactly as they were.
+    const untouched = (await dump(client, once)).filter((r) => r.id === 'odd-future' || r.id === 'odd-string-version').map((r) => JSON.parse(r.text) as unknown);
+    expect(untouched).toEqual([ODD_RECORDS[0], ODD_RECORDS[1]]);
+    const both = rows.get('odd-both') as Record<string, unknown>;
+    expect(both).toMatchObject({ created: '2024-01-01T00:00:00Z', createdAt: '2024-02-02T00:00:00Z', schemaVersion: 2 });
+    expect(both.messages).toEqual(['not an object', { role: 'user', content: 'x', model: 'gpt-4o-2024-05-13' }]);
+  });
+
+  it('the lazy path on read gives the same records as the background run', async () => {
+    const background = await fresh('bg', 400);
+    const lazy = await fresh('lazy', 400);
+    await runConversationMigration(client, { migration, schema: background });
+    const repo = await openConversationRepository(client, { schema: lazy, migration: () => V2 });
+    for (const { id } of await dump(client, lazy)) await repo.get(id);
+    expect(await dump(client, lazy)).toEqual(await dump(client, background));
+  });
+
+  it('an interrupted run resumes after its last committed batch and ends like an uninterrupted one', async () => {
+    const whole = await fresh('whole');
+    const parts = await fresh('parts');
+    await runConversationMigration(client, { migration, schema: whole });
+    const abort = new AbortController();
+    const first = await runConversationMigration(client, {
+      migration, schema: parts, signal: abort.signal,
+      onProgress: (p) => {
+        if (p.scanned >= 400) abort.abort();
+      },
+    });
+    expect(first).toMatchObject({ interrupted: true, complete: false });
+    expect(first.counters.scanned).toBe(400);
+    expect(await checkpoint(client, parts, V2.id)).toMatchObject({ status: 'running', last_id: 'c-000399' });
+    const second = await runConversationMigration(client, { migration, schema: parts });
+    expect(second.resumed).toMatchObject({ after: 'c-000399', counters: { scanned: 400, upgraded: 400 } });
+    expect(second.counters.scanned).toBe(N + 3 - 400);
+    expect(second.cumulative).toMatchObject({ scanned: N + 3, upgraded: N + 1, failed: 2 });
+    expect(await dump(client, parts)).toEqual(await dump(client, whole));
+    // --restart after completion, or a fresh run: starts over and finds nothing more to do.
+    const again = await runConversationMigration(client, { migration, schema: parts, restart: true });
+    expect(again.resumed).toBeNull();
+    expect(again.counters.upgraded).toBe(0);
+  });
+});
