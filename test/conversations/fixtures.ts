@@ -1,4 +1,4 @@
-import type { ConversationMigration } from '../../src/conversations/index.ts';
+import type { PayloadSchemaMigration } from '../../packages/runtime/src/bundle/payload.ts';
 import { openPgClient } from '../../src/store/pg-client.ts';
 import { openPgliteClient } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
@@ -7,7 +7,7 @@ import { PG_URL, dropSchema, uniqueSchema } from '../store/fixtures.ts';
 export { PG_URL, dropSchema, uniqueSchema };
 
 /** The demo plan rollouts/conversation-schema-v2.yaml as the bundle carries it. */
-export const V2: ConversationMigration = {
+export const V2: PayloadSchemaMigration = {
   id: 'conversation-schema-v2',
   entity: 'conversation',
   from: 1,
