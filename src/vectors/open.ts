@@ -1,5 +1,5 @@
-import { join } from 'node:path';
 import { openPgClient } from '../store/pg-client.ts';
+import { defaultStoreDir } from '../store/store.ts';
 import { openPgliteClient, StoreLockedError } from '../store/pglite-client.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { VectorError } from './errors.ts';
@@ -35,15 +35,18 @@ export async function openVectorDatabase(options: VectorDatabaseOptions): Promis
   }
 }
 
-/** The embedded default: PGlite under the project's `.switchyard/data/vectors`. */
+/**
+ * The embedded default: the project's one PGlite database (`.switchyard/data/events`), shared with
+ * `switchyard analyze` and `migrate conversations`, so every command finds the same documents.
+ */
 export function defaultVectorStoreDir(projectRoot: string): string {
-  return join(projectRoot, '.switchyard', 'data', 'vectors');
+  return defaultStoreDir(projectRoot);
 }
 
 /**
  * Options from the environment, like the event store: `databaseUrl`, else `SWITCHYARD_DATABASE_URL`
  * (a postgres:// URL) selects a server; otherwise embedded PGlite in `dataDir` (default
- * `.switchyard/data/vectors`). `SWITCHYARD_STORE_SCHEMA` overrides the schema name.
+ * `defaultVectorStoreDir`). `SWITCHYARD_STORE_SCHEMA` overrides the schema name.
  */
 export function vectorStoreOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, databaseUrl?: string, dataDir?: string): VectorDatabaseOptions {
   const url = databaseUrl ?? env.SWITCHYARD_DATABASE_URL;

@@ -39,6 +39,53 @@ CREATE TABLE {s}.vector_indexes (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'embedding migration runner state',
+    // Written by `switchyard migrate embeddings`. A checkpoint row changes in the same transaction
+    // as the batch's vectors, so a killed run never double-counts or skips a batch.
+    sql: `
+CREATE TABLE {s}.migration_checkpoints (
+  migration text NOT NULL,
+  target_index text NOT NULL,
+  last_doc_id text COLLATE "C",
+  status text NOT NULL DEFAULT 'running',
+  embedded bigint NOT NULL DEFAULT 0,
+  skipped bigint NOT NULL DEFAULT 0,
+  reconciled bigint NOT NULL DEFAULT 0,
+  batches bigint NOT NULL DEFAULT 0,
+  runs integer NOT NULL DEFAULT 1,
+  started_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  PRIMARY KEY (migration, target_index)
+);
+CREATE TABLE {s}.migration_dead_letters (
+  migration text NOT NULL,
+  target_index text NOT NULL,
+  doc_id text COLLATE "C" NOT NULL,
+  version bigint NOT NULL,
+  code text NOT NULL,
+  message text NOT NULL,
+  attempts integer NOT NULL,
+  first_failed_at timestamptz NOT NULL DEFAULT now(),
+  last_failed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (migration, target_index, doc_id)
+);
+CREATE TABLE {s}.migration_verifications (
+  id bigserial PRIMARY KEY,
+  migration text NOT NULL,
+  env text NOT NULL,
+  phase text NOT NULL,
+  plan_fingerprint text NOT NULL,
+  data_fingerprint text NOT NULL,
+  passed boolean NOT NULL,
+  report jsonb NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX migration_verifications_latest ON {s}.migration_verifications (migration, env, id);
+`,
+  },
 ];
 
 export interface VectorStoreSchemaReport {

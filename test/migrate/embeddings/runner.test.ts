@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
+import { runBackfill, storeVerification, verifyMigration, type BackfillReport } from '../../../src/migrate/embeddings/index.ts';
+import { createEmbedder, openVectorDatabase, type Embedder, type VectorStore } from '../../../src/vectors/index.ts';
+import { FROM, SETTINGS, TO, VERIFY, docId, seedDocuments, testPlan } from './corpus.ts';
+import { apiError, startProxy, type Proxy } from './proxy.ts';
+
+const FAST = { baseMs: 1, maxMs: 5 };
+
+describe('backfill runner (PGlite + pgvector, offline model server over the openai SDK)', () => {
+  let server: ModelServer;
+  let embedder: Embedder;
+  let store: VectorStore;
+  const N = 230;
+
+  beforeAll(async () => {
+    server = await startModelServer();
+    embedder = createEmbedder({ baseURL: server.baseUrl, apiKey: 'switchyard-offline' });
+    store = await openVectorDatabase({ backend: 'pglite' });
+    await seedDocuments(store, N);
+    // The old index, as the application built it before the migration.
+    const old = await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: SETTINGS });
+    expect(old.status).toBe('complete');
+  });
+  afterAll(async () => {
+    await store?.close();
+    await server?.close();
+  });
+
+  it('stops on request, then resumes after the last committed batch and finishes with one vector per document', async () => {
+    const abort = new AbortController();
+    const first = await runBackfill({
+      store,
+      embedder,
+      plan: testPlan(),
+      settings: SETTINGS,
+      signal: abort.signal,
+      onProgress: (p) => {
+        if (p.done >= 50) abort.abort(new Error('stop'));
+      },
+    });
+    expect(first.status).toBe('stopped');
+    expect(first.checkpoint!.status).toBe('running');
+    const committed = first.checkpoint!.embedded;
+    expect(committed).toBeGreaterThanOrEqual(50);
+    expect(committed).toBeLessThan(N);
+    expect(first.checkpoint!.lastDocId).toBe(docId(committed - 1));
+    expect(await store.countEmbeddings(TO.index)).toBe(committed);
+
+    const second = await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
+    expect(second.status).toBe('complete');
+    expect(second.resumedFrom).toBe(docId(committed - 1));
+    expect(second.embedded).toBe(N - committed);
+    expect(second.checkpoint).toMatchObject({ status: 'complete', embedded: N, runs: 2 });
+    expect(await store.countEmbeddings(TO.index)).toBe(N);
+
+    // A run after completion only reconciles: nothing to do.
+    const third = await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
+    expect(third).toMatchObject({ status: 'complete', embedded: 0, reconciled: 0, resumedFrom: null });
+  });
+
+  it('reconciles documents the application changed or added without indexing them', async () => {
+    const s = `"${store.schema}"`;
+    // An app write that crashed between storing the document and indexing it (twice).
+    await store.putDocument({ id: docId(3), content: 'changed: how to reset a forgotten password' });
+    await store.putDocument({ id: 'zz-added', content: 'brand new article about webhooks' });
+    const before = await store.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.documents`);
+    const run = await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
+    expect(run).toMatchObject({ status: 'complete', reconciled: 2, embedded: 0 });
+    expect(await store.countEmbeddings(TO.index)).toBe(Number(before[0]!.n));
+    const report = await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'backfill' });
+    expect(report.counts).toMatchObject({ missing: 0, stale: 0 });
+  });
+
+  it('verifies counts, dimensions and the top-k overlap, and stores the result', async () => {
+    // The old index lacks the two documents reconciled above: fill it like the app's dual-write would.
+    await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: SETTINGS });
+    const report = await storeVerification(store, await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'backfill' }));
+    expect(report.checks.map((c) => [c.name, c.passed])).toEqual([
+      ['index', true],
+      ['dimension', true],
+      ['counts', true],
+      ['dead-letters', true],
+      ['overlap', true],
+    ]);
+    expect(report.dimension).toEqual({ expected: 96, catalog: 96, stored: [96, 96] });
+    expect(report.overlap!.sampleQueries).toBe(20);
+    expect(report.overlap!.average).toBeGreaterThanOrEqual(0.3);
+    expect(report.overlap!.selfRecall).toBe(1);
+    expect(report.id).toBeGreaterThan(0);
+    // A stricter threshold than the models can meet fails the overlap check only.
+    const strict = await verifyMigration({ store, embedder, plan: testPlan(), settings: { ...VERIFY, minOverlap: 1 }, env: 'default', phase: 'backfill' });
+    expect(strict.checks.find((c) => c.name === 'overlap')!.passed).toBe(report.overlap!.average === 1);
+  });
+
+  it('finds missing and stale vectors and a wrong dimension', async () => {
+    await store.putDocument({ id: 'zz-unindexed', content: 'nobody embedded this' });
+    const v = await store.putDocument({ id: docId(5), content: 'an update the new index has not seen' });
+    const report = await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'dual-read' });
+    expect(report.passed).toBe(false);
+    expect(report.counts).toMatchObject({ missing: 1, missingIds: ['zz-unindexed'], stale: 1, staleIds: [docId(5)] });
+    expect(v.version).toBeGreaterThan(0);
+    const wrongDim = await verifyMigration({ store, embedder, plan: testPlan({ to: { ...TO, dimension: 128 } }), settings: VERIFY, env: 'default', phase: 'dual-read' });
+    expect(wrongDim.checks.find((c) => c.name === 'dimension')).toMatchObject({ passed: false });
+    expect(wrongDim.checks.find((c) => c.name === 'overlap')).toMatchObject({ passed: false, detail: expect.stringContaining('not measured') });
+    await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
+  });
+});
+
+describe('backfill against a failing embeddings API', () => {
+  let server: ModelServer;
+  let store: VectorStore;
+  const proxies: Proxy[] = [];
+  const run = async (proxy: Proxy, extra: Partial<Parameters<typeof runBackfill>[0]> = {}): Promise<BackfillReport> =>
+    runBackfill({ store, embedder: createEmbedder({ baseURL: proxy.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'flaky' }), settings: SETTINGS, backoff: FAST, ...extra });
+
+  beforeAll(async () => {
+    server = await startModelServer();
+    store = await openVectorDatabase({ backend: 'pglite' });
+    await seedDocuments(store, 100);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await Promise.all(proxies.map((p) => p.close()));
+    await server?.close();
+  });
+
+  it('retries 429s and 5xx with backoff, honouring Retry-After, then completes', async () => {
+    const proxy = await startProxy({
+      upstream: server.baseUrl,
+      intercept: (_body, n) =>
+        n === 1 ? { status: 429, headers: { 'retry-after-ms': '20' }, body: apiError('slow down', 'requests', 'rate_limit_exceeded') } : n === 2 ? { status: 503, body: apiError('overloaded', 'server_error', 'overloaded') } : undefined,
+    });
+    proxies.push(proxy);
+    const report = await run(proxy);
+    expect(report).toMatchObject({ status: 'complete', retries: 2, embedded: 100, deadLetters: 0 });
+  });
+
+  it('stops (resumable) when retries run out, keeping what was committed', async () => {
+    await store.dropIndex(TO.index);
+    await store.client.query(`DELETE FROM "${store.schema}".migration_checkpoints`);
+    let calls = 0;
+    const proxy = await startProxy({
+      upstream: server.baseUrl,
+      intercept: () => (++calls > 2 ? { status: 500, body: apiError('down', 'server_error', 'server_error') } : undefined),
+    });
+    proxies.push(proxy);
+    const report = await run(proxy, { settings: { ...SETTINGS, concurrency: 1 } });
+    expect(report.status).toBe('failed');
+    expect(report.error!.code).toBe('E_EMBED_SERVER');
+    expect(report.error!.message).toContain('after 3 retries');
+    expect(report.checkpoint).toMatchObject({ status: 'running', embedded: 50, lastDocId: docId(49) });
+    expect(await store.countEmbeddings(TO.index)).toBe(50);
+  });
+
+  it('isolates documents the API refuses into the dead-letter table; --retry-dead-letters picks them up later', async () => {
+    await store.putDocument({ id: docId(60), content: 'POISON one' });
+    await store.putDocument({ id: docId(77), content: 'POISON two' });
+    let refuse = true;
+    const proxy = await startProxy({
+      upstream: server.baseUrl,
+      intercept: (body) =>
+        refuse && body.input?.some((t) => t.includes('POISON')) ? { status: 400, body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value') } : undefined,
+    });
+    proxies.push(proxy);
+    const report = await run(proxy);
+    expect(report).toMatchObject({ status: 'complete', deadLettered: 2, deadLetters: 2 });
+    expect(await store.countEmbeddings(TO.index)).toBe(98);
+    const rows = await store.client.query<{ doc_id: string; code: string; attempts: number }>(`SELECT doc_id, code, attempts FROM "${store.schema}".migration_dead_letters ORDER BY doc_id`);
+    expect(rows).toEqual([
+      { doc_id: docId(60), code: 'E_EMBED_REQUEST', attempts: 1 },
+      { doc_id: docId(77), code: 'E_EMBED_REQUEST', attempts: 1 },
+    ]);
+    // Running again does not hammer the API with the same refused documents.
+    const again = await run(proxy);
+    expect(again).toMatchObject({ status: 'complete', reconciled: 0, deadLettered: 0, deadLetters: 2 });
+    // Dead letters count for the counts check, and fail the dead-letter limit.
+    const verify = await verifyMigration({ store, embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'flaky' }), settings: VERIFY, env: 'default', phase: 'backfill' });
+    expect(verify.checks.find((c) => c.name === 'counts')!.passed).toBe(true);
+    expect(verify.checks.find((c) => c.name === 'dead-letters')!.passed).toBe(false);
+    refuse = false;
+    const retried = await run(proxy, { retryDeadLetters: true });
+    expect(retried).toMatchObject({ status: 'complete', reconciled: 2, deadLetters: 0 });
+    expect(await store.countEmbeddings(TO.index)).toBe(100);
+  });
+
+  it('stops at once when the plan is wrong (the API does not know the model)', async () => {
+    const report = await runBackfill({
+      store,
+      embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }),
+      plan: testPlan({ migration: 'wrong-model', to: { model: 'text-embedding-4-imaginary', dimension: 8, index: 'docs-imaginary' } }),
+      settings: SETTINGS,
+      backoff: FAST,
+    });
+    expect(report.status).toBe('failed');
+    expect(report.error!.code).toBe('E_EMBED_REQUEST');
+    expect(report.deadLetters).toBe(0);
+  });
+});
