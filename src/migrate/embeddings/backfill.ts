@@ -178,7 +178,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
       await limiter.acquire(estimateTokens(texts), options.signal);
       report.requests++;
       try {
-        return (await embedder.embedWithUsage(to.model, to.dimension, texts, { signal: options.signal })).vectors;
+        // No signal for the request itself: a stop lets requests in flight finish (bounded by the
+        // client's timeout) and only prevents new ones — and the SDK keeps a listener per request.
+        return (await embedder.embedWithUsage(to.model, to.dimension, texts)).vectors;
       } catch (error) {
         if (options.signal?.aborted) throw error;
         const e = error as EmbeddingError;

@@ -23,13 +23,17 @@ export interface ProxyOptions {
 export interface Proxy {
   baseUrl: string;
   requests: number;
+  /** Requests received and not yet answered. */
+  inFlight: number;
   close(): Promise<void>;
 }
 
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const upstream = new URL(options.upstream);
-  const state = { requests: 0 };
+  const state = { requests: 0, inFlight: 0 };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    state.inFlight++;
+    res.on('close', () => state.inFlight--);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -69,6 +73,9 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     get requests() {
       return state.requests;
+    },
+    get inFlight() {
+      return state.inFlight;
     },
     close: () =>
       new Promise<void>((r) => {
