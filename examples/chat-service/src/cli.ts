@@ -34,6 +34,7 @@ Options (environment variable in brackets):
   --model-base-url <url>   OpenAI-compatible endpoint (default: OpenAI when OPENAI_API_KEY is set, else offline) [OPENAI_BASE_URL]
   --offline                use the in-process offline model server even when OPENAI_API_KEY is set [SWITCHYARD_OFFLINE=1]
   --root <dir>             project whose config the demo mode compiles (default: this repository)
+  --ready-timeout-ms <n>   give up starting when no verified bundle arrives in time (default 15000)
   -h, --help               this text
 
 Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.`;
@@ -74,6 +75,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
         'model-base-url': { type: 'string' },
         offline: { type: 'boolean' },
         root: { type: 'string' },
+        'ready-timeout-ms': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -117,6 +119,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
       host: values.host ?? env.CHAT_SERVICE_HOST ?? '127.0.0.1',
       port: int(values.port ?? env.CHAT_SERVICE_PORT, '--port', 8787, 0),
       pollIntervalMs: int(values['poll-ms'] ?? env.SWITCHYARD_POLL_MS, '--poll-ms', bundleUrl ? 5000 : 1000, 50),
+      readyTimeoutMs: int(values['ready-timeout-ms'], '--ready-timeout-ms', 15_000, 1),
       cacheDir: bundleUrl ? resolve(values['cache-dir'] ?? join(root, '.switchyard', 'chat-service', 'runtime-cache')) : values['cache-dir'] ? resolve(values['cache-dir']) : null,
     },
   };
@@ -180,6 +183,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: string) => {
+      // A terminal's Ctrl-C reaches every process of the group (npm, tsx, this one) and tsx relays it
+      // too: the listener stays installed so a repeated signal cannot kill a shutdown half-way.
       if (stopping) return;
       stopping = true;
       io.stdout(`chat-service: ${signal} received, shutting down (finishing requests, flushing events)`);
@@ -196,7 +201,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
           resolveExit(1);
         });
     };
-    signals.once('SIGINT', () => stop('SIGINT'));
-    signals.once('SIGTERM', () => stop('SIGTERM'));
+    signals.on('SIGINT', () => stop('SIGINT'));
+    signals.on('SIGTERM', () => stop('SIGTERM'));
   });
 }

@@ -1,0 +1,141 @@
+/**
+ * The chat service's command line: `npm run chat-service` starts it on the embedded defaults as one
+ * command (a real child process: offline model server, demo config signed with an ephemeral key and
+ * served on 127.0.0.1, PGlite on disk), Ctrl-C (SIGINT to the process group) shuts it down cleanly
+ * with events flushed, a restart finds the conversations. In-process: a published bundle source with
+ * the service's own trusted keys (accepted) or another key (refused), and usage errors.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from '../../examples/chat-service/src/cli.ts';
+import { BundlePublisher } from '../../examples/chat-service/src/demo-bundle.ts';
+import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';
+import { call, waitFor } from './chat-service-harness.ts';
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+  /** Exit code of the spawned process. */
+  exit: Promise<number | null>;
+  /** Resolves when every process holding the output pipes (npm, tsx, the service) has ended. */
+  closed: Promise<void>;
+}
+
+/**
+ * Starts the service in its own process group (as a terminal runs it): `npm run chat-service -- <args>`,
+ * or with `direct` the script's own command (`tsx examples/chat-service/src/main.ts`), as a process
+ * manager would run it so that its signals reach the service.
+ */
+async function start(args: string[], direct = false): Promise<Running> {
+  const [cmd, cmdArgs] = direct
+    ? [join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/chat-service/src/main.ts', ...args]]
+    : ['npm', ['run', '--silent', 'chat-service', '--', ...args]];
+  const child = spawn(cmd, cmdArgs, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENAI_API_KEY: '' } });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const url = await Promise.race([
+    waitFor('the listen line', () => /chat-service listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 60_000),
+    exit.then((code) => {
+      throw new Error(`chat-service exited ${code} before listening\n${out}\n${err}`);
+    }),
+  ]);
+  return { child, url, stdout: () => out, exit, closed };
+}
+
+/** Ctrl-C: SIGINT to the whole process group (npm, tsx and the service). */
+function interrupt(r: Running): void {
+  process.kill(-r.child.pid!, 'SIGINT');
+}
+
+describe('chat service command line', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'chat-service-cli-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts with one command on the embedded defaults, stops cleanly on Ctrl-C and keeps conversations across a restart', async () => {
+    const script = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['chat-service'];
+    expect(script).toBe('tsx examples/chat-service/src/main.ts');
+
+    const dataDir = join(dir, 'db');
+    const first = await start(['--port', '0', '--data-dir', dataDir]);
+    expect(first.stdout()).toMatch(/config: demo config \(ephemeral key\) served at http:\/\/127\.0\.0\.1:\d+, env production, serial \d+; offline model server http:\/\/127\.0\.0\.1:\d+\/v1; PGlite in /);
+    expect((await call(first.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const status = await call<{ ready: boolean; models: { offline: boolean }; bundle: { stale: boolean; lastError: unknown } }>(first.url, 'GET', '/status');
+    expect(status.body).toMatchObject({ ready: true, models: { offline: true }, bundle: { stale: false, lastError: null } });
+    const created = await call<{ conversation: { id: string; modelVersion: string } }>(first.url, 'POST', '/conversations', { userId: 'cli-user' });
+    expect(created.status).toBe(201);
+    const turn = await call<{ reply: { model: string } }>(first.url, 'POST', `/conversations/${created.body.conversation.id}/messages`, { content: 'How do I reset my password?' });
+    expect(turn.status).toBe(200);
+    interrupt(first);
+    await first.closed;
+    // Graceful: the exposure of the new conversation was flushed to the database before exit.
+    const stopped = /chat-service stopped \(events written (\d+), dropped (\d+)\)/.exec(first.stdout());
+    expect(stopped).not.toBeNull();
+    expect(Number(stopped![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(stopped![2])).toBe(0);
+
+    // The database lock was released; the conversation is still there, on its snapshot.
+    const second = await start(['--port', '0', '--data-dir', dataDir], true);
+    const again = await call<{ conversation: { id: string; modelVersion: string; messages: unknown[] } }>(second.url, 'GET', `/conversations/${created.body.conversation.id}`);
+    expect(again.status).toBe(200);
+    expect(again.body.conversation.modelVersion).toBe(created.body.conversation.modelVersion);
+    expect(again.body.conversation.messages).toHaveLength(2);
+    // SIGTERM to the script's process only (what a process manager sends): tsx relays it, exit code 0.
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+    await second.closed;
+    expect(second.stdout()).toMatch(/chat-service stopped \(events written \d+, dropped 0\)/);
+  }, 90_000);
+
+  it('polls a published bundle with its own trusted keys, and refuses to start on bundles signed by anyone else', async () => {
+    const key = generateSigningKey();
+    const publisher = await BundlePublisher.open({ root: REPO_ROOT, dir: join(dir, 'published'), key });
+    await publisher.publish();
+    const good = join(dir, 'trusted-keys.json');
+    const other = join(dir, 'other-keys.json');
+    await writeFile(good, trustedKeysDocument([{ key: key.publicKey }]));
+    await writeFile(other, trustedKeysDocument([{ key: generateSigningKey().publicKey }]));
+
+    const lines: string[] = [];
+    const io = { stdout: (l: string) => lines.push(l), stderr: (l: string) => lines.push(l) };
+    const signals = new EventEmitter();
+    const running = runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', good, '--in-memory', '--port', '0', '--offline'], {}, io, signals);
+    const url = await waitFor('the listen line', () => lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean), 60_000);
+    const status = await call<{ bundle: { serial: number; source: string } }>(url, 'GET', '/status');
+    expect(status.body.bundle).toMatchObject({ serial: 1, source: 'directory' });
+    signals.emit('SIGTERM');
+    expect(await running).toBe(0);
+
+    const refused: string[] = [];
+    const code = await runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', other, '--in-memory', '--port', '0', '--offline', '--ready-timeout-ms', '1500'], {}, { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) }, new EventEmitter());
+    expect(code).toBe(1);
+    expect(refused.join('\n')).toMatch(/chat-service: E_SIGNATURE_\w+ no verified config bundle/);
+  }, 60_000);
+
+  it('rejects bad flags with a usage error', async () => {
+    for (const argv of [['--bundle-url', 'http://127.0.0.1:1'], ['--port', '-1'], ['--in-memory', '--data-dir', 'x'], ['--database-url', 'postgres://x', '--in-memory'], ['--nope']]) {
+      const out: string[] = [];
+      const code = await runCli(argv, {}, { stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
+      expect(code, argv.join(' ')).toBe(2);
+      expect(out.join('\n')).toMatch(/^chat-service: E_USAGE /);
+    }
+    const help: string[] = [];
+    expect(await runCli(['--help'], {}, { stdout: (l) => help.push(l), stderr: (l) => help.push(l) })).toBe(0);
+    expect(help.join('\n')).toContain('npm run chat-service');
+  });
+});
