@@ -141,7 +141,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     expect(afterKill.status).toBe('running');
     // The checkpoint moved only with committed batches: it is at or past what we saw, and mid-corpus.
     expect(Number(afterKill.batches)).toBeGreaterThanOrEqual(killedAt!.batches);
-    expect(afterKill.last_doc_id < docId(N - 1)).toBe(true);
+    expect(afterKill.last_doc_id! < docId(N - 1)).toBe(true);
     // Nothing before the checkpoint was skipped: every document up to it has a current vector.
     const gaps = await store.client.query(
       `SELECT d.id FROM ${s}.documents d LEFT JOIN ${s}.emb_docs_large e ON e.doc_id = d.id WHERE d.id <= $1 AND (e.doc_id IS NULL OR e.version <> d.version)`,
