@@ -31,6 +31,7 @@ Options (environment variable in brackets):
   --database-url <url>     PostgreSQL instead of the embedded PGlite [SWITCHYARD_DATABASE_URL]
   --data-dir <dir>         PGlite data directory (default .switchyard/chat-service/db)
   --in-memory              PGlite in memory (nothing survives a restart)
+  --schema <name>          schema of events, conversations and vectors (default switchyard) [SWITCHYARD_STORE_SCHEMA]
   --model-base-url <url>   OpenAI-compatible endpoint (default: OpenAI when OPENAI_API_KEY is set, else offline) [OPENAI_BASE_URL]
   --offline                use the in-process offline model server even when OPENAI_API_KEY is set [SWITCHYARD_OFFLINE=1]
   --root <dir>             project whose config the demo mode compiles (default: this repository)
@@ -72,6 +73,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
         'database-url': { type: 'string' },
         'data-dir': { type: 'string' },
         'in-memory': { type: 'boolean' },
+        schema: { type: 'string' },
         'model-base-url': { type: 'string' },
         offline: { type: 'boolean' },
         root: { type: 'string' },
@@ -116,6 +118,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
       database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: values['in-memory'] ? null : resolve(values['data-dir'] ?? defaultDataDir(root)) },
       models,
       env: values.env ?? env.SWITCHYARD_ENV ?? 'production',
+      schema: values.schema ?? (env.SWITCHYARD_STORE_SCHEMA || 'switchyard'),
       host: values.host ?? env.CHAT_SERVICE_HOST ?? '127.0.0.1',
       port: int(values.port ?? env.CHAT_SERVICE_PORT, '--port', 8787, 0),
       pollIntervalMs: int(values['poll-ms'] ?? env.SWITCHYARD_POLL_MS, '--poll-ms', bundleUrl ? 5000 : 1000, 50),
@@ -165,11 +168,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     handle = await startChatService({ ...rest, bundle: resolved, log: jsonLogger((line) => io.stderr(line.trimEnd())) });
   } catch (error) {
     if (publishDir) await rm(publishDir, { recursive: true, force: true });
-    if (error instanceof ServiceError) {
-      io.stderr(`chat-service: ${error.code} ${error.message}`);
-      return 1;
-    }
-    io.stderr(`chat-service: E_START ${(error as Error).message}`);
+    // Store, vector and conversation errors carry stable codes too (E_STORE_*, E_VECTOR_*, E_CONVERSATION_*).
+    const code = error instanceof ServiceError ? error.code : (error as { code?: unknown }).code;
+    io.stderr(`chat-service: ${typeof code === 'string' && code.startsWith('E_') ? code : 'E_START'} ${(error as Error).message}`);
     return 1;
   }
   const s = handle.runtime.status();
