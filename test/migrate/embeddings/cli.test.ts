@@ -1,0 +1,108 @@
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
+import { startModelServer } from '../../../src/eval/offline/server.ts';
+import { runBackfill } from '../../../src/migrate/embeddings/index.ts';
+import { createEmbedder, defaultVectorStoreDir, openVectorDatabase } from '../../../src/vectors/index.ts';
+import { FROM, SETTINGS, seedDocuments, testPlan } from './corpus.ts';
+import { MIGRATION, writeProject } from './project.ts';
+
+/** Runs the CLI in-process on the embedded PGlite default of `root`, offline (no API key). */
+async function run(root: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['migrate', 'embeddings', MIGRATION, '--root', root, '--quiet', ...args], {
+    stdout: (t) => (stdout += `${t}\n`),
+    stderr: (t) => (stderr += `${t}\n`),
+    cwd: root,
+    env: { PATH: process.env.PATH },
+  });
+  return { code, stdout, stderr };
+}
+
+const phaseOf = (root: string) => /^phase: (\S+)/m.exec(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8'))![1];
+
+describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline embeddings)', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = writeProject({ phase: 'dual-write', staging: 'backfill' });
+    const server = await startModelServer();
+    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
+    try {
+      await seedDocuments(store, 300);
+      const old = await runBackfill({ store, embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'build-old', to: FROM }), settings: { ...SETTINGS, batchSize: 300 } });
+      expect(old.status).toBe('complete');
+    } finally {
+      await store.close();
+      await server.close();
+    }
+  });
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('walks the phases: refuses what the phase does not allow, backfills, verifies, advances one step at a time, cleans up', async () => {
+    // dual-write: no backfill yet.
+    const early = await run(root);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('E_MIGRATE_PHASE');
+
+    // dual-write → backfill needs no data; the edit keeps the file's comments.
+    const toBackfill = await run(root, '--advance');
+    expect(toBackfill.code).toBe(0);
+    expect(toBackfill.stdout).toContain('phase dual-write → backfill');
+    expect(phaseOf(root)).toBe('backfill');
+    expect(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8')).toContain('phase: backfill # the default environment');
+
+    // backfill → dual-read needs a completed backfill and a passed verification.
+    expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_NOT_VERIFIED');
+    const backfill = await run(root);
+    expect(backfill.code).toBe(0);
+    expect(backfill.stdout).toContain('backfill docs-embeddings-3-large → docs-large: complete');
+    expect(backfill.stdout).toContain('300 embedded');
+    expect((await run(root, '--advance')).stderr).toMatch(/E_MIGRATE_NOT_VERIFIED no verification stored/);
+
+    const verify = await run(root, '--verify');
+    expect(verify.stdout).toMatch(/PASSED — stored as #1/);
+    expect(verify.stdout).toContain('✔ counts: 300 vectors for 300 documents − 0 dead letters; missing 0; stale 0');
+    expect(verify.code).toBe(0);
+
+    // Per environment: staging's own phase, and its own verifications.
+    const staging = await run(root, '--env', 'staging', '--advance');
+    expect(staging.stderr).toContain('E_MIGRATE_NOT_VERIFIED');
+    const production = await run(root, '--env', 'production', '--advance');
+    expect(production.stderr).toContain('E_MIGRATE_ADVANCE production has no phase override');
+
+    expect((await run(root, '--advance')).code).toBe(0);
+    expect(phaseOf(root)).toBe('dual-read');
+    expect((await run(root, '--cleanup')).stderr).toContain("E_MIGRATE_PHASE the plan is in dual-read: the old index 'docs-small' is kept");
+
+    // The data did not change: the same verification lets the next steps through.
+    expect((await run(root, '--advance')).code).toBe(0);
+    expect((await run(root, '--advance')).code).toBe(0);
+    expect(phaseOf(root)).toBe('complete');
+    expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_PHASE the plan is already complete');
+    const status = await run(root, '--status', '--format', 'json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'complete', documents: 300, checkpoint: { status: 'complete', embedded: 300 }, verification: { passed: true } });
+    const cleanup = await run(root, '--cleanup');
+    expect(cleanup.stdout).toContain("dropped the old index 'docs-small'");
+    const after = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as { indexes: Array<{ index: string }> };
+    expect(after.indexes.map((i) => i.index)).toEqual(['docs-large']);
+  });
+
+  it('reports a locked embedded database, an unknown migration and bad usage', async () => {
+    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
+    try {
+      const locked = await run(root, '--status');
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toContain('E_STORE_LOCKED');
+    } finally {
+      await store.close();
+    }
+    const unknown = await main(['migrate', 'embeddings', 'nope', '--root', root], { stdout: () => {}, stderr: () => {}, cwd: root, env: {} });
+    expect(unknown).toBe(1);
+    expect((await run(root, '--verify', '--advance')).code).toBe(2);
+    expect((await run(root, '--batch-size', '0')).code).toBe(2);
+  });
+});
