@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../config/index.ts';
 import { ConversationError } from '../../conversations/index.ts';
-import { formatProgress, MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
+import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
+import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { DEFAULT_STORE_SCHEMA, defaultStoreDir } from '../../store/index.ts';
 import { openPgClient } from '../../store/pg-client.ts';
 import { openPgliteClient, StoreLockedError } from '../../store/pglite-client.ts';
@@ -116,21 +117,19 @@ export const command: Command = {
     }
 
     const tty = process.stderr.isTTY === true;
-    let lastLine = 0;
-    const onProgress = values.quiet
-      ? undefined
-      : (p: Progress): void => {
-          const line = formatProgress(p);
-          if (tty) {
-            process.stderr.write(`\r${line}\x1b[K${p.done ? '\n' : ''}`);
-            return;
-          }
-          const now = Date.now();
-          if (p.done || now - lastLine >= 2000) {
-            lastLine = now;
-            io.stderr(line);
-          }
-        };
+    const reporter = createProgressReporter({
+      label: `${plan.migration.id}${dryRun ? ' (dry run)' : ''}`,
+      unit: 'records',
+      // A terminal gets one line rewritten in place (raw writes: io.stderr ends every write with a newline).
+      write: tty ? (text) => process.stderr.write(text) : (text) => io.stderr(text),
+      tty,
+      quiet: values.quiet,
+      intervalMs: 2000,
+    });
+    const onProgress = (p: Progress): void => {
+      reporter.update(p.scanned, p.pending, { [dryRun ? 'would upgrade' : 'upgraded']: p.upgraded, failed: p.failed }, p.resumed);
+      if (p.done) reporter.finish();
+    };
     const abort = new AbortController();
     const onSigint = (): void => {
       say('stopping after the current batch (Ctrl-C again to kill)');

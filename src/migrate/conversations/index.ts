@@ -2,4 +2,4 @@
 export { runConversationMigration, MigrateError, type RunOptions, type Progress, type Counters, type Problem, type MigrationReport } from './runner.ts';
 export { selectConversationMigration, toPayloadMigration, type PlanResult } from './plan.ts';
 export { diffRecords, summarizeChange, emptySummary, type ChangeSummary, type DiffEntry } from './changes.ts';
-export { renderReport, formatProgress } from './render.ts';
+export { renderReport } from './render.ts';

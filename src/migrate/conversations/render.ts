@@ -1,6 +1,7 @@
-/** Text for the migration report and the progress line (pure: the CLI prints). */
+/** Text for the migration report (pure: the CLI prints). Progress lines: src/migrate/shared/progress.ts. */
 import type { DiffEntry } from './changes.ts';
-import type { MigrationReport, Progress } from './runner.ts';
+import { formatDuration } from '../shared/progress.ts';
+import type { MigrationReport } from './runner.ts';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 const records = (x: number): string => `${n(x)} record${x === 1 ? '' : 's'}`;
@@ -21,24 +22,6 @@ function diffLine(e: DiffEntry): string {
     case 'rename':
       return `> ${e.path} → ${e.to} (renamed, value kept)`;
   }
-}
-
-function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-
-/** One progress line: bar, percentage, counts, rate and ETA. */
-export function formatProgress(p: Progress, width = 24): string {
-  const ratio = p.pending > 0 ? Math.min(1, p.scanned / p.pending) : 1;
-  const filled = Math.round(ratio * width);
-  const rate = p.elapsedMs > 0 ? (p.scanned * 1000) / p.elapsedMs : 0;
-  const eta = rate > 0 ? ((p.pending - p.scanned) / rate) * 1000 : Number.NaN;
-  const verb = p.dryRun ? 'would upgrade' : 'upgraded';
-  return `${p.migration} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${n(p.scanned)}/${n(p.pending)} · ${verb} ${n(p.upgraded)} · failed ${n(p.failed)} · ${n(Math.round(rate))}/s · ${p.done ? `done in ${formatDuration(p.elapsedMs)}` : `ETA ${formatDuration(eta)}`}`;
 }
 
 function table(rows: Array<[string, string]>, indent = '  '): string[] {

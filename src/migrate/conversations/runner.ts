@@ -54,6 +54,8 @@ export interface Progress {
   scanned: number;
   /** Records below (or away from) the target version when this invocation started, after the checkpoint. */
   pending: number;
+  /** Records examined before the interruption this invocation resumed from (0 without a resume). */
+  resumed: number;
   upgraded: number;
   failed: number;
   elapsedMs: number;
@@ -327,7 +329,7 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
 
   const progress = (done: boolean): void => {
     options.onProgress?.({
-      migration: m.id, dryRun, scanned: report.counters.scanned, pending, upgraded: report.counters.upgraded,
+      migration: m.id, dryRun, scanned: report.counters.scanned, pending, resumed: base.scanned, upgraded: report.counters.upgraded,
       failed: report.counters.failed, elapsedMs: performance.now() - started, done,
     });
   };

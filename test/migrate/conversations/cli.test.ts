@@ -41,7 +41,7 @@ describe('switchyard migrate conversations (embedded PGlite, in process)', () =>
     expect(await main(['migrate', 'conversations', 'conversation-schema-v2', '--env', 'production'], run.io)).toBe(1);
     expect(run.out.join('')).toContain('upgraded: 601 of 603 records examined');
     expect(run.out.join('')).toContain('records not at v2: 2');
-    expect(run.err.join('\n')).toMatch(/conversation-schema-v2 \[#+\] 100% 603\/603 .* done in/); // non-TTY: progress lines
+    expect(run.err.join('\n')).toMatch(/conversation-schema-v2 \[#+\] 100% 603\/603 records · .* elapsed · upgraded 601 · failed 2/); // non-TTY: progress lines
     const client = await openPgliteClient(defaultStoreDir(root));
     const after = await dump(client, 'switchyard');
     await client.close();
