@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../../src/migrate/shared/backoff.ts';
+import { createProgressReporter, formatDuration, formatProgress } from '../../../src/migrate/shared/progress.ts';
+import { estimateTokens, RateLimiter } from '../../../src/migrate/shared/rate-limit.ts';
+import { backfillAllowed, nextPhase } from '../../../src/migrate/embeddings/index.ts';
+
+describe('backoff', () => {
+  it('grows exponentially under full jitter, is capped, and never undercuts Retry-After', () => {
+    const top = (attempt: number) => backoffDelay(attempt, undefined, { baseMs: 100, maxMs: 1000, random: () => 0.999999 });
+    expect([0, 1, 2, 3, 4, 10].map(top)).toEqual([99, 199, 399, 799, 999, 999]);
+    expect(backoffDelay(3, undefined, { random: () => 0 })).toBe(0);
+    expect(backoffDelay(0, 5000, { baseMs: 100, random: () => 0.5 })).toBe(5000);
+    expect(backoffDelay(0, 10, { baseMs: 100, random: () => 0.5 })).toBe(50);
+  });
+});
+
+describe('rate limiter', () => {
+  it('spaces requests and tokens to their per-minute budgets', () => {
+    let now = 0;
+    const requests = new RateLimiter({ requestsPerMinute: 600, now: () => now });
+    expect([requests.reserve(), requests.reserve(), requests.reserve()]).toEqual([0, 100, 200]);
+    now = 1000;
+    expect(requests.reserve()).toBe(0);
+    const tokens = new RateLimiter({ tokensPerMinute: 60_000, now: () => 0 }); // 1 token per ms
+    expect([tokens.reserve(500), tokens.reserve(500), tokens.reserve(10)]).toEqual([0, 500, 1000]);
+    expect(new RateLimiter().reserve(1e9)).toBe(0);
+    expect(estimateTokens(['abcd', 'abcdefgh', 'a'])).toBe(4);
+  });
+});
+
+describe('progress', () => {
+  it('formats a bar with rate and ETA, counting resumed work in the bar but not in the rate', () => {
+    expect(formatProgress({ label: 'docs', done: 300, total: 700, resumed: 300, elapsedMs: 3000, unit: 'docs', notes: { 'dead letters': 2 } })).toBe(
+      'docs [##############..........] 60% 600/1,000 docs · 100 docs/s · ETA 4s · dead letters 2',
+    );
+    expect(formatProgress({ label: 'x', done: 10, total: 10, elapsedMs: 65_000 })).toContain('100% 10/10 items · 0.2 items/s · 1m05s elapsed');
+    expect(formatDuration(3_700_000)).toBe('1h01m');
+  });
+
+  it('rewrites one line on a terminal and prints every few seconds otherwise', () => {
+    let now = 0;
+    const tty: string[] = [];
+    const t = createProgressReporter({ label: 'l', write: (s) => tty.push(s), tty: true, now: () => now });
+    t.update(1, 10);
+    now = 50;
+    t.update(2, 10); // within 100 ms: not printed
+    now = 200;
+    t.update(3, 10);
+    t.finish();
+    expect(tty.length).toBe(4);
+    expect(tty.every((s, i) => (i < 3 ? s.startsWith('\r') : s === '\n'))).toBe(true);
+    const log: string[] = [];
+    const l = createProgressReporter({ label: 'l', write: (s) => log.push(s), tty: false, intervalMs: 5000, now: () => now });
+    for (now = 0; now < 12_000; now += 1000) l.update(now / 1000, 12);
+    l.finish();
+    expect(log.length).toBe(4); // 0 s, 5 s, 10 s, final
+    expect(log.every((s) => s.endsWith('\n') && !s.includes('\r'))).toBe(true);
+    const quiet: string[] = [];
+    const q = createProgressReporter({ label: 'l', write: (s) => quiet.push(s), tty: false, quiet: true });
+    q.update(1, 1);
+    q.finish();
+    expect(quiet).toEqual([]);
+  });
+});
+
+describe('phase rules', () => {
+  it('backfills only while every writer dual-writes and the old index is still the fallback', () => {
+    expect(['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'].map((p) => backfillAllowed(p as 'backfill')?.code ?? 'ok')).toEqual([
+      'E_MIGRATE_PHASE',
+      'ok',
+      'ok',
+      'ok',
+      'E_MIGRATE_PHASE',
+    ]);
+    expect(nextPhase('cutover')).toBe('complete');
+    expect(nextPhase('complete')).toBeUndefined();
+  });
+});
