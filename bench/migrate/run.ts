@@ -101,11 +101,13 @@ function runBackend(backend: string): Promise<Result> {
 }
 
 const results: Result[] = [];
+let serverRss = NaN;
 try {
   for (const backend of values.backends!.split(',')) {
     process.stderr.write(`bench:migrate: ${backend}, ${values.docs} documents, dimension ${values.dimension}…\n`);
     results.push(await runBackend(backend.trim()));
   }
+  serverRss = serverPeakRssMb();
 } finally {
   server.kill('SIGTERM');
 }
@@ -115,13 +117,13 @@ const lines = [
   `bench:migrate — re-embedding ${Number(values.docs).toLocaleString('en-US')} documents, text-embedding-3-large at dimension ${values.dimension} (\`dimensions\` sent), batch ${values['batch-size']}, concurrency ${values.concurrency}`,
   'embeddings: openai SDK → offline model server on 127.0.0.1 (separate process; deterministic test double, not a real model)',
   '',
-  '| backend | vectors | docs/s | wall | batches | requests | seed (not timed) | index size | peak RSS (runner) |',
+  '| backend | vectors | docs/s | wall | batches | requests | seed (not timed) | index size | exact top-10 search | peak RSS (runner) |',
   '|---|---|---|---|---|---|---|---|---|---|',
   ...results.map(
     (r) =>
       `| ${r.backend} | ${r.vectorType} | ${Math.round(r.docsPerSec).toLocaleString('en-US')} | ${(r.wallMs / 1000).toFixed(1)} s | ${r.batches} | ${r.requests} | ${(r.seedMs / 1000).toFixed(1)} s | ${mb(r.indexBytes)} | ${r.searchMs.toFixed(0)} ms | ${r.peakRssMb.toFixed(0)} MB |`,
   ),
   '',
-  `model server peak RSS: ${serverPeakRssMb().toFixed(0)} MB; machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}`,
+  `model server peak RSS: ${serverRss.toFixed(0)} MB; machine: ${(await import('node:os')).cpus().length} cores, Node ${process.version}`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
