@@ -2,14 +2,15 @@
  * The chat service's command line: `npm run chat-service` starts it on the embedded defaults as one
  * command (a real child process: offline model server, demo config signed with an ephemeral key and
  * served on 127.0.0.1, PGlite on disk), Ctrl-C (SIGINT to the process group) shuts it down cleanly
- * with events flushed, a restart finds the conversations. In-process: a published bundle source with
+ * with events flushed, `switchyard analyze` reads the evidence it left, a restart finds the conversations. In-process: a published bundle source with
  * the service's own trusted keys (accepted) or another key (refused), and usage errors.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../../examples/chat-service/src/cli.ts';
 import { BundlePublisher } from '../../examples/chat-service/src/demo-bundle.ts';
@@ -51,6 +52,8 @@ async function start(args: string[], direct = false): Promise<Running> {
   return { child, url, stdout: () => out, exit, closed };
 }
 
+const run = promisify(execFile);
+
 /** Ctrl-C: SIGINT to the whole process group (npm, tsx and the service). */
 function interrupt(r: Running): void {
   process.kill(-r.child.pid!, 'SIGINT');
@@ -67,12 +70,15 @@ describe('chat service command line', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts with one command on the embedded defaults, stops cleanly on Ctrl-C and keeps conversations across a restart', async () => {
+  it('starts with one command on the embedded defaults, stops cleanly on Ctrl-C, leaves evidence `switchyard analyze` reads, and keeps conversations across a restart', async () => {
     const script = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['chat-service'];
     expect(script).toBe('tsx examples/chat-service/src/main.ts');
 
-    const dataDir = join(dir, 'db');
-    const first = await start(['--port', '0', '--data-dir', dataDir]);
+    // A project of its own (a copy of the demo config), its embedded database where `switchyard analyze` looks.
+    const root = join(dir, 'project');
+    for (const path of ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets']) await cp(join(REPO_ROOT, path), join(root, path), { recursive: true });
+    const dataDir = join(root, '.switchyard', 'data', 'events');
+    const first = await start(['--port', '0', '--root', root, '--data-dir', dataDir]);
     expect(first.stdout()).toMatch(/config: demo config \(ephemeral key\) served at http:\/\/127\.0\.0\.1:\d+, env production, serial \d+; offline model server http:\/\/127\.0\.0\.1:\d+\/v1; PGlite in /);
     expect((await call(first.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
     const status = await call<{ ready: boolean; models: { offline: boolean }; bundle: { stale: boolean; lastError: unknown } }>(first.url, 'GET', '/status');
@@ -81,16 +87,36 @@ describe('chat service command line', () => {
     expect(created.status).toBe(201);
     const turn = await call<{ reply: { model: string } }>(first.url, 'POST', `/conversations/${created.body.conversation.id}/messages`, { content: 'How do I reset my password?' });
     expect(turn.status).toBe(200);
+
+    // Production enrols 20 % of users in the summarization experiment; every summary gets feedback.
+    const enrolled: Record<string, number> = {};
+    for (let i = 0; i < 60; i++) {
+      const s = await call<{ requestId: string; prompt: { variant: string | null } }>(first.url, 'POST', '/summaries', { userId: `agent-${i}`, ticket: 'The password reset email never arrives. I checked spam.' });
+      expect(s.status).toBe(200);
+      if (s.body.prompt.variant) enrolled[s.body.prompt.variant] = (enrolled[s.body.prompt.variant] ?? 0) + 1;
+      await call(first.url, 'POST', '/feedback', { requestId: s.body.requestId, metric: 'agent_satisfaction', value: 4 });
+    }
+    expect(Object.values(enrolled).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+
     interrupt(first);
     await first.closed;
-    // Graceful: the exposure of the new conversation was flushed to the database before exit.
+    // Graceful: every event accepted (exposures, metrics) was flushed to the database before exit.
     const stopped = /chat-service stopped \(events written (\d+), dropped (\d+)\)/.exec(first.stdout());
     expect(stopped).not.toBeNull();
     expect(Number(stopped![1])).toBeGreaterThanOrEqual(1);
     expect(Number(stopped![2])).toBe(0);
 
+    // The CLI's analysis reads what the service wrote.
+    const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'switchyard.mjs'), 'analyze', 'experiment', 'summarization-v1-vs-v2', '--root', root, '--format', 'json'], { env: { ...process.env, SWITCHYARD_DATABASE_URL: '' } });
+    const analysis = JSON.parse(stdout) as { variants: Array<{ variant: string; exposed: number; n: number; mean: number }> };
+    for (const v of analysis.variants) {
+      expect(v.exposed, v.variant).toBe(enrolled[v.variant] ?? 0);
+      expect(v.n).toBe(enrolled[v.variant] ?? 0);
+      if (v.n > 0) expect(v.mean).toBe(4);
+    }
+
     // The database lock was released; the conversation is still there, on its snapshot.
-    const second = await start(['--port', '0', '--data-dir', dataDir], true);
+    const second = await start(['--port', '0', '--root', root, '--data-dir', dataDir], true);
     const again = await call<{ conversation: { id: string; modelVersion: string; messages: unknown[] } }>(second.url, 'GET', `/conversations/${created.body.conversation.id}`);
     expect(again.status).toBe(200);
     expect(again.body.conversation.modelVersion).toBe(created.body.conversation.modelVersion);
@@ -114,7 +140,7 @@ describe('chat service command line', () => {
     const lines: string[] = [];
     const io = { stdout: (l: string) => lines.push(l), stderr: (l: string) => lines.push(l) };
     const signals = new EventEmitter();
-    const running = runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', good, '--in-memory', '--port', '0', '--offline'], {}, io, signals);
+    const running = runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', good, '--cache-dir', join(dir, 'cache-good'), '--in-memory', '--port', '0', '--offline'], {}, io, signals);
     const url = await waitFor('the listen line', () => lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean), 60_000);
     const status = await call<{ bundle: { serial: number; source: string } }>(url, 'GET', '/status');
     expect(status.body.bundle).toMatchObject({ serial: 1, source: 'directory' });
@@ -122,7 +148,7 @@ describe('chat service command line', () => {
     expect(await running).toBe(0);
 
     const refused: string[] = [];
-    const code = await runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', other, '--in-memory', '--port', '0', '--offline', '--ready-timeout-ms', '1500'], {}, { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) }, new EventEmitter());
+    const code = await runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', other, '--cache-dir', join(dir, 'cache-other'), '--in-memory', '--port', '0', '--offline', '--ready-timeout-ms', '1500'], {}, { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) }, new EventEmitter());
     expect(code).toBe(1);
     expect(refused.join('\n')).toMatch(/chat-service: E_SIGNATURE_\w+ no verified config bundle/);
   }, 60_000);
