@@ -134,4 +134,17 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
     expect(turn.body.search.hits[0]!.id).toBe('refunds');
     expect(turn.body.reply.content).toContain('5 business days');
   });
+
+  it('answers a chat turn without passages when search is unavailable, and says why', async () => {
+    // A bundle without the embedding migration: the service cannot tell which index to read.
+    await h.publish((p) => p.rollouts.delete(MIGRATION));
+    const direct = await h.post<{ error: { code: string } }>('/search', { userId: 'no-route-user', query: 'refund' });
+    expect(direct.status).toBe(503);
+    expect(direct.body.error.code).toBe('E_SEARCH_UNAVAILABLE');
+    const conv = await h.post<{ conversation: { id: string } }>('/conversations', { userId: 'no-route-user' });
+    const turn = await h.post<{ reply: { content: string }; search: { error: { code: string } } }>(`/conversations/${conv.body.conversation.id}/messages`, { content: 'How long does a refund take?' });
+    expect(turn.status).toBe(200);
+    expect(turn.body.search.error.code).toBe('E_SEARCH_UNAVAILABLE');
+    expect(turn.body.reply.content.length).toBeGreaterThan(0);
+  });
 });

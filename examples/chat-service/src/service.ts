@@ -204,8 +204,17 @@ export class ChatService {
     const snapshot = m.value;
 
     const tenant = typeof record.tenant === 'string' ? record.tenant : undefined;
-    const search = await this.d.retrieval.search(unitKey, content, tenant === undefined ? {} : { tenant });
-    const passages = search.hits.length > 0 ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n') : '(no passages found)';
+    // Retrieval trouble degrades the answer (no passages: the prompt says to offer a ticket), it does not fail the turn.
+    let search: SearchResult | null = null;
+    let searchError: { code: string; message: string } | null = null;
+    try {
+      search = await this.d.retrieval.search(unitKey, content, tenant === undefined ? {} : { tenant });
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'E_SEARCH_UNAVAILABLE') throw error;
+      searchError = { code: error.code, message: error.message };
+      this.d.log.warn('search failed; answering without passages', { conversationId: id, requestId, error: error.message });
+    }
+    const passages = search && search.hits.length > 0 ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n') : '(no passages found)';
     const p = this.d.runtime.getPrompt(this.names.chatPrompt, { unitKey, vars: { passages, question: content }, conversation: { id, snapshot } });
     if (p.value === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `the config bundle has no usable prompt '${this.names.chatPrompt}' (${p.errorCode ?? p.reason})`);
     const prompt = p.value;
@@ -231,7 +240,7 @@ export class ChatService {
     ]);
 
     const attributions: Attribution[] = [...this.modelAttribution(alias, callModel)];
-    if (search.pipeline) attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
+    if (search?.pipeline) attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
     if (prompt.experiment && prompt.variant) attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
     await this.d.responses.record({ requestId, unitKey, kind: 'chat', conversationId: id, attributions });
 
@@ -265,7 +274,7 @@ export class ChatService {
         model: { alias, snapshot: callModel, reason: m.reason, serial: m.serial },
         migration,
         prompt: { name: prompt.name, version: prompt.version, variant: prompt.variant, experiment: prompt.experiment },
-        search: searchView(search),
+        search: search ? searchView(search) : { error: searchError },
         shadowed,
         conversation: { id, revision: stored.revision, modelVersion: stored.record.modelVersion, messages: stored.record.messages.length },
       },
