@@ -162,6 +162,9 @@ describe('chat service: consented and deliberate model migrations, lazy schema u
     const noUser = await h.post<{ error: { code: string } }>('/conversations', { userId: 'has space' });
     expect(noUser.status).toBe(400);
     expect(noUser.body.error.code).toBe('E_BAD_REQUEST');
+    const tooLong = await h.get<{ error: { code: string } }>(`/conversations/${'x'.repeat(600)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.code).toBe('E_BAD_REQUEST');
     const method = await h.get<{ error: { code: string } }>('/conversations');
     expect(method.status).toBe(405);
     expect(method.body.error.code).toBe('E_METHOD_NOT_ALLOWED');

@@ -17,6 +17,8 @@ export const API_ERRORS = {
   E_REQUEST_NOT_FOUND: 404,
   E_CONSENT_REQUIRED: 403,
   E_NO_MIGRATION_AVAILABLE: 409,
+  E_CONFLICT: 409,
+  E_CONVERSATION_UNSUPPORTED: 409,
   E_CONFIG_NOT_READY: 503,
   E_CONFIG_UNAVAILABLE: 503,
   E_MODEL_UNAVAILABLE: 502,
@@ -48,5 +50,28 @@ export class ServiceError extends Error {
   constructor(code: string, message: string) {
     super(message);
     this.code = code;
+  }
+}
+
+/**
+ * The conversation repository's errors (`E_CONVERSATION_*`) as API errors: what a client can act on
+ * (a conflict to retry, an id that is not valid, a record this version cannot write). Anything else
+ * stays internal.
+ */
+export function fromLibraryError(error: unknown): ApiError | null {
+  const code = (error as { code?: unknown })?.code;
+  const message = (error as Error)?.message ?? '';
+  switch (code) {
+    case 'E_CONVERSATION_NOT_FOUND':
+      return new ApiError('E_CONVERSATION_NOT_FOUND', message);
+    case 'E_CONVERSATION_INVALID':
+      return new ApiError('E_BAD_REQUEST', message);
+    case 'E_CONVERSATION_CONFLICT':
+      return new ApiError('E_CONFLICT', `${message}; retry the request`);
+    case 'E_CONVERSATION_UNSUPPORTED_VERSION':
+    case 'E_CONVERSATION_NUMBER_PRECISION':
+      return new ApiError('E_CONVERSATION_UNSUPPORTED', `${message}; this service cannot write that record (see switchyard migrate conversations --dry-run)`);
+    default:
+      return null;
   }
 }

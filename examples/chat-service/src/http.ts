@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ApiError } from './errors.ts';
+import { ApiError, fromLibraryError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { Outcome } from './service.ts';
 
@@ -120,11 +120,12 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     }
     active++;
     handle(req, res, requestId)
-      .catch((error: unknown) => {
+      .catch((caught: unknown) => {
         if (res.headersSent) {
           res.destroy();
           return;
         }
+        const error = fromLibraryError(caught) ?? caught;
         if (error instanceof ApiError) {
           const body: Record<string, unknown> = { code: error.code, message: error.message };
           if (error.details) body.details = error.details;
