@@ -114,9 +114,11 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     };
     const workers = [0, 1, 2, 3].map(worker);
     await waitFor('some traffic before the kill', () => results.length >= 12);
+    const published = performance.now();
     const killedSerial = (await h.publisher.publish(rolloutAt(100, { killed: true }))).serial;
-    // The swap happens in the running service (the runtime client polls the bundle server).
+    // The swap happens in the running service (the runtime client polls the bundle server every 100 ms).
     await waitFor('the service to swap to the killed bundle', () => h.app.runtime.status().serial >= killedSerial);
+    const swapMs = performance.now() - published;
     const atSwap = results.length;
     await waitFor('traffic after the kill', () => results.length >= atSwap + 16);
     stop = true;
@@ -129,7 +131,7 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     expect(after.length).toBeGreaterThanOrEqual(16);
     expect(before.every((r) => r.snapshot === NEW && r.reason === 'rollout' && r.answeredBy === NEW)).toBe(true);
     expect(after.every((r) => r.snapshot === OLD && r.reason === 'killed' && r.answeredBy === OLD)).toBe(true);
-    console.log(`kill switch mid-traffic: ${results.length} conversations + turns, all 2xx; ${before.length} before the swap on ${NEW}, ${after.length} after on ${OLD} (killed)`);
+    console.log(`kill switch mid-traffic: ${results.length} conversations + turns, all 2xx; ${before.length} before the swap on ${NEW}, ${after.length} after on ${OLD} (killed); publish → swap ${swapMs.toFixed(0)} ms (poll 100 ms, 4 request loops running)`);
 
     // Same process, same instance: a hot swap, not a restart.
     const status = await h.get<{ instance: { id: string; pid: number }; bundle: { serial: number; lastError: unknown } }>('/status');
