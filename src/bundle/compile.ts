@@ -131,7 +131,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         killed,
         stages: [...r.stages],
       };
-      if (r.kind === 'ModelRollout') compileModelRollout(project, r, percent, killed, modelRollouts, activeRolloutByModel, killedRolloutByModel, errors, rangeCheck, fileOf);
+      if (r.kind === 'ModelRollout') compileModelRollout(project, r, killed, modelRollouts, activeRolloutByModel, killedRolloutByModel, errors, rangeCheck, fileOf);
       if (r.kind === 'Canary') canaries[r.flag] = compileCanary(r, percent);
     } else if (r.kind === 'EmbeddingMigration') {
       const phase = r.environments?.[env]?.phase ?? r.phase;
@@ -244,7 +244,6 @@ type RangeCheck = (value: number, max: number, file: string, pointer: string, wh
 function compileModelRollout(
   project: Project,
   r: ModelRolloutResource,
-  percent: number,
   killed: boolean,
   out: Record<string, PayloadModelRollout>,
   activeByModel: Map<string, string[]>,
@@ -273,9 +272,10 @@ function compileModelRollout(
     },
   };
   // A killed rollout stays attached to its model so the runtime answers `killed` (not `default`) while
-  // the kill switch is on; a rollout at 0% that is not killed is simply dormant.
+  // the kill switch is on. A rollout at 0% is attached too: nobody is served the candidate, but
+  // shadow() samples it — shadow mode before the first stage, as the article runs it.
   if (killed) killedByModel.set(r.model, [...(killedByModel.get(r.model) ?? []), r.flag]);
-  else if (percent > 0) activeByModel.set(r.model, [...(activeByModel.get(r.model) ?? []), r.flag]);
+  else activeByModel.set(r.model, [...(activeByModel.get(r.model) ?? []), r.flag]);
 }
 
 function compileCanary(r: CanaryResource, percent: number): PayloadCanary {

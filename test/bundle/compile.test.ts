@@ -72,8 +72,11 @@ describe('compileBundle', () => {
     const production = compile('production', project).payload;
     expect(production.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: true, thresholdPpm: 0, percent: 5 });
     expect(production.models.chat?.rollout).toBe('chat-gpt-4o-2024-08-06');
+    // At 0% the rollout stays attached (threshold 0: nobody is served the candidate) so the runtime can shadow it.
     rollout.environments = { production: { percent: 0 } };
-    expect(compile('production', project).payload.models.chat?.rollout).toBeNull();
+    const atZero = compile('production', project).payload;
+    expect(atZero.models.chat?.rollout).toBe('chat-gpt-4o-2024-08-06');
+    expect(atZero.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: false, thresholdPpm: 0, percent: 0 });
     expect(production.modelRollouts['chat-gpt-4o-2024-08-06']).toMatchObject({ from: 'gpt-4o-2024-05-13', to: 'gpt-4o-2024-08-06' });
     expect(production.modelRollouts['chat-gpt-4o-2024-08-06']?.shadow.sampleRatePpm).toBe(50_000);
   });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editModel } from '../../examples/chat-service/src/demo-bundle.ts';
-import { RETIRED_CONSENT } from '../../examples/chat-service/src/service.ts';
+import { KILLED_CONSENT, RETIRED_CONSENT } from '../../examples/chat-service/src/service.ts';
 import { NEW, OLD, ROLLOUT, rolloutAt, startHarness, type Harness } from './chat-service-harness.ts';
 
 interface Conversation {
@@ -96,6 +96,36 @@ describe('chat service: consented and deliberate model migrations, lazy schema u
     const again = await h.post<{ error: { code: string } }>(`/conversations/${a}/model-migration`, { consent: true, userId: 'consenting-user' });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('E_NO_MIGRATION_AVAILABLE');
+  });
+
+  it('moves conversations pinned to a killed rollout\'s snapshot back on their next turn, and records it', async () => {
+    await h.publish(rolloutAt(100));
+    const onNew = await create('killed-user');
+    expect((await conversation(onNew)).modelVersion).toBe(NEW);
+    await h.publish(rolloutAt(0));
+    const onOld = await create('killed-user-old');
+    expect((await conversation(onOld)).modelVersion).toBe(OLD);
+    await h.publish(rolloutAt(100, { killed: true }));
+    type TurnBody = { reply: { model: string }; model: { snapshot: string; reason: string }; migration: { from: string; to: string; reason: string } | null };
+    const turn = await h.post<TurnBody>(`/conversations/${onNew}/messages`, { content: 'Is my data safe?' });
+    expect(turn.status).toBe(200);
+    expect(turn.body.model).toMatchObject({ snapshot: OLD, reason: 'killed' });
+    expect(turn.body.migration).toEqual({ from: NEW, to: OLD, reason: 'killed' });
+    expect(turn.body.reply.model).toBe(OLD);
+    const after = await conversation(onNew);
+    expect(after.modelVersion).toBe(OLD);
+    expect(after.modelHistory).toEqual([expect.objectContaining({ from: NEW, to: OLD, consentBy: KILLED_CONSENT, reason: 'killed' })]);
+    expect((await migrationEvents()).filter((e) => e.subject_id === onNew)).toEqual([{ migration: 'conversation-model', key: 'chat', subject_id: onNew, from_value: NEW, to_value: OLD }]);
+    // A conversation on the model's own snapshot is not touched by the kill.
+    const untouched = await h.post<TurnBody>(`/conversations/${onOld}/messages`, { content: 'Hello' });
+    expect(untouched.body.model).toMatchObject({ snapshot: OLD, reason: 'pinned' });
+    expect(untouched.body.migration).toBeNull();
+    // Reviving the rollout does not move the conversation again: its pin is now the old snapshot.
+    await h.publish(rolloutAt(100));
+    const revived = await h.post<TurnBody>(`/conversations/${onNew}/messages`, { content: 'Thanks' });
+    expect(revived.body.model).toMatchObject({ snapshot: OLD, reason: 'pinned' });
+    expect(revived.body.migration).toBeNull();
+    expect((await conversation(onNew)).modelHistory).toHaveLength(1);
   });
 
   it('moves a conversation off a retired snapshot deliberately (reason migrated) and records it', async () => {

@@ -3,7 +3,8 @@
  * directory, served by the real bundle server) and the offline model server:
  * 1. a conversation started before a rollout keeps its model after the rollout reaches 100 %;
  * 2. new conversations get the new model in the rollout's share, exactly per the runtime's bucketing;
- * 3. a kill switch published mid-traffic takes effect without a restart and without a failed request.
+ * 3. a kill switch published mid-traffic takes effect without a restart and without a failed request,
+ *    for new conversations and for conversations that started on the killed snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, percentToPpm } from '../../packages/runtime/src/index.ts';
@@ -17,6 +18,7 @@ interface Turn {
   requestId: string;
   reply: { content: string; model: string };
   model: { snapshot: string; reason: string; serial: number };
+  migration: { from: string; to: string; reason: string } | null;
 }
 
 describe('chat service: rollout, pinning and kill switch over HTTP', () => {
@@ -94,7 +96,7 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
   it('applies a kill switch published mid-traffic without a restart and without a failed request', async () => {
     await h.publish(rolloutAt(100));
     const instance = (await h.get<{ instance: { id: string; pid: number } }>('/status')).body.instance;
-    const results: Array<{ status: number; serial: number; snapshot: string; reason: string; turn: number; answeredBy: string }> = [];
+    const results: Array<{ status: number; serial: number; snapshot: string; reason: string; turn: number; answeredBy: string; moved: string | null }> = [];
     let stop = false;
     let n = 0;
     const worker = async (w: number) => {
@@ -109,6 +111,7 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
           reason: c.body?.model?.reason ?? '',
           turn: t?.status ?? 0,
           answeredBy: t?.body?.reply?.model ?? '',
+          moved: t?.body?.migration?.reason ?? null,
         });
       }
     };
@@ -129,7 +132,8 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     const after = results.filter((r) => r.serial >= killedSerial);
     expect(before.length).toBeGreaterThan(0);
     expect(after.length).toBeGreaterThanOrEqual(16);
-    expect(before.every((r) => r.snapshot === NEW && r.reason === 'rollout' && r.answeredBy === NEW)).toBe(true);
+    // A conversation created on NEW whose turn ran after the swap was moved back to OLD by that turn.
+    expect(before.every((r) => r.snapshot === NEW && r.reason === 'rollout' && (r.answeredBy === NEW ? r.moved === null : r.answeredBy === OLD && r.moved === 'killed'))).toBe(true);
     expect(after.every((r) => r.snapshot === OLD && r.reason === 'killed' && r.answeredBy === OLD)).toBe(true);
     console.log(`kill switch mid-traffic: ${results.length} conversations + turns, all 2xx; ${before.length} before the swap on ${NEW}, ${after.length} after on ${OLD} (killed); publish → swap ${swapMs.toFixed(0)} ms (poll 100 ms, 4 request loops running)`);
 

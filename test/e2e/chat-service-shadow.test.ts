@@ -55,7 +55,7 @@ describe('chat service: shadow mode, experiments and feedback', () => {
   };
 
   beforeAll(async () => {
-    // 1 % of new conversations on the new snapshot (a rollout at 0 % is dormant: no shadow either), every
+    // 1 % of new conversations on the new snapshot (a rollout at 0 % would shadow too; 1 % also exercises the candidate), every
     // request of the other 99 % shadowed to it; everyone enrolled in the experiment.
     h = await startHarness({ proxy: true, initial: both(rolloutAt(1, { sampleRate: 1 }), (p) => editExperiment(p, EXPERIMENT, { traffic: 100 })) });
     const loaded = await loadProject(REPO_ROOT);

@@ -63,6 +63,8 @@ export interface Outcome<T> {
 
 /** Identifier of an operator-driven (not user-consented) switch away from a retired snapshot. */
 export const RETIRED_CONSENT = 'switchyard:retired-snapshot';
+/** Identifier of the operator-driven switch back from a killed rollout's target snapshot. */
+export const KILLED_CONSENT = 'switchyard:killed-rollout';
 
 // No whitespace or control characters (\p{Cc}); a bucketing unit key is an identifier, not text.
 const USER_ID = /^[^\s\p{Cc}]{1,256}$/u;
@@ -192,14 +194,16 @@ export class ChatService {
     const requestId = randomUUID();
 
     const m = this.usable(this.d.runtime.resolveModel(alias, { unitKey, conversation: { id, snapshot: pinned ? record.modelVersion : null } }));
-    let migration: { from: string; to: string; reason: 'retired' } | null = null;
-    if (m.rule === 'migrated' && m.migratedFrom !== undefined) {
-      // The snapshot is retired: the runtime moved the conversation deliberately (and emitted the
-      // migration event); record the move on the conversation so every later turn uses it.
-      const moved = await this.d.conversations.migrateModel(id, { to: m.value, consent: { by: RETIRED_CONSENT }, reason: 'retired', alias });
+    let migration: { from: string; to: string; reason: 'retired' | 'killed' } | null = null;
+    if (m.migratedFrom !== undefined) {
+      // The snapshot is retired, or it is the target of a killed rollout: the runtime moved the
+      // conversation deliberately (and emitted the migration event); record the move on the
+      // conversation so every later turn uses it.
+      const reason = m.rule === 'killed' ? 'killed' : 'retired';
+      const moved = await this.d.conversations.migrateModel(id, { to: m.value, consent: { by: reason === 'killed' ? KILLED_CONSENT : RETIRED_CONSENT }, reason, alias });
       conv = moved.conversation;
-      migration = { from: m.migratedFrom, to: m.value, reason: 'retired' };
-      this.d.log.info('conversation moved off a retired snapshot', { conversationId: id, from: m.migratedFrom, to: m.value });
+      migration = { from: m.migratedFrom, to: m.value, reason };
+      this.d.log.info(`conversation moved off a ${reason === 'killed' ? 'killed rollout\'s' : 'retired'} snapshot`, { conversationId: id, from: m.migratedFrom, to: m.value });
     }
     const snapshot = m.value;
 

@@ -59,6 +59,21 @@ describe('resolveModel', () => {
     for (let i = 0; i < 200; i++) expect(e.resolveModel('chat', { unitKey: `k${i}` })).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'killed' });
   });
 
+  it('a killed rollout moves conversations pinned to its target back, with an event; other pins stay', () => {
+    const { e, sink } = engine(demoPayload('production', (p) => { p.flags[ROLL]!.killed = true; p.flags[ROLL]!.thresholdPpm = 0; }));
+    const r = e.resolveModel('chat', { unitKey: 'u-1', conversation: { id: 'conv-new', snapshot: 'gpt-4o-2024-08-06' } });
+    expect(r).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'killed', rule: 'killed', migratedFrom: 'gpt-4o-2024-08-06', pin: 'gpt-4o-2024-05-13' });
+    const m = sink.events().filter((x) => x.type === 'migration') as MigrationEvent[];
+    expect(m).toEqual([expect.objectContaining({ migration: 'conversation-model', key: 'chat', subjectId: 'conv-new', from: 'gpt-4o-2024-08-06', to: 'gpt-4o-2024-05-13' })]);
+    // A conversation on the model's own snapshot is untouched, and no event is emitted for it.
+    const old = e.resolveModel('chat', { unitKey: 'u-1', conversation: { id: 'conv-old', snapshot: 'gpt-4o-2024-05-13' } });
+    expect(old).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'pinned' });
+    expect(old.migratedFrom).toBeUndefined();
+    expect(sink.events().filter((x) => x.type === 'migration')).toHaveLength(1);
+    // Without the kill, the same conversation keeps the candidate it started on.
+    expect(engine().e.resolveModel('chat', { unitKey: 'u-1', conversation: { snapshot: 'gpt-4o-2024-08-06' } })).toMatchObject({ value: 'gpt-4o-2024-08-06', reason: 'pinned' });
+  });
+
   it('unknown alias, no bundle, no unit key → error with a code, never a throw', () => {
     const { e } = engine();
     expect(e.resolveModel('nope')).toMatchObject({ value: null, reason: 'error', errorCode: 'NOT_FOUND' });
@@ -179,6 +194,17 @@ describe('canary, embedding route, shadow', () => {
     expect(r.value?.write.map((t) => t.index)).toEqual(['docs-small', 'docs-large']);
     expect(r.value?.read.map((t) => t.index)).toEqual(['docs-large', 'docs-small']);
     expect(e.embeddingRoute('nope')).toMatchObject({ value: null, errorCode: 'NOT_FOUND' });
+  });
+
+  it('a rollout at 0% serves nobody the candidate, exposes nobody, and is shadowed at its sample rate', () => {
+    const { e, sink } = engine(demoPayload('production', (p) => { p.flags[ROLL]!.thresholdPpm = 0; }));
+    let shadowed = 0;
+    for (let i = 0; i < 10_000; i++) {
+      expect(e.resolveModel('chat', { unitKey: `u-${i}` })).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'default' });
+      if (e.shadow('chat', { unitKey: `u-${i}`, requestId: `req-${i}` }).value.shadow) shadowed++;
+    }
+    expect(sink.events().filter((x) => x.type === 'exposure')).toEqual([]);
+    expect(Math.abs(shadowed / 10_000 - 0.05)).toBeLessThan(0.01);
   });
 
   it('shadow samples ~sampleRate of requests outside the rollout, never units already on the candidate', () => {

@@ -149,7 +149,9 @@ export class Engine {
   /**
    * Which snapshot serves `alias` for this unit and conversation. A pinned conversation keeps its
    * snapshot unless it is retired, in which case it is moved deliberately (rule `migrated`, with a
-   * migration event) to what a new conversation would get. `pin` is what to store on the conversation.
+   * migration event) to what a new conversation would get, or unless it is the target of a killed
+   * rollout: then it moves back to the model's snapshot (rule `killed`, `migratedFrom` set, with a
+   * migration event). `pin` is what to store on the conversation.
    */
   resolveModel(alias: string, ctx?: ModelContext): ModelResolution {
     const t = this.current;
@@ -160,22 +162,34 @@ export class Engine {
       const unitKey = ctx?.unitKey;
       const stored = ctx?.conversation?.snapshot;
       if (m.pinned && typeof stored === 'string' && stored !== '') {
+        const r = m.rollout;
+        // A killed rollout is an emergency stop of its target snapshot: conversations pinned to it
+        // move back to the model's snapshot (deliberately, with an event), like a retired snapshot.
+        if (r !== null && r.flag.killed && stored === r.to && stored !== m.snapshot) {
+          this.emitModelMigration(t, alias, ctx?.conversation?.id, stored, m.snapshot);
+          return this.model(t, m, m.snapshot, 'killed', stored);
+        }
         if (!m.retired.has(stored)) return this.model(t, m, stored, 'pinned', undefined);
         const to = snapshotOf(m, this.decideModel(m, unitKey));
-        this.emit({
-          type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env,
-          migration: 'conversation-model', key: alias, subjectId: ctx?.conversation?.id, from: stored, to,
-        });
+        this.emitModelMigration(t, alias, ctx?.conversation?.id, stored, to);
         return this.model(t, m, to, 'migrated', stored);
       }
       const d = this.decideModel(m, unitKey);
-      if (this.xRollouts && m.rollout !== null && (d === IN || d === OUT) && typeof unitKey === 'string') {
+      // A rollout at 0% is attached only so shadow() can sample it: nobody is exposed to it yet.
+      if (this.xRollouts && m.rollout !== null && m.rollout.flag.thresholdPpm > 0 && (d === IN || d === OUT) && typeof unitKey === 'string') {
         this.exposure(t, 'model-rollout', m.rollout.flag.name, d === IN ? 'candidate' : 'control', unitKey);
       }
       return this.model(t, m, snapshotOf(m, d), ruleOf(d), undefined);
     } catch {
       return modelError(alias, 'INTERNAL', t.meta.serial);
     }
+  }
+
+  private emitModelMigration(t: DecisionTable, alias: string, subjectId: string | undefined, from: string, to: string): void {
+    this.emit({
+      type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env,
+      migration: 'conversation-model', key: alias, subjectId, from, to,
+    });
   }
 
   private model(t: DecisionTable, m: ModelEntry, snapshot: string, rule: Rule, migratedFrom: string | undefined): ModelResolution {
