@@ -32,4 +32,23 @@ describe('cli', () => {
     expect(await main(['migrate', 'tables'], bad)).toBe(2);
     expect(bad.err.join('')).toContain("unknown subcommand 'tables'");
   });
+
+  it('every command that opens the database takes the same options and refuses contradictions', async () => {
+    for (const argv of [
+      ['analyze', 'experiment', 'x'],
+      ['propose', '--dry-run'],
+      ['migrate', 'embeddings', 'docs-embeddings-3-large'],
+      ['migrate', 'conversations'],
+    ]) {
+      const help = captureIo();
+      expect(await main([...argv, '--help'], help), argv.join(' ')).toBe(0);
+      for (const option of ['--database-url', '--data-dir', '--schema']) expect(help.out.join(''), `${argv.join(' ')} ${option}`).toContain(option);
+      const both = captureIo();
+      expect(await main([...argv, '--data-dir', '/tmp/x', '--database-url', 'postgres://127.0.0.1:1/none'], both), argv.join(' ')).toBe(2);
+      expect(both.err.join('')).toContain('--data-dir is for the embedded database');
+      const badSchema = captureIo();
+      expect(await main([...argv, '--schema', 'Robert"; DROP'], badSchema), argv.join(' ')).toBe(2);
+      expect(badSchema.err.join('')).toContain('is not a valid schema name');
+    }
+  });
 });

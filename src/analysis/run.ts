@@ -1,6 +1,6 @@
 import { loadProject } from '../config/index.ts';
 import type { CanaryResource, Diagnostic, Experiment, ModelRolloutResource, Project } from '../config/index.ts';
-import { openStore, storeOptionsFromEnv, type EventStore, type EvidenceFilter } from '../store/index.ts';
+import { openStore, storeOptionsFromEnv, type DatabaseSelection, type EventStore, type EvidenceFilter } from '../store/index.ts';
 import { analyzeCanary } from './canary.ts';
 import { loadCanaryEvidence, loadExperimentEvidence, loadShadowEvidence } from './evidence.ts';
 import { analyzeExperiment } from './experiment.ts';
@@ -52,6 +52,6 @@ export async function loadProjectForAnalysis(root: string): Promise<{ project: P
 }
 
 /** Opens the project's store (embedded PGlite by default, PostgreSQL with a URL). */
-export function openProjectStore(root: string, env: NodeJS.ProcessEnv, databaseUrl?: string): Promise<EventStore> {
-  return openStore(storeOptionsFromEnv(root, env, databaseUrl));
+export function openProjectStore(root: string, env: NodeJS.ProcessEnv, selection: DatabaseSelection = {}): Promise<EventStore> {
+  return openStore(storeOptionsFromEnv(root, env, selection));
 }

@@ -1,9 +1,8 @@
-import { quoteIdent, type SqlClient } from '../store/sql-client.ts';
+import { isSchemaName, quoteIdent, type SqlClient } from '../store/sql-client.ts';
 
 /** Default schema: the same one the event store uses, so one database holds both. */
 export const DEFAULT_CONVERSATION_SCHEMA = 'switchyard';
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** A conversation-store problem with a stable code (`E_CONVERSATION_*`). */
 export class ConversationError extends Error {
@@ -17,7 +16,7 @@ export class ConversationError extends Error {
 
 /** Throws `E_CONVERSATION_SCHEMA_NAME` for a schema name that is not a plain lower-case identifier. */
 export function checkSchemaName(schema: string): void {
-  if (!SCHEMA_NAME.test(schema)) {
+  if (!isSchemaName(schema)) {
     throw new ConversationError('E_CONVERSATION_SCHEMA_NAME', `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`);
   }
 }

@@ -1,5 +1,5 @@
 /** The event store: schema, batched sink, evidence queries on PGlite or PostgreSQL. */
-export { openStore, StoreError, defaultStoreDir, storeOptionsFromEnv, DEFAULT_STORE_SCHEMA, type EventStore, type StoreOptions } from './store.ts';
+export { openStore, openSqlClient, StoreError, defaultStoreDir, storeOptionsFromEnv, DEFAULT_STORE_SCHEMA, type DatabaseOptions, type DatabaseSelection, type EventStore, type StoreOptions } from './store.ts';
 export { BatchedSink, type BatchedSinkOptions } from './batched-sink.ts';
 export { STORE_MIGRATIONS, migrateStore, type MigrationReport } from './schema.ts';
 export { insertEvents, type StampedEvent } from './insert.ts';

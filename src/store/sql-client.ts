@@ -20,3 +20,13 @@ export interface SqlClient extends SqlExecutor {
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Whether `name` is a schema name every part of Switchyard accepts: a plain lower-case PostgreSQL
+ * identifier of at most 63 characters, so it is readable in `psql` and never needs quoting tricks.
+ */
+export function isSchemaName(name: string): boolean {
+  return SCHEMA_NAME.test(name);
+}

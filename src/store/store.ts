@@ -5,7 +5,7 @@ import { openPgClient } from './pg-client.ts';
 import { openPgliteClient, StoreLockedError } from './pglite-client.ts';
 import { evidenceQueries, type EvidenceQueries } from './queries.ts';
 import { migrateStore, type MigrationReport } from './schema.ts';
-import type { SqlClient } from './sql-client.ts';
+import { isSchemaName, type SqlClient } from './sql-client.ts';
 
 export const DEFAULT_STORE_SCHEMA = 'switchyard';
 
@@ -18,6 +18,9 @@ export type StoreOptions =
    * whoever opened the client closes it.
    */
   | { backend: 'client'; client: SqlClient; schema?: string };
+
+/** A database the store opens itself: embedded PGlite or a PostgreSQL server. */
+export type DatabaseOptions = Exclude<StoreOptions, { backend: 'client' }>;
 
 /** The event store: one schema, the same queries on PGlite and PostgreSQL. */
 export interface EventStore {
@@ -33,25 +36,32 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Opens the database of a PGlite or PostgreSQL selection (no tables created). Throws a
+ * `StoreError`: `E_STORE_LOCKED` when another process has the embedded database open,
+ * `E_STORE_OPEN` otherwise. `vector` loads pgvector into PGlite.
+ */
+export async function openSqlClient(
+  options: DatabaseOptions,
+  extra: { vector?: boolean } = {},
+): Promise<SqlClient> {
+  try {
+    return options.backend === 'pglite'
+      ? await openPgliteClient(options.dataDir, { vector: extra.vector === true })
+      : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4, writeQueryTimeoutMs: options.writeQueryTimeoutMs });
+  } catch (error) {
+    if (error instanceof StoreLockedError) throw new StoreError('E_STORE_LOCKED', `${error.message}; stop that process (e.g. the chat service) or use --database-url`);
+    throw new StoreError('E_STORE_OPEN', `cannot open the ${options.backend === 'pglite' ? 'embedded' : 'PostgreSQL'} database: ${(error as Error).message}`);
+  }
+}
 
 /** Opens (and migrates) a store. Throws a `StoreError` with a stable code when it cannot. */
 export async function openStore(options: StoreOptions): Promise<EventStore> {
   const schema = options.schema ?? DEFAULT_STORE_SCHEMA;
-  if (!SCHEMA_NAME.test(schema)) throw new StoreError('E_STORE_SCHEMA_NAME', `invalid store schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
-  let client: SqlClient;
+  if (!isSchemaName(schema)) throw new StoreError('E_STORE_SCHEMA_NAME', `invalid store schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
   const owned = options.backend !== 'client';
-  try {
-    client =
-      options.backend === 'client'
-        ? options.client
-        : options.backend === 'pglite'
-        ? await openPgliteClient(options.dataDir)
-        : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4, writeQueryTimeoutMs: options.writeQueryTimeoutMs });
-  } catch (error) {
-    if (error instanceof StoreLockedError) throw new StoreError('E_STORE_LOCKED', error.message);
-    throw new StoreError('E_STORE_OPEN', `cannot open the ${options.backend} store: ${(error as Error).message}`);
-  }
+  const client = options.backend === 'client' ? options.client : await openSqlClient(options);
   let migration: MigrationReport;
   try {
     migration = await migrateStore(client, schema);
@@ -87,13 +97,27 @@ export function defaultStoreDir(projectRoot: string): string {
   return join(projectRoot, '.switchyard', 'data', 'events');
 }
 
+/** Which database a command uses, as given on its command line (each part optional). */
+export interface DatabaseSelection {
+  /** A postgres:// URL; default `SWITCHYARD_DATABASE_URL`. */
+  databaseUrl?: string;
+  /** The embedded PGlite directory; default `.switchyard/data/events` of the project. */
+  dataDir?: string;
+  /** PostgreSQL schema; default `SWITCHYARD_STORE_SCHEMA`, else `switchyard`. */
+  schema?: string;
+}
+
 /**
- * Store options from the environment: `SWITCHYARD_DATABASE_URL` (a postgres:// URL) selects a
- * server; otherwise the embedded PGlite database of the project. `SWITCHYARD_STORE_SCHEMA` overrides
- * the schema name.
+ * Store options from a selection and the environment: a database URL (given, else
+ * `SWITCHYARD_DATABASE_URL`) selects a server; otherwise the embedded PGlite database in `dataDir`
+ * (default: the project's). The schema is the given one, else `SWITCHYARD_STORE_SCHEMA`, else
+ * `switchyard`. Every command that opens the project's database resolves it here, so `analyze`,
+ * `propose` and `migrate` always find the same data.
  */
-export function storeOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, databaseUrl?: string): StoreOptions {
-  const url = databaseUrl ?? env.SWITCHYARD_DATABASE_URL;
-  const schema = env.SWITCHYARD_STORE_SCHEMA || DEFAULT_STORE_SCHEMA;
-  return url ? { backend: 'postgres', connectionString: url, schema } : { backend: 'pglite', dataDir: defaultStoreDir(projectRoot), schema };
+export function storeOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, selection: DatabaseSelection = {}): DatabaseOptions {
+  const url = selection.databaseUrl ?? env.SWITCHYARD_DATABASE_URL;
+  const schema = selection.schema ?? (env.SWITCHYARD_STORE_SCHEMA || DEFAULT_STORE_SCHEMA);
+  return url
+    ? { backend: 'postgres', connectionString: url, schema }
+    : { backend: 'pglite', dataDir: selection.dataDir ?? defaultStoreDir(projectRoot), schema };
 }

@@ -1,8 +1,8 @@
 import { VectorError } from './errors.ts';
+import { isSchemaName } from '../store/sql-client.ts';
 
 /** Index names as plans spell them (`docs-small`): lower case, digits, `-` and `_`. */
 const INDEX_NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
  * The table that holds one index: `docs-small` → `emb_docs_small`. Names are validated rather than
@@ -18,6 +18,6 @@ export function indexTableName(index: string): string {
 
 /** Validates a PostgreSQL schema name (same rule as the event store). */
 export function checkSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) throw new VectorError('E_VECTOR_SCHEMA_NAME', `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`);
+  if (!isSchemaName(schema)) throw new VectorError('E_VECTOR_SCHEMA_NAME', `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`);
   return schema;
 }

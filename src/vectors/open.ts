@@ -1,6 +1,4 @@
-import { openPgClient } from '../store/pg-client.ts';
-import { defaultStoreDir } from '../store/store.ts';
-import { openPgliteClient, StoreLockedError } from '../store/pglite-client.ts';
+import { defaultStoreDir, openSqlClient, StoreError, storeOptionsFromEnv, type DatabaseSelection } from '../store/store.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { VectorError } from './errors.ts';
 import type { VectorType } from './schema.ts';
@@ -18,13 +16,9 @@ export type VectorDatabaseOptions =
 export async function openVectorDatabase(options: VectorDatabaseOptions): Promise<VectorStore> {
   let client: SqlClient;
   try {
-    client =
-      options.backend === 'pglite'
-        ? await openPgliteClient(options.dataDir, { vector: true })
-        : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4 });
+    client = await openSqlClient(options, { vector: true });
   } catch (error) {
-    if (error instanceof StoreLockedError) throw new VectorError('E_STORE_LOCKED', `${error.message}; stop the other process or set --database-url`);
-    throw new VectorError('E_STORE_OPEN', `cannot open the ${options.backend} database: ${(error as Error).message}`);
+    throw new VectorError(error instanceof StoreError && error.code === 'E_STORE_LOCKED' ? 'E_STORE_LOCKED' : 'E_STORE_OPEN', (error as Error).message);
   }
   try {
     return await openVectorStore(client, { schema: options.schema, vectorType: options.vectorType, ownsClient: true });
@@ -44,12 +38,10 @@ export function defaultVectorStoreDir(projectRoot: string): string {
 }
 
 /**
- * Options from the environment, like the event store: `databaseUrl`, else `SWITCHYARD_DATABASE_URL`
- * (a postgres:// URL) selects a server; otherwise embedded PGlite in `dataDir` (default
- * `defaultVectorStoreDir`). `SWITCHYARD_STORE_SCHEMA` overrides the schema name.
+ * Options from a command line selection and the environment, resolved exactly like the event store
+ * (`storeOptionsFromEnv`), so every command finds the same database.
  */
-export function vectorStoreOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, databaseUrl?: string, dataDir?: string): VectorDatabaseOptions {
-  const url = databaseUrl ?? env.SWITCHYARD_DATABASE_URL;
-  const schema = env.SWITCHYARD_STORE_SCHEMA || DEFAULT_VECTOR_SCHEMA;
-  return url ? { backend: 'postgres', connectionString: url, schema } : { backend: 'pglite', dataDir: dataDir ?? defaultVectorStoreDir(projectRoot), schema };
+export function vectorStoreOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, selection: DatabaseSelection = {}): VectorDatabaseOptions {
+  const o = storeOptionsFromEnv(projectRoot, env, { ...selection, schema: selection.schema ?? (env.SWITCHYARD_STORE_SCHEMA || DEFAULT_VECTOR_SCHEMA) });
+  return o.backend === 'postgres' ? { backend: 'postgres', connectionString: o.connectionString, schema: o.schema } : { backend: 'pglite', dataDir: o.dataDir, schema: o.schema };
 }

@@ -4,6 +4,7 @@ import { loadProjectForAnalysis, openProjectStore, renderAnalysis, runAnalysis, 
 import type { Diagnostic } from '../../config/index.ts';
 import { StoreError } from '../../store/index.ts';
 import { UsageError, type Command } from '../command.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard analyze experiment <id> | shadow <rollout> | canary <id> [options]
@@ -19,7 +20,7 @@ Options:
   --env <name>                  only events from this environment
   --since <ISO date>            only events at or after this time
   --min-pairs <n>               shadow: scored pairs required before readyToSwitch (default 100)
-  --database-url <url>          PostgreSQL store (default: $SWITCHYARD_DATABASE_URL, else embedded PGlite in .switchyard/data/)
+${DATABASE_USAGE}
   --root <dir>                  project root (default: current directory)
 
 Exit codes: 0 analysed, 1 store or project problem, 2 usage error.`;
@@ -44,7 +45,7 @@ export const command: Command = {
         env: { type: 'string' },
         since: { type: 'string' },
         'min-pairs': { type: 'string' },
-        'database-url': { type: 'string' },
+        ...DATABASE_OPTIONS,
         root: { type: 'string' },
       },
     });
@@ -58,6 +59,7 @@ export const command: Command = {
     const minPairs = values['min-pairs'] === undefined ? undefined : Number(values['min-pairs']);
     if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1)) throw new UsageError('--min-pairs must be a positive integer');
 
+    const database = databaseSelection(values, io);
     const root = resolve(io.cwd, values.root ?? '.');
     const loaded = await loadProjectForAnalysis(root);
     if ('errors' in loaded) {
@@ -67,7 +69,7 @@ export const command: Command = {
     }
     let store;
     try {
-      store = await openProjectStore(root, io.env, values['database-url']);
+      store = await openProjectStore(root, io.env, database);
     } catch (error) {
       const code = error instanceof StoreError ? error.code : 'E_STORE_OPEN';
       io.stderr(`switchyard analyze: ${code} ${(error as Error).message}`);

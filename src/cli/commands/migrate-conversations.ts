@@ -4,11 +4,10 @@ import { loadProject } from '../../config/index.ts';
 import { ConversationError } from '../../conversations/index.ts';
 import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
-import { DEFAULT_STORE_SCHEMA, defaultStoreDir } from '../../store/index.ts';
-import { openPgClient } from '../../store/pg-client.ts';
-import { openPgliteClient, StoreLockedError } from '../../store/pglite-client.ts';
+import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '../../store/index.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
 import { UsageError, type Command } from '../command.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard migrate conversations [options]
@@ -24,9 +23,7 @@ Options:
   --dry-run              report what would change (counts per version, fields added/renamed, records
                          that cannot be upgraded, a sample diff) without writing anything
   --env <name>           the environment this database serves (checked against switchyard.yaml)
-  --database-url <url>   PostgreSQL (default: $SWITCHYARD_DATABASE_URL, else the embedded PGlite
-                         database in .switchyard/data/, one process at a time)
-  --schema <name>        database schema (default: $SWITCHYARD_STORE_SCHEMA, else switchyard)
+${DATABASE_USAGE}
   --batch-size <n>       records per batch (default: the plan's batchSize)
   --pause-ms <n>         pause between batches, leaving the database to the application (default 0)
   --restart              ignore the checkpoint of an unfinished run and start from the first record
@@ -60,8 +57,7 @@ export const command: Command = {
         migration: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         env: { type: 'string' },
-        'database-url': { type: 'string' },
-        schema: { type: 'string' },
+        ...DATABASE_OPTIONS,
         'batch-size': { type: 'string' },
         'pause-ms': { type: 'string' },
         restart: { type: 'boolean', default: false },
@@ -82,7 +78,8 @@ export const command: Command = {
     const batchSize = positiveInt(values['batch-size'], 'batch-size');
     const pauseMs = positiveInt(values['pause-ms'], 'pause-ms', 0);
     const sampleSize = positiveInt(values.sample, 'sample', 0);
-    const schema = values.schema ?? (io.env.SWITCHYARD_STORE_SCHEMA || DEFAULT_STORE_SCHEMA);
+    const database = storeOptionsFromEnv(resolve(io.cwd, values.root ?? '.'), io.env, databaseSelection(values, io));
+    const schema = database.schema ?? DEFAULT_STORE_SCHEMA;
     const dryRun = values['dry-run'];
     const say = (line: string): void => io.stderr(`switchyard migrate conversations: ${line}`);
 
@@ -103,16 +100,11 @@ export const command: Command = {
       return plan.code === 'E_MIGRATE_AMBIGUOUS' ? 2 : 1;
     }
 
-    const url = values['database-url'] ?? io.env.SWITCHYARD_DATABASE_URL;
     let client: SqlClient;
     try {
-      client = url ? openPgClient({ connectionString: url }) : await openPgliteClient(defaultStoreDir(root));
+      client = await openSqlClient(database);
     } catch (error) {
-      if (error instanceof StoreLockedError) {
-        say(`E_STORE_LOCKED ${error.message}; stop that process (e.g. the chat service) or use --database-url`);
-      } else {
-        say(`E_STORE_OPEN cannot open the ${url ? 'PostgreSQL' : 'embedded'} database: ${(error as Error).message}`);
-      }
+      say(`${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
       return 1;
     }
 

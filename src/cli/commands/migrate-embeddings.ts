@@ -21,6 +21,7 @@ import {
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { createEmbedder, openEmbeddingEndpoint, openVectorDatabase, vectorStoreOptionsFromEnv, type VectorStore } from '../../vectors/index.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard migrate embeddings <id> [mode] [options]
@@ -42,9 +43,7 @@ Modes (default: backfill):
 
 Options:
   --env <name>           use this environment's phase (environments.<name>.phase, else phase)
-  --database-url <url>   PostgreSQL (default: $SWITCHYARD_DATABASE_URL, else the embedded PGlite
-                         database in .switchyard/data/events, one process at a time)
-  --data-dir <dir>       embedded PGlite directory instead of the default (e.g. the chat service's)
+${DATABASE_USAGE}
   --base-url <url>       embeddings API (default: OpenAI with $OPENAI_API_KEY, else the offline model
                          server started in-process on 127.0.0.1)
   --batch-size <n>       override backfill.batchSize
@@ -106,8 +105,7 @@ export const command: Command = {
         cleanup: { type: 'boolean', default: false },
         status: { type: 'boolean', default: false },
         'retry-dead-letters': { type: 'boolean', default: false },
-        'database-url': { type: 'string' },
-        'data-dir': { type: 'string' },
+        ...DATABASE_OPTIONS,
         'base-url': { type: 'string' },
         'batch-size': { type: 'string' },
         concurrency: { type: 'string' },
@@ -125,8 +123,7 @@ export const command: Command = {
     if (format !== 'text' && format !== 'json') throw new UsageError('--format must be text or json');
     const batchSize = positiveInt(values['batch-size'], 'batch-size');
     const concurrency = positiveInt(values.concurrency, 'concurrency');
-    const databaseUrl = values['database-url'] ?? io.env.SWITCHYARD_DATABASE_URL;
-    if (databaseUrl && values['data-dir']) throw new UsageError('--data-dir is for the embedded database; it cannot be combined with a database URL');
+    const database = databaseSelection(values, io);
 
     const root = resolve(io.cwd, values.root ?? '.');
     const loaded = await loadProject(root);
@@ -146,8 +143,7 @@ export const command: Command = {
 
     let store: VectorStore;
     try {
-      const dataDir = values['data-dir'] ? resolve(io.cwd, values['data-dir']) : undefined;
-      store = await openVectorDatabase(vectorStoreOptionsFromEnv(root, io.env, databaseUrl, dataDir));
+      store = await openVectorDatabase(vectorStoreOptionsFromEnv(root, io.env, database));
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'E_STORE_OPEN';
       io.stderr(`switchyard migrate embeddings: ${code} ${(error as Error).message}`);

@@ -7,6 +7,7 @@ import { createGitHubClient } from '../../github/client.ts';
 import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
 import { StoreError } from '../../store/index.ts';
 import { UsageError, type Command } from '../command.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard propose [options]
@@ -28,7 +29,7 @@ Options:
   --base <branch>              default: main
   --env <name>                 only evidence from this environment
   --min-pairs <n>              shadow pairs required before a model rollout advances (default 100)
-  --database-url <url>         PostgreSQL store (default: $SWITCHYARD_DATABASE_URL, else embedded PGlite)
+${DATABASE_USAGE}
   --root <dir>                 project root (default: current directory)
 GitHub: token from $GITHUB_TOKEN, API from $GITHUB_API_URL (default https://api.github.com).
 
@@ -54,7 +55,7 @@ export const command: Command = {
         base: { type: 'string', default: 'main' },
         env: { type: 'string' },
         'min-pairs': { type: 'string' },
-        'database-url': { type: 'string' },
+        ...DATABASE_OPTIONS,
         root: { type: 'string' },
       },
     });
@@ -71,6 +72,7 @@ export const command: Command = {
       if (!io.env.GITHUB_TOKEN) throw new UsageError('$GITHUB_TOKEN is required unless --dry-run');
     }
 
+    const database = databaseSelection(values, io);
     const root = resolve(io.cwd, values.root ?? '.');
     const loaded = await loadProjectForAnalysis(root);
     if ('errors' in loaded) {
@@ -80,7 +82,7 @@ export const command: Command = {
     }
     let store;
     try {
-      store = await openProjectStore(root, io.env, values['database-url']);
+      store = await openProjectStore(root, io.env, database);
     } catch (error) {
       io.stderr(`switchyard propose: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
       return 1;
