@@ -47,9 +47,9 @@ export interface UpsertResult {
   /** Rows inserted or replaced. */
   written: number;
   /**
-   * Ids not written because the vector was computed from a version that is no longer current (the
-   * document changed or was deleted meanwhile), or the index already holds a newer version. Not an
-   * error: whoever wrote the newer version writes (or wrote) its embedding.
+   * Ids not written because the vector was computed from a version that is not the document's
+   * current one (the document changed or was deleted meanwhile). Not an error: whoever wrote the
+   * current version writes (or wrote) its embedding.
    */
   skipped: string[];
 }
@@ -231,9 +231,11 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
           const cast = info.vectorType === 'pgvector' ? 'vector' : 'real[]';
           // The join writes a vector only for the document's *current* version, and FOR SHARE holds
           // that row until commit: a concurrent update or delete waits for us (then supersedes or
-          // cascades), and one that committed first makes the row drop out. The conflict guard
-          // never lets an older version replace a newer one. Together: a backfill racing the app
-          // can neither lose a newer write, resurrect a deleted document, nor store a stale text.
+          // cascades), and one that committed first makes the row drop out. So every row that
+          // reaches ON CONFLICT carries the current version, and an existing vector of any *other*
+          // version — older, or (for data written before versions were drawn under the row lock)
+          // larger — is stale and replaced. Together: a backfill racing the app can neither lose a
+          // newer write, resurrect a deleted document, nor store a stale text.
           const written = await sql.query<{ doc_id: string }>(
             `INSERT INTO ${qualified(info.table)} AS e (doc_id, version, model, embedding, updated_at)
 SELECT v.id, v.version, $4, v.embedding::${cast}, now()
@@ -242,7 +244,6 @@ JOIN ${s}.documents d ON d.id = v.id AND d.version = v.version
 ORDER BY v.id
 FOR SHARE OF d
 ON CONFLICT (doc_id) DO UPDATE SET version = EXCLUDED.version, model = EXCLUDED.model, embedding = EXCLUDED.embedding, updated_at = EXCLUDED.updated_at
-WHERE e.version <= EXCLUDED.version
 RETURNING e.doc_id`,
             [ids, versions, literals, info.model],
           );
@@ -351,10 +352,17 @@ RETURNING e.doc_id`,
     async putDocument(doc) {
       checkId(doc.id);
       if (typeof doc.content !== 'string') throw new VectorError('E_VECTOR_DOCUMENT', `document '${doc.id}' needs text content`);
+      // The version of an update is drawn in DO UPDATE, i.e. while this statement holds the row
+      // lock: of two concurrent writes, the one that commits last always gets the larger version.
+      // (A `nextval` in VALUES is evaluated before the lock is taken, so a writer that drew first
+      // but waited on the lock would otherwise store its text under the *smaller* version, behind
+      // a vector of the other text.) The VALUES `nextval` only counts when the insert succeeds,
+      // i.e. when no row for the id exists — and then neither does any vector of it (FK cascade).
       const rows = await client.query<DocumentRow>(
         `INSERT INTO ${s}.documents (id, tenant, content, metadata, version, updated_at)
 VALUES ($1, $2, $3, $4::jsonb, nextval('${s}.document_version'), now())
-ON CONFLICT (id) DO UPDATE SET tenant = EXCLUDED.tenant, content = EXCLUDED.content, metadata = EXCLUDED.metadata, version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
+ON CONFLICT (id) DO UPDATE SET tenant = EXCLUDED.tenant, content = EXCLUDED.content, metadata = EXCLUDED.metadata,
+  version = nextval('${s}.document_version'), updated_at = now()
 RETURNING id, tenant, content, metadata, version, updated_at`,
         [doc.id, doc.tenant ?? null, doc.content, JSON.stringify(doc.metadata ?? {})],
       );

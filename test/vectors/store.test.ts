@@ -197,6 +197,58 @@ describe('concurrent writers on PostgreSQL (real transactions, two connections)'
     expect(top[0]).toMatchObject({ id: 'moving', version: v2.version });
     await other.close();
   });
+
+  it('two concurrent putDocument calls: the one that takes the row lock last gets the larger version', async () => {
+    await store.putDocument({ id: 'two-writers', content: 'original' });
+    // Writer B runs on a pool of one connection, so a BEGIN sent through it keeps the transaction
+    // open across B's putDocument and upsert (the product code, inside a transaction we control).
+    const bClient = openPgClient({ connectionString: PG_URL, max: 1 });
+    const storeB = await openVectorStore(bClient, { schema: store.schema, ownsClient: true });
+    const storeA = await openVectorStore(openPgClient({ connectionString: PG_URL, max: 1 }), { schema: store.schema, ownsClient: true });
+    const pid = async (client: { query: typeof bClient.query }) => Number((await client.query<{ p: number }>('SELECT pg_backend_pid() AS p'))[0]!.p);
+    const aPid = await pid(storeA.client);
+    try {
+      await bClient.query('BEGIN');
+      await bClient.query(`SELECT id FROM ${store.schema}.documents WHERE id = 'two-writers' FOR UPDATE`);
+      // A starts first and blocks on B's row lock (its VALUES nextval is already drawn).
+      const a = storeA.putDocument({ id: 'two-writers', content: 'text A' });
+      for (let i = 0; ; i++) {
+        const waiting = await store.client.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [aPid]);
+        if (waiting[0]?.w === 'Lock') break;
+        if (i > 500) throw new Error('writer A never blocked on the row lock');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      // B writes and indexes its text while A waits, then commits.
+      const b = await storeB.putDocument({ id: 'two-writers', content: 'text B' });
+      expect((await storeB.upsertEmbeddings('docs-small', [{ id: 'two-writers', version: b.version, embedding: axis(DIM, 2) }])).written).toBe(1);
+      await bClient.query('COMMIT');
+      const written = await a;
+      // A committed last: its text must carry the larger version, and its vector must replace B's.
+      expect(written.content).toBe('text A');
+      expect(written.version).toBeGreaterThan(b.version);
+      expect(await store.getDocument('two-writers')).toMatchObject({ content: 'text A', version: written.version });
+      expect((await storeA.upsertEmbeddings('docs-small', [{ id: 'two-writers', version: written.version, embedding: axis(DIM, 5) }])).written).toBe(1);
+      // B's late retry of its own version can no longer land.
+      expect((await storeB.upsertEmbeddings('docs-small', [{ id: 'two-writers', version: b.version, embedding: axis(DIM, 2) }])).written).toBe(0);
+      const table = await store.tableOf('docs-small');
+      const rows = await store.client.query<{ version: string }>(`SELECT version FROM ${table} WHERE doc_id = 'two-writers'`);
+      expect(rows.map((r) => Number(r.version))).toEqual([written.version]);
+    } finally {
+      await bClient.query('ROLLBACK').catch(() => {});
+      await storeA.close();
+      await storeB.close();
+    }
+  });
+
+  it('a vector of a version other than the current one is replaced, whichever is larger', async () => {
+    const doc = await store.putDocument({ id: 'ahead', content: 'x' });
+    const table = await store.tableOf('docs-small');
+    // Data left by a store that predates versions drawn under the lock: a vector *ahead* of the text.
+    await store.upsertEmbeddings('docs-small', [{ id: 'ahead', version: doc.version, embedding: axis(DIM, 1) }]);
+    await store.client.query(`UPDATE ${table} SET version = version + 1000 WHERE doc_id = 'ahead'`);
+    expect(await store.upsertEmbeddings('docs-small', [{ id: 'ahead', version: doc.version, embedding: axis(DIM, 2) }])).toEqual({ written: 1, skipped: [] });
+    expect((await store.client.query<{ version: string }>(`SELECT version FROM ${table} WHERE doc_id = 'ahead'`))[0]!.version).toBe(String(doc.version));
+  });
 });
 
 it('VectorError carries its code', () => {

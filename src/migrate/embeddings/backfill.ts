@@ -9,7 +9,7 @@
  * - Upserts go through the vector store's version rule, so a batch that read a document just
  *   before the application changed or deleted it cannot overwrite the newer vector or resurrect it.
  * - After the keyset pass a reconcile pass re-embeds any document the target lacks or holds at an
- *   older version (an application write that failed between storing and indexing, say), so the run
+ *   version other than the current one (an application write that failed between storing and indexing, say), so the run
  *   ends with one current vector per document — except dead letters.
  * - Requests are paced by the plan's requests/tokens per minute; retryable failures (429, 5xx,
  *   network) are retried with exponential backoff, jitter and Retry-After. When retries run out the
@@ -324,7 +324,7 @@ WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id > $3 ORDER BY x.doc_
           true,
         );
       }
-      // Reconcile: documents the target lacks or holds at an older version (not dead-lettered at
+      // Reconcile: documents the target lacks or holds at another version (not dead-lettered at
       // their current version). A few sweeps: the application keeps writing while we run, but it
       // dual-writes, so what a sweep finds is only what fell through the cracks.
       progress.stage = 'reconcile';
@@ -336,7 +336,7 @@ WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id > $3 ORDER BY x.doc_
             const rows = await store.client.query<Record<string, unknown>>(
               `SELECT d.id, d.tenant, d.content, d.metadata, d.version, d.updated_at FROM ${s}.documents d
 LEFT JOIN ${target} e ON e.doc_id = d.id
-WHERE d.id > $3 AND (e.doc_id IS NULL OR e.version < d.version)
+WHERE d.id > $3 AND (e.doc_id IS NULL OR e.version <> d.version)
   AND NOT EXISTS (SELECT 1 FROM ${s}.migration_dead_letters x WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id = d.id AND x.version = d.version)
 ORDER BY d.id LIMIT $4`,
               [migration, to.index, after, settings.batchSize],

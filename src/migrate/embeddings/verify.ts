@@ -24,7 +24,7 @@ export interface CountFacts {
   /** Documents with no vector in the target (dead letters excluded): count and the first ids. */
   missing: number;
   missingIds: string[];
-  /** Vectors computed from an older version than the document's current one. */
+  /** Vectors computed from a version other than the document's current one (either direction is wrong). */
   stale: number;
   staleIds: string[];
 }
@@ -63,7 +63,7 @@ export async function countFacts(store: VectorStore, plan: EmbeddingMigrationRes
       `SELECT d.id, count(*) OVER () AS n FROM ${s}.documents d LEFT JOIN ${target} e ON e.doc_id = d.id WHERE e.doc_id IS NULL AND NOT ${deadLetter} ORDER BY d.id LIMIT ${LIST}`,
       args,
     ),
-    store.client.query<{ id: string; n: string }>(`SELECT d.id, count(*) OVER () AS n FROM ${s}.documents d JOIN ${target} e ON e.doc_id = d.id WHERE e.version < d.version ORDER BY d.id LIMIT ${LIST}`),
+    store.client.query<{ id: string; n: string }>(`SELECT d.id, count(*) OVER () AS n FROM ${s}.documents d JOIN ${target} e ON e.doc_id = d.id WHERE e.version <> d.version ORDER BY d.id LIMIT ${LIST}`),
   ]);
   return {
     documents: docs,

@@ -105,6 +105,21 @@ describe('backfill runner (PGlite + pgvector, offline model server over the open
     expect(wrongDim.checks.find((c) => c.name === 'overlap')).toMatchObject({ passed: false, detail: expect.stringContaining('not measured') });
     await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
   });
+
+  it('a vector whose version is *ahead* of the document is stale too: verify reports it, reconcile replaces it', async () => {
+    // What two racing writers left behind before versions were drawn under the row lock: text A at
+    // v10, the vector of text B at v11 (review finding 1).
+    const table = await store.tableOf(TO.index);
+    await store.client.query(`UPDATE ${table} SET version = version + 1000 WHERE doc_id = $1`, [docId(7)]);
+    const report = await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'dual-read' });
+    expect(report.counts).toMatchObject({ missing: 0, stale: 1, staleIds: [docId(7)] });
+    expect(report.checks.find((c) => c.name === 'counts')!.passed).toBe(false);
+    const run = await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
+    expect(run).toMatchObject({ status: 'complete', reconciled: 1 });
+    const doc = await store.getDocument(docId(7));
+    const rows = await store.client.query<{ version: string }>(`SELECT version FROM ${table} WHERE doc_id = $1`, [docId(7)]);
+    expect(Number(rows[0]!.version)).toBe(doc!.version);
+  });
 });
 
 describe('backfill against a failing embeddings API', () => {
