@@ -54,6 +54,30 @@ export function payloadPath(sha256: string): string {
   return `payload/${sha256}.json`;
 }
 
+/**
+ * The bundle form of a SchemaMigration (also what `switchyard migrate conversations` runs, so the
+ * background job and the runtime's lazy path apply one upgrade). `copyToMessages` is written only
+ * when the plan uses it: plans without it compile to the same bytes as before it existed, and the
+ * runtime reads an absent field as `{}`.
+ */
+export function schemaMigrationPayload(r: SchemaMigrationResource): PayloadSchemaMigration {
+  const copyToMessages = r.upgrade.copyToMessages ?? {};
+  return {
+    id: r.migration,
+    entity: r.entity,
+    from: r.from,
+    to: r.to,
+    mode: r.mode,
+    upgrade: {
+      add: r.upgrade.add ?? {},
+      rename: r.upgrade.rename ?? {},
+      addToMessages: r.upgrade.addToMessages ?? {},
+      ...(Object.keys(copyToMessages).length > 0 ? { copyToMessages } : {}),
+    },
+    batchSize: r.batchSize,
+  };
+}
+
 type PercentResource = Exclude<RolloutResource, EmbeddingMigrationResource | SchemaMigrationResource>;
 
 function isPercentResource(r: RolloutResource): r is PercentResource {
@@ -146,15 +170,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         backfill: { batchSize: r.backfill.batchSize, concurrency: r.backfill.concurrency, active: routes.backfillActive },
       };
     } else {
-      schemaMigrations[r.migration] = {
-        id: r.migration,
-        entity: r.entity,
-        from: r.from,
-        to: r.to,
-        mode: r.mode,
-        upgrade: { add: r.upgrade.add ?? {}, rename: r.upgrade.rename ?? {}, addToMessages: r.upgrade.addToMessages ?? {} },
-        batchSize: r.batchSize,
-      };
+      schemaMigrations[r.migration] = schemaMigrationPayload(r);
     }
   }
 

@@ -73,6 +73,7 @@ export const CODES = {
   W_UNUSED_VAR: { severity: 'warning', summary: 'A declared variable is never used in the messages.', hint: 'Remove it from `variables` or use it in a message.' },
   W_NO_ACTIVE_VERSION: { severity: 'warning', summary: 'A prompt has no active version: applications asking for it get nothing.', hint: 'Set one version to active once its tests pass.' },
   W_KILL_OVERRIDE_NO_EFFECT: { severity: 'warning', summary: 'An environment override sets `killed: false`, which has no effect: the kill switch is global.', hint: 'Remove the override; to revive, set the top-level `killed: false` (an override can only kill one environment).' },
+  W_MIGRATION_COPY_SOURCE: { severity: 'warning', summary: 'A schema migration copies into messages from a field that its own `rename` moves away first, so only records that already had the new name get the copy.', hint: 'Name the renamed field (the rename\'s new name) in copyToMessages: copies read the record after rename and add.' },
   W_EXPERIMENT_DEPRECATED_VERSION: { severity: 'warning', summary: 'A running experiment serves a deprecated prompt version.', hint: 'Stop the experiment or point the variant at a current version.' },
 } as const satisfies Record<string, CodeInfo>;
 

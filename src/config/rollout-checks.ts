@@ -113,4 +113,14 @@ function checkSchemaMigration(ctx: CheckContext, resource: ParsedResource, migra
   if (migration.to <= migration.from) {
     ctx.report(resource.file.diagnostic('E_MIGRATION_VERSIONS', '/to', `to ${migration.to} must be greater than from ${migration.from}.`));
   }
+  // Copies read the record after rename and add. A source that a rename moves away is gone by then
+  // (unless add puts it back): only a warning, since a record that also had the new name keeps both.
+  const rename = migration.upgrade.rename ?? {};
+  for (const [field, source] of Object.entries(migration.upgrade.copyToMessages ?? {})) {
+    const renamedTo = rename[source];
+    if (renamedTo === undefined || Object.hasOwn(migration.upgrade.add ?? {}, source) || Object.values(rename).includes(source)) continue;
+    ctx.report(resource.file.diagnostic('W_MIGRATION_COPY_SOURCE', `/upgrade/copyToMessages/${field}`,
+      `copyToMessages.${field} reads '${source}', which rename moves to '${renamedTo}' first: messages would be filled only in records that already had '${source}' and '${renamedTo}'.`,
+      { hint: `Use '${renamedTo}': copies read the record after rename and add.` }));
+  }
 }

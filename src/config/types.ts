@@ -198,8 +198,13 @@ export interface SchemaMigrationResource {
     add?: Record<string, unknown>;
     /** Renames: old field name → new field name. */
     rename?: Record<string, string>;
-    /** Fields added to every element of `messages` with their default value. */
+    /** Fields added to every element of `messages` with their default value (after `copyToMessages`: the fallback). */
     addToMessages?: Record<string, unknown>;
+    /**
+     * Message field → record field copied into every message lacking it, read after `rename` and
+     * `add` (e.g. `timestamp: createdAt`); a missing or null source leaves the message unchanged.
+     */
+    copyToMessages?: Record<string, string>;
   };
   batchSize: number;
 }

@@ -16,6 +16,7 @@ export const V2: PayloadSchemaMigration = {
   upgrade: {
     add: { modelVersion: 'gpt-4o-2024-05-13', metadata: {} },
     addToMessages: { model: 'gpt-4o-2024-05-13' },
+    copyToMessages: { timestamp: 'createdAt' },
     rename: { created: 'createdAt' },
   },
   batchSize: 500,

@@ -151,7 +151,8 @@ const schemaMigration = document('schema-migration', 'Switchyard schema migratio
     upgrade: obj('The declared upgrade; applied with idempotent upserts and never dropping a field.', {
       add: mapOf('Fields added to the record, with their default value.', VARIABLE_PATTERN, { description: 'Default value (any JSON).' }),
       rename: mapOf('Renamed fields: old name → new name.', VARIABLE_PATTERN, str('New field name.', { pattern: VARIABLE_PATTERN })),
-      addToMessages: mapOf('Fields added to every element of `messages`, with their default value.', VARIABLE_PATTERN, { description: 'Default value (any JSON).' }),
+      addToMessages: mapOf('Fields added to every element of `messages`, with their default value; applied after copyToMessages, so it is the fallback where nothing could be copied.', VARIABLE_PATTERN, { description: 'Default value (any JSON).' }),
+      copyToMessages: mapOf('Message fields filled from a record field: message field → record field, e.g. `timestamp: createdAt`. Read after `rename` and `add` (use the new names); sets the field only in messages that lack it; a record without the source field (or with null) keeps its messages unchanged, and the dry run reports them.', VARIABLE_PATTERN, str('Record field whose value is copied.', { pattern: VARIABLE_PATTERN })),
     }),
     batchSize: int('Records per batch in background mode.', 1, 100_000),
   }, ['kind', 'migration', 'entity', 'from', 'to', 'mode', 'upgrade', 'batchSize']), commonDefs);

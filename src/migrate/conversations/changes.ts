@@ -19,8 +19,16 @@ export interface ChangeSummary {
   renamed: Record<string, number>;
   /** `old → new` → records that already had the new field: both kept, nothing renamed. */
   renameKeptBoth: Record<string, number>;
-  /** Field → messages that gained it. */
+  /** Field → messages that gained it from `addToMessages` (a default value). */
   messageFieldsAdded: Record<string, number>;
+  /** `source → field` → messages that got the record's `source` value copied into `field` (`copyToMessages`). */
+  messageFieldsCopied: Record<string, number>;
+  /**
+   * `source → field` → messages still without `field` after the upgrade because their record has no
+   * `source` (or null), with the number of records and the first few record ids. Not an error:
+   * those messages are kept as they are.
+   */
+  messageFieldsNotFilled: Record<string, { messages: number; records: number; ids: string[] }>;
   /** Records with at least one message changed. */
   recordsWithMessagesChanged: number;
   /** Top-level fields removed other than by a rename (always empty for upgradeRecord: it never drops a value). */
@@ -28,7 +36,7 @@ export interface ChangeSummary {
 }
 
 export function emptySummary(): ChangeSummary {
-  return { added: {}, renamed: {}, renameKeptBoth: {}, messageFieldsAdded: {}, recordsWithMessagesChanged: 0, removed: {} };
+  return { added: {}, renamed: {}, renameKeptBoth: {}, messageFieldsAdded: {}, messageFieldsCopied: {}, messageFieldsNotFilled: {}, recordsWithMessagesChanged: 0, removed: {} };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -43,6 +51,9 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** Record ids listed per field the dry run could not fill (all are counted). */
+const MAX_NOT_FILLED_IDS = 5;
+
 /** Adds one record's before/after to the summary. */
 export function summarizeChange(summary: ChangeSummary, migration: ConversationMigration, before: Record<string, unknown>, after: Record<string, unknown>): void {
   const renames = migration.upgrade.rename ?? {};
@@ -56,18 +67,32 @@ export function summarizeChange(summary: ChangeSummary, migration: ConversationM
   const bm = before.messages;
   const am = after.messages;
   if (Array.isArray(bm) && Array.isArray(am)) {
+    // A copy happened where the source is in the upgraded record (not null): upgradeRecord's rule.
+    const copies = Object.entries(migration.upgrade.copyToMessages ?? {});
+    const copied = new Map(copies.filter(([, source]) => Object.hasOwn(after, source) && after[source] !== null).map(([field, source]) => [field, source]));
+    const notFilled: Record<string, number> = {};
     let touched = false;
     bm.forEach((m: unknown, i) => {
       const n: unknown = am[i];
       if (!isObject(m) || !isObject(n)) return;
       for (const key of Object.keys(n)) {
-        if (!(key in m)) {
-          bump(summary.messageFieldsAdded, key);
-          touched = true;
-        }
+        if (Object.hasOwn(m, key)) continue;
+        const source = copied.get(key);
+        if (source !== undefined) bump(summary.messageFieldsCopied, `${source} → ${key}`);
+        else bump(summary.messageFieldsAdded, key);
+        touched = true;
+      }
+      for (const [field, source] of copies) {
+        if (!Object.hasOwn(n, field)) bump(notFilled, `${source} → ${field}`);
       }
     });
     if (touched) summary.recordsWithMessagesChanged++;
+    for (const [key, messages] of Object.entries(notFilled)) {
+      const entry = (summary.messageFieldsNotFilled[key] ??= { messages: 0, records: 0, ids: [] });
+      entry.messages += messages;
+      entry.records++;
+      if (entry.ids.length < MAX_NOT_FILLED_IDS && typeof after.id === 'string') entry.ids.push(after.id);
+    }
   }
 }
 

@@ -4,22 +4,13 @@
  * compiler puts in the bundle, so the runner and the runtime's lazy path apply one upgrade.
  */
 import type { PayloadSchemaMigration } from '../../../packages/runtime/src/bundle/payload.ts';
+import { schemaMigrationPayload } from '../../bundle/compile.ts';
 import type { Project, SchemaMigrationResource } from '../../config/index.ts';
 
 export type PlanResult = { ok: true; migration: PayloadSchemaMigration } | { ok: false; code: string; message: string };
 
-/** The bundle form of a SchemaMigration resource (what `compileBundle` writes into `schemaMigrations`). */
-export function toPayloadMigration(r: SchemaMigrationResource): PayloadSchemaMigration {
-  return {
-    id: r.migration,
-    entity: r.entity,
-    from: r.from,
-    to: r.to,
-    mode: r.mode,
-    upgrade: { add: r.upgrade.add ?? {}, rename: r.upgrade.rename ?? {}, addToMessages: r.upgrade.addToMessages ?? {} },
-    batchSize: r.batchSize,
-  };
-}
+/** The bundle form of a SchemaMigration resource: exactly what `compileBundle` writes into `schemaMigrations`. */
+export const toPayloadMigration = schemaMigrationPayload;
 
 /**
  * Picks the conversation SchemaMigration: `id` when given, else the only one. Errors:

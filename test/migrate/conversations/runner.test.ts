@@ -41,14 +41,18 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
     expect(report.changes.renameKeptBoth).toEqual({ 'created → createdAt': 1 });
     expect(report.changes.added).toMatchObject({ modelVersion: N + 1, metadata: N + 1 - Math.ceil(N / 7) });
     expect(report.changes.messageFieldsAdded).toEqual({ model: 2 * N + 1 });
+    expect(report.changes.messageFieldsCopied).toEqual({ 'createdAt → timestamp': 2 * N + 1 });
+    expect(report.changes.messageFieldsNotFilled).toEqual({});
     expect(report.changes.removed).toEqual({});
     expect(report.samples).toHaveLength(2);
     expect(report.samples[0]?.diff).toContainEqual({ op: 'rename', path: 'created', to: 'createdAt' });
     expect(report.samples[0]?.diff).toContainEqual({ op: 'add', path: 'messages[0].model', value: 'gpt-4o-2024-05-13' });
+    expect(report.samples[0]?.diff).toContainEqual({ op: 'add', path: 'messages[0].timestamp', value: legacyRecord(0).created });
     const text = renderReport(report);
     expect(text).toContain('DRY RUN (nothing written)');
     expect(text).toContain('rename created → createdAt');
     expect(text).toMatch(/odd-future +VERSION_MISMATCH: record is at 7/);
+    expect(text).toMatch(/messages: copy createdAt → timestamp +3,001 messages/);
 
     const empty = uniqueSchema('nothing');
     const none = await runConversationMigration(client, { migration, schema: empty, dryRun: true });
@@ -77,14 +81,39 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
       expect(upgraded.extra).toEqual(original.extra); // nested unknown fields
       expect(upgraded.metadata).toEqual(original.metadata ?? {}); // an existing value wins over the default
       const om = original.messages as Array<Record<string, unknown>>;
-      expect(upgraded.messages).toEqual(om.map((m) => ({ ...m, model: 'gpt-4o-2024-05-13' })));
+      expect(upgraded.messages).toEqual(om.map((m) => ({ ...m, model: 'gpt-4o-2024-05-13', timestamp: original.created })));
     }
     // Records it cannot upgrade are kept exactly as they were.
     const untouched = (await dump(client, once)).filter((r) => r.id === 'odd-future' || r.id === 'odd-string-version').map((r) => JSON.parse(r.text) as unknown);
     expect(untouched).toEqual([ODD_RECORDS[0], ODD_RECORDS[1]]);
     const both = rows.get('odd-both') as Record<string, unknown>;
     expect(both).toMatchObject({ created: '2024-01-01T00:00:00Z', createdAt: '2024-02-02T00:00:00Z', schemaVersion: 2 });
-    expect(both.messages).toEqual(['not an object', { role: 'user', content: 'x', model: 'gpt-4o-2024-05-13' }]);
+    // The copy reads the record after the rename: here createdAt was kept, so it is the source.
+    expect(both.messages).toEqual(['not an object', { role: 'user', content: 'x', model: 'gpt-4o-2024-05-13', timestamp: '2024-02-02T00:00:00Z' }]);
+  });
+
+  it('messages whose record has no createdAt keep no timestamp: the dry run reports them, the run upgrades them, nothing is dropped', async () => {
+    const s = uniqueSchema('nocreated');
+    schemas.push(s);
+    await seed(client, s, 0);
+    const repo = await openConversationRepository(client, { schema: s });
+    const stamped = { role: 'user', content: 'has its own', timestamp: '2023-03-03T03:03:03Z' };
+    await repo.importRecords([
+      { id: 'a-null', userId: 'u', createdAt: null, messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] },
+      { id: 'b-none', userId: 'u', messages: [{ role: 'user', content: 'x' }, stamped] },
+      { id: 'c-ok', userId: 'u', created: '2025-01-01T00:00:00Z', messages: [{ role: 'user', content: 'x' }, stamped] },
+    ]);
+    const dry = await runConversationMigration(client, { migration, schema: s, dryRun: true });
+    expect(dry.changes.messageFieldsCopied).toEqual({ 'createdAt → timestamp': 2 }); // c-ok and the seed's odd-both
+    expect(dry.changes.messageFieldsNotFilled).toEqual({ 'createdAt → timestamp': { messages: 3, records: 2, ids: ['a-null', 'b-none'] } });
+    expect(dry.problemsByCode).toEqual({ VERSION_MISMATCH: 2 }); // only the two odd records: a gap is not a problem
+    expect(renderReport(dry)).toContain('messages: NOT FILLED createdAt → timestamp  3 messages in 2 records without createdAt (kept as they are; e.g. a-null, b-none)');
+    const run = await runConversationMigration(client, { migration, schema: s });
+    expect(run.counters).toMatchObject({ upgraded: 4, failed: 2 });
+    const rows = new Map((await dump(client, s)).map((r) => [r.id, JSON.parse(r.text) as Record<string, unknown>]));
+    expect(rows.get('a-null')).toMatchObject({ schemaVersion: 2, createdAt: null, messages: [{ role: 'user', content: 'x', model: 'gpt-4o-2024-05-13' }, { role: 'assistant', content: 'y', model: 'gpt-4o-2024-05-13' }] });
+    expect(rows.get('b-none')?.messages).toEqual([{ role: 'user', content: 'x', model: 'gpt-4o-2024-05-13' }, { ...stamped, model: 'gpt-4o-2024-05-13' }]);
+    expect(rows.get('c-ok')?.messages).toEqual([{ role: 'user', content: 'x', model: 'gpt-4o-2024-05-13', timestamp: '2025-01-01T00:00:00Z' }, { ...stamped, model: 'gpt-4o-2024-05-13' }]);
   });
 
   it('the lazy path on read gives the same records as the background run', async () => {

@@ -215,6 +215,9 @@ function checkPayload(doc: JsonValue): void {
     object(upgrade.add, `${at}/upgrade/add`);
     for (const [key, value] of Object.entries(object(upgrade.rename, `${at}/upgrade/rename`))) string(value, `${at}/upgrade/rename/${key}`);
     object(upgrade.addToMessages, `${at}/upgrade/addToMessages`);
+    if (upgrade.copyToMessages !== undefined) {
+      for (const [key, value] of Object.entries(object(upgrade.copyToMessages, `${at}/upgrade/copyToMessages`))) string(value, `${at}/upgrade/copyToMessages/${key}`);
+    }
     number(m.batchSize, `${at}/batchSize`);
   }
 }

@@ -155,6 +155,12 @@ export interface PayloadSchemaMigration {
     add: Record<string, unknown>;
     rename: Record<string, string>;
     addToMessages: Record<string, unknown>;
+    /**
+     * Message field → record field whose value fills it in every message lacking it (after
+     * `rename` and `add`; a missing or null source leaves the message unchanged). Optional: a
+     * bundle without it (compiled before it existed, or not using it) copies nothing.
+     */
+    copyToMessages?: Record<string, string>;
   };
   batchSize: number;
 }

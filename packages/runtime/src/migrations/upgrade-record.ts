@@ -2,10 +2,14 @@
  * Conversation (or any record) schema upgrades, pure and idempotent.
  *
  * The record's version lives in `schemaVersion` (a record without one is taken to be at the
- * migration's `from`). Upgrading adds missing fields with their defaults, renames fields, adds
- * missing fields to each element of `messages`, and sets `schemaVersion` to `to`. It never drops a
- * value: a rename whose target already exists keeps both, and existing values always win over
- * defaults. Running it twice gives the same record as running it once.
+ * migration's `from`). Upgrading, in this order: renames fields, adds missing fields with their
+ * defaults, copies record fields into each element of `messages` that lacks the target field
+ * (`copyToMessages`, e.g. a message `timestamp` from the conversation's `createdAt` — read after the
+ * renames and additions), adds missing fields to each message with their defaults
+ * (`addToMessages`, so a constant is the fallback where nothing could be copied), and sets
+ * `schemaVersion` to `to`. It never drops or overwrites a value: a rename whose target already
+ * exists keeps both, existing values always win, and a copy whose source the record lacks (or holds
+ * `null`) leaves the message as it is. Running it twice gives the same record as running it once.
  */
 import type { PayloadSchemaMigration } from '../bundle/payload.ts';
 
@@ -18,6 +22,9 @@ export type UpgradeResult =
 function clone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
 }
+
+/** Own fields only: a field named like an Object.prototype member (`constructor`) is data too. */
+const has = (o: Record<string, unknown>, key: string): boolean => Object.hasOwn(o, key);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,22 +64,28 @@ function upgrade(migration: Pick<PayloadSchemaMigration, 'from' | 'to' | 'upgrad
     };
   }
   const out: Record<string, unknown> = clone(record);
-  const { add = {}, rename = {}, addToMessages = {} } = migration.upgrade;
+  // copyToMessages is optional in the bundle format (bundles compiled before it existed lack it).
+  const { add = {}, rename = {}, addToMessages = {}, copyToMessages = {} } = migration.upgrade;
   for (const [from, to] of Object.entries(rename)) {
-    if (from in out && !(to in out)) {
+    if (has(out, from) && !has(out, to)) {
       out[to] = out[from];
       delete out[from];
     }
   }
   for (const [field, value] of Object.entries(add)) {
-    if (!(field in out)) out[field] = clone(value);
+    if (!has(out, field)) out[field] = clone(value);
   }
-  if (Array.isArray(out.messages) && Object.keys(addToMessages).length > 0) {
+  // Sources present in the upgraded record; `null` means "unknown", which is not worth copying.
+  const copies = Object.entries(copyToMessages).filter(([, source]) => has(out, source) && out[source] !== null && out[source] !== undefined);
+  if (Array.isArray(out.messages) && (copies.length > 0 || Object.keys(addToMessages).length > 0)) {
     out.messages = out.messages.map((m: unknown) => {
       if (!isObject(m)) return m;
       const next = { ...m };
+      for (const [field, source] of copies) {
+        if (!has(next, field)) next[field] = clone(out[source]);
+      }
       for (const [field, value] of Object.entries(addToMessages)) {
-        if (!(field in next)) next[field] = clone(value);
+        if (!has(next, field)) next[field] = clone(value);
       }
       return next;
     });
