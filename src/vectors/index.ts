@@ -17,6 +17,7 @@ export {
   type SearchOptions,
   type StoredDocument,
   type UpsertResult,
+  type RetiredIndex,
   type VectorOps,
   type VectorStore,
   type VectorTransaction,

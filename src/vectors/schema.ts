@@ -86,6 +86,23 @@ CREATE TABLE {s}.migration_verifications (
 CREATE INDEX migration_verifications_latest ON {s}.migration_verifications (migration, env, id);
 `,
   },
+  {
+    version: 3,
+    name: 'retired indexes',
+    // Written by `switchyard migrate embeddings --cleanup` (VectorStore.retireIndex): an index a
+    // cleanup dropped must not be re-created by an application instance still on an older route
+    // (it would fill with only the documents written since, and a rollback would read it).
+    sql: `
+CREATE TABLE {s}.retired_indexes (
+  name text PRIMARY KEY,
+  table_name text NOT NULL,
+  model text NOT NULL,
+  dimension integer NOT NULL,
+  reason text NOT NULL,
+  retired_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 export interface VectorStoreSchemaReport {

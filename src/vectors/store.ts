@@ -90,8 +90,17 @@ export interface VectorStore extends VectorOps {
   /** The catalogued index, or undefined. */
   getIndex(name: string): Promise<IndexInfo | undefined>;
   listIndexes(): Promise<IndexInfo[]>;
-  /** Drops the index's table and catalog entry; false when there was none. */
+  /** Drops the index's table and catalog entry; false when there was none. The name may be re-created. */
   dropIndex(name: string): Promise<boolean>;
+  /**
+   * Drops the index for good: its table and catalog entry go, and a marker in `retired_indexes`
+   * makes `ensureIndex` (hence every application write routed to it) refuse to re-create it
+   * (`E_VECTOR_INDEX_RETIRED`). What `switchyard migrate embeddings --cleanup` calls. Idempotent;
+   * `dropped` is false when the table was already gone.
+   */
+  retireIndex(name: string, reason: string): Promise<{ dropped: boolean }>;
+  /** The retirement marker of an index, or undefined when it is not retired. */
+  getRetired(name: string): Promise<RetiredIndex | undefined>;
   /** Inserts or replaces a document; returns it with its new version. */
   putDocument(doc: DocumentInput): Promise<StoredDocument>;
   /** Deletes a document and its embeddings in every index (one transaction); false when absent. */
@@ -109,6 +118,15 @@ export interface VectorStore extends VectorOps {
   transaction<T>(fn: (tx: VectorTransaction) => Promise<T>): Promise<T>;
   /** Closes the client when the store owns it (see openVectorDatabase); otherwise a no-op. */
   close(): Promise<void>;
+}
+
+/** An index a cleanup dropped for good (see `VectorStore.retireIndex`). */
+export interface RetiredIndex {
+  index: string;
+  model: string;
+  dimension: number;
+  reason: string;
+  retiredAt: string;
 }
 
 export interface OpenVectorStoreOptions {
@@ -187,10 +205,28 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
     return info;
   }
 
+  async function retired(sql: SqlExecutor, name: string): Promise<RetiredIndex | undefined> {
+    const rows = await sql.query<{ name: string; model: string; dimension: number; reason: string; retired_at: string | Date }>(
+      `SELECT name, model, dimension, reason, retired_at FROM ${s}.retired_indexes WHERE name = $1`,
+      [name],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return { index: r.name, model: r.model, dimension: Number(r.dimension), reason: r.reason, retiredAt: r.retired_at instanceof Date ? r.retired_at.toISOString() : new Date(r.retired_at).toISOString() };
+  }
+
+  const retiredError = (name: string, marker: RetiredIndex) =>
+    new VectorError(
+      'E_VECTOR_INDEX_RETIRED',
+      `vector index '${name}' was retired at ${marker.retiredAt} (${marker.reason}): it is not re-created; route reads and writes to the live index (publish the plan's current phase)`,
+    );
+
   async function require(sql: SqlExecutor, name: string): Promise<IndexInfo> {
     const info = await lookup(sql, name);
-    if (!info) throw new VectorError('E_VECTOR_NO_INDEX', `no vector index '${name}' in schema ${schema} (it is created by the first write or by \`switchyard migrate embeddings\`)`);
-    return info;
+    if (info) return info;
+    const marker = await retired(sql, name);
+    if (marker) throw retiredError(name, marker);
+    throw new VectorError('E_VECTOR_NO_INDEX', `no vector index '${name}' in schema ${schema} (it is created by the first write or by \`switchyard migrate embeddings\`)`);
   }
 
   /** Runs an index query; a table dropped by another process surfaces as E_VECTOR_NO_INDEX. */
@@ -295,6 +331,9 @@ RETURNING e.doc_id`,
         cache.delete(target.index);
         const existing = await lookup(tx, target.index);
         if (existing) return mismatch(existing) ?? existing;
+        // Checked under the same lock retireIndex takes: a retirement and a re-creation cannot interleave.
+        const marker = await retired(tx, target.index);
+        if (marker) return retiredError(target.index, marker);
         const clash = await tx.query<{ name: string }>(`SELECT name FROM ${s}.vector_indexes WHERE table_name = $1`, [table]);
         if (clash.length > 0) return new VectorError('E_VECTOR_INDEX_NAME', `index '${target.index}' would share table ${table} with index '${clash[0]!.name}'`);
         const type = migration.vectorType;
@@ -348,6 +387,27 @@ RETURNING e.doc_id`,
       cache.delete(name);
       return dropped;
     },
+
+    async retireIndex(name, reason) {
+      const dropped = await client.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-vectors:${schema}`]);
+        const rows = await tx.query<{ table_name: string; model: string; dimension: number }>(`DELETE FROM ${s}.vector_indexes WHERE name = $1 RETURNING table_name, model, dimension`, [name]);
+        const row = rows[0];
+        // The marker is written even when the index is already gone (a plain drop, or a re-run):
+        // what matters is that nothing re-creates it from now on.
+        await tx.query(
+          `INSERT INTO ${s}.retired_indexes (name, table_name, model, dimension, reason) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`,
+          [name, row?.table_name ?? indexTableName(name), row?.model ?? '', row?.dimension ?? 0, reason],
+        );
+        if (!row) return false;
+        await tx.exec(`DROP TABLE IF EXISTS ${qualified(row.table_name)}`);
+        return true;
+      });
+      cache.delete(name);
+      return { dropped };
+    },
+
+    getRetired: (name) => retired(client, name),
 
     async putDocument(doc) {
       checkId(doc.id);

@@ -156,4 +156,29 @@ describe('reads and writes routed by migration phase (PGlite + pgvector, offline
     const vector = (await embedder.embed(FROM.model, FROM.dimension, ['half written']))[0]!;
     expect((await store.search('docs-small', vector, 1))[0]!.id).toBe('half');
   });
+
+  it('after --cleanup retires the old index, an instance still on the cutover route keeps working and writes only the live index', async () => {
+    expect(await store.retireIndex('docs-small', 'test cleanup')).toEqual({ dropped: true });
+    expect(await store.getIndex('docs-small')).toBeUndefined();
+    expect(await store.getRetired('docs-small')).toMatchObject({ index: 'docs-small', model: FROM.model, dimension: FROM.dimension, reason: 'test cleanup' });
+    // The lagging instance writes [to, from]: the old index is not re-created, the write succeeds on the new one and says so.
+    const written = await indexDocument(store, embedder, route('cutover'), { id: 'late', content: 'Rotate API keys without downtime' });
+    expect(written.targets).toEqual([
+      { index: 'docs-large', model: TO.model, written: true },
+      { index: 'docs-small', model: FROM.model, written: false, retired: true },
+    ]);
+    expect(written.retired).toEqual(['docs-small']);
+    expect(await store.getIndex('docs-small')).toBeUndefined();
+    expect((await store.listIndexes()).map((i) => i.index)).not.toContain('docs-small');
+    await expect(store.ensureIndex(FROM)).rejects.toMatchObject({ code: 'E_VECTOR_INDEX_RETIRED' });
+    // A route that writes only the retired index stores the document but cannot index it: an error.
+    await expect(indexDocument(store, embedder, { ...route('dual-write'), write: [FROM] }, { id: 'nowhere', content: 'x' })).rejects.toMatchObject({ code: 'E_VECTOR_INDEX_RETIRED' });
+    // A rolled-back read route falls through the retired index to the live one instead of reading an empty index.
+    const read = await searchDocuments(store, embedder, { ...route('dual-read'), read: [FROM, TO] }, 'rotate API keys', 1);
+    expect(read.attempts[0]!.error?.code).toBe('E_VECTOR_INDEX_RETIRED');
+    expect(read).toMatchObject({ servedBy: TO, fellBack: true });
+    expect(read.hits[0]!.id).toBe('late');
+    // Retiring again is harmless.
+    expect(await store.retireIndex('docs-small', 'again')).toEqual({ dropped: false });
+  });
 });

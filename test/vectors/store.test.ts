@@ -28,7 +28,7 @@ function suite(backend: Backend): void {
 
     it('detects the vector type and migrates idempotently', async () => {
       expect(store.vectorType).toBe(backend.expectedType);
-      expect(store.migration.current).toBe(2);
+      expect(store.migration.current).toBe(3);
       const again = await openVectorStore(store.client, { schema: store.schema });
       expect(again.migration.applied).toEqual([]);
       expect(again.vectorType).toBe(backend.expectedType);

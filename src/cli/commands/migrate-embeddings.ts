@@ -6,6 +6,7 @@ import {
   backfillAllowed,
   checkpointQueries,
   cleanupOldIndex,
+  committedPlan,
   decideAdvance,
   editPhase,
   latestVerification,
@@ -112,6 +113,7 @@ export const command: Command = {
         format: { type: 'string', default: 'text' },
         quiet: { type: 'boolean', default: false },
         root: { type: 'string' },
+        ref: { type: 'string' },
       },
     });
     const [id, ...extra] = positionals;
@@ -159,9 +161,14 @@ export const command: Command = {
         case 'advance':
           return await advance(io, store, resolved, root, format === 'json');
         case 'cleanup': {
-          const result = await cleanupOldIndex(store, resolved);
+          const committed = resolved.phase === 'complete' ? await committedPlan(root, id, values.env, values.ref ?? 'main') : { code: 'E_MIGRATE_PHASE', message: 'not complete' };
+          const result = await cleanupOldIndex(store, resolved, committed);
           if ('code' in result) return problem(io, result);
-          io.stdout(format === 'json' ? JSON.stringify(result) : `${result.dropped ? 'dropped' : 'already gone:'} the old index '${result.index}'`);
+          io.stdout(
+            format === 'json'
+              ? JSON.stringify(result)
+              : `retired the old index '${result.index}' (${result.dropped ? 'dropped' : 'already dropped'}; recorded as retired, so no instance re-creates it) — the plan is complete at '${result.ref}'`,
+          );
           return 0;
         }
         case 'status':

@@ -1,12 +1,13 @@
 /**
  * `--advance` and `--cleanup`: the phase moves one step in rollouts/<id>.yaml (a minimal,
  * comment-preserving edit, so it goes through a PR like every other change), and only when the
- * data says it may; the old index is dropped only once the plan is complete.
+ * data says it may; the old index is retired only once the plan is complete and committed.
  */
+import { loadProjectAtRef, type EmbeddingPhase } from '../../config/index.ts';
 import type { VectorStore } from '../../vectors/index.ts';
 import { setScalar } from '../../propose/yaml-edit.ts';
 import { checkpointQueries } from './backfill.ts';
-import { nextPhase, planFingerprint, type PlanProblem, type ResolvedPlan } from './plan.ts';
+import { nextPhase, planFingerprint, resolvePlan, type PlanProblem, type ResolvedPlan } from './plan.ts';
 import { countChecks, countFacts, dataFingerprint, latestVerification, type VerifyReport } from './verify.ts';
 
 export interface AdvanceDecision {
@@ -81,14 +82,62 @@ export function editPhase(source: string, decision: AdvanceDecision, file: strin
   return { text: edited.value };
 }
 
-/** Drops the old index, only when the plan's phase (for the environment) is `complete`. */
-export async function cleanupOldIndex(store: VectorStore, resolved: ResolvedPlan): Promise<{ dropped: boolean; index: string } | PlanProblem> {
+/** The plan as committed on a git ref (what the merge published, not the working tree). */
+export interface CommittedPlan {
+  ref: string;
+  phase: EmbeddingPhase;
+  fromIndex: string;
+}
+
+/**
+ * Reads the plan `id` from the git ref `ref` of the project at `root` (the working tree is not
+ * touched) and resolves its phase for `env`. A ref that cannot be read, or that has no such plan,
+ * is a problem: cleanup must not fall back to the local YAML.
+ */
+export async function committedPlan(root: string, id: string, env: string | undefined, ref: string): Promise<CommittedPlan | PlanProblem> {
+  const hint = `commit the phase change, merge it, and pass the published branch with --ref (default main)`;
+  const loaded = await loadProjectAtRef(root, ref);
+  if (!loaded.value) {
+    return { code: 'E_MIGRATE_CLEANUP_REF', message: `cannot read the committed plan at '${ref}': ${loaded.errors.map((e) => e.message).join('; ') || 'no project'}`, hint };
+  }
+  const resolved = resolvePlan(loaded.value, id, env);
+  if ('code' in resolved) return { code: 'E_MIGRATE_CLEANUP_REF', message: `at '${ref}': ${resolved.message}`, hint };
+  return { ref, phase: resolved.phase, fromIndex: resolved.plan.from.index };
+}
+
+/**
+ * Retires the old index (drops it, and records that nothing may re-create it) only when the plan
+ * is `complete` both in the working tree and as committed on the published ref. The local YAML
+ * alone is not enough: `--advance` writes `complete` before the change is merged and published,
+ * and instances still on the `cutover` route write the old index. Even so, run it only once every
+ * instance runs the `complete` bundle; an instance that lags behind keeps working (the retired
+ * index is skipped, see `indexDocument`).
+ */
+export async function cleanupOldIndex(store: VectorStore, resolved: ResolvedPlan, committed: CommittedPlan | PlanProblem): Promise<{ dropped: boolean; index: string; ref: string } | PlanProblem> {
+  const where = resolved.env ? ` in ${resolved.env}` : '';
   if (resolved.phase !== 'complete') {
     return {
       code: 'E_MIGRATE_PHASE',
-      message: `the plan is in ${resolved.phase}${resolved.env ? ` in ${resolved.env}` : ''}: the old index '${resolved.plan.from.index}' is kept until the phase is complete (it is what a rollback reads)`,
+      message: `the plan is in ${resolved.phase}${where}: the old index '${resolved.plan.from.index}' is kept until the phase is complete (it is what a rollback reads)`,
       hint: 'advance to complete first',
     };
   }
-  return { dropped: await store.dropIndex(resolved.plan.from.index), index: resolved.plan.from.index };
+  if ('code' in committed) return committed;
+  if (committed.phase !== 'complete') {
+    return {
+      code: 'E_MIGRATE_NOT_PUBLISHED',
+      message: `the plan is complete${where} in the working tree but ${committed.phase} at '${committed.ref}': instances on the published route may still write and read the old index '${resolved.plan.from.index}'`,
+      hint: `merge the change to complete, wait until every instance has swapped to the new bundle, then run --cleanup again (--ref names the published branch)`,
+    };
+  }
+  if (committed.fromIndex !== resolved.plan.from.index) {
+    return {
+      code: 'E_MIGRATE_NOT_PUBLISHED',
+      message: `the old index differs between the working tree ('${resolved.plan.from.index}') and '${committed.ref}' ('${committed.fromIndex}')`,
+      hint: 'commit and merge the plan first',
+    };
+  }
+  const index = resolved.plan.from.index;
+  const { dropped } = await store.retireIndex(index, `cleanup of ${resolved.plan.migration}${where} (complete at ${committed.ref})`);
+  return { dropped, index, ref: committed.ref };
 }

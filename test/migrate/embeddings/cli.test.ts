@@ -1,4 +1,5 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
@@ -21,12 +22,21 @@ async function run(root: string, ...args: string[]): Promise<{ code: number; std
   return { code, stdout, stderr };
 }
 
+function git(cwd: string, ...args: string[]): void {
+  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' });
+}
+
 const phaseOf = (root: string) => /^phase: (\S+)/m.exec(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8'))![1];
 
 describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline embeddings)', () => {
   let root: string;
   beforeAll(async () => {
     root = writeProject({ phase: 'dual-write', staging: 'backfill' });
+    // A git repository whose main holds the plan as published (cleanup checks the committed phase).
+    writeFileSync(join(root, '.gitignore'), '.switchyard/\n');
+    git(root, 'init', '-q', '-b', 'main');
+    git(root, 'add', '.');
+    git(root, 'commit', '-qm', 'plan');
     const server = await startModelServer();
     const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
     try {
@@ -85,10 +95,24 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_PHASE the plan is already complete');
     const status = await run(root, '--status', '--format', 'json');
     expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'complete', documents: 300, checkpoint: { status: 'complete', embedded: 300 }, verification: { passed: true } });
+    // `complete` in the working tree is not enough: main (what was merged and published) still says dual-write.
+    const unpublished = await run(root, '--cleanup');
+    expect(unpublished.code).toBe(1);
+    expect(unpublished.stderr).toContain("E_MIGRATE_NOT_PUBLISHED the plan is complete in the working tree but dual-write at 'main'");
+    expect((await run(root, '--cleanup', '--ref', 'no-such-branch')).stderr).toContain("E_MIGRATE_CLEANUP_REF cannot read the committed plan at 'no-such-branch'");
+    git(root, 'commit', '-qam', 'docs-embeddings-3-large: complete');
     const cleanup = await run(root, '--cleanup');
-    expect(cleanup.stdout).toContain("dropped the old index 'docs-small'");
+    expect(cleanup.code).toBe(0);
+    expect(cleanup.stdout).toContain("retired the old index 'docs-small' (dropped;");
     const after = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as { indexes: Array<{ index: string }> };
     expect(after.indexes.map((i) => i.index)).toEqual(['docs-large']);
+    // An application instance still on the cutover route cannot re-create it.
+    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
+    try {
+      await expect(store.ensureIndex(FROM)).rejects.toMatchObject({ code: 'E_VECTOR_INDEX_RETIRED' });
+    } finally {
+      await store.close();
+    }
   });
 
   it('reports a locked embedded database, an unknown migration and bad usage', async () => {
