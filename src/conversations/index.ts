@@ -6,7 +6,6 @@
 export {
   openConversationRepository,
   migrationFromBundle,
-  CURRENT_CONVERSATION_SCHEMA_VERSION,
   type ConversationRepository,
   type ConversationRepositoryOptions,
   type CreateConversationInput,

@@ -21,9 +21,6 @@ import type {
   StoredConversation,
 } from './types.ts';
 
-/** The schema version of records created while no SchemaMigration is configured. */
-export const CURRENT_CONVERSATION_SCHEMA_VERSION = 2;
-
 const NUMBER_PRECISION_MESSAGE = 'the record holds a number with more precision than a JavaScript double; rewriting it would change the value, so it is left as stored';
 
 /** Conflicting writers retried before giving up (a hot conversation written by many requests at once). */
@@ -38,7 +35,14 @@ export interface ConversationRepositoryOptions {
    * records are read as stored and created at `schemaVersion`.
    */
   migration?: MigrationSource;
-  /** Version of new records when no migration is configured (default 2). */
+  /**
+   * The schema version of new records while no migration is in force (none given, or the source
+   * returns null — e.g. the finished plan was removed from the bundle): the `to` of the last
+   * migration your records went through. There is deliberately no default: a constant would stamp
+   * new records with a version whose fields they may lack, and they would never be upgraded. Without
+   * it, `create` refuses with `E_CONVERSATION_SCHEMA_VERSION` while no migration is in force; reading,
+   * appending and importing never need it. A migration in force always wins (new records get its `to`).
+   */
   schemaVersion?: number;
   /** Receives every migration event (lazy schema upgrades written, consented model switches). Must not throw. */
   onEvent?: (event: ConversationEvent) => void;
@@ -98,8 +102,8 @@ export interface ConversationRepository {
   readonly schema: string;
   /** The migration in force right now (null when none). */
   currentMigration(): ConversationMigration | null;
-  /** The schema version new records get. */
-  currentSchemaVersion(): number;
+  /** The schema version new records get: the migration's `to`, else the configured `schemaVersion`, else null (create refuses). */
+  currentSchemaVersion(): number | null;
   create(input: CreateConversationInput): Promise<StoredConversation>;
   /** The conversation, upgraded on read (and written back) when it is below the current version; null when absent. */
   get(id: string): Promise<StoredConversation | null>;
@@ -169,7 +173,11 @@ export async function openConversationRepository(client: SqlClient, options: Con
       // telemetry never fails a conversation write
     }
   };
-  const currentSchemaVersion = (): number => migration()?.to ?? options.schemaVersion ?? CURRENT_CONVERSATION_SCHEMA_VERSION;
+  const configuredVersion = options.schemaVersion;
+  if (configuredVersion !== undefined && (!Number.isSafeInteger(configuredVersion) || configuredVersion < 1)) {
+    throw new ConversationError('E_CONVERSATION_INVALID', `schemaVersion must be a positive integer, got ${String(configuredVersion)}`);
+  }
+  const currentSchemaVersion = (): number | null => migration()?.to ?? configuredVersion ?? null;
 
   const stored = (row: ConversationRow, upgrade?: ReadUpgrade): StoredConversation => ({
     id: row.id,
@@ -230,7 +238,7 @@ export async function openConversationRepository(client: SqlClient, options: Con
       const current = found.conversation;
       if (current.upgrade?.status === 'failed') {
         const code = current.upgrade.code === 'E_CONVERSATION_NUMBER_PRECISION' ? current.upgrade.code : 'E_CONVERSATION_UNSUPPORTED_VERSION';
-        throw new ConversationError(code, `conversation '${id}' cannot be brought to schema version ${currentSchemaVersion()}: ${current.upgrade.message}`);
+        throw new ConversationError(code, `conversation '${id}' cannot be brought to schema version ${currentSchemaVersion() ?? '(none configured)'}: ${current.upgrade.message}`);
       }
       if (options.expectedRevision !== undefined && current.revision !== options.expectedRevision) {
         throw new ConversationError('E_CONVERSATION_CONFLICT', `conversation '${id}' is at revision ${current.revision}, not ${options.expectedRevision}: read it again`);
@@ -294,13 +302,20 @@ export async function openConversationRepository(client: SqlClient, options: Con
       checkId(id);
       if (createdAt !== undefined) checkIso(createdAt, 'createdAt');
       const m = migration();
+      const version = m ? m.from : configuredVersion;
+      if (version === undefined) {
+        throw new ConversationError(
+          'E_CONVERSATION_SCHEMA_VERSION',
+          'no SchemaMigration is in force and no schemaVersion is configured, so a new record would get an arbitrary version: pass openConversationRepository(client, { schemaVersion: <the to of your last migration> }) or a migration',
+        );
+      }
       let record: Record<string, unknown> = {
         ...extra,
         id,
         userId,
         messages: normalizeMessages(messages, modelVersion),
         modelVersion,
-        schemaVersion: m ? m.from : currentSchemaVersion(),
+        schemaVersion: version,
         createdAt: createdAt ?? now().toISOString(),
       };
       if (m) {

@@ -144,12 +144,18 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation repository on %s', 
   it('follows a hot-swapped migration and pages by keyset', async () => {
     let live: ConversationMigration | null = null;
     const swapSchema = `${schema}_b`.slice(0, 63);
-    const r = await openConversationRepository(client, { schema: swapSchema, migration: () => live });
+    // No migration in force and no configured version: creating would have to guess a version.
+    const unconfigured = await openConversationRepository(client, { schema: swapSchema, migration: () => live });
+    expect(unconfigured.currentSchemaVersion()).toBeNull();
+    await rejectsWith(unconfigured.create({ id: 'a', userId: 'u', modelVersion: 'm1' }), 'E_CONVERSATION_SCHEMA_VERSION');
+    await expect(openConversationRepository(client, { schema: swapSchema, schemaVersion: 0 })).rejects.toMatchObject({ code: 'E_CONVERSATION_INVALID' });
+    const r = await openConversationRepository(client, { schema: swapSchema, migration: () => live, schemaVersion: 2 });
     const v1 = await r.create({ id: 'a', userId: 'u', modelVersion: 'm1' });
-    expect(v1.record.schemaVersion).toBe(2); // no migration: the default current version
+    expect(v1.record.schemaVersion).toBe(2); // no migration: the configured version
     expect(v1.record.metadata).toBeUndefined();
     live = { ...V2, id: 'v3', from: 2, to: 3, upgrade: { add: { locale: 'en' }, rename: {}, addToMessages: {} } };
-    expect((await r.create({ id: 'b', userId: 'u', modelVersion: 'm1' })).record).toMatchObject({ schemaVersion: 3, locale: 'en' });
+    expect((await r.create({ id: 'b', userId: 'u', modelVersion: 'm1' })).record).toMatchObject({ schemaVersion: 3, locale: 'en' }); // the migration wins
+    expect(r.currentSchemaVersion()).toBe(3);
     expect((await r.get('a'))?.record).toMatchObject({ schemaVersion: 3, locale: 'en' });
     for (const id of ['c', 'd', 'e']) await r.create({ id, userId: id === 'e' ? 'other' : 'u', modelVersion: 'm1' });
     const p1 = await r.scan({ limit: 2 });

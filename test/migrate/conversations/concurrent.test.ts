@@ -33,7 +33,7 @@ describe('application writes during the background run (PostgreSQL)', () => {
     schemas.push(schema);
     await seed(runnerClient, schema, 300);
     // An application instance that does not know the migration yet (writes v1 records), and one that does.
-    const oldApp = await openConversationRepository(appClient, { schema, skipSchemaSetup: true });
+    const oldApp = await openConversationRepository(appClient, { schema, schemaVersion: 1, skipSchemaSetup: true });
     const newApp = await openConversationRepository(appClient, { schema, migration: V2, skipSchemaSetup: true });
     const hits: Array<{ id: string; app: ConversationRepository; label: string }> = [];
     let batchWrites = 0;
