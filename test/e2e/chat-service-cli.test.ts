@@ -44,7 +44,8 @@ async function start(args: string[], direct = false): Promise<Running> {
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const url = await Promise.race([
-    waitFor('the listen line', () => /chat-service listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 60_000),
+    // The whole three-line banner: the lines are separate writes and may arrive in separate chunks.
+    waitFor('the listen banner', () => (/\n {2}try: curl/.test(out) ? /chat-service listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] : undefined), 60_000),
     exit.then((code) => {
       throw new Error(`chat-service exited ${code} before listening\n${out}\n${err}`);
     }),

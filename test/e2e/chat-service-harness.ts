@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startChatService, type ChatServiceHandle, type ChatServiceOptions } from '../../examples/chat-service/src/app.ts';
 import { BundlePublisher, editRollout, serveBundles, type BundleServer } from '../../examples/chat-service/src/demo-bundle.ts';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
+import type { Logger } from '../../examples/chat-service/src/logger.ts';
 import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';
 import type { ModelRolloutResource, Project } from '../../src/config/types.ts';
 import { OFFLINE_API_KEY } from '../../src/eval/endpoint.ts';
@@ -36,6 +37,15 @@ export function rolloutAt(percent: number, options: { sampleRate?: number; kille
 }
 
 export const both = (...edits: Edit[]): Edit => (project) => edits.forEach((e) => e(project));
+
+/** A logger that keeps every line (what an operator's log would hold), for asserting what is logged vs sent. */
+export function captureLog(): { log: Logger; lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> } {
+  const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
+  const at = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
+    lines.push({ level, message, fields });
+  };
+  return { log: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
+}
 
 export interface HttpResult<T = Record<string, unknown>> {
   status: number;

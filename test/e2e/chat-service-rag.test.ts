@@ -1,15 +1,18 @@
 /**
  * RAG routing in the chat service over HTTP: the canary (`rag-hybrid-large`) picks the pipeline per
- * user in its share; the embedding migration's phase (`docs-embeddings-3-large`) decides where
- * documents are written (dual-write: both indexes) and in which order indexes are read (dual-read:
- * new first, old as fallback; complete: new only). Real PGlite + pgvector, the offline embeddings API.
+ * user in its share (retrieval mode, topK, and its own index only when that index is not one of the
+ * migration's pair); the embedding migration's phase (`docs-embeddings-3-large`) decides where
+ * documents are written (dual-write: both indexes) and, for every user, in which order the pair is
+ * read (dual-read: new first, old as fallback; complete: new only). Client errors on /documents are
+ * 400s; a store failure is a 503 whose database text stays in the log. Real PGlite + pgvector, the
+ * offline embeddings API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, percentToPpm } from '../../packages/runtime/src/index.ts';
 import { editRollout } from '../../examples/chat-service/src/demo-bundle.ts';
 import { OFFLINE_API_KEY } from '../../src/eval/endpoint.ts';
 import { createEmbedder, indexDocument } from '../../src/vectors/index.ts';
-import { both, startHarness, type Edit, type Harness } from './chat-service-harness.ts';
+import { both, captureLog, startHarness, type Edit, type Harness } from './chat-service-harness.ts';
 
 const CANARY = 'rag-hybrid-large';
 const MIGRATION = 'docs-embeddings-3-large';
@@ -38,6 +41,7 @@ interface Search {
 
 describe('chat service: RAG canary and embedding-migration routing', () => {
   let h: Harness;
+  const captured = captureLog();
   const inCanary = (userId: string, percent: number) => bucketOf(CANARY, userId) < percentToPpm(percent);
   const userWhere = (prefix: string, candidate: boolean, percent: number): string => {
     for (let i = 0; ; i++) if (inCanary(`${prefix}-${i}`, percent) === candidate) return `${prefix}-${i}`;
@@ -49,11 +53,44 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
   };
 
   beforeAll(async () => {
-    h = await startHarness({ initial: both(phase('dual-write'), canaryAt(50)) });
+    h = await startHarness({ initial: both(phase('dual-write'), canaryAt(50)), service: { log: captured.log } });
   }, 60_000);
 
   afterAll(async () => {
     await h?.close();
+  });
+
+  it('refuses client errors on POST /documents with 400 E_BAD_REQUEST (nothing stored), and keeps database text out of a 503', async () => {
+    // Written by hand: JSON.stringify itself overflows the stack on 10 000 levels (as the store's did, giving a 503).
+    const deep = `{"id":"deep","content":"x","metadata":${'{"d":'.repeat(10_000)}{"leaf":true}${'}'.repeat(10_000)}}`;
+    const bad: Array<[string, string, unknown]> = [
+      ['metadata nested 10 001 levels', 'deep', deep],
+      ['metadata over 16 KiB', 'big', { id: 'big', content: 'x', metadata: { note: 'n'.repeat(20_000) } }],
+      ['metadata not an object', 'array', { id: 'array', content: 'x', metadata: ['a'] }],
+      ['NUL in content', 'nul', { id: 'nul', content: 'before\u0000after' }],
+      ['NUL in metadata', 'nul-meta', { id: 'nul-meta', content: 'x', metadata: { k: 'a\u0000b' } }],
+    ];
+    for (const [what, id, body] of bad) {
+      const r = await h.post<{ error: { code: string; message: string } }>('/documents', body);
+      expect(r.status, what).toBe(400);
+      expect(r.body.error.code, what).toBe('E_BAD_REQUEST');
+      expect(await h.app.vectors.getDocument(id), what).toBeUndefined();
+    }
+    expect(await h.app.vectors.countDocuments()).toBe(0);
+
+    // The store failing is ours (503, retryable); the database's own text goes to the log only.
+    await h.app.vectors.client.exec('ALTER TABLE switchyard.documents RENAME TO documents_away');
+    try {
+      const r = await h.post<{ error: { code: string; message: string } }>('/documents', { id: 'during-outage', content: 'x' });
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('E_SEARCH_UNAVAILABLE');
+      expect(r.text).not.toMatch(/documents|relation|exist/i);
+      const requestId = /request ([0-9a-f-]{36})/.exec(r.body.error.message)?.[1];
+      expect(requestId).toBeDefined();
+      expect(captured.lines).toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ requestId, code: 'E_SEARCH_UNAVAILABLE', detail: expect.stringMatching(/documents/) }) }));
+    } finally {
+      await h.app.vectors.client.exec('ALTER TABLE switchyard.documents_away RENAME TO documents');
+    }
   });
 
   it('dual-write: new documents land in both indexes; reads stay on the old index for every pipeline', async () => {
@@ -78,7 +115,7 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
     expect(control.hits[0]!.id).toBe('refunds');
   });
 
-  it('dual-read: the canary share reads the new index first, control the old; a miss falls back', async () => {
+  it('dual-read: every user reads the new index first (the phase owns the order); the canary picks retrieval and topK; a miss falls back', async () => {
     // Documents from before the migration existed: only in the old index (what the backfill re-embeds).
     const embedder = createEmbedder({ baseURL: h.models.baseUrl, apiKey: OFFLINE_API_KEY });
     await indexDocument(h.app.vectors, embedder, { phase: 'dual-write', write: [SMALL], read: [SMALL] }, { id: 'legacy-sla', tenant: 'legacy-co', content: 'Legacy plans include a 99.5% uptime SLA with monthly credits.' });
@@ -91,13 +128,17 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
       const expected = inCanary(userId, 50) ? 'candidate' : 'control';
       expect(s.pipeline.variant, userId).toBe(expected);
       expect(s.phase).toBe('dual-read');
+      // The migration's phase decides the order of its pair for canary and control alike.
+      expect(s.readOrder, userId).toEqual(['docs-large', 'docs-small']);
+      expect(s.answeredBy, userId).toBe('docs-large');
+      // The canary still decides retrieval mode and topK (6 acme documents: control gets its 5, candidate all 6).
       if (expected === 'candidate') {
         candidates++;
-        expect(s.readOrder).toEqual(['docs-large', 'docs-small']);
-        expect(s.answeredBy).toBe('docs-large');
+        expect(s.pipeline).toMatchObject({ index: 'docs-large', retrieval: 'hybrid', topK: 10 });
+        expect(s.hits).toHaveLength(DOCS.length);
       } else {
-        expect(s.readOrder).toEqual(['docs-small', 'docs-large']);
-        expect(s.answeredBy).toBe('docs-small');
+        expect(s.pipeline).toMatchObject({ index: 'docs-small', retrieval: 'semantic', topK: 5 });
+        expect(s.hits).toHaveLength(5);
       }
       expect(s.fellBack).toBe(false);
       expect(s.hits[0]!.id).toBe('export');
@@ -106,12 +147,37 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
     console.log(`RAG canary 50 %: ${candidates}/${users.length} searches on the candidate pipeline (docs-large, hybrid, top 10)`);
     expect(Math.abs(share - 0.5)).toBeLessThan(4 * Math.sqrt(0.25 / users.length));
 
-    // The new index has nothing for this tenant yet: dual-read falls back to the old one.
-    const fallback = await search(userWhere('fallback-user', true, 50), 'What uptime SLA do legacy plans have?', 'legacy-co');
-    expect(fallback.readOrder).toEqual(['docs-large', 'docs-small']);
-    expect(fallback.answeredBy).toBe('docs-small');
-    expect(fallback.fellBack).toBe(true);
-    expect(fallback.hits.map((x) => x.id)).toEqual(['legacy-sla']);
+    // The new index has nothing for this tenant yet: dual-read falls back to the old one, for both pipelines.
+    for (const candidate of [true, false]) {
+      const fallback = await search(userWhere('fallback-user', candidate, 50), 'What uptime SLA do legacy plans have?', 'legacy-co');
+      expect(fallback.readOrder).toEqual(['docs-large', 'docs-small']);
+      expect(fallback.answeredBy).toBe('docs-small');
+      expect(fallback.fellBack).toBe(true);
+      expect(fallback.hits.map((x) => x.id)).toEqual(['legacy-sla']);
+    }
+  });
+
+  it('a canary pipeline on an index outside the migration reads that index alone; an uncatalogued one keeps the phase order', async () => {
+    const own = { model: 'text-embedding-3-small', dimension: 1536, index: 'docs-canary' };
+    const embedder = createEmbedder({ baseURL: h.models.baseUrl, apiKey: OFFLINE_API_KEY });
+    await indexDocument(h.app.vectors, embedder, { phase: 'complete', write: [own], read: [own] }, { id: 'canary-only', tenant: 'acme', content: 'The beta assistant can draft replies to tickets for you.' });
+    const candidateOn = (index: string): Edit => (p) => editRollout(p, CANARY, { candidate: { embeddingModel: own.model, retrieval: 'hybrid', topK: 10, index } });
+
+    await h.publish(both(phase('dual-read'), canaryAt(50), candidateOn('docs-canary')));
+    const candidate = await search(userWhere('own-index-user', true, 50), 'Can the assistant draft replies?');
+    expect(candidate.pipeline).toMatchObject({ variant: 'candidate', index: 'docs-canary' });
+    expect(candidate.readOrder).toEqual(['docs-canary']);
+    expect(candidate.answeredBy).toBe('docs-canary');
+    expect(candidate.hits.map((x) => x.id)).toEqual(['canary-only']);
+    const control = await search(userWhere('own-index-user', false, 50), 'Can the assistant draft replies?');
+    expect(control.readOrder).toEqual(['docs-large', 'docs-small']);
+    expect(control.hits.map((x) => x.id)).not.toContain('canary-only');
+
+    // An index nobody built: the phase's order stands (never an empty read of a missing index).
+    await h.publish(both(phase('dual-read'), canaryAt(50), candidateOn('docs-unbuilt')));
+    const unbuilt = await search(userWhere('own-index-user', true, 50), 'Where do I export my conversation history?');
+    expect(unbuilt.readOrder).toEqual(['docs-large', 'docs-small']);
+    expect(unbuilt.hits[0]!.id).toBe('export');
   });
 
   it('complete: writes and reads only the new index; a chat turn answers from the routed passages', async () => {

@@ -73,6 +73,10 @@ export interface ChatServiceOptions {
   /** Event sink batching (default: flush every 200 ms). */
   sinkFlushIntervalMs?: number;
   shadowMaxInFlight?: number;
+  /** Most messages a conversation keeps (default 200); see `ServiceDeps.maxMessages`. */
+  maxMessages?: number;
+  /** Bundle swaps kept for `swaps()` (default 50; the count in /status covers all of them). */
+  swapHistory?: number;
 }
 
 export interface ChatServiceHandle {
@@ -89,8 +93,10 @@ export interface ChatServiceHandle {
   modelServer: ModelServer | null;
   /** The in-process bundle publisher and server, in demo mode. */
   demo: { publisher: BundlePublisher; server: BundleServer } | null;
-  /** Bundle swaps seen since start. */
+  /** The most recent bundle swaps (at most `swapHistory`), oldest first. */
   swaps(): BundleChange[];
+  /** How many bundle swaps were seen since start. */
+  swapCount(): number;
   close(): Promise<void>;
 }
 
@@ -161,9 +167,14 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       throw new ServiceError((error as { code?: string }).code ?? 'E_CLIENT_OPTIONS', `runtime client: ${(error as Error).message}`);
     }
     cleanups.push(() => runtime.close());
+    // A long-running process swaps bundles for ever: keep a count and only the last few.
+    const swapHistory = Math.max(1, options.swapHistory ?? 50);
     const swaps: BundleChange[] = [];
+    let swapCount = 0;
     runtime.onChange((change) => {
+      swapCount++;
       swaps.push(change);
+      if (swaps.length > swapHistory) swaps.splice(0, swaps.length - swapHistory);
       log.info('config bundle swapped', { previousSerial: change.previousSerial, serial: change.serial, changed: change.changed });
     });
     try {
@@ -190,7 +201,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     const models = new ModelGateway(endpoint);
     const shadows = new ShadowRunner(models, runtime, log, { maxInFlight: options.shadowMaxInFlight });
     const retrieval = createRetrieval(runtime, vectors, embedder, options.retrievalNames ?? DEMO_RETRIEVAL);
-    const service = new ChatService({ runtime, sink, conversations, retrieval, responses, models, shadows, log, names });
+    const service = new ChatService({ runtime, sink, conversations, retrieval, responses, models, shadows, log, names, maxMessages: options.maxMessages });
     const startedAt = Date.now();
     // Identifies this process's run in /status: a hot swap keeps it, a restart changes it.
     const instanceId = randomUUID();
@@ -212,7 +223,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
           lastCheckAt: s.lastCheckAt,
           lastSuccessAt: s.lastSuccessAt,
           consecutiveFailures: s.consecutiveFailures,
-          swaps: swaps.length,
+          swaps: swapCount,
         },
         models: { offline: endpoint.offline, baseUrl: endpoint.baseUrl },
         database: { backend: db.backend },
@@ -272,6 +283,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       modelServer,
       demo,
       swaps: () => [...swaps],
+      swapCount: () => swapCount,
       close,
     };
   } catch (error) {

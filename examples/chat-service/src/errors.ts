@@ -19,6 +19,8 @@ export const API_ERRORS = {
   E_NO_MIGRATION_AVAILABLE: 409,
   E_CONFLICT: 409,
   E_CONVERSATION_UNSUPPORTED: 409,
+  E_CONVERSATION_FULL: 409,
+  E_FEEDBACK_EXISTS: 409,
   E_CONFIG_NOT_READY: 503,
   E_CONFIG_UNAVAILABLE: 503,
   E_MODEL_UNAVAILABLE: 502,
@@ -29,17 +31,24 @@ export const API_ERRORS = {
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
-/** An error the client may see: a stable code, an HTTP status and a message saying what to do. */
+/**
+ * An error the client may see: a stable code, an HTTP status and a message saying what to do.
+ * `internal` is upstream detail (the model provider's or the database's own error text): the HTTP
+ * layer logs it with the request id and never sends it — such text can carry key fragments, table
+ * names or hosts.
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly code: ApiErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
-  constructor(code: ApiErrorCode, message: string, details?: Record<string, unknown>) {
+  readonly internal: string | undefined;
+  constructor(code: ApiErrorCode, message: string, details?: Record<string, unknown>, internal?: string) {
     super(message);
     this.code = code;
     this.status = API_ERRORS[code];
     this.details = details;
+    this.internal = internal;
   }
 }
 

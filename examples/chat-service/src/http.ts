@@ -1,7 +1,8 @@
 /**
  * The HTTP edge (node:http): routing, JSON bodies with a size cap, JSON errors with stable codes.
  * Handlers return data; this file alone writes responses. Any error that is not an `ApiError` is
- * logged with its stack and answered as `500 E_INTERNAL` with the request id — never a stack trace.
+ * logged with its stack and answered as `500 E_INTERNAL` with the request id — never a stack trace;
+ * an `ApiError`'s upstream detail (`internal`) is logged, never sent.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -127,10 +128,14 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         }
         const error = fromLibraryError(caught) ?? caught;
         if (error instanceof ApiError) {
-          const body: Record<string, unknown> = { code: error.code, message: error.message };
+          // Upstream detail goes to the log only; the client gets the generic message and the request id to quote.
+          const message = error.internal === undefined ? error.message : `${error.message} (request ${requestId})`;
+          const body: Record<string, unknown> = { code: error.code, message };
           if (error.details) body.details = error.details;
           send(res, error.status, { error: body }, requestId);
-          if (error.status >= 500) options.log.warn('request failed', { requestId, code: error.code, message: error.message });
+          if (error.status >= 500 || error.internal !== undefined) {
+            options.log.warn('request failed', { requestId, code: error.code, message: error.message, ...(error.internal === undefined ? {} : { detail: error.internal }) });
+          }
           return;
         }
         options.log.error('unexpected error', { requestId, error: (error as Error)?.stack ?? String(error) });

@@ -69,7 +69,7 @@ export class ModelGateway {
     return client;
   }
 
-  /** One chat completion on `snapshot`. Model failures become `E_MODEL_UNAVAILABLE` (502). */
+  /** One chat completion on `snapshot`. Model failures become `E_MODEL_UNAVAILABLE` (502), the provider's text kept for the log only. */
   async chat(snapshot: string, messages: ChatMessage[], params: PayloadModelParams, provider: Provider = null): Promise<ChatAnswer> {
     const started = performance.now();
     try {
@@ -77,7 +77,8 @@ export class ModelGateway {
       const usage = r.usage ? { promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens, totalTokens: r.usage.total_tokens } : null;
       return { content: r.choices[0]?.message.content ?? '', model: r.model, usage, latencyMs: performance.now() - started };
     } catch (error) {
-      throw new ApiError('E_MODEL_UNAVAILABLE', `the model ${snapshot} could not answer (${describe(error)}); retry later`);
+      // The provider's text (e.g. "Incorrect API key provided: sk-…abcd") is logged, not sent.
+      throw new ApiError('E_MODEL_UNAVAILABLE', `the model ${snapshot} could not answer; retry later`, undefined, describe(error));
     }
   }
 

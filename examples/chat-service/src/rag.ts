@@ -10,11 +10,15 @@
  *   backfill → dual-read → cutover → complete). Writes go to every `write` target; reads follow
  *   `read`, first target with results answers (dual-read: new first, old as fallback).
  *
- * The phase gates, the canary prefers: the pipeline's index is read first when the phase allows
- * reading it, otherwise the phase's order stands (an index the backfill has not filled is never
- * read just because a canary names it). `hybrid` retrieval (keyword + semantic, the article's new
- * pipeline) is done here: the library does exact semantic search, this re-ranks a wider candidate
- * set by a blend of cosine and query-term coverage.
+ * **Precedence** (one rule, no tug of war): the migration phase owns the read *order* of the index
+ * pair it migrates — dual-read reads new first and falls back to old, cutover and complete read only
+ * the new index — for every user, canary or not. The canary chooses retrieval mode and topK, and its
+ * own index only when that index is not part of the migration (neither its `from` nor its `to`):
+ * then the pipeline reads that index alone. So the phase whose purpose is to exercise the new index
+ * in production does so for all traffic, and an index the backfill has not filled is never read just
+ * because a canary names it. `hybrid` retrieval (keyword + semantic, the article's new pipeline) is
+ * done here: the library does exact semantic search, this re-ranks a wider candidate set by a blend
+ * of cosine and query-term coverage.
  */
 import type { EmbeddingRouteValue, SwitchyardClient } from '../../../packages/runtime/src/index.ts';
 import { stem, STOPWORDS, tokenize } from '../../../src/eval/offline/text.ts';
@@ -79,19 +83,62 @@ export function termCoverage(query: string, text: string): number {
   return hit / terms.size;
 }
 
-/** Read order: the pipeline's index first when the phase lets it be read, then the phase's order. */
-export function readOrder(route: EmbeddingRoute, pipelineIndex: string | null): EmbeddingTarget[] {
-  const preferred = pipelineIndex === null ? undefined : route.read.find((t) => t.index === pipelineIndex);
-  return preferred ? [preferred, ...route.read.filter((t) => t !== preferred)] : [...route.read];
+/**
+ * Read order of a search. The phase's `read` order stands whenever the pipeline's index is one of
+ * the migration's pair (`migrationIndexes`) or there is no pipeline; a pipeline index outside the
+ * migration is read alone (`pipelineTarget`: its catalogued model and dimension), or, when it is
+ * not catalogued, the phase's order stands.
+ */
+export function readOrder(route: EmbeddingRoute, migrationIndexes: ReadonlySet<string>, pipelineIndex: string | null, pipelineTarget: EmbeddingTarget | undefined): EmbeddingTarget[] {
+  if (pipelineIndex === null || migrationIndexes.has(pipelineIndex) || pipelineTarget === undefined) return [...route.read];
+  return [pipelineTarget];
+}
+
+/** Whether an error is the client's document being refused (not the store failing). */
+function isDocumentError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'E_VECTOR_DOCUMENT' || code === 'E_VECTOR_VALUE';
+}
+
+/** Metadata limits of a document (client input; the store keeps it as jsonb). */
+export const METADATA_LIMITS = { maxBytes: 16 * 1024, maxDepth: 8 } as const;
+
+/**
+ * Checks client-supplied document metadata: a plain object, nested at most `maxDepth` levels, at
+ * most `maxBytes` as JSON, no NUL character in a key or string (jsonb cannot hold U+0000).
+ * Iterative (a deeply nested body must not overflow the stack here either).
+ */
+export function checkMetadata(value: unknown, limits: { maxBytes: number; maxDepth: number } = METADATA_LIMITS): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new ApiError('E_BAD_REQUEST', "'metadata' must be a JSON object");
+  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limits.maxDepth) throw new ApiError('E_BAD_REQUEST', `'metadata' is nested deeper than ${limits.maxDepth} levels`);
+    for (const [key, child] of Object.entries(v)) {
+      if (key.includes('\u0000') || (typeof child === 'string' && child.includes('\u0000'))) throw new ApiError('E_BAD_REQUEST', "'metadata' must not contain the NUL character (U+0000)");
+      if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 });
+    }
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value));
+  if (bytes > limits.maxBytes) throw new ApiError('E_BAD_REQUEST', `'metadata' is ${bytes} bytes as JSON; at most ${limits.maxBytes} are accepted`);
+  return value as Record<string, unknown>;
 }
 
 export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, embedder: Embedder, names: RetrievalNames = DEMO_RETRIEVAL): Retrieval {
   function route(): EmbeddingRouteValue {
     const r = runtime.embeddingRoute(names.migration);
     if (r.value === null) {
-      throw new ApiError('E_SEARCH_UNAVAILABLE', `the config bundle has no embedding migration '${names.migration}' (${r.errorCode ?? r.reason}); search cannot tell which index to use`);
+      throw new ApiError('E_SEARCH_UNAVAILABLE', `the config bundle has no embedding migration '${names.migration}'; search cannot tell which index to use`, undefined, `embeddingRoute: ${r.errorCode ?? r.reason}`);
     }
     return r.value;
+  }
+
+  /** The index pair the migration moves between (from the bundle; the route's targets when absent). */
+  function migrationIndexes(r: EmbeddingRouteValue): Set<string> {
+    const m = runtime.table()?.payload.embeddingMigrations[names.migration];
+    return new Set(m ? [m.from.index, m.to.index] : [...r.read, ...r.write].map((t) => t.index));
   }
 
   return {
@@ -101,7 +148,10 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
         const indexed = await indexDocument(store, embedder, r, doc);
         return { id: indexed.document.id, version: indexed.document.version, phase: r.phase, writtenTo: indexed.targets };
       } catch (error) {
-        throw new ApiError('E_SEARCH_UNAVAILABLE', `the document could not be indexed: ${(error as Error).message}`);
+        // The library refusing the document is the client's to fix; anything else is ours, and its
+        // text (database, embeddings provider) is logged, never sent.
+        if (isDocumentError(error)) throw new ApiError('E_BAD_REQUEST', `the document was refused: ${(error as Error).message}`);
+        throw new ApiError('E_SEARCH_UNAVAILABLE', 'the document could not be indexed; retry later', undefined, `indexDocument: ${(error as Error).message}`);
       }
     },
 
@@ -111,19 +161,32 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
       const pipeline = c.value
         ? { canary: names.canary, variant: c.value.variant, reason: c.reason, index: c.value.pipeline.index, embeddingModel: c.value.pipeline.embeddingModel, retrieval: c.value.pipeline.retrieval, topK: c.value.pipeline.topK }
         : null;
-      const order = readOrder(r, pipeline?.index ?? null);
       const topK = Math.max(1, Math.min(50, pipeline?.topK ?? DEFAULT_TOP_K));
       const hybrid = pipeline?.retrieval === 'hybrid';
       const searchOptions = options.tenant === undefined ? {} : { tenant: options.tenant };
+      let order: EmbeddingTarget[];
       let routed;
       try {
+        const pair = migrationIndexes(r);
+        let own: EmbeddingTarget | undefined;
+        if (pipeline !== null && !pair.has(pipeline.index)) {
+          const info = await store.getIndex(pipeline.index);
+          // Read it only with the model it was embedded with (vectors of other models are not comparable).
+          if (info && info.model === pipeline.embeddingModel) own = { index: info.index, model: info.model, dimension: info.dimension };
+        }
+        order = readOrder(r, pair, pipeline?.index ?? null, own);
         // Hybrid: a wider semantic candidate set, re-ranked below with the keyword score.
         routed = await searchDocuments(store, embedder, { phase: r.phase, write: r.write, read: order }, query, hybrid ? topK * 4 : topK, searchOptions);
       } catch (error) {
-        throw new ApiError('E_SEARCH_UNAVAILABLE', `search failed: ${(error as Error).message}`);
+        throw new ApiError('E_SEARCH_UNAVAILABLE', 'search is unavailable right now; retry later', undefined, `search: ${(error as Error).message}`);
       }
       const answeredBy = routed.servedBy?.index ?? null;
-      const docs = await Promise.all(routed.hits.map((h) => store.getDocument(h.id)));
+      let docs;
+      try {
+        docs = await Promise.all(routed.hits.map((h) => store.getDocument(h.id)));
+      } catch (error) {
+        throw new ApiError('E_SEARCH_UNAVAILABLE', 'search is unavailable right now; retry later', undefined, `getDocument: ${(error as Error).message}`);
+      }
       let hits = routed.hits.flatMap((h, i) => {
         const d = docs[i];
         return d ? [{ id: h.id, score: h.score, index: answeredBy ?? '', content: d.content }] : [];

@@ -1,7 +1,8 @@
 /**
  * What each answer was served under, so that feedback arriving later (seconds or days) is recorded
  * against the variants the user actually saw — not against whatever the current bundle would decide
- * now. One row per answer in the service's own schema, keyed by the request id the answer carries.
+ * now. One row per answer in the service's own schema, keyed by the request id the answer carries,
+ * and one row per (answer, metric) of feedback received, so that an answer's feedback counts once.
  */
 import { quoteIdent, type SqlClient } from '../../../src/store/sql-client.ts';
 
@@ -24,6 +25,12 @@ export interface ServedResponse {
 export interface ResponseLog {
   record(response: Omit<ServedResponse, 'createdAt'>): Promise<void>;
   get(requestId: string): Promise<ServedResponse | undefined>;
+  /**
+   * Stores the one feedback value of (requestId, metric). True when this call stored it, false when
+   * a value was already there (kept as it is): the primary key decides, so of concurrent posts
+   * exactly one wins.
+   */
+  claimFeedback(requestId: string, metric: string, value: number): Promise<boolean>;
 }
 
 export const DEFAULT_SERVICE_SCHEMA = 'chat_service';
@@ -39,6 +46,13 @@ CREATE TABLE IF NOT EXISTS ${s}.responses (
   conversation_id text,
   attributions jsonb NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS ${s}.feedback (
+  request_id text NOT NULL,
+  metric text NOT NULL,
+  value double precision NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (request_id, metric)
 );`);
   return {
     async record(r) {
@@ -47,6 +61,13 @@ CREATE TABLE IF NOT EXISTS ${s}.responses (
          ON CONFLICT (request_id) DO NOTHING`,
         [r.requestId, r.unitKey, r.kind, r.conversationId, JSON.stringify(r.attributions)],
       );
+    },
+    async claimFeedback(requestId, metric, value) {
+      const rows = await client.query<{ request_id: string }>(
+        `INSERT INTO ${s}.feedback (request_id, metric, value) VALUES ($1, $2, $3) ON CONFLICT (request_id, metric) DO NOTHING RETURNING request_id`,
+        [requestId, metric, value],
+      );
+      return rows.length === 1;
     },
     async get(requestId) {
       const rows = await client.query<{ request_id: string; unit_key: string; kind: string; conversation_id: string | null; attributions: unknown; created_at: Date | string }>(

@@ -16,7 +16,7 @@ import type { ConversationEvent, ConversationRecord, ConversationRepository, Sto
 import { ApiError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ChatMessage, ModelGateway } from './model-gateway.ts';
-import type { Retrieval, SearchResult } from './rag.ts';
+import { checkMetadata, type Retrieval, type SearchResult } from './rag.ts';
 import type { Attribution, ResponseLog } from './responses.ts';
 import type { ShadowRunner } from './shadow-runner.ts';
 
@@ -52,6 +52,29 @@ export interface ServiceDeps {
   names?: ServiceNames;
   /** Messages of earlier turns sent to the model (default 20). */
   historyLimit?: number;
+  /**
+   * Most messages a conversation may hold (default 200, i.e. 100 turns). A turn that would exceed it
+   * is refused with `E_CONVERSATION_FULL` before the model is called: the record is one jsonb
+   * document rewritten whole on every turn, so it must stay bounded (see README).
+   */
+  maxMessages?: number;
+}
+
+/**
+ * The model decision a conversation was created under, stored on the record (`modelDecision`) so
+ * that feedback is attributed to the rollout arm the conversation was randomised into — not to
+ * whatever its current snapshot happens to equal. `rollout`/`variant` are null when the
+ * conversation is not part of a rollout's comparison (no rollout, rollout at 0 % or killed).
+ */
+export interface ModelDecision {
+  alias: string;
+  snapshot: string;
+  /** The runtime's rule: `rollout`, `default` or `killed`. */
+  rule: string;
+  /** Bundle serial the decision was made under. */
+  serial: number;
+  rollout: string | null;
+  variant: 'candidate' | 'control' | null;
 }
 
 /** What a handler returns: the body, and work to start only after the response has been written. */
@@ -69,10 +92,19 @@ export const KILLED_CONSENT = 'switchyard:killed-rollout';
 // No whitespace or control characters (\p{Cc}); a bucketing unit key is an identifier, not text.
 const USER_ID = /^[^\s\p{Cc}]{1,256}$/u;
 const METRIC = /^[a-z][a-z0-9_]{0,63}$/;
+/** Metrics the service records itself; a client posting them would double-count. */
+const RESERVED_METRICS = new Set(['latency_ms']);
+const DEFAULT_MAX_MESSAGES = 200;
 
 function requireString(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string' || value.trim() === '') throw new ApiError('E_BAD_REQUEST', `'${field}' must be a non-empty string`);
   if (value.length > max) throw new ApiError('E_BAD_REQUEST', `'${field}' is longer than ${max} characters`);
+  return value;
+}
+
+/** PostgreSQL text and jsonb cannot hold U+0000: a client error, not a store outage. */
+function noNul(value: string, field: string): string {
+  if (value.includes('\u0000')) throw new ApiError('E_BAD_REQUEST', `'${field}' must not contain the NUL character (U+0000)`);
   return value;
 }
 
@@ -114,17 +146,65 @@ export class ChatService {
     return m as ModelResolution & { value: string };
   }
 
-  /** The model rollout of the alias in the current bundle: flag and target snapshot. */
-  private rolloutOf(alias: string): { flag: string; to: string; alertBelow: number } | null {
+  /** The model rollout of the alias in the current bundle: flag, target snapshot, whether anyone is exposed. */
+  private rolloutOf(alias: string): { flag: string; to: string; alertBelow: number; exposing: boolean } | null {
     const payload = this.d.runtime.table()?.payload;
     const flag = payload?.models[alias]?.rollout;
     const rollout = flag ? payload?.modelRollouts[flag] : undefined;
-    return flag && rollout ? { flag, to: rollout.to, alertBelow: rollout.shadow.gate.minMinSimilarity } : null;
+    const f = flag ? payload?.flags[flag] : undefined;
+    return flag && rollout ? { flag, to: rollout.to, alertBelow: rollout.shadow.gate.minMinSimilarity, exposing: f !== undefined && !f.killed && f.thresholdPpm > 0 } : null;
   }
 
-  private modelAttribution(alias: string, snapshot: string): Attribution[] {
+  /**
+   * The rollout arm of a fresh decision (`rule` as the runtime answered it now): candidate when the
+   * unit is in the rollout, control when it is out — only while the rollout exposes anyone (the
+   * runtime records no exposure at 0 % or when killed, so no arm either).
+   */
+  private armOf(alias: string, rule: string): { rollout: string; variant: 'candidate' | 'control' } | null {
     const r = this.rolloutOf(alias);
-    return r ? [{ subject: 'model-rollout', key: r.flag, variant: snapshot === r.to ? 'candidate' : 'control' }] : [];
+    if (r === null || !r.exposing) return null;
+    if (rule === 'rollout') return { rollout: r.flag, variant: 'candidate' };
+    if (rule === 'default') return { rollout: r.flag, variant: 'control' };
+    return null;
+  }
+
+  private freshAttribution(alias: string, rule: string): Attribution[] {
+    const arm = this.armOf(alias, rule);
+    return arm ? [{ subject: 'model-rollout', key: arm.rollout, variant: arm.variant }] : [];
+  }
+
+  /**
+   * A conversation's rollout arm, from the decision stored when it was created. Not counted: records
+   * without a decision (created before this service stored one, or imported), decisions outside a
+   * rollout's comparison, and conversations moved since (consent, kill switch, retired snapshot) —
+   * they are no longer on the arm they were randomised into.
+   */
+  private conversationAttribution(record: ConversationRecord): Attribution[] {
+    const d = record.modelDecision as Partial<ModelDecision> | undefined;
+    if (typeof d !== 'object' || d === null || typeof d.rollout !== 'string' || (d.variant !== 'candidate' && d.variant !== 'control')) return [];
+    if (record.modelVersion !== d.snapshot) return [];
+    if (Array.isArray(record.modelHistory) && record.modelHistory.length > 0) return [];
+    return [{ subject: 'model-rollout', key: d.rollout, variant: d.variant }];
+  }
+
+  /**
+   * Refuses, before anything is paid for, a conversation this service cannot continue: a record the
+   * current schema migration could not upgrade, or one whose shape is not a conversation's
+   * (`messages` not an array, no string `userId`/`modelVersion`); and one at its message cap.
+   */
+  private writable(conv: StoredConversation, adding: number): void {
+    const how = 'this service cannot continue it (see switchyard migrate conversations --dry-run); start a new conversation';
+    if (conv.upgrade?.status === 'failed') {
+      throw new ApiError('E_CONVERSATION_UNSUPPORTED', `conversation '${conv.id}' cannot be brought to the current schema (${conv.upgrade.code}); ${how}`);
+    }
+    const r = conv.record as Record<string, unknown>;
+    if (!Array.isArray(r.messages) || typeof r.userId !== 'string' || !USER_ID.test(r.userId) || typeof r.modelVersion !== 'string' || r.modelVersion === '') {
+      throw new ApiError('E_CONVERSATION_UNSUPPORTED', `conversation '${conv.id}' is not a record this service can read (messages, userId or modelVersion malformed); ${how}`);
+    }
+    const max = this.d.maxMessages ?? DEFAULT_MAX_MESSAGES;
+    if (adding > 0 && r.messages.length + adding > max) {
+      throw new ApiError('E_CONVERSATION_FULL', `conversation '${conv.id}' holds ${r.messages.length} messages, the most a conversation keeps is ${max}; start a new conversation`);
+    }
   }
 
   /** Writes a conversation-model migration event (the repository's) stamped with the current bundle. */
@@ -154,15 +234,25 @@ export class ChatService {
     const userId = requireUserId(body.userId);
     this.ready();
     const m = this.usable(this.d.runtime.resolveModel(this.names.alias, { unitKey: userId }));
-    const title = typeof body.title === 'string' ? body.title.slice(0, 200) : undefined;
+    const title = typeof body.title === 'string' ? noNul(body.title.slice(0, 200), 'title') : undefined;
     // Documents of this tenant only, in every search of the conversation (the article's tenantId filter).
-    const tenant = body.tenant === undefined ? undefined : requireString(body.tenant, 'tenant', 256);
+    const tenant = body.tenant === undefined ? undefined : noNul(requireString(body.tenant, 'tenant', 256), 'tenant');
+    const arm = this.armOf(this.names.alias, m.rule);
+    const modelDecision: ModelDecision = {
+      alias: this.names.alias,
+      snapshot: m.pin ?? m.value,
+      rule: m.rule,
+      serial: m.serial,
+      rollout: arm?.rollout ?? null,
+      variant: arm?.variant ?? null,
+    };
     const created = await this.d.conversations.create({
       userId,
       // `pin` is null only for an alias that follows the rollout on every turn: then store the current answer.
       modelVersion: m.pin ?? m.value,
       modelAlias: this.names.alias,
       modelPinned: m.pin !== null,
+      modelDecision,
       ...(title ? { title } : {}),
       ...(tenant ? { tenant } : {}),
     });
@@ -184,9 +274,12 @@ export class ChatService {
    * the candidate snapshot for a sampled share of requests.
    */
   async sendMessage(id: string, body: Record<string, unknown>): Promise<Outcome<unknown>> {
-    const content = requireString(body.content, 'content', 8000);
+    // A NUL cannot be stored in the jsonb record: refused here, not after the model has answered.
+    const content = noNul(requireString(body.content, 'content', 8000), 'content');
     this.ready();
     let conv = await this.load(id);
+    // Before retrieval and the (paid) model call: a turn that cannot be stored is never answered.
+    this.writable(conv, 2);
     const record = conv.record;
     const unitKey = record.userId;
     const alias = typeof record.modelAlias === 'string' ? record.modelAlias : this.names.alias;
@@ -216,7 +309,7 @@ export class ChatService {
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== 'E_SEARCH_UNAVAILABLE') throw error;
       searchError = { code: error.code, message: error.message };
-      this.d.log.warn('search failed; answering without passages', { conversationId: id, requestId, error: error.message });
+      this.d.log.warn('search failed; answering without passages', { conversationId: id, requestId, error: error.message, ...(error.internal === undefined ? {} : { detail: error.internal }) });
     }
     const passages = search && search.hits.length > 0 ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n') : '(no passages found)';
     const p = this.d.runtime.getPrompt(this.names.chatPrompt, { unitKey, vars: { passages, question: content }, conversation: { id, snapshot } });
@@ -243,7 +336,8 @@ export class ChatService {
       { role: 'assistant', content: answer.content, model: answer.model, timestamp: new Date().toISOString(), requestId, prompt: { name: prompt.name, version: prompt.version } },
     ]);
 
-    const attributions: Attribution[] = [...this.modelAttribution(alias, callModel)];
+    // The conversation's own arm when it answers on its own alias; a prompt on another alias was decided fresh.
+    const attributions: Attribution[] = prompt.model.alias === alias ? this.conversationAttribution(stored.record) : this.freshAttribution(prompt.model.alias, prompt.model.reason);
     if (search?.pipeline) attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
     if (prompt.experiment && prompt.variant) attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
     await this.d.responses.record({ requestId, unitKey, kind: 'chat', conversationId: id, attributions });
@@ -293,6 +387,7 @@ export class ChatService {
   async migrationOffer(id: string): Promise<Outcome<unknown>> {
     this.ready();
     const conv = await this.load(id);
+    this.writable(conv, 0);
     const alias = typeof conv.record.modelAlias === 'string' ? conv.record.modelAlias : this.names.alias;
     const target = this.usable(this.d.runtime.resolveModel(alias, { unitKey: conv.record.userId }));
     const available = target.value !== conv.record.modelVersion;
@@ -323,6 +418,7 @@ export class ChatService {
     if (conv.record.userId !== userId) {
       throw new ApiError('E_CONSENT_REQUIRED', "consent must come from the conversation's own user");
     }
+    this.writable(conv, 0);
     const alias = typeof conv.record.modelAlias === 'string' ? conv.record.modelAlias : this.names.alias;
     const target = this.usable(this.d.runtime.resolveModel(alias, { unitKey: userId }));
     if (target.value === conv.record.modelVersion) {
@@ -365,7 +461,7 @@ export class ChatService {
     const provider = this.d.runtime.table()?.payload.models[prompt.model.alias]?.provider ?? null;
     const answer = await this.d.models.chat(prompt.model.snapshot, prompt.messages, prompt.params, provider);
     const requestId = randomUUID();
-    const attributions: Attribution[] = [...this.modelAttribution(prompt.model.alias, prompt.model.snapshot)];
+    const attributions: Attribution[] = this.freshAttribution(prompt.model.alias, prompt.model.reason);
     if (prompt.experiment && prompt.variant) {
       attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
       this.d.runtime.recordMetric({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant, unitKey: userId, metric: 'latency_ms', value: answer.latencyMs });
@@ -383,16 +479,22 @@ export class ChatService {
 
   /**
    * Feedback on an answer (`requestId` from a chat turn or a summary): recorded with `recordMetric`
-   * for every analysis the answer belonged to, under the variant the user actually saw.
+   * for every analysis the answer belonged to, under the variant the user actually saw. One value
+   * per (answer, metric): the first post is kept, a second is refused with `E_FEEDBACK_EXISTS`
+   * (the database's primary key decides, so concurrent posts cannot both count).
    */
   async feedback(body: Record<string, unknown>): Promise<Outcome<unknown>> {
     const requestId = requireString(body.requestId, 'requestId', 100);
     const metric = body.metric === undefined ? 'user_satisfaction' : body.metric;
     if (typeof metric !== 'string' || !METRIC.test(metric)) throw new ApiError('E_BAD_REQUEST', "'metric' must match [a-z][a-z0-9_]* (e.g. agent_satisfaction, relevance)");
+    if (RESERVED_METRICS.has(metric)) throw new ApiError('E_BAD_REQUEST', `'${metric}' is recorded by the service itself; send another metric`);
     const value = body.value;
     if (typeof value !== 'number' || !Number.isFinite(value)) throw new ApiError('E_BAD_REQUEST', "'value' must be a finite number (e.g. 1 for thumbs up, 0 for down)");
     const served = await this.d.responses.get(requestId);
     if (!served) throw new ApiError('E_REQUEST_NOT_FOUND', `no answer with requestId '${requestId}'`);
+    if (!(await this.d.responses.claimFeedback(requestId, metric, value))) {
+      throw new ApiError('E_FEEDBACK_EXISTS', `feedback '${metric}' for answer '${requestId}' was already recorded; one value per answer and metric is kept (the first)`);
+    }
     for (const a of served.attributions) {
       this.d.runtime.recordMetric({ subject: a.subject, key: a.key, variant: a.variant, unitKey: served.unitKey, metric, value });
     }
@@ -403,10 +505,10 @@ export class ChatService {
 
   /** Indexes a document in every index the embedding migration's phase writes to. */
   async indexDocument(body: Record<string, unknown>): Promise<Outcome<unknown>> {
-    const content = requireString(body.content, 'content', 100_000);
-    const id = body.id === undefined ? randomUUID() : requireString(body.id, 'id', 512);
-    const tenant = body.tenant === undefined || body.tenant === null ? null : requireString(body.tenant, 'tenant', 256);
-    const metadata = typeof body.metadata === 'object' && body.metadata !== null && !Array.isArray(body.metadata) ? (body.metadata as Record<string, unknown>) : {};
+    const content = noNul(requireString(body.content, 'content', 100_000), 'content');
+    const id = body.id === undefined ? randomUUID() : noNul(requireString(body.id, 'id', 512), 'id');
+    const tenant = body.tenant === undefined || body.tenant === null ? null : noNul(requireString(body.tenant, 'tenant', 256), 'tenant');
+    const metadata = checkMetadata(body.metadata);
     this.ready();
     const result = await this.d.retrieval.index({ id, content, tenant, metadata });
     return { status: 201, body: result };
