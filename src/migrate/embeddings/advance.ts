@@ -6,7 +6,7 @@
 import { loadProjectAtRef, type EmbeddingPhase } from '../../config/index.ts';
 import type { VectorStore } from '../../vectors/index.ts';
 import { setScalar } from '../../propose/yaml-edit.ts';
-import { checkpointQueries } from './backfill.ts';
+import { checkpointQueries } from './checkpoint.ts';
 import { nextPhase, planFingerprint, resolvePlan, type PlanProblem, type ResolvedPlan } from './plan.ts';
 import { countChecks, countFacts, dataFingerprint, latestVerification, type VerifyReport } from './verify.ts';
 

@@ -17,9 +17,10 @@
  *   (4xx) is split until the offending documents are isolated; those go to the dead-letter table.
  */
 import { quoteIdent } from '../../store/sql-client.ts';
-import type { EmbeddingError, Embedder, EmbeddingRow, StoredDocument, VectorStore, VectorTransaction } from '../../vectors/index.ts';
+import type { EmbeddingError, Embedder, EmbeddingRow, StoredDocument, VectorStore } from '../../vectors/index.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../shared/backoff.ts';
 import { estimateTokens, RateLimiter } from '../shared/rate-limit.ts';
+import { checkpointQueries, ts, type CheckpointRow } from './checkpoint.ts';
 import type { BackfillSettings } from './plan.ts';
 import type { EmbeddingMigrationResource } from '../../config/index.ts';
 
@@ -70,19 +71,6 @@ export interface BackfillReport {
   error?: { code: string; message: string };
 }
 
-export interface CheckpointRow {
-  lastDocId: string | null;
-  status: string;
-  embedded: number;
-  skipped: number;
-  reconciled: number;
-  batches: number;
-  runs: number;
-  startedAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-}
-
 interface Failure {
   doc: StoredDocument;
   code: string;
@@ -110,35 +98,6 @@ function stopsTheRun(error: EmbeddingError): boolean {
   if (error.retryable) return true; // retries exhausted
   if (error.code === 'E_EMBED_DIMENSION' || error.code === 'E_EMBED_RESPONSE') return true;
   return error.status === undefined || error.status === 401 || error.status === 403 || error.status === 404;
-}
-
-const ts = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
-export function checkpointQueries(store: VectorStore) {
-  const s = quoteIdent(store.schema);
-  return {
-    async load(sql: VectorTransaction['sql'], migration: string, target: string): Promise<CheckpointRow | undefined> {
-      const rows = await sql.query<Record<string, unknown>>(`SELECT * FROM ${s}.migration_checkpoints WHERE migration = $1 AND target_index = $2`, [migration, target]);
-      const r = rows[0];
-      if (!r) return undefined;
-      return {
-        lastDocId: (r.last_doc_id as string | null) ?? null,
-        status: String(r.status),
-        embedded: Number(r.embedded),
-        skipped: Number(r.skipped),
-        reconciled: Number(r.reconciled),
-        batches: Number(r.batches),
-        runs: Number(r.runs),
-        startedAt: ts(r.started_at)!,
-        updatedAt: ts(r.updated_at)!,
-        finishedAt: ts(r.finished_at),
-      };
-    },
-    async deadLetterCount(sql: VectorTransaction['sql'], migration: string, target: string): Promise<number> {
-      const rows = await sql.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2`, [migration, target]);
-      return Number(rows[0]!.n);
-    },
-  };
 }
 
 /** Runs (or resumes) the backfill. Never throws for API or document failures: see `status`/`error`. */
@@ -284,11 +243,8 @@ ON CONFLICT (migration, target_index) DO UPDATE SET runs = migration_checkpoints
 
     if (options.retryDeadLetters) {
       progress.stage = 'dead-letters';
-      // Dead letters of deleted documents are moot.
-      await store.client.query(
-        `DELETE FROM ${s}.migration_dead_letters x WHERE migration = $1 AND target_index = $2 AND NOT EXISTS (SELECT 1 FROM ${s}.documents d WHERE d.id = x.doc_id)`,
-        [migration, to.index],
-      );
+      // Dead letters of deleted documents, or already indexed at or above their version, are moot.
+      await cp.clearResolvedDeadLetters(store.client, migration, to.index);
       progress.total = await cp.deadLetterCount(store.client, migration, to.index);
       emit();
       let after = '';
@@ -328,6 +284,9 @@ WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id > $3 ORDER BY x.doc_
       // their current version). A few sweeps: the application keeps writing while we run, but it
       // dual-writes, so what a sweep finds is only what fell through the cracks.
       progress.stage = 'reconcile';
+      // A dead letter the application's own write has since resolved (it indexed the document at a
+      // newer version) would otherwise stay for ever: reconcile only visits missing or stale documents.
+      await cp.clearResolvedDeadLetters(store.client, migration, to.index);
       for (let sweep = 0; sweep < 3 && !options.signal?.aborted; sweep++) {
         let after = '';
         const before = report.batches;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
-import { runBackfill, storeVerification, verifyMigration, type BackfillReport } from '../../../src/migrate/embeddings/index.ts';
-import { createEmbedder, openVectorDatabase, type Embedder, type VectorStore } from '../../../src/vectors/index.ts';
+import { countChecks, countFacts, runBackfill, storeVerification, verifyMigration, type BackfillReport } from '../../../src/migrate/embeddings/index.ts';
+import { createEmbedder, indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '../../../src/vectors/index.ts';
 import { FROM, SETTINGS, TO, VERIFY, docId, seedDocuments, testPlan } from './corpus.ts';
 import { apiError, startProxy, type Proxy } from './proxy.ts';
 
@@ -197,6 +197,39 @@ describe('backfill against a failing embeddings API', () => {
     const retried = await run(proxy, { retryDeadLetters: true });
     expect(retried).toMatchObject({ status: 'complete', reconciled: 2, deadLetters: 0 });
     expect(await store.countEmbeddings(TO.index)).toBe(100);
+  });
+
+  it('a dead letter stops counting once the document has a current vector, is cleared by the next run, and verify.maxDeadLetters is honoured', async () => {
+    const plan = testPlan({ migration: 'flaky' });
+    const facts = () => countFacts(store, plan);
+    await store.putDocument({ id: docId(20), content: 'POISON three' });
+    await store.putDocument({ id: docId(21), content: 'POISON four' });
+    let refuse = true;
+    const proxy = await startProxy({
+      upstream: server.baseUrl,
+      intercept: (body) =>
+        refuse && body.input?.some((t) => t.includes('POISON')) ? { status: 400, body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value') } : undefined,
+    });
+    proxies.push(proxy);
+    expect(await run(proxy)).toMatchObject({ status: 'complete', deadLettered: 2, deadLetters: 2 });
+    // Two dead letters are within a limit of 2: both checks pass (the limit is what decides).
+    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 2 }).map((c) => [c.name, c.passed])).toEqual([['counts', true], ['dead-letters', true]]);
+    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).map((c) => [c.name, c.passed])).toEqual([['counts', true], ['dead-letters', false]]);
+    // The application (dual-writing) changes one of them and indexes it fine: that dead letter explains nothing any more.
+    refuse = false;
+    const appEmbedder = createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' });
+    await indexDocument(store, appEmbedder, { phase: 'backfill', write: [TO], read: [FROM] }, { id: docId(20), content: 'POISON three, fixed' });
+    expect(await facts()).toMatchObject({ deadLetters: 1, missing: 0, stale: 0 });
+    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).every((c) => c.passed)).toBe(true);
+    // The next run deletes the resolved row (and reconciles nothing: the application's vector is current).
+    refuse = true;
+    const again = await run(proxy);
+    expect(again).toMatchObject({ status: 'complete', reconciled: 0, deadLetters: 1 });
+    const rows = await store.client.query<{ doc_id: string }>(`SELECT doc_id FROM "${store.schema}".migration_dead_letters WHERE migration = 'flaky' ORDER BY doc_id`);
+    expect(rows.map((r) => r.doc_id)).toEqual([docId(21)]);
+    refuse = false;
+    expect(await run(proxy, { retryDeadLetters: true })).toMatchObject({ status: 'complete', reconciled: 1, deadLetters: 0 });
+    expect(await facts()).toMatchObject({ deadLetters: 0, missing: 0, stale: 0 });
   });
 
   it('stops at once when the plan is wrong (the API does not know the model)', async () => {
