@@ -3,9 +3,15 @@
  * - user consent migrates one conversation and records it (refused without consent, nothing changes;
  *   with consent: modelVersion, migratedAt, audit trail, a migration event; others untouched);
  * - a conversation on a retired snapshot is moved deliberately by the runtime's decision (`migrated`);
- * - a legacy (schema v1) conversation is upgraded lazily on read, unknown fields kept.
+ * - a legacy (schema v1) conversation is upgraded lazily on read, unknown fields kept;
+ * - a record the service cannot continue (schema upgrade failed, malformed, at its message cap) is
+ *   refused with a stable code before the (paid) model is called;
+ * - feedback is attributed to the rollout arm stored when the conversation was created, never to
+ *   conversations that predate the rollout or were moved since (consent, kill switch);
+ * - the bundle-swap history kept in memory is bounded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bucketOf, percentToPpm } from '../../packages/runtime/src/index.ts';
 import { editModel } from '../../examples/chat-service/src/demo-bundle.ts';
 import { KILLED_CONSENT, RETIRED_CONSENT } from '../../examples/chat-service/src/service.ts';
 import { NEW, OLD, ROLLOUT, rolloutAt, startHarness, type Harness } from './chat-service-harness.ts';
@@ -44,7 +50,8 @@ describe('chat service: consented and deliberate model migrations, lazy schema u
   };
 
   beforeAll(async () => {
-    h = await startHarness({ initial: rolloutAt(0) });
+    // A small message cap and swap history, so that both bounds are reached here (defaults 200 and 50).
+    h = await startHarness({ initial: rolloutAt(0), service: { maxMessages: 6, swapHistory: 2 } });
   }, 60_000);
 
   afterAll(async () => {
@@ -180,6 +187,109 @@ describe('chat service: consented and deliberate model migrations, lazy schema u
     expect(turn.status).toBe(200);
     expect(turn.body.model.reason).toBe('pinned');
     expect(turn.body.reply.model).toBe(OLD);
+  });
+
+  it('refuses a turn on a record it cannot continue with E_CONVERSATION_UNSUPPORTED, before any model call', async () => {
+    await h.publish(rolloutAt(0));
+    const createdAt = '2024-05-20T10:00:00.000Z';
+    expect(
+      await h.app.conversations.importRecords([
+        // A version the bundle's migration (1 → 2) cannot upgrade: its lazy upgrade fails.
+        { id: 'future-v7', userId: 'future-user', schemaVersion: 7, modelVersion: OLD, createdAt, messages: [] },
+        // Current version, but not a conversation's shape.
+        { id: 'broken-messages', userId: 'broken-user', schemaVersion: 2, modelVersion: OLD, createdAt, metadata: {}, messages: 'not a list' },
+        { id: 'numeric-user', userId: 42, schemaVersion: 2, modelVersion: OLD, createdAt, metadata: {}, messages: [] },
+      ]),
+    ).toBe(3);
+    for (const id of ['future-v7', 'broken-messages', 'numeric-user']) {
+      const before = await h.get<{ conversation: Conversation; schemaUpgrade: { status: string } }>(`/conversations/${id}`);
+      expect(before.status, id).toBe(200);
+      const calls = { ...h.models.stats, byModel: { ...h.models.stats.byModel } };
+      const turn = await h.post<{ error: { code: string; message: string } }>(`/conversations/${id}/messages`, { content: 'Hello?' });
+      expect(turn.status, id).toBe(409);
+      expect(turn.body.error.code, id).toBe('E_CONVERSATION_UNSUPPORTED');
+      // Refused up front: no retrieval embedding, no chat completion (the user is never billed for an answer thrown away).
+      expect(h.models.stats.chat, id).toBe(calls.chat);
+      expect(h.models.stats.embeddings, id).toBe(calls.embeddings);
+      expect((await h.get<{ conversation: Conversation }>(`/conversations/${id}`)).body.conversation, id).toEqual(before.body.conversation);
+      const offer = await h.get<{ error: { code: string } }>(`/conversations/${id}/model-migration`);
+      expect(offer.status, id).toBe(409);
+      expect(offer.body.error.code, id).toBe('E_CONVERSATION_UNSUPPORTED');
+    }
+  });
+
+  it('refuses a turn past the message cap with E_CONVERSATION_FULL, before any model call', async () => {
+    const id = await create('chatty-user');
+    for (let i = 0; i < 3; i++) expect((await h.post(`/conversations/${id}/messages`, { content: `Question ${i}` })).status).toBe(200);
+    const chats = h.models.stats.chat;
+    const full = await h.post<{ error: { code: string; message: string } }>(`/conversations/${id}/messages`, { content: 'One more?' });
+    expect(full.status).toBe(409);
+    expect(full.body.error.code).toBe('E_CONVERSATION_FULL');
+    expect(full.body.error.message).toMatch(/start a new conversation/);
+    expect(h.models.stats.chat).toBe(chats);
+    expect((await conversation(id)).messages).toHaveLength(6);
+  });
+
+  it('attributes feedback to the rollout arm stored at creation, not to conversations that predate the rollout or were moved', async () => {
+    type Recorded = Array<{ subject: string; key: string; variant: string }>;
+    type Decision = { rollout: string | null; variant: string | null; serial: number; rule: string; snapshot: string };
+    const inRollout = (userId: string, percent: number) => bucketOf(ROLLOUT, userId) < percentToPpm(percent);
+    const userWhere = (prefix: string, candidate: boolean): string => {
+      for (let i = 0; ; i++) if (inRollout(`${prefix}-${i}`, 50) === candidate) return `${prefix}-${i}`;
+    };
+    const rolloutArm = async (id: string): Promise<Recorded> => {
+      const turn = await h.post<{ requestId: string }>(`/conversations/${id}/messages`, { content: 'Was this helpful?' });
+      expect(turn.status).toBe(200);
+      const fb = await h.post<{ recorded: Recorded }>('/feedback', { requestId: turn.body.requestId, metric: 'relevance', value: 1 });
+      expect(fb.status).toBe(202);
+      return fb.body.recorded.filter((a) => a.subject === 'model-rollout');
+    };
+
+    // Before the rollout exposes anyone (0 %: shadow only): no arm, even for a user who would be in it later.
+    const zeroSerial = await h.publish(rolloutAt(0));
+    const early = await create(userWhere('attr-early', false));
+    expect((await conversation(early)).modelDecision).toEqual({ alias: 'chat', snapshot: OLD, rule: 'default', serial: zeroSerial, rollout: null, variant: null });
+
+    const serial = await h.publish(rolloutAt(50));
+    const candidate = await create(userWhere('attr-candidate', true));
+    const control = await create(userWhere('attr-control', false));
+    const consenting = await create(userWhere('attr-consent', false));
+    const killed = await create(userWhere('attr-killed', true));
+    expect((await conversation(candidate)).modelDecision).toEqual({ alias: 'chat', snapshot: NEW, rule: 'rollout', serial, rollout: ROLLOUT, variant: 'candidate' });
+    expect((await conversation(control)).modelDecision as Decision).toMatchObject({ snapshot: OLD, rule: 'default', serial, rollout: ROLLOUT, variant: 'control' });
+
+    // A later stage: the stored decision still decides (the conversations' own arms, randomised at 50 %).
+    await h.publish(rolloutAt(100));
+    expect(await rolloutArm(candidate)).toEqual([{ subject: 'model-rollout', key: ROLLOUT, variant: 'candidate' }]);
+    expect(await rolloutArm(control)).toEqual([{ subject: 'model-rollout', key: ROLLOUT, variant: 'control' }]);
+    // Pinned to the old snapshot since before the rollout: not its control.
+    expect(await rolloutArm(early)).toEqual([]);
+    // Moved by consent onto the candidate snapshot: not randomised into it, not counted.
+    const moved = await h.post(`/conversations/${consenting}/model-migration`, { consent: true, userId: (await conversation(consenting)).userId });
+    expect(moved.status).toBe(200);
+    expect(await rolloutArm(consenting)).toEqual([]);
+    // Moved back by the kill switch: not counted as control.
+    await h.publish(rolloutAt(100, { killed: true }));
+    expect(await rolloutArm(killed)).toEqual([]);
+    expect((await conversation(killed)).modelVersion).toBe(OLD);
+
+    // The metric rows the analysis reads: only the two randomised conversations count for the rollout.
+    await h.flushEvents();
+    const rows = await h.app.events.client.query<{ variant: string; n: number | string }>(
+      `SELECT variant, count(*) AS n FROM switchyard.metrics WHERE subject = 'model-rollout' AND key = $1 AND metric = 'relevance' GROUP BY variant ORDER BY variant`,
+      [ROLLOUT],
+    );
+    expect(rows.map((r) => [r.variant, Number(r.n)])).toEqual([['candidate', 1], ['control', 1]]);
+  });
+
+  it('keeps a bounded bundle-swap history and counts every swap', async () => {
+    const status = await h.get<{ bundle: { swaps: number; serial: number } }>('/status');
+    // Every test above published at least once: many more swaps than the two kept.
+    expect(status.body.bundle.swaps).toBeGreaterThan(5);
+    expect(status.body.bundle.swaps).toBe(h.app.swapCount());
+    const kept = h.app.swaps();
+    expect(kept).toHaveLength(2);
+    expect(kept[1]!.serial).toBe(status.body.bundle.serial);
   });
 
   it('answers unknown conversations and bad requests with stable codes and no stack trace', async () => {
