@@ -4,7 +4,9 @@
  *   answered; the pair is recorded afterwards with its similarity; a failing candidate is recorded
  *   as an error and never touches the user's request;
  * - summarization experiment arms served per the bundle's slots, exposures and feedback metrics in
- *   the event store, read back by the same analysis `switchyard analyze` runs.
+ *   the event store, read back by the same analysis `switchyard analyze` runs;
+ * - one feedback value per (answer, metric), concurrent posts included;
+ * - a failing model call is a 502 with a generic message: the provider's text is logged, never sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '../../packages/runtime/src/index.ts';
@@ -14,7 +16,7 @@ import { runAnalysis } from '../../src/analysis/run.ts';
 import type { ExperimentAnalysis, ShadowAnalysis } from '../../src/analysis/types.ts';
 import { loadProject } from '../../src/config/load-project.ts';
 import type { Project } from '../../src/config/types.ts';
-import { both, NEW, OLD, ROLLOUT, rolloutAt, startHarness, waitFor, type Harness } from './chat-service-harness.ts';
+import { both, captureLog, NEW, OLD, ROLLOUT, rolloutAt, startHarness, waitFor, type Harness } from './chat-service-harness.ts';
 
 const EXPERIMENT = 'summarization-v1-vs-v2';
 const CANARY = 'rag-hybrid-large';
@@ -38,6 +40,7 @@ interface Turn {
 describe('chat service: shadow mode, experiments and feedback', () => {
   let h: Harness;
   let project: Project;
+  const captured = captureLog();
   const shadowRows = async (requestId: string): Promise<ShadowRow[]> => {
     await h.flushEvents();
     return h.app.events.client.query<ShadowRow>(
@@ -57,7 +60,7 @@ describe('chat service: shadow mode, experiments and feedback', () => {
   beforeAll(async () => {
     // 1 % of new conversations on the new snapshot (a rollout at 0 % would shadow too; 1 % also exercises the candidate), every
     // request of the other 99 % shadowed to it; everyone enrolled in the experiment.
-    h = await startHarness({ proxy: true, initial: both(rolloutAt(1, { sampleRate: 1 }), (p) => editExperiment(p, EXPERIMENT, { traffic: 100 })) });
+    h = await startHarness({ proxy: true, initial: both(rolloutAt(1, { sampleRate: 1 }), (p) => editExperiment(p, EXPERIMENT, { traffic: 100 })), service: { log: captured.log } });
     const loaded = await loadProject(REPO_ROOT);
     project = loaded.value!;
   }, 60_000);
@@ -188,6 +191,24 @@ describe('chat service: shadow mode, experiments and feedback', () => {
       { subject: 'model-rollout', variant: rolloutVariant },
     ]);
 
+    // One value per (answer, metric): a second post is refused and records nothing.
+    const again = await h.post<{ error: { code: string; message: string } }>('/feedback', { requestId: turn.body.requestId, metric: 'relevance', value: 0 });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('E_FEEDBACK_EXISTS');
+    // Concurrent posts of another metric: exactly one counts.
+    const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => h.post<{ error?: { code: string } }>('/feedback', { requestId: turn.body.requestId, metric: 'user_satisfaction', value: i })));
+    expect(burst.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409, 409]);
+    expect(burst.filter((r) => r.status === 409).every((r) => r.body.error?.code === 'E_FEEDBACK_EXISTS')).toBe(true);
+    // The guardrail metric the service records itself cannot be posted.
+    const reserved = await h.post<{ error: { code: string } }>('/feedback', { requestId: turn.body.requestId, metric: 'latency_ms', value: 1 });
+    expect(reserved.status).toBe(400);
+    await h.flushEvents();
+    const counted = await h.app.events.client.query<{ metric: string; n: number | string }>(
+      `SELECT metric, count(*) AS n FROM switchyard.metrics WHERE unit_key = $1 AND subject = 'canary' GROUP BY metric ORDER BY metric`,
+      [userId],
+    );
+    expect(counted.map((r) => [r.metric, Number(r.n)])).toEqual([['relevance', 1], ['user_satisfaction', 1]]);
+
     const unknown = await h.post<{ error: { code: string } }>('/feedback', { requestId: 'no-such-request', value: 1 });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('E_REQUEST_NOT_FOUND');
@@ -196,5 +217,25 @@ describe('chat service: shadow mode, experiments and feedback', () => {
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('E_BAD_REQUEST');
     }
+  });
+
+  it('answers a failing model call with 502 E_MODEL_UNAVAILABLE and a generic message; the provider text goes to the log', async () => {
+    const id = await startConversation('model-down-user');
+    h.proxy!.setRule(OLD, 'fail');
+    try {
+      const turn = await h.post<{ error: { code: string; message: string } }>(`/conversations/${id}/messages`, { content: 'Anyone there?' });
+      expect(turn.status).toBe(502);
+      expect(turn.body.error.code).toBe('E_MODEL_UNAVAILABLE');
+      // The proxy's error body ("injected failure for the shadow test") stands in for a provider's text such as "Incorrect API key provided: sk-…".
+      expect(turn.text).not.toMatch(/injected|failure|500/);
+      const requestId = turn.body.error.message.match(/request ([0-9a-f-]{36})/)?.[1];
+      expect(requestId).toBeDefined();
+      expect(captured.lines).toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ requestId, code: 'E_MODEL_UNAVAILABLE', detail: expect.stringMatching(/injected failure/) }) }));
+    } finally {
+      h.proxy!.setRule(OLD, null);
+    }
+    // Nothing was stored for the failed turn.
+    const stored = await h.get<{ conversation: { messages: unknown[] } }>(`/conversations/${id}`);
+    expect(stored.body.conversation.messages).toEqual([]);
   });
 });

@@ -6,6 +6,7 @@
  * dropped (and counted), errors are recorded as shadow events with `error`.
  */
 import type { PayloadModelParams, SwitchyardClient } from '../../../packages/runtime/src/index.ts';
+import { ApiError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { describe, type ChatMessage, type ModelGateway, type Provider } from './model-gateway.ts';
 
@@ -85,8 +86,10 @@ export class ShadowRunner {
       candidate = await this.gateway.chat(job.candidate, job.messages, job.params, job.provider);
     } catch (error) {
       this.counts.failed++;
-      this.runtime.recordShadow({ ...base, error: describe(error) });
-      this.log.warn('shadow model error', { rollout: job.rollout, candidate: job.candidate, requestId: job.requestId, error: describe(error) });
+      // The provider's own text is evidence for the operator (event store, log), never client-facing here.
+      const detail = error instanceof ApiError && error.internal !== undefined ? error.internal : describe(error);
+      this.runtime.recordShadow({ ...base, error: detail });
+      this.log.warn('shadow model error', { rollout: job.rollout, candidate: job.candidate, requestId: job.requestId, error: detail });
       return;
     }
     const { score } = await this.gateway.similarity(job.primaryOutput, candidate.content);
