@@ -1,4 +1,5 @@
 import type { PayloadSchemaMigration } from '../../packages/runtime/src/bundle/payload.ts';
+import { openLockSession, type LockSession } from '../../src/migrate/conversations/run-lock.ts';
 import { openPgClient } from '../../src/store/pg-client.ts';
 import { openPgliteClient } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
@@ -42,18 +43,24 @@ export function legacyRecord(i: number): Record<string, unknown> {
 
 export type Backend = 'pglite' | 'postgres';
 
-/** A client on the backend; for PostgreSQL a unique schema per run, dropped by `done`. */
-export async function openBackend(backend: Backend, label: string): Promise<{ client: SqlClient; schema: string; done(): Promise<void> }> {
+/**
+ * A client on the backend; for PostgreSQL a unique schema per run, dropped by `done`, and a
+ * dedicated session for the migration runner's lock (`lockSession`; PGlite's client is its own).
+ */
+export async function openBackend(backend: Backend, label: string): Promise<{ client: SqlClient; schema: string; lockSession?: LockSession; done(): Promise<void> }> {
   if (backend === 'pglite') {
     const client = await openPgliteClient();
     return { client, schema: 'switchyard', done: () => client.close() };
   }
   const schema = uniqueSchema(label);
   const client = openPgClient({ connectionString: PG_URL });
+  const lockSession = await openLockSession(PG_URL);
   return {
     client,
     schema,
+    lockSession,
     async done() {
+      await lockSession.close();
       await client.close();
       await dropSchema(schema);
     },

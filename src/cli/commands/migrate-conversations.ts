@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../config/index.ts';
 import { ConversationError } from '../../conversations/index.ts';
-import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
+import { MigrateError, openLockSession, renderReport, runConversationMigration, selectConversationMigration, type LockSession, type Progress } from '../../migrate/conversations/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '../../store/index.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
@@ -36,8 +36,13 @@ ${DATABASE_USAGE}
 Progress goes to stderr: one updating line on a terminal, a line every few seconds otherwise.
 Ctrl-C stops after the current batch (run again to resume).
 
+One run at a time per migration and schema: a second one (even with --restart) stops with
+E_MIGRATE_RUNNING while the first holds its lock (a PostgreSQL session-level advisory lock, released
+when the run ends or its process dies). A dry run takes no lock.
+
 Exit codes: 0 done (dry run: nothing that cannot be upgraded), 1 records that cannot be upgraded or
-still below the target, an interrupted run, or a project/store problem, 2 usage error.`;
+still below the target, an interrupted run, another run in progress, or a project/store problem,
+2 usage error (including an unknown --env).`;
 
 export const command: Command = {
   name: 'migrate conversations',
@@ -101,6 +106,17 @@ export const command: Command = {
       say(`${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
       return 1;
     }
+    // The run's lock needs one connection for the whole run; the pool cannot promise that.
+    let lockSession: LockSession | undefined;
+    if (!dryRun && database.backend === 'postgres') {
+      try {
+        lockSession = await openLockSession(database.connectionString);
+      } catch (error) {
+        await client.close().catch(() => {});
+        say(`E_STORE_OPEN cannot open the PostgreSQL database: ${(error as Error).message}`);
+        return 1;
+      }
+    }
 
     const tty = process.stderr.isTTY === true;
     const reporter = createProgressReporter({
@@ -124,7 +140,7 @@ export const command: Command = {
     process.once('SIGINT', onSigint);
     try {
       const report = await runConversationMigration(client, {
-        migration: plan.migration, schema, dryRun, batchSize, pauseMs, restart: values.restart, sampleSize, onProgress, signal: abort.signal,
+        migration: plan.migration, schema, dryRun, batchSize, pauseMs, restart: values.restart, sampleSize, onProgress, signal: abort.signal, lockSession,
       });
       io.stdout(format === 'json' ? JSON.stringify({ ...report, env: values.env ?? null }, null, 2) : renderReport(report));
       const failed = Object.values(report.problemsByCode).reduce((a, b) => a + b, 0);
@@ -133,12 +149,14 @@ export const command: Command = {
       return failed > 0 || report.remaining > 0 ? 1 : 0;
     } catch (error) {
       if (error instanceof MigrateError || error instanceof ConversationError) {
+        reporter.finish();
         say(`${error.code} ${error.message}`);
         return 1;
       }
       throw error;
     } finally {
       process.off('SIGINT', onSigint);
+      await lockSession?.close();
       await client.close().catch(() => {});
     }
   },

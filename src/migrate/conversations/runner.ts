@@ -24,6 +24,9 @@ import {
 } from '../../conversations/index.ts';
 import { quoteIdent, type SqlClient, type SqlExecutor } from '../../store/sql-client.ts';
 import { diffRecords, emptySummary, summarizeChange, type ChangeSummary, type DiffEntry } from './changes.ts';
+import { backoffDelay, sleep } from '../shared/backoff.ts';
+import { MigrateError } from './errors.ts';
+import { acquireRunLock, type RunLock } from './run-lock.ts';
 
 export interface RunOptions {
   migration: PayloadSchemaMigration;
@@ -45,6 +48,12 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void;
   /** Stops after the current batch (the checkpoint is kept: run again to resume). */
   signal?: AbortSignal;
+  /**
+   * The database session holding the single-runner lock for the run (see run-lock.ts); a dry run
+   * takes no lock. PGlite: default `client` (one session). PostgreSQL: required, since a pool has no
+   * fixed session — pass `await openLockSession(url)` and close it afterwards.
+   */
+  lockSession?: SqlExecutor & { readonly lost?: boolean };
 }
 
 export interface Progress {
@@ -118,15 +127,7 @@ export interface MigrationReport {
   recordsPerSecond: number;
 }
 
-/** A runner problem with a stable code (`E_MIGRATE_*`). */
-export class MigrateError extends Error {
-  override name = 'MigrateError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export { MigrateError };
 
 const MAX_RETRY_ROUNDS = 5;
 
@@ -226,7 +227,8 @@ async function countByVersion(client: SqlClient, sql: ConversationSql): Promise<
   return rows.map((r) => ({ schemaVersion: r.schema_version === null ? null : Number(r.schema_version), count: Number(r.n) }));
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Delay ceilings for retrying a failed batch transaction: 500 ms, 1 s, 2 s … (full jitter, shared with the embeddings runner), at most 5 s. */
+const BATCH_BACKOFF = { baseMs: 500, maxMs: 5000 };
 
 /**
  * Writes one batch: conditional upserts for the upgradable rows, a bounded loop re-reading and
@@ -267,14 +269,40 @@ async function writeBatch(
   return { counters: c, problems };
 }
 
-/** Runs (or, with `dryRun`, simulates) the migration. Throws `MigrateError` when the store fails. */
+/**
+ * Runs (or, with `dryRun`, simulates) the migration. Throws `MigrateError`: `E_MIGRATE_RUNNING` when
+ * another run of the same migration on the same schema holds the lock, `E_MIGRATE_LOCK_LOST` when
+ * the lock's connection drops mid-run (progress is saved), `E_MIGRATE_STORE`/`E_MIGRATE_BATCH` when
+ * the store fails.
+ */
 export async function runConversationMigration(client: SqlClient, options: RunOptions): Promise<MigrationReport> {
   const m = options.migration;
   const schema = options.schema ?? DEFAULT_CONVERSATION_SCHEMA;
   checkSchemaName(schema);
-  const dryRun = options.dryRun === true;
   const batchSize = options.batchSize ?? m.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new MigrateError('E_MIGRATE_BATCH_SIZE', `batch size must be a positive integer, got ${batchSize}`);
+  if (options.dryRun === true) return run(client, options, schema, batchSize, null);
+  const session = options.lockSession ?? (client.backend === 'pglite' ? client : null);
+  if (session === null) {
+    throw new MigrateError('E_MIGRATE_LOCK_SESSION', 'on PostgreSQL the run needs a dedicated connection for its single-runner lock: pass lockSession: await openLockSession(url)');
+  }
+  let lock: RunLock;
+  try {
+    lock = await acquireRunLock(session, schema, m.id);
+  } catch (error) {
+    if (error instanceof MigrateError) throw error;
+    throw new MigrateError('E_MIGRATE_STORE', `taking the run lock: ${(error as Error).message}`);
+  }
+  try {
+    return await run(client, options, schema, batchSize, lock);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function run(client: SqlClient, options: RunOptions, schema: string, batchSize: number, lock: RunLock | null): Promise<MigrationReport> {
+  const m = options.migration;
+  const dryRun = lock === null;
   const sampleSize = options.sampleSize ?? 3;
   const maxProblems = options.maxProblems ?? 50;
   const attempts = options.batchAttempts ?? 3;
@@ -338,8 +366,16 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
     if (report.problems.length < maxProblems) report.problems.push(p);
   };
 
+  /** Waits, returning early when the run is stopped (the loop then sees the signal). */
+  const pause = async (ms: number): Promise<void> => {
+    await sleep(ms, options.signal).catch(() => {});
+  };
+
   progress(false);
-  for (;;) {
+  batches: for (;;) {
+    if (lock?.lost) {
+      throw new MigrateError('E_MIGRATE_LOCK_LOST', `the connection holding the run lock dropped after '${cursor ?? '(start)'}'; stopped, since another run could now start alongside; progress up to there is saved: run again to resume`);
+    }
     if (options.signal?.aborted) {
       report.interrupted = true;
       break;
@@ -377,7 +413,12 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
           if (attempt >= attempts) {
             throw new MigrateError('E_MIGRATE_BATCH', `batch after '${cursor ?? '(start)'}' failed ${attempts} times (${(error as Error).message}); progress up to there is saved: run again to resume`);
           }
-          await sleep(200 * 4 ** (attempt - 1));
+          await pause(backoffDelay(attempt - 1, undefined, BATCH_BACKOFF));
+          if (options.signal?.aborted) {
+            // Stopped while waiting to retry: this batch is not committed, the checkpoint is before it.
+            report.interrupted = true;
+            break batches;
+          }
         }
       }
       const r = result;
@@ -387,7 +428,7 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
     report.counters = add(report.counters, batch);
     cursor = lastId;
     progress(false);
-    if (options.pauseMs) await sleep(options.pauseMs);
+    if (options.pauseMs) await pause(options.pauseMs);
   }
 
   report.cumulative = add(base, report.counters);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConversationRepository, type ConversationRepository } from '../../../src/conversations/index.ts';
-import { runConversationMigration } from '../../../src/migrate/conversations/index.ts';
+import { openLockSession, runConversationMigration, type LockSession } from '../../../src/migrate/conversations/index.ts';
 import { openPgClient } from '../../../src/store/pg-client.ts';
 import type { SqlClient, SqlExecutor } from '../../../src/store/sql-client.ts';
 import { PG_URL, V2, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
@@ -16,13 +16,16 @@ const migration = { ...V2, batchSize: 100 };
 describe('application writes during the background run (PostgreSQL)', () => {
   let runnerClient: SqlClient;
   let appClient: SqlClient;
+  let lockSession: LockSession;
   const schemas: string[] = [];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     runnerClient = openPgClient({ connectionString: PG_URL });
     appClient = openPgClient({ connectionString: PG_URL });
+    lockSession = await openLockSession(PG_URL);
   });
   afterAll(async () => {
+    await lockSession.close();
     await runnerClient.close();
     await appClient.close();
     for (const s of schemas) await dropSchema(s);
@@ -61,7 +64,7 @@ describe('application writes during the background run (PostgreSQL)', () => {
           return fn(wrapped);
         }),
     };
-    const report = await runConversationMigration(racing, { migration, schema });
+    const report = await runConversationMigration(racing, { migration, schema, lockSession });
     expect(hits.map((h) => h.id)).toEqual(['c-000000', 'c-000100']);
     // Old app: the row stayed v1 with a new message → re-read, upgraded again, written (retried).
     // New app: its read upgraded the row lazily before appending → already current for the runner.
@@ -93,7 +96,7 @@ describe('application writes during the background run (PostgreSQL)', () => {
         appended.set(id, [...(appended.get(id) ?? []), content]);
       }
     })();
-    const report = await runConversationMigration(runnerClient, { migration, schema, pauseMs: 5 });
+    const report = await runConversationMigration(runnerClient, { migration, schema, pauseMs: 5, lockSession });
     running = false;
     await writer;
     expect(report.complete).toBe(true);

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConversationMigration, selectConversationMigration, type MigrationReport } from '../../../src/migrate/conversations/index.ts';
+import { openLockSession, runConversationMigration, selectConversationMigration, type MigrationReport } from '../../../src/migrate/conversations/index.ts';
 import { loadProject } from '../../../src/config/index.ts';
 import { openPgClient } from '../../../src/store/pg-client.ts';
 import type { SqlClient } from '../../../src/store/sql-client.ts';
@@ -52,8 +52,17 @@ describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', (
     rmSync(project, { recursive: true, force: true });
   });
 
+  /** Application names of the sessions holding this schema's run lock (pg_locks). */
+  const lockHolders = async (): Promise<string[]> =>
+    (await client.query<{ app: string }>(
+      `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+          AND l.classid = hashtext('switchyard-migrate-conversations')::oid AND l.objid = hashtext($1)::oid`,
+      [`${killed}:conversation-schema-v2`],
+    )).map((r) => r.app);
+
   it('resumes where the killed run stopped and ends byte-identical to an uninterrupted run', async () => {
-    const args = ['--root', project, '--database-url', PG_URL, '--schema', killed, '--batch-size', '250', '--pause-ms', '20', '--format', 'json'];
+    const args = ['--root', project, '--database-url', PG_URL, '--schema', killed, '--batch-size', '250', '--pause-ms', '100', '--format', 'json'];
     const first = cli(args);
     // Wait until a few batches are committed, then kill without warning.
     let progress: Record<string, unknown> | undefined;
@@ -63,6 +72,16 @@ describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', (
       if (progress && Number(progress.scanned) >= 2000) break;
       await new Promise((r) => setTimeout(r, 25));
     }
+    // The running process holds the run lock on its own connection: a second process, even with
+    // --restart, is refused and the checkpoint the first is advancing is not reset.
+    expect(await lockHolders()).toEqual(['switchyard migrate conversations']);
+    const second = await cli([...args, '--restart']).result;
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain('E_MIGRATE_RUNNING');
+    expect(second.stderr).toContain("application 'switchyard migrate conversations'");
+    expect(second.stdout).toBe('');
+    const afterSecond = await checkpoint(client, killed, 'conversation-schema-v2');
+    expect(String(afterSecond?.last_id) >= String(progress.last_id)).toBe(true); // not reset to the start (NULL)
     first.child.kill('SIGKILL');
     const ended = await first.result;
     expect(ended.signal).toBe('SIGKILL');
@@ -79,6 +98,8 @@ describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', (
     const behind = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${killed}".conversations WHERE id <= $1 AND id LIKE 'c-%' AND schema_version IS DISTINCT FROM 2`, [atKill?.last_id]);
     expect(Number(behind[0]?.n)).toBe(0);
 
+    // The killed process's lock ends with its connection once the server notices it closed.
+    while ((await lockHolders()).length > 0) await new Promise((r) => setTimeout(r, 25));
     const resumed = await cli(args.filter((a, i) => a !== '--pause-ms' && args[i - 1] !== '--pause-ms')).result;
     expect(resumed.code).toBe(1); // two records cannot be upgraded (reported, kept): exit 1 by design
     const report = JSON.parse(resumed.stdout) as MigrationReport;
@@ -92,7 +113,8 @@ describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', (
     const loaded = await loadProject(project);
     const plan = selectConversationMigration(loaded.value as NonNullable<typeof loaded.value>);
     if (!plan.ok) throw new Error(plan.message);
-    const uninterrupted = await runConversationMigration(client, { migration: plan.migration, schema: copy });
+    const lockSession = await openLockSession(PG_URL);
+    const uninterrupted = await runConversationMigration(client, { migration: plan.migration, schema: copy, lockSession }).finally(() => lockSession.close());
     expect(uninterrupted.counters.upgraded).toBe(N + 1);
     const a = await dump(client, killed);
     const b = await dump(client, copy);
