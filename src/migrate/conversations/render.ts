@@ -5,6 +5,7 @@ import type { MigrationReport } from './runner.ts';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 const records = (x: number): string => `${n(x)} record${x === 1 ? '' : 's'}`;
+const messages = (x: number): string => `${n(x)} message${x === 1 ? '' : 's'}`;
 
 function short(value: unknown, max = 60): string {
   const s = JSON.stringify(value) ?? 'undefined';
@@ -55,11 +56,11 @@ export function renderReport(r: MigrationReport): string {
     ...Object.entries(ch.added).map(([k, v]): [string, string] => [`add ${k}`, records(v)]),
     ...Object.entries(ch.renamed).map(([k, v]): [string, string] => [`rename ${k}`, records(v)]),
     ...Object.entries(ch.renameKeptBoth).map(([k, v]): [string, string] => [`rename ${k}`, `${records(v)} already had the new field: both kept`]),
-    ...Object.entries(ch.messageFieldsAdded).map(([k, v]): [string, string] => [`messages: add ${k}`, `${n(v)} messages`]),
-    ...Object.entries(ch.messageFieldsCopied).map(([k, v]): [string, string] => [`messages: copy ${k}`, `${n(v)} messages`]),
+    ...Object.entries(ch.messageFieldsAdded).map(([k, v]): [string, string] => [`messages: add ${k}`, messages(v)]),
+    ...Object.entries(ch.messageFieldsCopied).map(([k, v]): [string, string] => [`messages: copy ${k}`, messages(v)]),
     ...Object.entries(ch.messageFieldsNotFilled).map(([k, v]): [string, string] => [
       `messages: NOT FILLED ${k}`,
-      `${n(v.messages)} messages in ${records(v.records)} without ${k.split(' → ')[0]} (kept as they are; e.g. ${v.ids.join(', ')})`,
+      `${messages(v.messages)} in ${records(v.records)} without ${k.split(' → ')[0]} (kept as they are; e.g. ${v.ids.join(', ')})`,
     ]),
     ...(ch.recordsWithMessagesChanged > 0 ? [['messages changed in', records(ch.recordsWithMessagesChanged)] as [string, string]] : []),
     ...Object.entries(ch.removed).map(([k, v]): [string, string] => [`REMOVE ${k}`, records(v)]),
