@@ -227,7 +227,8 @@ describe('chat service: shadow mode, experiments and feedback', () => {
       expect(turn.status).toBe(502);
       expect(turn.body.error.code).toBe('E_MODEL_UNAVAILABLE');
       // The proxy's error body ("injected failure for the shadow test") stands in for a provider's text such as "Incorrect API key provided: sk-…".
-      expect(turn.text).not.toMatch(/injected|failure|500/);
+      expect(turn.text).not.toMatch(/injected|failure|server_error/);
+      expect(turn.body.error.message).toMatch(/^the model gpt-4o-2024-05-13 could not answer; retry later \(request [0-9a-f-]{36}\)$/);
       const requestId = turn.body.error.message.match(/request ([0-9a-f-]{36})/)?.[1];
       expect(requestId).toBeDefined();
       expect(captured.lines).toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ requestId, code: 'E_MODEL_UNAVAILABLE', detail: expect.stringMatching(/injected failure/) }) }));
