@@ -9,6 +9,7 @@ import {
   committedPlan,
   decideAdvance,
   editPhase,
+  failedVerification,
   latestVerification,
   resolvePlan,
   runBackfill,
@@ -20,10 +21,13 @@ import {
   type VerifyReport,
 } from '../../migrate/embeddings/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
+import { acquireRunLock, RunLockError, type RunLock } from '../../migrate/shared/run-lock.ts';
+import { quoteIdent } from '../../store/sql-client.ts';
 import { createEmbedder, openEmbeddingEndpoint, openVectorDatabase, vectorStoreOptionsFromEnv, type VectorStore } from '../../vectors/index.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { positiveInt } from '../parse-numbers.ts';
 
 const usage = `Usage: switchyard migrate embeddings <id> [mode] [options]
 
@@ -35,11 +39,18 @@ Modes (default: backfill):
                          checkpoint, so a killed run resumes where it stopped. Allowed in the phases
                          backfill, dual-read and cutover (the application must be dual-writing).
   --retry-dead-letters   re-embed only the documents in the dead-letter table
+  --repair-old           backfill the OLD index (from.index) instead: re-embed what it lacks or holds
+                         at another version, so a step back to an earlier phase reads complete data
   --verify               check the target index (counts, dimensions, top-k overlap with the old index
-                         on sample queries), store the result and print it
-  --advance              move the plan's phase one step in rollouts/<id>.yaml (commit it through a PR),
-                         only when the latest verification passed for the current data
-  --cleanup              drop the old index (from.index); only when the phase is complete
+                         on sample queries), store the result (also when it could not run) and print it
+  --advance              move the plan's phase one step in rollouts/<id>.yaml (commit it through a PR).
+                         From backfill on, only when the latest stored verification passed: on the
+                         current data, or — documents changed since — no older than
+                         verify.maxAgeMinutes (default 60) with the count checks passing again now
+  --cleanup              retire the old index (from.index): drop it and record that nothing may
+                         re-create it. Only when the phase is complete in the working tree AND in
+                         the plan committed on --ref; run it after every instance has swapped to
+                         the published complete bundle
   --status               print the checkpoint, dead letters and latest verification
 
 Options:
@@ -51,26 +62,42 @@ ${DATABASE_USAGE}
   --concurrency <n>      override backfill.concurrency
   --format text|json     report on stdout (default text)
   --quiet                no progress on stderr
+  --ref <git-ref>        --cleanup: the published branch whose committed plan must say complete
+                         (default main)
   --root <dir>           project root (default: current directory)
 
 Progress goes to stderr: one updating line on a terminal, a line every 5 s otherwise. Ctrl-C stops
-after the batches being committed (run again to resume).
+after the batches being committed (run again to resume). One backfill at a time per migration and
+schema: a second one stops with E_MIGRATE_RUNNING.
+
+Errors print 'switchyard migrate embeddings: CODE message' (with --format json, also
+{"error":{"code","message","hint"}} on stdout): E_MIGRATE_* for the plan and the run, E_EMBED_* for
+the embeddings API, E_VECTOR_* and E_STORE_* / E_MIGRATE_STORE for the database.
 
 Exit codes: 0 done / verified / advanced / cleaned up, 1 a failed check, a stopped or failed run, a
-refused phase, a project or store problem, 2 usage error.`;
+refused phase, a project, API or store problem, 2 usage error (including an unknown --env).`;
 
-const MODES = ['verify', 'advance', 'cleanup', 'status', 'retry-dead-letters'] as const;
+const MODES = ['verify', 'advance', 'cleanup', 'status', 'retry-dead-letters', 'repair-old'] as const;
 
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const v = Number(value);
-  if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer`);
-  return v;
+/** Prints a refusal or an error with its stable code (text on stderr; with --format json, also a JSON object on stdout). */
+function problem(io: CommandIo, p: PlanProblem, json = false): number {
+  io.stderr(`switchyard migrate embeddings: ${p.code} ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
+  if (json) io.stdout(JSON.stringify({ error: { code: p.code, message: p.message, ...(p.hint ? { hint: p.hint } : {}) } }, null, 2));
+  return 1;
 }
 
-function problem(io: CommandIo, p: PlanProblem): number {
-  io.stderr(`switchyard migrate embeddings: ${p.code} ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
-  return 1;
+/**
+ * A thrown error as a problem with a stable code: the library's own codes (E_EMBED_*, E_VECTOR_*,
+ * E_STORE_*, E_MIGRATE_*) as they are; anything else (a database error, say) is E_MIGRATE_STORE.
+ */
+export function errorProblem(error: unknown, context?: string): PlanProblem {
+  const code = (error as { code?: unknown }).code;
+  const message = `${context ? `${context}: ` : ''}${(error as Error).message ?? String(error)}`;
+  if (typeof code === 'string' && code.startsWith('E_EMBED')) {
+    return { code, message, hint: 'check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again' };
+  }
+  if (typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code)) return { code, message, hint: code === 'E_VECTOR_NO_INDEX' ? 'run the backfill first' : undefined };
+  return { code: 'E_MIGRATE_STORE', message, hint: 'check the database (--database-url, --data-dir, --schema) and run again' };
 }
 
 function renderBackfill(r: BackfillReport): string {
@@ -114,6 +141,7 @@ export const command: Command = {
         quiet: { type: 'boolean', default: false },
         root: { type: 'string' },
         ref: { type: 'string' },
+        'repair-old': { type: 'boolean', default: false },
       },
     });
     const [id, ...extra] = positionals;
@@ -127,43 +155,58 @@ export const command: Command = {
     const concurrency = positiveInt(values.concurrency, 'concurrency');
     const database = databaseSelection(values, io);
 
+    const json = format === 'json';
     const root = resolve(io.cwd, values.root ?? '.');
     const loaded = await loadProject(root);
     if (!loaded.value || loaded.errors.length > 0) {
       io.stderr('switchyard migrate embeddings: the project does not validate; fix it first (switchyard validate):');
       if (loaded.errors.length > 0) io.stderr(formatDiagnosticLines(loaded.errors).join('\n'));
+      if (json) io.stdout(JSON.stringify({ error: { code: 'E_MIGRATE_PROJECT', message: 'the project does not validate', diagnostics: loaded.errors } }, null, 2));
       return 1;
     }
     const resolved = resolvePlan(loaded.value, id, values.env);
-    if ('code' in resolved) return problem(io, resolved);
+    if ('code' in resolved) {
+      // The same as `migrate conversations`: a name the command line got wrong is a usage error.
+      if (resolved.code === 'E_MIGRATE_ENV') throw new UsageError(`${resolved.message} (${resolved.hint})`);
+      return problem(io, resolved, json);
+    }
     if (batchSize) resolved.backfill.batchSize = batchSize;
     if (concurrency) resolved.backfill.concurrency = concurrency;
-    if (mode === 'backfill' || mode === 'retry-dead-letters') {
+    if (mode === 'backfill' || mode === 'retry-dead-letters' || mode === 'repair-old') {
       const refused = backfillAllowed(resolved.phase);
-      if (refused) return problem(io, refused);
+      if (refused) return problem(io, refused, json);
     }
 
+    const storeOptions = vectorStoreOptionsFromEnv(root, io.env, database);
     let store: VectorStore;
     try {
-      store = await openVectorDatabase(vectorStoreOptionsFromEnv(root, io.env, database));
+      store = await openVectorDatabase(storeOptions);
     } catch (error) {
-      const code = (error as { code?: string }).code ?? 'E_STORE_OPEN';
-      io.stderr(`switchyard migrate embeddings: ${code} ${(error as Error).message}`);
-      return 1;
+      return problem(io, errorProblem(error, 'cannot open the database'), json);
     }
+    let lock: RunLock | undefined;
     try {
       switch (mode) {
         case 'backfill':
         case 'retry-dead-letters':
-          return await backfill(io, store, resolved, { retryDeadLetters: mode === 'retry-dead-letters', baseUrl: values['base-url'], quiet: values.quiet, json: format === 'json' });
+        case 'repair-old': {
+          const target = mode === 'repair-old' ? resolved.plan.from : resolved.plan.to;
+          lock = await acquireRunLock({
+            client: store.client,
+            connectionString: storeOptions.backend === 'postgres' ? storeOptions.connectionString : undefined,
+            schema: store.schema,
+            migration: `embeddings:${resolved.plan.migration}:${target.index}`,
+          });
+          return await backfill(io, store, resolved, { mode, baseUrl: values['base-url'], quiet: values.quiet, json });
+        }
         case 'verify':
-          return await verify(io, store, resolved, values['base-url'], format === 'json');
+          return await verify(io, store, resolved, values['base-url'], json);
         case 'advance':
-          return await advance(io, store, resolved, root, format === 'json');
+          return await advance(io, store, resolved, root, json);
         case 'cleanup': {
           const committed = resolved.phase === 'complete' ? await committedPlan(root, id, values.env, values.ref ?? 'main') : { code: 'E_MIGRATE_PHASE', message: 'not complete' };
           const result = await cleanupOldIndex(store, resolved, committed);
-          if ('code' in result) return problem(io, result);
+          if ('code' in result) return problem(io, result, json);
           io.stdout(
             format === 'json'
               ? JSON.stringify(result)
@@ -172,10 +215,14 @@ export const command: Command = {
           return 0;
         }
         case 'status':
-          return await status(io, store, resolved, format === 'json');
+          return await status(io, store, resolved, json);
       }
+    } catch (error) {
+      const context = error instanceof RunLockError ? undefined : `${mode === 'backfill' ? 'the backfill' : `--${mode}`} failed`;
+      return problem(io, errorProblem(error, context), json);
     } finally {
-      await store.close();
+      await lock?.release();
+      await store.close().catch(() => {});
     }
   },
 };
@@ -184,13 +231,16 @@ async function backfill(
   io: CommandIo,
   store: VectorStore,
   resolved: ResolvedPlan,
-  options: { retryDeadLetters: boolean; baseUrl: string | undefined; quiet: boolean; json: boolean },
+  options: { mode: 'backfill' | 'retry-dead-letters' | 'repair-old'; baseUrl: string | undefined; quiet: boolean; json: boolean },
 ): Promise<number> {
   const endpoint = await openEmbeddingEndpoint(io.env, options.baseUrl);
   const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey });
   const tty = process.stderr.isTTY === true;
+  // --repair-old: the same runner with the old index as its target, reconcile only (what the
+  // application's writes to the old index missed), under its own checkpoint row.
+  const plan = options.mode === 'repair-old' ? { ...resolved.plan, to: resolved.plan.from } : resolved.plan;
   const progress = createProgressReporter({
-    label: `${resolved.plan.migration} → ${resolved.plan.to.index}`,
+    label: `${plan.migration} → ${plan.to.index}`,
     unit: 'docs',
     write: (text) => process.stderr.write(text),
     tty,
@@ -207,15 +257,16 @@ async function backfill(
     const report = await runBackfill({
       store,
       embedder,
-      plan: resolved.plan,
+      plan,
       settings: resolved.backfill,
-      retryDeadLetters: options.retryDeadLetters,
+      retryDeadLetters: options.mode === 'retry-dead-letters',
+      reconcileOnly: options.mode === 'repair-old',
       signal: abort.signal,
       onProgress: (p) => progress.update(p.done, p.total, { 'dead letters': p.deadLetters, retries: p.retries, stage: p.stage }, p.resumed),
     });
     progress.finish();
     io.stdout(options.json ? JSON.stringify(report, null, 2) : renderBackfill(report));
-    if (report.status === 'complete' && !options.json && !options.retryDeadLetters) {
+    if (report.status === 'complete' && !options.json && options.mode === 'backfill') {
       io.stderr(`next: switchyard migrate embeddings ${resolved.plan.migration}${resolved.env ? ` --env ${resolved.env}` : ''} --verify`);
     }
     return report.status === 'complete' ? 0 : 1;
@@ -229,8 +280,20 @@ async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const endpoint = await openEmbeddingEndpoint(io.env, baseUrl);
   try {
     const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: 3 });
-    const report = await storeVerification(store, await verifyMigration({ store, embedder, plan: resolved.plan, settings: resolved.verify, env: resolved.envKey, phase: resolved.phase }));
-    io.stdout(json ? JSON.stringify(report, null, 2) : renderVerify(report));
+    const options = { store, embedder, plan: resolved.plan, settings: resolved.verify, env: resolved.envKey, phase: resolved.phase };
+    let report: VerifyReport;
+    let failure: PlanProblem | undefined;
+    try {
+      report = await verifyMigration(options);
+    } catch (error) {
+      // A verification that could not run is a failed one: stored as such, so --advance and
+      // --status see it instead of an older pass.
+      failure = errorProblem(error, 'verification could not run');
+      report = await failedVerification(options, failure);
+    }
+    report = await storeVerification(store, report);
+    io.stdout(json ? JSON.stringify(failure ? { ...report, error: failure } : report, null, 2) : renderVerify(report));
+    if (failure) problem(io, failure);
     return report.passed ? 0 : 1;
   } finally {
     await endpoint.close();
@@ -239,11 +302,11 @@ async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
 
 async function advance(io: CommandIo, store: VectorStore, resolved: ResolvedPlan, root: string, json: boolean): Promise<number> {
   const decision = await decideAdvance(store, resolved);
-  if ('code' in decision) return problem(io, decision);
+  if ('code' in decision) return problem(io, decision, json);
   const file = `rollouts/${resolved.plan.migration}.yaml`;
   const path = join(root, file);
   const edited = editPhase(await readFile(path, 'utf8'), decision, file);
-  if ('code' in edited) return problem(io, edited);
+  if ('code' in edited) return problem(io, edited, json);
   await writeFile(path, edited.text);
   const where = decision.path.join('.');
   io.stdout(
@@ -257,7 +320,7 @@ async function advance(io: CommandIo, store: VectorStore, resolved: ResolvedPlan
 async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan, json: boolean): Promise<number> {
   const { plan } = resolved;
   const checkpoint = await checkpointQueries(store).load(store.client, plan.migration, plan.to.index);
-  const s = `"${store.schema}"`;
+  const s = quoteIdent(store.schema);
   const deadLetters = await store.client.query<{ doc_id: string; version: string; code: string; message: string; attempts: number }>(
     `SELECT doc_id, version, code, message, attempts FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2 ORDER BY doc_id LIMIT 50`,
     [plan.migration, plan.to.index],

@@ -43,6 +43,11 @@ export interface BackfillOptions {
   settings: BackfillSettings;
   /** Only re-try the documents in the dead-letter table. */
   retryDeadLetters?: boolean;
+  /**
+   * Skip the keyset pass: only reconcile (documents the target lacks or holds at another version).
+   * What `--repair-old` runs against the old index, which the application has been writing all along.
+   */
+  reconcileOnly?: boolean;
   /** Stops after the batches already committing (the checkpoint keeps the progress). */
   signal?: AbortSignal;
   onProgress?: (progress: BackfillProgress) => void;
@@ -263,8 +268,8 @@ WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id > $3 ORDER BY x.doc_
         false,
       );
     } else {
-      report.resumedFrom = saved.status === 'running' ? saved.lastDocId : null;
-      if (saved.status === 'running') {
+      report.resumedFrom = saved.status === 'running' && !options.reconcileOnly ? saved.lastDocId : null;
+      if (saved.status === 'running' && !options.reconcileOnly) {
         // Main pass: keyset from the checkpoint.
         progress.resumed = saved.lastDocId === null ? 0 : await countDocs(store, s, null, saved.lastDocId);
         progress.total = await countDocs(store, s, saved.lastDocId, null);

@@ -12,7 +12,8 @@ import { outstandingDeadLetter } from './checkpoint.ts';
 import { planFingerprint, type VerifySettings } from './plan.ts';
 
 export interface VerifyCheck {
-  name: 'index' | 'dimension' | 'counts' | 'dead-letters' | 'overlap';
+  /** `error`: the verification could not run (see `failedVerification`). */
+  name: 'index' | 'dimension' | 'counts' | 'dead-letters' | 'overlap' | 'error';
   passed: boolean;
   detail: string;
 }
@@ -214,6 +215,28 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   report.passed = checks.every((c) => c.passed);
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/**
+ * The report of a verification that could not run (the embeddings API or the database failed):
+ * failed, with the error as its one check. Stored like any other, so the latest verification never
+ * silently stays an older pass.
+ */
+export async function failedVerification(options: Omit<VerifyOptions, 'embedder'>, error: { code: string; message: string }): Promise<VerifyReport> {
+  const { store, plan } = options;
+  return {
+    migration: plan.migration,
+    env: options.env,
+    phase: options.phase,
+    passed: false,
+    checks: [{ name: 'error', passed: false, detail: `${error.code} ${error.message}` }],
+    counts: undefined,
+    dimension: { expected: plan.to.dimension, catalog: undefined, stored: undefined },
+    overlap: undefined,
+    planFingerprint: planFingerprint(plan),
+    dataFingerprint: await dataFingerprint(store, plan).catch(() => 'unknown'),
+    durationMs: 0,
+  };
 }
 
 async function embedBatched(embedder: Embedder, model: string, dimension: number, texts: string[]): Promise<Float32Array[]> {

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { startModelServer } from '../../../src/eval/offline/server.ts';
 import { runBackfill } from '../../../src/migrate/embeddings/index.ts';
-import { createEmbedder, defaultVectorStoreDir, openVectorDatabase } from '../../../src/vectors/index.ts';
+import { errorProblem } from '../../../src/cli/commands/migrate-embeddings.ts';
+import { createEmbedder, defaultVectorStoreDir, openVectorDatabase, VectorError } from '../../../src/vectors/index.ts';
 import { FROM, SETTINGS, seedDocuments, testPlan } from './corpus.ts';
 import { MIGRATION, writeProject } from './project.ts';
 
@@ -86,6 +87,11 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
 
     expect((await run(root, '--advance')).code).toBe(0);
     expect(phaseOf(root)).toBe('dual-read');
+    // --repair-old: the same runner into the old index, reconcile only (nothing to repair here).
+    const repair = await run(root, '--repair-old');
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toContain('backfill docs-embeddings-3-large → docs-small: complete');
+    expect(repair.stdout).toContain('0 embedded, 0 reconciled');
     expect((await run(root, '--cleanup')).stderr).toContain("E_MIGRATE_PHASE the plan is in dual-read: the old index 'docs-small' is kept");
 
     // The data did not change: the same verification lets the next steps through.
@@ -95,6 +101,18 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_PHASE the plan is already complete');
     const status = await run(root, '--status', '--format', 'json');
     expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'complete', documents: 300, checkpoint: { status: 'complete', embedded: 300 }, verification: { passed: true } });
+    // A verification that cannot run (nothing listens on port 9: the embeddings API is down) prints
+    // a stable code, not "internal error", and is stored as failed.
+    const down = await run(root, '--verify', '--base-url', 'http://127.0.0.1:9/v1');
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('switchyard migrate embeddings: E_EMBED_NETWORK verification could not run');
+    expect(down.stderr).toContain('hint: check that the embeddings API is reachable');
+    expect(down.stderr).not.toContain('internal error');
+    expect(down.stdout).toMatch(/FAILED — stored as #\d+/);
+    const failedStatus = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as { verification: { passed: boolean; checks: Array<{ name: string; detail: string }> } };
+    expect(failedStatus.verification.passed).toBe(false);
+    expect(failedStatus.verification.checks).toEqual([{ name: 'error', passed: false, detail: expect.stringContaining('E_EMBED_NETWORK') }]);
+
     // `complete` in the working tree is not enough: main (what was merged and published) still says dual-write.
     const unpublished = await run(root, '--cleanup');
     expect(unpublished.code).toBe(1);
@@ -128,5 +146,24 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect(unknown).toBe(1);
     expect((await run(root, '--verify', '--advance')).code).toBe(2);
     expect((await run(root, '--batch-size', '0')).code).toBe(2);
+    // An unknown environment is a usage error, as in `migrate conversations`.
+    const env = await run(root, '--env', 'nowhere', '--status');
+    expect(env.code).toBe(2);
+    expect(env.stderr).toContain("unknown environment 'nowhere'");
+  });
+
+  it('maps errors without a code of ours to E_MIGRATE_STORE and keeps the library codes', () => {
+    // A database error without a code of ours becomes E_MIGRATE_STORE.
+    expect(errorProblem(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' }), '--status failed')).toMatchObject({ code: 'E_MIGRATE_STORE', message: '--status failed: relation "x" does not exist' });
+    expect(errorProblem(new VectorError('E_VECTOR_NO_INDEX', 'gone'), 'x').code).toBe('E_VECTOR_NO_INDEX');
+  });
+
+  it('--format json prints refusals as a JSON object with the code on stdout; the help says what --advance and --cleanup check', async () => {
+    const refused = await run(root, '--advance', '--format', 'json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toEqual({ error: { code: 'E_MIGRATE_PHASE', message: 'the plan is already complete', hint: 'drop the old index with --cleanup' } });
+    const help = await run(root, '--help');
+    expect(help.stdout).toContain('verify.maxAgeMinutes');
+    expect(help.stdout).toContain('AND in\n                         the plan committed on --ref');
   });
 });

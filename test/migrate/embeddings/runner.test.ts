@@ -120,6 +120,20 @@ describe('backfill runner (PGlite + pgvector, offline model server over the open
     const rows = await store.client.query<{ version: string }>(`SELECT version FROM ${table} WHERE doc_id = $1`, [docId(7)]);
     expect(Number(rows[0]!.version)).toBe(doc!.version);
   });
+  it('--repair-old (reconcileOnly into from.index) re-embeds only what the old index lacks or holds at another version', async () => {
+    // The application's write to the old index failed (E_VECTOR_WRITE after the new one succeeded).
+    const doc = await store.putDocument({ id: docId(9), content: 'updated: rotate API keys, the old index missed this' });
+    await store.upsertEmbeddings(TO.index, [{ id: doc.id, version: doc.version, embedding: (await embedder.embed(TO.model, TO.dimension, [doc.content]))[0]! }]);
+    const oldPlan = { ...testPlan(), to: FROM };
+    const before = await countFacts(store, oldPlan);
+    expect(before.stale).toBeGreaterThanOrEqual(1);
+    expect(before.staleIds).toContain(docId(9));
+    const repair = await runBackfill({ store, embedder, plan: oldPlan, settings: SETTINGS, reconcileOnly: true });
+    expect(repair).toMatchObject({ status: 'complete', embedded: 0, resumedFrom: null, reconciled: before.missing + before.stale });
+    expect(await countFacts(store, oldPlan)).toMatchObject({ missing: 0, stale: 0 });
+    // Its own checkpoint row: the new index's backfill checkpoint is untouched.
+    expect(repair.checkpoint).toMatchObject({ status: 'complete', embedded: 0, lastDocId: null });
+  });
 });
 
 describe('backfill against a failing embeddings API', () => {

@@ -1,4 +1,11 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
+import { acquireRunLock } from '../../../src/migrate/shared/run-lock.ts';
+import { openPgClient } from '../../../src/store/pg-client.ts';
+import { openVectorDatabase } from '../../../src/vectors/index.ts';
+import { PG_URL, dropSchema, uniqueSchema } from '../../store/fixtures.ts';
+import { MIGRATION, writeProject } from './project.ts';
 import { backoffDelay } from '../../../src/migrate/shared/backoff.ts';
 import { createProgressReporter, formatDuration, formatProgress } from '../../../src/migrate/shared/progress.ts';
 import { estimateTokens, RateLimiter } from '../../../src/migrate/shared/rate-limit.ts';
@@ -74,5 +81,56 @@ describe('phase rules', () => {
     ]);
     expect(nextPhase('cutover')).toBe('complete');
     expect(nextPhase('complete')).toBeUndefined();
+  });
+});
+
+describe('single-runner lock', () => {
+  it('PGlite: a second run on the same database in this process is refused until the first releases', async () => {
+    const store = await openVectorDatabase({ backend: 'pglite' });
+    try {
+      const target = { client: store.client, schema: store.schema, migration: 'embeddings:m:docs-large' };
+      const first = await acquireRunLock(target);
+      await expect(acquireRunLock(target)).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      // Another migration (or another target index) is independent.
+      await (await acquireRunLock({ ...target, migration: 'embeddings:m:docs-small' })).release();
+      await first.release();
+      await (await acquireRunLock(target)).release();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('PostgreSQL: a session advisory lock per (schema, migration); the CLI says E_MIGRATE_RUNNING while another run holds it', async () => {
+    const schema = uniqueSchema('emblock');
+    const holderClient = openPgClient({ connectionString: PG_URL, max: 1 });
+    const otherClient = openPgClient({ connectionString: PG_URL, max: 1 });
+    const root = writeProject({ phase: 'backfill' });
+    try {
+      const migration = `embeddings:${MIGRATION}:docs-large`;
+      const held = await acquireRunLock({ client: holderClient, connectionString: PG_URL, schema, migration });
+      // A different client (as another process would be) is refused by the server-side lock.
+      await expect(acquireRunLock({ client: otherClient, connectionString: PG_URL, schema, migration })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      // The same migration on another schema is another lock.
+      await (await acquireRunLock({ client: otherClient, connectionString: PG_URL, schema: `${schema}_b`, migration })).release();
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['migrate', 'embeddings', MIGRATION, '--root', root, '--quiet', '--database-url', PG_URL, '--schema', schema], {
+        stdout: (t) => (stdout += `${t}\n`),
+        stderr: (t) => (stderr += `${t}\n`),
+        cwd: root,
+        env: { PATH: process.env.PATH },
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`switchyard migrate embeddings: E_MIGRATE_RUNNING another run of ${migration} is in progress on schema ${schema}`);
+      expect(stdout).toBe('');
+      await held.release();
+      const again = await acquireRunLock({ client: otherClient, connectionString: PG_URL, schema, migration });
+      await again.release();
+    } finally {
+      await holderClient.close();
+      await otherClient.close();
+      await dropSchema(schema);
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
