@@ -135,6 +135,17 @@ describe('chat service: consented and deliberate model migrations, lazy schema u
     expect((await conversation(onNew)).modelHistory).toHaveLength(1);
   });
 
+  it('keeps creating v2 conversations once the finished schema migration is removed from the bundle', async () => {
+    await h.publish((p) => {
+      rolloutAt(0)(p);
+      p.rollouts.delete('conversation-schema-v2');
+    });
+    const r = await h.post<{ conversation: Conversation & { schemaVersion: number } }>('/conversations', { userId: 'after-plan-removed' });
+    expect(r.status).toBe(201);
+    expect(r.body.conversation.schemaVersion).toBe(2);
+    await h.publish(rolloutAt(0));
+  });
+
   it('moves a conversation off a retired snapshot deliberately (reason migrated) and records it', async () => {
     await h.publish(rolloutAt(0));
     const c = await create('retired-user');

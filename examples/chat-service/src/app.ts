@@ -115,6 +115,9 @@ async function openDatabase(option: DatabaseOption): Promise<SqlClient> {
 }
 
 /** Starts everything; throws a `ServiceError` (stable code, what to do) when it cannot. */
+/** The conversation record version this service's code writes. */
+export const CONVERSATION_SCHEMA_VERSION = 2;
+
 export async function startChatService(options: ChatServiceOptions): Promise<ChatServiceHandle> {
   const log = options.log ?? silentLogger;
   const env = options.env ?? 'production';
@@ -187,6 +190,9 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     const conversations = await openConversationRepository(db, {
       schema,
       migration: migrationFromBundle(runtime, names.schemaMigration),
+      // The record shape this service writes (messages with model and timestamp, modelVersion): v2,
+      // the `to` of conversation-schema-v2 — used once that finished plan is removed from the bundle.
+      schemaVersion: CONVERSATION_SCHEMA_VERSION,
       // Lazy schema upgrades written on read become migration events (consented model switches are
       // emitted by the service itself, retired-snapshot moves by the runtime).
       onEvent: (event) => {
