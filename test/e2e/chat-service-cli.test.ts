@@ -84,6 +84,11 @@ describe('chat service command line', () => {
     expect((await call(first.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
     const status = await call<{ ready: boolean; models: { offline: boolean }; bundle: { stale: boolean; lastError: unknown } }>(first.url, 'GET', '/status');
     expect(status.body).toMatchObject({ ready: true, models: { offline: true }, bundle: { stale: false, lastError: null } });
+    // Demo mode indexes the help-centre corpus into the empty database, through the service's own write path.
+    expect(first.stdout()).toMatch(/indexed 14 demo help-centre documents/);
+    const found = await call<{ hits: Array<{ id: string }> }>(first.url, 'POST', '/search', { userId: 'cli-user', query: 'How long does a refund take to reach my card?' });
+    expect(found.status).toBe(200);
+    expect(found.body.hits[0]?.id).toBe('kb-refund-timing');
     const created = await call<{ conversation: { id: string; modelVersion: string } }>(first.url, 'POST', '/conversations', { userId: 'cli-user' });
     expect(created.status).toBe(201);
     const turn = await call<{ reply: { model: string } }>(first.url, 'POST', `/conversations/${created.body.conversation.id}/messages`, { content: 'How do I reset my password?' });
@@ -122,6 +127,8 @@ describe('chat service command line', () => {
     expect(again.status).toBe(200);
     expect(again.body.conversation.modelVersion).toBe(created.body.conversation.modelVersion);
     expect(again.body.conversation.messages).toHaveLength(2);
+    // The corpus is indexed once: the second start finds documents and leaves them alone.
+    expect(second.stdout()).not.toMatch(/demo help-centre documents/);
     // SIGTERM to the script's process only (what a process manager sends): tsx relays it, exit code 0.
     second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);

@@ -10,6 +10,7 @@ import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
 import { defaultDataDir, startChatService, type ChatServiceHandle, type ChatServiceOptions } from './app.ts';
 import { ServiceError } from './errors.ts';
 import { jsonLogger } from './logger.ts';
+import { DEMO_DOCUMENTS_FILE, seedDemoDocuments } from './demo-documents.ts';
 
 /** The repository this example lives in: its demo config is what the service runs on by default. */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
@@ -36,6 +37,7 @@ Options (environment variable in brackets):
   --offline                use the in-process offline model server even when OPENAI_API_KEY is set [SWITCHYARD_OFFLINE=1]
   --root <dir>             project whose config the demo mode compiles (default: this repository)
   --ready-timeout-ms <n>   give up starting when no verified bundle arrives in time (default 15000)
+  --no-demo-documents      demo mode: do not index the demo help-centre corpus into an empty database
   -h, --help               this text
 
 Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.`;
@@ -52,6 +54,8 @@ export type CliBundle = { kind: 'remote-file'; source: string; trustedKeysFile: 
 
 export interface CliOptions extends Omit<ChatServiceOptions, 'bundle'> {
   bundle: CliBundle;
+  /** Demo mode: index the demo help-centre corpus when the document table is empty. */
+  demoDocuments: boolean;
 }
 
 /** Options from flags and environment. Pure: files (trusted keys) are read by `runCli`. */
@@ -78,6 +82,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
         offline: { type: 'boolean' },
         root: { type: 'string' },
         'ready-timeout-ms': { type: 'string' },
+        'no-demo-documents': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -123,6 +128,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
       port: int(values.port ?? env.CHAT_SERVICE_PORT, '--port', 8787, 0),
       pollIntervalMs: int(values['poll-ms'] ?? env.SWITCHYARD_POLL_MS, '--poll-ms', bundleUrl ? 5000 : 1000, 50),
       readyTimeoutMs: int(values['ready-timeout-ms'], '--ready-timeout-ms', 15_000, 1),
+      demoDocuments: !bundleUrl && values['no-demo-documents'] !== true,
       cacheDir: bundleUrl ? resolve(values['cache-dir'] ?? join(root, '.switchyard', 'chat-service', 'runtime-cache')) : values['cache-dir'] ? resolve(values['cache-dir']) : null,
     },
   };
@@ -147,7 +153,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     io.stdout(USAGE);
     return 0;
   }
-  const { bundle, ...rest } = parsed.options;
+  const { bundle, demoDocuments, ...rest } = parsed.options;
   let publishDir: string | null = null;
   let handle: ChatServiceHandle;
   try {
@@ -172,6 +178,15 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     const code = error instanceof ServiceError ? error.code : (error as { code?: unknown }).code;
     io.stderr(`chat-service: ${typeof code === 'string' && code.startsWith('E_') ? code : 'E_START'} ${(error as Error).message}`);
     return 1;
+  }
+  if (demoDocuments) {
+    try {
+      const seeded = await seedDemoDocuments(handle.url, await handle.vectors.countDocuments());
+      if (seeded > 0) io.stdout(`chat-service: indexed ${seeded} demo help-centre documents (${DEMO_DOCUMENTS_FILE})`);
+    } catch (error) {
+      // The service is up; an empty corpus only makes answers say "I do not know".
+      io.stderr(`chat-service: E_DEMO_DOCUMENTS ${(error as Error).message}`);
+    }
   }
   const s = handle.runtime.status();
   const db = rest.database.kind === 'postgres' ? 'PostgreSQL' : rest.database.dataDir ? `PGlite in ${rest.database.dataDir}` : 'PGlite in memory';
