@@ -106,6 +106,7 @@ function renderBackfill(r: BackfillReport): string {
     `backfill ${r.migration} → ${r.targetIndex}: ${r.status}${r.resumedFrom !== null ? ` (resumed after '${r.resumedFrom}')` : ''}`,
     `  this run: ${r.embedded} embedded, ${r.reconciled} reconciled, ${r.skipped} skipped (newer version written by the application), ${r.deadLettered} dead-lettered; ${r.batches} batches, ${r.requests} requests, ${r.retries} retries, ${(r.durationMs / 1000).toFixed(1)} s`,
   ];
+  if (r.reconciledIds.length > 0) lines.push(`  reconciled: ${r.reconciledIds.slice(0, 10).join(', ')}${r.reconciled > 10 ? ', …' : ''}`);
   if (cp) lines.push(`  checkpoint: ${cp.status}, last id '${cp.lastDocId ?? ''}', ${cp.embedded} embedded + ${cp.reconciled} reconciled over ${cp.runs} run(s)`);
   lines.push(`  dead letters: ${r.deadLetters}${r.deadLetters > 0 ? ' (--status lists them; --retry-dead-letters tries again)' : ''}`);
   if (r.error) lines.push(`  ${r.error.code} ${r.error.message}`);

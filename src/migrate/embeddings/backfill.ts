@@ -64,6 +64,11 @@ export interface BackfillReport {
   embedded: number;
   skipped: number;
   reconciled: number;
+  /**
+   * The first 100 documents the reconcile pass (or a dead-letter retry) wrote: what fell through
+   * the cracks — an application write that stored a document but did not index it, say.
+   */
+  reconciledIds: string[];
   deadLettered: number;
   batches: number;
   requests: number;
@@ -122,6 +127,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     embedded: 0,
     skipped: 0,
     reconciled: 0,
+    reconciledIds: [],
     deadLettered: 0,
     batches: 0,
     requests: 0,
@@ -196,10 +202,13 @@ ON CONFLICT (migration, target_index, doc_id) DO UPDATE SET version = EXCLUDED.v
 WHERE migration = $1 AND target_index = $2`,
         [migration, to.index, advanceTo, written.length, result.skipped.length],
       );
-      return { written: written.length, skipped: result.skipped.length };
+      return { written, skipped: result.skipped.length };
     });
-    if (counter === 'embedded') report.embedded += outcome.written;
-    else report.reconciled += outcome.written;
+    if (counter === 'embedded') report.embedded += outcome.written.length;
+    else {
+      report.reconciled += outcome.written.length;
+      for (const id of outcome.written) if (report.reconciledIds.length < 100) report.reconciledIds.push(id);
+    }
     report.skipped += outcome.skipped;
     report.deadLettered += batch.failures.length;
     report.batches++;

@@ -1,8 +1,12 @@
 /**
  * The backfill is killed mid-batch with SIGKILL — a real child process running the real CLI while
  * an embeddings request is in flight — and resumed, while the test keeps writing documents through
- * the runtime's route (dual-write). Afterwards the target holds exactly one current vector per
- * document, and every document the test wrote is in both indexes.
+ * the runtime's route (dual-write). Run 2 must do exactly the work after the checkpoint (the proxy
+ * records which documents it embeds), and afterwards the target holds exactly one current vector
+ * per document, and every document the test wrote is in both indexes.
+ *
+ * Timing: the proxy answers a fixed number of run 1's requests and holds the rest, so the kill
+ * always finds committed batches and a request in flight, whatever the machine's load.
  *
  * Store: the machine's PostgreSQL (real[]). Two processes must share it with real isolation: PGlite
  * is single-process, and its socket server runs every connection on one session (a transaction of
@@ -15,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { runBackfill } from '../../../src/migrate/embeddings/index.ts';
+import { acquireRunLock } from '../../../src/migrate/shared/run-lock.ts';
 import { createEmbedder, indexDocument, openVectorDatabase, removeDocument, type Embedder, type EmbeddingRoute, type VectorStore } from '../../../src/vectors/index.ts';
 import { PG_URL, dropSchema, uniqueSchema } from '../../store/fixtures.ts';
 import { FROM, SETTINGS, docId, seedDocuments, testPlan } from './corpus.ts';
@@ -41,6 +46,27 @@ function runCli(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; 
   return { child, exit };
 }
 
+/** The document id an embeddings input belongs to (every text this test writes names its document). */
+function idOfText(text: string): string {
+  const seeded = /^Article (\d+):/.exec(text);
+  if (seeded) return docId(Number(seeded[1]));
+  const named = /^(?:updated \d+: (\S+) now|new article \d+ \((\S+)\))/.exec(text);
+  if (named) return (named[1] ?? named[2])!;
+  throw new Error(`an embeddings input this test did not write: ${text.slice(0, 60)}`);
+}
+
+/** Transient failures of the simulated application (a pool connection timing out under load) are retried, as an application would. */
+async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
+
 describe('crash and resume of the embedding backfill (real child process, SIGKILL mid-batch)', () => {
   const schema = uniqueSchema('crash');
   let root: string;
@@ -52,19 +78,41 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
   // The simulated application's write loop (stopped in afterAll too, should the test fail early).
   let writing = false;
   let app: Promise<void> = Promise.resolve();
+  // Pausing the app between two writes: a check of the committed state must not count the one
+  // document the app is in the middle of writing (stored, not yet indexed) as a gap.
+  let pausing = false;
+  let paused = false;
+  const pauseApp = async () => {
+    pausing = true;
+    while (!paused && writing) await new Promise((r) => setTimeout(r, 5));
+  };
+  // Ids in every embeddings request the child sends while `recording` (run 2).
+  let recording = false;
+  const run2Inputs = new Set<string>();
+  // Requests the proxy answers before it holds the rest: run 1 commits at most this many batches,
+  // then sits with requests in flight until it is killed — no race with a fast or a slow machine.
+  const ANSWERED_IN_RUN_1 = 8;
 
   beforeAll(async () => {
     root = writeProject({ batchSize: 50, concurrency: 2 });
     route = await runtimeRoute(root, 'staging');
     server = await startModelServer();
     embedder = createEmbedder({ baseURL: server.baseUrl, apiKey: 'switchyard-offline' });
-    // A slow embeddings endpoint for the child, which counts the requests in flight.
-    proxy = await startProxy({ upstream: server.baseUrl, delayMs: 120 });
+    // The child's embeddings endpoint: slow (120 ms), counting requests in flight, recording inputs.
+    proxy = await startProxy({
+      upstream: server.baseUrl,
+      delayMs: 120,
+      holdAfter: ANSWERED_IN_RUN_1,
+      intercept: (body) => {
+        if (recording) for (const text of body.input ?? []) run2Inputs.add(idOfText(text));
+        return undefined;
+      },
+    });
     store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
     await seedDocuments(store, N);
     // The old index as the application built it before the migration.
     expect((await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: { ...SETTINGS, batchSize: 500 } })).status).toBe('complete');
-  });
+  }, 120_000);
   afterAll(async () => {
     writing = false;
     await app.catch(() => {});
@@ -75,7 +123,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
-  it('ends with exactly one current vector per document, none missing, none duplicated, and the test\'s writes in both stores', async () => {
+  it('ends with exactly one current vector per document, none missing, run 2 doing exactly the work after the checkpoint, and the test\'s writes in both stores', async () => {
     expect(route).toMatchObject({ phase: 'backfill', write: [{ index: 'docs-small' }, { index: 'docs-large' }], read: [{ index: 'docs-small' }] });
     const s = `"${schema}"`;
     const env = { SWITCHYARD_STORE_SCHEMA: schema, SWITCHYARD_DATABASE_URL: '', OPENAI_API_KEY: '' };
@@ -84,28 +132,39 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     // The application keeps writing through the runtime's route while the backfill runs.
     const written = new Map<string, string>(); // id → content the app wrote last
     const deleted = new Set<string>();
+    // What the app did while run 2 ran (from just before run 2's starting point was measured).
+    let duringRun2: { written: Set<string>; inserted: Set<string>; deleted: Set<string> } | undefined;
     let op = 0;
     writing = true;
     app = (async () => {
       while (writing) {
+        while (pausing && writing) {
+          paused = true;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        paused = false;
         const k = op++;
         const kind = k % 4;
         if (kind === 0) {
           // A new document, at ids all over the keyspace (behind and ahead of the backfill's cursor).
           const id = `${docId((k * 37) % N)}-new-${k}`;
-          const content = `new article ${k} about exporting invoices and rotating keys`;
-          await indexDocument(store, embedder, route, { id, content });
+          const content = `new article ${k} (${id}) about exporting invoices and rotating keys`;
+          duringRun2?.written.add(id);
+          duringRun2?.inserted.add(id);
+          await withRetry(() => indexDocument(store, embedder, route, { id, content }));
           written.set(id, content);
           deleted.delete(id);
         } else if (kind === 1 || kind === 2) {
           const id = docId((k * 53) % N);
           if (deleted.has(id)) continue;
           const content = `updated ${k}: ${id} now explains single sign-on`;
-          await indexDocument(store, embedder, route, { id, content });
+          duringRun2?.written.add(id);
+          await withRetry(() => indexDocument(store, embedder, route, { id, content }));
           written.set(id, content);
         } else {
           const id = docId((k * 71 + 13) % N);
-          await removeDocument(store, route, id);
+          duringRun2?.deleted.add(id);
+          await withRetry(() => removeDocument(store, route, id));
           deleted.add(id);
           written.delete(id);
         }
@@ -113,12 +172,13 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
       }
     })();
 
-    // Run 1: killed with SIGKILL once the checkpoint shows progress and a request is in flight.
+    // Run 1: the proxy answers ANSWERED_IN_RUN_1 requests, then holds the next ones: once the
+    // checkpoint shows ≥ 5 committed batches and a request is in flight, SIGKILL.
     const first = runCli(args, env);
     let killedAt: { batches: number; embedded: number; lastDocId: string } | undefined;
     let inFlightAtKill = 0;
     const pollStart = Date.now();
-    while (!killedAt && Date.now() - pollStart < 45_000) {
+    while (!killedAt && Date.now() - pollStart < 90_000) {
       const rows = await store.client
         .query<{ batches: string; embedded: string; last_doc_id: string }>(`SELECT batches, embedded, last_doc_id FROM ${s}.migration_checkpoints WHERE migration = $1`, [MIGRATION])
         .catch(() => []);
@@ -133,36 +193,78 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
       await new Promise((r) => setTimeout(r, 10));
     }
     const killed = await first.exit;
-    expect(killed.signal).toBe('SIGKILL');
+    expect(killed.signal, `run 1 was not killed: ${killed.stdout}${killed.stderr}`).toBe('SIGKILL');
     expect(killedAt).toBeDefined();
     expect(inFlightAtKill).toBeGreaterThan(0);
 
     const afterKill = (await store.client.query<Record<string, string>>(`SELECT * FROM ${s}.migration_checkpoints WHERE migration = $1`, [MIGRATION]))[0]!;
     expect(afterKill.status).toBe('running');
-    // The checkpoint moved only with committed batches: it is at or past what we saw, and mid-corpus.
+    // The checkpoint moved only with committed batches: at or past what we saw, at most the answered requests, mid-corpus.
     expect(Number(afterKill.batches)).toBeGreaterThanOrEqual(killedAt!.batches);
-    expect(afterKill.last_doc_id! < docId(N - 1)).toBe(true);
-    // Nothing before the checkpoint was skipped: every document up to it has a current vector.
+    expect(Number(afterKill.batches)).toBeLessThanOrEqual(ANSWERED_IN_RUN_1);
+    const checkpoint = afterKill.last_doc_id!;
+    expect(checkpoint < docId(N - 1)).toBe(true);
+    // Nothing before the checkpoint was skipped: every document up to it has a current vector
+    // (checked between two application writes).
+    await pauseApp();
     const gaps = await store.client.query(
       `SELECT d.id FROM ${s}.documents d LEFT JOIN ${s}.emb_docs_large e ON e.doc_id = d.id WHERE d.id <= $1 AND (e.doc_id IS NULL OR e.version <> d.version)`,
-      [afterKill.last_doc_id],
+      [checkpoint],
     );
     expect(gaps).toEqual([]);
+    pausing = false;
 
-    // Run 2: resumes from the checkpoint (the app is still writing) and completes.
-    await new Promise((r) => setTimeout(r, 200));
+    // The killed run's lock goes with its connection: the server releases it once it sees the
+    // connection closed (a resume must not be refused with E_MIGRATE_RUNNING for long).
+    const lockTarget = { client: store.client, connectionString: PG_URL, schema, migration: `embeddings:${MIGRATION}:docs-large` };
+    for (let i = 0; ; i++) {
+      try {
+        await (await acquireRunLock(lockTarget)).release();
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'E_MIGRATE_RUNNING' || i >= 100) throw error;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+
+    // Run 2: resumes from the checkpoint while the app keeps writing, and completes.
+    duringRun2 = { written: new Set(), inserted: new Set(), deleted: new Set() };
+    const afterCheckpoint = (await store.client.query<{ id: string }>(`SELECT id FROM ${s}.documents WHERE id > $1`, [checkpoint])).map((r) => r.id);
+    proxy.setHoldAfter(Infinity);
+    recording = true;
     const second = await runCli(args, env).exit;
+    recording = false;
     writing = false;
     await app;
-    expect(second.stderr).toBe('');
-    expect(second.code).toBe(0);
-    const report = JSON.parse(second.stdout) as { status: string; resumedFrom: string; embedded: number; checkpoint: { embedded: number; runs: number; status: string } };
+    const ops = duringRun2;
+    expect(second.code, second.stderr).toBe(0);
+    const report = JSON.parse(second.stdout) as { status: string; resumedFrom: string; embedded: number; skipped: number; reconciled: number; reconciledIds: string[]; deadLettered: number; checkpoint: { embedded: number; runs: number; status: string } };
     expect(report.status).toBe('complete');
-    expect(report.resumedFrom).toBe(afterKill.last_doc_id);
+    expect(report.resumedFrom).toBe(checkpoint);
+    expect(report.deadLettered).toBe(0);
     // The killed, uncommitted batch was not counted: the total is what run 1 committed plus run 2.
     expect(report.checkpoint).toMatchObject({ status: 'complete', runs: 2, embedded: Number(afterKill.embedded) + report.embedded });
 
-    // Final state: exactly one current vector per document in the new index.
+    // Run 2's work is what a keyset resume implies — neither a restart nor a skipped range:
+    // - every document after the checkpoint that the app did not delete meanwhile went through the API…
+    const mustCover = afterCheckpoint.filter((id) => !ops.deleted.has(id));
+    expect(mustCover.filter((id) => !run2Inputs.has(id))).toEqual([]);
+    // - …by the keyset pass, not by reconcile: the reconcile pass may only have caught documents the
+    //   app itself was writing (between storing the text and indexing it) — a skipped range would
+    //   show up here as reconciled seeded documents;
+    expect(report.reconciledIds).toHaveLength(report.reconciled);
+    expect(report.reconciledIds.filter((id) => !ops.written.has(id))).toEqual([]);
+    // - nothing at or before the checkpoint was embedded again, except such reconciled documents (a restart would).
+    const behind = [...run2Inputs].filter((id) => id <= checkpoint);
+    expect(behind.filter((id) => !report.reconciledIds.includes(id))).toEqual([]);
+    // - the keyset pass visited (embedded or skipped as superseded) exactly the documents after the
+    //   checkpoint, give or take what the app inserted or deleted there during the run.
+    const insertedAhead = [...ops.inserted].filter((id) => id > checkpoint).length;
+    expect(report.embedded + report.skipped).toBeGreaterThanOrEqual(mustCover.length);
+    expect(report.embedded + report.skipped).toBeLessThanOrEqual(afterCheckpoint.length + insertedAhead);
+
+    // Final state: exactly one current vector per document in the new index. (`distinct` equals
+    // `vectors` by the table's primary key; it is asserted so that losing that key would show here.)
     const docs = await store.countDocuments();
     const check = (
       await store.client.query<{ vectors: string; distinct_ids: string; missing: string; stale: string; orphans: string }>(
@@ -199,5 +301,5 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
         expect(await store.client.query(`SELECT 1 FROM ${s}.${table} WHERE doc_id = $1`, [id]), `${id} gone from ${table}`).toEqual([]);
       }
     }
-  });
+  }, 180_000);
 });

@@ -18,6 +18,11 @@ export interface ProxyOptions {
   intercept?: (body: { model?: string; input?: string[] }, count: number) => Interception | undefined;
   /** Delay before forwarding (ms). */
   delayMs?: number;
+  /**
+   * Hold every request after this many (not answered until `holdAfter` is raised): a client then
+   * deterministically has requests in flight and cannot finish, however slow the machine is.
+   */
+  holdAfter?: number;
 }
 
 export interface Proxy {
@@ -25,12 +30,17 @@ export interface Proxy {
   requests: number;
   /** Requests received and not yet answered. */
   inFlight: number;
+  /** Requests being held (see `ProxyOptions.holdAfter`). */
+  readonly held: number;
+  /** Changes the hold threshold; held requests whose client is still connected go on when it allows. */
+  setHoldAfter(n: number): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(options: ProxyOptions): Promise<Proxy> {
   const upstream = new URL(options.upstream);
-  const state = { requests: 0, inFlight: 0 };
+  const state = { requests: 0, inFlight: 0, holdAfter: options.holdAfter ?? Infinity };
+  const held: Array<{ count: number; go: () => void }> = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     state.inFlight++;
     res.on('close', () => state.inFlight--);
@@ -52,7 +62,8 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
         res.end(text);
         return;
       }
-      setTimeout(() => {
+      const forwardNow = () => {
+        if (res.destroyed) return; // the client is gone (killed): nothing to answer
         const forward = request(
           { host: upstream.hostname, port: upstream.port, method: req.method, path: `${upstream.pathname.replace(/\/v1$/, '')}${req.url}`, headers: { ...req.headers, host: upstream.host } },
           (up) => {
@@ -65,7 +76,10 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
           res.end();
         });
         forward.end(raw);
-      }, options.delayMs ?? 0);
+      };
+      const go = () => setTimeout(forwardNow, options.delayMs ?? 0);
+      if (count > state.holdAfter) held.push({ count, go });
+      else go();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -76,6 +90,16 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
     },
     get inFlight() {
       return state.inFlight;
+    },
+    get held() {
+      return held.length;
+    },
+    setHoldAfter(n: number) {
+      state.holdAfter = n;
+      for (const h of held.splice(0)) {
+        if (h.count > n) held.push(h);
+        else h.go();
+      }
     },
     close: () =>
       new Promise<void>((r) => {
