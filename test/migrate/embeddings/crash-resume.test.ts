@@ -133,7 +133,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     const written = new Map<string, string>(); // id → content the app wrote last
     const deleted = new Set<string>();
     // What the app did while run 2 ran (from just before run 2's starting point was measured).
-    let duringRun2: { written: Set<string>; inserted: Set<string>; deleted: Set<string> } | undefined;
+    let duringRun2: { written: Set<string>; inserted: Set<string>; deleted: Set<string> } | undefined = undefined;
     let op = 0;
     writing = true;
     app = (async () => {
