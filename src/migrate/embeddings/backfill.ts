@@ -19,7 +19,7 @@
 import { quoteIdent } from '../../store/sql-client.ts';
 import type { EmbeddingError, Embedder, EmbeddingRow, StoredDocument, VectorStore } from '../../vectors/index.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../shared/backoff.ts';
-import { estimateTokens, RateLimiter } from '../shared/rate-limit.ts';
+import { estimateTokens, RateLimiter, splitForBudget } from '../shared/rate-limit.ts';
 import { checkpointQueries, ts, type CheckpointRow } from './checkpoint.ts';
 import type { BackfillSettings } from './plan.ts';
 import type { EmbeddingMigrationResource } from '../../config/index.ts';
@@ -52,6 +52,8 @@ export interface BackfillOptions {
   signal?: AbortSignal;
   onProgress?: (progress: BackfillProgress) => void;
   backoff?: BackoffOptions;
+  /** The pacing (default: one from the settings' requests/tokens per minute). */
+  limiter?: RateLimiter;
 }
 
 export interface BackfillReport {
@@ -117,7 +119,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
   const s = quoteIdent(store.schema);
   const to = plan.to;
   const migration = plan.migration;
-  const limiter = new RateLimiter({ requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute });
+  const limiter = options.limiter ?? new RateLimiter({ requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute });
   const cp = checkpointQueries(store);
   const report: BackfillReport = {
     migration,
@@ -144,13 +146,25 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
 
   // --- embedding with pacing, retries and isolation of refused documents ---
   async function embedTexts(texts: string[]): Promise<Float32Array[]> {
+    // A batch estimated above the whole per-minute token budget goes as several requests, one
+    // after the other, each paced (sending it at once would overshoot the budget and earn 429s).
+    const groups = splitForBudget(texts, limiter.tokenBudget);
+    if (groups.length > 1) {
+      const out: Float32Array[] = [];
+      for (const group of groups) out.push(...(await embedTexts(group)));
+      return out;
+    }
+    const estimate = estimateTokens(texts);
     for (let attempt = 0; ; attempt++) {
-      await limiter.acquire(estimateTokens(texts), options.signal);
+      await limiter.acquire(estimate, options.signal);
       report.requests++;
       try {
         // No signal for the request itself: a stop lets requests in flight finish (bounded by the
         // client's timeout) and only prevents new ones — and the SDK keeps a listener per request.
-        return (await embedder.embedWithUsage(to.model, to.dimension, texts)).vectors;
+        const result = await embedder.embedWithUsage(to.model, to.dimension, texts);
+        // The estimate was a guess (characters/4): the API's count corrects the schedule.
+        limiter.settle(estimate, result.promptTokens);
+        return result.vectors;
       } catch (error) {
         if (options.signal?.aborted) throw error;
         const e = error as EmbeddingError;

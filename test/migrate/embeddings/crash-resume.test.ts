@@ -133,7 +133,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     const written = new Map<string, string>(); // id → content the app wrote last
     const deleted = new Set<string>();
     // What the app did while run 2 ran (from just before run 2's starting point was measured).
-    let duringRun2: { written: Set<string>; inserted: Set<string>; deleted: Set<string> } | undefined = undefined;
+    const run2: { ops?: { written: Set<string>; inserted: Set<string>; deleted: Set<string> } } = {};
     let op = 0;
     writing = true;
     app = (async () => {
@@ -149,8 +149,8 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
           // A new document, at ids all over the keyspace (behind and ahead of the backfill's cursor).
           const id = `${docId((k * 37) % N)}-new-${k}`;
           const content = `new article ${k} (${id}) about exporting invoices and rotating keys`;
-          duringRun2?.written.add(id);
-          duringRun2?.inserted.add(id);
+          run2.ops?.written.add(id);
+          run2.ops?.inserted.add(id);
           await withRetry(() => indexDocument(store, embedder, route, { id, content }));
           written.set(id, content);
           deleted.delete(id);
@@ -158,12 +158,12 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
           const id = docId((k * 53) % N);
           if (deleted.has(id)) continue;
           const content = `updated ${k}: ${id} now explains single sign-on`;
-          duringRun2?.written.add(id);
+          run2.ops?.written.add(id);
           await withRetry(() => indexDocument(store, embedder, route, { id, content }));
           written.set(id, content);
         } else {
           const id = docId((k * 71 + 13) % N);
-          duringRun2?.deleted.add(id);
+          run2.ops?.deleted.add(id);
           await withRetry(() => removeDocument(store, route, id));
           deleted.add(id);
           written.delete(id);
@@ -228,7 +228,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     }
 
     // Run 2: resumes from the checkpoint while the app keeps writing, and completes.
-    duringRun2 = { written: new Set(), inserted: new Set(), deleted: new Set() };
+    run2.ops = { written: new Set(), inserted: new Set(), deleted: new Set() };
     const afterCheckpoint = (await store.client.query<{ id: string }>(`SELECT id FROM ${s}.documents WHERE id > $1`, [checkpoint])).map((r) => r.id);
     proxy.setHoldAfter(Infinity);
     recording = true;
@@ -236,7 +236,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     recording = false;
     writing = false;
     await app;
-    const ops = duringRun2;
+    const ops = run2.ops;
     expect(second.code, second.stderr).toBe(0);
     const report = JSON.parse(second.stdout) as { status: string; resumedFrom: string; embedded: number; skipped: number; reconciled: number; reconciledIds: string[]; deadLettered: number; checkpoint: { embedded: number; runs: number; status: string } };
     expect(report.status).toBe('complete');

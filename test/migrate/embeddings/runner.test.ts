@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { countChecks, countFacts, runBackfill, storeVerification, verifyMigration, type BackfillReport } from '../../../src/migrate/embeddings/index.ts';
+import { estimateTokens, RateLimiter } from '../../../src/migrate/shared/rate-limit.ts';
 import { createEmbedder, indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '../../../src/vectors/index.ts';
 import { FROM, SETTINGS, TO, VERIFY, docId, seedDocuments, testPlan } from './corpus.ts';
 import { apiError, startProxy, type Proxy } from './proxy.ts';
@@ -244,6 +245,47 @@ describe('backfill against a failing embeddings API', () => {
     refuse = false;
     expect(await run(proxy, { retryDeadLetters: true })).toMatchObject({ status: 'complete', reconciled: 1, deadLetters: 0 });
     expect(await facts()).toMatchObject({ deadLetters: 0, missing: 0, stale: 0 });
+  });
+
+  it('paces by tokens: a batch above the per-minute budget goes as several requests that fit, and the API\'s usage corrects the schedule', async () => {
+    await store.dropIndex(TO.index);
+    await store.client.query(`DELETE FROM "${store.schema}".migration_checkpoints`);
+    const sizes: number[] = [];
+    const proxy = await startProxy({
+      upstream: server.baseUrl,
+      intercept: (body) => {
+        sizes.push(estimateTokens(body.input ?? []));
+        return undefined;
+      },
+    });
+    proxies.push(proxy);
+    // A fake clock that sleeping advances: the pacing is computed, not waited for.
+    let now = 0;
+    const budget = 120;
+    const limiter = new RateLimiter({ tokensPerMinute: budget, now: () => now, sleep: async (ms) => void (now += ms) });
+    const settled: Array<[number, number]> = [];
+    const settle = limiter.settle.bind(limiter);
+    limiter.settle = (estimated, actual) => {
+      settled.push([estimated, actual]);
+      settle(estimated, actual);
+    };
+    // One request at a time, so reservations and corrections alternate and the clock is exact.
+    const report = await run(proxy, { limiter, settings: { ...SETTINGS, concurrency: 1, tokensPerMinute: budget } });
+    expect(report.status).toBe('complete');
+    const documents = await store.countDocuments();
+    expect(report.embedded + report.reconciled).toBe(documents);
+    // Batches of 25 documents (~40 tokens each) are far above 120 tokens: never sent whole.
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(budget);
+    expect(sizes.length).toBeGreaterThan(documents / 25);
+    // Every request's estimate was corrected with the usage the (offline) API reported.
+    expect(settled).toHaveLength(sizes.length);
+    expect(settled.every(([, actual]) => actual > 0)).toBe(true);
+    // The schedule followed the reported tokens (the offline server counts about one per word, not
+    // characters/4): each request started when the tokens *reported* so far were paid for, at 500 ms per token.
+    const reported = settled.reduce((sum, [, actual]) => sum + actual, 0);
+    const estimated = settled.reduce((sum, [estimate]) => sum + estimate, 0);
+    expect(reported).not.toBe(estimated);
+    expect(now).toBe((reported - settled.at(-1)![1]) * (60_000 / budget));
   });
 
   it('stops at once when the plan is wrong (the API does not know the model)', async () => {

@@ -8,7 +8,7 @@ import { PG_URL, dropSchema, uniqueSchema } from '../../store/fixtures.ts';
 import { MIGRATION, writeProject } from './project.ts';
 import { backoffDelay } from '../../../src/migrate/shared/backoff.ts';
 import { createProgressReporter, formatDuration, formatProgress } from '../../../src/migrate/shared/progress.ts';
-import { estimateTokens, RateLimiter } from '../../../src/migrate/shared/rate-limit.ts';
+import { estimateTokens, RateLimiter, splitForBudget } from '../../../src/migrate/shared/rate-limit.ts';
 import { backfillAllowed, nextPhase } from '../../../src/migrate/embeddings/index.ts';
 
 describe('backoff', () => {
@@ -32,6 +32,36 @@ describe('rate limiter', () => {
     expect([tokens.reserve(500), tokens.reserve(500), tokens.reserve(10)]).toEqual([0, 500, 1000]);
     expect(new RateLimiter().reserve(1e9)).toBe(0);
     expect(estimateTokens(['abcd', 'abcdefgh', 'a'])).toBe(4);
+  });
+});
+
+describe('rate limiter: usage correction and requests above the budget', () => {
+  it('moves the token schedule by what the API reported instead of the characters/4 estimate', () => {
+    let now = 0;
+    const tokens = new RateLimiter({ tokensPerMinute: 600, now: () => now }); // 100 ms per token
+    expect(tokens.reserve(10)).toBe(0);
+    // CJK text: 10 tokens estimated, 40 counted → the next request waits for 40 tokens, not 10.
+    tokens.settle(10, 40);
+    expect(tokens.reserve(10)).toBe(4000);
+    // Overestimated: the difference is given back.
+    tokens.settle(10, 5);
+    expect(tokens.reserve(0)).toBe(4500);
+    // Nothing reported: the estimate stands.
+    tokens.settle(10, 0);
+    expect(tokens.reserve(0)).toBe(4500);
+    now = 0;
+    expect(new RateLimiter({ now: () => now }).tokenBudget).toBe(Infinity);
+  });
+
+  it('splits a batch estimated above the per-minute budget into consecutive groups that fit', () => {
+    const texts = Array.from({ length: 10 }, (_, i) => `${'x'.repeat(36)}${i}`.padEnd(40, '.')); // 10 tokens each
+    expect(splitForBudget(texts, 1000)).toEqual([texts]);
+    const groups = splitForBudget(texts, 30);
+    expect(groups.flat()).toEqual(texts);
+    expect(groups.every((g) => estimateTokens(g) <= 30)).toBe(true);
+    expect(groups.length).toBeGreaterThan(3);
+    // One text above the budget cannot be split: it goes alone (and waits for a whole budget).
+    expect(splitForBudget(['y'.repeat(400), 'z'], 50)).toEqual([['y'.repeat(400)], ['z']]);
   });
 });
 
