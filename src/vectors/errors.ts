@@ -4,6 +4,11 @@
  */
 export class VectorError extends Error {
   override name = 'VectorError';
+  /**
+   * Stable code to branch on, e.g. E_VECTOR_NO_INDEX, E_VECTOR_INDEX_RETIRED, E_VECTOR_INDEX_MISMATCH,
+   * E_VECTOR_DIMENSION, E_VECTOR_DOCUMENT, E_VECTOR_WRITE, E_STORE_LOCKED / E_STORE_OPEN (opening),
+   * E_EMBED_* (the embeddings API, see `EmbeddingError`).
+   */
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);

@@ -18,10 +18,15 @@ export interface IndexInfo extends EmbeddingTarget {
   vectorType: VectorType;
 }
 
+/** A document to store (`putDocument`, `indexDocument`): the text every index embeds. */
 export interface DocumentInput {
+  /** Stable id, 1..512 characters; keyset order is byte order (C collation). */
   id: string;
+  /** The text that is embedded (replaced whole on every write). */
   content: string;
+  /** Optional owner, for `search(…, { tenant })` filtering; null or absent for none. */
   tenant?: string | null;
+  /** Free JSON stored with the document (not embedded); `{}` when absent. */
   metadata?: Record<string, unknown>;
 }
 
@@ -36,10 +41,13 @@ export interface StoredDocument {
   updatedAt: string;
 }
 
+/** A vector to upsert into an index (`upsertEmbeddings`). */
 export interface EmbeddingRow {
+  /** The document's id. */
   id: string;
-  /** The document version the vector was computed from. */
+  /** The document version the vector was computed from: written only while it is the current one. */
   version: number;
+  /** The index's dimension; normalised to unit length on write. */
   embedding: VectorLike;
 }
 
@@ -69,7 +77,14 @@ export interface SearchOptions {
 
 /** The operations that may run inside one transaction (the runner's batch + checkpoint). */
 export interface VectorOps {
+  /**
+   * Writes vectors into `index` under the write rule: only for the document's current version
+   * (others are returned in `skipped`), replacing a vector of any other version; idempotent.
+   * E_VECTOR_NO_INDEX / E_VECTOR_INDEX_RETIRED when the index does not exist, E_VECTOR_DIMENSION
+   * for a wrong length.
+   */
   upsertEmbeddings(index: string, rows: readonly EmbeddingRow[]): Promise<UpsertResult>;
+  /** Removes one document's vector from `index` (the document stays); false when there was none. */
   deleteEmbedding(index: string, id: string): Promise<boolean>;
 }
 
