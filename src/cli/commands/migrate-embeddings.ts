@@ -329,7 +329,9 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const verification = await latestVerification(store, plan.migration, resolved.envKey);
   const indexes = await store.listIndexes();
   const counts = await Promise.all(indexes.map(async (i) => ({ ...i, vectors: await store.countEmbeddings(i.index) })));
-  const result = { migration: plan.migration, env: resolved.envKey, phase: resolved.phase, documents: await store.countDocuments(), indexes: counts, checkpoint, deadLetters, verification };
+  // Rows the next run would clear (the document is gone or indexed since) do not count.
+  const outstandingDeadLetters = await checkpointQueries(store).deadLetterCount(store.client, plan.migration, plan.to.index);
+  const result = { migration: plan.migration, env: resolved.envKey, phase: resolved.phase, documents: await store.countDocuments(), indexes: counts, checkpoint, deadLetters, outstandingDeadLetters, verification };
   if (json) {
     io.stdout(JSON.stringify(result, null, 2));
     return 0;
@@ -337,7 +339,7 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const lines = [`${plan.migration} (${resolved.envKey}): phase ${resolved.phase}; ${result.documents} documents; store ${store.backend} (${store.vectorType})`];
   for (const i of counts) lines.push(`  index ${i.index}: ${i.model}, ${i.dimension} dims, ${i.vectors} vectors`);
   lines.push(checkpoint ? `  checkpoint: ${checkpoint.status}, last id '${checkpoint.lastDocId ?? ''}', ${checkpoint.embedded} embedded, ${checkpoint.batches} batches, ${checkpoint.runs} run(s)` : '  checkpoint: none (backfill never ran)');
-  lines.push(`  dead letters: ${deadLetters.length}${deadLetters.length === 50 ? '+' : ''}`);
+  lines.push(`  dead letters: ${deadLetters.length}${deadLetters.length === 50 ? '+' : ''} (${outstandingDeadLetters} outstanding: at the document's current version, not indexed since)`);
   for (const d of deadLetters) lines.push(`    ${d.doc_id} v${d.version}: ${d.code} ${d.message} (${d.attempts} attempt(s))`);
   lines.push(verification ? `  latest verification #${verification.id} (${verification.createdAt}): ${verification.passed ? 'passed' : 'failed'}` : '  latest verification: none');
   io.stdout(lines.join('\n'));

@@ -100,7 +100,7 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect(phaseOf(root)).toBe('complete');
     expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_PHASE the plan is already complete');
     const status = await run(root, '--status', '--format', 'json');
-    expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'complete', documents: 300, checkpoint: { status: 'complete', embedded: 300 }, verification: { passed: true } });
+    expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'complete', documents: 300, checkpoint: { status: 'complete', embedded: 300 }, deadLetters: [], outstandingDeadLetters: 0, verification: { passed: true } });
     // A verification that cannot run (nothing listens on port 9: the embeddings API is down) prints
     // a stable code, not "internal error", and is stored as failed.
     const down = await run(root, '--verify', '--base-url', 'http://127.0.0.1:9/v1');
