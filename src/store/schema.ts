@@ -1,4 +1,7 @@
-import { quoteIdent, type SqlClient } from './sql-client.ts';
+import { applySchemaMigrations, type MigrationReport, type SchemaMigrationStep } from './schema-migrations.ts';
+import type { SqlClient } from './sql-client.ts';
+
+export type { MigrationReport } from './schema-migrations.ts';
 
 /**
  * The store's own schema, versioned. Migrations are append-only: never edit one that has shipped,
@@ -9,7 +12,7 @@ import { quoteIdent, type SqlClient } from './sql-client.ts';
  * unique key makes a retried batch idempotent — a batch whose commit succeeded but whose
  * acknowledgement was lost in an outage is not stored twice.
  */
-export const STORE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const STORE_MIGRATIONS: ReadonlyArray<SchemaMigrationStep> = [
   {
     version: 1,
     name: 'events',
@@ -55,37 +58,14 @@ CREATE TABLE {s}.migration_events (
   },
 ];
 
-export interface MigrationReport {
-  applied: number[];
-  current: number;
-}
-
 /**
- * Brings the store's schema up to date. Runs in one transaction under an advisory lock, so two
- * processes starting together on one server do not race; already-applied versions are skipped.
+ * Brings the store's schema up to date (see `applySchemaMigrations`: one transaction, an advisory
+ * lock, already-applied versions skipped).
  */
 export async function migrateStore(
   client: SqlClient,
   schema: string,
-  migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = STORE_MIGRATIONS,
+  migrations: ReadonlyArray<SchemaMigrationStep> = STORE_MIGRATIONS,
 ): Promise<MigrationReport> {
-  const s = quoteIdent(schema);
-  return client.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-store:${schema}`]);
-    await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${s};
-CREATE TABLE IF NOT EXISTS ${s}.store_migrations (
-  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
-);`);
-    const rows = await tx.query<{ version: number }>(`SELECT version FROM ${s}.store_migrations ORDER BY version`);
-    const done = new Set(rows.map((r) => Number(r.version)));
-    const applied: number[] = [];
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      await tx.exec(migration.sql.replaceAll('{s}', s));
-      await tx.query(`INSERT INTO ${s}.store_migrations (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
-      applied.push(migration.version);
-    }
-    const current = Math.max(0, ...done, ...applied);
-    return { applied, current };
-  });
+  return client.transaction((tx) => applySchemaMigrations(tx, schema, { table: 'store_migrations', lockKey: `switchyard-store:${schema}`, steps: migrations }));
 }

@@ -1,4 +1,5 @@
-import { quoteIdent, type SqlClient } from '../store/sql-client.ts';
+import { applySchemaMigrations, type SchemaMigrationStep } from '../store/schema-migrations.ts';
+import type { SqlClient } from '../store/sql-client.ts';
 import { VectorError } from './errors.ts';
 import { checkSchemaName } from './names.ts';
 
@@ -14,7 +15,7 @@ export type VectorType = 'pgvector' | 'real[]';
  * delete and re-create — and "the embedding of version v" always names exactly one text. Ids use
  * the C collation so keyset order is byte order on every backend.
  */
-export const VECTOR_STORE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+export const VECTOR_STORE_MIGRATIONS: ReadonlyArray<SchemaMigrationStep> = [
   {
     version: 1,
     name: 'documents and index catalog',
@@ -119,24 +120,9 @@ export interface VectorStoreSchemaReport {
  * no privilege) vectors are stored as `real[]`. `prefer` forces a type (`real[]` always works).
  */
 export async function migrateVectorStore(client: SqlClient, schema: string, prefer: VectorType | 'auto' = 'auto'): Promise<VectorStoreSchemaReport> {
-  const s = quoteIdent(checkSchemaName(schema));
-  const { applied, current } = await client.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-vectors:${schema}`]);
-    await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${s};
-CREATE TABLE IF NOT EXISTS ${s}.vector_store_migrations (
-  version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()
-);`);
-    const rows = await tx.query<{ version: number }>(`SELECT version FROM ${s}.vector_store_migrations ORDER BY version`);
-    const done = new Set(rows.map((r) => Number(r.version)));
-    const appliedNow: number[] = [];
-    for (const m of VECTOR_STORE_MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      await tx.exec(m.sql.replaceAll('{s}', s));
-      await tx.query(`INSERT INTO ${s}.vector_store_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-      appliedNow.push(m.version);
-    }
-    return { applied: appliedNow, current: Math.max(0, ...done, ...appliedNow) };
-  });
+  const { applied, current } = await client.transaction((tx) =>
+    applySchemaMigrations(tx, checkSchemaName(schema), { table: 'vector_store_migrations', lockKey: `switchyard-vectors:${schema}`, steps: VECTOR_STORE_MIGRATIONS }),
+  );
   const vectorType = prefer === 'real[]' ? 'real[]' : await detectPgvector(client);
   if (prefer === 'pgvector' && vectorType !== 'pgvector') {
     throw new VectorError('E_VECTOR_NO_PGVECTOR', 'pgvector is not available on this database (PGlite needs the vector extension loaded; PostgreSQL needs the pgvector package)');
