@@ -56,7 +56,10 @@ try {
     backfill: { batchSize, concurrency },
   };
   const started = performance.now();
-  const report = await runBackfill({ store, embedder, plan, settings: { batchSize, concurrency, requestsPerMinute: undefined, tokensPerMinute: undefined, maxRetries: 3 } });
+  const report = await runBackfill({ store, embedder, plan, settings: { batchSize, concurrency, requestsPerMinute: undefined, tokensPerMinute: undefined, maxRetries: 3 },
+    // The runner's single-runner lock: on PostgreSQL on a connection of its own (PGlite: its client).
+    lock: backend === 'postgres' ? { connectionString: values['database-url']! } : undefined,
+  });
   const wallMs = performance.now() - started;
   if (report.status !== 'complete') throw new Error(`backfill ${report.status}: ${report.error?.message}`);
   const vectors = await store.countEmbeddings('docs-large');

@@ -1,5 +1,5 @@
 import type { PayloadSchemaMigration } from '../../packages/runtime/src/bundle/payload.ts';
-import { openLockSession, type LockSession } from '../../src/migrate/conversations/run-lock.ts';
+import { openLockSession, type LockSession } from '../../src/migrate/shared/run-lock.ts';
 import { openPgClient } from '../../src/store/pg-client.ts';
 import { openPgliteClient } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';
@@ -54,7 +54,7 @@ export async function openBackend(backend: Backend, label: string): Promise<{ cl
   }
   const schema = uniqueSchema(label);
   const client = openPgClient({ connectionString: PG_URL });
-  const lockSession = await openLockSession(PG_URL);
+  const lockSession = await openLockSession(PG_URL, 'conversations');
   return {
     client,
     schema,

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../config/index.ts';
 import { ConversationError } from '../../conversations/index.ts';
-import { MigrateError, openLockSession, renderReport, runConversationMigration, selectConversationMigration, type LockSession, type Progress } from '../../migrate/conversations/index.ts';
+import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '../../store/index.ts';
 import type { SqlClient } from '../../store/sql-client.ts';
@@ -106,18 +106,6 @@ export const command: Command = {
       say(`${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
       return 1;
     }
-    // The run's lock needs one connection for the whole run; the pool cannot promise that.
-    let lockSession: LockSession | undefined;
-    if (!dryRun && database.backend === 'postgres') {
-      try {
-        lockSession = await openLockSession(database.connectionString);
-      } catch (error) {
-        await client.close().catch(() => {});
-        say(`E_STORE_OPEN cannot open the PostgreSQL database: ${(error as Error).message}`);
-        return 1;
-      }
-    }
-
     const tty = process.stderr.isTTY === true;
     const reporter = createProgressReporter({
       label: `${plan.migration.id}${dryRun ? ' (dry run)' : ''}`,
@@ -140,7 +128,9 @@ export const command: Command = {
     process.once('SIGINT', onSigint);
     try {
       const report = await runConversationMigration(client, {
-        migration: plan.migration, schema, dryRun, batchSize, pauseMs, restart: values.restart, sampleSize, onProgress, signal: abort.signal, lockSession,
+        migration: plan.migration, schema, dryRun, batchSize, pauseMs, restart: values.restart, sampleSize, onProgress, signal: abort.signal,
+        // PostgreSQL: the run opens a connection of its own for the lock (a pool has no fixed session).
+        lock: database.backend === 'postgres' ? { connectionString: database.connectionString } : undefined,
       });
       io.stdout(format === 'json' ? JSON.stringify({ ...report, env: values.env ?? null }, null, 2) : renderReport(report));
       const failed = Object.values(report.problemsByCode).reduce((a, b) => a + b, 0);
@@ -156,7 +146,6 @@ export const command: Command = {
       throw error;
     } finally {
       process.off('SIGINT', onSigint);
-      await lockSession?.close();
       await client.close().catch(() => {});
     }
   },

@@ -21,7 +21,7 @@ import {
   type VerifyReport,
 } from '../../migrate/embeddings/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
-import { acquireRunLock, RunLockError, type RunLock } from '../../migrate/shared/run-lock.ts';
+import { RunLockError, type RunLockOption } from '../../migrate/shared/run-lock.ts';
 import { quoteIdent } from '../../store/sql-client.ts';
 import { createEmbedder, openEmbeddingEndpoint, openVectorDatabase, vectorStoreOptionsFromEnv, type VectorStore } from '../../vectors/index.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
@@ -185,20 +185,15 @@ export const command: Command = {
     } catch (error) {
       return problem(io, errorProblem(error, 'cannot open the database'), json);
     }
-    let lock: RunLock | undefined;
     try {
       switch (mode) {
         case 'backfill':
         case 'retry-dead-letters':
         case 'repair-old': {
-          const target = mode === 'repair-old' ? resolved.plan.from : resolved.plan.to;
-          lock = await acquireRunLock({
-            client: store.client,
-            connectionString: storeOptions.backend === 'postgres' ? storeOptions.connectionString : undefined,
-            schema: store.schema,
-            migration: `embeddings:${resolved.plan.migration}:${target.index}`,
-          });
-          return await backfill(io, store, resolved, { mode, baseUrl: values['base-url'], quiet: values.quiet, json });
+          // The runner takes the single-runner lock (per schema, migration and target index); on
+          // PostgreSQL on a connection of its own, since the pool has no fixed session.
+          const lock: RunLockOption | undefined = storeOptions.backend === 'postgres' ? { connectionString: storeOptions.connectionString } : undefined;
+          return await backfill(io, store, resolved, { mode, baseUrl: values['base-url'], quiet: values.quiet, json, lock });
         }
         case 'verify':
           return await verify(io, store, resolved, values['base-url'], json);
@@ -222,7 +217,6 @@ export const command: Command = {
       const context = error instanceof RunLockError ? undefined : `${mode === 'backfill' ? 'the backfill' : `--${mode}`} failed`;
       return problem(io, errorProblem(error, context), json);
     } finally {
-      await lock?.release();
       await store.close().catch(() => {});
     }
   },
@@ -232,7 +226,7 @@ async function backfill(
   io: CommandIo,
   store: VectorStore,
   resolved: ResolvedPlan,
-  options: { mode: 'backfill' | 'retry-dead-letters' | 'repair-old'; baseUrl: string | undefined; quiet: boolean; json: boolean },
+  options: { mode: 'backfill' | 'retry-dead-letters' | 'repair-old'; baseUrl: string | undefined; quiet: boolean; json: boolean; lock: RunLockOption | undefined },
 ): Promise<number> {
   const endpoint = await openEmbeddingEndpoint(io.env, options.baseUrl);
   const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey });
@@ -263,6 +257,7 @@ async function backfill(
       retryDeadLetters: options.mode === 'retry-dead-letters',
       reconcileOnly: options.mode === 'repair-old',
       signal: abort.signal,
+      lock: options.lock,
       onProgress: (p) => progress.update(p.done, p.total, { 'dead letters': p.deadLetters, retries: p.retries, stage: p.stage }, p.resumed),
     });
     progress.finish();

@@ -26,7 +26,7 @@ import { quoteIdent, type SqlClient, type SqlExecutor } from '../../store/sql-cl
 import { diffRecords, emptySummary, summarizeChange, type ChangeSummary, type DiffEntry } from './changes.ts';
 import { backoffDelay, sleep } from '../shared/backoff.ts';
 import { MigrateError } from './errors.ts';
-import { acquireRunLock, type RunLock } from './run-lock.ts';
+import { RunLockError, takeRunLock, type RunLock, type RunLockOption } from '../shared/run-lock.ts';
 
 export interface RunOptions {
   migration: PayloadSchemaMigration;
@@ -49,11 +49,12 @@ export interface RunOptions {
   /** Stops after the current batch (the checkpoint is kept: run again to resume). */
   signal?: AbortSignal;
   /**
-   * The database session holding the single-runner lock for the run (see run-lock.ts); a dry run
-   * takes no lock. PGlite: default `client` (one session). PostgreSQL: required, since a pool has no
-   * fixed session — pass `await openLockSession(url)` and close it afterwards.
+   * The single-runner lock (shared/run-lock.ts; a dry run takes none). PGlite: omit it (the client
+   * is the session). PostgreSQL: `{ connectionString }` (the run opens and closes a connection for
+   * it), a session from `openLockSession(url, 'conversations')`, or `false` when something else
+   * guarantees a single runner; omitted there, the run is refused with `E_MIGRATE_LOCK_SESSION`.
    */
-  lockSession?: SqlExecutor & { readonly lost?: boolean };
+  lock?: RunLockOption;
 }
 
 export interface Progress {
@@ -281,28 +282,24 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
   checkSchemaName(schema);
   const batchSize = options.batchSize ?? m.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new MigrateError('E_MIGRATE_BATCH_SIZE', `batch size must be a positive integer, got ${batchSize}`);
-  if (options.dryRun === true) return run(client, options, schema, batchSize, null);
-  const session = options.lockSession ?? (client.backend === 'pglite' ? client : null);
-  if (session === null) {
-    throw new MigrateError('E_MIGRATE_LOCK_SESSION', 'on PostgreSQL the run needs a dedicated connection for its single-runner lock: pass lockSession: await openLockSession(url)');
-  }
-  let lock: RunLock;
+  if (options.dryRun === true) return run(client, options, schema, batchSize, true, null);
+  let lock: RunLock | null;
   try {
-    lock = await acquireRunLock(session, schema, m.id);
+    // Taken before the checkpoint is read, so a second run's `restart` never resets a running one's.
+    lock = await takeRunLock(client, options.lock, { kind: 'conversations', schema, migration: m.id });
   } catch (error) {
-    if (error instanceof MigrateError) throw error;
+    if (error instanceof RunLockError) throw new MigrateError(error.code, error.message);
     throw new MigrateError('E_MIGRATE_STORE', `taking the run lock: ${(error as Error).message}`);
   }
   try {
-    return await run(client, options, schema, batchSize, lock);
+    return await run(client, options, schema, batchSize, false, lock);
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 
-async function run(client: SqlClient, options: RunOptions, schema: string, batchSize: number, lock: RunLock | null): Promise<MigrationReport> {
+async function run(client: SqlClient, options: RunOptions, schema: string, batchSize: number, dryRun: boolean, lock: RunLock | null): Promise<MigrationReport> {
   const m = options.migration;
-  const dryRun = lock === null;
   const sampleSize = options.sampleSize ?? 3;
   const maxProblems = options.maxProblems ?? 50;
   const attempts = options.batchAttempts ?? 3;

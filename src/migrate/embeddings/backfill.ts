@@ -20,6 +20,7 @@ import { quoteIdent } from '../../store/sql-client.ts';
 import type { EmbeddingError, Embedder, EmbeddingRow, StoredDocument, VectorStore } from '../../vectors/index.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../shared/backoff.ts';
 import { estimateTokens, RateLimiter, splitForBudget } from '../shared/rate-limit.ts';
+import { takeRunLock, type RunLock, type RunLockOption } from '../shared/run-lock.ts';
 import { checkpointQueries, ts, type CheckpointRow } from './checkpoint.ts';
 import type { BackfillSettings } from './plan.ts';
 import type { EmbeddingMigrationResource } from '../../config/index.ts';
@@ -54,6 +55,14 @@ export interface BackfillOptions {
   backoff?: BackoffOptions;
   /** The pacing (default: one from the settings' requests/tokens per minute). */
   limiter?: RateLimiter;
+  /**
+   * The single-runner lock per (schema, migration, target index), held for the run
+   * (shared/run-lock.ts). PGlite: omit it (taken on the store's client). PostgreSQL:
+   * `{ connectionString }` (the run opens and closes a connection of its own for it), a session
+   * from `openLockSession(url, 'embeddings')`, or `false` when something else guarantees a single
+   * runner; omitted there, `runBackfill` throws `E_MIGRATE_LOCK_SESSION`.
+   */
+  lock?: RunLockOption;
 }
 
 export interface BackfillReport {
@@ -112,8 +121,26 @@ function stopsTheRun(error: EmbeddingError): boolean {
   return error.status === undefined || error.status === 401 || error.status === 403 || error.status === 404;
 }
 
-/** Runs (or resumes) the backfill. Never throws for API or document failures: see `status`/`error`. */
+/**
+ * Runs (or resumes) the backfill. Never throws for API or document failures: see `status`/`error`
+ * (a lost lock connection ends it as `failed` with `E_MIGRATE_LOCK_LOST`, progress kept). Throws
+ * `RunLockError` before doing anything when the lock cannot be taken: `E_MIGRATE_RUNNING` (another
+ * run holds it), `E_MIGRATE_LOCK_SESSION` (PostgreSQL without a `lock` option), `E_MIGRATE_STORE`.
+ */
 export async function runBackfill(options: BackfillOptions): Promise<BackfillReport> {
+  const lock = await takeRunLock(options.store.client, options.lock, {
+    kind: 'embeddings',
+    schema: options.store.schema,
+    migration: `${options.plan.migration}:${options.plan.to.index}`,
+  });
+  try {
+    return await backfill(options, lock);
+  } finally {
+    await lock?.release();
+  }
+}
+
+async function backfill(options: BackfillOptions, lock: RunLock | null): Promise<BackfillReport> {
   const { store, embedder, plan, settings } = options;
   const started = Date.now();
   const s = quoteIdent(store.schema);
@@ -193,8 +220,22 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
     }
   }
 
+  /**
+   * Once the lock's connection is gone another run may start alongside: stop before the next
+   * commit (committed batches are kept; the batch in flight is embedded again on resume).
+   */
+  function checkLock(): void {
+    if (lock?.lost) {
+      throw new StopRun(
+        'E_MIGRATE_LOCK_LOST',
+        `the connection holding the run lock dropped; stopped, since another run could now start alongside. Progress up to the last committed batch is saved: run again to resume`,
+      );
+    }
+  }
+
   // --- one transaction per batch: vectors, dead letters, checkpoint ---
   async function commit(batch: EmbeddedBatch, advanceTo: string | null, counter: 'embedded' | 'reconciled'): Promise<void> {
+    checkLock();
     const outcome = await store.transaction(async (tx) => {
       const result = await tx.upsertEmbeddings(to.index, batch.rows);
       const skipped = new Set(result.skipped);
@@ -239,6 +280,7 @@ WHERE migration = $1 AND target_index = $2`,
     let exhausted = false;
     try {
       for (;;) {
+        checkLock();
         while (!exhausted && queue.length < settings.concurrency && !options.signal?.aborted) {
           const docs = await next();
           if (docs.length === 0) {

@@ -22,7 +22,7 @@ describe('application writes during the background run (PostgreSQL)', () => {
   beforeAll(async () => {
     runnerClient = openPgClient({ connectionString: PG_URL });
     appClient = openPgClient({ connectionString: PG_URL });
-    lockSession = await openLockSession(PG_URL);
+    lockSession = await openLockSession(PG_URL, 'conversations');
   });
   afterAll(async () => {
     await lockSession.close();
@@ -64,7 +64,7 @@ describe('application writes during the background run (PostgreSQL)', () => {
           return fn(wrapped);
         }),
     };
-    const report = await runConversationMigration(racing, { migration, schema, lockSession });
+    const report = await runConversationMigration(racing, { migration, schema, lock: lockSession });
     expect(hits.map((h) => h.id)).toEqual(['c-000000', 'c-000100']);
     // Old app: the row stayed v1 with a new message → re-read, upgraded again, written (retried).
     // New app: its read upgraded the row lazily before appending → already current for the runner.
@@ -96,7 +96,7 @@ describe('application writes during the background run (PostgreSQL)', () => {
         appended.set(id, [...(appended.get(id) ?? []), content]);
       }
     })();
-    const report = await runConversationMigration(runnerClient, { migration, schema, pauseMs: 5, lockSession });
+    const report = await runConversationMigration(runnerClient, { migration, schema, pauseMs: 5, lock: lockSession });
     running = false;
     await writer;
     expect(report.complete).toBe(true);

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLockSession, runConversationMigration, selectConversationMigration, type MigrationReport } from '../../../src/migrate/conversations/index.ts';
+import { RUN_LOCK_NAMESPACES, openLockSession, runConversationMigration, selectConversationMigration, type MigrationReport } from '../../../src/migrate/conversations/index.ts';
 import { loadProject } from '../../../src/config/index.ts';
 import { openPgClient } from '../../../src/store/pg-client.ts';
 import type { SqlClient } from '../../../src/store/sql-client.ts';
@@ -57,8 +57,8 @@ describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', (
     (await client.query<{ app: string }>(
       `SELECT a.application_name AS app FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
         WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-          AND l.classid = hashtext('switchyard-migrate-conversations')::oid AND l.objid = hashtext($1)::oid`,
-      [`${killed}:conversation-schema-v2`],
+          AND l.classid = $1::int::oid AND l.objid = hashtext($2)::oid`,
+      [RUN_LOCK_NAMESPACES.conversations, `${killed}:conversation-schema-v2`],
     )).map((r) => r.app);
 
   it('resumes where the killed run stopped and ends byte-identical to an uninterrupted run', async () => {
@@ -113,8 +113,8 @@ describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', (
     const loaded = await loadProject(project);
     const plan = selectConversationMigration(loaded.value as NonNullable<typeof loaded.value>);
     if (!plan.ok) throw new Error(plan.message);
-    const lockSession = await openLockSession(PG_URL);
-    const uninterrupted = await runConversationMigration(client, { migration: plan.migration, schema: copy, lockSession }).finally(() => lockSession.close());
+    const lockSession = await openLockSession(PG_URL, 'conversations');
+    const uninterrupted = await runConversationMigration(client, { migration: plan.migration, schema: copy, lock: lockSession }).finally(() => lockSession.close());
     expect(uninterrupted.counters.upgraded).toBe(N + 1);
     const a = await dump(client, killed);
     const b = await dump(client, copy);

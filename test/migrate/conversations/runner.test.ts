@@ -30,7 +30,7 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
   it('dry run reports what would change and writes nothing', async () => {
     const s = await fresh('dry');
     const before = await dump(client, s);
-    const report = await runConversationMigration(client, { lockSession, migration, schema: s, dryRun: true, sampleSize: 2 });
+    const report = await runConversationMigration(client, { lock: lockSession, migration, schema: s, dryRun: true, sampleSize: 2 });
     expect(await dump(client, s)).toEqual(before);
     expect(await checkpoint(client, s, V2.id)).toBeUndefined();
     expect(report).toMatchObject({ dryRun: true, total: N + 3, remaining: N + 3, complete: true });
@@ -56,7 +56,7 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
     expect(text).toMatch(/messages: copy createdAt → timestamp +3,001 messages/);
 
     const empty = uniqueSchema('nothing');
-    const none = await runConversationMigration(client, { lockSession, migration, schema: empty, dryRun: true });
+    const none = await runConversationMigration(client, { lock: lockSession, migration, schema: empty, dryRun: true });
     expect(none).toMatchObject({ total: 0, complete: true });
     expect((await client.query<{ n: string }>(`SELECT count(*) AS n FROM information_schema.schemata WHERE schema_name = $1`, [empty]))[0]?.n).toEqual(backend === 'postgres' ? '0' : 0);
   });
@@ -64,11 +64,11 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
   it('running twice gives byte-identical records to running once, and unknown fields survive', async () => {
     const once = await fresh('once');
     const twice = await fresh('twice');
-    const r1 = await runConversationMigration(client, { lockSession, migration, schema: once });
+    const r1 = await runConversationMigration(client, { lock: lockSession, migration, schema: once });
     expect(r1).toMatchObject({ complete: true, remaining: 2 });
     expect(r1.counters).toMatchObject({ upgraded: N + 1, failed: 2, conflicts: 0 });
-    await runConversationMigration(client, { lockSession, migration, schema: twice });
-    const second = await runConversationMigration(client, { lockSession, migration, schema: twice });
+    await runConversationMigration(client, { lock: lockSession, migration, schema: twice });
+    const second = await runConversationMigration(client, { lock: lockSession, migration, schema: twice });
     expect(second.counters).toMatchObject({ scanned: 2, upgraded: 0, failed: 2 }); // only the two it cannot upgrade are looked at again
     expect(await dump(client, twice)).toEqual(await dump(client, once));
     expect(await checkpoint(client, once, V2.id)).toMatchObject({ status: 'complete', upgraded: backend === 'postgres' ? String(N + 1) : N + 1 });
@@ -104,12 +104,12 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
       { id: 'b-none', userId: 'u', messages: [{ role: 'user', content: 'x' }, stamped] },
       { id: 'c-ok', userId: 'u', created: '2025-01-01T00:00:00Z', messages: [{ role: 'user', content: 'x' }, stamped] },
     ]);
-    const dry = await runConversationMigration(client, { lockSession, migration, schema: s, dryRun: true });
+    const dry = await runConversationMigration(client, { lock: lockSession, migration, schema: s, dryRun: true });
     expect(dry.changes.messageFieldsCopied).toEqual({ 'createdAt → timestamp': 2 }); // c-ok and the seed's odd-both
     expect(dry.changes.messageFieldsNotFilled).toEqual({ 'createdAt → timestamp': { messages: 3, records: 2, ids: ['a-null', 'b-none'] } });
     expect(dry.problemsByCode).toEqual({ VERSION_MISMATCH: 2 }); // only the two odd records: a gap is not a problem
     expect(renderReport(dry)).toContain('messages: NOT FILLED createdAt → timestamp  3 messages in 2 records without createdAt (kept as they are; e.g. a-null, b-none)');
-    const run = await runConversationMigration(client, { lockSession, migration, schema: s });
+    const run = await runConversationMigration(client, { lock: lockSession, migration, schema: s });
     expect(run.counters).toMatchObject({ upgraded: 4, failed: 2 });
     const rows = new Map((await dump(client, s)).map((r) => [r.id, JSON.parse(r.text) as Record<string, unknown>]));
     expect(rows.get('a-null')).toMatchObject({ schemaVersion: 2, createdAt: null, messages: [{ role: 'user', content: 'x', model: 'gpt-4o-2024-05-13' }, { role: 'assistant', content: 'y', model: 'gpt-4o-2024-05-13' }] });
@@ -120,7 +120,7 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
   it('the lazy path on read gives the same records as the background run', async () => {
     const background = await fresh('bg', 400);
     const lazy = await fresh('lazy', 400);
-    await runConversationMigration(client, { lockSession, migration, schema: background });
+    await runConversationMigration(client, { lock: lockSession, migration, schema: background });
     const repo = await openConversationRepository(client, { schema: lazy, migration: () => V2 });
     for (const { id } of await dump(client, lazy)) await repo.get(id);
     expect(await dump(client, lazy)).toEqual(await dump(client, background));
@@ -129,10 +129,10 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
   it('an interrupted run resumes after its last committed batch and ends like an uninterrupted one', async () => {
     const whole = await fresh('whole');
     const parts = await fresh('parts');
-    await runConversationMigration(client, { lockSession, migration, schema: whole });
+    await runConversationMigration(client, { lock: lockSession, migration, schema: whole });
     const abort = new AbortController();
     const first = await runConversationMigration(client, {
-      lockSession, migration, schema: parts, signal: abort.signal,
+      lock: lockSession, migration, schema: parts, signal: abort.signal,
       onProgress: (p) => {
         if (p.scanned >= 400) abort.abort();
       },
@@ -140,13 +140,13 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
     expect(first).toMatchObject({ interrupted: true, complete: false });
     expect(first.counters.scanned).toBe(400);
     expect(await checkpoint(client, parts, V2.id)).toMatchObject({ status: 'running', last_id: 'c-000399' });
-    const second = await runConversationMigration(client, { lockSession, migration, schema: parts });
+    const second = await runConversationMigration(client, { lock: lockSession, migration, schema: parts });
     expect(second.resumed).toMatchObject({ after: 'c-000399', counters: { scanned: 400, upgraded: 400 } });
     expect(second.counters.scanned).toBe(N + 3 - 400);
     expect(second.cumulative).toMatchObject({ scanned: N + 3, upgraded: N + 1, failed: 2 });
     expect(await dump(client, parts)).toEqual(await dump(client, whole));
     // --restart after completion, or a fresh run: starts over and finds nothing more to do.
-    const again = await runConversationMigration(client, { lockSession, migration, schema: parts, restart: true });
+    const again = await runConversationMigration(client, { lock: lockSession, migration, schema: parts, restart: true });
     expect(again.resumed).toBeNull();
     expect(again.counters.upgraded).toBe(0);
   });
@@ -156,7 +156,7 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
     let batches = 0;
     // The first run pauses "forever" after each batch; Ctrl-C (the signal) wakes it and stops it.
     const first = runConversationMigration(client, {
-      lockSession, migration: { ...migration, batchSize: 100 }, schema: s, pauseMs: 600_000, signal: stop.signal,
+      lock: lockSession, migration: { ...migration, batchSize: 100 }, schema: s, pauseMs: 600_000, signal: stop.signal,
       onProgress: (p) => {
         if (!p.done && p.scanned > 0) batches++;
       },
@@ -166,24 +166,24 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
     expect(atStart).toMatchObject({ status: 'running', last_id: 'c-000099' });
 
     // A second runner: on PostgreSQL its own connection (another process, as far as the server knows).
-    const other = backend === 'postgres' ? await openLockSession(PG_URL) : undefined;
+    const other = backend === 'postgres' ? await openLockSession(PG_URL, 'conversations') : undefined;
     try {
       for (const restart of [false, true]) {
-        const second = await runConversationMigration(client, { lockSession: other, migration, schema: s, restart }).then(() => null, (e: unknown) => e);
+        const second = await runConversationMigration(client, { lock: other, migration, schema: s, restart }).then(() => null, (e: unknown) => e);
         expect(second).toMatchObject({ code: 'E_MIGRATE_RUNNING' });
         expect((second as Error).message).toContain(backend === 'postgres' ? "application 'switchyard migrate conversations'" : 'in this process');
       }
       expect(await checkpoint(client, s, V2.id)).toEqual(atStart); // --restart did not reset it
       // Another schema, or another migration id, is another lock.
       const elsewhere = await fresh('lock_other', 10);
-      expect(await runConversationMigration(client, { lockSession: other, migration, schema: elsewhere })).toMatchObject({ complete: true });
+      expect(await runConversationMigration(client, { lock: other, migration, schema: elsewhere })).toMatchObject({ complete: true });
 
       stop.abort();
       const stopped = await first;
       expect(stopped).toMatchObject({ interrupted: true, complete: false });
       expect(stopped.counters.scanned).toBe(100);
       // Released: the next run resumes the first one's checkpoint.
-      const resumed = await runConversationMigration(client, { lockSession: other, migration, schema: s });
+      const resumed = await runConversationMigration(client, { lock: other, migration, schema: s });
       expect(resumed).toMatchObject({ complete: true, resumed: { after: 'c-000099' } });
       expect(resumed.cumulative).toMatchObject({ scanned: 603, upgraded: 601 });
     } finally {
@@ -194,30 +194,32 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
   it('a lock held elsewhere refuses the run before anything is written; released, the run proceeds', async () => {
     const s = await fresh('held', 50);
     const before = await dump(client, s);
-    const holderSession = backend === 'postgres' ? await openLockSession(PG_URL) : client;
-    const held = await acquireRunLock(holderSession, s, V2.id);
+    const holderSession = backend === 'postgres' ? await openLockSession(PG_URL, 'conversations') : client;
+    const held = await acquireRunLock(holderSession, { kind: 'conversations', schema: s, migration: V2.id });
     try {
-      await expect(runConversationMigration(client, { lockSession, migration, schema: s })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      await expect(runConversationMigration(client, { lock: lockSession, migration, schema: s })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
       expect(await dump(client, s)).toEqual(before);
       expect(await checkpoint(client, s, V2.id)).toBeUndefined();
+      // On PostgreSQL a library call must say where the lock lives (a pool has no session to hold it).
+      if (backend === 'postgres') await expect(runConversationMigration(client, { migration, schema: s })).rejects.toMatchObject({ code: 'E_MIGRATE_LOCK_SESSION' });
       // A dry run reads only: it takes no lock.
-      expect(await runConversationMigration(client, { lockSession, migration, schema: s, dryRun: true })).toMatchObject({ complete: true });
+      expect(await runConversationMigration(client, { lock: lockSession, migration, schema: s, dryRun: true })).toMatchObject({ complete: true });
     } finally {
       await held.release();
       if (holderSession !== client) await (holderSession as LockSession).close();
     }
-    expect(await runConversationMigration(client, { lockSession, migration, schema: s })).toMatchObject({ complete: true, remaining: 2 });
+    expect(await runConversationMigration(client, { lock: lockSession, migration, schema: s })).toMatchObject({ complete: true, remaining: 2 });
   });
 
   // PostgreSQL only (registered, not skipped, on PGlite): PGlite's session cannot be cut from outside.
   if (backend === 'postgres') it('the run stops with E_MIGRATE_LOCK_LOST when its lock connection dies, progress kept', async () => {
     const s = await fresh('lost', 300);
-    const session = await openLockSession(PG_URL);
+    const session = await openLockSession(PG_URL, 'conversations');
     const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]?.pid;
     const stop = new AbortController();
     let batches = 0;
     const run = runConversationMigration(client, {
-      lockSession: session, migration: { ...migration, batchSize: 100 }, schema: s, pauseMs: 600_000, signal: stop.signal,
+      lock: session, migration: { ...migration, batchSize: 100 }, schema: s, pauseMs: 600_000, signal: stop.signal,
       onProgress: (p) => {
         if (!p.done && p.scanned > 0) batches++;
       },
@@ -229,7 +231,7 @@ describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on
     expect(await run).toMatchObject({ code: 'E_MIGRATE_LOCK_LOST' });
     expect(await checkpoint(client, s, V2.id)).toMatchObject({ status: 'running', last_id: 'c-000099' });
     await session.close();
-    const resumed = await runConversationMigration(client, { lockSession, migration, schema: s });
+    const resumed = await runConversationMigration(client, { lock: lockSession, migration, schema: s });
     expect(resumed).toMatchObject({ complete: true, resumed: { after: 'c-000099' } });
   });
 });

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { runBackfill } from '../../../src/migrate/embeddings/index.ts';
-import { acquireRunLock } from '../../../src/migrate/shared/run-lock.ts';
+import { takeRunLock } from '../../../src/migrate/shared/run-lock.ts';
 import { createEmbedder, indexDocument, openVectorDatabase, removeDocument, type Embedder, type EmbeddingRoute, type VectorStore } from '../../../src/vectors/index.ts';
 import { PG_URL, dropSchema, uniqueSchema } from '../../store/fixtures.ts';
 import { FROM, SETTINGS, docId, seedDocuments, testPlan } from './corpus.ts';
@@ -111,7 +111,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
     await seedDocuments(store, N);
     // The old index as the application built it before the migration.
-    expect((await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: { ...SETTINGS, batchSize: 500 } })).status).toBe('complete');
+    expect((await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: { ...SETTINGS, batchSize: 500 }, lock: { connectionString: PG_URL } })).status).toBe('complete');
   }, 120_000);
   afterAll(async () => {
     writing = false;
@@ -216,10 +216,10 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
 
     // The killed run's lock goes with its connection: the server releases it once it sees the
     // connection closed (a resume must not be refused with E_MIGRATE_RUNNING for long).
-    const lockTarget = { client: store.client, connectionString: PG_URL, schema, migration: `embeddings:${MIGRATION}:docs-large` };
+    const lockTarget = { kind: 'embeddings' as const, schema, migration: `${MIGRATION}:docs-large` };
     for (let i = 0; ; i++) {
       try {
-        await (await acquireRunLock(lockTarget)).release();
+        await (await takeRunLock(store.client, { connectionString: PG_URL }, lockTarget))?.release();
         break;
       } catch (error) {
         if ((error as { code?: string }).code !== 'E_MIGRATE_RUNNING' || i >= 100) throw error;

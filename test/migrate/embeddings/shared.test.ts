@@ -1,15 +1,18 @@
 import { rmSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
-import { acquireRunLock } from '../../../src/migrate/shared/run-lock.ts';
-import { openPgClient } from '../../../src/store/pg-client.ts';
-import { openVectorDatabase } from '../../../src/vectors/index.ts';
+import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
+import { checkpointQueries } from '../../../src/migrate/embeddings/checkpoint.ts';
+import { acquireRunLock, openLockSession, RUN_LOCK_NAMESPACES, takeRunLock } from '../../../src/migrate/shared/run-lock.ts';
+import { createEmbedder, openVectorDatabase } from '../../../src/vectors/index.ts';
+import { FROM, SETTINGS, TO, docId, seedDocuments, testPlan } from './corpus.ts';
+import { startProxy } from './proxy.ts';
 import { PG_URL, dropSchema, uniqueSchema } from '../../store/fixtures.ts';
 import { MIGRATION, writeProject } from './project.ts';
 import { backoffDelay } from '../../../src/migrate/shared/backoff.ts';
 import { createProgressReporter, formatDuration, formatProgress } from '../../../src/migrate/shared/progress.ts';
 import { estimateTokens, RateLimiter, splitForBudget } from '../../../src/migrate/shared/rate-limit.ts';
-import { backfillAllowed, nextPhase } from '../../../src/migrate/embeddings/index.ts';
+import { backfillAllowed, nextPhase, runBackfill } from '../../../src/migrate/embeddings/index.ts';
 
 describe('backoff', () => {
   it('grows exponentially under full jitter, is capped, and never undercuts Retry-After', () => {
@@ -114,34 +117,68 @@ describe('phase rules', () => {
   });
 });
 
-describe('single-runner lock', () => {
-  it('PGlite: a second run on the same database in this process is refused until the first releases', async () => {
+describe('single-runner lock (shared by both runners)', () => {
+  let server: ModelServer;
+  beforeAll(async () => {
+    server = await startModelServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const embedderFor = (baseURL: string) => createEmbedder({ baseURL, apiKey: 'switchyard-offline' });
+  const small = { ...SETTINGS, concurrency: 1 };
+
+  it('PGlite: a second run in this process is refused until the first releases; runBackfill takes the lock itself; kinds never collide', async () => {
     const store = await openVectorDatabase({ backend: 'pglite' });
     try {
-      const target = { client: store.client, schema: store.schema, migration: 'embeddings:m:docs-large' };
-      const first = await acquireRunLock(target);
-      await expect(acquireRunLock(target)).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
-      // Another migration (or another target index) is independent.
-      await (await acquireRunLock({ ...target, migration: 'embeddings:m:docs-small' })).release();
+      await seedDocuments(store, 30);
+      const target = { kind: 'embeddings' as const, schema: store.schema, migration: `${MIGRATION}:${TO.index}` };
+      const first = await acquireRunLock(store.client, target);
+      const refused = await acquireRunLock(store.client, target).then(() => null, (e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      expect((refused as Error).message).toContain('in this process');
+      // Another migration (or target index) is independent; so is the other runner kind with the very same name.
+      await (await acquireRunLock(store.client, { ...target, migration: `${MIGRATION}:${FROM.index}` })).release();
+      await (await acquireRunLock(store.client, { ...target, kind: 'conversations' })).release();
+      // The library call (no lock option) takes the lock on its own: refused before anything is written.
+      const plan = testPlan({ migration: MIGRATION });
+      await expect(runBackfill({ store, embedder: embedderFor(server.baseUrl), plan, settings: small })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      expect(await checkpointQueries(store).load(store.client, MIGRATION, TO.index)).toBeUndefined();
       await first.release();
-      await (await acquireRunLock(target)).release();
+      await first.release(); // idempotent
+      const report = await runBackfill({ store, embedder: embedderFor(server.baseUrl), plan, settings: small });
+      expect(report).toMatchObject({ status: 'complete', embedded: 30 });
+      // Released at the end of the run.
+      await (await acquireRunLock(store.client, target)).release();
     } finally {
       await store.close();
     }
   });
 
-  it('PostgreSQL: a session advisory lock per (schema, migration); the CLI says E_MIGRATE_RUNNING while another run holds it', async () => {
+  it('PostgreSQL: an advisory lock per (kind, schema, migration) on a connection of its own; E_MIGRATE_RUNNING names the holder, in the library and the CLI', async () => {
     const schema = uniqueSchema('emblock');
-    const holderClient = openPgClient({ connectionString: PG_URL, max: 1 });
-    const otherClient = openPgClient({ connectionString: PG_URL, max: 1 });
+    const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
+    const holder = await openLockSession(PG_URL, 'embeddings');
     const root = writeProject({ phase: 'backfill' });
     try {
-      const migration = `embeddings:${MIGRATION}:docs-large`;
-      const held = await acquireRunLock({ client: holderClient, connectionString: PG_URL, schema, migration });
-      // A different client (as another process would be) is refused by the server-side lock.
-      await expect(acquireRunLock({ client: otherClient, connectionString: PG_URL, schema, migration })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
-      // The same migration on another schema is another lock.
-      await (await acquireRunLock({ client: otherClient, connectionString: PG_URL, schema: `${schema}_b`, migration })).release();
+      const migration = `${MIGRATION}:${TO.index}`;
+      const held = await acquireRunLock(holder, { kind: 'embeddings', schema, migration });
+      // Another connection (as another process would be) is refused by the server-side lock, naming the holder.
+      const refused = await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema, migration }).then(() => null, (e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      expect((refused as Error).message).toContain("application 'switchyard migrate embeddings'");
+      // The same name under the other kind, or on another schema, is another lock.
+      const conv = await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'conversations', schema, migration });
+      const namespaces = await store.client.query<{ classid: string }>(
+        `SELECT DISTINCT classid::text AS classid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND objid = hashtext($1)::oid ORDER BY 1`,
+        [`${schema}:${migration}`],
+      );
+      expect(namespaces.map((n) => Number(n.classid))).toEqual([RUN_LOCK_NAMESPACES.conversations, RUN_LOCK_NAMESPACES.embeddings].sort((a, b) => a - b));
+      await conv?.release();
+      await (await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema: `${schema}_b`, migration }))?.release();
+      // A library call on PostgreSQL must say where the lock lives.
+      await expect(runBackfill({ store, embedder: embedderFor(server.baseUrl), plan: testPlan({ migration: MIGRATION }), settings: small })).rejects.toMatchObject({ code: 'E_MIGRATE_LOCK_SESSION' });
+      await expect(runBackfill({ store, embedder: embedderFor(server.baseUrl), plan: testPlan({ migration: MIGRATION }), settings: small, lock: { connectionString: PG_URL } })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
       let stdout = '';
       let stderr = '';
       const code = await main(['migrate', 'embeddings', MIGRATION, '--root', root, '--quiet', '--database-url', PG_URL, '--schema', schema], {
@@ -151,16 +188,43 @@ describe('single-runner lock', () => {
         env: { PATH: process.env.PATH },
       });
       expect(code).toBe(1);
-      expect(stderr).toContain(`switchyard migrate embeddings: E_MIGRATE_RUNNING another run of ${migration} is in progress on schema ${schema}`);
+      expect(stderr).toContain(`switchyard migrate embeddings: E_MIGRATE_RUNNING another 'migrate embeddings' run of ${migration} on schema ${schema} is in progress (PostgreSQL backend pid`);
       expect(stdout).toBe('');
       await held.release();
-      const again = await acquireRunLock({ client: otherClient, connectionString: PG_URL, schema, migration });
-      await again.release();
+      await (await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema, migration }))?.release();
     } finally {
-      await holderClient.close();
-      await otherClient.close();
+      await holder.close();
+      await store.close();
       await dropSchema(schema);
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL: when the lock connection dies mid-run the backfill stops with E_MIGRATE_LOCK_LOST, keeping its progress; the next run resumes', async () => {
+    const schema = uniqueSchema('emblost');
+    const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
+    // Two requests answered, the third held: the run is parked between its second and third batch.
+    const proxy = await startProxy({ upstream: server.baseUrl, holdAfter: 2 });
+    const session = await openLockSession(PG_URL, 'embeddings');
+    try {
+      await seedDocuments(store, 120);
+      const plan = testPlan();
+      const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]?.pid;
+      const run = runBackfill({ store, embedder: embedderFor(proxy.baseUrl), plan, settings: small, lock: session });
+      while (proxy.held < 1) await new Promise((r) => setTimeout(r, 10));
+      await store.client.query('SELECT pg_terminate_backend($1)', [pid]);
+      while (!session.lost) await new Promise((r) => setTimeout(r, 10));
+      proxy.setHoldAfter(Infinity); // the batch in flight returns, and is not committed
+      const report = await run;
+      expect(report).toMatchObject({ status: 'failed', error: { code: 'E_MIGRATE_LOCK_LOST' }, embedded: 2 * small.batchSize });
+      expect(report.checkpoint).toMatchObject({ lastDocId: docId(2 * small.batchSize - 1), status: 'running' });
+      const resumed = await runBackfill({ store, embedder: embedderFor(server.baseUrl), plan, settings: small, lock: { connectionString: PG_URL } });
+      expect(resumed).toMatchObject({ status: 'complete', resumedFrom: docId(2 * small.batchSize - 1), embedded: 120 - 2 * small.batchSize });
+    } finally {
+      await session.close();
+      await proxy.close();
+      await store.close();
+      await dropSchema(schema);
     }
   });
 });
