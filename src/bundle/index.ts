@@ -18,7 +18,7 @@ export {
   type SigningKey,
   type KeyResult,
 } from './keys.ts';
-export { buildSigned, signManifest, type ManifestInput } from './sign.ts';
+export { buildSigned, signCompiled, signManifest, type ManifestInput } from './sign.ts';
 export { gitBundleMeta, type GitBundleMeta } from './git-meta.ts';
 export { parseDuration } from './duration.ts';
 export { writeFileAtomic } from './atomic-write.ts';

@@ -12,6 +12,7 @@ import {
   type ManifestSigned,
   type PayloadRef,
 } from './runtime-format.ts';
+import type { CompiledBundle } from './compile.ts';
 import type { SigningKey } from './keys.ts';
 
 export interface ManifestInput {
@@ -51,4 +52,25 @@ export function signManifest(signed: ManifestSigned, keys: SigningKey[], existin
     signatures.push({ keyid: key.keyid, alg: SIGNATURE_ALG, sig: ed25519Sign(null, message, key.privateKey).toString('base64') });
   }
   return { signed, signatures };
+}
+
+/**
+ * The manifest of a freshly compiled payload, signed by `keys`: `expires` = `createdAt` + `validityMs`.
+ * What the pipeline's bundle stage and in-process publishers (the chat service's demo mode) do for
+ * every environment; `switchyard sign` signs a compiled directory instead (`buildSigned` + `signManifest`).
+ */
+export function signCompiled(
+  compiled: Pick<CompiledBundle, 'sha256' | 'bytes'>,
+  meta: { env: string; serial: number; commit: string; createdAt: Date; validityMs: number },
+  keys: SigningKey[],
+): Manifest {
+  const signed = buildSigned({
+    env: meta.env,
+    serial: meta.serial,
+    commit: meta.commit,
+    createdAt: meta.createdAt,
+    expires: new Date(meta.createdAt.getTime() + meta.validityMs),
+    payload: { sha256: compiled.sha256, length: compiled.bytes.byteLength },
+  });
+  return signManifest(signed, keys);
 }

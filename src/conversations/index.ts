@@ -16,13 +16,4 @@ export {
 } from './repository.ts';
 export { migrateConversationStore, ConversationError, DEFAULT_CONVERSATION_SCHEMA, checkSchemaName } from './schema.ts';
 export { conversationSql, columnsOf, type ConversationRow, type ConversationSql } from './sql.ts';
-export type {
-  ConversationEvent,
-  ConversationMessage,
-  ConversationMigration,
-  ConversationRecord,
-  MigrationSource,
-  ModelHistoryEntry,
-  ReadUpgrade,
-  StoredConversation,
-} from './types.ts';
+export type * from './types.ts';

@@ -13,7 +13,7 @@ import { parseDuration } from '../bundle/duration.ts';
 import { gitBundleMeta } from '../bundle/git-meta.ts';
 import { generateSigningKey } from '../bundle/keys.ts';
 import { manifestBytes, trustedKeysFrom } from '../bundle/runtime-format.ts';
-import { buildSigned, signManifest } from '../bundle/sign.ts';
+import { signCompiled } from '../bundle/sign.ts';
 import { verifyBundle } from '../bundle/verify-bundle.ts';
 import type { Project } from '../config/types.ts';
 import type { ReportBundle } from './report/model.ts';
@@ -81,17 +81,11 @@ export async function compileSignVerify(project: Project, commit: string | null,
       bundles.push({ env: name, dir, sha256: '', verified: false, message: compiled.errors.map((e) => e.message).join('; ') });
       continue;
     }
-    const signed = buildSigned({
-      env: name,
-      serial: meta.serial,
-      commit: full,
-      createdAt: meta.createdAt,
-      expires: new Date(meta.createdAt.getTime() + validity),
-      payload: { sha256: compiled.value.sha256, length: compiled.value.bytes.byteLength },
-    });
+    const manifest = signCompiled(compiled.value, { env: name, serial: meta.serial, commit: full, createdAt: meta.createdAt, validityMs: validity }, [key]);
+    const signed = manifest.signed;
     await mkdir(join(dir, 'payload'), { recursive: true });
     await writeFile(join(dir, payloadPath(compiled.value.sha256)), compiled.value.bytes);
-    await writeFile(join(dir, 'manifest.json'), manifestBytes(signManifest(signed, [key])));
+    await writeFile(join(dir, 'manifest.json'), manifestBytes(manifest));
     const result = await verifyBundle(await bundleSource(dir, name), { trustedKeys, env: name, minSerial: meta.serial, now: meta.createdAt.getTime() });
     const facts = { serial: signed.serial, createdAt: signed.createdAt, expires: signed.expires };
     const origin = meta.fromGit ? `serial ${signed.serial} from git` : `serial ${signed.serial}, created now (not a git commit)`;

@@ -22,7 +22,7 @@ export {
   type VectorStore,
   type VectorTransaction,
 } from './store.ts';
-export { openVectorDatabase, defaultVectorStoreDir, vectorStoreOptionsFromEnv, type VectorDatabaseOptions } from './open.ts';
+export { openVectorDatabase, type VectorDatabaseOptions } from './open.ts';
 export {
   createEmbedder,
   openEmbeddingEndpoint,

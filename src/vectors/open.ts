@@ -1,12 +1,14 @@
-import { defaultStoreDir, openSqlClient, StoreError, storeOptionsFromEnv, type DatabaseSelection } from '../store/store.ts';
+import { openSqlClient, StoreError, type DatabaseOptions } from '../store/store.ts';
 import type { SqlClient } from '../store/sql-client.ts';
 import { VectorError } from './errors.ts';
 import type { VectorType } from './schema.ts';
-import { DEFAULT_VECTOR_SCHEMA, openVectorStore, type VectorStore } from './store.ts';
+import { openVectorStore, type VectorStore } from './store.ts';
 
-export type VectorDatabaseOptions =
-  | { backend: 'pglite'; /** Data directory; in memory when omitted. */ dataDir?: string; schema?: string; vectorType?: VectorType | 'auto' }
-  | { backend: 'postgres'; connectionString: string; schema?: string; poolSize?: number; vectorType?: VectorType | 'auto' };
+/**
+ * The event store's database options (commands resolve them with `storeOptionsFromEnv`, so every
+ * command finds the same database), plus the vector column type to prefer.
+ */
+export type VectorDatabaseOptions = DatabaseOptions & { vectorType?: VectorType | 'auto' };
 
 /**
  * Opens a database and a vector store that owns it (its `close()` closes the database). PGlite is
@@ -27,21 +29,4 @@ export async function openVectorDatabase(options: VectorDatabaseOptions): Promis
     if (error instanceof VectorError) throw error;
     throw new VectorError('E_STORE_OPEN', `cannot prepare the vector store on ${options.backend}: ${(error as Error).message}`);
   }
-}
-
-/**
- * The embedded default: the project's one PGlite database (`.switchyard/data/events`), shared with
- * `switchyard analyze` and `migrate conversations`, so every command finds the same documents.
- */
-export function defaultVectorStoreDir(projectRoot: string): string {
-  return defaultStoreDir(projectRoot);
-}
-
-/**
- * Options from a command line selection and the environment, resolved exactly like the event store
- * (`storeOptionsFromEnv`), so every command finds the same database.
- */
-export function vectorStoreOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, selection: DatabaseSelection = {}): VectorDatabaseOptions {
-  const o = storeOptionsFromEnv(projectRoot, env, { ...selection, schema: selection.schema ?? (env.SWITCHYARD_STORE_SCHEMA || DEFAULT_VECTOR_SCHEMA) });
-  return o.backend === 'postgres' ? { backend: 'postgres', connectionString: o.connectionString, schema: o.schema } : { backend: 'pglite', dataDir: o.dataDir, schema: o.schema };
 }

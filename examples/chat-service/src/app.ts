@@ -17,10 +17,8 @@ import { migrationFromBundle, openConversationRepository, type ConversationRepos
 import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import type { BatchedSink } from '../../../src/store/batched-sink.ts';
-import { openPgClient } from '../../../src/store/pg-client.ts';
-import { openPgliteClient, StoreLockedError } from '../../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../../src/store/sql-client.ts';
-import { openStore, type EventStore } from '../../../src/store/store.ts';
+import { openSqlClient, openStore, StoreError, type EventStore } from '../../../src/store/store.ts';
 import { createEmbedder, openVectorStore, type VectorStore } from '../../../src/vectors/index.ts';
 import { BundlePublisher, serveBundles, type BundleServer } from './demo-bundle.ts';
 import { ServiceError } from './errors.ts';
@@ -100,16 +98,17 @@ export interface ChatServiceHandle {
   close(): Promise<void>;
 }
 
+/** The one database client, opened as every Switchyard command opens it (`openSqlClient`). */
 async function openDatabase(option: DatabaseOption): Promise<SqlClient> {
+  let client: SqlClient | undefined;
   try {
-    if (option.kind === 'postgres') {
-      const client = openPgClient({ connectionString: option.url, max: 8 });
-      await client.query('SELECT 1');
-      return client;
-    }
-    return await openPgliteClient(option.dataDir ?? undefined, { vector: true });
+    client = await openSqlClient(option.kind === 'postgres' ? { backend: 'postgres', connectionString: option.url, poolSize: 8 } : { backend: 'pglite', dataDir: option.dataDir ?? undefined }, { vector: true });
+    // A pool connects lazily: fail at start, not on the first request.
+    if (option.kind === 'postgres') await client.query('SELECT 1');
+    return client;
   } catch (error) {
-    if (error instanceof StoreLockedError) throw new ServiceError('E_DB_LOCKED', `${error.message}; stop the other process, use --in-memory, or --database-url`);
+    await client?.close().catch(() => {});
+    if (error instanceof StoreError && error.code === 'E_STORE_LOCKED') throw new ServiceError('E_DB_LOCKED', `${error.message}; or use --in-memory`);
     throw new ServiceError('E_DB_OPEN', `cannot open the ${option.kind} database: ${(error as Error).message}`);
   }
 }

@@ -15,7 +15,7 @@ import { generateSigningKey, trustedKeysDocument, type SigningKey } from '../../
 import { publishToDirectory } from '../../../src/bundle/publish.ts';
 import { manifestBytes } from '../../../src/bundle/runtime-format.ts';
 import { createBundleServer, listen } from '../../../src/bundle/serve.ts';
-import { buildSigned, signManifest } from '../../../src/bundle/sign.ts';
+import { signCompiled } from '../../../src/bundle/sign.ts';
 import { loadProject } from '../../../src/config/load-project.ts';
 import type { Project } from '../../../src/config/types.ts';
 import { resolveRef } from '../../../src/git/refs.ts';
@@ -90,15 +90,8 @@ export class BundlePublisher {
       if (!compiled.value) {
         throw new ServiceError('E_DEMO_COMPILE', `cannot compile the ${env} bundle: ${compiled.errors.map((e) => `${e.code} ${e.message}`).join('; ')}`);
       }
-      const signed = buildSigned({
-        env,
-        serial,
-        commit: this.commit,
-        createdAt,
-        expires: new Date(createdAt.getTime() + validity),
-        payload: { sha256: compiled.value.sha256, length: compiled.value.bytes.byteLength },
-      });
-      const result = await publishToDirectory(this.dir, manifestBytes(signManifest(signed, [this.key])), compiled.value.bytes);
+      const manifest = signCompiled(compiled.value, { env, serial, commit: this.commit, createdAt, validityMs: validity }, [this.key]);
+      const result = await publishToDirectory(this.dir, manifestBytes(manifest), compiled.value.bytes);
       if (!result.ok) throw new ServiceError('E_DEMO_PUBLISH', `cannot publish the ${env} bundle: ${result.code} ${result.message}`);
       payloads[env] = compiled.value.sha256;
     }

@@ -23,7 +23,8 @@ import {
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { RunLockError, type RunLockOption } from '../../migrate/shared/run-lock.ts';
 import { quoteIdent } from '../../store/sql-client.ts';
-import { createEmbedder, openEmbeddingEndpoint, openVectorDatabase, vectorStoreOptionsFromEnv, type VectorStore } from '../../vectors/index.ts';
+import { storeOptionsFromEnv } from '../../store/index.ts';
+import { createEmbedder, openEmbeddingEndpoint, openVectorDatabase, type VectorStore } from '../../vectors/index.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';
@@ -178,7 +179,7 @@ export const command: Command = {
       if (refused) return problem(io, refused, json);
     }
 
-    const storeOptions = vectorStoreOptionsFromEnv(root, io.env, database);
+    const storeOptions = storeOptionsFromEnv(root, io.env, database);
     let store: VectorStore;
     try {
       store = await openVectorDatabase(storeOptions);

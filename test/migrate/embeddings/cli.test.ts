@@ -6,7 +6,8 @@ import { main } from '../../../src/cli/main.ts';
 import { startModelServer } from '../../../src/eval/offline/server.ts';
 import { runBackfill } from '../../../src/migrate/embeddings/index.ts';
 import { errorProblem } from '../../../src/cli/commands/migrate-embeddings.ts';
-import { createEmbedder, defaultVectorStoreDir, openVectorDatabase, VectorError } from '../../../src/vectors/index.ts';
+import { defaultStoreDir } from '../../../src/store/index.ts';
+import { createEmbedder, openVectorDatabase, VectorError } from '../../../src/vectors/index.ts';
 import { FROM, SETTINGS, seedDocuments, testPlan } from './corpus.ts';
 import { MIGRATION, writeProject } from './project.ts';
 
@@ -39,7 +40,7 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     git(root, 'add', '.');
     git(root, 'commit', '-qm', 'plan');
     const server = await startModelServer();
-    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
+    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultStoreDir(root) });
     try {
       await seedDocuments(store, 300);
       const old = await runBackfill({ store, embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'build-old', to: FROM }), settings: { ...SETTINGS, batchSize: 300 } });
@@ -125,7 +126,7 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     const after = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as { indexes: Array<{ index: string }> };
     expect(after.indexes.map((i) => i.index)).toEqual(['docs-large']);
     // An application instance still on the cutover route cannot re-create it.
-    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
+    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultStoreDir(root) });
     try {
       await expect(store.ensureIndex(FROM)).rejects.toMatchObject({ code: 'E_VECTOR_INDEX_RETIRED' });
     } finally {
@@ -134,7 +135,7 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
   });
 
   it('reports a locked embedded database, an unknown migration and bad usage', async () => {
-    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultVectorStoreDir(root) });
+    const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultStoreDir(root) });
     try {
       const locked = await run(root, '--status');
       expect(locked.code).toBe(1);

@@ -141,6 +141,17 @@ describe('backfill against a failing embeddings API', () => {
   let server: ModelServer;
   let store: VectorStore;
   const proxies: Proxy[] = [];
+  /** A proxy that refuses (400) any embeddings request carrying a POISON text while `refuse` is set. */
+  const poisonProxy = async (): Promise<{ proxy: Proxy; refuse: boolean }> => {
+    const state = { proxy: undefined as unknown as Proxy, refuse: true };
+    state.proxy = await startProxy({
+      upstream: server.baseUrl,
+      intercept: (body) =>
+        state.refuse && body.input?.some((t) => t.includes('POISON')) ? { status: 400, body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value') } : undefined,
+    });
+    proxies.push(state.proxy);
+    return state;
+  };
   const run = async (proxy: Proxy, extra: Partial<Parameters<typeof runBackfill>[0]> = {}): Promise<BackfillReport> =>
     runBackfill({ store, embedder: createEmbedder({ baseURL: proxy.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'flaky' }), settings: SETTINGS, backoff: FAST, ...extra });
 
@@ -186,13 +197,8 @@ describe('backfill against a failing embeddings API', () => {
   it('isolates documents the API refuses into the dead-letter table; --retry-dead-letters picks them up later', async () => {
     await store.putDocument({ id: docId(60), content: 'POISON one' });
     await store.putDocument({ id: docId(77), content: 'POISON two' });
-    let refuse = true;
-    const proxy = await startProxy({
-      upstream: server.baseUrl,
-      intercept: (body) =>
-        refuse && body.input?.some((t) => t.includes('POISON')) ? { status: 400, body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value') } : undefined,
-    });
-    proxies.push(proxy);
+    const poison = await poisonProxy();
+    const proxy = poison.proxy;
     const report = await run(proxy);
     expect(report).toMatchObject({ status: 'complete', deadLettered: 2, deadLetters: 2 });
     expect(await store.countEmbeddings(TO.index)).toBe(98);
@@ -208,7 +214,7 @@ describe('backfill against a failing embeddings API', () => {
     const verify = await verifyMigration({ store, embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'flaky' }), settings: VERIFY, env: 'default', phase: 'backfill' });
     expect(verify.checks.find((c) => c.name === 'counts')!.passed).toBe(true);
     expect(verify.checks.find((c) => c.name === 'dead-letters')!.passed).toBe(false);
-    refuse = false;
+    poison.refuse = false;
     const retried = await run(proxy, { retryDeadLetters: true });
     expect(retried).toMatchObject({ status: 'complete', reconciled: 2, deadLetters: 0 });
     expect(await store.countEmbeddings(TO.index)).toBe(100);
@@ -219,30 +225,25 @@ describe('backfill against a failing embeddings API', () => {
     const facts = () => countFacts(store, plan);
     await store.putDocument({ id: docId(20), content: 'POISON three' });
     await store.putDocument({ id: docId(21), content: 'POISON four' });
-    let refuse = true;
-    const proxy = await startProxy({
-      upstream: server.baseUrl,
-      intercept: (body) =>
-        refuse && body.input?.some((t) => t.includes('POISON')) ? { status: 400, body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value') } : undefined,
-    });
-    proxies.push(proxy);
+    const poison = await poisonProxy();
+    const proxy = poison.proxy;
     expect(await run(proxy)).toMatchObject({ status: 'complete', deadLettered: 2, deadLetters: 2 });
     // Two dead letters are within a limit of 2: both checks pass (the limit is what decides).
     expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 2 }).map((c) => [c.name, c.passed])).toEqual([['counts', true], ['dead-letters', true]]);
     expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).map((c) => [c.name, c.passed])).toEqual([['counts', true], ['dead-letters', false]]);
     // The application (dual-writing) changes one of them and indexes it fine: that dead letter explains nothing any more.
-    refuse = false;
+    poison.refuse = false;
     const appEmbedder = createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' });
     await indexDocument(store, appEmbedder, { phase: 'backfill', write: [TO], read: [FROM] }, { id: docId(20), content: 'POISON three, fixed' });
     expect(await facts()).toMatchObject({ deadLetters: 1, missing: 0, stale: 0 });
     expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).every((c) => c.passed)).toBe(true);
     // The next run deletes the resolved row (and reconciles nothing: the application's vector is current).
-    refuse = true;
+    poison.refuse = true;
     const again = await run(proxy);
     expect(again).toMatchObject({ status: 'complete', reconciled: 0, deadLetters: 1 });
     const rows = await store.client.query<{ doc_id: string }>(`SELECT doc_id FROM "${store.schema}".migration_dead_letters WHERE migration = 'flaky' ORDER BY doc_id`);
     expect(rows.map((r) => r.doc_id)).toEqual([docId(21)]);
-    refuse = false;
+    poison.refuse = false;
     expect(await run(proxy, { retryDeadLetters: true })).toMatchObject({ status: 'complete', reconciled: 1, deadLetters: 0 });
     expect(await facts()).toMatchObject({ deadLetters: 0, missing: 0, stale: 0 });
   });
