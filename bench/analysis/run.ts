@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeExperiment, loadExperimentEvidence } from '../../src/analysis/index.ts';
 import type { Experiment } from '../../src/config/types.ts';
-import { openStore, type EventStore } from '../../src/store/index.ts';
+import { openStore, type EventStore } from '@switchyard/data';
 
 const { values } = parseArgs({
   options: {

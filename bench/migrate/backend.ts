@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBackfill } from '../../src/migrate/embeddings/index.ts';
-import { createEmbedder, openVectorDatabase, type VectorStore } from '../../src/vectors/index.ts';
+import { openVectorDatabase, type VectorStore } from '@switchyard/data';
+import { createEmbedder } from '../../src/migrate/embeddings/embedder.ts';
 
 const { values } = parseArgs({
   options: {

@@ -7,11 +7,11 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../src/config/index.ts';
-import { openConversationRepository } from '../../src/conversations/index.ts';
+import { openConversationRepository } from '@switchyard/data';
 import { runConversationMigration, selectConversationMigration } from '../../src/migrate/conversations/index.ts';
-import { openPgClient } from '../../src/store/pg-client.ts';
-import { openPgliteClient } from '../../src/store/pglite-client.ts';
-import { quoteIdent, type SqlClient } from '../../src/store/sql-client.ts';
+import { openPgClient } from '@switchyard/data';
+import { openPgliteClient } from '@switchyard/data';
+import { quoteIdent, type SqlClient } from '@switchyard/data';
 
 const { values } = parseArgs({
   options: {

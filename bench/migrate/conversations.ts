@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openPgClient } from '../../src/store/pg-client.ts';
+import { openPgClient } from '@switchyard/data';
 
 export interface ConversationBenchOptions {
   records: number;

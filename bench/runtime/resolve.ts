@@ -10,8 +10,8 @@
  */
 import { FlagdCore } from '@openfeature/flagd-core';
 import { GrowthBookClient } from '@growthbook/growthbook';
-import { buildTable, Engine } from '../../packages/runtime/src/index.ts';
-import type { BundlePayload, DecisionTable, EventSink } from '../../packages/runtime/src/index.ts';
+import { buildTable, Engine } from '@switchyard/runtime';
+import type { BundlePayload, DecisionTable, EventSink } from '@switchyard/runtime';
 import { demoPayload } from '../../packages/runtime/test/helpers/bundles.ts';
 
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `user-${i}-${(i * 2654435761) >>> 0}`);

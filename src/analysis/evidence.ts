@@ -1,5 +1,5 @@
 import type { CanaryResource, Experiment, ModelRolloutResource } from '../config/types.ts';
-import type { EvidenceFilter, EvidenceQueries, Subject } from '../store/index.ts';
+import type { EvidenceFilter, EvidenceQueries, Subject } from '@switchyard/data';
 import type { CanaryEvidence } from './canary.ts';
 import { CANARY_GUARDRAILS } from './canary.ts';
 import type { ExperimentEvidence } from './experiment.ts';

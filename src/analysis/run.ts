@@ -1,6 +1,6 @@
 import { loadProject } from '../config/index.ts';
 import type { CanaryResource, Diagnostic, Experiment, ModelRolloutResource, Project } from '../config/index.ts';
-import { openStore, storeOptionsFromEnv, type DatabaseSelection, type EventStore, type EvidenceFilter } from '../store/index.ts';
+import { openStore, storeOptionsFromEnv, type DatabaseSelection, type EventStore, type EvidenceFilter } from '@switchyard/data';
 import { analyzeCanary } from './canary.ts';
 import { loadCanaryEvidence, loadExperimentEvidence, loadShadowEvidence } from './evidence.ts';
 import { analyzeExperiment } from './experiment.ts';

@@ -1,4 +1,4 @@
-import type { MetricSeries } from '../store/index.ts';
+import type { MetricSeries } from '@switchyard/data';
 import type { SeriesEvidence } from './types.ts';
 
 /** Turns per-bucket sums into a cumulative mean per variant (what a reader wants to see converge). */

@@ -1,5 +1,5 @@
 import type { ModelRolloutResource } from '../config/types.ts';
-import type { ShadowSummary } from '../store/index.ts';
+import type { ShadowSummary } from '@switchyard/data';
 import type { ShadowAnalysis, ShadowWorstPair } from './types.ts';
 
 export interface ShadowEvidence {

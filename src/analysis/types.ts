@@ -1,4 +1,4 @@
-import type { ShadowSummary } from '../store/queries.ts';
+import type { ShadowSummary } from '@switchyard/data';
 import type { ProportionTestResult, RatioResult, SequentialResult, SrmResult, WelchResult } from '../stats/index.ts';
 
 /** Per-variant evidence: units exposed and the unit-level summary of the metric. */

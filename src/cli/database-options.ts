@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { DatabaseSelection } from '../store/index.ts';
+import type { DatabaseSelection } from '@switchyard/data';
 import { UsageError, type CommandIo } from './command.ts';
-import { isSchemaName } from '../store/sql-client.ts';
+import { isSchemaName } from '@switchyard/data';
 
 /**
  * The database options every command that opens the project's database takes (`analyze`,

@@ -11,7 +11,7 @@ import {
 } from '../analysis/index.ts';
 import { effectivePercent } from '../bundle/effective-percent.ts';
 import type { CanaryResource, ModelRolloutResource, Project } from '../config/types.ts';
-import type { EventStore, EvidenceFilter } from '../store/index.ts';
+import type { EventStore, EvidenceFilter } from '@switchyard/data';
 
 /** The resource as one environment sees it (percent and kill switch after its override). */
 function inEnv<T extends CanaryResource | ModelRolloutResource>(r: T, env: string | undefined): T {

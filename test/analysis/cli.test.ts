@@ -2,9 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { createRng } from '../../src/stats/index.ts';
-import { openStore } from '../../src/store/index.ts';
-import type { SwitchyardEvent } from '../../src/store/events.ts';
-import { PG_URL, dropSchema, uniqueSchema } from '../store/fixtures.ts';
+import { openStore } from '@switchyard/data';
+import type { SwitchyardEvent } from '@switchyard/data';
+import { PG_URL, dropSchema, uniqueSchema } from '../../packages/data/test/store/fixtures.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXPERIMENT = 'summarization-v1-vs-v2';

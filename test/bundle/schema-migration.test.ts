@@ -3,7 +3,7 @@ import { compileBundle } from '../../src/bundle/compile.ts';
 import { verifyPayload } from '../../src/bundle/runtime-format.ts';
 import type { SchemaMigrationResource } from '../../src/config/types.ts';
 import { selectConversationMigration } from '../../src/migrate/conversations/plan.ts';
-import { upgradeRecord } from '../../packages/runtime/src/index.ts';
+import { upgradeRecord } from '@switchyard/runtime';
 import { demoProject } from './project-fixture.ts';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';

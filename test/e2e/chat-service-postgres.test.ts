@@ -6,8 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPgClient } from '../../src/store/pg-client.ts';
-import { PG_URL } from '../store/fixtures.ts';
+import { openPgClient } from '@switchyard/data';
+import { PG_URL } from '../../packages/data/test/store/fixtures.ts';
 import { NEW, OLD, rolloutAt, startHarness, waitFor, type Harness } from './chat-service-harness.ts';
 
 describe('chat service on PostgreSQL', () => {

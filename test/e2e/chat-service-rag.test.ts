@@ -8,10 +8,11 @@
  * offline embeddings API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, percentToPpm } from '../../packages/runtime/src/index.ts';
+import { bucketOf, percentToPpm } from '@switchyard/runtime';
 import { editRollout } from '../../examples/chat-service/src/demo-bundle.ts';
 import { OFFLINE_API_KEY } from '../../src/eval/endpoint.ts';
-import { createEmbedder, indexDocument } from '../../src/vectors/index.ts';
+import { indexDocument } from '@switchyard/data';
+import { createEmbedder } from '../../src/migrate/embeddings/embedder.ts';
 import { both, captureLog, startHarness, type Edit, type Harness } from './chat-service-harness.ts';
 
 const CANARY = 'rag-hybrid-large';

@@ -9,7 +9,7 @@
  * - a failing model call is a 502 with a generic message: the provider's text is logged, never sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf } from '../../packages/runtime/src/index.ts';
+import { bucketOf } from '@switchyard/runtime';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
 import { editExperiment } from '../../examples/chat-service/src/demo-bundle.ts';
 import { runAnalysis } from '../../src/analysis/run.ts';

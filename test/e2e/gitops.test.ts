@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, type SwitchyardClient } from '../../packages/runtime/src/index.ts';
+import { createClient, type SwitchyardClient } from '@switchyard/runtime';
 import { REPORT_MARKER } from '../../src/github/comment-body.ts';
 import { ACTIONS_BOT_LOGIN } from '../../src/github/sticky-comment.ts';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.ts';

@@ -1,11 +1,11 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, buildTable } from '../../packages/runtime/src/index.ts';
+import { Engine, buildTable } from '@switchyard/runtime';
 import { compileBundle } from '../../src/bundle/compile.ts';
 import { main } from '../../src/cli/main.ts';
 import { loadProject } from '../../src/config/index.ts';
 import { createRng } from '../../src/stats/index.ts';
-import { defaultStoreDir, openStore } from '../../src/store/index.ts';
+import { defaultStoreDir, openStore } from '@switchyard/data';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.ts';
 import { copyDemoProject, projectFiles } from './project-fixture.ts';
 

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeExperiment, analyzeShadow, type ShadowAnalysis } from '../../src/analysis/index.ts';
 import { loadProject, type ModelRolloutResource, type Project } from '../../src/config/index.ts';
 import { collectDecisions, planProposals, setScalar } from '../../src/propose/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { openStore } from '@switchyard/data';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const readFile = (path: string) => readFileSync(join(ROOT, path), 'utf8');

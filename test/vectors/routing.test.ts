@@ -4,17 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddingRoutes } from '../../src/bundle/tables.ts';
 import type { EmbeddingPhase } from '../../src/config/index.ts';
 import { startModelServer, type ModelServer } from '../../src/eval/offline/server.ts';
-import {
-  createEmbedder,
-  indexDocument,
-  openVectorDatabase,
-  removeDocument,
-  retryAfterMs,
-  searchDocuments,
-  type EmbeddingError,
-  type Embedder,
-  type VectorStore,
-} from '../../src/vectors/index.ts';
+import { indexDocument, openVectorDatabase, removeDocument, searchDocuments, type Embedder, type VectorStore } from '@switchyard/data';
+import { createEmbedder, retryAfterMs, type EmbeddingError } from '../../src/migrate/embeddings/embedder.ts';
 
 const FROM = { model: 'text-embedding-3-small', dimension: 64, index: 'docs-small' };
 const TO = { model: 'text-embedding-3-large', dimension: 128, index: 'docs-large' };

@@ -12,14 +12,15 @@ import {
   createClient,
   type BundleChange,
   type SwitchyardClient,
-} from '../../../packages/runtime/src/index.ts';
-import { migrationFromBundle, openConversationRepository, type ConversationRepository } from '../../../src/conversations/index.ts';
+} from '@switchyard/runtime';
+import { migrationFromBundle, openConversationRepository, type ConversationRepository } from '@switchyard/data';
 import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
-import type { BatchedSink } from '../../../src/store/batched-sink.ts';
-import type { SqlClient } from '../../../src/store/sql-client.ts';
-import { openSqlClient, openStore, StoreError, type EventStore } from '../../../src/store/store.ts';
-import { createEmbedder, openVectorStore, type VectorStore } from '../../../src/vectors/index.ts';
+import type { BatchedSink } from '@switchyard/data';
+import type { SqlClient } from '@switchyard/data';
+import { openSqlClient, openStore, StoreError, type EventStore } from '@switchyard/data';
+import { openVectorStore, type VectorStore } from '@switchyard/data';
+import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { BundlePublisher, serveBundles, type BundleServer } from './demo-bundle.ts';
 import { ServiceError } from './errors.ts';
 import { createHttpServer, type Route } from './http.ts';

@@ -5,7 +5,7 @@
  * `openai-compatible` to that provider's base URL.
  */
 import OpenAI from 'openai';
-import type { PayloadModelParams } from '../../../packages/runtime/src/index.ts';
+import type { PayloadModelParams } from '@switchyard/runtime';
 import { cosine, tokenF1 } from '../../../src/eval/similarity.ts';
 import { ApiError } from './errors.ts';
 

@@ -20,7 +20,7 @@
  * done here: the library does exact semantic search, this re-ranks a wider candidate set by a blend
  * of cosine and query-term coverage.
  */
-import type { EmbeddingRouteValue, SwitchyardClient } from '../../../packages/runtime/src/index.ts';
+import type { EmbeddingRouteValue, SwitchyardClient } from '@switchyard/runtime';
 import { stem, STOPWORDS, tokenize } from '../../../src/eval/offline/text.ts';
 import {
   indexDocument,
@@ -30,7 +30,7 @@ import {
   type EmbeddingRoute,
   type EmbeddingTarget,
   type VectorStore,
-} from '../../../src/vectors/index.ts';
+} from '@switchyard/data';
 import { ApiError } from './errors.ts';
 
 export interface RetrievalNames {

@@ -4,7 +4,7 @@
  * now. One row per answer in the service's own schema, keyed by the request id the answer carries,
  * and one row per (answer, metric) of feedback received, so that an answer's feedback counts once.
  */
-import { quoteIdent, type SqlClient } from '../../../src/store/sql-client.ts';
+import { quoteIdent, type SqlClient } from '@switchyard/data';
 
 /** One analysis the answer counts for: an experiment arm, a canary pipeline, a model rollout side. */
 export interface Attribution {

@@ -11,8 +11,8 @@
  * - consented model migration, retired snapshots (reason `migrated`), lazy schema upgrades on read
  */
 import { randomUUID } from 'node:crypto';
-import type { EventSink, ModelResolution, SwitchyardClient } from '../../../packages/runtime/src/index.ts';
-import type { ConversationEvent, ConversationRecord, ConversationRepository, StoredConversation } from '../../../src/conversations/index.ts';
+import type { EventSink, ModelResolution, SwitchyardClient } from '@switchyard/runtime';
+import type { ConversationEvent, ConversationRecord, ConversationRepository, StoredConversation } from '@switchyard/data';
 import { ApiError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ChatMessage, ModelGateway } from './model-gateway.ts';

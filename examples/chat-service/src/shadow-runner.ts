@@ -5,7 +5,7 @@
  * slow or overloaded candidate never touches the user's request: work beyond `maxInFlight` is
  * dropped (and counted), errors are recorded as shadow events with `error`.
  */
-import type { PayloadModelParams, SwitchyardClient } from '../../../packages/runtime/src/index.ts';
+import type { PayloadModelParams, SwitchyardClient } from '@switchyard/runtime';
 import { ApiError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { describe, type ChatMessage, type ModelGateway, type Provider } from './model-gateway.ts';

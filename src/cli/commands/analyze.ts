@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProjectForAnalysis, openProjectStore, renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
 import type { Diagnostic } from '../../config/index.ts';
-import { StoreError } from '../../store/index.ts';
+import { StoreError } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../config/index.ts';
-import { ConversationError } from '../../conversations/index.ts';
+import { ConversationError } from '@switchyard/data';
 import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
-import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '../../store/index.ts';
-import type { SqlClient } from '../../store/sql-client.ts';
+import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '@switchyard/data';
+import type { SqlClient } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { positiveInt } from '../parse-numbers.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';

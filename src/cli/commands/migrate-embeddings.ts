@@ -22,9 +22,10 @@ import {
 } from '../../migrate/embeddings/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { RunLockError, type RunLockOption } from '../../migrate/shared/run-lock.ts';
-import { quoteIdent } from '../../store/sql-client.ts';
-import { storeOptionsFromEnv } from '../../store/index.ts';
-import { createEmbedder, openEmbeddingEndpoint, openVectorDatabase, type VectorStore } from '../../vectors/index.ts';
+import { quoteIdent } from '@switchyard/data';
+import { storeOptionsFromEnv } from '@switchyard/data';
+import { openVectorDatabase, type VectorStore } from '@switchyard/data';
+import { createEmbedder, openEmbeddingEndpoint } from '../../migrate/embeddings/embedder.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';

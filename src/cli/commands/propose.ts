@@ -5,7 +5,7 @@ import { loadProjectForAnalysis, openProjectStore } from '../../analysis/index.t
 import type { Diagnostic } from '../../config/index.ts';
 import { createGitHubClient } from '../../github/client.ts';
 import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
-import { StoreError } from '../../store/index.ts';
+import { StoreError } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { formatDiagnosticLines } from '../format-diagnostics.ts';

@@ -2,7 +2,7 @@
  * What an upgrade changes in a record, derived by comparing the record before and after
  * `upgradeRecord` (not by re-reading the plan), so the dry-run reports exactly what a run would write.
  */
-import type { ConversationMigration } from '../../conversations/index.ts';
+import type { ConversationMigration } from '@switchyard/data';
 
 /** One change in a sample diff. Paths are `field`, `field.sub`, `messages[0].model`. */
 export type DiffEntry =

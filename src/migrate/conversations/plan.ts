@@ -3,7 +3,7 @@
  * (rollouts/*.yaml, kind: SchemaMigration, entity: conversation) and turned into the same shape the
  * compiler puts in the bundle, so the runner and the runtime's lazy path apply one upgrade.
  */
-import type { PayloadSchemaMigration } from '../../../packages/runtime/src/bundle/payload.ts';
+import type { PayloadSchemaMigration } from '@switchyard/runtime';
 import { schemaMigrationPayload } from '../../bundle/compile.ts';
 import type { Project, SchemaMigrationResource } from '../../config/index.ts';
 

@@ -12,8 +12,8 @@
  *
  * A dry run reads the same pages and writes nothing.
  */
-import type { PayloadSchemaMigration } from '../../../packages/runtime/src/bundle/payload.ts';
-import { upgradeRecord } from '../../../packages/runtime/src/migrations/upgrade-record.ts';
+import type { PayloadSchemaMigration } from '@switchyard/runtime';
+import { upgradeRecord } from '@switchyard/runtime';
 import {
   DEFAULT_CONVERSATION_SCHEMA,
   checkSchemaName,
@@ -21,8 +21,8 @@ import {
   migrateConversationStore,
   type ConversationRow,
   type ConversationSql,
-} from '../../conversations/index.ts';
-import { quoteIdent, type SqlClient, type SqlExecutor } from '../../store/sql-client.ts';
+} from '@switchyard/data';
+import { quoteIdent, type SqlClient, type SqlExecutor } from '@switchyard/data';
 import { diffRecords, emptySummary, summarizeChange, type ChangeSummary, type DiffEntry } from './changes.ts';
 import { backoffDelay, sleep } from '../shared/backoff.ts';
 import { MigrateError } from './errors.ts';

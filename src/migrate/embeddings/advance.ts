@@ -4,7 +4,7 @@
  * data says it may; the old index is retired only once the plan is complete and committed.
  */
 import { loadProjectAtRef, type EmbeddingPhase } from '../../config/index.ts';
-import type { VectorStore } from '../../vectors/index.ts';
+import type { VectorStore } from '@switchyard/data';
 import { setScalar } from '../../propose/yaml-edit.ts';
 import { checkpointQueries } from './checkpoint.ts';
 import { nextPhase, planFingerprint, resolvePlan, type PlanProblem, type ResolvedPlan } from './plan.ts';

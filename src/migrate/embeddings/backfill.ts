@@ -16,8 +16,9 @@
  *   run stops (the service is down, not the documents: resume later). A request the API refuses
  *   (4xx) is split until the offending documents are isolated; those go to the dead-letter table.
  */
-import { quoteIdent } from '../../store/sql-client.ts';
-import type { EmbeddingError, Embedder, EmbeddingRow, StoredDocument, VectorStore } from '../../vectors/index.ts';
+import { quoteIdent } from '@switchyard/data';
+import type { Embedder, EmbeddingRow, StoredDocument, VectorStore } from '@switchyard/data';
+import type { EmbeddingError } from './embedder.ts';
 import { backoffDelay, sleep, type BackoffOptions } from '../shared/backoff.ts';
 import { estimateTokens, RateLimiter, splitForBudget } from '../shared/rate-limit.ts';
 import { takeRunLock, type RunLock, type RunLockOption } from '../shared/run-lock.ts';

@@ -3,8 +3,8 @@
  * index, changed in the same transaction as each batch's vectors) and the dead letters. Shared by
  * the backfill, `--advance` (is the backfill complete?) and `--status`.
  */
-import { quoteIdent, type SqlExecutor } from '../../store/sql-client.ts';
-import type { VectorStore } from '../../vectors/index.ts';
+import { quoteIdent, type SqlExecutor } from '@switchyard/data';
+import type { VectorStore } from '@switchyard/data';
 
 /** A backfill's checkpoint: where it is and what it did, cumulative over every run. */
 export interface CheckpointRow {

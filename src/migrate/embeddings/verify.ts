@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { EmbeddingMigrationResource } from '../../config/index.ts';
-import { quoteIdent } from '../../store/sql-client.ts';
-import type { Embedder, VectorStore } from '../../vectors/index.ts';
+import { quoteIdent } from '@switchyard/data';
+import type { Embedder, VectorStore } from '@switchyard/data';
 import { outstandingDeadLetter } from './checkpoint.ts';
 import { planFingerprint, type VerifySettings } from './plan.ts';
 

@@ -22,7 +22,7 @@
  * so far.
  */
 import pg from 'pg';
-import type { SqlClient, SqlExecutor } from '../../store/sql-client.ts';
+import type { SqlClient, SqlExecutor } from '@switchyard/data';
 
 /** Which runner holds a lock: each kind has its own key namespace. */
 export type RunnerKind = 'embeddings' | 'conversations';

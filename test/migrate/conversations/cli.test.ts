@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import type { MigrationReport } from '../../../src/migrate/conversations/index.ts';
-import { defaultStoreDir } from '../../../src/store/index.ts';
-import { openPgliteClient } from '../../../src/store/pglite-client.ts';
+import { defaultStoreDir } from '@switchyard/data';
+import { openPgliteClient } from '@switchyard/data';
 import { dump, seed } from './helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');

@@ -5,10 +5,10 @@
  * connections (PGlite is one connection in one process).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConversationRepository, type ConversationRepository } from '../../../src/conversations/index.ts';
+import { openConversationRepository, type ConversationRepository } from '@switchyard/data';
 import { openLockSession, runConversationMigration, type LockSession } from '../../../src/migrate/conversations/index.ts';
-import { openPgClient } from '../../../src/store/pg-client.ts';
-import type { SqlClient, SqlExecutor } from '../../../src/store/sql-client.ts';
+import { openPgClient } from '@switchyard/data';
+import type { SqlClient, SqlExecutor } from '@switchyard/data';
 import { PG_URL, V2, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
 
 const migration = { ...V2, batchSize: 100 };

@@ -1,8 +1,8 @@
-import { openConversationRepository } from '../../../src/conversations/index.ts';
-import { quoteIdent, type SqlClient } from '../../../src/store/sql-client.ts';
-import { legacyRecord } from '../../conversations/fixtures.ts';
+import { openConversationRepository } from '@switchyard/data';
+import { quoteIdent, type SqlClient } from '@switchyard/data';
+import { legacyRecord } from '../../../packages/data/test/conversations/fixtures.ts';
 
-export { V2, legacyRecord, openBackend, PG_URL, dropSchema, uniqueSchema, type Backend } from '../../conversations/fixtures.ts';
+export { V2, legacyRecord, openBackend, PG_URL, dropSchema, uniqueSchema, type Backend } from '../../../packages/data/test/conversations/fixtures.ts';
 
 /** Records that cannot be upgraded by v1 → v2, and one where a rename meets an existing target. */
 export const ODD_RECORDS: Record<string, unknown>[] = [

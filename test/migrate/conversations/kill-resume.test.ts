@@ -11,8 +11,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_LOCK_NAMESPACES, openLockSession, runConversationMigration, selectConversationMigration, type MigrationReport } from '../../../src/migrate/conversations/index.ts';
 import { loadProject } from '../../../src/config/index.ts';
-import { openPgClient } from '../../../src/store/pg-client.ts';
-import type { SqlClient } from '../../../src/store/sql-client.ts';
+import { openPgClient } from '@switchyard/data';
+import type { SqlClient } from '@switchyard/data';
 import { PG_URL, checkpoint, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
 
 const REPO = resolve(import.meta.dirname, '../../..');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openConversationRepository } from '../../../src/conversations/index.ts';
+import { openConversationRepository } from '@switchyard/data';
 import { acquireRunLock, openLockSession, renderReport, runConversationMigration, type LockSession } from '../../../src/migrate/conversations/index.ts';
-import type { SqlClient } from '../../../src/store/sql-client.ts';
+import type { SqlClient } from '@switchyard/data';
 import { ODD_RECORDS, PG_URL, V2, checkpoint, dropSchema, dump, legacyRecord, openBackend, seed, uniqueSchema, type Backend } from './helpers.ts';
 
 const N = 1500;

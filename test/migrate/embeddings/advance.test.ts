@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { embeddingRoutes } from '../../../src/bundle/tables.ts';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { decideAdvance, runBackfill, storeVerification, verifyMigration, type ResolvedPlan } from '../../../src/migrate/embeddings/index.ts';
-import { createEmbedder, indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '../../../src/vectors/index.ts';
+import { indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '@switchyard/data';
+import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { FROM, SETTINGS, TO, VERIFY, seedDocuments, testPlan } from './corpus.ts';
 
 function resolved(phase: ResolvedPlan['phase']): ResolvedPlan {

@@ -6,8 +6,9 @@ import { main } from '../../../src/cli/main.ts';
 import { startModelServer } from '../../../src/eval/offline/server.ts';
 import { runBackfill } from '../../../src/migrate/embeddings/index.ts';
 import { errorProblem } from '../../../src/cli/commands/migrate-embeddings.ts';
-import { defaultStoreDir } from '../../../src/store/index.ts';
-import { createEmbedder, openVectorDatabase, VectorError } from '../../../src/vectors/index.ts';
+import { defaultStoreDir } from '@switchyard/data';
+import { openVectorDatabase, VectorError } from '@switchyard/data';
+import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { FROM, SETTINGS, seedDocuments, testPlan } from './corpus.ts';
 import { MIGRATION, writeProject } from './project.ts';
 

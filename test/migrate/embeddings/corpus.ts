@@ -1,5 +1,5 @@
 import type { EmbeddingMigrationResource } from '../../../src/config/index.ts';
-import type { VectorStore } from '../../../src/vectors/index.ts';
+import type { VectorStore } from '@switchyard/data';
 
 const TOPICS = [
   'reset your password from the login page',

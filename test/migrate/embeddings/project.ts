@@ -1,10 +1,10 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTable, Engine } from '../../../packages/runtime/src/index.ts';
+import { buildTable, Engine } from '@switchyard/runtime';
 import { compileBundle } from '../../../src/bundle/compile.ts';
 import { loadProject } from '../../../src/config/index.ts';
-import type { EmbeddingRoute } from '../../../src/vectors/index.ts';
+import type { EmbeddingRoute } from '@switchyard/data';
 
 export const MIGRATION = 'docs-embeddings-3-large';
 

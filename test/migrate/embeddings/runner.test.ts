@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { countChecks, countFacts, runBackfill, storeVerification, verifyMigration, type BackfillReport } from '../../../src/migrate/embeddings/index.ts';
 import { estimateTokens, RateLimiter } from '../../../src/migrate/shared/rate-limit.ts';
-import { createEmbedder, indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '../../../src/vectors/index.ts';
+import { indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '@switchyard/data';
+import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { FROM, SETTINGS, TO, VERIFY, docId, seedDocuments, testPlan } from './corpus.ts';
 import { apiError, startProxy, type Proxy } from './proxy.ts';
 

@@ -1,5 +1,5 @@
-import type { PayloadSchemaMigration } from '../../packages/runtime/src/bundle/payload.ts';
-import { openLockSession, type LockSession } from '../../src/migrate/shared/run-lock.ts';
+import type { PayloadSchemaMigration } from '@switchyard/runtime';
+import { openLockSession, type LockSession } from '../../../../src/migrate/shared/run-lock.ts';
 import { openPgClient } from '../../src/store/pg-client.ts';
 import { openPgliteClient } from '../../src/store/pglite-client.ts';
 import type { SqlClient } from '../../src/store/sql-client.ts';

@@ -5,8 +5,8 @@
  * a deliberate, consented call that leaves an audit trail.
  */
 import { randomUUID } from 'node:crypto';
-import type { DecisionTable } from '../../packages/runtime/src/engine/table.ts';
-import { upgradeRecord } from '../../packages/runtime/src/migrations/upgrade-record.ts';
+import type { DecisionTable } from '@switchyard/runtime';
+import { upgradeRecord } from '@switchyard/runtime';
 import type { SqlClient } from '../store/sql-client.ts';
 import { ConversationError, DEFAULT_CONVERSATION_SCHEMA, checkSchemaName, migrateConversationStore } from './schema.ts';
 import { conversationSql, toRow, type ConversationRow, type RawRow } from './sql.ts';

@@ -3,7 +3,7 @@
  * says where to write (every target) and in which order to read (first with results wins). The
  * reference chat service calls these; they are also what the crash-and-resume test dual-writes with.
  */
-import type { EmbeddingRouteValue } from '../../packages/runtime/src/engine/types.ts';
+import type { EmbeddingRouteValue } from '@switchyard/runtime';
 import type { Embedder } from './embedder.ts';
 import { VectorError } from './errors.ts';
 import type { DocumentInput, EmbeddingTarget, SearchHit, SearchOptions, StoredDocument, VectorStore } from './store.ts';

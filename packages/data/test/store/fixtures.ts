@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { SwitchyardEvent } from '../../src/store/events.ts';
-import { createRng } from '../../src/stats/index.ts';
+import { createRng } from '../../../../src/stats/index.ts';
 
 export const PG_URL = process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -10,4 +10,4 @@ export type {
   ShadowEvent,
   SinkStats,
   SwitchyardEvent,
-} from '../../packages/runtime/src/events/types.ts';
+} from '@switchyard/runtime';

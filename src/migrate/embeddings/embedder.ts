@@ -5,8 +5,8 @@
  * retry policy (the SDK's own retries are off by default).
  */
 import OpenAI, { APIConnectionError, APIError } from 'openai';
-import { OFFLINE_API_KEY, openModelEndpoint, type ModelEndpoint } from '../eval/endpoint.ts';
-import { VectorError } from './errors.ts';
+import { OFFLINE_API_KEY, openModelEndpoint, type ModelEndpoint } from '../../eval/endpoint.ts';
+import { VectorError, type Embedder, type EmbedResult } from '@switchyard/data';
 
 /** Native output dimension of well-known embedding models (`dimensions` is sent only below these). */
 export const NATIVE_DIMENSIONS: Readonly<Record<string, number>> = {
@@ -27,20 +27,6 @@ export interface EmbedderOptions {
    * dimension is larger than the one asked for; `always`; `never`.
    */
   sendDimensions?: 'auto' | 'always' | 'never';
-}
-
-export interface EmbedResult {
-  vectors: Float32Array[];
-  /** Tokens the API counted (0 when it did not say). */
-  promptTokens: number;
-}
-
-export interface Embedder {
-  readonly baseURL: string;
-  /** Embeds `texts` with `model` in `dimension` dimensions; one vector per text, in order. */
-  embed(model: string, dimension: number, texts: readonly string[]): Promise<Float32Array[]>;
-  /** Same, with the token usage (rate limiting by tokens per minute needs it). */
-  embedWithUsage(model: string, dimension: number, texts: readonly string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
 }
 
 /** An embeddings API failure. `retryable`: 429, 5xx, 408/409, network errors and timeouts. */

@@ -1,6 +1,6 @@
 /**
  * Vector stores over the project's SQL clients (PGlite with pgvector embedded, PostgreSQL with
- * pgvector or `real[]`), an embedder over the `openai` SDK, and phase-routed reads and writes.
+ * pgvector or `real[]`), the embedder interface they call, and phase-routed reads and writes.
  */
 export { VectorError } from './errors.ts';
 export { indexTableName } from './names.ts';
@@ -23,17 +23,6 @@ export {
   type VectorTransaction,
 } from './store.ts';
 export { openVectorDatabase, type VectorDatabaseOptions } from './open.ts';
-export {
-  createEmbedder,
-  openEmbeddingEndpoint,
-  retryAfterMs,
-  toEmbeddingError,
-  EmbeddingError,
-  NATIVE_DIMENSIONS,
-  type Embedder,
-  type EmbedderOptions,
-  type EmbedResult,
-  type EmbeddingEndpoint,
-} from './embedder.ts';
+export type { Embedder, EmbedResult } from './embedder.ts';
 export { indexDocument, removeDocument, searchDocuments, type EmbeddingRoute, type IndexedDocument, type RoutedSearch, type RoutedSearchAttempt } from './routing.ts';
 export { cosine, normalise, vectorLiteral, type VectorLike } from './vector-math.ts';

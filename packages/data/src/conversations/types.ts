@@ -4,8 +4,8 @@
  * message the model that produced it, and the record its own schema version. Fields this code does
  * not know are kept as they are: the whole record is stored as one JSON document.
  */
-import type { PayloadSchemaMigration } from '../../packages/runtime/src/bundle/payload.ts';
-import type { MigrationEvent } from '../../packages/runtime/src/events/types.ts';
+import type { PayloadSchemaMigration } from '@switchyard/runtime';
+import type { MigrationEvent } from '@switchyard/runtime';
 
 /** One message. `timestamp` is an ISO 8601 string (JSON has no dates). */
 export interface ConversationMessage {
