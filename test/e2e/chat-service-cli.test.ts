@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../../examples/chat-service/src/cli.ts';
-import { BundlePublisher } from '../../examples/chat-service/src/demo-bundle.ts';
+import { BundlePublisher } from '../../examples/chat-service/demo/demo-bundle.ts';
+import { demoKit } from '../../examples/chat-service/demo/kit.ts';
 import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';
 import { call, waitFor } from './chat-service-harness.ts';
 
@@ -29,12 +30,12 @@ interface Running {
 
 /**
  * Starts the service in its own process group (as a terminal runs it): `npm run chat-service -- <args>`,
- * or with `direct` the script's own command (`tsx examples/chat-service/src/main.ts`), as a process
+ * or with `direct` the script's own command (`tsx examples/chat-service/demo/main.ts`), as a process
  * manager would run it so that its signals reach the service.
  */
 async function start(args: string[], direct = false): Promise<Running> {
   const [cmd, cmdArgs] = direct
-    ? [join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/chat-service/src/main.ts', ...args]]
+    ? [join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/chat-service/demo/main.ts', ...args]]
     : ['npm', ['run', '--silent', 'chat-service', '--', ...args]];
   const child = spawn(cmd, cmdArgs, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENAI_API_KEY: '' } });
   let out = '';
@@ -73,7 +74,7 @@ describe('chat service command line', () => {
 
   it('starts with one command on the embedded defaults, stops cleanly on Ctrl-C, leaves evidence `switchyard analyze` reads, and keeps conversations across a restart', async () => {
     const script = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['chat-service'];
-    expect(script).toBe('tsx examples/chat-service/src/main.ts');
+    expect(script).toBe('tsx examples/chat-service/demo/main.ts');
 
     // A project of its own (a copy of the demo config), its embedded database where `switchyard analyze` looks.
     const root = join(dir, 'project');
@@ -148,7 +149,7 @@ describe('chat service command line', () => {
     const lines: string[] = [];
     const io = { stdout: (l: string) => lines.push(l), stderr: (l: string) => lines.push(l) };
     const signals = new EventEmitter();
-    const running = runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', good, '--cache-dir', join(dir, 'cache-good'), '--in-memory', '--port', '0', '--offline'], {}, io, signals);
+    const running = runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', good, '--cache-dir', join(dir, 'cache-good'), '--in-memory', '--port', '0', '--offline'], {}, io, signals, demoKit);
     const url = await waitFor('the listen line', () => lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean), 60_000);
     const status = await call<{ bundle: { serial: number; source: string } }>(url, 'GET', '/status');
     expect(status.body.bundle).toMatchObject({ serial: 1, source: 'directory' });
@@ -156,7 +157,7 @@ describe('chat service command line', () => {
     expect(await running).toBe(0);
 
     const refused: string[] = [];
-    const code = await runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', other, '--cache-dir', join(dir, 'cache-other'), '--in-memory', '--port', '0', '--offline', '--ready-timeout-ms', '1500'], {}, { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) }, new EventEmitter());
+    const code = await runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', other, '--cache-dir', join(dir, 'cache-other'), '--in-memory', '--port', '0', '--offline', '--ready-timeout-ms', '1500'], {}, { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) }, new EventEmitter(), demoKit);
     expect(code).toBe(1);
     expect(refused.join('\n')).toMatch(/chat-service: E_SIGNATURE_\w+ no verified config bundle/);
   }, 60_000);

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChatService, type ChatServiceHandle, type ChatServiceOptions } from '../../examples/chat-service/src/app.ts';
-import { BundlePublisher, editRollout, serveBundles, type BundleServer } from '../../examples/chat-service/src/demo-bundle.ts';
+import { BundlePublisher, editRollout, serveBundles, type BundleServer } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
 import type { Logger } from '../../examples/chat-service/src/logger.ts';
 import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf, percentToPpm } from '@switchyard/runtime';
-import { editRollout } from '../../examples/chat-service/src/demo-bundle.ts';
+import { editRollout } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { OFFLINE_API_KEY } from '../../src/eval/endpoint.ts';
 import { indexDocument } from '@switchyard/data';
 import { createEmbedder } from '../../src/migrate/embeddings/embedder.ts';

@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bucketOf } from '@switchyard/runtime';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
-import { editExperiment } from '../../examples/chat-service/src/demo-bundle.ts';
+import { editExperiment } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { runAnalysis } from '../../src/analysis/run.ts';
 import type { ExperimentAnalysis, ShadowAnalysis } from '../../src/analysis/types.ts';
 import { loadProject } from '../../src/config/load-project.ts';

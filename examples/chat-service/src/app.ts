@@ -9,19 +9,20 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
-  createClient,
-  type BundleChange,
-  type SwitchyardClient,
-} from '@switchyard/runtime';
-import { migrationFromBundle, openConversationRepository, type ConversationRepository } from '@switchyard/data';
-import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
-import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
-import type { BatchedSink } from '@switchyard/data';
-import type { SqlClient } from '@switchyard/data';
-import { openSqlClient, openStore, StoreError, type EventStore } from '@switchyard/data';
-import { openVectorStore, type VectorStore } from '@switchyard/data';
-import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
-import { BundlePublisher, serveBundles, type BundleServer } from './demo-bundle.ts';
+  migrationFromBundle,
+  openConversationRepository,
+  openSqlClient,
+  openStore,
+  openVectorStore,
+  StoreError,
+  type BatchedSink,
+  type ConversationRepository,
+  type EventStore,
+  type SqlClient,
+  type VectorStore,
+} from '@switchyard/data';
+import { createClient, type BundleChange, type SwitchyardClient } from '@switchyard/runtime';
+import { openaiEmbedder } from './embedder.ts';
 import { ServiceError } from './errors.ts';
 import { createHttpServer, type Route } from './http.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -31,21 +32,24 @@ import { DEFAULT_SERVICE_SCHEMA, openResponseLog } from './responses.ts';
 import { ChatService, DEMO_NAMES, type ServiceNames } from './service.ts';
 import { ShadowRunner } from './shadow-runner.ts';
 
-export type BundleOption =
-  /** A published bundle source (http(s) URL or directory) and the app's own trusted keys (JSON text). */
-  | { kind: 'remote'; source: string; trustedKeys: string }
-  /** Compile + sign (ephemeral key) + publish + serve the project at `root` in-process. */
-  | { kind: 'demo'; root: string; publishDir: string };
+/**
+ * A published bundle source (http(s) URL or directory) and the app's own trusted keys (JSON text).
+ * The demo mode builds and serves one first (`examples/chat-service/demo/`), then passes it here.
+ */
+export type BundleOption = { kind: 'remote'; source: string; trustedKeys: string };
 
 export type DatabaseOption =
   | { kind: 'pglite'; /** Data directory; in memory when null. */ dataDir: string | null }
   | { kind: 'postgres'; url: string };
 
-export type ModelOption =
-  /** The offline model server started in-process on 127.0.0.1. */
-  | { kind: 'offline' }
-  /** Any OpenAI-compatible endpoint (OpenAI itself, or a running offline server). */
-  | { kind: 'endpoint'; baseUrl: string; apiKey: string };
+/** Any OpenAI-compatible endpoint (OpenAI itself, or a running offline model server). */
+export type ModelOption = { kind: 'endpoint'; baseUrl: string; apiKey: string };
+
+/**
+ * The API key Switchyard's offline model server is run with (`switchyard model-server`); never a
+ * real key. With it the service reports `models.offline` and turns the SDK's retries off.
+ */
+export const OFFLINE_API_KEY = 'switchyard-offline';
 
 export interface ChatServiceOptions {
   bundle: BundleOption;
@@ -88,10 +92,6 @@ export interface ChatServiceHandle {
   vectors: VectorStore;
   shadows: ShadowRunner;
   models: ModelGateway;
-  /** The in-process offline model server, when started here. */
-  modelServer: ModelServer | null;
-  /** The in-process bundle publisher and server, in demo mode. */
-  demo: { publisher: BundlePublisher; server: BundleServer } | null;
   /** The most recent bundle swaps (at most `swapHistory`), oldest first. */
   swaps(): BundleChange[];
   /** How many bundle swaps were seen since start. */
@@ -128,17 +128,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
   };
 
   try {
-    // Models: the offline server in-process unless an endpoint is given.
-    let modelServer: ModelServer | null = null;
-    let endpoint: { baseUrl: string; apiKey: string; offline: boolean };
-    if (options.models.kind === 'offline') {
-      const server = await startModelServer();
-      modelServer = server;
-      cleanups.push(() => server.close());
-      endpoint = { baseUrl: server.baseUrl, apiKey: OFFLINE_API_KEY, offline: true };
-    } else {
-      endpoint = { baseUrl: options.models.baseUrl.replace(/\/+$/, ''), apiKey: options.models.apiKey, offline: options.models.apiKey === OFFLINE_API_KEY };
-    }
+    const endpoint = { baseUrl: options.models.baseUrl.replace(/\/+$/, ''), apiKey: options.models.apiKey, offline: options.models.apiKey === OFFLINE_API_KEY };
 
     // One database client for everything.
     const db = await openDatabase(options.database);
@@ -147,22 +137,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     const sink = events.createSink({ flushIntervalMs: options.sinkFlushIntervalMs ?? 200, source: `chat-service-${process.pid}-${Date.now()}` });
     cleanups.push(() => sink.close());
 
-    // Config: a published source, or the demo config built and served here.
-    let demo: ChatServiceHandle['demo'] = null;
-    let source: string;
-    let trustedKeys: string;
-    if (options.bundle.kind === 'demo') {
-      const publisher = await BundlePublisher.open({ root: options.bundle.root, dir: options.bundle.publishDir });
-      await publisher.publish();
-      const server = await serveBundles(options.bundle.publishDir);
-      cleanups.push(() => server.close());
-      demo = { publisher, server };
-      source = server.url;
-      trustedKeys = publisher.trustedKeys;
-    } else {
-      source = options.bundle.source;
-      trustedKeys = options.bundle.trustedKeys;
-    }
+    const { source, trustedKeys } = options.bundle;
     let runtime: SwitchyardClient;
     try {
       runtime = createClient({ source, env, trustedKeys, cacheDir: options.cacheDir ?? null, pollIntervalMs: options.pollIntervalMs ?? 5_000, sink });
@@ -202,7 +177,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       },
     });
     const vectors = await openVectorStore(db, { schema });
-    const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: endpoint.offline ? 0 : 2 });
+    const embedder = openaiEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: endpoint.offline ? 0 : 2 });
     const responses = await openResponseLog(db, options.serviceSchema ?? DEFAULT_SERVICE_SCHEMA);
     const models = new ModelGateway(endpoint);
     const shadows = new ShadowRunner(models, runtime, log, { maxInFlight: options.shadowMaxInFlight });
@@ -286,8 +261,6 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       vectors,
       shadows,
       models,
-      modelServer,
-      demo,
       swaps: () => [...swaps],
       swapCount: () => swapCount,
       close,

@@ -6,8 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { OFFLINE_API_KEY } from '../../../src/eval/endpoint.ts';
-import { defaultDataDir, startChatService, type ChatServiceHandle, type ChatServiceOptions } from './app.ts';
+import { defaultDataDir, OFFLINE_API_KEY, startChatService, type ChatServiceHandle, type ChatServiceOptions } from './app.ts';
 import { ServiceError } from './errors.ts';
 import { jsonLogger } from './logger.ts';
 import { DEMO_DOCUMENTS_FILE, seedDemoDocuments } from './demo-documents.ts';
@@ -52,10 +51,32 @@ export interface CliIo {
 /** Where the config comes from, before any file is read. */
 export type CliBundle = { kind: 'remote-file'; source: string; trustedKeysFile: string } | { kind: 'demo-temp'; root: string };
 
-export interface CliOptions extends Omit<ChatServiceOptions, 'bundle'> {
+/** Where answers come from: an endpoint, or the offline model server the demo kit starts. */
+export type CliModels = ChatServiceOptions['models'] | { kind: 'offline' };
+
+export interface CliOptions extends Omit<ChatServiceOptions, 'bundle' | 'models'> {
   bundle: CliBundle;
+  models: CliModels;
   /** Demo mode: index the demo help-centre corpus when the document table is empty. */
   demoDocuments: boolean;
+}
+
+/** A running server the demo kit started; `close()` stops it. */
+export interface DemoServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What the demo mode needs that a production deployment gets elsewhere: the offline model server
+ * (`switchyard model-server`) and bundles of a project signed with an ephemeral key and served on
+ * 127.0.0.1 (`switchyard compile | sign | publish | serve`). The service itself only ever sees a
+ * bundle URL with trusted keys and a model endpoint; this repository's kit is
+ * `examples/chat-service/demo/kit.ts` (what `npm run chat-service` passes in).
+ */
+export interface DemoKit {
+  startModelServer(): Promise<DemoServer>;
+  serveBundles(root: string, publishDir: string): Promise<DemoServer & { trustedKeys: string }>;
 }
 
 /** Options from flags and environment. Pure: files (trusted keys) are read by `runCli`. */
@@ -108,7 +129,7 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
   const offline = values.offline === true || env.SWITCHYARD_OFFLINE === '1';
   const key = env.OPENAI_API_KEY;
   const baseUrl = values['model-base-url'] ?? env.OPENAI_BASE_URL;
-  const models: ChatServiceOptions['models'] = offline
+  const models: CliModels = offline
     ? { kind: 'offline' }
     : values['model-base-url']
       ? { kind: 'endpoint', baseUrl: values['model-base-url'], apiKey: key || OFFLINE_API_KEY }
@@ -136,9 +157,9 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
 
 /**
  * Runs the service until SIGINT/SIGTERM. Resolves with the exit code. `signals` is injectable so
- * tests can drive it in-process.
+ * tests can drive it in-process; without a `kit` only published bundles and a model endpoint work.
  */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, signals: NodeJS.EventEmitter = process): Promise<number> {
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, signals: NodeJS.EventEmitter = process, kit?: DemoKit): Promise<number> {
   let parsed;
   try {
     parsed = parseCliOptions(argv, env);
@@ -153,10 +174,31 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     io.stdout(USAGE);
     return 0;
   }
-  const { bundle, demoDocuments, ...rest } = parsed.options;
+  const { bundle, demoDocuments, models, ...rest } = parsed.options;
   let publishDir: string | null = null;
+  // Servers the demo kit started, closed after the service (last started, first closed).
+  const started: DemoServer[] = [];
+  const stopStarted = async () => {
+    for (const server of started.reverse()) await server.close().catch(() => {});
+    if (publishDir) await rm(publishDir, { recursive: true, force: true });
+  };
   let handle: ChatServiceHandle;
+  let modelsLabel: string;
+  let config: string;
   try {
+    if ((bundle.kind === 'demo-temp' || models.kind === 'offline') && !kit) {
+      throw new ServiceError('E_DEMO_UNAVAILABLE', 'the demo config and the offline model server come from the Switchyard repository (`npm run chat-service`); pass --bundle-url with --trusted-keys and --model-base-url instead');
+    }
+    let endpoint: ChatServiceOptions['models'];
+    if (models.kind === 'offline') {
+      const server = await kit!.startModelServer();
+      started.push(server);
+      endpoint = { kind: 'endpoint', baseUrl: server.url, apiKey: OFFLINE_API_KEY };
+      modelsLabel = `offline model server ${server.url}`;
+    } else {
+      endpoint = models;
+      modelsLabel = `models at ${models.baseUrl}`;
+    }
     let resolved: ChatServiceOptions['bundle'];
     if (bundle.kind === 'remote-file') {
       let trustedKeys: string;
@@ -166,14 +208,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
         throw new ServiceError('E_TRUSTED_KEYS', `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`);
       }
       resolved = { kind: 'remote', source: bundle.source, trustedKeys };
+      config = `bundles from ${bundle.source}`;
     } else {
       // Ephemeral key, ephemeral bundles: nothing signed by this process outlives it.
       publishDir = await mkdtemp(join(tmpdir(), 'chat-service-bundles-'));
-      resolved = { kind: 'demo', root: bundle.root, publishDir };
+      const server = await kit!.serveBundles(bundle.root, publishDir);
+      started.push(server);
+      resolved = { kind: 'remote', source: server.url, trustedKeys: server.trustedKeys };
+      config = `demo config (ephemeral key) served at ${server.url}`;
     }
-    handle = await startChatService({ ...rest, bundle: resolved, log: jsonLogger((line) => io.stderr(line.trimEnd())) });
+    handle = await startChatService({ ...rest, bundle: resolved, models: endpoint, log: jsonLogger((line) => io.stderr(line.trimEnd())) });
   } catch (error) {
-    if (publishDir) await rm(publishDir, { recursive: true, force: true });
+    await stopStarted();
     // Store, vector and conversation errors carry stable codes too (E_STORE_*, E_VECTOR_*, E_CONVERSATION_*).
     const code = error instanceof ServiceError ? error.code : (error as { code?: unknown }).code;
     io.stderr(`chat-service: ${typeof code === 'string' && code.startsWith('E_') ? code : 'E_START'} ${(error as Error).message}`);
@@ -190,10 +236,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   }
   const s = handle.runtime.status();
   const db = rest.database.kind === 'postgres' ? 'PostgreSQL' : rest.database.dataDir ? `PGlite in ${rest.database.dataDir}` : 'PGlite in memory';
-  const models = handle.modelServer ? `offline model server ${handle.modelServer.baseUrl}` : `models at ${handle.models.baseUrl}`;
-  const config = handle.demo ? `demo config (ephemeral key) served at ${handle.demo.server.url}` : `bundles from ${bundle.kind === 'remote-file' ? bundle.source : ''}`;
   io.stdout(`chat-service listening on ${handle.url}`);
-  io.stdout(`  config: ${config}, env ${s.env}, serial ${s.serial}; ${models}; ${db}`);
+  io.stdout(`  config: ${config}, env ${s.env}, serial ${s.serial}; ${modelsLabel}; ${db}`);
   io.stdout('  try: curl -s ' + handle.url + '/status');
 
   return new Promise<number>((resolveExit) => {
@@ -207,7 +251,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       handle
         .close()
         .then(async () => {
-          if (publishDir) await rm(publishDir, { recursive: true, force: true });
+          await stopStarted();
           const stats = handle.sink.stats();
           io.stdout(`chat-service stopped (events written ${stats.written}, dropped ${stats.dropped})`);
           resolveExit(0);

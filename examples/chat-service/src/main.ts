@@ -1,5 +1,8 @@
 /**
- * Entry point: `npm run chat-service` (tsx runs the TypeScript sources, like the CLI). See README.md.
+ * Entry point of the service on its own: published bundles (`--bundle-url`, `--trusted-keys`) and a
+ * model endpoint (`--model-base-url` or `OPENAI_API_KEY`). `npm run chat-service` runs
+ * `../demo/main.ts` instead, which adds the repository's demo kit (offline models, demo config).
+ * See README.md.
  */
 import { runCli } from './cli.ts';
 

@@ -6,7 +6,7 @@
  */
 import OpenAI from 'openai';
 import type { PayloadModelParams } from '@switchyard/runtime';
-import { cosine, tokenF1 } from '../../../src/eval/similarity.ts';
+import { cosine, tokenF1 } from '@switchyard/data';
 import { ApiError } from './errors.ts';
 
 export interface ChatMessage {

@@ -21,10 +21,12 @@
  * of cosine and query-term coverage.
  */
 import type { EmbeddingRouteValue, SwitchyardClient } from '@switchyard/runtime';
-import { stem, STOPWORDS, tokenize } from '../../../src/eval/offline/text.ts';
 import {
   indexDocument,
   searchDocuments,
+  stem,
+  STOPWORDS,
+  tokenize,
   type DocumentInput,
   type Embedder,
   type EmbeddingRoute,

@@ -26,3 +26,4 @@ export { openVectorDatabase, type VectorDatabaseOptions } from './open.ts';
 export type { Embedder, EmbedResult } from './embedder.ts';
 export { indexDocument, removeDocument, searchDocuments, type EmbeddingRoute, type IndexedDocument, type RoutedSearch, type RoutedSearchAttempt } from './routing.ts';
 export { cosine, normalise, vectorLiteral, type VectorLike } from './vector-math.ts';
+export { tokenize, stem, STOPWORDS, tokenF1 } from './lexical.ts';

@@ -37,15 +37,21 @@ export function vectorLiteral(vector: Float32Array, type: 'pgvector' | 'real[]')
   return type === 'pgvector' ? `[${parts.join(',')}]` : `{${parts.join(',')}}`;
 }
 
-/** Cosine similarity of two vectors of the same length (0 when either is zero). */
+/**
+ * Cosine similarity of two vectors (0 when either is zero). Vectors of different lengths are
+ * compared over the shorter one, so a malformed embedding scores low instead of producing NaN.
+ */
 export function cosine(a: VectorLike, b: VectorLike): number {
   let dot = 0;
   let na = 0;
   let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }

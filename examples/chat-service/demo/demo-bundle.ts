@@ -19,7 +19,7 @@ import { signCompiled } from '../../../src/bundle/sign.ts';
 import { loadProject } from '../../../src/config/load-project.ts';
 import type { Project } from '../../../src/config/types.ts';
 import { resolveRef } from '../../../src/git/refs.ts';
-import { ServiceError } from './errors.ts';
+import { ServiceError } from '../src/errors.ts';
 
 export interface BundlePublisherOptions {
   /** Project root whose YAML is compiled (switchyard.yaml, models/, prompts/, rollouts/ …). */
