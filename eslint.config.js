@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { moduleBoundaries } from './eslint/module-boundaries.js';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/', '**/dist/', '.switchyard/', 'coverage/', 'test/fixtures/**/*.js'] },
@@ -14,6 +15,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
+  },
+  {
+    // Package boundaries and the src/ module graph written in docs/ARCHITECTURE.md.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    plugins: { switchyard: moduleBoundaries },
+    rules: { 'switchyard/module-boundaries': 'error' },
   },
   {
     // The runtime package must stay dependency-free and quiet: only the CLI prints.

@@ -21,3 +21,6 @@ export { compareDiagnostics, makeDiagnostic } from './make-diagnostic.ts';
 export type { Checked, Diagnostic, Severity } from './diagnostics.ts';
 export type * from './types.ts';
 export { schemaFiles } from './schema/schema-files.ts';
+// Format-preserving YAML edits (one value token rewritten, the rest of the file byte-identical).
+export { setScalar } from './edit/set-scalar.ts';
+export { setKilled, KILLABLE_KINDS, type KillEdit, type KillOptions } from './edit/set-killed.ts';

@@ -5,7 +5,6 @@
  * Edge: Octokit client, sticky comment, artifact reading, report comment posting, publish targets.
  */
 export { checkWorkflowPolicy, type WorkflowFacts } from './workflow-policy.ts';
-export { setKilled, KILLABLE_KINDS, type KillEdit, type KillOptions } from './kill-switch.ts';
 export {
   checkReportArtifact,
   workflowRunFacts,

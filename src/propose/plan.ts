@@ -1,10 +1,10 @@
 import type { Checked, Diagnostic } from '../config/diagnostics.ts';
 import type { Project } from '../config/types.ts';
 import { fileKey } from '../config/index.ts';
-import { setKilled } from '../github/kill-switch.ts';
+import { setKilled } from '../config/edit/set-killed.ts';
 import { effectivePercent } from '../bundle/effective-percent.ts';
 import { nextStage, renderAnalysis, type CanaryAnalysis, type ExperimentAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
-import { setScalar } from './yaml-edit.ts';
+import { setScalar } from '../config/edit/set-scalar.ts';
 import { AUTO_MERGEABLE, type FileEdit, type Proposal, type ProposalAction } from './types.ts';
 
 export interface PlanOptions {

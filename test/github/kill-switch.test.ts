@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { setKilled } from '../../src/github/kill-switch.ts';
+import { setKilled } from '../../src/config/edit/set-killed.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const read = (p: string): string => readFileSync(join(root, p), 'utf8');

@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeExperiment, analyzeShadow, type ShadowAnalysis } from '../../src/analysis/index.ts';
 import { loadProject, type ModelRolloutResource, type Project } from '../../src/config/index.ts';
-import { collectDecisions, planProposals, setScalar } from '../../src/propose/index.ts';
+import { setScalar } from '../../src/config/index.ts';
+import { collectDecisions, planProposals } from '../../src/propose/index.ts';
 import { openStore } from '@switchyard/data';
 
 const ROOT = join(import.meta.dirname, '..', '..');

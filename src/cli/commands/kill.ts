@@ -30,7 +30,7 @@ export const command: Command = {
     if (!flag || positionals.length > 1) throw new UsageError('exactly one flag name is required');
     if (!NAME.test(flag)) throw new UsageError(`'${flag}' is not a flag name (${NAME.source})`);
     if (values.env !== undefined && !NAME.test(values.env)) throw new UsageError(`'${values.env}' is not an environment name`);
-    const { setKilled } = await import('../../github/kill-switch.ts');
+    const { setKilled } = await import('../../config/edit/set-killed.ts');
     const root = resolve(io.cwd, values.dir ?? '.');
     const file = `rollouts/${flag}.yaml`;
     const source = await readFile(join(root, file), 'utf8').catch(() => undefined);

@@ -5,7 +5,7 @@
  */
 import { loadProjectAtRef, type EmbeddingPhase } from '../../config/index.ts';
 import type { VectorStore } from '@switchyard/data';
-import { setScalar } from '../../propose/yaml-edit.ts';
+import { setScalar } from '../../config/edit/set-scalar.ts';
 import { checkpointQueries } from './checkpoint.ts';
 import { nextPhase, planFingerprint, resolvePlan, type PlanProblem, type ResolvedPlan } from './plan.ts';
 import { countChecks, countFacts, dataFingerprint, latestVerification, type VerifyReport } from './verify.ts';

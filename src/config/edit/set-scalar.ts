@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, parse, parseDocument } from 'yaml';
-import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import type { Checked, Diagnostic } from '../diagnostics.ts';
 
 function fail(file: string, code: string, message: string, hint: string): Checked<string> {
   const error: Diagnostic = { code, severity: 'error', message, hint, file, line: 1, col: 1 };

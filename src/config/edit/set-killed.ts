@@ -4,7 +4,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, parse, parseDocument } from 'yaml';
-import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import type { Checked, Diagnostic } from '../diagnostics.ts';
 
 /** Resource kinds that carry a kill switch. */
 export const KILLABLE_KINDS = ['Flag', 'ModelRollout', 'Canary'] as const;
