@@ -1,13 +1,12 @@
 import { execFile } from 'node:child_process';
+import { SwitchyardError, type SwitchyardErrorOptions } from '../errors/index.ts';
 
 /** Raised when a git command fails; `code` is stable (`E_GIT_*`) and `stderr` carries git's words. */
-export class GitError extends Error {
+export class GitError extends SwitchyardError {
   override name = 'GitError';
-  readonly code: string;
   readonly stderr: string;
-  constructor(code: string, message: string, stderr = '') {
-    super(message);
-    this.code = code;
+  constructor(code: string, message: string, stderr = '', options: SwitchyardErrorOptions = {}) {
+    super(code, message, options);
     this.stderr = stderr;
   }
 }
@@ -42,7 +41,7 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
         if (error) {
           const text = stderr.toString('utf8').trim();
           const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_GIT_MISSING' : 'E_GIT_FAILED';
-          reject(new GitError(code, `git ${args[0] ?? ''} failed: ${text.split('\n')[0] || error.message}`, text));
+          reject(new GitError(code, `git ${args[0] ?? ''} failed: ${text.split('\n')[0] || error.message}`, text, { cause: error }));
           return;
         }
         resolve(stdout);

@@ -109,8 +109,8 @@ async function openDatabase(option: DatabaseOption): Promise<SqlClient> {
     return client;
   } catch (error) {
     await client?.close().catch(() => {});
-    if (error instanceof StoreError && error.code === 'E_STORE_LOCKED') throw new ServiceError('E_DB_LOCKED', `${error.message}; or use --in-memory`);
-    throw new ServiceError('E_DB_OPEN', `cannot open the ${option.kind} database: ${(error as Error).message}`);
+    if (error instanceof StoreError && error.code === 'E_STORE_LOCKED') throw new ServiceError('E_DB_LOCKED', `${error.message}; or use --in-memory`, { cause: error });
+    throw new ServiceError('E_DB_OPEN', `cannot open the ${option.kind} database: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -142,7 +142,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     try {
       runtime = createClient({ source, env, trustedKeys, cacheDir: options.cacheDir ?? null, pollIntervalMs: options.pollIntervalMs ?? 5_000, sink });
     } catch (error) {
-      throw new ServiceError((error as { code?: string }).code ?? 'E_CLIENT_OPTIONS', `runtime client: ${(error as Error).message}`);
+      throw new ServiceError((error as { code?: string }).code ?? 'E_CLIENT_OPTIONS', `runtime client: ${(error as Error).message}`, { cause: error });
     }
     cleanups.push(() => runtime.close());
     // A long-running process swaps bundles for ever: keep a count and only the last few.
@@ -158,7 +158,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     try {
       await runtime.ready(options.readyTimeoutMs ?? 15_000);
     } catch (error) {
-      throw new ServiceError((error as { code?: string }).code ?? 'E_NOT_READY', `no verified config bundle from ${source} (env ${env}): ${(error as Error).message}`);
+      throw new ServiceError((error as { code?: string }).code ?? 'E_NOT_READY', `no verified config bundle from ${source} (env ${env}): ${(error as Error).message}`, { cause: error });
     }
 
     const names = options.names ?? DEMO_NAMES;
@@ -232,7 +232,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     const http = createHttpServer({ routes, log });
     const host = options.host ?? '127.0.0.1';
     const port = await new Promise<number>((resolve, reject) => {
-      http.server.once('error', (error) => reject(new ServiceError('E_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`)));
+      http.server.once('error', (error) => reject(new ServiceError('E_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, { cause: error })));
       http.server.listen(options.port ?? 0, host, () => {
         const a = http.server.address();
         resolve(typeof a === 'object' && a ? a.port : 0);

@@ -205,7 +205,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       try {
         trustedKeys = await readFile(bundle.trustedKeysFile, 'utf8');
       } catch (error) {
-        throw new ServiceError('E_TRUSTED_KEYS', `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`);
+        throw new ServiceError('E_TRUSTED_KEYS', `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`, { cause: error });
       }
       resolved = { kind: 'remote', source: bundle.source, trustedKeys };
       config = `bundles from ${bundle.source}`;

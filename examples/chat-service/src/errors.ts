@@ -1,3 +1,5 @@
+import { SwitchyardError } from '../../../src/errors/index.ts';
+
 /**
  * Errors with stable codes. `ApiError` is what the HTTP layer turns into a JSON error body
  * (`{ error: { code, message } }`) with its status; anything else becomes a 500 with
@@ -37,15 +39,14 @@ export type ApiErrorCode = keyof typeof API_ERRORS;
  * layer logs it with the request id and never sends it — such text can carry key fragments, table
  * names or hosts.
  */
-export class ApiError extends Error {
+export class ApiError extends SwitchyardError {
   override name = 'ApiError';
-  readonly code: ApiErrorCode;
+  declare readonly code: ApiErrorCode;
   readonly status: number;
   readonly details: Record<string, unknown> | undefined;
   readonly internal: string | undefined;
   constructor(code: ApiErrorCode, message: string, details?: Record<string, unknown>, internal?: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.status = API_ERRORS[code];
     this.details = details;
     this.internal = internal;
@@ -53,13 +54,8 @@ export class ApiError extends Error {
 }
 
 /** A start-up or configuration problem (printed by the command line, never sent to a client). */
-export class ServiceError extends Error {
+export class ServiceError extends SwitchyardError {
   override name = 'ServiceError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /**

@@ -26,6 +26,9 @@ export type * from './events/types.ts';
 export { createMemorySink, type MemorySink } from './events/memory-sink.ts';
 export { createJsonlFileSink, type JsonlFileSinkOptions } from './events/jsonl-file-sink.ts';
 
+// Errors: the one shape of a thrown, coded error (shared with the rest of the repository).
+export { SwitchyardError, errorCode, type SwitchyardErrorOptions } from './errors.ts';
+
 // Client.
 export {
   createClient,

@@ -1,9 +1,6 @@
+import { SwitchyardError } from '../../errors/index.ts';
+
 /** A runner problem with a stable code (`E_MIGRATE_*`). */
-export class MigrateError extends Error {
+export class MigrateError extends SwitchyardError {
   override name = 'MigrateError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }

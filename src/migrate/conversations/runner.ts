@@ -288,8 +288,8 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
     // Taken before the checkpoint is read, so a second run's `restart` never resets a running one's.
     lock = await takeRunLock(client, options.lock, { kind: 'conversations', schema, migration: m.id });
   } catch (error) {
-    if (error instanceof RunLockError) throw new MigrateError(error.code, error.message);
-    throw new MigrateError('E_MIGRATE_STORE', `taking the run lock: ${(error as Error).message}`);
+    if (error instanceof RunLockError) throw new MigrateError(error.code, error.message, { cause: error });
+    throw new MigrateError('E_MIGRATE_STORE', `taking the run lock: ${(error as Error).message}`, { cause: error });
   }
   try {
     return await run(client, options, schema, batchSize, false, lock);
@@ -323,7 +323,7 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
       return await fn();
     } catch (error) {
       if (error instanceof MigrateError) throw error;
-      throw new MigrateError('E_MIGRATE_STORE', `${what}: ${(error as Error).message}`);
+      throw new MigrateError('E_MIGRATE_STORE', `${what}: ${(error as Error).message}`, { cause: error });
     }
   };
 
@@ -408,7 +408,7 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
           });
         } catch (error) {
           if (attempt >= attempts) {
-            throw new MigrateError('E_MIGRATE_BATCH', `batch after '${cursor ?? '(start)'}' failed ${attempts} times (${(error as Error).message}); progress up to there is saved: run again to resume`);
+            throw new MigrateError('E_MIGRATE_BATCH', `batch after '${cursor ?? '(start)'}' failed ${attempts} times (${(error as Error).message}); progress up to there is saved: run again to resume`, { cause: error });
           }
           await pause(backoffDelay(attempt - 1, undefined, BATCH_BACKOFF));
           if (options.signal?.aborted) {

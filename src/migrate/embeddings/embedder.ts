@@ -36,8 +36,8 @@ export class EmbeddingError extends VectorError {
   readonly retryable: boolean;
   /** What the server asked for (Retry-After / retry-after-ms), in milliseconds. */
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, message: string, details: { status?: number; retryable: boolean; retryAfterMs?: number }) {
-    super(code, message);
+  constructor(code: string, message: string, details: { status?: number; retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
+    super(code, message, { cause: details.cause });
     this.status = details.status;
     this.retryable = details.retryable;
     this.retryAfterMs = details.retryAfterMs;
@@ -60,18 +60,18 @@ export function retryAfterMs(headers: { get(name: string): string | null } | und
 export function toEmbeddingError(error: unknown, model: string): EmbeddingError {
   if (error instanceof EmbeddingError) return error;
   if (error instanceof APIConnectionError) {
-    return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${error.message}`, { retryable: true });
+    return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${error.message}`, { retryable: true, cause: error });
   }
   if (error instanceof APIError) {
     const status = error.status;
     const wait = retryAfterMs(error.headers as Headers | undefined);
-    if (status === 429) return new EmbeddingError('E_EMBED_RATE_LIMITED', `embeddings API rate limit for ${model}: ${error.message}`, { status, retryable: true, retryAfterMs: wait });
+    if (status === 429) return new EmbeddingError('E_EMBED_RATE_LIMITED', `embeddings API rate limit for ${model}: ${error.message}`, { status, retryable: true, retryAfterMs: wait, cause: error });
     if (status !== undefined && (status >= 500 || status === 408 || status === 409)) {
-      return new EmbeddingError('E_EMBED_SERVER', `embeddings API error ${status} for ${model}: ${error.message}`, { status, retryable: true, retryAfterMs: wait });
+      return new EmbeddingError('E_EMBED_SERVER', `embeddings API error ${status} for ${model}: ${error.message}`, { status, retryable: true, retryAfterMs: wait, cause: error });
     }
-    return new EmbeddingError('E_EMBED_REQUEST', `embeddings API refused the request for ${model} (${status ?? 'no status'}): ${error.message}`, { status, retryable: false });
+    return new EmbeddingError('E_EMBED_REQUEST', `embeddings API refused the request for ${model} (${status ?? 'no status'}): ${error.message}`, { status, retryable: false, cause: error });
   }
-  return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${(error as Error)?.message ?? String(error)}`, { retryable: true });
+  return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${(error as Error)?.message ?? String(error)}`, { retryable: true, cause: error });
 }
 
 /** An embedder over the `openai` SDK. */

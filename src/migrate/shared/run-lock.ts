@@ -23,6 +23,7 @@
  */
 import pg from 'pg';
 import type { SqlClient, SqlExecutor } from '@switchyard/data';
+import { SwitchyardError } from '../../errors/index.ts';
 
 /** Which runner holds a lock: each kind has its own key namespace. */
 export type RunnerKind = 'embeddings' | 'conversations';
@@ -64,13 +65,8 @@ export interface RunLock {
 export type RunLockOption = LockSession | { connectionString: string } | false;
 
 /** Lock problems: `E_MIGRATE_RUNNING`, `E_MIGRATE_LOCK_SESSION`, `E_MIGRATE_STORE`. */
-export class RunLockError extends Error {
+export class RunLockError extends SwitchyardError {
   override name = 'RunLockError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** What is locked: the runner kind, the schema it works on, and its migration (plus target, for embeddings). */
@@ -141,7 +137,7 @@ export async function acquireRunLock(session: LockHolder, target: RunLockTarget)
     const rows = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok', [namespace, name]);
     ok = rows[0]?.ok === true;
   } catch (error) {
-    throw new RunLockError('E_MIGRATE_STORE', `cannot take the run lock: ${(error as Error).message}`);
+    throw new RunLockError('E_MIGRATE_STORE', `cannot take the run lock: ${(error as Error).message}`, { cause: error });
   }
   if (!ok) {
     // Seeing another session's row needs pg_read_all_stats (or the same role); without it the message stays generic.
@@ -193,7 +189,7 @@ export async function takeRunLock(client: SqlClient, option: RunLockOption | und
   try {
     session = await openLockSession(option.connectionString, target.kind);
   } catch (error) {
-    throw new RunLockError('E_MIGRATE_STORE', `cannot open the run lock's connection: ${(error as Error).message}`);
+    throw new RunLockError('E_MIGRATE_STORE', `cannot open the run lock's connection: ${(error as Error).message}`, { cause: error });
   }
   try {
     const lock = await acquireRunLock(session, target);

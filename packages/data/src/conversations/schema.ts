@@ -1,17 +1,13 @@
 import { isSchemaName, quoteIdent, type SqlClient } from '../store/sql-client.ts';
+import { SwitchyardError } from '@switchyard/runtime';
 
 /** Default schema: the same one the event store uses, so one database holds both. */
 export const DEFAULT_CONVERSATION_SCHEMA = 'switchyard';
 
 
 /** A conversation-store problem with a stable code (`E_CONVERSATION_*`). */
-export class ConversationError extends Error {
+export class ConversationError extends SwitchyardError {
   override name = 'ConversationError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** Throws `E_CONVERSATION_SCHEMA_NAME` for a schema name that is not a plain lower-case identifier. */

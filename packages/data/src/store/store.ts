@@ -6,6 +6,7 @@ import { openPgliteClient, StoreLockedError } from './pglite-client.ts';
 import { evidenceQueries, type EvidenceQueries } from './queries.ts';
 import { migrateStore, type MigrationReport } from './schema.ts';
 import { isSchemaName, type SqlClient } from './sql-client.ts';
+import { SwitchyardError } from '@switchyard/runtime';
 
 export const DEFAULT_STORE_SCHEMA = 'switchyard';
 
@@ -51,8 +52,8 @@ export async function openSqlClient(
       ? await openPgliteClient(options.dataDir, { vector: extra.vector === true })
       : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4, writeQueryTimeoutMs: options.writeQueryTimeoutMs });
   } catch (error) {
-    if (error instanceof StoreLockedError) throw new StoreError('E_STORE_LOCKED', `${error.message}; stop that process (e.g. the chat service) or use --database-url`);
-    throw new StoreError('E_STORE_OPEN', `cannot open the ${options.backend === 'pglite' ? 'embedded' : 'PostgreSQL'} database: ${(error as Error).message}`);
+    if (error instanceof StoreLockedError) throw new StoreError('E_STORE_LOCKED', `${error.message}; stop that process (e.g. the chat service) or use --database-url`, { cause: error });
+    throw new StoreError('E_STORE_OPEN', `cannot open the ${options.backend === 'pglite' ? 'embedded' : 'PostgreSQL'} database: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -67,7 +68,7 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     migration = await migrateStore(client, schema);
   } catch (error) {
     if (owned) await client.close().catch(() => {});
-    throw new StoreError('E_STORE_MIGRATE', `cannot prepare the ${options.backend} store: ${(error as Error).message}`);
+    throw new StoreError('E_STORE_MIGRATE', `cannot prepare the ${options.backend} store: ${(error as Error).message}`, { cause: error });
   }
   const writeBatch = (batch: StampedEvent[]) => client.transaction((tx) => insertEvents(tx, schema, batch));
   return {
@@ -83,13 +84,8 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
 }
 
 /** A store problem with a stable code (`E_STORE_*`). */
-export class StoreError extends Error {
+export class StoreError extends SwitchyardError {
   override name = 'StoreError';
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 /** The embedded default: PGlite under the project's `.switchyard/data/events`. */

@@ -32,6 +32,7 @@ import type {
 } from '../engine/types.ts';
 import type { EventSink } from '../events/types.ts';
 import { nextDelay } from './backoff.ts';
+import { SwitchyardError } from '../errors.ts';
 import { cacheManifestPath, cachePayloadPath, readCacheFile, readCacheState, writeCache } from './cache.ts';
 import { VerifyCode } from '../bundle/codes.ts';
 import { ClientCode } from './codes.ts';
@@ -114,16 +115,18 @@ export interface ClientStatus {
 }
 
 /** Thrown by `createClient` for unusable options (the only place the client throws). */
-export class ClientOptionsError extends Error {
-  readonly code = ClientCode.OPTIONS;
+export class ClientOptionsError extends SwitchyardError {
+  override name = 'ClientOptionsError';
+  constructor(message: string) {
+    super(ClientCode.OPTIONS, message);
+  }
 }
 
 /** Thrown (rejected) by `ready()` when no bundle became active in time. */
-export class ClientNotReadyError extends Error {
-  readonly code: string;
+export class ClientNotReadyError extends SwitchyardError {
+  override name = 'ClientNotReadyError';
   constructor(message: string, code: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 }
 
