@@ -22,6 +22,9 @@ export function promptfooEnv(root: string, endpoint: ModelEndpoint): Record<stri
     PROMPTFOO_DISABLE_REMOTE_GENERATION: '1',
     PROMPTFOO_DISABLE_RUNTIME_WARNINGS: '1',
     NODE_NO_WARNINGS: '1',
+    // promptfoo logs "Starting evaluation <id>" and "Running N test cases…" at info level into our
+    // output; its warnings and errors still show. LOG_LEVEL=debug set by the user is kept.
+    LOG_LEVEL: process.env.LOG_LEVEL === 'debug' ? 'debug' : 'warn',
   };
   if (endpoint.offline) {
     // promptfoo probes for cloud credentials when no key is set; our own provider never reads these.
