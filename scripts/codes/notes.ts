@@ -16,5 +16,6 @@ export const CODE_NOTES: Record<string, { meaning?: string; hint?: string }> = {
   E_ARTIFACT_NOT_FILE: { meaning: 'A file of the report artifact is missing, a symbolic link or not a regular file.' },
   E_WF_YAML: { meaning: 'A workflow file does not parse as YAML, so the workflow policy cannot check it.' },
   E_PROPOSE_GITHUB: { meaning: 'The GitHub API refused or failed a proposal request; with an HTTP status the code is `E_PROPOSE_GITHUB_<status>`.', hint: 'Check the token\'s permissions (contents and pull-requests: write) and the repository name.' },
+  E_USAGE: { meaning: 'A command line the CLI cannot run: an unknown command, option or value (exit status 2).', hint: 'Run `switchyard <command> --help` for its options.' },
   E_VECTOR_SEARCH: { meaning: 'A search on one index failed with an error that carries no code of its own; dual-read falls back to the other index.', hint: 'Check the database connection and that the index exists (`switchyard migrate embeddings <id> --verify`).' },
 };

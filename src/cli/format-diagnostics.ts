@@ -1,4 +1,6 @@
 import type { Diagnostic } from '../config/diagnostics.ts';
+import type { CommandIo } from './command.ts';
+import { styleOf } from './style.ts';
 
 export type DiagnosticFormat = 'text' | 'json' | 'github';
 
@@ -17,14 +19,14 @@ export interface DiagnosticReport {
 export const JSON_REPORT_VERSION = 1;
 
 /** Renders a validation report in one of the CLI's formats. Pure: returns the text to print. */
-export function formatDiagnostics(report: DiagnosticReport, format: DiagnosticFormat): string {
+export function formatDiagnostics(report: DiagnosticReport, format: DiagnosticFormat, options: { color?: boolean } = {}): string {
   switch (format) {
     case 'json':
       return formatJson(report);
     case 'github':
       return formatGithub(report);
     default:
-      return formatText(report);
+      return formatText(report, options.color);
   }
 }
 
@@ -41,20 +43,31 @@ function summary(report: DiagnosticReport): string {
  * shared by `validate` and every command that reports diagnostics. At most `limit` are listed; the rest
  * are counted.
  */
-export function formatDiagnosticLines(diagnostics: readonly Diagnostic[], options: { pathPrefix?: string; limit?: number } = {}): string[] {
+export function formatDiagnosticLines(diagnostics: readonly Diagnostic[], options: { pathPrefix?: string; limit?: number; color?: boolean } = {}): string[] {
   const { pathPrefix = '', limit = Infinity } = options;
+  const style = styleOf(options.color);
   const lines: string[] = [];
   for (const d of diagnostics.slice(0, limit)) {
-    lines.push(`${pathPrefix}${d.file}:${d.line}:${d.col}  ${d.severity}  ${d.code}  ${d.message}`);
-    if (d.hint) lines.push(`    hint: ${d.hint}`);
+    const severity = d.severity === 'error' ? style.red(d.severity) : style.yellow(d.severity);
+    lines.push(`${pathPrefix}${d.file}:${d.line}:${d.col}  ${severity}  ${style.bold(d.code)}  ${d.message}`);
+    if (d.hint) lines.push(style.dim(`    hint: ${d.hint}`));
   }
   if (diagnostics.length > limit) lines.push(`… and ${diagnostics.length - limit} more (run \`switchyard validate\` for all of them)`);
   return lines;
 }
 
-function formatText(report: DiagnosticReport): string {
-  const lines = formatDiagnosticLines(all(report), { pathPrefix: report.pathPrefix });
-  lines.push(`${report.errors.length === 0 ? '✔' : '✖'} ${summary(report)}`);
+/**
+ * The one diagnostics printer of the CLI: every command that reports diagnostics on stderr (a
+ * configuration that does not load, refused input) goes through it. Prints nothing for none.
+ */
+export function printDiagnostics(io: CommandIo, diagnostics: readonly Diagnostic[], options: { limit?: number } = {}): void {
+  if (diagnostics.length > 0) io.stderr(formatDiagnosticLines(diagnostics, { ...options, color: io.color?.stderr }).join('\n'));
+}
+
+function formatText(report: DiagnosticReport, color?: boolean): string {
+  const style = styleOf(color);
+  const lines = formatDiagnosticLines(all(report), { pathPrefix: report.pathPrefix, color });
+  lines.push(`${report.errors.length === 0 ? style.green('✔') : style.red('✖')} ${summary(report)}`);
   return lines.join('\n');
 }
 

@@ -1,38 +1,34 @@
+import { didYouMean } from '../config/did-you-mean.ts';
 import { commands } from './commands/index.ts';
 import { UsageError, type CommandIo } from './command.ts';
-
-const defaultIo = (): CommandIo => ({
-  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-  cwd: process.cwd(),
-  env: process.env,
-});
-
-async function help(io: CommandIo): Promise<string> {
-  const lines = ['Usage: switchyard <command> [options]', '', 'Commands:'];
-  for (const [name, load] of Object.entries(commands)) {
-    const { command } = await load();
-    lines.push(`  ${name.padEnd(14)} ${command.summary}`);
-  }
-  lines.push('', 'Run `switchyard <command> --help` for the options of one command.');
-  void io;
-  return lines.join('\n');
-}
+import { quickAnswer } from './help.mjs';
+import { toUsageError } from './parse-args.ts';
+import { hideExperimentalWarnings, processIo } from './process-io.ts';
+import { styleOf } from './style.ts';
 
 /**
  * CLI entry: dispatches to one command and returns its exit code. Bad input never produces a stack
- * trace: usage errors exit 2, anything unexpected is reported in one line (stack with SWITCHYARD_DEBUG=1).
+ * trace: a usage error is one line with a pointer to `--help` (exit 2); anything unexpected is
+ * reported in one line (the stack with SWITCHYARD_DEBUG=1).
  */
-export async function main(argv: string[], io: CommandIo = defaultIo()): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(await help(io));
-    return name ? 0 : 2;
+export async function main(argv: string[], io: CommandIo = processIo()): Promise<number> {
+  const quick = quickAnswer(argv);
+  if (quick) {
+    io.stdout(quick.text);
+    return quick.code;
   }
-  const load = commands[name];
-  if (!load) {
-    io.stderr(`switchyard: unknown command '${name}'. Run \`switchyard --help\` for the list.`);
+  const [name = '', ...rest] = argv;
+  const err = styleOf(io.color?.stderr);
+  const usageError = (prefix: string, message: string, helpCommand: string): number => {
+    io.stderr(`${err.red(`${prefix}:`)} ${message}. Run '${helpCommand} --help' for usage.`);
     return 2;
+  };
+  const load = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!load) {
+    const what = name.startsWith('-') ? 'option' : 'command';
+    const candidates = name.startsWith('-') ? ['--help', '--version'] : Object.keys(commands);
+    const guess = didYouMean(name, candidates);
+    return usageError('switchyard', `unknown ${what} '${name}'${guess ? ` (did you mean ${err.bold(guess)}?)` : ''}`, 'switchyard');
   }
   const { command } = await load();
   if (!command.handlesHelp && (rest.includes('--help') || rest.includes('-h'))) {
@@ -41,13 +37,21 @@ export async function main(argv: string[], io: CommandIo = defaultIo()): Promise
   }
   try {
     return await command.run(rest, io);
-  } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`switchyard ${name}: ${(error as Error).message}\n\n${command.usage}`);
-      return 2;
+  } catch (thrown) {
+    const error = toUsageError(thrown, {});
+    if (error instanceof UsageError) {
+      // Commands with subcommands point at the subcommand's own help.
+      const sub = rest[0] !== undefined && command.subcommands?.includes(rest[0]) ? ` ${rest[0]}` : '';
+      return usageError(`switchyard ${name}${sub}`, error.message, `switchyard ${name}${sub}`);
     }
-    io.stderr(`switchyard ${name}: internal error: ${(error as Error).message ?? String(error)}`);
-    if (io.env.SWITCHYARD_DEBUG) io.stderr(String((error as Error).stack));
+    io.stderr(`${err.red(`switchyard ${name}:`)} internal error: ${(error as Error)?.message ?? String(error)}`);
+    if (io.env.SWITCHYARD_DEBUG) io.stderr(String((error as Error)?.stack));
     return 1;
   }
+}
+
+/** What bin/switchyard.mjs runs: the real process streams, dependency warnings filtered. */
+export async function runCli(argv: string[]): Promise<number> {
+  hideExperimentalWarnings();
+  return main(argv);
 }

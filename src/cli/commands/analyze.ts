@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { loadProjectForAnalysis, openProjectStore, renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
-import type { Diagnostic } from '../../config/index.ts';
 import { StoreError } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard analyze experiment <id> | shadow <rollout> | canary <id> [options]
 
@@ -28,13 +27,8 @@ Exit codes: 0 analysed, 1 store or project problem, 2 usage error.`;
 const TARGETS: AnalysisTarget[] = ['experiment', 'shadow', 'canary'];
 const FORMATS: AnalysisFormat[] = ['text', 'json', 'markdown'];
 
-function printDiagnostics(io: { stderr: (t: string) => void }, errors: Diagnostic[]): void {
-  if (errors.length > 0) io.stderr(formatDiagnosticLines(errors).join('\n'));
-}
-
 export const command: Command = {
   name: 'analyze',
-  summary: 'Analyse production evidence for an experiment, a shadow rollout or a canary',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { compileBundle } from '../../bundle/index.ts';
 import { writeCompiled } from '../../bundle/dist-layout.ts';
 import { loadProjectAtRef } from '../../config/index.ts';
@@ -23,7 +23,6 @@ Exit status: 0 compiled, 1 configuration errors, 2 usage error.`;
 
 export const command: Command = {
   name: 'compile',
-  summary: 'Compile one environment into a content-addressed, canonical payload',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -42,7 +41,7 @@ export const command: Command = {
     }
     const loaded = await loadProjectAtRef(root, commit);
     const report = (errors: typeof loaded.errors, warnings: typeof loaded.warnings) =>
-      formatDiagnostics({ root: values.root, pathPrefix: '', files: loaded.value?.files.size ?? 0, errors, warnings }, 'text');
+      formatDiagnostics({ root: values.root, pathPrefix: '', files: loaded.value?.files.size ?? 0, errors, warnings }, 'text', { color: io.color?.stderr });
     if (!loaded.value || loaded.errors.length > 0) {
       io.stderr(report(loaded.errors, loaded.warnings));
       io.stderr(`✖ ${commit.slice(0, 12)} does not validate; nothing compiled`);

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, evalResultPath } from '../../eval/index.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
 
@@ -15,7 +15,6 @@ Exit 1 when a gated version's pass rate is below its minPassRate.`;
 
 export const command: Command = {
   name: 'eval',
-  summary: 'Run prompt tests (promptfoo) for what the change affects',
   usage,
   async run(argv, io) {
     const { values } = parseArgs({
@@ -27,7 +26,7 @@ export const command: Command = {
     if (!shard) throw new UsageError(`--shard must look like 2/4 (1 ≤ i ≤ n), got '${values.shard}'`);
     const ws = await openWorkspace(io.cwd, values.base);
     if (!ws.head || ws.errors.length > 0) {
-      io.stderr(formatDiagnosticLines(ws.errors, { limit: 20 }).join('\n'));
+      printDiagnostics(io, ws.errors, { limit: 20 });
       io.stderr('switchyard eval: the configuration does not load; run `switchyard validate`.');
       return 1;
     }

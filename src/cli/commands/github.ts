@@ -1,9 +1,8 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
-import type { Diagnostic } from '../../config/diagnostics.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard github <subcommand> [options]
 
@@ -24,10 +23,6 @@ Glue between Switchyard and GitHub Actions (used by .github/workflows/).
                                         cross-checked with the event. Needs GITHUB_TOKEN; honours GITHUB_API_URL.
 
 Exit codes: 0 ok, 1 findings or refused input, 2 usage error.`;
-
-function printDiagnostics(io: CommandIo, diagnostics: Diagnostic[]): void {
-  if (diagnostics.length > 0) io.stderr(formatDiagnosticLines(diagnostics).join('\n'));
-}
 
 async function policy(args: string[], io: CommandIo): Promise<number> {
   const { checkWorkflowPolicy } = await import('../../github/workflow-policy.ts');
@@ -214,7 +209,6 @@ const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<num
 
 export const command: Command = {
   name: 'github',
-  summary: 'GitHub Actions glue: workflow policy, annotations, job summary, sticky PR comment',
   usage,
   async run(argv, io) {
     const [sub, ...rest] = argv;

@@ -1,8 +1,9 @@
 import type { Command } from '../command.ts';
 
 /**
- * Command registry: name → lazy loader, so `switchyard validate` never loads promptfoo.
- * Add one line per command; the module exports `command`.
+ * Command registry: name → lazy loader, so `switchyard validate` never loads promptfoo and
+ * `switchyard --help` loads no command at all. Add one line here and the command's one-line
+ * summary to ../command-list.json (a test checks that the two agree); the module exports `command`.
  */
 export const commands: Record<string, () => Promise<{ command: Command }>> = {
   pipeline: () => import('./pipeline.ts'),

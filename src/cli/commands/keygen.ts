@@ -1,6 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { generateSigningKey, privateKeyToPem, trustedKeyEntry, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
 import { parseStrictJson, publicKeyToBase64 } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -21,7 +21,6 @@ Exit status: 0 ok, 1 failure, 2 usage error.`;
 
 export const command: Command = {
   name: 'keygen',
-  summary: 'Generate an Ed25519 signing key (private key file 0600, prints the keyid)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

@@ -1,8 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard kill <flag> [--env <environment>] [--dir <repo>] [--revive]
 
@@ -18,7 +18,6 @@ const NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
 export const command: Command = {
   name: 'kill',
-  summary: 'Kill switch: set killed: true on one flag, keeping the YAML as written',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -40,7 +39,7 @@ export const command: Command = {
     }
     const edit = setKilled(source, { file, killed: !values.revive, ...(values.env ? { env: values.env } : {}) });
     if (!edit.value) {
-      io.stderr(formatDiagnosticLines(edit.errors).join('\n'));
+      printDiagnostics(io, edit.errors);
       return 1;
     }
     const state = values.revive ? 'false' : 'true';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
 import { ConversationError } from '@switchyard/data';
 import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
@@ -9,7 +9,7 @@ import type { SqlClient } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { positiveInt } from '../parse-numbers.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard migrate conversations [options]
 
@@ -46,7 +46,6 @@ still below the target, an interrupted run, another run in progress, or a projec
 
 export const command: Command = {
   name: 'migrate conversations',
-  summary: 'Upgrade stored conversation records to the current schema version',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -86,7 +85,7 @@ export const command: Command = {
     const loaded = await loadProject(root);
     if (!loaded.value || loaded.errors.length > 0) {
       say('the project does not validate; fix it first (switchyard validate):');
-      if (loaded.errors.length > 0) io.stderr(formatDiagnosticLines(loaded.errors).join('\n'));
+      printDiagnostics(io, loaded.errors);
       return 1;
     }
     const project = loaded.value;

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
 import {
   backfillAllowed,
@@ -28,7 +28,7 @@ import { openVectorDatabase, type VectorStore } from '@switchyard/data';
 import { createEmbedder, openEmbeddingEndpoint } from '../../migrate/embeddings/embedder.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 import { positiveInt } from '../parse-numbers.ts';
 
 const usage = `Usage: switchyard migrate embeddings <id> [mode] [options]
@@ -123,7 +123,6 @@ function renderVerify(v: VerifyReport): string {
 
 export const command: Command = {
   name: 'migrate embeddings',
-  summary: 'Backfill, verify, advance and clean up an embedding migration',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -163,7 +162,7 @@ export const command: Command = {
     const loaded = await loadProject(root);
     if (!loaded.value || loaded.errors.length > 0) {
       io.stderr('switchyard migrate embeddings: the project does not validate; fix it first (switchyard validate):');
-      if (loaded.errors.length > 0) io.stderr(formatDiagnosticLines(loaded.errors).join('\n'));
+      printDiagnostics(io, loaded.errors);
       if (json) io.stdout(JSON.stringify({ error: { code: 'E_MIGRATE_PROJECT', message: 'the project does not validate', diagnostics: loaded.errors } }, null, 2));
       return 1;
     }

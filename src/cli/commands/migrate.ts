@@ -1,3 +1,4 @@
+import { didYouMean } from '../../config/did-you-mean.ts';
 import { UsageError, type Command } from '../command.ts';
 
 /** Subcommand registry: lazy, so `migrate conversations` never loads the embeddings client. */
@@ -18,9 +19,9 @@ Run \`switchyard migrate <subcommand> --help\` for its options.`;
 
 export const command: Command = {
   name: 'migrate',
-  summary: 'Run embedding re-embedding and conversation schema migrations',
   usage,
   handlesHelp: true,
+  subcommands: Object.keys(subcommands),
   async run(argv, io) {
     const [name, ...rest] = argv;
     if (!name || name === '--help' || name === '-h') {
@@ -28,7 +29,10 @@ export const command: Command = {
       return name ? 0 : 2;
     }
     const load = subcommands[name];
-    if (!load) throw new UsageError(`unknown subcommand '${name}' (expected ${Object.keys(subcommands).join(' or ')})`);
+    if (!load) {
+      const guess = didYouMean(name, Object.keys(subcommands));
+      throw new UsageError(`unknown subcommand '${name}' (${guess ? `did you mean ${guess}?` : `expected ${Object.keys(subcommands).join(' or ')}`})`);
+    }
     const { command: sub } = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(sub.usage);

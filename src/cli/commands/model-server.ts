@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { startModelServer } from '../../eval/index.ts';
 
@@ -11,7 +11,6 @@ Stops on SIGINT/SIGTERM.`;
 
 export const command: Command = {
   name: 'model-server',
-  summary: 'Run the offline OpenAI-compatible model server',
   usage,
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' } }, allowPositionals: false });

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { commands } from './index.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { compileSignVerify, openWorkspace, reportDir } from '../../eval/index.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard pipeline [--base <ref>]
 
@@ -21,7 +21,6 @@ async function stage(name: string, argv: string[], io: CommandIo): Promise<numbe
 
 export const command: Command = {
   name: 'pipeline',
-  summary: 'Run the whole PR-and-merge flow offline on this repository',
   usage,
   async run(argv, io) {
     const started = performance.now();
@@ -40,7 +39,7 @@ export const command: Command = {
       const viaCommand = await stage('validate', baseArgs, io);
       if (viaCommand !== undefined) return viaCommand;
       const ws = await openWorkspace(io.cwd, values.base);
-      io.stderr(formatDiagnosticLines(ws.errors, { limit: 50 }).join('\n'));
+      printDiagnostics(io, ws.errors, { limit: 50 });
       io.stdout(`validate: ${ws.errors.length} error(s), ${ws.warnings.length} warning(s)`);
       return ws.errors.length > 0 || !ws.head ? 1 : 0;
     });

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { loadProjectForAnalysis, openProjectStore } from '../../analysis/index.ts';
-import type { Diagnostic } from '../../config/index.ts';
 import { createGitHubClient } from '../../github/client.ts';
 import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
 import { StoreError } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard propose [options]
 
@@ -35,13 +34,8 @@ GitHub: token from $GITHUB_TOKEN, API from $GITHUB_API_URL (default https://api.
 
 Exit codes: 0 done, 1 a proposal could not be planned or opened (or store/project problem), 2 usage error.`;
 
-function printDiagnostics(io: { stderr: (t: string) => void }, errors: Diagnostic[]): void {
-  if (errors.length > 0) io.stderr(formatDiagnosticLines(errors).join('\n'));
-}
-
 export const command: Command = {
   name: 'propose',
-  summary: 'Turn production evidence into pull requests (advance, revert, kill, finish)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { bundleSource, publishToDirectory, verifyBundle } from '../../bundle/index.ts';
 import { envDir } from '../../bundle/dist-layout.ts';
 import { parseStrictJsonBytes, parseTrustedKeys } from '../../bundle/runtime-format.ts';
@@ -19,7 +19,6 @@ Exit status: 0 published, 1 refused or failed, 2 usage error.`;
 
 export const command: Command = {
   name: 'publish',
-  summary: 'Publish a signed bundle to a directory (payload first, manifest last, atomic)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

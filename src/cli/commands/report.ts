@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import type { Command, CommandIo } from '../command.ts';
 import { buildReport, compileAll, diffProjects, openWorkspace, planReport, renderMarkdown, reportDir, resultsDir, shadowResultPath, type EvalRun, type ShadowRun } from '../../eval/index.ts';
 
@@ -29,7 +29,6 @@ async function readJson<T>(file: string, kind: string, io: CommandIo): Promise<T
 
 export const command: Command = {
   name: 'report',
-  summary: 'Build the PR report (Markdown + JSON) from eval and shadow results',
   usage,
   async run(argv, io) {
     const { values } = parseArgs({

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { createBundleServer, listen } from '../../bundle/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -16,7 +16,6 @@ Exit status: 0 stopped, 1 cannot listen, 2 usage error.`;
 
 export const command: Command = {
   name: 'serve',
-  summary: 'Serve published bundles over HTTP (ETag, 304, immutable payloads, /healthz)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { openModelEndpoint, openWorkspace, planShadow, runShadow, shadowResultPath } from '../../eval/index.ts';
-import { formatDiagnosticLines } from '../format-diagnostics.ts';
+import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard shadow [--base <ref>] [--concurrency <n>] [--out <file>]
 
@@ -14,13 +14,12 @@ Writes .switchyard/results/shadow.json unless --out is given. Exit 1 when a bloc
 
 export const command: Command = {
   name: 'shadow',
-  summary: 'Shadow-compare base and head on datasets (similarity gate)',
   usage,
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } }, allowPositionals: false });
     const ws = await openWorkspace(io.cwd, values.base);
     if (!ws.head || ws.errors.length > 0) {
-      io.stderr(formatDiagnosticLines(ws.errors, { limit: 20 }).join('\n'));
+      printDiagnostics(io, ws.errors, { limit: 20 });
       io.stderr('switchyard shadow: the configuration does not load; run `switchyard validate`.');
       return 1;
     }

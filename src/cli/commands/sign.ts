@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { buildSigned, gitBundleMeta, loadSigningKeys, parseDuration, signManifest, trustedKeysDocument, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
 import { envDir, readCompiled } from '../../bundle/dist-layout.ts';
 import { canonicalize, manifestBytes, parseStrictJsonBytes, type Manifest } from '../../bundle/runtime-format.ts';
@@ -30,7 +30,6 @@ Exit status: 0 signed, 1 failure, 2 usage error.`;
 
 export const command: Command = {
   name: 'sign',
-  summary: 'Sign a compiled payload: write the manifest (Ed25519, rotation-friendly)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

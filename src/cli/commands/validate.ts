@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
 import { resolveRef } from '../../git/index.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -20,7 +20,6 @@ Exit status: 0 clean (warnings allowed), 1 configuration errors, 2 usage error.`
 
 export const command: Command = {
   name: 'validate',
-  summary: 'Validate the config repository (schemas, cross-file and history rules)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -51,7 +50,7 @@ export const command: Command = {
       errors: result.errors,
       warnings: result.warnings,
       ...(values.base !== undefined ? { base: values.base } : {}),
-    }, format);
+    }, format, { color: io.color?.stdout });
     io.stdout(text);
     return result.errors.length > 0 ? 1 : 0;
   },

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { bundleSource, verifyBundle } from '../../bundle/index.ts';
 import { parseTrustedKeys } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -22,7 +22,6 @@ Exit status: 0 verified, 1 rejected, 2 usage error.`;
 
 export const command: Command = {
   name: 'verify',
-  summary: 'Verify a published bundle (prints each check and the rejection code)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
