@@ -41,3 +41,4 @@ export {
 } from './client/client.ts';
 export { ClientCode } from './client/codes.ts';
 export { nextDelay, type ScheduleOptions } from './client/backoff.ts';
+export { backoffDelay, type BackoffOptions } from './backoff.ts';

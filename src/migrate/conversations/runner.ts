@@ -410,7 +410,7 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
           if (attempt >= attempts) {
             throw new MigrateError('E_MIGRATE_BATCH', `batch after '${cursor ?? '(start)'}' failed ${attempts} times (${(error as Error).message}); progress up to there is saved: run again to resume`, { cause: error });
           }
-          await pause(backoffDelay(attempt - 1, undefined, BATCH_BACKOFF));
+          await pause(backoffDelay(attempt - 1, BATCH_BACKOFF));
           if (options.signal?.aborted) {
             // Stopped while waiting to retry: this batch is not committed, the checkpoint is before it.
             report.interrupted = true;

@@ -198,7 +198,7 @@ async function backfill(options: BackfillOptions, lock: RunLock | null): Promise
         const e = error as EmbeddingError;
         if (!e.retryable || attempt >= settings.maxRetries) throw e;
         report.retries++;
-        await sleep(backoffDelay(attempt, e.retryAfterMs, options.backoff), options.signal);
+        await sleep(backoffDelay(attempt, { ...options.backoff, retryAfterMs: e.retryAfterMs }), options.signal);
       }
     }
   }

@@ -17,11 +17,11 @@ import { backfillAllowed, nextPhase, runBackfill } from '../../../src/migrate/em
 
 describe('backoff', () => {
   it('grows exponentially under full jitter, is capped, and never undercuts Retry-After', () => {
-    const top = (attempt: number) => backoffDelay(attempt, undefined, { baseMs: 100, maxMs: 1000, random: () => 0.999999 });
+    const top = (attempt: number) => backoffDelay(attempt, { baseMs: 100, maxMs: 1000, random: () => 0.999999 });
     expect([0, 1, 2, 3, 4, 10].map(top)).toEqual([99, 199, 399, 799, 999, 999]);
-    expect(backoffDelay(3, undefined, { random: () => 0 })).toBe(0);
-    expect(backoffDelay(0, 5000, { baseMs: 100, random: () => 0.5 })).toBe(5000);
-    expect(backoffDelay(0, 10, { baseMs: 100, random: () => 0.5 })).toBe(50);
+    expect(backoffDelay(3, { random: () => 0 })).toBe(0);
+    expect(backoffDelay(0, { baseMs: 100, retryAfterMs: 5000, random: () => 0.5 })).toBe(5000);
+    expect(backoffDelay(0, { baseMs: 100, retryAfterMs: 10, random: () => 0.5 })).toBe(50);
   });
 });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { backoffDelay } from '../../packages/runtime/src/backoff.ts';
 import type { EventSink, SinkStats, SwitchyardEvent } from './events.ts';
 import type { StampedEvent } from './insert.ts';
 
@@ -122,7 +123,6 @@ export class BatchedSink implements EventSink {
   }
 
   private async writeWithRetries(batch: StampedEvent[]): Promise<void> {
-    let delay = this.options.retryDelayMs;
     let lastError = '';
     for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
       try {
@@ -134,8 +134,7 @@ export class BatchedSink implements EventSink {
         lastError = (error as Error)?.message ?? String(error);
         this.counts.lastError = lastError;
         if (attempt < this.options.maxAttempts) {
-          await sleep(delay);
-          delay = Math.min(delay * 2, this.options.maxRetryDelayMs);
+          await sleep(backoffDelay(attempt - 1, { baseMs: this.options.retryDelayMs, maxMs: this.options.maxRetryDelayMs, jitter: 'none' }));
         }
       }
     }

@@ -1,3 +1,5 @@
+import { backoffDelay } from '../backoff.ts';
+
 /**
  * When to poll next. Pure: the random source is a parameter so the schedule is testable.
  *
@@ -17,6 +19,5 @@ export function nextDelay(failures: number, o: ScheduleOptions, random: () => nu
     const spread = o.intervalMs * o.jitter;
     return Math.max(0, Math.round(o.intervalMs - spread + 2 * spread * random()));
   }
-  const exp = Math.min(o.maxBackoffMs, o.retryBaseMs * 2 ** Math.min(failures - 1, 30));
-  return Math.round(exp / 2 + (exp / 2) * random());
+  return backoffDelay(failures - 1, { baseMs: o.retryBaseMs, maxMs: o.maxBackoffMs, jitter: 'equal', random });
 }
