@@ -30,6 +30,7 @@ import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 import { positiveInt } from '../parse-numbers.ts';
+import { problem } from '../../errors/index.ts';
 
 const usage = `Usage: switchyard migrate embeddings <id> [mode] [options]
 
@@ -82,7 +83,7 @@ refused phase, a project, API or store problem, 2 usage error (including an unkn
 const MODES = ['verify', 'advance', 'cleanup', 'status', 'retry-dead-letters', 'repair-old'] as const;
 
 /** Prints a refusal or an error with its stable code (text on stderr; with --format json, also a JSON object on stdout). */
-function problem(io: CommandIo, p: PlanProblem, json = false): number {
+function printProblem(io: CommandIo, p: PlanProblem, json = false): number {
   io.stderr(`switchyard migrate embeddings: ${p.code} ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
   if (json) io.stdout(JSON.stringify({ error: { code: p.code, message: p.message, ...(p.hint ? { hint: p.hint } : {}) } }, null, 2));
   return 1;
@@ -96,10 +97,10 @@ export function errorProblem(error: unknown, context?: string): PlanProblem {
   const code = (error as { code?: unknown }).code;
   const message = `${context ? `${context}: ` : ''}${(error as Error).message ?? String(error)}`;
   if (typeof code === 'string' && code.startsWith('E_EMBED')) {
-    return { code, message, hint: 'check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again' };
+    return { ok: false, code, message, hint: 'check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again' };
   }
-  if (typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code)) return { code, message, hint: code === 'E_VECTOR_NO_INDEX' ? 'run the backfill first' : undefined };
-  return { code: 'E_MIGRATE_STORE', message, hint: 'check the database (--database-url, --data-dir, --schema) and run again' };
+  if (typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code)) return { ok: false, code, message, hint: code === 'E_VECTOR_NO_INDEX' ? 'run the backfill first' : undefined };
+  return { ok: false, code: 'E_MIGRATE_STORE', message, hint: 'check the database (--database-url, --data-dir, --schema) and run again' };
 }
 
 function renderBackfill(r: BackfillReport): string {
@@ -167,16 +168,16 @@ export const command: Command = {
       return 1;
     }
     const resolved = resolvePlan(loaded.value, id, values.env);
-    if ('code' in resolved) {
+    if (!resolved.ok) {
       // The same as `migrate conversations`: a name the command line got wrong is a usage error.
       if (resolved.code === 'E_MIGRATE_ENV') throw new UsageError(`${resolved.message} (${resolved.hint})`);
-      return problem(io, resolved, json);
+      return printProblem(io, resolved, json);
     }
     if (batchSize) resolved.backfill.batchSize = batchSize;
     if (concurrency) resolved.backfill.concurrency = concurrency;
     if (mode === 'backfill' || mode === 'retry-dead-letters' || mode === 'repair-old') {
       const refused = backfillAllowed(resolved.phase);
-      if (refused) return problem(io, refused, json);
+      if (refused) return printProblem(io, refused, json);
     }
 
     const storeOptions = storeOptionsFromEnv(root, io.env, database);
@@ -184,7 +185,7 @@ export const command: Command = {
     try {
       store = await openVectorDatabase(storeOptions);
     } catch (error) {
-      return problem(io, errorProblem(error, 'cannot open the database'), json);
+      return printProblem(io, errorProblem(error, 'cannot open the database'), json);
     }
     try {
       switch (mode) {
@@ -201,12 +202,12 @@ export const command: Command = {
         case 'advance':
           return await advance(io, store, resolved, root, json);
         case 'cleanup': {
-          const committed = resolved.phase === 'complete' ? await committedPlan(root, id, values.env, values.ref ?? 'main') : { code: 'E_MIGRATE_PHASE', message: 'not complete' };
+          const committed = resolved.phase === 'complete' ? await committedPlan(root, id, values.env, values.ref ?? 'main') : problem('E_MIGRATE_PHASE', 'not complete');
           const result = await cleanupOldIndex(store, resolved, committed);
-          if ('code' in result) return problem(io, result, json);
+          if (!result.ok) return printProblem(io, result, json);
           io.stdout(
             format === 'json'
-              ? JSON.stringify(result)
+              ? JSON.stringify({ dropped: result.dropped, index: result.index, ref: result.ref })
               : `retired the old index '${result.index}' (${result.dropped ? 'dropped' : 'already dropped'}; recorded as retired, so no instance re-creates it) — the plan is complete at '${result.ref}'`,
           );
           return 0;
@@ -216,7 +217,7 @@ export const command: Command = {
       }
     } catch (error) {
       const context = error instanceof RunLockError ? undefined : `${mode === 'backfill' ? 'the backfill' : `--${mode}`} failed`;
-      return problem(io, errorProblem(error, context), json);
+      return printProblem(io, errorProblem(error, context), json);
     } finally {
       await store.close().catch(() => {});
     }
@@ -289,8 +290,8 @@ async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
       report = await failedVerification(options, failure);
     }
     report = await storeVerification(store, report);
-    io.stdout(json ? JSON.stringify(failure ? { ...report, error: failure } : report, null, 2) : renderVerify(report));
-    if (failure) problem(io, failure);
+    io.stdout(json ? JSON.stringify(failure ? { ...report, error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } } : report, null, 2) : renderVerify(report));
+    if (failure) printProblem(io, failure);
     return report.passed ? 0 : 1;
   } finally {
     await endpoint.close();
@@ -299,11 +300,11 @@ async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
 
 async function advance(io: CommandIo, store: VectorStore, resolved: ResolvedPlan, root: string, json: boolean): Promise<number> {
   const decision = await decideAdvance(store, resolved);
-  if ('code' in decision) return problem(io, decision, json);
+  if (!decision.ok) return printProblem(io, decision, json);
   const file = `rollouts/${resolved.plan.migration}.yaml`;
   const path = join(root, file);
   const edited = editPhase(await readFile(path, 'utf8'), decision, file);
-  if ('code' in edited) return problem(io, edited, json);
+  if (!edited.ok) return printProblem(io, edited, json);
   await writeFile(path, edited.text);
   const where = decision.path.join('.');
   io.stdout(

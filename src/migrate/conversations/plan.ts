@@ -6,8 +6,9 @@
 import type { PayloadSchemaMigration } from '@switchyard/runtime';
 import { schemaMigrationPayload } from '../../bundle/compile.ts';
 import type { Project, SchemaMigrationResource } from '../../config/index.ts';
+import type { Result } from '../../errors/index.ts';
 
-export type PlanResult = { ok: true; migration: PayloadSchemaMigration } | { ok: false; code: string; message: string };
+export type PlanResult = Result<{ migration: PayloadSchemaMigration }>;
 
 /** The bundle form of a SchemaMigration resource: exactly what `compileBundle` writes into `schemaMigrations`. */
 export const toPayloadMigration = schemaMigrationPayload;

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EmbeddingMigrationResource, EmbeddingPhase, Project } from '../../config/index.ts';
+import type { Problem, Result } from '../../errors/index.ts';
 
 export const PHASES: readonly EmbeddingPhase[] = ['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'];
 
@@ -38,26 +39,24 @@ export interface ResolvedPlan {
   verify: VerifySettings;
 }
 
-export interface PlanProblem {
-  code: string;
-  message: string;
-  hint?: string;
-}
+/** Why a plan step cannot go ahead: the repository's `Problem` (src/errors/result.ts). */
+export type PlanProblem = Problem;
 
 /** Finds the plan and resolves the phase for `env` (its override, else the top-level phase). */
-export function resolvePlan(project: Project, id: string, env?: string): ResolvedPlan | PlanProblem {
+export function resolvePlan(project: Project, id: string, env?: string): Result<ResolvedPlan> {
   const resource = project.rollouts.get(id);
   if (!resource || resource.kind !== 'EmbeddingMigration') {
     const known = [...project.rollouts.values()].filter((r) => r.kind === 'EmbeddingMigration').map((r) => (r as EmbeddingMigrationResource).migration);
-    return { code: 'E_MIGRATE_UNKNOWN', message: `no EmbeddingMigration '${id}' in rollouts/`, hint: `known: ${known.join(', ') || '(none)'}` };
+    return { ok: false, code: 'E_MIGRATE_UNKNOWN', message: `no EmbeddingMigration '${id}' in rollouts/`, hint: `known: ${known.join(', ') || '(none)'}` };
   }
   if (env !== undefined && !project.settings.environments.some((e) => e.name === env)) {
-    return { code: 'E_MIGRATE_ENV', message: `unknown environment '${env}'`, hint: `switchyard.yaml declares: ${project.settings.environments.map((e) => e.name).join(', ')}` };
+    return { ok: false, code: 'E_MIGRATE_ENV', message: `unknown environment '${env}'`, hint: `switchyard.yaml declares: ${project.settings.environments.map((e) => e.name).join(', ')}` };
   }
   const override = env === undefined ? undefined : resource.environments?.[env]?.phase;
   const b = resource.backfill;
   const v = resource.verify ?? {};
   return {
+    ok: true,
     plan: resource,
     env,
     envKey: env ?? 'default',
@@ -92,12 +91,13 @@ export function backfillAllowed(phase: EmbeddingPhase): PlanProblem | undefined 
   if (phase === 'backfill' || phase === 'dual-read' || phase === 'cutover') return undefined;
   if (phase === 'dual-write') {
     return {
+      ok: false,
       code: 'E_MIGRATE_PHASE',
       message: 'the plan is in dual-write: a backfill starts only once every application instance dual-writes',
       hint: 'when the dual-write bundle is live everywhere, run with --advance (dual-write → backfill), merge that change, then run the backfill',
     };
   }
-  return { code: 'E_MIGRATE_PHASE', message: 'the plan is complete: the new index is the only one written, there is nothing to backfill', hint: 'step the phase back to cutover to repair the index' };
+  return { ok: false, code: 'E_MIGRATE_PHASE', message: 'the plan is complete: the new index is the only one written, there is nothing to backfill', hint: 'step the phase back to cutover to repair the index' };
 }
 
 /** The next phase, or undefined after `complete`. */
