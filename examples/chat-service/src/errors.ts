@@ -1,4 +1,4 @@
-import { SwitchyardError } from '../../../src/errors/index.ts';
+import { SwitchyardError } from '@switchyard/runtime';
 
 /**
  * Errors with stable codes. `ApiError` is what the HTTP layer turns into a JSON error body

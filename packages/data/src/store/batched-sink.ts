@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { backoffDelay } from '../../packages/runtime/src/backoff.ts';
+import { backoffDelay } from '@switchyard/runtime';
 import type { EventSink, SinkStats, SwitchyardEvent } from './events.ts';
 import type { StampedEvent } from './insert.ts';
 
