@@ -279,6 +279,11 @@ export interface ProjectSettings {
   eval: {
     concurrency: number;
   };
+  /** Rules of the CI gate (read from the base commit of a change; see docs/evaluation.md). */
+  gate?: {
+    /** Largest share (percent) a new resource, a revival or an unstaged change may expose at once (default 10). */
+    firstStagePercent?: number;
+  };
 }
 
 /** A loaded repository: every resource, keyed by its name. */

@@ -4,4 +4,5 @@
  */
 export { GitError, runGit, type RunGitOptions } from './run-git.ts';
 export { commitTimestamp, firstParentCount, headCommit, isGitRepo, pathPrefix, resolveRef } from './refs.ts';
+export { uncommittedPaths } from './status.ts';
 export { listFilesAtRef, readBlobs, readFileAtRef, type TreeEntry } from './tree.ts';

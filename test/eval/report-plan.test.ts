@@ -44,7 +44,7 @@ describe('report against its plan', () => {
   it('blocks when a blocking shadow comparison has no result', () => {
     const r = report(plan, [run('none')], undefined);
     expect(r.verdict).toBe('fail');
-    expect(r.blockers).toEqual([expect.stringMatching(/^shadow chat: a → b: the change requires this comparison but there is no result/)]);
+    expect(r.blockers).toEqual([expect.stringMatching(/^E_SHADOW_MISSING shadow chat: a → b: the change requires this comparison but there is no result/)]);
     // With the comparison present and passing, the same inputs pass.
     const ok = shadowRun(true, true);
     expect(report(plan, [run('none')], ok).verdict).toBe('pass');
@@ -58,7 +58,7 @@ describe('report against its plan', () => {
   it('blocks when a gated eval target has no result, and ignores a missing ungated one', () => {
     const gated: ReportPlan = { targets: [{ id: 'other@v1:gpt-4o-2024-08-06', gate: 'serving' }, { id: 'draft@v2:gpt-4o-2024-08-06', gate: 'none' }], shadow: [] };
     const r = report(gated, [run('none')], undefined);
-    expect(r.blockers).toEqual([expect.stringMatching(/^other@v1:gpt-4o-2024-08-06: the change requires this eval \(serving gate\) but there is no result/)]);
+    expect(r.blockers).toEqual([expect.stringMatching(/^E_EVAL_MISSING other@v1:gpt-4o-2024-08-06: the change requires this eval \(serving gate\) but there is no result/)]);
   });
 
   it('a result file cannot relax what the plan gates', () => {
@@ -68,7 +68,7 @@ describe('report against its plan', () => {
     expect(r.verdict).toBe('fail');
     expect(r.blockers).toHaveLength(2);
     expect(r.blockers[0]).toMatch(/pass rate 0% < 80% \(activation gate\)/);
-    expect(r.blockers[1]).toMatch(/^shadow chat: a → b: similarity avg/);
+    expect(r.blockers[1]).toMatch(/^E_SHADOW_GATE shadow chat: a → b: similarity avg/);
   });
 
   it('blocks a PR raising a model rollout when shadow was not run (switchyard report)', async () => {
@@ -87,7 +87,7 @@ describe('report against its plan', () => {
     const written = JSON.parse(await readFile(join(repo.dir, '.switchyard/report/report.json'), 'utf8')) as Report;
     expect(written.verdict).toBe('fail');
     expect(written.tests.targets.every((t) => t.ok)).toBe(true);
-    expect(written.blockers).toEqual([expect.stringMatching(/^shadow chat: gpt-4o-2024-05-13 → gpt-4o-2024-08-06 .*there is no result/)]);
+    expect(written.blockers).toEqual([expect.stringMatching(/^E_SHADOW_MISSING shadow chat: gpt-4o-2024-05-13 → gpt-4o-2024-08-06 .*there is no result/)]);
     expect(io.text()).toContain('blocked (1 blocker(s))');
   }, 120_000);
 });

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, evalResultPath } from '../../eval/index.ts';
+import { configDigest, stampResult } from '../../eval/result-stamp.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
@@ -54,7 +55,7 @@ export const command: Command = {
       });
       const out = values.out === undefined ? evalResultPath(ws.root, shard) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(run, null, 2)}\n`);
+      await writeFile(out, `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`);
       if (run.targets.length === 0) io.stdout('eval: nothing to evaluate — this change affects no prompt version with tests.');
       const verdicts = judgeTargets(run.targets, run.cases);
       let blocked = false;

@@ -1,8 +1,9 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { commands } from './index.ts';
 import type { Command, CommandIo } from '../command.ts';
-import { compileSignVerify, openWorkspace, reportDir } from '../../eval/index.ts';
+import { compileSignVerify, openWorkspace, reportDir, resultsDir } from '../../eval/index.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard pipeline [--base <ref>]
@@ -35,6 +36,8 @@ export const command: Command = {
       return result;
     };
 
+    // A run never shows an earlier run's results or verdict: clear them before the first stage.
+    await Promise.all([resultsDir(io.cwd), reportDir(io.cwd)].map((dir) => rm(dir, { recursive: true, force: true })));
     const validated = await timed('validate', async () => {
       const viaCommand = await stage('validate', baseArgs, io);
       if (viaCommand !== undefined) return viaCommand;
@@ -44,7 +47,10 @@ export const command: Command = {
       return ws.errors.length > 0 || !ws.head ? 1 : 0;
     });
     if (validated !== 0) {
+      // Still write the report: a blocked report that lists the findings, for the PR comment.
+      await timed('report', async () => (await stage('report', baseArgs, io)) ?? 1);
       io.stderr('✖ pipeline stopped: the configuration does not validate');
+      io.stdout(`report:  ${join(reportDir(io.cwd), 'report.md')} and report.json`);
       return 1;
     }
     const evalCode = await timed('eval', async () => (await stage('eval', baseArgs, io)) ?? 1);

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
 import { openModelEndpoint, openWorkspace, planShadow, runShadow, shadowResultPath } from '../../eval/index.ts';
+import { configDigest, stampResult } from '../../eval/result-stamp.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard shadow [--base <ref>] [--concurrency <n>] [--out <file>]
@@ -32,7 +33,7 @@ export const command: Command = {
       const run = await runShadow({ plans, endpoint, baseRef: ws.baseRef, concurrency });
       const out = values.out === undefined ? shadowResultPath(ws.root) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(run, null, 2)}\n`);
+      await writeFile(out, `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`);
       if (run.comparisons.length === 0) io.stdout('shadow: nothing to compare — no model rollout, pin or active prompt change.');
       let blocked = false;
       for (const c of run.comparisons) {

@@ -177,6 +177,9 @@ const settings = document('switchyard', 'Switchyard project settings', 'switchya
   eval: obj('Evaluation settings.', {
     concurrency: int('Model calls in flight during evals.', 1, 64),
   }, ['concurrency']),
+  gate: obj('Rules of the CI gate. A pull request is judged by the values on its base commit: it may tighten them, and loosening one is a policy change that must come alone.', {
+    firstStagePercent: num('Largest share (percent) of units a new rollout, flag, canary or experiment variant, a revived (un-killed) resource, or a change without stages (a model pin, an experiment\'s traffic) may newly expose in one change. Default 10.', 0, 100),
+  }),
 }, ['project', 'environments', 'signing', 'publish', 'defaults', 'eval']), commonDefs);
 
 const datasetRow = document('dataset-row', 'Switchyard dataset row', 'One line of datasets/<name>.jsonl: the input of a shadow eval.', obj('A dataset row.', {

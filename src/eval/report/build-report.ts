@@ -5,6 +5,14 @@ import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowRun } from '../shadow.ts';
 import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
 import type { ReportPlan } from './plan.ts';
+import type { ShadowGate } from '../../config/types.ts';
+import type { GateVerdict } from '../../gate/index.ts';
+
+/** Thresholds under the base policy (`src/gate/`): they replace what the result files carry. */
+export interface ReportThresholds {
+  minPassRate(prompt: string, own: number): number;
+  shadowGate(comparisonId: string, own: ShadowGate): ShadowGate;
+}
 
 export interface ReportInputs {
   project: string;
@@ -24,6 +32,10 @@ export interface ReportInputs {
   plan: ReportPlan | null;
   /** Divergent pairs kept per comparison. */
   divergent?: number;
+  /** Gate thresholds from the base policy; without them the result files' own thresholds apply. */
+  thresholds?: ReportThresholds;
+  /** The exposure gate's verdict (`judgeChange`); its errors block. */
+  gate?: GateVerdict;
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -32,20 +44,21 @@ export function buildReport(inputs: ReportInputs): Report {
   const blockers: string[] = [];
   const { targets, cases } = mergeRuns(inputs.evalRuns);
   const shardCounts = new Set(inputs.evalRuns.map((r) => r.shard.count));
-  if (shardCounts.size > 1) blockers.push('eval shards disagree on the shard count');
+  if (shardCounts.size > 1) blockers.push('E_EVAL_MISSING eval shards disagree on the shard count');
   // A result file cannot relax a gate the change calls for (e.g. eval run against another base).
   const plannedGate = new Map((inputs.plan?.targets ?? []).map((t) => [t.id, t.gate]));
   const gated = targets.map((t) => {
     const gate = plannedGate.get(t.id);
-    return gate !== undefined && gate !== 'none' && t.gate === 'none' ? { ...t, gate } : t;
+    const raised = inputs.thresholds ? { ...t, minPassRate: inputs.thresholds.minPassRate(t.prompt, t.minPassRate) } : t;
+    return gate !== undefined && gate !== 'none' && t.gate === 'none' ? { ...raised, gate } : raised;
   });
   const reportTargets: ReportTarget[] = judgeTargets(gated, cases).map((v) => {
     const mine = cases.filter((c) => c.target === v.target.id);
     if (!v.ok) {
       blockers.push(
         v.complete
-          ? `${v.target.prompt} v${v.target.version} on ${v.target.snapshot}: pass rate ${pct(v.passRate)} < ${pct(v.target.minPassRate)} (${v.target.gate} gate)`
-          : `${v.target.prompt} v${v.target.version} on ${v.target.snapshot}: only ${v.evaluated} of ${v.target.caseCount} cases have results (missing shard?)`,
+          ? `E_EVAL_GATE ${v.target.prompt} v${v.target.version} on ${v.target.snapshot}: pass rate ${pct(v.passRate)} < ${pct(v.target.minPassRate)} (${v.target.gate} gate)`
+          : `E_EVAL_MISSING ${v.target.prompt} v${v.target.version} on ${v.target.snapshot}: only ${v.evaluated} of ${v.target.caseCount} cases have results (missing shard?)`,
       );
     }
     return {
@@ -75,31 +88,37 @@ export function buildReport(inputs: ReportInputs): Report {
         })),
     };
   });
-  if (inputs.evalRuns.length === 0) blockers.push('no eval results: run `switchyard eval` first');
+  if (inputs.evalRuns.length === 0) blockers.push('E_EVAL_MISSING no eval results: run `switchyard eval` first');
   const evaluated = new Set(targets.map((t) => t.id));
   for (const planned of inputs.plan?.targets ?? []) {
     if (planned.gate !== 'none' && !evaluated.has(planned.id)) {
-      blockers.push(`${planned.id}: the change requires this eval (${planned.gate} gate) but there is no result (eval did not run, crashed or used another base)`);
+      blockers.push(`E_EVAL_MISSING ${planned.id}: the change requires this eval (${planned.gate} gate) but there is no result (eval did not run, crashed or used another base)`);
     }
   }
   const plannedShadow = new Map((inputs.plan?.shadow ?? []).map((p) => [p.id, p]));
   const compared = new Set((inputs.shadow?.comparisons ?? []).map((c) => c.id));
   for (const planned of plannedShadow.values()) {
     if (planned.blocking && !compared.has(planned.id)) {
-      blockers.push(`shadow ${planned.title}: the change requires this comparison but there is no result (shadow did not run, crashed or used another base)`);
+      blockers.push(`E_SHADOW_MISSING shadow ${planned.title}: the change requires this comparison but there is no result (shadow did not run, crashed or used another base)`);
     }
   }
 
-  const comparisons: ReportShadow[] = (inputs.shadow?.comparisons ?? []).map((c) => {
+  const comparisons: ReportShadow[] = (inputs.shadow?.comparisons ?? []).map((raw) => {
+    // The base policy's gate, never looser than what the run used: re-judge the measured similarity.
+    const gate = inputs.thresholds?.shadowGate(raw.id, raw.gate) ?? raw.gate;
+    const c = inputs.thresholds ? { ...raw, gate, passed: raw.passed && raw.cosine.avg > gate.minAvgSimilarity && raw.cosine.min > gate.minMinSimilarity } : raw;
     // The plan decides what blocks: a result file cannot downgrade a required comparison to advice.
     if (!c.passed && (c.blocking || plannedShadow.get(c.id)?.blocking === true)) {
-      blockers.push(`shadow ${c.title}: similarity avg ${c.cosine.avg.toFixed(3)} / min ${c.cosine.min.toFixed(3)} does not clear avg > ${c.gate.minAvgSimilarity} and min > ${c.gate.minMinSimilarity}`);
+      blockers.push(`E_SHADOW_GATE shadow ${c.title}: similarity avg ${c.cosine.avg.toFixed(3)} / min ${c.cosine.min.toFixed(3)} does not clear avg > ${c.gate.minAvgSimilarity} and min > ${c.gate.minMinSimilarity}`);
     }
     const { pairs: _pairs, ...rest } = c;
     return { ...rest, divergent: c.divergent.slice(0, inputs.divergent ?? 3) };
   });
-  if (inputs.findings.errors.length > 0) blockers.push(`${inputs.findings.errors.length} validation error(s)`);
-  for (const b of inputs.bundles) if (b.errors.length > 0) blockers.push(`bundle for ${b.env} does not compile`);
+  if (inputs.findings.errors.length > 0) blockers.push(`E_REPORT_CONFIG_INVALID ${inputs.findings.errors.length} validation error(s)`);
+  // Gate findings first: they say what users would get, before any test result.
+  const gateBlockers = (inputs.gate?.errors ?? []).map((d) => `${d.code} ${d.file}:${d.line}: ${d.message}`);
+  blockers.unshift(...gateBlockers);
+  for (const b of inputs.bundles) if (b.errors.length > 0) blockers.push(`E_BUNDLE_COMPILE bundle for ${b.env} does not compile`);
 
   const evalCases = cases;
   const offline = inputs.evalRuns.some((r) => r.offline) || inputs.shadow?.offline === true;
@@ -129,5 +148,6 @@ export function buildReport(inputs: ReportInputs): Report {
     shadow: { ran: inputs.shadow !== undefined, embeddingModel: inputs.shadow?.embeddingModel ?? null, comparisons },
     findings: inputs.findings,
     bundles: inputs.bundles,
+    ...(inputs.gate ? { gate: { ...inputs.gate, policy: { source: inputs.gate.policy.source, minPassRate: inputs.gate.policy.minPassRate, shadowGate: inputs.gate.policy.shadowGate, firstStagePercent: inputs.gate.policy.firstStagePercent } } } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * GitHub's comment limit by rendering with less detail until it fits, then cutting at a line break
  * with a note — a cut report never looks complete.
  */
+import { gateSection } from './gate-section.ts';
 import type { Report, ReportShadow, ReportTarget } from './model.ts';
 
 /** GitHub rejects comments above 65,536 characters; leave room for the sticky-comment marker. */
@@ -118,16 +119,18 @@ function findingsSection(r: Report, d: Detail): string[] {
 
 function render(r: Report, d: Detail): string {
   const lines: string[] = [];
-  lines.push(`## ${r.verdict === 'pass' ? '✅ Switchyard: safe to merge' : '❌ Switchyard: blocked'}`, '');
+  const verdict = r.status === 'config-invalid' ? '❌ Switchyard: blocked: the configuration does not validate' : r.verdict === 'pass' ? '✅ Switchyard: safe to merge' : '❌ Switchyard: blocked';
+  lines.push(`## ${verdict}`, '');
   if (r.blockers.length > 0) for (const b of r.blockers.slice(0, 20)) lines.push(`- ${cell(b, 300)}`);
   if (r.blockers.length > 20) lines.push(`- … ${r.blockers.length - 20} more`);
   if (r.blockers.length > 0) lines.push('');
   lines.push(
     r.offline
       ? '> **Offline results.** Model answers come from the Switchyard offline model server, a deterministic test double — not from a real model.'
-      : `> Model answers from ${cell(r.endpoint)}.`,
+      : r.endpoint === 'none' ? '> No model was called.' : `> Model answers from ${cell(r.endpoint)}.`,
     '',
   );
+  lines.push(...gateSection(r, cell, d.targets));
   lines.push(`Project \`${cell(r.project)}\` · base ${r.base ? `\`${cell(r.base)}\`` : '_none (everything evaluated)_'}${r.commit ? ` · head \`${r.commit.slice(0, 12)}\`` : ''}`, '');
   lines.push('## What changes for users', '');
   if (r.changes.length === 0) lines.push('Nothing: no resource changes.');

@@ -6,6 +6,10 @@ import type { Diagnostic } from '../../config/diagnostics.ts';
 import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowPair, ShadowResult } from '../shadow.ts';
 import type { TargetGate } from '../targets.ts';
+import type { GateVerdict } from '../../gate/index.ts';
+
+/** The gate's part of the report: the policy applied (from the base), policy changes, exposure. */
+export type ReportGate = Omit<GateVerdict, 'policy'> & { policy: Omit<GateVerdict['policy'], 'promptBars'> };
 
 export const REPORT_FORMAT = 1;
 
@@ -73,4 +77,12 @@ export interface Report {
   shadow: { ran: boolean; embeddingModel: string | null; comparisons: ReportShadow[] };
   findings: { errors: Diagnostic[]; warnings: Diagnostic[] };
   bundles: ReportBundle[];
+  /** `config-invalid`: the head does not validate, so nothing else was judged. */
+  status?: 'evaluated' | 'config-invalid';
+  /** sha256 of the head configuration the report judged (see `configDigest`). */
+  configDigest?: string | null;
+  /** Config files that differ from the commit (the report judged the working tree, not `commit`). */
+  uncommitted?: string[];
+  /** The exposure gate's verdict (absent without a base). */
+  gate?: ReportGate;
 }
