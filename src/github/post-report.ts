@@ -6,7 +6,7 @@ import type { Checked, Diagnostic } from '../config/diagnostics.ts';
 import type { GitHubClient } from './client.ts';
 import { REPORT_MARKER } from './comment-body.ts';
 import { readArtifact, resolveRunPullRequests } from './report-artifact.ts';
-import { checkReportArtifact, workflowRunFacts, type CheckedArtifact } from './report-intake.ts';
+import { checkReportArtifact, workflowRunFacts, type CheckedArtifact, type WorkflowRunFacts } from './report-intake.ts';
 import { neutralizeUntrustedMarkdown } from './sanitize.ts';
 import { upsertStickyComment, type StickyResult } from './sticky-comment.ts';
 
@@ -17,8 +17,8 @@ export interface PostReportOptions {
   /** Directory the artifact was downloaded to. */
   artifactDir: string;
   validateReport: (report: unknown) => string[];
-  /** Renders the checked report; default: the artifact's own report.md. */
-  render?: (artifact: CheckedArtifact) => string | undefined;
+  /** Renders the checked report with the run's trusted facts; default: the artifact's own report.md. */
+  render?: (artifact: CheckedArtifact, facts: WorkflowRunFacts) => string | undefined;
   selfLogin?: string;
 }
 
@@ -62,7 +62,7 @@ export async function postReportComment(options: PostReportOptions): Promise<Che
   }
   let rendered: string | undefined;
   try {
-    rendered = options.render ? options.render(checked.value) : checked.value.markdown;
+    rendered = options.render ? options.render(checked.value, facts.value) : checked.value.markdown;
   } catch (e) {
     const error: Diagnostic = { code: 'E_REPORT_RENDER', severity: 'error', message: `the report cannot be rendered: ${(e as Error).message}`, hint: 'the report was written by another version of `switchyard report`', file: 'report.json', line: 1, col: 1 };
     return { value: undefined, errors: [error], warnings: [] };

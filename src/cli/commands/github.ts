@@ -122,13 +122,14 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
   const client = createGitHubClient({ token, ...(io.env.GITHUB_API_URL ? { apiUrl: io.env.GITHUB_API_URL } : {}) });
   // The comment is rendered from the schema-checked report.json by this (trusted) checkout's renderer,
   // not taken from the artifact's report.md.
-  const { renderMarkdown } = await import('../../eval/report/markdown.ts');
+  // The banner comes from trusted facts (the run's conclusion, fork or not), never from the artifact.
+  const [{ renderMarkdown }, { renderTrusted, trustedView }] = await Promise.all([import('../../eval/report/markdown.ts'), import('../../github/trusted-view.ts')]);
   const posted = await postReportComment({
     client,
     event,
     artifactDir: resolve(io.cwd, values.report),
     validateReport,
-    render: (artifact) => renderMarkdown(artifact.report as Parameters<typeof renderMarkdown>[0]),
+    render: (artifact, facts) => renderTrusted(trustedView(artifact.report as Parameters<typeof renderMarkdown>[0], facts), renderMarkdown),
     ...(values['self-login'] ? { selfLogin: values['self-login'] } : {}),
   });
   if (!posted.value) {
