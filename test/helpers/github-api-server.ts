@@ -17,6 +17,8 @@
  * - pulls: `GET|POST /repos/:o/:r/pulls` (state/head/base filters), `GET|PATCH /repos/:o/:r/pulls/:n`,
  *   `PUT /repos/:o/:r/pulls/:n/merge`, `GET /repos/:o/:r/commits/:sha/pulls`
  * - labels: `POST /repos/:o/:r/issues/:n/labels`
+ * - branch protection: `PUT|GET /repos/:o/:r/branches/:b/protection` (the four top-level keys GitHub
+ *   requires, 422 without them; 404 "Branch not protected" before the first PUT)
  *
  * The state is in memory and inspectable (`server.state`), and every request is logged
  * (`server.requests`) so tests can assert what was called.
@@ -78,6 +80,8 @@ export interface FakeRepo {
   comments: Map<number, FakeComment[]>;
   pulls: Map<number, FakePull>;
   nextNumber: number;
+  /** branch → the protection body last PUT (as GitHub stores it, in request shape). */
+  protection: Map<string, Record<string, unknown>>;
 }
 
 export interface LoggedRequest {
@@ -166,6 +170,7 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
       comments: new Map(),
       pulls: new Map(),
       nextNumber: 1,
+      protection: new Map(),
     };
     const tree = new Map(Object.entries(files).map(([p, c]) => [p, Buffer.from(c)]));
     repo.branches.set(defaultBranch, addCommit(repo, null, 'initial commit', tree));
@@ -338,6 +343,22 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     return { status: 200, json: { ref: `refs/heads/${branch}`, object: { sha, type: 'commit' } } };
   });
 
+  route('PUT', /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)\/protection$/, ({ params, body }) => {
+    const repo = getRepo(params[0] as string, params[1] as string);
+    const branch = decodeURIComponent(params[2] as string);
+    if (!repo.branches.has(branch)) throw new HttpError(404, 'Branch not found');
+    for (const key of ['required_status_checks', 'enforce_admins', 'required_pull_request_reviews', 'restrictions']) {
+      if (!(key in body)) throw new HttpError(422, `Invalid request: "${key}" wasn't supplied.`);
+    }
+    repo.protection.set(branch, body);
+    return { status: 200, json: { url: `/repos/${repo.owner}/${repo.name}/branches/${branch}/protection`, ...body } };
+  });
+  route('GET', /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)\/protection$/, ({ params }) => {
+    const repo = getRepo(params[0] as string, params[1] as string);
+    const protection = repo.protection.get(decodeURIComponent(params[2] as string));
+    if (!protection) throw new HttpError(404, 'Branch not protected');
+    return { status: 200, json: protection };
+  });
   route('GET', /^\/repos\/([^/]+)\/([^/]+)\/branches\/(.+)$/, ({ params }) => {
     const repo = getRepo(params[0] as string, params[1] as string);
     const branch = decodeURIComponent(params[2] as string);

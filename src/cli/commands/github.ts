@@ -21,6 +21,10 @@ Glue between Switchyard and GitHub Actions (used by .github/workflows/).
   comment --report <dir> --event <file> post the report as the ONE sticky PR comment (workflow_run job);
                                         the artifact is untrusted: size-capped, schema-checked, PR and sha
                                         cross-checked with the event. Needs GITHUB_TOKEN; honours GITHUB_API_URL.
+  setup --repo <owner/name> --owner <@team>... [--branch <b>]
+                                        make the gate binding: branch protection requiring the jobs of
+                                        .github/workflows/pr.yml and a code-owner review, and a CODEOWNERS
+                                        block for the policy files. Needs an admin GITHUB_TOKEN.
 
 Exit codes: 0 ok, 1 findings or refused input, 2 usage error.`;
 
@@ -206,7 +210,40 @@ async function publish(args: string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
-const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = { policy, annotate, stamp, summary, comment, publish };
+async function setup(args: string[], io: CommandIo): Promise<number> {
+  const { values } = parseArgs({ args, options: { repo: { type: 'string' }, owner: { type: 'string', multiple: true }, branch: { type: 'string' } } });
+  const [owner, repo, extra] = (values.repo ?? '').split('/');
+  if (!owner || !repo || extra !== undefined) throw new UsageError('setup needs --repo <owner/name>');
+  const owners = values.owner ?? [];
+  if (owners.length === 0 || owners.some((o) => !/^@[\w.-]+(\/[\w.-]+)?$|^[^@\s]+@[^@\s]+$/.test(o))) throw new UsageError('setup needs --owner <@user|@org/team|email> (repeatable): who must review policy changes');
+  const token = io.env.GITHUB_TOKEN;
+  if (!token) {
+    io.stderr('switchyard github setup: E_GITHUB_TOKEN GITHUB_TOKEN is not set (a token with admin rights on the repository)');
+    return 1;
+  }
+  let workflow: string;
+  try {
+    workflow = await readFile(join(io.cwd, '.github', 'workflows', 'pr.yml'), 'utf8');
+  } catch {
+    io.stderr('switchyard github setup: E_SETUP_NO_PR_WORKFLOW .github/workflows/pr.yml cannot be read: the required checks are its jobs');
+    return 1;
+  }
+  const [{ createGitHubClient }, { prCheckNames, setupRepository }] = await Promise.all([import('../../github/client.ts'), import('../../github/repo-setup.ts')]);
+  const checks = prCheckNames(workflow);
+  const client = createGitHubClient({ token, ...(io.env.GITHUB_API_URL ? { apiUrl: io.env.GITHUB_API_URL } : {}) });
+  try {
+    const done = await setupRepository(client, { owner, repo, owners, checks, ...(values.branch ? { branch: values.branch } : {}) });
+    io.stdout(`${owner}/${repo}@${done.branch}: required checks ${done.checks.join(', ')} (up to date with the branch), code-owner review required, admins included`);
+    io.stdout(`.github/CODEOWNERS ${done.codeowners}: policy files owned by ${owners.join(' ')}`);
+    return 0;
+  } catch (e) {
+    const status = (e as { status?: number }).status;
+    io.stderr(`switchyard github setup: E_SETUP_API ${status ?? ''} ${(e as Error).message}${status === 403 || status === 404 ? '\n  fix: the token needs admin rights on the repository (branch protection is an admin setting)' : ''}`);
+    return 1;
+  }
+}
+
+const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = { policy, annotate, stamp, summary, comment, publish, setup };
 
 export const command: Command = {
   name: 'github',
