@@ -18,6 +18,19 @@ sy() { node bin/switchyard.mjs "$@"; }
 trusted="${SWITCHYARD_TRUSTED_KEYS:-}"
 if [ -z "$trusted" ] && [ -f trusted-keys.json ]; then trusted="trusted-keys.json"; fi
 
+# Merge-time enforcement: nothing is signed unless its gate passes. The gate is re-evaluated here (the
+# same `switchyard pipeline` a pull request runs, with the content cache under .switchyard/) against the
+# commit main held before this one (its first parent; SWITCHYARD_GATE_BASE overrides), so a direct push,
+# a merge without the required `pr` check, or a PR evaluated against an older base never reaches a
+# runtime. A kill lowers exposure and always passes; everything else moves one stage at a time.
+gate_base="${SWITCHYARD_GATE_BASE:-}"
+if [ -z "$gate_base" ] && git rev-parse -q --verify 'HEAD^1' >/dev/null; then gate_base="$(git rev-parse 'HEAD^1')"; fi
+if ! sy pipeline ${gate_base:+--base "$gate_base"} >"$work/gate.log" 2>&1; then
+  cat "$work/gate.log"
+  echo "✖ E_PUBLISH_GATE refusing to sign $(git rev-parse HEAD): its gate does not pass against ${gate_base:-no base} (report: .switchyard/report/report.md)" >&2
+  exit 1
+fi
+echo "gate: $(git rev-parse --short HEAD) passes against ${gate_base:-no base} (re-evaluated)"
 sy validate
 sy compile --env "$env_name" --out "$work/dist"
 sy sign "$work/dist" --env "$env_name" --public-keys-out "$work/signing-public-keys.json"

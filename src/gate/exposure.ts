@@ -9,8 +9,9 @@
  * the canary's control, the pin's snapshot, the active prompt version) only up to the next stage
  * above the share that answer had on the base — stages from the base's resource (and the head's
  * when they are finer); a share of 0 (new, killed, at 0 %) may go to the first stage, at most
- * `gate.firstStagePercent`; answers without stages (a pin edit, an experiment variant) move at
- * most `gate.firstStagePercent` per change. The prompt version a change activates is exempt: its
+ * `gate.firstStagePercent`; answers without stages of their own (an experiment variant, a prompt
+ * left without an active version, a pin edited without a rollout) start at most there and then
+ * climb {@link UNSTAGED_STAGES}. The prompt version a change activates is exempt: its
  * tests gate it (activation gate). Shares returning to the baseline (kill, rollback) are free.
  */
 import { compileBundle } from '../bundle/compile.ts';
@@ -21,7 +22,7 @@ import type { Project } from '../config/types.ts';
 import { newlyGetting, shareOf, split, uniform, valuesOf, changedShare, type Allocation } from './allocation.ts';
 import { gateDiagnostic } from './codes.ts';
 import type { Locate } from './locate.ts';
-import type { GatePolicy } from './policy.ts';
+import { UNSTAGED_STAGES, type GatePolicy } from './policy.ts';
 
 /** The commit recorded in payloads compiled only to be measured (never published). */
 const MEASURE_COMMIT = '0'.repeat(40);
@@ -127,7 +128,9 @@ function allowedShare(b: number, baseStages: number[] | null, headStages: number
   const firstCap = percentToPpm(policy.firstStagePercent);
   const stageLists = [baseStages, headStages].filter((s): s is number[] => s !== null && s.length > 0);
   if (stageLists.length === 0) {
-    return { share: Math.min(PPM, b + firstCap), rule: `no stages: at most ${policy.firstStagePercent}% more per change (gate.firstStagePercent, ${source})` };
+    if (b === 0) return { share: firstCap, rule: `a first exposure reaches at most ${policy.firstStagePercent}% (gate.firstStagePercent, ${source})` };
+    const next = UNSTAGED_STAGES.map(percentToPpm).find((s) => s > b) ?? PPM;
+    return { share: Math.min(PPM, Math.max(b + firstCap, next)), rule: `no stages of its own: the next of [${UNSTAGED_STAGES.join(', ')}] or ${policy.firstStagePercent}% more, whichever is larger (${source})` };
   }
   const nexts = stageLists.map((stages) => stages.map(percentToPpm).find((s) => s > b) ?? PPM);
   let share = Math.min(...nexts);

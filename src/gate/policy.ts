@@ -9,6 +9,12 @@ import type { CanaryResource, ModelRolloutResource, Project, ShadowGate } from '
 /** Largest share (percent) a new resource, a revival or an unstaged change may expose in one change. */
 export const DEFAULT_FIRST_STAGE_PERCENT = 10;
 
+/**
+ * The stages (percent) of answers that have no stage list of their own, such as an experiment's
+ * variants: after a first exposure of at most `gate.firstStagePercent`, one of these per change.
+ */
+export const UNSTAGED_STAGES: readonly number[] = [1, 5, 10, 25, 50, 100];
+
 export interface GatePolicy {
   /** `base`: read from the base commit (a pull request); `head`: no base was given. */
   source: 'base' | 'head';

@@ -66,13 +66,14 @@ export function judgeServed(base: Project, head: Project, locate: Locate): Diagn
           errors.push(gateDiagnostic(locate, 'E_GATE_PINNED_SNAPSHOT', file, '/retired', `${env}: ${snapshot} is no longer retired: conversations pinned to it would be served it again.`, 'A retired snapshot stays retired; roll it out again with a ModelRollout if it must come back.'));
         }
       }
-      // A killed rollout sends conversations pinned to its target back to the pin: deleting or
-      // reviving it would hand them the killed snapshot again, for everyone at once.
+      // A killed rollout sends conversations pinned to its target back to the pin. Deleting it would
+      // hand them the killed snapshot again, all at once and with no stage to pass; reviving it keeps
+      // the rollout and is judged by the exposure gate (first stage again).
       const flag = m.rollout === null ? undefined : payload.flags[m.rollout];
       const rollout = m.rollout === null ? undefined : payload.modelRollouts[m.rollout];
       if (!flag?.killed || !rollout || m.conversations !== 'pinned' || rollout.to === m.snapshot) continue;
-      const stillKilled = now.rollout !== null && after.flags[now.rollout]?.killed === true && after.modelRollouts[now.rollout]?.to === rollout.to;
-      if (!stillKilled && !now.retired.includes(rollout.to) && now.snapshot !== rollout.to) {
+      const stillThere = now.rollout !== null && after.modelRollouts[now.rollout]?.to === rollout.to;
+      if (!stillThere && !now.retired.includes(rollout.to) && now.snapshot !== rollout.to) {
         errors.push(gateDiagnostic(locate, 'E_GATE_PINNED_SNAPSHOT', head.files.get(`rollout:${flag.name}`) ?? file, '/killed', `${env}: the killed rollout ${flag.name} no longer holds back conversations pinned to ${rollout.to}: they would all be served it again.`, `Retire ${rollout.to} in models/${m.alias}.yaml before removing or reviving the killed rollout.`));
       }
     }

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import type { GitHubClient } from './client.ts';
 
 /** Files whose changes change the rules of the gate. */
-export const POLICY_PATHS = ['/switchyard.yaml', '/.github/', '/scripts/', '/schemas/', '/.github/CODEOWNERS'] as const;
+export const POLICY_PATHS = ['/switchyard.yaml', '/.github/', '/scripts/', '/schemas/', '/src/', '/bin/', '/package.json', '/package-lock.json', '/.github/CODEOWNERS'] as const;
 
 const BEGIN = '# >>> switchyard: policy files (managed by `switchyard github setup`) >>>';
 const END = '# <<< switchyard <<<';

@@ -205,7 +205,7 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     expect(reverted.prompt).toEqual(initial.prompt);
   }, 300_000);
 
-  it('kill switch → publish → everyone on the default snapshot (reason killed) → revert → back', async () => {
+  it('kill switch → publish → everyone on the default snapshot (reason killed) → revert refused → revive at the first stage', async () => {
     const before = decisions(client);
     expect(share(before, NEW)).toBeGreaterThan(0);
 
@@ -226,9 +226,19 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     expect(killed.modelReasons).toEqual(new Set(['killed']));
     expect(new Set(USERS.map((unitKey) => client.isEnabled(ROLLOUT, { unitKey }).reason))).toEqual(new Set(['killed']));
 
+    // Reverting the kill would hand everyone back their share at once (0 → 5%, 25% in staging): the
+    // publish gate refuses to sign it; a revival starts again at the first stage.
     await repo.git('revert', '--no-edit', 'HEAD');
-    const revived = await publishAndWatch('revert of the kill');
+    const refused = await sh('scripts/publish.sh staging 2>&1', publishEnv, 1);
+    expect(refused).toContain('E_GATE_EXPOSURE_STEP');
+    expect(refused).toMatch(/E_PUBLISH_GATE refusing to sign [0-9a-f]{40}/);
+    expect(client.status().serial).toBe(killed.serial);
+    await repo.git('reset', '-q', '--hard', 'HEAD~1');
+    await sh(`sed -i -e 's/^killed: true$/killed: false/' -e 's/^percent: 5$/percent: 1/' -e 's/^    percent: 25$/    percent: 1/' rollouts/${ROLLOUT}.yaml && git commit -qam 'revive ${ROLLOUT} at the first stage'`);
+    const revived = await publishAndWatch('revival at the first stage');
     expect(revived.serial).toBe(before.serial + 2);
-    expect(revived.model).toEqual(before.model);
+    expect(share(revived, NEW)).toBeLessThan(share(before, NEW));
+    // Same seed, lower threshold: everyone on the new snapshot now had it before the kill.
+    for (const [unit, snapshot] of revived.model) if (snapshot === NEW) expect(before.model.get(unit)).toBe(NEW);
   }, 300_000);
 });

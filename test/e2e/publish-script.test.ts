@@ -43,4 +43,21 @@ describe('scripts/publish.sh verifies before publishing', () => {
     expect(result.stdout + result.stderr).toContain('E_SIGNATURE_UNTRUSTED');
     expect(await published()).toBe(false);
   });
+
+  it('refuses to sign a commit whose gate does not pass (a direct push to main moving 95% of users at once)', async () => {
+    // Valid YAML, no stage list touched: the pin moves and the rollout that was moving users goes away.
+    await repo.sh("sed -i 's/^snapshot: gpt-4o-2024-05-13$/snapshot: gpt-4o-2024-08-06/' models/chat.yaml && git rm -q rollouts/chat-gpt-4o-2024-08-06.yaml && git commit -qam 'all users on the new snapshot'");
+    const result = await repo.sh('scripts/publish.sh staging', env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/E_PUBLISH_GATE refusing to sign [0-9a-f]{40}: its gate does not pass against [0-9a-f]{40}/);
+    expect(result.stdout).toContain('E_GATE_EXPOSURE_STEP');
+    expect(await published()).toBe(false);
+
+    // The same intent one stage at a time is signed and published.
+    await repo.sh("git reset -q --hard HEAD~1 && sed -i 's/^percent: 5$/percent: 25/' rollouts/chat-gpt-4o-2024-08-06.yaml && git commit -qam 'next stage'");
+    const ok = await repo.sh('scripts/publish.sh staging', env);
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/gate: [0-9a-f]+ passes against [0-9a-f]{40} \(re-evaluated\)/);
+    expect(await published()).toBe(true);
+  }, 120_000);
 });
