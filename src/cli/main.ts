@@ -17,7 +17,8 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     io.stdout(quick.text);
     return quick.code;
   }
-  const [name = '', ...rest] = argv;
+  // `switchyard help <command>` is `switchyard <command> --help`, as in gh and npm.
+  const [name = '', ...rest] = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? [...argv.slice(1), '--help'] : argv;
   const err = styleOf(io.color?.stderr);
   const usageError = (prefix: string, message: string, helpCommand: string): number => {
     io.stderr(`${err.red(`${prefix}:`)} ${message}. Run '${helpCommand} --help' for usage.`);

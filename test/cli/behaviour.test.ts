@@ -140,6 +140,15 @@ describe('help', () => {
     expect(loaded).not.toMatch(/src\/cli\/commands\/|src\/cli\/main\.ts|node_modules\/tsx\//);
   });
 
+  it('`help <command>` and `--help <command>` show that command\'s usage', () => {
+    for (const args of [['help', 'validate'], ['--help', 'validate'], ['validate', '--help']]) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: switchyard validate /);
+    }
+    expect(cli(['help', 'valdate']).stderr).toContain("unknown command 'valdate' (did you mean validate?)");
+  });
+
   it('the summaries and the command registry name the same commands, and each module is the command it is filed as', async () => {
     expect(Object.keys(COMMAND_SUMMARIES)).toEqual(Object.keys(commands));
     for (const [name, load] of Object.entries(commands)) expect((await load()).command.name).toBe(name);
