@@ -1,7 +1,12 @@
 /** The report's thresholds under the base policy: what a result file says can only be tightened. */
 import type { Project, ShadowGate } from '../config/types.ts';
-import type { ReportThresholds } from '../eval/report/build-report.ts';
 import { effectiveMinPassRate, stricterShadowGate, type GatePolicy } from './policy.ts';
+
+/** How the report reads its pass/fail bars: the base policy can only tighten what a result file says. */
+export interface ReportThresholds {
+  minPassRate(prompt: string, own: number): number;
+  shadowGate(comparisonId: string, own: ShadowGate): ShadowGate;
+}
 
 /**
  * Pass rates: the version's own bar, the project floor and the base's active version's bar, the

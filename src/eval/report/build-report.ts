@@ -5,14 +5,10 @@ import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowRun } from '../shadow.ts';
 import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
 import type { ReportPlan } from './plan.ts';
-import type { ShadowGate } from '../../config/types.ts';
 import type { GateVerdict } from '../../gate/index.ts';
+import type { ReportThresholds } from '../../gate/thresholds.ts';
 
 /** Thresholds under the base policy (`src/gate/`): they replace what the result files carry. */
-export interface ReportThresholds {
-  minPassRate(prompt: string, own: number): number;
-  shadowGate(comparisonId: string, own: ShadowGate): ShadowGate;
-}
 
 export interface ReportInputs {
   project: string;
