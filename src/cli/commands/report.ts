@@ -5,8 +5,7 @@ import type { Command, CommandIo } from '../command.ts';
 import { buildReport, compileAll, diffProjects, openWorkspace, planReport, renderMarkdown, reportDir, resultsDir, shadowResultPath, type EvalRun, type Report, type ShadowRun } from '../../eval/index.ts';
 import { buildConfigInvalidReport } from '../../eval/report/config-invalid.ts';
 import { configDigest, staleReason, type ResultStamp } from '../../eval/result-stamp.ts';
-import { fileLocator, judgeChange } from '../../gate/index.ts';
-import { policyThresholds } from '../../gate/thresholds.ts';
+import { fileLocator, judgeChange, policyThresholds } from '../../gate/index.ts';
 import { CONFIG_ROOTS } from '../../config/layout.ts';
 import { isGitRepo, uncommittedPaths } from '../../git/index.ts';
 

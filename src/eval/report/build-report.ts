@@ -5,10 +5,7 @@ import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowRun } from '../shadow.ts';
 import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
 import type { ReportPlan } from './plan.ts';
-import type { GateVerdict } from '../../gate/index.ts';
-import type { ReportThresholds } from '../../gate/thresholds.ts';
-
-/** Thresholds under the base policy (`src/gate/`): they replace what the result files carry. */
+import type { GateVerdict, ReportThresholds } from '../../gate/index.ts';
 
 export interface ReportInputs {
   project: string;
