@@ -71,6 +71,12 @@ function compiled(project: Project, env: string): BundlePayload | undefined {
 
 const fileOf = (project: Project, key: string, fallback: string) => project.files.get(key) ?? fallback;
 
+/**
+ * What places a unit: the seed and the context key hashed with it. Another `unit` (userId →
+ * sessionId) hashes other strings, so it reshuffles everyone exactly like a new seed.
+ */
+const bucketing = (seed: string, unit: string): string => JSON.stringify([seed, unit]);
+
 /** The subjects of one compiled payload, as the runtime resolves them. */
 function subjectsOf(p: BundlePayload, project: Project, env: string): Subjects {
   const out: Subjects = new Map();
@@ -81,18 +87,18 @@ function subjectsOf(p: BundlePayload, project: Project, env: string): Subjects {
   for (const f of Object.values(p.flags)) {
     const file = fileOf(project, `rollout:${f.name}`, `rollouts/${f.name}.yaml`);
     if (f.kind === 'Flag') {
-      out.set(`flag:${f.name}`, { allocation: split(f.seed, f.thresholdPpm, 'on', 'off'), baseline: 'off', stages: f.stages, exempt: new Set(), at: { file, pointer: envPointer(f.name, 'percent') } });
+      out.set(`flag:${f.name}`, { allocation: split(bucketing(f.seed, f.unit), f.thresholdPpm, 'on', 'off'), baseline: 'off', stages: f.stages, exempt: new Set(), at: { file, pointer: envPointer(f.name, 'percent') } });
     } else if (f.kind === 'Canary') {
       const c = p.canaries[f.name];
       if (!c) continue;
       const control = `control ${canonicalJson(c.control)}`;
-      out.set(`canary:${f.name}`, { allocation: split(f.seed, f.thresholdPpm, `candidate ${canonicalJson(c.candidate)}`, control), baseline: control, stages: f.stages, exempt: new Set(), at: { file, pointer: envPointer(f.name, 'percent') } });
+      out.set(`canary:${f.name}`, { allocation: split(bucketing(f.seed, f.unit), f.thresholdPpm, `candidate ${canonicalJson(c.candidate)}`, control), baseline: control, stages: f.stages, exempt: new Set(), at: { file, pointer: envPointer(f.name, 'percent') } });
     }
   }
   for (const m of Object.values(p.models)) {
     const flag = m.rollout === null ? undefined : p.flags[m.rollout];
     const rollout = m.rollout === null ? undefined : p.modelRollouts[m.rollout];
-    const allocation = flag && rollout && !flag.killed ? split(flag.seed, flag.thresholdPpm, rollout.to, m.snapshot) : uniform(m.snapshot);
+    const allocation = flag && rollout && !flag.killed ? split(bucketing(flag.seed, flag.unit), flag.thresholdPpm, rollout.to, m.snapshot) : uniform(m.snapshot);
     const at = flag ? { file: fileOf(project, `rollout:${flag.name}`, `rollouts/${flag.name}.yaml`), pointer: envPointer(flag.name, 'percent') } : { file: fileOf(project, `model:${m.alias}`, `models/${m.alias}.yaml`), pointer: '/snapshot' };
     out.set(`model:${m.alias}`, { allocation, baseline: m.snapshot, stages: flag ? flag.stages : null, exempt: new Set(), at });
   }
@@ -112,7 +118,7 @@ function subjectsOf(p: BundlePayload, project: Project, env: string): Subjects {
         last = v.slotEnd;
       }
       if (last < PPM) segments.push({ start: last, end: PPM, value: active });
-      allocation = { seed: e.seed, segments };
+      allocation = { seed: bucketing(e.seed, e.unit), segments };
       const exp = project.experiments.get(e.id);
       at = { file: fileOf(project, `experiment:${e.id}`, `experiments/${e.id}.yaml`), pointer: exp?.environments?.[env]?.traffic !== undefined ? `/environments/${env}/traffic` : '/traffic' };
     }

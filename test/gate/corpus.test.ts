@@ -136,6 +136,12 @@ const CASES: Case[] = [
     allowed: [sub(ROLLOUT, 'unit: userId', 'unit: userId\nseed: chat-rollout-2'), percent(ROLLOUT, 25)],
   },
   {
+    name: 'bucket a widening rollout by another unit (reshuffles who is in, like a new seed)',
+    blocked: all(sub(ROLLOUT, 'unit: userId', 'unit: accountId'), percent(ROLLOUT, 25)),
+    codes: ['E_GATE_EXPOSURE_STEP'],
+    allowed: [sub(ROLLOUT, 'unit: userId', 'unit: accountId'), percent(ROLLOUT, 25)],
+  },
+  {
     name: "rewrite a canary's stages to jump 10 → 100",
     blocked: all(sub(CANARY, 'stages: [10, 25, 50, 100]', 'stages: [10, 100]'), percent(CANARY, 100), sub(CANARY, /^ {2}next: 25\n/m, '')),
     codes: ['E_GATE_EXPOSURE_STEP', 'E_GATE_POLICY_MIXED'],
