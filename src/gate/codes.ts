@@ -10,6 +10,7 @@ export const GATE_CODES = {
   E_GATE_POLICY_MIXED: { severity: 'error', hint: 'Loosen a gate threshold in a pull request of its own (it is judged under the base policy and needs its own review), then make the change.' },
   E_GATE_SERVED_REMOVED: { severity: 'error', hint: 'Stop serving it first (activate another version, stop the experiment, move prompts to another alias) in one change; delete it in a later one.' },
   E_GATE_PINNED_SNAPSHOT: { severity: 'error', hint: 'Conversations pinned to a snapshot move only through the retire path: list the snapshot under `retired` in the model file (see docs/guides/conversation-migration.md).' },
+  W_GATE_BASE_UNCOMPILED: { severity: 'warning', hint: 'Fix the base first (a PR that only repairs it), so the next change is measured against what runtimes serve.' },
   W_GATE_POLICY_CHANGE: { severity: 'warning', hint: 'A threshold of the gate moves; this change is judged under the base policy and the new value applies from the next change.' },
 } as const satisfies Record<string, { severity: Severity; hint: string }>;
 

@@ -151,6 +151,7 @@ function allowedShare(b: number, baseStages: number[] | null, headStages: number
 export interface ExposureVerdict {
   rows: ExposureRow[];
   errors: Diagnostic[];
+  warnings: Diagnostic[];
 }
 
 /**
@@ -161,10 +162,15 @@ export interface ExposureVerdict {
 export function judgeExposure(base: Project, head: Project, policy: GatePolicy, locate: Locate): ExposureVerdict {
   const rows: ExposureRow[] = [];
   const errors: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
   const source = policy.source === 'base' ? 'base policy' : 'head policy';
   for (const { name: env } of head.settings.environments) {
     const bp = compiled(base, env);
     const hp = compiled(head, env);
+    if (!bp && hp && base.settings.environments.some((e) => e.name === env)) {
+      // Nothing to measure against: say so instead of passing silently (the head's own compile errors block elsewhere).
+      warnings.push(gateDiagnostic(locate, 'W_GATE_BASE_UNCOMPILED', 'switchyard.yaml', '/environments', `${env}: the base does not compile, so this change's exposure in ${env} cannot be measured; review it as a first rollout.`));
+    }
     if (!bp || !hp) continue;
     const before = subjectsOf(bp, base, env);
     const after = subjectsOf(hp, head, env);
@@ -194,7 +200,7 @@ export function judgeExposure(base: Project, head: Project, policy: GatePolicy, 
       rows.push({ env, subject, changed, answers, ok: answers.every((a) => a.newly <= a.allowed) });
     }
   }
-  return { rows, errors };
+  return { rows, errors, warnings };
 }
 
 function describe(subject: string, value: string): string {

@@ -32,7 +32,7 @@ export function judgeChange(base: Project | undefined, head: Project, options: J
   const changes = policyChanges(base, head).sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'loosened' ? -1 : 1));
   const exposure = judgeExposure(base, head, policy, options.locate);
   const errors = [...exposure.errors, ...judgeServed(base, head, options.locate)];
-  const warnings: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [...exposure.warnings];
   const usersSeeIt = exposure.rows.length > 0 || options.gatedEvidence === true;
   for (const c of changes.filter((x) => x.direction === 'loosened')) {
     if (usersSeeIt) {
