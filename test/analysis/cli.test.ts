@@ -5,6 +5,9 @@ import { createRng } from '../../src/stats/index.ts';
 import { openStore } from '@switchyard/data';
 import type { SwitchyardEvent } from '@switchyard/data';
 import { PG_URL, dropSchema, uniqueSchema } from '../../packages/data/test/store/fixtures.ts';
+import { needs } from '../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const EXPERIMENT = 'summarization-v1-vs-v2';
@@ -16,7 +19,7 @@ function run(argv: string[], env: NodeJS.ProcessEnv) {
   return main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: ROOT, env }).then((code) => ({ code, out: out.join('\n'), err: err.join('\n') }));
 }
 
-describe('switchyard analyze (demo project, PostgreSQL store)', () => {
+describe.skipIf(postgres.skip)(postgres.title('switchyard analyze (demo project, PostgreSQL store)'), () => {
   const schema = uniqueSchema('cli');
   const env = { SWITCHYARD_DATABASE_URL: PG_URL, SWITCHYARD_STORE_SCHEMA: schema };
   afterAll(() => dropSchema(schema));

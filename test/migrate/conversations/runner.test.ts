@@ -3,11 +3,14 @@ import { openConversationRepository } from '@switchyard/data';
 import { acquireRunLock, openLockSession, renderReport, runConversationMigration, type LockSession } from '../../../src/migrate/conversations/index.ts';
 import type { SqlClient } from '@switchyard/data';
 import { ODD_RECORDS, PG_URL, V2, checkpoint, dropSchema, dump, legacyRecord, openBackend, seed, uniqueSchema, type Backend } from './helpers.ts';
+import { needs } from '../../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const N = 1500;
 const migration = { ...V2, batchSize: 200 };
 
-describe.each<Backend>(['pglite', 'postgres'])('conversation migration runner on %s', (backend) => {
+for (const backend of ['pglite', 'postgres'] satisfies Backend[]) describe.skipIf(backend === 'postgres' && postgres.skip)(backend === 'postgres' ? postgres.title(`conversation migration runner on postgres`) : `conversation migration runner on pglite`, () => {
   let client: SqlClient;
   let lockSession: LockSession | undefined;
   let done: () => Promise<void>;

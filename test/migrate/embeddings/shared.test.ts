@@ -14,6 +14,9 @@ import { backoffDelay } from '../../../src/migrate/shared/backoff.ts';
 import { createProgressReporter, formatDuration, formatProgress } from '../../../src/migrate/shared/progress.ts';
 import { estimateTokens, RateLimiter, splitForBudget } from '../../../src/migrate/shared/rate-limit.ts';
 import { backfillAllowed, nextPhase, runBackfill } from '../../../src/migrate/embeddings/index.ts';
+import { needs } from '../../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 describe('backoff', () => {
   it('grows exponentially under full jitter, is capped, and never undercuts Retry-After', () => {
@@ -156,7 +159,7 @@ describe('single-runner lock (shared by both runners)', () => {
     }
   });
 
-  it('PostgreSQL: an advisory lock per (kind, schema, migration) on a connection of its own; E_MIGRATE_RUNNING names the holder, in the library and the CLI', async () => {
+  it.skipIf(postgres.skip)(postgres.title('PostgreSQL: an advisory lock per (kind, schema, migration) on a connection of its own; E_MIGRATE_RUNNING names the holder, in the library and the CLI'), async () => {
     const schema = uniqueSchema('emblock');
     const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
     const holder = await openLockSession(PG_URL, 'embeddings');
@@ -201,7 +204,7 @@ describe('single-runner lock (shared by both runners)', () => {
     }
   });
 
-  it('PostgreSQL: when the lock connection dies mid-run the backfill stops with E_MIGRATE_LOCK_LOST, keeping its progress; the next run resumes', async () => {
+  it.skipIf(postgres.skip)(postgres.title('PostgreSQL: when the lock connection dies mid-run the backfill stops with E_MIGRATE_LOCK_LOST, keeping its progress; the next run resumes'), async () => {
     const schema = uniqueSchema('emblost');
     const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
     // Two requests answered, the third held: the run is parked between its second and third batch.

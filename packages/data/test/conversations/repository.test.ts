@@ -8,6 +8,9 @@ import {
 } from '../../src/conversations/index.ts';
 import { quoteIdent, type SqlClient } from '../../src/store/sql-client.ts';
 import { V2, legacyRecord, openBackend, type Backend } from './fixtures.ts';
+import { needs } from '../../../../test/helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 async function storedText(client: SqlClient, schema: string, id: string): Promise<string> {
   const rows = await client.query<{ t: string }>(`SELECT record::text AS t FROM ${quoteIdent(schema)}.conversations WHERE id = $1`, [id]);
@@ -20,7 +23,7 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   expect((error as ConversationError).code).toBe(code);
 }
 
-describe.each<Backend>(['pglite', 'postgres'])('conversation repository on %s', (backend) => {
+for (const backend of ['pglite', 'postgres'] satisfies Backend[]) describe.skipIf(backend === 'postgres' && postgres.skip)(backend === 'postgres' ? postgres.title(`conversation repository on postgres`) : `conversation repository on pglite`, () => {
   let client: SqlClient;
   let schema: string;
   let done: () => Promise<void>;

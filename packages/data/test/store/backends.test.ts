@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_MIGRATIONS, migrateStore, openStore, type EventStore } from '../../src/store/index.ts';
 import { openPgClient } from '../../src/store/pg-client.ts';
 import { PG_URL, dropSchema, sampleEvents, uniqueSchema } from './fixtures.ts';
+import { needs } from '../../../../test/helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 async function load(store: EventStore) {
   const sink = store.createSink({ batchSize: 700 });
@@ -44,7 +47,7 @@ function expectSameAnswers(a: unknown, b: unknown, path = '$'): void {
   expect(b, path).toEqual(a);
 }
 
-describe('event store on both backends', () => {
+describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), () => {
   const schema = uniqueSchema('backends');
   const dir = mkdtempSync(join(tmpdir(), 'sy-store-'));
   let lite: EventStore;

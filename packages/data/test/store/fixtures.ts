@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { SwitchyardEvent } from '../../src/store/events.ts';
 import { createRng } from '../../../../src/stats/index.ts';
+import { PG_URL } from '../../../../test/helpers/capabilities.ts';
 
-export const PG_URL = process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { PG_URL };
 
 /** A schema name unique to this test run, so parallel runs on the shared server never meet. */
 export function uniqueSchema(label: string): string {

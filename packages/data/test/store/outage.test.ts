@@ -5,17 +5,20 @@ import { openStore } from '../../src/store/index.ts';
 import type { SwitchyardEvent } from '../../src/store/events.ts';
 import { PG_URL, dropSchema, uniqueSchema } from './fixtures.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
+import { needs } from '../../../../test/helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const TOTAL = 100_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('store outage during a load of 100,000 events', () => {
+describe.skipIf(postgres.skip)(postgres.title('store outage during a load of 100,000 events'), () => {
   const schema = uniqueSchema('outage');
   afterAll(() => dropSchema(schema));
 
   it('loses none that were acknowledged and counts every one it dropped', async () => {
-    const proxy = await startTcpProxy(5432);
     const url = new URL(PG_URL);
+    const proxy = await startTcpProxy(Number(url.port || 5432), url.hostname);
     url.port = String(proxy.port);
     const store = await openStore({ backend: 'postgres', connectionString: url.toString(), schema });
     const acknowledged = new Set<string>();
@@ -90,13 +93,13 @@ describe('store outage during a load of 100,000 events', () => {
   });
 });
 
-describe('a store that hangs', () => {
+describe.skipIf(postgres.skip)(postgres.title('a store that hangs'), () => {
   const schema = uniqueSchema('stall');
   afterAll(() => dropSchema(schema));
 
   it('never delays write(); hung batches time out, are retried, and are counted as dropped', async () => {
-    const proxy = await startTcpProxy(5432);
     const url = new URL(PG_URL);
+    const proxy = await startTcpProxy(Number(url.port || 5432), url.hostname);
     url.port = String(proxy.port);
     const store = await openStore({ backend: 'postgres', connectionString: url.toString(), schema, writeQueryTimeoutMs: 1000 });
     const sink = store.createSink({ batchSize: 100, maxAttempts: 2, retryDelayMs: 20, writeTimeoutMs: 300 });

@@ -4,9 +4,9 @@
  * process), then space is freed. PostgreSQL's writes fail with ENOSPC, the sink retries and drops
  * (counted); afterwards the database — reopened from another process — holds exactly the events
  * that were acknowledged, once each. Needs root for `unshare -m` and `mount -t tmpfs`; without them
- * the test fails and says why (no skip).
+ * the test is skipped with the reason, or fails under CI (test/helpers/capabilities.ts).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,20 +14,13 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.ts';
 import type { SinkStats } from '../../src/store/events.ts';
+import { needs } from '../../../../test/helpers/capabilities.ts';
+
+const mountns = await needs('mountns');
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const TOTAL = 100_000;
-
-function mountNamespaceProblem(): string | undefined {
-  try {
-    execFileSync('unshare', ['-m', '--', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=1m tmpfs "$d" && umount "$d" && rmdir "$d"'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    return undefined;
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    return `cannot mount a tmpfs in a private mount namespace (unshare -m; needs root or CAP_SYS_ADMIN): ${e.code === 'ENOENT' ? 'unshare is not installed' : e.stderr?.toString().trim() || e.message}`;
-  }
-}
 
 interface ChildResult {
   stats: SinkStats;
@@ -38,14 +31,11 @@ interface ChildResult {
   closeError: string | null;
 }
 
-describe('embedded store (PGlite): the disk fills up during a load of 100,000 events', () => {
+describe.skipIf(mountns.skip)(mountns.title('embedded store (PGlite): the disk fills up during a load of 100,000 events'), () => {
   const base = mkdtempSync(join(tmpdir(), 'sy-pglite-outage-'));
   afterAll(() => rmSync(base, { recursive: true, force: true }));
 
   it('loses none that were acknowledged, counts every one it dropped, and takes writes again once there is space', { timeout: 240_000 }, async () => {
-    const problem = mountNamespaceProblem();
-    expect(problem, `this test fills a private tmpfs — ${problem}`).toBeUndefined();
-
     const mountPoint = join(base, 'disk');
     const copy = join(base, 'events-after');
     const out = join(base, 'result.json');

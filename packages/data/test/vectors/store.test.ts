@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgClient } from '../../src/store/pg-client.ts';
 import { openVectorStore, VectorError, type VectorStore } from '../../src/vectors/index.ts';
 import { PG_URL, axis, pgliteBackend, pgliteSocketBackend, postgresBackend, type Backend } from './fixtures.ts';
+import { needs } from '../../../../test/helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const DIM = 8;
 const SMALL = { index: 'docs-small', model: 'text-embedding-3-small', dimension: DIM };
@@ -15,8 +18,8 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-function suite(backend: Backend): void {
-  describe(backend.name, () => {
+function suite(backend: Backend, skip = false): void {
+  describe.skipIf(skip)(skip ? postgres.title(backend.name) : backend.name, () => {
     let store: VectorStore;
     beforeAll(async () => {
       store = await backend.open();
@@ -149,9 +152,9 @@ function suite(backend: Backend): void {
 
 suite(pgliteBackend());
 suite(pgliteSocketBackend());
-suite(postgresBackend('vectors'));
+suite(postgresBackend('vectors'), postgres.skip);
 
-describe('concurrent writers on PostgreSQL (real transactions, two connections)', () => {
+describe.skipIf(postgres.skip)(postgres.title('concurrent writers on PostgreSQL (real transactions, two connections)'), () => {
   const backend = postgresBackend('vrace');
   let store: VectorStore;
   beforeAll(async () => {
