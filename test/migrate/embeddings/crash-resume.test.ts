@@ -26,6 +26,9 @@ import { PG_URL, dropSchema, uniqueSchema } from '../../../packages/data/test/st
 import { FROM, SETTINGS, docId, seedDocuments, testPlan } from './corpus.ts';
 import { MIGRATION, runtimeRoute, writeProject } from './project.ts';
 import { startProxy, type Proxy } from './proxy.ts';
+import { needs } from '../../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 const BIN = fileURLToPath(new URL('../../../bin/switchyard.mjs', import.meta.url));
 const N = 1500;
@@ -68,7 +71,38 @@ async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-describe('crash and resume of the embedding backfill (real child process, SIGKILL mid-batch)', () => {
+/**
+ * Holds the simulated application between two operations: `pause()` resolves once no operation is
+ * in flight (at once when the loop is not running), `resume()` lets it go on.
+ */
+function appGate(): { pause(): Promise<void>; resume(): void; between(): Promise<void> } {
+  let held: { released: Promise<void>; release(): void } | undefined;
+  let reached: (() => void) | undefined;
+  let idle = true;
+  return {
+    pause() {
+      if (!held) {
+        let release!: () => void;
+        const released = new Promise<void>((r) => (release = r));
+        held = { released, release };
+      }
+      return idle ? Promise.resolve() : new Promise<void>((r) => (reached = r));
+    },
+    resume() {
+      held?.release();
+      held = undefined;
+    },
+    async between() {
+      idle = true;
+      reached?.();
+      reached = undefined;
+      if (held) await held.released;
+      idle = false;
+    },
+  };
+}
+
+describe.skipIf(postgres.skip)(postgres.title('crash and resume of the embedding backfill (real child process, SIGKILL mid-batch)'), () => {
   const schema = uniqueSchema('crash');
   let root: string;
   let server: ModelServer;
@@ -79,14 +113,10 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
   // The simulated application's write loop (stopped in afterAll too, should the test fail early).
   let writing = false;
   let app: Promise<void> = Promise.resolve();
-  // Pausing the app between two writes: a check of the committed state must not count the one
-  // document the app is in the middle of writing (stored, not yet indexed) as a gap.
-  let pausing = false;
-  let paused = false;
-  const pauseApp = async () => {
-    pausing = true;
-    while (!paused && writing) await new Promise((r) => setTimeout(r, 5));
-  };
+  // Pausing the app between two operations: a look at the committed state must not race the one
+  // operation in flight — a document stored but not yet indexed would count as a gap, and a delete
+  // that commits just after a snapshot of the documents would look like a document run 2 skipped.
+  const gate = appGate();
   // Ids in every embeddings request the child sends while `recording` (run 2).
   let recording = false;
   const run2Inputs = new Set<string>();
@@ -116,6 +146,7 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
   }, 120_000);
   afterAll(async () => {
     writing = false;
+    gate.resume();
     await app.catch(() => {});
     await store?.close();
     await proxy?.close();
@@ -139,11 +170,8 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     writing = true;
     app = (async () => {
       while (writing) {
-        while (pausing && writing) {
-          paused = true;
-          await new Promise((r) => setTimeout(r, 5));
-        }
-        paused = false;
+        await gate.between();
+        if (!writing) break;
         const k = op++;
         const kind = k % 4;
         if (kind === 0) {
@@ -175,7 +203,10 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
 
     // Run 1: the proxy answers ANSWERED_IN_RUN_1 requests, then holds the next ones: once the
     // checkpoint shows ≥ 5 committed batches and a request is in flight, SIGKILL.
-    const first = runCli(args, env);
+    // Run 1's pool connections carry a name of their own (node-postgres reads PGAPPNAME), so the
+    // test can wait until the server has ended every one of them.
+    const run1Name = `crash-run1-${schema}`;
+    const first = runCli(args, { ...env, PGAPPNAME: run1Name });
     let killedAt: { batches: number; embedded: number; lastDocId: string } | undefined;
     let inFlightAtKill = 0;
     const pollStart = Date.now();
@@ -198,25 +229,16 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
     expect(killedAt).toBeDefined();
     expect(inFlightAtKill).toBeGreaterThan(0);
 
-    const afterKill = (await store.client.query<Record<string, string>>(`SELECT * FROM ${s}.migration_checkpoints WHERE migration = $1`, [MIGRATION]))[0]!;
-    expect(afterKill.status).toBe('running');
-    // The checkpoint moved only with committed batches: at or past what we saw, at most the answered requests, mid-corpus.
-    expect(Number(afterKill.batches)).toBeGreaterThanOrEqual(killedAt!.batches);
-    expect(Number(afterKill.batches)).toBeLessThanOrEqual(ANSWERED_IN_RUN_1);
-    const checkpoint = afterKill.last_doc_id!;
-    expect(checkpoint < docId(N - 1)).toBe(true);
-    // Nothing before the checkpoint was skipped: every document up to it has a current vector
-    // (checked between two application writes).
-    await pauseApp();
-    const gaps = await store.client.query(
-      `SELECT d.id FROM ${s}.documents d LEFT JOIN ${s}.emb_docs_large e ON e.doc_id = d.id WHERE d.id <= $1 AND (e.doc_id IS NULL OR e.version <> d.version)`,
-      [checkpoint],
-    );
-    expect(gaps).toEqual([]);
-    pausing = false;
-
-    // The killed run's lock goes with its connection: the server releases it once it sees the
-    // connection closed (a resume must not be refused with E_MIGRATE_RUNNING for long).
+    // A statement the child sent just before the kill (a batch's COMMIT, say) is still executed by
+    // its server backend: read the checkpoint only once the server has ended run 1's sessions. The
+    // killed run's lock goes with its own connection, released once the server sees it closed (a
+    // resume must not be refused with E_MIGRATE_RUNNING for long).
+    for (let i = 0; ; i++) {
+      const live = await store.client.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`, [run1Name]);
+      if (Number(live[0]!.n) === 0) break;
+      expect(i, 'run 1\'s sessions outlive its process').toBeLessThan(1000);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     const lockTarget = { kind: 'embeddings' as const, schema, migration: `${MIGRATION}:docs-large` };
     for (let i = 0; ; i++) {
       try {
@@ -228,14 +250,35 @@ describe('crash and resume of the embedding backfill (real child process, SIGKIL
       }
     }
 
-    // Run 2: resumes from the checkpoint while the app keeps writing, and completes.
+    const afterKill = (await store.client.query<Record<string, string>>(`SELECT * FROM ${s}.migration_checkpoints WHERE migration = $1`, [MIGRATION]))[0]!;
+    expect(afterKill.status).toBe('running');
+    // The checkpoint moved only with committed batches: at or past what we saw, at most the answered requests, mid-corpus.
+    expect(Number(afterKill.batches)).toBeGreaterThanOrEqual(killedAt!.batches);
+    expect(Number(afterKill.batches)).toBeLessThanOrEqual(ANSWERED_IN_RUN_1);
+    const checkpoint = afterKill.last_doc_id!;
+    expect(checkpoint < docId(N - 1)).toBe(true);
+    // Nothing before the checkpoint was skipped: every document up to it has a current vector
+    // (checked between two application writes).
+    await gate.pause();
+    const gaps = await store.client.query(
+      `SELECT d.id FROM ${s}.documents d LEFT JOIN ${s}.emb_docs_large e ON e.doc_id = d.id WHERE d.id <= $1 AND (e.doc_id IS NULL OR e.version <> d.version)`,
+      [checkpoint],
+    );
+    expect(gaps).toEqual([]);
+    gate.resume();
+
+    // Run 2: resumes from the checkpoint while the app keeps writing, and completes. What it must
+    // cover is measured with the app paused, so that no operation straddles the snapshot.
+    await gate.pause();
     run2.ops = { written: new Set(), inserted: new Set(), deleted: new Set() };
     const afterCheckpoint = (await store.client.query<{ id: string }>(`SELECT id FROM ${s}.documents WHERE id > $1`, [checkpoint])).map((r) => r.id);
+    gate.resume();
     proxy.setHoldAfter(Infinity);
     recording = true;
     const second = await runCli(args, env).exit;
     recording = false;
     writing = false;
+    gate.resume();
     await app;
     const ops = run2.ops;
     expect(second.code, second.stderr).toBe(0);
