@@ -142,10 +142,10 @@ describe('refresh() during the cold-start cache load', () => {
     server.log.length = 0;
     const c = client();
     const pending = c.refresh();
-    await new Promise((r) => setTimeout(r, 300));
-    // Nothing was fetched while the cache phase was still running.
-    expect(server.log).toEqual([]);
+    // Opening the FIFO's write end completes only once the client has opened it for reading: from
+    // here until we write, its cache phase is provably still running, and nothing was fetched yet.
     const w = await open(join(envDir(), 'state.json'), 'w');
+    expect(server.log).toEqual([]);
     await w.writeFile(state);
     await w.close();
     const s = await pending;

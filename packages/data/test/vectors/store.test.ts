@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPgClient } from '../../src/store/pg-client.ts';
+import type { SqlClient } from '../../src/store/sql-client.ts';
 import { openVectorStore, VectorError, type VectorStore } from '../../src/vectors/index.ts';
 import { PG_URL, axis, pgliteBackend, pgliteSocketBackend, postgresBackend, type Backend } from './fixtures.ts';
 import { needs } from '../../../../test/helpers/capabilities.ts';
@@ -15,6 +16,25 @@ async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     return (error as { code?: string }).code;
+  }
+}
+
+/** The server process id behind a one-connection pool. */
+async function backendPid(client: SqlClient): Promise<number> {
+  return Number((await client.query<{ p: number }>('SELECT pg_backend_pid() AS p'))[0]!.p);
+}
+
+/**
+ * Resolves once backend `pid` waits on a lock (pg_stat_activity's wait event), so a test orders two
+ * sessions by the server's own state instead of by a sleep. `client` must not be inside a
+ * transaction: pg_stat_activity is read once per transaction.
+ */
+async function untilWaitingOnLock(client: SqlClient, pid: number, who: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const rows = await client.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [pid]);
+    if (rows[0]?.w === 'Lock') return;
+    if (i > 1000) throw new Error(`${who} never blocked on the row lock`);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -169,12 +189,13 @@ describe.skipIf(postgres.skip)(postgres.title('concurrent writers on PostgreSQL 
   it('a delete that races an uncommitted backfill batch still removes the vector', async () => {
     const doc = await store.putDocument({ id: 'held', content: 'x' });
     const other = await openVectorStore(openPgClient({ connectionString: PG_URL, max: 1 }), { schema: store.schema, ownsClient: true });
+    const otherPid = await backendPid(other.client);
     let deletion: Promise<boolean> | undefined;
     await store.transaction(async (tx) => {
       expect((await tx.upsertEmbeddings('docs-small', [{ id: 'held', version: doc.version, embedding: axis(DIM, 1) }])).written).toBe(1);
       // The app deletes while the batch is uncommitted: it waits on the batch's row lock.
       deletion = other.deleteDocument('held');
-      await new Promise((r) => setTimeout(r, 100));
+      await untilWaitingOnLock(store.client, otherPid, 'the delete');
     });
     expect(await deletion).toBe(true);
     expect(await store.getDocument('held')).toBeUndefined();
@@ -185,11 +206,12 @@ describe.skipIf(postgres.skip)(postgres.title('concurrent writers on PostgreSQL 
   it('an update that races an uncommitted backfill batch wins once its own vector lands', async () => {
     const v1 = await store.putDocument({ id: 'moving', content: 'old' });
     const other = await openVectorStore(openPgClient({ connectionString: PG_URL, max: 1 }), { schema: store.schema, ownsClient: true });
+    const otherPid = await backendPid(other.client);
     let update: Promise<unknown> | undefined;
     await store.transaction(async (tx) => {
       await tx.upsertEmbeddings('docs-small', [{ id: 'moving', version: v1.version, embedding: axis(DIM, 1) }]);
       update = other.putDocument({ id: 'moving', content: 'new' });
-      await new Promise((r) => setTimeout(r, 100));
+      await untilWaitingOnLock(store.client, otherPid, 'the update');
     });
     const v2 = (await update) as { version: number };
     // The backfill's v1 vector committed first; the app's v2 vector replaces it…
@@ -208,19 +230,13 @@ describe.skipIf(postgres.skip)(postgres.title('concurrent writers on PostgreSQL 
     const bClient = openPgClient({ connectionString: PG_URL, max: 1 });
     const storeB = await openVectorStore(bClient, { schema: store.schema, ownsClient: true });
     const storeA = await openVectorStore(openPgClient({ connectionString: PG_URL, max: 1 }), { schema: store.schema, ownsClient: true });
-    const pid = async (client: { query: typeof bClient.query }) => Number((await client.query<{ p: number }>('SELECT pg_backend_pid() AS p'))[0]!.p);
-    const aPid = await pid(storeA.client);
+    const aPid = await backendPid(storeA.client);
     try {
       await bClient.query('BEGIN');
       await bClient.query(`SELECT id FROM ${store.schema}.documents WHERE id = 'two-writers' FOR UPDATE`);
       // A starts first and blocks on B's row lock (its VALUES nextval is already drawn).
       const a = storeA.putDocument({ id: 'two-writers', content: 'text A' });
-      for (let i = 0; ; i++) {
-        const waiting = await store.client.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [aPid]);
-        if (waiting[0]?.w === 'Lock') break;
-        if (i > 500) throw new Error('writer A never blocked on the row lock');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await untilWaitingOnLock(store.client, aPid, 'writer A');
       // B writes and indexes its text while A waits, then commits.
       const b = await storeB.putDocument({ id: 'two-writers', content: 'text B' });
       expect((await storeB.upsertEmbeddings('docs-small', [{ id: 'two-writers', version: b.version, embedding: axis(DIM, 2) }])).written).toBe(1);
