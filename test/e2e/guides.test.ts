@@ -1,13 +1,15 @@
 /**
  * Every operating guide in docs/guides/ is executable documentation: its `sh guide-test` blocks run,
  * in order, against a fresh temporary repository made from this template (see docs/guides/README.md
- * for the tags). A guide whose commands stop working fails here.
+ * for the tags). A guide whose commands stop working fails here, and so does a guide that commits an
+ * invalid tree at any step (every new commit is validated, not only the last).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SOURCE_ROOT, makeTemplateRepo } from './template-repo.ts';
+import { loadProjectAtRef } from '../../src/config/index.ts';
+import { SOURCE_ROOT, makeTemplateRepo, type TemplateRepo } from './template-repo.ts';
 
 interface Block {
   lang: string;
@@ -29,6 +31,28 @@ export function fencedBlocks(markdown: string): Block[] {
     out.push({ lang: open[1] as string, tags: (open[2] ?? '').split(/\s+/).filter(Boolean), body: body.join('\n'), line: start + 1 });
   }
   return out;
+}
+
+/** Every commit reachable from any ref of the repository. */
+async function allCommits(repo: TemplateRepo): Promise<Set<string>> {
+  return new Set((await repo.git('rev-list', '--all')).split('\n').filter(Boolean));
+}
+
+/**
+ * The commits a block created, each validated as `switchyard validate` would at that commit: a
+ * guide may show a refused state in the working tree, but nothing it commits may be invalid.
+ */
+async function invalidCommits(repo: TemplateRepo, before: Set<string>): Promise<string[]> {
+  const problems: string[] = [];
+  for (const sha of await allCommits(repo)) {
+    if (before.has(sha)) continue;
+    const { errors } = await loadProjectAtRef(repo.dir, sha);
+    if (errors.length > 0) {
+      const subject = await repo.git('log', '-1', '--format=%s', sha);
+      problems.push(`${sha.slice(0, 8)} "${subject}": ${errors.map((e) => `${e.code} ${e.file}:${e.line}`).join(', ')}`);
+    }
+  }
+  return problems;
 }
 
 const guideDir = join(SOURCE_ROOT, 'docs', 'guides');
@@ -61,9 +85,11 @@ describe('operating guides (docs/guides) run as written', () => {
       const blocks = fencedBlocks(readFileSync(join(guideDir, guide), 'utf8'));
       const repo = await makeTemplateRepo();
       try {
+        expect(await invalidCommits(repo, new Set()), `${guide}: the template repository`).toEqual([]);
         for (const block of blocks) {
           if (block.tags.includes('guide-test')) {
             const expected = Number(block.tags.find((t) => t.startsWith('exit='))?.slice(5) ?? 0);
+            const before = await allCommits(repo);
             const result = await repo.sh(block.body);
             const code = block.tags.find((t) => t.startsWith('code='))?.slice(5);
             if (code && !`${result.stdout}${result.stderr}`.includes(code)) {
@@ -72,6 +98,7 @@ describe('operating guides (docs/guides) run as written', () => {
             if (result.code !== expected) {
               throw new Error(`${guide}:${block.line}: exited ${result.code}, expected ${expected}\n--- block\n${block.body}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
             }
+            expect(await invalidCommits(repo, before), `${guide}:${block.line} committed an invalid tree`).toEqual([]);
           } else if (block.tags.includes('guide-expect')) {
             const file = block.tags[block.tags.indexOf('guide-expect') + 1] as string;
             const text = await readFile(join(repo.dir, file), 'utf8');
