@@ -11,18 +11,22 @@ export const DEMO_DOCUMENTS_FILE = join(import.meta.dirname, '..', 'demo', 'help
 
 export interface DemoDocument {
   id: string;
+  /** The demo company every example in the README works for (`"tenant":"acme"`). */
+  tenant?: string;
   content: string;
 }
 
-/** The corpus; a line that is not `{ id, content }` is an error naming the line. */
+/** The corpus; a line that is not `{ id, content, tenant? }` is an error naming the line. */
 export async function readDemoDocuments(file = DEMO_DOCUMENTS_FILE): Promise<DemoDocument[]> {
   const lines = (await readFile(file, 'utf8')).split('\n');
   const docs: DemoDocument[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const value = JSON.parse(line) as Partial<DemoDocument>;
-    if (typeof value.id !== 'string' || typeof value.content !== 'string') throw new Error(`${file}:${i + 1}: expected {"id": string, "content": string}`);
-    docs.push({ id: value.id, content: value.content });
+    if (typeof value.id !== 'string' || typeof value.content !== 'string' || (value.tenant !== undefined && typeof value.tenant !== 'string')) {
+      throw new Error(`${file}:${i + 1}: expected {"id": string, "tenant"?: string, "content": string}`);
+    }
+    docs.push({ id: value.id, ...(value.tenant === undefined ? {} : { tenant: value.tenant }), content: value.content });
   });
   return docs;
 }
