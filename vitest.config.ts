@@ -12,6 +12,19 @@ export default defineConfig({
     // @actions/workflow-parser imports JSON without an import attribute; let vite transform it.
     server: { deps: { inline: ['@actions/workflow-parser'] } },
     pool: 'forks',
+    // vitest's default on this 2-core machine is one worker (cores - 1): files ran one at a time,
+    // while most of them wait on child processes, servers and databases rather than compute.
+    // Three fit two cores; `--maxWorkers=N` overrides.
+    maxWorkers: 3,
+    // `npm run coverage:runtime`: the runtime package's own tests, measured on its sources, with a
+    // floor (the package applications install; docs/testing.md).
+    coverage: {
+      provider: 'v8',
+      include: ['packages/runtime/src/**'],
+      reporter: ['text-summary', 'text'],
+      reportsDirectory: '.switchyard/coverage/runtime',
+      thresholds: { statements: 0, branches: 0, functions: 0, lines: 0 },
+    },
     projects: [
       { extends: true, test: { name: 'unit', include: tiers.unit } },
       { extends: true, test: { name: 'system', include: tiers.system } },
