@@ -23,7 +23,8 @@ export default defineConfig({
       include: ['packages/runtime/src/**'],
       reporter: ['text-summary', 'text'],
       reportsDirectory: '.switchyard/coverage/runtime',
-      thresholds: { statements: 0, branches: 0, functions: 0, lines: 0 },
+      // Measured 2026-12-04: statements 86.9 %, branches 79.7 %, functions 86.4 %, lines 91.7 %.
+      thresholds: { statements: 85, branches: 78, functions: 84, lines: 90 },
     },
     projects: [
       { extends: true, test: { name: 'unit', include: tiers.unit } },
