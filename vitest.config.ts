@@ -13,9 +13,10 @@ export default defineConfig({
     server: { deps: { inline: ['@actions/workflow-parser'] } },
     pool: 'forks',
     // vitest's default on this 2-core machine is one worker (cores - 1): files ran one at a time,
-    // while most of them wait on child processes, servers and databases rather than compute.
-    // Three fit two cores; `--maxWorkers=N` overrides.
-    maxWorkers: 3,
+    // while most of them wait on child processes, servers and databases rather than compute. Two,
+    // one per core: three starved CPU-heavy files into their 60 s timeouts when the machine was
+    // loaded by other work. `--maxWorkers=N` overrides.
+    maxWorkers: 2,
     // `npm run coverage:runtime`: the runtime package's own tests, measured on its sources, with a
     // floor (the package applications install; docs/testing.md).
     coverage: {
