@@ -40,6 +40,7 @@ export function ratioCiFieller(control: Summary, candidate: Summary, alpha = 0.0
   if (g >= 1) return null;
   const ratio = a / b;
   const centre = ratio / (1 - g);
-  const half = (z / (b * (1 - g))) * Math.sqrt(vA + ratio * ratio * vB - g * vA);
+  // |b|, not b: with a negative control mean the half-width would flip sign and reverse the endpoints.
+  const half = (z / (Math.abs(b) * (1 - g))) * Math.sqrt(vA + ratio * ratio * vB - g * vA);
   return { ratio, ci: [centre - half, centre + half], method: 'fieller' };
 }
