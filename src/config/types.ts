@@ -141,9 +141,23 @@ export interface PipelineSettings {
   [extra: string]: unknown;
 }
 
+/** How a metric is analysed (see docs/evidence.md). */
+export type MetricKind = 'continuous' | 'binary' | 'ratio';
+/** Which way a metric improves. */
+export type MetricDirection = 'higher' | 'lower';
+
+export interface MetricDefinition {
+  kind: MetricKind;
+  direction: MetricDirection;
+}
+
 export interface CanaryAnalysis {
-  /** Metric name recorded by the app (higher is better). */
+  /** Metric name recorded by the app. */
   metric: string;
+  /** Default continuous. */
+  kind?: MetricKind;
+  /** Default higher (is better). */
+  direction?: MetricDirection;
   /** Revert when candidate/control falls below this ratio. */
   revertBelow: number;
   /** Advance when candidate/control rises above this ratio. */
@@ -238,7 +252,14 @@ export interface Experiment {
   traffic: number;
   /** Variant name → variant. `control` is required. */
   variants: Record<Name, ExperimentVariant>;
-  metrics: { primary: string; guardrails: string[] };
+  metrics: {
+    primary: string;
+    guardrails: string[];
+    /** Metric → kind and direction; undeclared: primary continuous/higher, guardrails continuous/lower. */
+    definitions?: Record<string, MetricDefinition>;
+    /** Relative minimum detectable effect (default 0.1): the mSPRT mixing scale and the plan's target. */
+    mde?: number;
+  };
   minSamples: number;
   environments?: Record<Name, { status?: ExperimentStatus; traffic?: number }>;
 }

@@ -14,6 +14,14 @@ const assertion = obj('One promptfoo assertion on the model output.', {
   weight: num('Weight of this assertion in the case score.', 0),
 }, ['type']);
 
+const METRIC_NAME_PATTERN = '^[A-Za-z0-9_.-]+$';
+const metricKind = enumOf(
+  'continuous: the mean of each unit\'s values (Welch, mSPRT); binary: a conversion, 1 when the unit converted, exposed units that never report count as 0 (two-proportion test); ratio: Σvalues / Σobservations over units (delta method). Default continuous.',
+  ['continuous', 'binary', 'ratio'],
+);
+const metricDirection = enumOf('Which way is better: higher (satisfaction, relevance) or lower (latency, cost, errors).', ['higher', 'lower']);
+const metricDefinition = obj('How one metric is analysed.', { kind: metricKind, direction: metricDirection }, ['kind', 'direction']);
+
 const promptVersion = document('prompt-version', 'Switchyard prompt version', 'prompts/<prompt>/v<version>.yaml: one immutable version of a prompt.', obj('A prompt version.', {
   prompt: ref('name', 'Prompt name; must equal the directory name.'),
   version: int('Version number; must equal N in the file name v<N>.yaml.', 1),
@@ -65,8 +73,10 @@ const experiment = document('experiment', 'Switchyard experiment', 'experiments/
     weight: num('Share of enrolled units (0..100); weights sum to 100.', 0, 100),
   }, ['version', 'weight']), { required: ['control'], minProperties: 2, maxProperties: 26 }),
   metrics: obj('What the analysis compares.', {
-    primary: str('The metric the decision is made on (higher is better).', { minLength: 1 }),
-    guardrails: arr('Metrics that must not get worse.', str('One guardrail metric.', { minLength: 1 }), { uniqueItems: true }),
+    primary: str('The metric the decision is made on (direction and kind in `definitions`; default: continuous, higher is better).', { minLength: 1 }),
+    guardrails: arr('Metrics that must not get worse (default: continuous, lower is better).', str('One guardrail metric.', { minLength: 1 }), { uniqueItems: true }),
+    definitions: mapOf('Metric name → how it is analysed. Declare every metric the experiment uses; undeclared ones take the defaults above.', METRIC_NAME_PATTERN, metricDefinition),
+    mde: num('Minimum detectable effect, relative to control (e.g. 0.02 for 2%): fixes the sequential test\'s mixing scale at the start and is what `switchyard plan` sizes for. Default 0.1.', 0.001, 10),
   }, ['primary', 'guardrails']),
   minSamples: int('Samples per variant before a result is called.', 1),
   environments: mapOf('Per-environment overrides (environment name → override).', NAME_PATTERN, obj('Override for one environment.', {
@@ -96,7 +106,9 @@ const canary = document('canary', 'Switchyard canary', 'rollouts/<flag>.yaml wit
     control: pipelineSettings('Pipeline settings of the current behaviour.'),
     candidate: pipelineSettings('Pipeline settings under test.'),
     analysis: obj('Automatic decision on the candidate/control metric ratio.', {
-      metric: str('Metric recorded by the app (higher is better).', { minLength: 1 }),
+      metric: str('Metric recorded by the app.', { minLength: 1 }),
+      kind: metricKind,
+      direction: metricDirection,
       revertBelow: num('Revert when candidate/control falls below this ratio (e.g. 0.95).', 0),
       advanceAbove: num('Advance when candidate/control rises above this ratio (e.g. 1.05).', 0),
       minSamples: int('Samples per arm before deciding.', 1),
