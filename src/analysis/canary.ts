@@ -1,6 +1,10 @@
 import type { CanaryResource } from '../config/types.ts';
-import { ratioCiDelta } from '../stats/index.ts';
-import { checkGuardrail, type GuardrailOptions } from './guardrails.ts';
+import { ratioCiDelta, relativeIndex } from '../stats/index.ts';
+import { dataProblems } from './data-checks.ts';
+import { DEFAULT_MDE, MIN_SAMPLES_FLOOR } from './experiment.ts';
+import { checkGuardrails, type GuardrailInput, type GuardrailOptions } from './guardrails.ts';
+import { canaryMetric, DEFAULT_GUARDRAIL } from './metric-definitions.ts';
+import { lookKey, sequentialLook, type SequentialStates } from './sequential-state.ts';
 import { nextStage } from './stages.ts';
 import type { CanaryAnalysis, SeriesEvidence, VariantEvidence } from './types.ts';
 
@@ -12,41 +16,77 @@ export interface CanaryEvidence {
   series: SeriesEvidence | null;
 }
 
-/** Guardrail metric names looked for when analysing a canary ("lower is better"). */
+/** Guardrail metric names looked for when analysing a canary (continuous, lower is better). */
 export const CANARY_GUARDRAILS = ['error', 'latency_ms', 'cost_usd'] as const;
 
+export interface CanaryAnalysisOptions extends GuardrailOptions {
+  alpha?: number;
+  state?: SequentialStates;
+}
+
 /**
- * Candidate vs control on the configured metric (higher is better) with the ratio's delta-method
- * CI, against the YAML thresholds. Deliberately asymmetric, because reverting is cheap and safe
- * and advancing is not: revert when the point ratio is below `revertBelow` (or a guardrail is
- * breached); advance only when the ratio is above `advanceAbove` *and* its CI lies above 1; else
- * hold. Both arms need `minSamples` units first. Pure.
+ * Candidate vs control on the configured metric, direction-aware: the relative index
+ * 1 + d·(candidate − control)/|control| (d = +1 when higher is better) is what the YAML's
+ * `revertBelow` / `advanceAbove` (the article's 0.95 / 1.05) are compared with, so a negative
+ * metric or a lower-is-better one cannot invert the decision. Because the canary is looked at
+ * every hour, acting needs the always-valid evidence too: revert when the index is below
+ * `revertBelow` (or a guardrail is breached, sequential + Holm) *and* the mSPRT's running-minimum
+ * p-value says the candidate is worse (its confidence sequence lies below 1); advance when the
+ * index is above `advanceAbove` and the candidate is significantly better. Hold otherwise, on any
+ * missing-data problem, and below the minimum sample (floored at `MIN_SAMPLES_FLOOR`). Pure.
  */
-export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, options: GuardrailOptions & { alpha?: number } = {}): CanaryAnalysis {
+export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, options: CanaryAnalysisOptions = {}): CanaryAnalysis {
+  const alpha = options.alpha ?? 0.05;
+  const prev = options.state ?? {};
+  const metric = canaryMetric(canary);
   const control = evidence.variants.find((v) => v.variant === 'control') ?? null;
   const candidate = evidence.variants.find((v) => v.variant === 'candidate') ?? null;
   const { revertBelow, advanceAbove, minSamples } = canary.analysis;
-  const ratio = control && candidate ? ratioCiDelta(control, candidate, options.alpha ?? 0.05) : null;
-  const guardrails = [];
-  for (const [metric, list] of Object.entries(evidence.guardrails)) {
+  const effectiveMinSamples = Math.max(minSamples, MIN_SAMPLES_FLOOR);
+  const arms = [control ?? { variant: 'control', exposed: 0, n: 0, mean: 0, variance: 0, binary: metric.kind === 'binary' }, candidate ?? { variant: 'candidate', exposed: 0, n: 0, mean: 0, variance: 0, binary: metric.kind === 'binary' }];
+  const problems = dataProblems(arms, metric);
+  const enough = (control?.n ?? 0) >= effectiveMinSamples && (candidate?.n ?? 0) >= effectiveMinSamples;
+  const eligible = problems.length === 0 && enough && !canary.killed && canary.percent > 0;
+  const state: SequentialStates = {};
+  const ratio = control && candidate ? ratioCiDelta(control, candidate, alpha) : null;
+  const rel = control && candidate ? relativeIndex(control, candidate, metric.direction, alpha) : null;
+  const key = lookKey(metric.name, 'candidate');
+  const tau = control ? DEFAULT_MDE * (Math.abs(control.mean) > 0 ? Math.abs(control.mean) : Math.sqrt(control.variance)) : 0;
+  const seq = control && candidate ? sequentialLook(prev[key], control, candidate, alpha, tau) : null;
+  if (seq && eligible) state[key] = seq.state;
+  const sequential = seq ? (eligible ? seq.look : { ...seq.look, significant: false }) : null;
+  const d = metric.direction === 'higher' ? 1 : -1;
+  const index = rel
+    ? { ...rel, sequentialCi: seq && control ? (seq.look.ci.map((x) => 1 + (d * x) / Math.abs(control.mean)).sort((a, b) => a - b) as [number, number]) : null }
+    : null;
+  const guardrailInputs: GuardrailInput[] = [];
+  for (const [name, list] of Object.entries(evidence.guardrails)) {
     const c = list.find((v) => v.variant === 'control');
     const t = list.find((v) => v.variant === 'candidate');
-    if (c && t) guardrails.push(checkGuardrail(metric, c, t, options));
+    if (c && t) guardrailInputs.push({ metric: { name, ...DEFAULT_GUARDRAIL, declared: false }, control: c, variant: t });
   }
+  const g = checkGuardrails(guardrailInputs, prev, eligible && guardrailInputs.every((x) => x.control.n >= effectiveMinSamples && x.variant.n >= effectiveMinSamples), options);
+  Object.assign(state, g.states);
+  const guardrails = g.checks;
   const reasons: string[] = [];
   const base = {
     kind: 'canary' as const,
     id: canary.flag,
-    metric: canary.analysis.metric,
+    metric: metric.name,
+    metricDefinition: { kind: metric.kind, direction: metric.direction, declared: metric.declared },
     percent: canary.percent,
     stages: canary.stages,
     killed: canary.killed,
     control,
     candidate,
     ratio,
-    thresholds: { revertBelow, advanceAbove, minSamples },
+    index,
+    sequential,
+    thresholds: { revertBelow, advanceAbove, minSamples, effectiveMinSamples },
     guardrails,
+    problems,
     series: evidence.series,
+    state,
   };
   const hold = (): CanaryAnalysis => ({ ...base, decision: 'hold', nextPercent: null, reasons });
   if (canary.killed) {
@@ -57,34 +97,40 @@ export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, 
     reasons.push('the canary is at 0% (reverted)');
     return hold();
   }
-  const nControl = control?.n ?? 0;
-  const nCandidate = candidate?.n ?? 0;
-  if (nControl < minSamples || nCandidate < minSamples) {
-    reasons.push(`needs ${minSamples} units with ${canary.analysis.metric} per arm (control ${nControl}, candidate ${nCandidate})`);
+  if (problems.length > 0) {
+    reasons.push(...problems.map((p) => `missing data (${p.code}): ${p.message}`));
     return hold();
   }
-  for (const g of guardrails.filter((x) => x.breached)) {
-    reasons.push(`guardrail ${g.metric} breached: candidate ${g.mean.toPrecision(4)} vs control ${g.controlMean.toPrecision(4)} (p = ${g.pValue?.toExponential(2)})`);
-  }
-  if (!ratio) {
-    reasons.push(`the ratio is undefined (control mean ${control?.mean})`);
+  if (!enough) {
+    reasons.push(`needs ${effectiveMinSamples} units with ${metric.name} per arm (control ${control?.n ?? 0}, candidate ${candidate?.n ?? 0})`);
     return hold();
   }
-  const r = ratio.ratio.toFixed(3);
-  const ci = `[${ratio.ci[0].toFixed(3)}, ${ratio.ci[1].toFixed(3)}]`;
-  if (guardrails.some((g) => g.breached) || ratio.ratio < revertBelow) {
-    if (ratio.ratio < revertBelow) reasons.unshift(`candidate/control ${canary.analysis.metric} = ${r} ${ci} is below ${revertBelow}`);
+  for (const x of guardrails.filter((y) => y.breached)) {
+    reasons.push(`guardrail ${x.metric} breached: candidate ${x.mean.toPrecision(4)} vs control ${x.controlMean.toPrecision(4)} (always-valid p = ${x.pValue?.toExponential(2)}, Holm-adjusted ${x.adjustedP?.toExponential(2)})`);
+  }
+  if (guardrails.some((x) => x.breached)) return { ...base, decision: 'revert', nextPercent: 0, reasons };
+  if (!index || !sequential) {
+    reasons.push(`the relative index is undefined (control mean ${control?.mean}): a metric whose control mean is 0 has no relative scale; record a metric with a non-zero baseline`);
+    return hold();
+  }
+  const r = index.index.toFixed(3);
+  const ci = index.sequentialCi ? `[${index.sequentialCi[0].toFixed(3)}, ${index.sequentialCi[1].toFixed(3)}]` : '–';
+  const what = `candidate vs control ${metric.name} (${metric.direction} is better) = ${r}, always-valid CI ${ci}`;
+  const worse = sequential.significant && sequential.direction === -d;
+  const better = sequential.significant && sequential.direction === d;
+  if (index.index < revertBelow && worse) {
+    reasons.unshift(`${what}: below ${revertBelow} and significantly worse than control (p = ${sequential.minP.toExponential(2)})`);
     return { ...base, decision: 'revert', nextPercent: 0, reasons };
   }
-  if (ratio.ratio > advanceAbove && ratio.ci[0] > 1) {
+  if (index.index > advanceAbove && better) {
     const next = nextStage(canary.percent, canary.stages);
     if (next === null) {
-      reasons.push(`candidate/control = ${r} ${ci}, but the canary is already at its last stage (${canary.percent}%)`);
+      reasons.push(`${what}, but the canary is already at its last stage (${canary.percent}%)`);
       return hold();
     }
-    reasons.push(`candidate/control ${canary.analysis.metric} = ${r} ${ci} is above ${advanceAbove} and its CI excludes 1`);
+    reasons.push(`${what}: above ${advanceAbove} and significantly better than control (p = ${sequential.minP.toExponential(2)})`);
     return { ...base, decision: 'advance', nextPercent: next, reasons };
   }
-  reasons.push(`candidate/control ${canary.analysis.metric} = ${r} ${ci}: between ${revertBelow} and ${advanceAbove}, or not yet significant`);
+  reasons.push(`${what}: between ${revertBelow} and ${advanceAbove}, or not yet significant`);
   return hold();
 }

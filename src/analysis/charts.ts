@@ -2,46 +2,92 @@ import type { SeriesEvidence } from './types.ts';
 
 /**
  * Mermaid charts GitHub renders in Markdown (```mermaid blocks, `xychart-beta`). xychart has no
- * legend, so the caller prints one under the chart; series are listed in a fixed (sorted) order.
+ * legend, so the caller prints one under the chart; series are listed in a fixed (sorted) order
+ * and coloured from a fixed palette (dark: the mean, light: its band), which the legend names.
  */
 
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(1) : x.toPrecision(4));
 const quote = (s: string) => `"${s.replace(/"/g, "'")}"`;
 
-function timeLabel(ms: number, spanMs: number): string {
-  const iso = new Date(ms).toISOString();
-  // Show the day when the series spans days, the time of day otherwise.
-  return spanMs >= 2 * 86_400_000 ? iso.slice(5, 10) : iso.slice(11, 16);
+/** Dark (mean) and light (band) colour per variant; the legend names them. */
+const PALETTE: ReadonlyArray<readonly [string, string, string]> = [
+  ['#1f77b4', '#aec7e8', 'blue'],
+  ['#ff7f0e', '#ffbb78', 'orange'],
+  ['#2ca02c', '#98df8a', 'green'],
+  ['#d62728', '#ff9896', 'red'],
+  ['#9467bd', '#c5b0d5', 'purple'],
+];
+
+const FORMATS: ReadonlyArray<(iso: string) => string> = [
+  (iso) => iso.slice(5, 10), // MM-DD
+  (iso) => iso.slice(11, 16), // HH:mm
+  (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`,
+  (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 19)}`,
+  (iso) => iso.slice(0, 23),
+];
+
+/**
+ * Labels for the bucket ends: the shortest format (day, time of day, both, with seconds, with
+ * milliseconds) that keeps every label distinct — the axis is monotone by construction, and a
+ * repeated label would make a reader think two points are the same time. The time of day alone
+ * is used only within one day. Falls back to numbering.
+ */
+export function timeLabels(fromMs: number, toMs: number, buckets: number): string[] {
+  const width = (toMs + 1 - fromMs) / buckets;
+  const isos = Array.from({ length: buckets }, (_, i) => new Date(Math.round(fromMs + (i + 1) * width)).toISOString());
+  const sameDay = isos[0]!.slice(0, 10) === isos[isos.length - 1]!.slice(0, 10);
+  for (const [i, format] of FORMATS.entries()) {
+    if (i === 1 && !sameDay) continue;
+    const labels = isos.map(format);
+    if (new Set(labels).size === labels.length) return labels;
+  }
+  return isos.map((_, i) => `t${i + 1}`);
 }
 
-/** A line per variant: the cumulative mean of the metric after each time bucket. */
+/** A line per variant: the cumulative unit-level mean after each time bucket, with its 95% band when known. */
 export function metricLineChart(title: string, series: SeriesEvidence): { mermaid: string; legend: string[] } | null {
   const variants = Object.keys(series.cumulative).sort();
   if (variants.length === 0) return null;
-  const width = (series.toMs + 1 - series.fromMs) / series.buckets;
-  const labels = Array.from({ length: series.buckets }, (_, i) => quote(timeLabel(series.fromMs + (i + 1) * width, series.toMs - series.fromMs)));
-  const all = variants.flatMap((v) => series.cumulative[v]!.filter((x): x is number => x !== null));
+  const labels = timeLabels(series.fromMs, series.toMs, series.buckets).map(quote);
+  const bandOf = (v: string) => series.band?.[v] ?? [];
+  const all = variants.flatMap((v) => [
+    ...series.cumulative[v]!.filter((x): x is number => x !== null),
+    ...bandOf(v).flatMap((b) => (b ? b : [])),
+  ]);
   if (all.length === 0) return null;
   let lo = Math.min(...all);
   let hi = Math.max(...all);
   const pad = (hi - lo) * 0.1 || Math.abs(hi) * 0.05 || 1;
   lo -= pad;
   hi += pad;
-  const lines = variants.map((v) => {
-    // xychart needs a number per label: carry the first known value back over empty leading buckets.
-    const values = series.cumulative[v]!;
-    const first = values.find((x) => x !== null) ?? 0;
-    let last = first;
-    return `  line [${values.map((x) => fmt((last = x ?? last))).join(', ')}]`;
+  // xychart needs a number per label: carry the first known value back over empty leading buckets.
+  const carry = (values: Array<number | null>) => {
+    let last = values.find((x) => x !== null) ?? 0;
+    return `[${values.map((x) => fmt((last = x ?? last))).join(', ')}]`;
+  };
+  const lines: string[] = [];
+  const colours: string[] = [];
+  const legend: string[] = [];
+  variants.forEach((v, i) => {
+    const [dark, light, name] = PALETTE[i % PALETTE.length]!;
+    lines.push(`  line ${carry(series.cumulative[v]!)}`);
+    colours.push(dark);
+    const band = bandOf(v);
+    if (band.some((b) => b !== null)) {
+      lines.push(`  line ${carry(band.map((b) => b?.[0] ?? null))}`, `  line ${carry(band.map((b) => b?.[1] ?? null))}`);
+      colours.push(light, light);
+      legend.push(`${name}: ${v} (light ${name}: 95% band)`);
+    } else legend.push(`${name}: ${v}`);
   });
   const mermaid = [
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${colours.join(', ')}"}}}}%%`,
     'xychart-beta',
     `  title ${quote(title)}`,
     `  x-axis [${labels.join(', ')}]`,
-    `  y-axis ${quote('cumulative mean')} ${fmt(lo)} --> ${fmt(hi)}`,
+    `  y-axis ${quote('cumulative unit mean')} ${fmt(lo)} --> ${fmt(hi)}`,
     ...lines,
   ].join('\n');
-  return { mermaid, legend: variants.map((v, i) => `line ${i + 1}: ${v}`) };
+  return { mermaid, legend };
 }
 
 /** Bar chart of the similarity distribution (10 bins over [0, 1]). */

@@ -1,5 +1,5 @@
 import { metricLineChart, similarityHistogram } from './charts.ts';
-import type { Analysis, CanaryAnalysis, ExperimentAnalysis, ShadowAnalysis, VariantEvidence } from './types.ts';
+import type { Analysis, CanaryAnalysis, ExperimentAnalysis, GuardrailCheck, ShadowAnalysis, VariantEvidence } from './types.ts';
 
 export type AnalysisFormat = 'text' | 'json' | 'markdown';
 
@@ -21,25 +21,34 @@ function chart(md: boolean, mermaid: string, legend: string[] = []): string[] {
 }
 
 function variantRows(variants: VariantEvidence[]): string[][] {
-  return variants.map((v) => [v.variant, String(v.exposed), String(v.n), v.binary ? pct(v.mean) : num(v.mean), num(Math.sqrt(v.variance))]);
+  return variants.map((v) => [v.variant, String(v.exposed), String(v.reporting ?? v.n), String(v.n), v.binary ? pct(v.mean) : num(v.mean), num(Math.sqrt(v.variance))]);
+}
+
+const VARIANT_HEADER = (metric: string) => ['variant', 'units exposed', `units reporting ${metric}`, 'units in estimate', 'mean', 'sd'];
+
+const definition = (d: { kind: string; direction: string; declared: boolean }) => `${d.kind}, ${d.direction} is better${d.declared ? '' : ' (assumed: declare it in the YAML)'}`;
+
+function guardrailLine(g: GuardrailCheck, label: string): string {
+  return `guardrail ${label}: ${num(g.mean)} vs ${num(g.controlMean)} control (${g.direction} is better), always-valid p = ${p(g.pValue)}, Holm-adjusted ${p(g.adjustedP)}${g.breached ? ' — BREACHED' : ''}`;
 }
 
 function experiment(a: ExperimentAnalysis, md: boolean): string[] {
   const out = [md ? `### Experiment \`${a.id}\`: **${a.decision}**${a.winner ? ` — ${a.winner}` : ''}` : `experiment ${a.id}: ${a.decision}${a.winner ? ` (${a.winner})` : ''}`, ''];
   out.push(...a.reasons.map((r) => `- ${r}`), '');
-  out.push(...table(md, ['variant', 'units exposed', `units with ${a.metric}`, 'mean', 'sd'], variantRows(a.variants)), '');
+  out.push(`metric ${a.metric}: ${definition(a.metricDefinition)}`, '');
+  out.push(...table(md, VARIANT_HEADER(a.metric), variantRows(a.variants)), '');
   if (a.comparisons.length) {
     out.push(
       ...table(
         md,
-        ['vs control', 'test', 'difference', 'lift', `${Math.round((1 - a.alpha) * 100)}% CI`, 'p', 'always-valid p', 'always-valid CI'],
-        a.comparisons.map((c) => [c.variant, c.test, num(c.difference), pct(c.relativeLift), ci(c.ci), p(c.pValue), p(c.sequential?.pValue), ci(c.sequential?.ci)]),
+        ['vs control', 'test', 'difference', 'lift', `${Math.round((1 - a.alpha) * 100)}% CI`, 'p', 'always-valid p (running min)', 'always-valid CI'],
+        a.comparisons.map((c) => [c.variant, c.test, num(c.difference), pct(c.relativeLift), ci(c.ci), p(c.pValue), p(c.sequential?.minP), ci(c.sequential?.ci)]),
       ),
       '',
     );
   }
-  if (a.srm) out.push(`SRM: χ² = ${a.srm.chiSquare.toFixed(2)}, p = ${p(a.srm.pValue)} ${a.srm.mismatch ? '(MISMATCH: blocked)' : '(ok)'}; minimum ${a.minSamples} units per variant`);
-  for (const g of a.guardrails) out.push(`guardrail ${g.metric} (${g.variant}): ${num(g.mean)} vs ${num(g.controlMean)} control, p = ${p(g.pValue)}${g.breached ? ' — BREACHED' : ''}`);
+  if (a.srm) out.push(`SRM: sequential p = ${p(a.srm.minP)} (running min; blocks below 0.001), χ² = ${a.srm.chiSquare.toFixed(2)} ${a.srm.mismatch ? '(MISMATCH: blocked)' : '(ok)'}; minimum ${a.effectiveMinSamples} units per variant`);
+  for (const g of a.guardrails) out.push(guardrailLine(g, `${g.metric} (${g.variant})`));
   const line = a.series ? metricLineChart(`${a.metric} per variant over time`, a.series) : null;
   if (line) out.push(...chart(md, line.mermaid, line.legend));
   return out;
@@ -52,8 +61,8 @@ function shadow(a: ShadowAnalysis, md: boolean): string[] {
   out.push(
     ...table(
       md,
-      ['pairs', 'scored', 'errors', 'avg', 'min', 'p10', 'p50', 'gate'],
-      [[String(a.pairs), String(a.scored), String(a.errors), num(a.avg, 3), num(a.min, 3), num(a.p10, 3), num(a.p50, 3), `avg > ${a.gate.minAvgSimilarity}, min > ${a.gate.minMinSimilarity}, ≥ ${a.gate.minPairs} pairs`]],
+      ['pairs', 'scored', 'errors', 'invalid scores', 'avg', 'min', 'p10', 'p50', 'gate'],
+      [[String(a.pairs), String(a.scored), String(a.errors), String(a.invalid), num(a.avg, 3), num(a.min, 3), num(a.p10, 3), num(a.p50, 3), `avg > ${a.gate.minAvgSimilarity}, min > ${a.gate.minMinSimilarity}, ≥ ${a.gate.minPairs} pairs, ≤ ${(a.gate.maxErrorRate * 100).toFixed(1)}% errors`]],
     ),
   );
   if (a.scored > 0) out.push(...chart(md, similarityHistogram(`similarity of ${a.scored} production pairs`, a.histogram)));
@@ -69,11 +78,12 @@ function canary(a: CanaryAnalysis, md: boolean): string[] {
   const head = `${a.decision}${a.decision === 'advance' ? ` to ${a.nextPercent}%` : a.decision === 'revert' ? ' to 0%' : ''}`;
   const out = [md ? `### Canary \`${a.id}\` at ${a.percent}%: **${head}**` : `canary ${a.id} at ${a.percent}%: ${head}`, ''];
   out.push(...a.reasons.map((r) => `- ${r}`), '');
-  out.push(...table(md, ['arm', 'units exposed', `units with ${a.metric}`, 'mean', 'sd'], variantRows([a.control, a.candidate].filter((v): v is VariantEvidence => v !== null))), '');
+  out.push(`metric ${a.metric}: ${definition(a.metricDefinition)}`, '');
+  out.push(...table(md, VARIANT_HEADER(a.metric), variantRows([a.control, a.candidate].filter((v): v is VariantEvidence => v !== null))), '');
   out.push(
-    `candidate/control = ${num(a.ratio?.ratio)} 95% CI ${ci(a.ratio?.ci)} (${a.ratio?.method ?? '–'}); revert below ${a.thresholds.revertBelow}, advance above ${a.thresholds.advanceAbove}, minimum ${a.thresholds.minSamples} units per arm`,
+    `relative index = ${num(a.index?.index)} (1 = same as control, direction-aware), always-valid CI ${ci(a.index?.sequentialCi)}, always-valid p = ${p(a.sequential?.minP)}; candidate/control = ${num(a.ratio?.ratio)} 95% CI ${ci(a.ratio?.ci)}; revert below ${a.thresholds.revertBelow}, advance above ${a.thresholds.advanceAbove}, minimum ${a.thresholds.effectiveMinSamples} units per arm`,
   );
-  for (const g of a.guardrails) out.push(`guardrail ${g.metric}: candidate ${num(g.mean)} vs control ${num(g.controlMean)}, p = ${p(g.pValue)}${g.breached ? ' — BREACHED' : ''}`);
+  for (const g of a.guardrails) out.push(guardrailLine(g, g.metric));
   const line = a.series ? metricLineChart(`${a.metric}: candidate vs control over time`, a.series) : null;
   if (line) out.push(...chart(md, line.mermaid, line.legend));
   return out;

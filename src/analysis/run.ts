@@ -1,10 +1,7 @@
 import { loadProject } from '../config/index.ts';
 import type { CanaryResource, Diagnostic, Experiment, ModelRolloutResource, Project } from '../config/index.ts';
 import { openStore, storeOptionsFromEnv, type DatabaseSelection, type EventStore, type EvidenceFilter } from '@switchyard/data';
-import { analyzeCanary } from './canary.ts';
-import { loadCanaryEvidence, loadExperimentEvidence, loadShadowEvidence } from './evidence.ts';
-import { analyzeExperiment } from './experiment.ts';
-import { analyzeShadow } from './shadow.ts';
+import { lookAtCanary, lookAtExperiment, lookAtShadow } from './decision-looks.ts';
 import type { Analysis } from './types.ts';
 
 export type AnalysisTarget = 'experiment' | 'shadow' | 'canary';
@@ -34,14 +31,14 @@ export interface RunOptions {
   alpha?: number;
 }
 
-/** Reads the evidence for one target from an open store and analyses it. */
+/** Reads the evidence for one target from an open store and analyses it (one look: the sequential state is stored). */
 export async function runAnalysis(store: EventStore, project: Project, target: AnalysisTarget, id: string, options: RunOptions = {}): Promise<Analysis | Diagnostic> {
   const found = findTarget(project, target, id);
   if ('code' in found) return found;
   const filter = options.filter ?? {};
-  if ('experiment' in found) return analyzeExperiment(found.experiment, await loadExperimentEvidence(store.queries, found.experiment, filter), { alpha: options.alpha });
-  if ('rollout' in found) return analyzeShadow(found.rollout, await loadShadowEvidence(store.queries, found.rollout, filter), { minPairs: options.minPairs });
-  return analyzeCanary(found.canary, await loadCanaryEvidence(store.queries, found.canary, filter), { alpha: options.alpha });
+  if ('experiment' in found) return lookAtExperiment(store, found.experiment, { filter, alpha: options.alpha });
+  if ('rollout' in found) return lookAtShadow(store, found.rollout, { filter, minPairs: options.minPairs });
+  return lookAtCanary(store, found.canary, { filter, alpha: options.alpha });
 }
 
 /** Loads the project at `root`; returns its diagnostics when it cannot be used. */

@@ -1,10 +1,7 @@
 import {
-  analyzeCanary,
-  analyzeExperiment,
-  analyzeShadow,
-  loadCanaryEvidence,
-  loadExperimentEvidence,
-  loadShadowEvidence,
+  lookAtCanary,
+  lookAtExperiment,
+  lookAtShadow,
   type CanaryAnalysis,
   type ExperimentAnalysis,
   type ShadowAnalysis,
@@ -21,7 +18,7 @@ function inEnv<T extends CanaryResource | ModelRolloutResource>(r: T, env: strin
 
 /**
  * Analyses every running experiment and every live canary and model rollout (killed ones are left
- * alone). With `filter.env`, canaries and rollouts are judged at that environment's effective
+ * alone); each is one look of its sequential decision (state read from and written to the store). With `filter.env`, canaries and rollouts are judged at that environment's effective
  * percent and kill switch.
  */
 export async function collectDecisions(
@@ -32,17 +29,17 @@ export async function collectDecisions(
   const out: Array<CanaryAnalysis | ShadowAnalysis | ExperimentAnalysis> = [];
   for (const id of [...project.experiments.keys()].sort()) {
     const experiment = project.experiments.get(id)!;
-    if (experiment.status === 'running') out.push(analyzeExperiment(experiment, await loadExperimentEvidence(store.queries, experiment, options.filter)));
+    if (experiment.status === 'running') out.push(await lookAtExperiment(store, experiment, { filter: options.filter }));
   }
   const names = [...project.rollouts.keys()].sort();
   for (const name of names) {
     const r = project.rollouts.get(name)!;
     if (r.kind === 'Canary') {
       const canary = inEnv(r as CanaryResource, options.filter?.env);
-      if (!canary.killed) out.push(analyzeCanary(canary, await loadCanaryEvidence(store.queries, canary, options.filter)));
+      if (!canary.killed) out.push(await lookAtCanary(store, canary, { filter: options.filter }));
     } else if (r.kind === 'ModelRollout') {
       const rollout = inEnv(r as ModelRolloutResource, options.filter?.env);
-      if (!rollout.killed) out.push(analyzeShadow(rollout, await loadShadowEvidence(store.queries, rollout, options.filter), { minPairs: options.minPairs }));
+      if (!rollout.killed) out.push(await lookAtShadow(store, rollout, { filter: options.filter, minPairs: options.minPairs }));
     }
   }
   return out;

@@ -124,7 +124,7 @@ const rollout: ModelRolloutResource = {
 };
 
 describe('shadow decisions (the article: avg > 0.9 and min > 0.7)', () => {
-  const summary = (avg: number, min: number, scored = 200) => ({ summary: { pairs: scored, scored, errors: 0, avg, min, p10: avg - 0.05, p50: avg }, histogram: [], worst: [] });
+  const summary = (avg: number, min: number, scored = 200) => ({ summary: { pairs: scored, scored, errors: 0, invalid: 0, atOrBelowMin: null, avg, min, p10: avg - 0.05, p50: avg }, histogram: [], worst: [] });
 
   it('ready when both gates are met on enough pairs', () => {
     expect(analyzeShadow(rollout, summary(0.93, 0.75)).readyToSwitch).toBe(true);

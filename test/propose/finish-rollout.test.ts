@@ -50,7 +50,7 @@ describe('propose: finish a model rollout as a pull request', () => {
     const rollout = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
     expect(rollout.percent).toBe(100);
     const analysis = analyzeShadow(rollout, {
-      summary: { pairs: 640, scored: 632, errors: 8, avg: 0.947, min: 0.781, p10: 0.902, p50: 0.951 },
+      summary: { pairs: 640, scored: 632, errors: 8, invalid: 0, atOrBelowMin: 0, avg: 0.947, min: 0.781, p10: 0.902, p50: 0.951 },
       histogram: [0, 0, 0, 0, 0, 0, 0, 3, 71, 558],
       worst: [{ timeMs: Date.parse('2025-01-02T03:04:05Z'), unitKey: 'user-17', requestId: 'req-17', similarity: 0.781, primaryOutput: 'Your order ships Monday.', candidateOutput: 'It ships on Monday.' }],
     });

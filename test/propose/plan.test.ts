@@ -15,7 +15,7 @@ const ROLLOUT = 'chat-gpt-4o-2024-08-06';
 
 function shadow(project: Project, avg: number, min: number, percent?: number): ShadowAnalysis {
   const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
-  return analyzeShadow({ ...r, percent: percent ?? r.percent }, { summary: { pairs: 300, scored: 300, errors: 0, avg, min, p10: avg - 0.03, p50: avg }, histogram: new Array(10).fill(0), worst: [] });
+  return analyzeShadow({ ...r, percent: percent ?? r.percent }, { summary: { pairs: 300, scored: 300, errors: 0, invalid: 0, atOrBelowMin: null, avg, min, p10: avg - 0.03, p50: avg }, histogram: new Array(10).fill(0), worst: [] });
 }
 
 describe('planning proposals from decisions (demo organisation)', () => {

@@ -2,10 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { backoffDelay } from '@switchyard/runtime';
 import type { EventSink, SinkStats, SwitchyardEvent } from './events.ts';
 import type { StampedEvent } from './insert.ts';
+import { validateEvent, type RefusalCounts } from './validate-event.ts';
+
+/** The sink's counts; `refused` breaks down the events refused by validation (also in `dropped`). */
+export interface BatchedSinkStats extends SinkStats {
+  refused: RefusalCounts;
+}
 
 export interface BatchedSinkOptions {
-  /** Writes one batch durably; resolves only when the backend has committed it. */
-  writeBatch: (batch: StampedEvent[]) => Promise<void>;
+  /**
+   * Writes one batch durably; resolves only when the backend has committed it. It may resolve to
+   * an `{ inserted, refused }` report (the store's does): refused events then count as dropped.
+   */
+  writeBatch: (batch: StampedEvent[]) => Promise<unknown>;
   /** Most events held in memory; beyond it new events are dropped (and counted). Default 100,000. */
   maxBuffer?: number;
   /** Events per write. Default 1,000. */
@@ -22,6 +31,11 @@ export interface BatchedSinkOptions {
    * late commit is harmless: rows are keyed by (source, seq)). Default 30 s.
    */
   writeTimeoutMs?: number;
+  /**
+   * How long `close()` waits for buffered events and in-flight retries before counting what is
+   * left as dropped. Default 10 s.
+   */
+  closeTimeoutMs?: number;
   /** Identity of this writer in the store (default: a random UUID). */
   source?: string;
   /** Observes the fate of every batch (for logging and for tests that audit acknowledgements). */
@@ -41,9 +55,15 @@ export class BatchedSink implements EventSink {
   private buffer: StampedEvent[] = [];
   private seq = 0;
   private counts: SinkStats = { accepted: 0, written: 0, dropped: 0 };
+  private refused: RefusalCounts = {};
   private loop: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  /** Set when `close()` gave up at its deadline: counts are final, late outcomes are ignored. */
+  private abandoned = false;
+  /** The batch being written (with retries), counted as dropped if `close()` gives up on it. */
+  private inFlight: StampedEvent[] | undefined;
 
   constructor(options: BatchedSinkOptions) {
     this.source = options.source ?? randomUUID();
@@ -56,12 +76,21 @@ export class BatchedSink implements EventSink {
       retryDelayMs: options.retryDelayMs ?? 50,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 2000,
       writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
+      closeTimeoutMs: options.closeTimeoutMs ?? 10_000,
       onBatch: options.onBatch,
     };
   }
 
   write(event: SwitchyardEvent): void {
     try {
+      const reason = validateEvent(event);
+      if (reason !== null) {
+        // Refused at the door, per event: a bad event must never fail the batch it would travel in.
+        this.counts.dropped += 1;
+        this.refused[reason] = (this.refused[reason] ?? 0) + 1;
+        this.counts.lastError = `event refused: ${reason}`;
+        return;
+      }
       if (this.closed || this.buffer.length >= this.options.maxBuffer) {
         // Same convention as the runtime's sinks: refused events count as dropped, not accepted.
         this.counts.dropped += 1;
@@ -88,14 +117,48 @@ export class BatchedSink implements EventSink {
     }
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+  /**
+   * Stops accepting events, then waits — at most `timeoutMs` (default `closeTimeoutMs`) — for the
+   * buffer and any batch being retried. The deadline timer is a normal (ref'd) timer, so Node does
+   * not exit in the middle of a retry back-off (those sleeps are unref'd so an idle sink never
+   * holds a process open). At the deadline, whatever is still buffered or in flight is counted as
+   * dropped and later outcomes are ignored: `written + dropped = accepted` once `close` resolves.
+   */
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= this.closeWithin(options.timeoutMs ?? this.options.closeTimeoutMs);
+    return this.closing;
   }
 
-  stats(): SinkStats {
-    return { ...this.counts };
+  private async closeWithin(timeoutMs: number): Promise<void> {
+    this.closed = true;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      deadline = setTimeout(() => resolve('expired'), timeoutMs);
+    });
+    try {
+      const outcome = await Promise.race([this.flush().then(() => 'flushed' as const), expired]);
+      if (outcome === 'expired') this.abandon();
+    } finally {
+      clearTimeout(deadline);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private abandon(): void {
+    this.abandoned = true;
+    const left = this.buffer.length + (this.inFlight?.length ?? 0);
+    if (this.inFlight) this.notify(this.inFlight, 'dropped', 'sink closed before the batch was acknowledged');
+    this.buffer = [];
+    this.inFlight = undefined;
+    if (left > 0) {
+      this.counts.dropped += left;
+      this.counts.lastError = `close deadline: ${left} events not acknowledged`;
+    }
+  }
+
+  stats(): BatchedSinkStats {
+    return { ...this.counts, refused: { ...this.refused } };
   }
 
   /** Events waiting in memory (accepted, neither written nor dropped yet, excluding the batch in flight). */
@@ -116,7 +179,7 @@ export class BatchedSink implements EventSink {
   }
 
   private async drain(): Promise<void> {
-    while (this.buffer.length > 0) {
+    while (this.buffer.length > 0 && !this.abandoned) {
       const batch = this.buffer.splice(0, this.options.batchSize);
       await this.writeWithRetries(batch);
     }
@@ -124,11 +187,13 @@ export class BatchedSink implements EventSink {
 
   private async writeWithRetries(batch: StampedEvent[]): Promise<void> {
     let lastError = '';
-    for (let attempt = 1; attempt <= this.options.maxAttempts; attempt++) {
+    this.inFlight = batch;
+    for (let attempt = 1; attempt <= this.options.maxAttempts && !this.abandoned; attempt++) {
       try {
-        await this.withTimeout(this.options.writeBatch(batch));
-        this.counts.written += batch.length;
-        this.notify(batch, 'written');
+        const report = await this.withTimeout(this.options.writeBatch(batch));
+        if (this.abandoned) return; // counted as dropped by close(); the late commit is harmless
+        this.inFlight = undefined;
+        this.settle(batch, report);
         return;
       } catch (error) {
         lastError = (error as Error)?.message ?? String(error);
@@ -138,11 +203,26 @@ export class BatchedSink implements EventSink {
         }
       }
     }
+    if (this.abandoned) return;
+    this.inFlight = undefined;
     this.counts.dropped += batch.length;
     this.notify(batch, 'dropped', lastError);
   }
 
-  private withTimeout(write: Promise<void>): Promise<void> {
+  /** Counts an acknowledged batch; events the writer reports as refused are dropped, not written. */
+  private settle(batch: StampedEvent[], report: unknown): void {
+    const refused = (report as { refused?: RefusalCounts } | undefined)?.refused ?? {};
+    let count = 0;
+    for (const [reason, n] of Object.entries(refused) as Array<[keyof RefusalCounts, number]>) {
+      this.refused[reason] = (this.refused[reason] ?? 0) + n;
+      count += n;
+    }
+    this.counts.written += batch.length - count;
+    this.counts.dropped += count;
+    this.notify(batch, 'written');
+  }
+
+  private withTimeout<T>(write: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`write did not settle within ${this.options.writeTimeoutMs} ms`)), this.options.writeTimeoutMs);

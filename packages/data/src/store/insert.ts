@@ -1,5 +1,6 @@
 import type { SwitchyardEvent } from './events.ts';
 import { quoteIdent, type SqlExecutor } from './sql-client.ts';
+import { partitionValid, type RefusalCounts } from './validate-event.ts';
 
 /** An event with the identity the sink gave it (see schema.ts on idempotent retries). */
 export interface StampedEvent {
@@ -79,20 +80,28 @@ const TABLES = {
   },
 } as const satisfies Record<SwitchyardEvent['type'], { table: string; columns: Column[] }>;
 
+/** What one `insertEvents` call did: events offered to the database and events refused (never sent). */
+export interface InsertReport {
+  inserted: number;
+  refused: RefusalCounts;
+}
+
 /**
  * Inserts one batch: one `INSERT … SELECT FROM unnest(arrays)` per event type present, all in the
- * caller's transaction. Rows already stored under the same (source, seq) are skipped.
+ * caller's transaction. Rows already stored under the same (source, seq) are skipped. Events that
+ * fail `validateEvent` are left out and counted, so one bad event cannot fail the whole statement
+ * (a NUL byte or a fractional bigint would) nor put a NaN where analysis reads.
  */
-export async function insertEvents(tx: SqlExecutor, schema: string, batch: StampedEvent[]): Promise<void> {
+export async function insertEvents(tx: SqlExecutor, schema: string, batch: StampedEvent[]): Promise<InsertReport> {
+  const { valid, refused } = partitionValid(batch, (item) => item.event);
   const byType = new Map<SwitchyardEvent['type'], StampedEvent[]>();
-  for (const item of batch) {
+  for (const item of valid) {
     const list = byType.get(item.event.type);
     if (list) list.push(item);
     else byType.set(item.event.type, [item]);
   }
   for (const [type, items] of byType) {
     const spec = TABLES[type];
-    if (!spec) continue;
     const columns: Column[] = spec.columns as unknown as Column[];
     const params: unknown[][] = [items.map((i) => i.source), items.map((i) => i.seq)];
     for (const column of columns) params.push(items.map((i) => (column.get as (e: SwitchyardEvent) => unknown)(i.event)));
@@ -104,4 +113,5 @@ export async function insertEvents(tx: SqlExecutor, schema: string, batch: Stamp
       params,
     );
   }
+  return { inserted: valid.length, refused };
 }

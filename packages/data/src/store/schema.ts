@@ -56,6 +56,18 @@ CREATE TABLE {s}.migration_events (
     // The charts' time bounds (min/max time per metric) become index lookups instead of full scans.
     sql: `CREATE INDEX metrics_by_time ON {s}.metrics (subject, key, metric, time_ms);`,
   },
+  {
+    version: 3,
+    name: 'sequential decision state',
+    // Per decision and test: the mSPRT mixing scale fixed at the first look and the running minimum
+    // of the always-valid p-value (decision-state.ts). tau is NULL for tests without one (SRM).
+    sql: `CREATE TABLE {s}.sequential_state (
+  scope text NOT NULL, id text NOT NULL, env text NOT NULL, test text NOT NULL,
+  tau double precision, min_p double precision NOT NULL, direction integer NOT NULL, looks integer NOT NULL,
+  updated_ms bigint NOT NULL,
+  PRIMARY KEY (scope, id, env, test)
+);`,
+  },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { BatchedSink, type BatchedSinkOptions } from './batched-sink.ts';
-import { insertEvents, type StampedEvent } from './insert.ts';
+import { decisionStateStore, type DecisionStateStore } from './decision-state.ts';
+import { insertEvents, type InsertReport, type StampedEvent } from './insert.ts';
 import { openPgClient } from './pg-client.ts';
 import { openPgliteClient, StoreLockedError } from './pglite-client.ts';
 import { evidenceQueries, type EvidenceQueries } from './queries.ts';
@@ -30,8 +31,10 @@ export interface EventStore {
   readonly migration: MigrationReport;
   readonly client: SqlClient;
   readonly queries: EvidenceQueries;
-  /** Writes one batch in one transaction (idempotent per (source, seq)). */
-  writeBatch(batch: StampedEvent[]): Promise<void>;
+  /** Sequential decision state (running-minimum p-values, fixed mixing scales) between looks. */
+  readonly decisionState: DecisionStateStore;
+  /** Writes one batch in one transaction (idempotent per (source, seq)); invalid events are refused and counted. */
+  writeBatch(batch: StampedEvent[]): Promise<InsertReport>;
   /** A batched, asynchronous `EventSink` writing into this store. */
   createSink(options?: Omit<BatchedSinkOptions, 'writeBatch'>): BatchedSink;
   close(): Promise<void>;
@@ -77,6 +80,7 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     migration,
     client,
     queries: evidenceQueries(client, schema),
+    decisionState: decisionStateStore(client, schema),
     writeBatch,
     createSink: (sinkOptions = {}) => new BatchedSink({ ...sinkOptions, writeBatch }),
     close: () => (owned ? client.close() : Promise.resolve()),
