@@ -65,10 +65,10 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
   });
 
   it('migrates both to the same version and records it', async () => {
-    expect(lite.migration).toEqual({ applied: [1, 2], current: 2 });
-    expect(server.migration).toEqual({ applied: [1, 2], current: 2 });
+    expect(lite.migration).toEqual({ applied: [1, 2, 3], current: 3 });
+    expect(server.migration).toEqual({ applied: [1, 2, 3], current: 3 });
     const again = await openStore({ backend: 'postgres', connectionString: PG_URL, schema });
-    expect(again.migration).toEqual({ applied: [], current: 2 });
+    expect(again.migration).toEqual({ applied: [], current: 3 });
     await again.close();
   });
 
@@ -78,12 +78,13 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
     try {
       expect(await migrateStore(client, old, STORE_MIGRATIONS.slice(0, 1))).toEqual({ applied: [1], current: 1 });
       const [a, b] = await Promise.all([migrateStore(client, old), migrateStore(client, old)]);
-      // two processes racing: the advisory lock lets exactly one apply version 2
-      expect([a.applied, b.applied].sort()).toEqual([[], [2]]);
+      // two processes racing: the advisory lock lets exactly one apply versions 2 and 3
+      expect([a.applied, b.applied].sort()).toEqual([[], [2, 3]]);
       const rows = await client.query<{ version: number; name: string }>(`SELECT version, name FROM "${old}".store_migrations ORDER BY version`);
       expect(rows).toEqual([
         { version: 1, name: 'events' },
         { version: 2, name: 'metric time index' },
+        { version: 3, name: 'sequential decision state' },
       ]);
     } finally {
       await client.exec(`DROP SCHEMA "${old}" CASCADE`);
@@ -94,8 +95,8 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
   it('writes the same events and gives the same answers to every query', async () => {
     const [a, b] = await Promise.all([load(lite), load(server)]);
     const expected = sampleEvents().length;
-    expect(a).toEqual({ accepted: expected, written: expected, dropped: 0 });
-    expect(b).toEqual({ accepted: expected, written: expected, dropped: 0 });
+    expect(a).toEqual({ accepted: expected, written: expected, dropped: 0, refused: {} });
+    expect(b).toEqual({ accepted: expected, written: expected, dropped: 0, refused: {} });
     const [x, y] = [await everyAnswer(lite), await everyAnswer(server)];
     expectSameAnswers(x, y);
     // …and the answers are the right ones, not merely equal.
@@ -114,8 +115,9 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
     expect(x.worst).toHaveLength(3);
     expect(x.worst[0]!.similarity).toBe(x.shadow.min);
     expect(x.worst[0]!.candidateOutput).toMatch(/réponse \d+ ✓/);
-    expect(x.series!.points.reduce((p, c) => p + c.n, 0)).toBe(x.counts.metrics - 6000);
-    expect(x.missing).toEqual({ pairs: 0, scored: 0, errors: 0, avg: null, min: null, p10: null, p50: null });
+    // the series counts units (each once, in the bucket of its first observation), like the table
+    expect(x.series!.points.reduce((p, c) => p + c.n, 0)).toBe(x.satisfaction[0]!.n + x.satisfaction[1]!.n);
+    expect(x.missing).toEqual({ pairs: 0, scored: 0, errors: 0, invalid: 0, atOrBelowMin: null, avg: null, min: null, p10: null, p50: null });
   });
 
   it('a retried batch is idempotent (same source and seq are stored once)', async () => {
@@ -133,7 +135,7 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
     await expect(openStore({ backend: 'pglite', dataDir: join(dir, 'events') })).rejects.toMatchObject({ code: 'E_STORE_LOCKED' });
     await lite.close();
     lite = await openStore({ backend: 'pglite', dataDir: join(dir, 'events'), schema: 'switchyard' });
-    expect(lite.migration).toEqual({ applied: [], current: 2 });
+    expect(lite.migration).toEqual({ applied: [], current: 3 });
     expect(await lite.queries.counts()).toEqual(before);
   });
 
