@@ -8,6 +8,8 @@ export { experimentMetrics, canaryMetric, type ResolvedMetric } from './metric-d
 export { foldLook, lookKey, sequentialLook, type LookState, type SequentialLook, type SequentialStates } from './sequential-state.ts';
 export { checkGuardrails, type GuardrailInput, type GuardrailOptions } from './guardrails.ts';
 export { nextStage } from './stages.ts';
+export { planExperiment, sequentialPowerAt, type Plan, type PlanInput } from './plan.ts';
+export { planFromTraffic, renderPlan, type TrafficPlan } from './plan-traffic.ts';
 export { cumulativeSeries } from './series.ts';
 export { lookAtExperiment, lookAtCanary, lookAtShadow, type LookOptions } from './decision-looks.ts';
 export { variantSummary } from './evidence.ts';

@@ -15,6 +15,7 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   kill: () => import('./kill.ts'),
   github: () => import('./github.ts'),
   analyze: () => import('./analyze.ts'),
+  plan: () => import('./plan.ts'),
   propose: () => import('./propose.ts'),
   compile: () => import('./compile.ts'),
   keygen: () => import('./keygen.ts'),

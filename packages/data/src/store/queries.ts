@@ -96,6 +96,8 @@ function filterSql(filter: EvidenceFilter, firstParam: number): { sql: string; p
 
 export interface EvidenceQueries {
   exposureUnits(subject: Subject, key: string, filter?: EvidenceFilter): Promise<VariantUnits[]>;
+  /** Distinct units exposed and the time span of their exposures (for traffic-based planning). */
+  exposureSpan(subject: Subject, key: string, filter?: EvidenceFilter): Promise<{ units: number; fromMs: number | null; toMs: number | null }>;
   metricByVariant(subject: Subject, key: string, metric: string, filter?: EvidenceFilter): Promise<VariantMetric[]>;
   /** `binary`: units are the exposed ones (value 0 until they convert), as in the table. */
   metricSeries(subject: Subject, key: string, metric: string, buckets: number, filter?: EvidenceFilter, options?: { binary?: boolean }): Promise<MetricSeries | null>;
@@ -120,6 +122,16 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
          GROUP BY variant ORDER BY variant`,
         [subject, key, ...f.params],
       );
+    },
+
+    async exposureSpan(subject, key, filter = {}) {
+      const f = filterSql(filter, 3);
+      const rows = await db.query<{ units: number; fromMs: number | null; toMs: number | null }>(
+        `SELECT count(DISTINCT unit_key)::int AS units, min(time_ms)::float8 AS "fromMs", max(time_ms)::float8 AS "toMs"
+         FROM ${s}.exposures WHERE subject = $1 AND key = $2${f.sql}`,
+        [subject, key, ...f.params],
+      );
+      return rows[0] ?? { units: 0, fromMs: null, toMs: null };
     },
 
     async metricByVariant(subject, key, metric, filter = {}) {
