@@ -19,6 +19,8 @@ export interface ExperimentAnalysisOptions extends GuardrailOptions {
   alpha?: number;
   /** Sequential state from earlier looks (from the store); none = first look. */
   state?: SequentialStates;
+  /** The floor under `minSamples` (default `MIN_SAMPLES_FLOOR`); lowered only by the simulation that justifies it. */
+  minSamplesFloor?: number;
 }
 
 /**
@@ -76,7 +78,8 @@ export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEv
   const srmResult = srmLook(variants.map((v) => v.exposed), names.map((name) => experiment.variants[name]!.weight), prev.srm);
   if (srmResult.state) state.srm = srmResult.state;
   const srm = srmResult.srm;
-  const effectiveMinSamples = Math.max(experiment.minSamples, MIN_SAMPLES_FLOOR);
+  const floor = options.minSamplesFloor ?? MIN_SAMPLES_FLOOR;
+  const effectiveMinSamples = Math.max(experiment.minSamples, floor);
   const eligible = problems.length === 0 && !srm?.mismatch && variants.every((v) => v.n >= effectiveMinSamples);
   const control = variants.find((v) => v.variant === 'control');
   const comparisons: Comparison[] = [];
@@ -144,8 +147,8 @@ export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEv
   }
   const short = variants.filter((v) => v.n < effectiveMinSamples);
   if (short.length > 0) {
-    const floor = effectiveMinSamples > experiment.minSamples ? ` (minSamples ${experiment.minSamples} raised to the floor ${MIN_SAMPLES_FLOOR})` : '';
-    for (const v of short) reasons.push(`${v.variant} has ${v.n} of the ${effectiveMinSamples} units with ${primary.name} required${floor}`);
+    const raised = effectiveMinSamples > experiment.minSamples ? ` (minSamples ${experiment.minSamples} raised to the floor ${floor})` : '';
+    for (const v of short) reasons.push(`${v.variant} has ${v.n} of the ${effectiveMinSamples} units with ${primary.name} required${raised}`);
     return { ...base, decision: 'no difference yet', winner: null, reasons };
   }
   const breached = new Set(guardrails.filter((x) => x.breached).map((x) => x.variant));
