@@ -148,7 +148,7 @@ console.log('| scenario | units/arm (fixed-horizon → sequential plan) | A/A fa
 console.log('|---|---|---|---|---|---|---|');
 for (const s of SCENARIOS) {
   const t = Date.now();
-  const plan = planExperiment({ baselineMean: s.mean, sd: s.sd, mde: s.mde, binary: s.kind === 'binary' });
+  const plan = planExperiment({ baselineMean: s.mean, ...(s.kind === 'binary' ? { binary: true } : { sd: s.sd }), mde: s.mde });
   const aa = simulate(s, new Array(s.arms).fill(1), plan.sequentialPerArm, SIMS, rng);
   const lifts = new Array(s.arms).fill(1);
   lifts[1] = 1 + s.mde;

@@ -18,26 +18,29 @@ const PALETTE: ReadonlyArray<readonly [string, string, string]> = [
   ['#9467bd', '#c5b0d5', 'purple'],
 ];
 
-const FORMATS: ReadonlyArray<(iso: string) => string> = [
-  (iso) => iso.slice(5, 10), // MM-DD
-  (iso) => iso.slice(11, 16), // HH:mm
-  (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}`,
-  (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 19)}`,
-  (iso) => iso.slice(0, 23),
+/** Label formats from coarse to fine; `sameDay` ones are used only when the series is within one day. */
+const FORMATS: ReadonlyArray<{ sameDay: boolean; format: (iso: string) => string }> = [
+  { sameDay: false, format: (iso) => iso.slice(5, 10) }, // MM-DD
+  { sameDay: true, format: (iso) => iso.slice(11, 16) }, // HH:mm
+  { sameDay: false, format: (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 16)}` },
+  { sameDay: true, format: (iso) => iso.slice(11, 19) }, // HH:mm:ss
+  { sameDay: false, format: (iso) => `${iso.slice(5, 10)} ${iso.slice(11, 19)}` },
+  { sameDay: true, format: (iso) => iso.slice(11, 23) }, // HH:mm:ss.SSS
+  { sameDay: false, format: (iso) => iso.slice(0, 23) },
 ];
 
 /**
  * Labels for the bucket ends: the shortest format (day, time of day, both, with seconds, with
  * milliseconds) that keeps every label distinct — the axis is monotone by construction, and a
- * repeated label would make a reader think two points are the same time. The time of day alone
- * is used only within one day. Falls back to numbering.
+ * repeated label would make a reader think two points are the same time. Formats without the day
+ * are used only within one day. Falls back to numbering.
  */
 export function timeLabels(fromMs: number, toMs: number, buckets: number): string[] {
   const width = (toMs + 1 - fromMs) / buckets;
   const isos = Array.from({ length: buckets }, (_, i) => new Date(Math.round(fromMs + (i + 1) * width)).toISOString());
   const sameDay = isos[0]!.slice(0, 10) === isos[isos.length - 1]!.slice(0, 10);
-  for (const [i, format] of FORMATS.entries()) {
-    if (i === 1 && !sameDay) continue;
+  for (const { sameDay: needsSameDay, format } of FORMATS) {
+    if (needsSameDay && !sameDay) continue;
     const labels = isos.map(format);
     if (new Set(labels).size === labels.length) return labels;
   }

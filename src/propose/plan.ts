@@ -152,7 +152,7 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
 
     if (a.kind === 'canary') {
       if (a.decision === 'revert' && percent > 0) {
-        push('revert', a, 'Canary', percent, 0, setPercent(0), `${percent}% → 0%${where} (${a.metric} ratio ${a.ratio?.ratio.toFixed(3) ?? '–'})`, where);
+        push('revert', a, 'Canary', percent, 0, setPercent(0), `${percent}% → 0%${where} (${a.metric} index ${a.index?.index.toFixed(3) ?? '–'})`, where);
       } else if (a.decision === 'advance' && a.nextPercent !== null && a.nextPercent === nextStage(percent, resource.stages)) {
         push('advance', a, 'Canary', percent, a.nextPercent, setPercent(a.nextPercent), `${percent}% → ${a.nextPercent}%${where}`, where);
       }

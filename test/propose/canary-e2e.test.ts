@@ -87,7 +87,7 @@ describe('propose end to end: runtime traffic → store → analysis → pull re
     expect(pr.head.ref).toBe('switchyard/revert/rag-hybrid-large-0');
     expect(pr.body).toContain('```mermaid');
     expect(pr.body).toContain('xychart-beta');
-    expect(pr.body).toMatch(/candidate\/control relevance = 0\.\d+ \[/);
+    expect(pr.body).toMatch(/candidate vs control relevance \(higher is better\) = 0\.\d+, always-valid CI \[/);
     expect(pr.labels.map((l) => l.name)).toEqual(['switchyard', 'switchyard:revert']);
     expect(pr.merged).toBe(true);
     // The edit on main: one value changed, every comment kept.

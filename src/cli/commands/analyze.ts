@@ -1,18 +1,21 @@
 import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { loadProjectForAnalysis, openProjectStore, renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
-import { StoreError } from '@switchyard/data';
+import { loadProjectForAnalysis, renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
+import { openEvidenceStore } from '../evidence-store.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard analyze experiment <id> | shadow <rollout> | canary <id> [options]
 
 Reads production evidence from the event store and prints the decision it supports:
-  experiment  per-variant samples, means/proportions, difference with CI and p-value (Welch or
-              two-proportion), always-valid (mSPRT) p-value, SRM check → winner | no difference yet | blocked: SRM
-  shadow      production shadow pairs → avg / min / p10 similarity, readyToSwitch per the rollout's gate
-  canary      candidate/control ratio with CI → revert | hold | advance, plus guardrails (error, latency_ms, cost_usd)
+  experiment  per-variant units exposed/reporting, means/proportions, difference with CI and p-value (Welch or
+              two-proportion), always-valid (mSPRT) p-value as a running minimum over looks, sequential SRM,
+              missing-data checks → winner | no difference yet | blocked: SRM | blocked: missing data
+  shadow      production shadow pairs → avg / min / p10 similarity, failed calls, invalid scores, readyToSwitch
+  canary      direction-aware candidate vs control index with always-valid CI → revert | hold | advance,
+              plus guardrails (error, latency_ms, cost_usd)
+Each experiment or canary analysis is one look of its sequential decision: its state is kept in the store.
 
 Options:
   --format text|json|markdown   output (markdown includes Mermaid charts GitHub renders; default text)
@@ -61,14 +64,8 @@ export const command: Command = {
       printDiagnostics(io, loaded.errors);
       return 1;
     }
-    let store;
-    try {
-      store = await openProjectStore(root, io.env, database);
-    } catch (error) {
-      const code = error instanceof StoreError ? error.code : 'E_STORE_OPEN';
-      io.stderr(`switchyard analyze: ${code} ${(error as Error).message}`);
-      return 1;
-    }
+    const store = await openEvidenceStore('analyze', root, io, database);
+    if (!store) return 1;
     try {
       const result = await runAnalysis(store, loaded.project, target as AnalysisTarget, id, { filter: { env: values.env, sinceMs }, minPairs });
       if ('code' in result) {

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { StoreError } from '@switchyard/data';
-import { loadProjectForAnalysis, openProjectStore, planFromTraffic, renderPlan } from '../../analysis/index.ts';
+import { loadProjectForAnalysis, planFromTraffic, renderPlan } from '../../analysis/index.ts';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
+import { openEvidenceStore } from '../evidence-store.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard plan experiment <id> [--mde 2%] [options]
@@ -74,13 +74,8 @@ export const command: Command = {
       io.stderr(`switchyard plan: E_ANALYZE_UNKNOWN no experiment '${id}' (known: ${[...loaded.project.experiments.keys()].join(', ') || 'none'})`);
       return 2;
     }
-    let store;
-    try {
-      store = await openProjectStore(root, io.env, database);
-    } catch (error) {
-      io.stderr(`switchyard plan: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
-      return 1;
-    }
+    const store = await openEvidenceStore('plan', root, io, database);
+    if (!store) return 1;
     try {
       const plan = await planFromTraffic(store, experiment, { mde, power, alpha, baseline, sd, filter: { env: values.env } });
       io.stdout(values.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { loadProjectForAnalysis, openProjectStore } from '../../analysis/index.ts';
+import { loadProjectForAnalysis } from '../../analysis/index.ts';
 import { createGitHubClient } from '../../github/client.ts';
 import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
-import { StoreError } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
+import { openEvidenceStore } from '../evidence-store.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard propose [options]
@@ -74,13 +74,8 @@ export const command: Command = {
       printDiagnostics(io, loaded.errors);
       return 1;
     }
-    let store;
-    try {
-      store = await openProjectStore(root, io.env, database);
-    } catch (error) {
-      io.stderr(`switchyard propose: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
-      return 1;
-    }
+    const store = await openEvidenceStore('propose', root, io, database);
+    if (!store) return 1;
     let analyses;
     try {
       analyses = await collectDecisions(store, loaded.project, { filter: { env: values.env }, minPairs });
