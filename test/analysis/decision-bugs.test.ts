@@ -1,49 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeCanary, analyzeExperiment, analyzeShadow, metricLineChart, type SequentialStates, type VariantEvidence } from '../../src/analysis/index.ts';
-import type { CanaryResource, Experiment, ModelRolloutResource } from '../../src/config/types.ts';
+import type { Experiment } from '../../src/config/types.ts';
 import { createRng, fromSums } from '../../src/stats/index.ts';
+import { canaryFixture, experimentFixture, rolloutFixture, variantFixture } from './fixtures.ts';
 
 /**
  * One test per bug found by the independent check of the decision layer (issue 15, "Why"); each
  * failed before its fix.
  */
 
-const experiment: Experiment = {
-  experiment: 'exp',
-  status: 'running',
-  prompt: 'summarization',
-  unit: 'userId',
-  traffic: 100,
-  variants: { control: { version: 1, weight: 50 }, treatment: { version: 2, weight: 50 } },
-  metrics: { primary: 'satisfaction', guardrails: [] },
-  minSamples: 1000,
-};
-
-const v = (variant: string, exposed: number, n: number, mean: number, sd: number, binary = false): VariantEvidence => ({ variant, exposed, n, mean, variance: sd * sd, binary });
-
-const canary: CanaryResource = {
-  kind: 'Canary',
-  flag: 'rag',
-  percent: 10,
-  stages: [10, 25, 50, 100],
-  killed: false,
-  unit: 'userId',
-  control: { embeddingModel: 'a', retrieval: 'semantic', topK: 5, index: 'x' },
-  candidate: { embeddingModel: 'b', retrieval: 'hybrid', topK: 10, index: 'y' },
-  analysis: { metric: 'score', revertBelow: 0.95, advanceAbove: 1.05, minSamples: 500 },
-};
-
-const rollout: ModelRolloutResource = {
-  kind: 'ModelRollout',
-  flag: 'chat-next',
-  model: 'chat',
-  to: 'gpt-4o-2024-08-06',
-  percent: 5,
-  stages: [1, 5, 25, 100],
-  killed: false,
-  unit: 'userId',
-  shadow: { dataset: 'd', sampleRate: 0.05, gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 } },
-};
+const experiment: Experiment = { ...experimentFixture, metrics: { primary: 'satisfaction', guardrails: [] } };
+const v = variantFixture;
+const canary = { ...canaryFixture, analysis: { ...canaryFixture.analysis, metric: 'score' } };
+const rollout = rolloutFixture;
 
 describe('missing data blocks a decision with a named reason', () => {
   it('no exposure events: no winner (the SRM check and the denominators are missing)', () => {

@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeCanary, analyzeExperiment, analyzeShadow, nextStage, type VariantEvidence } from '../../src/analysis/index.ts';
-import type { CanaryResource, Experiment, ModelRolloutResource } from '../../src/config/types.ts';
+import { analyzeCanary, analyzeExperiment, analyzeShadow, nextStage } from '../../src/analysis/index.ts';
+import { canaryFixture, experimentFixture, rolloutFixture, variantFixture } from './fixtures.ts';
 
-const experiment: Experiment = {
-  experiment: 'exp',
-  status: 'running',
-  prompt: 'summarization',
-  unit: 'userId',
-  traffic: 100,
-  variants: { control: { version: 1, weight: 50 }, treatment: { version: 2, weight: 50 } },
-  metrics: { primary: 'satisfaction', guardrails: ['latency_ms'] },
-  minSamples: 1000,
-};
-
-const v = (variant: string, exposed: number, n: number, mean: number, sd: number, binary = false): VariantEvidence => ({ variant, exposed, n, mean, variance: sd * sd, binary });
+const experiment = experimentFixture;
+const canary = canaryFixture;
+const rollout = rolloutFixture;
+const v = variantFixture;
 
 describe('experiment decisions', () => {
   it('winner when the always-valid test finds a lift and SRM passes', () => {
@@ -61,18 +53,6 @@ describe('experiment decisions', () => {
   });
 });
 
-const canary: CanaryResource = {
-  kind: 'Canary',
-  flag: 'rag',
-  percent: 10,
-  stages: [10, 25, 50, 100],
-  killed: false,
-  unit: 'userId',
-  control: { embeddingModel: 'a', retrieval: 'semantic', topK: 5, index: 'x' },
-  candidate: { embeddingModel: 'b', retrieval: 'hybrid', topK: 10, index: 'y' },
-  analysis: { metric: 'relevance', revertBelow: 0.95, advanceAbove: 1.05, minSamples: 500, next: 25 },
-};
-
 describe('canary decisions', () => {
   const ev = (candidateMean: number, n = 1000, guardrails = {}) => ({ variants: [v('candidate', n, n, candidateMean, 0.1), v('control', 9 * n, 9 * n, 0.75, 0.1)], guardrails, series: null });
 
@@ -110,18 +90,6 @@ describe('canary decisions', () => {
     expect(nextStage(100, [1, 5, 25, 100])).toBeNull();
   });
 });
-
-const rollout: ModelRolloutResource = {
-  kind: 'ModelRollout',
-  flag: 'chat-next',
-  model: 'chat',
-  to: 'gpt-4o-2024-08-06',
-  percent: 5,
-  stages: [1, 5, 25, 100],
-  killed: false,
-  unit: 'userId',
-  shadow: { dataset: 'd', sampleRate: 0.05, gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 } },
-};
 
 describe('shadow decisions (the article: avg > 0.9 and min > 0.7)', () => {
   const summary = (avg: number, min: number, scored = 200) => ({ summary: { pairs: scored, scored, errors: 0, invalid: 0, atOrBelowMin: null, avg, min, p10: avg - 0.05, p50: avg }, histogram: [], worst: [] });
