@@ -1,12 +1,16 @@
 /**
  * Where `switchyard verify` reads a bundle from: a directory (a publish target or a `dist/` output)
- * or an HTTP(S) base URL. Reads are size-capped so a hostile server cannot exhaust memory.
+ * or an HTTP(S) base URL. Both go through the runtime's own read paths (`httpGet`, `readCapped`):
+ * the same byte caps counted as read, the same deadline for the whole exchange, no redirects, no
+ * compressed bodies, no FIFOs or devices — so verify passes exactly what a runtime would fetch,
+ * and every refusal is a stable code rather than an exception.
  */
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { httpGet, readCapped } from './runtime-format.ts';
 
-export type ReadResult = { ok: true; bytes: Uint8Array; from: string } | { ok: false; message: string };
+export type ReadResult = { ok: true; bytes: Uint8Array; from: string } | { ok: false; code: string; message: string; tooLarge: boolean };
 
 export interface BundleSource {
   /** Human-readable location of the environment directory. */
@@ -15,42 +19,21 @@ export interface BundleSource {
   payload(sha256: string, maxBytes: number): Promise<ReadResult>;
 }
 
-async function readCapped(url: string, maxBytes: number): Promise<ReadResult> {
-  let response: Response;
-  try {
-    response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(30_000) });
-  } catch (error) {
-    return { ok: false, message: `cannot fetch ${url}: ${(error as Error).message}` };
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    return { ok: false, message: `GET ${url} answered ${response.status}` };
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body ?? []) {
-    total += (chunk as Uint8Array).byteLength;
-    // Read one byte past the cap so the verifier sees "too large" rather than a truncated body.
-    if (total > maxBytes + 1) {
-      await response.body?.cancel();
-      break;
-    }
-    chunks.push(chunk as Uint8Array);
-  }
-  return { ok: true, bytes: Buffer.concat(chunks), from: url };
+/** Deadline for one read (connect + headers + body), as the runtime's `requestTimeoutMs`. */
+export const DEFAULT_READ_TIMEOUT_MS = 10_000;
+
+async function fetchCapped(url: string, maxBytes: number, timeoutMs: number): Promise<ReadResult> {
+  const r = await httpGet(new URL(url), { maxBytes, timeoutMs });
+  if (!r.ok) return { ok: false, code: r.code, message: r.message, tooLarge: r.code === 'E_FETCH_TOO_LARGE' };
+  // Unconditional request: a 304 here is a broken server, not "unchanged".
+  if (r.status !== 200) return { ok: false, code: 'E_FETCH_STATUS', message: `${url}: HTTP ${r.status} to an unconditional GET`, tooLarge: false };
+  return { ok: true, bytes: r.body, from: url };
 }
 
-async function readFileCapped(path: string, maxBytes: number): Promise<ReadResult> {
-  try {
-    const info = await stat(path);
-    if (info.size > maxBytes) {
-      // Enough to prove the size without reading it all.
-      return { ok: true, bytes: new Uint8Array(maxBytes + 1), from: path };
-    }
-    return { ok: true, bytes: await readFile(path), from: path };
-  } catch (error) {
-    return { ok: false, message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-  }
+async function readFileCapped(path: string, maxBytes: number, timeoutMs: number): Promise<ReadResult> {
+  const r = await readCapped(path, maxBytes, { timeoutMs });
+  if (!r.ok) return { ok: false, code: r.code, message: r.message, tooLarge: r.code === 'E_FETCH_TOO_LARGE' };
+  return { ok: true, bytes: r.body, from: path };
 }
 
 /**
@@ -58,15 +41,15 @@ async function readFileCapped(path: string, maxBytes: number): Promise<ReadResul
  * itself) or a directory (`<dir>/<env>/manifest.json`, or `<dir>/manifest.json` when the directory
  * is already the environment's).
  */
-export async function bundleSource(location: string, env: string): Promise<BundleSource> {
+export async function bundleSource(location: string, env: string, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<BundleSource> {
   if (/^https?:\/\//i.test(location)) {
     const base = location.endsWith('/manifest.json')
       ? location.slice(0, -'manifest.json'.length)
       : `${location.replace(/\/+$/, '')}/${encodeURIComponent(env)}/`;
     return {
       describe: () => base,
-      manifest: (max) => readCapped(`${base}manifest.json`, max),
-      payload: (sha, max) => readCapped(`${base}payload/${sha}.json`, max),
+      manifest: (max) => fetchCapped(`${base}manifest.json`, max, timeoutMs),
+      payload: (sha, max) => fetchCapped(`${base}payload/${sha}.json`, max, timeoutMs),
     };
   }
   let dir = join(location, env);
@@ -77,7 +60,7 @@ export async function bundleSource(location: string, env: string): Promise<Bundl
   }
   return {
     describe: () => dir,
-    manifest: (max) => readFileCapped(join(dir, 'manifest.json'), max),
-    payload: (sha, max) => readFileCapped(join(dir, 'payload', `${sha}.json`), max),
+    manifest: (max) => readFileCapped(join(dir, 'manifest.json'), max, timeoutMs),
+    payload: (sha, max) => readFileCapped(join(dir, 'payload', `${sha}.json`), max, timeoutMs),
   };
 }

@@ -34,7 +34,10 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   const maxManifest = options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES;
   const maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const manifestRead = await source.manifest(maxManifest);
-  if (!manifestRead.ok) return { ok: false, checks, code: 'E_FETCH_MANIFEST', message: manifestRead.message };
+  if (!manifestRead.ok) {
+    if (manifestRead.tooLarge) return { ok: false, checks, code: 'E_MANIFEST_TOO_LARGE', message: `manifest is larger than the limit of ${maxManifest} bytes` };
+    return { ok: false, checks, code: 'E_FETCH_MANIFEST', message: `${manifestRead.code}: ${manifestRead.message}` };
+  }
   checks.push(`read manifest from ${manifestRead.from}`);
   const manifest = verifyManifest(manifestRead.bytes, {
     trustedKeys: options.trustedKeys,
@@ -48,7 +51,10 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   if (!manifest.ok) return { ok: false, checks, code: manifest.code, message: manifest.message };
   const { signed } = manifest.value;
   const payloadRead = await source.payload(signed.payload.sha256, maxPayload);
-  if (!payloadRead.ok) return { ok: false, checks, code: 'E_FETCH_PAYLOAD', message: payloadRead.message };
+  if (!payloadRead.ok) {
+    if (payloadRead.tooLarge) return { ok: false, checks, code: 'E_PAYLOAD_TOO_LARGE', message: `payload is larger than the limit of ${maxPayload} bytes` };
+    return { ok: false, checks, code: 'E_FETCH_PAYLOAD', message: `${payloadRead.code}: ${payloadRead.message}` };
+  }
   checks.push(`read payload from ${payloadRead.from}`);
   const payload = verifyPayload(payloadRead.bytes, { ...signed.payload, env: signed.env, commit: signed.commit }, { maxBytes: maxPayload });
   checks.push(...payload.checks);

@@ -98,7 +98,7 @@ describe('bundle CLI', () => {
     await new Promise<void>((done) => fresh.close(() => done()));
     expect(viaHttp.code).toBe(1);
     expect(viaHttp.err).toContain('E_FETCH_PAYLOAD');
-    expect(viaHttp.out).toContain('answered 500');
+    expect(viaHttp.out).toContain('HTTP 500');
   });
 
   it('exits 2 on usage errors and 1 with a clear message on bad inputs', async () => {

@@ -6,7 +6,7 @@ import { parseTrustedKeys } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: switchyard verify <dir|url> --trusted-keys <file> --env <env> [--last-serial <n> | --min-serial <n>] [--now <iso>]
-                         [--max-manifest-bytes <n>] [--max-payload-bytes <n>]
+                         [--max-manifest-bytes <n>] [--max-payload-bytes <n>] [--timeout-ms <n>]
 
 Verifies a bundle exactly as a runtime does: manifest size, strict JSON, trusted signatures (keys and
 threshold from --trusted-keys, never from the bundle), type, environment, serial, expiry, then the
@@ -14,6 +14,7 @@ payload's length, sha256 and shape. Prints every check it made and, on rejection
 
 <dir|url>  a publish target or dist/ directory (reads <dir>/<env>/manifest.json, or <dir>/manifest.json),
            or an http(s) base URL (<url>/<env>/manifest.json)
+--timeout-ms <n>   deadline for each read, body included (default 10000, the runtime's requestTimeoutMs)
 --last-serial <n>  the serial last accepted: require a higher one (a replay of n is refused)
 --min-serial <n>   the lowest acceptable serial, inclusive (what a runtime at n passes: an equal serial
                    is its own bundle, possibly re-signed)
@@ -35,6 +36,7 @@ export const command: Command = {
         now: { type: 'string' },
         'max-manifest-bytes': { type: 'string' },
         'max-payload-bytes': { type: 'string' },
+        'timeout-ms': { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected one <dir|url>');
@@ -57,6 +59,9 @@ export const command: Command = {
       limits[field] = n;
     }
 
+    const timeoutMs = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
+    if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new UsageError('--timeout-ms must be a positive integer');
+
     let keysText: string;
     try {
       keysText = await readFile(resolve(io.cwd, values['trusted-keys']), 'utf8');
@@ -70,7 +75,7 @@ export const command: Command = {
       return 1;
     }
     const location = /^https?:\/\//i.test(positionals[0]!) ? positionals[0]! : resolve(io.cwd, positionals[0]!);
-    const source = await bundleSource(location, values.env);
+    const source = await bundleSource(location, values.env, timeoutMs);
     const result = await verifyBundle(source, { trustedKeys: trusted.value, env: values.env, minSerial, now, ...limits });
     io.stdout(`verifying ${source.describe()} (env ${values.env}, ${trusted.value.keys.size} trusted key(s), threshold ${trusted.value.threshold})`);
     for (const check of result.checks) io.stdout(`  ✔ ${check}`);

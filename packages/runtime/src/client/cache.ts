@@ -69,7 +69,8 @@ export function cachePayloadPath(cacheDir: string, env: string, sha256: string):
 }
 
 export async function readCacheFile(path: string, maxBytes: number): Promise<{ ok: true; body: Buffer } | Failure> {
-  const r = await readCapped(path, maxBytes);
+  // The cache never writes symlinks: one planted there is refused, not followed.
+  const r = await readCapped(path, maxBytes, { noFollow: true });
   return r.ok ? r : { ok: false, code: ClientCode.CACHE_INVALID, message: `cache: ${r.message}` };
 }
 
@@ -98,7 +99,7 @@ export async function readCacheState(cacheDir: string, env: string): Promise<{ o
   } catch {
     return { ok: true, state: null };
   }
-  const r = await readCapped(path, 4096);
+  const r = await readCapped(path, 4096, { noFollow: true });
   if (!r.ok) return { ok: false, code: ClientCode.CACHE_INVALID, message: `cache state: ${r.message}` };
   let doc: unknown;
   try {

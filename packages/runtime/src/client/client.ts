@@ -364,7 +364,7 @@ export class SwitchyardClient {
       body = r.body;
       etag = r.etag;
     } else {
-      const r = await readCapped(join(this.dir as string, env, 'manifest.json'), this.o.maxManifestBytes);
+      const r = await readCapped(join(this.dir as string, env, 'manifest.json'), this.o.maxManifestBytes, { timeoutMs: this.o.requestTimeoutMs });
       if (!r.ok) return r;
       body = r.body;
     }
@@ -404,7 +404,7 @@ export class SwitchyardClient {
       if (r.status !== 200) return { ok: false, code: ClientCode.FETCH_STATUS, message: `payload: HTTP ${r.status}` };
       payloadBytes = r.body;
     } else {
-      const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap);
+      const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap, { timeoutMs: this.o.requestTimeoutMs });
       if (!r.ok) return r;
       payloadBytes = r.body;
     }

@@ -14,10 +14,16 @@ export const ClientCode = {
   FETCH_STATUS: 'E_FETCH_STATUS',
   /** Body larger than the cap (by Content-Length or by counting). */
   FETCH_TOO_LARGE: 'E_FETCH_TOO_LARGE',
+  /** The server sent a compressed body (Content-Encoding) the client never asked for. */
+  FETCH_ENCODING: 'E_FETCH_ENCODING',
   /** The connection closed before the announced body was complete. */
   FETCH_TRUNCATED: 'E_FETCH_TRUNCATED',
   /** A directory source could not be read (missing file, permissions). */
   SOURCE_READ: 'E_SOURCE_READ',
+  /** A local file is a FIFO, a device, a directory or (in the cache) a symlink: refused, never read. */
+  SOURCE_NOT_FILE: 'E_SOURCE_NOT_FILE',
+  /** A local file was not read within the deadline (a hung network file system). */
+  SOURCE_TIMEOUT: 'E_SOURCE_TIMEOUT',
   /** The verified payload could not be turned into a decision table. */
   PAYLOAD_INVALID: 'E_PAYLOAD_INVALID',
   /** Same serial as the one being served but a different payload (refused). */

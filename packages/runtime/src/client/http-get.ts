@@ -56,6 +56,13 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
           fail(ClientCode.FETCH_STATUS, `HTTP ${status}`);
           return;
         }
+        // Never asked for (no Accept-Encoding): decoding it would be trusting a size the cap never saw.
+        const encoding = res.headers['content-encoding'];
+        if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+          res.resume();
+          fail(ClientCode.FETCH_ENCODING, `Content-Encoding ${encoding} refused (the body is read as sent, uncompressed)`);
+          return;
+        }
         const lengthHeader = res.headers['content-length'];
         const announced = lengthHeader === undefined ? -1 : Number(lengthHeader);
         if (announced > options.maxBytes) {
