@@ -2,16 +2,26 @@
  * `switchyard serve`: a small, strict HTTP server for a published directory.
  *
  * Only three kinds of path exist — `/<env>/manifest.json`, `/<env>/payload/<sha256>.json` and
- * `/healthz` — and they are matched against a whitelist before any file-system access, so no
- * request can name a file outside the served directory (`..`, `%2e%2e`, `%2f`, backslashes and NUL
- * are refused outright). Manifests are revalidated on every poll (`no-cache` + strong ETag → 304),
- * payloads are immutable by construction (their name is their hash).
+ * `/healthz` — and they are matched against a whitelist before any file-system access (`..`,
+ * `%2e%2e`, `%2f`, backslashes and NUL are refused outright). A whitelisted name can still be a
+ * symlink, so every file is resolved with realpath and must lie inside the served directory, is
+ * opened with O_NOFOLLOW|O_NONBLOCK and must be a regular file (the runtime's `readCapped`).
+ *
+ * Manifests are revalidated on every poll (`no-cache` + strong ETag → 304) from an in-memory copy
+ * kept fresh by one `stat` per request, so a 304 costs no read and no hash. Payloads are immutable
+ * by construction (their name is their hash). Long-poll (`manifest-watch.ts`): a poller that sends
+ * `If-None-Match` and `Prefer: wait=<s>` is held until the manifest changes, so a publish reaches
+ * waiting runtimes in milliseconds; static hosts simply ignore the preference.
+ *
+ * Sockets: at most `maxConnectionsPerClient` per remote address (one client's stalled sockets
+ * cannot starve the others), a connection must send its first byte within 5 s and its headers
+ * within 5 s (checked every second), idle keep-alive sockets close after 5 s.
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readCapped } from './runtime-format.ts';
+import { ManifestStore, parseWaitPreference, type ManifestStoreOptions } from './manifest-watch.ts';
+import { readInside } from './serve-files.ts';
 import { sha256Hex } from './runtime-format.ts';
 
 export interface ServeLogEntry {
@@ -21,16 +31,25 @@ export interface ServeLogEntry {
   bytes: number;
 }
 
-export interface BundleServerOptions {
+export interface BundleServerOptions extends ManifestStoreOptions {
   /** Called once per request (the CLI prints it); never receives request bodies or headers. */
   log?: (entry: ServeLogEntry) => void;
   /** Upper bound for cached payload bytes (payloads are immutable, so caching them is safe). Default 64 MiB. */
   maxCacheBytes?: number;
   /** Largest file served; bigger ones are refused with 500 instead of being read into memory. Default 64 MiB. */
   maxFileBytes?: number;
+  /** Open sockets allowed per remote address; more are closed at once. Default 64. */
+  maxConnectionsPerClient?: number;
+  /** Longest long-poll hold honoured, in seconds (0 disables long-poll). Default 30. */
+  maxWaitSeconds?: number;
 }
 
+/** Response header by which the server offers long-poll: the longest `Prefer: wait` it honours, in seconds. */
+export const LONG_POLL_HEADER = 'Switchyard-Long-Poll';
+
 const MAX_URL_LENGTH = 1024;
+/** A connection must start its request within this time. */
+const FIRST_BYTE_TIMEOUT_MS = 5_000;
 const ENV = '[a-z0-9][a-z0-9_-]{0,62}';
 const MANIFEST_PATH = new RegExp(`^/(${ENV})/manifest\\.json$`);
 const PAYLOAD_PATH = new RegExp(`^/(${ENV})/payload/([0-9a-f]{64})\\.json$`);
@@ -40,6 +59,7 @@ const PAYLOAD_CACHE = 'public, max-age=31536000, immutable';
 /** RFC 9110 §13.1.2: If-None-Match uses weak comparison; `*` matches any current representation. */
 function matchesEtag(header: string | undefined, etag: string): boolean {
   if (!header) return false;
+  if (header === etag) return true;
   if (header.trim() === '*') return true;
   return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
@@ -67,46 +87,18 @@ class PayloadCache {
   }
 }
 
-/**
- * Reads a regular file of at most `max` bytes. The size is checked on the open handle before any
- * read, and the read itself stops after `max + 1` bytes, so an oversized (or growing) file is never
- * loaded into memory; anything but a regular file (a device, a FIFO) is treated as missing.
- */
-async function readLimited(path: string, max: number): Promise<Buffer | 'missing' | 'too-large'> {
-  let handle;
-  try {
-    // O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a file).
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return 'missing';
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return 'missing';
-    if (info.size > max) return 'too-large';
-    const buffer = Buffer.alloc(info.size + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return filled > max ? 'too-large' : buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Creates (does not start) the server for a published directory. */
 export function createBundleServer(root: string, options: BundleServerOptions = {}): Server {
   const cache = new PayloadCache(options.maxCacheBytes ?? 64 * 1024 * 1024);
   const maxFile = options.maxFileBytes ?? 64 * 1024 * 1024;
+  const maxWait = options.maxWaitSeconds ?? 30;
+  const manifests = new ManifestStore(root, { ...options, maxFileBytes: maxFile });
+  const offer: Record<string, string> = maxWait > 0 ? { [LONG_POLL_HEADER]: String(maxWait) } : {};
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; bytes: number; path: string }> => {
     const raw = req.url ?? '';
-    const path = raw.split('?', 1)[0] ?? '';
+    const q = raw.indexOf('?');
+    const path = q < 0 ? raw : raw.slice(0, q);
     const send = (status: number, body: Buffer | string, headers: Record<string, string> = {}) => {
       const bytes = typeof body === 'string' ? Buffer.from(body) : body;
       const isHead = req.method === 'HEAD';
@@ -130,12 +122,22 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
 
     const manifest = MANIFEST_PATH.exec(path);
     if (manifest) {
-      const body = await readLimited(join(root, manifest[1]!, 'manifest.json'), maxFile);
-      if (body === 'missing') return error(404, 'not found');
-      if (body === 'too-large') return error(500, 'manifest exceeds the size limit');
-      const etag = `"${sha256Hex(body)}"`;
-      const headers = { ETag: etag, 'Cache-Control': MANIFEST_CACHE };
-      return matchesEtag(req.headers['if-none-match'], etag) ? send(304, '', headers) : send(200, body, headers);
+      const env = manifest[1]!;
+      let current = await manifests.get(env);
+      const ifNoneMatch = req.headers['if-none-match'];
+      const wait = req.method === 'GET' ? Math.min(parseWaitPreference(req.headers.prefer), maxWait) : 0;
+      let applied: Record<string, string> = {};
+      if (wait > 0 && current.kind === 'ok' && matchesEtag(ifNoneMatch, current.etag)) {
+        // Long-poll: hold the 304 until the manifest changes, the wait ends or the client leaves.
+        current = await manifests.waitForChange(env, current.etag, wait * 1000, req);
+        applied = { 'Preference-Applied': `wait=${wait}` };
+      }
+      if (res.destroyed) return { status: 499, bytes: 0, path };
+      if (current.kind === 'missing') return error(404, 'not found', offer);
+      if (current.kind === 'too-large') return error(500, 'manifest exceeds the size limit');
+      if (current.kind === 'unreadable') return error(500, 'manifest unreadable');
+      const headers = { ETag: current.etag, 'Cache-Control': MANIFEST_CACHE, ...offer, ...applied };
+      return matchesEtag(ifNoneMatch, current.etag) ? send(304, '', headers) : send(200, current.body, headers);
     }
 
     const payload = PAYLOAD_PATH.exec(path);
@@ -144,9 +146,10 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
       const cacheKey = `${payload[1]}/${sha}`;
       let body = cache.get(cacheKey);
       if (!body) {
-        const read = await readLimited(join(root, payload[1]!, 'payload', `${sha}.json`), maxFile);
+        const read = await readInside(root, [payload[1]!, 'payload', `${sha}.json`], maxFile, readCapped);
         if (read === 'missing') return error(404, 'not found');
         if (read === 'too-large') return error(500, 'payload exceeds the size limit');
+        if (read === 'unreadable') return error(500, 'payload unreadable');
         // A corrupted file is never served under an address it does not match.
         if (sha256Hex(read) !== sha) return error(500, 'stored payload does not match its address');
         cache.set(cacheKey, read);
@@ -159,22 +162,53 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
     return error(404, 'not found');
   };
 
-  const server = createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    handle(req, res).then(
-      (entry) => options.log?.({ method: req.method ?? '?', ...entry }),
-      () => {
-        if (!res.headersSent) {
-          res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-          res.end('{"error":"internal error"}\n');
-        } else {
-          res.destroy();
-        }
-        options.log?.({ method: req.method ?? '?', path: (req.url ?? '').split('?', 1)[0] ?? '', status: 500, bytes: 0 });
-      },
-    );
-  });
+  const server = createServer(
+    { maxHeaderSize: 16 * 1024, requestTimeout: 15_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+    (req, res) => {
+      // A request arrived: the first-byte deadline set on connection no longer applies (a held
+      // long-poll is silent by design; requestTimeout and keepAliveTimeout take over).
+      req.socket.setTimeout(0);
+      handle(req, res).then(
+        (entry) => options.log?.({ method: req.method ?? '?', ...entry }),
+        () => {
+          if (!res.headersSent) {
+            res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+            res.end('{"error":"internal error"}\n');
+          } else {
+            res.destroy();
+          }
+          options.log?.({ method: req.method ?? '?', path: (req.url ?? '').split('?', 1)[0] ?? '', status: 500, bytes: 0 });
+        },
+      );
+    },
+  );
   server.maxConnections = 1024;
   server.maxRequestsPerSocket = 1000;
+  const perClient = options.maxConnectionsPerClient ?? 64;
+  const open = new Map<string, number>();
+  server.on('connection', (socket) => {
+    const who = socket.remoteAddress ?? '?';
+    const n = (open.get(who) ?? 0) + 1;
+    if (n > perClient) {
+      socket.destroy();
+      return;
+    }
+    open.set(who, n);
+    // headersTimeout only runs once a request has begun: a socket that never sends a byte would
+    // otherwise be held for ever. Node destroys it on 'timeout' (no server 'timeout' listener).
+    socket.setTimeout(FIRST_BYTE_TIMEOUT_MS);
+    socket.once('close', () => {
+      const left = (open.get(who) ?? 1) - 1;
+      if (left <= 0) open.delete(who);
+      else open.set(who, left);
+    });
+  });
+  // Held long-polls would keep close() waiting for up to maxWait: answer them first.
+  const close = server.close.bind(server);
+  server.close = (callback?: (err?: Error) => void) => {
+    manifests.close();
+    return close(callback);
+  };
   return server;
 }
 

@@ -64,8 +64,16 @@ export interface ClientOptions {
   /** First retry delay after a failure; doubles per consecutive failure. Default min(1 s, interval). */
   retryBaseMs?: number;
   maxBackoffMs?: number;
-  /** Deadline for one whole request, body included. Default 10 s. */
+  /** Deadline for one whole request, body included. Default 10 s (a long-poll adds its wait). */
   requestTimeoutMs?: number;
+  /**
+   * Use long-poll when the server offers it (`switchyard serve` does; static hosts and CDNs do not,
+   * and then the client polls with ETags every `pollIntervalMs`). The next check is sent at once
+   * and the server holds it until a publish, so a change arrives in milliseconds. Default true.
+   */
+  longPoll?: boolean;
+  /** Longest wait asked for per long-poll (the server may cap it lower). Default 25 s. */
+  longPollWaitMs?: number;
   maxManifestBytes?: number;
   maxPayloadBytes?: number;
   /** Serve an expired last-known-good at cold start (marked stale) rather than nothing. Default true. */
@@ -151,6 +159,10 @@ export class SwitchyardClient {
   private lastCheckAt: number | null = null;
   private lastSuccessAt: number | null = null;
   private failures = 0;
+  /** Long-poll wait the server offered on its last manifest answer, seconds (0: plain ETag polling). */
+  private serverWait = 0;
+  /** Whether the next poll goes out at once (a long-poll that ended normally) or after the interval. */
+  private pollNow = false;
   /** Highest serial accepted (or seen in a verified cached manifest) and its payload hash. */
   private floor: { serial: number; sha256: string | null } = { serial: 0, sha256: null };
   private closed = false;
@@ -202,6 +214,8 @@ export class SwitchyardClient {
       maxManifestBytes: options.maxManifestBytes ?? DEFAULT_MAX_MANIFEST_BYTES,
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
       serveExpiredCache: options.serveExpiredCache ?? true,
+      longPoll: options.longPoll ?? true,
+      longPollWaitMs: options.longPollWaitMs ?? 25_000,
     };
     this.engine = new Engine({ sink: options.sink ?? null, exposures: options.exposures });
     this.readyPromise = new Promise<boolean>((resolve) => {
@@ -226,10 +240,11 @@ export class SwitchyardClient {
 
   private schedule(): void {
     if (this.closed || this.o.pollIntervalMs <= 0) return;
+    const delay = this.failures === 0 && this.pollNow ? 0 : nextDelay(this.failures, { intervalMs: this.o.pollIntervalMs, jitter: this.o.jitter, retryBaseMs: this.o.retryBaseMs, maxBackoffMs: this.o.maxBackoffMs });
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null;
       void this.refresh().then(() => this.schedule());
-    }, nextDelay(this.failures, { intervalMs: this.o.pollIntervalMs, jitter: this.o.jitter, retryBaseMs: this.o.retryBaseMs, maxBackoffMs: this.o.maxBackoffMs }));
+    }, delay);
     this.pollTimer.unref();
   }
 
@@ -354,13 +369,27 @@ export class SwitchyardClient {
     let body: Buffer;
     let etag: string | null = null;
     if (this.http !== null) {
+      const conditional = this.engine.table() ? this.etag : null;
+      const waitSeconds = this.o.longPoll && conditional !== null && this.o.pollIntervalMs > 0 ? Math.min(this.serverWait, Math.floor(this.o.longPollWaitMs / 1000)) : 0;
+      const sentAt = Date.now();
+      this.pollNow = false;
       const r = await httpGet(new URL(`${encodeURIComponent(env)}/manifest.json`, this.http), {
-        etag: this.engine.table() ? this.etag : null,
+        etag: conditional,
         maxBytes: this.o.maxManifestBytes,
         timeoutMs: this.o.requestTimeoutMs,
+        waitSeconds,
       });
       if (!r.ok) return r;
-      if (r.status === 304) return OK;
+      this.serverWait = r.longPoll;
+      // Re-poll at once only when the server offers long-poll and did hold this one (or had news):
+      // a server that claims the offer but answers at once must not turn polling into a busy loop.
+      this.pollNow = this.o.longPoll && r.longPoll > 0 && (waitSeconds === 0 || r.status === 200 || Date.now() - sentAt >= (waitSeconds * 1000) / 2);
+      if (r.status === 304) {
+        // Not modified relative to nothing: a server (or CDN) that answers 304 to an unconditional
+        // request has given the client no bundle, and saying OK would leave it not ready, silently.
+        if (conditional === null) return { ok: false, code: ClientCode.FETCH_STATUS, message: `manifest: HTTP 304 to a request without If-None-Match (a misconfigured server or cache); no bundle received` };
+        return OK;
+      }
       body = r.body;
       etag = r.etag;
     } else {

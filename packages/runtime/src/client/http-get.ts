@@ -12,13 +12,25 @@ import type { Failure } from './codes.ts';
 export interface HttpGetOptions {
   etag?: string | null;
   maxBytes: number;
+  /** Deadline for the whole exchange; a long-poll adds its wait to it. */
   timeoutMs: number;
+  /** Long-poll: ask the server to hold a 304 for up to this many seconds (`Prefer: wait=<s>`, RFC 7240). */
+  waitSeconds?: number;
 }
 
+/** Response header by which `switchyard serve` offers long-poll (the longest wait it honours, seconds). */
+export const LONG_POLL_HEADER = 'switchyard-long-poll';
+
 export type HttpGetResult =
-  | { ok: true; status: 200; body: Buffer; etag: string | null }
-  | { ok: true; status: 304; body: null; etag: string | null }
+  | { ok: true; status: 200; body: Buffer; etag: string | null; longPoll: number }
+  | { ok: true; status: 304; body: null; etag: string | null; longPoll: number }
   | Failure;
+
+/** The long-poll wait a response offers, in seconds (0: none, e.g. any static host or CDN). */
+function offeredWait(header: string | string[] | undefined): number {
+  const n = typeof header === 'string' && /^\d{1,4}$/.test(header.trim()) ? Number(header.trim()) : 0;
+  return n;
+}
 
 export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResult> {
   return new Promise((resolve) => {
@@ -36,19 +48,21 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
     const timer = setTimeout(() => {
       if (gotHeaders) fail(ClientCode.FETCH_BODY_TIMEOUT, `body not complete after ${options.timeoutMs} ms`);
       else fail(ClientCode.FETCH_TIMEOUT, `no response after ${options.timeoutMs} ms`);
-    }, options.timeoutMs);
+    }, options.timeoutMs + (options.waitSeconds ?? 0) * 1000);
     try {
       const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
       if (options.etag) headers['if-none-match'] = options.etag;
+      if (options.etag && options.waitSeconds) headers.prefer = `wait=${options.waitSeconds}`;
       const mod = url.protocol === 'https:' ? https : http;
       req = mod.request(url, { method: 'GET', headers, agent: false }, (res) => {
         gotHeaders = true;
         const status = res.statusCode ?? 0;
         const etagHeader = res.headers.etag;
         const etag = typeof etagHeader === 'string' ? etagHeader : null;
+        const longPoll = offeredWait(res.headers[LONG_POLL_HEADER]);
         if (status === 304) {
           res.resume();
-          settle({ ok: true, status: 304, body: null, etag: etag ?? options.etag ?? null });
+          settle({ ok: true, status: 304, body: null, etag: etag ?? options.etag ?? null, longPoll });
           return;
         }
         if (status !== 200) {
@@ -84,7 +98,7 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
             fail(ClientCode.FETCH_TRUNCATED, `body is ${total} bytes, Content-Length said ${announced}`);
             return;
           }
-          settle({ ok: true, status: 200, body: Buffer.concat(chunks, total), etag });
+          settle({ ok: true, status: 200, body: Buffer.concat(chunks, total), etag, longPoll });
         });
         res.on('error', (e) => fail(ClientCode.FETCH_TRUNCATED, `connection lost mid-body after ${total} bytes (${e.message})`));
         res.on('close', () => {
