@@ -8,7 +8,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic-write.ts';
-import { parseStrictJsonBytes, sha256Hex, type JsonValue } from './runtime-format.ts';
+import { MAX_SERIAL, parseStrictJsonBytes, sha256Hex, type JsonValue } from './runtime-format.ts';
 
 export type PublishCode =
   | 'E_PUBLISH_BAD_MANIFEST'
@@ -30,6 +30,10 @@ function field(doc: JsonValue, ...path: string[]): JsonValue | undefined {
   return value;
 }
 
+function validSerial(serial: JsonValue | undefined): serial is number {
+  return typeof serial === 'number' && Number.isSafeInteger(serial) && serial >= 1 && serial <= MAX_SERIAL;
+}
+
 /** Reads the serial of the manifest already at the target, or null when there is none. */
 async function currentSerial(path: string): Promise<{ serial: number | null; bytes: Uint8Array | null } | { error: string }> {
   let bytes: Uint8Array;
@@ -42,7 +46,7 @@ async function currentSerial(path: string): Promise<{ serial: number | null; byt
   const parsed = parseStrictJsonBytes(bytes);
   const serial = parsed.ok ? field(parsed.value, 'signed', 'serial') : undefined;
   // An unreadable manifest at the target is not overwritten blindly: it may be someone else's.
-  if (typeof serial !== 'number') return { error: `the manifest already at ${path} is unreadable; remove it deliberately to replace it` };
+  if (!validSerial(serial)) return { error: `the manifest already at ${path} is unreadable or has a serial outside 1..${MAX_SERIAL}; remove it deliberately to replace it` };
   return { serial, bytes };
 }
 
@@ -50,15 +54,24 @@ async function currentSerial(path: string): Promise<{ serial: number | null; byt
  * Publishes a signed manifest and its payload for one environment into a directory target.
  * The manifest is checked to name this payload; signatures are checked by the caller (`verify`).
  */
-export async function publishToDirectory(target: string, manifestBytes: Uint8Array, payloadBytes: Uint8Array): Promise<PublishResult> {
+export async function publishToDirectory(
+  target: string,
+  manifestBytes: Uint8Array,
+  payloadBytes: Uint8Array,
+  options: { allowLowerSerial?: boolean } = {},
+): Promise<PublishResult> {
   const parsed = parseStrictJsonBytes(manifestBytes);
   if (!parsed.ok) return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: `manifest is not JSON: ${parsed.message}` };
   const env = field(parsed.value, 'signed', 'env');
   const serial = field(parsed.value, 'signed', 'serial');
   const sha256 = field(parsed.value, 'signed', 'payload', 'sha256');
   const length = field(parsed.value, 'signed', 'payload', 'length');
-  if (typeof env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(env) || typeof serial !== 'number' || typeof sha256 !== 'string') {
-    return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: 'manifest lacks signed.env, signed.serial or signed.payload.sha256' };
+  if (typeof env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(env) || typeof sha256 !== 'string') {
+    return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: 'manifest lacks signed.env or signed.payload.sha256' };
+  }
+  // Checked with or without signature verification: one absurd serial would refuse every later publish.
+  if (!validSerial(serial)) {
+    return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: `signed.serial must be an integer from 1 to ${MAX_SERIAL}, got ${JSON.stringify(serial ?? null)}` };
   }
   if (sha256Hex(payloadBytes) !== sha256 || payloadBytes.byteLength !== length) {
     return { ok: false, code: 'E_PUBLISH_PAYLOAD_MISMATCH', message: `the payload is not the one the manifest names (${sha256})` };
@@ -71,7 +84,9 @@ export async function publishToDirectory(target: string, manifestBytes: Uint8Arr
   if (current.bytes && Buffer.from(current.bytes).equals(Buffer.from(manifestBytes))) {
     return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: current.serial, unchanged: true };
   }
-  if (current.serial !== null && serial <= current.serial) {
+  // allowLowerSerial: the recovery ceremony after a fast-forward serial (docs/bundles.md), once a
+  // root-signed floor reset is published; never part of the normal path.
+  if (current.serial !== null && serial <= current.serial && !(options.allowLowerSerial && serial !== current.serial)) {
     return {
       ok: false,
       code: 'E_PUBLISH_SERIAL_NOT_HIGHER',

@@ -6,6 +6,7 @@
 import { sign as ed25519Sign } from 'node:crypto';
 import {
   MANIFEST_TYPE,
+  MAX_SERIAL,
   SIGNATURE_ALG,
   signingMessage,
   type Manifest,
@@ -26,8 +27,15 @@ export interface ManifestInput {
   payload: PayloadRef;
 }
 
-/** The signed part of a manifest, with timestamps normalised to ISO 8601 UTC. */
+/**
+ * The signed part of a manifest, with timestamps normalised to ISO 8601 UTC. Throws a RangeError
+ * for a serial outside 1..MAX_SERIAL: nothing signs a serial every verifier refuses (callers
+ * validate user input first; this is the last guard).
+ */
 export function buildSigned(input: ManifestInput): ManifestSigned {
+  if (!Number.isSafeInteger(input.serial) || input.serial < 1 || input.serial > MAX_SERIAL) {
+    throw new RangeError(`serial ${input.serial} is outside 1..${MAX_SERIAL}`);
+  }
   return {
     type: MANIFEST_TYPE,
     env: input.env,

@@ -52,7 +52,7 @@ describe('writeCache', () => {
     const envDir = join(dir, 'production');
     await mkdir(join(envDir, 'manifest.json'), { recursive: true });
     await writeFile(join(envDir, 'manifest.json', 'blocker'), 'x');
-    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), SHA_A, 1);
+    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), { highestSerial: 1, payloadSha256: SHA_A });
     expect(r).toMatchObject({ ok: false, code: 'E_CACHE_WRITE' });
     expect((await readdir(envDir)).filter((n) => TEMP_FILE.test(n))).toEqual([]);
     expect((await readdir(join(envDir, 'payload'))).filter((n) => TEMP_FILE.test(n))).toEqual([]);
@@ -69,7 +69,7 @@ describe('writeCache', () => {
     await writeFile(join(payloadDir, old), 'superseded long ago');
     const past = (Date.now() - PAYLOAD_GRACE_MS - 5_000) / 1000;
     await utimes(join(payloadDir, old), past, past);
-    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), SHA_A, 3);
+    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), { highestSerial: 3, payloadSha256: SHA_A });
     expect(r).toEqual({ ok: true });
     expect((await readdir(payloadDir)).sort()).toEqual([foreignTemp, `${SHA_A}.json`, fresh].sort());
     expect(JSON.parse(await readFile(join(dir, 'production', 'state.json'), 'utf8'))).toEqual({ highestSerial: 3, payloadSha256: SHA_A });

@@ -6,7 +6,7 @@ import { envDir } from '../../bundle/dist-layout.ts';
 import { parseStrictJsonBytes, parseTrustedKeys } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
 
-const usage = `Usage: switchyard publish [dist/] --env <env> --to <dir> [--trusted-keys <file>]
+const usage = `Usage: switchyard publish [dist/] --env <env> --to <dir> [--trusted-keys <file>] [--allow-lower-serial]
 
 Publishes the signed bundle in <dist>/<env>/ to <dir>/<env>/: the payload first
 (payload/<sha256>.json), the manifest last, each written to a temporary file, fsynced and renamed.
@@ -14,6 +14,8 @@ Old payloads are kept so in-flight fetches never 404. Refuses a manifest whose s
 than the one already published (re-publishing the identical manifest is a no-op).
 
   --trusted-keys <file>   verify the bundle against these keys before publishing (recommended in CI)
+  --allow-lower-serial    replace a higher serial at the target: only in the recovery from a
+                          fast-forward serial, after \`switchyard trust reset-floor\` (docs/bundles.md)
 
 Exit status: 0 published, 1 refused or failed, 2 usage error.`;
 
@@ -24,7 +26,7 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { env: { type: 'string' }, to: { type: 'string' }, 'trusted-keys': { type: 'string' } },
+      options: { env: { type: 'string' }, to: { type: 'string' }, 'trusted-keys': { type: 'string' }, 'allow-lower-serial': { type: 'boolean', default: false } },
     });
     if (positionals.length > 1) throw new UsageError('expected at most one directory');
     if (!values.env) throw new UsageError('--env is required');
@@ -66,7 +68,7 @@ export const command: Command = {
       io.stderr(`✖ payload ${sha} is missing from ${dir}`);
       return 1;
     }
-    const result = await publishToDirectory(resolve(io.cwd, values.to), manifest, payload);
+    const result = await publishToDirectory(resolve(io.cwd, values.to), manifest, payload, { allowLowerSerial: values['allow-lower-serial'] });
     if (!result.ok) {
       io.stderr(`✖ ${result.code}: ${result.message}`);
       return 1;

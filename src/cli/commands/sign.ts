@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { buildSigned, gitBundleMeta, loadSigningKeys, parseDuration, signManifest, trustedKeysDocument, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
 import { envDir, readCompiled } from '../../bundle/dist-layout.ts';
-import { canonicalize, manifestBytes, parseStrictJsonBytes, type Manifest } from '../../bundle/runtime-format.ts';
+import { canonicalize, manifestBytes, parseStrictJsonBytes, MAX_SERIAL, type Manifest } from '../../bundle/runtime-format.ts';
 import { loadProjectAtRef } from '../../config/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -74,7 +74,7 @@ export const command: Command = {
     let serial = meta.serial;
     if (values.serial !== undefined) {
       serial = Number(values.serial);
-      if (!Number.isSafeInteger(serial) || serial < 1) throw new UsageError('--serial must be a positive integer');
+      if (!Number.isSafeInteger(serial) || serial < 1 || serial > MAX_SERIAL) throw new UsageError(`--serial must be an integer from 1 to ${MAX_SERIAL}`);
     }
     const project = await loadProjectAtRef(root, pointer.commit);
     const trustedKeyIds = project.value?.settings.signing.trustedKeys ?? [];

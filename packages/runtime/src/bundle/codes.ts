@@ -32,6 +32,16 @@ export const VerifyCode = {
   WRONG_ENV: 'E_WRONG_ENV',
   /** `signed.serial` is below the caller's minimum (a replay or rollback attack). */
   SERIAL_TOO_LOW: 'E_SERIAL_TOO_LOW',
+  /** `signed.serial` is above MAX_SERIAL (a typo or a fast-forward attempt). */
+  SERIAL_OUT_OF_RANGE: 'E_SERIAL_OUT_OF_RANGE',
+  /** `signed.serial` is above the ceiling a root-signed floor reset set for this environment. */
+  SERIAL_ABOVE_CEILING: 'E_SERIAL_ABOVE_CEILING',
+  /** The keys document is not a root-signed `switchyard-keys` document of the documented shape. */
+  KEYS_INVALID: 'E_KEYS_INVALID',
+  /** The keys document's version is below the one already trusted (a rollback of the key set). */
+  KEYS_ROLLBACK: 'E_KEYS_ROLLBACK',
+  /** The keys document has expired. */
+  KEYS_EXPIRED: 'E_KEYS_EXPIRED',
   /** `signed.expires` is not after `now`. */
   EXPIRED: 'E_EXPIRED',
   /** Payload (or the length the manifest announces) exceeds `maxBytes`. */

@@ -13,6 +13,7 @@ export {
   SIGNATURE_ALG,
   DEFAULT_MAX_MANIFEST_BYTES,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  MAX_SERIAL,
   signingMessage,
   manifestBytes,
   type Manifest,
@@ -33,3 +34,16 @@ export { verifyManifest, type VerifyManifestOptions, type VerifiedManifest } fro
 export { verifyPayload, type ExpectedPayload, type VerifyPayloadOptions } from './verify-payload.ts';
 export { payloadShapeError } from './payload-shape.ts';
 export * from './payload.ts';
+export {
+  KEYS_TYPE,
+  KEYS_SIGNING_DOMAIN,
+  DEFAULT_MAX_KEYS_BYTES,
+  keysSigningMessage,
+  verifyKeysDocument,
+  latestFloorReset,
+  type KeysSigned,
+  type FloorReset,
+  type VerifiedKeys,
+  type VerifyKeysOptions,
+} from './keys-document.ts';
+export { verifySignatures, type SignaturesResult } from './signatures.ts';

@@ -15,6 +15,13 @@ export const SIGNING_DOMAIN = 'switchyard-bundle-v1\n';
 /** The only signature algorithm. */
 export const SIGNATURE_ALG = 'ed25519';
 
+/**
+ * Largest serial anyone accepts (2^32 − 1). Serials count commits on main, so a real one stays far
+ * below; the bound turns a typo or a forged fast-forward (2^53 − 1, 1e308) into a refusal instead of
+ * a floor no later bundle can pass. Recovery from a fast-forward inside the bound: docs/bundles.md.
+ */
+export const MAX_SERIAL = 4_294_967_295;
+
 /** Default size caps (bytes) for untrusted input. */
 export const DEFAULT_MAX_MANIFEST_BYTES = 64 * 1024;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;

@@ -44,6 +44,11 @@ export function publicKeyToBase64(publicKey: KeyObject): string {
 export function parsePublicKey(text: string): { ok: true; key: KeyObject } | { ok: false; message: string } {
   try {
     const trimmed = text.trim();
+    // createPublicKey would happily derive the public half of a private key: a secret pasted into
+    // a file meant to be public (and committed) must be refused loudly, never used.
+    if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(trimmed)) {
+      return { ok: false, message: 'this is a PRIVATE key: trusted-keys files hold public keys only (remove it, and treat the key as leaked if the file was shared)' };
+    }
     const key = trimmed.startsWith('-----BEGIN')
       ? createPublicKey({ key: trimmed, format: 'pem' })
       : /^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)

@@ -7,19 +7,19 @@
  * checked, and the set of acceptable signers and the threshold come only from the caller.
  */
 
-import { verify as verifySignature } from 'node:crypto';
 import type { JsonValue } from './canonical-json.ts';
 import { VerifyCode, type VerifyResult } from './codes.ts';
 import {
   DEFAULT_MAX_MANIFEST_BYTES,
   MANIFEST_TYPE,
-  SIGNATURE_ALG,
+  MAX_SERIAL,
   signingMessage,
   type Manifest,
   type ManifestSigned,
 } from './manifest.ts';
 import { isSha256Hex } from './sha256.ts';
 import { parseStrictJsonBytes } from './strict-json.ts';
+import { verifySignatures } from './signatures.ts';
 import type { TrustedKeys } from './trusted-keys.ts';
 
 export interface VerifyManifestOptions {
@@ -62,9 +62,6 @@ type JsonObject = { [key: string]: JsonValue };
 const ENV_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-/** Base64 length of a 64-byte Ed25519 signature. */
-const ED25519_SIG_BASE64_LENGTH = 88;
 const SIGNED_MEMBERS = ['type', 'env', 'serial', 'commit', 'createdAt', 'expires', 'payload'];
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -147,45 +144,10 @@ export function verifyManifest(bytes: Uint8Array, options: VerifyManifestOptions
     if (!isObject(signed)) return fail(VerifyCode.MANIFEST_SHAPE, 'signed must be an object');
     checks.push(`${signatures.length} signature(s) present`);
 
-    const message = signingMessage(signed);
-    const { keys, threshold } = options.trustedKeys;
-    const signers = new Set<string>();
-    let firstFailure: { code: VerifyCode; message: string } | undefined;
-    for (const [i, entry] of signatures.entries()) {
-      if (!isObject(entry) || typeof entry.keyid !== 'string' || typeof entry.sig !== 'string' || typeof entry.alg !== 'string') {
-        return fail(VerifyCode.SIGNATURE_MALFORMED, `signatures[${i}] must have string keyid, alg and sig`);
-      }
-      const key = keys.get(entry.keyid);
-      // Signatures by keys this verifier does not trust are ignored (key rotation), not errors.
-      if (!key) continue;
-      const label = `signatures[${i}] by trusted key ${entry.keyid.slice(0, 16)}…`;
-      let failure: { code: VerifyCode; message: string } | undefined;
-      if (entry.alg !== SIGNATURE_ALG) {
-        failure = { code: VerifyCode.SIGNATURE_MALFORMED, message: `${label}: unsupported alg "${entry.alg}"` };
-      } else if (!BASE64.test(entry.sig)) {
-        failure = { code: VerifyCode.SIGNATURE_MALFORMED, message: `${label}: sig is not base64` };
-      } else if (entry.sig.length < ED25519_SIG_BASE64_LENGTH) {
-        failure = { code: VerifyCode.SIGNATURE_TRUNCATED, message: `${label}: sig is ${entry.sig.length} base64 characters, an Ed25519 signature has ${ED25519_SIG_BASE64_LENGTH}` };
-      } else if (entry.sig.length > ED25519_SIG_BASE64_LENGTH || Buffer.from(entry.sig, 'base64').length !== 64) {
-        failure = { code: VerifyCode.SIGNATURE_MALFORMED, message: `${label}: sig is not a 64-byte Ed25519 signature` };
-      } else if (!verifySignature(null, message, key, Buffer.from(entry.sig, 'base64'))) {
-        failure = { code: VerifyCode.SIGNATURE_INVALID, message: `${label} does not verify: the signed content was altered or signed by another key` };
-      }
-      if (failure) {
-        firstFailure ??= failure;
-        continue;
-      }
-      signers.add(entry.keyid);
-      checks.push(`${label} verifies`);
-    }
-    if (signers.size < threshold) {
-      if (firstFailure) return fail(firstFailure.code, firstFailure.message);
-      if (signers.size === 0) {
-        return fail(VerifyCode.SIGNATURE_UNTRUSTED, `no signature is by a trusted key (trusted: ${[...keys.keys()].map((k) => k.slice(0, 16) + '…').join(', ')})`);
-      }
-      return fail(VerifyCode.SIGNATURE_THRESHOLD, `${signers.size} trusted signature(s), ${threshold} required`);
-    }
-    checks.push(`${signers.size} of ${threshold} required trusted signature(s)`);
+    const signatureCheck = verifySignatures(signatures, signingMessage(signed), options.trustedKeys);
+    checks.push(...signatureCheck.checks);
+    if (!signatureCheck.ok) return fail(signatureCheck.code, signatureCheck.message);
+    const signers = signatureCheck.signers;
 
     if (signed.type !== MANIFEST_TYPE) {
       return fail(VerifyCode.MANIFEST_TYPE, `signed.type is ${JSON.stringify(signed.type ?? null)}, expected "${MANIFEST_TYPE}"`);
@@ -195,6 +157,11 @@ export function verifyManifest(bytes: Uint8Array, options: VerifyManifestOptions
     const typed = signed as unknown as ManifestSigned;
     checks.push(`type ${MANIFEST_TYPE}, shape ok`);
 
+    // A validly signed absurd serial (a typo, a compromised key) would lock every client with a
+    // cache out of all later bundles: refused before it can raise anyone's floor.
+    if (typed.serial > MAX_SERIAL) {
+      return fail(VerifyCode.SERIAL_OUT_OF_RANGE, `serial ${typed.serial} is above the maximum ${MAX_SERIAL} (serials count commits; this one cannot be real)`);
+    }
     if (typed.env !== options.env) return fail(VerifyCode.WRONG_ENV, `manifest is for env "${typed.env}", this verifier serves "${options.env}"`);
     checks.push(`env ${typed.env}`);
 
@@ -217,7 +184,7 @@ export function verifyManifest(bytes: Uint8Array, options: VerifyManifestOptions
     }
 
     const manifest: Manifest = { signed: typed, signatures: signatures as unknown as Manifest['signatures'] };
-    return { ok: true, value: { manifest, signed: typed, signers: [...signers], expired }, checks };
+    return { ok: true, value: { manifest, signed: typed, signers, expired }, checks };
   } catch (error) {
     // Defensive: a bug here must not take down the caller's hot path.
     return fail(VerifyCode.MANIFEST_SHAPE, `manifest could not be verified: ${(error as Error).message}`);

@@ -14,6 +14,7 @@
 import { access, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSha256Hex } from '../bundle/sha256.ts';
+import { MAX_SERIAL } from '../bundle/manifest.ts';
 import { syncDir, writeFileAtomic } from './atomic-write.ts';
 import { readCapped } from './read-capped.ts';
 import type { Failure } from './codes.ts';
@@ -32,9 +33,9 @@ export async function writeCache(
   env: string,
   manifest: Uint8Array,
   payload: Uint8Array,
-  payloadSha256: string,
-  serial: number,
+  state: CacheState,
 ): Promise<{ ok: true } | Failure> {
+  const payloadSha256 = state.payloadSha256 as string;
   try {
     const envDir = join(cacheDir, env);
     const payloadDir = join(envDir, 'payload');
@@ -43,7 +44,7 @@ export async function writeCache(
     await writeFileAtomic(join(payloadDir, payloadName), payload);
     await syncDir(payloadDir);
     await writeFileAtomic(join(envDir, 'manifest.json'), manifest);
-    await writeFileAtomic(join(envDir, 'state.json'), encodeState({ highestSerial: serial, payloadSha256 }));
+    await writeFileAtomic(join(envDir, 'state.json'), encodeState(state));
     await syncDir(envDir);
     // Older payloads are unreachable once the manifest names the new one. Only completed payload
     // files past the grace period: never another writer's temp file or its fresh payload.
@@ -74,14 +75,57 @@ export async function readCacheFile(path: string, maxBytes: number): Promise<{ o
   return r.ok ? r : { ok: false, code: ClientCode.CACHE_INVALID, message: `cache: ${r.message}` };
 }
 
-/** The persisted rollback floor: the highest serial accepted for this environment. */
+/**
+ * The persisted rollback floor: the highest serial accepted for this environment (and its payload;
+ * null right after a root-signed floor reset lowered it), plus, with a trust root, the keys-document
+ * version trusted and the last floor reset applied (each reset is applied once).
+ */
 export interface CacheState {
   highestSerial: number;
-  payloadSha256: string;
+  payloadSha256: string | null;
+  keysVersion?: number;
+  resetVersion?: number;
 }
 
 function encodeState(state: CacheState): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ highestSerial: state.highestSerial, payloadSha256: state.payloadSha256 }) + '\n');
+  const doc: CacheState = { highestSerial: state.highestSerial, payloadSha256: state.payloadSha256 };
+  if (state.keysVersion !== undefined) doc.keysVersion = state.keysVersion;
+  if (state.resetVersion !== undefined) doc.resetVersion = state.resetVersion;
+  return new TextEncoder().encode(JSON.stringify(doc) + '\n');
+}
+
+/** Writes state.json alone (after a keys update or a floor reset). */
+export async function writeCacheState(cacheDir: string, env: string, state: CacheState): Promise<{ ok: true } | Failure> {
+  try {
+    const envDir = join(cacheDir, env);
+    await mkdir(envDir, { recursive: true });
+    await writeFileAtomic(join(envDir, 'state.json'), encodeState(state));
+    await syncDir(envDir);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, code: ClientCode.CACHE_WRITE, message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Where the last trusted keys document is kept (re-verified against the root at cold start). */
+export function cacheKeysPath(cacheDir: string, env: string): string {
+  return join(cacheDir, env, 'keys.json');
+}
+
+/** Stores the keys document (atomic). */
+export async function writeCacheKeys(cacheDir: string, env: string, bytes: Uint8Array): Promise<{ ok: true } | Failure> {
+  try {
+    await mkdir(join(cacheDir, env), { recursive: true });
+    await writeFileAtomic(cacheKeysPath(cacheDir, env), bytes);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, code: ClientCode.CACHE_WRITE, message: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Removes the cached manifest (a floor reset: the runaway bundle must not re-raise the floor at restart). */
+export async function dropCachedManifest(cacheDir: string, env: string): Promise<void> {
+  await rm(cacheManifestPath(cacheDir, env), { force: true }).catch(() => undefined);
 }
 
 export function cacheStatePath(cacheDir: string, env: string): string {
@@ -108,8 +152,15 @@ export async function readCacheState(cacheDir: string, env: string): Promise<{ o
     return { ok: false, code: ClientCode.CACHE_INVALID, message: `cache state is not JSON: ${e instanceof Error ? e.message : String(e)}` };
   }
   const o = doc as Partial<CacheState> | null;
-  if (typeof o !== 'object' || o === null || !Number.isSafeInteger(o.highestSerial) || (o.highestSerial as number) < 1 || !isSha256Hex(o.payloadSha256)) {
-    return { ok: false, code: ClientCode.CACHE_INVALID, message: 'cache state must be {"highestSerial": <positive integer>, "payloadSha256": <hex>}' };
+  const count = (v: unknown, min: number): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= MAX_SERIAL;
+  if (
+    typeof o !== 'object' || o === null || !count(o.highestSerial, 0) || (o.payloadSha256 !== null && !isSha256Hex(o.payloadSha256)) ||
+    (o.keysVersion !== undefined && !count(o.keysVersion, 1)) || (o.resetVersion !== undefined && !count(o.resetVersion, 1))
+  ) {
+    return { ok: false, code: ClientCode.CACHE_INVALID, message: `cache state must be {"highestSerial": <integer 0..${MAX_SERIAL}>, "payloadSha256": <hex> | null, "keysVersion"?, "resetVersion"?}` };
   }
-  return { ok: true, state: { highestSerial: o.highestSerial as number, payloadSha256: o.payloadSha256 } };
+  const state: CacheState = { highestSerial: o.highestSerial as number, payloadSha256: o.payloadSha256 ?? null };
+  if (o.keysVersion !== undefined) state.keysVersion = o.keysVersion;
+  if (o.resetVersion !== undefined) state.resetVersion = o.resetVersion;
+  return { ok: true, state };
 }

@@ -10,6 +10,8 @@ import { verifyManifest } from '../bundle/verify-manifest.ts';
 import { verifyPayload } from '../bundle/verify-payload.ts';
 import { DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_PAYLOAD_BYTES } from '../bundle/manifest.ts';
 import { parseTrustedKeys } from '../bundle/trusted-keys.ts';
+import { DEFAULT_MAX_KEYS_BYTES, latestFloorReset, verifyKeysDocument } from '../bundle/keys-document.ts';
+import type { KeysSigned } from '../bundle/keys-document.ts';
 import type { TrustedKeys } from '../bundle/trusted-keys.ts';
 import type { VerifiedManifest } from '../bundle/verify-manifest.ts';
 import { Engine } from '../engine/engine.ts';
@@ -33,7 +35,8 @@ import type {
 import type { EventSink } from '../events/types.ts';
 import { nextDelay } from './backoff.ts';
 import { SwitchyardError } from '../errors.ts';
-import { cacheManifestPath, cachePayloadPath, readCacheFile, readCacheState, writeCache } from './cache.ts';
+import { cacheKeysPath, cacheManifestPath, cachePayloadPath, dropCachedManifest, readCacheFile, readCacheState, writeCache, writeCacheKeys, writeCacheState } from './cache.ts';
+import type { CacheState } from './cache.ts';
 import { VerifyCode } from '../bundle/codes.ts';
 import { ClientCode } from './codes.ts';
 import type { Failure } from './codes.ts';
@@ -49,8 +52,18 @@ export interface ClientOptions {
    */
   source: string | URL;
   env: string;
-  /** The keys this application trusts: parsed, or a trusted-keys JSON document (see docs/bundles.md). */
-  trustedKeys: TrustedKeys | string;
+  /**
+   * The bundle-signing keys this application trusts: parsed, or a trusted-keys JSON document (see
+   * docs/bundles.md). Give this or `trustRoot`, not both.
+   */
+  trustedKeys?: TrustedKeys | string;
+  /**
+   * The root keys this application pins (trusted-keys format). The bundle-signing keys then come
+   * from the root-signed `keys.json` next to the environments, fetched and updated with every check:
+   * rotating or revoking a signing key, or resetting a fast-forwarded serial floor, needs no
+   * redeploy. See docs/bundles.md, "Trust model".
+   */
+  trustRoot?: TrustedKeys | string;
   /**
    * Where the last-known-good bundle and the rollback floor (highest accepted serial) are kept;
    * null disables both. Without a cache directory a restarted client accepts any validly signed,
@@ -117,9 +130,17 @@ export interface ClientStatus {
   etag: string | null;
   /**
    * The lowest serial this client will accept: the highest it ever accepted, including (with a
-   * cache directory) before a restart. 0 when nothing is known.
+   * cache directory) before a restart, unless a root-signed floor reset lowered it. 0 when nothing
+   * is known.
    */
   serialFloor: number;
+  /**
+   * Whether `serialFloor` is on disk (state.json): false after a failed cache write (a full disk),
+   * when a restart would forget it; null without a cache directory.
+   */
+  floorPersisted: boolean | null;
+  /** With `trustRoot`: the version of the keys document in force (null before one verified, or without a root). */
+  keysVersion: number | null;
 }
 
 /** Thrown by `createClient` for unusable options (the only place the client throws). */
@@ -145,8 +166,20 @@ type Superseded = { ok: true; superseded: true };
 
 export class SwitchyardClient {
   private readonly engine: Engine;
-  private readonly o: Required<Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'source' | 'cacheDir' | 'now'>> & { cacheDir: string | null };
-  private readonly keys: TrustedKeys;
+  private readonly o: Required<Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'trustRoot' | 'source' | 'cacheDir' | 'now'>> & { cacheDir: string | null };
+  /** Bundle-signing keys: fixed (`trustedKeys`) or from the current keys document (`trustRoot`). */
+  private keys: TrustedKeys | null;
+  private readonly root: TrustedKeys | null;
+  private keysDoc: { bytes: Uint8Array; signed: KeysSigned } | null = null;
+  private keysEtag: string | null = null;
+  /** Lowest acceptable keys-document version (from state.json before a document is loaded). */
+  private keysVersionFloor = 0;
+  /** Version of the last floor reset applied (each is applied once). */
+  private resetVersion = 0;
+  /** After a floor reset: the serving bundle's serial no longer bounds what is accepted next. */
+  private afterReset = false;
+  /** The floor last written to state.json (null: never). */
+  private persistedFloor: number | null = null;
   private readonly now: () => number;
   private readonly http: URL | null;
   private readonly dir: string | null;
@@ -181,15 +214,11 @@ export class SwitchyardClient {
     if (typeof options.env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(options.env)) {
       throw new ClientOptionsError(`env must be an environment name, got ${JSON.stringify(options.env)}`);
     }
-    if (typeof options.trustedKeys === 'string') {
-      const parsed = parseTrustedKeys(options.trustedKeys);
-      if (!parsed.ok) throw new ClientOptionsError(`trustedKeys: ${parsed.message}`);
-      this.keys = parsed.value;
-    } else if (options.trustedKeys && options.trustedKeys.keys instanceof Map && options.trustedKeys.keys.size > 0) {
-      this.keys = options.trustedKeys;
-    } else {
-      throw new ClientOptionsError('trustedKeys must name at least one key: a client never trusts a bundle on its own say-so');
+    if ((options.trustedKeys === undefined) === (options.trustRoot === undefined)) {
+      throw new ClientOptionsError('give exactly one of trustedKeys (fixed signing keys) or trustRoot (root keys; signing keys from keys.json): a client never trusts a bundle on its own say-so');
     }
+    this.keys = options.trustedKeys === undefined ? null : parseKeys(options.trustedKeys, 'trustedKeys');
+    this.root = options.trustRoot === undefined ? null : parseKeys(options.trustRoot, 'trustRoot');
     const source = String(options.source);
     if (/^https?:\/\//i.test(source)) {
       this.http = new URL(source.endsWith('/') ? source : source + '/');
@@ -330,8 +359,14 @@ export class SwitchyardClient {
       lastSuccessAt: this.lastSuccessAt,
       consecutiveFailures: this.failures,
       etag: this.etag,
-      serialFloor: Math.max(this.floor.serial, t?.meta.serial ?? 0),
+      serialFloor: this.currentFloor(),
+      floorPersisted: this.o.cacheDir === null ? null : this.persistedFloor === this.currentFloor(),
+      keysVersion: this.keysDoc?.signed.version ?? null,
     };
+  }
+
+  private currentFloor(): number {
+    return this.afterReset ? this.floor.serial : Math.max(this.floor.serial, this.engine.table()?.meta.serial ?? 0);
   }
 
   /** The decision table being served (for adapters such as the OpenFeature provider). */
@@ -366,6 +401,12 @@ export class SwitchyardClient {
 
   private async fetchVerifySwap(): Promise<Ok | Failure> {
     const env = this.o.env;
+    if (this.root !== null) {
+      const k = await this.refreshKeys();
+      if (!k.ok) return k;
+    }
+    const keys = this.keys;
+    if (keys === null) return { ok: false, code: VerifyCode.KEYS_INVALID, message: 'no verified keys document yet' };
     let body: Buffer;
     let etag: string | null = null;
     if (this.http !== null) {
@@ -403,15 +444,19 @@ export class SwitchyardClient {
     }
     const current = this.engine.table();
     const vm = verifyManifest(body, {
-      trustedKeys: this.keys,
+      trustedKeys: keys,
       env,
-      minSerial: Math.max(current?.meta.serial ?? 0, this.floor.serial),
+      minSerial: this.currentFloor(),
       now: this.now(),
       maxBytes: this.o.maxManifestBytes,
       maxPayloadBytes: this.o.maxPayloadBytes,
     });
     if (!vm.ok) return vm;
     const signed = vm.value.signed;
+    const ceiling = this.ceiling();
+    if (ceiling !== null && signed.serial > ceiling) {
+      return { ok: false, code: VerifyCode.SERIAL_ABOVE_CEILING, message: `serial ${signed.serial} is above the ceiling ${ceiling} of the root-signed floor reset for ${env}` };
+    }
     if (current !== null && signed.serial === current.meta.serial) {
       if (signed.payload.sha256 !== current.meta.payloadSha256) {
         return { ok: false, code: ClientCode.SERIAL_CONFLICT, message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused` };
@@ -443,8 +488,91 @@ export class SwitchyardClient {
     if ('superseded' in installed) return OK;
     this.etag = etag;
     if (this.o.cacheDir !== null) {
-      const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, signed.payload.sha256, signed.serial);
-      this.cacheError = w.ok ? null : { code: w.code, message: w.message, at: this.now() };
+      const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, this.cacheState(signed.payload.sha256));
+      this.noteCacheWrite(w, signed.serial);
+    }
+    return OK;
+  }
+
+  private cacheState(payloadSha256: string | null): CacheState {
+    const state: CacheState = { highestSerial: this.currentFloor(), payloadSha256 };
+    if (this.keysDoc !== null) state.keysVersion = this.keysDoc.signed.version;
+    if (this.resetVersion > 0) state.resetVersion = this.resetVersion;
+    return state;
+  }
+
+  private noteCacheWrite(w: { ok: true } | Failure, floor: number): void {
+    if (w.ok) {
+      this.persistedFloor = floor;
+      this.cacheError = null;
+    } else {
+      this.cacheError = { code: w.code, message: `${w.message} (the rollback floor ${this.currentFloor()} is not persisted: a restart would forget it)`, at: this.now() };
+    }
+  }
+
+  /** The serial ceiling of the current keys document's floor reset for this environment, if any. */
+  private ceiling(): number | null {
+    return this.keysDoc === null ? null : latestFloorReset(this.keysDoc.signed, this.o.env)?.ceiling ?? null;
+  }
+
+  /** Fetches keys.json (conditionally), verifies it against the root, installs it. */
+  private async refreshKeys(): Promise<Ok | Failure> {
+    let body: Buffer;
+    let etag: string | null = null;
+    if (this.http !== null) {
+      const conditional = this.keysDoc !== null ? this.keysEtag : null;
+      const r = await httpGet(new URL('keys.json', this.http), { etag: conditional, maxBytes: DEFAULT_MAX_KEYS_BYTES, timeoutMs: this.o.requestTimeoutMs });
+      if (!r.ok) return { ok: false, code: r.code, message: `keys.json: ${r.message}` };
+      if (r.status === 304) return conditional !== null ? OK : { ok: false, code: ClientCode.FETCH_STATUS, message: 'keys.json: HTTP 304 to a request without If-None-Match' };
+      body = r.body;
+      etag = r.etag;
+    } else {
+      const r = await readCapped(join(this.dir as string, 'keys.json'), DEFAULT_MAX_KEYS_BYTES, { timeoutMs: this.o.requestTimeoutMs });
+      if (!r.ok) return { ok: false, code: r.code, message: `keys.json: ${r.message}` };
+      body = r.body;
+    }
+    if (this.keysDoc !== null && Buffer.compare(body, this.keysDoc.bytes) === 0) {
+      this.keysEtag = etag;
+      return OK;
+    }
+    const installed = await this.installKeys(body, false);
+    if (installed.ok) this.keysEtag = etag;
+    return installed;
+  }
+
+  /**
+   * Verifies a keys document against the root (never below the trusted version; an equal version
+   * only byte-identical), makes its keys the bundle-signing keys and applies its floor reset once.
+   */
+  private async installKeys(bytes: Uint8Array, fromCache: boolean): Promise<Ok | Failure> {
+    const v = verifyKeysDocument(bytes, { root: this.root as TrustedKeys, minVersion: Math.max(this.keysVersionFloor, this.keysDoc?.signed.version ?? 0), now: this.now(), allowExpired: fromCache });
+    if (!v.ok) return v;
+    const signed = v.value.signed;
+    if (this.keysDoc !== null && signed.version === this.keysDoc.signed.version) {
+      return { ok: false, code: VerifyCode.KEYS_ROLLBACK, message: `keys.json: version ${signed.version} is already trusted with different content (a new key set needs a new version)` };
+    }
+    this.keys = v.value.bundleKeys;
+    this.keysDoc = { bytes, signed };
+    // Re-verify the manifest under the new key set (a revoked signer's bundle must not pass as "unchanged").
+    this.manifestBytes = null;
+    this.etag = null;
+    const reset = latestFloorReset(signed, this.o.env);
+    let applied = false;
+    if (reset !== null && reset.version > this.resetVersion) {
+      this.resetVersion = reset.version;
+      if (this.currentFloor() > reset.floor) {
+        this.floor = { serial: reset.floor, sha256: null };
+        this.afterReset = true;
+        applied = true;
+      }
+    }
+    const cacheDir = this.o.cacheDir;
+    if (cacheDir !== null && !fromCache) {
+      // The runaway bundle must not raise the floor again at the next cold start.
+      if (applied) await dropCachedManifest(cacheDir, this.o.env);
+      const k = await writeCacheKeys(cacheDir, this.o.env, bytes);
+      const st = k.ok ? await writeCacheState(cacheDir, this.o.env, this.cacheState(this.afterReset ? null : this.floor.sha256)) : k;
+      this.noteCacheWrite(st, this.currentFloor());
     }
     return OK;
   }
@@ -465,8 +593,9 @@ export class SwitchyardClient {
     if (!built.ok) return { ok: false, code: ClientCode.PAYLOAD_INVALID, message: built.message };
     // Re-check monotonicity at the moment of the swap (a cache load may race a fetch).
     const current = this.engine.table();
-    if (current !== null && current.meta.serial >= signed.serial) return { ok: true, superseded: true };
+    if (current !== null && current.meta.serial >= signed.serial && !this.afterReset) return { ok: true, superseded: true };
     const change = this.engine.swap(built.table);
+    this.afterReset = false;
     this.raiseFloor(signed.serial, signed.payload.sha256);
     this.manifestBytes = manifestBytes;
     this.origin = origin;
@@ -500,7 +629,22 @@ export class SwitchyardClient {
     };
     const st = await readCacheState(cacheDir, env);
     if (!st.ok) fail(st.code, st.message);
-    else if (st.state !== null) this.raiseFloor(st.state.highestSerial, st.state.payloadSha256);
+    else if (st.state !== null) {
+      if (st.state.payloadSha256 !== null) this.raiseFloor(st.state.highestSerial, st.state.payloadSha256);
+      else this.floor = { serial: Math.max(this.floor.serial, st.state.highestSerial), sha256: null };
+      this.persistedFloor = st.state.highestSerial;
+      this.keysVersionFloor = st.state.keysVersion ?? 0;
+      this.resetVersion = st.state.resetVersion ?? 0;
+    }
+    if (this.root !== null) {
+      // The cached keys document, re-verified against the root (expired is fine here: it still
+      // names the keys the cached bundle was accepted under; the network check needs a fresh one).
+      const k = await readCacheFile(cacheKeysPath(cacheDir, env), DEFAULT_MAX_KEYS_BYTES);
+      if (!k.ok) return; // no keys document yet: nothing cached can be verified (first run)
+      const installed = await this.installKeys(k.body, true);
+      if (!installed.ok) return fail(installed.code, installed.message);
+    }
+    const keys = this.keys as TrustedKeys;
     const manifestPath = cacheManifestPath(cacheDir, env);
     try {
       await access(manifestPath);
@@ -510,7 +654,7 @@ export class SwitchyardClient {
     const m = await readCacheFile(manifestPath, this.o.maxManifestBytes);
     if (!m.ok) return fail(m.code, m.message);
     const vm = verifyManifest(m.body, {
-      trustedKeys: this.keys,
+      trustedKeys: keys,
       env,
       now: this.now(),
       maxBytes: this.o.maxManifestBytes,
@@ -520,6 +664,8 @@ export class SwitchyardClient {
     });
     if (!vm.ok) return fail(vm.code, vm.message);
     const signed = vm.value.signed;
+    const ceiling = this.ceiling();
+    if (ceiling !== null && signed.serial > ceiling) return fail(VerifyCode.SERIAL_ABOVE_CEILING, `cached serial ${signed.serial} is above the reset ceiling ${ceiling}`);
     if (signed.serial === this.floor.serial && this.floor.sha256 !== null && signed.payload.sha256 !== this.floor.sha256) {
       return fail(ClientCode.SERIAL_CONFLICT, `cached serial ${signed.serial} names payload ${signed.payload.sha256}, the recorded state ${this.floor.sha256}`);
     }
@@ -589,6 +735,16 @@ export class SwitchyardClient {
   upgrade(id: string, record: unknown, subjectId?: string): ReturnType<Engine['upgrade']> {
     return this.engine.upgrade(id, record, subjectId);
   }
+}
+
+function parseKeys(value: TrustedKeys | string, name: string): TrustedKeys {
+  if (typeof value === 'string') {
+    const parsed = parseTrustedKeys(value);
+    if (!parsed.ok) throw new ClientOptionsError(`${name}: ${parsed.message}`);
+    return parsed.value;
+  }
+  if (value && value.keys instanceof Map && value.keys.size > 0) return value;
+  throw new ClientOptionsError(`${name} must name at least one key`);
 }
 
 /** Creates a client and starts loading (cache, then source). Await `ready()` before relying on answers. */
