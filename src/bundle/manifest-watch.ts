@@ -68,7 +68,18 @@ export class ManifestStore {
 
   /** The current manifest of `env`: from memory when the file is unchanged, else re-read. */
   get(env: string): Promise<ManifestState> | ManifestState {
-    const path = join(this.root, env, 'manifest.json');
+    return this.file(env, [env, 'manifest.json']);
+  }
+
+  /** The keys document at the top of the served directory (revalidated the same way). */
+  keys(): Promise<ManifestState> | ManifestState {
+    // '/' cannot be an environment name, so the two never share an entry.
+    return this.file('/keys', ['keys.json']);
+  }
+
+  private file(name: string, segments: string[]): Promise<ManifestState> | ManifestState {
+    const env = name;
+    const path = join(this.root, ...segments);
     let key: string;
     try {
       // Sync on purpose: a stat of a local file is microseconds; the thread-pool round trip is not.
@@ -84,7 +95,7 @@ export class ManifestStore {
       this.entries.set(env, { key, state: { kind: 'missing' }, reading: null });
       return { kind: 'missing' };
     }
-    const reading = this.read(env).then((state) => {
+    const reading = this.read(segments).then((state) => {
       this.entries.set(env, { key, state, reading: null });
       return state;
     });
@@ -92,8 +103,8 @@ export class ManifestStore {
     return reading;
   }
 
-  private async read(env: string): Promise<ManifestState> {
-    const body = await readInside(this.root, [env, 'manifest.json'], this.maxFileBytes, readCapped);
+  private async read(segments: string[]): Promise<ManifestState> {
+    const body = await readInside(this.root, segments, this.maxFileBytes, readCapped);
     if (typeof body === 'string') return { kind: body };
     return { kind: 'ok', body, etag: `"${sha256Hex(body)}"` };
   }

@@ -1,8 +1,8 @@
 /**
  * `switchyard serve`: a small, strict HTTP server for a published directory.
  *
- * Only three kinds of path exist — `/<env>/manifest.json`, `/<env>/payload/<sha256>.json` and
- * `/healthz` — and they are matched against a whitelist before any file-system access (`..`,
+ * Only four kinds of path exist — `/<env>/manifest.json`, `/<env>/payload/<sha256>.json`,
+ * `/keys.json` (the root-signed keys document) and `/healthz` — and they are matched against a whitelist before any file-system access (`..`,
  * `%2e%2e`, `%2f`, backslashes and NUL are refused outright). A whitelisted name can still be a
  * symlink, so every file is resolved with realpath and must lie inside the served directory, is
  * opened with O_NOFOLLOW|O_NONBLOCK and must be a regular file (the runtime's `readCapped`).
@@ -119,6 +119,14 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
     // Nothing legitimate needs escapes, backslashes, NUL or dot segments: refuse before routing.
     if (/[%\\\0]/.test(path) || /(^|\/)\.\.?(\/|$)/.test(path) || !path.startsWith('/')) return error(400, 'bad path');
     if (path === '/healthz') return send(200, '{"status":"ok"}\n', { 'Cache-Control': 'no-store' });
+
+    if (path === '/keys.json') {
+      const keys = await manifests.keys();
+      if (keys.kind === 'missing') return error(404, 'not found');
+      if (keys.kind !== 'ok') return error(500, 'keys document unreadable or too large');
+      const headers = { ETag: keys.etag, 'Cache-Control': MANIFEST_CACHE };
+      return matchesEtag(req.headers['if-none-match'], keys.etag) ? send(304, '', headers) : send(200, keys.body, headers);
+    }
 
     const manifest = MANIFEST_PATH.exec(path);
     if (manifest) {

@@ -19,6 +19,7 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   propose: () => import('./propose.ts'),
   compile: () => import('./compile.ts'),
   keygen: () => import('./keygen.ts'),
+  trust: () => import('./trust.ts'),
   sign: () => import('./sign.ts'),
   verify: () => import('./verify.ts'),
   publish: () => import('./publish.ts'),

@@ -6,7 +6,7 @@ import { parseStrictJson, publicKeyToBase64 } from '../../bundle/runtime-format.
 import { UsageError, type Command } from '../command.ts';
 
 
-const usage = `Usage: switchyard keygen --out <private-key-file> [--trusted-keys <file>] [--label <name>]
+const usage = `Usage: switchyard keygen --out <private-key-file> [--trusted-keys <file>] [--label <name>] [--root]
 
 Generates an Ed25519 signing key. The private key (PKCS#8 PEM) is written to --out with mode 0600
 and is never printed; store it as the CI secret ${SIGNING_KEY_ENV} (file content as-is). The public
@@ -16,6 +16,8 @@ missing; see docs/bundles.md for the format).
   --out <file>            where to write the private key (refuses to overwrite)
   --trusted-keys <file>   add the public key to this trusted-keys file
   --label <name>          label for the trusted-keys entry (e.g. ci-2026)
+  --root                  a root key: kept offline (never a CI secret), its public half pinned by
+                          applications (trustRoot); it signs only keys.json (\`switchyard trust\`)
 
 Exit status: 0 ok, 1 failure, 2 usage error.`;
 
@@ -26,7 +28,7 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: 'string' }, 'trusted-keys': { type: 'string' }, label: { type: 'string' } },
+      options: { out: { type: 'string' }, 'trusted-keys': { type: 'string' }, label: { type: 'string' }, root: { type: 'boolean', default: false } },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (!values.out) throw new UsageError('--out is required (the private key is never printed)');
@@ -42,7 +44,11 @@ export const command: Command = {
       io.stderr(`✖ cannot write ${values.out}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'file exists (refusing to overwrite a key)' : (error as Error).message}`);
       return 1;
     }
-    io.stdout(`✔ private key written to ${values.out} (mode 0600) — keep it secret; CI reads it from ${SIGNING_KEY_ENV}`);
+    io.stdout(
+      values.root
+        ? `✔ root private key written to ${values.out} (mode 0600) — keep it OFFLINE (never a CI secret); it signs only keys.json`
+        : `✔ private key written to ${values.out} (mode 0600) — keep it secret; CI reads it from ${SIGNING_KEY_ENV}`,
+    );
     io.stdout(`  keyid      ${key.keyid}`);
     io.stdout(`  public key ${publicKeyToBase64(key.publicKey)}`);
     if (values['trusted-keys']) {

@@ -50,6 +50,10 @@ export const command: Command = {
     if (values['expires-in'] && values.expires) throw new UsageError('use --expires-in or --expires, not both');
     const dist = resolve(io.cwd, positionals[0] ?? 'dist');
     const root = resolve(io.cwd, values.root);
+    const serialOverride = values.serial === undefined ? undefined : Number(values.serial);
+    if (serialOverride !== undefined && (!Number.isSafeInteger(serialOverride) || serialOverride < 1 || serialOverride > MAX_SERIAL)) {
+      throw new UsageError(`--serial must be an integer from 1 to ${MAX_SERIAL}`);
+    }
 
     const keys = await loadSigningKeys(values.key.map((k) => resolve(io.cwd, k)), io.env);
     if (!keys.ok) {
@@ -71,11 +75,7 @@ export const command: Command = {
       io.stderr(`✖ cannot read commit ${pointer.commit} in ${values.root}: ${(error as Error).message}`);
       return 1;
     }
-    let serial = meta.serial;
-    if (values.serial !== undefined) {
-      serial = Number(values.serial);
-      if (!Number.isSafeInteger(serial) || serial < 1 || serial > MAX_SERIAL) throw new UsageError(`--serial must be an integer from 1 to ${MAX_SERIAL}`);
-    }
+    const serial = serialOverride ?? meta.serial;
     const project = await loadProjectAtRef(root, pointer.commit);
     const trustedKeyIds = project.value?.settings.signing.trustedKeys ?? [];
     if (!project.value) {
