@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Entry point of publish.yml and kill-switch.yml: validate, compile, sign and publish one environment.
 # Usage: scripts/publish.sh <env>
-# env: SWITCHYARD_SIGNING_KEY (PEM, from the protected environment), optional SWITCHYARD_PUBLISH_TARGET
+# env: SWITCHYARD_SIGNING_KEY (PEM, from the protected environment; handed to `sign` only),
+#      optional SWITCHYARD_PUBLISH_TARGET
 #      (directory, `branch:<name>` or http(s) URL; default: publish.target in switchyard.yaml),
 #      optional SWITCHYARD_TRUSTED_KEYS (trusted-keys file), optional SWITCHYARD_PUBLISH_TOKEN (bearer
 #      token for an HTTP target).
@@ -14,6 +15,11 @@ env_name="$1"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 sy() { node bin/switchyard.mjs "$@"; }
+
+# The signing key reaches the sign step only: validate, compile, verify and publish (and anything
+# they load) run without it in their environment. A non-exported shell variable is not inherited.
+signing_key="${SWITCHYARD_SIGNING_KEY:-}"
+unset SWITCHYARD_SIGNING_KEY
 
 trusted="${SWITCHYARD_TRUSTED_KEYS:-}"
 if [ -z "$trusted" ] && [ -f trusted-keys.json ]; then trusted="trusted-keys.json"; fi
@@ -33,7 +39,8 @@ fi
 echo "gate: $(git rev-parse --short HEAD) passes against ${gate_base:-no base} (re-evaluated)"
 sy validate
 sy compile --env "$env_name" --out "$work/dist"
-sy sign "$work/dist" --env "$env_name" --public-keys-out "$work/signing-public-keys.json"
+SWITCHYARD_SIGNING_KEY="$signing_key" sy sign "$work/dist" --env "$env_name" --public-keys-out "$work/signing-public-keys.json"
+unset signing_key
 if [ -n "$trusted" ]; then
   echo "verifying the signed bundle against $trusted"
 else

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -60,4 +60,18 @@ describe('scripts/publish.sh verifies before publishing', () => {
     expect(ok.stdout).toMatch(/gate: [0-9a-f]+ passes against [0-9a-f]{40} \(re-evaluated\)/);
     expect(await published()).toBe(true);
   }, 120_000);
+
+  it('hands SWITCHYARD_SIGNING_KEY to the sign step only', async () => {
+    // A `node` shim first on PATH logs, per CLI invocation, whether the key is in its environment.
+    const shim = join(outside, 'shim');
+    await mkdir(shim);
+    const log = join(outside, 'invocations.log');
+    await writeFile(join(shim, 'node'), `#!/bin/sh\necho "$2 key=\${SWITCHYARD_SIGNING_KEY:+set}" >> ${JSON.stringify(log)}\nexec ${JSON.stringify(process.execPath)} "$@"\n`);
+    await chmod(join(shim, 'node'), 0o755);
+    const result = await repo.sh('scripts/publish.sh staging', { ...env, PATH: `${shim}:${process.env.PATH ?? ''}` });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(lines.map((l) => l.split(' ')[0])).toEqual(expect.arrayContaining(['pipeline', 'validate', 'compile', 'sign', 'verify', 'github']));
+    expect(lines.filter((l) => l.endsWith('key=set'))).toEqual(['sign key=set']);
+  });
 });

@@ -125,7 +125,7 @@ describe('the repository workflows', () => {
     }
   });
 
-  it('kill-switch.yml: workflow_dispatch with a flag, validation-only fast path, same concurrency groups as publish', () => {
+  it('kill-switch.yml: workflow_dispatch with a flag, validation-only fast path, its own concurrency groups (never cancelled by a publish)', () => {
     const wf = load('kill-switch.yml');
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     expect(wf.on.workflow_dispatch.inputs.flag).toMatchObject({ required: true, type: 'string' });
@@ -137,7 +137,9 @@ describe('the repository workflows', () => {
     for (const env of ['staging', 'production']) {
       const job = wf.jobs[`publish-${env}`];
       expect(job.environment).toBe(env);
-      expect(job.concurrency).toEqual({ group: `switchyard-publish-${env}`, 'cancel-in-progress': false });
+      // A pending job is cancelled by a newer pending job of the same group: never share publish.yml's.
+      expect(job.concurrency).toEqual({ group: `switchyard-kill-switch-${env}`, 'cancel-in-progress': false });
+      expect(job.concurrency.group).not.toBe(load('publish.yml').jobs[env].concurrency.group);
       expect(job.strategy).toBeUndefined();
       expect(job.steps.at(-1).run).toBe(`scripts/publish.sh ${env}`);
     }

@@ -112,11 +112,14 @@ export function cacheKeysPath(cacheDir: string, env: string): string {
   return join(cacheDir, env, 'keys.json');
 }
 
-/** Stores the keys document (atomic). */
-export async function writeCacheKeys(cacheDir: string, env: string, bytes: Uint8Array): Promise<{ ok: true } | Failure> {
+/**
+ * Replaces one file of the environment's cache (atomic): the keys document, or the manifest of the
+ * bundle already cached when it was re-signed (same payload, so the payload file is already there).
+ */
+export async function writeCacheFile(cacheDir: string, env: string, name: 'keys.json' | 'manifest.json', bytes: Uint8Array): Promise<{ ok: true } | Failure> {
   try {
     await mkdir(join(cacheDir, env), { recursive: true });
-    await writeFileAtomic(cacheKeysPath(cacheDir, env), bytes);
+    await writeFileAtomic(join(cacheDir, env, name), bytes);
     return { ok: true };
   } catch (e) {
     return { ok: false, code: ClientCode.CACHE_WRITE, message: e instanceof Error ? e.message : String(e) };

@@ -35,7 +35,7 @@ import type {
 import type { EventSink } from '../events/types.ts';
 import { nextDelay } from './backoff.ts';
 import { SwitchyardError } from '../errors.ts';
-import { cacheKeysPath, cacheManifestPath, cachePayloadPath, dropCachedManifest, readCacheFile, readCacheState, writeCache, writeCacheKeys, writeCacheState } from './cache.ts';
+import { cacheKeysPath, cacheManifestPath, cachePayloadPath, dropCachedManifest, readCacheFile, readCacheState, writeCache, writeCacheFile, writeCacheState } from './cache.ts';
 import type { CacheState } from './cache.ts';
 import { VerifyCode } from '../bundle/codes.ts';
 import { ClientCode } from './codes.ts';
@@ -461,9 +461,17 @@ export class SwitchyardClient {
       if (signed.payload.sha256 !== current.meta.payloadSha256) {
         return { ok: false, code: ClientCode.SERIAL_CONFLICT, message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused` };
       }
-      // Same bundle re-published (e.g. another signature added): nothing to swap.
+      // Same bundle re-published (another signature added, or re-signed with a later expiry): the
+      // decisions stay; a later expiry is adopted (an earlier one is not: replaying an older
+      // signature must not make the bundle stale sooner), and cached for the next cold start.
       this.manifestBytes = body;
       this.etag = etag;
+      const expiresAt = Date.parse(signed.expires);
+      if (expiresAt > current.meta.expiresAt) {
+        this.engine.swap({ ...current, meta: { ...current.meta, createdAt: Date.parse(signed.createdAt), expiresAt } });
+        this.armStaleTimer();
+        if (this.o.cacheDir !== null) this.noteCacheWrite(await writeCacheFile(this.o.cacheDir, env, 'manifest.json', body), this.currentFloor());
+      }
       return OK;
     }
     if (current === null && signed.serial === this.floor.serial && this.floor.sha256 !== null && signed.payload.sha256 !== this.floor.sha256) {
@@ -570,7 +578,7 @@ export class SwitchyardClient {
     if (cacheDir !== null && !fromCache) {
       // The runaway bundle must not raise the floor again at the next cold start.
       if (applied) await dropCachedManifest(cacheDir, this.o.env);
-      const k = await writeCacheKeys(cacheDir, this.o.env, bytes);
+      const k = await writeCacheFile(cacheDir, this.o.env, 'keys.json', bytes);
       const st = k.ok ? await writeCacheState(cacheDir, this.o.env, this.cacheState(this.afterReset ? null : this.floor.sha256)) : k;
       this.noteCacheWrite(st, this.currentFloor());
     }
