@@ -18,12 +18,14 @@ import { readCapped, sha256Hex } from './runtime-format.ts';
 import { readInside } from './serve-files.ts';
 
 export type ManifestState =
-  | { kind: 'ok'; body: Buffer; etag: string }
+  | { kind: 'ok'; body: Buffer; etag: string; headers304: string[] }
   | { kind: 'missing' }
   | { kind: 'too-large' }
   | { kind: 'unreadable' };
 
 export interface ManifestStoreOptions {
+  /** Extra headers of every manifest 304 (flat name/value list), e.g. the long-poll offer. */
+  headers304?: string[];
   /** Re-check interval for waiting long-polls when no file-system event arrives. Default 1000 ms. */
   recheckMs?: number;
   maxFileBytes?: number;
@@ -59,11 +61,13 @@ export class ManifestStore {
   private readonly root: string;
   private readonly recheckMs: number;
   private readonly maxFileBytes: number;
+  private readonly headers304: string[];
 
   constructor(root: string, options: ManifestStoreOptions = {}) {
     this.root = root;
     this.recheckMs = options.recheckMs ?? 1000;
     this.maxFileBytes = options.maxFileBytes ?? 64 * 1024 * 1024;
+    this.headers304 = options.headers304 ?? [];
   }
 
   /** The current manifest of `env`: from memory when the file is unchanged, else re-read. */
@@ -106,7 +110,9 @@ export class ManifestStore {
   private async read(segments: string[]): Promise<ManifestState> {
     const body = await readInside(this.root, segments, this.maxFileBytes, readCapped);
     if (typeof body === 'string') return { kind: body };
-    return { kind: 'ok', body, etag: `"${sha256Hex(body)}"` };
+    const etag = `"${sha256Hex(body)}"`;
+    // Built once per manifest version: the 304 fast path writes them as they are.
+    return { kind: 'ok', body, etag, headers304: [...this.headers304, 'ETag', etag] };
   }
 
   /**

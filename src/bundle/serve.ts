@@ -92,8 +92,9 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
   const cache = new PayloadCache(options.maxCacheBytes ?? 64 * 1024 * 1024);
   const maxFile = options.maxFileBytes ?? 64 * 1024 * 1024;
   const maxWait = options.maxWaitSeconds ?? 30;
-  const manifests = new ManifestStore(root, { ...options, maxFileBytes: maxFile });
   const offer: Record<string, string> = maxWait > 0 ? { [LONG_POLL_HEADER]: String(maxWait) } : {};
+  const headers304 = ['Content-Length', '0', 'X-Content-Type-Options', 'nosniff', 'Cache-Control', MANIFEST_CACHE, ...Object.entries(offer).flat()];
+  const manifests = new ManifestStore(root, { ...options, maxFileBytes: maxFile, headers304 });
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; bytes: number; path: string }> => {
     const raw = req.url ?? '';
@@ -170,12 +171,33 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
     return error(404, 'not found');
   };
 
+  /**
+   * The hot path, synchronous: a poll whose ETag still matches the in-memory manifest (no wait
+   * asked) is answered 304 without a promise, a routing pass or a header object per request.
+   * Anything else goes to `handle`.
+   */
+  const revalidated = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const inm = req.headers['if-none-match'];
+    if (inm === undefined || req.method !== 'GET' || req.headers.prefer !== undefined) return false;
+    const url = req.url ?? '';
+    if (url.length > MAX_URL_LENGTH || /[%\\\0?]/.test(url)) return false;
+    const m = MANIFEST_PATH.exec(url);
+    if (m === null) return false;
+    const current = manifests.get(m[1]!);
+    if (current instanceof Promise || current.kind !== 'ok' || inm !== current.etag) return false;
+    res.writeHead(304, current.headers304);
+    res.end();
+    options.log?.({ method: 'GET', path: url, status: 304, bytes: 0 });
+    return true;
+  };
+
   const server = createServer(
     { maxHeaderSize: 16 * 1024, requestTimeout: 15_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
     (req, res) => {
       // A request arrived: the first-byte deadline set on connection no longer applies (a held
       // long-poll is silent by design; requestTimeout and keepAliveTimeout take over).
       req.socket.setTimeout(0);
+      if (revalidated(req, res)) return;
       handle(req, res).then(
         (entry) => options.log?.({ method: req.method ?? '?', ...entry }),
         () => {
