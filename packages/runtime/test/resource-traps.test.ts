@@ -74,27 +74,24 @@ describe.each(TRAPS)('manifest.json is $name', ({ plant }) => {
     expect(s.lastError?.code).toBe('E_SOURCE_NOT_FILE');
   });
 
-  it('cache dir: a cold client records the cache error and becomes ready from the network', { timeout: 10_000 }, async () => {
+  /** A cold client whose cache holds the trap as `file`, with the network serving serial 4. */
+  async function coldClientOverTrap(file: string): Promise<SwitchyardClient> {
     server = await startBundleServer();
     server.publish(makeBundle({ keys: [key], serial: 4 }));
     const cache = join(dir, 'cache');
     await mkdir(join(cache, 'production'), { recursive: true });
-    await plant(join(cache, 'production', 'manifest.json'));
+    await plant(join(cache, 'production', file));
     const c = client(server.url, cache);
     await c.ready(5000);
-    const s = c.status();
-    expect(s).toMatchObject({ ready: true, serial: 4, source: 'network' });
+    return c;
+  }
+
+  it('cache dir: a cold client becomes ready from the network', { timeout: 10_000 }, async () => {
+    expect((await coldClientOverTrap('manifest.json')).status()).toMatchObject({ ready: true, serial: 4, source: 'network' });
   });
 
-  it('cache state.json: refused, reported, and the client still becomes ready', { timeout: 10_000 }, async () => {
-    server = await startBundleServer();
-    server.publish(makeBundle({ keys: [key], serial: 4 }));
-    const cache = join(dir, 'cache');
-    await mkdir(join(cache, 'production'), { recursive: true });
-    await plant(join(cache, 'production', 'state.json'));
-    const c = client(server.url, cache);
-    await c.ready(5000);
-    expect(c.status()).toMatchObject({ ready: true, serial: 4 });
+  it('cache state.json: refused, and the client still becomes ready', { timeout: 10_000 }, async () => {
+    expect((await coldClientOverTrap('state.json')).status()).toMatchObject({ ready: true, serial: 4 });
   });
 });
 
