@@ -4,6 +4,7 @@
  * ETag polling on a static host. Real servers on 127.0.0.1, real runtime clients, real files.
  */
 import { request, createServer, type Server } from 'node:http';
+import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -214,3 +215,28 @@ describe('long-poll: a publish reaches a waiting runtime in milliseconds', () =>
   });
 });
 
+
+describe('serve survives its log reader going away', () => {
+  it('stdout closed (serve | head -1): EPIPE stops the log, not the server', { timeout: 30_000 }, async () => {
+    const pub = join(root, 'pub');
+    await publish(pub, 1);
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin/switchyard.mjs'), 'serve', pub, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (b: Buffer) => {
+        const m = /127\.0\.0\.1:(\d+)/.exec(b.toString());
+        if (m) resolve(Number(m[1]));
+        else reject(new Error(b.toString()));
+      });
+    });
+    child.stdout!.destroy();
+    try {
+      for (let i = 0; i < 20; i++) expect((await get(port, '/staging/manifest.json')).status).toBe(200);
+      expect(child.exitCode).toBeNull();
+      expect(stderr).not.toContain('EPIPE');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});

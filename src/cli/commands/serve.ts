@@ -45,7 +45,18 @@ export const command: Command = {
     const perClient = Number(values['max-connections-per-client']);
     if (!Number.isInteger(perClient) || perClient < 1) throw new UsageError('--max-connections-per-client must be a positive integer');
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, dir, values.host, io);
-    const log = values.quiet ? undefined : (e: { method: string; path: string; status: number; bytes: number }) => io.stdout(`${e.method} ${e.path} ${e.status} ${e.bytes}`);
+    // A log reader that goes away (`serve … | head`) must not take the server down: on EPIPE the
+    // per-request log stops, serving goes on.
+    let logging = !values.quiet;
+    if (logging) {
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EPIPE') throw error;
+        logging = false;
+      });
+    }
+    const log = values.quiet ? undefined : (e: { method: string; path: string; status: number; bytes: number }) => {
+      if (logging) io.stdout(`${e.method} ${e.path} ${e.status} ${e.bytes}`);
+    };
     const server = createBundleServer(dir, { maxConnectionsPerClient: perClient, ...(log ? { log } : {}) });
     let bound: number;
     try {
