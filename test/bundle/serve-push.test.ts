@@ -162,6 +162,11 @@ describe('long-poll: a publish reaches a waiting runtime in milliseconds', () =>
       // A 60 s poll interval: only the held request can explain a switch this fast.
       expect(latency).toBeLessThan(3000);
     }
+    // close() ends the held long-poll instead of waiting out its 25 s.
+    await new Promise((r) => setTimeout(r, 100));
+    const closing = performance.now();
+    await c.close();
+    expect(performance.now() - closing).toBeLessThan(2000);
   });
 
   it('a held request answers 304 when the wait ends, with Preference-Applied', { timeout: 10_000 }, async () => {

@@ -199,6 +199,8 @@ export class SwitchyardClient {
   /** Highest serial accepted (or seen in a verified cached manifest) and its payload hash. */
   private floor: { serial: number; sha256: string | null } = { serial: 0, sha256: null };
   private closed = false;
+  /** Aborts requests in flight when the client closes (a held long-poll would otherwise keep close() waiting). */
+  private readonly closing = new AbortController();
   private pollTimer: ReturnType<typeof setTimeout> | null = null;
   private staleTimer: ReturnType<typeof setTimeout> | null = null;
   private inflight: Promise<ClientStatus> | null = null;
@@ -323,6 +325,7 @@ export class SwitchyardClient {
   /** Stops polling and timers. The current table stays readable; the sink is the caller's to close. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     if (this.pollTimer !== null) clearTimeout(this.pollTimer);
     if (this.staleTimer !== null) clearTimeout(this.staleTimer);
     this.pollTimer = null;
@@ -419,6 +422,7 @@ export class SwitchyardClient {
         maxBytes: this.o.maxManifestBytes,
         timeoutMs: this.o.requestTimeoutMs,
         waitSeconds,
+        signal: this.closing.signal,
       });
       if (!r.ok) return r;
       this.serverWait = r.longPoll;

@@ -16,6 +16,8 @@ export interface HttpGetOptions {
   timeoutMs: number;
   /** Long-poll: ask the server to hold a 304 for up to this many seconds (`Prefer: wait=<s>`, RFC 7240). */
   waitSeconds?: number;
+  /** Ends the request at once (the client closing while a long-poll is held). */
+  signal?: AbortSignal;
 }
 
 /** Response header by which `switchyard serve` offers long-poll (the longest wait it honours, seconds). */
@@ -41,10 +43,13 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       req?.destroy();
       resolve(result);
     };
     const fail = (code: string, message: string): void => settle({ ok: false, code, message: `${url.href}: ${message}` });
+    const onAbort = (): void => fail(ClientCode.FETCH_CONNECTION, 'aborted (client closed)');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setTimeout(() => {
       if (gotHeaders) fail(ClientCode.FETCH_BODY_TIMEOUT, `body not complete after ${options.timeoutMs} ms`);
       else fail(ClientCode.FETCH_TIMEOUT, `no response after ${options.timeoutMs} ms`);
@@ -110,6 +115,7 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
         else fail(ClientCode.FETCH_CONNECTION, `${e.code ?? 'error'}: ${e.message}`);
       });
       req.end();
+      if (options.signal?.aborted) onAbort();
     } catch (e) {
       fail(ClientCode.FETCH_CONNECTION, e instanceof Error ? e.message : String(e));
     }
