@@ -38,7 +38,7 @@ const guideDir = join(SOURCE_ROOT, 'docs', 'guides');
 const guides = readdirSync(guideDir).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
 
 describe('operating guides (docs/guides) run as written', () => {
-  it('cover the seven operations, and every sh block is either tested or marked manual', () => {
+  it('cover the eight operations, and every sh block is either tested or marked manual', () => {
     expect(guides).toEqual([
       'activate-and-roll-back-a-prompt.md',
       'conversation-migration.md',
@@ -46,6 +46,7 @@ describe('operating guides (docs/guides) run as written', () => {
       'migrate-embeddings.md',
       'reading-the-pr-comment.md',
       'roll-out-a-model.md',
+      'rotate-signing-keys.md',
       'run-an-ab-test.md',
     ]);
     for (const guide of guides) {
