@@ -39,7 +39,6 @@ function serialArg(text: string | undefined, flag: string, min: number): number 
 
 export const command: Command = {
   name: 'trust',
-  summary: 'Issue the root-signed keys document (rotate, revoke signing keys; reset a serial floor)',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
