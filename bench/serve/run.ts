@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../src/config/index.ts';
 import { buildSigned, compileBundle, generateSigningKey, manifestBytes, publishToDirectory, signManifest } from '../../src/bundle/index.ts';
-import { createClient, trustedKeysFrom } from '../../packages/runtime/src/index.ts';
+import { createClient, trustedKeysFrom } from '@switchyard/runtime';
 
 const { values } = parseArgs({ options: { publishes: { type: 'string', default: '50' }, 'poll-ms': { type: 'string', default: '1000' }, 'wrk-seconds': { type: 'string', default: '10' } } });
 const N = Number(values.publishes);

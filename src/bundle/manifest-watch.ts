@@ -96,7 +96,8 @@ export class ManifestStore {
     if (entry && entry.key === key) return entry.state;
     if (entry?.reading) return entry.reading;
     if (key === 'missing') {
-      this.entries.set(env, { key, state: { kind: 'missing' }, reading: null });
+      // Not remembered: requests for made-up environment names must not grow this map.
+      this.entries.delete(env);
       return { kind: 'missing' };
     }
     const reading = this.read(segments).then((state) => {

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBundleServer, listen, publishToDirectory } from '../../src/bundle/index.ts';
 import { generateSigningKey, type SigningKey } from '../../src/bundle/keys.ts';
-import { createClient, trustedKeysFrom, type SwitchyardClient } from '../../packages/runtime/src/index.ts';
+import { createClient, trustedKeysFrom, type SwitchyardClient } from '@switchyard/runtime';
 import { signedBundle, smallPayload } from './fixtures.ts';
 import { removeDir, tempDir } from './git-fixture.ts';
 
@@ -243,5 +243,18 @@ describe('serve survives its log reader going away', () => {
     } finally {
       child.kill('SIGTERM');
     }
+  });
+});
+
+describe('serve keeps no state for names that do not exist', () => {
+  it('10,000 made-up environments are 404s and leave the manifest cache empty of them', async () => {
+    const pub = join(root, 'pub');
+    await publish(pub, 1);
+    const { ManifestStore } = await import('../../src/bundle/manifest-watch.ts');
+    const store = new ManifestStore(pub);
+    for (let i = 0; i < 10_000; i++) expect(await store.get(`env${i}`)).toEqual({ kind: 'missing' });
+    expect((await store.get('staging')).kind).toBe('ok');
+    expect((store as unknown as { entries: Map<string, unknown> }).entries.size).toBe(1);
+    store.close();
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSigned, createBundleServer, listen, loadSigningKeys, publishToDirectory, signManifest, type SigningKey } from '../../src/bundle/index.ts';
-import { canonicalBytes, createClient, parseTrustedKeys, sha256Hex, verifyManifest, trustedKeysFrom, type SwitchyardClient } from '../../packages/runtime/src/index.ts';
+import { canonicalBytes, createClient, parseTrustedKeys, sha256Hex, verifyManifest, trustedKeysFrom, type SwitchyardClient } from '@switchyard/runtime';
 import { COMMIT, smallPayload } from './fixtures.ts';
 import { run } from './cli-capture.ts';
 import { removeDir, tempDir } from './git-fixture.ts';

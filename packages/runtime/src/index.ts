@@ -40,5 +40,9 @@ export {
   type ClientError,
 } from './client/client.ts';
 export { ClientCode } from './client/codes.ts';
+// The client's read paths, for tools that must read exactly as a runtime does (`switchyard verify`
+// and `serve`): capped, deadlined, no FIFOs/devices, no compressed or redirected bodies.
+export { httpGet, LONG_POLL_HEADER, type HttpGetOptions, type HttpGetResult } from './client/http-get.ts';
+export { readCapped, type ReadCappedOptions } from './client/read-capped.ts';
 export { nextDelay, type ScheduleOptions } from './client/backoff.ts';
 export { backoffDelay, type BackoffOptions } from './backoff.ts';
