@@ -65,8 +65,14 @@ export interface PromptVersion {
 }
 
 export type ProviderConfig =
-  | { type: 'openai' }
-  | { type: 'openai-compatible'; baseUrl: string };
+  | { type: 'openai'; apiKeyEnv?: string }
+  | { type: 'openai-compatible'; baseUrl: string; apiKeyEnv?: string };
+
+/** USD per 1M tokens of one snapshot. */
+export interface SnapshotPrice {
+  input: number;
+  output: number;
+}
 
 /** `models/<alias>.yaml` */
 export interface ModelPin {
@@ -76,6 +82,8 @@ export interface ModelPin {
   /** A dated snapshot such as `gpt-4o-2024-05-13`, never a floating alias. */
   snapshot: string;
   params?: ModelParams;
+  /** Prices per snapshot (for `cost` assertions and the report's cost column). */
+  prices?: Record<string, SnapshotPrice>;
   /** `pinned`: a conversation keeps the snapshot it started on. `follow`: it always gets the current decision. */
   conversations: 'pinned' | 'follow';
   /** Snapshots no longer served: conversations pinned to one are migrated deliberately, with an event. */

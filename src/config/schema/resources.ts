@@ -1,5 +1,5 @@
 import { ALL_ASSERTION_TYPES } from './assertion-types.ts';
-import { NAME_PATTERN, VARIABLE_PATTERN, arr, document, enumOf, int, mapOf, num, obj, ref, str, type JsonSchema } from './builders.ts';
+import { NAME_PATTERN, SNAPSHOT_PATTERN, VARIABLE_PATTERN, arr, document, enumOf, int, mapOf, num, obj, ref, str, type JsonSchema } from './builders.ts';
 import { PERCENT_REQUIRED, commonDefs, pipelineSettings, percentResourceProperties } from './common-defs.ts';
 
 const assertion = obj('One promptfoo assertion on the model output.', {
@@ -50,12 +50,17 @@ const model = document('model', 'Switchyard model pin', 'models/<alias>.yaml: wh
   provider: obj('Where the model is served.', {
     type: enumOf('openai: the OpenAI API; openai-compatible: any server speaking its wire protocol (vLLM, Ollama, LiteLLM).', ['openai', 'openai-compatible']),
     baseUrl: str('Base URL of an OpenAI-compatible API (only with type openai-compatible).', { pattern: '^https?://' }),
+    apiKeyEnv: str('Environment variable holding the API key for this provider (default OPENAI_API_KEY). Evals and shadow runs call the provider only when CI has a key; otherwise they use the offline model server and say so.', { pattern: '^[A-Z_][A-Z0-9_]*$' }),
   }, ['type'], {
     if: { properties: { type: { const: 'openai-compatible' } } },
     then: { required: ['baseUrl'] },
   }),
   snapshot: ref('snapshot', 'Dated snapshot new conversations start on.'),
   params: ref('modelParams', 'Default generation parameters for every prompt on this alias.'),
+  prices: mapOf('Price per snapshot (snapshot → USD per 1M tokens), for `cost` assertions and the cost column of the PR report.', SNAPSHOT_PATTERN, obj('Prices of one snapshot.', {
+    input: num('USD per 1M prompt tokens.', 0),
+    output: num('USD per 1M completion tokens.', 0),
+  }, ['input', 'output'])),
   conversations: enumOf('pinned: a conversation keeps the snapshot it started on; follow: it always gets the current decision.', ['pinned', 'follow']),
   retired: arr('Snapshots no longer served; conversations pinned to one are migrated deliberately, with an event.', ref('snapshot', 'A retired snapshot.'), { uniqueItems: true }),
 }, ['alias', 'provider', 'snapshot', 'conversations', 'retired']), commonDefs);
