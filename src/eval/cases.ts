@@ -8,7 +8,7 @@ import { renderMessages } from './render.ts';
 import type { EvalTarget } from './targets.ts';
 
 /** Bump when the meaning of a cached result changes (e.g. the offline model's behaviour). */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
 export interface EvalCase {
   /** `<target id>#<case index>` — stable across runs while the change set is the same. */
@@ -18,6 +18,8 @@ export interface EvalCase {
   description: string;
   vars: Record<string, string>;
   assert: Assertion[];
+  /** Model alias of the version (its pin decides where the case is sent). */
+  model: string;
   snapshot: string;
   params: ModelParams;
   messages: ChatMessage[];
@@ -29,8 +31,10 @@ export interface EvalCase {
 
 /** What, besides the case itself, a result depends on: where answers come from and who grades them. */
 export interface CaseContext {
-  /** `offline` or the base URL of the real endpoint. */
-  provider: string;
+  /** Where a model's snapshot is served (`offline`, or provider type and URL): part of the key. */
+  endpointOf(model: string, snapshot: string): string;
+  /** Where the grader and embedder are served. */
+  graderEndpoint: string;
   graderModel: string;
   embeddingModel: string;
 }
@@ -41,9 +45,12 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
     const version = project.prompts.get(t.prompt)?.get(t.version);
     if (!version) continue;
     const params: ModelParams = { ...(project.models.get(version.model)?.params ?? {}), ...(version.params ?? {}) };
+    const grading = { endpoint: context.graderEndpoint, graderModel: context.graderModel, embeddingModel: context.embeddingModel };
+    const provider = context.endpointOf(version.model, t.snapshot);
     version.tests.cases.forEach((c, index) => {
       const { messages, missing } = renderMessages(version.messages, c.vars);
-      const key = contentKey({ format: CACHE_FORMAT, ...context, snapshot: t.snapshot, params, messages, assert: c.assert });
+      // vars count on their own: assertions can use them ({{var}} in a value or a javascript check).
+      const key = contentKey({ format: CACHE_FORMAT, provider, grading, snapshot: t.snapshot, params, messages, vars: c.vars, assert: c.assert });
       cases.push({
         id: `${t.id}#${index}`,
         target: t.id,
@@ -51,6 +58,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
         description: c.description ?? `case ${index + 1}`,
         vars: c.vars,
         assert: c.assert,
+        model: version.model,
         snapshot: t.snapshot,
         params,
         messages,

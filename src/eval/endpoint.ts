@@ -17,6 +17,8 @@ export interface ModelEndpoint {
   label: string;
   /** The in-process server when offline (its request counters are useful in tests). */
   server: ModelServer | undefined;
+  /** The environment the endpoint was chosen from (per-model key variables are read from it). */
+  env: NodeJS.ProcessEnv;
   /** Stops the in-process server, if one was started. */
   close(): Promise<void>;
 }
@@ -34,7 +36,7 @@ export async function openModelEndpoint(env: NodeJS.ProcessEnv, options: Endpoin
   const key = env.OPENAI_API_KEY;
   if (options.server === undefined && key && key !== OFFLINE_API_KEY && env.SWITCHYARD_OFFLINE !== '1') {
     const baseUrl = (env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-    return { baseUrl, apiKey: key, offline: false, label: `OpenAI-compatible API at ${baseUrl}`, server: undefined, close: async () => {} };
+    return { baseUrl, apiKey: key, offline: false, label: `OpenAI-compatible API at ${baseUrl}`, server: undefined, env, close: async () => {} };
   }
   const server = options.server ?? (await startModelServer());
   const owned = options.server === undefined;
@@ -44,14 +46,15 @@ export async function openModelEndpoint(env: NodeJS.ProcessEnv, options: Endpoin
     offline: true,
     label: 'Switchyard offline model server (deterministic test double on 127.0.0.1, not a real model)',
     server,
+    env,
     close: async () => {
       if (owned) await server.close();
     },
   };
 }
 
-/** An `openai` SDK client for the endpoint. Retries only when talking to a real service. */
-export function createClient(endpoint: ModelEndpoint): OpenAI {
+/** An `openai` SDK client for the endpoint (or a model's route). Retries only when talking to a real service. */
+export function createClient(endpoint: Pick<ModelEndpoint, 'apiKey' | 'baseUrl' | 'offline'>): OpenAI {
   return new OpenAI({
     apiKey: endpoint.apiKey,
     baseURL: endpoint.baseUrl,

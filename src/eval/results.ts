@@ -11,20 +11,73 @@ export interface AssertionResult {
   reason: string;
 }
 
+/**
+ * `pass`: every assertion held. `fail`: the model answered and an assertion said no. `error`: no
+ * verdict — the provider or the harness failed (after retries), or a variable had no value.
+ */
+export type CaseStatus = 'pass' | 'fail' | 'error';
+
+export interface CaseTokens {
+  prompt: number;
+  completion: number;
+  total: number;
+}
+
 export interface CaseResult {
   id: string;
   target: string;
   index: number;
   description: string;
   key: string;
+  status: CaseStatus;
+  /** `status === 'pass'` (kept for readers of older result files). */
   pass: boolean;
   score: number;
-  /** Set when the case could not be run (provider error, missing variable). Errors count as failures. */
+  /** Why the case errored (status `error` only); assertion failures are in `assertions`. */
   error: string | null;
   output: string;
+  /** Every assertion of the case with its verdict and reason (failed ones are all listed). */
   assertions: AssertionResult[];
   /** Served from the content-keyed cache instead of calling the model. */
   cached: boolean;
+  /** Token usage of the model call under test (null when unknown, e.g. errored). */
+  tokens: CaseTokens | null;
+  latencyMs: number | null;
+  /** USD of the model call under test, from the model YAML's prices (null without a price). */
+  cost: number | null;
+  /** Model calls made for this case in this run (0 when cached; > 1 after retries). */
+  attempts: number;
+  /** 1-based line of the case in its prompt version file (for annotations), when known. */
+  line?: number;
+}
+
+export interface EvalStats {
+  cases: number;
+  executed: number;
+  cached: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  /** Cases sent to a model in this run, counting retries. */
+  requests: number;
+}
+
+/** Counts of a list of case results (pass / fail / error are disjoint and sum to `cases`). */
+export function countCases(cases: readonly CaseResult[]): EvalStats {
+  return {
+    cases: cases.length,
+    executed: cases.filter((r) => !r.cached).length,
+    cached: cases.filter((r) => r.cached).length,
+    passed: cases.filter((r) => statusOf(r) === 'pass').length,
+    failed: cases.filter((r) => statusOf(r) === 'fail').length,
+    errors: cases.filter((r) => statusOf(r) === 'error').length,
+    requests: cases.reduce((n, r) => n + (r.attempts ?? 0), 0),
+  };
+}
+
+/** The status of a result, also for result files written before `status` existed. */
+export function statusOf(r: Pick<CaseResult, 'pass' | 'error'> & { status?: CaseStatus }): CaseStatus {
+  return r.status ?? (r.pass ? 'pass' : r.error !== null ? 'error' : 'fail');
 }
 
 export interface EvalRun {
@@ -33,12 +86,14 @@ export interface EvalRun {
   /** Answers came from the offline model server. */
   offline: boolean;
   endpoint: string;
+  /** Where each evaluated model's answers came from (alias → origin). */
+  endpoints?: Record<string, string>;
   /** The base ref compared against, or null when every evaluable version was run. */
   base: string | null;
   shard: { index: number; count: number };
   targets: EvalTarget[];
   cases: CaseResult[];
-  stats: { cases: number; executed: number; cached: number; passed: number; failed: number; errors: number };
+  stats: EvalStats;
   durationMs: number;
 }
 
@@ -69,7 +124,7 @@ export function mergeRuns(runs: readonly EvalRun[]): { targets: EvalTarget[]; ca
 export function judgeTargets(targets: readonly EvalTarget[], cases: readonly CaseResult[]): TargetVerdict[] {
   return targets.map((target) => {
     const mine = cases.filter((c) => c.target === target.id);
-    const passed = mine.filter((c) => c.pass).length;
+    const passed = mine.filter((c) => statusOf(c) === 'pass').length;
     const passRate = mine.length === 0 ? 0 : passed / mine.length;
     const complete = mine.length === target.caseCount;
     const ok = target.gate === 'none' || (complete && passRate >= target.minPassRate);

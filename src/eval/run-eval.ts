@@ -1,14 +1,19 @@
 /**
- * `switchyard eval` as a function: affected targets → cases → cache lookups → one promptfoo
- * `evaluate()` for the misses → results (written back to the cache) → an `EvalRun` document.
+ * `switchyard eval` as a function: affected targets → cases → cache lookups → promptfoo
+ * `evaluate()` for the misses (errored cases retried with backoff) → verdicts written back to the
+ * cache (passes and failures alike; errors never) → an `EvalRun` document.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Project } from '../config/types.ts';
+import { YamlFile } from '../config/yaml-file.ts';
 import { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
 import { buildCases, shardCases, type CaseContext, type EvalCase, type Shard } from './cases.ts';
-import { createClient, type ModelEndpoint } from './endpoint.ts';
+import type { ModelEndpoint } from './endpoint.ts';
+import { routeFor } from './model-routes.ts';
+import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
-import { chatProvider, embeddingProvider, graderProvider, type ChatRequest } from './providers.ts';
-import type { AssertionResult, CaseResult, EvalRun } from './results.ts';
+import { countCases, type CaseResult, type EvalRun } from './results.ts';
 import { affectedTargets } from './targets.ts';
 
 /** Grader and embedding models, always explicit (promptfoo's defaults would call api.openai.com). */
@@ -30,32 +35,26 @@ export interface RunEvalOptions {
   embeddingModel?: string;
   /** Called as cases finish (cached ones first). */
   onProgress?: (done: number, total: number) => void;
+  /** Re-runs of an errored case (default 2); errors are never cached. */
+  retries?: number;
+  /** First retry delay; doubles each retry (default 1 s). */
+  backoffMs?: number;
 }
 
-const TEMPLATE_VAR = '__switchyard_request';
+/** Retries of a case whose provider failed (promptfoo failure reason 2), with exponential backoff. */
+export const DEFAULT_RETRIES = 2;
+export const DEFAULT_BACKOFF_MS = 1000;
 
-interface PromptfooComponent {
-  pass?: boolean;
-  score?: number;
-  reason?: string;
-  assertion?: { type?: string } | null;
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-interface PromptfooResult {
-  testIdx: number;
-  success: boolean;
-  score: number;
-  error?: string | null;
-  response?: { output?: unknown } | null;
-  gradingResult?: { componentResults?: PromptfooComponent[] } | null;
-}
-
-function asText(output: unknown): string {
-  return typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);
-}
-
-function errorResult(c: EvalCase, error: string): CaseResult {
-  return { id: c.id, target: c.target, index: c.index, description: c.description, key: c.key, pass: false, score: 0, error, output: '', assertions: [], cached: false };
+/** 1-based YAML line of each case of a version file (for annotations); empty when unreadable. */
+async function caseLines(root: string, file: string, count: number): Promise<number[]> {
+  try {
+    const yaml = new YamlFile(file, await readFile(join(root, file), 'utf8'), undefined);
+    return Array.from({ length: count }, (_x, i) => yaml.locate(`/tests/cases/${i}`).line);
+  } catch {
+    return [];
+  }
 }
 
 export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
@@ -63,97 +62,85 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const { head, endpoint } = options;
   const graderModel = options.graderModel ?? DEFAULT_GRADER_MODEL;
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
-  const context: CaseContext = { provider: endpoint.offline ? 'offline' : endpoint.baseUrl, graderModel, embeddingModel };
+  const route = (model: string, snapshot: string) => routeFor(head.models.get(model), snapshot, endpoint);
+  const context: CaseContext = {
+    endpointOf: (model, snapshot) => route(model, snapshot).endpointKey,
+    graderEndpoint: endpoint.offline ? 'offline' : endpoint.baseUrl,
+    graderModel,
+    embeddingModel,
+  };
   const targets = affectedTargets(head, options.base);
   const shard = options.shard ?? { index: 1, count: 1 };
   const cases = shardCases(buildCases(head, targets, context), shard);
   const cache = options.cache === undefined ? openCaseCache(cacheDir(head.root)) : options.cache;
 
   const results = new Map<string, CaseResult>();
-  const toRun: EvalCase[] = [];
+  let toRun: EvalCase[] = [];
   for (const c of cases) {
     if (c.missing.length > 0) {
-      results.set(c.id, errorResult(c, `variables without a value: ${c.missing.join(', ')}`));
+      results.set(c.id, errorResult(c, `variables without a value: ${c.missing.join(', ')}`, 0));
       continue;
     }
     const hit = cache ? await cache.get(c.key) : undefined;
-    if (hit) results.set(c.id, { ...hit, id: c.id, target: c.target, index: c.index, description: c.description, cached: true });
+    if (hit) results.set(c.id, { ...hit, id: c.id, target: c.target, index: c.index, description: c.description, cached: true, attempts: 0 });
     else toRun.push(c);
   }
   let done = results.size;
   options.onProgress?.(done, cases.length);
 
+  const retries = Math.max(0, options.retries ?? DEFAULT_RETRIES);
+  const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+  const attempts = new Map<string, number>();
   if (toRun.length > 0) {
     const promptfoo = await loadPromptfoo(head.root, endpoint);
-    const client = createClient(endpoint);
-    const tests = toRun.map((c) => {
-      const request: ChatRequest = { model: c.snapshot, params: c.params, messages: c.messages };
-      return { description: c.id, vars: { ...c.vars, [TEMPLATE_VAR]: JSON.stringify(request) }, assert: c.assert };
-    });
-    const suite = {
-      prompts: [{ raw: `{{ ${TEMPLATE_VAR} }}`, label: 'switchyard' }],
-      providers: [chatProvider(client)],
-      defaultTest: { options: { provider: { text: graderProvider(client, graderModel), embedding: embeddingProvider(client, embeddingModel) } } },
-      tests,
-      writeLatestResults: false,
-      sharing: false,
-    };
-    const record = await promptfoo.evaluate(suite as unknown as Parameters<typeof promptfoo.evaluate>[0], {
-      maxConcurrency: Math.max(1, options.concurrency),
-      cache: false,
-      showProgressBar: false,
-      progressCallback: () => {
-        done++;
-        options.onProgress?.(Math.min(done, cases.length), cases.length);
-      },
-    } as Parameters<typeof promptfoo.evaluate>[1]);
-    const summary = (await record.toEvaluateSummary()) as unknown as { results: PromptfooResult[] };
-    for (const r of summary.results) {
-      const c = toRun[r.testIdx];
-      if (!c) continue;
-      const assertions: AssertionResult[] = (r.gradingResult?.componentResults ?? []).map((a) => ({
-        type: a.assertion?.type ?? 'unknown',
-        pass: a.pass === true,
-        score: typeof a.score === 'number' ? a.score : 0,
-        reason: a.reason ?? '',
-      }));
-      const result: CaseResult = {
-        id: c.id,
-        target: c.target,
-        index: c.index,
-        description: c.description,
-        key: c.key,
-        pass: r.success === true,
-        score: typeof r.score === 'number' ? r.score : 0,
-        error: r.error ? String(r.error) : null,
-        output: asText(r.response?.output),
-        assertions,
-        cached: false,
-      };
-      results.set(c.id, result);
-      if (cache && result.error === null) await cache.put(c.key, result);
+    for (let attempt = 0; toRun.length > 0; attempt++) {
+      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
+      const batch = await runPromptfooBatch(promptfoo, {
+        cases: toRun,
+        routeOf: (c) => route(c.model, c.snapshot),
+        grading: { endpoint, graderModel, embeddingModel },
+        concurrency: options.concurrency,
+      });
+      const again: EvalCase[] = [];
+      for (const c of toRun) {
+        const n = (attempts.get(c.id) ?? 0) + 1;
+        attempts.set(c.id, n);
+        const r = { ...(batch.get(c.id) as CaseResult), attempts: n };
+        results.set(c.id, r);
+        if (r.status === 'error' && attempt < retries) {
+          again.push(c);
+          continue;
+        }
+        // A verdict (pass or fail) is a fact about this content and is kept; an error is not.
+        if (cache && r.status !== 'error') await cache.put(c.key, r);
+        options.onProgress?.(++done, cases.length);
+      }
+      toRun = again;
     }
-    for (const c of toRun) if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case'));
   }
 
-  const all = cases.map((c) => results.get(c.id)).filter((r): r is CaseResult => r !== undefined);
+  const lines = new Map<string, number[]>();
+  for (const t of targets) lines.set(t.id, await caseLines(head.root, t.file, t.caseCount));
+  const all = cases
+    .map((c) => {
+      const r = results.get(c.id);
+      const line = lines.get(c.target)?.[c.index];
+      return r && line !== undefined ? { ...r, line } : r;
+    })
+    .filter((r): r is CaseResult => r !== undefined);
+  const endpoints: Record<string, string> = {};
+  for (const c of cases) endpoints[c.model] ??= route(c.model, c.snapshot).label;
   return {
     kind: 'switchyard.eval-run',
     format: 1,
     offline: endpoint.offline,
     endpoint: endpoint.label,
+    endpoints,
     base: options.baseRef,
     shard,
     targets,
     cases: all,
-    stats: {
-      cases: all.length,
-      executed: all.filter((r) => !r.cached).length,
-      cached: all.filter((r) => r.cached).length,
-      passed: all.filter((r) => r.pass).length,
-      failed: all.filter((r) => !r.pass && r.error === null).length,
-      errors: all.filter((r) => r.error !== null).length,
-    },
+    stats: countCases(all),
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -21,8 +21,8 @@ function run(gate: 'activation' | 'none'): EvalRun {
   return {
     kind: 'switchyard.eval-run', format: 1, offline: true, endpoint: 'offline', base: 'main', shard: { index: 1, count: 1 },
     targets: [{ id: TARGET, prompt: 'support-answer', version: 1, status: 'active', model: 'chat', snapshot: 'gpt-4o-2024-08-06', file: 'prompts/support-answer/v1.yaml', reasons: ['r'], gate, minPassRate: 0.8, caseCount: 1 }],
-    cases: [{ id: `${TARGET}#0`, target: TARGET, index: 0, description: 'd', key: 'k', pass: false, score: 0, error: null, output: 'o', assertions: [], cached: false }],
-    stats: { cases: 1, executed: 1, cached: 0, passed: 0, failed: 1, errors: 0 }, durationMs: 1,
+    cases: [{ id: `${TARGET}#0`, target: TARGET, index: 0, description: 'd', key: 'k', status: 'fail', pass: false, score: 0, error: null, output: 'o', assertions: [], cached: false, tokens: null, latencyMs: null, cost: null, attempts: 1 }],
+    stats: { cases: 1, executed: 1, cached: 0, passed: 0, failed: 1, errors: 0, requests: 1 }, durationMs: 1,
   };
 }
 

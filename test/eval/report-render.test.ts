@@ -8,10 +8,10 @@ function bigRun(targets: number, casesPer: number): EvalRun {
     const id = `prompt-${t}@v2:gpt-4o-2024-08-06`;
     ts.push({ id, prompt: `prompt-${t}`, version: 2, status: 'active', model: 'chat', snapshot: 'gpt-4o-2024-08-06', file: `prompts/prompt-${t}/v2.yaml`, reasons: ['becomes active (was draft)'], gate: 'activation', minPassRate: 0.8, caseCount: casesPer });
     for (let i = 0; i < casesPer; i++) {
-      cases.push({ id: `${id}#${i}`, target: id, index: i, description: `case ${i} | with a pipe`, key: 'k', pass: i % 2 === 0, score: 0, error: null, output: 'x'.repeat(2000), assertions: [{ type: 'icontains', pass: false, score: 0, reason: 'Expected output to contain "refund"' }], cached: false });
+      cases.push({ id: `${id}#${i}`, target: id, index: i, description: `case ${i} | with a pipe`, key: 'k', status: i % 2 === 0 ? 'pass' : 'fail', pass: i % 2 === 0, score: 0, error: null, output: 'x'.repeat(2000), assertions: [{ type: 'icontains', pass: false, score: 0, reason: 'Expected output to contain "refund"' }], cached: false, tokens: null, latencyMs: null, cost: null, attempts: 1 });
     }
   }
-  return { kind: 'switchyard.eval-run', format: 1, offline: true, endpoint: 'offline', base: 'main', shard: { index: 1, count: 1 }, targets: ts, cases, stats: { cases: cases.length, executed: cases.length, cached: 0, passed: 0, failed: 0, errors: 0 }, durationMs: 1 };
+  return { kind: 'switchyard.eval-run', format: 1, offline: true, endpoint: 'offline', base: 'main', shard: { index: 1, count: 1 }, targets: ts, cases, stats: { cases: cases.length, executed: cases.length, cached: 0, passed: 0, failed: 0, errors: 0, requests: 0 }, durationMs: 1 };
 }
 
 describe('report rendering', () => {

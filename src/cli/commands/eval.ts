@@ -62,15 +62,20 @@ export const command: Command = {
       for (const v of verdicts) {
         const mine = run.cases.filter((c) => c.target === v.target.id);
         if (mine.length === 0) continue;
-        const rate = `${v.passed}/${mine.length}`;
+        const failed = mine.filter((c) => c.status === 'fail').length;
+        const errored = mine.filter((c) => c.status === 'error').length;
+        const rate = `${v.passed}/${mine.length} passed, ${failed} failed, ${errored} errored`;
         // A shard only sees part of a target: the gate is judged by `report` over all shards.
         const judged = shard.count === 1;
         const bad = judged && !v.ok;
         blocked ||= bad;
-        io.stdout(`${bad ? '✖' : v.passRate >= v.target.minPassRate ? '✔' : '·'} ${v.target.id} ${rate} passed (gate: ${v.target.gate}, min ${v.target.minPassRate})`);
+        io.stdout(`${bad ? '✖' : v.passRate >= v.target.minPassRate ? '✔' : '·'} ${v.target.id} ${rate} (gate: ${v.target.gate}, min ${v.target.minPassRate})`);
       }
       const s = run.stats;
-      io.stdout(`eval: ${s.cases} cases, ${s.passed} passed, ${s.failed} failed, ${s.errors} errors, ${s.cached} from cache, ${s.executed} run (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`);
+      io.stdout(
+        `eval: ${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errors} errored · ${s.cached} from cache, ${s.executed} run, ${s.requests} model request(s) (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`,
+      );
+      for (const c of run.cases.filter((r) => r.status === 'error').slice(0, 5)) io.stderr(`  error ${c.id}: ${c.error ?? ''}`);
       if (blocked) io.stderr('eval: blocked — a gated prompt version is below its minPassRate.');
       return blocked ? 1 : 0;
     } finally {

@@ -34,6 +34,11 @@ export interface ModelServer {
   stats: ModelServerStats;
   /** Zeroes the counters. */
   resetStats(): void;
+  /**
+   * Makes the next `count` chat completions fail with an OpenAI-shaped error of `status` (500 by
+   * default), as a flaky provider would; later requests are answered again. For retry tests.
+   */
+  failNextChats(count: number, status?: number): void;
   close(): Promise<void>;
 }
 
@@ -110,6 +115,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 /** Starts the offline model server. Resolves once it is listening. */
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
   let stats = emptyStats();
+  let failing = { count: 0, status: 500 };
   const count = (model: string): void => {
     stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   };
@@ -117,6 +123,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.chat++;
     const body = await readJson(req);
+    if (failing.count > 0) {
+      failing.count--;
+      fail(failing.status, 'The offline model server was told to fail this request (injected failure).', 'server_error');
+    }
     if (typeof body.model !== 'string' || body.model === '') fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
     const model = body.model;
     const messages = parseMessages(body.messages);
@@ -209,6 +219,9 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     },
     resetStats() {
       stats = emptyStats();
+    },
+    failNextChats(count, status = 500) {
+      failing = { count, status };
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,160 @@
+/**
+ * One promptfoo `evaluate()` over a batch of cases. Each case goes to promptfoo's own provider for
+ * its model's route (`openai:chat:<snapshot>` with the route's `apiBaseUrl`, see model-routes.ts),
+ * restricted to that provider with the test's `providers` filter; the grader and the embedder are
+ * promptfoo providers on the grading endpoint, set explicitly so promptfoo never falls back to
+ * api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
+ * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
+ */
+import type { ModelEndpoint } from './endpoint.ts';
+import type { EvalCase } from './cases.ts';
+import { costOf, type ModelRoute } from './model-routes.ts';
+import type { PromptfooModule } from './promptfoo-env.ts';
+import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
+
+/** The var holding a case's rendered chat messages (JSON); promptfoo's OpenAI provider parses it. */
+const MESSAGES_VAR = '__switchyard_messages';
+
+/** promptfoo's `ResultFailureReason`. */
+const FAILURE_ASSERT = 1;
+const FAILURE_ERROR = 2;
+
+interface PromptfooComponent {
+  pass?: boolean;
+  score?: number;
+  reason?: string;
+  assertion?: { type?: string } | null;
+}
+
+interface PromptfooResult {
+  testIdx: number;
+  success: boolean;
+  score: number;
+  failureReason?: number;
+  error?: string | null;
+  latencyMs?: number;
+  cost?: number;
+  response?: { output?: unknown; cost?: number; tokenUsage?: { prompt?: number; completion?: number; total?: number } } | null;
+  gradingResult?: { reason?: string; componentResults?: PromptfooComponent[] } | null;
+}
+
+export interface BatchInput {
+  cases: readonly EvalCase[];
+  routeOf(c: EvalCase): ModelRoute;
+  grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string };
+  concurrency: number;
+  onCaseDone?: () => void;
+}
+
+function asText(output: unknown): string {
+  return typeof output === 'string' ? output : output === undefined || output === null ? '' : JSON.stringify(output);
+}
+
+/** Leaves of a grading result: assertion sets nest their members' results. */
+function leaves(components: readonly PromptfooComponent[]): PromptfooComponent[] {
+  return components.flatMap((c) => {
+    const nested = (c as { componentResults?: PromptfooComponent[] }).componentResults;
+    return Array.isArray(nested) && nested.length > 0 ? leaves(nested) : [c];
+  });
+}
+
+export function errorResult(c: EvalCase, error: string, attempts: number): CaseResult {
+  return {
+    id: c.id, target: c.target, index: c.index, description: c.description, key: c.key,
+    status: 'error', pass: false, score: 0, error, output: '', assertions: [], cached: false,
+    tokens: null, latencyMs: null, cost: null, attempts,
+  };
+}
+
+/** promptfoo provider options for a route with the case's parameters, labelled for the test filter. */
+function providerOptions(route: ModelRoute, c: EvalCase, label: string) {
+  return { id: route.providerId, label, config: { apiBaseUrl: route.baseUrl, apiKey: route.apiKey, ...c.params } };
+}
+
+/**
+ * Wraps a promptfoo provider so its `cost` comes from the model YAML's price for the snapshot
+ * (promptfoo's own table knows only public OpenAI names); without a price there is no cost.
+ */
+function priced<P extends { callApi: (...args: never[]) => Promise<unknown> }>(provider: P, route: ModelRoute): P {
+  const call = provider.callApi.bind(provider) as (...args: unknown[]) => Promise<Record<string, unknown>>;
+  provider.callApi = (async (...args: unknown[]) => {
+    const response = await call(...args);
+    const usage = response.tokenUsage as { prompt?: number; completion?: number } | undefined;
+    const cost = usage ? costOf(route.price, usage.prompt ?? 0, usage.completion ?? 0) : undefined;
+    return { ...response, cost };
+  }) as P['callApi'];
+  return provider;
+}
+
+/** Runs the batch; every case gets exactly one result (a missing promptfoo result is an error). */
+export async function runPromptfooBatch(promptfoo: PromptfooModule, input: BatchInput): Promise<Map<string, CaseResult>> {
+  const labels = new Map<string, string>();
+  const providers: unknown[] = [];
+  const tests = [];
+  for (const c of input.cases) {
+    const route = input.routeOf(c);
+    const signature = JSON.stringify([route.providerId, route.baseUrl, route.endpointKey, c.params]);
+    let label = labels.get(signature);
+    if (label === undefined) {
+      label = `switchyard-${labels.size + 1}`;
+      labels.set(signature, label);
+      const options = providerOptions(route, c, label);
+      const provider = await promptfoo.loadApiProvider(options.id, { options });
+      providers.push(priced(provider, route));
+    }
+    tests.push({ description: c.id, vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) }, assert: c.assert, providers: [label] });
+  }
+  const g = input.grading;
+  const grader = { id: `openai:chat:${g.graderModel}`, config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 } };
+  const embedder = { id: `openai:embedding:${g.embeddingModel}`, config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey } };
+  const suite = {
+    prompts: [{ raw: `{{ ${MESSAGES_VAR} }}`, label: 'switchyard' }],
+    providers,
+    defaultTest: { options: { provider: { text: grader, embedding: embedder } } },
+    tests,
+    writeLatestResults: false,
+    sharing: false,
+  };
+  const record = await promptfoo.evaluate(suite as unknown as Parameters<PromptfooModule['evaluate']>[0], {
+    maxConcurrency: Math.max(1, input.concurrency),
+    cache: false,
+    showProgressBar: false,
+    progressCallback: () => input.onCaseDone?.(),
+  } as Parameters<PromptfooModule['evaluate']>[1]);
+  const summary = (await record.toEvaluateSummary()) as unknown as { results: PromptfooResult[] };
+
+  const results = new Map<string, CaseResult>();
+  for (const r of summary.results) {
+    const c = input.cases[r.testIdx];
+    if (!c) continue;
+    const assertions: AssertionResult[] = leaves(r.gradingResult?.componentResults ?? []).map((a) => ({
+      type: a.assertion?.type ?? 'unknown',
+      pass: a.pass === true,
+      score: typeof a.score === 'number' ? a.score : 0,
+      reason: a.reason ?? '',
+    }));
+    const status: CaseStatus = r.success === true ? 'pass' : r.failureReason === FAILURE_ASSERT ? 'fail' : 'error';
+    const usage = r.response?.tokenUsage;
+    const cost = r.response?.cost;
+    results.set(c.id, {
+      id: c.id, target: c.target, index: c.index, description: c.description, key: c.key,
+      status,
+      pass: status === 'pass',
+      score: typeof r.score === 'number' ? r.score : 0,
+      error: status === 'error' ? String(r.error ?? r.gradingResult?.reason ?? 'the provider returned no output') : null,
+      output: asText(r.response?.output),
+      assertions,
+      cached: false,
+      tokens: usage && typeof usage.total === 'number' ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total } : null,
+      latencyMs: typeof r.latencyMs === 'number' ? r.latencyMs : null,
+      cost: typeof cost === 'number' && Number.isFinite(cost) ? cost : null,
+      attempts: 1,
+    });
+    if (r.failureReason !== undefined && r.failureReason !== FAILURE_ASSERT && r.failureReason !== FAILURE_ERROR && !r.success) {
+      // An unknown failure reason from a newer promptfoo: no verdict, so never a silent pass or fail.
+      results.set(c.id, errorResult(c, `promptfoo reported failure reason ${r.failureReason}`, 1));
+    }
+  }
+  for (const c of input.cases) if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
+  return results;
+}

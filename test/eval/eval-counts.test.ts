@@ -1,0 +1,117 @@
+/**
+ * Honest counts and caching of `switchyard eval` (real promptfoo, the offline server counting every
+ * request): a failed assertion is a failure, a provider failure is an error, failures are cached like
+ * passes, errors are retried with backoff and never cached.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { openModelEndpoint, openWorkspace, runEval, startModelServer, type ModelEndpoint, type ModelServer, type RunEvalOptions } from '../../src/eval/index.ts';
+import { makeDemoRepo, type DemoRepo } from './demo-repo.ts';
+import { testIo } from './io.ts';
+
+let server: ModelServer;
+let endpoint: ModelEndpoint;
+const repos: DemoRepo[] = [];
+
+beforeAll(async () => {
+  server = await startModelServer();
+  endpoint = await openModelEndpoint({}, { server });
+});
+afterAll(async () => {
+  await server.close();
+  await Promise.all(repos.map((r) => r.cleanup()));
+});
+
+/** The demo with summarization v2 told to answer in French: 3 of its 4 cases fail their assertions. */
+async function frenchRepo(): Promise<DemoRepo> {
+  const r = await makeDemoRepo();
+  repos.push(r);
+  await r.edit('prompts/summarization/v2.yaml', (t) => t.replace('Keep it under three sentences.', 'Keep it under three sentences. Always reply in French.'));
+  return r;
+}
+
+async function evalAll(r: DemoRepo, extra: Partial<RunEvalOptions> = {}) {
+  const ws = await openWorkspace(r.dir, undefined);
+  if (!ws.head) throw new Error('no project');
+  return runEval({ head: ws.head, base: undefined, baseRef: null, endpoint, concurrency: 4, backoffMs: 5, ...extra });
+}
+
+describe('eval counts: passed, failed, errored', () => {
+  it('counts a failed assertion as failed (not errored) and lists every failed assertion', async () => {
+    const r = await frenchRepo();
+    const run = await evalAll(r);
+    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0 });
+    const failing = run.cases.filter((c) => c.status === 'fail');
+    expect(failing.map((c) => c.id)).toEqual(['summarization@v2:gpt-4o-2024-05-13#0', 'summarization@v2:gpt-4o-2024-05-13#2', 'summarization@v2:gpt-4o-2024-05-13#3']);
+    for (const c of failing) {
+      expect(c.error).toBeNull();
+      expect(c.pass).toBe(false);
+    }
+    // Case 0 has two assertions and both fail: both are listed, each with its own reason.
+    const first = failing[0];
+    expect(first?.assertions.map((a) => [a.type, a.pass, a.reason])).toEqual([
+      ['icontains', false, 'Expected output to contain "refund"'],
+      ['icontains', false, 'Expected output to contain "charged twice"'],
+    ]);
+    // The YAML line of each case is known (for annotations).
+    expect(first?.line).toBe(20);
+    expect(first?.tokens?.total).toBeGreaterThan(0);
+    expect(first?.latencyMs).toBeGreaterThanOrEqual(0);
+
+    // The CLI line says the same.
+    const io = testIo(r.dir);
+    await main(['eval', '--no-cache'], io);
+    expect(io.text()).toContain('14 cases: 11 passed, 3 failed, 0 errored');
+    expect(io.text()).toContain('summarization@v2:gpt-4o-2024-05-13 1/4 passed, 3 failed, 0 errored');
+  });
+
+  it('counts a provider failure as errored, retries it and never caches it', async () => {
+    const r = await frenchRepo();
+    // Every chat request fails: no retry can help.
+    server.resetStats();
+    server.failNextChats(1_000);
+    const broken = await evalAll(r, { retries: 1 });
+    server.failNextChats(0);
+    expect(broken.stats).toMatchObject({ cases: 14, passed: 0, failed: 0, errors: 14, requests: 28 });
+    for (const c of broken.cases) {
+      expect(c.status).toBe('error');
+      expect(c.attempts).toBe(2);
+      expect(c.error).toMatch(/500|injected/);
+    }
+    expect(server.stats.chat).toBe(28);
+
+    // Nothing was cached: the next run asks the model for every case again and gets verdicts.
+    server.resetStats();
+    const healed = await evalAll(r);
+    expect(healed.stats).toMatchObject({ cases: 14, executed: 14, cached: 0, passed: 11, failed: 3, errors: 0 });
+    expect(server.stats.chat).toBe(14);
+  });
+
+  it('retries a transient provider failure with backoff and caches the verdict it then gets', async () => {
+    const r = await frenchRepo();
+    server.resetStats();
+    server.failNextChats(2);
+    const run = await evalAll(r, { retries: 2 });
+    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0, requests: 16 });
+    expect(run.cases.filter((c) => c.attempts === 2)).toHaveLength(2);
+    expect(server.stats.errors).toBe(2);
+  });
+
+  it('caches failed cases like passed ones: a re-run with no change makes zero model requests', async () => {
+    const r = await frenchRepo();
+    const first = await evalAll(r);
+    expect(first.stats).toMatchObject({ executed: 14, failed: 3 });
+    server.resetStats();
+    const second = await evalAll(r);
+    expect(server.stats.requests).toBe(0);
+    expect(second.stats).toMatchObject({ cases: 14, cached: 14, executed: 0, requests: 0, passed: 11, failed: 3, errors: 0 });
+    expect(second.cases.filter((c) => c.status === 'fail').map((c) => c.assertions.filter((a) => !a.pass).length)).toEqual([2, 1, 1]);
+
+    // The CLI run over the same cache agrees.
+    server.resetStats();
+    const io = testIo(r.dir);
+    expect(await main(['eval'], io)).toBe(0);
+    expect(io.text()).toContain('14 from cache, 0 run, 0 model request(s)');
+    expect(server.stats.requests).toBe(0);
+  });
+});
