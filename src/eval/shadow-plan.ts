@@ -9,13 +9,15 @@
  *   the default gate as advice only, because a new prompt is meant to answer differently.
  * Without a base, every running model rollout is compared.
  */
-import type { ChatMessage, Dataset, DatasetRow, ModelRolloutResource, Project, PromptVersion, ShadowGate } from '../config/types.ts';
+import type { ChatMessage, Dataset, DatasetRow, ModelPin, ModelRolloutResource, Project, PromptVersion, ShadowGate } from '../config/types.ts';
 import { renderMessages } from './render.ts';
 
 export interface ShadowSide {
   /** e.g. `gpt-4o-2024-05-13` or `summarization v1 on gpt-4o-2024-05-13`. */
   label: string;
   snapshot: string;
+  /** The model pin of this side (its declared provider decides where the requests go). */
+  pin?: ModelPin;
 }
 
 export interface ShadowRequest {
@@ -82,6 +84,11 @@ function datasetOrProblem(project: Project, name: string, problems: string[]): D
   return d;
 }
 
+function pinOf(project: Project, alias: string): { pin?: ModelPin } {
+  const pin = project.models.get(alias);
+  return pin ? { pin } : {};
+}
+
 function rolloutChanged(head: ModelRolloutResource, base: Project | undefined): boolean {
   if (!base) return true;
   const was = base.rollouts.get(head.flag);
@@ -106,8 +113,8 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       kind: 'model-rollout',
       title: `${r.model}: ${pin.snapshot} → ${r.to} (rollout ${r.flag}, ${r.percent}%)`,
       dataset: r.shadow.dataset,
-      base: { label: pin.snapshot, snapshot: pin.snapshot },
-      head: { label: r.to, snapshot: r.to },
+      base: { label: pin.snapshot, snapshot: pin.snapshot, pin },
+      head: { label: r.to, snapshot: r.to, pin },
       gate: r.shadow.gate,
       blocking: true,
       requests: buildRequests(rows, msgs, msgs, problems),
@@ -130,8 +137,8 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       kind: 'model-pin',
       title: `${pin.alias}: pin ${was.snapshot} → ${pin.snapshot}`,
       dataset: name ?? '(none)',
-      base: { label: was.snapshot, snapshot: was.snapshot },
-      head: { label: pin.snapshot, snapshot: pin.snapshot },
+      base: { label: was.snapshot, snapshot: was.snapshot, pin: was },
+      head: { label: pin.snapshot, snapshot: pin.snapshot, pin },
       gate: rollout?.shadow.gate ?? defaultGate,
       blocking: true,
       requests: buildRequests(rows, (row) => messagesFor(base, row), (row) => messagesFor(head, row), problems),
@@ -153,8 +160,8 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       kind: 'prompt-version',
       title: `${prompt}: v${before.version} → v${after.version}`,
       dataset: dataset || '(none)',
-      base: { label: `${prompt} v${before.version} on ${beforeSnap}`, snapshot: beforeSnap },
-      head: { label: `${prompt} v${after.version} on ${afterSnap}`, snapshot: afterSnap },
+      base: { label: `${prompt} v${before.version} on ${beforeSnap}`, snapshot: beforeSnap, ...pinOf(base, before.model) },
+      head: { label: `${prompt} v${after.version} on ${afterSnap}`, snapshot: afterSnap, ...pinOf(head, after.model) },
       gate: defaultGate,
       blocking: false,
       requests: buildRequests(rows, (row) => messagesFor(base, row, before), (row) => messagesFor(head, row, after), problems),

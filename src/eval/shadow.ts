@@ -8,7 +8,8 @@ import type { ShadowGate } from '../config/types.ts';
 import { createClient, type ModelEndpoint } from './endpoint.ts';
 import { DEFAULT_EMBEDDING_MODEL } from './run-eval.ts';
 import { cosine, summarise, tokenF1, type Summary } from './similarity.ts';
-import type { ShadowPlan } from './shadow-plan.ts';
+import { routeFor } from './model-routes.ts';
+import type { ShadowPlan, ShadowSide } from './shadow-plan.ts';
 
 export interface ShadowPair {
   rowId: string;
@@ -83,7 +84,16 @@ export function gatePasses(gate: ShadowGate, stats: Summary, count: number): boo
 
 export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
   const started = performance.now();
+  // Scoring embeddings go to the grading endpoint; each side's chat requests go where its model is served.
   const client = createClient(options.endpoint);
+  const clients = new Map<string, OpenAI>();
+  const clientFor = (side: ShadowSide): OpenAI => {
+    const route = routeFor(side.pin, side.snapshot, options.endpoint);
+    const key = `${route.baseUrl}\n${route.apiKey}`;
+    let c = clients.get(key);
+    if (!c) clients.set(key, (c = createClient(route)));
+    return c;
+  };
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   const total = options.plans.reduce((n, p) => n + p.requests.length, 0);
   let done = 0;
@@ -93,7 +103,7 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
     const problems = [...plan.problems];
     await pool(plan.requests, options.concurrency, async (req) => {
       try {
-        const [b, h] = await Promise.all([reply(client, plan.base.snapshot, req.base), reply(client, plan.head.snapshot, req.head)]);
+        const [b, h] = await Promise.all([reply(clientFor(plan.base), plan.base.snapshot, req.base), reply(clientFor(plan.head), plan.head.snapshot, req.head)]);
         const e = await client.embeddings.create({ model: embeddingModel, input: [b, h] });
         const vb = e.data.find((d) => d.index === 0)?.embedding ?? [];
         const vh = e.data.find((d) => d.index === 1)?.embedding ?? [];

@@ -35,7 +35,7 @@ export const command: Command = {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
     const endpoint = await openModelEndpoint(io.env);
     try {
-      io.stdout(`eval: models from ${endpoint.label}`);
+      io.stdout(`eval: grading (llm-rubric, similar) by ${endpoint.label}`);
       let lastShown = -1;
       const run = await runEval({
         head: ws.head,
@@ -56,6 +56,7 @@ export const command: Command = {
       const out = values.out === undefined ? evalResultPath(ws.root, shard) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`);
+      for (const [alias, label] of Object.entries(run.endpoints ?? {})) io.stdout(`eval: model ${alias} answered by ${label}`);
       if (run.targets.length === 0) io.stdout('eval: nothing to evaluate — this change affects no prompt version with tests.');
       const verdicts = judgeTargets(run.targets, run.cases);
       let blocked = false;

@@ -1,0 +1,69 @@
+/**
+ * Evaluate where it is served: a model declared `openai-compatible` with a `baseUrl` is evaluated
+ * and shadowed on that server (a second local server here), with a key in the environment, and no
+ * chat request goes anywhere else. The grading endpoint (OPENAI_BASE_URL, a third server) only
+ * grades and embeds.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { startModelServer, type ModelServer } from '../../src/eval/index.ts';
+import { makeDemoRepo, type DemoRepo } from './demo-repo.ts';
+import { testIo } from './io.ts';
+
+let served: ModelServer;
+let grading: ModelServer;
+let repo: DemoRepo;
+
+beforeAll(async () => {
+  served = await startModelServer();
+  grading = await startModelServer();
+  repo = await makeDemoRepo();
+});
+afterAll(async () => {
+  await Promise.all([served.close(), grading.close(), repo.cleanup()]);
+});
+
+describe('eval and shadow go to the provider the model declares', () => {
+  it('sends every eval and shadow chat request of an openai-compatible model to its baseUrl', async () => {
+    await repo.edit('models/chat.yaml', (t) => t.replace(/provider:\n {2}type: openai\n/, `provider:\n  type: openai-compatible\n  baseUrl: ${served.baseUrl}\n  apiKeyEnv: VLLM_API_KEY\n`));
+    repo.commit('chat is served by our own OpenAI-compatible server');
+    await repo.edit('models/chat.yaml', (t) => t.replace('snapshot: gpt-4o-2024-05-13', 'snapshot: gpt-4o-2024-11-20'));
+    repo.commit('move the chat pin to gpt-4o-2024-11-20');
+
+    const env = { SWITCHYARD_OFFLINE: '0', OPENAI_API_KEY: 'sk-grader', OPENAI_BASE_URL: grading.baseUrl, VLLM_API_KEY: 'sk-served' };
+    served.resetStats();
+    grading.resetStats();
+    const io = testIo(repo.dir, env);
+    await main(['eval', '--base', 'HEAD~1'], io);
+    const evalOut = io.text();
+    expect(evalOut).toMatch(/eval: 9 cases: \d+ passed/);
+    // Every case of every chat prompt, on the new snapshot, went to the declared server.
+    expect(served.stats.byModel).toEqual({ 'gpt-4o-2024-11-20': 9 });
+    expect(served.stats.chat).toBe(9);
+    expect(evalOut).toContain(`eval: model chat answered by OpenAI-compatible API at ${served.baseUrl}`);
+    // The grading endpoint embedded (for `similar`) but answered no prompt under test.
+    expect(grading.stats.chat).toBe(0);
+    expect(grading.stats.embeddings).toBeGreaterThan(0);
+
+    served.resetStats();
+    grading.resetStats();
+    const shadowIo = testIo(repo.dir, env);
+    await main(['shadow', '--base', 'HEAD~1'], shadowIo);
+    expect(shadowIo.text()).toContain('chat: pin gpt-4o-2024-05-13 → gpt-4o-2024-11-20');
+    const rows = served.stats.chat / 2;
+    expect(rows).toBeGreaterThan(0);
+    expect(served.stats.byModel).toEqual({ 'gpt-4o-2024-05-13': rows, 'gpt-4o-2024-11-20': rows });
+    expect(grading.stats.chat).toBe(0);
+    expect(grading.stats.embeddings).toBe(rows);
+  });
+
+  it('without a key, sends everything to the offline server and says so', async () => {
+    served.resetStats();
+    grading.resetStats();
+    const io = testIo(repo.dir, { SWITCHYARD_OFFLINE: '0', OPENAI_BASE_URL: grading.baseUrl, VLLM_API_KEY: 'sk-served' });
+    await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
+    expect(io.text()).toContain('offline model server');
+    expect(served.stats.requests).toBe(0);
+    expect(grading.stats.requests).toBe(0);
+  });
+});
