@@ -14,6 +14,7 @@ import { routeFor } from './model-routes.ts';
 import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
 import { countCases, type CaseResult, type EvalRun } from './results.ts';
+import { attachBaselines } from './baselines.ts';
 import { affectedTargets } from './targets.ts';
 
 /** Grader and embedding models, always explicit (promptfoo's defaults would call api.openai.com). */
@@ -62,16 +63,21 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const { head, endpoint } = options;
   const graderModel = options.graderModel ?? DEFAULT_GRADER_MODEL;
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
-  const route = (model: string, snapshot: string) => routeFor(head.models.get(model), snapshot, endpoint);
-  const context: CaseContext = {
-    endpointOf: (model, snapshot) => route(model, snapshot).endpointKey,
+  const routeIn = (project: Project) => (model: string, snapshot: string) => routeFor(project.models.get(model), snapshot, endpoint);
+  const contextIn = (project: Project): CaseContext => ({
+    endpointOf: (model, snapshot) => routeIn(project)(model, snapshot).endpointKey,
     graderEndpoint: endpoint.offline ? 'offline' : endpoint.baseUrl,
     graderModel,
     embeddingModel,
-  };
-  const targets = affectedTargets(head, options.base);
+  });
+  const headTargets = affectedTargets(head, options.base);
+  // What the base serves for each changed prompt, so the report can show base → head deltas.
+  const baseTargets = options.base ? attachBaselines(head, options.base, headTargets) : [];
+  const targets = [...headTargets, ...baseTargets];
   const shard = options.shard ?? { index: 1, count: 1 };
-  const cases = shardCases(buildCases(head, targets, context), shard);
+  const baseCases = options.base ? buildCases(options.base, baseTargets, contextIn(options.base)).map((c) => ({ ...c, base: true })) : [];
+  const cases = shardCases([...buildCases(head, headTargets, contextIn(head)), ...baseCases], shard);
+  const route = (c: EvalCase & { base?: boolean }) => routeIn(c.base && options.base ? options.base : head)(c.model, c.snapshot);
   const cache = options.cache === undefined ? openCaseCache(cacheDir(head.root)) : options.cache;
 
   const results = new Map<string, CaseResult>();
@@ -97,7 +103,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
       if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
       const batch = await runPromptfooBatch(promptfoo, {
         cases: toRun,
-        routeOf: (c) => route(c.model, c.snapshot),
+        routeOf: (c) => route(c),
         grading: { endpoint, graderModel, embeddingModel },
         concurrency: options.concurrency,
       });
@@ -120,7 +126,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   }
 
   const lines = new Map<string, number[]>();
-  for (const t of targets) lines.set(t.id, await caseLines(head.root, t.file, t.caseCount));
+  for (const t of headTargets) lines.set(t.id, await caseLines(head.root, t.file, t.caseCount));
   const all = cases
     .map((c) => {
       const r = results.get(c.id);
@@ -129,7 +135,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     })
     .filter((r): r is CaseResult => r !== undefined);
   const endpoints: Record<string, string> = {};
-  for (const c of cases) endpoints[c.model] ??= route(c.model, c.snapshot).label;
+  for (const c of cases) endpoints[c.model] ??= route(c).label;
   return {
     kind: 'switchyard.eval-run',
     format: 1,

@@ -38,6 +38,10 @@ export interface EvalTarget {
   minPassRate: number;
   /** Number of test cases (before sharding). */
   caseCount: number;
+  /** `base`: what the base serves for this prompt, run only to compare against (never gated). */
+  side?: 'base';
+  /** For a head target: the base target it is compared with, and the prompt's text diff. */
+  baseline?: { id: string; diff: string };
 }
 
 export function targetId(prompt: string, version: number, snapshot: string): string {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { openModelEndpoint, openWorkspace, runEval, startModelServer, type ModelEndpoint, type ModelServer, type RunEvalOptions } from '../../src/eval/index.ts';
+import { caseAnnotations } from '../../src/github/eval-annotations.ts';
 import { makeDemoRepo, type DemoRepo } from './demo-repo.ts';
 import { testIo } from './io.ts';
 
@@ -57,6 +58,17 @@ describe('eval counts: passed, failed, errored', () => {
     expect(first?.line).toBe(20);
     expect(first?.tokens?.total).toBeGreaterThan(0);
     expect(first?.latencyMs).toBeGreaterThanOrEqual(0);
+
+    // Each failing case is annotated on its YAML line with every failed assertion.
+    const annotations = caseAnnotations(run);
+    expect(annotations.map((a) => [a.level, a.properties.file, a.properties.startLine])).toEqual([
+      ['warning', 'prompts/summarization/v2.yaml', 20],
+      ['warning', 'prompts/summarization/v2.yaml', 36],
+      ['warning', 'prompts/summarization/v2.yaml', 42],
+    ]);
+    expect(annotations[0]?.message).toBe(
+      'refund request keeps the key facts failed on gpt-4o-2024-05-13\n- icontains: Expected output to contain "refund"\n- icontains: Expected output to contain "charged twice"',
+    );
 
     // The CLI line says the same.
     const io = testIo(r.dir);

@@ -94,13 +94,22 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     server.resetStats();
     const { run, ws } = await evalAt(r, 'HEAD~1');
     // Every non-deprecated version on `chat`, on the new snapshot.
-    expect(run.targets.map((t) => t.id)).toEqual([
+    const headTargets = run.targets.filter((t) => t.side !== 'base');
+    expect(headTargets.map((t) => t.id)).toEqual([
       'summarization@v1:gpt-4o-2024-11-20',
       'summarization@v2:gpt-4o-2024-11-20',
       'support-answer@v1:gpt-4o-2024-11-20',
     ]);
-    for (const t of run.targets) expect(t.reasons).toContain('model pin chat changed (gpt-4o-2024-05-13 → gpt-4o-2024-11-20)');
-    expect(server.stats.byModel['gpt-4o-2024-11-20']).toBe(run.cases.length);
+    for (const t of headTargets) expect(t.reasons).toContain('model pin chat changed (gpt-4o-2024-05-13 → gpt-4o-2024-11-20)');
+    // What the base serves for each prompt, on the old snapshot, for the report's base → head deltas.
+    expect(run.targets.filter((t) => t.side === 'base').map((t) => [t.id, t.gate])).toEqual([
+      ['base:summarization@v1:gpt-4o-2024-05-13', 'none'],
+      ['base:support-answer@v1:gpt-4o-2024-05-13', 'none'],
+    ]);
+    expect(headTargets.map((t) => t.baseline?.id)).toEqual(['base:summarization@v1:gpt-4o-2024-05-13', 'base:summarization@v1:gpt-4o-2024-05-13', 'base:support-answer@v1:gpt-4o-2024-05-13']);
+    const headCases = run.cases.filter((c) => !c.target.startsWith('base:'));
+    expect(server.stats.byModel['gpt-4o-2024-11-20']).toBe(headCases.length);
+    expect(server.stats.byModel['gpt-4o-2024-05-13']).toBe(run.cases.length - headCases.length);
 
     const plans = planShadow(ws.head!, ws.base);
     const pin = plans.find((p) => p.id === 'pin:chat');

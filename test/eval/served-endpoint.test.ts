@@ -36,10 +36,11 @@ describe('eval and shadow go to the provider the model declares', () => {
     const io = testIo(repo.dir, env);
     await main(['eval', '--base', 'HEAD~1'], io);
     const evalOut = io.text();
-    expect(evalOut).toMatch(/eval: 9 cases: \d+ passed/);
-    // Every case of every chat prompt, on the new snapshot, went to the declared server.
-    expect(served.stats.byModel).toEqual({ 'gpt-4o-2024-11-20': 9 });
-    expect(served.stats.chat).toBe(9);
+    // 9 cases of the chat prompts on the new snapshot, 5 of what the base serves (for the deltas).
+    expect(evalOut).toMatch(/eval: 14 cases: \d+ passed/);
+    // Every one of them went to the declared server, on the snapshot it was meant for.
+    expect(served.stats.byModel).toEqual({ 'gpt-4o-2024-11-20': 9, 'gpt-4o-2024-05-13': 5 });
+    expect(served.stats.chat).toBe(14);
     expect(evalOut).toContain(`eval: model chat answered by OpenAI-compatible API at ${served.baseUrl}`);
     // The grading endpoint embedded (for `similar`) but answered no prompt under test.
     expect(grading.stats.chat).toBe(0);

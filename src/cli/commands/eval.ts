@@ -77,6 +77,10 @@ export const command: Command = {
         `eval: ${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errors} errored · ${s.cached} from cache, ${s.executed} run, ${s.requests} model request(s) (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`,
       );
       for (const c of run.cases.filter((r) => r.status === 'error').slice(0, 5)) io.stderr(`  error ${c.id}: ${c.error ?? ''}`);
+      if (io.env.GITHUB_ACTIONS === 'true') {
+        const [{ caseAnnotations }, { emitAnnotations }] = await Promise.all([import('../../github/eval-annotations.ts'), import('../../github/annotations.ts')]);
+        emitAnnotations(caseAnnotations(run));
+      }
       if (blocked) io.stderr('eval: blocked — a gated prompt version is below its minPassRate.');
       return blocked ? 1 : 0;
     } finally {

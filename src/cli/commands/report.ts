@@ -35,6 +35,13 @@ async function readJson<T>(file: string, kind: string, io: CommandIo): Promise<T
   return parsed as T;
 }
 
+/** The GitHub Actions run this report comes from (its page lists the `switchyard-report` artifact). */
+function ciRun(env: NodeJS.ProcessEnv): { url: string; artifact: string } | null {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_RUN_ID: id } = env;
+  if (!server || !repo || !id || !/^\d+$/.test(id)) return null;
+  return { url: `${server}/${repo}/actions/runs/${id}`, artifact: 'switchyard-report' };
+}
+
 export const command: Command = {
   name: 'report',
   usage,
@@ -53,6 +60,7 @@ export const command: Command = {
       ? await evaluatedReport(ws as typeof ws & { head: NonNullable<typeof ws.head> }, values, io)
       : buildConfigInvalidReport({ project: ws.head?.settings.project ?? '?', base: ws.baseRef, commit: ws.commit, findings: { errors: ws.errors, warnings: ws.warnings } });
     report.uncommitted = uncommitted;
+    report.run = ciRun(io.env);
     await mkdir(outDir, { recursive: true });
     const markdown = renderMarkdown(report);
     await writeFile(join(outDir, 'report.md'), markdown);

@@ -1,6 +1,8 @@
 /** Assembles the report from the pieces each stage produced (pure). */
 import type { Diagnostic } from '../../config/diagnostics.ts';
-import { judgeTargets, mergeRuns, type EvalRun } from '../results.ts';
+import { BASE_PREFIX } from '../baselines.ts';
+import { judgeTargets, mergeRuns, statusOf, type EvalRun } from '../results.ts';
+import { metricsOf } from './metrics.ts';
 import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowRun } from '../shadow.ts';
 import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
@@ -29,6 +31,8 @@ export interface ReportInputs {
   thresholds?: ReportThresholds;
   /** The exposure gate's verdict (`judgeChange`); its errors block. */
   gate?: GateVerdict;
+  /** The CI run and its artifact, linked from the comment. */
+  run?: { url: string; artifact: string } | null;
 }
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -45,8 +49,11 @@ export function buildReport(inputs: ReportInputs): Report {
     const raised = inputs.thresholds ? { ...t, minPassRate: inputs.thresholds.minPassRate(t.prompt, t.minPassRate) } : t;
     return gate !== undefined && gate !== 'none' && t.gate === 'none' ? { ...raised, gate } : raised;
   });
-  const reportTargets: ReportTarget[] = judgeTargets(gated, cases).map((v) => {
+  const verdicts = judgeTargets(gated, cases);
+  const baselines = new Map(verdicts.filter((v) => v.target.side === 'base').map((v) => [v.target.id, v]));
+  const reportTargets: ReportTarget[] = verdicts.filter((v) => v.target.side !== 'base').map((v) => {
     const mine = cases.filter((c) => c.target === v.target.id);
+    const base = v.target.baseline ? baselines.get(v.target.baseline.id) : undefined;
     if (!v.ok) {
       blockers.push(
         v.complete
@@ -69,15 +76,31 @@ export function buildReport(inputs: ReportInputs): Report {
       expected: v.target.caseCount,
       passRate: v.passRate,
       cached: mine.filter((c) => c.cached).length,
+      failed: mine.filter((c) => statusOf(c) === 'fail').length,
+      errored: mine.filter((c) => statusOf(c) === 'error').length,
       ok: v.ok,
+      metrics: metricsOf(mine),
+      baseline: base
+        ? {
+            id: base.target.id,
+            version: base.target.version,
+            snapshot: base.target.snapshot,
+            passed: base.passed,
+            evaluated: base.evaluated,
+            passRate: base.passRate,
+            metrics: metricsOf(cases.filter((c) => c.target === base.target.id)),
+          }
+        : null,
+      diff: base ? (v.target.baseline?.diff ?? null) : null,
       failures: mine
-        .filter((c) => !c.pass)
+        .filter((c) => statusOf(c) !== 'pass')
         .map((c) => ({
           case: c.id,
           description: c.description,
           output: c.output,
-          error: c.error,
+          error: statusOf(c) === 'error' ? (c.error ?? 'no verdict') : null,
           failed: c.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`),
+          line: c.line ?? null,
         })),
     };
   });
@@ -113,7 +136,8 @@ export function buildReport(inputs: ReportInputs): Report {
   blockers.unshift(...gateBlockers);
   for (const b of inputs.bundles) if (b.errors.length > 0) blockers.push(`E_BUNDLE_COMPILE bundle for ${b.env} does not compile`);
 
-  const evalCases = cases;
+  // Baseline cases inform the deltas; the counts are about what this change ships.
+  const evalCases = cases.filter((c) => !c.target.startsWith(BASE_PREFIX));
   const offline = inputs.evalRuns.some((r) => r.offline) || inputs.shadow?.offline === true;
   const endpoint = inputs.evalRuns[0]?.endpoint ?? inputs.shadow?.endpoint ?? 'none';
   return {
@@ -133,8 +157,9 @@ export function buildReport(inputs: ReportInputs): Report {
       targets: reportTargets,
       stats: {
         cases: evalCases.length,
-        passed: evalCases.filter((c) => c.pass).length,
-        failed: evalCases.filter((c) => !c.pass).length,
+        passed: evalCases.filter((c) => statusOf(c) === 'pass').length,
+        failed: evalCases.filter((c) => statusOf(c) === 'fail').length,
+        errored: evalCases.filter((c) => statusOf(c) === 'error').length,
         cached: evalCases.filter((c) => c.cached).length,
       },
     },
@@ -142,5 +167,6 @@ export function buildReport(inputs: ReportInputs): Report {
     findings: inputs.findings,
     bundles: inputs.bundles,
     ...(inputs.gate ? { gate: { ...inputs.gate, policy: { source: inputs.gate.policy.source, minPassRate: inputs.gate.policy.minPassRate, shadowGate: inputs.gate.policy.shadowGate, firstStagePercent: inputs.gate.policy.firstStagePercent } } } : {}),
+    run: inputs.run ?? null,
   };
 }

@@ -5,6 +5,7 @@
  * with a note — a cut report never looks complete.
  */
 import { gateSection } from './gate-section.ts';
+import { hasChanges } from '../line-diff.ts';
 import type { Report, ReportShadow, ReportTarget } from './model.ts';
 
 /** GitHub rejects comments above 65,536 characters; leave room for the sticky-comment marker. */
@@ -45,26 +46,77 @@ function gateText(t: ReportTarget): string {
   return `${t.gate} ≥ ${pct(t.minPassRate)}`;
 }
 
+const ms = (x: number | null) => (x === null ? '–' : `${Math.round(x)} ms`);
+const usd = (x: number | null) => (x === null ? 'no price' : `$${x < 0.01 ? x.toPrecision(2) : x.toFixed(2)}`);
+const tok = (x: number | null) => (x === null ? '–' : `${Math.round(x)}`);
+
+/** `base → head (Δ)`; the delta is signed and only shown when both sides have a value. */
+function delta(base: number | null, head: number | null, show: (x: number | null) => string, unit = (x: number) => show(x)): string {
+  if (base === null || head === null) return `${show(base)} → ${show(head)}`;
+  const diff = head - base;
+  const sign = diff > 0 ? '+' : diff < 0 ? '−' : '±';
+  return `${show(base)} → ${show(head)} (${sign}${unit(Math.abs(diff))})`;
+}
+
+function pctPoints(x: number): string {
+  return `${Math.round(x * 1000) / 10} pt`;
+}
+
+/** Base vs head per changed prompt: pass rate, tokens, latency and cost, and the prompt's diff. */
+function changedPromptsSection(r: Report, d: Detail): string[] {
+  const changed = r.tests.targets.filter((t) => t.baseline !== null);
+  if (changed.length === 0) return [];
+  const out = ['## Changed prompts: base → head', ''];
+  out.push('| prompt | pass rate | tokens / case | latency p50 | latency p95 | cost / 1k requests |', '|---|---|---|---|---|---|');
+  for (const t of changed.slice(0, d.targets)) {
+    const b = t.baseline as NonNullable<ReportTarget['baseline']>;
+    const who = `${cell(t.prompt)} ${b.version === t.version ? `v${t.version}` : `v${b.version} → v${t.version}`}${b.snapshot !== t.snapshot ? ` (${cell(b.snapshot)} → ${cell(t.snapshot)})` : ` on ${cell(t.snapshot)}`}`;
+    out.push(
+      `| ${who} | ${delta(b.passRate, t.passRate, (x) => (x === null ? '–' : pct(x)), pctPoints)} | ${delta(b.metrics.tokens, t.metrics.tokens, tok)} | ${delta(b.metrics.latencyP50, t.metrics.latencyP50, ms)} | ${delta(b.metrics.latencyP95, t.metrics.latencyP95, ms)} | ${delta(b.metrics.costPer1k, t.metrics.costPer1k, usd)} |`,
+    );
+  }
+  out.push('');
+  const seen = new Set<string>();
+  for (const t of changed.slice(0, d.targets)) {
+    const key = `${t.prompt}\n${t.diff ?? ''}`;
+    if (!t.diff || !hasChanges(t.diff) || seen.has(key) || d.outputChars === 0) continue;
+    seen.add(key);
+    const b = t.baseline as NonNullable<ReportTarget['baseline']>;
+    // A fence longer than any backtick run in the prompt keeps the diff from closing early.
+    const fence = '`'.repeat(Math.max(3, ...[...t.diff.matchAll(/`+/g)].map((m) => m[0].length + 1)));
+    out.push(`<details><summary>Prompt diff: ${cell(t.prompt)} v${b.version} → v${t.version}</summary>`, '', `${fence}diff`, t.diff.replace(/<\/details>/gi, '</ details>'), fence, '', '</details>', '');
+  }
+  return out;
+}
+
+function failureLines(f: ReportTarget['failures'][number], t: ReportTarget): string[] {
+  const where = f.line !== null ? ` (${cell(t.file)}:${f.line})` : '';
+  if (f.error) return [`- **${cell(f.description, 120)}**${where} — errored: ${cell(f.error, 200)}`];
+  const out = [`- **${cell(f.description, 120)}**${where} — ${f.failed.length} failed assertion(s):`];
+  for (const a of f.failed) out.push(`  - ${cell(a, 240)}`);
+  return out;
+}
+
 function targetsSection(r: Report, d: Detail): string[] {
   const out = ['## Tests per prompt version', ''];
   if (!r.tests.ran) return [...out, '_Eval did not run._', ''];
   if (r.tests.targets.length === 0) return [...out, 'Nothing to evaluate: this change affects no prompt version.', ''];
   const s = r.tests.stats;
-  out.push(`${s.passed}/${s.cases} cases passed${s.cached > 0 ? ` (${s.cached} from cache)` : ''}${r.tests.shards > 1 ? ` across ${r.tests.shards} shards` : ''}.`, '');
-  out.push('| | prompt version | snapshot | pass rate | gate | why evaluated |', '|---|---|---|---|---|---|');
+  out.push(`${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored${s.cached > 0 ? ` (${s.cached} from cache)` : ''}${r.tests.shards > 1 ? ` across ${r.tests.shards} shards` : ''}.`, '');
+  out.push('| | prompt version | snapshot | pass rate | failed / errored | gate | why evaluated |', '|---|---|---|---|---|---|---|');
   for (const t of r.tests.targets.slice(0, d.targets)) {
     const mark = t.ok ? (t.passRate >= t.minPassRate ? '✅' : 'ℹ️') : '❌';
     const rate = `${t.passed}/${t.evaluated}${t.evaluated !== t.expected ? ` of ${t.expected}` : ''} (${pct(t.passRate)})`;
-    out.push(`| ${mark} | ${cell(t.prompt)} v${t.version} | ${cell(t.snapshot)} | ${rate} | ${gateText(t)} | ${cell(t.reasons.join('; '), 160)} |`);
+    out.push(`| ${mark} | ${cell(t.prompt)} v${t.version} | ${cell(t.snapshot)} | ${rate} | ${t.failed} / ${t.errored} | ${gateText(t)} | ${cell(t.reasons.join('; '), 160)} |`);
   }
-  if (r.tests.targets.length > d.targets) out.push(`| | … and ${r.tests.targets.length - d.targets} more (see report.json) | | | | |`);
+  if (r.tests.targets.length > d.targets) out.push(`| | … and ${r.tests.targets.length - d.targets} more (see report.json) | | | | | |`);
   out.push('');
   if (d.failures > 0) {
     const failing = r.tests.targets.filter((t) => t.failures.length > 0);
     for (const t of failing.slice(0, d.targets)) {
-      out.push(`<details><summary>${cell(t.prompt)} v${t.version} on ${cell(t.snapshot)}: ${t.failures.length} failing case(s)</summary>`, '');
+      out.push(`<details><summary>${cell(t.prompt)} v${t.version} on ${cell(t.snapshot)}: ${t.failures.length} failing or errored case(s)</summary>`, '');
       for (const f of t.failures.slice(0, d.failures)) {
-        out.push(`- **${cell(f.description, 120)}** — ${f.error ? `error: ${cell(f.error, 200)}` : cell(f.failed.join('; '), 300)}`);
+        out.push(...failureLines(f, t));
         if (d.outputChars > 0 && f.output) out.push(`  - output: ${cell(f.output, d.outputChars)}`);
       }
       if (t.failures.length > d.failures) out.push(`- … ${t.failures.length - d.failures} more`);
@@ -81,6 +133,11 @@ function shadowSection(r: Report, d: Detail): string[] {
   out.push(`Embedding cosine (${cell(r.shadow.embeddingModel ?? '?')}) gates; token F1 is shown beside it.`, '');
   out.push('| | comparison | pairs | cosine avg / min / p10 | token F1 avg / min | gate |', '|---|---|---|---|---|---|');
   for (const c of r.shadow.comparisons) {
+    if (c.count === 0 && !c.blocking) {
+      // Nothing to compare is not a failed comparison: say so instead of showing ⚠️ 0.000.
+      out.push(`| ➖ | ${cell(c.title)} | no dataset | – | – | advisory |`);
+      continue;
+    }
     const mark = c.passed ? '✅' : c.blocking ? '❌' : '⚠️';
     out.push(
       `| ${mark} | ${cell(c.title)} (dataset ${cell(c.dataset)}) | ${c.count} | ${num(c.cosine.avg)} / ${num(c.cosine.min)} / ${num(c.cosine.p10)} | ${num(c.lexical.avg)} / ${num(c.lexical.min)} | avg > ${c.gate.minAvgSimilarity}, min > ${c.gate.minMinSimilarity}${c.blocking ? '' : ' (advisory)'} |`,
@@ -131,16 +188,22 @@ function render(r: Report, d: Detail): string {
     '',
   );
   lines.push(...gateSection(r, cell, d.targets));
+  if (r.run) lines.push(`[Workflow run](${r.run.url}) · artifact [\`${cell(r.run.artifact)}\`](${r.run.url}#artifacts)`, '');
   lines.push(`Project \`${cell(r.project)}\` · base ${r.base ? `\`${cell(r.base)}\`` : '_none (everything evaluated)_'}${r.commit ? ` · head \`${r.commit.slice(0, 12)}\`` : ''}`, '');
   lines.push('## What changes for users', '');
   if (r.changes.length === 0) lines.push('Nothing: no resource changes.');
   for (const c of r.changes.slice(0, d.targets)) lines.push(`- ${cell(c.text, 300)}`);
   if (r.changes.length > d.targets) lines.push(`- … ${r.changes.length - d.targets} more in report.json`);
   lines.push('');
-  lines.push(...targetsSection(r, d), ...shadowSection(r, d), ...findingsSection(r, d));
+  lines.push(...changedPromptsSection(r, d), ...targetsSection(r, d), ...shadowSection(r, d), ...findingsSection(r, d));
   lines.push('## Bundles', '');
-  for (const b of r.bundles) {
-    lines.push(b.sha256 ? `- ${cell(b.env)}: \`sha256:${b.sha256}\` (${b.length} bytes)` : `- ${cell(b.env)}: ❌ ${cell(b.errors.join('; '), 300)}`);
+  const broken = r.bundles.filter((b) => !b.sha256);
+  for (const b of broken) lines.push(`- ${cell(b.env)}: ❌ ${cell(b.errors.join('; '), 300)}`);
+  const built = r.bundles.filter((b) => b.sha256);
+  if (built.length > 0) {
+    lines.push(`<details><summary>${built.length} bundle(s) compiled: digests</summary>`, '');
+    for (const b of built) lines.push(`- ${cell(b.env)}: \`sha256:${b.sha256}\` (${b.length} bytes)`);
+    lines.push('', '</details>');
   }
   if (r.bundles.length === 0) lines.push('_Not compiled._');
   lines.push('');

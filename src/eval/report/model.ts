@@ -17,9 +17,33 @@ export interface ReportCaseFailure {
   case: string;
   description: string;
   output: string;
+  /** Set when the case errored (provider or harness) instead of failing an assertion. */
   error: string | null;
-  /** `type: reason` of each failed assertion. */
+  /** `type: reason` of every failed assertion. */
   failed: string[];
+  /** 1-based line of the case in the target's file, when known. */
+  line: number | null;
+}
+
+/** What a target's cases cost and how fast they were (null: no data, e.g. no price declared). */
+export interface ReportMetrics {
+  /** Mean total tokens per case. */
+  tokens: number | null;
+  latencyP50: number | null;
+  latencyP95: number | null;
+  /** USD per 1,000 requests, from the model YAML's prices. */
+  costPer1k: number | null;
+}
+
+/** The base side of a changed prompt: what the base serves, on its own tests. */
+export interface ReportBaseline {
+  id: string;
+  version: number;
+  snapshot: string;
+  passed: number;
+  evaluated: number;
+  passRate: number;
+  metrics: ReportMetrics;
 }
 
 export interface ReportTarget {
@@ -37,7 +61,16 @@ export interface ReportTarget {
   expected: number;
   passRate: number;
   cached: number;
+  /** Cases whose assertions said no. */
+  failed: number;
+  /** Cases without a verdict (provider or harness failure). */
+  errored: number;
   ok: boolean;
+  metrics: ReportMetrics;
+  /** What the base serves for this prompt (null: nothing to compare with). */
+  baseline: ReportBaseline | null;
+  /** Line diff of the prompt, base → head (`-`/`+`/` ` prefixed lines); null without a baseline. */
+  diff: string | null;
   failures: ReportCaseFailure[];
 }
 
@@ -72,7 +105,7 @@ export interface Report {
     ran: boolean;
     shards: number;
     targets: ReportTarget[];
-    stats: { cases: number; passed: number; failed: number; cached: number };
+    stats: { cases: number; passed: number; failed: number; errored: number; cached: number };
   };
   shadow: { ran: boolean; embeddingModel: string | null; comparisons: ReportShadow[] };
   findings: { errors: Diagnostic[]; warnings: Diagnostic[] };
@@ -85,4 +118,6 @@ export interface Report {
   uncommitted?: string[];
   /** The exposure gate's verdict (absent without a base). */
   gate?: ReportGate;
+  /** The CI run that produced the report and its artifact (null outside CI). */
+  run?: { url: string; artifact: string } | null;
 }
