@@ -1,6 +1,8 @@
 import type { CheckContext } from './check-context.ts';
 import { didYouMean } from './did-you-mean.ts';
+import { fileRefProblem, isFileRef } from './file-refs.ts';
 import type { ModelPin, PromptVersion } from './types.ts';
+import type { YamlFile } from './yaml-file.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -47,16 +49,18 @@ export function checkPrompts(ctx: CheckContext): void {
     version.variables.forEach((name, i) => {
       if (!used.has(name)) ctx.report(at.diagnostic('W_UNUSED_VAR', `/variables/${i}`, `variable '${name}' is declared but no message uses {{${name}}}.`));
     });
+    const defaults = version.tests.defaultTest?.vars ?? {};
     version.tests.cases.forEach((testCase, i) => {
       for (const name of Object.keys(testCase.vars)) {
         if (!declared.has(name)) ctx.report(at.diagnostic('E_UNDECLARED_VAR', `/tests/cases/${i}/vars/${name}`, `test case ${i + 1} sets '${name}', which is not a declared variable.`, { key: true }));
       }
-      const missing = version.variables.filter((name) => used.has(name) && !(name in testCase.vars));
+      const missing = version.variables.filter((name) => used.has(name) && !(name in testCase.vars) && !(name in defaults));
       if (missing.length > 0) {
         ctx.report(at.diagnostic('E_MISSING_VAR', `/tests/cases/${i}/vars`, `test case ${i + 1} does not set ${missing.map((m) => `'${m}'`).join(', ')}.`));
       }
     });
   }
+  for (const resource of ctx.valid('prompt')) checkTestFiles(ctx, resource.data as unknown as PromptVersion, resource.file);
   for (const [prompt, versions] of activeByPrompt) {
     if (versions.length < 2) continue;
     for (const v of versions) {
@@ -72,4 +76,37 @@ export function checkPrompts(ctx: CheckContext): void {
     const first = ctx.find('prompt', prompt, [...versions.keys()][0]);
     if (first) ctx.report(first.file.diagnostic('W_NO_ACTIVE_VERSION', '/status', `prompt '${prompt}' has no active version.`));
   }
+}
+
+/** Where in a version's tests each `file://` reference and `cost` assertion is (JSON pointers). */
+function walkTests(version: PromptVersion, visit: (pointer: string, value: unknown, key: string) => void): void {
+  const walk = (value: unknown, pointer: string, key: string): void => {
+    visit(pointer, value, key);
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${pointer}/${i}`, String(i)));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walk(v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, k);
+  };
+  walk(version.tests, '/tests', 'tests');
+}
+
+/**
+ * `file://` references stay inside the repository, and `cost` assertions need a price for the
+ * snapshot they run on (the pin's, and every running rollout's target on the same model).
+ */
+function checkTestFiles(ctx: CheckContext, version: PromptVersion, at: YamlFile): void {
+  const pin = ctx.project.models.get(version.model);
+  const snapshots = pin ? [pin.snapshot, ...[...ctx.project.rollouts.values()].flatMap((r) => (r.kind === 'ModelRollout' && r.model === pin.alias ? [r.to] : []))] : [];
+  walkTests(version, (pointer, value, key) => {
+    if (isFileRef(value)) {
+      const problem = fileRefProblem(value);
+      if (problem) ctx.report(at.diagnostic('E_FILE_REF_OUTSIDE', pointer, problem));
+    }
+    if (key === 'type' && (value === 'cost' || value === 'not-cost') && pin) {
+      const unpriced = [...new Set(snapshots)].filter((s) => !pin.prices?.[s]);
+      if (unpriced.length > 0) {
+        ctx.report(at.diagnostic('E_COST_WITHOUT_PRICE', pointer, `a cost assertion runs on ${unpriced.join(', ')}, which models/${pin.alias}.yaml gives no price for.`, {
+          hint: `Add prices: { ${unpriced[0]}: { input: <USD per 1M tokens>, output: <USD per 1M tokens> } } to models/${pin.alias}.yaml.`,
+        }));
+      }
+    }
+  });
 }

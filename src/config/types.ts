@@ -29,23 +29,55 @@ export interface ChatMessage {
 }
 
 /** One promptfoo assertion (`type` is one of promptfoo's assertion types, enumerated in the schema). */
-export interface Assertion {
+/** A JSON value (promptfoo assertion values and test variables may be structured). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface AtomicAssertion {
   type: string;
-  value?: string | number | string[];
+  /** Text, number, list or object (e.g. a JSON Schema); `file://<path>` is read from the repository. */
+  value?: JsonValue;
+  threshold?: number;
+  metric?: string;
+  weight?: number;
+  /** JavaScript applied to the output before this assertion. */
+  transform?: string;
+  config?: Record<string, JsonValue>;
+}
+
+/** promptfoo's assertion set: members scored together against `threshold`. */
+export interface AssertionSet {
+  type: 'assert-set';
+  assert: AtomicAssertion[];
   threshold?: number;
   metric?: string;
   weight?: number;
 }
 
+export type Assertion = AtomicAssertion | AssertionSet;
+
+export interface TestOptions {
+  /** JavaScript applied to the output before every assertion of the case. */
+  transform?: string;
+}
+
 export interface PromptTestCase {
   description?: string;
-  vars: Record<string, string>;
+  vars: Record<string, JsonValue>;
   assert: Assertion[];
+  options?: TestOptions;
+}
+
+/** promptfoo's `defaultTest`: merged into every case. */
+export interface DefaultTest {
+  vars?: Record<string, JsonValue>;
+  assert?: Assertion[];
+  options?: TestOptions;
 }
 
 export interface PromptTests {
   /** Share of cases (0..1) that must pass before this version may become `active`. */
   minPassRate: number;
+  defaultTest?: DefaultTest;
   cases: PromptTestCase[];
 }
 

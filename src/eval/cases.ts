@@ -2,7 +2,8 @@
  * Expands targets into concrete test cases (rendered messages, merged parameters, assertions) with
  * a content key for the cache, and slices them into deterministic shards.
  */
-import type { Assertion, ChatMessage, ModelParams, Project } from '../config/types.ts';
+import type { Assertion, ChatMessage, JsonValue, ModelParams, Project, TestOptions } from '../config/types.ts';
+import { resolveFileRefs } from './file-refs.ts';
 import { contentKey } from './content.ts';
 import { renderMessages } from './render.ts';
 import type { EvalTarget } from './targets.ts';
@@ -16,14 +17,16 @@ export interface EvalCase {
   target: string;
   index: number;
   description: string;
-  vars: Record<string, string>;
+  vars: Record<string, JsonValue>;
   assert: Assertion[];
+  /** promptfoo test options (`transform`), defaultTest's merged under the case's. */
+  options: TestOptions;
   /** Model alias of the version (its pin decides where the case is sent). */
   model: string;
   snapshot: string;
   params: ModelParams;
   messages: ChatMessage[];
-  /** Placeholders without a value; such a case is reported as an error, not sent. */
+  /** Placeholders without a value and unreadable `file://` references; such a case errors, unsent. */
   missing: string[];
   /** Content key: sha256 of everything the result depends on. */
   key: string;
@@ -37,6 +40,8 @@ export interface CaseContext {
   graderEndpoint: string;
   graderModel: string;
   embeddingModel: string;
+  /** Contents of the `file://` references of the tests (see file-refs.ts). */
+  files?: ReadonlyMap<string, JsonValue | Error>;
 }
 
 export function buildCases(project: Project, targets: readonly EvalTarget[], context: CaseContext): EvalCase[] {
@@ -47,17 +52,27 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
     const params: ModelParams = { ...(project.models.get(version.model)?.params ?? {}), ...(version.params ?? {}) };
     const grading = { endpoint: context.graderEndpoint, graderModel: context.graderModel, embeddingModel: context.embeddingModel };
     const provider = context.endpointOf(version.model, t.snapshot);
+    const defaults = version.tests.defaultTest ?? {};
     version.tests.cases.forEach((c, index) => {
-      const { messages, missing } = renderMessages(version.messages, c.vars);
+      // promptfoo's defaultTest semantics: case vars over default vars, default assertions first.
+      const problems: string[] = [];
+      const files = context.files ?? new Map<string, JsonValue | Error>();
+      const vars = resolveFileRefs({ ...(defaults.vars ?? {}), ...c.vars }, files, problems);
+      const assert = resolveFileRefs([...(defaults.assert ?? []), ...c.assert], files, problems);
+      const options: TestOptions = { ...(defaults.options ?? {}), ...(c.options ?? {}) };
+      const rendered = renderMessages(version.messages, vars);
+      const { messages } = rendered;
+      const missing = [...rendered.missing.map((name) => `variable '${name}' has no value`), ...problems];
       // vars count on their own: assertions can use them ({{var}} in a value or a javascript check).
-      const key = contentKey({ format: CACHE_FORMAT, provider, grading, snapshot: t.snapshot, params, messages, vars: c.vars, assert: c.assert });
+      const key = contentKey({ format: CACHE_FORMAT, provider, grading, snapshot: t.snapshot, params, messages, vars, assert, options });
       cases.push({
         id: `${t.id}#${index}`,
         target: t.id,
         index,
         description: c.description ?? `case ${index + 1}`,
-        vars: c.vars,
-        assert: c.assert,
+        vars,
+        assert,
+        options,
         model: version.model,
         snapshot: t.snapshot,
         params,

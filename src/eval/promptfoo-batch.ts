@@ -102,7 +102,7 @@ export async function runPromptfooBatch(promptfoo: PromptfooModule, input: Batch
       const provider = await promptfoo.loadApiProvider(options.id, { options });
       providers.push(priced(provider, route));
     }
-    tests.push({ description: c.id, vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) }, assert: c.assert, providers: [label] });
+    tests.push({ description: c.id, vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) }, assert: c.assert, providers: [label], ...(c.options.transform ? { options: { transform: c.options.transform } } : {}) });
   }
   const g = input.grading;
   const grader = { id: `openai:chat:${g.graderModel}`, config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 } };

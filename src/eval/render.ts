@@ -1,5 +1,5 @@
 /** Fills `{{variable}}` placeholders of prompt messages with a test case's or dataset row's vars. */
-import type { ChatMessage } from '../config/types.ts';
+import type { ChatMessage, JsonValue } from '../config/types.ts';
 
 export interface Rendered {
   messages: ChatMessage[];
@@ -9,7 +9,8 @@ export interface Rendered {
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
-export function renderMessages(messages: readonly ChatMessage[], vars: Readonly<Record<string, string>>): Rendered {
+/** Structured values are rendered as JSON, as promptfoo renders an object variable. */
+export function renderMessages(messages: readonly ChatMessage[], vars: Readonly<Record<string, JsonValue | undefined>>): Rendered {
   const missing = new Set<string>();
   const rendered = messages.map((m) => ({
     role: m.role,
@@ -19,7 +20,7 @@ export function renderMessages(messages: readonly ChatMessage[], vars: Readonly<
         missing.add(name);
         return '';
       }
-      return value;
+      return typeof value === 'string' ? value : JSON.stringify(value);
     }),
   }));
   return { messages: rendered, missing: [...missing].sort() };

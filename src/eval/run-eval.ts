@@ -15,6 +15,7 @@ import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
 import { countCases, type CaseResult, type EvalRun } from './results.ts';
 import { attachBaselines } from './baselines.ts';
+import { fileRefsOf, loadFileRefs } from './file-refs.ts';
 import { affectedTargets } from './targets.ts';
 
 /** Grader and embedding models, always explicit (promptfoo's defaults would call api.openai.com). */
@@ -64,13 +65,18 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const graderModel = options.graderModel ?? DEFAULT_GRADER_MODEL;
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   const routeIn = (project: Project) => (model: string, snapshot: string) => routeFor(project.models.get(model), snapshot, endpoint);
+  const refs = (project: Project) => [...project.prompts.values()].flatMap((versions) => [...versions.values()].flatMap(fileRefsOf));
+  const headFiles = await loadFileRefs(head.root, refs(head));
   const contextIn = (project: Project): CaseContext => ({
+    files: project === head ? headFiles : baseFiles,
     endpointOf: (model, snapshot) => routeIn(project)(model, snapshot).endpointKey,
     graderEndpoint: endpoint.offline ? 'offline' : endpoint.baseUrl,
     graderModel,
     embeddingModel,
   });
   const headTargets = affectedTargets(head, options.base);
+  // The base's files as they are in the working tree: good enough for a comparison that never gates.
+  const baseFiles = options.base ? await loadFileRefs(head.root, refs(options.base)) : headFiles;
   // What the base serves for each changed prompt, so the report can show base → head deltas.
   const baseTargets = options.base ? attachBaselines(head, options.base, headTargets) : [];
   const targets = [...headTargets, ...baseTargets];
@@ -84,7 +90,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   let toRun: EvalCase[] = [];
   for (const c of cases) {
     if (c.missing.length > 0) {
-      results.set(c.id, errorResult(c, `variables without a value: ${c.missing.join(', ')}`, 0));
+      results.set(c.id, errorResult(c, `cannot run: ${c.missing.join('; ')}`, 0));
       continue;
     }
     const hit = cache ? await cache.get(c.key) : undefined;

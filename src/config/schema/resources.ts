@@ -2,16 +2,18 @@ import { ALL_ASSERTION_TYPES } from './assertion-types.ts';
 import { NAME_PATTERN, SNAPSHOT_PATTERN, VARIABLE_PATTERN, arr, document, enumOf, int, mapOf, num, obj, ref, str, type JsonSchema } from './builders.ts';
 import { PERCENT_REQUIRED, commonDefs, pipelineSettings, percentResourceProperties } from './common-defs.ts';
 
-const assertion = obj('One promptfoo assertion on the model output.', {
-  type: enumOf("promptfoo assertion type (e.g. icontains, javascript, similar); `not-` negates it.", ALL_ASSERTION_TYPES),
-  value: {
-    description: 'Expected value: text, a number, or a list of texts (meaning depends on the type).',
-    type: ['string', 'number', 'array'],
-    items: { type: 'string', description: 'One expected text.' },
-  },
-  threshold: num('Score threshold for graded assertions (e.g. similar).'),
+/** Any JSON value: promptfoo assertion values and variables may be objects (e.g. a JSON Schema). */
+const anyValue = (description: string): JsonSchema => ({ description, type: ['string', 'number', 'boolean', 'array', 'object', 'null'] });
+const FILE_REF = 'A `file://<path>` value is read from the repository (path relative to its root, never outside it): .json/.yaml files become data, anything else text.';
+
+const atomicAssertion = obj('One promptfoo assertion on the model output.', {
+  type: enumOf("promptfoo assertion type (e.g. icontains, javascript, similar, is-json); `not-` negates it.", ALL_ASSERTION_TYPES),
+  value: anyValue(`Expected value: text, a number, a list, or an object such as the JSON Schema of is-json/contains-json (meaning depends on the type). ${FILE_REF}`),
+  threshold: num('Score threshold for graded assertions (e.g. similar), or the maximum for cost (USD) and latency (ms).'),
   metric: str('Named metric this assertion contributes to.', { pattern: '^[A-Za-z0-9_.-]+$' }),
   weight: num('Weight of this assertion in the case score.', 0),
+  transform: str('JavaScript expression applied to the output before this assertion (promptfoo `transform`, e.g. `output.trim()`).', { minLength: 1 }),
+  config: { type: 'object', description: 'Extra settings of the assertion type (promptfoo `config`).', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
 }, ['type']);
 
 const METRIC_NAME_PATTERN = '^[A-Za-z0-9_.-]+$';
@@ -21,6 +23,26 @@ const metricKind = enumOf(
 );
 const metricDirection = enumOf('Which way is better: higher (satisfaction, relevance) or lower (latency, cost, errors).', ['higher', 'lower']);
 const metricDefinition = obj('How one metric is analysed.', { kind: metricKind, direction: metricDirection }, ['kind', 'direction']);
+
+const assertion: JsonSchema = {
+  description: 'A promptfoo assertion, or an assertion set (`type: assert-set`) whose members are scored together.',
+  oneOf: [
+    atomicAssertion,
+    obj('An assertion set: passes when its members\' weighted score reaches `threshold` (default: all must pass).', {
+      type: { const: 'assert-set', description: 'Marks an assertion set.' },
+      assert: arr('Member assertions.', atomicAssertion, { minItems: 1 }),
+      threshold: num('Share (0..1) of the weighted members that must pass.', 0, 1),
+      metric: str('Named metric this set contributes to.', { pattern: '^[A-Za-z0-9_.-]+$' }),
+      weight: num('Weight of this set in the case score.', 0),
+    }, ['type', 'assert']),
+  ],
+};
+
+const testOptions = obj('promptfoo test options.', {
+  transform: str('JavaScript expression applied to the output before every assertion of the case (promptfoo `options.transform`).', { minLength: 1 }),
+});
+
+const testVars = mapOf(`Values for the prompt variables (text, numbers or structured data; structured values are rendered as JSON). ${FILE_REF}`, VARIABLE_PATTERN, anyValue('Value of one variable.'));
 
 const promptVersion = document('prompt-version', 'Switchyard prompt version', 'prompts/<prompt>/v<version>.yaml: one immutable version of a prompt.', obj('A prompt version.', {
   prompt: ref('name', 'Prompt name; must equal the directory name.'),
@@ -36,10 +58,16 @@ const promptVersion = document('prompt-version', 'Switchyard prompt version', 'p
   variables: arr('Declared placeholder names; every {{x}} in messages must be listed here.', ref('variable', 'One placeholder name.'), { uniqueItems: true }),
   tests: obj('Tests run by promptfoo in CI when this version changes or what it depends on changes.', {
     minPassRate: num('Share of cases (0..1) that must pass before this version may become active.', 0, 1),
+    defaultTest: obj('Merged into every case, as promptfoo\'s `defaultTest`: its vars under the case\'s, its assertions before the case\'s, its options under the case\'s.', {
+      vars: testVars,
+      assert: arr('Assertions every case also runs.', assertion),
+      options: testOptions,
+    }),
     cases: arr('Test cases.', obj('One test case.', {
       description: str('What this case checks.'),
-      vars: mapOf('Values for the prompt variables.', VARIABLE_PATTERN, { type: 'string', description: 'Value of one variable.' }),
+      vars: testVars,
       assert: arr('Assertions on the output; all must pass.', assertion, { minItems: 1 }),
+      options: testOptions,
     }, ['vars', 'assert']), { minItems: 1 }),
   }, ['minPassRate', 'cases']),
 }, ['prompt', 'version', 'status', 'model', 'messages', 'variables', 'tests']), commonDefs);
