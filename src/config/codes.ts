@@ -54,6 +54,7 @@ export const CODES = {
   E_DUPLICATE_NAME: { severity: 'error', summary: 'Two resources use the same runtime name.', hint: 'Rename one of them; runtime names are unique across flags, experiments and migrations.' },
   E_UNDECLARED_VAR: { severity: 'error', summary: 'A {{placeholder}} in a message or a test variable is not declared in `variables`.', hint: 'Add it to `variables` or fix its spelling.' },
   E_FILE_REF_OUTSIDE: { severity: 'error', summary: 'A `file://` reference in a prompt test is absolute or leads outside the repository.', hint: 'Keep test fixtures in the repository and refer to them relative to its root (file://tests/fixtures/x.json).' },
+  E_CASE_WITHOUT_ASSERT: { severity: 'error', summary: 'A test case has no assertion, neither its own nor from defaultTest.', hint: 'Add an `assert` list to the case or to tests.defaultTest.' },
   E_COST_WITHOUT_PRICE: { severity: 'error', summary: 'A `cost` assertion runs on a snapshot the model YAML gives no price for.', hint: 'Add `prices: { <snapshot>: { input: <USD per 1M tokens>, output: <USD per 1M tokens> } }` to the model YAML.' },
   E_MISSING_VAR: { severity: 'error', summary: 'A test case or dataset row does not set a declared variable.', hint: 'Give the case a value for every declared variable.' },
   E_ROLLOUT_TARGET: { severity: 'error', summary: 'A model rollout targets the snapshot already pinned, or a retired one.', hint: 'Roll out to a different, non-retired dated snapshot.' },

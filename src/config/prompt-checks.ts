@@ -46,11 +46,15 @@ export function checkPrompts(ctx: CheckContext): void {
         }
       }
     });
+    // A variable only an assertion uses ({{expected}} in a value, vars.x in javascript) is used too.
+    const assertionText = JSON.stringify([version.tests.defaultTest?.assert ?? [], version.tests.cases.map((c) => c.assert ?? [])]);
     version.variables.forEach((name, i) => {
-      if (!used.has(name)) ctx.report(at.diagnostic('W_UNUSED_VAR', `/variables/${i}`, `variable '${name}' is declared but no message uses {{${name}}}.`));
+      if (!used.has(name) && !new RegExp(`\\b${name}\\b`).test(assertionText)) ctx.report(at.diagnostic('W_UNUSED_VAR', `/variables/${i}`, `variable '${name}' is declared but no message uses {{${name}}}.`));
     });
     const defaults = version.tests.defaultTest?.vars ?? {};
+    const defaultAsserts = version.tests.defaultTest?.assert?.length ?? 0;
     version.tests.cases.forEach((testCase, i) => {
+      if ((testCase.assert?.length ?? 0) + defaultAsserts === 0) ctx.report(at.diagnostic('E_CASE_WITHOUT_ASSERT', `/tests/cases/${i}`, `test case ${i + 1} has no assertion.`));
       for (const name of Object.keys(testCase.vars)) {
         if (!declared.has(name)) ctx.report(at.diagnostic('E_UNDECLARED_VAR', `/tests/cases/${i}/vars/${name}`, `test case ${i + 1} sets '${name}', which is not a declared variable.`, { key: true }));
       }

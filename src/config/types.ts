@@ -63,7 +63,8 @@ export interface TestOptions {
 export interface PromptTestCase {
   description?: string;
   vars: Record<string, JsonValue>;
-  assert: Assertion[];
+  /** Optional when `defaultTest` has assertions (a case must end up with at least one). */
+  assert?: Assertion[];
   options?: TestOptions;
 }
 

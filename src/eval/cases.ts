@@ -58,7 +58,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
       const problems: string[] = [];
       const files = context.files ?? new Map<string, JsonValue | Error>();
       const vars = resolveFileRefs({ ...(defaults.vars ?? {}), ...c.vars }, files, problems);
-      const assert = resolveFileRefs([...(defaults.assert ?? []), ...c.assert], files, problems);
+      const assert = resolveFileRefs([...(defaults.assert ?? []), ...(c.assert ?? [])], files, problems);
       const options: TestOptions = { ...(defaults.options ?? {}), ...(c.options ?? {}) };
       const rendered = renderMessages(version.messages, vars);
       const { messages } = rendered;

@@ -31,7 +31,7 @@ export function fileRefsOf(version: PromptVersion): string[] {
   assertions(version.tests.defaultTest?.assert);
   for (const c of version.tests.cases) {
     collect(c.vars, out);
-    assertions(c.assert);
+    assertions(c.assert ?? []);
   }
   return [...out].sort();
 }

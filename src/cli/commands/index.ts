@@ -25,4 +25,5 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   publish: () => import('./publish.ts'),
   serve: () => import('./serve.ts'),
   migrate: () => import('./migrate.ts'),
+  import: () => import('./import.ts'),
 };

@@ -66,9 +66,9 @@ const promptVersion = document('prompt-version', 'Switchyard prompt version', 'p
     cases: arr('Test cases.', obj('One test case.', {
       description: str('What this case checks.'),
       vars: testVars,
-      assert: arr('Assertions on the output; all must pass.', assertion, { minItems: 1 }),
+      assert: arr('Assertions on the output, after those of defaultTest; all must pass.', assertion),
       options: testOptions,
-    }, ['vars', 'assert']), { minItems: 1 }),
+    }, ['vars']), { minItems: 1 }),
   }, ['minPassRate', 'cases']),
 }, ['prompt', 'version', 'status', 'model', 'messages', 'variables', 'tests']), commonDefs);
 

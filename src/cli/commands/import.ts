@@ -1,0 +1,55 @@
+import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { UsageError, type Command } from '../command.ts';
+import { loadProject } from '../../config/index.ts';
+import { importPromptfoo } from '../../import/promptfoo-config.ts';
+
+const usage = `Usage: switchyard import promptfoo <promptfooconfig.yaml> [--dry-run]
+
+Turns an existing promptfoo config into prompt versions (one new draft version per prompt, with
+the config's tests and defaultTest) and, when no model pin matches its provider, a model pin.
+Paths in the config are resolved against its directory and must stay inside the repository.
+Prints what could not be carried over. Run \`switchyard validate\` and \`switchyard eval\` next.`;
+
+export const command: Command = {
+  name: 'import',
+  summary: 'Import a promptfoo config as prompt versions and tests',
+  usage,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });
+    if (positionals[0] !== 'promptfoo' || !positionals[1]) throw new UsageError('usage: switchyard import promptfoo <promptfooconfig.yaml>');
+    const root = await realpath(io.cwd);
+    const config = resolve(root, positionals[1]);
+    const rel = relative(root, config);
+    if (rel.startsWith(`..${sep}`) || rel === '..') {
+      io.stderr(`switchyard import: E_IMPORT_OUTSIDE ${positionals[1]} is outside the repository (${root}); copy it in first.`);
+      return 1;
+    }
+    const project = (await loadProject(root)).value;
+    let result;
+    try {
+      result = await importPromptfoo({ configPath: rel.split(sep).join('/'), read: (path) => readFile(join(root, path), 'utf8'), project });
+    } catch (error) {
+      io.stderr(`switchyard import: E_IMPORT_READ ${(error as Error).message}`);
+      return 1;
+    }
+    for (const f of result.files) {
+      if (!values['dry-run']) {
+        await mkdir(dirname(join(root, f.path)), { recursive: true });
+        await writeFile(join(root, f.path), f.text, { flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') throw new Error(`${f.path} already exists; not overwritten`);
+          throw error;
+        });
+      }
+      io.stdout(`${values['dry-run'] ? 'would write' : 'wrote'} ${f.path}`);
+    }
+    if (result.notes.length > 0) {
+      io.stdout(`not carried over (${result.notes.length}):`);
+      for (const n of result.notes) io.stdout(`  - ${n}`);
+    } else {
+      io.stdout('everything was carried over.');
+    }
+    return result.files.some((f) => f.path.startsWith('prompts/')) ? 0 : 1;
+  },
+};

@@ -1,0 +1,248 @@
+/**
+ * `switchyard import promptfoo`: an existing promptfooconfig.yaml → prompt versions (one per prompt,
+ * as a new draft version) with its tests, and a model pin for its provider when the repository has
+ * none. promptfoo resolves paths against the config's directory; here they become repository-root
+ * `file://` references, and a path leaving the repository is refused. Everything that cannot be
+ * carried over is listed in `notes`, never dropped silently. File reading is injected.
+ */
+import { basename, dirname, extname, join, normalize, sep } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { FILE_PREFIX, isFileRef } from '../config/file-refs.ts';
+import type { ChatMessage, JsonValue, ModelParams, Project } from '../config/types.ts';
+
+export interface ImportInput {
+  /** Repository-relative path of the promptfoo config. */
+  configPath: string;
+  /** Reads a repository-relative file. */
+  read(path: string): Promise<string>;
+  /** The repository's project, when it loads (existing models and prompt versions are reused). */
+  project: Project | undefined;
+}
+
+export interface ImportResult {
+  /** Files to write, repository-relative. */
+  files: { path: string; text: string }[];
+  /** What was not carried over, and why. */
+  notes: string[];
+}
+
+const PARAM_KEYS = ['temperature', 'top_p', 'max_tokens', 'seed', 'presence_penalty', 'frequency_penalty'] as const;
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+const CARRIED_TEST_KEYS = new Set(['description', 'vars', 'assert', 'options']);
+const CARRIED_CONFIG_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest']);
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/** A slug that matches Switchyard's name pattern. */
+export function slug(text: string): string {
+  const s = text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+  return s === '' ? 'imported' : s;
+}
+
+interface Ctx {
+  configDir: string;
+  notes: string[];
+  read(path: string): Promise<string>;
+}
+
+/** A config-relative path as a repository-relative one; undefined (with a note) when it leaves the repository. */
+function repoPath(ctx: Ctx, path: string, what: string): string | undefined {
+  const clean = normalize(join(ctx.configDir, path));
+  if (clean === '..' || clean.startsWith(`..${sep}`) || path.startsWith('/')) {
+    ctx.notes.push(`${what}: ${path} is outside the repository; not imported`);
+    return undefined;
+  }
+  return clean.split(sep).join('/');
+}
+
+/** Rewrites `file://` values (config-relative in promptfoo) to repository-relative references. */
+function rebase(ctx: Ctx, value: unknown, what: string): JsonValue {
+  if (isFileRef(value)) {
+    const path = repoPath(ctx, value.slice(FILE_PREFIX.length), what);
+    return path === undefined ? value : `${FILE_PREFIX}${path}`;
+  }
+  if (Array.isArray(value)) return value.map((v) => rebase(ctx, v, what));
+  if (isObj(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rebase(ctx, v, what)]));
+  return value as JsonValue;
+}
+
+interface ImportedPrompt {
+  name: string;
+  messages: ChatMessage[];
+}
+
+function asMessages(text: string): ChatMessage[] {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (Array.isArray(parsed) && parsed.every((m) => isObj(m) && typeof m.role === 'string' && typeof m.content === 'string')) {
+      return (parsed as { role: string; content: string }[]).map((m) => ({ role: m.role as ChatMessage['role'], content: m.content }));
+    }
+  } catch {
+    // Not JSON: a plain text prompt, sent as one user message (as promptfoo does).
+  }
+  return [{ role: 'user', content: text.replace(/\s+$/, '') }];
+}
+
+async function readPrompts(ctx: Ctx, raw: unknown): Promise<ImportedPrompt[]> {
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const out: ImportedPrompt[] = [];
+  for (const [i, entry] of list.entries()) {
+    const item: Obj = isObj(entry) ? entry : { raw: entry };
+    const text = typeof item.raw === 'string' ? item.raw : typeof item.id === 'string' ? item.id : undefined;
+    if (text === undefined) {
+      ctx.notes.push(`prompt ${i + 1}: neither text nor a file; not imported`);
+      continue;
+    }
+    let body = text;
+    let name = typeof item.label === 'string' ? item.label : `prompt-${i + 1}`;
+    if (isFileRef(text)) {
+      const path = repoPath(ctx, text.slice(FILE_PREFIX.length), `prompt ${i + 1}`);
+      if (path === undefined) continue;
+      if (/\.(js|ts|py|mjs|cjs)(:|$)/.test(path)) {
+        ctx.notes.push(`prompt ${i + 1}: ${path} is a prompt function; Switchyard prompts are messages — not imported`);
+        continue;
+      }
+      body = await ctx.read(path);
+      if (typeof item.label !== 'string') name = basename(path, extname(path));
+    }
+    if (/\{%|\{\{[^}]*(\||\.|\()/.test(body)) ctx.notes.push(`prompt ${name}: uses Nunjucks tags or filters Switchyard does not render; kept as literal text`);
+    out.push({ name: slug(name), messages: asMessages(body) });
+  }
+  return out;
+}
+
+interface ImportedModel {
+  alias: string;
+  snapshot: string;
+  params: ModelParams;
+  file?: { path: string; text: string };
+}
+
+function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): ImportedModel | undefined {
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  if (list.length > 1) ctx.notes.push(`providers: ${list.length} providers; only the first is imported (a prompt version runs on one model)`);
+  const first: Obj = isObj(list[0]) ? list[0] : { id: list[0] };
+  const id = typeof first.id === 'string' ? first.id : '';
+  const m = /^openai:(?:chat:)?(.+)$/.exec(id);
+  if (!m?.[1]) {
+    ctx.notes.push(`providers: '${id || '(none)'}' is not an OpenAI chat provider; pick a model alias in the imported versions`);
+    return undefined;
+  }
+  const snapshot = m[1];
+  const config: Obj = isObj(first.config) ? first.config : {};
+  const params: ModelParams = {};
+  for (const k of PARAM_KEYS) if (typeof config[k] === 'number') params[k] = config[k];
+  const baseUrl = typeof config.apiBaseUrl === 'string' ? config.apiBaseUrl : undefined;
+  for (const k of Object.keys(config)) if (!(PARAM_KEYS as readonly string[]).includes(k) && k !== 'apiBaseUrl') ctx.notes.push(`providers: config.${k} not imported`);
+  const existing = [...(project?.models.values() ?? [])].find((p) => p.snapshot === snapshot && (baseUrl === undefined ? p.provider.type === 'openai' : p.provider.type === 'openai-compatible' && p.provider.baseUrl === baseUrl));
+  if (existing) return { alias: existing.alias, snapshot, params };
+  const alias = slug(`imported-${snapshot.replace(/-\d{4}-\d{2}-\d{2}$|-\d{8}$/, '')}`);
+  const pin = {
+    alias,
+    description: `Imported from ${ctx.configDir || '.'} (promptfoo provider ${id}).`,
+    provider: baseUrl === undefined ? { type: 'openai' } : { type: 'openai-compatible', baseUrl },
+    snapshot,
+    conversations: 'pinned',
+    retired: [],
+  };
+  return { alias, snapshot, params, file: { path: `models/${alias}.yaml`, text: `# yaml-language-server: $schema=../schemas/model.schema.json\n${stringifyYaml(pin)}` } };
+}
+
+async function readTests(ctx: Ctx, raw: unknown): Promise<Obj[]> {
+  const sources = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  const out: Obj[] = [];
+  for (const s of sources) {
+    if (isObj(s)) {
+      out.push(s);
+      continue;
+    }
+    if (typeof s !== 'string') continue;
+    const path = repoPath(ctx, s.replace(/^file:\/\//, ''), 'tests');
+    if (path === undefined) continue;
+    if (!/\.(ya?ml|json)$/.test(path)) {
+      ctx.notes.push(`tests: ${path} is not YAML or JSON (CSV and scripts are not imported)`);
+      continue;
+    }
+    const loaded: unknown = parseYaml(await ctx.read(path));
+    const fileCtx = { ...ctx, configDir: dirname(path) };
+    for (const t of Array.isArray(loaded) ? loaded : [loaded]) if (isObj(t)) out.push(rebase(fileCtx, t, `tests in ${path}`) as Obj);
+  }
+  return out;
+}
+
+/** A promptfoo test (or defaultTest) in Switchyard's shape; what is dropped is noted. */
+function convertTest(ctx: Ctx, t: Obj, what: string): Obj {
+  const out: Obj = {};
+  for (const k of Object.keys(t)) if (!CARRIED_TEST_KEYS.has(k)) ctx.notes.push(`${what}: '${k}' not imported`);
+  if (typeof t.description === 'string') out.description = t.description;
+  if (isObj(t.vars)) out.vars = rebase(ctx, t.vars, what);
+  else if (t.vars !== undefined) ctx.notes.push(`${what}: vars from a file or a list (${JSON.stringify(t.vars).slice(0, 60)}) not imported`);
+  if (Array.isArray(t.assert)) {
+    out.assert = t.assert.map((a: unknown) => {
+      if (!isObj(a)) return a;
+      const { provider, rubricPrompt, ...rest } = a;
+      if (provider !== undefined) ctx.notes.push(`${what}: an assertion's grader provider is not imported (Switchyard sets the grader)`);
+      if (rubricPrompt !== undefined) ctx.notes.push(`${what}: rubricPrompt not imported`);
+      return rebase(ctx, rest, what);
+    });
+  }
+  if (isObj(t.options)) {
+    for (const k of Object.keys(t.options)) if (k !== 'transform') ctx.notes.push(`${what}: options.${k} not imported${k === 'provider' ? ' (Switchyard sets the grader)' : ''}`);
+    if (typeof t.options.transform === 'string') out.options = { transform: t.options.transform };
+  }
+  return out;
+}
+
+function placeholders(messages: readonly ChatMessage[]): string[] {
+  return [...new Set(messages.flatMap((m) => [...m.content.matchAll(PLACEHOLDER)].map((x) => x[1] ?? '')))];
+}
+
+/** Converts the config; see the module doc. */
+export async function importPromptfoo(input: ImportInput): Promise<ImportResult> {
+  const notes: string[] = [];
+  const ctx: Ctx = { configDir: dirname(input.configPath) === '.' ? '' : dirname(input.configPath), notes, read: input.read };
+  const config: unknown = parseYaml(await input.read(input.configPath));
+  if (!isObj(config)) return { files: [], notes: [`${input.configPath} is not a promptfoo config (not a mapping)`] };
+  for (const k of Object.keys(config)) if (!CARRIED_CONFIG_KEYS.has(k)) notes.push(`'${k}' is not imported`);
+
+  const prompts = await readPrompts(ctx, config.prompts);
+  const model = readModel(ctx, config.providers, input.project);
+  const tests = (await readTests(ctx, config.tests)).map((t, i) => convertTest(ctx, t, `test ${i + 1}`));
+  const defaultTest = isObj(config.defaultTest) ? convertTest(ctx, config.defaultTest, 'defaultTest') : undefined;
+  const files: ImportResult['files'] = [];
+  if (model?.file) files.push(model.file);
+  if (tests.length === 0) notes.push('no tests: a prompt version needs at least one case; nothing written');
+  for (const p of prompts) {
+    if (tests.length === 0 || !model) continue;
+    const existing = input.project?.prompts.get(p.name);
+    const version = Math.max(0, ...(existing ? [...existing.keys()] : [])) + 1;
+    const used = placeholders(p.messages);
+    const testVars = new Set([...Object.keys((defaultTest?.vars as Obj | undefined) ?? {}), ...tests.flatMap((t) => Object.keys((t.vars as Obj | undefined) ?? {}))]);
+    // A var no message uses is kept when an assertion refers to it ({{expected}}, vars.expected).
+    const assertionText = JSON.stringify([defaultTest?.assert ?? [], tests.map((t) => t.assert ?? [])]);
+    const unused = [...testVars].filter((v) => !used.includes(v));
+    const kept = unused.filter((v) => new RegExp(`\\b${v}\\b`).test(assertionText)).sort();
+    const dropped = new Set(unused.filter((v) => !kept.includes(v)));
+    if (dropped.size > 0) notes.push(`prompt ${p.name}: vars ${[...dropped].join(', ')} are used by no message or assertion; dropped`);
+    const strip = (t: Obj): Obj => (isObj(t.vars) ? { ...t, vars: Object.fromEntries(Object.entries(t.vars).filter(([k]) => !dropped.has(k))) } : t);
+    const variables = [...used, ...kept];
+    const doc: Obj = {
+      prompt: p.name,
+      version,
+      status: 'draft',
+      description: `Imported from ${input.configPath}${typeof config.description === 'string' ? `: ${config.description}` : ''}.`,
+      model: model.alias,
+      ...(Object.keys(model.params).length > 0 ? { params: model.params } : {}),
+      messages: p.messages,
+      variables,
+      tests: {
+        minPassRate: 1,
+        ...(defaultTest && Object.keys(defaultTest).length > 0 ? { defaultTest: strip(defaultTest) } : {}),
+        cases: tests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
+      },
+    };
+    files.push({ path: `prompts/${p.name}/v${version}.yaml`, text: `# yaml-language-server: $schema=../../schemas/prompt-version.schema.json\n${stringifyYaml(doc, { lineWidth: 0 })}` });
+  }
+  return { files, notes: [...new Set(notes)] };
+}
