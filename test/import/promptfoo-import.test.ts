@@ -38,7 +38,17 @@ afterAll(async () => {
 /** promptfoo's own verdict per test, running the original config against the local server. */
 async function promptfooVerdicts(config: string): Promise<boolean[]> {
   const out = join(state, `${config.replace(/\W+/g, '-')}.json`);
-  const env = {
+  // Exit code 100 means "some test failed": that is a result, not an error.
+  await run(PROMPTFOO, ['eval', '-c', join(repo.dir, config), '-o', out, '--no-cache', '-j', '2'], { cwd: repo.dir, env: promptfooEnv(), timeout: 120_000 }).catch((error: { code?: number }) => {
+    if (error.code !== 100) throw error;
+  });
+  const parsed = JSON.parse(await readFile(out, 'utf8')) as { results: { results: { testIdx: number; success: boolean }[] } };
+  return [...parsed.results.results].sort((a, b) => a.testIdx - b.testIdx).map((r) => r.success);
+}
+
+/** promptfoo fully offline (see docs/evaluation.md), its state in the test's directory. */
+function promptfooEnv(): NodeJS.ProcessEnv {
+  return {
     PATH: process.env.PATH ?? '',
     HOME: state,
     PROMPTFOO_CONFIG_DIR: join(state, 'promptfoo'),
@@ -55,12 +65,6 @@ async function promptfooVerdicts(config: string): Promise<boolean[]> {
     HTTP_PROXY: 'http://127.0.0.1:9',
     NO_PROXY: '127.0.0.1,localhost',
   };
-  // Exit code 100 means "some test failed": that is a result, not an error.
-  await run(PROMPTFOO, ['eval', '-c', join(repo.dir, config), '-o', out, '--no-cache', '-j', '2'], { cwd: repo.dir, env, timeout: 120_000 }).catch((error: { code?: number }) => {
-    if (error.code !== 100) throw error;
-  });
-  const parsed = JSON.parse(await readFile(out, 'utf8')) as { results: { results: { testIdx: number; success: boolean }[] } };
-  return [...parsed.results.results].sort((a, b) => a.testIdx - b.testIdx).map((r) => r.success);
 }
 
 const CONFIGS = [
@@ -98,6 +102,14 @@ describe('switchyard import promptfoo', () => {
     }
     // The configs exercise both outcomes, so agreement means something.
     expect(seen).toEqual(new Set([true, false]));
+
+    // Switchyard's results in promptfoo's format: promptfoo imports them and shows them.
+    const exported = join(repo.dir, '.switchyard/results/eval.promptfoo.json');
+    const evalId = (JSON.parse(await readFile(exported, 'utf8')) as { evalId: string }).evalId;
+    await run(PROMPTFOO, ['import', exported], { cwd: repo.dir, env: promptfooEnv(), timeout: 120_000 });
+    const shown = await run(PROMPTFOO, ['show', 'eval', evalId], { cwd: repo.dir, env: promptfooEnv(), timeout: 120_000 });
+    expect(shown.stdout).toContain('[PASS]');
+    expect(shown.stdout).toContain('[FAIL]');
   });
 
   it('refuses a config outside the repository and file references that leave it', async () => {

@@ -5,6 +5,7 @@ import { UsageError, type Command } from '../command.ts';
 import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, evalResultPath } from '../../eval/index.ts';
 import { configDigest, stampResult } from '../../eval/result-stamp.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
+import { toPromptfooResults } from '../../eval/promptfoo-export.ts';
 
 const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
 
@@ -56,6 +57,9 @@ export const command: Command = {
       const out = values.out === undefined ? evalResultPath(ws.root, shard) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(out, `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`);
+      // The same results in promptfoo's format: `promptfoo import <file>` then `promptfoo view`.
+      const promptfooOut = out.replace(/\.json$/, '') + '.promptfoo.json';
+      await writeFile(promptfooOut, `${JSON.stringify(toPromptfooResults(run, new Date().toISOString()), null, 2)}\n`);
       for (const [alias, label] of Object.entries(run.endpoints ?? {})) io.stdout(`eval: model ${alias} answered by ${label}`);
       if (run.targets.length === 0) io.stdout('eval: nothing to evaluate — this change affects no prompt version with tests.');
       const verdicts = judgeTargets(run.targets, run.cases);
@@ -73,6 +77,7 @@ export const command: Command = {
         io.stdout(`${bad ? '✖' : v.passRate >= v.target.minPassRate ? '✔' : '·'} ${v.target.id} ${rate} (gate: ${v.target.gate}, min ${v.target.minPassRate})`);
       }
       const s = run.stats;
+      io.stdout(`eval: promptfoo-format results → ${promptfooOut} (promptfoo import, then promptfoo view)`);
       io.stdout(
         `eval: ${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errors} errored · ${s.cached} from cache, ${s.executed} run, ${s.requests} model request(s) (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`,
       );
