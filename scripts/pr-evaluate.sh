@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Entry point of .github/workflows/pr.yml (and of the end-to-end test): evaluates the checked-out pull
 # request against its base and leaves the report in <out-dir> for the comment job.
-# Usage: scripts/pr-evaluate.sh <base-ref> <out-dir>      env: PR_NUMBER, HEAD_SHA (from the event)
+# Usage: scripts/pr-evaluate.sh <base-ref> <out-dir>      env: PR_NUMBER, HEAD_SHA (from the event), EVAL_SHARDED
 # The steps live in the CLI; this file only sequences them, and keeps going after a failing stage so
 # the report is always complete. Exit status: the report's (1 = blocked), else the first failure.
 set -uo pipefail
@@ -16,7 +16,8 @@ validate_status=$?
 sy github annotate "$out/validation.json" || exit $?
 sy github policy
 policy_status=$?
-sy eval --base "$base"
+# EVAL_SHARDED=1: the eval ran in shard jobs and their results are in .switchyard/results already.
+if [ -z "${EVAL_SHARDED:-}" ]; then sy eval --base "$base"; fi
 sy shadow --base "$base"
 sy report --base "$base" --out-dir "$out"
 report_status=$?

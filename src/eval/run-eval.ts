@@ -156,3 +156,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     durationMs: Math.round(performance.now() - started),
   };
 }
+
+/** Cases an eval of `base → head` runs (head targets and the baselines of changed prompts), before sharding and caching. */
+export function evalCaseCount(head: Project, base: Project | undefined): number {
+  const targets = affectedTargets(head, base);
+  const baselines = base ? attachBaselines(head, base, targets) : [];
+  return [...targets, ...baselines].reduce((n, t) => n + t.caseCount, 0);
+}

@@ -75,8 +75,36 @@ describe('the repository workflows', () => {
     for (const job of ['evaluate', 'evaluate-fork']) {
       expect(wf.jobs[job].permissions).toEqual({ contents: 'read' });
       const cache = wf.jobs[job].steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/cache@'));
-      expect(cache.with.path.trim().split('\n')).toEqual(['.switchyard/eval-cache', '.switchyard/promptfoo-cache']);
+      // Only the cache eval writes (promptfoo's own cache is off); main's warm entries are restored.
+      expect(cache.with.path).toBe('.switchyard/eval-cache');
+      expect(cache.with['restore-keys']).toContain('switchyard-eval-${{ runner.os }}-main-');
     }
+  });
+
+  it('pr.yml: the eval is sharded over a matrix whose size the change decides, and the report merges the shards', () => {
+    const wf = load('pr.yml');
+    expect(wf.jobs.plan.steps.at(-1).run).toBe('node bin/switchyard.mjs eval --base "origin/${BASE_REF}" --plan');
+    expect(wf.jobs.plan.outputs).toEqual({ shards: '${{ steps.plan.outputs.shards }}', matrix: '${{ steps.plan.outputs.matrix }}' });
+    const shard = wf.jobs['eval-shard'];
+    expect(shard.needs).toBe('plan');
+    expect(shard.strategy.matrix.shard).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}');
+    expect(shard.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'node bin/switchyard.mjs eval --base "origin/${BASE_REF}" --shard "${SHARD}"']);
+    // The key reaches the eval step only.
+    expect(shard.steps.filter((s: unknown) => JSON.stringify(s).includes('secrets.')).map((s: { name?: string }) => s.name)).toEqual(['Evaluate one shard']);
+    expect(wf.jobs.evaluate.needs).toEqual(['plan', 'eval-shard']);
+    expect(wf.jobs.evaluate.if).toContain('always()');
+    const collect = wf.jobs.evaluate.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/download-artifact@'));
+    expect(collect.with).toMatchObject({ pattern: 'eval-shard-*', 'merge-multiple': true, path: '.switchyard/results' });
+    expect(readFileSync(join(root, 'scripts', 'pr-evaluate.sh'), 'utf8')).toContain('if [ -z "${EVAL_SHARDED:-}" ]; then sy eval --base "$base"; fi');
+  });
+
+  it('eval-cache.yml: main warms the eval cache PRs restore, live and offline', () => {
+    const wf = load('eval-cache.yml');
+    expect(wf.on.push.branches).toEqual(['main']);
+    const steps = wf.jobs.warm.steps;
+    const cache = steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/cache@'));
+    expect(cache.with).toMatchObject({ path: '.switchyard/eval-cache', key: 'switchyard-eval-${{ runner.os }}-main-${{ github.sha }}' });
+    expect(steps.filter((s: { run?: string }) => s.run?.startsWith('node bin/switchyard.mjs eval')).map((s: { env?: Record<string, string> }) => s.env?.SWITCHYARD_OFFLINE ?? 'live')).toEqual(['live', '1']);
   });
 
   it('pr.yml: a test job runs npm ci + npm test for every PR (forks too) with no secrets and a read-only token', () => {
@@ -106,6 +134,10 @@ describe('the repository workflows', () => {
     expect(checkout.with.ref).toBeUndefined();
     const facts = checkWorkflowPolicy('comment.yml', read(workflowDir, 'comment.yml')).value;
     expect(facts?.jobs[0]?.runsPullRequestCode).toBe(false);
+    // Posting needs a handful of packages, not the evaluator's full tree.
+    const runs = wf.jobs.comment.steps.map((s: { run?: string }) => s.run).filter(Boolean);
+    expect(runs).not.toContain('npm ci --no-audit --no-fund');
+    expect(runs[0]).toBe('scripts/install-comment-deps.sh "${RUNNER_TEMP}/comment-deps"');
   });
 
   it('publish.yml: staging then production, each in a protected environment and a concurrency group, main only', () => {

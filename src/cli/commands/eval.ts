@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -6,14 +6,19 @@ import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, ev
 import { configDigest, stampResult } from '../../eval/result-stamp.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 import { toPromptfooResults } from '../../eval/promptfoo-export.ts';
+import { DEFAULT_CASES_PER_SHARD, DEFAULT_MAX_SHARDS, planShards } from '../../eval/shard-plan.ts';
+import { evalCaseCount } from '../../eval/run-eval.ts';
 
 const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
+       switchyard eval [--base <ref>] --plan [--cases-per-shard <n>] [--max-shards <n>]
 
 Runs the promptfoo tests of the prompt versions this change affects (all active and draft versions
 with tests when no --base is given) and enforces the activation gate. Without OPENAI_API_KEY (or with
 SWITCHYARD_OFFLINE=1) answers come from the embedded offline model server.
 Writes .switchyard/results/eval.json (or eval-shard-<i>-of-<n>.json) unless --out is given.
-Exit 1 when a gated version's pass rate is below its minPassRate.`;
+Exit 1 when a gated version's pass rate is below its minPassRate.
+--plan runs nothing: it prints how many shards the change needs ({"cases","shards","matrix"}) and,
+under GitHub Actions, sets the step outputs shards and matrix for a sharded eval job.`;
 
 export const command: Command = {
   name: 'eval',
@@ -21,7 +26,16 @@ export const command: Command = {
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
-      options: { base: { type: 'string' }, concurrency: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' }, 'no-cache': { type: 'boolean' } },
+      options: {
+        base: { type: 'string' },
+        concurrency: { type: 'string' },
+        shard: { type: 'string' },
+        out: { type: 'string' },
+        'no-cache': { type: 'boolean' },
+        plan: { type: 'boolean' },
+        'cases-per-shard': { type: 'string' },
+        'max-shards': { type: 'string' },
+      },
       allowPositionals: false,
     });
     const shard = values.shard === undefined ? { index: 1, count: 1 } : parseShard(values.shard);
@@ -31,6 +45,16 @@ export const command: Command = {
       printDiagnostics(io, ws.errors, { limit: 20 });
       io.stderr('switchyard eval: the configuration does not load; run `switchyard validate`.');
       return 1;
+    }
+    if (values.plan) {
+      const perShard = Number(values['cases-per-shard'] ?? DEFAULT_CASES_PER_SHARD);
+      const max = Number(values['max-shards'] ?? DEFAULT_MAX_SHARDS);
+      if (!Number.isInteger(perShard) || perShard < 1 || !Number.isInteger(max) || max < 1 || max > 256) throw new UsageError('--cases-per-shard and --max-shards must be positive integers (max-shards ≤ 256)');
+      const cases = evalCaseCount(ws.head, ws.base);
+      const plan = planShards(cases, perShard, max);
+      io.stdout(JSON.stringify(plan));
+      if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, `shards=${plan.shards}\nmatrix=${JSON.stringify(plan.matrix)}\n`);
+      return 0;
     }
     const concurrency = values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
