@@ -9,7 +9,7 @@ export { openModelEndpoint, createClient, OFFLINE_API_KEY, type ModelEndpoint } 
 export { affectedTargets, targetId, type EvalTarget, type TargetGate } from './targets.ts';
 export { buildCases, parseShard, shardCases, type EvalCase, type Shard } from './cases.ts';
 export { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
-export { runEval, DEFAULT_EMBEDDING_MODEL, DEFAULT_GRADER_MODEL, type RunEvalOptions } from './run-eval.ts';
+export { runEval, evalCaseCount, DEFAULT_EMBEDDING_MODEL, DEFAULT_GRADER_MODEL, type RunEvalOptions } from './run-eval.ts';
 export { judgeTargets, mergeRuns, type CaseResult, type EvalRun, type TargetVerdict } from './results.ts';
 export { planShadow, type ShadowPlan } from './shadow-plan.ts';
 export { runShadow, gatePasses, type ShadowRun, type ShadowResult } from './shadow.ts';

@@ -109,6 +109,24 @@ describe('eval counts: passed, failed, errored', () => {
     expect(server.stats.errors).toBe(2);
   });
 
+  it('runs cost (priced from the model YAML) and latency assertions', async () => {
+    const r = await makeDemoRepo();
+    repos.push(r);
+    await r.edit('prompts/summarization/v2.yaml', (t) =>
+      t.replace(
+        '        - type: icontains\n          value: password reset',
+        '        - type: icontains\n          value: password reset\n        - type: cost\n          threshold: 0.0000001\n        - type: latency\n          threshold: 60000',
+      ),
+    );
+    const run = await evalAll(r);
+    const c = run.cases.find((x) => x.id === 'summarization@v2:gpt-4o-2024-05-13#2');
+    // gpt-4o-2024-05-13 costs $5 / $15 per 1M tokens in models/chat.yaml.
+    expect(c?.cost).toBeCloseTo(((c?.tokens?.prompt ?? 0) * 5 + (c?.tokens?.completion ?? 0) * 15) / 1e6, 12);
+    expect(c?.status).toBe('fail');
+    expect(c?.assertions.map((a) => [a.type, a.pass])).toEqual([['icontains', true], ['cost', false], ['latency', true]]);
+    expect(c?.assertions[1]?.reason).toMatch(/cost/i);
+  });
+
   it('caches failed cases like passed ones: a re-run with no change makes zero model requests', async () => {
     const r = await frenchRepo();
     const first = await evalAll(r);
