@@ -3,30 +3,18 @@
  * request): a failed assertion is a failure, a provider failure is an error, failures are cached like
  * passes, errors are retried with backoff and never cached.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { openModelEndpoint, openWorkspace, runEval, startModelServer, type ModelEndpoint, type ModelServer, type RunEvalOptions } from '../../src/eval/index.ts';
+import { openWorkspace, runEval, type RunEvalOptions } from '../../src/eval/index.ts';
 import { caseAnnotations } from '../../src/github/eval-annotations.ts';
-import { makeDemoRepo, type DemoRepo } from './demo-repo.ts';
+import type { DemoRepo } from './demo-repo.ts';
 import { testIo } from './io.ts';
+import { offlineSuite } from './offline-suite.ts';
 
-let server: ModelServer;
-let endpoint: ModelEndpoint;
-const repos: DemoRepo[] = [];
-
-beforeAll(async () => {
-  server = await startModelServer();
-  endpoint = await openModelEndpoint({}, { server });
-});
-afterAll(async () => {
-  await server.close();
-  await Promise.all(repos.map((r) => r.cleanup()));
-});
-
+const suite = offlineSuite();
 /** The demo with summarization v2 told to answer in French: 3 of its 4 cases fail their assertions. */
 async function frenchRepo(): Promise<DemoRepo> {
-  const r = await makeDemoRepo();
-  repos.push(r);
+  const r = await suite.repo();
   await r.edit('prompts/summarization/v2.yaml', (t) => t.replace('Keep it under three sentences.', 'Keep it under three sentences. Always reply in French.'));
   return r;
 }
@@ -34,7 +22,7 @@ async function frenchRepo(): Promise<DemoRepo> {
 async function evalAll(r: DemoRepo, extra: Partial<RunEvalOptions> = {}) {
   const ws = await openWorkspace(r.dir, undefined);
   if (!ws.head) throw new Error('no project');
-  return runEval({ head: ws.head, base: undefined, baseRef: null, endpoint, concurrency: 4, backoffMs: 5, ...extra });
+  return runEval({ head: ws.head, base: undefined, baseRef: null, endpoint: suite.endpoint, concurrency: 4, backoffMs: 5, ...extra });
 }
 
 describe('eval counts: passed, failed, errored', () => {
@@ -80,38 +68,37 @@ describe('eval counts: passed, failed, errored', () => {
   it('counts a provider failure as errored, retries it and never caches it', async () => {
     const r = await frenchRepo();
     // Every chat request fails: no retry can help.
-    server.resetStats();
-    server.failNextChats(1_000);
+    suite.server.resetStats();
+    suite.server.failNextChats(1_000);
     const broken = await evalAll(r, { retries: 1 });
-    server.failNextChats(0);
+    suite.server.failNextChats(0);
     expect(broken.stats).toMatchObject({ cases: 14, passed: 0, failed: 0, errors: 14, requests: 28 });
     for (const c of broken.cases) {
       expect(c.status).toBe('error');
       expect(c.attempts).toBe(2);
       expect(c.error).toMatch(/500|injected/);
     }
-    expect(server.stats.chat).toBe(28);
+    expect(suite.server.stats.chat).toBe(28);
 
     // Nothing was cached: the next run asks the model for every case again and gets verdicts.
-    server.resetStats();
+    suite.server.resetStats();
     const healed = await evalAll(r);
     expect(healed.stats).toMatchObject({ cases: 14, executed: 14, cached: 0, passed: 11, failed: 3, errors: 0 });
-    expect(server.stats.chat).toBe(14);
+    expect(suite.server.stats.chat).toBe(14);
   });
 
   it('retries a transient provider failure with backoff and caches the verdict it then gets', async () => {
     const r = await frenchRepo();
-    server.resetStats();
-    server.failNextChats(2);
+    suite.server.resetStats();
+    suite.server.failNextChats(2);
     const run = await evalAll(r, { retries: 2 });
     expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0, requests: 16 });
     expect(run.cases.filter((c) => c.attempts === 2)).toHaveLength(2);
-    expect(server.stats.errors).toBe(2);
+    expect(suite.server.stats.errors).toBe(2);
   });
 
   it('runs cost (priced from the model YAML) and latency assertions', async () => {
-    const r = await makeDemoRepo();
-    repos.push(r);
+    const r = await suite.repo();
     await r.edit('prompts/summarization/v2.yaml', (t) =>
       t.replace(
         '        - type: icontains\n          value: password reset',
@@ -131,17 +118,17 @@ describe('eval counts: passed, failed, errored', () => {
     const r = await frenchRepo();
     const first = await evalAll(r);
     expect(first.stats).toMatchObject({ executed: 14, failed: 3 });
-    server.resetStats();
+    suite.server.resetStats();
     const second = await evalAll(r);
-    expect(server.stats.requests).toBe(0);
+    expect(suite.server.stats.requests).toBe(0);
     expect(second.stats).toMatchObject({ cases: 14, cached: 14, executed: 0, requests: 0, passed: 11, failed: 3, errors: 0 });
     expect(second.cases.filter((c) => c.status === 'fail').map((c) => c.assertions.filter((a) => !a.pass).length)).toEqual([2, 1, 1]);
 
     // The CLI run over the same cache agrees.
-    server.resetStats();
+    suite.server.resetStats();
     const io = testIo(r.dir);
     expect(await main(['eval'], io)).toBe(0);
     expect(io.text()).toContain('14 from cache, 0 run, 0 model request(s)');
-    expect(server.stats.requests).toBe(0);
+    expect(suite.server.stats.requests).toBe(0);
   });
 });

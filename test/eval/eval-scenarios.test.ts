@@ -1,58 +1,32 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import {
-  judgeTargets,
-  openModelEndpoint,
-  openWorkspace,
-  planShadow,
-  runEval,
-  runShadow,
-  startModelServer,
-  type ModelEndpoint,
-  type ModelServer,
-  type Report,
-} from '../../src/eval/index.ts';
-import { makeDemoRepo, type DemoRepo } from './demo-repo.ts';
+import { judgeTargets, openWorkspace, planShadow, runEval, runShadow, type Report } from '../../src/eval/index.ts';
+import type { DemoRepo } from './demo-repo.ts';
 import { testIo } from './io.ts';
+import { offlineSuite } from './offline-suite.ts';
 
-let server: ModelServer;
-let endpoint: ModelEndpoint;
-const repos: DemoRepo[] = [];
-
-beforeAll(async () => {
-  server = await startModelServer();
-  endpoint = await openModelEndpoint({}, { server });
-});
-afterAll(async () => {
-  await server.close();
-  await Promise.all(repos.map((r) => r.cleanup()));
-});
-
-async function repo(): Promise<DemoRepo> {
-  const r = await makeDemoRepo();
-  repos.push(r);
-  return r;
-}
+const suite = offlineSuite();
+const repo = () => suite.repo();
 
 async function evalAt(r: DemoRepo, base: string | undefined) {
   const ws = await openWorkspace(r.dir, base);
   expect(ws.errors).toEqual([]);
   if (!ws.head) throw new Error('no project');
-  const run = await runEval({ head: ws.head, base: ws.base, baseRef: ws.baseRef, endpoint, concurrency: 4 });
+  const run = await runEval({ head: ws.head, base: ws.base, baseRef: ws.baseRef, endpoint: suite.endpoint, concurrency: 4 });
   return { ws, run };
 }
 
 describe('switchyard eval against the offline server (real promptfoo, real openai SDK)', () => {
   it('evaluates nothing for an unchanged repository', async () => {
     const r = await repo();
-    server.resetStats();
+    suite.server.resetStats();
     const { run, ws } = await evalAt(r, 'HEAD');
     expect(run.targets).toEqual([]);
     expect(run.cases).toEqual([]);
     expect(planShadow(ws.head!, ws.base)).toEqual([]);
-    expect(server.stats.requests).toBe(0);
+    expect(suite.server.stats.requests).toBe(0);
   });
 
   it('catches a prompt change that breaks its tests and blocks its activation', async () => {
@@ -91,7 +65,7 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     const r = await repo();
     await r.edit('models/chat.yaml', (t) => t.replace('snapshot: gpt-4o-2024-05-13', 'snapshot: gpt-4o-2024-11-20'));
     r.commit('pin chat to gpt-4o-2024-11-20');
-    server.resetStats();
+    suite.server.resetStats();
     const { run, ws } = await evalAt(r, 'HEAD~1');
     // Every non-deprecated version on `chat`, on the new snapshot.
     const headTargets = run.targets.filter((t) => t.side !== 'base');
@@ -108,15 +82,15 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     ]);
     expect(headTargets.map((t) => t.baseline?.id)).toEqual(['base:summarization@v1:gpt-4o-2024-05-13', 'base:summarization@v1:gpt-4o-2024-05-13', 'base:support-answer@v1:gpt-4o-2024-05-13']);
     const headCases = run.cases.filter((c) => !c.target.startsWith('base:'));
-    expect(server.stats.byModel['gpt-4o-2024-11-20']).toBe(headCases.length);
-    expect(server.stats.byModel['gpt-4o-2024-05-13']).toBe(run.cases.length - headCases.length);
+    expect(suite.server.stats.byModel['gpt-4o-2024-11-20']).toBe(headCases.length);
+    expect(suite.server.stats.byModel['gpt-4o-2024-05-13']).toBe(run.cases.length - headCases.length);
 
     const plans = planShadow(ws.head!, ws.base);
     const pin = plans.find((p) => p.id === 'pin:chat');
     expect(pin?.base.snapshot).toBe('gpt-4o-2024-05-13');
     expect(pin?.head.snapshot).toBe('gpt-4o-2024-11-20');
     expect(pin?.requests.length).toBe(20);
-    const shadow = await runShadow({ plans: pin ? [pin] : [], endpoint, baseRef: 'HEAD~1', concurrency: 4 });
+    const shadow = await runShadow({ plans: pin ? [pin] : [], endpoint: suite.endpoint, baseRef: 'HEAD~1', concurrency: 4 });
     const c = shadow.comparisons[0];
     expect(c?.count).toBe(20);
     expect(c?.cosine.min).toBeLessThanOrEqual(c?.cosine.p10 ?? NaN);
@@ -130,19 +104,19 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     const r = await repo();
     const first = await evalAt(r, undefined);
     expect(first.run.stats.executed).toBeGreaterThan(0);
-    server.resetStats();
+    suite.server.resetStats();
     const second = await evalAt(r, undefined);
     expect(second.run.stats.cached).toBe(first.run.cases.length);
     expect(second.run.stats.executed).toBe(0);
-    expect(server.stats.requests).toBe(0);
+    expect(suite.server.stats.requests).toBe(0);
     expect(second.run.cases.map((c) => [c.id, c.pass, c.output])).toEqual(first.run.cases.map((c) => [c.id, c.pass, c.output]));
 
     // Editing one case's assertion re-runs exactly that case.
     await r.edit('prompts/support-answer/v1.yaml', (t) => t.replace('value: 5 business days', 'value: business days'));
-    server.resetStats();
+    suite.server.resetStats();
     const third = await evalAt(r, undefined);
     expect(third.run.stats.executed).toBe(2); // that case on the pin snapshot and on the rollout's snapshot
-    expect(server.stats.chat).toBe(2);
+    expect(suite.server.stats.chat).toBe(2);
   });
 
   it('splits cases into deterministic shards that report merges', async () => {

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { startModelServer, type EvalRun, type ModelServer } from '../../src/eval/index.ts';
+import { openModelEndpoint, startModelServer, type EvalRun, type ModelServer } from '../../src/eval/index.ts';
+import { promptfooEnv } from '../../src/eval/promptfoo-env.ts';
 import { makeDemoRepo, REPO_ROOT, type DemoRepo } from '../eval/demo-repo.ts';
 import { testIo } from '../eval/io.ts';
 
@@ -39,32 +40,16 @@ afterAll(async () => {
 async function promptfooVerdicts(config: string): Promise<boolean[]> {
   const out = join(state, `${config.replace(/\W+/g, '-')}.json`);
   // Exit code 100 means "some test failed": that is a result, not an error.
-  await run(PROMPTFOO, ['eval', '-c', join(repo.dir, config), '-o', out, '--no-cache', '-j', '2'], { cwd: repo.dir, env: promptfooEnv(), timeout: 120_000 }).catch((error: { code?: number }) => {
+  await run(PROMPTFOO, ['eval', '-c', join(repo.dir, config), '-o', out, '--no-cache', '-j', '2'], { cwd: repo.dir, env: await promptfooEnvFor(), timeout: 120_000 }).catch((error: { code?: number }) => {
     if (error.code !== 100) throw error;
   });
   const parsed = JSON.parse(await readFile(out, 'utf8')) as { results: { results: { testIdx: number; success: boolean }[] } };
   return [...parsed.results.results].sort((a, b) => a.testIdx - b.testIdx).map((r) => r.success);
 }
 
-/** promptfoo fully offline (see docs/evaluation.md), its state in the test's directory. */
-function promptfooEnv(): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env.PATH ?? '',
-    HOME: state,
-    PROMPTFOO_CONFIG_DIR: join(state, 'promptfoo'),
-    PROMPTFOO_CACHE_PATH: join(state, 'cache'),
-    PROMPTFOO_DISABLE_TELEMETRY: '1',
-    PROMPTFOO_DISABLE_UPDATE: '1',
-    PROMPTFOO_DISABLE_SHARING: '1',
-    PROMPTFOO_DISABLE_REMOTE_GENERATION: '1',
-    PROMPTFOO_DISABLE_RUNTIME_WARNINGS: '1',
-    NODE_NO_WARNINGS: '1',
-    OPENAI_API_KEY: 'sk-local',
-    OPENAI_BASE_URL: server.baseUrl,
-    HTTPS_PROXY: 'http://127.0.0.1:9',
-    HTTP_PROXY: 'http://127.0.0.1:9',
-    NO_PROXY: '127.0.0.1,localhost',
-  };
+/** promptfoo as the evaluator runs it (phone-home off, proxies blackholed), answering from the local server. */
+async function promptfooEnvFor(): Promise<NodeJS.ProcessEnv> {
+  return { PATH: process.env.PATH ?? '', HOME: state, ...promptfooEnv(state, await openModelEndpoint({}, { server })) };
 }
 
 const CONFIGS = [
@@ -106,8 +91,8 @@ describe('switchyard import promptfoo', () => {
     // Switchyard's results in promptfoo's format: promptfoo imports them and shows them.
     const exported = join(repo.dir, '.switchyard/results/eval.promptfoo.json');
     const evalId = (JSON.parse(await readFile(exported, 'utf8')) as { evalId: string }).evalId;
-    await run(PROMPTFOO, ['import', exported], { cwd: repo.dir, env: promptfooEnv(), timeout: 120_000 });
-    const shown = await run(PROMPTFOO, ['show', 'eval', evalId], { cwd: repo.dir, env: promptfooEnv(), timeout: 120_000 });
+    await run(PROMPTFOO, ['import', exported], { cwd: repo.dir, env: await promptfooEnvFor(), timeout: 120_000 });
+    const shown = await run(PROMPTFOO, ['show', 'eval', evalId], { cwd: repo.dir, env: await promptfooEnvFor(), timeout: 120_000 });
     expect(shown.stdout).toContain('[PASS]');
     expect(shown.stdout).toContain('[FAIL]');
   });
