@@ -4,6 +4,7 @@
  * scraped from the sources. Add a line here when the catalogue test reports a code without meaning.
  */
 export const CODE_NOTES: Record<string, { meaning?: string; hint?: string }> = {
+  E_TRUST_OPERATION: { meaning: '`switchyard trust` refused to issue the next keys document: no root key to sign with, `init` on an existing document (or another operation before `init`), or the version limit was reached (the message says which).', hint: 'Pass the root key(s) with --root-key; start with `switchyard trust init`, then rotate, revoke or reset-floor (docs/bundles.md).' },
   E_NOT_READY: { meaning: 'No verified bundle became active before `ready()` timed out, and no fetch or verification error explains why.', hint: 'Check the bundle source URL or directory, the environment name and the trusted keys; `status()` shows the last error.' },
   E_START: { meaning: 'The chat service failed to start for a reason without a code of its own (the message says which).', hint: 'Run with the printed message in mind; SWITCHYARD_DEBUG=1 shows the stack.' },
   E_FETCH_MANIFEST: { meaning: '`switchyard verify` could not read the manifest from the given source (missing, too large, HTTP error).', hint: 'Check the URL or directory and that a bundle was published for this environment.' },

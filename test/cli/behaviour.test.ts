@@ -162,7 +162,7 @@ describe('switchyard eval output', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
     const all = r.stdout + r.stderr;
-    expect(all).toMatch(/eval: \d+ cases, \d+ passed/);
+    expect(all).toMatch(/eval: \d+ cases: \d+ passed/);
     expect(all).not.toMatch(/Starting evaluation|Running \d+ test cases|ExperimentalWarning|\(node:\d+\)/);
     expect(r.stderr).toBe('');
   });

@@ -1,7 +1,7 @@
 import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../command.ts';
+import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
 import { importPromptfoo } from '../../import/promptfoo-config.ts';
 
@@ -14,7 +14,6 @@ Prints what could not be carried over. Run \`switchyard validate\` and \`switchy
 
 export const command: Command = {
   name: 'import',
-  summary: 'Import a promptfoo config as prompt versions and tests',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });

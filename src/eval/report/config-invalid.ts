@@ -31,7 +31,7 @@ export function buildConfigInvalidReport(inputs: InvalidReportInputs): Report {
     base: inputs.base,
     commit: inputs.commit,
     changes: [],
-    tests: { ran: false, shards: 0, targets: [], stats: { cases: 0, passed: 0, failed: 0, cached: 0 } },
+    tests: { ran: false, shards: 0, targets: [], stats: { cases: 0, passed: 0, failed: 0, errored: 0, cached: 0 } },
     shadow: { ran: false, embeddingModel: null, comparisons: [] },
     findings: inputs.findings,
     bundles: [],
