@@ -1,9 +1,8 @@
-import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { loadProjectForAnalysis, renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
+import { renderAnalysis, runAnalysis, type AnalysisFormat, type AnalysisTarget } from '../../analysis/index.ts';
 import { UsageError, type Command } from '../command.ts';
-import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { openEvidenceStore } from '../evidence-store.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE } from '../database-options.ts';
+import { openEvidence } from '../evidence-store.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard analyze experiment <id> | shadow <rollout> | canary <id> [options]
@@ -56,18 +55,11 @@ export const command: Command = {
     const minPairs = values['min-pairs'] === undefined ? undefined : Number(values['min-pairs']);
     if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1)) throw new UsageError('--min-pairs must be a positive integer');
 
-    const database = databaseSelection(values, io);
-    const root = resolve(io.cwd, values.root ?? '.');
-    const loaded = await loadProjectForAnalysis(root);
-    if ('errors' in loaded) {
-      io.stderr('switchyard analyze: the project does not validate; fix it first (switchyard validate):');
-      printDiagnostics(io, loaded.errors);
-      return 1;
-    }
-    const store = await openEvidenceStore('analyze', root, io, database);
-    if (!store) return 1;
+    const evidence = await openEvidence('analyze', values, io);
+    if (evidence === 1) return 1;
+    const { project, store } = evidence;
     try {
-      const result = await runAnalysis(store, loaded.project, target as AnalysisTarget, id, { filter: { env: values.env, sinceMs }, minPairs });
+      const result = await runAnalysis(store, project, target as AnalysisTarget, id, { filter: { env: values.env, sinceMs }, minPairs });
       if ('code' in result) {
         printDiagnostics(io, [result]);
         return 2;

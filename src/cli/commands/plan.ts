@@ -1,10 +1,8 @@
-import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { loadProjectForAnalysis, planFromTraffic, renderPlan } from '../../analysis/index.ts';
+import { planFromTraffic, renderPlan } from '../../analysis/index.ts';
 import { UsageError, type Command } from '../command.ts';
-import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { openEvidenceStore } from '../evidence-store.ts';
-import { printDiagnostics } from '../format-diagnostics.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE } from '../database-options.ts';
+import { openEvidence } from '../evidence-store.ts';
 
 const usage = `Usage: switchyard plan experiment <id> [--mde 2%] [options]
 
@@ -61,21 +59,15 @@ export const command: Command = {
     const baseline = fraction('--baseline', values.baseline);
     const sd = fraction('--sd', values.sd);
     if (values.format !== 'text' && values.format !== 'json') throw new UsageError('--format must be text or json');
-    const database = databaseSelection(values, io);
-    const root = resolve(io.cwd, values.root ?? '.');
-    const loaded = await loadProjectForAnalysis(root);
-    if ('errors' in loaded) {
-      io.stderr('switchyard plan: the project does not validate; fix it first (switchyard validate):');
-      printDiagnostics(io, loaded.errors);
-      return 1;
-    }
-    const experiment = loaded.project.experiments.get(id);
+    const evidence = await openEvidence('plan', values, io);
+    if (evidence === 1) return 1;
+    const { project, store } = evidence;
+    const experiment = project.experiments.get(id);
     if (!experiment) {
-      io.stderr(`switchyard plan: E_ANALYZE_UNKNOWN no experiment '${id}' (known: ${[...loaded.project.experiments.keys()].join(', ') || 'none'})`);
+      await store.close();
+      io.stderr(`switchyard plan: E_ANALYZE_UNKNOWN no experiment '${id}' (known: ${[...project.experiments.keys()].join(', ') || 'none'})`);
       return 2;
     }
-    const store = await openEvidenceStore('plan', root, io, database);
-    if (!store) return 1;
     try {
       const plan = await planFromTraffic(store, experiment, { mde, power, alpha, baseline, sd, filter: { env: values.env } });
       io.stdout(values.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));

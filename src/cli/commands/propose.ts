@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { loadProjectForAnalysis } from '../../analysis/index.ts';
 import { createGitHubClient } from '../../github/client.ts';
 import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
 import { UsageError, type Command } from '../command.ts';
-import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
-import { openEvidenceStore } from '../evidence-store.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE } from '../database-options.ts';
+import { openEvidence } from '../evidence-store.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 
 const usage = `Usage: switchyard propose [options]
@@ -66,23 +65,16 @@ export const command: Command = {
       if (!io.env.GITHUB_TOKEN) throw new UsageError('$GITHUB_TOKEN is required unless --dry-run');
     }
 
-    const database = databaseSelection(values, io);
-    const root = resolve(io.cwd, values.root ?? '.');
-    const loaded = await loadProjectForAnalysis(root);
-    if ('errors' in loaded) {
-      io.stderr('switchyard propose: the project does not validate; nothing is proposed from an invalid tree:');
-      printDiagnostics(io, loaded.errors);
-      return 1;
-    }
-    const store = await openEvidenceStore('propose', root, io, database);
-    if (!store) return 1;
+    const evidence = await openEvidence('propose', values, io, 'nothing is proposed from an invalid tree');
+    if (evidence === 1) return 1;
+    const { project, store, root } = evidence;
     let analyses;
     try {
-      analyses = await collectDecisions(store, loaded.project, { filter: { env: values.env }, minPairs });
+      analyses = await collectDecisions(store, project, { filter: { env: values.env }, minPairs });
     } finally {
       await store.close();
     }
-    const plan = planProposals(loaded.project, analyses, { env: values.env, autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
+    const plan = planProposals(project, analyses, { env: values.env, autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
     printDiagnostics(io, plan.errors);
     const proposals = plan.value ?? [];
     const summary = analyses.map((a) =>
