@@ -14,10 +14,19 @@ export const POLICY_PATHS = ['/switchyard.yaml', '/.github/', '/scripts/', '/sch
 const BEGIN = '# >>> switchyard: policy files (managed by `switchyard github setup`) >>>';
 const END = '# <<< switchyard <<<';
 
-/** The job names (check names) of the `pr` workflow, from its YAML. */
+/**
+ * The job names (check names) of the `pr` workflow, from its YAML. Matrix jobs are left out: their
+ * checks are named per cell ("eval-shard (2)"), so a context with the bare name would never report
+ * and would block every PR; the job that collects them (`evaluate`) is required instead. Jobs that a
+ * condition skips report success, which is why `plan` must be required too: when it fails, the jobs
+ * after it are skipped, not failed.
+ */
 export function prCheckNames(workflowText: string): string[] {
-  const doc = parse(workflowText) as { jobs?: Record<string, { name?: unknown }> } | null;
-  return Object.entries(doc?.jobs ?? {}).map(([id, job]) => (typeof job?.name === 'string' ? job.name : id)).sort();
+  const doc = parse(workflowText) as { jobs?: Record<string, { name?: unknown; strategy?: { matrix?: unknown } }> } | null;
+  return Object.entries(doc?.jobs ?? {})
+    .filter(([, job]) => job?.strategy?.matrix === undefined)
+    .map(([id, job]) => (typeof job?.name === 'string' ? job.name : id))
+    .sort();
 }
 
 /** CODEOWNERS with the managed block replaced (or appended); lines outside the block are kept. */

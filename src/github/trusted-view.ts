@@ -13,6 +13,8 @@ export interface BannerFields {
   blockers: string[];
   offline: boolean;
   endpoint: string;
+  /** The run link; the comment job replaces it with the one it derives from the event. */
+  run?: { url: string; artifact: string } | null;
 }
 
 export interface TrustedView<R extends BannerFields> {
@@ -39,9 +41,16 @@ function deepInert<T>(value: T): T {
   return value;
 }
 
-/** The report as the comment job shows it for this run. */
-export function trustedView<R extends BannerFields>(untrusted: R, facts: WorkflowRunFacts): TrustedView<R> {
+/**
+ * The report as the comment job shows it for this run. `serverUrl` is the GitHub web host
+ * (`GITHUB_SERVER_URL`); the run link is built from it and the event's run id, so the only working
+ * link in the comment is one the artifact could not choose.
+ */
+export function trustedView<R extends BannerFields>(untrusted: R, facts: WorkflowRunFacts, serverUrl = 'https://github.com'): TrustedView<R> {
   const report = deepInert(untrusted);
+  if (report.run !== undefined && report.run !== null) {
+    report.run = { url: `${serverUrl.replace(/\/+$/, '')}/${facts.owner}/${facts.repo}/actions/runs/${facts.runId}`, artifact: report.run.artifact };
+  }
   const fromFork = facts.headRepository !== `${facts.owner}/${facts.repo}`;
   const notices: string[] = [];
   if (facts.conclusion !== 'success') {

@@ -5,6 +5,9 @@ import { planExperiment, sequentialPowerAt } from '../../src/analysis/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { createRng, samplesPerArm } from '../../src/stats/index.ts';
 import { PG_URL, dropSchema, uniqueSchema } from '../../packages/data/test/store/fixtures.ts';
+import { needs } from '../helpers/capabilities.ts';
+
+const postgres = await needs('postgres');
 
 describe('planning', () => {
   it('the sequential plan is the smallest n where the always-valid test reaches the target power', () => {
@@ -20,7 +23,7 @@ describe('planning', () => {
   });
 });
 
-describe('switchyard plan experiment (demo project, PostgreSQL store)', () => {
+describe.skipIf(postgres.skip)(postgres.title('switchyard plan experiment (demo project, PostgreSQL store)'), () => {
   const schema = uniqueSchema('plan');
   const env = { SWITCHYARD_DATABASE_URL: PG_URL, SWITCHYARD_STORE_SCHEMA: schema };
   afterAll(() => dropSchema(schema));

@@ -32,7 +32,7 @@ describe('switchyard github setup', () => {
     const first = await setup('--repo', 'acme/config', '--owner', '@acme/platform');
     expect(first.code, first.text).toBe(0);
     const protection = gh.state.repos.get('acme/config')?.protection.get('main') as { required_status_checks: unknown; enforce_admins: boolean; required_pull_request_reviews: { require_code_owner_reviews: boolean } };
-    expect(protection.required_status_checks).toEqual({ strict: true, contexts: ['evaluate', 'evaluate-fork', 'test'] });
+    expect(protection.required_status_checks).toEqual({ strict: true, contexts: ['evaluate', 'evaluate-fork', 'plan', 'test'] });
     expect(protection.required_pull_request_reviews.require_code_owner_reviews).toBe(true);
     expect(protection.enforce_admins).toBe(true);
     const owners = gh.readFile('acme', 'config', 'main', '.github/CODEOWNERS') ?? '';

@@ -91,8 +91,10 @@ describe('switchyard import promptfoo', () => {
     // Switchyard's results in promptfoo's format: promptfoo imports them and shows them.
     const exported = join(repo.dir, '.switchyard/results/eval.promptfoo.json');
     const evalId = (JSON.parse(await readFile(exported, 'utf8')) as { evalId: string }).evalId;
-    await run(PROMPTFOO, ['import', exported], { cwd: repo.dir, env: await promptfooEnvFor(), timeout: 120_000 });
-    const shown = await run(PROMPTFOO, ['show', 'eval', evalId], { cwd: repo.dir, env: await promptfooEnvFor(), timeout: 120_000 });
+    // promptfoo's CLI prints through its logger: at the eval's LOG_LEVEL=warn `show` prints nothing.
+    const cliEnv = { ...(await promptfooEnvFor()), LOG_LEVEL: 'info' };
+    await run(PROMPTFOO, ['import', exported], { cwd: repo.dir, env: cliEnv, timeout: 120_000 });
+    const shown = await run(PROMPTFOO, ['show', 'eval', evalId], { cwd: repo.dir, env: cliEnv, timeout: 120_000 });
     expect(shown.stdout).toContain('[PASS]');
     expect(shown.stdout).toContain('[FAIL]');
   });

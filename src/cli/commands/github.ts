@@ -133,7 +133,7 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
     event,
     artifactDir: resolve(io.cwd, values.report),
     validateReport,
-    render: (artifact, facts) => renderTrusted(trustedView(artifact.report as Parameters<typeof renderMarkdown>[0], facts), renderMarkdown),
+    render: (artifact, facts) => renderTrusted(trustedView(artifact.report as Parameters<typeof renderMarkdown>[0], facts, io.env.GITHUB_SERVER_URL), renderMarkdown),
     ...(values['self-login'] ? { selfLogin: values['self-login'] } : {}),
   });
   if (!posted.value) {
