@@ -1,7 +1,7 @@
 /**
  * The curl examples of the READMEs run as written, in order, against the reference chat service
- * started as `npm run chat-service` starts it (demo mode: demo config, offline model server, the demo
- * help-centre corpus indexed), with the variables the chat-service README names: `S` (the service),
+ * started as `npm run chat-service` starts it (its demo kit: demo config, offline model server, the
+ * demo help-centre corpus indexed), with the variables the chat-service README names: `S` (the service),
  * `ID` (the conversation the first example created) and `REQ` (the last answer's request id). Each
  * example must succeed (HTTP 2xx, JSON) — or answer the status and error code its info string names
  * (`sh status=409 code=E_…`, for an example that shows a refusal) — and the answers must be real: the
@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoKit } from '../../examples/chat-service/demo/kit.ts';
 import { REPO_ROOT, runCli } from '../../examples/chat-service/src/cli.ts';
 import { fencedBlocks } from './markdown-blocks.ts';
 
@@ -50,7 +51,7 @@ describe('README curl examples against the running chat service', () => {
 
   beforeAll(async () => {
     const io = { stdout: (l: string) => output.push(l), stderr: (l: string) => output.push(l) };
-    exited = runCli(['--port', '0', '--in-memory', '--offline'], {}, io, signals);
+    exited = runCli(['--port', '0', '--in-memory', '--offline'], {}, io, signals, demoKit);
     for (;;) {
       const listening = output.map((l) => /^chat-service listening on (\S+)/.exec(l)?.[1]).find(Boolean);
       if (listening) {
