@@ -29,8 +29,10 @@ export default defineConfig({
     },
     projects: [
       { extends: true, test: { name: 'unit', include: tiers.unit } },
-      { extends: true, test: { name: 'system', include: tiers.system } },
-      { extends: true, test: { name: 'e2e', include: tiers.e2e } },
+      // Child processes and databases on a shared 2-core machine can be several times slower than
+      // alone: the deadline only catches a hang, so it is generous (a test's own figures go to bench/).
+      { extends: true, test: { name: 'system', include: tiers.system, testTimeout: 180_000, hookTimeout: 180_000 } },
+      { extends: true, test: { name: 'e2e', include: tiers.e2e, testTimeout: 180_000, hookTimeout: 180_000 } },
     ],
   },
 });
