@@ -10,8 +10,9 @@
  */
 import { FlagdCore } from '@openfeature/flagd-core';
 import { GrowthBookClient } from '@growthbook/growthbook';
-import { buildTable, Engine } from '@switchyard/runtime';
-import type { BundlePayload, DecisionTable, EventSink } from '@switchyard/runtime';
+import { buildTable, Engine } from '@switchyard/runtime/bundle';
+import type { BundlePayload, EventSink } from '@switchyard/runtime';
+import type { DecisionTable } from '@switchyard/runtime/bundle';
 import { demoPayload } from '../../packages/runtime/test/helpers/bundles.ts';
 
 const KEYS = Array.from({ length: 10_000 }, (_, i) => `user-${i}-${(i * 2654435761) >>> 0}`);

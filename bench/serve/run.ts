@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadProject } from '../../src/config/index.ts';
 import { buildSigned, compileBundle, generateSigningKey, manifestBytes, publishToDirectory, signManifest } from '../../src/bundle/index.ts';
-import { createClient, trustedKeysFrom } from '@switchyard/runtime';
+import { createClient } from '@switchyard/runtime';
+import { trustedKeysFrom } from '@switchyard/runtime/bundle';
 
 const { values } = parseArgs({ options: { publishes: { type: 'string', default: '50' }, 'poll-ms': { type: 'string', default: '1000' }, 'wrk-seconds': { type: 'string', default: '10' } } });
 const N = Number(values.publishes);

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bucketOf, PPM as RUNTIME_PPM } from '@switchyard/runtime';
+import { bucketOf, PPM as RUNTIME_PPM } from '@switchyard/runtime/bundle';
 import { experimentSlots, PPM, thresholdPpm } from '../../src/bundle/index.ts';
 import type { ExperimentVariant } from '../../src/config/types.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileBundle } from '../../src/bundle/compile.ts';
 import { embeddingRoutes, experimentSlots, PPM, thresholdPpm } from '../../src/bundle/tables.ts';
-import { percentToPpm, PPM as RUNTIME_PPM } from '@switchyard/runtime';
+import { percentToPpm, PPM as RUNTIME_PPM } from '@switchyard/runtime/bundle';
 import { sha256Hex, verifyPayload } from '../../src/bundle/runtime-format.ts';
 import type { EmbeddingMigrationResource, FlagResource, ModelRolloutResource } from '../../src/config/types.ts';
 import { demoProject } from './project-fixture.ts';

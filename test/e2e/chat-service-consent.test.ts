@@ -11,7 +11,7 @@
  * - the bundle-swap history kept in memory is bounded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, percentToPpm } from '@switchyard/runtime';
+import { bucketOf, percentToPpm } from '@switchyard/runtime/bundle';
 import { editModel } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { KILLED_CONSENT, RETIRED_CONSENT } from '../../examples/chat-service/src/service.ts';
 import { NEW, OLD, ROLLOUT, rolloutAt, startHarness, type Harness } from './chat-service-harness.ts';

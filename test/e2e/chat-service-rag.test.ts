@@ -8,7 +8,7 @@
  * offline embeddings API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, percentToPpm } from '@switchyard/runtime';
+import { bucketOf, percentToPpm } from '@switchyard/runtime/bundle';
 import { editRollout } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { OFFLINE_API_KEY } from '../../src/eval/endpoint.ts';
 import { indexDocument } from '@switchyard/data';

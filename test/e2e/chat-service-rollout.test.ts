@@ -7,7 +7,7 @@
  *    for new conversations and for conversations that started on the killed snapshot.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf, percentToPpm } from '@switchyard/runtime';
+import { bucketOf, percentToPpm } from '@switchyard/runtime/bundle';
 import { NEW, OLD, ROLLOUT, rolloutAt, startHarness, waitFor, type Harness } from './chat-service-harness.ts';
 
 interface Created {

@@ -9,7 +9,7 @@
  * - a failing model call is a 502 with a generic message: the provider's text is logged, never sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf } from '@switchyard/runtime';
+import { bucketOf } from '@switchyard/runtime/bundle';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
 import { editExperiment } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { runAnalysis } from '../../src/analysis/run.ts';
@@ -119,7 +119,7 @@ describe('chat service: shadow mode, experiments and feedback', () => {
 
   it('serves experiment arms per the bundle slots and records exposures, feedback and latency for analysis', async () => {
     await h.publish(both(rolloutAt(1), (p) => editExperiment(p, EXPERIMENT, { traffic: 100 })));
-    const experiment = h.app.runtime.table()!.payload.experiments[EXPERIMENT]!;
+    const experiment = h.app.runtime.definition('experiments', EXPERIMENT)!;
     const users = Array.from({ length: 40 }, (_, i) => `agent-${i}`);
     const served = new Map<string, { requestId: string; variant: string; version: number }>();
     for (const userId of users) {

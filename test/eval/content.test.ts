@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canonicalBytes, sha256Hex } from '@switchyard/runtime';
+import { canonicalBytes, sha256Hex } from '@switchyard/runtime/bundle';
 import { contentKey, sameContent } from '../../src/eval/content.ts';
 
 const EVAL = join(import.meta.dirname, '..', '..', 'src', 'eval');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf } from '@switchyard/runtime';
+import { bucketOf } from '@switchyard/runtime/bundle';
 import { changedShare, newlyGetting, shareOf, split, uniform, type Allocation } from '../../src/gate/index.ts';
 
 /** The share a real population of units gets, by hashing them as the runtime does. */

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Engine, buildTable } from '@switchyard/runtime';
+import { Engine, buildTable } from '@switchyard/runtime/bundle';
 import { compileBundle } from '../../src/bundle/compile.ts';
 import { main } from '../../src/cli/main.ts';
 import { loadProject } from '../../src/config/index.ts';

@@ -139,7 +139,7 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
 
   /** The index pair the migration moves between (from the bundle; the route's targets when absent). */
   function migrationIndexes(r: EmbeddingRouteValue): Set<string> {
-    const m = runtime.table()?.payload.embeddingMigrations[names.migration];
+    const m = runtime.definition('embeddingMigrations', names.migration);
     return new Set(m ? [m.from.index, m.to.index] : [...r.read, ...r.write].map((t) => t.index));
   }
 

@@ -148,11 +148,11 @@ export class ChatService {
 
   /** The model rollout of the alias in the current bundle: flag, target snapshot, whether anyone is exposed. */
   private rolloutOf(alias: string): { flag: string; to: string; alertBelow: number; exposing: boolean } | null {
-    const payload = this.d.runtime.table()?.payload;
-    const flag = payload?.models[alias]?.rollout;
-    const rollout = flag ? payload?.modelRollouts[flag] : undefined;
-    const f = flag ? payload?.flags[flag] : undefined;
-    return flag && rollout ? { flag, to: rollout.to, alertBelow: rollout.shadow.gate.minMinSimilarity, exposing: f !== undefined && !f.killed && f.thresholdPpm > 0 } : null;
+    const runtime = this.d.runtime;
+    const flag = runtime.definition('models', alias)?.rollout;
+    const rollout = flag ? runtime.definition('modelRollouts', flag) : null;
+    const f = flag ? runtime.definition('flags', flag) : null;
+    return flag && rollout ? { flag, to: rollout.to, alertBelow: rollout.shadow.gate.minMinSimilarity, exposing: f !== null && !f.killed && f.thresholdPpm > 0 } : null;
   }
 
   /**
@@ -458,7 +458,7 @@ export class ChatService {
     if (p.value === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `the config bundle has no usable prompt '${this.names.summaryPrompt}' (${p.errorCode ?? p.reason})`);
     const prompt = p.value;
     if (prompt.model.snapshot === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
-    const provider = this.d.runtime.table()?.payload.models[prompt.model.alias]?.provider ?? null;
+    const provider = this.d.runtime.definition('models', prompt.model.alias)?.provider ?? null;
     const answer = await this.d.models.chat(prompt.model.snapshot, prompt.messages, prompt.params, provider);
     const requestId = randomUUID();
     const attributions: Attribution[] = this.freshAttribution(prompt.model.alias, prompt.model.reason);

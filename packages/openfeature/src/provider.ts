@@ -122,12 +122,12 @@ export class SwitchyardProvider implements Provider {
   async resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
     const [kind, name] = split(flagKey);
     const unitKey = unitOf(context);
-    const t = this.client.table();
+    const c = this.client;
     const resolvedKind = kind !== ''
       ? kind
-      : t === null
+      : !c.status().ready
         ? 'model'
-        : t.models.has(name) ? 'model' : t.prompts.has(name) ? 'prompt' : t.experiments.has(name) ? 'experiment' : '';
+        : c.definition('models', name) ? 'model' : c.definition('prompts', name) ? 'prompt' : c.definition('experiments', name) ? 'experiment' : '';
     if (resolvedKind === 'model') {
       const snapshot = typeof context.conversationSnapshot === 'string' ? context.conversationSnapshot : null;
       const r = this.client.resolveModel(name, { unitKey, conversation: snapshot === null ? null : { snapshot } });

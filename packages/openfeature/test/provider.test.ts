@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OpenFeature, ProviderEvents } from '@openfeature/server-sdk';
 import type { EventDetails } from '@openfeature/server-sdk';
-import { bucketOf, ClientNotReadyError, createClient } from '@switchyard/runtime';
+import { ClientNotReadyError, createClient } from '@switchyard/runtime';
+import { bucketOf } from '@switchyard/runtime/bundle';
 import type { SwitchyardClient } from '@switchyard/runtime';
 import { SwitchyardProvider } from '../src/index.ts';
 import { demoPayload, generateSigningKey, makeBundle, trusted } from '../../runtime/test/helpers/bundles.ts';

@@ -67,7 +67,7 @@ export async function buildPackage(pkgDir: string, outDir: string, runtimeTypes?
         rootDir: join(pkgDir, 'src'),
         // Type roots are looked up from the config's directory, which is a temp dir here.
         typeRoots: [join(PACKAGES, '..', 'node_modules', '@types')],
-        paths: { '@switchyard/runtime': [join(runtimeTypes, 'index.d.ts')] },
+        paths: { '@switchyard/runtime': [join(runtimeTypes, 'index.d.ts')], '@switchyard/runtime/bundle': [join(runtimeTypes, 'tools.d.ts')] },
       },
       include: [join(pkgDir, 'src')],
     }));
@@ -84,16 +84,21 @@ export async function buildPackage(pkgDir: string, outDir: string, runtimeTypes?
   }
 }
 
-/** The published package.json: exports and files point at dist; nothing workspace-only. */
+/**
+ * The published package.json: every source entry (`./src/x.ts`) maps to its compiled `./dist/x.js`
+ * and `.d.ts` (so subpaths such as `@switchyard/runtime/bundle` ship too); files point at dist;
+ * nothing workspace-only (scripts, devDependencies, the `prepack` guard).
+ */
 export function publishedManifest(pkg: Record<string, unknown>): Record<string, unknown> {
-  const { scripts: _scripts, devDependencies: _dev, ...rest } = pkg;
-  return {
-    ...rest,
-    main: './dist/index.js',
-    types: './dist/index.d.ts',
-    exports: { '.': { types: './dist/index.d.ts', import: './dist/index.js', default: './dist/index.js' }, './package.json': './package.json' },
-    files: ['dist'],
-  };
+  const { scripts: _scripts, devDependencies: _dev, exports: sourceExports, ...rest } = pkg;
+  const exports: Record<string, unknown> = {};
+  for (const [subpath, target] of Object.entries((sourceExports ?? { '.': './src/index.ts' }) as Record<string, string>)) {
+    const m = /^\.\/src\/(.+)\.ts$/.exec(target);
+    if (!m) throw new Error(`cannot publish export ${subpath} → ${target}: entries must be ./src/<name>.ts`);
+    exports[subpath] = { types: `./dist/${m[1]}.d.ts`, import: `./dist/${m[1]}.js`, default: `./dist/${m[1]}.js` };
+  }
+  exports['./package.json'] = './package.json';
+  return { ...rest, main: './dist/index.js', types: './dist/index.d.ts', exports, files: ['dist'] };
 }
 
 /** Writes the publishable package (dist/ + rewritten package.json) into `stagingDir`. */

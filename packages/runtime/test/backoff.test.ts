@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, nextDelay } from '../src/index.ts';
+import { backoffDelay, nextDelay } from '../src/tools.ts';
 
 describe('backoffDelay (the one retry-delay rule)', () => {
   it('doubles from baseMs up to maxMs without jitter', () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // An independent murmur3 x86_32 (Gary Court / Jens Taylor lineage), a dev dependency.
 import MurmurHash3 from 'imurmurhash';
-import { bucketOf, bucketOfHash, bucketWithPrefix, createHashPrefix, hashWithPrefix, murmur3, seedPrefix, shadowSeed, PPM } from '../src/index.ts';
+import { bucketOf, bucketOfHash, bucketWithPrefix, createHashPrefix, hashWithPrefix, murmur3, seedPrefix, shadowSeed, PPM } from '../src/tools.ts';
 import { experimentSlots } from '../../../src/bundle/tables.ts';
 
 const te = new TextEncoder();

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf, buildTable, compileTable, compileTemplate, payloadShapeError, createMemorySink, Engine, renderTemplate, upgradeRecord } from '../src/index.ts';
-import type { BundlePayload, DecisionTable, ExposureEvent, MigrationEvent } from '../src/index.ts';
+import { createMemorySink, upgradeRecord } from '../src/index.ts';
+import { bucketOf, buildTable, compileTable, compileTemplate, payloadShapeError, Engine, renderTemplate } from '../src/tools.ts';
+import type { BundlePayload, ExposureEvent, MigrationEvent } from '../src/index.ts';
+import type { DecisionTable } from '../src/tools.ts';
 import { COMMIT, demoPayload } from './helpers/bundles.ts';
 
 function table(payload: BundlePayload, serial = 1, expiresAt = Date.now() + 86_400_000): DecisionTable {

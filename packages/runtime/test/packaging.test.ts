@@ -53,27 +53,30 @@ describe('published packages', () => {
   it('load with plain node (no TypeScript loader) and work', async () => {
     const script = `
       const r = await import('@switchyard/runtime');
+      const b = await import('@switchyard/runtime/bundle');
       const o = await import('@switchyard/openfeature');
-      const e = new r.Engine();
+      const e = new b.Engine();
       let code = null;
       try { r.createClient({ source: 'http://127.0.0.1:9', env: 'production', trustedKeys: '{}' }); } catch (err) { code = err.code; }
       console.log(JSON.stringify({
         createClient: typeof r.createClient,
         engine: e.isEnabled('flag').errorCode,
         optionsError: code,
-        bucket: r.bucketOf('seed', 'user-1'),
+        bucket: b.bucketOf('seed', 'user-1'),
+        toolsInMain: 'Engine' in r,
         provider: new o.SwitchyardProvider({ onChange: () => () => undefined }).metadata.name,
       }));`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: cleanNpmEnv() });
     const out = JSON.parse(stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ createClient: 'function', engine: 'NOT_READY', optionsError: 'E_CLIENT_OPTIONS', provider: 'switchyard' });
+    expect(out).toMatchObject({ createClient: 'function', engine: 'NOT_READY', optionsError: 'E_CLIENT_OPTIONS', provider: 'switchyard', toolsInMain: false });
     expect(out.bucket).toBeGreaterThanOrEqual(0);
     expect(out.bucket).toBeLessThan(1_000_000);
   }, 60_000);
 
   it('type-check a TypeScript consumer against the shipped declarations', async () => {
     await writeFile(join(app, 'app.ts'), [
-      "import { createClient, Engine, type ClientOptions, type ModelResolution } from '@switchyard/runtime';",
+      "import { createClient, type ClientOptions, type ModelResolution } from '@switchyard/runtime';",
+      "import { Engine } from '@switchyard/runtime/bundle';",
       "import { SwitchyardProvider } from '@switchyard/openfeature';",
       "const options: ClientOptions = { source: 'https://config.example.com', env: 'production', trustedKeys: '{}', cacheDir: null };",
       "const r: ModelResolution = new Engine().resolveModel('chat');",

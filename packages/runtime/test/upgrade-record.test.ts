@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildTable, createMemorySink, Engine, payloadShapeError, upgradeRecord } from '../src/index.ts';
+import { createMemorySink, upgradeRecord } from '../src/index.ts';
+import { buildTable, Engine, payloadShapeError } from '../src/tools.ts';
 import type { BundlePayload, PayloadSchemaMigration } from '../src/index.ts';
 import { COMMIT, demoPayload } from './helpers/bundles.ts';
 

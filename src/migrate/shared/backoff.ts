@@ -1,5 +1,5 @@
 // The retry-delay rule is the runtime package's (one implementation for the whole repository).
-export { backoffDelay, type BackoffOptions } from '@switchyard/runtime';
+export { backoffDelay, type BackoffOptions } from '@switchyard/runtime/bundle';
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

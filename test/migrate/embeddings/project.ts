@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildTable, Engine } from '@switchyard/runtime';
+import { buildTable, Engine } from '@switchyard/runtime/bundle';
 import { compileBundle } from '../../../src/bundle/compile.ts';
 import { loadProject } from '../../../src/config/index.ts';
 import type { EmbeddingRoute } from '@switchyard/data';

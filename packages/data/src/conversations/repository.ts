@@ -5,7 +5,7 @@
  * a deliberate, consented call that leaves an audit trail.
  */
 import { randomUUID } from 'node:crypto';
-import type { DecisionTable } from '@switchyard/runtime';
+import type { SwitchyardClient } from '@switchyard/runtime';
 import { upgradeRecord } from '@switchyard/runtime';
 import type { SqlClient } from '../store/sql-client.ts';
 import { ConversationError, DEFAULT_CONVERSATION_SCHEMA, checkSchemaName, migrateConversationStore } from './schema.ts';
@@ -124,8 +124,8 @@ export interface ConversationRepository {
  * A migration source reading the runtime's current decision table (a `SwitchyardClient` or an
  * `Engine`): the SchemaMigration `id` of whatever bundle is live at the time of each call.
  */
-export function migrationFromBundle(source: { table(): DecisionTable | null }, id: string): () => ConversationMigration | null {
-  return () => source.table()?.schemaMigrations.get(id) ?? null;
+export function migrationFromBundle(source: Pick<SwitchyardClient, 'definition'>, id: string): () => ConversationMigration | null {
+  return () => source.definition('schemaMigrations', id);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

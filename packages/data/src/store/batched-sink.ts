@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { backoffDelay } from '@switchyard/runtime';
+import { backoffDelay } from '@switchyard/runtime/bundle';
 import type { EventSink, SinkStats, SwitchyardEvent } from './events.ts';
 import type { StampedEvent } from './insert.ts';
 import { validateEvent, type RefusalCounts } from './validate-event.ts';

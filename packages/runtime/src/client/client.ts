@@ -18,7 +18,7 @@ import { Engine } from '../engine/engine.ts';
 import type { EngineOptions, MetricInput, ShadowInput } from '../engine/engine.ts';
 import type { BundleChange } from '../engine/diff.ts';
 import { compileTable } from '../engine/table.ts';
-import type { DecisionTable } from '../engine/table.ts';
+import type { BundlePayload } from '../bundle/payload.ts';
 import type {
   CanaryValue,
   EmbeddingRouteValue,
@@ -44,6 +44,9 @@ import { httpGet } from './http-get.ts';
 import { readCapped } from './read-capped.ts';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** The payload sections `definition()` reads: one definition per name in each. */
+export type DefinitionSection = 'models' | 'prompts' | 'flags' | 'modelRollouts' | 'experiments' | 'canaries' | 'embeddingMigrations' | 'schemaMigrations';
 
 export interface ClientOptions {
   /**
@@ -336,12 +339,21 @@ export class SwitchyardClient {
     await this.inflight?.catch(() => undefined);
   }
 
-  /** Subscribes to swaps; returns the unsubscribe function. Listener errors are swallowed. */
+  /**
+   * Subscribes to swaps: `listener` gets what changed (serials and the names per section) after
+   * each verified bundle becomes current. Returns the unsubscribe function. Listener errors are
+   * swallowed, so a listener can never stop a swap.
+   */
   onChange(listener: (change: BundleChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Where the client stands: whether a bundle is served, its serial, commit, age and expiry,
+   * whether it is stale, the last fetch/verify error and cache error, and the check history.
+   * Cheap (no I/O); suitable for a health endpoint.
+   */
   status(): ClientStatus {
     const t = this.engine.table();
     const now = this.now();
@@ -372,9 +384,17 @@ export class SwitchyardClient {
     return this.afterReset ? this.floor.serial : Math.max(this.floor.serial, this.engine.table()?.meta.serial ?? 0);
   }
 
-  /** The decision table being served (for adapters such as the OpenFeature provider). */
-  table(): DecisionTable | null {
-    return this.engine.table();
+  /**
+   * What the verified bundle being served defines under `name` in one payload section, e.g.
+   * `definition('models', 'chat')?.provider` or `definition('schemaMigrations', id)`; null before
+   * the first bundle, for an unknown name, or a name that is not an own entry (`__proto__`, …).
+   * Never throws. The object is the served bundle's: read it, do not change it.
+   */
+  definition<S extends DefinitionSection>(section: S, name: string): Readonly<BundlePayload[S][string]> | null {
+    const payload = this.engine.table()?.payload;
+    const entries = payload?.[section] as Record<string, BundlePayload[S][string]> | undefined;
+    if (entries === undefined || typeof entries !== 'object' || !Object.hasOwn(entries, name)) return null;
+    return entries[name] ?? null;
   }
 
   // ---- fetch / verify / swap ---------------------------------------------------------------------
@@ -717,33 +737,61 @@ export class SwitchyardClient {
 
   // ---- resolution (delegates to the engine; never throws) ---------------------------------------
 
+  /**
+   * Which snapshot serves model `alias` for this unit and conversation. A pinned conversation
+   * (`ctx.conversation.snapshot`) keeps its snapshot unless it is retired or the target of a killed
+   * rollout; then it is moved (rule `migrated` / `killed`) with a migration event. Store `pin` on
+   * the conversation. Never throws: an unknown alias answers `reason: 'error'` with an `errorCode`.
+   */
   resolveModel(alias: string, ctx?: ModelContext): ModelResolution {
     return this.engine.resolveModel(alias, ctx);
   }
+  /**
+   * The prompt version for this unit (the experiment variant when enrolled in a running
+   * experiment, else the active version), rendered with `ctx.vars`, with the model snapshot and
+   * params to call. Emits an exposure when an experiment decided. Never throws.
+   */
   getPrompt(name: string, ctx?: PromptContext): Resolution<PromptValue | null> {
     return this.engine.getPrompt(name, ctx);
   }
+  /** Whether flag `flag` is on for this unit (a killed flag is off for everyone). Never throws: unknown → false, `error`. */
   isEnabled(flag: string, ctx?: UnitContext): Resolution<boolean> {
     return this.engine.isEnabled(flag, ctx);
   }
+  /** The experiment variant for this unit (null when not enrolled), with an exposure event when enrolled. Never throws. */
   assignExperiment(id: string, ctx?: UnitContext): Resolution<ExperimentValue> {
     return this.engine.assignExperiment(id, ctx);
   }
+  /** The canary pipeline settings (candidate or control) for this unit, with an exposure event. Never throws. */
   canary(id: string, ctx?: UnitContext): Resolution<CanaryValue | null> {
     return this.engine.canary(id, ctx);
   }
+  /** Where to write and in which order to read embeddings in the migration's current phase. Never throws. */
   embeddingRoute(migration: string): Resolution<EmbeddingRouteValue | null> {
     return this.engine.embeddingRoute(migration);
   }
+  /**
+   * Whether to call the rollout's candidate snapshot beside the primary for this request (sampled
+   * over `ctx.requestId`, else the unit); units already on the candidate are not shadowed. Never throws.
+   */
   shadow(alias: string, ctx?: ShadowContext): Resolution<ShadowValue> {
     return this.engine.shadow(alias, ctx);
   }
+  /**
+   * Records an application observation (feedback, relevance, latency …) attributed to a subject's
+   * variant, stamped with the current serial and environment. Never throws; never blocks.
+   */
   recordMetric(input: MetricInput): void {
     this.engine.recordMetric(input);
   }
+  /** Records one shadowed request (both answers, latencies, similarity when scored). Never throws; never blocks. */
   recordShadow(input: ShadowInput): void {
     this.engine.recordShadow(input);
   }
+  /**
+   * Upgrades `record` with the bundle's schema migration `id` (pure, idempotent; unknown fields
+   * kept) and emits a migration event when it changed. Never throws: failures are `{ ok: false, code }`.
+   */
   upgrade(id: string, record: unknown, subjectId?: string): ReturnType<Engine['upgrade']> {
     return this.engine.upgrade(id, record, subjectId);
   }

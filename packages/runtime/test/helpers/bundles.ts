@@ -2,8 +2,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { canonicalBytes, sha256Hex, trustedKeysFrom } from '../../src/index.ts';
-import type { BundlePayload, TrustedKeys } from '../../src/index.ts';
+import { canonicalBytes, sha256Hex, trustedKeysFrom } from '../../src/tools.ts';
+import type { BundlePayload } from '../../src/index.ts';
+import type { TrustedKeys } from '../../src/tools.ts';
 import { buildSigned, signManifest } from '../../../../src/bundle/sign.ts';
 import { generateSigningKey } from '../../../../src/bundle/keys.ts';
 import type { SigningKey } from '../../../../src/bundle/keys.ts';

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { bucketOf, buildTable, Engine, parseTrustedKeys, verifyManifest, verifyPayload } from '../../src/index.ts';
+import { bucketOf, buildTable, Engine, parseTrustedKeys, verifyManifest, verifyPayload } from '../../src/tools.ts';
 
 export const CONFORMANCE = fileURLToPath(new URL('../../../../test/conformance/', import.meta.url));
 export const DECISIONS_FILE = join(CONFORMANCE, 'runtime-decisions.json');
