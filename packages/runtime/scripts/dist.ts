@@ -1,5 +1,5 @@
 /**
- * Builds the publishable forms of `@switchyard/runtime` and `@switchyard/openfeature`.
+ * Builds the publishable forms of `@switchyard/runtime`, `@switchyard/data` and `@switchyard/openfeature`.
  *
  * Inside this repository the packages export their TypeScript sources (`exports` → `./src/index.ts`)
  * so that tsx and vitest need no build step after `npm ci`. Applications on Node 20 cannot load
@@ -8,7 +8,11 @@
  * package.json whose `exports` point at dist.
  *
  *   tsx packages/runtime/scripts/dist.ts build <outDir>   # the package in cwd, staged: <outDir>/{package.json,dist/}
- *   tsx packages/runtime/scripts/dist.ts pack <destDir>   # both packages → <destDir>/*.tgz
+ *   tsx packages/runtime/scripts/dist.ts pack <destDir>   # all three packages → <destDir>/*.tgz
+ *
+ * The source form cannot be packed or published by mistake: each package's `prepack` script
+ * (`refuse-source-pack.mjs`) fails while `exports` point at TypeScript, and the source form is
+ * `private`. The staged form has neither.
  *
  * The package scripts write under the repository's top-level `dist/` (ignored by git and eslint),
  * never into the package directories.
@@ -25,6 +29,8 @@ const run = promisify(execFile);
 const PACKAGES = fileURLToPath(new URL('../../', import.meta.url));
 export const RUNTIME_DIR = join(PACKAGES, 'runtime');
 export const OPENFEATURE_DIR = join(PACKAGES, 'openfeature');
+export const DATA_DIR = join(PACKAGES, 'data');
+const REPO_ROOT = join(PACKAGES, '..');
 const TSC = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 
 async function files(dir: string): Promise<string[]> {
@@ -90,7 +96,7 @@ export async function buildPackage(pkgDir: string, outDir: string, runtimeTypes?
  * nothing workspace-only (scripts, devDependencies, the `prepack` guard).
  */
 export function publishedManifest(pkg: Record<string, unknown>): Record<string, unknown> {
-  const { scripts: _scripts, devDependencies: _dev, exports: sourceExports, ...rest } = pkg;
+  const { scripts: _scripts, devDependencies: _dev, private: _private, exports: sourceExports, ...rest } = pkg;
   const exports: Record<string, unknown> = {};
   for (const [subpath, target] of Object.entries((sourceExports ?? { '.': './src/index.ts' }) as Record<string, string>)) {
     const m = /^\.\/src\/(.+)\.ts$/.exec(target);
@@ -108,7 +114,9 @@ export async function stage(pkgDir: string, stagingDir: string, runtimeTypes?: s
   await buildPackage(pkgDir, join(stagingDir, 'dist'), runtimeTypes);
   const pkg = JSON.parse(await readFile(join(pkgDir, 'package.json'), 'utf8')) as Record<string, unknown>;
   await writeFile(join(stagingDir, 'package.json'), JSON.stringify(publishedManifest(pkg), null, 2) + '\n');
-  for (const extra of ['README.md', 'LICENSE']) await cp(join(pkgDir, extra), join(stagingDir, extra)).catch(() => undefined);
+  // Every tarball carries its README and the repository's LICENSE (a package may ship its own).
+  await cp(join(pkgDir, 'README.md'), join(stagingDir, 'README.md'));
+  await cp(join(pkgDir, 'LICENSE'), join(stagingDir, 'LICENSE')).catch(() => cp(join(REPO_ROOT, 'LICENSE'), join(stagingDir, 'LICENSE')));
 }
 
 /** The environment without npm_* variables an enclosing `npm run`/`npm test` sets (workspace, prefix …). */
@@ -126,16 +134,18 @@ async function npmPack(stagingDir: string, destDir: string): Promise<string> {
   return join(destDir, info.filename);
 }
 
-/** Builds both packages and packs them into `destDir`; returns the tarball paths. */
-export async function packAll(destDir: string): Promise<{ runtime: string; openfeature: string }> {
+/** Builds the three packages and packs them into `destDir`; returns the tarball paths. */
+export async function packAll(destDir: string): Promise<{ runtime: string; data: string; openfeature: string }> {
   await mkdir(destDir, { recursive: true });
   const staging = await mkdtemp(join(tmpdir(), 'switchyard-stage-'));
   try {
     const runtimeStage = join(staging, 'runtime');
     await stage(RUNTIME_DIR, runtimeStage);
+    await stage(DATA_DIR, join(staging, 'data'), join(runtimeStage, 'dist'));
     await stage(OPENFEATURE_DIR, join(staging, 'openfeature'), join(runtimeStage, 'dist'));
     return {
       runtime: await npmPack(runtimeStage, destDir),
+      data: await npmPack(join(staging, 'data'), destDir),
       openfeature: await npmPack(join(staging, 'openfeature'), destDir),
     };
   } finally {
@@ -154,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
     const outDir = resolve(target);
     // The output directory is replaced: never the package itself or anything containing it.
     if (pkgDir === outDir || pkgDir.startsWith(outDir + sep)) throw new Error(`refusing to replace ${outDir}: it contains the package`);
-    if (pkgDir === resolve(OPENFEATURE_DIR)) {
+    if (pkgDir === resolve(OPENFEATURE_DIR) || pkgDir === resolve(DATA_DIR)) {
       const types = await mkdtemp(join(tmpdir(), 'switchyard-runtime-types-'));
       try {
         await buildPackage(RUNTIME_DIR, types);
