@@ -33,6 +33,8 @@ export { upgradeRecord, SCHEMA_VERSION_FIELD, type UpgradeResult } from './migra
 export type * from './events/types.ts';
 export { createMemorySink, type MemorySink } from './events/memory-sink.ts';
 export { createJsonlFileSink, type JsonlFileSinkOptions } from './events/jsonl-file-sink.ts';
+export { createHttpSink, type HttpSinkOptions } from './events/http-sink.ts';
+export { featureFlagAttributes, FEATURE_FLAG_PROVIDER, type FeatureFlagAttributes } from './events/otel.ts';
 
 // Errors: the one shape of a thrown, coded error (shared with the rest of the repository).
 export { SwitchyardError, errorCode, type SwitchyardErrorOptions } from './errors.ts';

@@ -18,13 +18,16 @@ describe('entry points', () => {
       'ClientCode',
       'ClientNotReadyError',
       'ClientOptionsError',
+      'FEATURE_FLAG_PROVIDER',
       'SCHEMA_VERSION_FIELD',
       'SwitchyardClient',
       'SwitchyardError',
       'createClient',
+      'createHttpSink',
       'createJsonlFileSink',
       'createMemorySink',
       'errorCode',
+      'featureFlagAttributes',
       'upgradeRecord',
     ]);
   });

@@ -26,4 +26,6 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   serve: () => import('./serve.ts'),
   migrate: () => import('./migrate.ts'),
   import: () => import('./import.ts'),
+  ingest: () => import('./ingest.ts'),
+  collect: () => import('./collect.ts'),
 };

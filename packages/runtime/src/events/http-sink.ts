@@ -1,0 +1,154 @@
+/**
+ * An HTTP sink: events go to a collector (`switchyard collect`, or anything speaking the same small
+ * protocol) in batches. `write` only pushes onto a bounded buffer; a timer (or a full batch) posts
+ * asynchronously with the global `fetch`. A failing collector is retried with a growing delay;
+ * after `maxAttempts` failures, or on a refusal that retrying cannot fix (4xx other than 408/429),
+ * a batch is dropped and counted. Nothing ever blocks or throws into the caller.
+ *
+ * Wire protocol: `POST <url>` with `authorization: Bearer <token>` and a JSON body
+ * `{ "source": "<this sink's id>", "events": [{ "seq": <n>, "event": <SwitchyardEvent> }, …] }`.
+ * `(source, seq)` identifies an event, so a batch delivered twice (a response lost after the write)
+ * is stored once. Any 2xx acknowledges the batch.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EventSink, SinkStats, SwitchyardEvent } from './types.ts';
+
+export interface HttpSinkOptions {
+  /** The collector's endpoint, e.g. `http://127.0.0.1:4318/v1/events`. */
+  url: string;
+  /** Shared token sent as `authorization: Bearer <token>`. */
+  token: string;
+  /** This sink's identity in the store (default: a random UUID per sink). */
+  source?: string;
+  /** Events held in memory while waiting to be sent; beyond it they are dropped (counted). */
+  maxBuffer?: number;
+  /** Send at least this often (ms). */
+  flushIntervalMs?: number;
+  /** Events per request; a request is sent as soon as this many are waiting. */
+  batchSize?: number;
+  /** Attempts per batch before it is dropped. */
+  maxAttempts?: number;
+  /** Per-request deadline (ms). */
+  timeoutMs?: number;
+  /** First retry delay (ms); doubles per attempt. */
+  retryBaseMs?: number;
+}
+
+interface Pending {
+  seq: number;
+  event: SwitchyardEvent;
+}
+
+/** Creates the sink. Throws only on options that cannot work (bad URL, empty token), never later. */
+export function createHttpSink(options: HttpSinkOptions): EventSink {
+  const url = new URL(options.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`createHttpSink: url must be http(s), got ${url.protocol}`);
+  if (typeof options.token !== 'string' || options.token === '') throw new TypeError('createHttpSink: token must be a non-empty string');
+  const source = options.source ?? `http-sink-${randomUUID()}`;
+  const maxBuffer = options.maxBuffer ?? 50_000;
+  const flushIntervalMs = options.flushIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 500;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const retryBaseMs = options.retryBaseMs ?? 200;
+  const stats: SinkStats = { accepted: 0, written: 0, dropped: 0 };
+  const buffer: Pending[] = [];
+  let nextSeq = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let running: Promise<void> | null = null;
+  let attempts = 0;
+  let closed = false;
+
+  function schedule(delay: number): void {
+    if (timer !== null || running !== null) return;
+    timer = setTimeout(kick, delay);
+    timer.unref();
+  }
+
+  function kick(): void {
+    timer = null;
+    if (running === null && buffer.length > 0) {
+      running = send().finally(() => {
+        running = null;
+        if (buffer.length > 0 && !closed) schedule(attempts > 0 ? retryBaseMs * 2 ** (attempts - 1) : buffer.length >= batchSize ? 0 : flushIntervalMs);
+      });
+    }
+  }
+
+  function drop(count: number, reason: string): void {
+    buffer.splice(0, count);
+    stats.dropped += count;
+    stats.lastError = reason;
+    attempts = 0;
+  }
+
+  async function send(): Promise<void> {
+    const batch = buffer.slice(0, batchSize);
+    let body: string;
+    try {
+      body = JSON.stringify({ source, events: batch });
+    } catch (e) {
+      // An event that cannot be serialised (a cycle, a BigInt) would fail every attempt.
+      drop(batch.length, `batch not serialisable: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (res.ok) {
+        buffer.splice(0, batch.length);
+        stats.written += batch.length;
+        attempts = 0;
+        return;
+      }
+      const reason = `collector answered ${res.status}`;
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
+        drop(batch.length, reason);
+        return;
+      }
+      stats.lastError = reason;
+    } catch (e) {
+      stats.lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    }
+    if (++attempts >= maxAttempts) drop(batch.length, stats.lastError ?? 'send failed');
+  }
+
+  async function drainAll(): Promise<void> {
+    if (timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    while (running !== null || buffer.length > 0) {
+      if (running !== null) await running;
+      else if (attempts > 0) {
+        // Keep the retry delay while draining, so a down collector is not hammered.
+        await new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** (attempts - 1)));
+        if (running === null && buffer.length > 0) kick();
+      } else kick();
+    }
+  }
+
+  return {
+    write(event) {
+      if (closed || buffer.length >= maxBuffer) {
+        stats.dropped++;
+        stats.lastError = closed ? 'sink closed' : `buffer of ${maxBuffer} events full`;
+        return;
+      }
+      buffer.push({ seq: nextSeq++, event });
+      stats.accepted++;
+      schedule(buffer.length >= batchSize ? 0 : flushIntervalMs);
+    },
+    flush: drainAll,
+    async close() {
+      await drainAll();
+      closed = true;
+    },
+    stats: () => ({ ...stats }),
+  };
+}
