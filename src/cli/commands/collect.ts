@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { createCollector, openStore, StoreError, storeOptionsFromEnv } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
@@ -25,7 +25,6 @@ Exit codes: 0 stopped, 1 cannot open the store or listen, 2 usage error.`;
 
 export const command: Command = {
   name: 'collect',
-  summary: 'Receive runtime events over HTTP (shared token) and write them to the event store',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({

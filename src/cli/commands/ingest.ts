@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs } from '../parse-args.ts';
 import { openStore, stampJsonlEvents, StoreError, storeOptionsFromEnv } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
@@ -27,7 +27,6 @@ async function readStdin(): Promise<string> {
 
 export const command: Command = {
   name: 'ingest',
-  summary: 'Load runtime events from a JSON Lines file (or stdin) into the event store, idempotently',
   usage,
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATABASE_OPTIONS, root: { type: 'string' } } });
