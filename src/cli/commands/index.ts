@@ -28,4 +28,5 @@ export const commands: Record<string, () => Promise<{ command: Command }>> = {
   import: () => import('./import.ts'),
   ingest: () => import('./ingest.ts'),
   collect: () => import('./collect.ts'),
+  explain: () => import('./explain.ts'),
 };
