@@ -11,7 +11,8 @@
  * is stored once. Any 2xx acknowledges the batch.
  */
 import { randomUUID } from 'node:crypto';
-import type { EventSink, SinkStats, SwitchyardEvent } from './types.ts';
+import { createBatcher } from './batching.ts';
+import type { EventSink, SwitchyardEvent } from './types.ts';
 
 export interface HttpSinkOptions {
   /** The collector's endpoint, e.g. `http://127.0.0.1:4318/v1/events`. */
@@ -51,104 +52,40 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
   const maxAttempts = options.maxAttempts ?? 5;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const retryBaseMs = options.retryBaseMs ?? 200;
-  const stats: SinkStats = { accepted: 0, written: 0, dropped: 0 };
-  const buffer: Pending[] = [];
   let nextSeq = 0;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running: Promise<void> | null = null;
-  let attempts = 0;
-  let closed = false;
-
-  function schedule(delay: number): void {
-    if (timer !== null || running !== null) return;
-    timer = setTimeout(kick, delay);
-    timer.unref();
-  }
-
-  function kick(): void {
-    timer = null;
-    if (running === null && buffer.length > 0) {
-      running = send().finally(() => {
-        running = null;
-        if (buffer.length > 0 && !closed) schedule(attempts > 0 ? retryBaseMs * 2 ** (attempts - 1) : buffer.length >= batchSize ? 0 : flushIntervalMs);
-      });
-    }
-  }
-
-  function drop(count: number, reason: string): void {
-    buffer.splice(0, count);
-    stats.dropped += count;
-    stats.lastError = reason;
-    attempts = 0;
-  }
-
-  async function send(): Promise<void> {
-    const batch = buffer.slice(0, batchSize);
-    let body: string;
-    try {
-      body = JSON.stringify({ source, events: batch });
-    } catch (e) {
-      // An event that cannot be serialised (a cycle, a BigInt) would fail every attempt.
-      drop(batch.length, `batch not serialisable: ${e instanceof Error ? e.message : String(e)}`);
-      return;
-    }
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      if (res.ok) {
-        buffer.splice(0, batch.length);
-        stats.written += batch.length;
-        attempts = 0;
-        return;
+  const batcher = createBatcher<Pending>(
+    async (batch) => {
+      let body: string;
+      try {
+        body = JSON.stringify({ source, events: batch });
+      } catch (e) {
+        // An event that cannot be serialised (a cycle, a BigInt) would fail every attempt.
+        return { ok: false, retry: false, error: `batch not serialisable: ${e instanceof Error ? e.message : String(e)}` };
       }
-      const reason = `collector answered ${res.status}`;
-      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) {
-        drop(batch.length, reason);
-        return;
+      try {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        if (res.ok) return { ok: true };
+        // A refusal retrying cannot fix (bad token, bad event) is dropped at once; 408/429/5xx are retried.
+        const retry = !(res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429);
+        return { ok: false, retry, error: `collector answered ${res.status}` };
+      } catch (e) {
+        return { ok: false, retry: true, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
       }
-      stats.lastError = reason;
-    } catch (e) {
-      stats.lastError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    }
-    if (++attempts >= maxAttempts) drop(batch.length, stats.lastError ?? 'send failed');
-  }
-
-  async function drainAll(): Promise<void> {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    while (running !== null || buffer.length > 0) {
-      if (running !== null) await running;
-      else if (attempts > 0) {
-        // Keep the retry delay while draining, so a down collector is not hammered.
-        await new Promise((resolve) => setTimeout(resolve, retryBaseMs * 2 ** (attempts - 1)));
-        if (running === null && buffer.length > 0) kick();
-      } else kick();
-    }
-  }
-
+    },
+    { maxBuffer, flushIntervalMs, batchSize, maxAttempts, retryBaseMs },
+  );
   return {
     write(event) {
-      if (closed || buffer.length >= maxBuffer) {
-        stats.dropped++;
-        stats.lastError = closed ? 'sink closed' : `buffer of ${maxBuffer} events full`;
-        return;
-      }
-      buffer.push({ seq: nextSeq++, event });
-      stats.accepted++;
-      schedule(buffer.length >= batchSize ? 0 : flushIntervalMs);
+      batcher.write({ seq: nextSeq++, event });
     },
-    flush: drainAll,
-    async close() {
-      await drainAll();
-      closed = true;
-    },
-    stats: () => ({ ...stats }),
+    flush: batcher.flush,
+    close: batcher.close,
+    stats: batcher.stats,
   };
 }

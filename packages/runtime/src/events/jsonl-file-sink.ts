@@ -6,7 +6,8 @@
  */
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import type { EventSink, SinkStats, SwitchyardEvent } from './types.ts';
+import { createBatcher } from './batching.ts';
+import type { EventSink, SwitchyardEvent } from './types.ts';
 
 export interface JsonlFileSinkOptions {
   /** Events held in memory while waiting to be written; beyond it they are dropped (counted). */
@@ -22,90 +23,36 @@ export interface JsonlFileSinkOptions {
 }
 
 export function createJsonlFileSink(path: string, options: JsonlFileSinkOptions = {}): EventSink {
-  const maxBuffer = options.maxBuffer ?? 50_000;
-  const flushIntervalMs = options.flushIntervalMs ?? 1000;
-  const batchSize = options.batchSize ?? 1000;
-  const maxAttempts = options.maxAttempts ?? 3;
-  const stats: SinkStats = { accepted: 0, written: 0, dropped: 0 };
-  const buffer: SwitchyardEvent[] = [];
   let handle: FileHandle | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running: Promise<void> | null = null;
-  let attempts = 0;
-  let closed = false;
-
-  function schedule(delay: number): void {
-    if (timer !== null || running !== null) return;
-    timer = setTimeout(kick, delay);
-    timer.unref();
-  }
-
-  function kick(): void {
-    timer = null;
-    if (running === null && buffer.length > 0) {
-      running = writeBatch().finally(() => {
-        running = null;
-        if (buffer.length > 0 && !closed) schedule(buffer.length >= batchSize ? 0 : flushIntervalMs);
-      });
-    }
-  }
-
-  async function writeBatch(): Promise<void> {
-    const batch = buffer.slice(0, batchSize);
-    try {
-      handle ??= await open(path, 'a');
-      let text = '';
-      for (const e of batch) text += JSON.stringify(e) + '\n';
-      await handle.appendFile(text, 'utf8');
-      if (options.fsync === true) await handle.sync();
-      buffer.splice(0, batch.length);
-      stats.written += batch.length;
-      attempts = 0;
-    } catch (e) {
-      stats.lastError = e instanceof Error ? e.message : String(e);
-      if (++attempts >= maxAttempts) {
-        buffer.splice(0, batch.length);
-        stats.dropped += batch.length;
-        attempts = 0;
+  const batcher = createBatcher<SwitchyardEvent>(
+    async (batch) => {
+      try {
+        handle ??= await open(path, 'a');
+        let text = '';
+        for (const e of batch) text += JSON.stringify(e) + '\n';
+        await handle.appendFile(text, 'utf8');
+        if (options.fsync === true) await handle.sync();
+        return { ok: true };
+      } catch (e) {
+        if (handle !== null) {
+          await handle.close().catch(() => undefined);
+          handle = null;
+        }
+        return { ok: false, retry: true, error: e instanceof Error ? e.message : String(e) };
       }
-      if (handle !== null) {
-        await handle.close().catch(() => undefined);
-        handle = null;
-      }
-    }
-  }
-
-  async function drainAll(): Promise<void> {
-    if (timer !== null) {
-      clearTimeout(timer);
-      timer = null;
-    }
-    while (running !== null || buffer.length > 0) {
-      if (running !== null) await running;
-      else kick();
-    }
-  }
-
+    },
+    { maxBuffer: options.maxBuffer ?? 50_000, flushIntervalMs: options.flushIntervalMs ?? 1000, batchSize: options.batchSize ?? 1000, maxAttempts: options.maxAttempts ?? 3 },
+  );
   return {
-    write(event) {
-      if (closed || buffer.length >= maxBuffer) {
-        stats.dropped++;
-        stats.lastError = closed ? 'sink closed' : `buffer of ${maxBuffer} events full`;
-        return;
-      }
-      buffer.push(event);
-      stats.accepted++;
-      schedule(buffer.length >= batchSize ? 0 : flushIntervalMs);
-    },
-    flush: drainAll,
+    write: batcher.write,
+    flush: batcher.flush,
     async close() {
-      await drainAll();
-      closed = true;
+      await batcher.close();
       if (handle !== null) {
         await handle.close().catch(() => undefined);
         handle = null;
       }
     },
-    stats: () => ({ ...stats }),
+    stats: batcher.stats,
   };
 }
