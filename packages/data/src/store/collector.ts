@@ -1,6 +1,6 @@
 /**
  * The receiving end of the runtime's HTTP sink (`createHttpSink`): a node:http request handler that
- * checks the shared token, reads a bounded JSON body, checks every event and writes the batch to
+ * checks the shared token, reads a bounded JSON body, checks every event (`validateEvent`) and writes the batch to
  * the event store in one transaction. `(source, seq)` makes a redelivered batch a no-op. Answers:
  * 200 `{ accepted }`; 400 bad body or event; 401 bad token; 404/405 other paths or methods; 413 body
  * too large; 415 not JSON; 503 the store failed (the sink retries). Errors are `{ error: { code, message } }`.
@@ -8,12 +8,13 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkEvent } from './event-shape.ts';
+import type { SwitchyardEvent } from './events.ts';
+import { validateEvent } from './validate-event.ts';
 import type { StampedEvent } from './insert.ts';
 
 export interface CollectorOptions {
   /** Where batches go (an `EventStore`). */
-  writeBatch(batch: StampedEvent[]): Promise<void>;
+  writeBatch(batch: StampedEvent[]): Promise<unknown>;
   /** The shared token senders present as `authorization: Bearer <token>`. */
   token: string;
   /** Largest request body accepted (default 8 MiB). */
@@ -82,9 +83,10 @@ export function createCollector(options: CollectorOptions): Collector {
     for (const [i, item] of (b.events as unknown[]).entries()) {
       const { seq, event } = (item ?? {}) as { seq?: unknown; event?: unknown };
       if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new Refusal(400, 'E_COLLECT_EVENT', `events[${i}].seq: expected a non-negative integer`);
-      const checked = checkEvent(event);
-      if ('error' in checked) throw new Refusal(400, 'E_COLLECT_EVENT', `events[${i}].${checked.error}`);
-      out.push({ source: b.source, seq: seq as number, event: checked.event });
+      // The store's own door check: a refused event fails the request, so the sender hears of it.
+      const refused = validateEvent(event);
+      if (refused !== null) throw new Refusal(400, 'E_COLLECT_EVENT', `events[${i}]: ${refused}`);
+      out.push({ source: b.source, seq: seq as number, event: event as SwitchyardEvent });
     }
     return out;
   }

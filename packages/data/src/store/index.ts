@@ -17,6 +17,5 @@ export {
   type VariantUnits,
 } from './queries.ts';
 export type { SqlClient, SqlExecutor } from './sql-client.ts';
-export { checkEvent } from './event-shape.ts';
 export { stampJsonlEvents, type JsonlProblem } from './jsonl-events.ts';
 export { createCollector, type Collector, type CollectorOptions, type CollectorStats } from './collector.ts';

@@ -6,7 +6,8 @@
  * identical events on two lines stay two events.
  */
 import { createHash } from 'node:crypto';
-import { checkEvent } from './event-shape.ts';
+import type { SwitchyardEvent } from './events.ts';
+import { validateEvent } from './validate-event.ts';
 import type { StampedEvent } from './insert.ts';
 
 export interface JsonlProblem {
@@ -32,15 +33,15 @@ export function stampJsonlEvents(lines: Iterable<string>): { events: StampedEven
       problems.push({ line: n, message: `not JSON (${(e as Error).message})` });
       continue;
     }
-    const checked = checkEvent(value);
-    if ('error' in checked) {
-      problems.push({ line: n, message: checked.error });
+    const refused = validateEvent(value);
+    if (refused !== null) {
+      problems.push({ line: n, message: `event refused: ${refused}` });
       continue;
     }
     const source = `jsonl:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
     const seq = seen.get(source) ?? 0;
     seen.set(source, seq + 1);
-    events.push({ source, seq, event: checked.event });
+    events.push({ source, seq, event: value as SwitchyardEvent });
   }
   return { events, problems };
 }

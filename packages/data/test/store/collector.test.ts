@@ -58,10 +58,10 @@ describe('collector', () => {
     expect((await post({ source: 's', events: [] }, { authorization: `Bearer ${TOKEN}x` })).body.error?.code).toBe('E_COLLECT_TOKEN');
     expect((await post({ source: 's', events: [] }, { authorization: '' })).status).toBe(401);
     const bad = await post({ source: 's', events: [{ seq: 0, event: exposure(1, 'a') }, { seq: 1, event: { ...exposure(2, 'a'), unitKey: 7 } }] });
-    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'E_COLLECT_EVENT', message: 'events[1].unitKey: expected a string' } } });
+    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'E_COLLECT_EVENT', message: 'events[1]: missing-field' } } });
     expect((await post({ source: 's', events: [{ seq: -1, event: exposure(1, 'a') }] })).body.error?.code).toBe('E_COLLECT_EVENT');
     expect((await post('{"source":')).body.error?.code).toBe('E_COLLECT_BODY');
-    expect((await post({ source: 's', events: [{ seq: 0, event: { ...exposure(1, 'a'), type: 'other' } }] })).body.error?.message).toMatch(/type: expected/);
+    expect((await post({ source: 's', events: [{ seq: 0, event: { ...exposure(1, 'a'), type: 'other' } }] })).body.error?.message).toBe('events[0]: unknown-type');
     expect((await post({ source: 's', events: Array.from({ length: 2000 }, (_, i) => ({ seq: i, event: exposure(i, 'a') })) })).status).toBe(413);
     expect((await post({ source: 's', events: [] }, { 'content-type': 'text/plain' })).status).toBe(415);
     expect((await fetch(url.replace('/v1/events', '/other'), { method: 'POST' })).status).toBe(404);
@@ -93,6 +93,6 @@ describe('JSON Lines', () => {
     const { events, problems } = stampJsonlEvents([lines[0]!, 'not json', JSON.stringify({ ...exposure(3, 'a'), time: 'yesterday' }), '[]']);
     expect(events).toHaveLength(1);
     expect(problems.map((p) => p.line)).toEqual([2, 3, 4]);
-    expect(problems[1]!.message).toBe('time: expected a finite number');
+    expect(problems[1]!.message).toBe('event refused: non-finite-number');
   });
 });
