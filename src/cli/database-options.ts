@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { DatabaseSelection } from '@switchyard/data';
+import { openStore, StoreError, storeOptionsFromEnv, type DatabaseSelection, type EventStore } from '@switchyard/data';
 import { UsageError, type CommandIo } from './command.ts';
 import { isSchemaName } from '@switchyard/data';
 
@@ -33,4 +33,17 @@ export function databaseSelection(values: { 'database-url'?: string; 'data-dir'?
   if (values['data-dir'] !== undefined) selection.dataDir = resolve(io.cwd, values['data-dir']);
   if (values.schema !== undefined) selection.schema = values.schema;
   return selection;
+}
+
+/**
+ * Opens the project's event store for `command`, or prints why it cannot (`switchyard <command>:
+ * E_… message`) and returns null, so a command exits 1 without a stack trace.
+ */
+export async function openStoreFor(command: string, root: string, database: DatabaseSelection, io: CommandIo): Promise<EventStore | null> {
+  try {
+    return await openStore(storeOptionsFromEnv(root, io.env, database));
+  } catch (error) {
+    io.stderr(`switchyard ${command}: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
+    return null;
+  }
 }

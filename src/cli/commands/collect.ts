@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { createCollector, openStore, StoreError, storeOptionsFromEnv } from '@switchyard/data';
+import { createCollector } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
-import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection, openStoreFor } from '../database-options.ts';
 
 const usage = `Usage: switchyard collect --port <n> [options]
 
@@ -44,13 +44,8 @@ export const command: Command = {
     const database = databaseSelection(values, io);
     const root = resolve(io.cwd, values.root ?? '.');
 
-    let store;
-    try {
-      store = await openStore(storeOptionsFromEnv(root, io.env, database));
-    } catch (error) {
-      io.stderr(`switchyard collect: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
-      return 1;
-    }
+    const store = await openStoreFor('collect', root, database, io);
+    if (store === null) return 1;
     const collector = createCollector({ writeBatch: (batch) => store.writeBatch(batch), token, maxBodyBytes });
     const server = createServer((req, res) => collector.handle(req, res));
     const bound = await new Promise<number | Error>((done) => {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { openStore, stampJsonlEvents, StoreError, storeOptionsFromEnv } from '@switchyard/data';
+import { stampJsonlEvents } from '@switchyard/data';
 import { UsageError, type Command } from '../command.ts';
-import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
+import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection, openStoreFor } from '../database-options.ts';
 
 const usage = `Usage: switchyard ingest <file.jsonl | -> [options]
 
@@ -49,13 +49,8 @@ export const command: Command = {
       io.stderr(`switchyard ingest: nothing written (${problems.length} bad line${problems.length === 1 ? '' : 's'})`);
       return 1;
     }
-    let store;
-    try {
-      store = await openStore(storeOptionsFromEnv(root, io.env, database));
-    } catch (error) {
-      io.stderr(`switchyard ingest: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
-      return 1;
-    }
+    const store = await openStoreFor('ingest', root, database, io);
+    if (store === null) return 1;
     try {
       for (let i = 0; i < events.length; i += 5000) await store.writeBatch(events.slice(i, i + 5000));
     } catch (error) {
