@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanNpmEnv, packAll } from '../../packages/runtime/scripts/dist.ts';
 import { dependencyClosure, packInstalled } from '../../packages/runtime/test/helpers/offline-deps.ts';
 import { PG_URL, dropSchema, uniqueSchema } from '../../packages/data/test/store/fixtures.ts';
+import { needs } from '../helpers/capabilities.ts';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..');
@@ -23,11 +24,13 @@ const OFFLINE = cleanNpmEnv({ npm_config_registry: 'http://127.0.0.1:9/', npm_co
 const TOKEN = 'e2e-collect-token-0123456789abcdef';
 const EXPERIMENT = 'summarization-v1-vs-v2';
 
+const postgres = await needs('postgres');
 let work: string;
 let app: string;
 const schema = uniqueSchema('collect');
 
 beforeAll(async () => {
+  if (postgres.skip) return;
   work = await mkdtemp(join(tmpdir(), 'switchyard-collect-e2e-'));
   const tarballs = await packAll(join(work, 'tarballs'));
   const drivers = await packInstalled(dependencyClosure(REPO, ['pg', '@electric-sql/pglite', '@electric-sql/pglite-pgvector']), join(work, 'drivers'), OFFLINE);
@@ -38,6 +41,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  if (postgres.skip) return;
   await dropSchema(schema);
   await rm(work, { recursive: true, force: true });
 });
@@ -73,7 +77,7 @@ async function count(table: string): Promise<number> {
   }
 }
 
-describe('evidence from the packed packages', () => {
+describe.skipIf(postgres.skip)(postgres.title('evidence from the packed packages'), () => {
   it('HTTP sink → switchyard collect → switchyard analyze experiment', async () => {
     const collect = await startCollect();
     const script = `
