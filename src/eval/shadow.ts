@@ -39,6 +39,8 @@ export interface ShadowResult {
   /** Every pair (the report truncates). */
   pairs: ShadowPair[];
   problems: string[];
+  /** Rows whose calls failed (no pair scored); absent in results written before it was counted. */
+  failed?: number;
 }
 
 export interface ShadowRun {
@@ -133,6 +135,7 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
       divergent,
       pairs,
       problems,
+      failed: plan.requests.length - pairs.length,
     });
   }
   return {
