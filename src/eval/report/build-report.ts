@@ -5,6 +5,7 @@ import { judgeTargets, mergeRuns, statusOf, type EvalRun } from '../results.ts';
 import { metricsOf } from './metrics.ts';
 import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowRun } from '../shadow.ts';
+import { similarityHistogram } from './similarity-histogram.ts';
 import { REPORT_FORMAT, type Report, type ReportBundle, type ReportShadow, type ReportTarget } from './model.ts';
 import type { ReportPlan } from './plan.ts';
 import type { GateVerdict, ReportThresholds } from '../../gate/index.ts';
@@ -128,7 +129,8 @@ export function buildReport(inputs: ReportInputs): Report {
       blockers.push(`E_SHADOW_GATE shadow ${c.title}: similarity avg ${c.cosine.avg.toFixed(3)} / min ${c.cosine.min.toFixed(3)} does not clear avg > ${c.gate.minAvgSimilarity} and min > ${c.gate.minMinSimilarity}`);
     }
     const { pairs: _pairs, ...rest } = c;
-    return { ...rest, divergent: c.divergent.slice(0, inputs.divergent ?? 3) };
+    // The histogram keeps the shape of the full pair list the report drops.
+    return { ...rest, divergent: c.divergent.slice(0, inputs.divergent ?? 3), histogram: similarityHistogram(c.pairs.map((p) => p.cosine)) };
   });
   if (inputs.findings.errors.length > 0) blockers.push(`E_REPORT_CONFIG_INVALID ${inputs.findings.errors.length} validation error(s)`);
   // Gate findings first: they say what users would get, before any test result.

@@ -6,6 +6,7 @@
  */
 import { gateSection } from './gate-section.ts';
 import { hasChanges } from '../line-diff.ts';
+import { histogramMarkdown } from './similarity-histogram.ts';
 import type { Report, ReportShadow, ReportTarget } from './model.ts';
 
 /** GitHub rejects comments above 65,536 characters; leave room for the sticky-comment marker. */
@@ -133,7 +134,7 @@ function shadowSection(r: Report, d: Detail): string[] {
   out.push(`Embedding cosine (${cell(r.shadow.embeddingModel ?? '?')}) gates; token F1 is shown beside it.`, '');
   out.push('| | comparison | pairs | cosine avg / min / p10 | token F1 avg / min | gate |', '|---|---|---|---|---|---|');
   for (const c of r.shadow.comparisons) {
-    if (c.count === 0 && !c.blocking) {
+    if (noDataset(c)) {
       // Nothing to compare is not a failed comparison: say so instead of showing ⚠️ 0.000.
       out.push(`| ➖ | ${cell(c.title)} | no dataset | – | – | advisory |`);
       continue;
@@ -144,9 +145,19 @@ function shadowSection(r: Report, d: Detail): string[] {
     );
   }
   out.push('');
+  const histograms = r.shadow.comparisons.filter((c) => !noDataset(c) && c.histogram);
+  if (histograms.length > 0) {
+    // The gate sees only avg and min: the spread shows one outlier apart from a shifted distribution.
+    out.push('Cosine of every pair over [0, 1], one character per bin (`·` = empty bin):', '');
+    // A blank line after each: an HTML block (<details>) runs on until one, swallowing the next item.
+    for (const c of histograms) if (c.histogram) out.push(...histogramMarkdown(cell(c.title), c.histogram, c.failed, d.pairs > 0), '');
+  }
   for (const c of r.shadow.comparisons) out.push(...pairsOf(c, d));
   return out;
 }
+
+/** Nothing to compare (no dataset rows, none failed) is not a failed comparison: no ⚠️ 0.000, no histogram. */
+const noDataset = (c: ReportShadow) => c.count === 0 && !c.blocking && !(c.failed !== undefined && c.failed > 0);
 
 function pairsOf(c: ReportShadow, d: Detail): string[] {
   const out: string[] = [];

@@ -7,6 +7,7 @@ import type { ConfigChange } from '../semantic-diff.ts';
 import type { ShadowPair, ShadowResult } from '../shadow.ts';
 import type { TargetGate } from '../targets.ts';
 import type { GateVerdict } from '../../gate/index.ts';
+import type { SimilarityHistogram } from './similarity-histogram.ts';
 
 /** The gate's part of the report: the policy applied (from the base), policy changes, exposure. */
 export type ReportGate = Omit<GateVerdict, 'policy'> & { policy: Omit<GateVerdict['policy'], 'promptBars'> };
@@ -77,8 +78,11 @@ export interface ReportTarget {
 /** A shadow pair as the report carries it (the same shape the shadow runner produces). */
 export type ReportPair = ShadowPair;
 
-/** A shadow comparison as the report carries it: the runner's result without the full pair list. */
-export type ReportShadow = Omit<ShadowResult, 'pairs'>;
+/**
+ * A shadow comparison as the report carries it: the runner's result without the full pair list, with
+ * the histogram of every pair's cosine instead (absent in reports written before it existed).
+ */
+export type ReportShadow = Omit<ShadowResult, 'pairs'> & { histogram?: SimilarityHistogram };
 
 export interface ReportBundle {
   env: string;
