@@ -14,7 +14,10 @@ const BUILTINS = new Set(builtinModules);
 export function readModuleGraph(markdown) {
   const start = markdown.indexOf('<!-- module-graph:start -->');
   const end = markdown.indexOf('<!-- module-graph:end -->');
-  if (start < 0 || end < start) throw new Error('docs/ARCHITECTURE.md has no module-graph table (<!-- module-graph:start --> … <!-- module-graph:end -->)');
+  if (start < 0 || end < start)
+    throw new Error(
+      'docs/ARCHITECTURE.md has no module-graph table (<!-- module-graph:start --> … <!-- module-graph:end -->)',
+    );
   const graph = new Map();
   for (const line of markdown.slice(start, end).split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
@@ -37,7 +40,10 @@ const packageJsons = new Map();
 function declaredDependencies(pkg) {
   if (!packageJsons.has(pkg)) {
     const json = JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8'));
-    packageJsons.set(pkg, { name: json.name, deps: new Set([...Object.keys(json.dependencies ?? {}), ...Object.keys(json.peerDependencies ?? {})]) });
+    packageJsons.set(pkg, {
+      name: json.name,
+      deps: new Set([...Object.keys(json.dependencies ?? {}), ...Object.keys(json.peerDependencies ?? {})]),
+    });
   }
   return packageJsons.get(pkg);
 }
@@ -49,10 +55,12 @@ function declaredDependencies(pkg) {
  */
 export function areaOf(absolute) {
   const parts = relative(ROOT, absolute).split(sep);
-  if (parts[0] === 'packages' && parts.length > 2) return { kind: parts[2] === 'src' ? 'package-src' : 'package-other', pkg: parts[1] };
+  if (parts[0] === 'packages' && parts.length > 2)
+    return { kind: parts[2] === 'src' ? 'package-src' : 'package-other', pkg: parts[1] };
   if (parts[0] === 'src' && parts.length > 2) return { kind: 'src', module: parts[1] };
   if (parts[0] === 'src') return { kind: 'src', module: null };
-  if (parts[0] === 'examples' && parts.length > 2 && parts[2] === 'src') return { kind: 'example-src', example: parts[1] };
+  if (parts[0] === 'examples' && parts.length > 2 && parts[2] === 'src')
+    return { kind: 'example-src', example: parts[1] };
   if (parts[0] === '..') return { kind: 'outside' };
   return { kind: 'repo' };
 }
@@ -71,7 +79,8 @@ export function boundaryProblem(file, specifier) {
     if (from.kind === 'package-src') {
       const own = declaredDependencies(from.pkg);
       if (name === own.name) return `a package imports its own sources by relative path, not as ${name}`;
-      if (!own.deps.has(name)) return `packages/${from.pkg} does not declare ${name} in package.json (a package's sources import only Node, its own files and its declared dependencies)`;
+      if (!own.deps.has(name))
+        return `packages/${from.pkg} does not declare ${name} in package.json (a package's sources import only Node, its own files and its declared dependencies)`;
     }
     return null;
   }
@@ -79,7 +88,8 @@ export function boundaryProblem(file, specifier) {
   const to = areaOf(target);
   const shown = relative(ROOT, target);
   if (from.kind === 'package-src') {
-    if (to.kind !== 'package-src' || to.pkg !== from.pkg) return `packages/${from.pkg}/src imports ${shown} by path: a package's sources stay inside the package`;
+    if (to.kind !== 'package-src' || to.pkg !== from.pkg)
+      return `packages/${from.pkg}/src imports ${shown} by path: a package's sources stay inside the package`;
     return null;
   }
   if (to.kind === 'package-src' && !(from.kind === 'package-other' && from.pkg === to.pkg)) {
@@ -87,11 +97,13 @@ export function boundaryProblem(file, specifier) {
   }
   if (from.kind === 'example-src') {
     const inside = relative(join(ROOT, 'examples', from.example, 'src'), target);
-    if (inside.startsWith('..')) return `the example service imports ${shown}: it may import only its own files, @switchyard/* packages and npm packages`;
+    if (inside.startsWith('..'))
+      return `the example service imports ${shown}: it may import only its own files, @switchyard/* packages and npm packages`;
     return null;
   }
   if (from.kind === 'src') {
-    if (to.kind !== 'src') return `src/ imports ${shown}: the CLI's sources import only src/, packages by name and npm packages`;
+    if (to.kind !== 'src')
+      return `src/ imports ${shown}: the CLI's sources import only src/, packages by name and npm packages`;
     if (from.module === null || to.module === null || from.module === to.module) return null;
     const graph = moduleGraph();
     const allowed = graph.get(from.module);

@@ -12,9 +12,11 @@ for (const [name, text] of schemaFiles()) {
   process.stdout.write(`wrote schemas/${name}\n`);
 }
 const examples = join(root, 'test/config/corpus/_base');
-const sections = await Promise.all(DOC_SECTIONS.map(async (s) => {
-  const text = await readFile(join(examples, s.path), 'utf8');
-  return { ...s, example: s.path.endsWith('.jsonl') ? (text.split('\n')[0] ?? '') : text };
-}));
+const sections = await Promise.all(
+  DOC_SECTIONS.map(async (s) => {
+    const text = await readFile(join(examples, s.path), 'utf8');
+    return { ...s, example: s.path.endsWith('.jsonl') ? (text.split('\n')[0] ?? '') : text };
+  }),
+);
 await writeFile(join(root, 'docs/resources.md'), resourcesDoc(sections));
 process.stdout.write('wrote docs/resources.md\n');

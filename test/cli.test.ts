@@ -42,9 +42,13 @@ describe('cli', () => {
     ]) {
       const help = captureIo();
       expect(await main([...argv, '--help'], help), argv.join(' ')).toBe(0);
-      for (const option of ['--database-url', '--data-dir', '--schema']) expect(help.out.join(''), `${argv.join(' ')} ${option}`).toContain(option);
+      for (const option of ['--database-url', '--data-dir', '--schema'])
+        expect(help.out.join(''), `${argv.join(' ')} ${option}`).toContain(option);
       const both = captureIo();
-      expect(await main([...argv, '--data-dir', '/tmp/x', '--database-url', 'postgres://127.0.0.1:1/none'], both), argv.join(' ')).toBe(2);
+      expect(
+        await main([...argv, '--data-dir', '/tmp/x', '--database-url', 'postgres://127.0.0.1:1/none'], both),
+        argv.join(' '),
+      ).toBe(2);
       expect(both.err.join('')).toContain('--data-dir is for the embedded database');
       const badSchema = captureIo();
       expect(await main([...argv, '--schema', 'Robert"; DROP'], badSchema), argv.join(' ')).toBe(2);

@@ -46,7 +46,13 @@ describe('test tiers', () => {
     const tiers = testTiers(ROOT);
     expect([...tiers.unit, ...tiers.system, ...tiers.e2e].sort()).toEqual(testFiles(ROOT));
     expect(tiers.e2e).toContain('test/e2e/guides.test.ts');
-    expect(tiers.system).toEqual(expect.arrayContaining(['test/migrate/embeddings/crash-resume.test.ts', 'packages/data/test/store/pglite-outage.test.ts', 'packages/runtime/test/packaging.test.ts']));
+    expect(tiers.system).toEqual(
+      expect.arrayContaining([
+        'test/migrate/embeddings/crash-resume.test.ts',
+        'packages/data/test/store/pglite-outage.test.ts',
+        'packages/runtime/test/packaging.test.ts',
+      ]),
+    );
     expect(tiers.unit).toContain('test/tiers.test.ts');
   });
 
@@ -55,7 +61,10 @@ describe('test tiers', () => {
     const undeclared = testFiles(ROOT).filter((file) => {
       if (file === 'test/tiers.test.ts') return false;
       const source = readFileSync(join(ROOT, file), 'utf8');
-      return /\bPG_URL\b|backend: 'postgres'|postgresBackend\(/.test(source) && !/\bawait needs\([^)]*'postgres'/.test(source);
+      return (
+        /\bPG_URL\b|backend: 'postgres'|postgresBackend\(/.test(source) &&
+        !/\bawait needs\([^)]*'postgres'/.test(source)
+      );
     });
     expect(undeclared).toEqual([]);
   });

@@ -31,7 +31,10 @@ const OWN_MARKERS: Array<[string, RegExp]> = [['needs a machine capability (need
 
 /** Markers looked for in the test file and every test helper it imports (transitively). */
 const SHARED_MARKERS: Array<[string, RegExp]> = [
-  ['starts a Node process', /process\.execPath|bin['"/,\s]+switchyard\.mjs|\b(?:spawn|spawnSync|execFile|execFileSync)\(\s*['"](?:npm|node|tsx)['"]/],
+  [
+    'starts a Node process',
+    /process\.execPath|bin['"/,\s]+switchyard\.mjs|\b(?:spawn|spawnSync|execFile|execFileSync)\(\s*['"](?:npm|node|tsx)['"]/,
+  ],
   ['opens PGlite on disk', /\bdataDir\s*:/],
 ];
 
@@ -48,7 +51,8 @@ export function testFiles(root: string): string[] {
   };
   if (existsSync(join(root, 'test'))) walk(join(root, 'test'));
   const packages = join(root, 'packages');
-  if (existsSync(packages)) for (const p of readdirSync(packages)) if (existsSync(join(packages, p, 'test'))) walk(join(packages, p, 'test'));
+  if (existsSync(packages))
+    for (const p of readdirSync(packages)) if (existsSync(join(packages, p, 'test'))) walk(join(packages, p, 'test'));
   return out.sort();
 }
 
@@ -65,7 +69,8 @@ export function tierOf(root: string, file: string): TierDecision {
     if (seen.has(path) || path === CAPABILITIES) return undefined;
     seen.add(path);
     const source = readFileSync(path, 'utf8');
-    for (const [reason, re] of SHARED_MARKERS) if (re.test(source)) return `${reason} (${relative(root, path).split(sep).join('/')})`;
+    for (const [reason, re] of SHARED_MARKERS)
+      if (re.test(source)) return `${reason} (${relative(root, path).split(sep).join('/')})`;
     for (const dep of testHelperImports(root, path, source)) {
       const found = visit(dep);
       if (found) return found;
@@ -89,7 +94,8 @@ function testHelperImports(root: string, path: string, source: string): string[]
   for (const m of source.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
     const target = resolve(dirname(path), m[1]!);
     const rel = relative(root, target).split(sep).join('/');
-    if ((/^test\//.test(rel) || /^packages\/[^/]+\/test\//.test(rel) || /^bench\//.test(rel)) && existsSync(target)) out.push(target);
+    if ((/^test\//.test(rel) || /^packages\/[^/]+\/test\//.test(rel) || /^bench\//.test(rel)) && existsSync(target))
+      out.push(target);
   }
   return out;
 }

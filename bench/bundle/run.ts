@@ -44,20 +44,37 @@ function bench(name: string, project: Project, runs: number): void {
   const compiled = compile.result.value;
   if (!compiled) throw new Error(`${name}: ${JSON.stringify(compile.result.errors.slice(0, 3))}`);
   const now = new Date();
-  const signed = buildSigned({ env: 'production', serial: 1, commit: COMMIT, createdAt: now, expires: new Date(now.getTime() + 86_400_000), payload: { sha256: compiled.sha256, length: compiled.bytes.byteLength } });
+  const signed = buildSigned({
+    env: 'production',
+    serial: 1,
+    commit: COMMIT,
+    createdAt: now,
+    expires: new Date(now.getTime() + 86_400_000),
+    payload: { sha256: compiled.sha256, length: compiled.bytes.byteLength },
+  });
   const sign = time(runs, () => manifestBytes(signManifest(signed, [key])));
   const manifest = sign.result;
   const vm = time(runs, () => verifyManifest(manifest, { trustedKeys, env: 'production', now: now.getTime() }));
   if (!vm.result.ok) throw new Error(vm.result.code);
-  const vp = time(runs, () => verifyPayload(compiled.bytes, { ...signed.payload, env: 'production', commit: COMMIT }, { maxBytes: 64 * 1024 * 1024 }));
+  const vp = time(runs, () =>
+    verifyPayload(
+      compiled.bytes,
+      { ...signed.payload, env: 'production', commit: COMMIT },
+      { maxBytes: 64 * 1024 * 1024 },
+    ),
+  );
   if (!vp.result.ok) throw new Error(`${vp.result.code}: ${vp.result.message}`);
   const jsonParse = time(runs, () => JSON.parse(new TextDecoder().decode(compiled.bytes)) as unknown);
   console.log(`\n${name}: ${resourceCount(project)} resources (median of ${runs} runs)`);
   console.log(`  compile (pure, incl. canonical JSON + sha256)  ${ms(compile.median)}`);
   console.log(`  sign manifest (Ed25519)                        ${ms(sign.median)}`);
   console.log(`  verifyManifest                                 ${ms(vm.median)}`);
-  console.log(`  verifyPayload (length, sha256, strict parse, shape)  ${ms(vp.median)}   (JSON.parse alone: ${ms(jsonParse.median)})`);
-  console.log(`  payload ${kib(compiled.bytes.byteLength)} (gzip ${kib(gzipSync(compiled.bytes).byteLength)}), manifest ${manifest.byteLength} bytes`);
+  console.log(
+    `  verifyPayload (length, sha256, strict parse, shape)  ${ms(vp.median)}   (JSON.parse alone: ${ms(jsonParse.median)})`,
+  );
+  console.log(
+    `  payload ${kib(compiled.bytes.byteLength)} (gzip ${kib(gzipSync(compiled.bytes).byteLength)}), manifest ${manifest.byteLength} bytes`,
+  );
 }
 
 const demo = await loadProject(process.cwd());

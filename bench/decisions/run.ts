@@ -11,11 +11,23 @@
  * Prints figures; asserts nothing (the unit tests assert the bounds on smaller runs).
  */
 import { parseArgs } from 'node:util';
-import { analyzeCanary, analyzeExperiment, planExperiment, type SequentialStates, type VariantEvidence } from '../../src/analysis/index.ts';
+import {
+  analyzeCanary,
+  analyzeExperiment,
+  planExperiment,
+  type SequentialStates,
+  type VariantEvidence,
+} from '../../src/analysis/index.ts';
 import type { CanaryResource, Experiment, MetricKind } from '../../src/config/types.ts';
 import { createRng, fromProportion, fromSums, srmCheck, srmSequential, type Rng } from '../../src/stats/index.ts';
 
-const { values } = parseArgs({ options: { sims: { type: 'string', default: '1000' }, seed: { type: 'string', default: '15' }, 'srm-sims': { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    sims: { type: 'string', default: '1000' },
+    seed: { type: 'string', default: '15' },
+    'srm-sims': { type: 'string', default: '10000' },
+  },
+});
 const SIMS = Number(values.sims);
 const SEED = Number(values.seed);
 const SRM_SIMS = Number(values['srm-sims']);
@@ -39,17 +51,59 @@ const lognormalMean = Math.exp((LOGNORMAL_SIGMA * LOGNORMAL_SIGMA) / 2);
 const lognormalSd = Math.sqrt((Math.exp(LOGNORMAL_SIGMA ** 2) - 1) * Math.exp(LOGNORMAL_SIGMA ** 2));
 
 const SCENARIOS: Scenario[] = [
-  { name: 'normal (mean 4, sd 1)', kind: 'continuous', arms: 2, mean: 4, sd: 1, mde: 0.02, draw: (r, lift) => r.normal(4 * lift, 1) },
-  { name: 'binary 1%', kind: 'binary', arms: 2, mean: 0.01, sd: Math.sqrt(0.01 * 0.99), mde: 0.2, draw: (r, lift) => (r.next() < 0.01 * lift ? 1 : 0) },
-  { name: 'binary 10%', kind: 'binary', arms: 2, mean: 0.1, sd: 0.3, mde: 0.1, draw: (r, lift) => (r.next() < 0.1 * lift ? 1 : 0) },
-  { name: `lognormal (σ ${LOGNORMAL_SIGMA}, heavy tail)`, kind: 'continuous', arms: 2, mean: lognormalMean, sd: lognormalSd, mde: 0.1, draw: (r, lift) => lift * Math.exp(r.normal(0, LOGNORMAL_SIGMA)) },
-  { name: 'three arms (normal)', kind: 'continuous', arms: 3, mean: 4, sd: 1, mde: 0.02, draw: (r, lift) => r.normal(4 * lift, 1) },
+  {
+    name: 'normal (mean 4, sd 1)',
+    kind: 'continuous',
+    arms: 2,
+    mean: 4,
+    sd: 1,
+    mde: 0.02,
+    draw: (r, lift) => r.normal(4 * lift, 1),
+  },
+  {
+    name: 'binary 1%',
+    kind: 'binary',
+    arms: 2,
+    mean: 0.01,
+    sd: Math.sqrt(0.01 * 0.99),
+    mde: 0.2,
+    draw: (r, lift) => (r.next() < 0.01 * lift ? 1 : 0),
+  },
+  {
+    name: 'binary 10%',
+    kind: 'binary',
+    arms: 2,
+    mean: 0.1,
+    sd: 0.3,
+    mde: 0.1,
+    draw: (r, lift) => (r.next() < 0.1 * lift ? 1 : 0),
+  },
+  {
+    name: `lognormal (σ ${LOGNORMAL_SIGMA}, heavy tail)`,
+    kind: 'continuous',
+    arms: 2,
+    mean: lognormalMean,
+    sd: lognormalSd,
+    mde: 0.1,
+    draw: (r, lift) => lift * Math.exp(r.normal(0, LOGNORMAL_SIGMA)),
+  },
+  {
+    name: 'three arms (normal)',
+    kind: 'continuous',
+    arms: 3,
+    mean: 4,
+    sd: 1,
+    mde: 0.02,
+    draw: (r, lift) => r.normal(4 * lift, 1),
+  },
 ];
 
 const ARM_NAMES = ['control', 'treatment', 'treatment-b'];
 
 function experimentFor(s: Scenario, minSamples: number, mde = s.mde): Experiment {
-  const variants = Object.fromEntries(ARM_NAMES.slice(0, s.arms).map((name, i) => [name, { version: i + 1, weight: 1 }]));
+  const variants = Object.fromEntries(
+    ARM_NAMES.slice(0, s.arms).map((name, i) => [name, { version: i + 1, weight: 1 }]),
+  );
   return {
     experiment: 'sim',
     status: 'running',
@@ -93,7 +147,15 @@ interface Outcome {
 }
 
 /** `sims` experiments of one scenario; `lifts[i]` scales arm i's mean; units per arm grow linearly to `perArm`. */
-function simulate(s: Scenario, lifts: number[], perArm: number, sims: number, rng: Rng, floor?: number, schedule?: number[]): Outcome {
+function simulate(
+  s: Scenario,
+  lifts: number[],
+  perArm: number,
+  sims: number,
+  rng: Rng,
+  floor?: number,
+  schedule?: number[],
+): Outcome {
   // The floor runs use the default mixing scale (no mde declared): the setting where tiny samples hurt most.
   const experiment = experimentFor(s, 100, floor === undefined ? s.mde : undefined);
   const binary = s.kind === 'binary';
@@ -117,7 +179,11 @@ function simulate(s: Scenario, lifts: number[], perArm: number, sims: number, rn
         }
       });
       const variants = arms.map((arm, i) => evidence(ARM_NAMES[i]!, arm, binary));
-      const a = analyzeExperiment(experiment, { variants, guardrails: {}, series: null }, { state, ...(floor === undefined ? {} : { minSamplesFloor: floor }) });
+      const a = analyzeExperiment(
+        experiment,
+        { variants, guardrails: {}, series: null },
+        { state, ...(floor === undefined ? {} : { minSamplesFloor: floor }) },
+      );
       state = { ...state, ...a.state };
       if (a.decision === 'winner' && winner === null) winner = a.winner;
       if (s.arms === 2 && floor === undefined) {
@@ -144,11 +210,17 @@ const pct = (k: number, n: number) => `${((100 * k) / n).toFixed(2)}%`;
 const started = Date.now();
 const rng = createRng(SEED);
 console.log(`decision rules under simulation: ${SIMS} experiments per scenario, ${LOOKS} looks each, seed ${SEED}\n`);
-console.log('| scenario | units/arm (fixed-horizon → sequential plan) | A/A false winner | A/A false revert | A/A false advance | power at design effect | s |');
+console.log(
+  '| scenario | units/arm (fixed-horizon → sequential plan) | A/A false winner | A/A false revert | A/A false advance | power at design effect | s |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const s of SCENARIOS) {
   const t = Date.now();
-  const plan = planExperiment({ baselineMean: s.mean, ...(s.kind === 'binary' ? { binary: true } : { sd: s.sd }), mde: s.mde });
+  const plan = planExperiment({
+    baselineMean: s.mean,
+    ...(s.kind === 'binary' ? { binary: true } : { sd: s.sd }),
+    mde: s.mde,
+  });
   const aa = simulate(s, new Array(s.arms).fill(1), plan.sequentialPerArm, SIMS, rng);
   const lifts = new Array(s.arms).fill(1);
   lifts[1] = 1 + s.mde;
@@ -181,20 +253,30 @@ for (const s of SCENARIOS) {
     if (min < 0.001) sequential += 1;
     if (chiAlarm) chiAny += 1;
   }
-  console.log(`\nSRM, ${SRM_SIMS} fair 50/50 experiments, 500 units per look, ${LOOKS} looks (${((Date.now() - t) / 1000).toFixed(1)} s):`);
-  console.log(`  sequential test (running minimum, p < 0.001): false alarm in ${pct(sequential, SRM_SIMS)} of experiments`);
-  console.log(`  χ² at p < 0.001 re-checked at every look:      ${pct(chiAny, SRM_SIMS)} (one look: ${pct(chiOne, SRM_SIMS)})`);
+  console.log(
+    `\nSRM, ${SRM_SIMS} fair 50/50 experiments, 500 units per look, ${LOOKS} looks (${((Date.now() - t) / 1000).toFixed(1)} s):`,
+  );
+  console.log(
+    `  sequential test (running minimum, p < 0.001): false alarm in ${pct(sequential, SRM_SIMS)} of experiments`,
+  );
+  console.log(
+    `  χ² at p < 0.001 re-checked at every look:      ${pct(chiAny, SRM_SIMS)} (one look: ${pct(chiOne, SRM_SIMS)})`,
+  );
 }
 
 // The minimum-sample floor: A/A from 2 units per arm on (looks at 2, 2 + 2k², … units), by floor,
 // with the default mixing scale (10% of the control mean).
 {
   const schedule = Array.from({ length: LOOKS }, (_, i) => 2 + 2 * i * i);
-  console.log(`\nminSamples floor: A/A false-winner rate with looks at ${schedule.slice(0, 5).join(', ')}, … ${schedule.at(-1)} units per arm`);
+  console.log(
+    `\nminSamples floor: A/A false-winner rate with looks at ${schedule.slice(0, 5).join(', ')}, … ${schedule.at(-1)} units per arm`,
+  );
   console.log('| floor | normal (mean 4, sd 1) | lognormal | binary 10% |');
   console.log('|---|---|---|---|');
   for (const floor of [2, 10, 30, 100]) {
-    const cells = [SCENARIOS[0]!, SCENARIOS[3]!, SCENARIOS[2]!].map((s) => pct(simulate(s, [1, 1], 0, SIMS, rng, floor, schedule).winner, SIMS));
+    const cells = [SCENARIOS[0]!, SCENARIOS[3]!, SCENARIOS[2]!].map((s) =>
+      pct(simulate(s, [1, 1], 0, SIMS, rng, floor, schedule).winner, SIMS),
+    );
     console.log(`| ${floor} | ${cells.join(' | ')} |`);
   }
 }

@@ -28,12 +28,28 @@ const batchSize = Number(values['batch-size']);
 const concurrency = Number(values.concurrency);
 const backend = values.backend as 'pglite' | 'postgres';
 
-const TOPICS = ['reset a password', 'download an invoice', 'configure single sign-on', 'export analytics to CSV', 'invite teammates', 'two-factor authentication', 'billing address and VAT', 'Slack integration', 'delete a workspace', 'rotate API keys'];
-const text = (i: number) => `Article ${i}: how to ${TOPICS[i % TOPICS.length]} — step ${1 + (i % 7)} for the ${['admin', 'owner', 'member'][i % 3]} role, revision ${Math.floor(i / 10)}. See also related settings and troubleshooting notes.`;
+const TOPICS = [
+  'reset a password',
+  'download an invoice',
+  'configure single sign-on',
+  'export analytics to CSV',
+  'invite teammates',
+  'two-factor authentication',
+  'billing address and VAT',
+  'Slack integration',
+  'delete a workspace',
+  'rotate API keys',
+];
+const text = (i: number) =>
+  `Article ${i}: how to ${TOPICS[i % TOPICS.length]} — step ${1 + (i % 7)} for the ${['admin', 'owner', 'member'][i % 3]} role, revision ${Math.floor(i / 10)}. See also related settings and troubleshooting notes.`;
 
 const schema = `sy_bench_migrate_${process.pid}`;
 const dir = backend === 'pglite' ? mkdtempSync(join(tmpdir(), 'sy-bench-migrate-')) : undefined;
-const store: VectorStore = await openVectorDatabase(backend === 'pglite' ? { backend, dataDir: dir } : { backend, connectionString: values['database-url']!, schema, poolSize: concurrency + 1 });
+const store: VectorStore = await openVectorDatabase(
+  backend === 'pglite'
+    ? { backend, dataDir: dir }
+    : { backend, connectionString: values['database-url']!, schema, poolSize: concurrency + 1 },
+);
 try {
   const s = `"${store.schema}"`;
   const seedStart = performance.now();
@@ -44,7 +60,10 @@ try {
       ids.push(`doc-${String(i).padStart(7, '0')}`);
       contents.push(text(i));
     }
-    await store.client.query(`INSERT INTO ${s}.documents (id, content, version) SELECT id, content, nextval('${s}.document_version') FROM unnest($1::text[], $2::text[]) AS t(id, content)`, [ids, contents]);
+    await store.client.query(
+      `INSERT INTO ${s}.documents (id, content, version) SELECT id, content, nextval('${s}.document_version') FROM unnest($1::text[], $2::text[]) AS t(id, content)`,
+      [ids, contents],
+    );
   }
   const seedMs = performance.now() - seedStart;
   const embedder = createEmbedder({ baseURL: values['base-url']!, apiKey: 'switchyard-offline' });
@@ -57,7 +76,11 @@ try {
     backfill: { batchSize, concurrency },
   };
   const started = performance.now();
-  const report = await runBackfill({ store, embedder, plan, settings: { batchSize, concurrency, requestsPerMinute: undefined, tokensPerMinute: undefined, maxRetries: 3 },
+  const report = await runBackfill({
+    store,
+    embedder,
+    plan,
+    settings: { batchSize, concurrency, requestsPerMinute: undefined, tokensPerMinute: undefined, maxRetries: 3 },
     // The runner's single-runner lock: on PostgreSQL on a connection of its own (PGlite: its client).
     lock: backend === 'postgres' ? { connectionString: values['database-url']! } : undefined,
   });
@@ -66,7 +89,11 @@ try {
   const vectors = await store.countEmbeddings('docs-large');
   if (vectors !== docs) throw new Error(`expected ${docs} vectors, found ${vectors}`);
   // Exact top-10 search on the new index (pgvector `<#>`, or the SQL dot product over real[]).
-  const queries = await embedder.embed('text-embedding-3-large', dimension, TOPICS.map((t) => `how do I ${t}`));
+  const queries = await embedder.embed(
+    'text-embedding-3-large',
+    dimension,
+    TOPICS.map((t) => `how do I ${t}`),
+  );
   await store.search('docs-large', queries[0]!, 10);
   const searchStart = performance.now();
   for (const q of queries) await store.search('docs-large', q, 10);

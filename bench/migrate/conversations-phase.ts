@@ -29,7 +29,16 @@ const phase = values.phase as 'seed' | 'dry' | 'full' | 'second' | 'check';
 const schema = values.schema!;
 
 const ROLES = ['user', 'assistant'] as const;
-const TOPICS = ['reset my password', 'download last month’s invoice', 'set up single sign-on', 'export the dashboard to CSV', 'add a teammate', 'turn on two-factor authentication', 'change the billing address', 'connect Slack'];
+const TOPICS = [
+  'reset my password',
+  'download last month’s invoice',
+  'set up single sign-on',
+  'export the dashboard to CSV',
+  'add a teammate',
+  'turn on two-factor authentication',
+  'change the billing address',
+  'connect Slack',
+];
 
 /** A v1 record as the old app stored it: 4–12 messages, `created`, and now and then fields no code knows. */
 function legacyRecord(i: number): Record<string, unknown> {
@@ -39,7 +48,10 @@ function legacyRecord(i: number): Record<string, unknown> {
     const role = ROLES[k % 2]!;
     const m: Record<string, unknown> = {
       role,
-      content: role === 'user' ? `Hi, how do I ${topic}? (follow-up ${k / 2}) — ünïcode ✓` : `To ${topic}, open Settings → ${['Account', 'Billing', 'Security', 'Integrations'][k % 4]} and follow step ${k}. Let me know if that works.`,
+      content:
+        role === 'user'
+          ? `Hi, how do I ${topic}? (follow-up ${k / 2}) — ünïcode ✓`
+          : `To ${topic}, open Settings → ${['Account', 'Billing', 'Security', 'Integrations'][k % 4]} and follow step ${k}. Let me know if that works.`,
     };
     if (role === 'assistant' && i % 4 === 0) m.tokens = { prompt: 40 + k, completion: 60 + 2 * k };
     if (role === 'user' && i % 11 === 0 && k === 0) m.attachments = [{ kind: 'image', meta: { w: 640, h: 480 } }];
@@ -58,7 +70,9 @@ function legacyRecord(i: number): Record<string, unknown> {
 }
 
 async function open(): Promise<SqlClient> {
-  return backend === 'pglite' ? openPgliteClient(values['data-dir']!) : openPgClient({ connectionString: values['database-url']!, max: 2 });
+  return backend === 'pglite'
+    ? openPgliteClient(values['data-dir']!)
+    : openPgClient({ connectionString: values['database-url']!, max: 2 });
 }
 
 const client = await open();
@@ -68,20 +82,34 @@ try {
     const records = Number(values.records);
     const repo = await openConversationRepository(client, { schema });
     for (let start = 0; start < records; start += 5000) {
-      await repo.importRecords(Array.from({ length: Math.min(5000, records - start) }, (_, k) => legacyRecord(start + k)));
+      await repo.importRecords(
+        Array.from({ length: Math.min(5000, records - start) }, (_, k) => legacyRecord(start + k)),
+      );
     }
     const size = await client.query<{ b: string; msgs: string }>(
       `SELECT pg_total_relation_size('${quoteIdent(schema)}.conversations') AS b, sum(jsonb_array_length(record->'messages')) AS msgs FROM ${quoteIdent(schema)}.conversations`,
     );
-    out({ seedMs: performance.now() - started, tableBytes: Number(size[0]?.b ?? 0), messages: Number(size[0]?.msgs ?? 0) });
+    out({
+      seedMs: performance.now() - started,
+      tableBytes: Number(size[0]?.b ?? 0),
+      messages: Number(size[0]?.msgs ?? 0),
+    });
   } else if (phase === 'check') {
     const s = quoteIdent(schema);
-    const rows = await client.query<{ v: number | null; n: string }>(`SELECT (record->>'schemaVersion')::int AS v, count(*) AS n FROM ${s}.conversations GROUP BY 1 ORDER BY 1`);
-    const kept = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.conversations WHERE record->'extra'->'nested'->'deep' ? 'value'`);
+    const rows = await client.query<{ v: number | null; n: string }>(
+      `SELECT (record->>'schemaVersion')::int AS v, count(*) AS n FROM ${s}.conversations GROUP BY 1 ORDER BY 1`,
+    );
+    const kept = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${s}.conversations WHERE record->'extra'->'nested'->'deep' ? 'value'`,
+    );
     const noTimestamp = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM ${s}.conversations c, jsonb_array_elements(c.record->'messages') m WHERE NOT (m ? 'timestamp' AND m ? 'model')`,
     );
-    out({ byVersion: Object.fromEntries(rows.map((r) => [String(r.v), Number(r.n)])), extraKept: Number(kept[0]?.n), messagesWithoutStamp: Number(noTimestamp[0]?.n) });
+    out({
+      byVersion: Object.fromEntries(rows.map((r) => [String(r.v), Number(r.n)])),
+      extraKept: Number(kept[0]?.n),
+      messagesWithoutStamp: Number(noTimestamp[0]?.n),
+    });
   } else {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const loaded = await loadProject(root);
@@ -117,5 +145,7 @@ try {
 }
 
 function out(figures: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify({ backend, phase, ...figures, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ backend, phase, ...figures, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 }

@@ -35,13 +35,21 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 function phase(args: string[]): Promise<Phase> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./conversations-phase.ts', import.meta.url)), ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./conversations-phase.ts', import.meta.url)), ...args],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Phase) : reject(new Error(`${args.join(' ')} failed (exit ${code})`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Phase)
+        : reject(new Error(`${args.join(' ')} failed (exit ${code})`)),
+    );
   });
 }
 
@@ -52,11 +60,22 @@ export async function conversationBench(options: ConversationBenchOptions): Prom
   for (const backend of options.backends) {
     const dir = backend === 'pglite' ? mkdtempSync(join(tmpdir(), 'sy-bench-conv-')) : undefined;
     const schema = `sy_bench_conv_${process.pid}`;
-    const base = ['--backend', backend, '--schema', schema, '--records', String(options.records), '--database-url', options.databaseUrl];
+    const base = [
+      '--backend',
+      backend,
+      '--schema',
+      schema,
+      '--records',
+      String(options.records),
+      '--database-url',
+      options.databaseUrl,
+    ];
     if (dir) base.push('--data-dir', dir);
     if (options.batchSize) base.push('--batch-size', options.batchSize);
     try {
-      process.stderr.write(`bench:migrate --conversations: ${backend}, seeding ${options.records.toLocaleString('en-US')} v1 records…\n`);
+      process.stderr.write(
+        `bench:migrate --conversations: ${backend}, seeding ${options.records.toLocaleString('en-US')} v1 records…\n`,
+      );
       const seed = await phase([...base, '--phase', 'seed']);
       const runs: Phase[] = [];
       for (const p of ['dry', 'full', 'second']) {
@@ -66,11 +85,18 @@ export async function conversationBench(options: ConversationBenchOptions): Prom
       const check = await phase([...base, '--phase', 'check']);
       const byVersion = check.byVersion as Record<string, number>;
       const at2 = byVersion['2'] ?? 0;
-      if (at2 !== options.records || (check.messagesWithoutStamp as number) !== 0 || (runs[2]!.upgraded as number) !== 0) {
+      if (
+        at2 !== options.records ||
+        (check.messagesWithoutStamp as number) !== 0 ||
+        (runs[2]!.upgraded as number) !== 0
+      ) {
         throw new Error(`${backend}: check failed: ${JSON.stringify({ check, second: runs[2] })}`);
       }
       const expectedExtra = Math.ceil(options.records / 5);
-      if (check.extraKept !== expectedExtra) throw new Error(`${backend}: ${String(check.extraKept)} records kept their unknown field, expected ${expectedExtra}`);
+      if (check.extraKept !== expectedExtra)
+        throw new Error(
+          `${backend}: ${String(check.extraKept)} records kept their unknown field, expected ${expectedExtra}`,
+        );
       for (const r of runs) {
         const runnerMs = r.runnerMs as number;
         const scanned = r.scanned as number;

@@ -26,7 +26,10 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '4' },
     backends: { type: 'string', default: 'pglite,postgres' },
-    'database-url': { type: 'string', default: process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+    'database-url': {
+      type: 'string',
+      default: process.env.SWITCHYARD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    },
     conversations: { type: 'boolean', default: false },
     records: { type: 'string', default: '100000' },
   },
@@ -47,12 +50,14 @@ if (values.conversations) {
 }
 
 async function embeddingBench(): Promise<void> {
-
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const bin = fileURLToPath(new URL('../../bin/switchyard.mjs', import.meta.url));
 
   // The embeddings API: the offline model server in its own process, like a remote service.
-  const server = spawn(process.execPath, [bin, 'model-server', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [bin, 'model-server', '--port', '0'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout!.on('data', (d: Buffer) => {
@@ -117,7 +122,11 @@ async function embeddingBench(): Promise<void> {
       );
       let out = '';
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Result) : reject(new Error(`${backend} run failed (exit ${code})`))));
+      child.on('exit', (code) =>
+        code === 0
+          ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Result)
+          : reject(new Error(`${backend} run failed (exit ${code})`)),
+      );
     });
   }
 

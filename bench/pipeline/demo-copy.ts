@@ -12,12 +12,12 @@ import { commitDemoRepo, type DemoRepo } from '../../test/eval/demo-repo.ts';
 export const SOURCE_ROOT = resolve(import.meta.dirname, '..', '..');
 const DEMO_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets'];
 
-
 /** Copies the tracked demo files of `source` into a fresh repository and commits them on `main`. */
 export async function makeDemoCopy(source: string = SOURCE_ROOT): Promise<DemoRepo> {
   const listed = execFileSync('git', ['ls-files', '-z', '--', ...DEMO_PATHS], { cwd: source, encoding: 'utf8' });
   const files = listed.split('\0').filter((f) => f !== '');
-  if (!files.includes('switchyard.yaml')) throw new Error(`${source}: no tracked switchyard.yaml — not a Switchyard checkout`);
+  if (!files.includes('switchyard.yaml'))
+    throw new Error(`${source}: no tracked switchyard.yaml — not a Switchyard checkout`);
   const dir = await mkdtemp(join(tmpdir(), 'switchyard-bench-pipeline-'));
   for (const file of files) {
     await mkdir(dirname(join(dir, file)), { recursive: true });

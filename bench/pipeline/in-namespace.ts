@@ -33,7 +33,9 @@ if (values['host-ns'] !== undefined) {
 const cli = join(import.meta.dirname, '..', '..', 'bin', 'switchyard.mjs');
 const node = [process.execPath, cli, 'pipeline', ...positionals];
 // strace follows every thread and child, so a DNS query or connect from any library shows up.
-const argv = values.strace ? ['strace', '-f', '-tt', '-e', 'trace=connect,sendto,sendmsg,sendmmsg', '-o', values.strace, ...node] : node;
+const argv = values.strace
+  ? ['strace', '-f', '-tt', '-e', 'trace=connect,sendto,sendmsg,sendmmsg', '-o', values.strace, ...node]
+  : node;
 const started = performance.now();
 const code = await new Promise<number>((done) => {
   const child = spawn(argv[0] ?? process.execPath, argv.slice(1), { cwd: values.repo, stdio: 'inherit' });

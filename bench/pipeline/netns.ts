@@ -28,11 +28,17 @@ export interface PipelineRun {
 /** Why `unshare -n` cannot be used here, or undefined when it works (checked by really using it). */
 export function unshareProblem(): string | undefined {
   try {
-    execFileSync('unshare', ['-n', '--', 'sh', '-c', 'ip link set lo up'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    execFileSync('unshare', ['-n', '--', 'sh', '-c', 'ip link set lo up'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+    });
     return undefined;
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    const detail = e.code === 'ENOENT' ? 'the `unshare` command is not installed (util-linux)' : (e.stderr?.toString().trim() || e.message);
+    const detail =
+      e.code === 'ENOENT'
+        ? 'the `unshare` command is not installed (util-linux)'
+        : e.stderr?.toString().trim() || e.message;
     return `cannot create a network namespace with \`unshare -n\` + \`ip link set lo up\` (needs root or CAP_SYS_ADMIN, util-linux and iproute2): ${detail}`;
   }
 }
@@ -40,7 +46,21 @@ export function unshareProblem(): string | undefined {
 /** Environment of the run: no model key and no inherited proxies, so only the pipeline's own settings count. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, SWITCHYARD_OFFLINE: '1' };
-  for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy', 'GITHUB_STEP_SUMMARY', 'GITHUB_OUTPUT']) delete env[name];
+  for (const name of [
+    'OPENAI_API_KEY',
+    'OPENAI_BASE_URL',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'ALL_PROXY',
+    'NO_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'all_proxy',
+    'no_proxy',
+    'GITHUB_STEP_SUMMARY',
+    'GITHUB_OUTPUT',
+  ])
+    delete env[name];
   return env;
 }
 
@@ -76,11 +96,17 @@ export async function runPipeline(repoDir: string, options: RunOptions): Promise
   if (options.strace) inner.push('--strace', options.strace);
   inner.push('--', ...(options.args ?? []));
   // `exec "$@"` keeps the argument list out of shell quoting.
-  const argv = options.isolated ? ['unshare', '-n', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...inner] : inner;
+  const argv = options.isolated
+    ? ['unshare', '-n', '--', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...inner]
+    : inner;
   const chunks: string[] = [];
   await new Promise<void>((done, fail) => {
     // cwd = this checkout, so `--import tsx` resolves from its node_modules.
-    const child = spawn(argv[0] ?? 'unshare', argv.slice(1), { cwd: SOURCE_ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0] ?? 'unshare', argv.slice(1), {
+      cwd: SOURCE_ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const take = (chunk: Buffer) => {
       chunks.push(chunk.toString());
       if (options.echo) process.stdout.write(chunk.toString().replace(/^@@.*\n/gm, ''));

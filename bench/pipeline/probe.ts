@@ -71,7 +71,12 @@ export async function probeNetwork(dnsHost = 'registry.npmjs.org'): Promise<Netw
     await lookup(dnsHost);
     dns = { host: dnsHost, resolved: true, code: null, ms: Math.round(performance.now() - started) };
   } catch (error) {
-    dns = { host: dnsHost, resolved: false, code: (error as NodeJS.ErrnoException).code ?? 'error', ms: Math.round(performance.now() - started) };
+    dns = {
+      host: dnsHost,
+      resolved: false,
+      code: (error as NodeJS.ErrnoException).code ?? 'error',
+      ms: Math.round(performance.now() - started),
+    };
   }
   return { namespace, loopback, publicConnects, dns };
 }
@@ -79,11 +84,14 @@ export async function probeNetwork(dnsHost = 'registry.npmjs.org'): Promise<Netw
 /** Why the probe does not prove isolation, or [] when it does. `hostNamespace` is the caller's own. */
 export function isolationProblems(probe: NetworkProbe, hostNamespace: string, fastMs = 1000): string[] {
   const problems: string[] = [];
-  if (probe.namespace === hostNamespace) problems.push(`the probe ran in the host's network namespace (${hostNamespace})`);
-  if (!probe.loopback.connected) problems.push(`loopback does not work (${probe.loopback.code}); the offline model server needs it`);
+  if (probe.namespace === hostNamespace)
+    problems.push(`the probe ran in the host's network namespace (${hostNamespace})`);
+  if (!probe.loopback.connected)
+    problems.push(`loopback does not work (${probe.loopback.code}); the offline model server needs it`);
   for (const a of probe.publicConnects) {
     if (a.connected) problems.push(`${a.target} is reachable`);
-    else if (a.code !== 'ENETUNREACH') problems.push(`${a.target} failed with ${a.code}, not ENETUNREACH (is there a route that drops packets?)`);
+    else if (a.code !== 'ENETUNREACH')
+      problems.push(`${a.target} failed with ${a.code}, not ENETUNREACH (is there a route that drops packets?)`);
     else if (a.ms > fastMs) problems.push(`${a.target} took ${a.ms} ms to fail (expected immediately)`);
   }
   if (probe.dns.resolved) problems.push(`DNS resolved ${probe.dns.host}`);

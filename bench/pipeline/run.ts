@@ -20,7 +20,12 @@ import { summariseStrace } from './strace-summary.ts';
 
 const TARGET_S = 60;
 const { values } = parseArgs({
-  options: { scenario: { type: 'string', default: 'both' }, rounds: { type: 'string', default: '1' }, compare: { type: 'boolean' }, strace: { type: 'boolean' } },
+  options: {
+    scenario: { type: 'string', default: 'both' },
+    rounds: { type: 'string', default: '1' },
+    compare: { type: 'boolean' },
+    strace: { type: 'boolean' },
+  },
 });
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20) throw new Error('--rounds must be an integer from 1 to 20');
@@ -70,21 +75,29 @@ try {
       for (const isolated of values.compare ? [true, false] : [true]) {
         // Cold every time: no eval cache, no promptfoo state from an earlier round.
         await rm(join(s.repo.dir, '.switchyard'), { recursive: true, force: true });
-        const strace = isolated && values.strace ? join(tmpdir(), `switchyard-pipeline-${s.name}-${round}.strace`) : undefined;
+        const strace =
+          isolated && values.strace ? join(tmpdir(), `switchyard-pipeline-${s.name}-${round}.strace`) : undefined;
         const run = await runPipeline(s.repo.dir, { isolated, args: s.args, ...(strace ? { strace } : {}) });
         results.push({ scenario: s.name, run });
         if (isolated && !probed && run.probe) {
           probed = true;
           const p = run.probe;
-          out(`network namespace ${p.namespace} (host: ${(await import('node:fs')).readlinkSync('/proc/self/ns/net')}), only loopback up:`);
+          out(
+            `network namespace ${p.namespace} (host: ${(await import('node:fs')).readlinkSync('/proc/self/ns/net')}), only loopback up:`,
+          );
           out(`  loopback 127.0.0.1: ${p.loopback.connected ? 'connects' : `FAILS (${p.loopback.code})`}`);
-          for (const a of p.publicConnects) out(`  connect ${a.target}: ${a.connected ? 'CONNECTED' : `${a.code} after ${a.ms} ms`}`);
+          for (const a of p.publicConnects)
+            out(`  connect ${a.target}: ${a.connected ? 'CONNECTED' : `${a.code} after ${a.ms} ms`}`);
           out(`  DNS lookup ${p.dns.host}: ${p.dns.resolved ? 'RESOLVED' : `${p.dns.code} after ${p.dns.ms} ms`}`);
           out();
         }
         const where = isolated ? 'namespace' : 'host net ';
-        const stages = Object.entries(run.stages).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
-        out(`[${s.name} #${round} ${where}] exit ${run.code ?? 'not run'}, process wall ${secs(run.wallMs)}, pipeline's own ${run.reportedSeconds ?? '—'} s | ${stages}`);
+        const stages = Object.entries(run.stages)
+          .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+          .join(', ');
+        out(
+          `[${s.name} #${round} ${where}] exit ${run.code ?? 'not run'}, process wall ${secs(run.wallMs)}, pipeline's own ${run.reportedSeconds ?? '—'} s | ${stages}`,
+        );
         if (run.problems.length > 0 || run.code !== 0) {
           failed = true;
           for (const p of run.problems) out(`  ✖ ${p}`);
@@ -92,7 +105,8 @@ try {
         }
         if (strace) {
           const summary = summariseStrace(await readFile(strace, 'utf8'));
-          const list = (xs: typeof summary.loopback) => xs.map((d) => `${d.destination}×${d.calls} (${d.results.join('/')})`).join(', ') || 'none';
+          const list = (xs: typeof summary.loopback) =>
+            xs.map((d) => `${d.destination}×${d.calls} (${d.results.join('/')})`).join(', ') || 'none';
           out(`  strace ${strace}: external destinations: ${list(summary.external)}`);
           out(`  loopback destinations: ${list(summary.loopback)}; unix sockets: ${summary.unix}`);
         }
@@ -103,14 +117,17 @@ try {
   out();
   for (const s of scenarios) {
     for (const isolated of values.compare ? [true, false] : [true]) {
-      const runs = results.filter((r) => r.scenario === s.name && r.run.isolated === isolated && r.run.wallMs !== null).map((r) => r.run);
+      const runs = results
+        .filter((r) => r.scenario === s.name && r.run.isolated === isolated && r.run.wallMs !== null)
+        .map((r) => r.run);
       if (runs.length === 0) continue;
       const wall = median(runs.map((r) => r.wallMs ?? 0));
       const stageNames = Object.keys(runs[0]?.stages ?? {});
       const stages = stageNames.map((n) => `${n} ${median(runs.map((r) => r.stages[n] ?? 0)).toFixed(1)} s`).join(', ');
       const label = `${s.name}${s.args.length ? ` (pipeline ${s.args.join(' ')})` : ' (pipeline)'}, ${isolated ? 'no network but loopback' : 'host network'}`;
       out(`${label}: median of ${runs.length}: wall ${secs(wall)}; ${stages}`);
-      if (isolated) out(`  target < ${TARGET_S} s (cold, excluding npm ci): ${wall < TARGET_S * 1000 ? 'met' : 'NOT met'}`);
+      if (isolated)
+        out(`  target < ${TARGET_S} s (cold, excluding npm ci): ${wall < TARGET_S * 1000 ? 'met' : 'NOT met'}`);
     }
   }
 } finally {

@@ -23,13 +23,27 @@ const ROUNDS = Number(process.env.ROUNDS ?? 400);
 const WARM = Number(process.env.WARM ?? 3000);
 
 function table(p: BundlePayload, serial = 1): DecisionTable {
-  const r = buildTable(p, { serial, env: p.env, commit: p.commit, createdAt: Date.now(), expiresAt: Date.now() + 86_400_000, payloadSha256: '0'.repeat(64) });
+  const r = buildTable(p, {
+    serial,
+    env: p.env,
+    commit: p.commit,
+    createdAt: Date.now(),
+    expiresAt: Date.now() + 86_400_000,
+    payloadSha256: '0'.repeat(64),
+  });
   if (!r.ok) throw new Error(r.message);
   return r.table;
 }
 
 let sinkCount = 0;
-const countingSink: EventSink = { write: () => { sinkCount++; }, flush: async () => {}, close: async () => {}, stats: () => ({ accepted: sinkCount, written: sinkCount, dropped: 0 }) };
+const countingSink: EventSink = {
+  write: () => {
+    sinkCount++;
+  },
+  flush: async () => {},
+  close: async () => {},
+  stats: () => ({ accepted: sinkCount, written: sinkCount, dropped: 0 }),
+};
 
 const quiet = new Engine({ exposures: { experiments: false, modelRollouts: false, canaries: false } });
 quiet.swap(table(demoPayload()));
@@ -37,31 +51,59 @@ const withExposures = new Engine({ sink: countingSink });
 withExposures.swap(table(demoPayload()));
 
 const flagd = new FlagdCore();
-flagd.setConfigurations(JSON.stringify({
-  flags: {
-    'new-onboarding-tips': {
-      state: 'ENABLED', variants: { on: true, off: false }, defaultVariant: 'off',
-      targeting: { fractional: [{ cat: [{ var: '$flagd.flagKey' }, { var: 'targetingKey' }] }, ['on', 25], ['off', 75]] },
+flagd.setConfigurations(
+  JSON.stringify({
+    flags: {
+      'new-onboarding-tips': {
+        state: 'ENABLED',
+        variants: { on: true, off: false },
+        defaultVariant: 'off',
+        targeting: {
+          fractional: [{ cat: [{ var: '$flagd.flagKey' }, { var: 'targetingKey' }] }, ['on', 25], ['off', 75]],
+        },
+      },
+      'summarization-v1-vs-v2': {
+        state: 'ENABLED',
+        variants: { control: 'control', treatment: 'treatment', none: 'none' },
+        defaultVariant: 'none',
+        targeting: {
+          fractional: [
+            ['control', 25],
+            ['none', 50],
+            ['treatment', 25],
+          ],
+        },
+      },
     },
-    'summarization-v1-vs-v2': {
-      state: 'ENABLED', variants: { control: 'control', treatment: 'treatment', none: 'none' }, defaultVariant: 'none',
-      targeting: { fractional: [['control', 25], ['none', 50], ['treatment', 25]] },
-    },
-  },
-}));
+  }),
+);
 
 const gb = new GrowthBookClient().initSync({
   payload: {
     features: {
       'new-onboarding-tips': { defaultValue: false, rules: [{ force: true, coverage: 0.25, hashAttribute: 'id' }] },
-      'summarization-v1-vs-v2': { defaultValue: 'none', rules: [{ key: 'summarization-v1-vs-v2', variations: ['control', 'treatment'], weights: [0.5, 0.5], coverage: 0.5, hashAttribute: 'id' }] },
+      'summarization-v1-vs-v2': {
+        defaultValue: 'none',
+        rules: [
+          {
+            key: 'summarization-v1-vs-v2',
+            variations: ['control', 'treatment'],
+            weights: [0.5, 0.5],
+            coverage: 0.5,
+            hashAttribute: 'id',
+          },
+        ],
+      },
     },
   },
 });
 
 // Prebuilt contexts so every library pays only for its evaluation, not for our allocations.
 const sCtx = KEYS.map((unitKey) => ({ unitKey }));
-const pinnedCtx = KEYS.map((unitKey, i) => ({ unitKey, conversation: { snapshot: i % 2 ? 'gpt-4o-2024-05-13' : 'gpt-4o-2024-08-06' } }));
+const pinnedCtx = KEYS.map((unitKey, i) => ({
+  unitKey,
+  conversation: { snapshot: i % 2 ? 'gpt-4o-2024-05-13' : 'gpt-4o-2024-08-06' },
+}));
 const fCtx = KEYS.map((targetingKey) => ({ targetingKey }));
 const gCtx = KEYS.map((id) => ({ attributes: { id } }));
 
@@ -83,11 +125,27 @@ function measure(fn: (i: number) => unknown): { median: number; p99: number } {
 
 const cases: Array<[string, string, (i: number) => unknown]> = [
   ['25% rollout', 'switchyard isEnabled', (i) => quiet.isEnabled('new-onboarding-tips', sCtx[i]).value],
-  ['25% rollout', 'flagd-core fractional', (i) => flagd.resolveBooleanEvaluation('new-onboarding-tips', false, fCtx[i]).value],
+  [
+    '25% rollout',
+    'flagd-core fractional',
+    (i) => flagd.resolveBooleanEvaluation('new-onboarding-tips', false, fCtx[i]).value,
+  ],
   ['25% rollout', 'growthbook coverage', (i) => gb.isOn('new-onboarding-tips', gCtx[i]!)],
-  ['experiment assignment', 'switchyard assignExperiment', (i) => quiet.assignExperiment('summarization-v1-vs-v2', sCtx[i]).value.variant],
-  ['experiment assignment', 'switchyard + exposure event', (i) => withExposures.assignExperiment('summarization-v1-vs-v2', sCtx[i]).value.variant],
-  ['experiment assignment', 'flagd-core fractional', (i) => flagd.resolveStringEvaluation('summarization-v1-vs-v2', 'none', fCtx[i]).value],
+  [
+    'experiment assignment',
+    'switchyard assignExperiment',
+    (i) => quiet.assignExperiment('summarization-v1-vs-v2', sCtx[i]).value.variant,
+  ],
+  [
+    'experiment assignment',
+    'switchyard + exposure event',
+    (i) => withExposures.assignExperiment('summarization-v1-vs-v2', sCtx[i]).value.variant,
+  ],
+  [
+    'experiment assignment',
+    'flagd-core fractional',
+    (i) => flagd.resolveStringEvaluation('summarization-v1-vs-v2', 'none', fCtx[i]).value,
+  ],
   ['experiment assignment', 'growthbook experiment', (i) => gb.evalFeature('summarization-v1-vs-v2', gCtx[i]!).value],
   ['pinned conversation', 'switchyard resolveModel', (i) => quiet.resolveModel('chat', pinnedCtx[i]).value],
   ['model rollout (new conv.)', 'switchyard resolveModel', (i) => quiet.resolveModel('chat', sCtx[i]).value],
@@ -103,18 +161,27 @@ if (only >= 0) {
   process.exit(0);
 }
 const { execFileSync } = await import('node:child_process');
-console.log(`Node ${process.version}, ${KEYS.length} keys, ${ROUNDS} batches × ${BATCH} calls per case, one process per case\n`);
+console.log(
+  `Node ${process.version}, ${KEYS.length} keys, ${ROUNDS} batches × ${BATCH} calls per case, one process per case\n`,
+);
 console.log('case                        implementation                  median ns   p99 ns');
 const results = new Map<string, number>();
 for (const [index, [name, impl]] of cases.entries()) {
-  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--case', String(index)], { encoding: 'utf8', env: process.env });
+  const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1]!, '--case', String(index)], {
+    encoding: 'utf8',
+    env: process.env,
+  });
   const { median, p99 } = JSON.parse(out) as { median: number; p99: number };
   results.set(`${name}|${impl}`, median);
   console.log(`${name.padEnd(28)}${impl.padEnd(32)}${median.toFixed(0).padStart(9)}${p99.toFixed(0).padStart(9)}`);
 }
 const ratio = (a: string, b: string) => (results.get(b)! / results.get(a)!).toFixed(1);
-console.log(`\nflagd-core / switchyard: rollout ${ratio('25% rollout|switchyard isEnabled', '25% rollout|flagd-core fractional')}×, experiment ${ratio('experiment assignment|switchyard assignExperiment', 'experiment assignment|flagd-core fractional')}×`);
-console.log(`growthbook / switchyard: rollout ${ratio('25% rollout|switchyard isEnabled', '25% rollout|growthbook coverage')}×, experiment ${ratio('experiment assignment|switchyard assignExperiment', 'experiment assignment|growthbook experiment')}×`);
+console.log(
+  `\nflagd-core / switchyard: rollout ${ratio('25% rollout|switchyard isEnabled', '25% rollout|flagd-core fractional')}×, experiment ${ratio('experiment assignment|switchyard assignExperiment', 'experiment assignment|flagd-core fractional')}×`,
+);
+console.log(
+  `growthbook / switchyard: rollout ${ratio('25% rollout|switchyard isEnabled', '25% rollout|growthbook coverage')}×, experiment ${ratio('experiment assignment|switchyard assignExperiment', 'experiment assignment|growthbook experiment')}×`,
+);
 const worst = Math.max(...[...results.entries()].filter(([k]) => k.includes('switchyard')).map(([, v]) => v));
 console.log(`target: median ≤ 200 ns (worst switchyard median ${worst.toFixed(0)} ns) and ≥ 3× faster than flagd-core`);
 
@@ -122,7 +189,16 @@ console.log(`target: median ≤ 200 ns (worst switchyard median ${worst.toFixed(
 function bigPayload(n: number): BundlePayload {
   return demoPayload('production', (p) => {
     for (let i = 0; i < n; i++) {
-      p.flags[`flag-${i}`] = { name: `flag-${i}`, kind: 'Flag', seed: `flag-${i}`, unit: 'userId', percent: 5, thresholdPpm: 50_000, killed: false, stages: [1, 5, 25, 100] };
+      p.flags[`flag-${i}`] = {
+        name: `flag-${i}`,
+        kind: 'Flag',
+        seed: `flag-${i}`,
+        unit: 'userId',
+        percent: 5,
+        thresholdPpm: 50_000,
+        killed: false,
+        stages: [1, 5, 25, 100],
+      };
     }
   });
 }
@@ -130,7 +206,10 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
   console.log('\nmemory: run with node --expose-gc to measure');
 } else {
-  for (const [label, make] of [['demo bundle', () => demoPayload()], ['bundle with 1 000 flags', () => bigPayload(1000)]] as const) {
+  for (const [label, make] of [
+    ['demo bundle', () => demoPayload()],
+    ['bundle with 1 000 flags', () => bigPayload(1000)],
+  ] as const) {
     const N = 200;
     const payloads = Array.from({ length: N }, () => JSON.parse(JSON.stringify(make())) as BundlePayload);
     const bytes = Buffer.byteLength(JSON.stringify(payloads[0]));
@@ -139,7 +218,9 @@ if (gc === undefined) {
     const held = payloads.map((p, i) => table(p, i + 1));
     gc();
     const after = process.memoryUsage().heapUsed;
-    console.log(`memory: ${label} (${bytes} bytes of JSON): ${((after - before) / N / 1024).toFixed(1)} KiB retained per decision table (tables only, payload objects counted separately) [${held.length}]`);
+    console.log(
+      `memory: ${label} (${bytes} bytes of JSON): ${((after - before) / N / 1024).toFixed(1)} KiB retained per decision table (tables only, payload objects counted separately) [${held.length}]`,
+    );
     payloads.length = 0;
   }
 }

@@ -19,13 +19,17 @@ try {
     const started = performance.now();
     const result = await loadProject(dir);
     runs.push(performance.now() - started);
-    if (result.errors.length > 0) throw new Error(`generated repo has errors: ${JSON.stringify(result.errors.slice(0, 3))}`);
-    if (run === 0) process.stdout.write(`loaded ${result.value?.files.size} resources, ${result.warnings.length} warnings\n`);
+    if (result.errors.length > 0)
+      throw new Error(`generated repo has errors: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    if (run === 0)
+      process.stdout.write(`loaded ${result.value?.files.size} resources, ${result.warnings.length} warnings\n`);
   }
   const first = runs[0] ?? 0;
   const best = Math.min(...runs);
   process.stdout.write(`files: ${files}\n`);
-  process.stdout.write(`first run (cold, includes schema compile and parse-worker start): ${seconds(first)} s, ${Math.round(files / (first / 1000))} files/s\n`);
+  process.stdout.write(
+    `first run (cold, includes schema compile and parse-worker start): ${seconds(first)} s, ${Math.round(files / (first / 1000))} files/s\n`,
+  );
   process.stdout.write(`best of 3: ${seconds(best)} s, ${Math.round(files / (best / 1000))} files/s\n`);
   process.stdout.write(`peak RSS (this process, 3 runs): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
 

@@ -13,7 +13,9 @@ export async function readSources(root: string): Promise<SourceText[]> {
   const files: string[] = [];
   for (const dir of dirs) await walk(dir, files);
   files.sort();
-  return Promise.all(files.map(async (f) => ({ path: relative(root, f).split(sep).join('/'), text: await readFile(f, 'utf8') })));
+  return Promise.all(
+    files.map(async (f) => ({ path: relative(root, f).split(sep).join('/'), text: await readFile(f, 'utf8') })),
+  );
 }
 
 async function walk(dir: string, out: string[]): Promise<void> {

@@ -15,7 +15,8 @@ export function areaOf(entry: CodeEntry): string {
   return parts[0] ?? '';
 }
 
-const cell = (text: string | undefined): string => (text === undefined || text === '' ? '—' : text.replace(/\|/g, '\\|'));
+const cell = (text: string | undefined): string =>
+  text === undefined || text === '' ? '—' : text.replace(/\|/g, '\\|');
 
 /** The whole Markdown document. */
 export function renderCatalogue(entries: readonly CodeEntry[]): string {
@@ -45,7 +46,10 @@ export function renderCatalogue(entries: readonly CodeEntry[]): string {
   for (const area of areas) {
     lines.push(`## \`${area}\``, '', '| code | meaning | what to do | raised at |', '|---|---|---|---|');
     for (const e of byArea.get(area) ?? []) {
-      const where = e.sites.length > 0 ? e.sites.map((s) => `${s.file}:${s.line}`).join(', ') : `defined at ${e.definedAt!.file}:${e.definedAt!.line}`;
+      const where =
+        e.sites.length > 0
+          ? e.sites.map((s) => `${s.file}:${s.line}`).join(', ')
+          : `defined at ${e.definedAt!.file}:${e.definedAt!.line}`;
       lines.push(`| \`${e.code}\` | ${cell(e.meaning)} | ${cell(e.hint)} | ${where} |`);
     }
     lines.push('');

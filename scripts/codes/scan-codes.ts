@@ -60,7 +60,10 @@ export function scanCodes(sources: readonly SourceText[]): CodeEntry[] {
     if (!d) drafts.set(code, (d = { sites: [], siteMessages: [] }));
     return d;
   };
-  const parsed = sources.map((s) => ({ path: s.path, file: ts.createSourceFile(s.path, s.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS) }));
+  const parsed = sources.map((s) => ({
+    path: s.path,
+    file: ts.createSourceFile(s.path, s.text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS),
+  }));
 
   // Pass 1: constants whose members are codes (`VerifyCode.EXPIRED`), so pass 2 can resolve accesses.
   const aliases = new Map<string, string>();
@@ -95,7 +98,8 @@ export function scanCodes(sources: readonly SourceText[]): CodeEntry[] {
       }
       if (ts.isPropertyAccessExpression(node) && ts.isIdentifier(node.expression)) {
         const code = aliases.get(`${node.expression.text}.${node.name.text}`);
-        if (code !== undefined && !isComparison(node) && !isAliasDefinition(node)) addSite(draft(code), path, file, node);
+        if (code !== undefined && !isComparison(node) && !isAliasDefinition(node))
+          addSite(draft(code), path, file, node);
         return;
       }
       if (isCodeLiteral(node) && !isComparison(node) && !isTypePosition(node) && !isAliasDefinition(node)) {
@@ -163,7 +167,12 @@ function isComparison(node: ts.Node): boolean {
   if (ts.isCaseClause(parent) && parent.expression === node) return true;
   if (ts.isBinaryExpression(parent)) {
     const op = parent.operatorToken.kind;
-    return op === ts.SyntaxKind.EqualsEqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.ExclamationEqualsToken;
+    return (
+      op === ts.SyntaxKind.EqualsEqualsEqualsToken ||
+      op === ts.SyntaxKind.ExclamationEqualsEqualsToken ||
+      op === ts.SyntaxKind.EqualsEqualsToken ||
+      op === ts.SyntaxKind.ExclamationEqualsToken
+    );
   }
   return false;
 }
@@ -177,7 +186,12 @@ function isAliasDefinition(node: ts.Node): boolean {
   const parent = node.parent;
   if (!isCodeLiteral(node) || !parent || !ts.isPropertyAssignment(parent) || parent.initializer !== node) return false;
   const member = propertyName(parent.name);
-  return holderName(parent.parent) !== undefined && member !== undefined && !CODE_PATTERN.test(member) && /^[A-Z][A-Z0-9_]*$/.test(member);
+  return (
+    holderName(parent.parent) !== undefined &&
+    member !== undefined &&
+    !CODE_PATTERN.test(member) &&
+    /^[A-Z][A-Z0-9_]*$/.test(member)
+  );
 }
 
 /** `VerifyCode` for the object literal of `const VerifyCode = { … } (as const)`. */
@@ -202,7 +216,8 @@ function stringProperty(object: ts.ObjectLiteralExpression, key: string): string
 /** A string or template literal's text, with `${…}` parts shown as `…`; undefined for anything else. */
 function literalText(node: ts.Node): string | undefined {
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return clean(node.text);
-  if (ts.isTemplateExpression(node)) return clean(node.head.text + node.templateSpans.map((s) => `…${s.literal.text}`).join(''));
+  if (ts.isTemplateExpression(node))
+    return clean(node.head.text + node.templateSpans.map((s) => `…${s.literal.text}`).join(''));
   return undefined;
 }
 

@@ -35,7 +35,11 @@ export interface CanaryAnalysisOptions extends GuardrailOptions {
  * index is above `advanceAbove` and the candidate is significantly better. Hold otherwise, on any
  * missing-data problem, and below the minimum sample (floored at `MIN_SAMPLES_FLOOR`). Pure.
  */
-export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, options: CanaryAnalysisOptions = {}): CanaryAnalysis {
+export function analyzeCanary(
+  canary: CanaryResource,
+  evidence: CanaryEvidence,
+  options: CanaryAnalysisOptions = {},
+): CanaryAnalysis {
   const alpha = options.alpha ?? 0.05;
   const prev = options.state ?? {};
   const metric = canaryMetric(canary);
@@ -43,7 +47,10 @@ export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, 
   const candidate = evidence.variants.find((v) => v.variant === 'candidate') ?? null;
   const { revertBelow, advanceAbove, minSamples } = canary.analysis;
   const effectiveMinSamples = Math.max(minSamples, MIN_SAMPLES_FLOOR);
-  const arms = [control ?? { variant: 'control', exposed: 0, n: 0, mean: 0, variance: 0, binary: metric.kind === 'binary' }, candidate ?? { variant: 'candidate', exposed: 0, n: 0, mean: 0, variance: 0, binary: metric.kind === 'binary' }];
+  const arms = [
+    control ?? { variant: 'control', exposed: 0, n: 0, mean: 0, variance: 0, binary: metric.kind === 'binary' },
+    candidate ?? { variant: 'candidate', exposed: 0, n: 0, mean: 0, variance: 0, binary: metric.kind === 'binary' },
+  ];
   const problems = dataProblems(arms, metric);
   const enough = (control?.n ?? 0) >= effectiveMinSamples && (candidate?.n ?? 0) >= effectiveMinSamples;
   const eligible = problems.length === 0 && enough && !canary.killed && canary.percent > 0;
@@ -51,21 +58,35 @@ export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, 
   const ratio = control && candidate ? ratioCiDelta(control, candidate, alpha) : null;
   const rel = control && candidate ? relativeIndex(control, candidate, metric.direction, alpha) : null;
   const key = lookKey(metric.name, 'candidate');
-  const tau = control ? DEFAULT_MDE * (Math.abs(control.mean) > 0 ? Math.abs(control.mean) : Math.sqrt(control.variance)) : 0;
+  const tau = control
+    ? DEFAULT_MDE * (Math.abs(control.mean) > 0 ? Math.abs(control.mean) : Math.sqrt(control.variance))
+    : 0;
   const seq = control && candidate ? sequentialLook(prev[key], control, candidate, alpha, tau) : null;
   if (seq && eligible) state[key] = seq.state;
   const sequential = seq ? (eligible ? seq.look : { ...seq.look, significant: false }) : null;
   const d = metric.direction === 'higher' ? 1 : -1;
   const index = rel
-    ? { ...rel, sequentialCi: seq && control ? (seq.look.ci.map((x) => 1 + (d * x) / Math.abs(control.mean)).sort((a, b) => a - b) as [number, number]) : null }
+    ? {
+        ...rel,
+        sequentialCi:
+          seq && control
+            ? (seq.look.ci.map((x) => 1 + (d * x) / Math.abs(control.mean)).sort((a, b) => a - b) as [number, number])
+            : null,
+      }
     : null;
   const guardrailInputs: GuardrailInput[] = [];
   for (const [name, list] of Object.entries(evidence.guardrails)) {
     const c = list.find((v) => v.variant === 'control');
     const t = list.find((v) => v.variant === 'candidate');
-    if (c && t) guardrailInputs.push({ metric: { name, ...DEFAULT_GUARDRAIL, declared: false }, control: c, variant: t });
+    if (c && t)
+      guardrailInputs.push({ metric: { name, ...DEFAULT_GUARDRAIL, declared: false }, control: c, variant: t });
   }
-  const g = checkGuardrails(guardrailInputs, prev, eligible && guardrailInputs.every((x) => x.control.n >= effectiveMinSamples && x.variant.n >= effectiveMinSamples), options);
+  const g = checkGuardrails(
+    guardrailInputs,
+    prev,
+    eligible && guardrailInputs.every((x) => x.control.n >= effectiveMinSamples && x.variant.n >= effectiveMinSamples),
+    options,
+  );
   Object.assign(state, g.states);
   const guardrails = g.checks;
   const reasons: string[] = [];
@@ -102,15 +123,21 @@ export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, 
     return hold();
   }
   if (!enough) {
-    reasons.push(`needs ${effectiveMinSamples} units with ${metric.name} per arm (control ${control?.n ?? 0}, candidate ${candidate?.n ?? 0})`);
+    reasons.push(
+      `needs ${effectiveMinSamples} units with ${metric.name} per arm (control ${control?.n ?? 0}, candidate ${candidate?.n ?? 0})`,
+    );
     return hold();
   }
   for (const x of guardrails.filter((y) => y.breached)) {
-    reasons.push(`guardrail ${x.metric} breached: candidate ${x.mean.toPrecision(4)} vs control ${x.controlMean.toPrecision(4)} (always-valid p = ${x.pValue?.toExponential(2)}, Holm-adjusted ${x.adjustedP?.toExponential(2)})`);
+    reasons.push(
+      `guardrail ${x.metric} breached: candidate ${x.mean.toPrecision(4)} vs control ${x.controlMean.toPrecision(4)} (always-valid p = ${x.pValue?.toExponential(2)}, Holm-adjusted ${x.adjustedP?.toExponential(2)})`,
+    );
   }
   if (guardrails.some((x) => x.breached)) return { ...base, decision: 'revert', nextPercent: 0, reasons };
   if (!index || !sequential) {
-    reasons.push(`the relative index is undefined (control mean ${control?.mean}): a metric whose control mean is 0 has no relative scale; record a metric with a non-zero baseline`);
+    reasons.push(
+      `the relative index is undefined (control mean ${control?.mean}): a metric whose control mean is 0 has no relative scale; record a metric with a non-zero baseline`,
+    );
     return hold();
   }
   const r = index.index.toFixed(3);
@@ -119,7 +146,9 @@ export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, 
   const worse = sequential.significant && sequential.direction === -d;
   const better = sequential.significant && sequential.direction === d;
   if (index.index < revertBelow && worse) {
-    reasons.unshift(`${what}: below ${revertBelow} and significantly worse than control (p = ${sequential.minP.toExponential(2)})`);
+    reasons.unshift(
+      `${what}: below ${revertBelow} and significantly worse than control (p = ${sequential.minP.toExponential(2)})`,
+    );
     return { ...base, decision: 'revert', nextPercent: 0, reasons };
   }
   if (index.index > advanceAbove && better) {
@@ -128,7 +157,9 @@ export function analyzeCanary(canary: CanaryResource, evidence: CanaryEvidence, 
       reasons.push(`${what}, but the canary is already at its last stage (${canary.percent}%)`);
       return hold();
     }
-    reasons.push(`${what}: above ${advanceAbove} and significantly better than control (p = ${sequential.minP.toExponential(2)})`);
+    reasons.push(
+      `${what}: above ${advanceAbove} and significantly better than control (p = ${sequential.minP.toExponential(2)})`,
+    );
     return { ...base, decision: 'advance', nextPercent: next, reasons };
   }
   reasons.push(`${what}: between ${revertBelow} and ${advanceAbove}, or not yet significant`);

@@ -77,7 +77,10 @@ export function metricLineChart(title: string, series: SeriesEvidence): { mermai
     colours.push(dark);
     const band = bandOf(v);
     if (band.some((b) => b !== null)) {
-      lines.push(`  line ${carry(band.map((b) => b?.[0] ?? null))}`, `  line ${carry(band.map((b) => b?.[1] ?? null))}`);
+      lines.push(
+        `  line ${carry(band.map((b) => b?.[0] ?? null))}`,
+        `  line ${carry(band.map((b) => b?.[1] ?? null))}`,
+      );
       colours.push(light, light);
       legend.push(`${name}: ${v} (light ${name}: 95% band)`);
     } else legend.push(`${name}: ${v}`);
@@ -98,5 +101,11 @@ export function similarityHistogram(title: string, counts: number[]): string {
   const bins = counts.length;
   const labels = counts.map((_, i) => quote(`${(i / bins).toFixed(1)}–${((i + 1) / bins).toFixed(1)}`));
   const max = Math.max(1, ...counts);
-  return ['xychart-beta', `  title ${quote(title)}`, `  x-axis [${labels.join(', ')}]`, `  y-axis ${quote('pairs')} 0 --> ${max}`, `  bar [${counts.join(', ')}]`].join('\n');
+  return [
+    'xychart-beta',
+    `  title ${quote(title)}`,
+    `  x-axis [${labels.join(', ')}]`,
+    `  y-axis ${quote('pairs')} 0 --> ${max}`,
+    `  bar [${counts.join(', ')}]`,
+  ].join('\n');
 }

@@ -25,35 +25,56 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
  * - non-finite numbers or a binary metric with values other than 0/1.
  * Binary metrics are exempt from coverage: a unit that never converts counts as 0.
  */
-export function dataProblems(variants: VariantEvidence[], metric: ResolvedMetric, minCoverage = MIN_COVERAGE): DataProblem[] {
+export function dataProblems(
+  variants: VariantEvidence[],
+  metric: ResolvedMetric,
+  minCoverage = MIN_COVERAGE,
+): DataProblem[] {
   const problems: DataProblem[] = [];
   for (const v of variants) {
     if (v.invalid) problems.push({ code: 'invalid-values', message: `${v.variant}: ${v.invalid}` });
-    else if (![v.mean, v.variance].every(Number.isFinite)) problems.push({ code: 'invalid-values', message: `${v.variant}: non-finite ${metric.name} summary` });
+    else if (![v.mean, v.variance].every(Number.isFinite))
+      problems.push({ code: 'invalid-values', message: `${v.variant}: non-finite ${metric.name} summary` });
   }
   const exposed = variants.reduce((a, v) => a + v.exposed, 0);
   if (exposed === 0) {
-    problems.push({ code: 'no-exposures', message: `no exposures recorded: without them the sample-ratio check and the denominators are missing (is the runtime's event sink writing to this store?)` });
+    problems.push({
+      code: 'no-exposures',
+      message: `no exposures recorded: without them the sample-ratio check and the denominators are missing (is the runtime's event sink writing to this store?)`,
+    });
     return problems;
   }
   for (const v of variants) {
     const reporting = v.reporting ?? v.n;
     if (reporting > v.exposed) {
-      problems.push({ code: 'unexposed-reports', message: `${v.variant}: ${reporting} units report ${metric.name} but only ${v.exposed} were exposed` });
+      problems.push({
+        code: 'unexposed-reports',
+        message: `${v.variant}: ${reporting} units report ${metric.name} but only ${v.exposed} were exposed`,
+      });
     }
   }
   if (metric.kind === 'binary') return problems;
   for (const v of variants) {
     const reporting = v.reporting ?? v.n;
     if (v.exposed > 0 && reporting / v.exposed < minCoverage) {
-      problems.push({ code: 'low-coverage', message: `${v.variant}: only ${reporting} of ${v.exposed} exposed units (${pct(reporting / v.exposed)}) report ${metric.name}, below ${pct(minCoverage)}; units that never report are missing, not zero` });
+      problems.push({
+        code: 'low-coverage',
+        message: `${v.variant}: only ${reporting} of ${v.exposed} exposed units (${pct(reporting / v.exposed)}) report ${metric.name}, below ${pct(minCoverage)}; units that never report are missing, not zero`,
+      });
     }
   }
-  const table = variants.filter((v) => v.exposed > 0).map((v) => [Math.min(v.reporting ?? v.n, v.exposed), v.exposed] as const);
+  const table = variants
+    .filter((v) => v.exposed > 0)
+    .map((v) => [Math.min(v.reporting ?? v.n, v.exposed), v.exposed] as const);
   const p = coverageHomogeneityP(table);
   if (p !== null && p < COVERAGE_THRESHOLD) {
-    const shares = variants.filter((v) => v.exposed > 0).map((v) => `${v.variant} ${pct(Math.min(v.reporting ?? v.n, v.exposed) / v.exposed)}`);
-    problems.push({ code: 'unequal-coverage', message: `${metric.name} coverage differs between arms (${shares.join(', ')}; χ² p = ${p.toExponential(2)}): whatever stops units reporting depends on the variant` });
+    const shares = variants
+      .filter((v) => v.exposed > 0)
+      .map((v) => `${v.variant} ${pct(Math.min(v.reporting ?? v.n, v.exposed) / v.exposed)}`);
+    problems.push({
+      code: 'unequal-coverage',
+      message: `${metric.name} coverage differs between arms (${shares.join(', ')}; χ² p = ${p.toExponential(2)}): whatever stops units reporting depends on the variant`,
+    });
   }
   return problems;
 }

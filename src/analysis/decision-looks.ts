@@ -31,15 +31,26 @@ export interface LookOptions {
 }
 
 /** Analyses an experiment from the store as one look of the sequential decision. */
-export function lookAtExperiment(store: EventStore, experiment: Experiment, options: LookOptions = {}): Promise<ExperimentAnalysis> {
+export function lookAtExperiment(
+  store: EventStore,
+  experiment: Experiment,
+  options: LookOptions = {},
+): Promise<ExperimentAnalysis> {
   const filter = options.filter ?? {};
   return look(store, 'experiment', experiment.experiment, filter, async (state) =>
-    analyzeExperiment(experiment, await loadExperimentEvidence(store.queries, experiment, filter), { alpha: options.alpha, state }),
+    analyzeExperiment(experiment, await loadExperimentEvidence(store.queries, experiment, filter), {
+      alpha: options.alpha,
+      state,
+    }),
   );
 }
 
 /** Analyses a canary from the store as one look of the sequential decision. */
-export function lookAtCanary(store: EventStore, canary: CanaryResource, options: LookOptions = {}): Promise<CanaryAnalysis> {
+export function lookAtCanary(
+  store: EventStore,
+  canary: CanaryResource,
+  options: LookOptions = {},
+): Promise<CanaryAnalysis> {
   const filter = options.filter ?? {};
   return look(store, 'canary', canary.flag, filter, async (state) =>
     analyzeCanary(canary, await loadCanaryEvidence(store.queries, canary, filter), { alpha: options.alpha, state }),
@@ -47,6 +58,10 @@ export function lookAtCanary(store: EventStore, canary: CanaryResource, options:
 }
 
 /** Analyses a model rollout's shadow pairs (no sequential state: the gate is a threshold rule). */
-export async function lookAtShadow(store: EventStore, rollout: ModelRolloutResource, options: { filter?: EvidenceFilter } & ShadowOptions = {}): Promise<ShadowAnalysis> {
+export async function lookAtShadow(
+  store: EventStore,
+  rollout: ModelRolloutResource,
+  options: { filter?: EvidenceFilter } & ShadowOptions = {},
+): Promise<ShadowAnalysis> {
   return analyzeShadow(rollout, await loadShadowEvidence(store.queries, rollout, options.filter ?? {}), options);
 }

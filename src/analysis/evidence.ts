@@ -19,16 +19,34 @@ export const SERIES_BUCKETS = 12;
  * - ratio: Σvalues / Σobservations over reporting units, its variance by the delta method on the
  *   units' (sum, count) pairs (units are the independent observations, not events).
  */
-export function variantSummary(variant: string, kind: ResolvedMetric['kind'], exposed: number, row: VariantMetric | undefined): VariantEvidence {
+export function variantSummary(
+  variant: string,
+  kind: ResolvedMetric['kind'],
+  exposed: number,
+  row: VariantMetric | undefined,
+): VariantEvidence {
   const reporting = row?.n ?? 0;
   if (kind === 'binary') {
     const n = exposed;
     const p = n > 0 ? Math.min(row?.converted ?? 0, n) / n : 0;
-    const invalid = row && !row.zeroOne ? 'a binary metric has values other than 0 and 1 (declare it continuous, or record 1 on conversion)' : undefined;
-    return { variant, exposed, n, mean: p, variance: n > 1 ? (n * p * (1 - p)) / (n - 1) : 0, binary: true, reporting, ...(invalid ? { invalid } : {}) };
+    const invalid =
+      row && !row.zeroOne
+        ? 'a binary metric has values other than 0 and 1 (declare it continuous, or record 1 on conversion)'
+        : undefined;
+    return {
+      variant,
+      exposed,
+      n,
+      mean: p,
+      variance: n > 1 ? (n * p * (1 - p)) / (n - 1) : 0,
+      binary: true,
+      reporting,
+      ...(invalid ? { invalid } : {}),
+    };
   }
   if (kind === 'ratio') {
-    if (!row || row.n === 0 || !(row.sumC > 0)) return { variant, exposed, n: reporting, mean: 0, variance: 0, binary: false, reporting };
+    if (!row || row.n === 0 || !(row.sumC > 0))
+      return { variant, exposed, n: reporting, mean: 0, variance: 0, binary: false, reporting };
     const n = row.n;
     const r = row.sumS / row.sumC;
     const cBar = row.sumC / n;
@@ -37,18 +55,46 @@ export function variantSummary(variant: string, kind: ResolvedMetric['kind'], ex
     const variance = n > 1 ? linear / (n - 1) / (cBar * cBar) : 0;
     return { variant, exposed, n, mean: r, variance, binary: false, reporting };
   }
-  return { variant, exposed, n: reporting, mean: row?.mean ?? 0, variance: row?.variance ?? 0, binary: false, reporting };
+  return {
+    variant,
+    exposed,
+    n: reporting,
+    mean: row?.mean ?? 0,
+    variance: row?.variance ?? 0,
+    binary: false,
+    reporting,
+  };
 }
 
-async function variantEvidence(q: EvidenceQueries, subject: Subject, key: string, metric: ResolvedMetric, filter: EvidenceFilter): Promise<VariantEvidence[]> {
-  const [exposures, metrics] = await Promise.all([q.exposureUnits(subject, key, filter), q.metricByVariant(subject, key, metric.name, filter)]);
+async function variantEvidence(
+  q: EvidenceQueries,
+  subject: Subject,
+  key: string,
+  metric: ResolvedMetric,
+  filter: EvidenceFilter,
+): Promise<VariantEvidence[]> {
+  const [exposures, metrics] = await Promise.all([
+    q.exposureUnits(subject, key, filter),
+    q.metricByVariant(subject, key, metric.name, filter),
+  ]);
   const names = [...new Set([...exposures.map((e) => e.variant), ...metrics.map((m) => m.variant)])].sort();
   return names.map((variant) =>
-    variantSummary(variant, metric.kind, exposures.find((e) => e.variant === variant)?.units ?? 0, metrics.find((x) => x.variant === variant)),
+    variantSummary(
+      variant,
+      metric.kind,
+      exposures.find((e) => e.variant === variant)?.units ?? 0,
+      metrics.find((x) => x.variant === variant),
+    ),
   );
 }
 
-async function guardrailEvidence(q: EvidenceQueries, subject: Subject, key: string, metrics: readonly ResolvedMetric[], filter: EvidenceFilter) {
+async function guardrailEvidence(
+  q: EvidenceQueries,
+  subject: Subject,
+  key: string,
+  metrics: readonly ResolvedMetric[],
+  filter: EvidenceFilter,
+) {
   const out: Record<string, VariantEvidence[]> = {};
   const all = await Promise.all(metrics.map((metric) => variantEvidence(q, subject, key, metric, filter)));
   metrics.forEach((metric, i) => {
@@ -59,7 +105,11 @@ async function guardrailEvidence(q: EvidenceQueries, subject: Subject, key: stri
 }
 
 /** Reads an experiment's evidence from the store. */
-export async function loadExperimentEvidence(q: EvidenceQueries, experiment: Experiment, filter: EvidenceFilter = {}): Promise<ExperimentEvidence> {
+export async function loadExperimentEvidence(
+  q: EvidenceQueries,
+  experiment: Experiment,
+  filter: EvidenceFilter = {},
+): Promise<ExperimentEvidence> {
   const key = experiment.experiment;
   const { primary, guardrails: declared } = experimentMetrics(experiment);
   const [variants, guardrails, series] = await Promise.all([
@@ -71,10 +121,19 @@ export async function loadExperimentEvidence(q: EvidenceQueries, experiment: Exp
 }
 
 /** Reads a canary's evidence from the store. */
-export async function loadCanaryEvidence(q: EvidenceQueries, canary: CanaryResource, filter: EvidenceFilter = {}): Promise<CanaryEvidence> {
+export async function loadCanaryEvidence(
+  q: EvidenceQueries,
+  canary: CanaryResource,
+  filter: EvidenceFilter = {},
+): Promise<CanaryEvidence> {
   const key = canary.flag;
   const metric = canaryMetric(canary);
-  const guardrailMetrics = CANARY_GUARDRAILS.map((name): ResolvedMetric => ({ name, kind: 'continuous', direction: 'lower', declared: false }));
+  const guardrailMetrics = CANARY_GUARDRAILS.map((name): ResolvedMetric => ({
+    name,
+    kind: 'continuous',
+    direction: 'lower',
+    declared: false,
+  }));
   const [variants, guardrails, series] = await Promise.all([
     variantEvidence(q, 'canary', key, metric, filter),
     guardrailEvidence(q, 'canary', key, guardrailMetrics, filter),
@@ -84,7 +143,11 @@ export async function loadCanaryEvidence(q: EvidenceQueries, canary: CanaryResou
 }
 
 /** Reads a model rollout's production shadow pairs from the store. */
-export async function loadShadowEvidence(q: EvidenceQueries, rollout: ModelRolloutResource, filter: EvidenceFilter = {}): Promise<ShadowEvidence> {
+export async function loadShadowEvidence(
+  q: EvidenceQueries,
+  rollout: ModelRolloutResource,
+  filter: EvidenceFilter = {},
+): Promise<ShadowEvidence> {
   const [summary, histogram, worst] = await Promise.all([
     q.shadowSummary(rollout.flag, filter, { lowAt: rollout.shadow.gate.minMinSimilarity }),
     q.shadowHistogram(rollout.flag, 10, filter),

@@ -39,7 +39,13 @@ export const SRM_ALPHA = 0.001;
 
 function fixedTest(control: VariantEvidence, variant: VariantEvidence, alpha: number) {
   if (control.binary && variant.binary) {
-    const r = twoProportionZTest(Math.round(control.mean * control.n), control.n, Math.round(variant.mean * variant.n), variant.n, alpha);
+    const r = twoProportionZTest(
+      Math.round(control.mean * control.n),
+      control.n,
+      Math.round(variant.mean * variant.n),
+      variant.n,
+      alpha,
+    );
     return r ? { test: 'two-proportion' as const, fixed: r } : null;
   }
   const r = welchTTest(control, variant, alpha);
@@ -62,20 +68,39 @@ function srmLook(observed: number[], weights: number[], prev: SequentialStates[s
  * running-minimum always-valid p-value for the decision, direction-aware), sequential guardrails
  * with Holm, and one decision. Returns the sequential state to store for the next look.
  */
-export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEvidence, options: ExperimentAnalysisOptions = {}): ExperimentAnalysis {
+export function analyzeExperiment(
+  experiment: Experiment,
+  evidence: ExperimentEvidence,
+  options: ExperimentAnalysisOptions = {},
+): ExperimentAnalysis {
   const alpha = options.alpha ?? 0.05;
   const prev = options.state ?? {};
   const metrics = experimentMetrics(experiment);
   const primary = metrics.primary;
-  const names = Object.keys(experiment.variants).sort((a, b) => (a === 'control' ? -1 : b === 'control' ? 1 : a.localeCompare(b)));
+  const names = Object.keys(experiment.variants).sort((a, b) =>
+    a === 'control' ? -1 : b === 'control' ? 1 : a.localeCompare(b),
+  );
   const byName = new Map(evidence.variants.map((v) => [v.variant, v]));
   const variants: VariantEvidence[] = names.map(
-    (name) => byName.get(name) ?? { variant: name, exposed: 0, n: 0, mean: 0, variance: 0, binary: primary.kind === 'binary', reporting: 0 },
+    (name) =>
+      byName.get(name) ?? {
+        variant: name,
+        exposed: 0,
+        n: 0,
+        mean: 0,
+        variance: 0,
+        binary: primary.kind === 'binary',
+        reporting: 0,
+      },
   );
   const reasons: string[] = [];
   const state: SequentialStates = {};
   const problems = dataProblems(variants, primary);
-  const srmResult = srmLook(variants.map((v) => v.exposed), names.map((name) => experiment.variants[name]!.weight), prev.srm);
+  const srmResult = srmLook(
+    variants.map((v) => v.exposed),
+    names.map((name) => experiment.variants[name]!.weight),
+    prev.srm,
+  );
   if (srmResult.state) state.srm = srmResult.state;
   const srm = srmResult.srm;
   const floor = options.minSamplesFloor ?? MIN_SAMPLES_FLOOR;
@@ -84,7 +109,10 @@ export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEv
   const control = variants.find((v) => v.variant === 'control');
   const comparisons: Comparison[] = [];
   const better = primary.direction === 'higher' ? 1 : -1;
-  const tau = control ? (experiment.metrics.mde ?? DEFAULT_MDE) * (Math.abs(control.mean) > 0 ? Math.abs(control.mean) : Math.sqrt(control.variance)) : 0;
+  const tau = control
+    ? (experiment.metrics.mde ?? DEFAULT_MDE) *
+      (Math.abs(control.mean) > 0 ? Math.abs(control.mean) : Math.sqrt(control.variance))
+    : 0;
   const guardrailInputs: GuardrailInput[] = [];
   if (control) {
     for (const variant of variants) {
@@ -95,7 +123,11 @@ export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEv
       const seq = sequentialLook(prev[key], control, variant, alpha, tau);
       if (seq && eligible) state[key] = seq.state;
       // Before the first eligible look nothing is remembered: show this look alone.
-      const look = seq ? (eligible ? seq.look : { ...seq.look, minP: Math.min(seq.look.pValue, prev[key]?.minP ?? 1), significant: false }) : null;
+      const look = seq
+        ? eligible
+          ? seq.look
+          : { ...seq.look, minP: Math.min(seq.look.pValue, prev[key]?.minP ?? 1), significant: false }
+        : null;
       comparisons.push({
         variant: variant.variant,
         test: fixed.test,
@@ -111,10 +143,12 @@ export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEv
       const list = evidence.guardrails[g.name];
       const gControl = list?.find((v) => v.variant === 'control');
       if (!list || !gControl) continue;
-      for (const v of list) if (v.variant !== 'control') guardrailInputs.push({ metric: g, control: gControl, variant: v });
+      for (const v of list)
+        if (v.variant !== 'control') guardrailInputs.push({ metric: g, control: gControl, variant: v });
     }
   }
-  const guardrailEligible = eligible && guardrailInputs.every((g) => g.control.n >= effectiveMinSamples && g.variant.n >= effectiveMinSamples);
+  const guardrailEligible =
+    eligible && guardrailInputs.every((g) => g.control.n >= effectiveMinSamples && g.variant.n >= effectiveMinSamples);
   const g = checkGuardrails(guardrailInputs, prev, guardrailEligible, options);
   Object.assign(state, g.states);
   const guardrails = g.checks;
@@ -147,21 +181,43 @@ export function analyzeExperiment(experiment: Experiment, evidence: ExperimentEv
   }
   const short = variants.filter((v) => v.n < effectiveMinSamples);
   if (short.length > 0) {
-    const raised = effectiveMinSamples > experiment.minSamples ? ` (minSamples ${experiment.minSamples} raised to the floor ${floor})` : '';
-    for (const v of short) reasons.push(`${v.variant} has ${v.n} of the ${effectiveMinSamples} units with ${primary.name} required${raised}`);
+    const raised =
+      effectiveMinSamples > experiment.minSamples
+        ? ` (minSamples ${experiment.minSamples} raised to the floor ${floor})`
+        : '';
+    for (const v of short)
+      reasons.push(
+        `${v.variant} has ${v.n} of the ${effectiveMinSamples} units with ${primary.name} required${raised}`,
+      );
     return { ...base, decision: 'no difference yet', winner: null, reasons };
   }
   const breached = new Set(guardrails.filter((x) => x.breached).map((x) => x.variant));
   for (const x of guardrails.filter((y) => y.breached)) {
-    reasons.push(`${x.variant} breaches guardrail ${x.metric}: ${x.mean.toPrecision(4)} vs ${x.controlMean.toPrecision(4)} (always-valid p = ${x.pValue?.toExponential(2)}, Holm-adjusted ${x.adjustedP?.toExponential(2)})`);
+    reasons.push(
+      `${x.variant} breaches guardrail ${x.metric}: ${x.mean.toPrecision(4)} vs ${x.controlMean.toPrecision(4)} (always-valid p = ${x.pValue?.toExponential(2)}, Holm-adjusted ${x.adjustedP?.toExponential(2)})`,
+    );
   }
-  const winners = comparisons.filter((c) => c.sequential?.significant && c.sequential.direction === better && better * c.difference > 0 && !breached.has(c.variant));
+  const winners = comparisons.filter(
+    (c) =>
+      c.sequential?.significant &&
+      c.sequential.direction === better &&
+      better * c.difference > 0 &&
+      !breached.has(c.variant),
+  );
   if (winners.length > 0) {
     const best = winners.reduce((a, b) => (better * b.difference > better * a.difference ? b : a));
-    reasons.push(`${best.variant} beats control on ${primary.name} (${primary.direction} is better; always-valid p = ${best.sequential!.minP.toExponential(2)} < ${alpha}, running minimum over ${state[lookKey(primary.name, best.variant)]?.looks ?? 1} looks)`);
+    reasons.push(
+      `${best.variant} beats control on ${primary.name} (${primary.direction} is better; always-valid p = ${best.sequential!.minP.toExponential(2)} < ${alpha}, running minimum over ${state[lookKey(primary.name, best.variant)]?.looks ?? 1} looks)`,
+    );
     return { ...base, decision: 'winner', winner: best.variant, reasons };
   }
-  if (comparisons.length > 0 && comparisons.length === variants.length - 1 && comparisons.every((c) => c.sequential?.significant && c.sequential.direction === -better && better * c.difference < 0)) {
+  if (
+    comparisons.length > 0 &&
+    comparisons.length === variants.length - 1 &&
+    comparisons.every(
+      (c) => c.sequential?.significant && c.sequential.direction === -better && better * c.difference < 0,
+    )
+  ) {
     reasons.push(`control beats every variant on ${primary.name}`);
     return { ...base, decision: 'winner', winner: 'control', reasons };
   }

@@ -49,7 +49,8 @@ export function checkGuardrails(
     const look = looks[i];
     const worse = metric.direction === 'lower' ? 1 : -1;
     const relativeChange = control.mean !== 0 ? (variant.mean - control.mean) / Math.abs(control.mean) : null;
-    const beyond = relativeChange === null ? worse * (variant.mean - control.mean) > 0 : worse * relativeChange > tolerance;
+    const beyond =
+      relativeChange === null ? worse * (variant.mean - control.mean) > 0 : worse * relativeChange > tolerance;
     return {
       metric: metric.name,
       variant: variant.variant,

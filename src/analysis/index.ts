@@ -5,7 +5,14 @@ export { analyzeCanary, CANARY_GUARDRAILS, type CanaryEvidence, type CanaryAnaly
 export { MIN_SAMPLES_FLOOR, DEFAULT_MDE, SRM_ALPHA } from './experiment.ts';
 export { dataProblems, MIN_COVERAGE, type DataProblem } from './data-checks.ts';
 export { experimentMetrics, canaryMetric, type ResolvedMetric } from './metric-definitions.ts';
-export { foldLook, lookKey, sequentialLook, type LookState, type SequentialLook, type SequentialStates } from './sequential-state.ts';
+export {
+  foldLook,
+  lookKey,
+  sequentialLook,
+  type LookState,
+  type SequentialLook,
+  type SequentialStates,
+} from './sequential-state.ts';
 export { checkGuardrails, type GuardrailInput, type GuardrailOptions } from './guardrails.ts';
 export { nextStage } from './stages.ts';
 export { planExperiment, sequentialPowerAt, type Plan, type PlanInput } from './plan.ts';
@@ -17,4 +24,11 @@ export { loadExperimentEvidence, loadCanaryEvidence, loadShadowEvidence, SERIES_
 export { metricLineChart, similarityHistogram } from './charts.ts';
 export { renderAnalysis, type AnalysisFormat } from './render.ts';
 export type * from './types.ts';
-export { findTarget, runAnalysis, loadProjectForAnalysis, openProjectStore, type AnalysisTarget, type RunOptions } from './run.ts';
+export {
+  findTarget,
+  runAnalysis,
+  loadProjectForAnalysis,
+  openProjectStore,
+  type AnalysisTarget,
+  type RunOptions,
+} from './run.ts';

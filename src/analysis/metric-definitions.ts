@@ -17,11 +17,19 @@ export function experimentMetrics(experiment: Experiment): { primary: ResolvedMe
     const d = defs[name];
     return d ? { name, ...d, declared: true } : { name, ...fallback, declared: false };
   };
-  return { primary: resolve(experiment.metrics.primary, DEFAULT_PRIMARY), guardrails: experiment.metrics.guardrails.map((g) => resolve(g, DEFAULT_GUARDRAIL)) };
+  return {
+    primary: resolve(experiment.metrics.primary, DEFAULT_PRIMARY),
+    guardrails: experiment.metrics.guardrails.map((g) => resolve(g, DEFAULT_GUARDRAIL)),
+  };
 }
 
 /** A canary's metric with its declared (or default) kind and direction. */
 export function canaryMetric(canary: CanaryResource): ResolvedMetric {
   const { metric, kind, direction } = canary.analysis;
-  return { name: metric, kind: kind ?? DEFAULT_PRIMARY.kind, direction: direction ?? DEFAULT_PRIMARY.direction, declared: kind !== undefined && direction !== undefined };
+  return {
+    name: metric,
+    kind: kind ?? DEFAULT_PRIMARY.kind,
+    direction: direction ?? DEFAULT_PRIMARY.direction,
+    declared: kind !== undefined && direction !== undefined,
+  };
 }

@@ -32,21 +32,38 @@ export interface TrafficPlan extends Plan {
 export async function planFromTraffic(
   store: EventStore,
   experiment: Experiment,
-  options: { mde?: number; power?: number; alpha?: number; baseline?: number; sd?: number; filter?: EvidenceFilter } = {},
+  options: {
+    mde?: number;
+    power?: number;
+    alpha?: number;
+    baseline?: number;
+    sd?: number;
+    filter?: EvidenceFilter;
+  } = {},
 ): Promise<TrafficPlan> {
   const { primary } = experimentMetrics(experiment);
   const mde = options.mde ?? experiment.metrics.mde ?? DEFAULT_MDE;
   const [evidence, span] = await Promise.all([
-    options.baseline === undefined ? loadExperimentEvidence(store.queries, experiment, options.filter) : Promise.resolve(null),
+    options.baseline === undefined
+      ? loadExperimentEvidence(store.queries, experiment, options.filter)
+      : Promise.resolve(null),
     store.queries.exposureSpan('experiment', experiment.experiment, options.filter),
   ]);
   const control = evidence?.variants.find((v) => v.variant === 'control');
   const baselineMean = options.baseline ?? control?.mean ?? Number.NaN;
   const sd = options.sd ?? (primary.kind === 'binary' ? undefined : control ? Math.sqrt(control.variance) : undefined);
-  const plan = planExperiment({ baselineMean, sd, mde, binary: primary.kind === 'binary', alpha: options.alpha, power: options.power });
+  const plan = planExperiment({
+    baselineMean,
+    sd,
+    mde,
+    binary: primary.kind === 'binary',
+    alpha: options.alpha,
+    power: options.power,
+  });
   const weights = Object.values(experiment.variants).map((v) => v.weight);
   const smallestArmShare = Math.min(...weights) / weights.reduce((a, b) => a + b, 0);
-  const days = span.fromMs !== null && span.toMs !== null ? Math.max((span.toMs - span.fromMs) / 86_400_000, 1 / 24) : null;
+  const days =
+    span.fromMs !== null && span.toMs !== null ? Math.max((span.toMs - span.fromMs) / 86_400_000, 1 / 24) : null;
   const unitsPerDay = days !== null && span.units > 0 ? span.units / days : null;
   const daysFor = (perArm: number) => (unitsPerDay ? perArm / (unitsPerDay * smallestArmShare) : null);
   return {

@@ -63,5 +63,12 @@ export function planExperiment(input: PlanInput): Plan {
     if (sequentialPowerAt(mid, effect, sd, tau, alpha) >= power) hi = mid;
     else lo = mid;
   }
-  return { effect, sd, fixedHorizonPerArm: fixed, sequentialPerArm: hi, sequentialPower: sequentialPowerAt(hi, effect, sd, tau, alpha), tau };
+  return {
+    effect,
+    sd,
+    fixedHorizonPerArm: fixed,
+    sequentialPerArm: hi,
+    sequentialPower: sequentialPowerAt(hi, effect, sd, tau, alpha),
+    tau,
+  };
 }

@@ -60,7 +60,14 @@ export function sequentialLook(
   const direction = Math.sign(seq.difference) as -1 | 0 | 1;
   const state = foldLook(prev, seq.pValue, direction, tau);
   return {
-    look: { pValue: seq.pValue, minP: state.minP, direction: state.direction, ci: seq.ci, tau, significant: state.minP <= alpha },
+    look: {
+      pValue: seq.pValue,
+      minP: state.minP,
+      direction: state.direction,
+      ci: seq.ci,
+      tau,
+      significant: state.minP <= alpha,
+    },
     state,
   };
 }

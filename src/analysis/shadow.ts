@@ -36,7 +36,11 @@ function minimumRule(summary: ShadowSummary) {
  * harder to pass as pairs accumulate (with 0.5% outliers, P(ready) is ~60% at 100 pairs and ~0 at
  * 2,000), so the analysis reports the observed outlier share and what it implies.
  */
-export function analyzeShadow(rollout: ModelRolloutResource, evidence: ShadowEvidence, options: ShadowOptions = {}): ShadowAnalysis {
+export function analyzeShadow(
+  rollout: ModelRolloutResource,
+  evidence: ShadowEvidence,
+  options: ShadowOptions = {},
+): ShadowAnalysis {
   const minPairs = options.minPairs ?? 100;
   const maxErrorRate = options.maxErrorRate ?? 0.02;
   const { summary } = evidence;
@@ -46,15 +50,22 @@ export function analyzeShadow(rollout: ModelRolloutResource, evidence: ShadowEvi
   if (!enough) reasons.push(`${summary.scored} scored pairs of the ${minPairs} required`);
   const avgOk = summary.avg !== null && summary.avg > gate.minAvgSimilarity;
   const minOk = summary.min !== null && summary.min > gate.minMinSimilarity;
-  if (summary.avg !== null && !avgOk) reasons.push(`average similarity ${summary.avg.toFixed(3)} is not above ${gate.minAvgSimilarity}`);
-  if (summary.min !== null && !minOk) reasons.push(`minimum similarity ${summary.min.toFixed(3)} is not above ${gate.minMinSimilarity}`);
+  if (summary.avg !== null && !avgOk)
+    reasons.push(`average similarity ${summary.avg.toFixed(3)} is not above ${gate.minAvgSimilarity}`);
+  if (summary.min !== null && !minOk)
+    reasons.push(`minimum similarity ${summary.min.toFixed(3)} is not above ${gate.minMinSimilarity}`);
   const errorRate = summary.pairs > 0 ? summary.errors / summary.pairs : null;
   const errorsOk = errorRate === null || errorRate <= maxErrorRate;
   if (summary.errors > 0) {
-    reasons.push(`${summary.errors} of ${summary.pairs} shadow calls failed (${((errorRate ?? 0) * 100).toFixed(1)}%, at most ${(maxErrorRate * 100).toFixed(1)}% allowed)`);
+    reasons.push(
+      `${summary.errors} of ${summary.pairs} shadow calls failed (${((errorRate ?? 0) * 100).toFixed(1)}%, at most ${(maxErrorRate * 100).toFixed(1)}% allowed)`,
+    );
   }
   const invalidOk = summary.invalid === 0;
-  if (!invalidOk) reasons.push(`${summary.invalid} similarity scores are outside [0, 1] or not numbers: the scorer is broken, fix it before trusting the gate`);
+  if (!invalidOk)
+    reasons.push(
+      `${summary.invalid} similarity scores are outside [0, 1] or not numbers: the scorer is broken, fix it before trusting the gate`,
+    );
   const rule = minimumRule(summary);
   if (rule && rule.atOrBelow > 0) {
     const pctOf = (x: number) => `${(x * 100).toPrecision(3)}%`;

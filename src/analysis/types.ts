@@ -1,6 +1,13 @@
 import type { ShadowSummary } from '@switchyard/data';
 import type { MetricDefinition } from '../config/types.ts';
-import type { ProportionTestResult, RatioResult, RelativeIndexResult, SequentialResult, SrmResult, WelchResult } from '../stats/index.ts';
+import type {
+  ProportionTestResult,
+  RatioResult,
+  RelativeIndexResult,
+  SequentialResult,
+  SrmResult,
+  WelchResult,
+} from '../stats/index.ts';
 import type { DataProblem } from './data-checks.ts';
 import type { SequentialLook, SequentialStates } from './sequential-state.ts';
 

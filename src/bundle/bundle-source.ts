@@ -10,7 +10,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { httpGet, readCapped } from './runtime-format.ts';
 
-export type ReadResult = { ok: true; bytes: Uint8Array; from: string } | { ok: false; code: string; message: string; tooLarge: boolean };
+export type ReadResult =
+  { ok: true; bytes: Uint8Array; from: string } | { ok: false; code: string; message: string; tooLarge: boolean };
 
 export interface BundleSource {
   /** Human-readable location of the environment directory. */
@@ -26,7 +27,13 @@ async function fetchCapped(url: string, maxBytes: number, timeoutMs: number): Pr
   const r = await httpGet(new URL(url), { maxBytes, timeoutMs });
   if (!r.ok) return { ok: false, code: r.code, message: r.message, tooLarge: r.code === 'E_FETCH_TOO_LARGE' };
   // Unconditional request: a 304 here is a broken server, not "unchanged".
-  if (r.status !== 200) return { ok: false, code: 'E_FETCH_STATUS', message: `${url}: HTTP ${r.status} to an unconditional GET`, tooLarge: false };
+  if (r.status !== 200)
+    return {
+      ok: false,
+      code: 'E_FETCH_STATUS',
+      message: `${url}: HTTP ${r.status} to an unconditional GET`,
+      tooLarge: false,
+    };
   return { ok: true, bytes: r.body, from: url };
 }
 
@@ -41,7 +48,11 @@ async function readFileCapped(path: string, maxBytes: number, timeoutMs: number)
  * itself) or a directory (`<dir>/<env>/manifest.json`, or `<dir>/manifest.json` when the directory
  * is already the environment's).
  */
-export async function bundleSource(location: string, env: string, timeoutMs = DEFAULT_READ_TIMEOUT_MS): Promise<BundleSource> {
+export async function bundleSource(
+  location: string,
+  env: string,
+  timeoutMs = DEFAULT_READ_TIMEOUT_MS,
+): Promise<BundleSource> {
   if (/^https?:\/\//i.test(location)) {
     const base = location.endsWith('/manifest.json')
       ? location.slice(0, -'manifest.json'.length)

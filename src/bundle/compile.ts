@@ -90,7 +90,8 @@ function filesOf(files: ReadonlyMap<string, string>) {
     rollout: (name: string) => files.get(`rollout:${name}`) ?? `rollouts/${name}.yaml`,
     experiment: (id: string) => files.get(`experiment:${id}`) ?? `experiments/${id}.yaml`,
     model: (alias: string) => files.get(`model:${alias}`) ?? `models/${alias}.yaml`,
-    prompt: (name: string, version: number) => files.get(`prompt:${name}@${version}`) ?? `prompts/${name}/v${version}.yaml`,
+    prompt: (name: string, version: number) =>
+      files.get(`prompt:${name}@${version}`) ?? `prompts/${name}/v${version}.yaml`,
   };
 }
 type FileOf = ReturnType<typeof filesOf>;
@@ -103,7 +104,14 @@ function checkOverrideEnvs(
 ): void {
   for (const name of Object.keys(overrides ?? {}).sort()) {
     if (!envs.has(name)) {
-      warnings.push(bundleDiagnostic('W_BUNDLE_OVERRIDE_UNKNOWN_ENV', file, `override for unknown environment "${name}" is ignored`, `/environments/${name}`));
+      warnings.push(
+        bundleDiagnostic(
+          'W_BUNDLE_OVERRIDE_UNKNOWN_ENV',
+          file,
+          `override for unknown environment "${name}" is ignored`,
+          `/environments/${name}`,
+        ),
+      );
     }
   }
 }
@@ -119,15 +127,29 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   const fileOf = filesOf(project.files);
   const envs = new Set(project.settings.environments.map((e) => e.name));
   if (!envs.has(env)) {
-    errors.push(bundleDiagnostic('E_BUNDLE_UNKNOWN_ENV', 'switchyard.yaml', `environment "${env}" is not declared (declared: ${[...envs].join(', ') || 'none'})`, '/environments'));
+    errors.push(
+      bundleDiagnostic(
+        'E_BUNDLE_UNKNOWN_ENV',
+        'switchyard.yaml',
+        `environment "${env}" is not declared (declared: ${[...envs].join(', ') || 'none'})`,
+        '/environments',
+      ),
+    );
   }
   if (!/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(commit)) {
-    errors.push(bundleDiagnostic('E_BUNDLE_BAD_COMMIT', 'switchyard.yaml', `commit "${commit}" is not a full lower-case commit id`));
+    errors.push(
+      bundleDiagnostic(
+        'E_BUNDLE_BAD_COMMIT',
+        'switchyard.yaml',
+        `commit "${commit}" is not a full lower-case commit id`,
+      ),
+    );
   }
   if (errors.length > 0) return { value: undefined, errors, warnings };
 
   const rangeCheck = (value: number, max: number, file: string, pointer: string, what: string): void => {
-    if (!(value >= 0 && value <= max)) errors.push(bundleDiagnostic('E_BUNDLE_RANGE', file, `${what} ${value} is outside 0..${max}`, pointer));
+    if (!(value >= 0 && value <= max))
+      errors.push(bundleDiagnostic('E_BUNDLE_RANGE', file, `${what} ${value} is outside 0..${max}`, pointer));
   };
 
   // Flags, model rollouts, canaries.
@@ -144,7 +166,13 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
     checkOverrideEnvs('environments' in r ? r.environments : undefined, envs, file, warnings);
     if (isPercentResource(r)) {
       const { percent, killed } = effectivePercent(r, env);
-      rangeCheck(percent, 100, file, env in (r.environments ?? {}) ? `/environments/${env}/percent` : '/percent', 'percent');
+      rangeCheck(
+        percent,
+        100,
+        file,
+        env in (r.environments ?? {}) ? `/environments/${env}/percent` : '/percent',
+        'percent',
+      );
       flags[r.flag] = {
         name: r.flag,
         kind: r.kind,
@@ -155,7 +183,18 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         killed,
         stages: [...r.stages],
       };
-      if (r.kind === 'ModelRollout') compileModelRollout(project, r, killed, modelRollouts, activeRolloutByModel, killedRolloutByModel, errors, rangeCheck, fileOf);
+      if (r.kind === 'ModelRollout')
+        compileModelRollout(
+          project,
+          r,
+          killed,
+          modelRollouts,
+          activeRolloutByModel,
+          killedRolloutByModel,
+          errors,
+          rangeCheck,
+          fileOf,
+        );
       if (r.kind === 'Canary') canaries[r.flag] = compileCanary(r, percent);
     } else if (r.kind === 'EmbeddingMigration') {
       const phase = r.environments?.[env]?.phase ?? r.phase;
@@ -167,7 +206,11 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         to: { model: r.to.model, dimension: r.to.dimension, index: r.to.index },
         write: routes.write,
         read: routes.read,
-        backfill: { batchSize: r.backfill.batchSize, concurrency: r.backfill.concurrency, active: routes.backfillActive },
+        backfill: {
+          batchSize: r.backfill.batchSize,
+          concurrency: r.backfill.concurrency,
+          active: routes.backfillActive,
+        },
       };
     } else {
       schemaMigrations[r.migration] = schemaMigrationPayload(r);
@@ -179,11 +222,20 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   for (const [alias, pin] of project.models) {
     const active = activeRolloutByModel.get(alias) ?? [];
     if (active.length > 1) {
-      errors.push(bundleDiagnostic('E_BUNDLE_ROLLOUT_CONFLICT', fileOf.model(alias), `model "${alias}" has ${active.length} active rollouts in ${env}: ${active.join(', ')}`));
+      errors.push(
+        bundleDiagnostic(
+          'E_BUNDLE_ROLLOUT_CONFLICT',
+          fileOf.model(alias),
+          `model "${alias}" has ${active.length} active rollouts in ${env}: ${active.join(', ')}`,
+        ),
+      );
     }
     models[alias] = {
       alias,
-      provider: pin.provider.type === 'openai' ? { type: 'openai' } : { type: 'openai-compatible', baseUrl: pin.provider.baseUrl },
+      provider:
+        pin.provider.type === 'openai'
+          ? { type: 'openai' }
+          : { type: 'openai-compatible', baseUrl: pin.provider.baseUrl },
       snapshot: pin.snapshot,
       params: { ...pin.params },
       conversations: pin.conversations,
@@ -198,7 +250,8 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   for (const [id, e] of project.experiments) {
     const compiled = compileExperiment(project, e, env, envs, errors, warnings, rangeCheck, fileOf);
     experiments[id] = compiled;
-    if (compiled.status === 'running') runningByPrompt.set(e.prompt, [...(runningByPrompt.get(e.prompt) ?? []), id].sort());
+    if (compiled.status === 'running')
+      runningByPrompt.set(e.prompt, [...(runningByPrompt.get(e.prompt) ?? []), id].sort());
   }
 
   // Prompts.
@@ -206,13 +259,26 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
   for (const [name, versions] of project.prompts) {
     const running = runningByPrompt.get(name) ?? [];
     if (running.length > 1) {
-      errors.push(bundleDiagnostic('E_BUNDLE_EXPERIMENT_CONFLICT', fileOf.experiment(running[1]!), `prompt "${name}" has ${running.length} running experiments in ${env}: ${running.join(', ')}`));
+      errors.push(
+        bundleDiagnostic(
+          'E_BUNDLE_EXPERIMENT_CONFLICT',
+          fileOf.experiment(running[1]!),
+          `prompt "${name}" has ${running.length} running experiments in ${env}: ${running.join(', ')}`,
+        ),
+      );
     }
     const out: PayloadPrompt = { name, active: null, versions: {}, experiment: running[0] ?? null };
     for (const [number, v] of versions) {
       const pin = project.models.get(v.model);
       if (!pin) {
-        errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', fileOf.prompt(name, number), `prompt ${name} v${number} uses unknown model "${v.model}"`, '/model'));
+        errors.push(
+          bundleDiagnostic(
+            'E_BUNDLE_DANGLING_REF',
+            fileOf.prompt(name, number),
+            `prompt ${name} v${number} uses unknown model "${v.model}"`,
+            '/model',
+          ),
+        );
       }
       if (v.status === 'active') out.active = out.active === null ? number : Math.max(out.active, number);
       out.versions[String(number)] = {
@@ -249,7 +315,14 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
     bytes = canonicalBytes(payload);
   } catch (error) {
     if (!(error instanceof CanonicalJsonError)) throw error;
-    errors.push(bundleDiagnostic('E_BUNDLE_NOT_JSON', 'switchyard.yaml', `the compiled payload has no canonical JSON form: ${error.message}`, error.pointer));
+    errors.push(
+      bundleDiagnostic(
+        'E_BUNDLE_NOT_JSON',
+        'switchyard.yaml',
+        `the compiled payload has no canonical JSON form: ${error.message}`,
+        error.pointer,
+      ),
+    );
     return { value: undefined, errors, warnings };
   }
   return { value: { payload, bytes, sha256: sha256Hex(bytes) }, errors, warnings };
@@ -271,7 +344,14 @@ function compileModelRollout(
   const file = fileOf.rollout(r.flag);
   const pin = project.models.get(r.model);
   if (!pin) {
-    errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', file, `model rollout ${r.flag} targets unknown model "${r.model}"`, '/model'));
+    errors.push(
+      bundleDiagnostic(
+        'E_BUNDLE_DANGLING_REF',
+        file,
+        `model rollout ${r.flag} targets unknown model "${r.model}"`,
+        '/model',
+      ),
+    );
     return;
   }
   rangeCheck(r.shadow.sampleRate, 1, file, '/shadow/sampleRate', 'shadow sampleRate');
@@ -324,7 +404,13 @@ function compileExperiment(
   const override = e.environments?.[env];
   const status = override?.status ?? e.status;
   const traffic = override?.traffic ?? e.traffic;
-  rangeCheck(traffic, 100, file, override?.traffic !== undefined ? `/environments/${env}/traffic` : '/traffic', 'traffic');
+  rangeCheck(
+    traffic,
+    100,
+    file,
+    override?.traffic !== undefined ? `/environments/${env}/traffic` : '/traffic',
+    'traffic',
+  );
   const weights = Object.values(e.variants).map((v) => v.weight);
   const sum = weights.reduce((a, b) => a + b, 0);
   if (weights.some((w) => !(w >= 0)) || Math.abs(sum - 100) > 1e-9) {
@@ -332,11 +418,25 @@ function compileExperiment(
   }
   const versions = project.prompts.get(e.prompt);
   if (!versions) {
-    errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', file, `experiment ${e.experiment} uses unknown prompt "${e.prompt}"`, '/prompt'));
+    errors.push(
+      bundleDiagnostic(
+        'E_BUNDLE_DANGLING_REF',
+        file,
+        `experiment ${e.experiment} uses unknown prompt "${e.prompt}"`,
+        '/prompt',
+      ),
+    );
   } else {
     for (const [name, v] of Object.entries(e.variants)) {
       if (!versions.has(v.version)) {
-        errors.push(bundleDiagnostic('E_BUNDLE_DANGLING_REF', file, `variant ${name} uses ${e.prompt} v${v.version}, which does not exist`, `/variants/${name}/version`));
+        errors.push(
+          bundleDiagnostic(
+            'E_BUNDLE_DANGLING_REF',
+            file,
+            `variant ${name} uses ${e.prompt} v${v.version}, which does not exist`,
+            `/variants/${name}/version`,
+          ),
+        );
       }
     }
   }

@@ -32,14 +32,18 @@ export async function writeCompiled(dist: string, compiled: CompiledBundle): Pro
   await mkdir(join(dir, 'payload'), { recursive: true });
   const payloadFile = join(dir, 'payload', `${compiled.sha256}.json`);
   await writeFileAtomic(payloadFile, compiled.bytes);
-  const pointer: CompiledPointer = { env: compiled.payload.env, commit: compiled.payload.commit, sha256: compiled.sha256, length: compiled.bytes.byteLength };
+  const pointer: CompiledPointer = {
+    env: compiled.payload.env,
+    commit: compiled.payload.commit,
+    sha256: compiled.sha256,
+    length: compiled.bytes.byteLength,
+  };
   await writeFileAtomic(join(dir, 'compiled.json'), new TextEncoder().encode(`${JSON.stringify(pointer, null, 2)}\n`));
   return payloadFile;
 }
 
 export type ReadCompiledResult =
-  | { ok: true; pointer: CompiledPointer; payload: Uint8Array; payloadFile: string }
-  | { ok: false; message: string };
+  { ok: true; pointer: CompiledPointer; payload: Uint8Array; payloadFile: string } | { ok: false; message: string };
 
 /** Reads what `compile` left for an environment and checks the payload still matches its hash. */
 export async function readCompiled(dist: string, env: string): Promise<ReadCompiledResult> {
@@ -48,7 +52,10 @@ export async function readCompiled(dist: string, env: string): Promise<ReadCompi
   try {
     raw = await readFile(join(dir, 'compiled.json'));
   } catch {
-    return { ok: false, message: `${join(dir, 'compiled.json')} not found: run \`switchyard compile --env ${env} --out ${dist}\` first` };
+    return {
+      ok: false,
+      message: `${join(dir, 'compiled.json')} not found: run \`switchyard compile --env ${env} --out ${dist}\` first`,
+    };
   }
   const parsed = parseStrictJsonBytes(raw);
   const p = parsed.ok ? (parsed.value as Record<string, unknown>) : undefined;

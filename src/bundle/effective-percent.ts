@@ -19,5 +19,9 @@ export interface EffectivePercent {
  */
 export function effectivePercent(r: PercentResource, env: string | undefined): EffectivePercent {
   const o: PercentOverride | undefined = env === undefined ? undefined : r.environments?.[env];
-  return { percent: o?.percent ?? r.percent, killed: r.killed || (o?.killed ?? false), percentOverridden: o?.percent !== undefined };
+  return {
+    percent: o?.percent ?? r.percent,
+    killed: r.killed || (o?.killed ?? false),
+    percentOverridden: o?.percent !== undefined,
+  };
 }

@@ -42,21 +42,36 @@ export function parseSigningKey(text: string): KeyResult {
       : /^[A-Za-z0-9+/\s]+={0,2}$/.test(trimmed)
         ? createPrivateKey({ key: Buffer.from(trimmed, 'base64'), format: 'der', type: 'pkcs8' })
         : undefined;
-    if (!privateKey) return { ok: false, code: 'E_SIGNING_KEY_INVALID', message: 'signing key is neither PEM nor base64 PKCS#8 DER' };
+    if (!privateKey)
+      return { ok: false, code: 'E_SIGNING_KEY_INVALID', message: 'signing key is neither PEM nor base64 PKCS#8 DER' };
     if (privateKey.asymmetricKeyType !== 'ed25519') {
-      return { ok: false, code: 'E_SIGNING_KEY_INVALID', message: `signing key is ${privateKey.asymmetricKeyType ?? 'unknown'}, not ed25519` };
+      return {
+        ok: false,
+        code: 'E_SIGNING_KEY_INVALID',
+        message: `signing key is ${privateKey.asymmetricKeyType ?? 'unknown'}, not ed25519`,
+      };
     }
     const publicKey = createPublicKey(privateKey);
     return { ok: true, value: { privateKey, publicKey, keyid: keyIdOf(publicKey) } };
   } catch {
     // Deliberately no detail from the crypto error: it must never echo key material.
-    return { ok: false, code: 'E_SIGNING_KEY_INVALID', message: 'signing key cannot be read (expected an Ed25519 PKCS#8 private key)' };
+    return {
+      ok: false,
+      code: 'E_SIGNING_KEY_INVALID',
+      message: 'signing key cannot be read (expected an Ed25519 PKCS#8 private key)',
+    };
   }
 }
 
 /** One entry of a trusted-keys file for a key (public half only). */
-export function trustedKeyEntry(publicKey: KeyObject, label?: string): { keyid: string; publicKey: string; label?: string } {
-  const entry: { keyid: string; publicKey: string; label?: string } = { keyid: keyIdOf(publicKey), publicKey: publicKeyToBase64(publicKey) };
+export function trustedKeyEntry(
+  publicKey: KeyObject,
+  label?: string,
+): { keyid: string; publicKey: string; label?: string } {
+  const entry: { keyid: string; publicKey: string; label?: string } = {
+    keyid: keyIdOf(publicKey),
+    publicKey: publicKeyToBase64(publicKey),
+  };
   if (label !== undefined) entry.label = label;
   return entry;
 }
@@ -70,14 +85,20 @@ export function trustedKeysDocument(publicKeys: Array<{ key: KeyObject; label?: 
  * Loads signing keys from files and/or the `SWITCHYARD_SIGNING_KEY` variable. Messages name the
  * source (file path or variable name), never the content.
  */
-export async function loadSigningKeys(files: string[], env: NodeJS.ProcessEnv): Promise<{ ok: true; keys: SigningKey[] } | { ok: false; message: string }> {
+export async function loadSigningKeys(
+  files: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ok: true; keys: SigningKey[] } | { ok: false; message: string }> {
   const keys: SigningKey[] = [];
   for (const file of files) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      return { ok: false, message: `cannot read signing key ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}` };
+      return {
+        ok: false,
+        message: `cannot read signing key ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+      };
     }
     const key = parseSigningKey(text);
     if (!key.ok) return { ok: false, message: `${file}: ${key.message}` };

@@ -41,7 +41,12 @@ export function parseS3Url(text: string): { ok: true; location: S3Location } | F
   const slash = rest.indexOf('/');
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/^\/+|\/+$/g, '');
-  if (!BUCKET.test(bucket)) return { ok: false, code: 'E_PUBLISH_S3_CONFIG', message: `'${bucket}' is not an S3 bucket name (write the target as s3://bucket/prefix)` };
+  if (!BUCKET.test(bucket))
+    return {
+      ok: false,
+      code: 'E_PUBLISH_S3_CONFIG',
+      message: `'${bucket}' is not an S3 bucket name (write the target as s3://bucket/prefix)`,
+    };
   if (prefix.split('/').some((part) => part === '.' || part === '..')) {
     return { ok: false, code: 'E_PUBLISH_S3_CONFIG', message: `the prefix '${prefix}' has '.' or '..' segments` };
   }
@@ -70,7 +75,11 @@ function sdkFailure(error: unknown, code: PublishCode, doing: string): Failure {
     };
   }
   if (/region is missing/i.test(e.message ?? '')) {
-    return { ok: false, code: 'E_PUBLISH_S3_CONFIG', message: `no AWS region for ${doing}; set AWS_REGION (us-east-1 for most S3-compatible servers)` };
+    return {
+      ok: false,
+      code: 'E_PUBLISH_S3_CONFIG',
+      message: `no AWS region for ${doing}; set AWS_REGION (us-east-1 for most S3-compatible servers)`,
+    };
   }
   return { ok: false, code, message: `${doing} failed: ${text}${status(error) ? ` (HTTP ${status(error)})` : ''}` };
 }
@@ -80,7 +89,12 @@ async function readBody(body: unknown): Promise<Uint8Array> {
 }
 
 /** Reads an object; null when it does not exist. */
-async function getObject(client: S3.S3Client, sdk: typeof S3, bucket: string, key: string): Promise<{ bytes: Uint8Array; etag: string } | null> {
+async function getObject(
+  client: S3.S3Client,
+  sdk: typeof S3,
+  bucket: string,
+  key: string,
+): Promise<{ bytes: Uint8Array; etag: string } | null> {
   try {
     const got = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
     return { bytes: await readBody(got.Body), etag: got.ETag ?? '' };
@@ -125,10 +139,24 @@ export async function publishToS3(
       return sdkFailure(error, 'E_PUBLISH_TARGET_UNREADABLE', `reading ${manifestPath}`);
     }
     // Without an ETag the write cannot be made conditional, and an unconditional one could lose a race.
-    if (current && !current.etag) return { ok: false, code: 'E_PUBLISH_TARGET_UNREADABLE', message: `the store sent no ETag for ${manifestPath}, so the manifest cannot be replaced safely` };
+    if (current && !current.etag)
+      return {
+        ok: false,
+        code: 'E_PUBLISH_TARGET_UNREADABLE',
+        message: `the store sent no ETag for ${manifestPath}, so the manifest cannot be replaced safely`,
+      };
     const decided = decideManifest(manifestPath, current?.bytes ?? null, manifestBytes, serial, options);
     if (!decided.ok) return decided;
-    if (decided.unchanged) return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: decided.previousSerial, unchanged: true };
+    if (decided.unchanged)
+      return {
+        ok: true,
+        env,
+        serial,
+        manifestPath,
+        payloadPath,
+        previousSerial: decided.previousSerial,
+        unchanged: true,
+      };
 
     try {
       const existing = await getObject(client, sdk, location.bucket, payloadKey);
@@ -171,7 +199,15 @@ export async function publishToS3(
       }
       return sdkFailure(error, 'E_PUBLISH_WRITE_FAILED', `writing ${manifestPath}`);
     }
-    return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: decided.previousSerial, unchanged: false };
+    return {
+      ok: true,
+      env,
+      serial,
+      manifestPath,
+      payloadPath,
+      previousSerial: decided.previousSerial,
+      unchanged: false,
+    };
   } finally {
     client.destroy();
   }

@@ -22,7 +22,15 @@ export type PublishCode =
   | 'E_PUBLISH_WRITE_FAILED';
 
 export type PublishResult =
-  | { ok: true; env: string; serial: number; manifestPath: string; payloadPath: string; previousSerial: number | null; unchanged: boolean }
+  | {
+      ok: true;
+      env: string;
+      serial: number;
+      manifestPath: string;
+      payloadPath: string;
+      previousSerial: number | null;
+      unchanged: boolean;
+    }
   | { ok: false; code: PublishCode; message: string };
 
 function field(doc: JsonValue, ...path: string[]): JsonValue | undefined {
@@ -46,7 +54,10 @@ export function serialAt(where: string, bytes: Uint8Array | null): { serial: num
   if (bytes === null) return { serial: null };
   const parsed = parseStrictJsonBytes(bytes);
   const serial = parsed.ok ? field(parsed.value, 'signed', 'serial') : undefined;
-  if (!validSerial(serial)) return { error: `the manifest already at ${where} is unreadable or has a serial outside 1..${MAX_SERIAL}; remove it deliberately to replace it` };
+  if (!validSerial(serial))
+    return {
+      error: `the manifest already at ${where} is unreadable or has a serial outside 1..${MAX_SERIAL}; remove it deliberately to replace it`,
+    };
   return { serial };
 }
 
@@ -58,22 +69,39 @@ export interface PublishPlan {
 }
 
 /** Checks that the manifest is well formed, has a sane serial, and names exactly this payload. */
-export function planPublish(manifestBytes: Uint8Array, payloadBytes: Uint8Array): { ok: true; plan: PublishPlan } | { ok: false; code: PublishCode; message: string } {
+export function planPublish(
+  manifestBytes: Uint8Array,
+  payloadBytes: Uint8Array,
+): { ok: true; plan: PublishPlan } | { ok: false; code: PublishCode; message: string } {
   const parsed = parseStrictJsonBytes(manifestBytes);
-  if (!parsed.ok) return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: `manifest is not JSON: ${parsed.message}` };
+  if (!parsed.ok)
+    return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: `manifest is not JSON: ${parsed.message}` };
   const env = field(parsed.value, 'signed', 'env');
   const serial = field(parsed.value, 'signed', 'serial');
   const sha256 = field(parsed.value, 'signed', 'payload', 'sha256');
   const length = field(parsed.value, 'signed', 'payload', 'length');
-  if (typeof env !== 'string' || !/^[a-z0-9][a-z0-9_-]*$/.test(env) || typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) {
+  if (
+    typeof env !== 'string' ||
+    !/^[a-z0-9][a-z0-9_-]*$/.test(env) ||
+    typeof sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(sha256)
+  ) {
     return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: 'manifest lacks signed.env or signed.payload.sha256' };
   }
   // Checked with or without signature verification: one absurd serial would refuse every later publish.
   if (!validSerial(serial)) {
-    return { ok: false, code: 'E_PUBLISH_BAD_MANIFEST', message: `signed.serial must be an integer from 1 to ${MAX_SERIAL}, got ${JSON.stringify(serial ?? null)}` };
+    return {
+      ok: false,
+      code: 'E_PUBLISH_BAD_MANIFEST',
+      message: `signed.serial must be an integer from 1 to ${MAX_SERIAL}, got ${JSON.stringify(serial ?? null)}`,
+    };
   }
   if (sha256Hex(payloadBytes) !== sha256 || payloadBytes.byteLength !== length) {
-    return { ok: false, code: 'E_PUBLISH_PAYLOAD_MISMATCH', message: `the payload is not the one the manifest names (${sha256})` };
+    return {
+      ok: false,
+      code: 'E_PUBLISH_PAYLOAD_MISMATCH',
+      message: `the payload is not the one the manifest names (${sha256})`,
+    };
   }
   return { ok: true, plan: { env, serial, sha256 } };
 }
@@ -91,7 +119,8 @@ export function decideManifest(
 ): { ok: true; unchanged: boolean; previousSerial: number | null } | { ok: false; code: PublishCode; message: string } {
   const at = serialAt(where, current);
   if ('error' in at) return { ok: false, code: 'E_PUBLISH_TARGET_UNREADABLE', message: at.error };
-  if (current && Buffer.from(current).equals(Buffer.from(manifestBytes))) return { ok: true, unchanged: true, previousSerial: at.serial };
+  if (current && Buffer.from(current).equals(Buffer.from(manifestBytes)))
+    return { ok: true, unchanged: true, previousSerial: at.serial };
   // allowLowerSerial: the recovery ceremony after a fast-forward serial (docs/bundles.md), once a
   // root-signed floor reset is published; never part of the normal path.
   if (at.serial !== null && serial <= at.serial && !(options.allowLowerSerial && serial !== at.serial)) {
@@ -125,13 +154,26 @@ export async function publishToDirectory(
     current = await readFile(manifestPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      return { ok: false, code: 'E_PUBLISH_TARGET_UNREADABLE', message: `cannot read ${manifestPath}: ${(error as Error).message}` };
+      return {
+        ok: false,
+        code: 'E_PUBLISH_TARGET_UNREADABLE',
+        message: `cannot read ${manifestPath}: ${(error as Error).message}`,
+      };
     }
     current = null;
   }
   const decided = decideManifest(manifestPath, current, manifestBytes, serial, options);
   if (!decided.ok) return decided;
-  if (decided.unchanged) return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: decided.previousSerial, unchanged: true };
+  if (decided.unchanged)
+    return {
+      ok: true,
+      env,
+      serial,
+      manifestPath,
+      payloadPath,
+      previousSerial: decided.previousSerial,
+      unchanged: true,
+    };
   try {
     await mkdir(join(envDir, 'payload'), { recursive: true });
     let existing: Uint8Array | undefined;
@@ -144,7 +186,11 @@ export async function publishToDirectory(
     if (!existing || sha256Hex(existing) !== sha256) await writeFileAtomic(payloadPath, payloadBytes);
     await writeFileAtomic(manifestPath, manifestBytes);
   } catch (error) {
-    return { ok: false, code: 'E_PUBLISH_WRITE_FAILED', message: `cannot write to ${envDir}: ${(error as Error).message}` };
+    return {
+      ok: false,
+      code: 'E_PUBLISH_WRITE_FAILED',
+      message: `cannot write to ${envDir}: ${(error as Error).message}`,
+    };
   }
   return { ok: true, env, serial, manifestPath, payloadPath, previousSerial: decided.previousSerial, unchanged: false };
 }

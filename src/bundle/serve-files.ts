@@ -25,7 +25,12 @@ function realRoot(root: string): string {
  * Reads `<root>/<segments…>` if it resolves inside root and is a regular file of at most `max` bytes.
  * 'unreadable': it exists but could not be read (permissions, deadline).
  */
-export async function readInside(root: string, segments: string[], max: number, read: typeof ReadCapped): Promise<Buffer | 'missing' | 'too-large' | 'unreadable'> {
+export async function readInside(
+  root: string,
+  segments: string[],
+  max: number,
+  read: typeof ReadCapped,
+): Promise<Buffer | 'missing' | 'too-large' | 'unreadable'> {
   let resolved: string;
   try {
     resolved = await realpath(join(root, ...segments));

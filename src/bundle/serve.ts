@@ -93,10 +93,21 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
   const maxFile = options.maxFileBytes ?? 64 * 1024 * 1024;
   const maxWait = options.maxWaitSeconds ?? 30;
   const offer: Record<string, string> = maxWait > 0 ? { [LONG_POLL_HEADER]: String(maxWait) } : {};
-  const headers304 = ['Content-Length', '0', 'X-Content-Type-Options', 'nosniff', 'Cache-Control', MANIFEST_CACHE, ...Object.entries(offer).flat()];
+  const headers304 = [
+    'Content-Length',
+    '0',
+    'X-Content-Type-Options',
+    'nosniff',
+    'Cache-Control',
+    MANIFEST_CACHE,
+    ...Object.entries(offer).flat(),
+  ];
   const manifests = new ManifestStore(root, { ...options, maxFileBytes: maxFile, headers304 });
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<{ status: number; bytes: number; path: string }> => {
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ status: number; bytes: number; path: string }> => {
     const raw = req.url ?? '';
     const q = raw.indexOf('?');
     const path = q < 0 ? raw : raw.slice(0, q);
@@ -126,7 +137,9 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
       if (keys.kind === 'missing') return error(404, 'not found');
       if (keys.kind !== 'ok') return error(500, 'keys document unreadable or too large');
       const headers = { ETag: keys.etag, 'Cache-Control': MANIFEST_CACHE };
-      return matchesEtag(req.headers['if-none-match'], keys.etag) ? send(304, '', headers) : send(200, keys.body, headers);
+      return matchesEtag(req.headers['if-none-match'], keys.etag)
+        ? send(304, '', headers)
+        : send(200, keys.body, headers);
     }
 
     const manifest = MANIFEST_PATH.exec(path);
@@ -192,7 +205,13 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
   };
 
   const server = createServer(
-    { maxHeaderSize: 16 * 1024, requestTimeout: 15_000, headersTimeout: 5_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 },
+    {
+      maxHeaderSize: 16 * 1024,
+      requestTimeout: 15_000,
+      headersTimeout: 5_000,
+      keepAliveTimeout: 5_000,
+      connectionsCheckingInterval: 1_000,
+    },
     (req, res) => {
       // A request arrived: the first-byte deadline set on connection no longer applies (a held
       // long-poll is silent by design; requestTimeout and keepAliveTimeout take over).
@@ -207,7 +226,12 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
           } else {
             res.destroy();
           }
-          options.log?.({ method: req.method ?? '?', path: (req.url ?? '').split('?', 1)[0] ?? '', status: 500, bytes: 0 });
+          options.log?.({
+            method: req.method ?? '?',
+            path: (req.url ?? '').split('?', 1)[0] ?? '',
+            status: 500,
+            bytes: 0,
+          });
         },
       );
     },

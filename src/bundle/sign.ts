@@ -52,12 +52,20 @@ export function buildSigned(input: ManifestInput): ManifestSigned {
  * present on `existing` are kept, so a second party can add its signature later; a key that has
  * already signed is not added twice.
  */
-export function signManifest(signed: ManifestSigned, keys: SigningKey[], existing: Manifest['signatures'] = []): Manifest {
+export function signManifest(
+  signed: ManifestSigned,
+  keys: SigningKey[],
+  existing: Manifest['signatures'] = [],
+): Manifest {
   const message = signingMessage(signed);
   const signatures = [...existing];
   for (const key of keys) {
     if (signatures.some((s) => s.keyid === key.keyid)) continue;
-    signatures.push({ keyid: key.keyid, alg: SIGNATURE_ALG, sig: ed25519Sign(null, message, key.privateKey).toString('base64') });
+    signatures.push({
+      keyid: key.keyid,
+      alg: SIGNATURE_ALG,
+      sig: ed25519Sign(null, message, key.privateKey).toString('base64'),
+    });
   }
   return { signed, signatures };
 }

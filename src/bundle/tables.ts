@@ -38,7 +38,10 @@ export function orderVariants(names: string[]): string[] {
  * cumulative weights, so they tile [0, 1 000 000) exactly; raising traffic only moves enrolledEnd
  * up, so nobody already enrolled changes variant.
  */
-export function experimentSlots(variants: Record<string, ExperimentVariant>, traffic: number): PayloadExperimentVariant[] {
+export function experimentSlots(
+  variants: Record<string, ExperimentVariant>,
+  traffic: number,
+): PayloadExperimentVariant[] {
   const out: PayloadExperimentVariant[] = [];
   let cumulative = 0;
   for (const name of orderVariants(Object.keys(variants))) {

@@ -24,20 +24,33 @@ export type TrustOperation =
   | { kind: 'revoke'; keyid: string }
   | { kind: 'reset-floor'; env: string; floor: number; ceiling: number | null };
 
-export type TrustResult = { ok: true; signed: KeysSigned; bytes: Uint8Array } | { ok: false; code: 'E_TRUST_OPERATION'; message: string };
+export type TrustResult =
+  { ok: true; signed: KeysSigned; bytes: Uint8Array } | { ok: false; code: 'E_TRUST_OPERATION'; message: string };
 
 function entries(keys: TrustedKeys, labels?: Map<string, string>): KeysSigned['keys'] {
-  return [...keys.keys.entries()].map(([keyid, key]) => trustedKeyEntry(key, labels?.get(keyid))).sort((a, b) => a.keyid.localeCompare(b.keyid));
+  return [...keys.keys.entries()]
+    .map(([keyid, key]) => trustedKeyEntry(key, labels?.get(keyid)))
+    .sort((a, b) => a.keyid.localeCompare(b.keyid));
 }
 
 /**
  * The next keys document. `previous` is the current one (already verified by the caller against the
  * root), null only for `init`. `expires` is absolute.
  */
-export function nextKeysDocument(previous: KeysSigned | null, op: TrustOperation, expires: Date, rootKeys: SigningKey[]): TrustResult {
+export function nextKeysDocument(
+  previous: KeysSigned | null,
+  op: TrustOperation,
+  expires: Date,
+  rootKeys: SigningKey[],
+): TrustResult {
   const bad = (message: string): TrustResult => ({ ok: false, code: 'E_TRUST_OPERATION', message });
   if (rootKeys.length === 0) return bad('at least one root key is needed to sign');
-  if ((op.kind === 'init') !== (previous === null)) return bad(op.kind === 'init' ? 'a keys document already exists: use rotate, revoke or reset-floor' : 'no keys document yet: start with init');
+  if ((op.kind === 'init') !== (previous === null))
+    return bad(
+      op.kind === 'init'
+        ? 'a keys document already exists: use rotate, revoke or reset-floor'
+        : 'no keys document yet: start with init',
+    );
   const version = (previous?.version ?? 0) + 1;
   if (version > MAX_SERIAL) return bad('version limit reached');
   let keys = previous?.keys ?? [];
@@ -52,8 +65,12 @@ export function nextKeysDocument(previous: KeysSigned | null, op: TrustOperation
     case 'revoke': {
       if (!keys.some((k) => k.keyid === op.keyid)) return bad(`key ${op.keyid} is not in the keys document`);
       keys = keys.filter((k) => k.keyid !== op.keyid);
-      if (keys.length === 0) return bad('revoking the last signing key would leave nothing able to sign: rotate to a new key first');
-      if (threshold > keys.length) return bad(`threshold ${threshold} would exceed the ${keys.length} remaining key(s): rotate with a lower threshold first`);
+      if (keys.length === 0)
+        return bad('revoking the last signing key would leave nothing able to sign: rotate to a new key first');
+      if (threshold > keys.length)
+        return bad(
+          `threshold ${threshold} would exceed the ${keys.length} remaining key(s): rotate with a lower threshold first`,
+        );
       break;
     }
     case 'reset-floor': {
@@ -67,6 +84,10 @@ export function nextKeysDocument(previous: KeysSigned | null, op: TrustOperation
   }
   const signed: KeysSigned = { type: KEYS_TYPE, version, expires: expires.toISOString(), threshold, keys, floorResets };
   const message = keysSigningMessage(signed);
-  const signatures = rootKeys.map((k) => ({ keyid: k.keyid, alg: SIGNATURE_ALG, sig: ed25519Sign(null, message, k.privateKey).toString('base64') }));
+  const signatures = rootKeys.map((k) => ({
+    keyid: k.keyid,
+    alg: SIGNATURE_ALG,
+    sig: ed25519Sign(null, message, k.privateKey).toString('base64'),
+  }));
   return { ok: true, signed, bytes: canonicalBytes({ signed, signatures } as unknown as JsonValue) };
 }

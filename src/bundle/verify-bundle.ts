@@ -35,7 +35,13 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   const maxPayload = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const manifestRead = await source.manifest(maxManifest);
   if (!manifestRead.ok) {
-    if (manifestRead.tooLarge) return { ok: false, checks, code: 'E_MANIFEST_TOO_LARGE', message: `manifest is larger than the limit of ${maxManifest} bytes` };
+    if (manifestRead.tooLarge)
+      return {
+        ok: false,
+        checks,
+        code: 'E_MANIFEST_TOO_LARGE',
+        message: `manifest is larger than the limit of ${maxManifest} bytes`,
+      };
     return { ok: false, checks, code: 'E_FETCH_MANIFEST', message: `${manifestRead.code}: ${manifestRead.message}` };
   }
   checks.push(`read manifest from ${manifestRead.from}`);
@@ -52,11 +58,21 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   const { signed } = manifest.value;
   const payloadRead = await source.payload(signed.payload.sha256, maxPayload);
   if (!payloadRead.ok) {
-    if (payloadRead.tooLarge) return { ok: false, checks, code: 'E_PAYLOAD_TOO_LARGE', message: `payload is larger than the limit of ${maxPayload} bytes` };
+    if (payloadRead.tooLarge)
+      return {
+        ok: false,
+        checks,
+        code: 'E_PAYLOAD_TOO_LARGE',
+        message: `payload is larger than the limit of ${maxPayload} bytes`,
+      };
     return { ok: false, checks, code: 'E_FETCH_PAYLOAD', message: `${payloadRead.code}: ${payloadRead.message}` };
   }
   checks.push(`read payload from ${payloadRead.from}`);
-  const payload = verifyPayload(payloadRead.bytes, { ...signed.payload, env: signed.env, commit: signed.commit }, { maxBytes: maxPayload });
+  const payload = verifyPayload(
+    payloadRead.bytes,
+    { ...signed.payload, env: signed.env, commit: signed.commit },
+    { maxBytes: maxPayload },
+  );
   checks.push(...payload.checks);
   if (!payload.ok) return { ok: false, checks, code: payload.code, message: payload.message };
   return { ok: true, checks, signed, signers: manifest.value.signers, payload: payload.value };

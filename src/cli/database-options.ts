@@ -20,14 +20,19 @@ export const DATABASE_USAGE = `  --database-url <url>   PostgreSQL (default: $SW
                          .switchyard/chat-service/db, while the service is stopped)
   --schema <name>        database schema (default: $SWITCHYARD_STORE_SCHEMA, else switchyard)`;
 
-
 /** The selection from parsed options; a usage error for contradictions and bad names. */
-export function databaseSelection(values: { 'database-url'?: string; 'data-dir'?: string; schema?: string }, io: CommandIo): DatabaseSelection {
+export function databaseSelection(
+  values: { 'database-url'?: string; 'data-dir'?: string; schema?: string },
+  io: CommandIo,
+): DatabaseSelection {
   const url = values['database-url'] ?? io.env.SWITCHYARD_DATABASE_URL;
   if (url && values['data-dir'] !== undefined) {
-    throw new UsageError(`--data-dir is for the embedded database; it cannot be combined with a database URL (${values['database-url'] !== undefined ? '--database-url' : 'SWITCHYARD_DATABASE_URL'})`);
+    throw new UsageError(
+      `--data-dir is for the embedded database; it cannot be combined with a database URL (${values['database-url'] !== undefined ? '--database-url' : 'SWITCHYARD_DATABASE_URL'})`,
+    );
   }
-  if (values.schema !== undefined && !isSchemaName(values.schema)) throw new UsageError(`--schema '${values.schema}' is not a valid schema name (use [a-z_][a-z0-9_]*)`);
+  if (values.schema !== undefined && !isSchemaName(values.schema))
+    throw new UsageError(`--schema '${values.schema}' is not a valid schema name (use [a-z_][a-z0-9_]*)`);
   const selection: DatabaseSelection = {};
   if (values['database-url'] !== undefined) selection.databaseUrl = values['database-url'];
   if (values['data-dir'] !== undefined) selection.dataDir = resolve(io.cwd, values['data-dir']);
@@ -39,11 +44,18 @@ export function databaseSelection(values: { 'database-url'?: string; 'data-dir'?
  * Opens the project's event store for `command`, or prints why it cannot (`switchyard <command>:
  * E_… message`) and returns null, so a command exits 1 without a stack trace.
  */
-export async function openStoreFor(command: string, root: string, database: DatabaseSelection, io: CommandIo): Promise<EventStore | null> {
+export async function openStoreFor(
+  command: string,
+  root: string,
+  database: DatabaseSelection,
+  io: CommandIo,
+): Promise<EventStore | null> {
   try {
     return await openStore(storeOptionsFromEnv(root, io.env, database));
   } catch (error) {
-    io.stderr(`switchyard ${command}: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
+    io.stderr(
+      `switchyard ${command}: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`,
+    );
     return null;
   }
 }

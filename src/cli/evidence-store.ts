@@ -36,7 +36,9 @@ export async function openEvidence(
   try {
     return { root, project: loaded.project, store: await openProjectStore(root, io.env, database) };
   } catch (error) {
-    io.stderr(`switchyard ${command}: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
+    io.stderr(
+      `switchyard ${command}: ${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`,
+    );
     return 1;
   }
 }

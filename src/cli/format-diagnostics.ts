@@ -19,7 +19,11 @@ export interface DiagnosticReport {
 export const JSON_REPORT_VERSION = 1;
 
 /** Renders a validation report in one of the CLI's formats. Pure: returns the text to print. */
-export function formatDiagnostics(report: DiagnosticReport, format: DiagnosticFormat, options: { color?: boolean } = {}): string {
+export function formatDiagnostics(
+  report: DiagnosticReport,
+  format: DiagnosticFormat,
+  options: { color?: boolean } = {},
+): string {
   switch (format) {
     case 'json':
       return formatJson(report);
@@ -43,7 +47,10 @@ function summary(report: DiagnosticReport): string {
  * shared by `validate` and every command that reports diagnostics. At most `limit` are listed; the rest
  * are counted.
  */
-export function formatDiagnosticLines(diagnostics: readonly Diagnostic[], options: { pathPrefix?: string; limit?: number; color?: boolean } = {}): string[] {
+export function formatDiagnosticLines(
+  diagnostics: readonly Diagnostic[],
+  options: { pathPrefix?: string; limit?: number; color?: boolean } = {},
+): string[] {
   const { pathPrefix = '', limit = Infinity } = options;
   const style = styleOf(options.color);
   const lines: string[] = [];
@@ -52,7 +59,8 @@ export function formatDiagnosticLines(diagnostics: readonly Diagnostic[], option
     lines.push(`${pathPrefix}${d.file}:${d.line}:${d.col}  ${severity}  ${style.bold(d.code)}  ${d.message}`);
     if (d.hint) lines.push(style.dim(`    hint: ${d.hint}`));
   }
-  if (diagnostics.length > limit) lines.push(`… and ${diagnostics.length - limit} more (run \`switchyard validate\` for all of them)`);
+  if (diagnostics.length > limit)
+    lines.push(`… and ${diagnostics.length - limit} more (run \`switchyard validate\` for all of them)`);
   return lines;
 }
 
@@ -60,8 +68,13 @@ export function formatDiagnosticLines(diagnostics: readonly Diagnostic[], option
  * The one diagnostics printer of the CLI: every command that reports diagnostics on stderr (a
  * configuration that does not load, refused input) goes through it. Prints nothing for none.
  */
-export function printDiagnostics(io: CommandIo, diagnostics: readonly Diagnostic[], options: { limit?: number } = {}): void {
-  if (diagnostics.length > 0) io.stderr(formatDiagnosticLines(diagnostics, { ...options, color: io.color?.stderr }).join('\n'));
+export function printDiagnostics(
+  io: CommandIo,
+  diagnostics: readonly Diagnostic[],
+  options: { limit?: number } = {},
+): void {
+  if (diagnostics.length > 0)
+    io.stderr(formatDiagnosticLines(diagnostics, { ...options, color: io.color?.stderr }).join('\n'));
 }
 
 function formatText(report: DiagnosticReport, color?: boolean): string {

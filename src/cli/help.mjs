@@ -31,7 +31,8 @@ export function versionText() {
 export function quickAnswer(argv) {
   const [first] = argv;
   if (first === undefined) return { text: topLevelHelp(), code: 2 };
-  if (first === '--help' || first === '-h' || first === 'help') return argv.length === 1 ? { text: topLevelHelp(), code: 0 } : undefined;
+  if (first === '--help' || first === '-h' || first === 'help')
+    return argv.length === 1 ? { text: topLevelHelp(), code: 0 } : undefined;
   if (first === '--version' || first === '-v' || first === 'version') return { text: versionText(), code: 0 };
   return undefined;
 }

@@ -18,7 +18,8 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     return quick.code;
   }
   // `switchyard help <command>` is `switchyard <command> --help`, as in gh and npm.
-  const [name = '', ...rest] = argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? [...argv.slice(1), '--help'] : argv;
+  const [name = '', ...rest] =
+    argv[0] === 'help' || argv[0] === '--help' || argv[0] === '-h' ? [...argv.slice(1), '--help'] : argv;
   const err = styleOf(io.color?.stderr);
   const usageError = (prefix: string, message: string, helpCommand: string): number => {
     io.stderr(`${err.red(`${prefix}:`)} ${message}. Run '${helpCommand} --help' for usage.`);
@@ -29,7 +30,11 @@ export async function main(argv: string[], io: CommandIo = processIo()): Promise
     const what = name.startsWith('-') ? 'option' : 'command';
     const candidates = name.startsWith('-') ? ['--help', '--version'] : Object.keys(commands);
     const guess = didYouMean(name, candidates);
-    return usageError('switchyard', `unknown ${what} '${name}'${guess ? ` (did you mean ${err.bold(guess)}?)` : ''}`, 'switchyard');
+    return usageError(
+      'switchyard',
+      `unknown ${what} '${name}'${guess ? ` (did you mean ${err.bold(guess)}?)` : ''}`,
+      'switchyard',
+    );
   }
   const { command } = await load();
   if (!command.handlesHelp && (rest.includes('--help') || rest.includes('-h'))) {

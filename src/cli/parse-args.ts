@@ -24,11 +24,18 @@ export function toUsageError(error: unknown, config: ParseArgsConfig): unknown {
   const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const option = quoted.split('=')[0] ?? quoted;
-    const known = Object.entries(config.options ?? {}).flatMap(([name, o]) => [`--${name}`, ...(o.short ? [`-${o.short}`] : [])]);
-    const guess = didYouMean(option, known.filter((k) => k.startsWith('--') === option.startsWith('--')));
+    const known = Object.entries(config.options ?? {}).flatMap(([name, o]) => [
+      `--${name}`,
+      ...(o.short ? [`-${o.short}`] : []),
+    ]);
+    const guess = didYouMean(
+      option,
+      known.filter((k) => k.startsWith('--') === option.startsWith('--')),
+    );
     return new UsageError(`unknown option '${option}'${guess ? ` (did you mean ${guess}?)` : ''}`);
   }
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`unexpected argument '${quoted}' (this command takes no positional arguments)`);
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return new UsageError(`unexpected argument '${quoted}' (this command takes no positional arguments)`);
   // ERR_PARSE_ARGS_INVALID_OPTION_VALUE: "Option '--base <value>' argument missing" and the like.
   return new UsageError(message.charAt(0).toLowerCase() + message.slice(1));
 }

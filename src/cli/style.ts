@@ -14,7 +14,13 @@ export interface Style {
 
 const wrap = (open: number, close: number) => (text: string) => `\u001b[${open}m${text}\u001b[${close}m`;
 
-export const COLOR: Style = { red: wrap(31, 39), green: wrap(32, 39), yellow: wrap(33, 39), bold: wrap(1, 22), dim: wrap(2, 22) };
+export const COLOR: Style = {
+  red: wrap(31, 39),
+  green: wrap(32, 39),
+  yellow: wrap(33, 39),
+  bold: wrap(1, 22),
+  dim: wrap(2, 22),
+};
 
 const same = (text: string): string => text;
 export const PLAIN: Style = { red: same, green: same, yellow: same, bold: same, dim: same };

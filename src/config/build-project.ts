@@ -1,8 +1,20 @@
 import type { ParsedRepo } from './read-resources.ts';
-import type { Dataset, Experiment, ModelPin, Project, ProjectSettings, PromptVersion, RolloutResource } from './types.ts';
+import type {
+  Dataset,
+  Experiment,
+  ModelPin,
+  Project,
+  ProjectSettings,
+  PromptVersion,
+  RolloutResource,
+} from './types.ts';
 
 /** Key of `Project.files`: `prompt:<name>@<version>`, `model:<alias>`, `experiment:<id>`, `rollout:<name>`, `dataset:<name>`, `settings:switchyard`. */
-export function fileKey(kind: 'prompt' | 'model' | 'experiment' | 'rollout' | 'dataset' | 'settings', name: string, version?: number): string {
+export function fileKey(
+  kind: 'prompt' | 'model' | 'experiment' | 'rollout' | 'dataset' | 'settings',
+  name: string,
+  version?: number,
+): string {
   return version === undefined ? `${kind}:${name}` : `${kind}:${name}@${version}`;
 }
 

@@ -30,21 +30,33 @@ export function makeContext(project: Project, repo: ParsedRepo): CheckContext {
     repo,
     valid: (kind) => repo.resources.filter((r) => r.kind === kind && r.valid),
     find: (kind, name, version) => index.get(`${kind}:${name}:${version ?? ''}`),
-    exists: (kind, name, version) => repo.present.has(version === undefined ? `${kind}:${name}` : `${kind}:${name}@${version}`),
+    exists: (kind, name, version) =>
+      repo.present.has(version === undefined ? `${kind}:${name}` : `${kind}:${name}@${version}`),
     environments,
     report: (diagnostic) => (diagnostic.severity === 'error' ? repo.errors : repo.warnings).push(diagnostic),
   };
 }
 
 /** Reports environment-override keys that name no declared environment. */
-export function checkEnvironmentKeys(ctx: CheckContext, resource: ParsedResource, overrides: Record<string, unknown> | undefined): void {
+export function checkEnvironmentKeys(
+  ctx: CheckContext,
+  resource: ParsedResource,
+  overrides: Record<string, unknown> | undefined,
+): void {
   if (!overrides || !ctx.environments) return;
   for (const env of Object.keys(overrides)) {
     if (!ctx.environments.has(env)) {
-      ctx.report(resource.file.diagnostic('E_DANGLING_REF', `/environments/${env}`, `environment '${env}' is not declared in switchyard.yaml.`, {
-        key: true,
-        hint: `Declared environments: ${[...ctx.environments].join(', ')}.`,
-      }));
+      ctx.report(
+        resource.file.diagnostic(
+          'E_DANGLING_REF',
+          `/environments/${env}`,
+          `environment '${env}' is not declared in switchyard.yaml.`,
+          {
+            key: true,
+            hint: `Declared environments: ${[...ctx.environments].join(', ')}.`,
+          },
+        ),
+      );
     }
   }
 }

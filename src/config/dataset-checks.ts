@@ -10,14 +10,30 @@ export function checkDatasets(ctx: CheckContext): void {
       if (!file.valid[i]) return;
       const first = seen.get(row.id);
       if (first !== undefined) {
-        ctx.report(rowDiagnostic(file, i, 'E_DUPLICATE_ROW_ID', `row ${i + 1} repeats id '${row.id}' (first on line ${file.lines[first]}).`, 'id'));
+        ctx.report(
+          rowDiagnostic(
+            file,
+            i,
+            'E_DUPLICATE_ROW_ID',
+            `row ${i + 1} repeats id '${row.id}' (first on line ${file.lines[first]}).`,
+            'id',
+          ),
+        );
       } else {
         seen.set(row.id, i);
       }
       if (row.prompt === undefined) return;
       const versions = ctx.project.prompts.get(row.prompt);
       if (!ctx.exists('prompt', row.prompt)) {
-        ctx.report(rowDiagnostic(file, i, 'E_DANGLING_REF', `row ${i + 1} names prompt '${row.prompt}', which does not exist.`, 'prompt'));
+        ctx.report(
+          rowDiagnostic(
+            file,
+            i,
+            'E_DANGLING_REF',
+            `row ${i + 1} names prompt '${row.prompt}', which does not exist.`,
+            'prompt',
+          ),
+        );
         return;
       }
       if (!versions) return;
@@ -27,7 +43,15 @@ export function checkDatasets(ctx: CheckContext): void {
       const used = new Set(active.messages.flatMap((m) => placeholdersIn(m.content)));
       const missing = active.variables.filter((name) => used.has(name) && !(name in vars));
       if (missing.length > 0) {
-        ctx.report(rowDiagnostic(file, i, 'E_MISSING_VAR', `row ${i + 1} does not set ${missing.map((m) => `'${m}'`).join(', ')} for ${row.prompt} v${active.version}.`, 'vars'));
+        ctx.report(
+          rowDiagnostic(
+            file,
+            i,
+            'E_MISSING_VAR',
+            `row ${i + 1} does not set ${missing.map((m) => `'${m}'`).join(', ')} for ${row.prompt} v${active.version}.`,
+            'vars',
+          ),
+        );
       }
     });
   }

@@ -23,7 +23,11 @@ export function rowDiagnostic(file: DatasetFile, index: number, code: Code, mess
   const line = file.lines[index] ?? 1;
   const text = file.texts[index] ?? '';
   const found = key !== undefined ? text.indexOf(`"${key}"`) : -1;
-  return makeDiagnostic(code, file.path, message, { line, col: found >= 0 ? found + 1 : 1, pointer: `/${index}${key !== undefined ? `/${key}` : ''}` });
+  return makeDiagnostic(code, file.path, message, {
+    line,
+    col: found >= 0 ? found + 1 : 1,
+    pointer: `/${index}${key !== undefined ? `/${key}` : ''}`,
+  });
 }
 
 /** Parses and schema-checks JSONL: one JSON object per non-blank line. */
@@ -39,11 +43,20 @@ export function parseDataset(path: string, text: string): { file: DatasetFile; p
       value = JSON.parse(raw);
     } catch (error) {
       const col = jsonErrorOffset(raw) + 1;
-      problems.push(makeDiagnostic('E_JSONL_SYNTAX', path, `line ${i + 1} is not valid JSON: ${(error as Error).message.split('\n')[0]}.`, { line: i + 1, col }));
+      problems.push(
+        makeDiagnostic(
+          'E_JSONL_SYNTAX',
+          path,
+          `line ${i + 1} is not valid JSON: ${(error as Error).message.split('\n')[0]}.`,
+          { line: i + 1, col },
+        ),
+      );
       continue;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      problems.push(makeDiagnostic('E_JSONL_SYNTAX', path, `line ${i + 1} is not a JSON object.`, { line: i + 1, col: 1 }));
+      problems.push(
+        makeDiagnostic('E_JSONL_SYNTAX', path, `line ${i + 1} is not a JSON object.`, { line: i + 1, col: 1 }),
+      );
       continue;
     }
     const index = file.rows.length;
@@ -55,10 +68,27 @@ export function parseDataset(path: string, text: string): { file: DatasetFile; p
     for (const error of errors) {
       if (error.keyword === 'required' && error.schemaPath.includes('/anyOf/')) continue;
       const segments = error.instancePath.split('/').filter(Boolean);
-      const extra = error.keyword === 'additionalProperties' ? String((error.params as { additionalProperty: string }).additionalProperty) : undefined;
+      const extra =
+        error.keyword === 'additionalProperties'
+          ? String((error.params as { additionalProperty: string }).additionalProperty)
+          : undefined;
       const key = extra ?? segments[0];
-      const code: Code = error.keyword === 'additionalProperties' ? 'E_UNKNOWN_KEY' : error.keyword === 'required' || error.keyword === 'anyOf' ? 'E_MISSING_KEY' : error.keyword === 'type' ? 'E_TYPE' : error.schemaPath.includes('/$defs/name/') ? 'E_BAD_NAME' : 'E_SCHEMA';
-      const what = extra !== undefined ? `unknown key '${extra}'` : error.keyword === 'anyOf' ? 'needs one of the keys: vars, input' : `${dotted(error.instancePath)} ${error.message ?? 'is invalid'}`;
+      const code: Code =
+        error.keyword === 'additionalProperties'
+          ? 'E_UNKNOWN_KEY'
+          : error.keyword === 'required' || error.keyword === 'anyOf'
+            ? 'E_MISSING_KEY'
+            : error.keyword === 'type'
+              ? 'E_TYPE'
+              : error.schemaPath.includes('/$defs/name/')
+                ? 'E_BAD_NAME'
+                : 'E_SCHEMA';
+      const what =
+        extra !== undefined
+          ? `unknown key '${extra}'`
+          : error.keyword === 'anyOf'
+            ? 'needs one of the keys: vars, input'
+            : `${dotted(error.instancePath)} ${error.message ?? 'is invalid'}`;
       problems.push(rowDiagnostic(file, index, code, `row ${index + 1}: ${what}.`, key));
     }
   }

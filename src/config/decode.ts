@@ -11,14 +11,23 @@ export function decodeText(path: string, bytes: Buffer): { text: string } | { pr
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const { line, col } = positionOfByte(bytes, nul);
-    return { problem: makeDiagnostic('E_BINARY', path, `${path} contains a NUL byte: it is binary, not text.`, { line, col }) };
+    return {
+      problem: makeDiagnostic('E_BINARY', path, `${path} contains a NUL byte: it is binary, not text.`, { line, col }),
+    };
   }
   try {
     return { text: utf8.decode(bytes) };
   } catch {
     const offset = firstInvalidUtf8(bytes);
     const { line, col } = positionOfByte(bytes, offset);
-    return { problem: makeDiagnostic('E_NOT_UTF8', path, `${path} is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at offset ${offset}).`, { line, col }) };
+    return {
+      problem: makeDiagnostic(
+        'E_NOT_UTF8',
+        path,
+        `${path} is not valid UTF-8 (byte 0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')} at offset ${offset}).`,
+        { line, col },
+      ),
+    };
   }
 }
 
@@ -40,7 +49,8 @@ function firstInvalidUtf8(bytes: Buffer): number {
   let i = 0;
   while (i < bytes.length) {
     const b = bytes[i] ?? 0;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const need =
+      b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
     for (let k = 1; k <= need; k++) {
       const c = bytes[i + k];

@@ -1,4 +1,15 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Dirent,
+} from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import type { Diagnostic } from './diagnostics.ts';
 import type { FileSource, ReadOptions, SourceFile } from './file-source.ts';
@@ -47,7 +58,16 @@ export class DirectorySource implements FileSource {
       this.visit(realRoot, top, info, found, problems);
     }
     if (found.length > this.limits.maxFiles) {
-      return [{ path: '.', problem: makeDiagnostic('E_TOO_MANY_FILES', '.', `${found.length} config files (limit ${this.limits.maxFiles}).`) }];
+      return [
+        {
+          path: '.',
+          problem: makeDiagnostic(
+            'E_TOO_MANY_FILES',
+            '.',
+            `${found.length} config files (limit ${this.limits.maxFiles}).`,
+          ),
+        },
+      ];
     }
     options.onListed?.(found.length);
     const scratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH, this.limits.maxYamlBytes + 1));
@@ -56,7 +76,13 @@ export class DirectorySource implements FileSource {
   }
 
   /** One directory entry, typed by `lstat` (top level) or by its `readdir` dirent (below). */
-  private visit(realRoot: string, path: string, entry: Pick<Dirent, 'isSymbolicLink' | 'isDirectory' | 'isFile'>, found: Found[], problems: SourceFile[]): void {
+  private visit(
+    realRoot: string,
+    path: string,
+    entry: Pick<Dirent, 'isSymbolicLink' | 'isDirectory' | 'isFile'>,
+    found: Found[],
+    problems: SourceFile[],
+  ): void {
     const absolute = join(realRoot, path);
     if (entry.isSymbolicLink()) {
       const problem = this.followLink(realRoot, path, absolute, found);
@@ -84,7 +110,11 @@ export class DirectorySource implements FileSource {
       return makeDiagnostic('E_SYMLINK_ESCAPE', path, `${path} links to ${target}, outside the repository.`);
     }
     if (!statSync(target).isFile()) {
-      return makeDiagnostic('E_SYMLINK_UNSUPPORTED', path, `${path} links to a directory; links are only followed to files.`);
+      return makeDiagnostic(
+        'E_SYMLINK_UNSUPPORTED',
+        path,
+        `${path} links to a directory; links are only followed to files.`,
+      );
     }
     if (classifyPath(path) !== 'ignored') found.push({ path, absolute: target });
     return undefined;
@@ -98,11 +128,21 @@ export class DirectorySource implements FileSource {
       const bytes = readAtMost(fd, cap + 1, scratch);
       if (bytes.length > cap) {
         const size = fstatSync(fd).size;
-        return { path, problem: makeDiagnostic('E_FILE_TOO_LARGE', path, `${path} is ${Math.max(size, bytes.length)} bytes; the limit for this kind of file is ${cap}.`) };
+        return {
+          path,
+          problem: makeDiagnostic(
+            'E_FILE_TOO_LARGE',
+            path,
+            `${path} is ${Math.max(size, bytes.length)} bytes; the limit for this kind of file is ${cap}.`,
+          ),
+        };
       }
       return { path, bytes };
     } catch (error) {
-      return { path, problem: makeDiagnostic('E_READ_FAILED', path, `${path} could not be read: ${(error as Error).message}`) };
+      return {
+        path,
+        problem: makeDiagnostic('E_READ_FAILED', path, `${path} could not be read: ${(error as Error).message}`),
+      };
     } finally {
       if (fd !== undefined) closeSync(fd);
     }

@@ -12,7 +12,14 @@ export function checkExperiments(ctx: CheckContext): void {
     const versions = ctx.project.prompts.get(experiment.prompt);
     if (!ctx.exists('prompt', experiment.prompt)) {
       const suggestion = didYouMean(experiment.prompt, ctx.project.prompts.keys());
-      ctx.report(at.diagnostic('E_DANGLING_REF', '/prompt', `prompt '${experiment.prompt}' does not exist (no prompts/${experiment.prompt}/).`, suggestion ? { hint: `Did you mean '${suggestion}'?` } : {}));
+      ctx.report(
+        at.diagnostic(
+          'E_DANGLING_REF',
+          '/prompt',
+          `prompt '${experiment.prompt}' does not exist (no prompts/${experiment.prompt}/).`,
+          suggestion ? { hint: `Did you mean '${suggestion}'?` } : {},
+        ),
+      );
     }
     let sum = 0;
     for (const [name, variant] of Object.entries(experiment.variants)) {
@@ -20,15 +27,30 @@ export function checkExperiments(ctx: CheckContext): void {
       if (!versions) continue;
       const target = versions.get(variant.version);
       if (!ctx.exists('prompt', experiment.prompt, variant.version)) {
-        ctx.report(at.diagnostic('E_DANGLING_REF', `/variants/${name}/version`, `variant '${name}' serves ${experiment.prompt} v${variant.version}, which does not exist.`, {
-          hint: `Existing versions: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}.`,
-        }));
+        ctx.report(
+          at.diagnostic(
+            'E_DANGLING_REF',
+            `/variants/${name}/version`,
+            `variant '${name}' serves ${experiment.prompt} v${variant.version}, which does not exist.`,
+            {
+              hint: `Existing versions: ${[...versions.keys()].map((v) => `v${v}`).join(', ')}.`,
+            },
+          ),
+        );
       } else if (experiment.status === 'running' && target?.status === 'deprecated') {
-        ctx.report(at.diagnostic('W_EXPERIMENT_DEPRECATED_VERSION', `/variants/${name}/version`, `running experiment serves ${experiment.prompt} v${variant.version}, which is deprecated.`));
+        ctx.report(
+          at.diagnostic(
+            'W_EXPERIMENT_DEPRECATED_VERSION',
+            `/variants/${name}/version`,
+            `running experiment serves ${experiment.prompt} v${variant.version}, which is deprecated.`,
+          ),
+        );
       }
     }
     if (Math.abs(sum - 100) > 1e-9) {
-      ctx.report(at.diagnostic('E_WEIGHTS_SUM', '/variants', `variant weights sum to ${Number(sum.toFixed(6))}, not 100.`));
+      ctx.report(
+        at.diagnostic('E_WEIGHTS_SUM', '/variants', `variant weights sum to ${Number(sum.toFixed(6))}, not 100.`),
+      );
     }
     const statuses = [experiment.status, ...Object.values(experiment.environments ?? {}).map((e) => e.status)];
     if (statuses.includes('running')) {
@@ -41,7 +63,14 @@ export function checkExperiments(ctx: CheckContext): void {
     if (names.length < 2) continue;
     for (const name of names) {
       const resource = ctx.find('experiment', name);
-      if (resource) ctx.report(resource.file.diagnostic('E_MULTIPLE_EXPERIMENTS', '/status', `prompt '${prompt}' has ${names.length} running experiments (${names.join(', ')}).`));
+      if (resource)
+        ctx.report(
+          resource.file.diagnostic(
+            'E_MULTIPLE_EXPERIMENTS',
+            '/status',
+            `prompt '${prompt}' has ${names.length} running experiments (${names.join(', ')}).`,
+          ),
+        );
     }
   }
 }

@@ -12,9 +12,9 @@ export const isFileRef = (v: unknown): v is string => typeof v === 'string' && v
 /** Why a reference is refused (absolute, or leaving the repository), or undefined when it is fine. */
 export function fileRefProblem(ref: string): string | undefined {
   const path = ref.slice(FILE_PREFIX.length);
-  if (path === '' || isAbsolute(path) || /^[A-Za-z]:/.test(path)) return `${ref}: use a path relative to the repository root`;
+  if (path === '' || isAbsolute(path) || /^[A-Za-z]:/.test(path))
+    return `${ref}: use a path relative to the repository root`;
   const clean = normalize(path);
   if (clean === '..' || clean.startsWith(`..${sep}`)) return `${ref}: points outside the repository`;
   return undefined;
 }
-

@@ -2,8 +2,7 @@ import type { Diagnostic } from './diagnostics.ts';
 
 /** A file's bytes as a source delivered them, or the problem that stopped it being read. */
 export type SourceFile =
-  | { path: string; bytes: Buffer; problem?: undefined }
-  | { path: string; bytes?: undefined; problem: Diagnostic };
+  { path: string; bytes: Buffer; problem?: undefined } | { path: string; bytes?: undefined; problem: Diagnostic };
 
 export interface ReadOptions {
   onListed?: (count: number) => void;

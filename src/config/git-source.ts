@@ -45,33 +45,81 @@ export class GitRefSource implements FileSource {
       }
       const cap = capFor(entry.path, this.limits);
       if (target.size > cap) {
-        results.push({ path: entry.path, problem: makeDiagnostic('E_FILE_TOO_LARGE', entry.path, `${entry.path} is ${target.size} bytes; the limit for this kind of file is ${cap}.`) });
+        results.push({
+          path: entry.path,
+          problem: makeDiagnostic(
+            'E_FILE_TOO_LARGE',
+            entry.path,
+            `${entry.path} is ${target.size} bytes; the limit for this kind of file is ${cap}.`,
+          ),
+        });
         continue;
       }
       planned.push({ path: entry.path, entry: target });
     }
     if (planned.length > this.limits.maxFiles) {
-      return [{ path: '.', problem: makeDiagnostic('E_TOO_MANY_FILES', '.', `${planned.length} config files (limit ${this.limits.maxFiles}).`) }];
+      return [
+        {
+          path: '.',
+          problem: makeDiagnostic(
+            'E_TOO_MANY_FILES',
+            '.',
+            `${planned.length} config files (limit ${this.limits.maxFiles}).`,
+          ),
+        },
+      ];
     }
     options.onListed?.(planned.length);
-    const blobs = await readBlobs(this.root, planned.map((item) => item.entry.sha));
+    const blobs = await readBlobs(
+      this.root,
+      planned.map((item) => item.entry.sha),
+    );
     for (const item of planned) {
       const bytes = blobs.get(item.entry.sha);
-      results.push(bytes ? { path: item.path, bytes } : { path: item.path, problem: makeDiagnostic('E_READ_FAILED', item.path, `${item.path} is missing from the object database.`) });
+      results.push(
+        bytes
+          ? { path: item.path, bytes }
+          : {
+              path: item.path,
+              problem: makeDiagnostic('E_READ_FAILED', item.path, `${item.path} is missing from the object database.`),
+            },
+      );
     }
     return results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
   /** Follows a committed symlink one level, only to a regular file inside the listed tree. */
-  private resolveLink(entry: TreeEntry, targets: Map<string, Buffer>, byPath: Map<string, TreeEntry>): { entry: TreeEntry } | { failed: SourceFile } {
+  private resolveLink(
+    entry: TreeEntry,
+    targets: Map<string, Buffer>,
+    byPath: Map<string, TreeEntry>,
+  ): { entry: TreeEntry } | { failed: SourceFile } {
     const text = targets.get(entry.sha)?.toString('utf8') ?? '';
     const joined = posix.normalize(posix.join(posix.dirname(entry.path), text));
     if (posix.isAbsolute(text) || joined.startsWith('../') || joined === '..') {
-      return { failed: { path: entry.path, problem: makeDiagnostic('E_SYMLINK_ESCAPE', entry.path, `${entry.path} links to ${text}, outside the repository.`) } };
+      return {
+        failed: {
+          path: entry.path,
+          problem: makeDiagnostic(
+            'E_SYMLINK_ESCAPE',
+            entry.path,
+            `${entry.path} links to ${text}, outside the repository.`,
+          ),
+        },
+      };
     }
     const target = byPath.get(joined);
     if (!target || target.type !== 'blob' || target.mode === '120000') {
-      return { failed: { path: entry.path, problem: makeDiagnostic('E_SYMLINK_UNSUPPORTED', entry.path, `${entry.path} links to ${text}, which is not a regular config file in this commit.`) } };
+      return {
+        failed: {
+          path: entry.path,
+          problem: makeDiagnostic(
+            'E_SYMLINK_UNSUPPORTED',
+            entry.path,
+            `${entry.path} links to ${text}, which is not a regular config file in this commit.`,
+          ),
+        },
+      };
     }
     return { entry: target };
   }

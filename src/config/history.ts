@@ -1,6 +1,15 @@
 import { canonicalJson } from './canonical.ts';
 import type { ParsedRepo, ParsedResource } from './read-resources.ts';
-import type { CanaryResource, EmbeddingPhase, Experiment, FlagResource, ModelRolloutResource, Project, PromptVersion, RolloutResource } from './types.ts';
+import type {
+  CanaryResource,
+  EmbeddingPhase,
+  Experiment,
+  FlagResource,
+  ModelRolloutResource,
+  Project,
+  PromptVersion,
+  RolloutResource,
+} from './types.ts';
 
 type PercentResource = FlagResource | ModelRolloutResource | CanaryResource;
 
@@ -32,13 +41,24 @@ function checkImmutable(base: Project, resource: ParsedResource, repo: ParsedRep
   const after = resource.data as unknown as PromptVersion;
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   keys.delete('status');
-  const changed = [...keys].filter((key) => canonicalJson((before as unknown as Record<string, unknown>)[key]) !== canonicalJson((after as unknown as Record<string, unknown>)[key]));
+  const changed = [...keys].filter(
+    (key) =>
+      canonicalJson((before as unknown as Record<string, unknown>)[key]) !==
+      canonicalJson((after as unknown as Record<string, unknown>)[key]),
+  );
   if (changed.length === 0) return;
   const pointer = key0(changed, after);
-  repo.errors.push(resource.file.diagnostic('E_IMMUTABLE_VERSION', pointer, `${resource.name} v${resource.version} is ${before.status} on the base branch; changed: ${changed.join(', ')}.`, {
-    key: true,
-    hint: `Create prompts/${resource.name}/v${Math.max(...(base.prompts.get(resource.name)?.keys() ?? [0])) + 1}.yaml instead; only status may change here.`,
-  }));
+  repo.errors.push(
+    resource.file.diagnostic(
+      'E_IMMUTABLE_VERSION',
+      pointer,
+      `${resource.name} v${resource.version} is ${before.status} on the base branch; changed: ${changed.join(', ')}.`,
+      {
+        key: true,
+        hint: `Create prompts/${resource.name}/v${Math.max(...(base.prompts.get(resource.name)?.keys() ?? [0])) + 1}.yaml instead; only status may change here.`,
+      },
+    ),
+  );
 }
 
 /** Pointer to the first changed key that still exists in the head document (else the document). */
@@ -59,12 +79,22 @@ function checkExperiment(base: Project, resource: ParsedResource, repo: ParsedRe
     const seedAfter = after.seed ?? after.experiment;
     if (seedBefore !== seedAfter) return;
     if (canonicalJson(before.variants) === canonicalJson(after.variants)) return;
-    repo.errors.push(resource.file.diagnostic('E_RUNNING_EXPERIMENT_CHANGED', '/variants', `experiment '${resource.name}' is running${env ? ` in ${env}` : ''} and its variants or weights changed, but the seed '${seedAfter}' did not.`, { key: true }));
+    repo.errors.push(
+      resource.file.diagnostic(
+        'E_RUNNING_EXPERIMENT_CHANGED',
+        '/variants',
+        `experiment '${resource.name}' is running${env ? ` in ${env}` : ''} and its variants or weights changed, but the seed '${seedAfter}' did not.`,
+        { key: true },
+      ),
+    );
     return;
   }
 }
 
-function environmentsOf(before: { environments?: Record<string, unknown> }, after: { environments?: Record<string, unknown> }): Array<string | undefined> {
+function environmentsOf(
+  before: { environments?: Record<string, unknown> },
+  after: { environments?: Record<string, unknown> },
+): Array<string | undefined> {
   return [undefined, ...new Set([...Object.keys(before.environments ?? {}), ...Object.keys(after.environments ?? {})])];
 }
 
@@ -79,10 +109,18 @@ function checkRollout(base: Project, resource: ParsedResource, repo: ParsedRepo)
       const to = (env ? migration.environments?.[env]?.phase : undefined) ?? migration.phase;
       const step = PHASES.indexOf(to) - (from === undefined ? -1 : PHASES.indexOf(from));
       if (step > 1) {
-        const pointer = env && migration.environments?.[env]?.phase !== undefined ? `/environments/${env}/phase` : '/phase';
-        repo.errors.push(resource.file.diagnostic('E_PHASE_SKIP', pointer, `phase${env ? ` in ${env}` : ''} moves from ${from ?? '(new migration)'} to ${to}, skipping ${PHASES.slice(PHASES.indexOf(from ?? 'dual-write') + (from === undefined ? 0 : 1), PHASES.indexOf(to)).join(', ')}.`, {
-          hint: `Move to ${from === undefined ? 'dual-write' : PHASES[PHASES.indexOf(from) + 1]} first; stepping back is always allowed.`,
-        }));
+        const pointer =
+          env && migration.environments?.[env]?.phase !== undefined ? `/environments/${env}/phase` : '/phase';
+        repo.errors.push(
+          resource.file.diagnostic(
+            'E_PHASE_SKIP',
+            pointer,
+            `phase${env ? ` in ${env}` : ''} moves from ${from ?? '(new migration)'} to ${to}, skipping ${PHASES.slice(PHASES.indexOf(from ?? 'dual-write') + (from === undefined ? 0 : 1), PHASES.indexOf(to)).join(', ')}.`,
+            {
+              hint: `Move to ${from === undefined ? 'dual-write' : PHASES[PHASES.indexOf(from) + 1]} first; stepping back is always allowed.`,
+            },
+          ),
+        );
       }
     }
     return;
@@ -92,16 +130,29 @@ function checkRollout(base: Project, resource: ParsedResource, repo: ParsedRepo)
   checkPercentSteps(resource, after, previous, repo);
 }
 
-function checkPercentSteps(resource: ParsedResource, after: PercentResource, previous: PercentResource | undefined, repo: ParsedRepo): void {
+function checkPercentSteps(
+  resource: ParsedResource,
+  after: PercentResource,
+  previous: PercentResource | undefined,
+  repo: ParsedRepo,
+): void {
   for (const env of environmentsOf(previous ?? {}, after)) {
     const from = previous ? ((env ? previous.environments?.[env]?.percent : undefined) ?? previous.percent) : 0;
     const to = (env ? after.environments?.[env]?.percent : undefined) ?? after.percent;
     if (to <= from) continue;
     const next = after.stages.find((stage) => stage > from);
     if (next === undefined || to <= next) continue;
-    const pointer = env && after.environments?.[env]?.percent !== undefined ? `/environments/${env}/percent` : '/percent';
-    repo.errors.push(resource.file.diagnostic('E_STAGE_SKIP', pointer, `percent${env ? ` in ${env}` : ''} moves from ${from}${previous ? '' : ' (new rollout)'} to ${to}, skipping stage ${next}.`, {
-      hint: `Raise it to ${next} first; a downward move is always allowed.`,
-    }));
+    const pointer =
+      env && after.environments?.[env]?.percent !== undefined ? `/environments/${env}/percent` : '/percent';
+    repo.errors.push(
+      resource.file.diagnostic(
+        'E_STAGE_SKIP',
+        pointer,
+        `percent${env ? ` in ${env}` : ''} moves from ${from}${previous ? '' : ' (new rollout)'} to ${to}, skipping stage ${next}.`,
+        {
+          hint: `Raise it to ${next} first; a downward move is always allowed.`,
+        },
+      ),
+    );
   }
 }

@@ -11,10 +11,20 @@ export function checkKillOverrides(ctx: CheckContext): void {
     const environments = resource.data['environments'];
     if (typeof environments !== 'object' || environments === null) continue;
     for (const [env, override] of Object.entries(environments as Record<string, unknown>)) {
-      if (typeof override !== 'object' || override === null || (override as { killed?: unknown }).killed !== false) continue;
+      if (typeof override !== 'object' || override === null || (override as { killed?: unknown }).killed !== false)
+        continue;
       const pointer = `/environments/${env.replaceAll('~', '~0').replaceAll('/', '~1')}/killed`;
-      const revive = resource.data['killed'] === true ? ` It does not revive '${resource.name}' in ${env}: the resource is killed everywhere.` : '';
-      ctx.report(resource.file.diagnostic('W_KILL_OVERRIDE_NO_EFFECT', pointer, `environments.${env}.killed: false has no effect (the kill switch is global).${revive}`));
+      const revive =
+        resource.data['killed'] === true
+          ? ` It does not revive '${resource.name}' in ${env}: the resource is killed everywhere.`
+          : '';
+      ctx.report(
+        resource.file.diagnostic(
+          'W_KILL_OVERRIDE_NO_EFFECT',
+          pointer,
+          `environments.${env}.killed: false has no effect (the kill switch is global).${revive}`,
+        ),
+      );
     }
   }
 }

@@ -41,7 +41,9 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
     if (options.base !== undefined && head.project) {
       const base = await loadFromSource(new GitRefSource(absolute, options.base, limits), limits, workers);
       if (base.failure) {
-        head.repo.errors.push(makeDiagnostic('E_BASE_UNREADABLE', '.', `cannot read base '${options.base}': ${base.failure}`));
+        head.repo.errors.push(
+          makeDiagnostic('E_BASE_UNREADABLE', '.', `cannot read base '${options.base}': ${base.failure}`),
+        );
       } else if (base.project) {
         historyCheck(base.project, head.project, head.repo);
       }
@@ -56,10 +58,18 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
  * The same loader over the tree of a git commit, without touching the working tree (base vs head
  * comparisons, history rules, compiling a past commit).
  */
-export async function loadProjectAtRef(root: string, ref: string, options: { limits?: typeof LIMITS } = {}): Promise<Checked<Project>> {
+export async function loadProjectAtRef(
+  root: string,
+  ref: string,
+  options: { limits?: typeof LIMITS } = {},
+): Promise<Checked<Project>> {
   const loaded = await loadFromSource(new GitRefSource(resolve(root), ref, options.limits ?? LIMITS), options.limits);
   if (loaded.failure) {
-    return { value: undefined, errors: [makeDiagnostic('E_REF_UNREADABLE', '.', `cannot read '${ref}': ${loaded.failure}`)], warnings: [] };
+    return {
+      value: undefined,
+      errors: [makeDiagnostic('E_REF_UNREADABLE', '.', `cannot read '${ref}': ${loaded.failure}`)],
+      warnings: [],
+    };
   }
   return finish(loaded);
 }
@@ -69,7 +79,11 @@ export async function loadProjectAtRef(root: string, ref: string, options: { lim
  * for a large repository start as soon as the files are listed (they boot while the files are read);
  * pass `workers` to share them between loads, otherwise they are stopped before this returns.
  */
-export async function loadFromSource(source: FileSource, limits: typeof LIMITS = LIMITS, workers?: PoolStarter): Promise<LoadedRepo & { failure?: string }> {
+export async function loadFromSource(
+  source: FileSource,
+  limits: typeof LIMITS = LIMITS,
+  workers?: PoolStarter,
+): Promise<LoadedRepo & { failure?: string }> {
   const starter = workers ?? new PoolStarter(limits.maxAliasCount);
   let files;
   let repo: ParsedRepo;
@@ -77,15 +91,24 @@ export async function loadFromSource(source: FileSource, limits: typeof LIMITS =
     try {
       files = await source.readAll({ onListed: starter.onListed });
     } catch (error) {
-      const failure = error instanceof GitError ? error.message : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
-      return { project: undefined, repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() }, failure };
+      const failure =
+        error instanceof GitError
+          ? error.message
+          : `${(error as NodeJS.ErrnoException).code ?? 'error'}: ${(error as Error).message}`;
+      return {
+        project: undefined,
+        repo: { resources: [], datasets: [], errors: [], warnings: [], present: new Set() },
+        failure,
+      };
     }
     repo = await readResources(files, limits, starter.current);
   } finally {
     if (!workers) starter.close();
   }
   if (!repo.resources.some((r) => r.kind === 'settings') && !files.some((f) => f.path === 'switchyard.yaml')) {
-    repo.errors.push(makeDiagnostic('E_NO_SETTINGS', 'switchyard.yaml', `no switchyard.yaml in ${source.root} (${source.label}).`));
+    repo.errors.push(
+      makeDiagnostic('E_NO_SETTINGS', 'switchyard.yaml', `no switchyard.yaml in ${source.root} (${source.label}).`),
+    );
   }
   const project = buildProject(source.root, repo);
   if (project) crossCheck(project, repo);
@@ -95,5 +118,9 @@ export async function loadFromSource(source: FileSource, limits: typeof LIMITS =
 function finish(loaded: LoadedRepo & { failure?: string }): Checked<Project> {
   const errors: Diagnostic[] = [...loaded.repo.errors];
   if (loaded.failure) errors.push(makeDiagnostic('E_READ_FAILED', '.', loaded.failure));
-  return { value: loaded.project, errors: errors.sort(compareDiagnostics), warnings: [...loaded.repo.warnings].sort(compareDiagnostics) };
+  return {
+    value: loaded.project,
+    errors: errors.sort(compareDiagnostics),
+    warnings: [...loaded.repo.warnings].sort(compareDiagnostics),
+  };
 }

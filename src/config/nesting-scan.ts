@@ -39,7 +39,17 @@ export function estimateNestingDepth(text: string, stopAt: number): { depth: num
       if (c === '"' || c === "'") {
         // a quote only opens a quoted scalar at the start of a value, not inside plain text (it's)
         const prev = text[i - 1];
-        if (prev === undefined || prev === ' ' || prev === '[' || prev === '{' || prev === ',' || prev === ':' || prev === '\n' || prev === '-') quote = c;
+        if (
+          prev === undefined ||
+          prev === ' ' ||
+          prev === '[' ||
+          prev === '{' ||
+          prev === ',' ||
+          prev === ':' ||
+          prev === '\n' ||
+          prev === '-'
+        )
+          quote = c;
       } else if (c === '#' && (text[i - 1] === ' ' || i === lineStart)) {
         break;
       } else if (c === '[' || c === '{') {

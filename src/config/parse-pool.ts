@@ -74,7 +74,13 @@ export class ParsePool {
     for (let start = 0; start < texts.length; start += BATCH_SIZE) {
       let resolve!: (results: ParsedYaml[]) => void;
       const promise = new Promise<ParsedYaml[]>((done) => (resolve = done));
-      const batch: Batch = { id: this.nextId++, texts: texts.slice(start, start + BATCH_SIZE), done: false, promise, resolve };
+      const batch: Batch = {
+        id: this.nextId++,
+        texts: texts.slice(start, start + BATCH_SIZE),
+        done: false,
+        promise,
+        resolve,
+      };
       batches.push(batch);
       this.queue.push(batch);
     }
@@ -113,7 +119,10 @@ export class ParsePool {
     try {
       // execArgv: [] — the entry registers what it needs; inheriting e.g. `--import tsx` would start a
       // second module-loader thread per worker for nothing (~50 ms each).
-      worker = new Worker(options.entry ?? WORKER_ENTRY, { execArgv: [], ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
+      worker = new Worker(options.entry ?? WORKER_ENTRY, {
+        execArgv: [],
+        ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+      });
     } catch {
       return; // no worker: everything runs in this thread
     }

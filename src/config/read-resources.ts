@@ -65,7 +65,11 @@ interface YamlJob {
  * than `POOL_THRESHOLD` YAML files); results and the order of the diagnostics are the same as when
  * parsing in this thread.
  */
-export async function readResources(files: readonly SourceFile[], limits: typeof LIMITS = LIMITS, pool?: ParsePool): Promise<ParsedRepo> {
+export async function readResources(
+  files: readonly SourceFile[],
+  limits: typeof LIMITS = LIMITS,
+  pool?: ParsePool,
+): Promise<ParsedRepo> {
   const repo: ParsedRepo = { resources: [], datasets: [], errors: [], warnings: [], present: new Set() };
   // Pass 1, in file order: byte-level checks, and diagnostics that need no parse. A YAML file becomes
   // a job (its place in `steps` keeps the diagnostics in file order).
@@ -75,7 +79,8 @@ export async function readResources(files: readonly SourceFile[], limits: typeof
     const classified = classifyPath(source.path);
     if (typeof classified === 'object') {
       repo.present.add(`${classified.kind}:${classified.name}`);
-      if (classified.version !== undefined) repo.present.add(`${classified.kind}:${classified.name}@${classified.version}`);
+      if (classified.version !== undefined)
+        repo.present.add(`${classified.kind}:${classified.name}@${classified.version}`);
     }
     if (source.problem) {
       steps.push(source.problem);
@@ -84,7 +89,14 @@ export async function readResources(files: readonly SourceFile[], limits: typeof
     if (classified === 'ignored') continue;
     if (classified === 'misplaced') {
       const hint = /\.yml$/i.test(source.path) ? `Rename it to ${source.path.replace(/\.yml$/i, '.yaml')}.` : undefined;
-      steps.push(makeDiagnostic('E_BAD_PATH', source.path, `${source.path} is not a place where the loader reads resources, so it would be ignored.`, hint ? { hint } : {}));
+      steps.push(
+        makeDiagnostic(
+          'E_BAD_PATH',
+          source.path,
+          `${source.path} is not a place where the loader reads resources, so it would be ignored.`,
+          hint ? { hint } : {},
+        ),
+      );
       continue;
     }
     const decoded = decodeText(source.path, source.bytes);
@@ -93,7 +105,14 @@ export async function readResources(files: readonly SourceFile[], limits: typeof
       continue;
     }
     if (!VALID_NAME.test(classified.name)) {
-      steps.push(makeDiagnostic('E_BAD_NAME', source.path, `'${classified.name}' in ${source.path} is not a valid resource name.`, { hint: 'Rename the file: lower-case letters, digits, - and _ only.' }));
+      steps.push(
+        makeDiagnostic(
+          'E_BAD_NAME',
+          source.path,
+          `'${classified.name}' in ${source.path} is not a valid resource name.`,
+          { hint: 'Rename the file: lower-case letters, digits, - and _ only.' },
+        ),
+      );
       continue;
     }
     if (classified.kind === 'dataset') {
@@ -150,9 +169,13 @@ function readYamlResource(repo: ParsedRepo, job: YamlJob, parsed: ParsedYaml): v
     schema = typeof data.kind === 'string' ? ROLLOUT_KINDS[data.kind] : undefined;
     if (!schema) {
       const known = Object.keys(ROLLOUT_KINDS).join(', ');
-      repo.errors.push('kind' in data
-        ? file.diagnostic('E_UNKNOWN_KIND', '/kind', `unknown kind ${JSON.stringify(data.kind)}.`, { hint: `Use one of: ${known}.` })
-        : file.diagnostic('E_UNKNOWN_KIND', '', `${path} has no 'kind'.`, { hint: `Add kind: one of ${known}.` }));
+      repo.errors.push(
+        'kind' in data
+          ? file.diagnostic('E_UNKNOWN_KIND', '/kind', `unknown kind ${JSON.stringify(data.kind)}.`, {
+              hint: `Use one of: ${known}.`,
+            })
+          : file.diagnostic('E_UNKNOWN_KIND', '', `${path} has no 'kind'.`, { hint: `Add kind: one of ${known}.` }),
+      );
       return;
     }
   }
@@ -160,7 +183,15 @@ function readYamlResource(repo: ParsedRepo, job: YamlJob, parsed: ParsedYaml): v
   const schemaErrors = schemaDiagnostics(file, runSchema(schema, data));
   repo.errors.push(...schemaErrors);
   checkSchemaComment(repo, path, text, schema);
-  const resource: ParsedResource = { path, kind: classified.kind, name: classified.name, schema, file, data, valid: schemaErrors.length === 0 };
+  const resource: ParsedResource = {
+    path,
+    kind: classified.kind,
+    name: classified.name,
+    schema,
+    file,
+    data,
+    valid: schemaErrors.length === 0,
+  };
   if (classified.version !== undefined) resource.version = classified.version;
   checkNameMatchesPath(repo, resource);
   repo.resources.push(resource);
@@ -168,13 +199,33 @@ function readYamlResource(repo: ParsedRepo, job: YamlJob, parsed: ParsedYaml): v
 
 function checkNameMatchesPath(repo: ParsedRepo, resource: ParsedResource): void {
   if (resource.kind === 'settings' || resource.kind === 'dataset') return;
-  const field = resource.kind === 'rollout' && (resource.schema === 'embedding-migration' || resource.schema === 'schema-migration') ? 'migration' : NAME_FIELD[resource.kind];
+  const field =
+    resource.kind === 'rollout' && (resource.schema === 'embedding-migration' || resource.schema === 'schema-migration')
+      ? 'migration'
+      : NAME_FIELD[resource.kind];
   const value = resource.data[field];
   if (typeof value === 'string' && value !== resource.name) {
-    repo.errors.push(resource.file.diagnostic('E_NAME_MISMATCH', `/${field}`, `${field} '${value}' does not match the path ${resource.path} ('${resource.name}').`));
+    repo.errors.push(
+      resource.file.diagnostic(
+        'E_NAME_MISMATCH',
+        `/${field}`,
+        `${field} '${value}' does not match the path ${resource.path} ('${resource.name}').`,
+      ),
+    );
   }
-  if (resource.kind === 'prompt' && typeof resource.data.version === 'number' && resource.data.version !== resource.version) {
-    repo.errors.push(resource.file.diagnostic('E_NAME_MISMATCH', '/version', `version ${resource.data.version} does not match the file name v${resource.version}.yaml.`, { hint: `Set version: ${resource.version} or rename the file to v${resource.data.version}.yaml.` }));
+  if (
+    resource.kind === 'prompt' &&
+    typeof resource.data.version === 'number' &&
+    resource.data.version !== resource.version
+  ) {
+    repo.errors.push(
+      resource.file.diagnostic(
+        'E_NAME_MISMATCH',
+        '/version',
+        `version ${resource.data.version} does not match the file name v${resource.version}.yaml.`,
+        { hint: `Set version: ${resource.version} or rename the file to v${resource.data.version}.yaml.` },
+      ),
+    );
   }
 }
 
@@ -188,9 +239,20 @@ function checkSchemaComment(repo: ParsedRepo, path: string, text: string, schema
   const depth = path.split('/').length - 1;
   const suggestion = `# yaml-language-server: $schema=${'../'.repeat(depth) || './'}schemas/${expected}`;
   if (!match) {
-    repo.warnings.push(makeDiagnostic('W_SCHEMA_COMMENT', path, `${path} has no yaml-language-server schema comment.`, { hint: `Add as the first line: ${suggestion}` }));
+    repo.warnings.push(
+      makeDiagnostic('W_SCHEMA_COMMENT', path, `${path} has no yaml-language-server schema comment.`, {
+        hint: `Add as the first line: ${suggestion}`,
+      }),
+    );
   } else if (!(match[1] ?? '').endsWith(`/${expected}`) && match[1] !== expected) {
     const line = head.slice(0, match.index).split('\n').length;
-    repo.warnings.push(makeDiagnostic('W_SCHEMA_COMMENT', path, `the schema comment names ${match[1]}, but this is a ${schema} resource.`, { line, hint: `Use: ${suggestion}` }));
+    repo.warnings.push(
+      makeDiagnostic(
+        'W_SCHEMA_COMMENT',
+        path,
+        `the schema comment names ${match[1]}, but this is a ${schema} resource.`,
+        { line, hint: `Use: ${suggestion}` },
+      ),
+    );
   }
 }

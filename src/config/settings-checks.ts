@@ -8,7 +8,14 @@ export function checkSettings(ctx: CheckContext): void {
   const settings = resource.data as unknown as ProjectSettings;
   const seen = new Set<string>();
   settings.environments.forEach((env, i) => {
-    if (seen.has(env.name)) ctx.report(resource.file.diagnostic('E_DUPLICATE_NAME', `/environments/${i}/name`, `environment '${env.name}' is declared twice.`));
+    if (seen.has(env.name))
+      ctx.report(
+        resource.file.diagnostic(
+          'E_DUPLICATE_NAME',
+          `/environments/${i}/name`,
+          `environment '${env.name}' is declared twice.`,
+        ),
+      );
     seen.add(env.name);
   });
 }

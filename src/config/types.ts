@@ -98,8 +98,7 @@ export interface PromptVersion {
 }
 
 export type ProviderConfig =
-  | { type: 'openai'; apiKeyEnv?: string }
-  | { type: 'openai-compatible'; baseUrl: string; apiKeyEnv?: string };
+  { type: 'openai'; apiKeyEnv?: string } | { type: 'openai-compatible'; baseUrl: string; apiKeyEnv?: string };
 
 /** USD per 1M tokens of one snapshot. */
 export interface SnapshotPrice {
@@ -232,9 +231,21 @@ export interface EmbeddingMigrationResource {
   from: EmbeddingStore;
   to: EmbeddingStore;
   phase: EmbeddingPhase;
-  backfill: { batchSize: number; concurrency: number; requestsPerMinute?: number; tokensPerMinute?: number; maxRetries?: number };
+  backfill: {
+    batchSize: number;
+    concurrency: number;
+    requestsPerMinute?: number;
+    tokensPerMinute?: number;
+    maxRetries?: number;
+  };
   /** Checks before a phase may advance (the runner's defaults apply to omitted fields). */
-  verify?: { sampleQueries?: number; topK?: number; minOverlap?: number; maxDeadLetters?: number; maxAgeMinutes?: number };
+  verify?: {
+    sampleQueries?: number;
+    topK?: number;
+    minOverlap?: number;
+    maxDeadLetters?: number;
+    maxAgeMinutes?: number;
+  };
   environments?: Record<Name, { phase?: EmbeddingPhase }>;
 }
 
@@ -265,11 +276,7 @@ export interface SchemaMigrationResource {
 }
 
 export type RolloutResource =
-  | FlagResource
-  | ModelRolloutResource
-  | CanaryResource
-  | EmbeddingMigrationResource
-  | SchemaMigrationResource;
+  FlagResource | ModelRolloutResource | CanaryResource | EmbeddingMigrationResource | SchemaMigrationResource;
 
 export type ExperimentStatus = 'draft' | 'running' | 'stopped';
 

@@ -55,7 +55,9 @@ export class YamlFile {
     for (const segment of segments) {
       keyNode = undefined;
       if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment);
+        const pair = node.items.find(
+          (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === segment,
+        );
         if (!pair) break;
         keyNode = pair.key;
         node = pair.value;
@@ -84,22 +86,44 @@ function unescapePointer(segment: string): string {
 export function prescanYaml(path: string, text: string, maxDepth: number): Diagnostic | undefined {
   const nesting = estimateNestingDepth(text, maxDepth);
   if (nesting.depth <= maxDepth) return undefined;
-  return makeDiagnostic('E_YAML_TOO_DEEP', path, `nesting deeper than ${maxDepth} levels.`, new LineIndex(text).at(nesting.offset));
+  return makeDiagnostic(
+    'E_YAML_TOO_DEEP',
+    path,
+    `nesting deeper than ${maxDepth} levels.`,
+    new LineIndex(text).at(nesting.offset),
+  );
 }
 
 /** Turns what `parseYamlText` returned (here or in a worker) into a file and positioned diagnostics. */
-export function yamlResult(path: string, text: string, parsed: ParsedYaml): { file?: YamlFile; problems: Diagnostic[] } {
+export function yamlResult(
+  path: string,
+  text: string,
+  parsed: ParsedYaml,
+): { file?: YamlFile; problems: Diagnostic[] } {
   const file = new YamlFile(path, text, parsed.data);
   if (parsed.problems.length > 0) {
     const problems = parsed.problems.map((problem) => {
       if (problem.pointer !== undefined) return file.diagnostic(problem.code, problem.pointer, problem.message);
-      return makeDiagnostic(problem.code, path, problem.message, problem.offset === undefined ? {} : file.at(problem.offset));
+      return makeDiagnostic(
+        problem.code,
+        path,
+        problem.message,
+        problem.offset === undefined ? {} : file.at(problem.offset),
+      );
     });
     return { problems };
   }
   const data = parsed.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    return { problems: [makeDiagnostic('E_NOT_A_MAP', path, `${path} must be a YAML mapping, not ${data === null || data === undefined ? 'empty' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}.`)] };
+    return {
+      problems: [
+        makeDiagnostic(
+          'E_NOT_A_MAP',
+          path,
+          `${path} must be a YAML mapping, not ${data === null || data === undefined ? 'empty' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}.`,
+        ),
+      ],
+    };
   }
   return { file, problems: [] };
 }

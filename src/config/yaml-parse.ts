@@ -51,12 +51,24 @@ export function parseYamlText(text: string, maxAliasCount: number): ParsedYaml {
     data = doc.toJS({ maxAliasCount });
   } catch (error) {
     const message = (error as Error).message;
-    return { problems: [{ code: /alias/i.test(message) ? 'E_YAML_ALIAS_LIMIT' : 'E_YAML_SYNTAX', message: firstLine(message) }] };
+    return {
+      problems: [
+        { code: /alias/i.test(message) ? 'E_YAML_ALIAS_LIMIT' : 'E_YAML_SYNTAX', message: firstLine(message) },
+      ],
+    };
   }
   // Explicit tags other than plain-data ones would turn into Buffers, Sets, … that no schema expects.
   const tagged = findNonPlainValue(data, 0);
   if (tagged !== undefined) {
-    return { problems: [{ code: 'E_YAML_TAG', message: 'a value that is not plain data (a tag such as !!binary or !!set).', pointer: tagged }] };
+    return {
+      problems: [
+        {
+          code: 'E_YAML_TAG',
+          message: 'a value that is not plain data (a tag such as !!binary or !!set).',
+          pointer: tagged,
+        },
+      ],
+    };
   }
   return { data, problems };
 }

@@ -46,7 +46,9 @@ export function attachBaselines(head: Project, base: Project | undefined, target
       status: before.status,
       model: before.model,
       snapshot,
-      file: base.files.get(`prompt:${before.prompt}@${before.version}`) ?? `prompts/${before.prompt}/v${before.version}.yaml`,
+      file:
+        base.files.get(`prompt:${before.prompt}@${before.version}`) ??
+        `prompts/${before.prompt}/v${before.version}.yaml`,
       reasons: [`what the base serves for ${before.prompt}, for comparison`],
       gate: 'none',
       minPassRate: before.tests.minPassRate,

@@ -56,7 +56,12 @@ export interface CompileSignVerifyOptions {
  * sees it when it is published, i.e. at its createdAt (the commit time): verifying an old commit at
  * the wall clock would only restate that it is old.
  */
-export async function compileSignVerify(project: Project, commit: string | null, out: string, options: CompileSignVerifyOptions = {}): Promise<{ keyid: string; bundles: SignedBundle[] }> {
+export async function compileSignVerify(
+  project: Project,
+  commit: string | null,
+  out: string,
+  options: CompileSignVerifyOptions = {},
+): Promise<{ keyid: string; bundles: SignedBundle[] }> {
   const key = generateSigningKey();
   const trustedKeys = trustedKeysFrom([key.publicKey]);
   const full = commit ?? '0'.repeat(40);
@@ -73,26 +78,63 @@ export async function compileSignVerify(project: Project, commit: string | null,
   for (const { name } of project.settings.environments) {
     const dir = join(out, name);
     if (validity === undefined) {
-      bundles.push({ env: name, dir, sha256: '', verified: false, message: `signing.expiresAfter '${expiresAfter}' is not a duration like 30d, 12h, 90m` });
+      bundles.push({
+        env: name,
+        dir,
+        sha256: '',
+        verified: false,
+        message: `signing.expiresAfter '${expiresAfter}' is not a duration like 30d, 12h, 90m`,
+      });
       continue;
     }
     const compiled = compileBundle(project, { env: name, commit: full });
     if (!compiled.value) {
-      bundles.push({ env: name, dir, sha256: '', verified: false, message: compiled.errors.map((e) => e.message).join('; ') });
+      bundles.push({
+        env: name,
+        dir,
+        sha256: '',
+        verified: false,
+        message: compiled.errors.map((e) => e.message).join('; '),
+      });
       continue;
     }
-    const manifest = signCompiled(compiled.value, { env: name, serial: meta.serial, commit: full, createdAt: meta.createdAt, validityMs: validity }, [key]);
+    const manifest = signCompiled(
+      compiled.value,
+      { env: name, serial: meta.serial, commit: full, createdAt: meta.createdAt, validityMs: validity },
+      [key],
+    );
     const signed = manifest.signed;
     await mkdir(join(dir, 'payload'), { recursive: true });
     await writeFile(join(dir, payloadPath(compiled.value.sha256)), compiled.value.bytes);
     await writeFile(join(dir, 'manifest.json'), manifestBytes(manifest));
-    const result = await verifyBundle(await bundleSource(dir, name), { trustedKeys, env: name, minSerial: meta.serial, now: meta.createdAt.getTime() });
+    const result = await verifyBundle(await bundleSource(dir, name), {
+      trustedKeys,
+      env: name,
+      minSerial: meta.serial,
+      now: meta.createdAt.getTime(),
+    });
     const facts = { serial: signed.serial, createdAt: signed.createdAt, expires: signed.expires };
-    const origin = meta.fromGit ? `serial ${signed.serial} from git` : `serial ${signed.serial}, created now (not a git commit)`;
+    const origin = meta.fromGit
+      ? `serial ${signed.serial} from git`
+      : `serial ${signed.serial}, created now (not a git commit)`;
     bundles.push(
       result.ok
-        ? { env: name, dir, sha256: compiled.value.sha256, ...facts, verified: true, message: `signature, serial, expiry, length and sha256 verified (${origin}, expires ${signed.expires})` }
-        : { env: name, dir, sha256: compiled.value.sha256, ...facts, verified: false, message: `${result.code}: ${result.message}` },
+        ? {
+            env: name,
+            dir,
+            sha256: compiled.value.sha256,
+            ...facts,
+            verified: true,
+            message: `signature, serial, expiry, length and sha256 verified (${origin}, expires ${signed.expires})`,
+          }
+        : {
+            env: name,
+            dir,
+            sha256: compiled.value.sha256,
+            ...facts,
+            verified: false,
+            message: `${result.code}: ${result.message}`,
+          },
     );
   }
   return { keyid: key.keyid, bundles };

@@ -50,7 +50,11 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
     const version = project.prompts.get(t.prompt)?.get(t.version);
     if (!version) continue;
     const params: ModelParams = { ...(project.models.get(version.model)?.params ?? {}), ...(version.params ?? {}) };
-    const grading = { endpoint: context.graderEndpoint, graderModel: context.graderModel, embeddingModel: context.embeddingModel };
+    const grading = {
+      endpoint: context.graderEndpoint,
+      graderModel: context.graderModel,
+      embeddingModel: context.embeddingModel,
+    };
     const provider = context.endpointOf(version.model, t.snapshot);
     const defaults = version.tests.defaultTest ?? {};
     version.tests.cases.forEach((c, index) => {
@@ -64,7 +68,17 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
       const { messages } = rendered;
       const missing = [...rendered.missing.map((name) => `variable '${name}' has no value`), ...problems];
       // vars count on their own: assertions can use them ({{var}} in a value or a javascript check).
-      const key = contentKey({ format: CACHE_FORMAT, provider, grading, snapshot: t.snapshot, params, messages, vars, assert, options });
+      const key = contentKey({
+        format: CACHE_FORMAT,
+        provider,
+        grading,
+        snapshot: t.snapshot,
+        params,
+        messages,
+        vars,
+        assert,
+        options,
+      });
       cases.push({
         id: `${t.id}#${index}`,
         target: t.id,

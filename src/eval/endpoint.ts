@@ -36,7 +36,15 @@ export async function openModelEndpoint(env: NodeJS.ProcessEnv, options: Endpoin
   const key = env.OPENAI_API_KEY;
   if (options.server === undefined && key && key !== OFFLINE_API_KEY && env.SWITCHYARD_OFFLINE !== '1') {
     const baseUrl = (env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
-    return { baseUrl, apiKey: key, offline: false, label: `OpenAI-compatible API at ${baseUrl}`, server: undefined, env, close: async () => {} };
+    return {
+      baseUrl,
+      apiKey: key,
+      offline: false,
+      label: `OpenAI-compatible API at ${baseUrl}`,
+      server: undefined,
+      env,
+      close: async () => {},
+    };
   }
   const server = options.server ?? (await startModelServer());
   const owned = options.server === undefined;

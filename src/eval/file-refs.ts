@@ -23,7 +23,8 @@ export function fileRefsOf(version: PromptVersion): string[] {
   const out = new Set<string>();
   const assertions = (list: readonly Assertion[] | undefined) => {
     for (const a of list ?? []) {
-      if (a.type === 'assert-set') for (const m of (a as { assert: Assertion[] }).assert) collect((m as { value?: unknown }).value, out);
+      if (a.type === 'assert-set')
+        for (const m of (a as { assert: Assertion[] }).assert) collect((m as { value?: unknown }).value, out);
       else collect((a as { value?: unknown }).value, out);
     }
   };
@@ -51,7 +52,14 @@ export async function loadFileRefs(root: string, refs: Iterable<string>): Promis
       if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new Error('points outside the repository');
       const text = await readFile(real, 'utf8');
       const ext = extname(real).toLowerCase();
-      out.set(ref, ext === '.json' ? (JSON.parse(text) as JsonValue) : ext === '.yaml' || ext === '.yml' ? (parseYaml(text) as JsonValue) : text);
+      out.set(
+        ref,
+        ext === '.json'
+          ? (JSON.parse(text) as JsonValue)
+          : ext === '.yaml' || ext === '.yml'
+            ? (parseYaml(text) as JsonValue)
+            : text,
+      );
     } catch (error) {
       out.set(ref, new Error(`${ref}: ${(error as Error).message}`));
     }

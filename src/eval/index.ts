@@ -2,14 +2,26 @@
  * Public entry of `src/eval`: the CI evaluator (offline model server, promptfoo evals, shadow
  * evals, report). See docs/evaluation.md.
  */
-export { startModelServer, LISTED_CHAT_MODELS, type ModelServer, type ModelServerOptions, type ModelServerStats } from './offline/server.ts';
+export {
+  startModelServer,
+  LISTED_CHAT_MODELS,
+  type ModelServer,
+  type ModelServerOptions,
+  type ModelServerStats,
+} from './offline/server.ts';
 export { generateReply } from './offline/model.ts';
 export { embed, EMBEDDING_MODELS } from './offline/embeddings.ts';
 export { openModelEndpoint, createClient, OFFLINE_API_KEY, type ModelEndpoint } from './endpoint.ts';
 export { affectedTargets, targetId, type EvalTarget, type TargetGate } from './targets.ts';
 export { buildCases, parseShard, shardCases, type EvalCase, type Shard } from './cases.ts';
 export { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
-export { runEval, evalCaseCount, DEFAULT_EMBEDDING_MODEL, DEFAULT_GRADER_MODEL, type RunEvalOptions } from './run-eval.ts';
+export {
+  runEval,
+  evalCaseCount,
+  DEFAULT_EMBEDDING_MODEL,
+  DEFAULT_GRADER_MODEL,
+  type RunEvalOptions,
+} from './run-eval.ts';
 export { judgeTargets, mergeRuns, type CaseResult, type EvalRun, type TargetVerdict } from './results.ts';
 export { planShadow, type ShadowPlan } from './shadow-plan.ts';
 export { runShadow, gatePasses, type ShadowRun, type ShadowResult } from './shadow.ts';

@@ -35,19 +35,47 @@ export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: 
   const price = pin?.prices?.[snapshot];
   const providerId = `openai:chat:${snapshot}`;
   if (endpoint.offline || !pin) {
-    return { providerId, baseUrl: endpoint.baseUrl, apiKey: endpoint.apiKey, endpointKey: 'offline', label: endpoint.label, offline: endpoint.offline, price };
+    return {
+      providerId,
+      baseUrl: endpoint.baseUrl,
+      apiKey: endpoint.apiKey,
+      endpointKey: 'offline',
+      label: endpoint.label,
+      offline: endpoint.offline,
+      price,
+    };
   }
   const keyEnv = pin.provider.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
   const apiKey = (keyEnv === DEFAULT_API_KEY_ENV ? endpoint.apiKey : endpoint.env[keyEnv]) ?? '';
   if (pin.provider.type === 'openai-compatible') {
     const baseUrl = pin.provider.baseUrl.replace(/\/+$/, '');
-    return { providerId, baseUrl, apiKey, endpointKey: `openai-compatible:${baseUrl}`, label: `OpenAI-compatible API at ${baseUrl}`, offline: false, price };
+    return {
+      providerId,
+      baseUrl,
+      apiKey,
+      endpointKey: `openai-compatible:${baseUrl}`,
+      label: `OpenAI-compatible API at ${baseUrl}`,
+      offline: false,
+      price,
+    };
   }
-  return { providerId, baseUrl: endpoint.baseUrl, apiKey, endpointKey: `openai:${endpoint.baseUrl}`, label: endpoint.label, offline: false, price };
+  return {
+    providerId,
+    baseUrl: endpoint.baseUrl,
+    apiKey,
+    endpointKey: `openai:${endpoint.baseUrl}`,
+    label: endpoint.label,
+    offline: false,
+    price,
+  };
 }
 
 /** Cost in USD of one call at `price` (USD per 1M tokens); undefined without a price. */
-export function costOf(price: SnapshotPrice | undefined, promptTokens: number, completionTokens: number): number | undefined {
+export function costOf(
+  price: SnapshotPrice | undefined,
+  promptTokens: number,
+  completionTokens: number,
+): number | undefined {
   if (!price) return undefined;
   return (price.input * promptTokens + price.output * completionTokens) / 1_000_000;
 }

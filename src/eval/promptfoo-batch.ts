@@ -34,7 +34,11 @@ interface PromptfooResult {
   error?: string | null;
   latencyMs?: number;
   cost?: number;
-  response?: { output?: unknown; cost?: number; tokenUsage?: { prompt?: number; completion?: number; total?: number } } | null;
+  response?: {
+    output?: unknown;
+    cost?: number;
+    tokenUsage?: { prompt?: number; completion?: number; total?: number };
+  } | null;
   gradingResult?: { reason?: string; componentResults?: PromptfooComponent[] } | null;
 }
 
@@ -60,9 +64,22 @@ function leaves(components: readonly PromptfooComponent[]): PromptfooComponent[]
 
 export function errorResult(c: EvalCase, error: string, attempts: number): CaseResult {
   return {
-    id: c.id, target: c.target, index: c.index, description: c.description, key: c.key,
-    status: 'error', pass: false, score: 0, error, output: '', assertions: [], cached: false,
-    tokens: null, latencyMs: null, cost: null, attempts,
+    id: c.id,
+    target: c.target,
+    index: c.index,
+    description: c.description,
+    key: c.key,
+    status: 'error',
+    pass: false,
+    score: 0,
+    error,
+    output: '',
+    assertions: [],
+    cached: false,
+    tokens: null,
+    latencyMs: null,
+    cost: null,
+    attempts,
   };
 }
 
@@ -87,7 +104,10 @@ function priced<P extends { callApi: (...args: never[]) => Promise<unknown> }>(p
 }
 
 /** Runs the batch; every case gets exactly one result (a missing promptfoo result is an error). */
-export async function runPromptfooBatch(promptfoo: PromptfooModule, input: BatchInput): Promise<Map<string, CaseResult>> {
+export async function runPromptfooBatch(
+  promptfoo: PromptfooModule,
+  input: BatchInput,
+): Promise<Map<string, CaseResult>> {
   const labels = new Map<string, string>();
   const providers: unknown[] = [];
   const tests = [];
@@ -102,11 +122,23 @@ export async function runPromptfooBatch(promptfoo: PromptfooModule, input: Batch
       const provider = await promptfoo.loadApiProvider(options.id, { options });
       providers.push(priced(provider, route));
     }
-    tests.push({ description: c.id, vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) }, assert: c.assert, providers: [label], ...(c.options.transform ? { options: { transform: c.options.transform } } : {}) });
+    tests.push({
+      description: c.id,
+      vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) },
+      assert: c.assert,
+      providers: [label],
+      ...(c.options.transform ? { options: { transform: c.options.transform } } : {}),
+    });
   }
   const g = input.grading;
-  const grader = { id: `openai:chat:${g.graderModel}`, config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 } };
-  const embedder = { id: `openai:embedding:${g.embeddingModel}`, config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey } };
+  const grader = {
+    id: `openai:chat:${g.graderModel}`,
+    config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 },
+  };
+  const embedder = {
+    id: `openai:embedding:${g.embeddingModel}`,
+    config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey },
+  };
   const suite = {
     prompts: [{ raw: `{{ ${MESSAGES_VAR} }}`, label: 'switchyard' }],
     providers,
@@ -115,12 +147,15 @@ export async function runPromptfooBatch(promptfoo: PromptfooModule, input: Batch
     writeLatestResults: false,
     sharing: false,
   };
-  const record = await promptfoo.evaluate(suite as unknown as Parameters<PromptfooModule['evaluate']>[0], {
-    maxConcurrency: Math.max(1, input.concurrency),
-    cache: false,
-    showProgressBar: false,
-    progressCallback: () => input.onCaseDone?.(),
-  } as Parameters<PromptfooModule['evaluate']>[1]);
+  const record = await promptfoo.evaluate(
+    suite as unknown as Parameters<PromptfooModule['evaluate']>[0],
+    {
+      maxConcurrency: Math.max(1, input.concurrency),
+      cache: false,
+      showProgressBar: false,
+      progressCallback: () => input.onCaseDone?.(),
+    } as Parameters<PromptfooModule['evaluate']>[1],
+  );
   const summary = (await record.toEvaluateSummary()) as unknown as { results: PromptfooResult[] };
 
   const results = new Map<string, CaseResult>();
@@ -137,24 +172,38 @@ export async function runPromptfooBatch(promptfoo: PromptfooModule, input: Batch
     const usage = r.response?.tokenUsage;
     const cost = r.response?.cost;
     results.set(c.id, {
-      id: c.id, target: c.target, index: c.index, description: c.description, key: c.key,
+      id: c.id,
+      target: c.target,
+      index: c.index,
+      description: c.description,
+      key: c.key,
       status,
       pass: status === 'pass',
       score: typeof r.score === 'number' ? r.score : 0,
-      error: status === 'error' ? String(r.error ?? r.gradingResult?.reason ?? 'the provider returned no output') : null,
+      error:
+        status === 'error' ? String(r.error ?? r.gradingResult?.reason ?? 'the provider returned no output') : null,
       output: asText(r.response?.output),
       assertions,
       cached: false,
-      tokens: usage && typeof usage.total === 'number' ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total } : null,
+      tokens:
+        usage && typeof usage.total === 'number'
+          ? { prompt: usage.prompt ?? 0, completion: usage.completion ?? 0, total: usage.total }
+          : null,
       latencyMs: typeof r.latencyMs === 'number' ? r.latencyMs : null,
       cost: typeof cost === 'number' && Number.isFinite(cost) ? cost : null,
       attempts: 1,
     });
-    if (r.failureReason !== undefined && r.failureReason !== FAILURE_ASSERT && r.failureReason !== FAILURE_ERROR && !r.success) {
+    if (
+      r.failureReason !== undefined &&
+      r.failureReason !== FAILURE_ASSERT &&
+      r.failureReason !== FAILURE_ERROR &&
+      !r.success
+    ) {
       // An unknown failure reason from a newer promptfoo: no verdict, so never a silent pass or fail.
       results.set(c.id, errorResult(c, `promptfoo reported failure reason ${r.failureReason}`, 1));
     }
   }
-  for (const c of input.cases) if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
+  for (const c of input.cases)
+    if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
   return results;
 }

@@ -28,7 +28,13 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
         assertPassCount: mine.reduce((n, c) => n + c.assertions.filter((a) => a.pass).length, 0),
         assertFailCount: mine.reduce((n, c) => n + c.assertions.filter((a) => !a.pass).length, 0),
         totalLatencyMs: mine.reduce((n, c) => n + (c.latencyMs ?? 0), 0),
-        tokenUsage: { total: tokens, prompt: mine.reduce((n, c) => n + (c.tokens?.prompt ?? 0), 0), completion: mine.reduce((n, c) => n + (c.tokens?.completion ?? 0), 0), cached: 0, numRequests: mine.length },
+        tokenUsage: {
+          total: tokens,
+          prompt: mine.reduce((n, c) => n + (c.tokens?.prompt ?? 0), 0),
+          completion: mine.reduce((n, c) => n + (c.tokens?.completion ?? 0), 0),
+          cached: 0,
+          numRequests: mine.length,
+        },
         namedScores: {},
         namedScoresCount: {},
         cost: mine.reduce((n, c) => n + (c.cost ?? 0), 0),
@@ -44,7 +50,11 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
       promptIdx: promptIdx.get(c.target) ?? 0,
       testIdx,
       promptId: contentKey(c.target).slice(0, 16),
-      testCase: { description: `${c.target} — ${c.description}`, vars: {}, assert: c.assertions.map((a) => ({ type: a.type })) },
+      testCase: {
+        description: `${c.target} — ${c.description}`,
+        vars: {},
+        assert: c.assertions.map((a) => ({ type: a.type })),
+      },
       prompt: { raw: c.target, label: t ? `${t.prompt} v${t.version}` : c.target },
       provider: { id: `openai:chat:${t?.snapshot ?? 'unknown'}`, label: '' },
       vars: {},
@@ -58,8 +68,19 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
       gradingResult: {
         pass: status === 'pass',
         score: c.score,
-        reason: status === 'error' ? (c.error ?? '') : c.assertions.filter((a) => !a.pass).map((a) => a.reason).join('; ') || 'All assertions passed',
-        componentResults: c.assertions.map((a) => ({ pass: a.pass, score: a.score, reason: a.reason, assertion: { type: a.type } })),
+        reason:
+          status === 'error'
+            ? (c.error ?? '')
+            : c.assertions
+                .filter((a) => !a.pass)
+                .map((a) => a.reason)
+                .join('; ') || 'All assertions passed',
+        componentResults: c.assertions.map((a) => ({
+          pass: a.pass,
+          score: a.score,
+          reason: a.reason,
+          assertion: { type: a.type },
+        })),
       },
       namedScores: {},
       metadata: { switchyardCase: c.id, line: c.line ?? null },
@@ -69,7 +90,13 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
     successes: results.filter((r) => r.failureReason === 0).length,
     failures: results.filter((r) => r.failureReason === 1).length,
     errors: results.filter((r) => r.failureReason === 2).length,
-    tokenUsage: { total: prompts.reduce((n, p) => n + p.metrics.tokenUsage.total, 0), prompt: 0, completion: 0, cached: 0, numRequests: run.stats.requests },
+    tokenUsage: {
+      total: prompts.reduce((n, p) => n + p.metrics.tokenUsage.total, 0),
+      prompt: 0,
+      completion: 0,
+      cached: 0,
+      numRequests: run.stats.requests,
+    },
     durationMs: run.durationMs,
   };
   return {

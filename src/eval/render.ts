@@ -10,7 +10,10 @@ export interface Rendered {
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Structured values are rendered as JSON, as promptfoo renders an object variable. */
-export function renderMessages(messages: readonly ChatMessage[], vars: Readonly<Record<string, JsonValue | undefined>>): Rendered {
+export function renderMessages(
+  messages: readonly ChatMessage[],
+  vars: Readonly<Record<string, JsonValue | undefined>>,
+): Rendered {
   const missing = new Set<string>();
   const rendered = messages.map((m) => ({
     role: m.role,

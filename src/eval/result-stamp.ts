@@ -13,7 +13,8 @@ export interface ResultStamp {
   configDigest: string | null;
 }
 
-const sorted = <V>(m: Map<string | number, V>): Array<[string, V]> => [...m].map(([k, v]) => [String(k), v] as [string, V]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+const sorted = <V>(m: Map<string | number, V>): Array<[string, V]> =>
+  [...m].map(([k, v]) => [String(k), v] as [string, V]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** sha256 of the configuration's content (every resource, canonical JSON; file layout and comments excluded). */
 export function configDigest(project: Project | undefined): string | null {
@@ -35,8 +36,11 @@ export function stampResult<T extends object>(doc: T, stamp: ResultStamp): T & R
 
 /** Why a result may not be combined with `expected` (null when its stamp matches). */
 export function staleReason(doc: Partial<ResultStamp>, expected: ResultStamp, file: string): string | null {
-  if (doc.commit === undefined || doc.configDigest === undefined) return `${file} carries no commit/config stamp (written by an older switchyard?)`;
-  if (doc.commit !== expected.commit) return `${file} was computed for commit ${String(doc.commit).slice(0, 12)}, not ${String(expected.commit).slice(0, 12)}`;
-  if (doc.configDigest !== expected.configDigest) return `${file} was computed from another configuration (digest ${String(doc.configDigest).slice(0, 12)}, now ${String(expected.configDigest).slice(0, 12)})`;
+  if (doc.commit === undefined || doc.configDigest === undefined)
+    return `${file} carries no commit/config stamp (written by an older switchyard?)`;
+  if (doc.commit !== expected.commit)
+    return `${file} was computed for commit ${String(doc.commit).slice(0, 12)}, not ${String(expected.commit).slice(0, 12)}`;
+  if (doc.configDigest !== expected.configDigest)
+    return `${file} was computed from another configuration (digest ${String(doc.configDigest).slice(0, 12)}, now ${String(expected.configDigest).slice(0, 12)})`;
   return null;
 }

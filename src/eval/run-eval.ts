@@ -64,8 +64,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const { head, endpoint } = options;
   const graderModel = options.graderModel ?? DEFAULT_GRADER_MODEL;
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
-  const routeIn = (project: Project) => (model: string, snapshot: string) => routeFor(project.models.get(model), snapshot, endpoint);
-  const refs = (project: Project) => [...project.prompts.values()].flatMap((versions) => [...versions.values()].flatMap(fileRefsOf));
+  const routeIn = (project: Project) => (model: string, snapshot: string) =>
+    routeFor(project.models.get(model), snapshot, endpoint);
+  const refs = (project: Project) =>
+    [...project.prompts.values()].flatMap((versions) => [...versions.values()].flatMap(fileRefsOf));
   const headFiles = await loadFileRefs(head.root, refs(head));
   const contextIn = (project: Project): CaseContext => ({
     files: project === head ? headFiles : baseFiles,
@@ -81,9 +83,12 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const baseTargets = options.base ? attachBaselines(head, options.base, headTargets) : [];
   const targets = [...headTargets, ...baseTargets];
   const shard = options.shard ?? { index: 1, count: 1 };
-  const baseCases = options.base ? buildCases(options.base, baseTargets, contextIn(options.base)).map((c) => ({ ...c, base: true })) : [];
+  const baseCases = options.base
+    ? buildCases(options.base, baseTargets, contextIn(options.base)).map((c) => ({ ...c, base: true }))
+    : [];
   const cases = shardCases([...buildCases(head, headTargets, contextIn(head)), ...baseCases], shard);
-  const route = (c: EvalCase & { base?: boolean }) => routeIn(c.base && options.base ? options.base : head)(c.model, c.snapshot);
+  const route = (c: EvalCase & { base?: boolean }) =>
+    routeIn(c.base && options.base ? options.base : head)(c.model, c.snapshot);
   const cache = options.cache === undefined ? openCaseCache(cacheDir(head.root)) : options.cache;
 
   const results = new Map<string, CaseResult>();
@@ -94,7 +99,16 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
       continue;
     }
     const hit = cache ? await cache.get(c.key) : undefined;
-    if (hit) results.set(c.id, { ...hit, id: c.id, target: c.target, index: c.index, description: c.description, cached: true, attempts: 0 });
+    if (hit)
+      results.set(c.id, {
+        ...hit,
+        id: c.id,
+        target: c.target,
+        index: c.index,
+        description: c.description,
+        cached: true,
+        attempts: 0,
+      });
     else toRun.push(c);
   }
   let done = results.size;

@@ -9,7 +9,16 @@
  *   the default gate as advice only, because a new prompt is meant to answer differently.
  * Without a base, every running model rollout is compared.
  */
-import type { ChatMessage, Dataset, DatasetRow, ModelPin, ModelRolloutResource, Project, PromptVersion, ShadowGate } from '../config/types.ts';
+import type {
+  ChatMessage,
+  Dataset,
+  DatasetRow,
+  ModelPin,
+  ModelRolloutResource,
+  Project,
+  PromptVersion,
+  ShadowGate,
+} from '../config/types.ts';
 import { renderMessages } from './render.ts';
 
 export interface ShadowSide {
@@ -60,11 +69,19 @@ function messagesFor(project: Project, row: DatasetRow, version?: PromptVersion)
   const v = version ?? (row.prompt !== undefined ? activeVersion(project, row.prompt) : undefined);
   if (row.prompt !== undefined && !v) return `prompt ${row.prompt} has no active version`;
   if (!v) return [{ role: 'user', content: row.input ?? '' }];
-  const { messages, missing } = renderMessages(v.messages, row.vars ?? (row.input !== undefined ? { input: row.input } : {}));
+  const { messages, missing } = renderMessages(
+    v.messages,
+    row.vars ?? (row.input !== undefined ? { input: row.input } : {}),
+  );
   return missing.length > 0 ? `row ${row.id} lacks ${missing.join(', ')} for ${v.prompt} v${v.version}` : messages;
 }
 
-function buildRequests(rows: readonly DatasetRow[], base: (r: DatasetRow) => ChatMessage[] | string, head: (r: DatasetRow) => ChatMessage[] | string, problems: string[]): ShadowRequest[] {
+function buildRequests(
+  rows: readonly DatasetRow[],
+  base: (r: DatasetRow) => ChatMessage[] | string,
+  head: (r: DatasetRow) => ChatMessage[] | string,
+  problems: string[],
+): ShadowRequest[] {
   const out: ShadowRequest[] = [];
   for (const row of rows) {
     const b = base(row);
@@ -128,7 +145,9 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
     const was = base.models.get(pin.alias);
     if (!was || was.snapshot === pin.snapshot) continue;
     const problems: string[] = [];
-    const rollout = [...head.rollouts.values(), ...base.rollouts.values()].find((r): r is ModelRolloutResource => r.kind === 'ModelRollout' && r.model === pin.alias);
+    const rollout = [...head.rollouts.values(), ...base.rollouts.values()].find(
+      (r): r is ModelRolloutResource => r.kind === 'ModelRollout' && r.model === pin.alias,
+    );
     const name = rollout?.shadow.dataset ?? [...head.datasets.keys()].sort()[0];
     const rows = name ? (datasetOrProblem(head, name, problems)?.rows ?? []) : [];
     if (!name) problems.push('no dataset to shadow with: add one under datasets/');
@@ -141,7 +160,12 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       head: { label: pin.snapshot, snapshot: pin.snapshot, pin },
       gate: rollout?.shadow.gate ?? defaultGate,
       blocking: true,
-      requests: buildRequests(rows, (row) => messagesFor(base, row), (row) => messagesFor(head, row), problems),
+      requests: buildRequests(
+        rows,
+        (row) => messagesFor(base, row),
+        (row) => messagesFor(head, row),
+        problems,
+      ),
       problems,
     });
   }
@@ -151,7 +175,10 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
     const before = activeVersion(base, prompt);
     if (!after || !before || after.version === before.version) continue;
     const rows = [...head.datasets.values()].flatMap((d) => d.rows.filter((r) => r.prompt === prompt));
-    const dataset = [...head.datasets.values()].filter((d) => d.rows.some((r) => r.prompt === prompt)).map((d) => d.name).join(', ');
+    const dataset = [...head.datasets.values()]
+      .filter((d) => d.rows.some((r) => r.prompt === prompt))
+      .map((d) => d.name)
+      .join(', ');
     const problems: string[] = rows.length === 0 ? [`no dataset rows with prompt: ${prompt}`] : [];
     const beforeSnap = base.models.get(before.model)?.snapshot ?? '?';
     const afterSnap = head.models.get(after.model)?.snapshot ?? '?';
@@ -160,11 +187,20 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       kind: 'prompt-version',
       title: `${prompt}: v${before.version} → v${after.version}`,
       dataset: dataset || '(none)',
-      base: { label: `${prompt} v${before.version} on ${beforeSnap}`, snapshot: beforeSnap, ...pinOf(base, before.model) },
+      base: {
+        label: `${prompt} v${before.version} on ${beforeSnap}`,
+        snapshot: beforeSnap,
+        ...pinOf(base, before.model),
+      },
       head: { label: `${prompt} v${after.version} on ${afterSnap}`, snapshot: afterSnap, ...pinOf(head, after.model) },
       gate: defaultGate,
       blocking: false,
-      requests: buildRequests(rows, (row) => messagesFor(base, row, before), (row) => messagesFor(head, row, after), problems),
+      requests: buildRequests(
+        rows,
+        (row) => messagesFor(base, row, before),
+        (row) => messagesFor(head, row, after),
+        problems,
+      ),
       problems,
     });
   }

@@ -105,11 +105,21 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
     const problems = [...plan.problems];
     await pool(plan.requests, options.concurrency, async (req) => {
       try {
-        const [b, h] = await Promise.all([reply(clientFor(plan.base), plan.base.snapshot, req.base), reply(clientFor(plan.head), plan.head.snapshot, req.head)]);
+        const [b, h] = await Promise.all([
+          reply(clientFor(plan.base), plan.base.snapshot, req.base),
+          reply(clientFor(plan.head), plan.head.snapshot, req.head),
+        ]);
         const e = await client.embeddings.create({ model: embeddingModel, input: [b, h] });
         const vb = e.data.find((d) => d.index === 0)?.embedding ?? [];
         const vh = e.data.find((d) => d.index === 1)?.embedding ?? [];
-        pairs.push({ rowId: req.rowId, input: req.input, base: b, head: h, cosine: cosine(vb, vh), lexical: tokenF1(b, h) });
+        pairs.push({
+          rowId: req.rowId,
+          input: req.input,
+          base: b,
+          head: h,
+          cosine: cosine(vb, vh),
+          lexical: tokenF1(b, h),
+        });
       } catch (error) {
         problems.push(`row ${req.rowId}: ${(error as Error).message}`);
       }
@@ -117,7 +127,9 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
     });
     pairs.sort((x, y) => (x.rowId < y.rowId ? -1 : x.rowId > y.rowId ? 1 : 0));
     const cos = summarise(pairs.map((p) => p.cosine));
-    const divergent = [...pairs].sort((x, y) => x.cosine - y.cosine || (x.rowId < y.rowId ? -1 : 1)).slice(0, options.keepDivergent ?? 3);
+    const divergent = [...pairs]
+      .sort((x, y) => x.cosine - y.cosine || (x.rowId < y.rowId ? -1 : 1))
+      .slice(0, options.keepDivergent ?? 3);
     comparisons.push({
       id: plan.id,
       kind: plan.kind,

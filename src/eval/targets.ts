@@ -108,11 +108,15 @@ export function affectedTargets(head: Project, base: Project | undefined): EvalT
   for (const pin of head.models.values()) {
     const was = base?.models.get(pin.alias);
     if (!base || !was) continue;
-    const changed = was.snapshot !== pin.snapshot || !sameContent(was.params ?? null, pin.params ?? null) || !sameContent(was.provider, pin.provider);
+    const changed =
+      was.snapshot !== pin.snapshot ||
+      !sameContent(was.params ?? null, pin.params ?? null) ||
+      !sameContent(was.provider, pin.provider);
     if (!changed) continue;
     const what = was.snapshot !== pin.snapshot ? `${was.snapshot} → ${pin.snapshot}` : 'parameters or provider';
     for (const v of versions) {
-      if (v.model === pin.alias && v.status !== 'deprecated') add(v, pin.snapshot, `model pin ${pin.alias} changed (${what})`);
+      if (v.model === pin.alias && v.status !== 'deprecated')
+        add(v, pin.snapshot, `model pin ${pin.alias} changed (${what})`);
     }
   }
 

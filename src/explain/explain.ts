@@ -48,57 +48,123 @@ function gate(payload: BundlePayload, flagName: string, unitKey: string): string
 }
 
 /** Resolves everything `payload` defines for one unit. Returns an error message for a payload the runtime would refuse. */
-export function explainUnit(payload: BundlePayload, meta: TableMeta, options: ExplainOptions): { ok: true; value: Explanation } | { ok: false; message: string } {
+export function explainUnit(
+  payload: BundlePayload,
+  meta: TableMeta,
+  options: ExplainOptions,
+): { ok: true; value: Explanation } | { ok: false; message: string } {
   const built = buildTable(payload, meta);
   if (!built.ok) return { ok: false, message: `${built.code}: ${built.message}` };
   const engine = new Engine({ sink: null });
   engine.swap(built.table);
   const { unitKey } = options;
   const unit = { unitKey };
-  const entry = (name: string, value: string, r: { reason: string; rule: string; errorCode?: string }, why: string): Explained => ({ name, value, reason: r.reason, rule: r.rule, why, ...(r.errorCode ? { errorCode: r.errorCode } : {}) });
+  const entry = (
+    name: string,
+    value: string,
+    r: { reason: string; rule: string; errorCode?: string },
+    why: string,
+  ): Explained => ({
+    name,
+    value,
+    reason: r.reason,
+    rule: r.rule,
+    why,
+    ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+  });
 
-  const models = Object.keys(payload.models).sort().map((alias) => {
-    const r = engine.resolveModel(alias, { unitKey, conversation: options.conversationPin ? { snapshot: options.conversationPin } : null });
-    const model = payload.models[alias]!;
-    const why = r.rule === 'pinned'
-      ? `the conversation is pinned to ${options.conversationPin}`
-      : model.rollout
-        ? gate(payload, model.rollout, unitKey)
-        : 'no rollout: the alias serves its snapshot';
-    return entry(alias, r.value ?? '(none)', r, why);
-  });
-  const prompts = Object.keys(payload.prompts).sort().map((name) => {
-    const r = engine.getPrompt(name, { unitKey });
-    const v = r.value;
-    const why = v?.experiment ? `experiment ${v.experiment} assigned variant ${v.variant}` : 'the active version (no running experiment enrols this unit)';
-    return entry(name, v ? `v${v.version}${v.variant ? ` (variant ${v.variant})` : ''} on ${v.model.alias} → ${v.model.snapshot ?? '(none)'}` : '(none)', r, why);
-  });
-  const flags = Object.keys(payload.flags).sort().map((name) => {
-    const r = engine.isEnabled(name, unit);
-    return entry(name, r.value ? 'on' : 'off', r, `${payload.flags[name]!.kind}: ${gate(payload, name, unitKey)}`);
-  });
-  const experiments = Object.keys(payload.experiments).sort().map((id) => {
-    const r = engine.assignExperiment(id, unit);
-    const x = payload.experiments[id]!;
-    const bucket = bucketOf(x.seed, unitKey);
-    const slots = x.variants.map((v) => `${v.name} [${v.slotStart}, ${v.enrolledEnd})`).join(', ');
-    const why = x.status !== 'running' ? `status ${x.status}: nobody is enrolled` : `bucket ${bucket} (seed ${x.seed}, traffic ${x.traffic} %); enrolled slots ${slots}`;
-    return entry(id, r.value.variant ? `${r.value.variant} (v${r.value.version})` : 'not enrolled', r, why);
-  });
-  const canaries = Object.keys(payload.canaries).sort().map((name) => {
-    const r = engine.canary(name, unit);
-    const c = r.value;
-    return entry(name, c ? `${c.variant}: ${c.pipeline.retrieval}, ${c.pipeline.embeddingModel}, topK ${c.pipeline.topK}` : '(none)', r, gate(payload, name, unitKey));
-  });
-  const embeddingRoutes = Object.keys(payload.embeddingMigrations).sort().map((name) => {
-    const r = engine.embeddingRoute(name);
-    const v = r.value;
-    const targets = (t: readonly { index: string }[]) => t.map((x) => x.index).join(', ');
-    return entry(name, v ? `phase ${v.phase}: write ${targets(v.write)}; read ${targets(v.read)}` : '(none)', r, 'the phase decides for every unit (no bucketing)');
-  });
+  const models = Object.keys(payload.models)
+    .sort()
+    .map((alias) => {
+      const r = engine.resolveModel(alias, {
+        unitKey,
+        conversation: options.conversationPin ? { snapshot: options.conversationPin } : null,
+      });
+      const model = payload.models[alias]!;
+      const why =
+        r.rule === 'pinned'
+          ? `the conversation is pinned to ${options.conversationPin}`
+          : model.rollout
+            ? gate(payload, model.rollout, unitKey)
+            : 'no rollout: the alias serves its snapshot';
+      return entry(alias, r.value ?? '(none)', r, why);
+    });
+  const prompts = Object.keys(payload.prompts)
+    .sort()
+    .map((name) => {
+      const r = engine.getPrompt(name, { unitKey });
+      const v = r.value;
+      const why = v?.experiment
+        ? `experiment ${v.experiment} assigned variant ${v.variant}`
+        : 'the active version (no running experiment enrols this unit)';
+      return entry(
+        name,
+        v
+          ? `v${v.version}${v.variant ? ` (variant ${v.variant})` : ''} on ${v.model.alias} → ${v.model.snapshot ?? '(none)'}`
+          : '(none)',
+        r,
+        why,
+      );
+    });
+  const flags = Object.keys(payload.flags)
+    .sort()
+    .map((name) => {
+      const r = engine.isEnabled(name, unit);
+      return entry(name, r.value ? 'on' : 'off', r, `${payload.flags[name]!.kind}: ${gate(payload, name, unitKey)}`);
+    });
+  const experiments = Object.keys(payload.experiments)
+    .sort()
+    .map((id) => {
+      const r = engine.assignExperiment(id, unit);
+      const x = payload.experiments[id]!;
+      const bucket = bucketOf(x.seed, unitKey);
+      const slots = x.variants.map((v) => `${v.name} [${v.slotStart}, ${v.enrolledEnd})`).join(', ');
+      const why =
+        x.status !== 'running'
+          ? `status ${x.status}: nobody is enrolled`
+          : `bucket ${bucket} (seed ${x.seed}, traffic ${x.traffic} %); enrolled slots ${slots}`;
+      return entry(id, r.value.variant ? `${r.value.variant} (v${r.value.version})` : 'not enrolled', r, why);
+    });
+  const canaries = Object.keys(payload.canaries)
+    .sort()
+    .map((name) => {
+      const r = engine.canary(name, unit);
+      const c = r.value;
+      return entry(
+        name,
+        c ? `${c.variant}: ${c.pipeline.retrieval}, ${c.pipeline.embeddingModel}, topK ${c.pipeline.topK}` : '(none)',
+        r,
+        gate(payload, name, unitKey),
+      );
+    });
+  const embeddingRoutes = Object.keys(payload.embeddingMigrations)
+    .sort()
+    .map((name) => {
+      const r = engine.embeddingRoute(name);
+      const v = r.value;
+      const targets = (t: readonly { index: string }[]) => t.map((x) => x.index).join(', ');
+      return entry(
+        name,
+        v ? `phase ${v.phase}: write ${targets(v.write)}; read ${targets(v.read)}` : '(none)',
+        r,
+        'the phase decides for every unit (no bucketing)',
+      );
+    });
   return {
     ok: true,
-    value: { unitKey, env: meta.env, serial: meta.serial, commit: meta.commit, conversationPin: options.conversationPin ?? null, models, prompts, flags, experiments, canaries, embeddingRoutes },
+    value: {
+      unitKey,
+      env: meta.env,
+      serial: meta.serial,
+      commit: meta.commit,
+      conversationPin: options.conversationPin ?? null,
+      models,
+      prompts,
+      flags,
+      experiments,
+      canaries,
+      embeddingRoutes,
+    },
   };
 }
 
@@ -106,12 +172,17 @@ const SECTIONS = ['models', 'prompts', 'flags', 'experiments', 'canaries', 'embe
 
 /** Plain-text rendering: one block per section, one line per subject plus its reason. */
 export function renderExplanation(e: Explanation): string {
-  const lines = [`unit ${e.unitKey} in ${e.env} (serial ${e.serial}, commit ${e.commit.slice(0, 12)})${e.conversationPin ? `, conversation pinned to ${e.conversationPin}` : ''}`];
+  const lines = [
+    `unit ${e.unitKey} in ${e.env} (serial ${e.serial}, commit ${e.commit.slice(0, 12)})${e.conversationPin ? `, conversation pinned to ${e.conversationPin}` : ''}`,
+  ];
   for (const section of SECTIONS) {
     if (e[section].length === 0) continue;
     lines.push('', `${section === 'embeddingRoutes' ? 'embedding routes' : section}:`);
     for (const x of e[section]) {
-      lines.push(`  ${x.name}: ${x.value}`, `    ${x.reason === x.rule ? x.rule : `${x.reason} (rule ${x.rule})`}${x.errorCode ? ` ${x.errorCode}` : ''} — ${x.why}`);
+      lines.push(
+        `  ${x.name}: ${x.value}`,
+        `    ${x.reason === x.rule ? x.rule : `${x.reason} (rule ${x.rule})`}${x.errorCode ? ` ${x.errorCode}` : ''} — ${x.why}`,
+      );
     }
   }
   return lines.join('\n');

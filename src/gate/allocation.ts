@@ -30,7 +30,13 @@ export function split(seed: string, thresholdPpm: number, inside: string, outsid
   const t = Math.max(0, Math.min(PPM, thresholdPpm));
   if (t === 0) return uniform(outside);
   if (t === PPM) return uniform(inside);
-  return { seed, segments: [{ start: 0, end: t, value: inside }, { start: t, end: PPM, value: outside }] };
+  return {
+    seed,
+    segments: [
+      { start: 0, end: t, value: inside },
+      { start: t, end: PPM, value: outside },
+    ],
+  };
 }
 
 /** Share (ppm) of units that get `value`. */

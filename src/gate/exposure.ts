@@ -82,31 +82,67 @@ function subjectsOf(p: BundlePayload, project: Project, env: string): Subjects {
   const out: Subjects = new Map();
   const envPointer = (name: string, field: string): string => {
     const r = project.rollouts.get(name);
-    return r && 'environments' in r && r.environments?.[env] && field in r.environments[env]! ? `/environments/${env}/${field}` : `/${field}`;
+    return r && 'environments' in r && r.environments?.[env] && field in r.environments[env]!
+      ? `/environments/${env}/${field}`
+      : `/${field}`;
   };
   for (const f of Object.values(p.flags)) {
     const file = fileOf(project, `rollout:${f.name}`, `rollouts/${f.name}.yaml`);
     if (f.kind === 'Flag') {
-      out.set(`flag:${f.name}`, { allocation: split(bucketing(f.seed, f.unit), f.thresholdPpm, 'on', 'off'), baseline: 'off', stages: f.stages, exempt: new Set(), at: { file, pointer: envPointer(f.name, 'percent') } });
+      out.set(`flag:${f.name}`, {
+        allocation: split(bucketing(f.seed, f.unit), f.thresholdPpm, 'on', 'off'),
+        baseline: 'off',
+        stages: f.stages,
+        exempt: new Set(),
+        at: { file, pointer: envPointer(f.name, 'percent') },
+      });
     } else if (f.kind === 'Canary') {
       const c = p.canaries[f.name];
       if (!c) continue;
       const control = `control ${canonicalJson(c.control)}`;
-      out.set(`canary:${f.name}`, { allocation: split(bucketing(f.seed, f.unit), f.thresholdPpm, `candidate ${canonicalJson(c.candidate)}`, control), baseline: control, stages: f.stages, exempt: new Set(), at: { file, pointer: envPointer(f.name, 'percent') } });
+      out.set(`canary:${f.name}`, {
+        allocation: split(
+          bucketing(f.seed, f.unit),
+          f.thresholdPpm,
+          `candidate ${canonicalJson(c.candidate)}`,
+          control,
+        ),
+        baseline: control,
+        stages: f.stages,
+        exempt: new Set(),
+        at: { file, pointer: envPointer(f.name, 'percent') },
+      });
     }
   }
   for (const m of Object.values(p.models)) {
     const flag = m.rollout === null ? undefined : p.flags[m.rollout];
     const rollout = m.rollout === null ? undefined : p.modelRollouts[m.rollout];
-    const allocation = flag && rollout && !flag.killed ? split(bucketing(flag.seed, flag.unit), flag.thresholdPpm, rollout.to, m.snapshot) : uniform(m.snapshot);
-    const at = flag ? { file: fileOf(project, `rollout:${flag.name}`, `rollouts/${flag.name}.yaml`), pointer: envPointer(flag.name, 'percent') } : { file: fileOf(project, `model:${m.alias}`, `models/${m.alias}.yaml`), pointer: '/snapshot' };
-    out.set(`model:${m.alias}`, { allocation, baseline: m.snapshot, stages: flag ? flag.stages : null, exempt: new Set(), at });
+    const allocation =
+      flag && rollout && !flag.killed
+        ? split(bucketing(flag.seed, flag.unit), flag.thresholdPpm, rollout.to, m.snapshot)
+        : uniform(m.snapshot);
+    const at = flag
+      ? {
+          file: fileOf(project, `rollout:${flag.name}`, `rollouts/${flag.name}.yaml`),
+          pointer: envPointer(flag.name, 'percent'),
+        }
+      : { file: fileOf(project, `model:${m.alias}`, `models/${m.alias}.yaml`), pointer: '/snapshot' };
+    out.set(`model:${m.alias}`, {
+      allocation,
+      baseline: m.snapshot,
+      stages: flag ? flag.stages : null,
+      exempt: new Set(),
+      at,
+    });
   }
   for (const pr of Object.values(p.prompts)) {
     const active = pr.active === null ? 'no version' : `v${pr.active}`;
     const e = pr.experiment === null ? undefined : p.experiments[pr.experiment];
     let allocation = uniform(active);
-    let at = { file: fileOf(project, `prompt:${pr.name}@${pr.active ?? 1}`, `prompts/${pr.name}/v${pr.active ?? 1}.yaml`), pointer: '/status' };
+    let at = {
+      file: fileOf(project, `prompt:${pr.name}@${pr.active ?? 1}`, `prompts/${pr.name}/v${pr.active ?? 1}.yaml`),
+      pointer: '/status',
+    };
     if (e && e.status === 'running') {
       const segments = [];
       let last = 0;
@@ -120,9 +156,18 @@ function subjectsOf(p: BundlePayload, project: Project, env: string): Subjects {
       if (last < PPM) segments.push({ start: last, end: PPM, value: active });
       allocation = { seed: bucketing(e.seed, e.unit), segments };
       const exp = project.experiments.get(e.id);
-      at = { file: fileOf(project, `experiment:${e.id}`, `experiments/${e.id}.yaml`), pointer: exp?.environments?.[env]?.traffic !== undefined ? `/environments/${env}/traffic` : '/traffic' };
+      at = {
+        file: fileOf(project, `experiment:${e.id}`, `experiments/${e.id}.yaml`),
+        pointer: exp?.environments?.[env]?.traffic !== undefined ? `/environments/${env}/traffic` : '/traffic',
+      };
     }
-    out.set(`prompt:${pr.name}`, { allocation, baseline: active, stages: null, exempt: new Set(pr.active === null ? [] : [active]), at });
+    out.set(`prompt:${pr.name}`, {
+      allocation,
+      baseline: active,
+      stages: null,
+      exempt: new Set(pr.active === null ? [] : [active]),
+      at,
+    });
   }
   return out;
 }
@@ -130,13 +175,26 @@ function subjectsOf(p: BundlePayload, project: Project, env: string): Subjects {
 const pctOf = (ppm: number): string => `${Math.round(ppm / 100) / 100}%`;
 
 /** The largest share (ppm) an answer that had `b` on the base may reach, with the rule in words. */
-function allowedShare(b: number, baseStages: number[] | null, headStages: number[] | null, policy: GatePolicy, source: string): { share: number; rule: string } {
+function allowedShare(
+  b: number,
+  baseStages: number[] | null,
+  headStages: number[] | null,
+  policy: GatePolicy,
+  source: string,
+): { share: number; rule: string } {
   const firstCap = percentToPpm(policy.firstStagePercent);
   const stageLists = [baseStages, headStages].filter((s): s is number[] => s !== null && s.length > 0);
   if (stageLists.length === 0) {
-    if (b === 0) return { share: firstCap, rule: `a first exposure reaches at most ${policy.firstStagePercent}% (gate.firstStagePercent, ${source})` };
+    if (b === 0)
+      return {
+        share: firstCap,
+        rule: `a first exposure reaches at most ${policy.firstStagePercent}% (gate.firstStagePercent, ${source})`,
+      };
     const next = UNSTAGED_STAGES.map(percentToPpm).find((s) => s > b) ?? PPM;
-    return { share: Math.min(PPM, Math.max(b + firstCap, next)), rule: `no stages of its own: the next of [${UNSTAGED_STAGES.join(', ')}] or ${policy.firstStagePercent}% more, whichever is larger (${source})` };
+    return {
+      share: Math.min(PPM, Math.max(b + firstCap, next)),
+      rule: `no stages of its own: the next of [${UNSTAGED_STAGES.join(', ')}] or ${policy.firstStagePercent}% more, whichever is larger (${source})`,
+    };
   }
   const nexts = stageLists.map((stages) => stages.map(percentToPpm).find((s) => s > b) ?? PPM);
   let share = Math.min(...nexts);
@@ -169,7 +227,15 @@ export function judgeExposure(base: Project, head: Project, policy: GatePolicy, 
     const hp = compiled(head, env);
     if (!bp && hp && base.settings.environments.some((e) => e.name === env)) {
       // Nothing to measure against: say so instead of passing silently (the head's own compile errors block elsewhere).
-      warnings.push(gateDiagnostic(locate, 'W_GATE_BASE_UNCOMPILED', 'switchyard.yaml', '/environments', `${env}: the base does not compile, so this change's exposure in ${env} cannot be measured; review it as a first rollout.`));
+      warnings.push(
+        gateDiagnostic(
+          locate,
+          'W_GATE_BASE_UNCOMPILED',
+          'switchyard.yaml',
+          '/environments',
+          `${env}: the base does not compile, so this change's exposure in ${env} cannot be measured; review it as a first rollout.`,
+        ),
+      );
     }
     if (!bp || !hp) continue;
     const before = subjectsOf(bp, base, env);
@@ -189,12 +255,21 @@ export function judgeExposure(base: Project, head: Project, policy: GatePolicy, 
         const baseShare = shareOf(baseAllocation, value);
         const headShare = shareOf(h.allocation, value);
         const exempt = h.exempt.has(value);
-        const limit = exempt ? { share: PPM, rule: 'the version this change activates: gated by its tests' } : allowedShare(baseShare, b?.stages ?? null, h.stages, policy, source);
+        const limit = exempt
+          ? { share: PPM, rule: 'the version this change activates: gated by its tests' }
+          : allowedShare(baseShare, b?.stages ?? null, h.stages, policy, source);
         const allowed = Math.max(0, limit.share - baseShare);
         answers.push({ value, baseShare, headShare, newly, allowed, rule: limit.rule });
         if (newly > allowed) {
-          errors.push(gateDiagnostic(locate, 'E_GATE_EXPOSURE_STEP', h.at.file, h.at.pointer,
-            `${env}: ${pctOf(newly)} of units newly get ${describe(subject, value)} (${pctOf(baseShare)} → ${pctOf(headShare)}), more than the ${pctOf(allowed)} allowed: ${limit.rule}.`));
+          errors.push(
+            gateDiagnostic(
+              locate,
+              'E_GATE_EXPOSURE_STEP',
+              h.at.file,
+              h.at.pointer,
+              `${env}: ${pctOf(newly)} of units newly get ${describe(subject, value)} (${pctOf(baseShare)} → ${pctOf(headShare)}), more than the ${pctOf(allowed)} allowed: ${limit.rule}.`,
+            ),
+          );
         }
       }
       rows.push({ env, subject, changed, answers, ok: answers.every((a) => a.newly <= a.allowed) });

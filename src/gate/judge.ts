@@ -29,16 +29,34 @@ export interface JudgeOptions {
 export function judgeChange(base: Project | undefined, head: Project, options: JudgeOptions): GateVerdict {
   const policy = gatePolicy(base, head);
   if (!base) return { policy, policyChanges: [], exposure: [], errors: [], warnings: [] };
-  const changes = policyChanges(base, head).sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'loosened' ? -1 : 1));
+  const changes = policyChanges(base, head).sort((a, b) =>
+    a.direction === b.direction ? 0 : a.direction === 'loosened' ? -1 : 1,
+  );
   const exposure = judgeExposure(base, head, policy, options.locate);
   const errors = [...exposure.errors, ...judgeServed(base, head, options.locate)];
   const warnings: Diagnostic[] = [...exposure.warnings];
   const usersSeeIt = exposure.rows.length > 0 || options.gatedEvidence === true;
   for (const c of changes.filter((x) => x.direction === 'loosened')) {
     if (usersSeeIt) {
-      errors.push(gateDiagnostic(options.locate, 'E_GATE_POLICY_MIXED', c.file, c.pointer, `policy loosened (${c.text}) in a change that users would see (${exposure.rows.length} exposure change(s)${options.gatedEvidence ? ', gated evals' : ''}).`));
+      errors.push(
+        gateDiagnostic(
+          options.locate,
+          'E_GATE_POLICY_MIXED',
+          c.file,
+          c.pointer,
+          `policy loosened (${c.text}) in a change that users would see (${exposure.rows.length} exposure change(s)${options.gatedEvidence ? ', gated evals' : ''}).`,
+        ),
+      );
     } else {
-      warnings.push(gateDiagnostic(options.locate, 'W_GATE_POLICY_CHANGE', c.file, c.pointer, `policy loosened: ${c.text}; this change is judged under the base policy.`));
+      warnings.push(
+        gateDiagnostic(
+          options.locate,
+          'W_GATE_POLICY_CHANGE',
+          c.file,
+          c.pointer,
+          `policy loosened: ${c.text}; this change is judged under the base policy.`,
+        ),
+      );
     }
   }
   return { policy, policyChanges: changes, exposure: exposure.rows, errors, warnings };

@@ -37,7 +37,15 @@ export function gatePolicy(base: Project | undefined, head: Project): GatePolicy
     minPassRate: s.defaults.minPassRate,
     shadowGate: { ...s.defaults.shadowGate },
     firstStagePercent: s.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
-    promptBars: new Map(base ? [...base.prompts].flatMap(([name, versions]) => [...versions.values()].filter((v) => v.status === 'active').map((v) => [name, v.tests.minPassRate] as const)) : []),
+    promptBars: new Map(
+      base
+        ? [...base.prompts].flatMap(([name, versions]) =>
+            [...versions.values()]
+              .filter((v) => v.status === 'active')
+              .map((v) => [name, v.tests.minPassRate] as const),
+          )
+        : [],
+    ),
   };
 }
 
@@ -54,7 +62,10 @@ export interface PolicyChange {
 /** The stricter of two shadow gates, field by field. */
 export function stricterShadowGate(a: ShadowGate, b: ShadowGate | undefined): ShadowGate {
   if (!b) return { ...a };
-  return { minAvgSimilarity: Math.max(a.minAvgSimilarity, b.minAvgSimilarity), minMinSimilarity: Math.max(a.minMinSimilarity, b.minMinSimilarity) };
+  return {
+    minAvgSimilarity: Math.max(a.minAvgSimilarity, b.minAvgSimilarity),
+    minMinSimilarity: Math.max(a.minMinSimilarity, b.minMinSimilarity),
+  };
 }
 
 /**
@@ -63,17 +74,63 @@ export function stricterShadowGate(a: ShadowGate, b: ShadowGate | undefined): Sh
  */
 export function policyChanges(base: Project, head: Project): PolicyChange[] {
   const out: PolicyChange[] = [];
-  const cmp = (subject: string, file: string, pointer: string, what: string, before: number | undefined, after: number | undefined, higherIsStricter: boolean): void => {
+  const cmp = (
+    subject: string,
+    file: string,
+    pointer: string,
+    what: string,
+    before: number | undefined,
+    after: number | undefined,
+    higherIsStricter: boolean,
+  ): void => {
     if (before === undefined || after === undefined || before === after) return;
     const loosened = higherIsStricter ? after < before : after > before;
-    out.push({ subject, file, pointer, direction: loosened ? 'loosened' : 'tightened', text: `${what}: ${before} → ${after}` });
+    out.push({
+      subject,
+      file,
+      pointer,
+      direction: loosened ? 'loosened' : 'tightened',
+      text: `${what}: ${before} → ${after}`,
+    });
   };
   const bs = base.settings;
   const hs = head.settings;
-  cmp('switchyard', 'switchyard.yaml', '/defaults/minPassRate', 'defaults.minPassRate', bs.defaults.minPassRate, hs.defaults.minPassRate, true);
-  cmp('switchyard', 'switchyard.yaml', '/defaults/shadowGate/minAvgSimilarity', 'defaults.shadowGate.minAvgSimilarity', bs.defaults.shadowGate.minAvgSimilarity, hs.defaults.shadowGate.minAvgSimilarity, true);
-  cmp('switchyard', 'switchyard.yaml', '/defaults/shadowGate/minMinSimilarity', 'defaults.shadowGate.minMinSimilarity', bs.defaults.shadowGate.minMinSimilarity, hs.defaults.shadowGate.minMinSimilarity, true);
-  cmp('switchyard', 'switchyard.yaml', '/gate/firstStagePercent', 'gate.firstStagePercent', bs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT, hs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT, false);
+  cmp(
+    'switchyard',
+    'switchyard.yaml',
+    '/defaults/minPassRate',
+    'defaults.minPassRate',
+    bs.defaults.minPassRate,
+    hs.defaults.minPassRate,
+    true,
+  );
+  cmp(
+    'switchyard',
+    'switchyard.yaml',
+    '/defaults/shadowGate/minAvgSimilarity',
+    'defaults.shadowGate.minAvgSimilarity',
+    bs.defaults.shadowGate.minAvgSimilarity,
+    hs.defaults.shadowGate.minAvgSimilarity,
+    true,
+  );
+  cmp(
+    'switchyard',
+    'switchyard.yaml',
+    '/defaults/shadowGate/minMinSimilarity',
+    'defaults.shadowGate.minMinSimilarity',
+    bs.defaults.shadowGate.minMinSimilarity,
+    hs.defaults.shadowGate.minMinSimilarity,
+    true,
+  );
+  cmp(
+    'switchyard',
+    'switchyard.yaml',
+    '/gate/firstStagePercent',
+    'gate.firstStagePercent',
+    bs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
+    hs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
+    false,
+  );
 
   for (const [name, after] of head.rollouts) {
     const before = base.rollouts.get(name);
@@ -81,25 +138,87 @@ export function policyChanges(base: Project, head: Project): PolicyChange[] {
     const file = head.files.get(`rollout:${name}`) ?? `rollouts/${name}.yaml`;
     if ('stages' in before && 'stages' in after) {
       const dropped = before.stages.filter((s) => !after.stages.includes(s));
-      if (dropped.length > 0) out.push({ subject: name, file, pointer: '/stages', direction: 'loosened', text: `${name}: stages [${before.stages.join(', ')}] → [${after.stages.join(', ')}] (drops ${dropped.join(', ')})` });
-      else if (after.stages.length > before.stages.length) out.push({ subject: name, file, pointer: '/stages', direction: 'tightened', text: `${name}: stages [${before.stages.join(', ')}] → [${after.stages.join(', ')}]` });
+      if (dropped.length > 0)
+        out.push({
+          subject: name,
+          file,
+          pointer: '/stages',
+          direction: 'loosened',
+          text: `${name}: stages [${before.stages.join(', ')}] → [${after.stages.join(', ')}] (drops ${dropped.join(', ')})`,
+        });
+      else if (after.stages.length > before.stages.length)
+        out.push({
+          subject: name,
+          file,
+          pointer: '/stages',
+          direction: 'tightened',
+          text: `${name}: stages [${before.stages.join(', ')}] → [${after.stages.join(', ')}]`,
+        });
     }
     if (before.kind === 'ModelRollout') {
       const a = after as ModelRolloutResource;
-      cmp(name, file, '/shadow/gate/minAvgSimilarity', `${name}: shadow.gate.minAvgSimilarity`, before.shadow.gate.minAvgSimilarity, a.shadow.gate.minAvgSimilarity, true);
-      cmp(name, file, '/shadow/gate/minMinSimilarity', `${name}: shadow.gate.minMinSimilarity`, before.shadow.gate.minMinSimilarity, a.shadow.gate.minMinSimilarity, true);
+      cmp(
+        name,
+        file,
+        '/shadow/gate/minAvgSimilarity',
+        `${name}: shadow.gate.minAvgSimilarity`,
+        before.shadow.gate.minAvgSimilarity,
+        a.shadow.gate.minAvgSimilarity,
+        true,
+      );
+      cmp(
+        name,
+        file,
+        '/shadow/gate/minMinSimilarity',
+        `${name}: shadow.gate.minMinSimilarity`,
+        before.shadow.gate.minMinSimilarity,
+        a.shadow.gate.minMinSimilarity,
+        true,
+      );
     }
     if (before.kind === 'Canary') {
       const a = after as CanaryResource;
-      cmp(name, file, '/analysis/revertBelow', `${name}: analysis.revertBelow`, before.analysis.revertBelow, a.analysis.revertBelow, true);
-      cmp(name, file, '/analysis/advanceAbove', `${name}: analysis.advanceAbove`, before.analysis.advanceAbove, a.analysis.advanceAbove, true);
-      cmp(name, file, '/analysis/minSamples', `${name}: analysis.minSamples`, before.analysis.minSamples, a.analysis.minSamples, true);
+      cmp(
+        name,
+        file,
+        '/analysis/revertBelow',
+        `${name}: analysis.revertBelow`,
+        before.analysis.revertBelow,
+        a.analysis.revertBelow,
+        true,
+      );
+      cmp(
+        name,
+        file,
+        '/analysis/advanceAbove',
+        `${name}: analysis.advanceAbove`,
+        before.analysis.advanceAbove,
+        a.analysis.advanceAbove,
+        true,
+      );
+      cmp(
+        name,
+        file,
+        '/analysis/minSamples',
+        `${name}: analysis.minSamples`,
+        before.analysis.minSamples,
+        a.analysis.minSamples,
+        true,
+      );
     }
   }
   for (const [id, after] of head.experiments) {
     const before = base.experiments.get(id);
     if (!before) continue;
-    cmp(id, head.files.get(`experiment:${id}`) ?? `experiments/${id}.yaml`, '/minSamples', `${id}: minSamples`, before.minSamples, after.minSamples, true);
+    cmp(
+      id,
+      head.files.get(`experiment:${id}`) ?? `experiments/${id}.yaml`,
+      '/minSamples',
+      `${id}: minSamples`,
+      before.minSamples,
+      after.minSamples,
+      true,
+    );
   }
   return out;
 }

@@ -41,7 +41,11 @@ export function runGit(cwd: string, args: string[], options: RunGitOptions = {})
         if (error) {
           const text = stderr.toString('utf8').trim();
           const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_GIT_MISSING' : 'E_GIT_FAILED';
-          reject(new GitError(code, `git ${args[0] ?? ''} failed: ${text.split('\n')[0] || error.message}`, text, { cause: error }));
+          reject(
+            new GitError(code, `git ${args[0] ?? ''} failed: ${text.split('\n')[0] || error.message}`, text, {
+              cause: error,
+            }),
+          );
           return;
         }
         resolve(stdout);

@@ -25,7 +25,11 @@ export function annotationsFor(diagnostics: Diagnostic[], max = MAX_ANNOTATIONS)
   }));
   const left = sorted.length - shown.length;
   if (left > 0) {
-    out.push({ level: 'notice', message: `${left} more finding(s) are listed in the job summary.`, properties: { title: 'switchyard' } });
+    out.push({
+      level: 'notice',
+      message: `${left} more finding(s) are listed in the job summary.`,
+      properties: { title: 'switchyard' },
+    });
   }
   return out;
 }
@@ -50,7 +54,17 @@ function isDiagnostic(value: unknown): value is Diagnostic {
 export function readDiagnostics(text: string, file = 'validation.json'): Checked<Diagnostic[]> {
   const bad = (message: string): Checked<Diagnostic[]> => ({
     value: undefined,
-    errors: [{ code: 'E_ANNOTATE_INPUT', severity: 'error', message, hint: 'pass the output of `switchyard validate --format json`', file, line: 1, col: 1 }],
+    errors: [
+      {
+        code: 'E_ANNOTATE_INPUT',
+        severity: 'error',
+        message,
+        hint: 'pass the output of `switchyard validate --format json`',
+        file,
+        line: 1,
+        col: 1,
+      },
+    ],
     warnings: [],
   });
   let parsed: unknown;
@@ -65,11 +79,15 @@ export function readDiagnostics(text: string, file = 'validation.json'): Checked
     : record && typeof record === 'object'
       ? [record.errors, record.warnings, record.diagnostics].flatMap((x) => (Array.isArray(x) ? x : []))
       : [];
-  if (!Array.isArray(parsed) && !(record && typeof record === 'object' && ('errors' in record || 'diagnostics' in record))) {
+  if (
+    !Array.isArray(parsed) &&
+    !(record && typeof record === 'object' && ('errors' in record || 'diagnostics' in record))
+  ) {
     return bad(`${file} has neither \`errors\` nor \`diagnostics\``);
   }
   const value = list.filter(isDiagnostic);
-  if (value.length !== list.length) return bad(`${file} has ${list.length - value.length} entries that are not diagnostics`);
+  if (value.length !== list.length)
+    return bad(`${file} has ${list.length - value.length} entries that are not diagnostics`);
   return { value, errors: [], warnings: [] };
 }
 

@@ -12,7 +12,8 @@ export function stickyBody(marker: string, body: string, maxChars = MAX_COMMENT_
   const head = `${marker}\n`;
   const full = head + body;
   if (full.length <= maxChars) return full;
-  const note = '\n\n> ✂ The report was cut to fit GitHub\'s comment size; the full report is in the job summary and the `switchyard-report` artifact.\n';
+  const note =
+    "\n\n> ✂ The report was cut to fit GitHub's comment size; the full report is in the job summary and the `switchyard-report` artifact.\n";
   const room = maxChars - head.length - note.length;
   let cut = body.slice(0, Math.max(0, room));
   const lastBreak = cut.lastIndexOf('\n');

@@ -13,14 +13,29 @@ export function caseAnnotations(run: EvalRun, max = MAX_ANNOTATIONS): Annotation
   for (const c of bad.slice(0, bad.length > max ? max - 1 : max)) {
     const t = targets.get(c.target);
     if (!t) continue;
-    const why = c.status === 'error' ? [`errored: ${c.error ?? 'no verdict'}`] : c.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`);
+    const why =
+      c.status === 'error'
+        ? [`errored: ${c.error ?? 'no verdict'}`]
+        : c.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`);
     out.push({
       // A case of a gated version blocks the merge only through the pass rate; still, it is the change's failure.
       level: t.gate === 'none' ? 'warning' : 'error',
-      message: [`${c.description} ${c.status === 'error' ? 'errored' : 'failed'} on ${t.snapshot}`, ...why.map((w) => `- ${w}`)].join('\n'),
-      properties: { title: `switchyard eval: ${t.prompt} v${t.version}`, file: t.file, ...(c.line !== undefined ? { startLine: c.line } : {}) },
+      message: [
+        `${c.description} ${c.status === 'error' ? 'errored' : 'failed'} on ${t.snapshot}`,
+        ...why.map((w) => `- ${w}`),
+      ].join('\n'),
+      properties: {
+        title: `switchyard eval: ${t.prompt} v${t.version}`,
+        file: t.file,
+        ...(c.line !== undefined ? { startLine: c.line } : {}),
+      },
     });
   }
-  if (bad.length > out.length) out.push({ level: 'notice', message: `${bad.length - out.length} more failing case(s) are listed in the report.`, properties: { title: 'switchyard eval' } });
+  if (bad.length > out.length)
+    out.push({
+      level: 'notice',
+      message: `${bad.length - out.length} more failing case(s) are listed in the report.`,
+      properties: { title: 'switchyard eval' },
+    });
   return out;
 }

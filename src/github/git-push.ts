@@ -49,7 +49,13 @@ export function runGitWithToken(cwd: string, args: string[], token: string | und
         if (error) {
           const text = redactToken(String(stderr).trim(), token);
           const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_GIT_MISSING' : 'E_GIT_FAILED';
-          reject(new GitError(code, `git ${args[0] ?? ''} failed: ${text.split('\n')[0] || `exit status ${String(error.code ?? '?')}`}`, text));
+          reject(
+            new GitError(
+              code,
+              `git ${args[0] ?? ''} failed: ${text.split('\n')[0] || `exit status ${String(error.code ?? '?')}`}`,
+              text,
+            ),
+          );
           return;
         }
         resolve(String(stdout).trim());

@@ -19,9 +19,23 @@ export { stickyBody, MAX_COMMENT_CHARS, REPORT_MARKER } from './comment-body.ts'
 export { neutralizeUntrustedMarkdown } from './sanitize.ts';
 export { buildJobSummary, findingsTable } from './job-summary.ts';
 export { createGitHubClient, type GitHubClient, type GitHubClientOptions } from './client.ts';
-export { upsertStickyComment, resolveSelfLogin, ACTIONS_BOT_LOGIN, type StickyOptions, type StickyResult, type StickyTarget } from './sticky-comment.ts';
+export {
+  upsertStickyComment,
+  resolveSelfLogin,
+  ACTIONS_BOT_LOGIN,
+  type StickyOptions,
+  type StickyResult,
+  type StickyTarget,
+} from './sticky-comment.ts';
 export { readArtifact, resolveRunPullRequests, loadReportValidator } from './report-artifact.ts';
 export { postReportComment, type PostReportOptions, type PostedReport } from './post-report.ts';
-export { parsePublishTarget, publishBundle, appendPublishLog, type PublishBundleOptions, type PublishRecord, type PublishTarget } from './publish-target.ts';
+export {
+  parsePublishTarget,
+  publishBundle,
+  appendPublishLog,
+  type PublishBundleOptions,
+  type PublishRecord,
+  type PublishTarget,
+} from './publish-target.ts';
 export { basicAuthValue, gitAuthEnv, redactToken, runGitWithToken } from './git-push.ts';
 export { ifRequires, requiredTerms } from './if-expression.ts';

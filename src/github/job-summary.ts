@@ -14,9 +14,12 @@ const escapeCell = (text: string): string => text.replace(/\|/g, '\\|').replace(
 export function findingsTable(diagnostics: Diagnostic[]): string {
   if (diagnostics.length === 0) return '';
   const rows = diagnostics.map(
-    (d) => `| ${d.severity === 'error' ? '❌' : '⚠️'} | \`${d.code}\` | \`${escapeCell(d.file)}:${d.line}:${d.col}\` | ${escapeCell(d.message)} | ${escapeCell(d.hint)} |`,
+    (d) =>
+      `| ${d.severity === 'error' ? '❌' : '⚠️'} | \`${d.code}\` | \`${escapeCell(d.file)}:${d.line}:${d.col}\` | ${escapeCell(d.message)} | ${escapeCell(d.hint)} |`,
   );
-  return ['### Validation findings', '', '| | code | where | what | fix |', '|---|---|---|---|---|', ...rows, ''].join('\n');
+  return ['### Validation findings', '', '| | code | where | what | fix |', '|---|---|---|---|---|', ...rows, ''].join(
+    '\n',
+  );
 }
 
 /**
@@ -28,5 +31,7 @@ export async function buildJobSummary(dir: string): Promise<string> {
   if (report !== undefined) return report;
   const validation = await readFile(join(dir, 'validation.json'), 'utf8').catch(() => undefined);
   const diagnostics = validation ? (readDiagnostics(validation).value ?? []) : [];
-  return ['## Switchyard\n\nNo report was produced; see the job log.\n', findingsTable(diagnostics)].filter(Boolean).join('\n');
+  return ['## Switchyard\n\nNo report was produced; see the job log.\n', findingsTable(diagnostics)]
+    .filter(Boolean)
+    .join('\n');
 }

@@ -37,7 +37,13 @@ export async function postReportComment(options: PostReportOptions): Promise<Che
   const { files, refused } = await readArtifact(options.artifactDir);
   if (refused.length > 0) {
     const errors: Diagnostic[] = refused.map((message) => ({
-      code: 'E_ARTIFACT_NOT_FILE', severity: 'error', message, hint: 'the report artifact is not what `switchyard pipeline` writes', file: 'artifact', line: 1, col: 1,
+      code: 'E_ARTIFACT_NOT_FILE',
+      severity: 'error',
+      message,
+      hint: 'the report artifact is not what `switchyard pipeline` writes',
+      file: 'artifact',
+      line: 1,
+      col: 1,
     }));
     return { value: undefined, errors, warnings: [] };
   }
@@ -53,7 +59,15 @@ export async function postReportComment(options: PostReportOptions): Promise<Che
       throw e;
     });
   if (!pull) {
-    const error: Diagnostic = { code: 'E_ARTIFACT_PR_UNKNOWN', severity: 'error', message: `PR #${checked.value.prNumber} does not exist`, hint: 'the report names a pull request this repository does not have', file: 'switchyard-pr.json', line: 1, col: 1 };
+    const error: Diagnostic = {
+      code: 'E_ARTIFACT_PR_UNKNOWN',
+      severity: 'error',
+      message: `PR #${checked.value.prNumber} does not exist`,
+      hint: 'the report names a pull request this repository does not have',
+      file: 'switchyard-pr.json',
+      line: 1,
+      col: 1,
+    };
     return { value: undefined, errors: [error], warnings: [] };
   }
   if (pull.data.head.sha !== checked.value.headSha) {
@@ -64,11 +78,27 @@ export async function postReportComment(options: PostReportOptions): Promise<Che
   try {
     rendered = options.render ? options.render(checked.value, facts.value) : checked.value.markdown;
   } catch (e) {
-    const error: Diagnostic = { code: 'E_REPORT_RENDER', severity: 'error', message: `the report cannot be rendered: ${(e as Error).message}`, hint: 'the report was written by another version of `switchyard report`', file: 'report.json', line: 1, col: 1 };
+    const error: Diagnostic = {
+      code: 'E_REPORT_RENDER',
+      severity: 'error',
+      message: `the report cannot be rendered: ${(e as Error).message}`,
+      hint: 'the report was written by another version of `switchyard report`',
+      file: 'report.json',
+      line: 1,
+      col: 1,
+    };
     return { value: undefined, errors: [error], warnings: [] };
   }
   if (!rendered) {
-    const error: Diagnostic = { code: 'E_ARTIFACT_MISSING', severity: 'error', message: 'the artifact has no report.md to post', hint: 'run `switchyard report` in the pr workflow', file: 'artifact', line: 1, col: 1 };
+    const error: Diagnostic = {
+      code: 'E_ARTIFACT_MISSING',
+      severity: 'error',
+      message: 'the artifact has no report.md to post',
+      hint: 'run `switchyard report` in the pr workflow',
+      file: 'artifact',
+      line: 1,
+      col: 1,
+    };
     return { value: undefined, errors: [error], warnings: [] };
   }
   const comment = await upsertStickyComment(

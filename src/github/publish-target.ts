@@ -20,9 +20,7 @@ import { runGit } from '../git/index.ts';
 import { redactToken, runGitWithToken } from './git-push.ts';
 
 export type PublishTarget =
-  | { kind: 'directory'; path: string }
-  | { kind: 'branch'; branch: string }
-  | { kind: 'http'; url: string };
+  { kind: 'directory'; path: string } | { kind: 'branch'; branch: string } | { kind: 'http'; url: string };
 
 export interface PublishRecord {
   env: string;
@@ -80,24 +78,45 @@ export function parsePublishTarget(text: string, root: string): Checked<PublishT
     try {
       url = new URL(value);
     } catch {
-      return failed('E_PUBLISH_TARGET', 'the publish target is not a valid URL', 'write the target as https://bucket.example.com/switchyard');
+      return failed(
+        'E_PUBLISH_TARGET',
+        'the publish target is not a valid URL',
+        'write the target as https://bucket.example.com/switchyard',
+      );
     }
     // The target is printed in logs and appended to the public published.json: it must carry no secret.
     const shown = `${url.protocol}//${url.host}${url.pathname}`;
     if (url.username !== '' || url.password !== '') {
-      return failed('E_PUBLISH_TARGET_CREDENTIALS', `the publish target ${shown} has credentials in the URL`, 'remove user:password@ from the URL and pass the token in SWITCHYARD_PUBLISH_TOKEN');
+      return failed(
+        'E_PUBLISH_TARGET_CREDENTIALS',
+        `the publish target ${shown} has credentials in the URL`,
+        'remove user:password@ from the URL and pass the token in SWITCHYARD_PUBLISH_TOKEN',
+      );
     }
     if (url.search !== '' || url.hash !== '') {
-      return failed('E_PUBLISH_TARGET_CREDENTIALS', `the publish target ${shown} has a query string or fragment (a signed URL would leak into logs)`, 'use a base URL without ?… and pass the token in SWITCHYARD_PUBLISH_TOKEN');
+      return failed(
+        'E_PUBLISH_TARGET_CREDENTIALS',
+        `the publish target ${shown} has a query string or fragment (a signed URL would leak into logs)`,
+        'use a base URL without ?… and pass the token in SWITCHYARD_PUBLISH_TOKEN',
+      );
     }
     // The bearer token must not cross the network in clear; plain http only to this machine (tests, local proxies).
     if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) {
-      return failed('E_PUBLISH_TARGET_INSECURE', `the publish target ${shown} is plain http`, 'use https:// (http is accepted only for localhost / 127.0.0.1 / [::1])');
+      return failed(
+        'E_PUBLISH_TARGET_INSECURE',
+        `the publish target ${shown} is plain http`,
+        'use https:// (http is accepted only for localhost / 127.0.0.1 / [::1])',
+      );
     }
     return { value: { kind: 'http', url: url.toString().replace(/\/+$/, '') }, errors: [], warnings: [] };
   }
-  if (value === '' || value.includes('\0')) return failed('E_PUBLISH_TARGET', 'the publish target is empty', 'set publish.target in switchyard.yaml');
-  return { value: { kind: 'directory', path: isAbsolute(value) ? value : resolve(root, value) }, errors: [], warnings: [] };
+  if (value === '' || value.includes('\0'))
+    return failed('E_PUBLISH_TARGET', 'the publish target is empty', 'set publish.target in switchyard.yaml');
+  return {
+    value: { kind: 'directory', path: isAbsolute(value) ? value : resolve(root, value) },
+    errors: [],
+    warnings: [],
+  };
 }
 
 interface SignedBundle {
@@ -111,18 +130,36 @@ interface SignedBundle {
 async function readSigned(dist: string, env: string): Promise<Checked<SignedBundle>> {
   const manifestPath = join(dist, env, 'manifest.json');
   const manifest = await readFile(manifestPath).catch(() => undefined);
-  if (!manifest) return failed('E_PUBLISH_NOT_SIGNED', `${manifestPath} not found`, `run \`switchyard compile --env ${env}\` and \`switchyard sign\` first`);
+  if (!manifest)
+    return failed(
+      'E_PUBLISH_NOT_SIGNED',
+      `${manifestPath} not found`,
+      `run \`switchyard compile --env ${env}\` and \`switchyard sign\` first`,
+    );
   const parsed = parseStrictJsonBytes(manifest);
   const signed = parsed.ok ? ((parsed.value as { signed?: Record<string, unknown> }).signed ?? {}) : {};
   const payloadRef = (signed.payload ?? {}) as { sha256?: unknown };
-  if (signed.env !== env || typeof signed.serial !== 'number' || typeof payloadRef.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(payloadRef.sha256)) {
+  if (
+    signed.env !== env ||
+    typeof signed.serial !== 'number' ||
+    typeof payloadRef.sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(payloadRef.sha256)
+  ) {
     return failed('E_PUBLISH_BAD_MANIFEST', `${manifestPath} is not a signed manifest for ${env}`, 'sign again');
   }
   const payload = await readFile(join(dist, env, 'payload', `${payloadRef.sha256}.json`)).catch(() => undefined);
   if (!payload || sha256Hex(payload) !== payloadRef.sha256) {
-    return failed('E_PUBLISH_PAYLOAD_MISMATCH', `the payload named by ${manifestPath} is missing or altered`, 'compile and sign again');
+    return failed(
+      'E_PUBLISH_PAYLOAD_MISMATCH',
+      `the payload named by ${manifestPath} is missing or altered`,
+      'compile and sign again',
+    );
   }
-  return { value: { manifest, payload, serial: signed.serial, commit: String(signed.commit ?? ''), sha256: payloadRef.sha256 }, errors: [], warnings: [] };
+  return {
+    value: { manifest, payload, serial: signed.serial, commit: String(signed.commit ?? ''), sha256: payloadRef.sha256 },
+    errors: [],
+    warnings: [],
+  };
 }
 
 /** Pure: the log with one more entry, newest last, bounded. Unreadable logs restart (they are a record, not state). */
@@ -139,7 +176,11 @@ export function appendPublishLog(existing: Uint8Array | undefined, record: Publi
   return new TextEncoder().encode(`${JSON.stringify([...entries, record].slice(-MAX_LOG), null, 2)}\n`);
 }
 
-async function publishDirectory(dir: string, bundle: SignedBundle, record: Omit<PublishRecord, 'unchanged'>): Promise<Checked<PublishRecord>> {
+async function publishDirectory(
+  dir: string,
+  bundle: SignedBundle,
+  record: Omit<PublishRecord, 'unchanged'>,
+): Promise<Checked<PublishRecord>> {
   const result = await publishToDirectory(dir, bundle.manifest, bundle.payload);
   if (!result.ok) return failed(result.code, result.message, 'see docs/bundles.md');
   const full = { ...record, unchanged: result.unchanged };
@@ -160,7 +201,12 @@ class PushFailed extends Error {
   override name = 'PushFailed';
 }
 
-async function publishBranch(options: PublishBundleOptions, branch: string, bundle: SignedBundle, record: Omit<PublishRecord, 'unchanged'>): Promise<Checked<PublishRecord>> {
+async function publishBranch(
+  options: PublishBundleOptions,
+  branch: string,
+  bundle: SignedBundle,
+  record: Omit<PublishRecord, 'unchanged'>,
+): Promise<Checked<PublishRecord>> {
   const token = options.pushToken;
   try {
     try {
@@ -173,11 +219,20 @@ async function publishBranch(options: PublishBundleOptions, branch: string, bund
     }
   } catch (e) {
     const message = redactToken((e as Error).message.split('\n')[0] ?? '', token);
-    return failed('E_PUBLISH_WRITE_FAILED', `publishing to branch ${branch} failed: ${message}`, 'check the branch and the token (contents: write)');
+    return failed(
+      'E_PUBLISH_WRITE_FAILED',
+      `publishing to branch ${branch} failed: ${message}`,
+      'check the branch and the token (contents: write)',
+    );
   }
 }
 
-async function publishBranchOnce(options: PublishBundleOptions, branch: string, bundle: SignedBundle, record: Omit<PublishRecord, 'unchanged'>): Promise<Checked<PublishRecord>> {
+async function publishBranchOnce(
+  options: PublishBundleOptions,
+  branch: string,
+  bundle: SignedBundle,
+  record: Omit<PublishRecord, 'unchanged'>,
+): Promise<Checked<PublishRecord>> {
   const { root } = options;
   const push = options.push ?? true;
   const token = options.pushToken;
@@ -186,9 +241,16 @@ async function publishBranchOnce(options: PublishBundleOptions, branch: string, 
   try {
     const hasRemote = (await git(root, 'remote')).split('\n').includes('origin');
     // A missing remote branch is normal on the first publish.
-    if (hasRemote && push) await runGitWithToken(root, ['fetch', '--quiet', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`], token).catch(() => '');
+    if (hasRemote && push)
+      await runGitWithToken(
+        root,
+        ['fetch', '--quiet', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`],
+        token,
+      ).catch(() => '');
     const local = await git(root, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`).catch(() => '');
-    const remote = hasRemote ? await git(root, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`).catch(() => '') : '';
+    const remote = hasRemote
+      ? await git(root, 'rev-parse', '--verify', '--quiet', `refs/remotes/origin/${branch}`).catch(() => '')
+      : '';
     const start = remote || local;
     if (start) {
       await git(root, 'worktree', 'add', '--quiet', '--detach', tree, start);
@@ -204,9 +266,15 @@ async function publishBranchOnce(options: PublishBundleOptions, branch: string, 
     const treeId = await git(tree, 'write-tree');
     const sha = await git(
       tree,
-      '-c', 'user.name=switchyard-publish',
-      '-c', 'user.email=publish@switchyard.invalid',
-      'commit-tree', treeId, ...(start ? ['-p', start] : []), '-m', `publish ${options.env} serial ${bundle.serial} (${bundle.commit.slice(0, 12)})`,
+      '-c',
+      'user.name=switchyard-publish',
+      '-c',
+      'user.email=publish@switchyard.invalid',
+      'commit-tree',
+      treeId,
+      ...(start ? ['-p', start] : []),
+      '-m',
+      `publish ${options.env} serial ${bundle.serial} (${bundle.commit.slice(0, 12)})`,
     );
     if (hasRemote && push) {
       try {
@@ -223,7 +291,12 @@ async function publishBranchOnce(options: PublishBundleOptions, branch: string, 
   }
 }
 
-async function publishHttp(options: PublishBundleOptions, base: string, bundle: SignedBundle, record: Omit<PublishRecord, 'unchanged'>): Promise<Checked<PublishRecord>> {
+async function publishHttp(
+  options: PublishBundleOptions,
+  base: string,
+  bundle: SignedBundle,
+  record: Omit<PublishRecord, 'unchanged'>,
+): Promise<Checked<PublishRecord>> {
   const auth: Record<string, string> = options.token ? { authorization: `Bearer ${options.token}` } : {};
   const url = (path: string): string => `${base}/${path}`;
   const put = async (path: string, body: Uint8Array, cacheControl: string): Promise<void> => {
@@ -236,22 +309,34 @@ async function publishHttp(options: PublishBundleOptions, base: string, bundle: 
     if (!response.ok) throw new Error(`PUT ${url(path)} → ${response.status} ${response.statusText}`);
   };
   const get = async (path: string): Promise<Uint8Array | undefined> => {
-    const response = await fetch(url(path), { headers: { 'cache-control': 'no-cache', ...auth }, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(url(path), {
+      headers: { 'cache-control': 'no-cache', ...auth },
+      signal: AbortSignal.timeout(30_000),
+    });
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`GET ${url(path)} → ${response.status} ${response.statusText}`);
     return new Uint8Array(await response.arrayBuffer());
   };
   try {
     const current = await get(`${options.env}/manifest.json`);
-    if (current && Buffer.from(current).equals(Buffer.from(bundle.manifest))) return { value: { ...record, unchanged: true }, errors: [], warnings: [] };
+    if (current && Buffer.from(current).equals(Buffer.from(bundle.manifest)))
+      return { value: { ...record, unchanged: true }, errors: [], warnings: [] };
     if (current) {
       const parsed = parseStrictJsonBytes(current);
       const serial = parsed.ok ? (parsed.value as { signed?: { serial?: unknown } }).signed?.serial : undefined;
       if (typeof serial !== 'number') {
-        return failed('E_PUBLISH_TARGET_UNREADABLE', `the manifest at ${url(`${options.env}/manifest.json`)} is unreadable`, 'remove it deliberately to replace it');
+        return failed(
+          'E_PUBLISH_TARGET_UNREADABLE',
+          `the manifest at ${url(`${options.env}/manifest.json`)} is unreadable`,
+          'remove it deliberately to replace it',
+        );
       }
       if (bundle.serial <= serial) {
-        return failed('E_PUBLISH_SERIAL_NOT_HIGHER', `${url(`${options.env}/manifest.json`)} already has serial ${serial}; refusing serial ${bundle.serial}`, 'publish from a newer commit on main');
+        return failed(
+          'E_PUBLISH_SERIAL_NOT_HIGHER',
+          `${url(`${options.env}/manifest.json`)} already has serial ${serial}; refusing serial ${bundle.serial}`,
+          'publish from a newer commit on main',
+        );
       }
     }
     await put(`${options.env}/payload/${bundle.sha256}.json`, bundle.payload, 'public, max-age=31536000, immutable');

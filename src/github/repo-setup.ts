@@ -9,7 +9,17 @@ import { parse } from 'yaml';
 import type { GitHubClient } from './client.ts';
 
 /** Files whose changes change the rules of the gate. */
-export const POLICY_PATHS = ['/switchyard.yaml', '/.github/', '/scripts/', '/schemas/', '/src/', '/bin/', '/package.json', '/package-lock.json', '/.github/CODEOWNERS'] as const;
+export const POLICY_PATHS = [
+  '/switchyard.yaml',
+  '/.github/',
+  '/scripts/',
+  '/schemas/',
+  '/src/',
+  '/bin/',
+  '/package.json',
+  '/package-lock.json',
+  '/.github/CODEOWNERS',
+] as const;
 
 const BEGIN = '# >>> switchyard: policy files (managed by `switchyard github setup`) >>>';
 const END = '# <<< switchyard <<<';
@@ -22,7 +32,9 @@ const END = '# <<< switchyard <<<';
  * after it are skipped, not failed.
  */
 export function prCheckNames(workflowText: string): string[] {
-  const doc = parse(workflowText) as { jobs?: Record<string, { name?: unknown; strategy?: { matrix?: unknown } }> } | null;
+  const doc = parse(workflowText) as {
+    jobs?: Record<string, { name?: unknown; strategy?: { matrix?: unknown } }>;
+  } | null;
   return Object.entries(doc?.jobs ?? {})
     .filter(([, job]) => job?.strategy?.matrix === undefined)
     .map(([id, job]) => (typeof job?.name === 'string' ? job.name : id))
@@ -31,7 +43,12 @@ export function prCheckNames(workflowText: string): string[] {
 
 /** CODEOWNERS with the managed block replaced (or appended); lines outside the block are kept. */
 export function codeownersWithPolicy(existing: string, owners: readonly string[]): string {
-  const block = [BEGIN, '# The gate reads its thresholds from the base commit; changing them needs these owners (docs/evaluation.md).', ...POLICY_PATHS.map((p) => `${p} ${owners.join(' ')}`), END].join('\n');
+  const block = [
+    BEGIN,
+    '# The gate reads its thresholds from the base commit; changing them needs these owners (docs/evaluation.md).',
+    ...POLICY_PATHS.map((p) => `${p} ${owners.join(' ')}`),
+    END,
+  ].join('\n');
   const start = existing.indexOf(BEGIN);
   const end = existing.indexOf(END);
   if (start >= 0 && end > start) return `${existing.slice(0, start)}${block}${existing.slice(end + END.length)}`;
@@ -43,7 +60,11 @@ export function codeownersWithPolicy(existing: string, owners: readonly string[]
 export function protectionRequest(checks: readonly string[]): {
   required_status_checks: { strict: boolean; contexts: string[] };
   enforce_admins: boolean;
-  required_pull_request_reviews: { require_code_owner_reviews: boolean; required_approving_review_count: number; dismiss_stale_reviews: boolean };
+  required_pull_request_reviews: {
+    require_code_owner_reviews: boolean;
+    required_approving_review_count: number;
+    dismiss_stale_reviews: boolean;
+  };
   restrictions: null;
   allow_force_pushes: boolean;
   allow_deletions: boolean;
@@ -51,7 +72,11 @@ export function protectionRequest(checks: readonly string[]): {
   return {
     required_status_checks: { strict: true, contexts: [...checks] },
     enforce_admins: true,
-    required_pull_request_reviews: { require_code_owner_reviews: true, required_approving_review_count: 1, dismiss_stale_reviews: true },
+    required_pull_request_reviews: {
+      require_code_owner_reviews: true,
+      required_approving_review_count: 1,
+      dismiss_stale_reviews: true,
+    },
     restrictions: null,
     allow_force_pushes: false,
     allow_deletions: false,
@@ -65,21 +90,29 @@ export interface SetupResult {
 }
 
 /** Applies both settings through the REST API; idempotent (an unchanged CODEOWNERS is not rewritten). */
-export async function setupRepository(client: GitHubClient, options: { owner: string; repo: string; owners: string[]; checks: string[]; branch?: string }): Promise<SetupResult> {
+export async function setupRepository(
+  client: GitHubClient,
+  options: { owner: string; repo: string; owners: string[]; checks: string[]; branch?: string },
+): Promise<SetupResult> {
   const { owner, repo } = options;
   const branch = options.branch ?? (await client.rest.repos.get({ owner, repo })).data.default_branch;
   const path = '.github/CODEOWNERS';
-  const current = await client.rest.repos.getContent({ owner, repo, path, ref: branch }).catch((e: { status?: number }) => {
-    if (e.status === 404) return undefined;
-    throw e;
-  });
+  const current = await client.rest.repos
+    .getContent({ owner, repo, path, ref: branch })
+    .catch((e: { status?: number }) => {
+      if (e.status === 404) return undefined;
+      throw e;
+    });
   const file = current && !Array.isArray(current.data) && current.data.type === 'file' ? current.data : undefined;
   const before = file && 'content' in file ? Buffer.from(file.content, 'base64').toString('utf8') : '';
   const after = codeownersWithPolicy(before, options.owners);
   let codeowners: SetupResult['codeowners'] = 'unchanged';
   if (after !== before) {
     await client.rest.repos.createOrUpdateFileContents({
-      owner, repo, path, branch,
+      owner,
+      repo,
+      path,
+      branch,
       message: 'CODEOWNERS: policy files need their owners (switchyard github setup)',
       content: Buffer.from(after).toString('base64'),
       ...(file ? { sha: file.sha } : {}),

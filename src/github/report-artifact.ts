@@ -13,7 +13,9 @@ import { ARTIFACT_FILES, ARTIFACT_LIMITS, type WorkflowRunFacts } from './report
 type ArtifactKey = keyof typeof ARTIFACT_FILES;
 
 /** Reads the known files of the artifact; at most limit+1 bytes each, regular files only. */
-export async function readArtifact(dir: string): Promise<{ files: Partial<Record<ArtifactKey, Uint8Array>>; refused: string[] }> {
+export async function readArtifact(
+  dir: string,
+): Promise<{ files: Partial<Record<ArtifactKey, Uint8Array>>; refused: string[] }> {
   const files: Partial<Record<ArtifactKey, Uint8Array>> = {};
   const refused: string[] = [];
   for (const key of Object.keys(ARTIFACT_FILES) as ArtifactKey[]) {
@@ -57,7 +59,9 @@ export async function resolveRunPullRequests(client: GitHubClient, facts: Workfl
 }
 
 // ajv-formats is CommonJS; its default export arrives as the module object under some loaders.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: Ajv2020,
+) => Ajv2020;
 
 /** Compiles `schemas/report.schema.json` into a validator returning readable errors (empty = valid). */
 export async function loadReportValidator(root: string): Promise<(report: unknown) => string[]> {
@@ -65,5 +69,6 @@ export async function loadReportValidator(root: string): Promise<(report: unknow
   const ajv = new Ajv2020({ allErrors: true, strict: false });
   addFormats(ajv);
   const validate = ajv.compile(schema);
-  return (report) => (validate(report) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`));
+  return (report) =>
+    validate(report) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
 }

@@ -70,8 +70,25 @@ export function workflowRunFacts(payload: unknown): Checked<WorkflowRunFacts> {
   const run = p?.workflow_run;
   const owner = p?.repository?.owner?.login;
   const repo = p?.repository?.name;
-  if (!run || typeof owner !== 'string' || typeof repo !== 'string' || typeof run.head_sha !== 'string' || !SHA.test(run.head_sha)) {
-    return { value: undefined, errors: [diag('E_EVENT_NOT_WORKFLOW_RUN', 'the event payload is not a workflow_run event', 'run this from a workflow triggered by `workflow_run`', 'event.json')], warnings: [] };
+  if (
+    !run ||
+    typeof owner !== 'string' ||
+    typeof repo !== 'string' ||
+    typeof run.head_sha !== 'string' ||
+    !SHA.test(run.head_sha)
+  ) {
+    return {
+      value: undefined,
+      errors: [
+        diag(
+          'E_EVENT_NOT_WORKFLOW_RUN',
+          'the event payload is not a workflow_run event',
+          'run this from a workflow triggered by `workflow_run`',
+          'event.json',
+        ),
+      ],
+      warnings: [],
+    };
   }
   return {
     value: {
@@ -83,7 +100,9 @@ export function workflowRunFacts(payload: unknown): Checked<WorkflowRunFacts> {
       headSha: run.head_sha,
       headBranch: String(run.head_branch ?? ''),
       headRepository: String(run.head_repository?.full_name ?? `${owner}/${repo}`),
-      pullRequests: (run.pull_requests ?? []).map((pr) => Number(pr.number)).filter((n) => Number.isInteger(n) && n > 0),
+      pullRequests: (run.pull_requests ?? [])
+        .map((pr) => Number(pr.number))
+        .filter((n) => Number.isInteger(n) && n > 0),
     },
     errors: [],
     warnings: [],
@@ -92,18 +111,51 @@ export function workflowRunFacts(payload: unknown): Checked<WorkflowRunFacts> {
 
 function parseJson(bytes: Uint8Array, file: string, limit: number): Checked<unknown> {
   if (bytes.length > limit) {
-    return { value: undefined, errors: [diag('E_ARTIFACT_TOO_LARGE', `${file} is ${bytes.length} bytes (limit ${limit})`, 'the report artifact is not what `switchyard pipeline` writes', file)], warnings: [] };
+    return {
+      value: undefined,
+      errors: [
+        diag(
+          'E_ARTIFACT_TOO_LARGE',
+          `${file} is ${bytes.length} bytes (limit ${limit})`,
+          'the report artifact is not what `switchyard pipeline` writes',
+          file,
+        ),
+      ],
+      warnings: [],
+    };
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return { value: undefined, errors: [diag('E_ARTIFACT_NOT_UTF8', `${file} is not UTF-8`, 'the report artifact is not what `switchyard pipeline` writes', file)], warnings: [] };
+    return {
+      value: undefined,
+      errors: [
+        diag(
+          'E_ARTIFACT_NOT_UTF8',
+          `${file} is not UTF-8`,
+          'the report artifact is not what `switchyard pipeline` writes',
+          file,
+        ),
+      ],
+      warnings: [],
+    };
   }
   try {
     return { value: JSON.parse(text) as unknown, errors: [], warnings: [] };
   } catch {
-    return { value: undefined, errors: [diag('E_ARTIFACT_NOT_JSON', `${file} is not JSON`, 'the report artifact is not what `switchyard pipeline` writes', file)], warnings: [] };
+    return {
+      value: undefined,
+      errors: [
+        diag(
+          'E_ARTIFACT_NOT_JSON',
+          `${file} is not JSON`,
+          'the report artifact is not what `switchyard pipeline` writes',
+          file,
+        ),
+      ],
+      warnings: [],
+    };
   }
 }
 
@@ -121,8 +173,16 @@ export function checkReportArtifact(
   const errors: Diagnostic[] = [];
   const fail = (): Checked<CheckedArtifact> => ({ value: undefined, errors, warnings: [] });
   if (!files.stamp || !files.report) {
-    const missing = [!files.stamp && ARTIFACT_FILES.stamp, !files.report && ARTIFACT_FILES.report].filter(Boolean).join(', ');
-    errors.push(diag('E_ARTIFACT_MISSING', `the artifact lacks ${missing}`, 'the pr workflow did not finish writing its report; see its log'));
+    const missing = [!files.stamp && ARTIFACT_FILES.stamp, !files.report && ARTIFACT_FILES.report]
+      .filter(Boolean)
+      .join(', ');
+    errors.push(
+      diag(
+        'E_ARTIFACT_MISSING',
+        `the artifact lacks ${missing}`,
+        'the pr workflow did not finish writing its report; see its log',
+      ),
+    );
     return fail();
   }
   const stamp = parseJson(files.stamp, ARTIFACT_FILES.stamp, ARTIFACT_LIMITS.stamp);
@@ -132,33 +192,86 @@ export function checkReportArtifact(
 
   const s = stamp.value as Partial<PrStamp> | null;
   if (!s || typeof s !== 'object' || !Number.isInteger(s.pr) || typeof s.headSha !== 'string' || !SHA.test(s.headSha)) {
-    errors.push(diag('E_ARTIFACT_STAMP', `${ARTIFACT_FILES.stamp} is not { pr, headSha }`, 'the report artifact is not what `switchyard github stamp` writes', ARTIFACT_FILES.stamp));
+    errors.push(
+      diag(
+        'E_ARTIFACT_STAMP',
+        `${ARTIFACT_FILES.stamp} is not { pr, headSha }`,
+        'the report artifact is not what `switchyard github stamp` writes',
+        ARTIFACT_FILES.stamp,
+      ),
+    );
     return fail();
   }
   if (s.headSha !== facts.headSha) {
-    errors.push(diag('E_ARTIFACT_HEAD_MISMATCH', `the artifact claims head ${s.headSha}, the run was for ${facts.headSha}`, 'refusing to post a report for another commit', ARTIFACT_FILES.stamp));
+    errors.push(
+      diag(
+        'E_ARTIFACT_HEAD_MISMATCH',
+        `the artifact claims head ${s.headSha}, the run was for ${facts.headSha}`,
+        'refusing to post a report for another commit',
+        ARTIFACT_FILES.stamp,
+      ),
+    );
   }
   if (trustedPrs.length === 0) {
-    errors.push(diag('E_ARTIFACT_PR_UNKNOWN', `no open pull request has head ${facts.headSha}`, 'the PR was closed or its branch moved on; the next run will comment', ARTIFACT_FILES.stamp));
+    errors.push(
+      diag(
+        'E_ARTIFACT_PR_UNKNOWN',
+        `no open pull request has head ${facts.headSha}`,
+        'the PR was closed or its branch moved on; the next run will comment',
+        ARTIFACT_FILES.stamp,
+      ),
+    );
   } else if (!trustedPrs.includes(s.pr as number)) {
-    errors.push(diag('E_ARTIFACT_PR_MISMATCH', `the artifact claims PR #${String(s.pr)}, the run belongs to PR #${trustedPrs.join(', #')}`, 'refusing to post a report on another pull request', ARTIFACT_FILES.stamp));
+    errors.push(
+      diag(
+        'E_ARTIFACT_PR_MISMATCH',
+        `the artifact claims PR #${String(s.pr)}, the run belongs to PR #${trustedPrs.join(', #')}`,
+        'refusing to post a report on another pull request',
+        ARTIFACT_FILES.stamp,
+      ),
+    );
   }
   const schemaErrors = validateReport(report.value);
   if (schemaErrors.length > 0) {
-    errors.push(diag('E_ARTIFACT_SCHEMA', `report.json does not match schemas/report.schema.json: ${schemaErrors.slice(0, 5).join('; ')}`, 'the report was not written by this version of `switchyard report`', ARTIFACT_FILES.report));
+    errors.push(
+      diag(
+        'E_ARTIFACT_SCHEMA',
+        `report.json does not match schemas/report.schema.json: ${schemaErrors.slice(0, 5).join('; ')}`,
+        'the report was not written by this version of `switchyard report`',
+        ARTIFACT_FILES.report,
+      ),
+    );
   }
   let markdown: string | undefined;
   if (files.markdown) {
     if (files.markdown.length > ARTIFACT_LIMITS.markdown) {
-      errors.push(diag('E_ARTIFACT_TOO_LARGE', `${ARTIFACT_FILES.markdown} is ${files.markdown.length} bytes (limit ${ARTIFACT_LIMITS.markdown})`, 'the report artifact is not what `switchyard report` writes', ARTIFACT_FILES.markdown));
+      errors.push(
+        diag(
+          'E_ARTIFACT_TOO_LARGE',
+          `${ARTIFACT_FILES.markdown} is ${files.markdown.length} bytes (limit ${ARTIFACT_LIMITS.markdown})`,
+          'the report artifact is not what `switchyard report` writes',
+          ARTIFACT_FILES.markdown,
+        ),
+      );
     } else {
       try {
         markdown = new TextDecoder('utf-8', { fatal: true }).decode(files.markdown);
       } catch {
-        errors.push(diag('E_ARTIFACT_NOT_UTF8', `${ARTIFACT_FILES.markdown} is not UTF-8`, 'the report artifact is not what `switchyard report` writes', ARTIFACT_FILES.markdown));
+        errors.push(
+          diag(
+            'E_ARTIFACT_NOT_UTF8',
+            `${ARTIFACT_FILES.markdown} is not UTF-8`,
+            'the report artifact is not what `switchyard report` writes',
+            ARTIFACT_FILES.markdown,
+          ),
+        );
       }
     }
   }
   if (errors.length > 0) return fail();
-  return { value: { prNumber: s.pr as number, headSha: s.headSha, report: report.value, markdown }, errors: [], warnings: [] };
+  return {
+    value: { prNumber: s.pr as number, headSha: s.headSha, report: report.value, markdown },
+    errors: [],
+    warnings: [],
+  };
 }

@@ -117,7 +117,14 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
     return { line: pos.line, col: pos.col };
   };
   const report = (code: string, node: Node | null | undefined, message: string, hint: string): void => {
-    const d: Diagnostic = { code, severity: code.startsWith('W_') ? 'warning' : 'error', message, hint, file, ...at(node) };
+    const d: Diagnostic = {
+      code,
+      severity: code.startsWith('W_') ? 'warning' : 'error',
+      message,
+      hint,
+      file,
+      ...at(node),
+    };
     (d.severity === 'error' ? errors : warnings).push(d);
   };
 
@@ -140,15 +147,30 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
 
   const permissions = root.get('permissions', true);
   if (permissions === undefined) {
-    report('E_WF_PERMISSIONS_MISSING', root, 'the workflow has no top-level `permissions:`', 'add `permissions: {}` at the top and grant each job only what it needs');
+    report(
+      'E_WF_PERMISSIONS_MISSING',
+      root,
+      'the workflow has no top-level `permissions:`',
+      'add `permissions: {}` at the top and grant each job only what it needs',
+    );
   } else if (!(isMap(permissions) && permissions.items.length === 0)) {
-    report('E_WF_PERMISSIONS_BROAD', permissions as Node, 'top-level `permissions:` grants something', 'set top-level `permissions: {}` and move grants to the jobs that need them');
+    report(
+      'E_WF_PERMISSIONS_BROAD',
+      permissions as Node,
+      'top-level `permissions:` grants something',
+      'set top-level `permissions: {}` and move grants to the jobs that need them',
+    );
   }
 
   const prt = triggers.includes('pull_request_target');
   if (prt) {
     const onNode = root.get('on', true) as Node | undefined;
-    report('W_WF_PULL_REQUEST_TARGET', onNode, '`pull_request_target` runs with a write token and secrets', 'use `pull_request` for anything that touches PR code; `workflow_run` for the privileged follow-up');
+    report(
+      'W_WF_PULL_REQUEST_TARGET',
+      onNode,
+      '`pull_request_target` runs with a write token and secrets',
+      'use `pull_request` for anything that touches PR code; `workflow_run` for the privileged follow-up',
+    );
   }
   const prCodeByDefault = triggers.some((t) => PR_EVENTS.has(t));
   const privileged = triggers.some((t) => PRIVILEGED_PR_EVENTS.has(t));
@@ -172,7 +194,12 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
     if (reusable !== undefined) {
       uses.push(reusable);
       if (!reusable.startsWith('./') && !PINNED_ACTION.test(reusable)) {
-        report('E_WF_UNPINNED_ACTION', job.get('uses', true) as Node, `job '${id}' calls reusable workflow '${reusable}' without a full commit SHA`, 'pin it as owner/repo/path@<40-char sha> # vX.Y.Z');
+        report(
+          'E_WF_UNPINNED_ACTION',
+          job.get('uses', true) as Node,
+          `job '${id}' calls reusable workflow '${reusable}' without a full commit SHA`,
+          'pin it as owner/repo/path@<40-char sha> # vX.Y.Z',
+        );
       }
     }
 
@@ -187,17 +214,32 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
         uses.push(action);
         const pinned = action.startsWith('./') || PINNED_ACTION.test(action) || PINNED_DOCKER.test(action);
         if (!pinned) {
-          report('E_WF_UNPINNED_ACTION', usesNode, `action '${action}' is not pinned to a full commit SHA`, 'pin it as owner/repo@<40-char sha> # vX.Y.Z (tags can be moved by whoever controls the action)');
+          report(
+            'E_WF_UNPINNED_ACTION',
+            usesNode,
+            `action '${action}' is not pinned to a full commit SHA`,
+            'pin it as owner/repo@<40-char sha> # vX.Y.Z (tags can be moved by whoever controls the action)',
+          );
         }
         if (/^actions\/checkout@/.test(action)) {
           const options = isMap(withNode) ? withNode : undefined;
           const ref = allText(options?.get('ref', true)) + allText(options?.get('repository', true));
           if (scalarText(options?.get('persist-credentials', true)) !== 'false') {
-            report('E_WF_PERSIST_CREDENTIALS', usesNode, `checkout in job '${id}' keeps the token in .git/config`, 'add `with: persist-credentials: false`');
+            report(
+              'E_WF_PERSIST_CREDENTIALS',
+              usesNode,
+              `checkout in job '${id}' keeps the token in .git/config`,
+              'add `with: persist-credentials: false`',
+            );
           }
           const headRef = PR_HEAD_REF.test(ref);
           if (prt && headRef) {
-            report('E_WF_PRT_CHECKOUT', usesNode, `job '${id}' checks out the pull request's head under pull_request_target`, 'run PR code only under `pull_request` (no secrets, read-only token)');
+            report(
+              'E_WF_PRT_CHECKOUT',
+              usesNode,
+              `job '${id}' checks out the pull request's head under pull_request_target`,
+              'run PR code only under `pull_request` (no secrets, read-only token)',
+            );
           }
           // Under pull_request the default checkout IS the PR's code; elsewhere only an explicit head ref is.
           if ((prCodeByDefault && (ref === '' || headRef)) || (privileged && headRef)) checksOutPrCode = true;
@@ -206,11 +248,21 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
       if (run && !installNode && PACKAGE_INSTALL.test(run)) installNode = step.get('run', true) as Node;
       if (run && UNTRUSTED_EXPRESSION.test(run)) {
         const expression = UNTRUSTED_EXPRESSION.exec(run)?.[0] ?? '';
-        report('E_WF_SCRIPT_INJECTION', step.get('run', true) as Node, `job '${id}' interpolates ${expression} into a shell script`, 'pass it through `env:` (e.g. `env: TITLE: ${{ … }}` and use "$TITLE")');
+        report(
+          'E_WF_SCRIPT_INJECTION',
+          step.get('run', true) as Node,
+          `job '${id}' interpolates ${expression} into a shell script`,
+          'pass it through `env:` (e.g. `env: TITLE: ${{ … }}` and use "$TITLE")',
+        );
       }
       if (run && PR_HEAD_REF.test(run) && /\bgit\s+(fetch|checkout|switch|pull)\b|gh pr checkout/.test(run)) {
         if (prt) {
-          report('E_WF_PRT_CHECKOUT', step.get('run', true) as Node, `job '${id}' fetches the pull request's head under pull_request_target`, 'run PR code only under `pull_request`');
+          report(
+            'E_WF_PRT_CHECKOUT',
+            step.get('run', true) as Node,
+            `job '${id}' fetches the pull request's head under pull_request_target`,
+            'run PR code only under `pull_request`',
+          );
         }
         if (prCodeByDefault || privileged) checksOutPrCode = true;
       }
@@ -220,17 +272,32 @@ export function checkWorkflowPolicy(file: string, text: string): Checked<Workflo
     // dependencies' lifecycle scripts run arbitrary code.
     const broadSecrets = [...new Set([...secretsIn(allText(job.get('env', true))), ...workflowSecrets])];
     if (broadSecrets.length > 0 && installNode) {
-      report('E_WF_SECRET_TO_INSTALL', installNode, `job '${id}' gives ${broadSecrets.join(', ')} to every step, including a package install`, 'move the secret to the `env:` of the step that needs it');
+      report(
+        'E_WF_SECRET_TO_INSTALL',
+        installNode,
+        `job '${id}' gives ${broadSecrets.join(', ')} to every step, including a package install`,
+        'move the secret to the `env:` of the step that needs it',
+      );
     }
     const secrets = [...new Set([...secretsIn(allText(job)), ...workflowSecrets])];
     if (scalarText(job.get('secrets', true)) === 'inherit') secrets.push('(inherit)');
     const runsPullRequestCode = checksOutPrCode && !sameRepoOnly;
     if (runsPullRequestCode && secrets.length > 0) {
-      report('E_WF_FORK_SECRETS', pair.key as Node, `job '${id}' runs pull-request code (forks included) and uses secrets: ${secrets.join(', ')}`, "split the job: run fork PRs without secrets, and guard the secret job with `if: github.event.pull_request.head.repo.full_name == github.repository`");
+      report(
+        'E_WF_FORK_SECRETS',
+        pair.key as Node,
+        `job '${id}' runs pull-request code (forks included) and uses secrets: ${secrets.join(', ')}`,
+        'split the job: run fork PRs without secrets, and guard the secret job with `if: github.event.pull_request.head.repo.full_name == github.repository`',
+      );
     }
     const signing = secrets.filter((name) => SIGNING_SECRET.test(name));
     if (signing.length > 0 && !ifRequires(guard, MAIN_REF_GUARD)) {
-      report('E_WF_SIGNING_UNGUARDED', pair.key as Node, `job '${id}' uses the signing secret ${signing.join(', ')} without requiring the main branch`, "add `if: github.ref == 'refs/heads/main'` to the job (and deployment branch rules on its environment), so no other branch's config is ever signed");
+      report(
+        'E_WF_SIGNING_UNGUARDED',
+        pair.key as Node,
+        `job '${id}' uses the signing secret ${signing.join(', ')} without requiring the main branch`,
+        "add `if: github.ref == 'refs/heads/main'` to the job (and deployment branch rules on its environment), so no other branch's config is ever signed",
+      );
     }
     facts.jobs.push({ id, uses, secrets, runsPullRequestCode });
   }

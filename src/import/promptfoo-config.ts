@@ -36,7 +36,10 @@ const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.i
 
 /** A slug that matches Switchyard's name pattern. */
 export function slug(text: string): string {
-  const s = text.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+  const s = text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+|[-_]+$/g, '');
   return s === '' ? 'imported' : s;
 }
 
@@ -75,8 +78,14 @@ interface ImportedPrompt {
 function asMessages(text: string): ChatMessage[] {
   try {
     const parsed: unknown = JSON.parse(text);
-    if (Array.isArray(parsed) && parsed.every((m) => isObj(m) && typeof m.role === 'string' && typeof m.content === 'string')) {
-      return (parsed as { role: string; content: string }[]).map((m) => ({ role: m.role as ChatMessage['role'], content: m.content }));
+    if (
+      Array.isArray(parsed) &&
+      parsed.every((m) => isObj(m) && typeof m.role === 'string' && typeof m.content === 'string')
+    ) {
+      return (parsed as { role: string; content: string }[]).map((m) => ({
+        role: m.role as ChatMessage['role'],
+        content: m.content,
+      }));
     }
   } catch {
     // Not JSON: a plain text prompt, sent as one user message (as promptfoo does).
@@ -106,7 +115,8 @@ async function readPrompts(ctx: Ctx, raw: unknown): Promise<ImportedPrompt[]> {
       body = await ctx.read(path);
       if (typeof item.label !== 'string') name = basename(path, extname(path));
     }
-    if (/\{%|\{\{[^}]*(\||\.|\()/.test(body)) ctx.notes.push(`prompt ${name}: uses Nunjucks tags or filters Switchyard does not render; kept as literal text`);
+    if (/\{%|\{\{[^}]*(\||\.|\()/.test(body))
+      ctx.notes.push(`prompt ${name}: uses Nunjucks tags or filters Switchyard does not render; kept as literal text`);
     out.push({ name: slug(name), messages: asMessages(body) });
   }
   return out;
@@ -121,12 +131,17 @@ interface ImportedModel {
 
 function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): ImportedModel | undefined {
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  if (list.length > 1) ctx.notes.push(`providers: ${list.length} providers; only the first is imported (a prompt version runs on one model)`);
+  if (list.length > 1)
+    ctx.notes.push(
+      `providers: ${list.length} providers; only the first is imported (a prompt version runs on one model)`,
+    );
   const first: Obj = isObj(list[0]) ? list[0] : { id: list[0] };
   const id = typeof first.id === 'string' ? first.id : '';
   const m = /^openai:(?:chat:)?(.+)$/.exec(id);
   if (!m?.[1]) {
-    ctx.notes.push(`providers: '${id || '(none)'}' is not an OpenAI chat provider; pick a model alias in the imported versions`);
+    ctx.notes.push(
+      `providers: '${id || '(none)'}' is not an OpenAI chat provider; pick a model alias in the imported versions`,
+    );
     return undefined;
   }
   const snapshot = m[1];
@@ -134,8 +149,16 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
   const params: ModelParams = {};
   for (const k of PARAM_KEYS) if (typeof config[k] === 'number') params[k] = config[k];
   const baseUrl = typeof config.apiBaseUrl === 'string' ? config.apiBaseUrl : undefined;
-  for (const k of Object.keys(config)) if (!(PARAM_KEYS as readonly string[]).includes(k) && k !== 'apiBaseUrl') ctx.notes.push(`providers: config.${k} not imported`);
-  const existing = [...(project?.models.values() ?? [])].find((p) => p.snapshot === snapshot && (baseUrl === undefined ? p.provider.type === 'openai' : p.provider.type === 'openai-compatible' && p.provider.baseUrl === baseUrl));
+  for (const k of Object.keys(config))
+    if (!(PARAM_KEYS as readonly string[]).includes(k) && k !== 'apiBaseUrl')
+      ctx.notes.push(`providers: config.${k} not imported`);
+  const existing = [...(project?.models.values() ?? [])].find(
+    (p) =>
+      p.snapshot === snapshot &&
+      (baseUrl === undefined
+        ? p.provider.type === 'openai'
+        : p.provider.type === 'openai-compatible' && p.provider.baseUrl === baseUrl),
+  );
   if (existing) return { alias: existing.alias, snapshot, params };
   const alias = slug(`imported-${snapshot.replace(/-\d{4}-\d{2}-\d{2}$|-\d{8}$/, '')}`);
   const pin = {
@@ -146,7 +169,15 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
     conversations: 'pinned',
     retired: [],
   };
-  return { alias, snapshot, params, file: { path: `models/${alias}.yaml`, text: `# yaml-language-server: $schema=../schemas/model.schema.json\n${stringifyYaml(pin)}` } };
+  return {
+    alias,
+    snapshot,
+    params,
+    file: {
+      path: `models/${alias}.yaml`,
+      text: `# yaml-language-server: $schema=../schemas/model.schema.json\n${stringifyYaml(pin)}`,
+    },
+  };
 }
 
 async function readTests(ctx: Ctx, raw: unknown): Promise<Obj[]> {
@@ -166,7 +197,8 @@ async function readTests(ctx: Ctx, raw: unknown): Promise<Obj[]> {
     }
     const loaded: unknown = parseYaml(await ctx.read(path));
     const fileCtx = { ...ctx, configDir: dirname(path) };
-    for (const t of Array.isArray(loaded) ? loaded : [loaded]) if (isObj(t)) out.push(rebase(fileCtx, t, `tests in ${path}`) as Obj);
+    for (const t of Array.isArray(loaded) ? loaded : [loaded])
+      if (isObj(t)) out.push(rebase(fileCtx, t, `tests in ${path}`) as Obj);
   }
   return out;
 }
@@ -177,18 +209,22 @@ function convertTest(ctx: Ctx, t: Obj, what: string): Obj {
   for (const k of Object.keys(t)) if (!CARRIED_TEST_KEYS.has(k)) ctx.notes.push(`${what}: '${k}' not imported`);
   if (typeof t.description === 'string') out.description = t.description;
   if (isObj(t.vars)) out.vars = rebase(ctx, t.vars, what);
-  else if (t.vars !== undefined) ctx.notes.push(`${what}: vars from a file or a list (${JSON.stringify(t.vars).slice(0, 60)}) not imported`);
+  else if (t.vars !== undefined)
+    ctx.notes.push(`${what}: vars from a file or a list (${JSON.stringify(t.vars).slice(0, 60)}) not imported`);
   if (Array.isArray(t.assert)) {
     out.assert = t.assert.map((a: unknown) => {
       if (!isObj(a)) return a;
       const { provider, rubricPrompt, ...rest } = a;
-      if (provider !== undefined) ctx.notes.push(`${what}: an assertion's grader provider is not imported (Switchyard sets the grader)`);
+      if (provider !== undefined)
+        ctx.notes.push(`${what}: an assertion's grader provider is not imported (Switchyard sets the grader)`);
       if (rubricPrompt !== undefined) ctx.notes.push(`${what}: rubricPrompt not imported`);
       return rebase(ctx, rest, what);
     });
   }
   if (isObj(t.options)) {
-    for (const k of Object.keys(t.options)) if (k !== 'transform') ctx.notes.push(`${what}: options.${k} not imported${k === 'provider' ? ' (Switchyard sets the grader)' : ''}`);
+    for (const k of Object.keys(t.options))
+      if (k !== 'transform')
+        ctx.notes.push(`${what}: options.${k} not imported${k === 'provider' ? ' (Switchyard sets the grader)' : ''}`);
     if (typeof t.options.transform === 'string') out.options = { transform: t.options.transform };
   }
   return out;
@@ -201,7 +237,11 @@ function placeholders(messages: readonly ChatMessage[]): string[] {
 /** Converts the config; see the module doc. */
 export async function importPromptfoo(input: ImportInput): Promise<ImportResult> {
   const notes: string[] = [];
-  const ctx: Ctx = { configDir: dirname(input.configPath) === '.' ? '' : dirname(input.configPath), notes, read: input.read };
+  const ctx: Ctx = {
+    configDir: dirname(input.configPath) === '.' ? '' : dirname(input.configPath),
+    notes,
+    read: input.read,
+  };
   const config: unknown = parseYaml(await input.read(input.configPath));
   if (!isObj(config)) return { files: [], notes: [`${input.configPath} is not a promptfoo config (not a mapping)`] };
   for (const k of Object.keys(config)) if (!CARRIED_CONFIG_KEYS.has(k)) notes.push(`'${k}' is not imported`);
@@ -218,14 +258,19 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
     const existing = input.project?.prompts.get(p.name);
     const version = Math.max(0, ...(existing ? [...existing.keys()] : [])) + 1;
     const used = placeholders(p.messages);
-    const testVars = new Set([...Object.keys((defaultTest?.vars as Obj | undefined) ?? {}), ...tests.flatMap((t) => Object.keys((t.vars as Obj | undefined) ?? {}))]);
+    const testVars = new Set([
+      ...Object.keys((defaultTest?.vars as Obj | undefined) ?? {}),
+      ...tests.flatMap((t) => Object.keys((t.vars as Obj | undefined) ?? {})),
+    ]);
     // A var no message uses is kept when an assertion refers to it ({{expected}}, vars.expected).
     const assertionText = JSON.stringify([defaultTest?.assert ?? [], tests.map((t) => t.assert ?? [])]);
     const unused = [...testVars].filter((v) => !used.includes(v));
     const kept = unused.filter((v) => new RegExp(`\\b${v}\\b`).test(assertionText)).sort();
     const dropped = new Set(unused.filter((v) => !kept.includes(v)));
-    if (dropped.size > 0) notes.push(`prompt ${p.name}: vars ${[...dropped].join(', ')} are used by no message or assertion; dropped`);
-    const strip = (t: Obj): Obj => (isObj(t.vars) ? { ...t, vars: Object.fromEntries(Object.entries(t.vars).filter(([k]) => !dropped.has(k))) } : t);
+    if (dropped.size > 0)
+      notes.push(`prompt ${p.name}: vars ${[...dropped].join(', ')} are used by no message or assertion; dropped`);
+    const strip = (t: Obj): Obj =>
+      isObj(t.vars) ? { ...t, vars: Object.fromEntries(Object.entries(t.vars).filter(([k]) => !dropped.has(k))) } : t;
     const variables = [...used, ...kept];
     const doc: Obj = {
       prompt: p.name,
@@ -242,7 +287,10 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
         cases: tests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
       },
     };
-    files.push({ path: `prompts/${p.name}/v${version}.yaml`, text: `# yaml-language-server: $schema=../../schemas/prompt-version.schema.json\n${stringifyYaml(doc, { lineWidth: 0 })}` });
+    files.push({
+      path: `prompts/${p.name}/v${version}.yaml`,
+      text: `# yaml-language-server: $schema=../../schemas/prompt-version.schema.json\n${stringifyYaml(doc, { lineWidth: 0 })}`,
+    });
   }
   return { files, notes: [...new Set(notes)] };
 }

@@ -29,7 +29,8 @@ export async function collectDecisions(
   const out: Array<CanaryAnalysis | ShadowAnalysis | ExperimentAnalysis> = [];
   for (const id of [...project.experiments.keys()].sort()) {
     const experiment = project.experiments.get(id)!;
-    if (experiment.status === 'running') out.push(await lookAtExperiment(store, experiment, { filter: options.filter }));
+    if (experiment.status === 'running')
+      out.push(await lookAtExperiment(store, experiment, { filter: options.filter }));
   }
   const names = [...project.rollouts.keys()].sort();
   for (const name of names) {
@@ -39,7 +40,8 @@ export async function collectDecisions(
       if (!canary.killed) out.push(await lookAtCanary(store, canary, { filter: options.filter }));
     } else if (r.kind === 'ModelRollout') {
       const rollout = inEnv(r as ModelRolloutResource, options.filter?.env);
-      if (!rollout.killed) out.push(await lookAtShadow(store, rollout, { filter: options.filter, minPairs: options.minPairs }));
+      if (!rollout.killed)
+        out.push(await lookAtShadow(store, rollout, { filter: options.filter, minPairs: options.minPairs }));
     }
   }
   return out;

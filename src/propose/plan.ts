@@ -3,7 +3,13 @@ import type { Project } from '../config/types.ts';
 import { fileKey } from '../config/index.ts';
 import { setKilled } from '../config/edit/set-killed.ts';
 import { effectivePercent } from '../bundle/effective-percent.ts';
-import { nextStage, renderAnalysis, type CanaryAnalysis, type ExperimentAnalysis, type ShadowAnalysis } from '../analysis/index.ts';
+import {
+  nextStage,
+  renderAnalysis,
+  type CanaryAnalysis,
+  type ExperimentAnalysis,
+  type ShadowAnalysis,
+} from '../analysis/index.ts';
 import { setScalar } from '../config/edit/set-scalar.ts';
 import { AUTO_MERGEABLE, type FileEdit, type Proposal, type ProposalAction } from './types.ts';
 
@@ -31,13 +37,21 @@ const ACTION_TITLE: Record<ProposalAction, string> = {
 type Decided = CanaryAnalysis | ShadowAnalysis | ExperimentAnalysis;
 const nameOf = (a: Decided) => (a.kind === 'shadow' ? a.rollout : a.id);
 
-function body(action: ProposalAction, headline: string, analysis: Decided, edits: FileEdit[], autoMerge: boolean): string {
+function body(
+  action: ProposalAction,
+  headline: string,
+  analysis: Decided,
+  edits: FileEdit[],
+  autoMerge: boolean,
+): string {
   const files = edits.map((e) => `- \`${e.path}\`: ${e.action === 'delete' ? 'removed' : 'updated'}`);
   return [
     `## ${headline}`,
     '',
     `Proposed by \`switchyard propose\` from production evidence in the event store. ` +
-      (autoMerge ? `This ${action} was configured to merge itself (it only reduces exposure).` : 'Review the evidence below and merge to publish.'),
+      (autoMerge
+        ? `This ${action} was configured to merge itself (it only reduces exposure).`
+        : 'Review the evidence below and merge to publish.'),
     '',
     renderAnalysis(analysis, 'markdown').replace(/^### /m, '#### '),
     '',
@@ -64,7 +78,16 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
   const errors: Diagnostic[] = [];
   const autoMerge = new Set((options.autoMerge ?? []).filter((a) => AUTO_MERGEABLE.includes(a)));
 
-  const push = (action: ProposalAction, a: Decided, kind: Proposal['kind'], from: number, to: number | null, edits: Checked<FileEdit[]>, headline: string, where = '') => {
+  const push = (
+    action: ProposalAction,
+    a: Decided,
+    kind: Proposal['kind'],
+    from: number,
+    to: number | null,
+    edits: Checked<FileEdit[]>,
+    headline: string,
+    where = '',
+  ) => {
     errors.push(...edits.errors);
     if (!edits.value) return;
     const name = nameOf(a);
@@ -115,7 +138,15 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
     }
     const lift = a.comparisons.find((c) => c.variant === a.winner)?.relativeLift;
     const headline = `${a.winner} wins (${experiment.prompt} v${winner.version}${lift !== null && lift !== undefined ? `, ${lift >= 0 ? '+' : ''}${(lift * 100).toFixed(1)}% ${a.metric}` : ''})`;
-    push('conclude', a, 'Experiment', experiment.traffic, winner.version, { value: edits, errors: [], warnings: [] }, headline);
+    push(
+      'conclude',
+      a,
+      'Experiment',
+      experiment.traffic,
+      winner.version,
+      { value: edits, errors: [], warnings: [] },
+      headline,
+    );
   };
 
   const edit = (path: string, apply: (text: string) => Checked<string>): Checked<FileEdit[]> => {
@@ -123,10 +154,23 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
     try {
       before = options.readFile(path);
     } catch (error) {
-      return { value: undefined, errors: [problem('E_PROPOSE_READ', path, `cannot read ${path}: ${(error as Error).message}`, 'run propose from the project root')], warnings: [] };
+      return {
+        value: undefined,
+        errors: [
+          problem(
+            'E_PROPOSE_READ',
+            path,
+            `cannot read ${path}: ${(error as Error).message}`,
+            'run propose from the project root',
+          ),
+        ],
+        warnings: [],
+      };
     }
     const result = apply(before);
-    return result.value === undefined ? { value: undefined, errors: result.errors, warnings: [] } : { value: [{ path, action: 'update', before, after: result.value }], errors: [], warnings: [] };
+    return result.value === undefined
+      ? { value: undefined, errors: result.errors, warnings: [] }
+      : { value: [{ path, action: 'update', before, after: result.value }], errors: [], warnings: [] };
   };
 
   for (const a of analyses) {
@@ -138,7 +182,14 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
     const path = project.files.get(fileKey('rollout', name));
     const resource = project.rollouts.get(name);
     if (!path || !resource || !('percent' in resource)) {
-      errors.push(problem('E_PROPOSE_UNKNOWN', '.', `no rollout file for '${name}'`, 'the analysis and the project disagree: re-run from the same checkout'));
+      errors.push(
+        problem(
+          'E_PROPOSE_UNKNOWN',
+          '.',
+          `no rollout file for '${name}'`,
+          'the analysis and the project disagree: re-run from the same checkout',
+        ),
+      );
       continue;
     }
     const env = options.env;
@@ -146,15 +197,38 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
     if (effective.killed) continue;
     const percent = effective.percent;
     // Edit what the environment reads: its override when it has one, else the shared value.
-    const percentKey = effective.percentOverridden && env !== undefined ? ['environments', env, 'percent'] : ['percent'];
+    const percentKey =
+      effective.percentOverridden && env !== undefined ? ['environments', env, 'percent'] : ['percent'];
     const where = percentKey.length > 1 ? ` in ${env}` : '';
     const setPercent = (to: number) => edit(path, (t) => setScalar(t, percentKey, to, path));
 
     if (a.kind === 'canary') {
       if (a.decision === 'revert' && percent > 0) {
-        push('revert', a, 'Canary', percent, 0, setPercent(0), `${percent}% → 0%${where} (${a.metric} index ${a.index?.index.toFixed(3) ?? '–'})`, where);
-      } else if (a.decision === 'advance' && a.nextPercent !== null && a.nextPercent === nextStage(percent, resource.stages)) {
-        push('advance', a, 'Canary', percent, a.nextPercent, setPercent(a.nextPercent), `${percent}% → ${a.nextPercent}%${where}`, where);
+        push(
+          'revert',
+          a,
+          'Canary',
+          percent,
+          0,
+          setPercent(0),
+          `${percent}% → 0%${where} (${a.metric} index ${a.index?.index.toFixed(3) ?? '–'})`,
+          where,
+        );
+      } else if (
+        a.decision === 'advance' &&
+        a.nextPercent !== null &&
+        a.nextPercent === nextStage(percent, resource.stages)
+      ) {
+        push(
+          'advance',
+          a,
+          'Canary',
+          percent,
+          a.nextPercent,
+          setPercent(a.nextPercent),
+          `${percent}% → ${a.nextPercent}%${where}`,
+          where,
+        );
       }
       continue;
     }
@@ -163,20 +237,44 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
     if (resource.kind !== 'ModelRollout') continue;
     // A failing model is killed everywhere (the kill switch is global and only reduces exposure).
     if (a.failing && percent > 0) {
-      push('kill', a, 'ModelRollout', percent, 0, edit(path, (t) => {
-        const r = setKilled(t, { file: path });
-        return r.value ? { value: r.value.text, errors: [], warnings: [] } : { value: undefined, errors: r.errors, warnings: [] };
-      }), `shadow similarity below the gate (avg ${a.avg?.toFixed(3)})`);
+      push(
+        'kill',
+        a,
+        'ModelRollout',
+        percent,
+        0,
+        edit(path, (t) => {
+          const r = setKilled(t, { file: path });
+          return r.value
+            ? { value: r.value.text, errors: [], warnings: [] }
+            : { value: undefined, errors: r.errors, warnings: [] };
+        }),
+        `shadow similarity below the gate (avg ${a.avg?.toFixed(3)})`,
+      );
     } else if (a.readyToSwitch && percent < 100) {
       const next = nextStage(percent, resource.stages);
-      if (next !== null) push('advance', a, 'ModelRollout', percent, next, setPercent(next), `${percent}% → ${next}% of new ${resource.model} conversations on ${resource.to}${where}`, where);
+      if (next !== null)
+        push(
+          'advance',
+          a,
+          'ModelRollout',
+          percent,
+          next,
+          setPercent(next),
+          `${percent}% → ${next}% of new ${resource.model} conversations on ${resource.to}${where}`,
+          where,
+        );
     } else if (a.readyToSwitch && percent === 100) {
       // Moving the pin switches every environment: only when none of them still lags behind.
-      const lagging = project.settings.environments.map((e) => e.name).filter((name) => effectivePercent(resource, name).percent < 100);
+      const lagging = project.settings.environments
+        .map((e) => e.name)
+        .filter((name) => effectivePercent(resource, name).percent < 100);
       if (lagging.length > 0) continue;
       const pinPath = project.files.get(fileKey('model', resource.model));
       if (!pinPath) {
-        errors.push(problem('E_PROPOSE_UNKNOWN', path, `model pin '${resource.model}' has no file`, 'fix the rollout reference'));
+        errors.push(
+          problem('E_PROPOSE_UNKNOWN', path, `model pin '${resource.model}' has no file`, 'fix the rollout reference'),
+        );
         continue;
       }
       const pin = edit(pinPath, (t) => setScalar(t, ['snapshot'], resource.to, pinPath));
@@ -184,9 +282,21 @@ export function planProposals(project: Project, analyses: Decided[], options: Pl
       const rolloutFile = edit(path, (t) => ({ value: t, errors: [], warnings: [] }));
       const edits: Checked<FileEdit[]> =
         pin.value && rolloutFile.value
-          ? { value: [...pin.value, { path, action: 'delete', before: rolloutFile.value[0]!.before }], errors: [], warnings: [] }
+          ? {
+              value: [...pin.value, { path, action: 'delete', before: rolloutFile.value[0]!.before }],
+              errors: [],
+              warnings: [],
+            }
           : { value: undefined, errors: [...pin.errors, ...rolloutFile.errors], warnings: [] };
-      push('finish', a, 'ModelRollout', 100, null, edits, `pin ${resource.model} to ${resource.to} and remove the rollout`);
+      push(
+        'finish',
+        a,
+        'ModelRollout',
+        100,
+        null,
+        edits,
+        `pin ${resource.model} to ${resource.to} and remove the rollout`,
+      );
     }
   }
   return { value: proposals, errors, warnings: [] };

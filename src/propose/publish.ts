@@ -21,7 +21,11 @@ const isStatus = (error: unknown, status: number) => (error as { status?: number
  * from the proposal's branch is reported as `exists`, never duplicated. A base file that no longer
  * matches what the analysis read is refused (E_PROPOSE_STALE) rather than overwritten.
  */
-export async function publishProposal(github: GitHubClient, target: PublishTarget, proposal: Proposal): Promise<PublishOutcome> {
+export async function publishProposal(
+  github: GitHubClient,
+  target: PublishTarget,
+  proposal: Proposal,
+): Promise<PublishOutcome> {
   const { owner, repo, base } = target;
   const branch = proposal.branch;
   try {
@@ -36,7 +40,12 @@ export async function publishProposal(github: GitHubClient, target: PublishTarge
       const data = current.data as { content?: string; encoding?: string };
       const text = data.content !== undefined ? Buffer.from(data.content, 'base64').toString('utf8') : '';
       if (text !== edit.before) {
-        return { status: 'failed', branch, code: 'E_PROPOSE_STALE', message: `${edit.path} on ${base} differs from the analysed checkout; re-run propose on the current ${base}` };
+        return {
+          status: 'failed',
+          branch,
+          code: 'E_PROPOSE_STALE',
+          message: `${edit.path} on ${base} differs from the analysed checkout; re-run propose on the current ${base}`,
+        };
       }
     }
     try {
@@ -45,28 +54,64 @@ export async function publishProposal(github: GitHubClient, target: PublishTarge
       // A branch left behind by an earlier run whose PR was closed: start it again from the base.
       if (!isStatus(error, 422)) throw error;
       // The branch name goes into the path as is (slashes unescaped), the way GitHub documents refs.
-      await github.request(`PATCH /repos/{owner}/{repo}/git/refs/heads/${branch}`, { owner, repo, sha: baseSha, force: true });
+      await github.request(`PATCH /repos/{owner}/{repo}/git/refs/heads/${branch}`, {
+        owner,
+        repo,
+        sha: baseSha,
+        force: true,
+      });
     }
     for (const edit of proposal.edits) {
       const current = await github.rest.repos.getContent({ owner, repo, path: edit.path, ref: branch });
       const sha = (current.data as { sha: string }).sha;
       const message = proposal.commitMessage;
       if (edit.action === 'update') {
-        await github.rest.repos.createOrUpdateFileContents({ owner, repo, path: edit.path, branch, sha, message, content: Buffer.from(edit.after, 'utf8').toString('base64') });
+        await github.rest.repos.createOrUpdateFileContents({
+          owner,
+          repo,
+          path: edit.path,
+          branch,
+          sha,
+          message,
+          content: Buffer.from(edit.after, 'utf8').toString('base64'),
+        });
       } else {
         await github.rest.repos.deleteFile({ owner, repo, path: edit.path, branch, sha, message });
       }
     }
-    const pr = await github.rest.pulls.create({ owner, repo, head: branch, base, title: proposal.title, body: proposal.body });
-    await github.rest.issues.addLabels({ owner, repo, issue_number: pr.data.number, labels: ['switchyard', `switchyard:${proposal.action}`] });
+    const pr = await github.rest.pulls.create({
+      owner,
+      repo,
+      head: branch,
+      base,
+      title: proposal.title,
+      body: proposal.body,
+    });
+    await github.rest.issues.addLabels({
+      owner,
+      repo,
+      issue_number: pr.data.number,
+      labels: ['switchyard', `switchyard:${proposal.action}`],
+    });
     let merged = false;
     if (proposal.autoMerge) {
-      const result = await github.rest.pulls.merge({ owner, repo, pull_number: pr.data.number, sha: pr.data.head.sha, merge_method: 'squash' });
+      const result = await github.rest.pulls.merge({
+        owner,
+        repo,
+        pull_number: pr.data.number,
+        sha: pr.data.head.sha,
+        merge_method: 'squash',
+      });
       merged = result.data.merged;
     }
     return { status: 'opened', branch, number: pr.data.number, url: pr.data.html_url, merged };
   } catch (error) {
     const status = (error as { status?: number }).status;
-    return { status: 'failed', branch, code: status ? `E_PROPOSE_GITHUB_${status}` : 'E_PROPOSE_GITHUB', message: (error as Error).message };
+    return {
+      status: 'failed',
+      branch,
+      code: status ? `E_PROPOSE_GITHUB_${status}` : 'E_PROPOSE_GITHUB',
+      message: (error as Error).message,
+    };
   }
 }

@@ -29,7 +29,8 @@ export function normalQuantile(p: number): number {
   // Start from Abramowitz & Stegun 26.2.23 (|error| < 4.5e-4), then Newton steps on the exact cdf.
   const q = Math.min(p, 1 - p);
   const t = Math.sqrt(-2 * Math.log(q));
-  const x = t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
+  const x =
+    t - (2.515517 + 0.802853 * t + 0.010328 * t * t) / (1 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t);
   let z = p < 0.5 ? -x : x;
   for (let i = 0; i < 50; i++) {
     const err = normalCdf(z) - p;

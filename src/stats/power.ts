@@ -4,7 +4,14 @@ import { normalCdf, normalQuantile } from './distributions.ts';
  * Power of a two-sided two-sample z/Welch test to detect a true difference `delta` with standard
  * deviations `sdControl`, `sdTreatment` and `n` units per arm (normal approximation).
  */
-export function twoSamplePower(delta: number, sdControl: number, sdTreatment: number, nControl: number, nTreatment: number, alpha = 0.05): number {
+export function twoSamplePower(
+  delta: number,
+  sdControl: number,
+  sdTreatment: number,
+  nControl: number,
+  nTreatment: number,
+  alpha = 0.05,
+): number {
   const se = Math.sqrt((sdControl * sdControl) / nControl + (sdTreatment * sdTreatment) / nTreatment);
   const z = normalQuantile(1 - alpha / 2);
   const shift = Math.abs(delta) / se;

@@ -33,5 +33,12 @@ export function twoProportionZTest(
   const z = difference / sePooled;
   const se = Math.sqrt((p1 * (1 - p1)) / controlN + (p2 * (1 - p2)) / treatmentN);
   const q = normalQuantile(1 - alpha / 2);
-  return { controlRate: p1, treatmentRate: p2, difference, z, pValue: normalTwoSidedP(z), ci: [difference - q * se, difference + q * se] };
+  return {
+    controlRate: p1,
+    treatmentRate: p2,
+    difference,
+    z,
+    pValue: normalTwoSidedP(z),
+    ci: [difference - q * se, difference + q * se],
+  };
 }

@@ -17,7 +17,8 @@ export function ratioCiDelta(control: Summary, candidate: Summary, alpha = 0.05)
   if (control.n < 2 || candidate.n < 2 || control.mean === 0 || candidate.mean === 0) return null;
   const ratio = candidate.mean / control.mean;
   const relVar =
-    candidate.variance / (candidate.n * candidate.mean * candidate.mean) + control.variance / (control.n * control.mean * control.mean);
+    candidate.variance / (candidate.n * candidate.mean * candidate.mean) +
+    control.variance / (control.n * control.mean * control.mean);
   const se = Math.abs(ratio) * Math.sqrt(relVar);
   const z = normalQuantile(1 - alpha / 2);
   return { ratio, ci: [ratio - z * se, ratio + z * se], method: 'delta' };

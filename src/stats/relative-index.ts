@@ -21,8 +21,20 @@ export interface RelativeIndexResult {
  * reads upside down for lower-is-better metrics; the index does neither. Null when the control
  * mean is 0 or an arm has fewer than two units: there is no relative scale, compare differences.
  */
-export function relativeIndex(control: Summary, candidate: Summary, direction: Direction, alpha = 0.05): RelativeIndexResult | null {
-  if (control.n < 2 || candidate.n < 2 || control.mean === 0 || !Number.isFinite(control.mean) || !Number.isFinite(candidate.mean)) return null;
+export function relativeIndex(
+  control: Summary,
+  candidate: Summary,
+  direction: Direction,
+  alpha = 0.05,
+): RelativeIndexResult | null {
+  if (
+    control.n < 2 ||
+    candidate.n < 2 ||
+    control.mean === 0 ||
+    !Number.isFinite(control.mean) ||
+    !Number.isFinite(candidate.mean)
+  )
+    return null;
   const sign = (direction === 'higher' ? 1 : -1) * Math.sign(control.mean);
   const q = candidate.mean / control.mean;
   // The delta method needs a non-zero candidate mean only for its relative-variance form; use the

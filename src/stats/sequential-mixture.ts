@@ -48,7 +48,12 @@ export interface MixtureSequentialResult {
  * difference estimated by V = s_c²/n_c + s_t²/n_t. Null when undefined (an arm below 2 units, no
  * variance, no positive scale).
  */
-export function msprtMixture(control: Summary, treatment: Summary, alpha: number, scales: readonly MixingScale[]): MixtureSequentialResult | null {
+export function msprtMixture(
+  control: Summary,
+  treatment: Summary,
+  alpha: number,
+  scales: readonly MixingScale[],
+): MixtureSequentialResult | null {
   if (control.n < 2 || treatment.n < 2) return null;
   const v = control.variance / control.n + treatment.variance / treatment.n;
   const valid = scales.filter((s) => s.tau > 0 && Number.isFinite(s.tau) && s.weight > 0);

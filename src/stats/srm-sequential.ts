@@ -21,7 +21,12 @@ export interface SequentialSrmResult {
  * 20 times alarms ~1% of the time). Assumption: units are assigned independently with the
  * configured probabilities; counts only grow. Weights of 0 must have 0 units (else p = 0).
  */
-export function srmSequential(observed: number[], weights: number[], threshold = SRM_THRESHOLD, concentration = 100): SequentialSrmResult {
+export function srmSequential(
+  observed: number[],
+  weights: number[],
+  threshold = SRM_THRESHOLD,
+  concentration = 100,
+): SequentialSrmResult {
   const weightSum = weights.reduce((a, b) => a + b, 0);
   const total = observed.reduce((a, b) => a + b, 0);
   const expected = weights.map((w) => (weightSum > 0 ? (total * w) / weightSum : 0));

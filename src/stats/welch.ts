@@ -28,5 +28,12 @@ export function welchTTest(control: Summary, treatment: Summary, alpha = 0.05): 
   const difference = treatment.mean - control.mean;
   const t = difference / se;
   const q = studentTQuantile(1 - alpha / 2, df);
-  return { difference, standardError: se, df, t, pValue: studentTTwoSidedP(t, df), ci: [difference - q * se, difference + q * se] };
+  return {
+    difference,
+    standardError: se,
+    df,
+    t,
+    pValue: studentTTwoSidedP(t, df),
+    ci: [difference - q * se, difference + q * se],
+  };
 }

@@ -16,7 +16,11 @@ const ROLLOUT = 'chat-gpt-4o-2024-08-06';
 function run(argv: string[], env: NodeJS.ProcessEnv) {
   const out: string[] = [];
   const err: string[] = [];
-  return main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: ROOT, env }).then((code) => ({ code, out: out.join('\n'), err: err.join('\n') }));
+  return main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: ROOT, env }).then((code) => ({
+    code,
+    out: out.join('\n'),
+    err: err.join('\n'),
+  }));
 }
 
 describe.skipIf(postgres.skip)(postgres.title('switchyard analyze (demo project, PostgreSQL store)'), () => {
@@ -32,14 +36,31 @@ describe.skipIf(postgres.skip)(postgres.title('switchyard analyze (demo project,
     for (let u = 0; u < 4000; u++) {
       // a broken assignment: 45% control / 55% treatment although the weights are 50/50
       const variant = rng.next() < 0.45 ? 'control' : 'treatment';
-      const base = { time: t0 + u * 1000, serial: 9, env: 'production', subject: 'experiment' as const, key: EXPERIMENT, variant, unitKey: `u${u}` };
+      const base = {
+        time: t0 + u * 1000,
+        serial: 9,
+        env: 'production',
+        subject: 'experiment' as const,
+        key: EXPERIMENT,
+        variant,
+        unitKey: `u${u}`,
+      };
       events.push({ type: 'exposure', ...base });
       events.push({ type: 'metric', ...base, metric: 'agent_satisfaction', value: rng.normal(4, 1) });
       if (u % 10 === 0) {
         events.push({
-          type: 'shadow', time: t0 + u * 1000, serial: 9, env: 'production', rollout: ROLLOUT, model: 'chat',
-          primary: 'gpt-4o-2024-05-13', candidate: 'gpt-4o-2024-08-06', unitKey: `u${u}`, similarity: Math.min(0.99, 0.94 + rng.normal(0, 0.02)),
-          primaryOutput: `p${u}`, candidateOutput: `c${u}`,
+          type: 'shadow',
+          time: t0 + u * 1000,
+          serial: 9,
+          env: 'production',
+          rollout: ROLLOUT,
+          model: 'chat',
+          primary: 'gpt-4o-2024-05-13',
+          candidate: 'gpt-4o-2024-08-06',
+          unitKey: `u${u}`,
+          similarity: Math.min(0.99, 0.94 + rng.normal(0, 0.02)),
+          primaryOutput: `p${u}`,
+          candidateOutput: `c${u}`,
         });
       }
     }
@@ -73,11 +94,16 @@ describe.skipIf(postgres.skip)(postgres.title('switchyard analyze (demo project,
     expect((await run(['analyze', 'experiment', EXPERIMENT, '--since', 'yesterday-ish'], env)).code).toBe(2);
     const unknown = await run(['analyze', 'canary', 'chat-gpt-4o-2024-08-06'], env);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toContain("E_ANALYZE_UNKNOWN  no Canary 'chat-gpt-4o-2024-08-06'\n    hint: known: rag-hybrid-large");
+    expect(unknown.err).toContain(
+      "E_ANALYZE_UNKNOWN  no Canary 'chat-gpt-4o-2024-08-06'\n    hint: known: rag-hybrid-large",
+    );
   });
 
   it('an unreachable store is a clear error with a stable code, not a crash', async () => {
-    const r = await run(['analyze', 'canary', 'rag-hybrid-large', '--database-url', 'postgres://postgres@127.0.0.1:1/test'], env);
+    const r = await run(
+      ['analyze', 'canary', 'rag-hybrid-large', '--database-url', 'postgres://postgres@127.0.0.1:1/test'],
+      env,
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/E_STORE_MIGRATE cannot prepare the postgres store/);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeCanary, analyzeExperiment, analyzeShadow, metricLineChart, type SequentialStates, type VariantEvidence } from '../../src/analysis/index.ts';
+import {
+  analyzeCanary,
+  analyzeExperiment,
+  analyzeShadow,
+  metricLineChart,
+  type SequentialStates,
+  type VariantEvidence,
+} from '../../src/analysis/index.ts';
 import type { Experiment } from '../../src/config/types.ts';
 import { createRng, fromSums } from '../../src/stats/index.ts';
 import { canaryFixture, experimentFixture, rolloutFixture, variantFixture } from './fixtures.ts';
@@ -16,14 +23,22 @@ const rollout = rolloutFixture;
 
 describe('missing data blocks a decision with a named reason', () => {
   it('no exposure events: no winner (the SRM check and the denominators are missing)', () => {
-    const a = analyzeExperiment(experiment, { variants: [v('control', 0, 5000, 4, 1), v('treatment', 0, 5000, 4.5, 1)], guardrails: {}, series: null });
+    const a = analyzeExperiment(experiment, {
+      variants: [v('control', 0, 5000, 4, 1), v('treatment', 0, 5000, 4.5, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('blocked: missing data');
     expect(a.winner).toBeNull();
     expect(a.problems.map((p) => p.code)).toContain('no-exposures');
   });
 
   it('10,000 vs 10,000 exposed but 5,000 vs 2,500 reporting: blocked, not a winner', () => {
-    const a = analyzeExperiment(experiment, { variants: [v('control', 10_000, 5000, 4, 1), v('treatment', 10_000, 2500, 4.2, 1)], guardrails: {}, series: null });
+    const a = analyzeExperiment(experiment, {
+      variants: [v('control', 10_000, 5000, 4, 1), v('treatment', 10_000, 2500, 4.2, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('blocked: missing data');
     expect(a.problems.map((p) => p.code)).toEqual(expect.arrayContaining(['low-coverage', 'unequal-coverage']));
     expect(a.reasons.join('\n')).toMatch(/coverage differs between arms/);
@@ -32,14 +47,25 @@ describe('missing data blocks a decision with a named reason', () => {
 
 describe('declared direction: ratios that cannot invert', () => {
   it('control −1, candidate −1.2 (higher is better) reverts instead of advancing', () => {
-    const a = analyzeCanary(canary, { variants: [v('control', 9000, 9000, -1, 0.5), v('candidate', 1000, 1000, -1.2, 0.5)], guardrails: {}, series: null });
+    const a = analyzeCanary(canary, {
+      variants: [v('control', 9000, 9000, -1, 0.5), v('candidate', 1000, 1000, -1.2, 0.5)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('revert');
     expect(a.index!.index).toBeCloseTo(0.8, 12);
   });
 
   it('a lower-is-better canary metric that went up 20% reverts', () => {
-    const lower = { ...canary, analysis: { ...canary.analysis, metric: 'latency_ms', kind: 'continuous' as const, direction: 'lower' as const } };
-    const a = analyzeCanary(lower, { variants: [v('control', 9000, 9000, 100, 20), v('candidate', 1000, 1000, 120, 20)], guardrails: {}, series: null });
+    const lower = {
+      ...canary,
+      analysis: { ...canary.analysis, metric: 'latency_ms', kind: 'continuous' as const, direction: 'lower' as const },
+    };
+    const a = analyzeCanary(lower, {
+      variants: [v('control', 9000, 9000, 100, 20), v('candidate', 1000, 1000, 120, 20)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('revert');
     expect(a.metricDefinition).toEqual({ kind: 'continuous', direction: 'lower', declared: true });
   });
@@ -47,26 +73,46 @@ describe('declared direction: ratios that cannot invert', () => {
 
 describe('shadow readiness', () => {
   const summary = (s: Partial<Parameters<typeof analyzeShadow>[1]['summary']>) => ({
-    summary: { pairs: 0, scored: 0, errors: 0, invalid: 0, atOrBelowMin: 0, avg: null, min: null, p10: null, p50: null, ...s },
+    summary: {
+      pairs: 0,
+      scored: 0,
+      errors: 0,
+      invalid: 0,
+      atOrBelowMin: 0,
+      avg: null,
+      min: null,
+      p10: null,
+      p50: null,
+      ...s,
+    },
     histogram: [],
     worst: [],
   });
 
   it('100 pairs at 0.97 and 400 failed shadow calls is not ready', () => {
-    const a = analyzeShadow(rollout, summary({ pairs: 500, scored: 100, errors: 400, avg: 0.97, min: 0.97, p10: 0.97, p50: 0.97 }));
+    const a = analyzeShadow(
+      rollout,
+      summary({ pairs: 500, scored: 100, errors: 400, avg: 0.97, min: 0.97, p10: 0.97, p50: 0.97 }),
+    );
     expect(a.readyToSwitch).toBe(false);
     expect(a.errorRate).toBeCloseTo(0.8, 12);
     expect(a.reasons.join('\n')).toMatch(/400 of 500 shadow calls failed/);
   });
 
   it('scores outside [0, 1] block readiness', () => {
-    const a = analyzeShadow(rollout, summary({ pairs: 200, scored: 199, invalid: 1, avg: 0.95, min: 0.8, p10: 0.9, p50: 0.95 }));
+    const a = analyzeShadow(
+      rollout,
+      summary({ pairs: 200, scored: 199, invalid: 1, avg: 0.95, min: 0.8, p10: 0.9, p50: 0.95 }),
+    );
     expect(a.readyToSwitch).toBe(false);
     expect(a.reasons.join('\n')).toMatch(/1 similarity scores are outside \[0, 1\]/);
   });
 
   it('shows the minimum rule’s sample-size effect: 0.5% outliers pass ~61% at 100 pairs, ~0 at 1,000', () => {
-    const a = analyzeShadow(rollout, summary({ pairs: 200, scored: 200, atOrBelowMin: 1, avg: 0.95, min: 0.6, p10: 0.9, p50: 0.95 }));
+    const a = analyzeShadow(
+      rollout,
+      summary({ pairs: 200, scored: 200, atOrBelowMin: 1, avg: 0.95, min: 0.6, p10: 0.9, p50: 0.95 }),
+    );
     expect(a.minimumRule!.share).toBeCloseTo(0.005, 12);
     expect(a.minimumRule!.passChanceNow).toBeCloseTo(0.995 ** 200, 12);
     expect(a.minimumRule!.passChanceAt10x).toBeLessThan(1e-4);
@@ -117,10 +163,18 @@ describe('sequential safety', () => {
   });
 
   it('a detection is kept: the always-valid p-value is a running minimum carried between looks', () => {
-    const first = analyzeExperiment(experiment, { variants: [v('control', 5000, 5000, 4, 1), v('treatment', 5000, 5000, 4.12, 1)], guardrails: {}, series: null });
+    const first = analyzeExperiment(experiment, {
+      variants: [v('control', 5000, 5000, 4, 1), v('treatment', 5000, 5000, 4.12, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(first.decision).toBe('winner');
     // one look later the estimate wobbled down: alone it would not reject any more…
-    const later = { variants: [v('control', 5200, 5200, 4, 1), v('treatment', 5200, 5200, 4.07, 1)], guardrails: {}, series: null };
+    const later = {
+      variants: [v('control', 5200, 5200, 4, 1), v('treatment', 5200, 5200, 4.07, 1)],
+      guardrails: {},
+      series: null,
+    };
     expect(analyzeExperiment(experiment, later).decision).toBe('no difference yet');
     // …but the decision carries the running minimum stored from the first look.
     const kept = analyzeExperiment(experiment, later, { state: first.state });
@@ -162,11 +216,24 @@ describe('sequential safety', () => {
 
   it('three guardrails re-checked at 20 looks in 500 A/A experiments: false breaches ≤ 1% (sequential + Holm)', () => {
     const rng = createRng(1503);
-    const guarded = { ...experiment, minSamples: 100, metrics: { primary: 'satisfaction', guardrails: ['g1', 'g2', 'g3'] } };
+    const guarded = {
+      ...experiment,
+      minSamples: 100,
+      metrics: { primary: 'satisfaction', guardrails: ['g1', 'g2', 'g3'] },
+    };
     let breaches = 0;
     for (let r = 0; r < 500; r++) {
-      const arms = ['g1', 'g2', 'g3'].map(() => [{ n: 0, sum: 0, sq: 0 }, { n: 0, sum: 0, sq: 0 }] as [Arm, Arm]);
-      const p: [Arm, Arm] = [{ n: 0, sum: 0, sq: 0 }, { n: 0, sum: 0, sq: 0 }];
+      const arms = ['g1', 'g2', 'g3'].map(
+        () =>
+          [
+            { n: 0, sum: 0, sq: 0 },
+            { n: 0, sum: 0, sq: 0 },
+          ] as [Arm, Arm],
+      );
+      const p: [Arm, Arm] = [
+        { n: 0, sum: 0, sq: 0 },
+        { n: 0, sum: 0, sq: 0 },
+      ];
       let state: SequentialStates = {};
       let breached = false;
       for (let look = 0; look < 20; look++) {
@@ -191,7 +258,12 @@ describe('charts', () => {
   it('a 3-day span gets 12 distinct, increasing time labels', () => {
     const from = Date.UTC(2026, 0, 1, 0, 0);
     const to = from + 3 * 86_400_000;
-    const chart = metricLineChart('m', { fromMs: from, toMs: to, buckets: 12, cumulative: { control: new Array(12).fill(1) } })!;
+    const chart = metricLineChart('m', {
+      fromMs: from,
+      toMs: to,
+      buckets: 12,
+      cumulative: { control: new Array(12).fill(1) },
+    })!;
     const axis = chart.mermaid.split('\n').find((l) => l.includes('x-axis'))!;
     const labels = [...axis.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
     expect(labels).toHaveLength(12);

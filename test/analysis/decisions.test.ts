@@ -9,7 +9,11 @@ const v = variantFixture;
 
 describe('experiment decisions', () => {
   it('winner when the always-valid test finds a lift and SRM passes', () => {
-    const a = analyzeExperiment(experiment, { variants: [v('control', 5000, 5000, 4, 1), v('treatment', 5020, 5020, 4.2, 1)], guardrails: {}, series: null });
+    const a = analyzeExperiment(experiment, {
+      variants: [v('control', 5000, 5000, 4, 1), v('treatment', 5020, 5020, 4.2, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('winner');
     expect(a.winner).toBe('treatment');
     expect(a.comparisons[0]!.test).toBe('welch');
@@ -18,15 +22,29 @@ describe('experiment decisions', () => {
   });
 
   it('blocked: SRM on a 45/55 split, even with a large lift', () => {
-    const a = analyzeExperiment(experiment, { variants: [v('control', 4500, 4500, 4, 1), v('treatment', 5500, 5500, 4.5, 1)], guardrails: {}, series: null });
+    const a = analyzeExperiment(experiment, {
+      variants: [v('control', 4500, 4500, 4, 1), v('treatment', 5500, 5500, 4.5, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('blocked: SRM');
     expect(a.winner).toBeNull();
     expect(a.reasons[0]).toMatch(/sample ratio mismatch/);
   });
 
   it('no difference yet below the minimum sample, and when the effect is within noise', () => {
-    expect(analyzeExperiment(experiment, { variants: [v('control', 900, 900, 4, 1), v('treatment', 910, 910, 5, 1)], guardrails: {}, series: null }).decision).toBe('no difference yet');
-    const a = analyzeExperiment(experiment, { variants: [v('control', 5000, 5000, 4, 1), v('treatment', 5000, 5000, 4.045, 1)], guardrails: {}, series: null });
+    expect(
+      analyzeExperiment(experiment, {
+        variants: [v('control', 900, 900, 4, 1), v('treatment', 910, 910, 5, 1)],
+        guardrails: {},
+        series: null,
+      }).decision,
+    ).toBe('no difference yet');
+    const a = analyzeExperiment(experiment, {
+      variants: [v('control', 5000, 5000, 4, 1), v('treatment', 5000, 5000, 4.045, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.decision).toBe('no difference yet');
     // The fixed-horizon p is already below 0.05 (t = 2.25), but a scheduled job peeks repeatedly:
     // the decision waits for the always-valid test.
@@ -36,7 +54,10 @@ describe('experiment decisions', () => {
 
   it('uses the two-proportion test for 0/1 metrics and refuses a winner that breaches a guardrail', () => {
     const a = analyzeExperiment(experiment, {
-      variants: [v('control', 5000, 5000, 0.2, Math.sqrt(0.16), true), v('treatment', 5000, 5000, 0.26, Math.sqrt(0.26 * 0.74), true)],
+      variants: [
+        v('control', 5000, 5000, 0.2, Math.sqrt(0.16), true),
+        v('treatment', 5000, 5000, 0.26, Math.sqrt(0.26 * 0.74), true),
+      ],
       guardrails: { latency_ms: [v('control', 0, 5000, 800, 100), v('treatment', 0, 5000, 1000, 100)] },
       series: null,
     });
@@ -47,14 +68,22 @@ describe('experiment decisions', () => {
   });
 
   it('a missing variant counts as zero units (and trips SRM when the other has many)', () => {
-    const a = analyzeExperiment(experiment, { variants: [v('control', 3000, 3000, 4, 1)], guardrails: {}, series: null });
+    const a = analyzeExperiment(experiment, {
+      variants: [v('control', 3000, 3000, 4, 1)],
+      guardrails: {},
+      series: null,
+    });
     expect(a.variants.map((x) => x.variant)).toEqual(['control', 'treatment']);
     expect(a.decision).toBe('blocked: SRM');
   });
 });
 
 describe('canary decisions', () => {
-  const ev = (candidateMean: number, n = 1000, guardrails = {}) => ({ variants: [v('candidate', n, n, candidateMean, 0.1), v('control', 9 * n, 9 * n, 0.75, 0.1)], guardrails, series: null });
+  const ev = (candidateMean: number, n = 1000, guardrails = {}) => ({
+    variants: [v('candidate', n, n, candidateMean, 0.1), v('control', 9 * n, 9 * n, 0.75, 0.1)],
+    guardrails,
+    series: null,
+  });
 
   it('revert below 95% of control', () => {
     const a = analyzeCanary(canary, ev(0.7));
@@ -78,7 +107,10 @@ describe('canary decisions', () => {
   });
 
   it('a breached guardrail reverts even a better candidate', () => {
-    const a = analyzeCanary(canary, ev(0.8, 1000, { error: [v('control', 0, 9000, 0.01, 0.1), v('candidate', 0, 1000, 0.05, 0.2)] }));
+    const a = analyzeCanary(
+      canary,
+      ev(0.8, 1000, { error: [v('control', 0, 9000, 0.01, 0.1), v('candidate', 0, 1000, 0.05, 0.2)] }),
+    );
     expect(a.decision).toBe('revert');
     expect(a.reasons.join('\n')).toMatch(/guardrail error breached/);
   });
@@ -92,7 +124,11 @@ describe('canary decisions', () => {
 });
 
 describe('shadow decisions (the article: avg > 0.9 and min > 0.7)', () => {
-  const summary = (avg: number, min: number, scored = 200) => ({ summary: { pairs: scored, scored, errors: 0, invalid: 0, atOrBelowMin: null, avg, min, p10: avg - 0.05, p50: avg }, histogram: [], worst: [] });
+  const summary = (avg: number, min: number, scored = 200) => ({
+    summary: { pairs: scored, scored, errors: 0, invalid: 0, atOrBelowMin: null, avg, min, p10: avg - 0.05, p50: avg },
+    histogram: [],
+    worst: [],
+  });
 
   it('ready when both gates are met on enough pairs', () => {
     expect(analyzeShadow(rollout, summary(0.93, 0.75)).readyToSwitch).toBe(true);

@@ -7,9 +7,32 @@ import { createRng } from '../../src/stats/index.ts';
 /** Bugs of the decision layer that live where the store meets analysis (issue 15); each failed before its fix. */
 
 const t0 = Date.UTC(2026, 0, 1);
-const exposure = (unitKey: string, variant: string, key = 'exp', subject: 'experiment' | 'canary' = 'experiment', time = t0): SwitchyardEvent => ({ type: 'exposure', time, serial: 1, env: 'production', subject, key, variant, unitKey });
-const metric = (unitKey: string, variant: string, name: string, value: number, key = 'exp', subject: 'experiment' | 'canary' = 'experiment', time = t0): SwitchyardEvent => ({
-  type: 'metric', time, serial: 1, env: 'production', subject, key, variant, unitKey, metric: name, value,
+const exposure = (
+  unitKey: string,
+  variant: string,
+  key = 'exp',
+  subject: 'experiment' | 'canary' = 'experiment',
+  time = t0,
+): SwitchyardEvent => ({ type: 'exposure', time, serial: 1, env: 'production', subject, key, variant, unitKey });
+const metric = (
+  unitKey: string,
+  variant: string,
+  name: string,
+  value: number,
+  key = 'exp',
+  subject: 'experiment' | 'canary' = 'experiment',
+  time = t0,
+): SwitchyardEvent => ({
+  type: 'metric',
+  time,
+  serial: 1,
+  env: 'production',
+  subject,
+  key,
+  variant,
+  unitKey,
+  metric: name,
+  value,
 });
 
 describe('analysis never sees a NaN and judges declared metrics on exposed units', () => {
@@ -28,7 +51,10 @@ describe('analysis never sees a NaN and judges declared metrics on exposed units
       SELECT 'legacy', g, ${t0} + g, 1, 'production', 'legacy-rollout', 'chat', 'a', 'b', 'u' || g,
              CASE WHEN g = 1 THEN 'NaN'::float8 WHEN g = 2 THEN 1.5 ELSE 0.9 + g / 10000.0 END
       FROM generate_series(1, 150) AS g;`);
-    const rollout = { flag: 'legacy-rollout', shadow: { gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 } } } as ModelRolloutResource;
+    const rollout = {
+      flag: 'legacy-rollout',
+      shadow: { gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 } },
+    } as ModelRolloutResource;
     // width_bucket threw "operand, lower bound, and upper bound cannot be NaN" for the whole query.
     const ev = await loadShadowEvidence(store.queries, rollout);
     expect(ev.histogram.reduce((a, b) => a + b, 0)).toBe(148);
@@ -41,13 +67,22 @@ describe('analysis never sees a NaN and judges declared metrics on exposed units
     const events: SwitchyardEvent[] = [];
     for (let u = 0; u < 2000; u++) {
       const arm = u % 2 === 0 ? 'control' : 'candidate';
-      events.push(exposure(`c${u}`, arm, 'rag', 'canary'), metric(`c${u}`, arm, 'relevance', rng.normal(arm === 'control' ? 0.75 : 0.485, 0.1), 'rag', 'canary'));
+      events.push(
+        exposure(`c${u}`, arm, 'rag', 'canary'),
+        metric(`c${u}`, arm, 'relevance', rng.normal(arm === 'control' ? 0.75 : 0.485, 0.1), 'rag', 'canary'),
+      );
     }
     await store.writeBatch(events.map((event, i) => ({ source: 'canary', seq: i + 1, event })));
-    await store.client.exec(`INSERT INTO "${store.schema}".metrics (source, seq, time_ms, serial, env, subject, key, variant, unit_key, metric, value)
+    await store.client
+      .exec(`INSERT INTO "${store.schema}".metrics (source, seq, time_ms, serial, env, subject, key, variant, unit_key, metric, value)
       VALUES ('legacy', 1, ${t0}, 1, 'production', 'canary', 'rag', 'candidate', 'c1', 'relevance', 'NaN'::float8)`);
     const canary = {
-      kind: 'Canary', flag: 'rag', percent: 10, stages: [10, 25, 50, 100], killed: false, unit: 'userId',
+      kind: 'Canary',
+      flag: 'rag',
+      percent: 10,
+      stages: [10, 25, 50, 100],
+      killed: false,
+      unit: 'userId',
       analysis: { metric: 'relevance', revertBelow: 0.95, advanceAbove: 1.05, minSamples: 500 },
     } as unknown as CanaryResource;
     const a = analyzeCanary(canary, await loadCanaryEvidence(store.queries, canary));
@@ -62,13 +97,22 @@ describe('analysis never sees a NaN and judges declared metrics on exposed units
     for (let u = 0; u < 6000; u++) {
       const variant = u % 2 === 0 ? 'control' : 'treatment';
       events.push(exposure(`v${u}`, variant, 'conv', 'experiment', t0 + u * 1000));
-      if (rng.bernoulli(variant === 'control' ? 0.1 : 0.14)) events.push(metric(`v${u}`, variant, 'converted', 1, 'conv', 'experiment', t0 + u * 1000 + 5));
+      if (rng.bernoulli(variant === 'control' ? 0.1 : 0.14))
+        events.push(metric(`v${u}`, variant, 'converted', 1, 'conv', 'experiment', t0 + u * 1000 + 5));
     }
     await store.writeBatch(events.map((event, i) => ({ source: 'conv', seq: i + 1, event })));
     const experiment: Experiment = {
-      experiment: 'conv', status: 'running', prompt: 'p', unit: 'userId', traffic: 100,
+      experiment: 'conv',
+      status: 'running',
+      prompt: 'p',
+      unit: 'userId',
+      traffic: 100,
       variants: { control: { version: 1, weight: 50 }, treatment: { version: 2, weight: 50 } },
-      metrics: { primary: 'converted', guardrails: [], definitions: { converted: { kind: 'binary', direction: 'higher' } } },
+      metrics: {
+        primary: 'converted',
+        guardrails: [],
+        definitions: { converted: { kind: 'binary', direction: 'higher' } },
+      },
       minSamples: 1000,
     };
     const a = await lookAtExperiment(store, experiment);

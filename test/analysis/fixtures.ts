@@ -39,7 +39,14 @@ export const rolloutFixture: ModelRolloutResource = {
 };
 
 /** One arm's evidence from its units exposed, units in the estimate, mean and sd. */
-export const variantFixture = (variant: string, exposed: number, n: number, mean: number, sd: number, binary = false): VariantEvidence => ({
+export const variantFixture = (
+  variant: string,
+  exposed: number,
+  n: number,
+  mean: number,
+  sd: number,
+  binary = false,
+): VariantEvidence => ({
   variant,
   exposed,
   n,

@@ -18,7 +18,10 @@ describe('planning', () => {
     expect(sequentialPowerAt(p.sequentialPerArm, p.effect, 1, p.tau, 0.05)).toBeGreaterThanOrEqual(0.8);
     expect(sequentialPowerAt(p.sequentialPerArm - 1, p.effect, 1, p.tau, 0.05)).toBeLessThan(0.8);
     // binary: the sd follows from the rates of both arms (0.10 and 0.11)
-    expect(planExperiment({ baselineMean: 0.1, mde: 0.1, binary: true }).sd).toBeCloseTo(Math.sqrt((0.09 + 0.11 * 0.89) / 2), 12);
+    expect(planExperiment({ baselineMean: 0.1, mde: 0.1, binary: true }).sd).toBeCloseTo(
+      Math.sqrt((0.09 + 0.11 * 0.89) / 2),
+      12,
+    );
     expect(() => planExperiment({ baselineMean: 0, sd: 1, mde: 0.02 })).toThrow(RangeError);
   });
 });
@@ -30,7 +33,12 @@ describe.skipIf(postgres.skip)(postgres.title('switchyard plan experiment (demo 
   const run = async (argv: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(argv, { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: join(import.meta.dirname, '..', '..'), env });
+    const code = await main(argv, {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      cwd: join(import.meta.dirname, '..', '..'),
+      env,
+    });
     return { code, out: out.join('\n'), err: err.join('\n') };
   };
 
@@ -42,8 +50,19 @@ describe.skipIf(postgres.skip)(postgres.title('switchyard plan experiment (demo 
     // 2,000 units enrolled over 2 days (1,000/day), satisfaction ~ N(4, 1)
     for (let u = 0; u < 2000; u++) {
       const variant = u % 2 === 0 ? 'control' : 'treatment';
-      const base = { time: t0 + Math.round((u * 2 * 86_400_000) / 1999), serial: 1, env: 'production', subject: 'experiment' as const, key: 'summarization-v1-vs-v2', variant, unitKey: `u${u}` };
-      events.push({ type: 'exposure', ...base }, { type: 'metric', ...base, metric: 'agent_satisfaction', value: rng.normal(4, 1) });
+      const base = {
+        time: t0 + Math.round((u * 2 * 86_400_000) / 1999),
+        serial: 1,
+        env: 'production',
+        subject: 'experiment' as const,
+        key: 'summarization-v1-vs-v2',
+        variant,
+        unitKey: `u${u}`,
+      };
+      events.push(
+        { type: 'exposure', ...base },
+        { type: 'metric', ...base, metric: 'agent_satisfaction', value: rng.normal(4, 1) },
+      );
     }
     await store.writeBatch(events.map((event, i) => ({ source: 'plan', seq: i + 1, event })));
     await store.close();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeShadow, cumulativeSeries, metricLineChart, renderAnalysis, similarityHistogram } from '../../src/analysis/index.ts';
+import {
+  analyzeShadow,
+  cumulativeSeries,
+  metricLineChart,
+  renderAnalysis,
+  similarityHistogram,
+} from '../../src/analysis/index.ts';
 import type { ModelRolloutResource } from '../../src/config/types.ts';
 
 describe('charts and rendering', () => {
@@ -34,11 +40,33 @@ describe('charts and rendering', () => {
   });
 
   it('markdown has the decision first and a mermaid block; json round-trips; text has no mermaid', () => {
-    const rollout = { kind: 'ModelRollout', flag: 'r', model: 'chat', to: 'snap-b', percent: 5, stages: [1, 5, 25, 100], killed: false, unit: 'userId', shadow: { dataset: 'd', sampleRate: 0.1, gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 } } } as ModelRolloutResource;
+    const rollout = {
+      kind: 'ModelRollout',
+      flag: 'r',
+      model: 'chat',
+      to: 'snap-b',
+      percent: 5,
+      stages: [1, 5, 25, 100],
+      killed: false,
+      unit: 'userId',
+      shadow: { dataset: 'd', sampleRate: 0.1, gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 } },
+    } as ModelRolloutResource;
     const a = analyzeShadow(rollout, {
-      summary: { pairs: 120, scored: 120, errors: 0, invalid: 0, atOrBelowMin: 0, avg: 0.95, min: 0.8, p10: 0.9, p50: 0.96 },
+      summary: {
+        pairs: 120,
+        scored: 120,
+        errors: 0,
+        invalid: 0,
+        atOrBelowMin: 0,
+        avg: 0.95,
+        min: 0.8,
+        p10: 0.9,
+        p50: 0.96,
+      },
       histogram: [0, 0, 0, 0, 0, 0, 0, 0, 20, 100],
-      worst: [{ timeMs: 0, unitKey: 'u1', requestId: null, similarity: 0.8, primaryOutput: 'a | b', candidateOutput: 'c' }],
+      worst: [
+        { timeMs: 0, unitKey: 'u1', requestId: null, similarity: 0.8, primaryOutput: 'a | b', candidateOutput: 'c' },
+      ],
     });
     const md = renderAnalysis(a, 'markdown');
     expect(md.split('\n')[0]).toBe('### Shadow `r` (chat → snap-b): **ready to switch**');

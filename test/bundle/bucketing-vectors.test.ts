@@ -36,7 +36,11 @@ function variantByWeights(bucket: number, ordered: Array<[string, number]>): str
 
 describe('compiler tables against the conformance vectors', () => {
   it('the vectors file states the algorithm the compiler assumes, and the runtime reproduces every bucket', () => {
-    expect(doc.algorithm).toMatchObject({ bucket: 'floor(hash * 1000000 / 4294967296)', rolloutIn: 'bucket < thresholdPpm', experimentEnrolled: 'slotStart <= bucket < enrolledEnd' });
+    expect(doc.algorithm).toMatchObject({
+      bucket: 'floor(hash * 1000000 / 4294967296)',
+      rolloutIn: 'bucket < thresholdPpm',
+      experimentEnrolled: 'slotStart <= bucket < enrolledEnd',
+    });
     expect(PPM).toBe(RUNTIME_PPM);
     expect(vectors.length).toBeGreaterThan(100);
     for (const v of vectors) {
@@ -57,7 +61,9 @@ describe('compiler tables against the conformance vectors', () => {
       // Killed beats any percentage.
       expect(bucket < thresholdPpm(100, true)).toBe(false);
       for (const percent of [1, 5, 25, 50, 99.5]) {
-        expect(bucket < thresholdPpm(percent, false), `${v.seed}|${v.unitKey} at ${percent}%`).toBe(v.bucket < percent * 10_000);
+        expect(bucket < thresholdPpm(percent, false), `${v.seed}|${v.unitKey} at ${percent}%`).toBe(
+          v.bucket < percent * 10_000,
+        );
       }
     }
   });
@@ -94,7 +100,12 @@ describe('compiler tables against the conformance vectors', () => {
           if (previous !== undefined) expect(enrolled).toEqual([previous]);
           previous = enrolled[0] ?? previous;
         }
-        expect(previous).toBe(variantByWeights(v.bucket, byTraffic.at(-1)!.map((s) => [s.name, s.weight])));
+        expect(previous).toBe(
+          variantByWeights(
+            v.bucket,
+            byTraffic.at(-1)!.map((s) => [s.name, s.weight]),
+          ),
+        );
       }
     }
   });

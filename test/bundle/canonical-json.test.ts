@@ -13,18 +13,32 @@ describe('canonicalize (RFC 8785)', () => {
   });
 
   it('sorts members by UTF-16 code units (RFC 8785 §3.2.3 example)', () => {
-    const input = { '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' };
+    const input = {
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    };
     // Read the member order from the text: Object.keys would list the integer-like key "1" first.
-    const keys = [...canonicalize(input).matchAll(/"((?:[^"\\]|\\.)*)":/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+    const keys = [...canonicalize(input).matchAll(/"((?:[^"\\]|\\.)*)":/g)].map(
+      (m) => JSON.parse(`"${m[1]}"`) as string,
+    );
     expect(keys).toEqual(['\r', '1', '\u0080', '\u00f6', '\u20ac', '\ud83d\ude00', '\ufb33']);
   });
 
   it('serialises numbers the ECMAScript way', () => {
-    expect(canonicalize([-0, 1e21, 1e-7, 123456789012345680000, 0.1 + 0.2, 5e-324])).toBe('[0,1e+21,1e-7,123456789012345680000,0.30000000000000004,5e-324]');
+    expect(canonicalize([-0, 1e21, 1e-7, 123456789012345680000, 0.1 + 0.2, 5e-324])).toBe(
+      '[0,1e+21,1e-7,123456789012345680000,0.30000000000000004,5e-324]',
+    );
   });
 
   it('is independent of member insertion order and nests', () => {
-    expect(canonicalize({ b: [{ z: 1, a: 2 }], a: { y: null, x: true } })).toBe(canonicalize({ a: { x: true, y: null }, b: [{ a: 2, z: 1 }] }));
+    expect(canonicalize({ b: [{ z: 1, a: 2 }], a: { y: null, x: true } })).toBe(
+      canonicalize({ a: { x: true, y: null }, b: [{ a: 2, z: 1 }] }),
+    );
     expect(canonicalize({ b: [{ z: 1, a: 2 }], a: {} })).toBe('{"a":{},"b":[{"a":2,"z":1}]}');
   });
 

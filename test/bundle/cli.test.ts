@@ -48,7 +48,9 @@ describe('bundle CLI', () => {
     expect(signed.out + signed.err).not.toContain(pem.split('\n')[1]!);
     // Rotation: the new key signs the same content; the old signature is kept.
     expect((await run(repo, ['sign', '--env', 'staging', '--key', join(keys, 'b.pem')])).code).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(repo, 'dist', 'staging', 'manifest.json'), 'utf8')) as { signatures: unknown[] };
+    const manifest = JSON.parse(readFileSync(join(repo, 'dist', 'staging', 'manifest.json'), 'utf8')) as {
+      signatures: unknown[];
+    };
     expect(manifest.signatures).toHaveLength(2);
 
     const ok = await run(repo, ['verify', 'dist', '--env', 'staging', '--trusted-keys', join(keys, 'trusted.json')]);
@@ -56,13 +58,38 @@ describe('bundle CLI', () => {
     expect(ok.out).toContain('✔ 2 of 1 required trusted signature(s)');
     expect(ok.out).toContain('payload sha256');
 
-    const wrongEnv = await run(repo, ['verify', 'dist/staging', '--env', 'production', '--trusted-keys', join(keys, 'trusted.json')]);
+    const wrongEnv = await run(repo, [
+      'verify',
+      'dist/staging',
+      '--env',
+      'production',
+      '--trusted-keys',
+      join(keys, 'trusted.json'),
+    ]);
     expect(wrongEnv.code).toBe(1);
     expect(wrongEnv.out).toContain('✖ E_WRONG_ENV');
 
-    const replay = await run(repo, ['verify', 'dist', '--env', 'staging', '--min-serial', '1000', '--trusted-keys', join(keys, 'trusted.json')]);
+    const replay = await run(repo, [
+      'verify',
+      'dist',
+      '--env',
+      'staging',
+      '--min-serial',
+      '1000',
+      '--trusted-keys',
+      join(keys, 'trusted.json'),
+    ]);
     expect(replay.out).toContain('✖ E_SERIAL_TOO_LOW');
-    const late = await run(repo, ['verify', 'dist', '--env', 'staging', '--now', '2099-01-01T00:00:00Z', '--trusted-keys', join(keys, 'trusted.json')]);
+    const late = await run(repo, [
+      'verify',
+      'dist',
+      '--env',
+      'staging',
+      '--now',
+      '2099-01-01T00:00:00Z',
+      '--trusted-keys',
+      join(keys, 'trusted.json'),
+    ]);
     expect(late.out).toContain('✖ E_EXPIRED');
   });
 
@@ -77,11 +104,20 @@ describe('bundle CLI', () => {
 
     const other = track(tempDir('cli-other'));
     await run(other, ['keygen', '--out', 'x.pem', '--trusted-keys', 'only-x.json']);
-    const untrusted = await run(repo, ['verify', url, '--env', 'staging', '--trusted-keys', join(other, 'only-x.json')]);
+    const untrusted = await run(repo, [
+      'verify',
+      url,
+      '--env',
+      'staging',
+      '--trusted-keys',
+      join(other, 'only-x.json'),
+    ]);
     expect(untrusted.code).toBe(1);
     expect(untrusted.out).toContain('✖ E_SIGNATURE_UNTRUSTED');
 
-    const pointer = JSON.parse(readFileSync(join(repo, 'dist', 'staging', 'compiled.json'), 'utf8')) as { sha256: string };
+    const pointer = JSON.parse(readFileSync(join(repo, 'dist', 'staging', 'compiled.json'), 'utf8')) as {
+      sha256: string;
+    };
     const file = join(pub, 'staging', 'payload', `${pointer.sha256}.json`);
     const bytes = readFileSync(file);
     bytes[20] = bytes[20]! ^ 0x01;
@@ -94,7 +130,14 @@ describe('bundle CLI', () => {
     // A fresh server reads the corrupted file and refuses to serve it under an address it does not match.
     const fresh = createBundleServer(pub);
     const freshPort = await listen(fresh, 0);
-    const viaHttp = await run(repo, ['verify', `http://127.0.0.1:${freshPort}`, '--env', 'staging', '--trusted-keys', trusted]);
+    const viaHttp = await run(repo, [
+      'verify',
+      `http://127.0.0.1:${freshPort}`,
+      '--env',
+      'staging',
+      '--trusted-keys',
+      trusted,
+    ]);
     await new Promise<void>((done) => fresh.close(() => done()));
     expect(viaHttp.code).toBe(1);
     expect(viaHttp.err).toContain('E_FETCH_PAYLOAD');

@@ -59,7 +59,10 @@ describe('compileBundle', () => {
     // Not killed globally; one environment kills it, the other keeps serving.
     rollout.killed = false;
     rollout.environments = { production: { killed: true } };
-    expect(compile('production', project).payload.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: true, thresholdPpm: 0 });
+    expect(compile('production', project).payload.flags['chat-gpt-4o-2024-08-06']).toMatchObject({
+      killed: true,
+      thresholdPpm: 0,
+    });
     expect(compile('staging', project).payload.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: false });
     expect(compile('staging', project).payload.flags['chat-gpt-4o-2024-08-06']!.thresholdPpm).toBeGreaterThan(0);
   });
@@ -77,7 +80,10 @@ describe('compileBundle', () => {
     const atZero = compile('production', project).payload;
     expect(atZero.models.chat?.rollout).toBe('chat-gpt-4o-2024-08-06');
     expect(atZero.flags['chat-gpt-4o-2024-08-06']).toMatchObject({ killed: false, thresholdPpm: 0, percent: 0 });
-    expect(production.modelRollouts['chat-gpt-4o-2024-08-06']).toMatchObject({ from: 'gpt-4o-2024-05-13', to: 'gpt-4o-2024-08-06' });
+    expect(production.modelRollouts['chat-gpt-4o-2024-08-06']).toMatchObject({
+      from: 'gpt-4o-2024-05-13',
+      to: 'gpt-4o-2024-08-06',
+    });
     expect(production.modelRollouts['chat-gpt-4o-2024-08-06']?.shadow.sampleRatePpm).toBe(50_000);
   });
 
@@ -96,7 +102,11 @@ describe('compileBundle', () => {
   });
 
   it('raising experiment traffic never moves an enrolled unit', () => {
-    const variants = { control: { version: 1, weight: 34 }, b: { version: 2, weight: 33 }, a: { version: 3, weight: 33 } };
+    const variants = {
+      control: { version: 1, weight: 34 },
+      b: { version: 2, weight: 33 },
+      a: { version: 3, weight: 33 },
+    };
     let previous = experimentSlots(variants, 0);
     expect(previous.map((v) => v.name)).toEqual(['control', 'a', 'b']);
     expect(previous.at(-1)?.slotEnd).toBe(1_000_000);
@@ -128,14 +138,17 @@ describe('compileBundle', () => {
   });
 
   it('converts percent to ppm exactly', () => {
-    expect([0, 0.5, 1, 5, 25, 33.3333, 100].map((p) => thresholdPpm(p, false))).toEqual([0, 5000, 10_000, 50_000, 250_000, 333_333, 1_000_000]);
+    expect([0, 0.5, 1, 5, 25, 33.3333, 100].map((p) => thresholdPpm(p, false))).toEqual([
+      0, 5000, 10_000, 50_000, 250_000, 333_333, 1_000_000,
+    ]);
     expect(thresholdPpm(100, true)).toBe(0);
   });
 
-  it('uses the runtime\'s bucket constants and threshold arithmetic, with no clamping of its own', () => {
+  it("uses the runtime's bucket constants and threshold arithmetic, with no clamping of its own", () => {
     expect(PPM).toBe(RUNTIME_PPM);
     // Identical for every input, in range or not: the compiler rejects out-of-range values instead.
-    for (const p of [-1, 0, 0.00004, 0.00005, 12.34565, 99.99995, 100, 100.5, 150]) expect(thresholdPpm(p, false)).toBe(percentToPpm(p));
+    for (const p of [-1, 0, 0.00004, 0.00005, 12.34565, 99.99995, 100, 100.5, 150])
+      expect(thresholdPpm(p, false)).toBe(percentToPpm(p));
     const project = demoProject();
     const flag = project.rollouts.get('new-onboarding-tips') as FlagResource;
     flag.percent = 100.5;
@@ -146,29 +159,51 @@ describe('compileBundle', () => {
 
   describe('errors, never throws', () => {
     it('unknown environment and bad commit', () => {
-      expect(compileBundle(demoProject(), { env: 'qa', commit: COMMIT }).errors.map((e) => e.code)).toEqual(['E_BUNDLE_UNKNOWN_ENV']);
-      expect(compileBundle(demoProject(), { env: 'staging', commit: 'HEAD' }).errors.map((e) => e.code)).toEqual(['E_BUNDLE_BAD_COMMIT']);
+      expect(compileBundle(demoProject(), { env: 'qa', commit: COMMIT }).errors.map((e) => e.code)).toEqual([
+        'E_BUNDLE_UNKNOWN_ENV',
+      ]);
+      expect(compileBundle(demoProject(), { env: 'staging', commit: 'HEAD' }).errors.map((e) => e.code)).toEqual([
+        'E_BUNDLE_BAD_COMMIT',
+      ]);
     });
 
     it('dangling references, bad weights, conflicts and non-JSON values', () => {
       const project = demoProject();
       const exp = project.experiments.get('summarization-v1-vs-v2')!;
       exp.variants.treatment = { version: 9, weight: 60 };
-      project.experiments.set('second', { ...exp, experiment: 'second', variants: { control: { version: 1, weight: 100 } } });
-      const second = { ...(project.rollouts.get('chat-gpt-4o-2024-08-06') as ModelRolloutResource), flag: 'second-rollout' };
+      project.experiments.set('second', {
+        ...exp,
+        experiment: 'second',
+        variants: { control: { version: 1, weight: 100 } },
+      });
+      const second = {
+        ...(project.rollouts.get('chat-gpt-4o-2024-08-06') as ModelRolloutResource),
+        flag: 'second-rollout',
+      };
       project.rollouts.set('second-rollout', second);
       const result = compileBundle(project, { env: 'staging', commit: COMMIT });
       expect(result.value).toBeUndefined();
-      expect(result.errors.map((e) => e.code).sort()).toEqual(['E_BUNDLE_DANGLING_REF', 'E_BUNDLE_EXPERIMENT_CONFLICT', 'E_BUNDLE_ROLLOUT_CONFLICT', 'E_BUNDLE_WEIGHTS']);
-      expect(result.errors.find((e) => e.code === 'E_BUNDLE_DANGLING_REF')?.file).toBe('experiments/summarization-v1-vs-v2.yaml');
+      expect(result.errors.map((e) => e.code).sort()).toEqual([
+        'E_BUNDLE_DANGLING_REF',
+        'E_BUNDLE_EXPERIMENT_CONFLICT',
+        'E_BUNDLE_ROLLOUT_CONFLICT',
+        'E_BUNDLE_WEIGHTS',
+      ]);
+      expect(result.errors.find((e) => e.code === 'E_BUNDLE_DANGLING_REF')?.file).toBe(
+        'experiments/summarization-v1-vs-v2.yaml',
+      );
 
       const nonJson = demoProject();
       (nonJson.rollouts.get('new-onboarding-tips') as FlagResource).percent = Number.NaN;
-      expect(compileBundle(nonJson, { env: 'staging', commit: COMMIT }).errors.map((e) => e.code)).toEqual(['E_BUNDLE_RANGE']);
+      expect(compileBundle(nonJson, { env: 'staging', commit: COMMIT }).errors.map((e) => e.code)).toEqual([
+        'E_BUNDLE_RANGE',
+      ]);
       const infinite = demoProject();
       const migration = infinite.rollouts.get('docs-embeddings-3-large') as EmbeddingMigrationResource;
       migration.from.dimension = Number.POSITIVE_INFINITY;
-      expect(compileBundle(infinite, { env: 'staging', commit: COMMIT }).errors.map((e) => e.code)).toEqual(['E_BUNDLE_NOT_JSON']);
+      expect(compileBundle(infinite, { env: 'staging', commit: COMMIT }).errors.map((e) => e.code)).toEqual([
+        'E_BUNDLE_NOT_JSON',
+      ]);
     });
 
     it('warns about overrides for undeclared environments', () => {

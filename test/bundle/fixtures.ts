@@ -17,11 +17,28 @@ export function smallPayload(env = 'staging'): BundlePayload {
     env,
     commit: COMMIT,
     models: {
-      chat: { alias: 'chat', provider: { type: 'openai' }, snapshot: 'gpt-4o-2024-05-13', params: { temperature: 0.2 }, conversations: 'pinned', retired: [], rollout: null },
+      chat: {
+        alias: 'chat',
+        provider: { type: 'openai' },
+        snapshot: 'gpt-4o-2024-05-13',
+        params: { temperature: 0.2 },
+        conversations: 'pinned',
+        retired: [],
+        rollout: null,
+      },
     },
     prompts: {},
     flags: {
-      tips: { name: 'tips', kind: 'Flag', seed: 'tips', unit: 'userId', percent: 25, thresholdPpm: 250_000, killed: false, stages: [1, 5, 25, 100] },
+      tips: {
+        name: 'tips',
+        kind: 'Flag',
+        seed: 'tips',
+        unit: 'userId',
+        percent: 25,
+        thresholdPpm: 250_000,
+        killed: false,
+        stages: [1, 5, 25, 100],
+      },
     },
     modelRollouts: {},
     experiments: {},
@@ -37,7 +54,10 @@ export interface Signed {
   payloadBytes: Uint8Array;
 }
 
-export function signedBundle(keys: SigningKey[], overrides: { env?: string; serial?: number; payload?: BundlePayload } = {}): Signed {
+export function signedBundle(
+  keys: SigningKey[],
+  overrides: { env?: string; serial?: number; payload?: BundlePayload } = {},
+): Signed {
   const env = overrides.env ?? 'staging';
   const payloadBytes = canonicalBytes(overrides.payload ?? smallPayload(env));
   const signed = buildSigned({
@@ -52,4 +72,5 @@ export function signedBundle(keys: SigningKey[], overrides: { env?: string; seri
   return { manifest, manifestBytes: canonicalBytes(manifest), payloadBytes };
 }
 
-export const encode = (value: unknown): Uint8Array => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+export const encode = (value: unknown): Uint8Array =>
+  new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));

@@ -23,7 +23,10 @@ function killedButRevivedRepo(): string {
   const text = readFileSync(path, 'utf8');
   expect(text).toContain('killed: false\n');
   expect(text).toMatch(/environments:\n {2}staging:\n {4}percent: 25\n?$/);
-  writeFileSync(path, `${text.replace('killed: false\n', 'killed: true\n').trimEnd()}\n  production:\n    killed: false\n`);
+  writeFileSync(
+    path,
+    `${text.replace('killed: false\n', 'killed: true\n').trimEnd()}\n  production:\n    killed: false\n`,
+  );
   return dir;
 }
 

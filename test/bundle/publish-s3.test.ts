@@ -11,9 +11,20 @@ import { removeDir, tempDir } from './git-fixture.ts';
 // The AWS SDK reads credentials and region from the process environment (its own chain), so the test
 // sets them there, pointing the shared config files somewhere empty so no host profile leaks in.
 const AWS_VARS = [
-  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION', 'AWS_DEFAULT_REGION',
-  'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_WEB_IDENTITY_TOKEN_FILE',
-  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
 ];
 const saved = Object.fromEntries(AWS_VARS.map((name) => [name, process.env[name]]));
 const ACCESS_KEY = 'AKIASWITCHYARDTEST01';
@@ -71,7 +82,18 @@ function bundle(serial: number, percent = 10): Signed {
 }
 
 const publish = (root: string, extra: string[] = []) =>
-  run(root, ['publish', 'dist', '--env', 'staging', '--to', 's3://bundles/config', '--s3-endpoint', s3.url, '--s3-path-style', ...extra]);
+  run(root, [
+    'publish',
+    'dist',
+    '--env',
+    'staging',
+    '--to',
+    's3://bundles/config',
+    '--s3-endpoint',
+    s3.url,
+    '--s3-path-style',
+    ...extra,
+  ]);
 
 const manifestKey = 'config/staging/manifest.json';
 const payloadKey = (b: Signed) => `config/staging/payload/${b.manifest.signed.payload.sha256}.json`;
@@ -86,7 +108,12 @@ describe('switchyard publish --to s3://', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(result.out).toContain('published staging serial 3');
-    expect(s3.log).toEqual([`GET ${manifestKey} 404`, `GET ${payloadKey(first)} 404`, `PUT ${payloadKey(first)} 200`, `PUT ${manifestKey} 200`]);
+    expect(s3.log).toEqual([
+      `GET ${manifestKey} 404`,
+      `GET ${payloadKey(first)} 404`,
+      `PUT ${payloadKey(first)} 200`,
+      `PUT ${manifestKey} 200`,
+    ]);
     expect(stored(manifestKey)).toBe(Buffer.from(first.manifestBytes).toString('utf8'));
     expect(stored(payloadKey(first))).toBe(Buffer.from(first.payloadBytes).toString('utf8'));
   });
@@ -167,7 +194,15 @@ describe('switchyard publish --to s3://', () => {
     const bad = await run(root, ['publish', 'dist', '--env', 'staging', '--to', 's3://Not_A_Bucket/x']);
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('E_PUBLISH_S3_CONFIG');
-    const stray = await run(root, ['publish', 'dist', '--env', 'staging', '--to', join(root, 'out'), '--s3-path-style']);
+    const stray = await run(root, [
+      'publish',
+      'dist',
+      '--env',
+      'staging',
+      '--to',
+      join(root, 'out'),
+      '--s3-path-style',
+    ]);
     expect(stray.code).toBe(2);
     expect(s3.log).toEqual([]);
   });

@@ -23,8 +23,16 @@ describe('publishToDirectory', () => {
     changed.flags.tips!.percent = 100;
     changed.flags.tips!.thresholdPpm = 1_000_000;
     const second = signedBundle([key], { serial: 4, payload: changed });
-    expect(await publishToDirectory(to, first.manifestBytes, first.payloadBytes)).toMatchObject({ ok: true, serial: 3, previousSerial: null });
-    expect(await publishToDirectory(to, second.manifestBytes, second.payloadBytes)).toMatchObject({ ok: true, serial: 4, previousSerial: 3 });
+    expect(await publishToDirectory(to, first.manifestBytes, first.payloadBytes)).toMatchObject({
+      ok: true,
+      serial: 3,
+      previousSerial: null,
+    });
+    expect(await publishToDirectory(to, second.manifestBytes, second.payloadBytes)).toMatchObject({
+      ok: true,
+      serial: 4,
+      previousSerial: 3,
+    });
     expect(readdirSync(join(to, 'staging', 'payload')).sort()).toEqual(
       [first.manifest.signed.payload.sha256, second.manifest.signed.payload.sha256].map((s) => `${s}.json`).sort(),
     );
@@ -41,7 +49,10 @@ describe('publishToDirectory', () => {
       const result = await publishToDirectory(to, older.manifestBytes, older.payloadBytes);
       expect(result.ok ? 'published' : result.code).toBe('E_PUBLISH_SERIAL_NOT_HIGHER');
     }
-    expect(await publishToDirectory(to, current.manifestBytes, current.payloadBytes)).toMatchObject({ ok: true, unchanged: true });
+    expect(await publishToDirectory(to, current.manifestBytes, current.payloadBytes)).toMatchObject({
+      ok: true,
+      unchanged: true,
+    });
   });
 
   it('refuses a payload the manifest does not name, and an unreadable manifest at the target', async () => {

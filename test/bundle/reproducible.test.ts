@@ -36,8 +36,13 @@ describe('reproducible bundles from real git clones', () => {
         const signed = await run(clone, ['sign', 'dist', '--env', env, '--key', join(keys, 'ci.pem')]);
         expect(signed.code, signed.err).toBe(0);
       }
-      results.push({ payload: payloadOf(join(clone, 'dist'), 'production'), manifest: readFileSync(join(clone, 'dist', 'production', 'manifest.json')) });
-      expect(payloadOf(join(clone, 'dist'), 'staging').equals(payloadOf(join(clone, 'dist'), 'production'))).toBe(false);
+      results.push({
+        payload: payloadOf(join(clone, 'dist'), 'production'),
+        manifest: readFileSync(join(clone, 'dist', 'production', 'manifest.json')),
+      });
+      expect(payloadOf(join(clone, 'dist'), 'staging').equals(payloadOf(join(clone, 'dist'), 'production'))).toBe(
+        false,
+      );
     }
     expect(results[0]!.payload.equals(results[1]!.payload)).toBe(true);
     // Ed25519 is deterministic and createdAt is the commit time: the signed manifests match too.
@@ -59,8 +64,12 @@ describe('reproducible bundles from real git clones', () => {
         const r = await run(repo, argv);
         expect(r.code, `${argv[0]}: ${r.err}`).toBe(0);
       }
-      const manifest = JSON.parse(readFileSync(join(pub, 'production', 'manifest.json'), 'utf8')) as { signed: { serial: number; payload: { sha256: string } } };
-      const payload = JSON.parse(readFileSync(join(pub, 'production', 'payload', `${manifest.signed.payload.sha256}.json`), 'utf8')) as Record<string, unknown>;
+      const manifest = JSON.parse(readFileSync(join(pub, 'production', 'manifest.json'), 'utf8')) as {
+        signed: { serial: number; payload: { sha256: string } };
+      };
+      const payload = JSON.parse(
+        readFileSync(join(pub, 'production', 'payload', `${manifest.signed.payload.sha256}.json`), 'utf8'),
+      ) as Record<string, unknown>;
       return { serial: manifest.signed.serial, payload };
     };
 

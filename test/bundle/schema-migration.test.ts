@@ -26,8 +26,14 @@ describe('SchemaMigration copyToMessages in the bundle', () => {
     expect(m.upgrade.copyToMessages).toEqual({ timestamp: 'createdAt' });
     const verified = verifyPayload(bytes, { sha256, length: bytes.byteLength, env: 'production', commit: COMMIT });
     expect(verified.ok).toBe(true);
-    const up = upgradeRecord(m, { id: 'c', created: '2024-05-01T00:00:00Z', messages: [{ role: 'user', content: 'hi' }] });
-    expect(up.ok && up.record.messages).toEqual([{ role: 'user', content: 'hi', timestamp: '2024-05-01T00:00:00Z', model: 'gpt-4o-2024-05-13' }]);
+    const up = upgradeRecord(m, {
+      id: 'c',
+      created: '2024-05-01T00:00:00Z',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(up.ok && up.record.messages).toEqual([
+      { role: 'user', content: 'hi', timestamp: '2024-05-01T00:00:00Z', model: 'gpt-4o-2024-05-13' },
+    ]);
     const plan = selectConversationMigration(project);
     expect(plan.ok && plan.migration).toEqual(m);
   });

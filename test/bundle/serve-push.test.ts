@@ -121,54 +121,62 @@ describe('serve refuses paths that resolve outside its directory', () => {
 });
 
 describe('serve bounds what one client can hold', () => {
-  it('1,024 stalled sockets from one address do not block another client, and are closed', { timeout: 20_000 }, async () => {
-    const pub = join(root, 'pub');
-    await publish(pub, 1);
-    const port = await serve(pub);
-    const closed: Promise<void>[] = [];
-    for (let i = 0; i < 1024; i++) {
-      const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
-      s.on('error', () => undefined);
-      closed.push(new Promise((done) => s.once('close', () => done())));
-      sockets.push(s);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-    const started = performance.now();
-    const r = await get(port, '/staging/manifest.json', {}, '127.0.0.2');
-    expect(r.status).toBe(200);
-    expect(performance.now() - started).toBeLessThan(2000);
-    // Over the per-client cap: closed at once; under it: closed by the 5 s header deadline.
-    await Promise.all(closed);
-  });
+  it(
+    '1,024 stalled sockets from one address do not block another client, and are closed',
+    { timeout: 20_000 },
+    async () => {
+      const pub = join(root, 'pub');
+      await publish(pub, 1);
+      const port = await serve(pub);
+      const closed: Promise<void>[] = [];
+      for (let i = 0; i < 1024; i++) {
+        const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
+        s.on('error', () => undefined);
+        closed.push(new Promise((done) => s.once('close', () => done())));
+        sockets.push(s);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+      const started = performance.now();
+      const r = await get(port, '/staging/manifest.json', {}, '127.0.0.2');
+      expect(r.status).toBe(200);
+      expect(performance.now() - started).toBeLessThan(2000);
+      // Over the per-client cap: closed at once; under it: closed by the 5 s header deadline.
+      await Promise.all(closed);
+    },
+  );
 });
 
 describe('long-poll: a publish reaches a waiting runtime in milliseconds', () => {
-  it('serve offers long-poll; the client holds a request and switches right after publish', { timeout: 20_000 }, async () => {
-    const pub = join(root, 'pub');
-    await publish(pub, 1);
-    const port = await serve(pub);
-    const first = await get(port, '/staging/manifest.json');
-    expect(first.headers['switchyard-long-poll']).toBe('30');
-    const c = client(`http://127.0.0.1:${port}`);
-    await c.ready(5000);
-    expect(c.status().serial).toBe(1); // the payload of serial n is project pn
-    for (const serial of [2, 3]) {
-      // Let the client's long-poll reach the server (it is sent right after the previous check).
+  it(
+    'serve offers long-poll; the client holds a request and switches right after publish',
+    { timeout: 20_000 },
+    async () => {
+      const pub = join(root, 'pub');
+      await publish(pub, 1);
+      const port = await serve(pub);
+      const first = await get(port, '/staging/manifest.json');
+      expect(first.headers['switchyard-long-poll']).toBe('30');
+      const c = client(`http://127.0.0.1:${port}`);
+      await c.ready(5000);
+      expect(c.status().serial).toBe(1); // the payload of serial n is project pn
+      for (const serial of [2, 3]) {
+        // Let the client's long-poll reach the server (it is sent right after the previous check).
+        await new Promise((r) => setTimeout(r, 100));
+        const swapped = nextSwap(c);
+        const at = performance.now();
+        await publish(pub, serial);
+        const latency = (await swapped) - at;
+        expect(c.status().serial).toBe(serial);
+        // A 60 s poll interval: only the held request can explain a switch this fast.
+        expect(latency).toBeLessThan(3000);
+      }
+      // close() ends the held long-poll instead of waiting out its 25 s.
       await new Promise((r) => setTimeout(r, 100));
-      const swapped = nextSwap(c);
-      const at = performance.now();
-      await publish(pub, serial);
-      const latency = (await swapped) - at;
-      expect(c.status().serial).toBe(serial);
-      // A 60 s poll interval: only the held request can explain a switch this fast.
-      expect(latency).toBeLessThan(3000);
-    }
-    // close() ends the held long-poll instead of waiting out its 25 s.
-    await new Promise((r) => setTimeout(r, 100));
-    const closing = performance.now();
-    await c.close();
-    expect(performance.now() - closing).toBeLessThan(2000);
-  });
+      const closing = performance.now();
+      await c.close();
+      expect(performance.now() - closing).toBeLessThan(2000);
+    },
+  );
 
   it('a held request answers 304 when the wait ends, with Preference-Applied', { timeout: 10_000 }, async () => {
     const pub = join(root, 'pub');
@@ -221,12 +229,13 @@ describe('long-poll: a publish reaches a waiting runtime in milliseconds', () =>
   });
 });
 
-
 describe('serve survives its log reader going away', () => {
   it('stdout closed (serve | head -1): EPIPE stops the log, not the server', { timeout: 30_000 }, async () => {
     const pub = join(root, 'pub');
     await publish(pub, 1);
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin/switchyard.mjs'), 'serve', pub, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin/switchyard.mjs'), 'serve', pub, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     const port = await new Promise<number>((resolve, reject) => {

@@ -93,7 +93,15 @@ describe('bundle server over real HTTP', () => {
   });
 
   it('404s unknown paths, environments and payloads', async () => {
-    for (const path of ['/', '/production/manifest.json', `/staging/payload/${'0'.repeat(64)}.json`, '/staging/compiled.json', '/staging/payload/nested', '/staging/', '/STAGING/manifest.json']) {
+    for (const path of [
+      '/',
+      '/production/manifest.json',
+      `/staging/payload/${'0'.repeat(64)}.json`,
+      '/staging/compiled.json',
+      '/staging/payload/nested',
+      '/staging/',
+      '/STAGING/manifest.json',
+    ]) {
       expect((await send(path)).status, path).toBe(404);
     }
   });
@@ -155,7 +163,9 @@ describe('bundle server file handling', () => {
       const req = request({ host: '127.0.0.1', port: p, path, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       });
       req.on('error', reject);
       req.end();
@@ -199,4 +209,3 @@ describe('bundle server file handling', () => {
     expect(Buffer.compare(cached.body, Buffer.from(bundle.payloadBytes))).toBe(0);
   });
 });
-

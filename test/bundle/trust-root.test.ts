@@ -8,9 +8,23 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSigned, createBundleServer, listen, loadSigningKeys, publishToDirectory, signManifest, type SigningKey } from '../../src/bundle/index.ts';
+import {
+  buildSigned,
+  createBundleServer,
+  listen,
+  loadSigningKeys,
+  publishToDirectory,
+  signManifest,
+  type SigningKey,
+} from '../../src/bundle/index.ts';
 import { createClient, type SwitchyardClient } from '@switchyard/runtime';
-import { canonicalBytes, parseTrustedKeys, sha256Hex, verifyManifest, trustedKeysFrom } from '@switchyard/runtime/bundle';
+import {
+  canonicalBytes,
+  parseTrustedKeys,
+  sha256Hex,
+  verifyManifest,
+  trustedKeysFrom,
+} from '@switchyard/runtime/bundle';
 import { COMMIT, smallPayload } from './fixtures.ts';
 import { run } from './cli-capture.ts';
 import { removeDir, tempDir } from './git-fixture.ts';
@@ -32,7 +46,8 @@ beforeAll(async () => {
     ['keygen', '--root', '--out', 'root.pem', '--trusted-keys', 'root-keys.json', '--label', 'root-1'],
     ['keygen', '--out', 'ci-a.pem', '--trusted-keys', 'signing-a.json', '--label', 'ci-a'],
     ['keygen', '--out', 'ci-b.pem', '--trusted-keys', 'signing-b.json', '--label', 'ci-b'],
-  ]) expect((await run(dir, args)).code).toBe(0);
+  ])
+    expect((await run(dir, args)).code).toBe(0);
   // The overlap key set for the rotation: a and b.
   const a = JSON.parse(readFileSync(join(dir, 'signing-a.json'), 'utf8')) as { keys: unknown[] };
   const b = JSON.parse(readFileSync(join(dir, 'signing-b.json'), 'utf8')) as { keys: unknown[] };
@@ -50,12 +65,29 @@ afterAll(async () => {
   removeDir(dir);
 });
 
-const trust = (...args: string[]) => run(dir, ['trust', ...args, '--root-keys', 'root-keys.json', ...(args[0] === 'show' ? [] : ['--root-key', 'root.pem'])]);
+const trust = (...args: string[]) =>
+  run(dir, [
+    'trust',
+    ...args,
+    '--root-keys',
+    'root-keys.json',
+    ...(args[0] === 'show' ? [] : ['--root-key', 'root.pem']),
+  ]);
 
 /** A staging bundle of `serial` signed by `keys` (bypassing buildSigned's bound when asked, as a foreign tool could). */
 function bundle(serial: number, keys: SigningKey[]) {
   const payloadBytes = canonicalBytes({ ...smallPayload('staging'), project: `p${serial}` });
-  const signed = { ...buildSigned({ env: 'staging', serial: 1, commit: COMMIT, createdAt: new Date(NOW - 60_000), expires: new Date(NOW + 30 * 86_400_000), payload: { sha256: sha256Hex(payloadBytes), length: payloadBytes.byteLength } }), serial };
+  const signed = {
+    ...buildSigned({
+      env: 'staging',
+      serial: 1,
+      commit: COMMIT,
+      createdAt: new Date(NOW - 60_000),
+      expires: new Date(NOW + 30 * 86_400_000),
+      payload: { sha256: sha256Hex(payloadBytes), length: payloadBytes.byteLength },
+    }),
+    serial,
+  };
   return { manifestBytes: canonicalBytes(signManifest(signed, keys)), payloadBytes };
 }
 
@@ -66,7 +98,15 @@ async function publish(serial: number, keys: SigningKey[], allowLowerSerial = fa
 }
 
 function client(cacheDir: string): SwitchyardClient {
-  const c = createClient({ source: url, env: 'staging', trustRoot: readFileSync(join(dir, 'root-keys.json'), 'utf8'), cacheDir, pollIntervalMs: 0, requestTimeoutMs: 5000, now: () => NOW });
+  const c = createClient({
+    source: url,
+    env: 'staging',
+    trustRoot: readFileSync(join(dir, 'root-keys.json'), 'utf8'),
+    cacheDir,
+    pollIntervalMs: 0,
+    requestTimeoutMs: 5000,
+    now: () => NOW,
+  });
   clients.push(c);
   return c;
 }
@@ -95,7 +135,11 @@ describe('rotation, revocation and floor reset without restarting the app', () =
     const r = await trust('revoke', join(pub, 'keys.json'), '--keyid', ciA.keyid);
     expect(r.code, r.err).toBe(0);
     await publish(3, [ciA]);
-    expect(await app.refresh()).toMatchObject({ serial: 2, keysVersion: 3, lastError: { code: 'E_SIGNATURE_UNTRUSTED' } });
+    expect(await app.refresh()).toMatchObject({
+      serial: 2,
+      keysVersion: 3,
+      lastError: { code: 'E_SIGNATURE_UNTRUSTED' },
+    });
     const v3 = readFileSync(join(pub, 'keys.json'));
     writeFileSync(join(pub, 'keys.json'), v2);
     expect(await app.refresh()).toMatchObject({ serial: 2, keysVersion: 3, lastError: { code: 'E_KEYS_ROLLBACK' } });
@@ -120,9 +164,24 @@ describe('rotation, revocation and floor reset without restarting the app', () =
 
   it('recovery: a root-signed floor reset lets the app take serial 4 at its next check; the runaway serial stays refused', async () => {
     const runaway = bundle(4_000_000_000, [ciB]);
-    const r = await trust('reset-floor', join(pub, 'keys.json'), '--env', 'staging', '--floor', '3', '--ceiling', '1000000');
+    const r = await trust(
+      'reset-floor',
+      join(pub, 'keys.json'),
+      '--env',
+      'staging',
+      '--floor',
+      '3',
+      '--ceiling',
+      '1000000',
+    );
     expect(r.code, r.err).toBe(0);
-    expect(await app.refresh()).toMatchObject({ serial: 4, serialFloor: 4, keysVersion: 4, lastError: null, floorPersisted: true });
+    expect(await app.refresh()).toMatchObject({
+      serial: 4,
+      serialFloor: 4,
+      keysVersion: 4,
+      lastError: null,
+      floorPersisted: true,
+    });
     expect(app.status().serial).toBe(4); // the payload of serial n is project pn
     // Replaying the runaway bundle: refused by the reset's ceiling.
     await publishToDirectory(pub, runaway.manifestBytes, runaway.payloadBytes);
@@ -150,7 +209,11 @@ describe('rotation, revocation and floor reset without restarting the app', () =
 describe('absurd serials are refused everywhere', () => {
   it('runtime verification: 2^53-1 and 2^32 → E_SERIAL_OUT_OF_RANGE', () => {
     for (const serial of [Number.MAX_SAFE_INTEGER, 2 ** 32]) {
-      const v = verifyManifest(bundle(serial, [ciB]).manifestBytes, { trustedKeys: trustedKeysFrom([ciB.publicKey]), env: 'staging', now: NOW });
+      const v = verifyManifest(bundle(serial, [ciB]).manifestBytes, {
+        trustedKeys: trustedKeysFrom([ciB.publicKey]),
+        env: 'staging',
+        now: NOW,
+      });
       expect(v.ok ? 'accepted' : v.code).toBe('E_SERIAL_OUT_OF_RANGE');
     }
   });
@@ -160,13 +223,26 @@ describe('absurd serials are refused everywhere', () => {
     const b = bundle(7, [ciB]);
     const manifest = JSON.parse(Buffer.from(b.manifestBytes).toString()) as { signed: { serial: number } };
     manifest.signed.serial = 1e308;
-    const r = await publishToDirectory(target, Buffer.from(JSON.stringify(manifest).replace('1e+308', '1e308')), b.payloadBytes);
+    const r = await publishToDirectory(
+      target,
+      Buffer.from(JSON.stringify(manifest).replace('1e+308', '1e308')),
+      b.payloadBytes,
+    );
     expect(r).toMatchObject({ ok: false, code: 'E_PUBLISH_BAD_MANIFEST' });
     expect((await publishToDirectory(target, b.manifestBytes, b.payloadBytes)).ok).toBe(true);
   });
 
   it('sign --serial above the bound is a usage error', async () => {
-    const r = await run(dir, ['sign', 'nowhere', '--env', 'staging', '--serial', String(Number.MAX_SAFE_INTEGER), '--key', 'ci-b.pem']);
+    const r = await run(dir, [
+      'sign',
+      'nowhere',
+      '--env',
+      'staging',
+      '--serial',
+      String(Number.MAX_SAFE_INTEGER),
+      '--key',
+      'ci-b.pem',
+    ]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--serial must be an integer from 1 to 4294967295');
   });
@@ -174,11 +250,21 @@ describe('absurd serials are refused everywhere', () => {
   it('a cached floor of 2^53-1 (from before the bound) does not lock a client out', async () => {
     const cache = join(dir, 'cache-old');
     mkdirSync(join(cache, 'staging'), { recursive: true });
-    writeFileSync(join(cache, 'staging', 'state.json'), JSON.stringify({ highestSerial: Number.MAX_SAFE_INTEGER, payloadSha256: 'a'.repeat(64) }));
+    writeFileSync(
+      join(cache, 'staging', 'state.json'),
+      JSON.stringify({ highestSerial: Number.MAX_SAFE_INTEGER, payloadSha256: 'a'.repeat(64) }),
+    );
     const target = join(dir, 'pub-plain');
     const b = bundle(6, [ciB]);
     await publishToDirectory(target, b.manifestBytes, b.payloadBytes);
-    const c = createClient({ source: target, env: 'staging', trustedKeys: trustedKeysFrom([ciB.publicKey]), cacheDir: cache, pollIntervalMs: 0, now: () => NOW });
+    const c = createClient({
+      source: target,
+      env: 'staging',
+      trustedKeys: trustedKeysFrom([ciB.publicKey]),
+      cacheDir: cache,
+      pollIntervalMs: 0,
+      now: () => NOW,
+    });
     clients.push(c);
     const s = await c.refresh();
     // The out-of-range state is reported and ignored; the successful check rewrites it.
@@ -203,7 +289,14 @@ describe('small trust items', () => {
     const cache = join(dir, 'cache-full');
     // state.json is a non-empty directory: its rename fails, as on a full disk.
     mkdirSync(join(cache, 'staging', 'state.json', 'x'), { recursive: true });
-    const c = createClient({ source: target, env: 'staging', trustedKeys: trustedKeysFrom([ciB.publicKey]), cacheDir: cache, pollIntervalMs: 0, now: () => NOW });
+    const c = createClient({
+      source: target,
+      env: 'staging',
+      trustedKeys: trustedKeysFrom([ciB.publicKey]),
+      cacheDir: cache,
+      pollIntervalMs: 0,
+      now: () => NOW,
+    });
     clients.push(c);
     const s = await c.refresh();
     expect(s).toMatchObject({ ready: true, serial: 9, floorPersisted: false, cacheError: { code: 'E_CACHE_WRITE' } });

@@ -37,7 +37,17 @@ afterAll(async () => {
 });
 
 const verify = (location: string, ...extra: string[]) =>
-  run(root, ['verify', location, '--env', 'staging', '--trusted-keys', trusted, '--now', '2026-01-02T00:00:00Z', ...extra]);
+  run(root, [
+    'verify',
+    location,
+    '--env',
+    'staging',
+    '--trusted-keys',
+    trusted,
+    '--now',
+    '2026-01-02T00:00:00Z',
+    ...extra,
+  ]);
 
 describe('verify <dir>', () => {
   it('passes the published bundle', async () => {

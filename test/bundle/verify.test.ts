@@ -40,7 +40,11 @@ describe('verifyManifest / verifyPayload', () => {
     expect(result.value.signers).toEqual([ci.keyid]);
     expect(result.value.signed.serial).toBe(7);
     expect(result.checks.length).toBeGreaterThanOrEqual(6);
-    const payload = verifyPayload(good.payloadBytes, { ...result.value.signed.payload, env: 'staging', commit: result.value.signed.commit });
+    const payload = verifyPayload(good.payloadBytes, {
+      ...result.value.signed.payload,
+      env: 'staging',
+      commit: result.value.signed.commit,
+    });
     expect(payload.ok).toBe(true);
     if (payload.ok) expect(payload.value.flags.tips?.thresholdPpm).toBe(250_000);
   });
@@ -86,7 +90,10 @@ describe('verifyManifest / verifyPayload', () => {
       const m = clone(good.manifest);
       rejects(canonicalBytes({ signed: m.signed, signatures: [] }), VerifyCode.SIGNATURE_MISSING);
       rejects(canonicalBytes({ signed: m.signed }), VerifyCode.SIGNATURE_MISSING);
-      rejects(canonicalBytes({ signed: { ...m.signed, threshold: 0, unsigned: true }, signatures: [], threshold: 0 }), VerifyCode.SIGNATURE_MISSING);
+      rejects(
+        canonicalBytes({ signed: { ...m.signed, threshold: 0, unsigned: true }, signatures: [], threshold: 0 }),
+        VerifyCode.SIGNATURE_MISSING,
+      );
       rejects(canonicalBytes({ signed: m.signed, signatures: null }), VerifyCode.SIGNATURE_MISSING);
     });
 
@@ -171,7 +178,13 @@ describe('verifyManifest / verifyPayload', () => {
   it('never throws on hostile options or input', () => {
     const empty = verifyManifest(good.manifestBytes, options({ trustedKeys: { keys: new Map(), threshold: 1 } }));
     expect(empty.ok ? 'accepted' : empty.code).toBe(VerifyCode.OPTIONS);
-    for (const text of ['null', '1', '"x"', '{"signed":1,"signatures":[1]}', '{"signed":{},"signatures":[{"keyid":1}]}']) {
+    for (const text of [
+      'null',
+      '1',
+      '"x"',
+      '{"signed":1,"signatures":[1]}',
+      '{"signed":{},"signatures":[{"keyid":1}]}',
+    ]) {
       expect(verifyManifest(encode(text), options()).ok).toBe(false);
     }
   });
@@ -183,7 +196,10 @@ describe('verifyManifest / verifyPayload', () => {
 
     it('a bundle signed by old and new keys verifies for runtimes trusting either or both', () => {
       for (const trusted of [[oldKey], [newKey], [oldKey, newKey]]) {
-        const result = verifyManifest(both.manifestBytes, options({ trustedKeys: trustedKeysFrom(trusted.map((k) => k.publicKey)) }));
+        const result = verifyManifest(
+          both.manifestBytes,
+          options({ trustedKeys: trustedKeysFrom(trusted.map((k) => k.publicKey)) }),
+        );
         expect(result.ok && result.value.signers.sort()).toEqual(trusted.map((k) => k.keyid).sort());
       }
     });

@@ -25,7 +25,12 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function cli(args: string[], extra: Record<string, string> = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [bin, ...args], { cwd: root, env: env(extra), encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: env(extra),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 // eslint-disable-next-line no-control-regex -- the escape character is what a colour sequence starts with
@@ -51,30 +56,42 @@ describe('usage errors', () => {
   };
 
   it('suggests the command meant by a typo and points at --help', () => {
-    expect(oneLine(cli(['valdate']))).toBe("switchyard: unknown command 'valdate' (did you mean validate?). Run 'switchyard --help' for usage.\n");
+    expect(oneLine(cli(['valdate']))).toBe(
+      "switchyard: unknown command 'valdate' (did you mean validate?). Run 'switchyard --help' for usage.\n",
+    );
   });
 
   it('names an unknown command without a wild guess', () => {
-    expect(oneLine(cli(['frobnicate']))).toBe("switchyard: unknown command 'frobnicate'. Run 'switchyard --help' for usage.\n");
+    expect(oneLine(cli(['frobnicate']))).toBe(
+      "switchyard: unknown command 'frobnicate'. Run 'switchyard --help' for usage.\n",
+    );
     // Object.prototype members are not commands.
     expect(oneLine(cli(['toString']))).toContain("unknown command 'toString'");
   });
 
   it('suggests the option meant by a typo, in the words of the CLI rather than parseArgs', () => {
-    expect(oneLine(cli(['validate', '--fromat', 'json']))).toBe("switchyard validate: unknown option '--fromat' (did you mean --format?). Run 'switchyard validate --help' for usage.\n");
+    expect(oneLine(cli(['validate', '--fromat', 'json']))).toBe(
+      "switchyard validate: unknown option '--fromat' (did you mean --format?). Run 'switchyard validate --help' for usage.\n",
+    );
     expect(oneLine(cli(['validate', '--fromat=json']))).toContain("unknown option '--fromat' (did you mean --format?)");
     expect(oneLine(cli(['--verison']))).toContain("unknown option '--verison' (did you mean --version?)");
   });
 
   it('reports a missing value, a stray argument and a bad value on one line', () => {
-    expect(oneLine(cli(['validate', '--base']))).toContain("switchyard validate: option '--base <value>' argument missing.");
+    expect(oneLine(cli(['validate', '--base']))).toContain(
+      "switchyard validate: option '--base <value>' argument missing.",
+    );
     expect(oneLine(cli(['eval', 'extra']))).toContain("switchyard eval: unexpected argument 'extra'");
     expect(oneLine(cli(['validate', '--format', 'yaml']))).toContain("unknown format 'yaml'");
   });
 
   it('points subcommand errors at the subcommand help', () => {
-    expect(oneLine(cli(['migrate', 'embedings']))).toBe("switchyard migrate: unknown subcommand 'embedings' (did you mean embeddings?). Run 'switchyard migrate --help' for usage.\n");
-    expect(oneLine(cli(['migrate', 'conversations', '--dry-rn']))).toBe("switchyard migrate conversations: unknown option '--dry-rn' (did you mean --dry-run?). Run 'switchyard migrate conversations --help' for usage.\n");
+    expect(oneLine(cli(['migrate', 'embedings']))).toBe(
+      "switchyard migrate: unknown subcommand 'embedings' (did you mean embeddings?). Run 'switchyard migrate --help' for usage.\n",
+    );
+    expect(oneLine(cli(['migrate', 'conversations', '--dry-rn']))).toBe(
+      "switchyard migrate conversations: unknown option '--dry-rn' (did you mean --dry-run?). Run 'switchyard migrate conversations --help' for usage.\n",
+    );
   });
 });
 
@@ -90,7 +107,11 @@ describe('colour', () => {
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.runIf(hasScript)('is on for a terminal unless NO_COLOR or TERM=dumb', () => {
     const onTty = (extra: Record<string, string>) =>
-      spawnSync('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} validate`, '/dev/null'], { cwd: root, env: env({ TERM: 'xterm', ...extra }), encoding: 'utf8', timeout: 120_000 });
+      spawnSync(
+        'script',
+        ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} validate`, '/dev/null'],
+        { cwd: root, env: env({ TERM: 'xterm', ...extra }), encoding: 'utf8', timeout: 120_000 },
+      );
     const plain = onTty({});
     expect(plain.stdout).toContain('0 errors');
     expect(plain.stdout).toMatch(ANSI);
@@ -103,7 +124,11 @@ describe('closed pipes', () => {
   /** Runs the CLI with its stdout read end closed before it writes anything. */
   const closedStdout = (args: string[]) =>
     new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, ...args], {
+        cwd: root,
+        env: env(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       child.stdout.destroy();
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -111,7 +136,11 @@ describe('closed pipes', () => {
     });
 
   it('`validate --format json | head -1` prints no stack trace', () => {
-    const r = spawnSync('sh', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} validate --format json | head -1`], { cwd: root, env: env(), encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} validate --format json | head -1`],
+      { cwd: root, env: env(), encoding: 'utf8' },
+    );
     expect(r.stdout).toBe('{\n');
     expect(r.stderr).toBe('');
   });
@@ -132,16 +161,25 @@ describe('closed pipes', () => {
 describe('help', () => {
   it('lists every command with its summary without loading any command module or tsx', () => {
     const trace = join(work, 'imports.txt');
-    const r = spawnSync(process.execPath, ['--import', join(import.meta.dirname, 'trace-imports.mjs'), bin, '--help'], { cwd: root, env: env({ TRACE_IMPORTS_FILE: trace }), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', join(import.meta.dirname, 'trace-imports.mjs'), bin, '--help'], {
+      cwd: root,
+      env: env({ TRACE_IMPORTS_FILE: trace }),
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
-    for (const [name, summary] of Object.entries(COMMAND_SUMMARIES)) expect(r.stdout).toContain(`  ${name.padEnd(14)} ${summary}`);
+    for (const [name, summary] of Object.entries(COMMAND_SUMMARIES))
+      expect(r.stdout).toContain(`  ${name.padEnd(14)} ${summary}`);
     const loaded = readFileSync(trace, 'utf8');
     expect(loaded).toContain('src/cli/help.mjs');
     expect(loaded).not.toMatch(/src\/cli\/commands\/|src\/cli\/main\.ts|node_modules\/tsx\//);
   });
 
-  it('`help <command>` and `--help <command>` show that command\'s usage', () => {
-    for (const args of [['help', 'validate'], ['--help', 'validate'], ['validate', '--help']]) {
+  it("`help <command>` and `--help <command>` show that command's usage", () => {
+    for (const args of [
+      ['help', 'validate'],
+      ['--help', 'validate'],
+      ['validate', '--help'],
+    ]) {
       const r = cli(args);
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/^Usage: switchyard validate /);

@@ -14,7 +14,12 @@ interface CorpusCase {
 
 // Each case directory holds `case.json` and `files/`, an overlay on the valid `_base` repository.
 const names = (await readdir(CORPUS)).filter((name) => name !== '_base').sort();
-const cases = await Promise.all(names.map(async (name) => ({ name, ...(JSON.parse(await readFile(join(CORPUS, name, 'case.json'), 'utf8')) as CorpusCase) })));
+const cases = await Promise.all(
+  names.map(async (name) => ({
+    name,
+    ...(JSON.parse(await readFile(join(CORPUS, name, 'case.json'), 'utf8')) as CorpusCase),
+  })),
+);
 
 describe('bad-input corpus', () => {
   it('has at least 40 distinct broken configurations with catalogued codes', () => {
@@ -42,7 +47,12 @@ describe('bad-input corpus', () => {
       const result = await loadProject(repo.dir);
       // A guard against pathological parsing, not a speed target: generous for busy CI machines.
       expect(performance.now() - started).toBeLessThan(30_000);
-      const found = [...result.errors, ...result.warnings].map((d) => ({ code: d.code, file: d.file, line: d.line, col: d.col }));
+      const found = [...result.errors, ...result.warnings].map((d) => ({
+        code: d.code,
+        file: d.file,
+        line: d.line,
+        col: d.col,
+      }));
       expect(found).toContainEqual(c.expect);
       const expected = [...result.errors, ...result.warnings].find((d) => d.code === c.expect.code)!;
       expect(expected.severity).toBe(CODES[c.expect.code as keyof typeof CODES].severity);

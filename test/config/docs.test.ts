@@ -9,10 +9,12 @@ const REPO = join(import.meta.dirname, '..', '..');
 
 describe('docs/resources.md', () => {
   it('is exactly what the schemas, the code catalogue and the examples generate (run `npm run schemas`)', async () => {
-    const sections = await Promise.all(DOC_SECTIONS.map(async (s) => {
-      const text = await readFile(join(BASE_FIXTURE, s.path), 'utf8');
-      return { ...s, example: s.path.endsWith('.jsonl') ? (text.split('\n')[0] ?? '') : text };
-    }));
+    const sections = await Promise.all(
+      DOC_SECTIONS.map(async (s) => {
+        const text = await readFile(join(BASE_FIXTURE, s.path), 'utf8');
+        return { ...s, example: s.path.endsWith('.jsonl') ? (text.split('\n')[0] ?? '') : text };
+      }),
+    );
     expect(await readFile(join(REPO, 'docs/resources.md'), 'utf8')).toBe(resourcesDoc(sections));
   });
 
@@ -21,7 +23,8 @@ describe('docs/resources.md', () => {
     expect(DOC_SECTIONS.map((s) => s.schema).sort()).toEqual(Object.keys(SCHEMAS).sort());
     for (const [name, schema] of Object.entries(SCHEMAS)) {
       expect(doc).toContain(`schemas/${name}.schema.json`);
-      for (const key of Object.keys((schema as { properties: object }).properties)) expect(doc, `${name}.${key}`).toContain(`| \`${key}\` |`);
+      for (const key of Object.keys((schema as { properties: object }).properties))
+        expect(doc, `${name}.${key}`).toContain(`| \`${key}\` |`);
     }
     for (const code of Object.keys(CODES)) expect(doc).toContain(`| \`${code}\` |`);
   });

@@ -10,7 +10,10 @@ afterEach(async () => {
 });
 
 /** A real git repository with the base fixture committed, then `edits` applied to the working tree. */
-async function changed(edits: Record<string, [string, string]>, baseEdits: Record<string, [string, string]> = {}): Promise<string> {
+async function changed(
+  edits: Record<string, [string, string]>,
+  baseEdits: Record<string, [string, string]> = {},
+): Promise<string> {
   const repo = await tempRepo();
   cleanups.push(repo.cleanup);
   const apply = async (set: Record<string, [string, string]>): Promise<void> => {
@@ -27,7 +30,8 @@ async function changed(edits: Record<string, [string, string]>, baseEdits: Recor
   return repo.dir;
 }
 
-const codes = async (dir: string): Promise<string[]> => (await loadProject(dir, { base: 'HEAD' })).errors.map((e) => `${e.code} ${e.file}:${e.line}:${e.col}`);
+const codes = async (dir: string): Promise<string[]> =>
+  (await loadProject(dir, { base: 'HEAD' })).errors.map((e) => `${e.code} ${e.file}:${e.line}:${e.col}`);
 
 const V1 = 'prompts/summarization/v1.yaml';
 const V2 = 'prompts/summarization/v2.yaml';
@@ -42,44 +46,76 @@ describe('history rules (--base, real git)', () => {
   });
 
   it('an active version is immutable except for its status', async () => {
-    expect(await codes(await changed({ [V1]: ['temperature: 0.1', 'temperature: 0.3'] }))).toEqual([`E_IMMUTABLE_VERSION ${V1}:7:1`]);
+    expect(await codes(await changed({ [V1]: ['temperature: 0.1', 'temperature: 0.3'] }))).toEqual([
+      `E_IMMUTABLE_VERSION ${V1}:7:1`,
+    ]);
     expect(await codes(await changed({ [V1]: ['status: active', 'status: deprecated'] }))).toEqual([]);
   });
 
   it('a draft version may be edited; a deprecated one may not', async () => {
     expect(await codes(await changed({ [V2]: ['Keep it under three sentences.', 'Keep it short.'] }))).toEqual([]);
-    const dir = await changed({ [V1]: ['two sentences', 'three sentences'] }, { [V1]: ['status: active', 'status: deprecated'] });
+    const dir = await changed(
+      { [V1]: ['two sentences', 'three sentences'] },
+      { [V1]: ['status: active', 'status: deprecated'] },
+    );
     expect(await codes(dir)).toEqual([`E_IMMUTABLE_VERSION ${V1}:9:1`]);
   });
 
   it('a percent may not skip a stage upward; down is always allowed', async () => {
-    expect(await codes(await changed({ [FLAG]: ['percent: 5', 'percent: 100'] }, { [FLAG]: ['percent: 25', 'percent: 5'] }))).toEqual([`E_STAGE_SKIP ${FLAG}:6:10`]);
+    expect(
+      await codes(await changed({ [FLAG]: ['percent: 5', 'percent: 100'] }, { [FLAG]: ['percent: 25', 'percent: 5'] })),
+    ).toEqual([`E_STAGE_SKIP ${FLAG}:6:10`]);
     expect(await codes(await changed({ [FLAG]: ['percent: 25', 'percent: 100'] }))).toEqual([]);
     expect(await codes(await changed({ [MR]: ['percent: 5', 'percent: 25'] }))).toEqual([]);
     expect(await codes(await changed({ [FLAG]: ['percent: 25', 'percent: 0'] }))).toEqual([]);
-    expect(await codes(await changed({ [MR]: ['percent: 5\n', 'percent: 100\n'] }))).toEqual([`E_STAGE_SKIP ${MR}:9:10`]);
-    expect(await codes(await changed({ [MR]: ['    percent: 5', '    percent: 100'] }, { [MR]: ['    percent: 25', '    percent: 5'] }))).toEqual([`E_STAGE_SKIP ${MR}:21:14`]);
+    expect(await codes(await changed({ [MR]: ['percent: 5\n', 'percent: 100\n'] }))).toEqual([
+      `E_STAGE_SKIP ${MR}:9:10`,
+    ]);
+    expect(
+      await codes(
+        await changed(
+          { [MR]: ['    percent: 5', '    percent: 100'] },
+          { [MR]: ['    percent: 25', '    percent: 5'] },
+        ),
+      ),
+    ).toEqual([`E_STAGE_SKIP ${MR}:21:14`]);
   });
 
   it('a new rollout starts at the first stage', async () => {
-    const text = (await readFile(join(import.meta.dirname, 'corpus/_base', FLAG), 'utf8')).replace('flag: new-onboarding-tips', 'flag: brand-new').replace('percent: 25', 'percent: 5');
-    expect(await codes(await changed({ 'rollouts/brand-new.yaml': ['', text] }))).toEqual(['E_STAGE_SKIP rollouts/brand-new.yaml:6:10']);
+    const text = (await readFile(join(import.meta.dirname, 'corpus/_base', FLAG), 'utf8'))
+      .replace('flag: new-onboarding-tips', 'flag: brand-new')
+      .replace('percent: 25', 'percent: 5');
+    expect(await codes(await changed({ 'rollouts/brand-new.yaml': ['', text] }))).toEqual([
+      'E_STAGE_SKIP rollouts/brand-new.yaml:6:10',
+    ]);
   });
 
   it('a running experiment may not change weights without a new seed', async () => {
-    const reweighted = { [EXP]: ['    weight: 50\n  treatment:\n    version: 2\n    weight: 50', '    weight: 30\n  treatment:\n    version: 2\n    weight: 70'] } as Record<string, [string, string]>;
+    const reweighted = {
+      [EXP]: [
+        '    weight: 50\n  treatment:\n    version: 2\n    weight: 50',
+        '    weight: 30\n  treatment:\n    version: 2\n    weight: 70',
+      ],
+    } as Record<string, [string, string]>;
     expect(await codes(await changed(reweighted))).toEqual([`E_RUNNING_EXPERIMENT_CHANGED ${EXP}:10:1`]);
     const dir = await changed(reweighted);
     const path = join(dir, EXP);
-    await writeFile(path, (await readFile(path, 'utf8')).replace('seed: summarization-v1-vs-v2', 'seed: summarization-v1-vs-v2-b'));
+    await writeFile(
+      path,
+      (await readFile(path, 'utf8')).replace('seed: summarization-v1-vs-v2', 'seed: summarization-v1-vs-v2-b'),
+    );
     expect(await codes(dir)).toEqual([]);
     expect(await codes(await changed({ [EXP]: ['traffic: 20', 'traffic: 50'] }))).toEqual([]);
   });
 
   it('an embedding migration moves one phase forward at a time and may step back', async () => {
-    expect(await codes(await changed({ [EMB]: ['phase: dual-write', 'phase: dual-read'] }))).toEqual([`E_PHASE_SKIP ${EMB}:16:8`]);
+    expect(await codes(await changed({ [EMB]: ['phase: dual-write', 'phase: dual-read'] }))).toEqual([
+      `E_PHASE_SKIP ${EMB}:16:8`,
+    ]);
     expect(await codes(await changed({ [EMB]: ['    phase: backfill', '    phase: dual-read'] }))).toEqual([]);
-    expect(await codes(await changed({ [EMB]: ['    phase: backfill', '    phase: cutover'] }))).toEqual([`E_PHASE_SKIP ${EMB}:22:12`]);
+    expect(await codes(await changed({ [EMB]: ['    phase: backfill', '    phase: cutover'] }))).toEqual([
+      `E_PHASE_SKIP ${EMB}:22:12`,
+    ]);
     expect(await codes(await changed({ [EMB]: ['    phase: backfill', '    phase: dual-write'] }))).toEqual([]);
   });
 

@@ -2,7 +2,15 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LIMITS, loadProject, loadProjectAtRef } from '../../src/config/index.ts';
-import { commitTimestamp, firstParentCount, headCommit, isGitRepo, listFilesAtRef, readFileAtRef, resolveRef } from '../../src/git/index.ts';
+import {
+  commitTimestamp,
+  firstParentCount,
+  headCommit,
+  isGitRepo,
+  listFilesAtRef,
+  readFileAtRef,
+  resolveRef,
+} from '../../src/git/index.ts';
 import { commitAll, git, tempRepo } from './helpers.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -25,16 +33,27 @@ describe('demo organisation', () => {
     expect(chat.snapshot).toBe('gpt-4o-2024-05-13');
     const rollouts = [...project.rollouts.values()];
     const modelRollout = rollouts.find((r) => r.kind === 'ModelRollout');
-    expect(modelRollout).toMatchObject({ model: 'chat', to: 'gpt-4o-2024-08-06', shadow: { dataset: expect.any(String) } });
+    expect(modelRollout).toMatchObject({
+      model: 'chat',
+      to: 'gpt-4o-2024-08-06',
+      shadow: { dataset: expect.any(String) },
+    });
     expect((modelRollout as { percent: number }).percent).toBeLessThan(100);
     const summarization = project.prompts.get('summarization')!;
     expect(summarization.get(1)?.status).toBe('active');
     expect(summarization.get(2)?.status).toBe('draft');
     expect(summarization.get(2)?.tests.cases.length).toBeGreaterThan(0);
     const experiment = [...project.experiments.values()].find((e) => e.prompt === 'summarization')!;
-    expect(Object.values(experiment.variants).map((v) => v.version).sort()).toEqual([1, 2]);
+    expect(
+      Object.values(experiment.variants)
+        .map((v) => v.version)
+        .sort(),
+    ).toEqual([1, 2]);
     expect(rollouts.find((r) => r.kind === 'Canary')).toMatchObject({ percent: 10 });
-    expect(rollouts.find((r) => r.kind === 'EmbeddingMigration')).toMatchObject({ from: { model: 'text-embedding-3-small' }, to: { model: 'text-embedding-3-large' } });
+    expect(rollouts.find((r) => r.kind === 'EmbeddingMigration')).toMatchObject({
+      from: { model: 'text-embedding-3-small' },
+      to: { model: 'text-embedding-3-large' },
+    });
     expect(rollouts.find((r) => r.kind === 'SchemaMigration')).toMatchObject({ entity: 'conversation' });
   });
 });
@@ -49,7 +68,7 @@ describe('file sources', () => {
     expect(fromRef.value).toEqual(fromTree.value);
   });
 
-  it('reads a ref without touching the working tree, and sees that ref\'s content', async () => {
+  it("reads a ref without touching the working tree, and sees that ref's content", async () => {
     const dir = await repo();
     commitAll(dir, 'base');
     const flag = join(dir, 'rollouts/new-onboarding-tips.yaml');
@@ -67,7 +86,9 @@ describe('file sources', () => {
     const result = await loadProjectAtRef(dir, 'no-such-branch');
     expect(result.value).toBeUndefined();
     expect(result.errors.map((e) => e.code)).toEqual(['E_REF_UNREADABLE']);
-    await expect(loadProjectAtRef(dir, '--output=/tmp/x')).resolves.toMatchObject({ errors: [{ code: 'E_REF_UNREADABLE' }] });
+    await expect(loadProjectAtRef(dir, '--output=/tmp/x')).resolves.toMatchObject({
+      errors: [{ code: 'E_REF_UNREADABLE' }],
+    });
   });
 
   it('refuses a committed symlink that escapes the repository', async () => {
@@ -75,9 +96,13 @@ describe('file sources', () => {
     await symlink('../../../etc/passwd', join(dir, 'models/evil.yaml'));
     commitAll(dir, 'evil link');
     const fromRef = await loadProjectAtRef(dir, 'HEAD');
-    expect(fromRef.errors).toContainEqual(expect.objectContaining({ code: 'E_SYMLINK_ESCAPE', file: 'models/evil.yaml' }));
+    expect(fromRef.errors).toContainEqual(
+      expect.objectContaining({ code: 'E_SYMLINK_ESCAPE', file: 'models/evil.yaml' }),
+    );
     const fromTree = await loadProject(dir);
-    expect(fromTree.errors).toContainEqual(expect.objectContaining({ code: 'E_SYMLINK_ESCAPE', file: 'models/evil.yaml' }));
+    expect(fromTree.errors).toContainEqual(
+      expect.objectContaining({ code: 'E_SYMLINK_ESCAPE', file: 'models/evil.yaml' }),
+    );
   });
 });
 
@@ -86,7 +111,9 @@ describe('hostile input', () => {
     const dir = await repo();
     await writeFile(join(dir, 'models/huge.yaml'), `alias: huge\ndescription: "${'x'.repeat(LIMITS.maxYamlBytes)}"\n`);
     const result = await loadProject(dir);
-    expect(result.errors).toContainEqual(expect.objectContaining({ code: 'E_FILE_TOO_LARGE', file: 'models/huge.yaml' }));
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({ code: 'E_FILE_TOO_LARGE', file: 'models/huge.yaml' }),
+    );
   });
 
   it('stays fast on a maximal-size nesting attack and a 256 KB alias bomb', async () => {
@@ -94,7 +121,8 @@ describe('hostile input', () => {
     const depth = LIMITS.maxYamlBytes / 2 - 10;
     await writeFile(join(dir, 'rollouts/deep.yaml'), `a: ${'['.repeat(depth)}${']'.repeat(depth)}\n`);
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 40; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 40; i++)
+      lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
     await writeFile(join(dir, 'rollouts/bomb.yaml'), `${lines.join('\n')}\n`);
     const started = performance.now();
     const result = await loadProject(dir);
@@ -111,13 +139,23 @@ describe('hostile input', () => {
     await symlink(join(dir, 'elsewhere'), join(dir, 'datasets/linked'));
     await symlink('/etc/hostname', join(dir, 'models/host.yaml'));
     const result = await loadProject(dir);
-    expect(result.errors).toContainEqual(expect.objectContaining({ code: 'E_SYMLINK_UNSUPPORTED', file: 'datasets/linked' }));
-    expect(result.errors).toContainEqual(expect.objectContaining({ code: 'E_SYMLINK_ESCAPE', file: 'models/host.yaml' }));
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({ code: 'E_SYMLINK_UNSUPPORTED', file: 'datasets/linked' }),
+    );
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({ code: 'E_SYMLINK_ESCAPE', file: 'models/host.yaml' }),
+    );
   });
 
   it('follows a symlink to a file inside the repository', async () => {
     const dir = await repo();
-    await writeFile(join(dir, 'shared-flag.yaml'), (await readFile(join(dir, 'rollouts/new-onboarding-tips.yaml'), 'utf8')).replace('flag: new-onboarding-tips', 'flag: linked-flag'));
+    await writeFile(
+      join(dir, 'shared-flag.yaml'),
+      (await readFile(join(dir, 'rollouts/new-onboarding-tips.yaml'), 'utf8')).replace(
+        'flag: new-onboarding-tips',
+        'flag: linked-flag',
+      ),
+    );
     await symlink('../shared-flag.yaml', join(dir, 'rollouts/linked-flag.yaml'));
     const result = await loadProject(dir);
     expect(result.errors).toEqual([]);
@@ -129,7 +167,9 @@ describe('hostile input', () => {
     const path = join(dir, 'models/chat.yaml');
     await writeFile(path, `${await readFile(path, 'utf8')}__proto__:\n  polluted: true\n`);
     const result = await loadProject(dir);
-    expect(result.errors).toContainEqual(expect.objectContaining({ code: 'E_UNKNOWN_KEY', file: 'models/chat.yaml', line: 15, col: 1 }));
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({ code: 'E_UNKNOWN_KEY', file: 'models/chat.yaml', line: 15, col: 1 }),
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

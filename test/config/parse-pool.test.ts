@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateRepo } from '../../bench/validate/generate.ts';
-import { DirectorySource, GitRefSource, LIMITS, loadFromSource, loadProject, PoolStarter } from '../../src/config/index.ts';
+import {
+  DirectorySource,
+  GitRefSource,
+  LIMITS,
+  loadFromSource,
+  loadProject,
+  PoolStarter,
+} from '../../src/config/index.ts';
 import { ParsePool, POOL_THRESHOLD } from '../../src/config/parse-pool.ts';
 import { readResources } from '../../src/config/read-resources.ts';
 import { parseYamlText } from '../../src/config/yaml-parse.ts';
@@ -32,7 +39,10 @@ describe('parse workers', () => {
         const inWorkers = await readResources(files, LIMITS, pool);
         expect(inWorkers.errors, name).toEqual(inThread.errors);
         expect(inWorkers.warnings, name).toEqual(inThread.warnings);
-        expect(inWorkers.resources.map((r) => [r.path, r.valid, r.data]), name).toEqual(inThread.resources.map((r) => [r.path, r.valid, r.data]));
+        expect(
+          inWorkers.resources.map((r) => [r.path, r.valid, r.data]),
+          name,
+        ).toEqual(inThread.resources.map((r) => [r.path, r.valid, r.data]));
       } finally {
         await repo.cleanup();
       }
@@ -67,7 +77,10 @@ describe('parse workers', () => {
 
   it('fall back to the loader thread when a worker cannot start', async () => {
     const texts = ['a: 1\n', 'a: [1, 2\n', 'b: &x 1\nc: *x\n'];
-    const broken = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: new URL('./no-such-worker.mjs', import.meta.url) });
+    const broken = new ParsePool(LIMITS.maxAliasCount, {
+      size: 2,
+      entry: new URL('./no-such-worker.mjs', import.meta.url),
+    });
     try {
       const batches = broken.parseAll(texts);
       const results = await batches.get(0);
@@ -80,7 +93,9 @@ describe('parse workers', () => {
   });
 
   it('fall back to the loader thread when a worker dies while parsing', async () => {
-    const dies = new URL(`data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));")}`);
+    const dies = new URL(
+      `data:text/javascript,${encodeURIComponent("import { parentPort } from 'node:worker_threads'; parentPort.on('message', () => process.exit(3));")}`,
+    );
     const texts = Array.from({ length: 120 }, (_, i) => `key${i}: ${i}\n`);
     const dying = new ParsePool(LIMITS.maxAliasCount, { size: 2, entry: dies });
     try {
@@ -103,10 +118,17 @@ describe('a repository large enough for parse workers', () => {
     dir = await mkdtemp(join(tmpdir(), 'switchyard-pool-'));
     const count = await generateRepo(dir, POOL_THRESHOLD + 100);
     expect(count).toBeGreaterThan(POOL_THRESHOLD);
-    await writeFile(join(dir, 'models/m3.yaml'), '# yaml-language-server: $schema=../schemas/model.schema.json\nalias: m3\nalias: again\n');
-    await writeFile(join(dir, 'rollouts/f8.yaml'), '# yaml-language-server: $schema=../schemas/flag.schema.json\nkind: Flag\nflag: f8\npercent: 5\nstages: [1, 5, 25, 100]\nkiled: false\nunit: userId\n');
+    await writeFile(
+      join(dir, 'models/m3.yaml'),
+      '# yaml-language-server: $schema=../schemas/model.schema.json\nalias: m3\nalias: again\n',
+    );
+    await writeFile(
+      join(dir, 'rollouts/f8.yaml'),
+      '# yaml-language-server: $schema=../schemas/flag.schema.json\nkind: Flag\nflag: f8\npercent: 5\nstages: [1, 5, 25, 100]\nkiled: false\nunit: userId\n',
+    );
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(`a${i}: &a${i} [${Array.from({ length: 10 }, () => `*a${i - 1}`).join(', ')}]`);
     await writeFile(join(dir, 'rollouts/bomb.yaml'), `${lines.join('\n')}\n`);
     await writeFile(join(dir, 'rollouts/deep.yaml'), `a: ${'['.repeat(500)}${']'.repeat(500)}\n`);
 
@@ -141,7 +163,9 @@ describe('--base on a large repository', () => {
     await writeFile(flag, (await readFile(flag, 'utf8')).replace('percent: 5\n', 'percent: 100\n'));
 
     const result = await loadProject(dir, { base: 'HEAD' });
-    expect(result.errors.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`)).toEqual(['rollouts/f3.yaml:4:10 E_STAGE_SKIP']);
+    expect(result.errors.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`)).toEqual([
+      'rollouts/f3.yaml:4:10 E_STAGE_SKIP',
+    ]);
 
     const workers = new PoolStarter(LIMITS.maxAliasCount);
     try {

@@ -14,8 +14,16 @@ describe('schemas against the JSON Schema 2020-12 meta-schema', () => {
   });
 
   it('the meta-schema check would catch a broken schema', () => {
-    expect(ajv.validateSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', properties: { a: { type: 'strnig' } } })).toBe(false);
-    expect(ajv.validateSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: 'a' })).toBe(false);
+    expect(
+      ajv.validateSchema({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+        properties: { a: { type: 'strnig' } },
+      }),
+    ).toBe(false);
+    expect(
+      ajv.validateSchema({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: 'a' }),
+    ).toBe(false);
   });
 
   it('the loader still compiles in strict mode (unknown keywords are schema bugs)', () => {

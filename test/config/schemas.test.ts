@@ -59,30 +59,61 @@ describe('schemas', () => {
 
   it('every other YAML file in the repository names a schema too (workflows: GitHub workflow schema)', () => {
     // The broken-config corpus is exempt: some cases are about a missing or wrong schema comment.
-    const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '--', '*.yaml', '*.yml'], { cwd: REPO, encoding: 'utf8' })
-      .split('\n').filter((p) => p !== '' && !p.startsWith('test/config/corpus/') && !p.startsWith('test/conformance/'));
-    const workflows = tracked.filter((p) => p.startsWith('.github/workflows/') || p.startsWith('test/github/fixtures/workflows/'));
+    const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '--', '*.yaml', '*.yml'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((p) => p !== '' && !p.startsWith('test/config/corpus/') && !p.startsWith('test/conformance/'));
+    const workflows = tracked.filter(
+      (p) => p.startsWith('.github/workflows/') || p.startsWith('test/github/fixtures/workflows/'),
+    );
     expect(workflows.length).toBeGreaterThanOrEqual(5);
-    return Promise.all(tracked.map(async (path) => {
-      const first = (await readFile(join(REPO, path), 'utf8')).split('\n')[0] ?? '';
-      expect(first, path).toMatch(/^# yaml-language-server: \$schema=\S+$/);
-      if (workflows.includes(path)) expect(first, path).toBe('# yaml-language-server: $schema=https://json.schemastore.org/github-workflow.json');
-    }));
+    return Promise.all(
+      tracked.map(async (path) => {
+        const first = (await readFile(join(REPO, path), 'utf8')).split('\n')[0] ?? '';
+        expect(first, path).toMatch(/^# yaml-language-server: \$schema=\S+$/);
+        if (workflows.includes(path))
+          expect(first, path).toBe('# yaml-language-server: $schema=https://json.schemastore.org/github-workflow.json');
+      }),
+    );
   });
 
   it('every resource YAML file in the repository names the schema of its kind', () => {
-    const tracked = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '--', 'switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts'], { cwd: REPO, encoding: 'utf8' })
-      .split('\n').filter((p) => p.endsWith('.yaml'));
+    const tracked = execFileSync(
+      'git',
+      [
+        'ls-files',
+        '-co',
+        '--exclude-standard',
+        '--',
+        'switchyard.yaml',
+        'prompts',
+        'models',
+        'experiments',
+        'rollouts',
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    )
+      .split('\n')
+      .filter((p) => p.endsWith('.yaml'));
     expect(tracked.length).toBeGreaterThanOrEqual(9);
-    return Promise.all(tracked.map(async (path) => {
-      const text = await readFile(join(REPO, path), 'utf8');
-      const classified = classifyPath(path);
-      if (typeof classified !== 'object') throw new Error(`${path} is not a resource path`);
-      const kind = /^kind:\s*(\S+)/m.exec(text)?.[1];
-      const schema = classified.kind === 'rollout' ? ROLLOUT_KINDS[kind ?? ''] : { settings: 'switchyard', prompt: 'prompt-version', model: 'model', experiment: 'experiment' }[classified.kind as string];
-      const depth = path.split('/').length - 1;
-      const expected = `# yaml-language-server: $schema=${depth === 0 ? './' : '../'.repeat(depth)}schemas/${schema}.schema.json`;
-      expect(text.split('\n')[0], path).toBe(expected);
-    }));
+    return Promise.all(
+      tracked.map(async (path) => {
+        const text = await readFile(join(REPO, path), 'utf8');
+        const classified = classifyPath(path);
+        if (typeof classified !== 'object') throw new Error(`${path} is not a resource path`);
+        const kind = /^kind:\s*(\S+)/m.exec(text)?.[1];
+        const schema =
+          classified.kind === 'rollout'
+            ? ROLLOUT_KINDS[kind ?? '']
+            : { settings: 'switchyard', prompt: 'prompt-version', model: 'model', experiment: 'experiment' }[
+                classified.kind as string
+              ];
+        const depth = path.split('/').length - 1;
+        const expected = `# yaml-language-server: $schema=${depth === 0 ? './' : '../'.repeat(depth)}schemas/${schema}.schema.json`;
+        expect(text.split('\n')[0], path).toBe(expected);
+      }),
+    );
   });
 });

@@ -45,18 +45,33 @@ describe('switchyard validate', () => {
     const dir = await brokenRepo();
     const cli = io(join(dir, '..'));
     expect(await main(['validate', dir.split('/').pop()!, '--format', 'json'], cli)).toBe(1);
-    const report = JSON.parse(cli.out.join('')) as { version: number; ok: boolean; summary: { errors: number }; diagnostics: Array<Record<string, unknown>> };
+    const report = JSON.parse(cli.out.join('')) as {
+      version: number;
+      ok: boolean;
+      summary: { errors: number };
+      diagnostics: Array<Record<string, unknown>>;
+    };
     expect(report.version).toBe(1);
     expect(report.ok).toBe(false);
     expect(report.summary.errors).toBe(report.diagnostics.filter((d) => d.severity === 'error').length);
-    expect(report.diagnostics).toContainEqual(expect.objectContaining({ code: 'E_FLOATING_SNAPSHOT', file: `${dir.split('/').pop()}/models/chat.yaml`, line: 2, col: 11, pointer: '/snapshot' }));
+    expect(report.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'E_FLOATING_SNAPSHOT',
+        file: `${dir.split('/').pop()}/models/chat.yaml`,
+        line: 2,
+        col: 11,
+        pointer: '/snapshot',
+      }),
+    );
   });
 
   it('prints GitHub annotations with escaped properties', async () => {
     const dir = await brokenRepo();
     const cli = io(dir);
     expect(await main(['validate', '--format', 'github'], cli)).toBe(1);
-    expect(cli.out.join('\n')).toMatch(/^::error file=models\/chat\.yaml,line=2,col=11,title=E_FLOATING_SNAPSHOT::snapshot 'gpt-4o' is not a dated snapshot\. Hint: /m);
+    expect(cli.out.join('\n')).toMatch(
+      /^::error file=models\/chat\.yaml,line=2,col=11,title=E_FLOATING_SNAPSHOT::snapshot 'gpt-4o' is not a dated snapshot\. Hint: /m,
+    );
   });
 
   it('exits 2 on usage errors', async () => {

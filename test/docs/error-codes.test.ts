@@ -13,7 +13,9 @@ function staleness(current: string, sources: SourceText[]): string {
   const expected = renderCatalogue(entries);
   if (current === expected) return '';
   const listed = cataloguedCodes(current);
-  const missing = entries.filter((e) => !listed.has(e.code)).map((e) => `${e.code} (${e.sites[0] ? `${e.sites[0].file}:${e.sites[0].line}` : 'defined only'})`);
+  const missing = entries
+    .filter((e) => !listed.has(e.code))
+    .map((e) => `${e.code} (${e.sites[0] ? `${e.sites[0].file}:${e.sites[0].line}` : 'defined only'})`);
   const known = new Set(entries.map((e) => e.code));
   const gone = [...listed].filter((c) => !known.has(c));
   const a = current.split('\n');
@@ -23,9 +25,13 @@ function staleness(current: string, sources: SourceText[]): string {
     'docs/error-codes.md is stale.',
     missing.length > 0 ? `Raised in the sources but not catalogued: ${missing.join(', ')}.` : '',
     gone.length > 0 ? `Catalogued but no longer in the sources: ${gone.join(', ')}.` : '',
-    first >= 0 ? `First difference at line ${first + 1}: expected ${JSON.stringify(b[first])}, found ${JSON.stringify(a[first])}.` : '',
+    first >= 0
+      ? `First difference at line ${first + 1}: expected ${JSON.stringify(b[first])}, found ${JSON.stringify(a[first])}.`
+      : '',
     `Run \`${REGENERATE}\` and commit docs/error-codes.md.`,
-  ].filter(Boolean).join('\n');
+  ]
+    .filter(Boolean)
+    .join('\n');
 }
 
 describe('error code catalogue (docs/error-codes.md)', () => {
@@ -40,18 +46,34 @@ describe('error code catalogue (docs/error-codes.md)', () => {
     if (problem !== '') expect.fail(problem);
     // Sanity: the scan reaches every part of the repository that raises codes.
     const codes = cataloguedCodes(current);
-    for (const code of ['E_DANGLING_REF', 'E_STORE_OPEN', 'E_SIGNATURE_INVALID', 'E_FETCH_TIMEOUT', 'E_CONFLICT', 'W_BUNDLE_OVERRIDE_UNKNOWN_ENV']) expect(codes).toContain(code);
+    for (const code of [
+      'E_DANGLING_REF',
+      'E_STORE_OPEN',
+      'E_SIGNATURE_INVALID',
+      'E_FETCH_TIMEOUT',
+      'E_CONFLICT',
+      'W_BUNDLE_OVERRIDE_UNKNOWN_ENV',
+    ])
+      expect(codes).toContain(code);
     expect(codes.size).toBeGreaterThan(200);
   });
 
   it('says what every code means', () => {
-    const unexplained = scanCodes(sources).filter((e) => e.meaning === undefined).map((e) => `${e.code} (${e.sites[0]?.file}:${e.sites[0]?.line})`);
-    expect(unexplained, 'write a message next to the code where it is raised, or add it to scripts/codes/notes.ts').toEqual([]);
+    const unexplained = scanCodes(sources)
+      .filter((e) => e.meaning === undefined)
+      .map((e) => `${e.code} (${e.sites[0]?.file}:${e.sites[0]?.line})`);
+    expect(
+      unexplained,
+      'write a message next to the code where it is raised, or add it to scripts/codes/notes.ts',
+    ).toEqual([]);
   });
 
   it('fails, naming the code and the command, when a new code is raised but not catalogued', () => {
     const current = renderCatalogue(scanCodes(sources));
-    const added = [...sources, { path: 'src/new/thing.ts', text: "throw new StoreError('E_BRAND_NEW', 'something new broke');\n" }];
+    const added = [
+      ...sources,
+      { path: 'src/new/thing.ts', text: "throw new StoreError('E_BRAND_NEW', 'something new broke');\n" },
+    ];
     const problem = staleness(current, added);
     expect(problem).toContain('E_BRAND_NEW (src/new/thing.ts:1)');
     expect(problem).toContain(`Run \`${REGENERATE}\``);
@@ -75,21 +97,49 @@ describe('scanCodes', () => {
       [
         "throw new StoreError('E_ONE', `cannot open ${dir}`, { hint: 'close the other process' });",
         "return { ok: false, code: 'E_TWO', message: 'the plan is unknown', hint: 'name a plan' };",
-        "diagnostics.push(makeDiagnostic(\"E_THREE\", file, 'a bad thing'));",
+        'diagnostics.push(makeDiagnostic("E_THREE", file, \'a bad thing\'));',
         'fail(VerifyCode.EXPIRED);',
       ].join('\n'),
-      [{ path: 'packages/p/src/codes.ts', text: "export const VerifyCode = {\n  /** The manifest has expired. */\n  EXPIRED: 'E_EXPIRED',\n} as const;\n" }],
+      [
+        {
+          path: 'packages/p/src/codes.ts',
+          text: "export const VerifyCode = {\n  /** The manifest has expired. */\n  EXPIRED: 'E_EXPIRED',\n} as const;\n",
+        },
+      ],
     );
     const byCode = new Map(entries.map((e) => [e.code, e]));
-    expect(byCode.get('E_ONE')).toMatchObject({ meaning: 'cannot open …', hint: 'close the other process', sites: [{ file: 'src/x/a.ts', line: 1 }] });
-    expect(byCode.get('E_TWO')).toMatchObject({ meaning: 'the plan is unknown', hint: 'name a plan', sites: [{ line: 2 }] });
+    expect(byCode.get('E_ONE')).toMatchObject({
+      meaning: 'cannot open …',
+      hint: 'close the other process',
+      sites: [{ file: 'src/x/a.ts', line: 1 }],
+    });
+    expect(byCode.get('E_TWO')).toMatchObject({
+      meaning: 'the plan is unknown',
+      hint: 'name a plan',
+      sites: [{ line: 2 }],
+    });
     expect(byCode.get('E_THREE')).toMatchObject({ meaning: 'a bad thing', sites: [{ line: 3 }] });
-    expect(byCode.get('E_EXPIRED')).toMatchObject({ meaning: 'The manifest has expired.', definedAt: { file: 'packages/p/src/codes.ts', line: 3 }, sites: [{ file: 'src/x/a.ts', line: 4 }] });
+    expect(byCode.get('E_EXPIRED')).toMatchObject({
+      meaning: 'The manifest has expired.',
+      definedAt: { file: 'packages/p/src/codes.ts', line: 3 },
+      sites: [{ file: 'src/x/a.ts', line: 4 }],
+    });
   });
 
   it('takes meaning and hint from a catalogue map, and severity from the prefix', () => {
-    const entries = scan("export const CODES = {\n  W_SOFT: { severity: 'warning', summary: 'Soft.', hint: 'Ignore it.' },\n};\nwarn('W_SOFT', 'x y');\n");
-    expect(entries).toEqual([{ code: 'W_SOFT', severity: 'warning', meaning: 'Soft.', hint: 'Ignore it.', definedAt: { file: 'src/x/a.ts', line: 2 }, sites: [{ file: 'src/x/a.ts', line: 4 }] }]);
+    const entries = scan(
+      "export const CODES = {\n  W_SOFT: { severity: 'warning', summary: 'Soft.', hint: 'Ignore it.' },\n};\nwarn('W_SOFT', 'x y');\n",
+    );
+    expect(entries).toEqual([
+      {
+        code: 'W_SOFT',
+        severity: 'warning',
+        meaning: 'Soft.',
+        hint: 'Ignore it.',
+        definedAt: { file: 'src/x/a.ts', line: 2 },
+        sites: [{ file: 'src/x/a.ts', line: 4 }],
+      },
+    ]);
   });
 
   it('does not count comments, prose, comparisons or types as raise sites', () => {

@@ -37,7 +37,12 @@ async function start(args: string[], direct = false): Promise<Running> {
   const [cmd, cmdArgs] = direct
     ? [join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/chat-service/demo/main.ts', ...args]]
     : ['npm', ['run', '--silent', 'chat-service', '--', ...args]];
-  const child = spawn(cmd, cmdArgs, { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OPENAI_API_KEY: '' } });
+  const child = spawn(cmd, cmdArgs, {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OPENAI_API_KEY: '' },
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -46,7 +51,14 @@ async function start(args: string[], direct = false): Promise<Running> {
   const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const url = await Promise.race([
     // The whole three-line banner: the lines are separate writes and may arrive in separate chunks.
-    waitFor('the listen banner', () => (/\n {2}try: curl/.test(out) ? /chat-service listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] : undefined), 60_000),
+    waitFor(
+      'the listen banner',
+      () =>
+        /\n {2}try: curl/.test(out)
+          ? /chat-service listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]
+          : undefined,
+      60_000,
+    ),
     exit.then((code) => {
       throw new Error(`chat-service exited ${code} before listening\n${out}\n${err}`);
     }),
@@ -73,35 +85,68 @@ describe('chat service command line', () => {
   });
 
   it('starts with one command on the embedded defaults, stops cleanly on Ctrl-C, leaves evidence `switchyard analyze` reads, and keeps conversations across a restart', async () => {
-    const script = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts['chat-service'];
+    const script = (
+      JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts['chat-service'];
     expect(script).toBe('tsx examples/chat-service/demo/main.ts');
 
     // A project of its own (a copy of the demo config), its embedded database where `switchyard analyze` looks.
     const root = join(dir, 'project');
-    for (const path of ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets']) await cp(join(REPO_ROOT, path), join(root, path), { recursive: true });
+    for (const path of ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets'])
+      await cp(join(REPO_ROOT, path), join(root, path), { recursive: true });
     const dataDir = join(root, '.switchyard', 'data', 'events');
     const first = await start(['--port', '0', '--root', root, '--data-dir', dataDir]);
-    expect(first.stdout()).toMatch(/config: demo config \(ephemeral key\) served at http:\/\/127\.0\.0\.1:\d+, env production, serial \d+; offline model server http:\/\/127\.0\.0\.1:\d+\/v1; PGlite in /);
+    expect(first.stdout()).toMatch(
+      /config: demo config \(ephemeral key\) served at http:\/\/127\.0\.0\.1:\d+, env production, serial \d+; offline model server http:\/\/127\.0\.0\.1:\d+\/v1; PGlite in /,
+    );
     expect((await call(first.url, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
-    const status = await call<{ ready: boolean; models: { offline: boolean }; bundle: { stale: boolean; lastError: unknown } }>(first.url, 'GET', '/status');
-    expect(status.body).toMatchObject({ ready: true, models: { offline: true }, bundle: { stale: false, lastError: null } });
+    const status = await call<{
+      ready: boolean;
+      models: { offline: boolean };
+      bundle: { stale: boolean; lastError: unknown };
+    }>(first.url, 'GET', '/status');
+    expect(status.body).toMatchObject({
+      ready: true,
+      models: { offline: true },
+      bundle: { stale: false, lastError: null },
+    });
     // Demo mode indexes the help-centre corpus into the empty database, through the service's own write path.
     expect(first.stdout()).toMatch(/indexed 14 demo help-centre documents/);
-    const found = await call<{ hits: Array<{ id: string }> }>(first.url, 'POST', '/search', { userId: 'cli-user', query: 'How long does a refund take to reach my card?' });
+    const found = await call<{ hits: Array<{ id: string }> }>(first.url, 'POST', '/search', {
+      userId: 'cli-user',
+      query: 'How long does a refund take to reach my card?',
+    });
     expect(found.status).toBe(200);
     expect(found.body.hits[0]?.id).toBe('kb-refund-timing');
-    const created = await call<{ conversation: { id: string; modelVersion: string } }>(first.url, 'POST', '/conversations', { userId: 'cli-user' });
+    const created = await call<{ conversation: { id: string; modelVersion: string } }>(
+      first.url,
+      'POST',
+      '/conversations',
+      { userId: 'cli-user' },
+    );
     expect(created.status).toBe(201);
-    const turn = await call<{ reply: { model: string } }>(first.url, 'POST', `/conversations/${created.body.conversation.id}/messages`, { content: 'How do I reset my password?' });
+    const turn = await call<{ reply: { model: string } }>(
+      first.url,
+      'POST',
+      `/conversations/${created.body.conversation.id}/messages`,
+      { content: 'How do I reset my password?' },
+    );
     expect(turn.status).toBe(200);
 
     // Production enrols 20 % of users in the summarization experiment; every summary gets feedback.
     const enrolled: Record<string, number> = {};
     for (let i = 0; i < 60; i++) {
-      const s = await call<{ requestId: string; prompt: { variant: string | null } }>(first.url, 'POST', '/summaries', { userId: `agent-${i}`, ticket: 'The password reset email never arrives. I checked spam.' });
+      const s = await call<{ requestId: string; prompt: { variant: string | null } }>(first.url, 'POST', '/summaries', {
+        userId: `agent-${i}`,
+        ticket: 'The password reset email never arrives. I checked spam.',
+      });
       expect(s.status).toBe(200);
       if (s.body.prompt.variant) enrolled[s.body.prompt.variant] = (enrolled[s.body.prompt.variant] ?? 0) + 1;
-      await call(first.url, 'POST', '/feedback', { requestId: s.body.requestId, metric: 'agent_satisfaction', value: 4 });
+      await call(first.url, 'POST', '/feedback', {
+        requestId: s.body.requestId,
+        metric: 'agent_satisfaction',
+        value: 4,
+      });
     }
     expect(Object.values(enrolled).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
 
@@ -114,8 +159,23 @@ describe('chat service command line', () => {
     expect(Number(stopped![2])).toBe(0);
 
     // The CLI's analysis reads what the service wrote.
-    const { stdout } = await run(process.execPath, [join(REPO_ROOT, 'bin', 'switchyard.mjs'), 'analyze', 'experiment', 'summarization-v1-vs-v2', '--root', root, '--format', 'json'], { env: { ...process.env, SWITCHYARD_DATABASE_URL: '' } });
-    const analysis = JSON.parse(stdout) as { variants: Array<{ variant: string; exposed: number; n: number; mean: number }> };
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'bin', 'switchyard.mjs'),
+        'analyze',
+        'experiment',
+        'summarization-v1-vs-v2',
+        '--root',
+        root,
+        '--format',
+        'json',
+      ],
+      { env: { ...process.env, SWITCHYARD_DATABASE_URL: '' } },
+    );
+    const analysis = JSON.parse(stdout) as {
+      variants: Array<{ variant: string; exposed: number; n: number; mean: number }>;
+    };
     for (const v of analysis.variants) {
       expect(v.exposed, v.variant).toBe(enrolled[v.variant] ?? 0);
       expect(v.n).toBe(enrolled[v.variant] ?? 0);
@@ -124,7 +184,11 @@ describe('chat service command line', () => {
 
     // The database lock was released; the conversation is still there, on its snapshot.
     const second = await start(['--port', '0', '--root', root, '--data-dir', dataDir], true);
-    const again = await call<{ conversation: { id: string; modelVersion: string; messages: unknown[] } }>(second.url, 'GET', `/conversations/${created.body.conversation.id}`);
+    const again = await call<{ conversation: { id: string; modelVersion: string; messages: unknown[] } }>(
+      second.url,
+      'GET',
+      `/conversations/${created.body.conversation.id}`,
+    );
     expect(again.status).toBe(200);
     expect(again.body.conversation.modelVersion).toBe(created.body.conversation.modelVersion);
     expect(again.body.conversation.messages).toHaveLength(2);
@@ -149,21 +213,67 @@ describe('chat service command line', () => {
     const lines: string[] = [];
     const io = { stdout: (l: string) => lines.push(l), stderr: (l: string) => lines.push(l) };
     const signals = new EventEmitter();
-    const running = runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', good, '--cache-dir', join(dir, 'cache-good'), '--in-memory', '--port', '0', '--offline'], {}, io, signals, demoKit);
-    const url = await waitFor('the listen line', () => lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean), 60_000);
+    const running = runCli(
+      [
+        '--bundle-url',
+        join(dir, 'published'),
+        '--trusted-keys',
+        good,
+        '--cache-dir',
+        join(dir, 'cache-good'),
+        '--in-memory',
+        '--port',
+        '0',
+        '--offline',
+      ],
+      {},
+      io,
+      signals,
+      demoKit,
+    );
+    const url = await waitFor(
+      'the listen line',
+      () => lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean),
+      60_000,
+    );
     const status = await call<{ bundle: { serial: number; source: string } }>(url, 'GET', '/status');
     expect(status.body.bundle).toMatchObject({ serial: 1, source: 'directory' });
     signals.emit('SIGTERM');
     expect(await running).toBe(0);
 
     const refused: string[] = [];
-    const code = await runCli(['--bundle-url', join(dir, 'published'), '--trusted-keys', other, '--cache-dir', join(dir, 'cache-other'), '--in-memory', '--port', '0', '--offline', '--ready-timeout-ms', '1500'], {}, { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) }, new EventEmitter(), demoKit);
+    const code = await runCli(
+      [
+        '--bundle-url',
+        join(dir, 'published'),
+        '--trusted-keys',
+        other,
+        '--cache-dir',
+        join(dir, 'cache-other'),
+        '--in-memory',
+        '--port',
+        '0',
+        '--offline',
+        '--ready-timeout-ms',
+        '1500',
+      ],
+      {},
+      { stdout: (l) => refused.push(l), stderr: (l) => refused.push(l) },
+      new EventEmitter(),
+      demoKit,
+    );
     expect(code).toBe(1);
     expect(refused.join('\n')).toMatch(/chat-service: E_SIGNATURE_\w+ no verified config bundle/);
   }, 60_000);
 
   it('rejects bad flags with a usage error', async () => {
-    for (const argv of [['--bundle-url', 'http://127.0.0.1:1'], ['--port', '-1'], ['--in-memory', '--data-dir', 'x'], ['--database-url', 'postgres://x', '--in-memory'], ['--nope']]) {
+    for (const argv of [
+      ['--bundle-url', 'http://127.0.0.1:1'],
+      ['--port', '-1'],
+      ['--in-memory', '--data-dir', 'x'],
+      ['--database-url', 'postgres://x', '--in-memory'],
+      ['--nope'],
+    ]) {
       const out: string[] = [];
       const code = await runCli(argv, {}, { stdout: (l) => out.push(l), stderr: (l) => out.push(l) });
       expect(code, argv.join(' ')).toBe(2);

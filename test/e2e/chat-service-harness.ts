@@ -9,8 +9,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startChatService, type ChatServiceHandle, type ChatServiceOptions } from '../../examples/chat-service/src/app.ts';
-import { BundlePublisher, editRollout, serveBundles, type BundleServer } from '../../examples/chat-service/demo/demo-bundle.ts';
+import {
+  startChatService,
+  type ChatServiceHandle,
+  type ChatServiceOptions,
+} from '../../examples/chat-service/src/app.ts';
+import {
+  BundlePublisher,
+  editRollout,
+  serveBundles,
+  type BundleServer,
+} from '../../examples/chat-service/demo/demo-bundle.ts';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
 import type { Logger } from '../../examples/chat-service/src/logger.ts';
 import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';
@@ -36,14 +45,22 @@ export function rolloutAt(percent: number, options: { sampleRate?: number; kille
   };
 }
 
-export const both = (...edits: Edit[]): Edit => (project) => edits.forEach((e) => e(project));
+export const both =
+  (...edits: Edit[]): Edit =>
+  (project) =>
+    edits.forEach((e) => e(project));
 
 /** A logger that keeps every line (what an operator's log would hold), for asserting what is logged vs sent. */
-export function captureLog(): { log: Logger; lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> } {
+export function captureLog(): {
+  log: Logger;
+  lines: Array<{ level: string; message: string; fields: Record<string, unknown> }>;
+} {
   const lines: Array<{ level: string; message: string; fields: Record<string, unknown> }> = [];
-  const at = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    lines.push({ level, message, fields });
-  };
+  const at =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      lines.push({ level, message, fields });
+    };
   return { log: { info: at('info'), warn: at('warn'), error: at('error') }, lines };
 }
 
@@ -56,7 +73,13 @@ export interface HttpResult<T = Record<string, unknown>> {
 }
 
 /** One JSON request over real HTTP. */
-export async function call<T = Record<string, unknown>>(base: string, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
+export async function call<T = Record<string, unknown>>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpResult<T>> {
   const t0 = performance.now();
   const res = await fetch(`${base}${path}`, {
     method,
@@ -74,7 +97,11 @@ export async function call<T = Record<string, unknown>>(base: string, method: 'G
 }
 
 /** Waits until `check` is truthy (generous deadline; the deadline is a failure, never a measurement). */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -128,7 +155,16 @@ export async function startModelProxy(target: ModelServer): Promise<ModelProxy> 
       const rule = model ? rules.get(model) : undefined;
       if (rule === 'fail') {
         res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'injected failure for the shadow test', type: 'server_error', code: 'server_error', param: null } }));
+        res.end(
+          JSON.stringify({
+            error: {
+              message: 'injected failure for the shadow test',
+              type: 'server_error',
+              code: 'server_error',
+              param: null,
+            },
+          }),
+        );
         return;
       }
       if (rule === 'hold') {
@@ -138,7 +174,11 @@ export async function startModelProxy(target: ModelServer): Promise<ModelProxy> 
           waiting.set(model, list);
         });
       }
-      const upstream = await fetch(`${target.baseUrl.replace(/\/v1$/, '')}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: req.method === 'POST' ? body : undefined });
+      const upstream = await fetch(`${target.baseUrl.replace(/\/v1$/, '')}${req.url}`, {
+        method: req.method,
+        headers: { 'content-type': 'application/json' },
+        body: req.method === 'POST' ? body : undefined,
+      });
       const text = Buffer.from(await upstream.arrayBuffer());
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(text);
@@ -205,7 +245,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const models = await startModelServer();
   const proxy = options.proxy ? await startModelProxy(models) : null;
   const app = await startChatService({
-    bundle: { kind: 'remote', source: bundles.url, trustedKeys: trustedKeysDocument([{ key: key.publicKey, label: 'test' }]) },
+    bundle: {
+      kind: 'remote',
+      source: bundles.url,
+      trustedKeys: trustedKeysDocument([{ key: key.publicKey, label: 'test' }]),
+    },
     database: { kind: 'pglite', dataDir: null },
     models: { kind: 'endpoint', baseUrl: proxy?.baseUrl ?? models.baseUrl, apiKey: OFFLINE_API_KEY },
     env: options.env ?? 'production',

@@ -27,7 +27,8 @@ export function importProblem(file: string, specifier: string): string | null {
   }
   const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
   if (!ALLOWED_PACKAGES.has(name)) return `imports a package the service does not declare: ${specifier}`;
-  if (name.startsWith('@switchyard/') && specifier !== name && !specifier.startsWith(`${name}/`)) return `bad subpath: ${specifier}`;
+  if (name.startsWith('@switchyard/') && specifier !== name && !specifier.startsWith(`${name}/`))
+    return `bad subpath: ${specifier}`;
   return null;
 }
 
@@ -47,7 +48,9 @@ describe('chat service imports', () => {
     }
     expect(problems).toEqual([]);
     // The check saw the imports it is about (a pre-processor that found nothing would pass vacuously).
-    expect([...seen]).toEqual(expect.arrayContaining(['@switchyard/runtime', '@switchyard/data', 'openai', '(relative)']));
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['@switchyard/runtime', '@switchyard/data', 'openai', '(relative)']),
+    );
   });
 
   it('flags what would get around it', () => {
@@ -61,11 +64,26 @@ describe('chat service imports', () => {
     expect(importProblem(file, 'node:http')).toBeNull();
   });
 
-  it('runs on its own only with published bundles and a model endpoint (the demo kit is the repository\'s)', async () => {
+  it("runs on its own only with published bundles and a model endpoint (the demo kit is the repository's)", async () => {
     const lines: string[] = [];
     const io = { stdout: (l: string) => lines.push(l), stderr: (l: string) => lines.push(l) };
     expect(await runCli(['--in-memory', '--port', '0'], {}, io)).toBe(1);
-    expect(await runCli(['--in-memory', '--port', '0', '--bundle-url', 'http://127.0.0.1:9/', '--trusted-keys', '/nonexistent', '--offline'], {}, io)).toBe(1);
+    expect(
+      await runCli(
+        [
+          '--in-memory',
+          '--port',
+          '0',
+          '--bundle-url',
+          'http://127.0.0.1:9/',
+          '--trusted-keys',
+          '/nonexistent',
+          '--offline',
+        ],
+        {},
+        io,
+      ),
+    ).toBe(1);
     expect(lines.filter((l) => l.includes('E_DEMO_UNAVAILABLE'))).toHaveLength(2);
   });
 });

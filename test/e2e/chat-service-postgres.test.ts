@@ -35,7 +35,10 @@ describe.skipIf(postgres.skip)(postgres.title('chat service on PostgreSQL'), () 
 
   it('serves conversations, RAG, shadows and events from PostgreSQL', async () => {
     expect((await h.get<{ database: { backend: string } }>('/status')).body.database.backend).toBe('postgres');
-    const doc = await h.post<{ writtenTo: Array<{ index: string; written: boolean }> }>('/documents', { id: 'refunds', content: 'Refunds are issued to the original payment method within 5 business days.' });
+    const doc = await h.post<{ writtenTo: Array<{ index: string; written: boolean }> }>('/documents', {
+      id: 'refunds',
+      content: 'Refunds are issued to the original payment method within 5 business days.',
+    });
     expect(doc.status).toBe(201);
     expect(doc.body.writtenTo.map((t) => t.written)).toEqual([true, true]);
     expect(h.app.vectors.vectorType).toBe('real[]');
@@ -48,7 +51,10 @@ describe.skipIf(postgres.skip)(postgres.title('chat service on PostgreSQL'), () 
       expect([OLD, NEW]).toContain(c.body.conversation.modelVersion);
       ids[userId] = c.body.conversation.id;
       models[userId] = c.body.conversation.modelVersion;
-      const t = await h.post<{ reply: { content: string; model: string } }>(`/conversations/${c.body.conversation.id}/messages`, { content: 'How long does a refund take?' });
+      const t = await h.post<{ reply: { content: string; model: string } }>(
+        `/conversations/${c.body.conversation.id}/messages`,
+        { content: 'How long does a refund take?' },
+      );
       expect(t.status).toBe(200);
       expect(t.body.reply.model).toBe(c.body.conversation.modelVersion);
       expect(t.body.reply.content).toContain('5 business days');

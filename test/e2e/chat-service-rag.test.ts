@@ -19,15 +19,28 @@ const CANARY = 'rag-hybrid-large';
 const MIGRATION = 'docs-embeddings-3-large';
 const SMALL = { model: 'text-embedding-3-small', dimension: 1536, index: 'docs-small' };
 
-const phase = (p: string): Edit => (project) => editRollout(project, MIGRATION, { phase: p });
-const canaryAt = (percent: number): Edit => (project) => editRollout(project, CANARY, { percent });
+const phase =
+  (p: string): Edit =>
+  (project) =>
+    editRollout(project, MIGRATION, { phase: p });
+const canaryAt =
+  (percent: number): Edit =>
+  (project) =>
+    editRollout(project, CANARY, { percent });
 
 const DOCS = [
   { id: 'refunds', content: 'Refunds are issued to the original payment method within 5 business days.' },
-  { id: 'password-reset', content: 'If the password reset email never arrives, check the spam folder and ask an admin to resend it.' },
+  {
+    id: 'password-reset',
+    content: 'If the password reset email never arrives, check the spam folder and ask an admin to resend it.',
+  },
   { id: 'invite', content: 'Workspace owners invite teammates from Settings, Members, Invite by email.' },
   { id: 'export', content: 'Conversation history can be exported as CSV from the Account page.' },
-  { id: 'error-502', content: 'Error 502 on the dashboard means the gateway could not reach the service; it usually clears within minutes.' },
+  {
+    id: 'error-502',
+    content:
+      'Error 502 on the dashboard means the gateway could not reach the service; it usually clears within minutes.',
+  },
   { id: 'lockout', content: 'Accounts are locked for 15 minutes after three failed login attempts.' },
 ];
 
@@ -82,13 +95,24 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
     // The store failing is ours (503, retryable); the database's own text goes to the log only.
     await h.app.vectors.client.exec('ALTER TABLE switchyard.documents RENAME TO documents_away');
     try {
-      const r = await h.post<{ error: { code: string; message: string } }>('/documents', { id: 'during-outage', content: 'x' });
+      const r = await h.post<{ error: { code: string; message: string } }>('/documents', {
+        id: 'during-outage',
+        content: 'x',
+      });
       expect(r.status).toBe(503);
       expect(r.body.error.code).toBe('E_SEARCH_UNAVAILABLE');
       expect(r.text).not.toMatch(/documents|relation|exist/i);
       const requestId = /request ([0-9a-f-]{36})/.exec(r.body.error.message)?.[1];
       expect(requestId).toBeDefined();
-      expect(captured.lines).toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ requestId, code: 'E_SEARCH_UNAVAILABLE', detail: expect.stringMatching(/documents/) }) }));
+      expect(captured.lines).toContainEqual(
+        expect.objectContaining({
+          fields: expect.objectContaining({
+            requestId,
+            code: 'E_SEARCH_UNAVAILABLE',
+            detail: expect.stringMatching(/documents/),
+          }),
+        }),
+      );
     } finally {
       await h.app.vectors.client.exec('ALTER TABLE switchyard.documents_away RENAME TO documents');
     }
@@ -96,16 +120,27 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
 
   it('dual-write: new documents land in both indexes; reads stay on the old index for every pipeline', async () => {
     for (const doc of DOCS) {
-      const r = await h.post<{ phase: string; writtenTo: Array<{ index: string; written: boolean }> }>('/documents', { ...doc, tenant: 'acme' });
+      const r = await h.post<{ phase: string; writtenTo: Array<{ index: string; written: boolean }> }>('/documents', {
+        ...doc,
+        tenant: 'acme',
+      });
       expect(r.status).toBe(201);
       expect(r.body.phase).toBe('dual-write');
-      expect(r.body.writtenTo.map((t) => [t.index, t.written])).toEqual([['docs-small', true], ['docs-large', true]]);
+      expect(r.body.writtenTo.map((t) => [t.index, t.written])).toEqual([
+        ['docs-small', true],
+        ['docs-large', true],
+      ]);
     }
     expect(await h.app.vectors.countEmbeddings('docs-small')).toBe(DOCS.length);
     expect(await h.app.vectors.countEmbeddings('docs-large')).toBe(DOCS.length);
 
     const candidate = await search(userWhere('dw-user', true, 50), 'How long does a refund take?');
-    expect(candidate.pipeline).toMatchObject({ variant: 'candidate', index: 'docs-large', retrieval: 'hybrid', topK: 10 });
+    expect(candidate.pipeline).toMatchObject({
+      variant: 'candidate',
+      index: 'docs-large',
+      retrieval: 'hybrid',
+      topK: 10,
+    });
     // The phase gates: the new index is not read before dual-read, whatever the canary prefers.
     expect(candidate.readOrder).toEqual(['docs-small']);
     expect(candidate.answeredBy).toBe('docs-small');
@@ -119,7 +154,16 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
   it('dual-read: every user reads the new index first (the phase owns the order); the canary picks retrieval and topK; a miss falls back', async () => {
     // Documents from before the migration existed: only in the old index (what the backfill re-embeds).
     const embedder = createEmbedder({ baseURL: h.models.baseUrl, apiKey: OFFLINE_API_KEY });
-    await indexDocument(h.app.vectors, embedder, { phase: 'dual-write', write: [SMALL], read: [SMALL] }, { id: 'legacy-sla', tenant: 'legacy-co', content: 'Legacy plans include a 99.5% uptime SLA with monthly credits.' });
+    await indexDocument(
+      h.app.vectors,
+      embedder,
+      { phase: 'dual-write', write: [SMALL], read: [SMALL] },
+      {
+        id: 'legacy-sla',
+        tenant: 'legacy-co',
+        content: 'Legacy plans include a 99.5% uptime SLA with monthly credits.',
+      },
+    );
 
     await h.publish(both(phase('dual-read'), canaryAt(50)));
     const users = Array.from({ length: 200 }, (_, i) => `rag-user-${i}`);
@@ -145,12 +189,18 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
       expect(s.hits[0]!.id).toBe('export');
     }
     const share = candidates / users.length;
-    console.log(`RAG canary 50 %: ${candidates}/${users.length} searches on the candidate pipeline (docs-large, hybrid, top 10)`);
+    console.log(
+      `RAG canary 50 %: ${candidates}/${users.length} searches on the candidate pipeline (docs-large, hybrid, top 10)`,
+    );
     expect(Math.abs(share - 0.5)).toBeLessThan(4 * Math.sqrt(0.25 / users.length));
 
     // The new index has nothing for this tenant yet: dual-read falls back to the old one, for both pipelines.
     for (const candidate of [true, false]) {
-      const fallback = await search(userWhere('fallback-user', candidate, 50), 'What uptime SLA do legacy plans have?', 'legacy-co');
+      const fallback = await search(
+        userWhere('fallback-user', candidate, 50),
+        'What uptime SLA do legacy plans have?',
+        'legacy-co',
+      );
       expect(fallback.readOrder).toEqual(['docs-large', 'docs-small']);
       expect(fallback.answeredBy).toBe('docs-small');
       expect(fallback.fellBack).toBe(true);
@@ -161,8 +211,16 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
   it('a canary pipeline on an index outside the migration reads that index alone; an uncatalogued one keeps the phase order', async () => {
     const own = { model: 'text-embedding-3-small', dimension: 1536, index: 'docs-canary' };
     const embedder = createEmbedder({ baseURL: h.models.baseUrl, apiKey: OFFLINE_API_KEY });
-    await indexDocument(h.app.vectors, embedder, { phase: 'complete', write: [own], read: [own] }, { id: 'canary-only', tenant: 'acme', content: 'The beta assistant can draft replies to tickets for you.' });
-    const candidateOn = (index: string): Edit => (p) => editRollout(p, CANARY, { candidate: { embeddingModel: own.model, retrieval: 'hybrid', topK: 10, index } });
+    await indexDocument(
+      h.app.vectors,
+      embedder,
+      { phase: 'complete', write: [own], read: [own] },
+      { id: 'canary-only', tenant: 'acme', content: 'The beta assistant can draft replies to tickets for you.' },
+    );
+    const candidateOn =
+      (index: string): Edit =>
+      (p) =>
+        editRollout(p, CANARY, { candidate: { embeddingModel: own.model, retrieval: 'hybrid', topK: 10, index } });
 
     await h.publish(both(phase('dual-read'), canaryAt(50), candidateOn('docs-canary')));
     const candidate = await search(userWhere('own-index-user', true, 50), 'Can the assistant draft replies?');
@@ -183,7 +241,11 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
 
   it('complete: writes and reads only the new index; a chat turn answers from the routed passages', async () => {
     await h.publish(both(phase('complete'), canaryAt(50)));
-    const r = await h.post<{ writtenTo: Array<{ index: string }> }>('/documents', { id: 'holidays', tenant: 'acme', content: 'Support is closed on public holidays; urgent issues go to the status page.' });
+    const r = await h.post<{ writtenTo: Array<{ index: string }> }>('/documents', {
+      id: 'holidays',
+      tenant: 'acme',
+      content: 'Support is closed on public holidays; urgent issues go to the status page.',
+    });
     expect(r.body.writtenTo.map((t) => t.index)).toEqual(['docs-large']);
     expect(await h.app.vectors.countEmbeddings('docs-small')).toBe(DOCS.length + 1);
     expect(await h.app.vectors.countEmbeddings('docs-large')).toBe(DOCS.length + 1);
@@ -195,9 +257,15 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
 
     const userId = userWhere('chat-rag-user', true, 50);
     const conv = await h.post<{ conversation: { id: string } }>('/conversations', { userId, tenant: 'acme' });
-    const turn = await h.post<{ reply: { content: string }; search: Search }>(`/conversations/${conv.body.conversation.id}/messages`, { content: 'How long does a refund take?' });
+    const turn = await h.post<{ reply: { content: string }; search: Search }>(
+      `/conversations/${conv.body.conversation.id}/messages`,
+      { content: 'How long does a refund take?' },
+    );
     expect(turn.status).toBe(200);
-    expect(turn.body.search).toMatchObject({ answeredBy: 'docs-large', pipeline: { variant: 'candidate', retrieval: 'hybrid' } });
+    expect(turn.body.search).toMatchObject({
+      answeredBy: 'docs-large',
+      pipeline: { variant: 'candidate', retrieval: 'hybrid' },
+    });
     expect(turn.body.search.hits[0]!.id).toBe('refunds');
     expect(turn.body.reply.content).toContain('5 business days');
   });
@@ -209,7 +277,10 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
     expect(direct.status).toBe(503);
     expect(direct.body.error.code).toBe('E_SEARCH_UNAVAILABLE');
     const conv = await h.post<{ conversation: { id: string } }>('/conversations', { userId: 'no-route-user' });
-    const turn = await h.post<{ reply: { content: string }; search: { error: { code: string } } }>(`/conversations/${conv.body.conversation.id}/messages`, { content: 'How long does a refund take?' });
+    const turn = await h.post<{ reply: { content: string }; search: { error: { code: string } } }>(
+      `/conversations/${conv.body.conversation.id}/messages`,
+      { content: 'How long does a refund take?' },
+    );
     expect(turn.status).toBe(200);
     expect(turn.body.search.error.code).toBe('E_SEARCH_UNAVAILABLE');
     expect(turn.body.reply.content.length).toBeGreaterThan(0);

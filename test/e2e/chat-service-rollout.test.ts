@@ -44,7 +44,9 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     for (const percent of [25, 100]) {
       const serial = await h.publish(rolloutAt(percent));
       const before = { ...h.models.stats.byModel };
-      const turn = await h.post<Turn>(`/conversations/${id}/messages`, { content: `Does my plan renew automatically? (stage ${percent} %)` });
+      const turn = await h.post<Turn>(`/conversations/${id}/messages`, {
+        content: `Does my plan renew automatically? (stage ${percent} %)`,
+      });
       expect(turn.status).toBe(200);
       expect(turn.body.model).toMatchObject({ snapshot: OLD, reason: 'pinned', serial });
       // The model that actually answered: the response's `model` field and the offline server's counts.
@@ -58,7 +60,9 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     expect(fresh.body.conversation.modelVersion).toBe(NEW);
     expect(fresh.body.model.reason).toBe('rollout');
 
-    const stored = await h.get<{ conversation: { modelVersion: string; messages: Array<{ role: string; model: string }> } }>(`/conversations/${id}`);
+    const stored = await h.get<{
+      conversation: { modelVersion: string; messages: Array<{ role: string; model: string }> };
+    }>(`/conversations/${id}`);
     expect(stored.body.conversation.modelVersion).toBe(OLD);
     expect(stored.body.conversation.messages).toHaveLength(4);
     expect(stored.body.conversation.messages.every((m) => m.model === OLD)).toBe(true);
@@ -70,7 +74,9 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     const got = new Map<string, Created>();
     // A few at a time, over HTTP, like real traffic.
     for (let i = 0; i < users.length; i += 8) {
-      const batch = await Promise.all(users.slice(i, i + 8).map((userId) => h.post<Created>('/conversations', { userId })));
+      const batch = await Promise.all(
+        users.slice(i, i + 8).map((userId) => h.post<Created>('/conversations', { userId })),
+      );
       batch.forEach((r, j) => {
         expect(r.status).toBe(201);
         got.set(users[i + j]!, r.body);
@@ -89,21 +95,36 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     }
     const share = onNew / users.length;
     const sigma = Math.sqrt((0.25 * 0.75) / users.length);
-    console.log(`rollout 25 %: ${onNew}/${users.length} new conversations on ${NEW} (${(share * 100).toFixed(1)} %, ±4σ = ±${(4 * sigma * 100).toFixed(1)} points)`);
+    console.log(
+      `rollout 25 %: ${onNew}/${users.length} new conversations on ${NEW} (${(share * 100).toFixed(1)} %, ±4σ = ±${(4 * sigma * 100).toFixed(1)} points)`,
+    );
     expect(Math.abs(share - 0.25)).toBeLessThan(4 * sigma);
   });
 
   it('applies a kill switch published mid-traffic without a restart and without a failed request', async () => {
     await h.publish(rolloutAt(100));
     const instance = (await h.get<{ instance: { id: string; pid: number } }>('/status')).body.instance;
-    const results: Array<{ status: number; serial: number; snapshot: string; reason: string; turn: number; answeredBy: string; moved: string | null }> = [];
+    const results: Array<{
+      status: number;
+      serial: number;
+      snapshot: string;
+      reason: string;
+      turn: number;
+      answeredBy: string;
+      moved: string | null;
+    }> = [];
     let stop = false;
     let n = 0;
     const worker = async (w: number) => {
       while (!stop) {
         const userId = `traffic-${w}-${n++}`;
         const c = await h.post<Created>('/conversations', { userId });
-        const t = c.status === 201 ? await h.post<Turn>(`/conversations/${c.body.conversation.id}/messages`, { content: 'How do I reset my password?' }) : null;
+        const t =
+          c.status === 201
+            ? await h.post<Turn>(`/conversations/${c.body.conversation.id}/messages`, {
+                content: 'How do I reset my password?',
+              })
+            : null;
         results.push({
           status: c.status === 201 && t ? t.status : c.status,
           serial: c.body?.model?.serial ?? -1,
@@ -133,12 +154,24 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     expect(before.length).toBeGreaterThan(0);
     expect(after.length).toBeGreaterThanOrEqual(16);
     // A conversation created on NEW whose turn ran after the swap was moved back to OLD by that turn.
-    expect(before.every((r) => r.snapshot === NEW && r.reason === 'rollout' && (r.answeredBy === NEW ? r.moved === null : r.answeredBy === OLD && r.moved === 'killed'))).toBe(true);
+    expect(
+      before.every(
+        (r) =>
+          r.snapshot === NEW &&
+          r.reason === 'rollout' &&
+          (r.answeredBy === NEW ? r.moved === null : r.answeredBy === OLD && r.moved === 'killed'),
+      ),
+    ).toBe(true);
     expect(after.every((r) => r.snapshot === OLD && r.reason === 'killed' && r.answeredBy === OLD)).toBe(true);
-    console.log(`kill switch mid-traffic: ${results.length} conversations + turns, all 2xx; ${before.length} before the swap on ${NEW}, ${after.length} after on ${OLD} (killed); publish → swap ${swapMs.toFixed(0)} ms (poll 100 ms, 4 request loops running)`);
+    console.log(
+      `kill switch mid-traffic: ${results.length} conversations + turns, all 2xx; ${before.length} before the swap on ${NEW}, ${after.length} after on ${OLD} (killed); publish → swap ${swapMs.toFixed(0)} ms (poll 100 ms, 4 request loops running)`,
+    );
 
     // Same process, same instance: a hot swap, not a restart.
-    const status = await h.get<{ instance: { id: string; pid: number }; bundle: { serial: number; lastError: unknown } }>('/status');
+    const status = await h.get<{
+      instance: { id: string; pid: number };
+      bundle: { serial: number; lastError: unknown };
+    }>('/status');
     expect(status.body.instance).toEqual(instance);
     expect(status.body.bundle.serial).toBe(killedSerial);
     expect(status.body.bundle.lastError).toBeNull();

@@ -16,7 +16,17 @@ import { runAnalysis } from '../../src/analysis/run.ts';
 import type { ExperimentAnalysis, ShadowAnalysis } from '../../src/analysis/types.ts';
 import { loadProject } from '../../src/config/load-project.ts';
 import type { Project } from '../../src/config/types.ts';
-import { both, captureLog, NEW, OLD, ROLLOUT, rolloutAt, startHarness, waitFor, type Harness } from './chat-service-harness.ts';
+import {
+  both,
+  captureLog,
+  NEW,
+  OLD,
+  ROLLOUT,
+  rolloutAt,
+  startHarness,
+  waitFor,
+  type Harness,
+} from './chat-service-harness.ts';
 
 const EXPERIMENT = 'summarization-v1-vs-v2';
 const CANARY = 'rag-hybrid-large';
@@ -60,7 +70,11 @@ describe('chat service: shadow mode, experiments and feedback', () => {
   beforeAll(async () => {
     // 1 % of new conversations on the new snapshot (a rollout at 0 % would shadow too; 1 % also exercises the candidate), every
     // request of the other 99 % shadowed to it; everyone enrolled in the experiment.
-    h = await startHarness({ proxy: true, initial: both(rolloutAt(1, { sampleRate: 1 }), (p) => editExperiment(p, EXPERIMENT, { traffic: 100 })), service: { log: captured.log } });
+    h = await startHarness({
+      proxy: true,
+      initial: both(rolloutAt(1, { sampleRate: 1 }), (p) => editExperiment(p, EXPERIMENT, { traffic: 100 })),
+      service: { log: captured.log },
+    });
     const loaded = await loadProject(REPO_ROOT);
     project = loaded.value!;
   }, 60_000);
@@ -73,7 +87,9 @@ describe('chat service: shadow mode, experiments and feedback', () => {
     const proxy = h.proxy!;
     proxy.setRule(NEW, 'hold');
     const id = await startConversation('shadow-user');
-    const turn = await h.post<Turn>(`/conversations/${id}/messages`, { content: 'How do I invite a teammate to my workspace?' });
+    const turn = await h.post<Turn>(`/conversations/${id}/messages`, {
+      content: 'How do I invite a teammate to my workspace?',
+    });
     // The answer is here; the candidate has not answered (the proxy holds it until released below).
     expect(turn.status).toBe(200);
     expect(turn.body.shadowed).toBe(true);
@@ -82,16 +98,25 @@ describe('chat service: shadow mode, experiments and feedback', () => {
     expect(await shadowRows(turn.body.requestId)).toEqual([]);
     await waitFor('the background candidate call to reach the model server', () => proxy.held(NEW) === 1);
     // Other users are served meanwhile, unaffected by the held shadow call.
-    const other = await h.post<Turn>(`/conversations/${await startConversation('another-user')}/messages`, { content: 'Can I export my conversation history as CSV?' });
+    const other = await h.post<Turn>(`/conversations/${await startConversation('another-user')}/messages`, {
+      content: 'Can I export my conversation history as CSV?',
+    });
     expect(other.status).toBe(200);
     const status = await h.get<{ shadow: { inFlight: number } }>('/status');
     expect(status.body.shadow.inFlight).toBeGreaterThanOrEqual(1);
-    console.log(`shadow: user answer in ${turn.ms.toFixed(0)} ms while the candidate call was held (released only after the answer arrived)`);
+    console.log(
+      `shadow: user answer in ${turn.ms.toFixed(0)} ms while the candidate call was held (released only after the answer arrived)`,
+    );
 
     proxy.release(NEW);
     await waitFor('both shadow pairs recorded', () => h.app.shadows.stats().recorded === 2);
     const [row] = await shadowRows(turn.body.requestId);
-    expect(row).toMatchObject({ primary_snapshot: OLD, candidate_snapshot: NEW, error: null, primary_output: turn.body.reply.content });
+    expect(row).toMatchObject({
+      primary_snapshot: OLD,
+      candidate_snapshot: NEW,
+      error: null,
+      primary_output: turn.body.reply.content,
+    });
     expect(row!.candidate_output).toBeTruthy();
     expect(row!.similarity).toBeGreaterThan(0);
     expect(row!.similarity).toBeLessThanOrEqual(1.000001);
@@ -100,7 +125,9 @@ describe('chat service: shadow mode, experiments and feedback', () => {
   it('records a failing candidate as a shadow error and never fails the user request', async () => {
     h.proxy!.setRule(NEW, 'fail');
     const failedBefore = h.app.shadows.stats().failed;
-    const turn = await h.post<Turn>(`/conversations/${await startConversation('shadow-fail-user')}/messages`, { content: 'Why was my account locked?' });
+    const turn = await h.post<Turn>(`/conversations/${await startConversation('shadow-fail-user')}/messages`, {
+      content: 'Why was my account locked?',
+    });
     expect(turn.status).toBe(200);
     expect(turn.body.reply.model).toBe(OLD);
     await waitFor('the shadow failure to be recorded', () => h.app.shadows.stats().failed === failedBefore + 1);
@@ -123,9 +150,14 @@ describe('chat service: shadow mode, experiments and feedback', () => {
     const users = Array.from({ length: 40 }, (_, i) => `agent-${i}`);
     const served = new Map<string, { requestId: string; variant: string; version: number }>();
     for (const userId of users) {
-      const r = await h.post<{ requestId: string; summary: string; prompt: { variant: string; version: number; experiment: string } }>('/summaries', {
+      const r = await h.post<{
+        requestId: string;
+        summary: string;
+        prompt: { variant: string; version: number; experiment: string };
+      }>('/summaries', {
         userId,
-        ticket: 'I was charged twice for my annual plan on March 3rd and I would like a refund for the duplicate charge.',
+        ticket:
+          'I was charged twice for my annual plan on March 3rd and I would like a refund for the duplicate charge.',
       });
       expect(r.status).toBe(200);
       expect(r.body.summary.length).toBeGreaterThan(0);
@@ -135,14 +167,22 @@ describe('chat service: shadow mode, experiments and feedback', () => {
       const expected = experiment.variants.find((v) => bucket >= v.slotStart && bucket < v.enrolledEnd)!;
       expect(r.body.prompt.variant, userId).toBe(expected.name);
       expect(r.body.prompt.version).toBe(expected.version);
-      served.set(userId, { requestId: r.body.requestId, variant: r.body.prompt.variant, version: r.body.prompt.version });
+      served.set(userId, {
+        requestId: r.body.requestId,
+        variant: r.body.prompt.variant,
+        version: r.body.prompt.version,
+      });
     }
     const perVariant = (v: string) => [...served.values()].filter((s) => s.variant === v).length;
     expect(perVariant('control')).toBeGreaterThan(0);
     expect(perVariant('treatment')).toBeGreaterThan(0);
 
     for (const [, s] of served) {
-      const fb = await h.post<{ recorded: Array<{ subject: string; key: string; variant: string }> }>('/feedback', { requestId: s.requestId, metric: 'agent_satisfaction', value: s.variant === 'treatment' ? 5 : 3 });
+      const fb = await h.post<{ recorded: Array<{ subject: string; key: string; variant: string }> }>('/feedback', {
+        requestId: s.requestId,
+        metric: 'agent_satisfaction',
+        value: s.variant === 'treatment' ? 5 : 3,
+      });
       expect(fb.status).toBe(202);
       expect(fb.body.recorded).toContainEqual({ subject: 'experiment', key: EXPERIMENT, variant: s.variant });
     }
@@ -175,44 +215,75 @@ describe('chat service: shadow mode, experiments and feedback', () => {
     const id = created.body.conversation.id;
     const rolloutVariant = bucketOf(ROLLOUT, userId) < 10_000 ? 'candidate' : 'control';
     expect(created.body.conversation.modelVersion).toBe(rolloutVariant === 'candidate' ? NEW : OLD);
-    const turn = await h.post<Turn & { search: { pipeline: { variant: string } } }>(`/conversations/${id}/messages`, { content: 'How long does a refund take?' });
+    const turn = await h.post<Turn & { search: { pipeline: { variant: string } } }>(`/conversations/${id}/messages`, {
+      content: 'How long does a refund take?',
+    });
     const expectedVariant = bucketOf(CANARY, userId) < 100_000 ? 'candidate' : 'control';
     expect(turn.body.search.pipeline.variant).toBe(expectedVariant);
-    const fb = await h.post<{ recorded: unknown[] }>('/feedback', { requestId: turn.body.requestId, metric: 'relevance', value: 1 });
+    const fb = await h.post<{ recorded: unknown[] }>('/feedback', {
+      requestId: turn.body.requestId,
+      metric: 'relevance',
+      value: 1,
+    });
     expect(fb.status).toBe(202);
     expect(fb.body.recorded).toEqual([
       { subject: 'model-rollout', key: ROLLOUT, variant: rolloutVariant },
       { subject: 'canary', key: CANARY, variant: expectedVariant },
     ]);
     await h.flushEvents();
-    const rows = await h.app.events.client.query<{ subject: string; variant: string }>(`SELECT subject, variant FROM switchyard.metrics WHERE unit_key = $1 AND metric = 'relevance' ORDER BY subject`, [userId]);
+    const rows = await h.app.events.client.query<{ subject: string; variant: string }>(
+      `SELECT subject, variant FROM switchyard.metrics WHERE unit_key = $1 AND metric = 'relevance' ORDER BY subject`,
+      [userId],
+    );
     expect(rows).toEqual([
       { subject: 'canary', variant: expectedVariant },
       { subject: 'model-rollout', variant: rolloutVariant },
     ]);
 
     // One value per (answer, metric): a second post is refused and records nothing.
-    const again = await h.post<{ error: { code: string; message: string } }>('/feedback', { requestId: turn.body.requestId, metric: 'relevance', value: 0 });
+    const again = await h.post<{ error: { code: string; message: string } }>('/feedback', {
+      requestId: turn.body.requestId,
+      metric: 'relevance',
+      value: 0,
+    });
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('E_FEEDBACK_EXISTS');
     // Concurrent posts of another metric: exactly one counts.
-    const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => h.post<{ error?: { code: string } }>('/feedback', { requestId: turn.body.requestId, metric: 'user_satisfaction', value: i })));
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        h.post<{ error?: { code: string } }>('/feedback', {
+          requestId: turn.body.requestId,
+          metric: 'user_satisfaction',
+          value: i,
+        }),
+      ),
+    );
     expect(burst.map((r) => r.status).sort()).toEqual([202, 409, 409, 409, 409, 409]);
     expect(burst.filter((r) => r.status === 409).every((r) => r.body.error?.code === 'E_FEEDBACK_EXISTS')).toBe(true);
     // The guardrail metric the service records itself cannot be posted.
-    const reserved = await h.post<{ error: { code: string } }>('/feedback', { requestId: turn.body.requestId, metric: 'latency_ms', value: 1 });
+    const reserved = await h.post<{ error: { code: string } }>('/feedback', {
+      requestId: turn.body.requestId,
+      metric: 'latency_ms',
+      value: 1,
+    });
     expect(reserved.status).toBe(400);
     await h.flushEvents();
     const counted = await h.app.events.client.query<{ metric: string; n: number | string }>(
       `SELECT metric, count(*) AS n FROM switchyard.metrics WHERE unit_key = $1 AND subject = 'canary' GROUP BY metric ORDER BY metric`,
       [userId],
     );
-    expect(counted.map((r) => [r.metric, Number(r.n)])).toEqual([['relevance', 1], ['user_satisfaction', 1]]);
+    expect(counted.map((r) => [r.metric, Number(r.n)])).toEqual([
+      ['relevance', 1],
+      ['user_satisfaction', 1],
+    ]);
 
     const unknown = await h.post<{ error: { code: string } }>('/feedback', { requestId: 'no-such-request', value: 1 });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('E_REQUEST_NOT_FOUND');
-    for (const bad of [{ requestId: turn.body.requestId, value: 'good' }, { requestId: turn.body.requestId, metric: 'Bad Name', value: 1 }]) {
+    for (const bad of [
+      { requestId: turn.body.requestId, value: 'good' },
+      { requestId: turn.body.requestId, metric: 'Bad Name', value: 1 },
+    ]) {
       const r = await h.post<{ error: { code: string } }>('/feedback', bad);
       expect(r.status).toBe(400);
       expect(r.body.error.code).toBe('E_BAD_REQUEST');
@@ -223,15 +294,27 @@ describe('chat service: shadow mode, experiments and feedback', () => {
     const id = await startConversation('model-down-user');
     h.proxy!.setRule(OLD, 'fail');
     try {
-      const turn = await h.post<{ error: { code: string; message: string } }>(`/conversations/${id}/messages`, { content: 'Anyone there?' });
+      const turn = await h.post<{ error: { code: string; message: string } }>(`/conversations/${id}/messages`, {
+        content: 'Anyone there?',
+      });
       expect(turn.status).toBe(502);
       expect(turn.body.error.code).toBe('E_MODEL_UNAVAILABLE');
       // The proxy's error body ("injected failure for the shadow test") stands in for a provider's text such as "Incorrect API key provided: sk-…".
       expect(turn.text).not.toMatch(/injected|failure|server_error/);
-      expect(turn.body.error.message).toMatch(/^the model gpt-4o-2024-05-13 could not answer; retry later \(request [0-9a-f-]{36}\)$/);
+      expect(turn.body.error.message).toMatch(
+        /^the model gpt-4o-2024-05-13 could not answer; retry later \(request [0-9a-f-]{36}\)$/,
+      );
       const requestId = turn.body.error.message.match(/request ([0-9a-f-]{36})/)?.[1];
       expect(requestId).toBeDefined();
-      expect(captured.lines).toContainEqual(expect.objectContaining({ fields: expect.objectContaining({ requestId, code: 'E_MODEL_UNAVAILABLE', detail: expect.stringMatching(/injected failure/) }) }));
+      expect(captured.lines).toContainEqual(
+        expect.objectContaining({
+          fields: expect.objectContaining({
+            requestId,
+            code: 'E_MODEL_UNAVAILABLE',
+            detail: expect.stringMatching(/injected failure/),
+          }),
+        }),
+      );
     } finally {
       h.proxy!.setRule(OLD, null);
     }

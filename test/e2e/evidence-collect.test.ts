@@ -33,11 +33,33 @@ beforeAll(async () => {
   if (postgres.skip) return;
   work = await mkdtemp(join(tmpdir(), 'switchyard-collect-e2e-'));
   const tarballs = await packAll(join(work, 'tarballs'));
-  const drivers = await packInstalled(dependencyClosure(REPO, ['pg', '@electric-sql/pglite', '@electric-sql/pglite-pgvector']), join(work, 'drivers'), OFFLINE);
+  const drivers = await packInstalled(
+    dependencyClosure(REPO, ['pg', '@electric-sql/pglite', '@electric-sql/pglite-pgvector']),
+    join(work, 'drivers'),
+    OFFLINE,
+  );
   app = join(work, 'app');
   await mkdir(app);
-  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--cache', join(work, 'npm-cache'), tarballs.runtime, tarballs.data, ...drivers], { cwd: app, env: OFFLINE });
+  await writeFile(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }),
+  );
+  await run(
+    'npm',
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--cache',
+      join(work, 'npm-cache'),
+      tarballs.runtime,
+      tarballs.data,
+      ...drivers,
+    ],
+    { cwd: app, env: OFFLINE },
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -47,11 +69,20 @@ afterAll(async () => {
 });
 
 /** Starts `switchyard collect` and resolves with its URL once it listens. */
-async function startCollect(): Promise<{ child: ChildProcess; url: string; output: () => string; exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'collect', '--port', '0', '--root', REPO, '--database-url', PG_URL, '--schema', schema], {
-    env: { ...process.env, SWITCHYARD_COLLECT_TOKEN: TOKEN },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+async function startCollect(): Promise<{
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exit: Promise<number | null>;
+}> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'collect', '--port', '0', '--root', REPO, '--database-url', PG_URL, '--schema', schema],
+    {
+      env: { ...process.env, SWITCHYARD_COLLECT_TOKEN: TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -95,22 +126,51 @@ describe.skipIf(postgres.skip)(postgres.title('evidence from the packed packages
       await sink.close();
       await jsonl.close();
       console.log(JSON.stringify(sink.stats()));`;
-    const sent = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: { ...cleanNpmEnv(), COLLECT_URL: collect.url, COLLECT_TOKEN: TOKEN } });
+    const sent = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+      env: { ...cleanNpmEnv(), COLLECT_URL: collect.url, COLLECT_TOKEN: TOKEN },
+    });
     expect(JSON.parse(sent.stdout)).toEqual({ accepted: 800, written: 800, dropped: 0 });
 
     collect.child.kill('SIGTERM');
     expect(await collect.exit).toBe(0);
     expect(collect.output()).toMatch(/stopped: 800 events in \d+ batches written, 0 requests refused/);
 
-    const { stdout } = await run(process.execPath, [BIN, 'analyze', 'experiment', EXPERIMENT, '--root', REPO, '--database-url', PG_URL, '--schema', schema, '--format', 'json']);
-    const analysis = JSON.parse(stdout) as { variants: Array<{ variant: string; exposed: number; n: number; mean: number }> };
+    const { stdout } = await run(process.execPath, [
+      BIN,
+      'analyze',
+      'experiment',
+      EXPERIMENT,
+      '--root',
+      REPO,
+      '--database-url',
+      PG_URL,
+      '--schema',
+      schema,
+      '--format',
+      'json',
+    ]);
+    const analysis = JSON.parse(stdout) as {
+      variants: Array<{ variant: string; exposed: number; n: number; mean: number }>;
+    };
     const byVariant = Object.fromEntries(analysis.variants.map((v) => [v.variant, v]));
     expect(byVariant.control).toMatchObject({ exposed: 200, n: 200 });
     expect(byVariant.treatment).toMatchObject({ exposed: 200, n: 200 });
     expect(byVariant.treatment!.mean).toBeGreaterThan(byVariant.control!.mean);
 
     // The app's JSONL file: loaded once, and a second load stores nothing new.
-    const ingest = () => run(process.execPath, [BIN, 'ingest', join(app, 'events.jsonl'), '--root', REPO, '--database-url', PG_URL, '--schema', schema]);
+    const ingest = () =>
+      run(process.execPath, [
+        BIN,
+        'ingest',
+        join(app, 'events.jsonl'),
+        '--root',
+        REPO,
+        '--database-url',
+        PG_URL,
+        '--schema',
+        schema,
+      ]);
     expect((await ingest()).stdout).toMatch(/ingested 10 events/);
     expect(await count('exposures')).toBe(410);
     await ingest();

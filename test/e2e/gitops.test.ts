@@ -49,7 +49,8 @@ function decisions(client: SwitchyardClient): Decisions {
   return { serial: client.status().serial, model, prompt, modelReasons };
 }
 
-const share = (d: Decisions, snapshot: string): number => [...d.model.values()].filter((s) => s === snapshot).length / USERS.length;
+const share = (d: Decisions, snapshot: string): number =>
+  [...d.model.values()].filter((s) => s === snapshot).length / USERS.length;
 const versions = (d: Decisions): number[] => [...new Set(d.prompt.values())].map(Number).sort();
 
 describe('GitOps end to end (temporary repository, real git, real HTTP, real runtime client)', () => {
@@ -65,7 +66,8 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
   /** Runs a script in the repo; fails the test with its output when it exits non-zero. */
   async function sh(script: string, env: NodeJS.ProcessEnv = {}, expectCode = 0): Promise<string> {
     const result = await repo.sh(script, env);
-    if (result.code !== expectCode) throw new Error(`\`${script}\` exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    if (result.code !== expectCode)
+      throw new Error(`\`${script}\` exited ${result.code}\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   }
 
@@ -100,7 +102,9 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     outside = await mkdtemp(join(tmpdir(), 'switchyard-e2e-'));
     published = join(outside, 'published');
     // The signing key lives outside the repository, as in a protected environment's secret.
-    await sh(`switchyard keygen --out ${JSON.stringify(join(outside, 'signing.pem'))} --trusted-keys ${JSON.stringify(join(outside, 'trusted-keys.json'))}`);
+    await sh(
+      `switchyard keygen --out ${JSON.stringify(join(outside, 'signing.pem'))} --trusted-keys ${JSON.stringify(join(outside, 'trusted-keys.json'))}`,
+    );
     publishEnv = {
       SWITCHYARD_SIGNING_KEY: await readFile(join(outside, 'signing.pem'), 'utf8'),
       SWITCHYARD_PUBLISH_TARGET: published,
@@ -108,7 +112,10 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     };
     await sh('scripts/publish.sh staging && scripts/publish.sh production', publishEnv);
 
-    server = spawn(process.execPath, [join(SOURCE_ROOT, 'bin', 'switchyard.mjs'), 'serve', published, '--port', '0'], { env: repo.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [join(SOURCE_ROOT, 'bin', 'switchyard.mjs'), 'serve', published, '--port', '0'], {
+      env: repo.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
       server.stdout?.on('data', (chunk: Buffer) => {
@@ -165,7 +172,9 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     const reportDir = join(outside, 'pr-report');
     const t0 = Date.now();
     await sh(`scripts/pr-evaluate.sh main ${JSON.stringify(reportDir)}`, { PR_NUMBER: '1', HEAD_SHA: head });
-    timings.push(`pr-evaluate.sh (validate, eval, shadow, report; offline model): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    timings.push(
+      `pr-evaluate.sh (validate, eval, shadow, report; offline model): ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const report = JSON.parse(await readFile(join(reportDir, 'report.json'), 'utf8'));
     expect(report.verdict).toBe('pass');
     expect(report.offline).toBe(true);
@@ -176,19 +185,40 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     // The comment workflow's job, on the artifact, against the GitHub API stand-in.
     gh.seedPull('acme', 'config', { number: 1, headLabel: 'acme:raise-chat-rollout', headSha: head });
     const event = join(outside, 'workflow_run.json');
-    await writeFile(event, JSON.stringify({
-      repository: { name: 'config', owner: { login: 'acme' } },
-      workflow_run: { id: 5, event: 'pull_request', conclusion: 'success', head_sha: head, head_branch: 'raise-chat-rollout', head_repository: { full_name: 'acme/config' }, pull_requests: [{ number: 1 }] },
-    }));
+    await writeFile(
+      event,
+      JSON.stringify({
+        repository: { name: 'config', owner: { login: 'acme' } },
+        workflow_run: {
+          id: 5,
+          event: 'pull_request',
+          conclusion: 'success',
+          head_sha: head,
+          head_branch: 'raise-chat-rollout',
+          head_repository: { full_name: 'acme/config' },
+          pull_requests: [{ number: 1 }],
+        },
+      }),
+    );
     // comment.yml runs the default branch's code: run it from the repo's main checkout.
     await repo.git('switch', '-q', 'main');
-    await sh(`switchyard github comment --report ${JSON.stringify(reportDir)} --event ${JSON.stringify(event)}`, { GITHUB_TOKEN: 'ghs_actions', GITHUB_API_URL: gh.url });
+    await sh(`switchyard github comment --report ${JSON.stringify(reportDir)} --event ${JSON.stringify(event)}`, {
+      GITHUB_TOKEN: 'ghs_actions',
+      GITHUB_API_URL: gh.url,
+    });
     const comment = gh.state.repos.get('acme/config')?.comments.get(1)?.[0]?.body ?? '';
     expect(comment.startsWith(`${REPORT_MARKER}\n## ✅ Switchyard: safe to merge`)).toBe(true);
     expect(comment).toContain('5% → 25% of new chat conversations get gpt-4o-2024-08-06');
 
     // Merge → publish.yml.
-    await repo.git('merge', '-q', '--no-ff', 'raise-chat-rollout', '-m', 'Merge pull request #1 from acme/raise-chat-rollout');
+    await repo.git(
+      'merge',
+      '-q',
+      '--no-ff',
+      'raise-chat-rollout',
+      '-m',
+      'Merge pull request #1 from acme/raise-chat-rollout',
+    );
     const merged = await publishAndWatch('merge');
     expect(merged.serial).toBe(2);
     expect(share(merged, NEW)).toBeGreaterThan(0.22);
@@ -234,7 +264,9 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     expect(refused).toMatch(/E_PUBLISH_GATE refusing to sign [0-9a-f]{40}/);
     expect(client.status().serial).toBe(killed.serial);
     await repo.git('reset', '-q', '--hard', 'HEAD~1');
-    await sh(`sed -i -e 's/^killed: true$/killed: false/' -e 's/^percent: 5$/percent: 1/' -e 's/^    percent: 25$/    percent: 1/' rollouts/${ROLLOUT}.yaml && git commit -qam 'revive ${ROLLOUT} at the first stage'`);
+    await sh(
+      `sed -i -e 's/^killed: true$/killed: false/' -e 's/^percent: 5$/percent: 1/' -e 's/^    percent: 25$/    percent: 1/' rollouts/${ROLLOUT}.yaml && git commit -qam 'revive ${ROLLOUT} at the first stage'`,
+    );
     const revived = await publishAndWatch('revival at the first stage');
     expect(revived.serial).toBe(before.serial + 2);
     expect(share(revived, NEW)).toBeLessThan(share(before, NEW));

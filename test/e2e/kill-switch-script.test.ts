@@ -32,7 +32,8 @@ describe('scripts/kill-switch.sh pushing to origin', () => {
     await rm(join(origin, '..'), { recursive: true, force: true });
   });
 
-  const originLog = async (): Promise<string[]> => (await run('git', ['log', '--format=%s', 'main'], { cwd: origin })).stdout.trim().split('\n');
+  const originLog = async (): Promise<string[]> =>
+    (await run('git', ['log', '--format=%s', 'main'], { cwd: origin })).stdout.trim().split('\n');
 
   it('commits killed: true and pushes it to main, with the token in env-config only and its base64 masked', async () => {
     const token = 'ghs_KillSwitchToken0123456789';
@@ -44,7 +45,12 @@ describe('scripts/kill-switch.sh pushing to origin', () => {
       `#!/bin/sh\ntr '\\0' ' ' < /proc/$PPID/cmdline > "${seen}.argv"\nprintf '%s' "$GIT_CONFIG_VALUE_0" > "${seen}.env"\n`,
       { mode: 0o755 },
     );
-    const result = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "wrong plan shown"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: token, GITHUB_ACTIONS: 'true', ACTOR: 'octocat' });
+    const result = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "wrong plan shown"', {
+      SWITCHYARD_NO_PUSH: '0',
+      GITHUB_TOKEN: token,
+      GITHUB_ACTIONS: 'true',
+      ACTOR: 'octocat',
+    });
     expect(result.stderr).not.toContain('error');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`::add-mask::${b64}\n`);
@@ -65,20 +71,31 @@ describe('scripts/kill-switch.sh pushing to origin', () => {
     await run('git', ['commit', '-qam', 'onboarding tips back to 5%'], { cwd: other, env: repo.env });
     await run('git', ['push', '-q', 'origin', 'main'], { cwd: other, env: repo.env });
 
-    const result = await repo.sh('scripts/kill-switch.sh chat-gpt-4o-2024-08-06 "bad answers"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x' });
+    const result = await repo.sh('scripts/kill-switch.sh chat-gpt-4o-2024-08-06 "bad answers"', {
+      SWITCHYARD_NO_PUSH: '0',
+      GITHUB_TOKEN: 'x',
+    });
     expect(result.code).toBe(0);
     expect((await originLog()).slice(0, 2)).toEqual(['kill: chat-gpt-4o-2024-08-06', 'onboarding tips back to 5%']);
-    const show = async (path: string): Promise<string> => (await run('git', ['show', `main:${path}`], { cwd: origin })).stdout;
+    const show = async (path: string): Promise<string> =>
+      (await run('git', ['show', `main:${path}`], { cwd: origin })).stdout;
     expect(await show('rollouts/chat-gpt-4o-2024-08-06.yaml')).toContain('killed: true');
     expect(await show('rollouts/new-onboarding-tips.yaml')).toContain('percent: 5');
   });
 
   it('an already-killed flag: no empty commit, exit 0, and the sha for the publish jobs is still written', async () => {
     const output = join(origin, '..', 'github-output');
-    const first = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "first"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x' });
+    const first = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "first"', {
+      SWITCHYARD_NO_PUSH: '0',
+      GITHUB_TOKEN: 'x',
+    });
     expect(first.code).toBe(0);
     const killedAt = await repo.git('rev-parse', 'HEAD');
-    const again = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "again"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x', GITHUB_OUTPUT: output });
+    const again = await repo.sh('scripts/kill-switch.sh new-onboarding-tips "again"', {
+      SWITCHYARD_NO_PUSH: '0',
+      GITHUB_TOKEN: 'x',
+      GITHUB_OUTPUT: output,
+    });
     expect(again.stderr).not.toContain('error');
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already killed on main');
@@ -89,7 +106,10 @@ describe('scripts/kill-switch.sh pushing to origin', () => {
 
   it('refuses an unknown flag without committing anything', async () => {
     const before = await repo.git('rev-parse', 'HEAD');
-    const result = await repo.sh('scripts/kill-switch.sh no-such-flag "x"', { SWITCHYARD_NO_PUSH: '0', GITHUB_TOKEN: 'x' });
+    const result = await repo.sh('scripts/kill-switch.sh no-such-flag "x"', {
+      SWITCHYARD_NO_PUSH: '0',
+      GITHUB_TOKEN: 'x',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('E_KILL_UNKNOWN_FLAG');
     expect(await repo.git('rev-parse', 'HEAD')).toBe(before);

@@ -17,7 +17,12 @@ export function fencedBlocks(markdown: string): Block[] {
     const start = i;
     const body: string[] = [];
     for (i += 1; i < lines.length && lines[i] !== '```'; i += 1) body.push(lines[i] as string);
-    out.push({ lang: open[1] as string, tags: (open[2] ?? '').split(/\s+/).filter(Boolean), body: body.join('\n'), line: start + 1 });
+    out.push({
+      lang: open[1] as string,
+      tags: (open[2] ?? '').split(/\s+/).filter(Boolean),
+      body: body.join('\n'),
+      line: start + 1,
+    });
   }
   return out;
 }

@@ -39,7 +39,12 @@ function curlExamples(readme: string): Example[] {
     .map((b) => {
       const status = b.tags.find((t) => t.startsWith('status='))?.slice(7);
       const code = b.tags.find((t) => t.startsWith('code='))?.slice(5);
-      return { where: `${readme}:${b.line}`, body: b.body, ...(status ? { status: Number(status) } : {}), ...(code ? { code } : {}) };
+      return {
+        where: `${readme}:${b.line}`,
+        body: b.body,
+        ...(status ? { status: Number(status) } : {}),
+        ...(code ? { code } : {}),
+      };
     });
 }
 
@@ -76,11 +81,14 @@ describe('README curl examples against the running chat service', () => {
     const answers = new Map<string, unknown>();
     for (const example of examples) {
       const env = { ...process.env, ...vars };
-      const result = await run('bash', ['-euo', 'pipefail', '-c', PRELUDE + example.body], { env, maxBuffer: 8 * 1024 * 1024 }).catch(
-        (error: { code?: number; stdout?: string; stderr?: string }) => {
-          throw new Error(`${example.where} failed (exit ${error.code}):\n${example.body}\n--- stdout\n${error.stdout}\n--- stderr\n${error.stderr}`);
-        },
-      );
+      const result = await run('bash', ['-euo', 'pipefail', '-c', PRELUDE + example.body], {
+        env,
+        maxBuffer: 8 * 1024 * 1024,
+      }).catch((error: { code?: number; stdout?: string; stderr?: string }) => {
+        throw new Error(
+          `${example.where} failed (exit ${error.code}):\n${example.body}\n--- stdout\n${error.stdout}\n--- stderr\n${error.stderr}`,
+        );
+      });
       const text = result.stdout.slice(0, result.stdout.lastIndexOf('\n'));
       const status = Number(result.stdout.slice(result.stdout.lastIndexOf('\n') + 1));
       let body: Record<string, unknown>;
@@ -98,16 +106,19 @@ describe('README curl examples against the running chat service', () => {
       if (typeof body.requestId === 'string') vars.REQ = body.requestId;
     }
 
-    const turn = [...answers.values()].find((a) => (a as { reply?: unknown }).reply) as { reply: { content: string }; search: { hits: Array<{ id: string }> } } | undefined;
+    const turn = [...answers.values()].find((a) => (a as { reply?: unknown }).reply) as
+      { reply: { content: string }; search: { hits: Array<{ id: string }> } } | undefined;
     expect(turn, 'a chat turn among the examples').toBeDefined();
     expect(turn!.reply.content).not.toMatch(/I do not know/i);
     // The offline model answers with the passages' sentences that match the question best.
     expect(turn!.reply.content).toMatch(/refund/i);
     expect(turn!.search.hits.map((h) => h.id)).toContain('kb-refund-timing');
 
-    const search = [...answers.values()].find((a) => (a as { hits?: unknown }).hits) as { hits: Array<{ id: string }> } | undefined;
+    const search = [...answers.values()].find((a) => (a as { hits?: unknown }).hits) as
+      { hits: Array<{ id: string }> } | undefined;
     expect(search?.hits.length, 'the search example finds documents').toBeGreaterThan(0);
-    const recorded = [...answers.values()].find((a) => (a as { recorded?: unknown }).recorded) as { recorded: unknown[] } | undefined;
+    const recorded = [...answers.values()].find((a) => (a as { recorded?: unknown }).recorded) as
+      { recorded: unknown[] } | undefined;
     expect(recorded?.recorded.length, 'the feedback example is attributed').toBeGreaterThan(0);
   }, 180_000);
 });

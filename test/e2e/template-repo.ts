@@ -14,7 +14,20 @@ const run = promisify(execFile);
 /** The checkout this test runs from. */
 export const SOURCE_ROOT = join(import.meta.dirname, '..', '..');
 
-const TEMPLATE_PATHS = ['switchyard.yaml', 'prompts', 'models', 'experiments', 'rollouts', 'datasets', 'schemas', '.github', 'scripts', '.gitignore', '.nvmrc', 'trusted-keys.json'];
+const TEMPLATE_PATHS = [
+  'switchyard.yaml',
+  'prompts',
+  'models',
+  'experiments',
+  'rollouts',
+  'datasets',
+  'schemas',
+  '.github',
+  'scripts',
+  '.gitignore',
+  '.nvmrc',
+  'trusted-keys.json',
+];
 
 export interface TemplateRepo {
   dir: string;
@@ -39,8 +52,14 @@ export async function makeTemplateRepo(): Promise<TemplateRepo> {
   // scripts/*.sh call `node bin/switchyard.mjs` relative to the repo; the temp repo gets a one-line
   // bin that forwards to this checkout, so scripts and guides run exactly as they do in CI.
   await mkdir(join(dir, 'bin'));
-  await writeFile(join(dir, 'bin', 'switchyard.mjs'), `await import(${JSON.stringify(join(SOURCE_ROOT, 'bin', 'switchyard.mjs'))});\n`);
-  await writeFile(join(bin, 'switchyard'), `#!/bin/sh\nexec node ${JSON.stringify(join(SOURCE_ROOT, 'bin', 'switchyard.mjs'))} "$@"\n`);
+  await writeFile(
+    join(dir, 'bin', 'switchyard.mjs'),
+    `await import(${JSON.stringify(join(SOURCE_ROOT, 'bin', 'switchyard.mjs'))});\n`,
+  );
+  await writeFile(
+    join(bin, 'switchyard'),
+    `#!/bin/sh\nexec node ${JSON.stringify(join(SOURCE_ROOT, 'bin', 'switchyard.mjs'))} "$@"\n`,
+  );
   await chmod(join(bin, 'switchyard'), 0o755);
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, ServiceError } from '../../examples/chat-service/src/errors.ts';
 import { ConversationError, StoreError, VectorError } from '@switchyard/data';
-import { ClientNotReadyError, ClientOptionsError, SwitchyardError as RuntimeSwitchyardError } from '@switchyard/runtime';
+import {
+  ClientNotReadyError,
+  ClientOptionsError,
+  SwitchyardError as RuntimeSwitchyardError,
+} from '@switchyard/runtime';
 import { errorCode, problem, SwitchyardError } from '../../src/errors/index.ts';
 import { GitError, runGit } from '../../src/git/run-git.ts';
 import { MigrateError } from '../../src/migrate/conversations/errors.ts';
@@ -13,7 +17,13 @@ describe('SwitchyardError', () => {
     const cause = new Error('ECONNREFUSED');
     const e = new SwitchyardError('E_STORE_OPEN', 'cannot open the database', { hint: 'check --database-url', cause });
     expect(e).toBeInstanceOf(Error);
-    expect({ name: e.name, code: e.code, message: e.message, hint: e.hint, cause: e.cause }).toEqual({ name: 'SwitchyardError', code: 'E_STORE_OPEN', message: 'cannot open the database', hint: 'check --database-url', cause });
+    expect({ name: e.name, code: e.code, message: e.message, hint: e.hint, cause: e.cause }).toEqual({
+      name: 'SwitchyardError',
+      code: 'E_STORE_OPEN',
+      message: 'cannot open the database',
+      hint: 'check --database-url',
+      cause,
+    });
     expect('cause' in new SwitchyardError('E_X', 'no cause')).toBe(false);
   });
 
@@ -48,7 +58,9 @@ describe('SwitchyardError', () => {
   it('keeps the wrapped error as cause where one error wraps another', async () => {
     const sdkError = new Error('socket hang up');
     expect(toEmbeddingError(sdkError, 'text-embedding-3-small').cause).toBe(sdkError);
-    const failed = await runGit(import.meta.dirname, ['rev-parse', '--verify', 'no-such-ref-anywhere']).catch((e: unknown) => e);
+    const failed = await runGit(import.meta.dirname, ['rev-parse', '--verify', 'no-such-ref-anywhere']).catch(
+      (e: unknown) => e,
+    );
     expect(failed).toBeInstanceOf(GitError);
     expect((failed as GitError).code).toBe('E_GIT_FAILED');
     expect((failed as GitError).cause).toBeInstanceOf(Error);
@@ -64,7 +76,11 @@ describe('SwitchyardError', () => {
 
 describe('problem', () => {
   it('is the Result failure shape, without an undefined hint', () => {
-    expect(problem('E_MIGRATE_UNKNOWN', 'no plan')).toEqual({ ok: false, code: 'E_MIGRATE_UNKNOWN', message: 'no plan' });
+    expect(problem('E_MIGRATE_UNKNOWN', 'no plan')).toEqual({
+      ok: false,
+      code: 'E_MIGRATE_UNKNOWN',
+      message: 'no plan',
+    });
     expect(Object.keys(problem('E_X', 'm'))).not.toContain('hint');
     expect(problem('E_X', 'm', 'do this')).toEqual({ ok: false, code: 'E_X', message: 'm', hint: 'do this' });
   });

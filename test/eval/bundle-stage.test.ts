@@ -16,7 +16,10 @@ afterAll(async () => {
 
 async function listTree(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 describe('pipeline compile → sign → verify', () => {
@@ -39,7 +42,9 @@ describe('pipeline compile → sign → verify', () => {
     expect(bundles.map((b) => b.env)).toEqual(['staging', 'production']);
     for (const b of bundles) {
       expect(b.verified, b.message).toBe(true);
-      const manifest = JSON.parse(await readFile(join(out, b.env, 'manifest.json'), 'utf8')) as { signed: { serial: number; createdAt: string; expires: string; commit: string } };
+      const manifest = JSON.parse(await readFile(join(out, b.env, 'manifest.json'), 'utf8')) as {
+        signed: { serial: number; createdAt: string; expires: string; commit: string };
+      };
       expect(manifest.signed).toMatchObject({ serial, commit: ws.commit });
       expect(Date.parse(manifest.signed.createdAt)).toBe(committed);
       expect(Date.parse(manifest.signed.expires) - committed).toBe(12 * 3600 * 1000);
@@ -54,7 +59,10 @@ describe('pipeline compile → sign → verify', () => {
     const repo = await makeDemoRepo();
     cleanups.push(repo.cleanup);
     const ws = await openWorkspace(repo.dir, undefined);
-    const project = { ...ws.head!, settings: { ...ws.head!.settings, signing: { ...ws.head!.settings.signing, expiresAfter: 'forever' } } };
+    const project = {
+      ...ws.head!,
+      settings: { ...ws.head!.settings, signing: { ...ws.head!.settings.signing, expiresAfter: 'forever' } },
+    };
     const out = await mkdtemp(join(tmpdir(), 'switchyard-stage-'));
     cleanups.push(() => rm(out, { recursive: true, force: true }));
     const { bundles } = await compileSignVerify(project, ws.commit, out, { root: repo.dir });

@@ -7,7 +7,7 @@ import { contentKey, sameContent } from '../../src/eval/content.ts';
 const EVAL = join(import.meta.dirname, '..', '..', 'src', 'eval');
 
 describe('eval content keys', () => {
-  it('are the runtime\'s sha256 of the runtime\'s RFC 8785 canonical JSON', () => {
+  it("are the runtime's sha256 of the runtime's RFC 8785 canonical JSON", () => {
     // Keys that sort differently by code point and by UTF-16 code unit, numbers JCS normalises.
     const value = { z: 1, a: [1e21, 0.1, -0, 'é'], '\u{1F600}': true, '\uFF61': null, nested: { b: 2, a: 'x' } };
     expect(contentKey(value)).toBe(sha256Hex(canonicalBytes(value)));

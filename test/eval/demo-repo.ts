@@ -45,7 +45,8 @@ export async function makeDemoRepo(): Promise<DemoRepo> {
  */
 export function commitDemoRepo(dir: string): DemoRepo {
   writeFileSync(join(dir, '.gitignore'), '.switchyard/\n');
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: dir, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
   git('init', '-q', '-b', 'main');
   const repo: DemoRepo = {
     dir,

@@ -15,14 +15,24 @@ const suite = offlineSuite();
 /** The demo with summarization v2 told to answer in French: 3 of its 4 cases fail their assertions. */
 async function frenchRepo(): Promise<DemoRepo> {
   const r = await suite.repo();
-  await r.edit('prompts/summarization/v2.yaml', (t) => t.replace('Keep it under three sentences.', 'Keep it under three sentences. Always reply in French.'));
+  await r.edit('prompts/summarization/v2.yaml', (t) =>
+    t.replace('Keep it under three sentences.', 'Keep it under three sentences. Always reply in French.'),
+  );
   return r;
 }
 
 async function evalAll(r: DemoRepo, extra: Partial<RunEvalOptions> = {}) {
   const ws = await openWorkspace(r.dir, undefined);
   if (!ws.head) throw new Error('no project');
-  return runEval({ head: ws.head, base: undefined, baseRef: null, endpoint: suite.endpoint, concurrency: 4, backoffMs: 5, ...extra });
+  return runEval({
+    head: ws.head,
+    base: undefined,
+    baseRef: null,
+    endpoint: suite.endpoint,
+    concurrency: 4,
+    backoffMs: 5,
+    ...extra,
+  });
 }
 
 describe('eval counts: passed, failed, errored', () => {
@@ -31,7 +41,11 @@ describe('eval counts: passed, failed, errored', () => {
     const run = await evalAll(r);
     expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0 });
     const failing = run.cases.filter((c) => c.status === 'fail');
-    expect(failing.map((c) => c.id)).toEqual(['summarization@v2:gpt-4o-2024-05-13#0', 'summarization@v2:gpt-4o-2024-05-13#2', 'summarization@v2:gpt-4o-2024-05-13#3']);
+    expect(failing.map((c) => c.id)).toEqual([
+      'summarization@v2:gpt-4o-2024-05-13#0',
+      'summarization@v2:gpt-4o-2024-05-13#2',
+      'summarization@v2:gpt-4o-2024-05-13#3',
+    ]);
     for (const c of failing) {
       expect(c.error).toBeNull();
       expect(c.pass).toBe(false);
@@ -110,7 +124,11 @@ describe('eval counts: passed, failed, errored', () => {
     // gpt-4o-2024-05-13 costs $5 / $15 per 1M tokens in models/chat.yaml.
     expect(c?.cost).toBeCloseTo(((c?.tokens?.prompt ?? 0) * 5 + (c?.tokens?.completion ?? 0) * 15) / 1e6, 12);
     expect(c?.status).toBe('fail');
-    expect(c?.assertions.map((a) => [a.type, a.pass])).toEqual([['icontains', true], ['cost', false], ['latency', true]]);
+    expect(c?.assertions.map((a) => [a.type, a.pass])).toEqual([
+      ['icontains', true],
+      ['cost', false],
+      ['latency', true],
+    ]);
     expect(c?.assertions[1]?.reason).toMatch(/cost/i);
   });
 
@@ -121,8 +139,18 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.resetStats();
     const second = await evalAll(r);
     expect(suite.server.stats.requests).toBe(0);
-    expect(second.stats).toMatchObject({ cases: 14, cached: 14, executed: 0, requests: 0, passed: 11, failed: 3, errors: 0 });
-    expect(second.cases.filter((c) => c.status === 'fail').map((c) => c.assertions.filter((a) => !a.pass).length)).toEqual([2, 1, 1]);
+    expect(second.stats).toMatchObject({
+      cases: 14,
+      cached: 14,
+      executed: 0,
+      requests: 0,
+      passed: 11,
+      failed: 3,
+      errors: 0,
+    });
+    expect(
+      second.cases.filter((c) => c.status === 'fail').map((c) => c.assertions.filter((a) => !a.pass).length),
+    ).toEqual([2, 1, 1]);
 
     // The CLI run over the same cache agrees.
     suite.server.resetStats();

@@ -14,7 +14,13 @@ async function evalAt(r: DemoRepo, base: string | undefined) {
   const ws = await openWorkspace(r.dir, base);
   expect(ws.errors).toEqual([]);
   if (!ws.head) throw new Error('no project');
-  const run = await runEval({ head: ws.head, base: ws.base, baseRef: ws.baseRef, endpoint: suite.endpoint, concurrency: 4 });
+  const run = await runEval({
+    head: ws.head,
+    base: ws.base,
+    baseRef: ws.baseRef,
+    endpoint: suite.endpoint,
+    concurrency: 4,
+  });
   return { ws, run };
 }
 
@@ -32,7 +38,9 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
   it('catches a prompt change that breaks its tests and blocks its activation', async () => {
     const r = await repo();
     await r.edit('prompts/summarization/v2.yaml', (t) =>
-      t.replace(/^status: draft$/m, 'status: active').replace('Keep it under three sentences.', 'Keep it under three sentences. Always reply in French.'),
+      t
+        .replace(/^status: draft$/m, 'status: active')
+        .replace('Keep it under three sentences.', 'Keep it under three sentences. Always reply in French.'),
     );
     await r.edit('prompts/summarization/v1.yaml', (t) => t.replace(/^status: active$/m, 'status: deprecated'));
     await r.edit('experiments/summarization-v1-vs-v2.yaml', (t) => t.replace(/^status: running$/m, 'status: stopped'));
@@ -56,7 +64,9 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     expect(await main(['report', '--base', 'HEAD~1'], rio)).toBe(1);
     const report = JSON.parse(await readFile(join(r.dir, '.switchyard/report/report.json'), 'utf8')) as Report;
     expect(report.verdict).toBe('fail');
-    expect(report.blockers.join('\n')).toMatch(/summarization v2 on gpt-4o-2024-05-13: pass rate .* < 80% \(activation gate\)/);
+    expect(report.blockers.join('\n')).toMatch(
+      /summarization v2 on gpt-4o-2024-05-13: pass rate .* < 80% \(activation gate\)/,
+    );
     expect(report.offline).toBe(true);
     expect(await readFile(join(r.dir, '.switchyard/report/report.md'), 'utf8')).toMatch(/^## ❌ Switchyard: blocked/);
   });
@@ -74,13 +84,18 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
       'summarization@v2:gpt-4o-2024-11-20',
       'support-answer@v1:gpt-4o-2024-11-20',
     ]);
-    for (const t of headTargets) expect(t.reasons).toContain('model pin chat changed (gpt-4o-2024-05-13 → gpt-4o-2024-11-20)');
+    for (const t of headTargets)
+      expect(t.reasons).toContain('model pin chat changed (gpt-4o-2024-05-13 → gpt-4o-2024-11-20)');
     // What the base serves for each prompt, on the old snapshot, for the report's base → head deltas.
     expect(run.targets.filter((t) => t.side === 'base').map((t) => [t.id, t.gate])).toEqual([
       ['base:summarization@v1:gpt-4o-2024-05-13', 'none'],
       ['base:support-answer@v1:gpt-4o-2024-05-13', 'none'],
     ]);
-    expect(headTargets.map((t) => t.baseline?.id)).toEqual(['base:summarization@v1:gpt-4o-2024-05-13', 'base:summarization@v1:gpt-4o-2024-05-13', 'base:support-answer@v1:gpt-4o-2024-05-13']);
+    expect(headTargets.map((t) => t.baseline?.id)).toEqual([
+      'base:summarization@v1:gpt-4o-2024-05-13',
+      'base:summarization@v1:gpt-4o-2024-05-13',
+      'base:support-answer@v1:gpt-4o-2024-05-13',
+    ]);
     const headCases = run.cases.filter((c) => !c.target.startsWith('base:'));
     expect(suite.server.stats.byModel['gpt-4o-2024-11-20']).toBe(headCases.length);
     expect(suite.server.stats.byModel['gpt-4o-2024-05-13']).toBe(run.cases.length - headCases.length);
@@ -90,7 +105,12 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     expect(pin?.base.snapshot).toBe('gpt-4o-2024-05-13');
     expect(pin?.head.snapshot).toBe('gpt-4o-2024-11-20');
     expect(pin?.requests.length).toBe(20);
-    const shadow = await runShadow({ plans: pin ? [pin] : [], endpoint: suite.endpoint, baseRef: 'HEAD~1', concurrency: 4 });
+    const shadow = await runShadow({
+      plans: pin ? [pin] : [],
+      endpoint: suite.endpoint,
+      baseRef: 'HEAD~1',
+      concurrency: 4,
+    });
     const c = shadow.comparisons[0];
     expect(c?.count).toBe(20);
     expect(c?.cosine.min).toBeLessThanOrEqual(c?.cosine.p10 ?? NaN);
@@ -109,7 +129,9 @@ describe('switchyard eval against the offline server (real promptfoo, real opena
     expect(second.run.stats.cached).toBe(first.run.cases.length);
     expect(second.run.stats.executed).toBe(0);
     expect(suite.server.stats.requests).toBe(0);
-    expect(second.run.cases.map((c) => [c.id, c.pass, c.output])).toEqual(first.run.cases.map((c) => [c.id, c.pass, c.output]));
+    expect(second.run.cases.map((c) => [c.id, c.pass, c.output])).toEqual(
+      first.run.cases.map((c) => [c.id, c.pass, c.output]),
+    );
 
     // Editing one case's assertion re-runs exactly that case.
     await r.edit('prompts/support-answer/v1.yaml', (t) => t.replace('value: 5 business days', 'value: business days'));

@@ -16,7 +16,11 @@ let repo: DemoRepo | undefined;
 afterAll(() => repo?.cleanup());
 
 function stripMarkdown(md: string): string {
-  return md.replace(/[+−±]?\d+ ms\b/g, '<n> ms').replace(/head `[0-9a-f]{12}`/g, 'head `<commit>`').replace(/sha256:[0-9a-f]{64}/g, 'sha256:<sha256>').replace(/base `[^`]+`/, 'base `<base>`');
+  return md
+    .replace(/[+−±]?\d+ ms\b/g, '<n> ms')
+    .replace(/head `[0-9a-f]{12}`/g, 'head `<commit>`')
+    .replace(/sha256:[0-9a-f]{64}/g, 'sha256:<sha256>')
+    .replace(/base `[^`]+`/, 'base `<base>`');
 }
 
 async function golden(name: string, actual: string): Promise<void> {
@@ -52,7 +56,11 @@ describe('golden report: the demo organisation PR', () => {
     );
     repo.commit('rollout 25%, summarization v2 active');
     // As in CI: the comment links the workflow run and its artifact.
-    const ci = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/assistant-config', GITHUB_RUN_ID: '4242' };
+    const ci = {
+      GITHUB_SERVER_URL: 'https://github.com',
+      GITHUB_REPOSITORY: 'acme/assistant-config',
+      GITHUB_RUN_ID: '4242',
+    };
     for (const step of ['eval', 'shadow', 'report']) {
       const io = testIo(repo.dir, ci);
       expect(await main([step, '--base', 'HEAD~1'], io), `${step}: ${io.text()}`).toBe(0);
@@ -71,7 +79,10 @@ describe('golden report: the demo organisation PR', () => {
     expect(changes).toContain('summarization v2 becomes active (was v1)');
     expect(changes).toContain('summarization v1 deprecated (was active)');
     expect(report.tests.targets.find((t) => t.id === 'summarization@v2:gpt-4o-2024-05-13')?.gate).toBe('activation');
-    expect(report.shadow.comparisons.map((c) => c.id)).toEqual(['rollout:chat-gpt-4o-2024-08-06', 'prompt:summarization']);
+    expect(report.shadow.comparisons.map((c) => c.id)).toEqual([
+      'rollout:chat-gpt-4o-2024-08-06',
+      'prompt:summarization',
+    ]);
     expect(markdown).toContain('Offline results');
 
     await golden('report.json', `${JSON.stringify(stripVolatile(report), null, 2)}\n`);

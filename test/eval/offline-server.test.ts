@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosine, startModelServer, type ModelServer } from '../../src/eval/index.ts';
 
 const SYSTEM = 'You summarise customer support tickets in two sentences for a busy agent.';
-const TICKET = 'Summarise this ticket:\n\nI was charged twice for my annual plan on March 3rd and I would like a refund for the duplicate charge.';
+const TICKET =
+  'Summarise this ticket:\n\nI was charged twice for my annual plan on March 3rd and I would like a refund for the duplicate charge.';
 
 describe('offline model server (real openai SDK over HTTP)', () => {
   let server: ModelServer;
@@ -15,7 +16,15 @@ describe('offline model server (real openai SDK over HTTP)', () => {
   afterAll(() => server.close());
 
   const ask = async (model: string, system: string, user: string) =>
-    (await client.chat.completions.create({ model, messages: [{ role: 'system', content: system }, { role: 'user', content: user }] })).choices[0]?.message.content ?? '';
+    (
+      await client.chat.completions.create({
+        model,
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: user },
+        ],
+      })
+    ).choices[0]?.message.content ?? '';
 
   it('listens on 127.0.0.1 and lists models', async () => {
     expect(server.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
@@ -37,7 +46,7 @@ describe('offline model server (real openai SDK over HTTP)', () => {
   });
 
   it('answers only from passages when told to', async () => {
-    const grounded = "Answer only from the passages provided. If they do not answer, say you do not know.";
+    const grounded = 'Answer only from the passages provided. If they do not answer, say you do not know.';
     const user = 'Passages:\nOur office is closed on public holidays.\n\nQuestion: Do you ship to Mars?';
     expect(await ask('gpt-4o-2024-05-13', grounded, user)).toMatch(/do not know/);
     expect((await ask('gpt-4o-2024-05-13', 'You are helpful.', user)).toLowerCase()).toContain('yes, we ship');
@@ -45,8 +54,14 @@ describe('offline model server (real openai SDK over HTTP)', () => {
 
   it('streams the same answer as SSE chunks the SDK assembles, with usage and [DONE]', async () => {
     const messages = [{ role: 'user' as const, content: 'How do I invite a teammate to my workspace?' }];
-    const whole = (await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages })).choices[0]?.message.content;
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages, stream: true, stream_options: { include_usage: true } });
+    const whole = (await client.chat.completions.create({ model: 'gpt-4o-2024-08-06', messages })).choices[0]?.message
+      .content;
+    const stream = await client.chat.completions.create({
+      model: 'gpt-4o-2024-08-06',
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     let chunks = 0;
     let usage: OpenAI.CompletionUsage | undefined;
@@ -75,9 +90,17 @@ describe('offline model server (real openai SDK over HTTP)', () => {
   });
 
   it('embeds in the model dimension, base64 by default (SDK-decoded) and float on request', async () => {
-    const texts = ['refund for a duplicate charge', 'refund of the duplicate charge on my card', 'the dashboard shows error 502'];
+    const texts = [
+      'refund for a duplicate charge',
+      'refund of the duplicate charge on my card',
+      'the dashboard shows error 502',
+    ];
     const b64 = await client.embeddings.create({ model: 'text-embedding-3-small', input: texts });
-    const floats = await client.embeddings.create({ model: 'text-embedding-3-small', input: texts, encoding_format: 'float' });
+    const floats = await client.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: texts,
+      encoding_format: 'float',
+    });
     const v = b64.data.map((d) => d.embedding);
     expect(v[0]).toHaveLength(1536);
     expect(floats.data[0]?.embedding[7]).toBeCloseTo(v[0]?.[7] ?? NaN, 6);
@@ -94,7 +117,9 @@ describe('offline model server (real openai SDK over HTTP)', () => {
     const err = await client.embeddings.create({ model: 'no-such-model', input: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.NotFoundError);
     expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('model_not_found');
-    const bad = await client.chat.completions.create({ model: 'gpt-4o-2024-05-13', messages: [] }).catch((e: unknown) => e);
+    const bad = await client.chat.completions
+      .create({ model: 'gpt-4o-2024-05-13', messages: [] })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
     const raw = await fetch(`${server.baseUrl}/chat/completions`, { method: 'POST', body: '{not json' });
     expect(raw.status).toBe(400);

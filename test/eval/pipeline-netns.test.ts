@@ -29,7 +29,8 @@ describe.skipIf(netns.skip)(netns.title('switchyard pipeline in a network namesp
     const probe = run.probe;
     expect(probe?.loopback.connected).toBe(true);
     expect(probe?.publicConnects.length).toBeGreaterThanOrEqual(2);
-    for (const attempt of probe?.publicConnects ?? []) expect(attempt, attempt.target).toMatchObject({ connected: false, code: 'ENETUNREACH' });
+    for (const attempt of probe?.publicConnects ?? [])
+      expect(attempt, attempt.target).toMatchObject({ connected: false, code: 'ENETUNREACH' });
     expect(probe?.dns.resolved).toBe(false);
 
     expect(run.code, run.output).toBe(0);
@@ -43,6 +44,8 @@ describe.skipIf(netns.skip)(netns.title('switchyard pipeline in a network namesp
     expect(report.tests.stats.cached).toBe(0);
     expect(report.shadow.ran).toBe(true);
     expect(report.bundles.map((b) => b.env)).toEqual(['staging', 'production']);
-    process.stdout.write(`pipeline in a network namespace: process wall ${((run.wallMs ?? 0) / 1000).toFixed(1)} s; stages ${JSON.stringify(run.stages)}\n`);
+    process.stdout.write(
+      `pipeline in a network namespace: process wall ${((run.wallMs ?? 0) / 1000).toFixed(1)} s; stages ${JSON.stringify(run.stages)}\n`,
+    );
   });
 });

@@ -15,7 +15,11 @@ describe('switchyard pipeline', () => {
     await applyDemoPr(repo);
     repo.commit('demo PR');
     // Anything that tried to leave the machine through a proxy would hit a dead port.
-    const io = testIo(repo.dir, { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' });
+    const io = testIo(repo.dir, {
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+      HTTP_PROXY: 'http://127.0.0.1:9',
+      NO_PROXY: '127.0.0.1,localhost',
+    });
     const code = await main(['pipeline', '--base', 'HEAD~1'], io);
     expect(code, io.text()).toBe(0);
     const text = io.text();

@@ -25,12 +25,22 @@ afterAll(async () => {
 
 describe('eval and shadow go to the provider the model declares', () => {
   it('sends every eval and shadow chat request of an openai-compatible model to its baseUrl', async () => {
-    await repo.edit('models/chat.yaml', (t) => t.replace(/provider:\n {2}type: openai\n/, `provider:\n  type: openai-compatible\n  baseUrl: ${served.baseUrl}\n  apiKeyEnv: VLLM_API_KEY\n`));
+    await repo.edit('models/chat.yaml', (t) =>
+      t.replace(
+        /provider:\n {2}type: openai\n/,
+        `provider:\n  type: openai-compatible\n  baseUrl: ${served.baseUrl}\n  apiKeyEnv: VLLM_API_KEY\n`,
+      ),
+    );
     repo.commit('chat is served by our own OpenAI-compatible server');
     await repo.edit('models/chat.yaml', (t) => t.replace('snapshot: gpt-4o-2024-05-13', 'snapshot: gpt-4o-2024-11-20'));
     repo.commit('move the chat pin to gpt-4o-2024-11-20');
 
-    const env = { SWITCHYARD_OFFLINE: '0', OPENAI_API_KEY: 'sk-grader', OPENAI_BASE_URL: grading.baseUrl, VLLM_API_KEY: 'sk-served' };
+    const env = {
+      SWITCHYARD_OFFLINE: '0',
+      OPENAI_API_KEY: 'sk-grader',
+      OPENAI_BASE_URL: grading.baseUrl,
+      VLLM_API_KEY: 'sk-served',
+    };
     served.resetStats();
     grading.resetStats();
     const io = testIo(repo.dir, env);
@@ -61,7 +71,11 @@ describe('eval and shadow go to the provider the model declares', () => {
   it('without a key, sends everything to the offline server and says so', async () => {
     served.resetStats();
     grading.resetStats();
-    const io = testIo(repo.dir, { SWITCHYARD_OFFLINE: '0', OPENAI_BASE_URL: grading.baseUrl, VLLM_API_KEY: 'sk-served' });
+    const io = testIo(repo.dir, {
+      SWITCHYARD_OFFLINE: '0',
+      OPENAI_BASE_URL: grading.baseUrl,
+      VLLM_API_KEY: 'sk-served',
+    });
     await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
     expect(io.text()).toContain('offline model server');
     expect(served.stats.requests).toBe(0);

@@ -22,12 +22,28 @@ beforeAll(async () => {
           res.end(JSON.stringify({ error: { message: 'refused', type: 'invalid_request_error' } }));
           return;
         }
-        res.end(JSON.stringify({ id: 'c', object: 'chat.completion', created: 0, model: json.model, choices: [{ index: 0, message: { role: 'assistant', content: 'same answer' }, finish_reason: 'stop' }] }));
+        res.end(
+          JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 0,
+            model: json.model,
+            choices: [{ index: 0, message: { role: 'assistant', content: 'same answer' }, finish_reason: 'stop' }],
+          }),
+        );
         return;
       }
       const vector = [1, 0];
-      const embedding = json.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
-      res.end(JSON.stringify({ object: 'list', model: json.model, usage: { prompt_tokens: 1, total_tokens: 1 }, data: [0, 1].map((index) => ({ object: 'embedding', index, embedding })) }));
+      const embedding =
+        json.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          model: json.model,
+          usage: { prompt_tokens: 1, total_tokens: 1 },
+          data: [0, 1].map((index) => ({ object: 'embedding', index, embedding })),
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -36,14 +52,34 @@ beforeAll(async () => {
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const row = (rowId: string, input: string) => ({ rowId, input, base: [{ role: 'user' as const, content: input }], head: [{ role: 'user' as const, content: input }] });
+const row = (rowId: string, input: string) => ({
+  rowId,
+  input,
+  base: [{ role: 'user' as const, content: input }],
+  head: [{ role: 'user' as const, content: input }],
+});
 
 describe('runShadow failed rows', () => {
   it('counts rows whose calls failed apart from the scored pairs', async () => {
-    const endpoint: ModelEndpoint = { baseUrl, apiKey: 'k', offline: true, label: 'test server', server: undefined, env: {}, close: async () => {} };
+    const endpoint: ModelEndpoint = {
+      baseUrl,
+      apiKey: 'k',
+      offline: true,
+      label: 'test server',
+      server: undefined,
+      env: {},
+      close: async () => {},
+    };
     const plan: ShadowPlan = {
-      id: 'pin:chat', kind: 'model-pin', title: 'chat', dataset: 'd', base: { label: 'a', snapshot: 'a' }, head: { label: 'b', snapshot: 'b' },
-      gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 }, blocking: false, problems: [],
+      id: 'pin:chat',
+      kind: 'model-pin',
+      title: 'chat',
+      dataset: 'd',
+      base: { label: 'a', snapshot: 'a' },
+      head: { label: 'b', snapshot: 'b' },
+      gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 },
+      blocking: false,
+      problems: [],
       requests: [row('r1', 'hello'), row('r2', 'FAIL me'), row('r3', 'hi'), row('r4', 'FAIL too')],
     };
     const run = await runShadow({ plans: [plan], endpoint, baseRef: null, concurrency: 2 });

@@ -45,23 +45,61 @@ describe('histogramMarkdown', () => {
   });
 
   it('drops the table on request and says when nothing was scored', () => {
-    expect(histogramMarkdown('t', similarityHistogram([0.5]), undefined, false)).toEqual(['- t: cosine `·····█····` over [0, 1] · 1 pair · 0 out of range']);
-    expect(histogramMarkdown('t', similarityHistogram([]), 4, true)).toEqual(['- t: no pair scored · 4 failed calls · 0 out of range']);
+    expect(histogramMarkdown('t', similarityHistogram([0.5]), undefined, false)).toEqual([
+      '- t: cosine `·····█····` over [0, 1] · 1 pair · 0 out of range',
+    ]);
+    expect(histogramMarkdown('t', similarityHistogram([]), 4, true)).toEqual([
+      '- t: no pair scored · 4 failed calls · 0 out of range',
+    ]);
   });
 });
 
 function comparison(id: string, cosines: number[], extra: Partial<ShadowResult> = {}): ShadowResult {
   const pairs = cosines.map((c, i) => ({ rowId: `r${i}`, input: 'in', base: 'b', head: 'h', cosine: c, lexical: 0.5 }));
   const s = { avg: 0.9, min: 0.5, p10: 0.6 };
-  return { id, kind: 'model-rollout', title: `title ${id}`, dataset: 'd', base: 'a', head: 'b', gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 }, blocking: false, count: pairs.length, cosine: s, lexical: s, passed: false, divergent: [], pairs, problems: [], failed: 0, ...extra };
+  return {
+    id,
+    kind: 'model-rollout',
+    title: `title ${id}`,
+    dataset: 'd',
+    base: 'a',
+    head: 'b',
+    gate: { minAvgSimilarity: 0.9, minMinSimilarity: 0.7 },
+    blocking: false,
+    count: pairs.length,
+    cosine: s,
+    lexical: s,
+    passed: false,
+    divergent: [],
+    pairs,
+    problems: [],
+    failed: 0,
+    ...extra,
+  };
 }
 
 describe('report with shadow histograms', () => {
   const shadow: ShadowRun = {
-    kind: 'switchyard.shadow-run', format: 1, offline: true, endpoint: 'offline', base: 'main', embeddingModel: 'e', durationMs: 1,
+    kind: 'switchyard.shadow-run',
+    format: 1,
+    offline: true,
+    endpoint: 'offline',
+    base: 'main',
+    embeddingModel: 'e',
+    durationMs: 1,
     comparisons: [comparison('a', [0.97, 0.98, 1, 0.2, Number.NaN, 1.5], { failed: 3 }), comparison('empty', [])],
   };
-  const report = buildReport({ project: 'p', base: 'main', commit: null, changes: [], evalRuns: [], shadow, findings: { errors: [], warnings: [] }, bundles: [], plan: { targets: [], shadow: [] } });
+  const report = buildReport({
+    project: 'p',
+    base: 'main',
+    commit: null,
+    changes: [],
+    evalRuns: [],
+    shadow,
+    findings: { errors: [], warnings: [] },
+    bundles: [],
+    plan: { targets: [], shadow: [] },
+  });
 
   it('carries every pair in report.json and validates against the schema', async () => {
     const [a, empty] = report.shadow.comparisons;
@@ -71,7 +109,16 @@ describe('report with shadow histograms', () => {
     const validate = await loadReportValidator(root);
     // A NaN cannot be in JSON: validate what the comment job would read.
     expect(validate(JSON.parse(JSON.stringify(report)))).toEqual([]);
-    expect(validate(JSON.parse(JSON.stringify({ ...report, shadow: { ...report.shadow, comparisons: [{ ...a, histogram: { counts: [-1], outOfRange: 0 } }] } })))).not.toEqual([]);
+    expect(
+      validate(
+        JSON.parse(
+          JSON.stringify({
+            ...report,
+            shadow: { ...report.shadow, comparisons: [{ ...a, histogram: { counts: [-1], outOfRange: 0 } }] },
+          }),
+        ),
+      ),
+    ).not.toEqual([]);
   });
 
   it('renders the histogram with failed and out-of-range counts, none for no dataset', () => {
@@ -82,7 +129,13 @@ describe('report with shadow histograms', () => {
   });
 
   it('still renders a report written before the histogram existed', () => {
-    const old = { ...report, shadow: { ...report.shadow, comparisons: report.shadow.comparisons.map(({ histogram: _h, failed: _f, ...c }) => c) } };
+    const old = {
+      ...report,
+      shadow: {
+        ...report.shadow,
+        comparisons: report.shadow.comparisons.map(({ histogram: _h, failed: _f, ...c }) => c),
+      },
+    };
     const md = renderMarkdown(old);
     expect(md).toContain('title a');
     expect(md).not.toContain('Cosine of every pair');

@@ -38,8 +38,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Entry { name: string; value: string; rule: string; why: string }
-type Out = Record<'models' | 'flags' | 'experiments' | 'canaries' | 'embeddingRoutes', Entry[]> & { serial: number; from: string };
+interface Entry {
+  name: string;
+  value: string;
+  rule: string;
+  why: string;
+}
+type Out = Record<'models' | 'flags' | 'experiments' | 'canaries' | 'embeddingRoutes', Entry[]> & {
+  serial: number;
+  from: string;
+};
 
 async function explain(args: string[]): Promise<{ code: number; out: Out | null; err: string }> {
   const io = captureIo(REPO);
@@ -71,19 +79,47 @@ describe('switchyard explain', () => {
   });
 
   it('keeps a pinned conversation on its snapshot and says why', async () => {
-    const r = await explain(['user-1', '--env', 'production', '--from', join(dir, 'published'), '--trusted-keys', keys, '--conversation-pin', 'gpt-4o-2024-05-13']);
+    const r = await explain([
+      'user-1',
+      '--env',
+      'production',
+      '--from',
+      join(dir, 'published'),
+      '--trusted-keys',
+      keys,
+      '--conversation-pin',
+      'gpt-4o-2024-05-13',
+    ]);
     const chat = r.out!.models.find((m) => m.name === 'chat')!;
     expect(chat).toMatchObject({ value: 'gpt-4o-2024-05-13', rule: 'pinned' });
     expect(chat.why).toMatch(/pinned to gpt-4o-2024-05-13/);
   });
 
   it('refuses a bundle signed by keys it was not given, and a missing one', async () => {
-    const wrong = await explain(['user-1', '--env', 'production', '--from', join(dir, 'published'), '--trusted-keys', otherKeys]);
+    const wrong = await explain([
+      'user-1',
+      '--env',
+      'production',
+      '--from',
+      join(dir, 'published'),
+      '--trusted-keys',
+      otherKeys,
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/switchyard explain: E_SIG/);
-    const missing = await explain(['user-1', '--env', 'nowhere', '--from', join(dir, 'published'), '--trusted-keys', keys]);
+    const missing = await explain([
+      'user-1',
+      '--env',
+      'nowhere',
+      '--from',
+      join(dir, 'published'),
+      '--trusted-keys',
+      keys,
+    ]);
     expect(missing.code).toBe(1);
-    expect(await main(['explain', 'user-1', '--env', 'production', '--from', join(dir, 'published')], captureIo(REPO))).toBe(2);
+    expect(
+      await main(['explain', 'user-1', '--env', 'production', '--from', join(dir, 'published')], captureIo(REPO)),
+    ).toBe(2);
   });
 
   it('reads a local compile output (unsigned, said so) and agrees with the published bundle', async () => {
@@ -92,7 +128,15 @@ describe('switchyard explain', () => {
     const local = await explain(['user-42', '--env', 'production', '--from', dist]);
     expect(local.code, local.err).toBe(0);
     expect(local.out!.from).toMatch(/local build .* \(unsigned\)/);
-    const published = await explain(['user-42', '--env', 'production', '--from', join(dir, 'published'), '--trusted-keys', keys]);
+    const published = await explain([
+      'user-42',
+      '--env',
+      'production',
+      '--from',
+      join(dir, 'published'),
+      '--trusted-keys',
+      keys,
+    ]);
     const strip = (o: Out) => ({ models: o.models, flags: o.flags, experiments: o.experiments, canaries: o.canaries });
     expect(strip(local.out!)).toEqual(strip(published.out!));
   });

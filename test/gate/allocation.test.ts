@@ -34,7 +34,9 @@ describe('exposure arithmetic', () => {
     const computed = newlyGetting(before, after, 'on');
     expect(computed).toBe(237_500);
     // Same percent, new seed: most of the audience is new even though the share did not move.
-    expect(newlyGetting(split('seed-a', 250_000, 'on', 'off'), split('seed-b', 250_000, 'on', 'off'), 'on')).toBe(187_500);
+    expect(newlyGetting(split('seed-a', 250_000, 'on', 'off'), split('seed-b', 250_000, 'on', 'off'), 'on')).toBe(
+      187_500,
+    );
     expect(Math.abs(sampled(before, after, 'on') - computed)).toBeLessThan(8_000);
   });
 

@@ -37,6 +37,9 @@ describe('judgeChange (pure, on the demo organisation)', () => {
     const base = structuredClone(head);
     base.experiments.get('summarization-v1-vs-v2')!.variants.treatment!.version = 99;
     const v = judgeChange(base, head, { locate });
-    expect(v.warnings.filter((w) => w.code === 'W_GATE_BASE_UNCOMPILED').map((w) => w.message.split(':')[0])).toEqual(['staging', 'production']);
+    expect(v.warnings.filter((w) => w.code === 'W_GATE_BASE_UNCOMPILED').map((w) => w.message.split(':')[0])).toEqual([
+      'staging',
+      'production',
+    ]);
   });
 });

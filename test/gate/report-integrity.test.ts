@@ -85,23 +85,32 @@ describe('report integrity', () => {
       const io = testIo(repo.dir);
       expect(await main([step, '--base', 'main'], io), io.text()).toBe(0);
     }
-    const stamped = JSON.parse(await readFile(join(repo.dir, '.switchyard/results/eval.json'), 'utf8')) as { commit: string; configDigest: string };
+    const stamped = JSON.parse(await readFile(join(repo.dir, '.switchyard/results/eval.json'), 'utf8')) as {
+      commit: string;
+      configDigest: string;
+    };
     expect(stamped.commit).toBe(repo.git('rev-parse', 'HEAD'));
     expect(stamped.configDigest).toMatch(/^[0-9a-f]{64}$/);
 
     // A new commit after the evals ran: the old results must not be combined into its verdict.
-    await repo.edit('rollouts/new-onboarding-tips.yaml', (t) => t.replace(/^description: .*$/m, 'description: Tips, reworded.'));
+    await repo.edit('rollouts/new-onboarding-tips.yaml', (t) =>
+      t.replace(/^description: .*$/m, 'description: Tips, reworded.'),
+    );
     repo.commit('reword');
     const io = testIo(repo.dir);
     expect(await main(['report', '--base', 'main'], io), io.text()).toBe(1);
     const { json } = await readReport();
-    expect(json.blockers.join('\n')).toMatch(/E_REPORT_STALE_RESULT \.switchyard\/results\/eval\.json was computed for commit [0-9a-f]{12}, not/);
+    expect(json.blockers.join('\n')).toMatch(
+      /E_REPORT_STALE_RESULT \.switchyard\/results\/eval\.json was computed for commit [0-9a-f]{12}, not/,
+    );
     expect(json.blockers.join('\n')).toMatch(/E_REPORT_STALE_RESULT \.switchyard\/results\/shadow\.json/);
     expect(json.tests.ran).toBe(false);
 
     // Same commit, edited working tree: another configuration, and the report names the file.
     for (const step of ['eval', 'shadow']) expect(await main([step, '--base', 'main'], testIo(repo.dir))).toBe(0);
-    await repo.edit('rollouts/new-onboarding-tips.yaml', (t) => t.replace(/^description: .*$/m, 'description: Tips, uncommitted.'));
+    await repo.edit('rollouts/new-onboarding-tips.yaml', (t) =>
+      t.replace(/^description: .*$/m, 'description: Tips, uncommitted.'),
+    );
     const io2 = testIo(repo.dir);
     expect(await main(['report', '--base', 'main'], io2), io2.text()).toBe(1);
     const again = await readReport();

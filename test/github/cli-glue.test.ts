@@ -36,7 +36,10 @@ describe('github glue commands', () => {
   });
 
   it('annotate writes one workflow command per finding, at file/line/col, via @actions/core', async () => {
-    await writeFile(join(dir, 'validation.json'), JSON.stringify({ errors: [diagnostic(1)], warnings: [diagnostic(2, 'warning')] }));
+    await writeFile(
+      join(dir, 'validation.json'),
+      JSON.stringify({ errors: [diagnostic(1)], warnings: [diagnostic(2, 'warning')] }),
+    );
     const written: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       written.push(String(chunk));
@@ -47,12 +50,17 @@ describe('github glue commands', () => {
     vi.mocked(process.stdout.write).mockRestore();
     const lines = written.join('').trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^::error title=E_DANGLING_REF,file=prompts\/summarization\/v2.yaml,line=6,col=8::model 'chatt' does not exist \(1\)%0AFix: did you mean 'chat'\?$/);
+    expect(lines[0]).toMatch(
+      /^::error title=E_DANGLING_REF,file=prompts\/summarization\/v2.yaml,line=6,col=8::model 'chatt' does not exist \(1\)%0AFix: did you mean 'chat'\?$/,
+    );
     expect(lines[1]).toMatch(/^::warning title=E_DANGLING_REF,/);
   });
 
-  it('annotate caps at GitHub\'s 50 annotations (errors first) and refuses input that is not validate output', async () => {
-    const many = [...Array.from({ length: 10 }, (_, i) => diagnostic(i, 'warning')), ...Array.from({ length: 60 }, (_, i) => diagnostic(i))];
+  it("annotate caps at GitHub's 50 annotations (errors first) and refuses input that is not validate output", async () => {
+    const many = [
+      ...Array.from({ length: 10 }, (_, i) => diagnostic(i, 'warning')),
+      ...Array.from({ length: 60 }, (_, i) => diagnostic(i)),
+    ];
     const anns = annotationsFor(many);
     expect(anns).toHaveLength(50);
     expect(anns.slice(0, 49).every((a) => a.level === 'error')).toBe(true);
@@ -78,7 +86,9 @@ describe('github glue commands', () => {
     const summary = await readFile(summaryFile, 'utf8');
     expect(summary).toContain('No report was produced');
     expect(summary.indexOf('## ✅ Verdict: pass')).toBeGreaterThan(summary.indexOf('No report was produced'));
-    expect(summary).toContain("| ⚠️ | `E_DANGLING_REF` | `prompts/summarization/v2.yaml:6:8` | model 'chatt' does not exist (3) |");
+    expect(summary).toContain(
+      "| ⚠️ | `E_DANGLING_REF` | `prompts/summarization/v2.yaml:6:8` | model 'chatt' does not exist (3) |",
+    );
     expect(await main(['github', 'stamp', out, '--pr', '12', '--head-sha', 'main'], io(dir))).toBe(2);
   });
 
@@ -91,9 +101,13 @@ describe('github glue commands', () => {
     });
     const cli = io(dir, { GITHUB_TOKEN: token, GITHUB_ACTIONS: 'true' });
     // Nothing is signed here, so the publish itself fails after the mask was registered.
-    expect(await main(['github', 'publish', join(dir, 'dist'), '--env', 'staging', '--target', join(dir, 'out')], cli)).toBe(1);
+    expect(
+      await main(['github', 'publish', join(dir, 'dist'), '--env', 'staging', '--target', join(dir, 'out')], cli),
+    ).toBe(1);
     const local = io(dir, { GITHUB_TOKEN: token });
-    expect(await main(['github', 'publish', join(dir, 'dist'), '--env', 'staging', '--target', join(dir, 'out')], local)).toBe(1);
+    expect(
+      await main(['github', 'publish', join(dir, 'dist'), '--env', 'staging', '--target', join(dir, 'out')], local),
+    ).toBe(1);
     vi.mocked(process.stdout.write).mockRestore();
     expect(written.join('')).toBe(`::add-mask::${Buffer.from(`x-access-token:${token}`).toString('base64')}\n`);
     expect(cli.err.join('')).toContain('E_PUBLISH_NOT_SIGNED');
@@ -101,7 +115,10 @@ describe('github glue commands', () => {
 
   it('policy exits 1 on a repository with a bad workflow and 0 on this one', async () => {
     await mkdir(join(dir, '.github', 'workflows'), { recursive: true });
-    await cp(join(import.meta.dirname, 'fixtures', 'workflows', 'unpinned-action.yml'), join(dir, '.github', 'workflows', 'ci.yml'));
+    await cp(
+      join(import.meta.dirname, 'fixtures', 'workflows', 'unpinned-action.yml'),
+      join(dir, '.github', 'workflows', 'ci.yml'),
+    );
     const bad = io(dir);
     expect(await main(['github', 'policy'], bad)).toBe(1);
     expect(bad.err.join('\n')).toContain('.github/workflows/ci.yml:17:15  error  E_WF_UNPINNED_ACTION');
@@ -114,7 +131,9 @@ describe('github glue commands', () => {
     const ok = io(dir);
     expect(await main(['kill', 'new-onboarding-tips'], ok)).toBe(0);
     expect(ok.out.join('')).toBe('rollouts/new-onboarding-tips.yaml: killed: true');
-    expect(await readFile(join(dir, 'rollouts', 'new-onboarding-tips.yaml'), 'utf8')).toContain('# A plain feature flag with a kill switch.\n');
+    expect(await readFile(join(dir, 'rollouts', 'new-onboarding-tips.yaml'), 'utf8')).toContain(
+      '# A plain feature flag with a kill switch.\n',
+    );
     const again = io(dir);
     expect(await main(['kill', 'new-onboarding-tips'], again)).toBe(0);
     expect(again.out.join('')).toContain('already true');

@@ -128,13 +128,22 @@ describe('switchyard github comment (workflow_run job) over HTTP', () => {
   });
 
   it('refuses a report that fails the schema, oversized files, non-JSON and symlinks', async () => {
-    const schema = await run(await artifact('c1', { ...good(7), 'report.json': JSON.stringify({ verdict: 'maybe', summary: 'x' }) }), await event([7]));
+    const schema = await run(
+      await artifact('c1', { ...good(7), 'report.json': JSON.stringify({ verdict: 'maybe', summary: 'x' }) }),
+      await event([7]),
+    );
     expect(schema.err).toContain('E_ARTIFACT_SCHEMA');
-    const huge = await run(await artifact('c2', { ...good(7), 'report.json': Buffer.alloc(5 * 1024 * 1024, 0x20) }), await event([7]));
+    const huge = await run(
+      await artifact('c2', { ...good(7), 'report.json': Buffer.alloc(5 * 1024 * 1024, 0x20) }),
+      await event([7]),
+    );
     expect(huge.err).toContain('E_ARTIFACT_TOO_LARGE');
     const notJson = await run(await artifact('c3', { ...good(7), 'report.json': '{"verdict":' }), await event([7]));
     expect(notJson.err).toContain('E_ARTIFACT_NOT_JSON');
-    const linked = await artifact('c4', { 'switchyard-pr.json': JSON.stringify({ pr: 7, headSha: HEAD }), 'report.md': 'x' });
+    const linked = await artifact('c4', {
+      'switchyard-pr.json': JSON.stringify({ pr: 7, headSha: HEAD }),
+      'report.md': 'x',
+    });
     await symlink('/etc/passwd', join(linked, 'report.json'));
     const symlinked = await run(linked, await event([7]));
     expect(symlinked.err).toContain('E_ARTIFACT_NOT_FILE');

@@ -35,13 +35,29 @@ describe('switchyard github comment with the real report schema', () => {
     await writeFile(join(dir, 'report.md'), reportMd);
     await writeFile(join(dir, 'switchyard-pr.json'), JSON.stringify({ pr: 4, headSha: HEAD }));
     const event = join(dir, 'event.json');
-    await writeFile(event, JSON.stringify({
-      repository: { name: 'config', owner: { login: 'acme' } },
-      workflow_run: { id: 1, event: 'pull_request', conclusion: 'success', head_sha: HEAD, head_branch: 'b', head_repository: { full_name: 'acme/config' }, pull_requests: [{ number: 4 }] },
-    }));
+    await writeFile(
+      event,
+      JSON.stringify({
+        repository: { name: 'config', owner: { login: 'acme' } },
+        workflow_run: {
+          id: 1,
+          event: 'pull_request',
+          conclusion: 'success',
+          head_sha: HEAD,
+          head_branch: 'b',
+          head_repository: { full_name: 'acme/config' },
+          pull_requests: [{ number: 4 }],
+        },
+      }),
+    );
     const out: string[] = [];
     const err: string[] = [];
-    const io: CommandIo = { cwd: root, env: { GITHUB_TOKEN: 'ghs_actions', GITHUB_API_URL: gh.url }, stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+    const io: CommandIo = {
+      cwd: root,
+      env: { GITHUB_TOKEN: 'ghs_actions', GITHUB_API_URL: gh.url },
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+    };
     const code = await main(['github', 'comment', '--report', dir, '--event', event], io);
     return { code, err: err.join('\n'), out: out.join('\n') };
   }

@@ -35,7 +35,9 @@ describe('switchyard github comment: fork reports are data, not verdicts', () =>
   });
 
   async function forged(): Promise<Report> {
-    const golden = JSON.parse(await readFile(join(root, 'test', 'fixtures', 'golden-report', 'report.json'), 'utf8')) as Report;
+    const golden = JSON.parse(
+      await readFile(join(root, 'test', 'fixtures', 'golden-report', 'report.json'), 'utf8'),
+    ) as Report;
     return {
       ...golden,
       verdict: 'pass',
@@ -43,21 +45,47 @@ describe('switchyard github comment: fork reports are data, not verdicts', () =>
       offline: false,
       endpoint: 'https://api.openai.com/v1',
       run: { url: 'https://evil.example/run', artifact: 'switchyard-report' },
-      changes: [...golden.changes, { area: 'prompt', subject: 'x', text: 'Looks great! [approve here](https://evil.example/a) ![ok](https://evil.example/badge.png) www.evil.example' }],
+      changes: [
+        ...golden.changes,
+        {
+          area: 'prompt',
+          subject: 'x',
+          text: 'Looks great! [approve here](https://evil.example/a) ![ok](https://evil.example/badge.png) www.evil.example',
+        },
+      ],
     };
   }
 
-  async function comment(report: Report, run: { conclusion: string; headRepository: string; pullRequests: number[] }): Promise<{ code: number; text: string; body: string }> {
+  async function comment(
+    report: Report,
+    run: { conclusion: string; headRepository: string; pullRequests: number[] },
+  ): Promise<{ code: number; text: string; body: string }> {
     await writeFile(join(dir, 'report.json'), JSON.stringify(report));
     await writeFile(join(dir, 'report.md'), '## ✅ Switchyard: safe to merge\n');
     await writeFile(join(dir, 'switchyard-pr.json'), JSON.stringify({ pr: 7, headSha: HEAD }));
     const event = join(dir, 'event.json');
-    await writeFile(event, JSON.stringify({
-      repository: { name: 'config', owner: { login: 'acme' } },
-      workflow_run: { id: RUN_ID, event: 'pull_request', conclusion: run.conclusion, head_sha: HEAD, head_branch: 'faster', head_repository: { full_name: run.headRepository }, pull_requests: run.pullRequests.map((number) => ({ number })) },
-    }));
+    await writeFile(
+      event,
+      JSON.stringify({
+        repository: { name: 'config', owner: { login: 'acme' } },
+        workflow_run: {
+          id: RUN_ID,
+          event: 'pull_request',
+          conclusion: run.conclusion,
+          head_sha: HEAD,
+          head_branch: 'faster',
+          head_repository: { full_name: run.headRepository },
+          pull_requests: run.pullRequests.map((number) => ({ number })),
+        },
+      }),
+    );
     const lines: string[] = [];
-    const io: CommandIo = { cwd: root, env: { GITHUB_TOKEN: 'ghs_actions', GITHUB_API_URL: gh.url }, stdout: (t) => lines.push(t), stderr: (t) => lines.push(t) };
+    const io: CommandIo = {
+      cwd: root,
+      env: { GITHUB_TOKEN: 'ghs_actions', GITHUB_API_URL: gh.url },
+      stdout: (t) => lines.push(t),
+      stderr: (t) => lines.push(t),
+    };
     const code = await main(['github', 'comment', '--report', dir, '--event', event], io);
     const body = gh.state.repos.get('acme/config')?.comments.get(7)?.[0]?.body ?? '';
     return { code, text: lines.join('\n'), body };
@@ -68,12 +96,19 @@ describe('switchyard github comment: fork reports are data, not verdicts', () =>
     const runLink = `[Workflow run](https://github.com/acme/config/actions/runs/${RUN_ID})`;
     const line = body.split('\n').find((l) => l.startsWith('[Workflow run]'));
     expect(line?.startsWith(runLink), line).toBe(true);
-    return body.split('\n').filter((l) => l !== line).join('\n');
+    return body
+      .split('\n')
+      .filter((l) => l !== line)
+      .join('\n');
   }
 
   it('a failed fork run claiming ✅ with a real model, a link and an image is shown blocked, from the fork, offline, inert', async () => {
     gh.seedPull('acme', 'config', { number: 7, headLabel: 'mallory:faster', headSha: HEAD });
-    const { code, text, body } = await comment(await forged(), { conclusion: 'failure', headRepository: 'mallory/config', pullRequests: [] });
+    const { code, text, body } = await comment(await forged(), {
+      conclusion: 'failure',
+      headRepository: 'mallory/config',
+      pullRequests: [],
+    });
     expect(code, text).toBe(0);
     const lines = body.split('\n');
     expect(lines[1]).toBe('## ❌ Switchyard: blocked');
@@ -91,7 +126,11 @@ describe('switchyard github comment: fork reports are data, not verdicts', () =>
 
   it('a successful fork run keeps its verdict but still carries the fork and offline notices', async () => {
     gh.seedPull('acme', 'config', { number: 7, headLabel: 'mallory:faster', headSha: HEAD });
-    const { code, text, body } = await comment(await forged(), { conclusion: 'success', headRepository: 'mallory/config', pullRequests: [] });
+    const { code, text, body } = await comment(await forged(), {
+      conclusion: 'success',
+      headRepository: 'mallory/config',
+      pullRequests: [],
+    });
     expect(code, text).toBe(0);
     expect(body.split('\n')[1]).toBe('## ✅ Switchyard: safe to merge');
     expect(body).toContain('Generated by code from the fork `mallory/config`');
@@ -101,7 +140,11 @@ describe('switchyard github comment: fork reports are data, not verdicts', () =>
 
   it('a failed run of a branch of this repository is never ✅ either, and has no fork notice', async () => {
     gh.seedPull('acme', 'config', { number: 7, headLabel: 'acme:faster', headSha: HEAD });
-    const { code, text, body } = await comment(await forged(), { conclusion: 'failure', headRepository: 'acme/config', pullRequests: [7] });
+    const { code, text, body } = await comment(await forged(), {
+      conclusion: 'failure',
+      headRepository: 'acme/config',
+      pullRequests: [7],
+    });
     expect(code, text).toBe(0);
     expect(body.split('\n')[1]).toBe('## ❌ Switchyard: blocked');
     expect(body).not.toContain('Generated by code from the fork');
@@ -112,10 +155,29 @@ describe('switchyard github comment: fork reports are data, not verdicts', () =>
   it('an invalid configuration reaches the PR comment as a blocked report listing file:line', async () => {
     gh.seedPull('acme', 'config', { number: 7, headLabel: 'acme:faster', headSha: HEAD });
     const report = buildConfigInvalidReport({
-      project: 'acme-assistant', base: 'origin/main', commit: HEAD,
-      findings: { errors: [{ code: 'E_SCHEMA', severity: 'error', message: "must have required property 'tests'", hint: 'add the tests', file: 'prompts/summarization/v2.yaml', line: 3, col: 1 }], warnings: [] },
+      project: 'acme-assistant',
+      base: 'origin/main',
+      commit: HEAD,
+      findings: {
+        errors: [
+          {
+            code: 'E_SCHEMA',
+            severity: 'error',
+            message: "must have required property 'tests'",
+            hint: 'add the tests',
+            file: 'prompts/summarization/v2.yaml',
+            line: 3,
+            col: 1,
+          },
+        ],
+        warnings: [],
+      },
     });
-    const { code, text, body } = await comment(report, { conclusion: 'failure', headRepository: 'acme/config', pullRequests: [7] });
+    const { code, text, body } = await comment(report, {
+      conclusion: 'failure',
+      headRepository: 'acme/config',
+      pullRequests: [7],
+    });
     expect(code, text).toBe(0);
     expect(body.split('\n')[1]).toBe('## ❌ Switchyard: blocked: the configuration does not validate');
     expect(body).toContain('E_SCHEMA prompts/summarization/v2.yaml:3:1');

@@ -43,9 +43,14 @@ describe('kill switch YAML edit', () => {
   });
 
   it('edits an existing per-environment value in place', () => {
-    const source = read('rollouts/chat-gpt-4o-2024-08-06.yaml').replace('    percent: 25\n', '    percent: 25\n    killed: false # staging only\n');
+    const source = read('rollouts/chat-gpt-4o-2024-08-06.yaml').replace(
+      '    percent: 25\n',
+      '    percent: 25\n    killed: false # staging only\n',
+    );
     const edit = setKilled(source, { file: 'f.yaml', env: 'staging' });
-    expect(changedLines(source, edit.value?.text ?? '')).toEqual([['    killed: false # staging only', '    killed: true # staging only']]);
+    expect(changedLines(source, edit.value?.text ?? '')).toEqual([
+      ['    killed: false # staging only', '    killed: true # staging only'],
+    ]);
   });
 
   it('revives with killed: false', () => {
@@ -65,13 +70,21 @@ describe('kill switch YAML edit', () => {
     expect(data.environments.staging).toEqual({ percent: 25 });
     expect(data.killed).toBe(false);
     // Nothing to remove: a no-op, not a `killed: false` override (which could never revive anything).
-    expect(setKilled(source, { file: 'f.yaml', env: 'production', killed: false }).value).toEqual({ text: source, changed: false, path: 'environments.production.killed' });
+    expect(setKilled(source, { file: 'f.yaml', env: 'production', killed: false }).value).toEqual({
+      text: source,
+      changed: false,
+      path: 'environments.production.killed',
+    });
     const killedEverywhere = setKilled(source, { file: 'f.yaml' }).value?.text ?? '';
-    expect(setKilled(killedEverywhere, { file: 'f.yaml', env: 'staging', killed: false }).errors[0]?.code).toBe('E_KILL_GLOBAL');
+    expect(setKilled(killedEverywhere, { file: 'f.yaml', env: 'staging', killed: false }).errors[0]?.code).toBe(
+      'E_KILL_GLOBAL',
+    );
   });
 
   it('refuses resources without a kill switch and broken YAML, with stable codes', () => {
-    expect(setKilled(read('rollouts/docs-embeddings-3-large.yaml'), { file: 'm.yaml' }).errors[0]?.code).toBe('E_KILL_NOT_A_FLAG');
+    expect(setKilled(read('rollouts/docs-embeddings-3-large.yaml'), { file: 'm.yaml' }).errors[0]?.code).toBe(
+      'E_KILL_NOT_A_FLAG',
+    );
     expect(setKilled('kind: Flag\nflag: [', { file: 'b.yaml' }).errors[0]?.code).toBe('E_KILL_PARSE');
     expect(setKilled('kind: Flag\nkilled:\n  nested: true\n', { file: 'b.yaml' }).errors[0]?.code).toBe('E_KILL_EDIT');
   });

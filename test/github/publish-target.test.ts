@@ -6,17 +6,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildSigned, canonicalBytes, compileBundle, generateSigningKey, signManifest, type SigningKey } from '../../src/bundle/index.ts';
+import {
+  buildSigned,
+  canonicalBytes,
+  compileBundle,
+  generateSigningKey,
+  signManifest,
+  type SigningKey,
+} from '../../src/bundle/index.ts';
 import { loadProject } from '../../src/config/index.ts';
 import { parsePublishTarget, publishBundle, type PublishTarget } from '../../src/github/publish-target.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
-const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t', GIT_CONFIG_GLOBAL: '/dev/null' };
-const git = async (cwd: string, ...args: string[]): Promise<string> => (await run('git', args, { cwd, env: gitEnv })).stdout.trim();
+const gitEnv = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@t',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@t',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
+const git = async (cwd: string, ...args: string[]): Promise<string> =>
+  (await run('git', args, { cwd, env: gitEnv })).stdout.trim();
 
 /** Writes what `compile` + `sign` leave in dist/<env>/ for the demo organisation at a given serial. */
-async function signedDist(dist: string, env: string, serial: number, key: SigningKey, percent?: number): Promise<string> {
+async function signedDist(
+  dist: string,
+  env: string,
+  serial: number,
+  key: SigningKey,
+  percent?: number,
+): Promise<string> {
   const project = await loadProject(root);
   if (!project.value) throw new Error('demo project does not load');
   if (percent !== undefined) {
@@ -50,9 +71,15 @@ describe('publish targets', () => {
   afterEach(async () => rm(dir, { recursive: true, force: true }));
 
   it('parses directory, branch and URL targets, and refuses bad ones with a code', () => {
-    expect(parsePublishTarget('dist/published', '/repo').value).toEqual({ kind: 'directory', path: '/repo/dist/published' });
+    expect(parsePublishTarget('dist/published', '/repo').value).toEqual({
+      kind: 'directory',
+      path: '/repo/dist/published',
+    });
     expect(parsePublishTarget('branch:gh-pages', '/repo').value).toEqual({ kind: 'branch', branch: 'gh-pages' });
-    expect(parsePublishTarget('https://bucket.example.com/sy/', '/repo').value).toEqual({ kind: 'http', url: 'https://bucket.example.com/sy' });
+    expect(parsePublishTarget('https://bucket.example.com/sy/', '/repo').value).toEqual({
+      kind: 'http',
+      url: 'https://bucket.example.com/sy',
+    });
     expect(parsePublishTarget('branch:../x', '/repo').errors[0]?.code).toBe('E_PUBLISH_TARGET');
     expect(parsePublishTarget('', '/repo').errors[0]?.code).toBe('E_PUBLISH_TARGET');
   });
@@ -84,8 +111,12 @@ describe('publish targets', () => {
     const first = await publishBundle({ root: dir, dist, env: 'staging', target });
     expect(first.errors).toEqual([]);
     expect(first.value).toMatchObject({ env: 'staging', serial: 7, sha256: sha, unchanged: false });
-    expect(await readFile(join(dir, 'published', 'staging', 'manifest.json'))).toEqual(await readFile(join(dist, 'staging', 'manifest.json')));
-    expect(await readFile(join(dir, 'published', 'staging', 'payload', `${sha}.json`))).toEqual(await readFile(join(dist, 'staging', 'payload', `${sha}.json`)));
+    expect(await readFile(join(dir, 'published', 'staging', 'manifest.json'))).toEqual(
+      await readFile(join(dist, 'staging', 'manifest.json')),
+    );
+    expect(await readFile(join(dir, 'published', 'staging', 'payload', `${sha}.json`))).toEqual(
+      await readFile(join(dist, 'staging', 'payload', `${sha}.json`)),
+    );
     const retry = await publishBundle({ root: dir, dist, env: 'staging', target });
     expect(retry.value?.unchanged).toBe(true);
     const log = JSON.parse(await readFile(join(dir, 'published', 'published.json'), 'utf8'));
@@ -121,14 +152,26 @@ describe('publish targets', () => {
     expect(sha2).not.toBe(sha1);
 
     const files = (await git(origin, 'ls-tree', '-r', '--name-only', 'gh-pages')).split('\n');
-    expect(files.sort()).toEqual(['production/manifest.json', `production/payload/${sha1}.json`, `production/payload/${sha2}.json`, 'published.json'].sort());
-    expect(await git(origin, 'log', '--format=%s', 'gh-pages')).toBe(`publish production serial 11 (${(11).toString(16).padStart(40, '0').slice(0, 12)})\npublish production serial 10 (${(10).toString(16).padStart(40, '0').slice(0, 12)})`);
+    expect(files.sort()).toEqual(
+      [
+        'production/manifest.json',
+        `production/payload/${sha1}.json`,
+        `production/payload/${sha2}.json`,
+        'published.json',
+      ].sort(),
+    );
+    expect(await git(origin, 'log', '--format=%s', 'gh-pages')).toBe(
+      `publish production serial 11 (${(11).toString(16).padStart(40, '0').slice(0, 12)})\npublish production serial 10 (${(10).toString(16).padStart(40, '0').slice(0, 12)})`,
+    );
     const manifest = JSON.parse(await git(origin, 'show', 'gh-pages:production/manifest.json'));
     expect(manifest.signed.serial).toBe(11);
     // The working tree of the config repo is untouched and no worktree is left behind.
     expect(await git(repo, 'status', '--porcelain')).toBe('');
     expect((await git(repo, 'worktree', 'list')).split('\n')).toHaveLength(1);
-    expect((await git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads')).split('\n')).toEqual(['refs/heads/gh-pages', 'refs/heads/main']);
+    expect((await git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads')).split('\n')).toEqual([
+      'refs/heads/gh-pages',
+      'refs/heads/main',
+    ]);
   });
 
   /** A config repo with a bare `origin`; returns both paths. */
@@ -158,7 +201,13 @@ describe('publish targets', () => {
     );
     const dist = join(dir, 'dist');
     await signedDist(dist, 'production', 10, key);
-    const result = await publishBundle({ root: repo, dist, env: 'production', target: { kind: 'branch', branch: 'gh-pages' }, pushToken: token });
+    const result = await publishBundle({
+      root: repo,
+      dist,
+      env: 'production',
+      target: { kind: 'branch', branch: 'gh-pages' },
+      pushToken: token,
+    });
     expect(result.errors[0]?.code).toBe('E_PUBLISH_WRITE_FAILED');
     const text = JSON.stringify(result.errors);
     expect(text).toContain('git push failed');
@@ -182,7 +231,13 @@ describe('publish targets', () => {
     await git(dir, 'clone', '-q', '-b', 'main', origin, other);
     const otherDist = join(dir, 'dist-staging');
     const stagingSha = await signedDist(otherDist, 'staging', 10, key);
-    const staged = await publishBundle({ root: other, dist: otherDist, env: 'staging', target: { kind: 'branch', branch: 'gh-pages' }, push: false });
+    const staged = await publishBundle({
+      root: other,
+      dist: otherDist,
+      env: 'staging',
+      target: { kind: 'branch', branch: 'gh-pages' },
+      push: false,
+    });
     expect(staged.errors).toEqual([]);
     const marker = join(dir, 'raced');
     await writeFile(
@@ -192,10 +247,23 @@ describe('publish targets', () => {
     );
     const dist = join(dir, 'dist');
     const productionSha = await signedDist(dist, 'production', 10, key);
-    const result = await publishBundle({ root: repo, dist, env: 'production', target: { kind: 'branch', branch: 'gh-pages' } });
+    const result = await publishBundle({
+      root: repo,
+      dist,
+      env: 'production',
+      target: { kind: 'branch', branch: 'gh-pages' },
+    });
     expect(result.errors).toEqual([]);
     const files = (await git(origin, 'ls-tree', '-r', '--name-only', 'gh-pages')).split('\n').sort();
-    expect(files).toEqual(['production/manifest.json', `production/payload/${productionSha}.json`, 'published.json', 'staging/manifest.json', `staging/payload/${stagingSha}.json`].sort());
+    expect(files).toEqual(
+      [
+        'production/manifest.json',
+        `production/payload/${productionSha}.json`,
+        'published.json',
+        'staging/manifest.json',
+        `staging/payload/${stagingSha}.json`,
+      ].sort(),
+    );
     const log = JSON.parse(await git(origin, 'show', 'gh-pages:published.json'));
     expect(log.map((r: { env: string }) => r.env)).toEqual(['staging', 'production']);
     expect(await git(repo, 'rev-parse', 'gh-pages')).toBe(await git(origin, 'rev-parse', 'gh-pages'));
@@ -240,10 +308,18 @@ describe('publish targets', () => {
       const sha = await signedDist(dist, 'staging', 3, key);
       const first = await publishBundle({ root: dir, dist, env: 'staging', target, token: 's3cret' });
       expect(first.errors).toEqual([]);
-      expect(puts).toEqual([`/bucket/switchyard/staging/payload/${sha}.json`, '/bucket/switchyard/staging/manifest.json', '/bucket/switchyard/published.json']);
+      expect(puts).toEqual([
+        `/bucket/switchyard/staging/payload/${sha}.json`,
+        '/bucket/switchyard/staging/manifest.json',
+        '/bucket/switchyard/published.json',
+      ]);
       expect(objects.get('/bucket/switchyard/staging/manifest.json')?.headers['cache-control']).toBe('no-cache');
-      expect(objects.get(`/bucket/switchyard/staging/payload/${sha}.json`)?.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-      expect(objects.get('/bucket/switchyard/staging/manifest.json')?.body).toEqual(await readFile(join(dist, 'staging', 'manifest.json')));
+      expect(objects.get(`/bucket/switchyard/staging/payload/${sha}.json`)?.headers['cache-control']).toBe(
+        'public, max-age=31536000, immutable',
+      );
+      expect(objects.get('/bucket/switchyard/staging/manifest.json')?.body).toEqual(
+        await readFile(join(dist, 'staging', 'manifest.json')),
+      );
 
       await rm(dist, { recursive: true });
       await signedDist(dist, 'staging', 2, key, 5);
@@ -256,7 +332,12 @@ describe('publish targets', () => {
   });
 
   it('refuses a dist that was not signed, with a code', async () => {
-    const result = await publishBundle({ root: dir, dist: join(dir, 'nothing'), env: 'staging', target: { kind: 'directory', path: join(dir, 'out') } });
+    const result = await publishBundle({
+      root: dir,
+      dist: join(dir, 'nothing'),
+      env: 'staging',
+      target: { kind: 'directory', path: join(dir, 'out') },
+    });
     expect(result.errors[0]?.code).toBe('E_PUBLISH_NOT_SIGNED');
   });
 });

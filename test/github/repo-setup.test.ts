@@ -23,7 +23,12 @@ describe('switchyard github setup', () => {
 
   async function setup(...args: string[]): Promise<{ code: number; text: string }> {
     const lines: string[] = [];
-    const io: CommandIo = { cwd: root, env: { GITHUB_TOKEN: 'ghp_admin', GITHUB_API_URL: gh.url }, stdout: (t) => lines.push(t), stderr: (t) => lines.push(t) };
+    const io: CommandIo = {
+      cwd: root,
+      env: { GITHUB_TOKEN: 'ghp_admin', GITHUB_API_URL: gh.url },
+      stdout: (t) => lines.push(t),
+      stderr: (t) => lines.push(t),
+    };
     const code = await main(['github', 'setup', ...args], io);
     return { code, text: lines.join('\n') };
   }
@@ -31,8 +36,15 @@ describe('switchyard github setup', () => {
   it('requires the pr checks and code-owner review on the default branch, and owns the policy files', async () => {
     const first = await setup('--repo', 'acme/config', '--owner', '@acme/platform');
     expect(first.code, first.text).toBe(0);
-    const protection = gh.state.repos.get('acme/config')?.protection.get('main') as { required_status_checks: unknown; enforce_admins: boolean; required_pull_request_reviews: { require_code_owner_reviews: boolean } };
-    expect(protection.required_status_checks).toEqual({ strict: true, contexts: ['evaluate', 'evaluate-fork', 'plan', 'test'] });
+    const protection = gh.state.repos.get('acme/config')?.protection.get('main') as {
+      required_status_checks: unknown;
+      enforce_admins: boolean;
+      required_pull_request_reviews: { require_code_owner_reviews: boolean };
+    };
+    expect(protection.required_status_checks).toEqual({
+      strict: true,
+      contexts: ['evaluate', 'evaluate-fork', 'plan', 'test'],
+    });
     expect(protection.required_pull_request_reviews.require_code_owner_reviews).toBe(true);
     expect(protection.enforce_admins).toBe(true);
     const owners = gh.readFile('acme', 'config', 'main', '.github/CODEOWNERS') ?? '';
@@ -55,7 +67,12 @@ describe('switchyard github setup', () => {
     expect(noOwner.code).toBe(2);
     expect(noOwner.text).toContain('--owner');
     const lines: string[] = [];
-    const io: CommandIo = { cwd: root, env: { GITHUB_API_URL: gh.url }, stdout: (t) => lines.push(t), stderr: (t) => lines.push(t) };
+    const io: CommandIo = {
+      cwd: root,
+      env: { GITHUB_API_URL: gh.url },
+      stdout: (t) => lines.push(t),
+      stderr: (t) => lines.push(t),
+    };
     expect(await main(['github', 'setup', '--repo', 'acme/config', '--owner', '@a/b'], io)).toBe(1);
     expect(lines.join('\n')).toContain('E_GITHUB_TOKEN');
     const missing = await setup('--repo', 'acme/nope', '--owner', '@a/b');

@@ -22,7 +22,10 @@ describe('sign and signing.trustedKeys', () => {
     otherId = keyidOf((await run(keys, ['keygen', '--out', 'other.pem'])).out);
     expect(trustedId).toMatch(/^[0-9a-f]{64}$/);
     const settings = join(repo, 'switchyard.yaml');
-    writeFileSync(settings, readFileSync(settings, 'utf8').replace('trustedKeys: []', `trustedKeys:\n    - ${trustedId}`));
+    writeFileSync(
+      settings,
+      readFileSync(settings, 'utf8').replace('trustedKeys: []', `trustedKeys:\n    - ${trustedId}`),
+    );
     git(repo, 'commit', '-q', '-am', 'trust one key');
     expect((await run(repo, ['compile', '--env', 'staging'])).code).toBe(0);
   });
@@ -40,16 +43,38 @@ describe('sign and signing.trustedKeys', () => {
   });
 
   it('signs when one of the keys is listed (rotation: a new key signs alongside a trusted one)', async () => {
-    const signed = await run(repo, ['sign', '--env', 'staging', '--key', join(keys, 'other.pem'), '--key', join(keys, 'trusted.pem'), '--public-keys-out', join(keys, 'public.json')]);
+    const signed = await run(repo, [
+      'sign',
+      '--env',
+      'staging',
+      '--key',
+      join(keys, 'other.pem'),
+      '--key',
+      join(keys, 'trusted.pem'),
+      '--public-keys-out',
+      join(keys, 'public.json'),
+    ]);
     expect(signed.code, signed.err).toBe(0);
-    const manifest = JSON.parse(readFileSync(join(repo, 'dist', 'staging', 'manifest.json'), 'utf8')) as { signatures: Array<{ keyid: string }> };
+    const manifest = JSON.parse(readFileSync(join(repo, 'dist', 'staging', 'manifest.json'), 'utf8')) as {
+      signatures: Array<{ keyid: string }>;
+    };
     expect(manifest.signatures.map((s) => s.keyid).sort()).toEqual([otherId, trustedId].sort());
     // The public halves, as a trusted-keys file the verifier accepts.
-    const publicKeys = JSON.parse(readFileSync(join(keys, 'public.json'), 'utf8')) as { threshold: number; keys: Array<{ keyid: string; publicKey: string }> };
+    const publicKeys = JSON.parse(readFileSync(join(keys, 'public.json'), 'utf8')) as {
+      threshold: number;
+      keys: Array<{ keyid: string; publicKey: string }>;
+    };
     expect(publicKeys.threshold).toBe(1);
     expect(publicKeys.keys.map((k) => k.keyid).sort()).toEqual([otherId, trustedId].sort());
     expect(JSON.stringify(publicKeys)).not.toContain('PRIVATE');
-    const verified = await run(repo, ['verify', 'dist', '--env', 'staging', '--trusted-keys', join(keys, 'public.json')]);
+    const verified = await run(repo, [
+      'verify',
+      'dist',
+      '--env',
+      'staging',
+      '--trusted-keys',
+      join(keys, 'public.json'),
+    ]);
     expect(verified.code, verified.out).toBe(0);
   });
 });

@@ -86,6 +86,8 @@ describe('sticky PR comment against a local GitHub API over HTTP', () => {
 
   it('surfaces API errors (bad credentials) instead of swallowing them', async () => {
     const client = createGitHubClient({ token: 'wrong', apiUrl: gh.url });
-    await expect(upsertStickyComment(client, target, 'x', { marker: REPORT_MARKER, selfLogin: 'x' })).rejects.toMatchObject({ status: 401 });
+    await expect(
+      upsertStickyComment(client, target, 'x', { marker: REPORT_MARKER, selfLogin: 'x' }),
+    ).rejects.toMatchObject({ status: 401 });
   });
 });

@@ -44,7 +44,9 @@ describe('the repository workflows', () => {
   it('set up Node from .nvmrc with the npm cache, and never keep credentials', () => {
     for (const name of ours) {
       const wf = load(name);
-      for (const job of Object.values(wf.jobs) as Array<{ steps: Array<{ uses?: string; with?: Record<string, unknown> }> }>) {
+      for (const job of Object.values(wf.jobs) as Array<{
+        steps: Array<{ uses?: string; with?: Record<string, unknown> }>;
+      }>) {
         for (const step of job.steps) {
           if (step.uses?.startsWith('actions/setup-node@')) {
             expect(step.with).toMatchObject({ 'node-version-file': '.nvmrc', cache: 'npm' });
@@ -84,18 +86,34 @@ describe('the repository workflows', () => {
   it('pr.yml: the eval is sharded over a matrix whose size the change decides, and the report merges the shards', () => {
     const wf = load('pr.yml');
     expect(wf.jobs.plan.steps.at(-1).run).toBe('node bin/switchyard.mjs eval --base "origin/${BASE_REF}" --plan');
-    expect(wf.jobs.plan.outputs).toEqual({ shards: '${{ steps.plan.outputs.shards }}', matrix: '${{ steps.plan.outputs.matrix }}' });
+    expect(wf.jobs.plan.outputs).toEqual({
+      shards: '${{ steps.plan.outputs.shards }}',
+      matrix: '${{ steps.plan.outputs.matrix }}',
+    });
     const shard = wf.jobs['eval-shard'];
     expect(shard.needs).toBe('plan');
     expect(shard.strategy.matrix.shard).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}');
-    expect(shard.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'node bin/switchyard.mjs eval --base "origin/${BASE_REF}" --shard "${SHARD}"']);
+    expect(shard.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual([
+      'npm ci --no-audit --no-fund',
+      'node bin/switchyard.mjs eval --base "origin/${BASE_REF}" --shard "${SHARD}"',
+    ]);
     // The key reaches the eval step only.
-    expect(shard.steps.filter((s: unknown) => JSON.stringify(s).includes('secrets.')).map((s: { name?: string }) => s.name)).toEqual(['Evaluate one shard']);
+    expect(
+      shard.steps.filter((s: unknown) => JSON.stringify(s).includes('secrets.')).map((s: { name?: string }) => s.name),
+    ).toEqual(['Evaluate one shard']);
     expect(wf.jobs.evaluate.needs).toEqual(['plan', 'eval-shard']);
     expect(wf.jobs.evaluate.if).toContain('always()');
-    const collect = wf.jobs.evaluate.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/download-artifact@'));
-    expect(collect.with).toMatchObject({ pattern: 'eval-shard-*', 'merge-multiple': true, path: '.switchyard/results' });
-    expect(readFileSync(join(root, 'scripts', 'pr-evaluate.sh'), 'utf8')).toContain('if [ -z "${EVAL_SHARDED:-}" ]; then sy eval --base "$base"; fi');
+    const collect = wf.jobs.evaluate.steps.find((s: { uses?: string }) =>
+      s.uses?.startsWith('actions/download-artifact@'),
+    );
+    expect(collect.with).toMatchObject({
+      pattern: 'eval-shard-*',
+      'merge-multiple': true,
+      path: '.switchyard/results',
+    });
+    expect(readFileSync(join(root, 'scripts', 'pr-evaluate.sh'), 'utf8')).toContain(
+      'if [ -z "${EVAL_SHARDED:-}" ]; then sy eval --base "$base"; fi',
+    );
   });
 
   it('eval-cache.yml: main warms the eval cache PRs restore, live and offline', () => {
@@ -103,8 +121,15 @@ describe('the repository workflows', () => {
     expect(wf.on.push.branches).toEqual(['main']);
     const steps = wf.jobs.warm.steps;
     const cache = steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/cache@'));
-    expect(cache.with).toMatchObject({ path: '.switchyard/eval-cache', key: 'switchyard-eval-${{ runner.os }}-main-${{ github.sha }}' });
-    expect(steps.filter((s: { run?: string }) => s.run?.startsWith('node bin/switchyard.mjs eval')).map((s: { env?: Record<string, string> }) => s.env?.SWITCHYARD_OFFLINE ?? 'live')).toEqual(['live', '1']);
+    expect(cache.with).toMatchObject({
+      path: '.switchyard/eval-cache',
+      key: 'switchyard-eval-${{ runner.os }}-main-${{ github.sha }}',
+    });
+    expect(
+      steps
+        .filter((s: { run?: string }) => s.run?.startsWith('node bin/switchyard.mjs eval'))
+        .map((s: { env?: Record<string, string> }) => s.env?.SWITCHYARD_OFFLINE ?? 'live'),
+    ).toEqual(['live', '1']);
   });
 
   it('pr.yml: a test job runs npm ci + npm test for every PR (forks too) with no secrets and a read-only token', () => {
@@ -113,7 +138,10 @@ describe('the repository workflows', () => {
     expect(job.if).toBeUndefined();
     expect(job.permissions).toEqual({ contents: 'read' });
     expect(JSON.stringify(job)).not.toMatch(/secrets\.|github\.token/);
-    expect(job.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual(['npm ci --no-audit --no-fund', 'npm test']);
+    expect(job.steps.map((s: { run?: string }) => s.run).filter(Boolean)).toEqual([
+      'npm ci --no-audit --no-fund',
+      'npm test',
+    ]);
     expect(job.services.postgres.env).toMatchObject({ POSTGRES_HOST_AUTH_METHOD: 'trust', POSTGRES_DB: 'test' });
     expect(job.env.SWITCHYARD_TEST_DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
     const facts = checkWorkflowPolicy('pr.yml', read(workflowDir, 'pr.yml')).value;
@@ -162,7 +190,8 @@ describe('the repository workflows', () => {
     expect(Object.keys(wf.on)).toEqual(['workflow_dispatch']);
     expect(wf.on.workflow_dispatch.inputs.flag).toMatchObject({ required: true, type: 'string' });
     expect(wf.jobs.commit.permissions).toEqual({ contents: 'write' });
-    for (const job of ['commit', 'publish-staging', 'publish-production']) expect(wf.jobs[job].if).toBe("github.ref == 'refs/heads/main'");
+    for (const job of ['commit', 'publish-staging', 'publish-production'])
+      expect(wf.jobs[job].if).toBe("github.ref == 'refs/heads/main'");
     // Sequential: both environments may publish to one branch target, so they must not push at once.
     expect(wf.jobs['publish-staging'].needs).toBe('commit');
     expect(wf.jobs['publish-production'].needs).toEqual(['commit', 'publish-staging']);
@@ -248,22 +277,52 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
 
   it('the same-repo guard counts only as the whole if: or a top-level && term', () => {
     const withIf = (expression: string): string[] =>
-      checkWorkflowPolicy('fork-secrets.yml', read(fixtureDir, 'fork-secrets.yml').replace('    runs-on: ubuntu-latest\n', `    if: ${expression}\n    runs-on: ubuntu-latest\n`)).errors.map((e) => e.code);
+      checkWorkflowPolicy(
+        'fork-secrets.yml',
+        read(fixtureDir, 'fork-secrets.yml').replace(
+          '    runs-on: ubuntu-latest\n',
+          `    if: ${expression}\n    runs-on: ubuntu-latest\n`,
+        ),
+      ).errors.map((e) => e.code);
     const guard = 'github.event.pull_request.head.repo.full_name == github.repository';
-    for (const ok of [guard, `\${{ ${guard} }}`, `(${guard})`, `${guard} && github.actor != 'dependabot[bot]'`, `always() && (${guard} && !cancelled())`, '${{ !github.event.pull_request.head.repo.fork }}', "github.repository == github.event.pull_request.head.repo.full_name && contains('a||b', 'a')"]) {
+    for (const ok of [
+      guard,
+      `\${{ ${guard} }}`,
+      `(${guard})`,
+      `${guard} && github.actor != 'dependabot[bot]'`,
+      `always() && (${guard} && !cancelled())`,
+      '${{ !github.event.pull_request.head.repo.fork }}',
+      "github.repository == github.event.pull_request.head.repo.full_name && contains('a||b', 'a')",
+    ]) {
       expect(withIf(ok), ok).toEqual([]);
     }
-    for (const bad of [`${guard} || true`, `true || ${guard}`, `(${guard} || github.event_name == 'push') && always()`, `\${{ !(${guard}) }}`, `x${guard}`, `contains('${guard}', 'x')`, `${guard} == false`]) {
+    for (const bad of [
+      `${guard} || true`,
+      `true || ${guard}`,
+      `(${guard} || github.event_name == 'push') && always()`,
+      `\${{ !(${guard}) }}`,
+      `x${guard}`,
+      `contains('${guard}', 'x')`,
+      `${guard} == false`,
+    ]) {
       expect(withIf(bad), bad).toEqual(['E_WF_FORK_SECRETS']);
     }
   });
 
   it('a signing secret needs a job that requires main (the whole if: or a top-level && term)', () => {
     const withIf = (expression: string): string[] =>
-      checkWorkflowPolicy('signing-unguarded.yml', read(fixtureDir, 'signing-unguarded.yml').replace('    runs-on: ubuntu-latest\n', `    if: ${expression}\n    runs-on: ubuntu-latest\n`)).errors.map((e) => e.code);
+      checkWorkflowPolicy(
+        'signing-unguarded.yml',
+        read(fixtureDir, 'signing-unguarded.yml').replace(
+          '    runs-on: ubuntu-latest\n',
+          `    if: ${expression}\n    runs-on: ubuntu-latest\n`,
+        ),
+      ).errors.map((e) => e.code);
     expect(withIf("github.ref == 'refs/heads/main'")).toEqual([]);
     expect(withIf("github.event_name == 'push' && github.ref == 'refs/heads/main'")).toEqual([]);
-    expect(withIf("github.ref == 'refs/heads/main' || github.event_name == 'workflow_dispatch'")).toEqual(['E_WF_SIGNING_UNGUARDED']);
+    expect(withIf("github.ref == 'refs/heads/main' || github.event_name == 'workflow_dispatch'")).toEqual([
+      'E_WF_SIGNING_UNGUARDED',
+    ]);
     expect(withIf("github.ref != 'refs/heads/main'")).toEqual(['E_WF_SIGNING_UNGUARDED']);
     expect(withIf("github.ref == 'refs/heads/mainline'")).toEqual(['E_WF_SIGNING_UNGUARDED']);
   });
@@ -274,12 +333,15 @@ describe('the workflow policy catches each bad fixture (which GitHub itself woul
     const codes = (text: string): string[] => checkWorkflowPolicy('x.yml', text).errors.map((e) => e.code);
     expect(codes(wf('echo "${{ github.event.pull_request.title }}"'))).toEqual(['E_WF_SCRIPT_INJECTION']);
     expect(codes(wf('git log ${{ github.head_ref }}'))).toEqual(['E_WF_SCRIPT_INJECTION']);
-    expect(codes(wf('echo "$TITLE"', '        env:\n          TITLE: ${{ github.event.pull_request.title }}\n'))).toEqual([]);
+    expect(
+      codes(wf('echo "$TITLE"', '        env:\n          TITLE: ${{ github.event.pull_request.title }}\n')),
+    ).toEqual([]);
     expect(codes(wf('echo ${{ github.event.pull_request.number }}'))).toEqual([]);
   });
 
   it('flags pull_request_target even without a checkout (warning) and reports broken YAML as an error', () => {
-    const prt = 'on: pull_request_target\npermissions: {}\njobs:\n  label:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n';
+    const prt =
+      'on: pull_request_target\npermissions: {}\njobs:\n  label:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n';
     expect(checkWorkflowPolicy('x.yml', prt).warnings.map((w) => w.code)).toEqual(['W_WF_PULL_REQUEST_TARGET']);
     const broken = checkWorkflowPolicy('x.yml', 'on: [push\njobs: {');
     expect(broken.errors[0]?.code).toBe('E_WF_YAML');

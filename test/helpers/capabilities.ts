@@ -55,11 +55,15 @@ export function capabilityProblem(capability: Capability): Promise<string | unde
  * `capabilitiesRequired()`, throw — failing the file with the reason.
  */
 export async function needs(...capabilities: Capability[]): Promise<Need> {
-  const problems = (await Promise.all(capabilities.map(async (c) => [c, await capabilityProblem(c)] as const))).filter(([, p]) => p !== undefined);
+  const problems = (await Promise.all(capabilities.map(async (c) => [c, await capabilityProblem(c)] as const))).filter(
+    ([, p]) => p !== undefined,
+  );
   if (problems.length === 0) return { skip: false, reason: undefined, title: (name) => name };
   const reason = problems.map(([c, p]) => `${c}: ${p}`).join('; ');
   if (capabilitiesRequired()) {
-    throw new Error(`missing capability (CI=true or SWITCHYARD_REQUIRE_CAPABILITIES=1 make this a failure, not a skip) — ${reason}`);
+    throw new Error(
+      `missing capability (CI=true or SWITCHYARD_REQUIRE_CAPABILITIES=1 make this a failure, not a skip) — ${reason}`,
+    );
   }
   process.stderr.write(`[capabilities] skipping: ${reason}\n`);
   return { skip: true, reason, title: (name) => `${name} [skipped: ${reason}]` };
@@ -80,11 +84,18 @@ async function postgresProblem(): Promise<string | undefined> {
 
 function mountNamespaceProblem(): string | undefined {
   try {
-    execFileSync('unshare', ['-m', '--', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=1m tmpfs "$d" && umount "$d" && rmdir "$d"'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    execFileSync(
+      'unshare',
+      ['-m', '--', 'sh', '-c', 'd=$(mktemp -d) && mount -t tmpfs -o size=1m tmpfs "$d" && umount "$d" && rmdir "$d"'],
+      { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 },
+    );
     return undefined;
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    const detail = e.code === 'ENOENT' ? 'the `unshare` command is not installed (util-linux)' : e.stderr?.toString().trim() || e.message;
+    const detail =
+      e.code === 'ENOENT'
+        ? 'the `unshare` command is not installed (util-linux)'
+        : e.stderr?.toString().trim() || e.message;
     return `cannot mount a tmpfs in a private mount namespace (\`unshare -m\` + \`mount -t tmpfs\`; needs root or CAP_SYS_ADMIN): ${detail}`;
   }
 }

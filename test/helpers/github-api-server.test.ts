@@ -20,7 +20,11 @@ async function setUp() {
   return { gh, github: createGitHubClient({ token: TOKEN, apiUrl: gh.url }) };
 }
 
-const statusOf = (p: Promise<unknown>) => p.then(() => 200, (e: { status?: number }) => e.status);
+const statusOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 200,
+    (e: { status?: number }) => e.status,
+  );
 
 describe('github-api-server: refs as Octokit encodes them', () => {
   it('git.getRef and git.updateRef with `heads/<branch>` (sent as heads%2F<branch>)', async () => {
@@ -34,7 +38,11 @@ describe('github-api-server: refs as Octokit encodes them', () => {
     const branch = await github.rest.git.getRef({ owner: 'acme', repo: 'config', ref: 'heads/feature/x' });
     expect(branch.data.ref).toBe('refs/heads/feature/x');
     await github.rest.git.updateRef({ owner: 'acme', repo: 'config', ref: 'heads/feature/x', sha: main, force: true });
-    expect(gh.requests.at(-1)).toMatchObject({ method: 'PATCH', path: '/repos/acme/config/git/refs/heads%2Ffeature%2Fx', status: 200 });
+    expect(gh.requests.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: '/repos/acme/config/git/refs/heads%2Ffeature%2Fx',
+      status: 200,
+    });
 
     expect(await statusOf(github.rest.git.getRef({ owner: 'acme', repo: 'config', ref: 'heads/nope' }))).toBe(404);
     expect(await statusOf(github.rest.git.getRef({ owner: 'acme', repo: 'config', ref: 'tags/v1' }))).toBe(404);
@@ -56,11 +64,40 @@ describe('github-api-server: DELETE /repos/:o/:r/contents/:path', () => {
     // Octokit's types insist on `sha`; a raw request shows what GitHub does without it.
     const noSha = github.request('DELETE /repos/acme/config/contents/dir/b.yaml', { branch: 'work', message: 'rm' });
     expect(await statusOf(noSha)).toBe(422);
-    expect(await statusOf(github.rest.repos.deleteFile({ owner: 'acme', repo: 'config', path: 'dir/b.yaml', branch: 'work', sha: '0'.repeat(40), message: 'rm' }))).toBe(409);
-    expect(await statusOf(github.rest.repos.deleteFile({ owner: 'acme', repo: 'config', path: 'dir/none.yaml', branch: 'work', sha, message: 'rm' }))).toBe(404);
+    expect(
+      await statusOf(
+        github.rest.repos.deleteFile({
+          owner: 'acme',
+          repo: 'config',
+          path: 'dir/b.yaml',
+          branch: 'work',
+          sha: '0'.repeat(40),
+          message: 'rm',
+        }),
+      ),
+    ).toBe(409);
+    expect(
+      await statusOf(
+        github.rest.repos.deleteFile({
+          owner: 'acme',
+          repo: 'config',
+          path: 'dir/none.yaml',
+          branch: 'work',
+          sha,
+          message: 'rm',
+        }),
+      ),
+    ).toBe(404);
     expect(repo.branches.get('work')).toBe(main);
 
-    const deleted = await github.rest.repos.deleteFile({ owner: 'acme', repo: 'config', path: 'dir/b.yaml', branch: 'work', sha, message: 'remove b' });
+    const deleted = await github.rest.repos.deleteFile({
+      owner: 'acme',
+      repo: 'config',
+      path: 'dir/b.yaml',
+      branch: 'work',
+      sha,
+      message: 'remove b',
+    });
     expect(deleted.status).toBe(200);
     expect(deleted.data.content).toBeNull();
     const head = repo.branches.get('work')!;
@@ -69,6 +106,8 @@ describe('github-api-server: DELETE /repos/:o/:r/contents/:path', () => {
     expect(gh.readFile('acme', 'config', 'work', 'dir/b.yaml')).toBeUndefined();
     expect(gh.readFile('acme', 'config', 'work', 'a.yaml')).toBe('a: 1\n');
     expect(gh.readFile('acme', 'config', 'main', 'dir/b.yaml')).toBe('b: 2\n');
-    expect(await statusOf(github.rest.repos.getContent({ owner: 'acme', repo: 'config', path: 'dir/b.yaml', ref: 'work' }))).toBe(404);
+    expect(
+      await statusOf(github.rest.repos.getContent({ owner: 'acme', repo: 'config', path: 'dir/b.yaml', ref: 'work' })),
+    ).toBe(404);
   });
 });

@@ -107,7 +107,11 @@ export interface GitHubApiServer {
    * Adds an open pull request directly, e.g. one from a fork (`headLabel: 'forker:patch-1'`), whose
    * head commit is not in this repository.
    */
-  seedPull(owner: string, name: string, pull: { headLabel: string; headSha: string; number?: number; base?: string; title?: string; author?: string }): FakePull;
+  seedPull(
+    owner: string,
+    name: string,
+    pull: { headLabel: string; headSha: string; number?: number; base?: string; title?: string; author?: string },
+  ): FakePull;
   /** Reads a file at a branch (for assertions). */
   readFile(owner: string, name: string, branch: string, path: string): string | undefined;
   close(): Promise<void>;
@@ -160,7 +164,12 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     return sha;
   }
 
-  function createRepo(owner: string, name: string, files: Record<string, string> = {}, defaultBranch = 'main'): FakeRepo {
+  function createRepo(
+    owner: string,
+    name: string,
+    files: Record<string, string> = {},
+    defaultBranch = 'main',
+  ): FakeRepo {
     const repo: FakeRepo = {
       owner,
       name,
@@ -206,7 +215,11 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     throw new HttpError(404, 'Not Found');
   }
 
-  function paginate<T>(items: T[], query: Record<string, string>, path: string): { page: T[]; link: string | undefined } {
+  function paginate<T>(
+    items: T[],
+    query: Record<string, string>,
+    path: string,
+  ): { page: T[]; link: string | undefined } {
     const perPage = Math.min(100, Math.max(1, Number(query.per_page ?? 30) || 30));
     const pageNo = Math.max(1, Number(query.page ?? 1) || 1);
     const last = Math.max(1, Math.ceil(items.length / perPage));
@@ -246,7 +259,8 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
   };
   const requireString = (body: Json, key: string): string => {
     const value = body[key];
-    if (typeof value !== 'string') throw new HttpError(422, `Invalid request: "${key}" is required and must be a string`);
+    if (typeof value !== 'string')
+      throw new HttpError(422, `Invalid request: "${key}" is required and must be a string`);
     return value;
   };
 
@@ -259,7 +273,12 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     const repo = getRepo(params[0] as string, params[1] as string);
     return {
       status: 200,
-      json: { name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner }, default_branch: repo.defaultBranch },
+      json: {
+        name: repo.name,
+        full_name: `${repo.owner}/${repo.name}`,
+        owner: { login: repo.owner },
+        default_branch: repo.defaultBranch,
+      },
     };
   });
 
@@ -273,7 +292,8 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
   route('POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, ({ params, body, user }) => {
     const repo = getRepo(params[0] as string, params[1] as string);
     const text = requireString(body, 'body');
-    if (text.length > 65536) throw new HttpError(422, 'Validation Failed: body is too long (maximum is 65536 characters)');
+    if (text.length > 65536)
+      throw new HttpError(422, 'Validation Failed: body is too long (maximum is 65536 characters)');
     return { status: 201, json: makeComment(repo, Number(params[2]), user, text) };
   });
 
@@ -285,7 +305,8 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
   route('PATCH', /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/, ({ params, body }) => {
     const { list, index } = findComment(getRepo(params[0] as string, params[1] as string), Number(params[2]));
     const text = requireString(body, 'body');
-    if (text.length > 65536) throw new HttpError(422, 'Validation Failed: body is too long (maximum is 65536 characters)');
+    if (text.length > 65536)
+      throw new HttpError(422, 'Validation Failed: body is too long (maximum is 65536 characters)');
     const comment = list[index] as FakeComment;
     comment.body = text;
     comment.updated_at = now();
@@ -436,7 +457,11 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
         (!query.head || p.head.label === query.head) &&
         (!query.base || p.base.ref === query.base),
     );
-    const { page, link } = paginate(all.map((p) => pullJson(repo, p)), query, path);
+    const { page, link } = paginate(
+      all.map((p) => pullJson(repo, p)),
+      query,
+      path,
+    );
     return { status: 200, json: page, headers: link ? { link } : undefined };
   });
 
@@ -449,9 +474,13 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     const headSha = repo.branches.get(headBranch);
     const baseSha = repo.branches.get(base);
     if (!headSha || !baseSha) throw new HttpError(422, 'Validation Failed: head or base branch does not exist');
-    if (headSha === baseSha) throw new HttpError(422, `Validation Failed: No commits between ${base} and ${headBranch}`);
-    const duplicate = [...repo.pulls.values()].find((p) => p.state === 'open' && p.head.ref === headBranch && p.base.ref === base);
-    if (duplicate) throw new HttpError(422, `Validation Failed: A pull request already exists for ${repo.owner}:${headBranch}.`);
+    if (headSha === baseSha)
+      throw new HttpError(422, `Validation Failed: No commits between ${base} and ${headBranch}`);
+    const duplicate = [...repo.pulls.values()].find(
+      (p) => p.state === 'open' && p.head.ref === headBranch && p.base.ref === base,
+    );
+    if (duplicate)
+      throw new HttpError(422, `Validation Failed: A pull request already exists for ${repo.owner}:${headBranch}.`);
     const number = repo.nextNumber++;
     const fullName = `${repo.owner}/${repo.name}`;
     const pull: FakePull = {
@@ -495,7 +524,8 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     if (!pull) throw new HttpError(404, 'Not Found');
     if (pull.state !== 'open') throw new HttpError(405, 'Pull Request is not mergeable');
     const headSha = repo.branches.get(pull.head.ref) ?? pull.head.sha;
-    if (typeof body.sha === 'string' && body.sha !== headSha) throw new HttpError(409, 'Head branch was modified. Review and try the merge again.');
+    if (typeof body.sha === 'string' && body.sha !== headSha)
+      throw new HttpError(409, 'Head branch was modified. Review and try the merge again.');
     const baseSha = repo.branches.get(pull.base.ref) as string;
     const head = repo.commits.get(headSha) as FakeCommit;
     // Merged tree = head's tree: good enough for branches made from the base (what propose does).
@@ -573,7 +603,11 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
         throw new HttpError(404, 'Not Found');
       } catch (error) {
         const status = error instanceof HttpError ? error.status : 500;
-        reply(status, { message: (error as Error).message, documentation_url: 'https://docs.github.com/rest', status: String(status) });
+        reply(status, {
+          message: (error as Error).message,
+          documentation_url: 'https://docs.github.com/rest',
+          status: String(status),
+        });
       }
     })();
   });
@@ -590,7 +624,11 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
     },
     createRepo,
     seedComment(owner, name, issue, login, body) {
-      const user = [...users.values()].find((u) => u.login === login) ?? { login, id: 90_000 + login.length, type: 'User' as const };
+      const user = [...users.values()].find((u) => u.login === login) ?? {
+        login,
+        id: 90_000 + login.length,
+        type: 'User' as const,
+      };
       return makeComment(getRepo(owner, name), issue, user, body);
     },
     seedPull(owner, name, spec) {
@@ -606,7 +644,12 @@ export async function startGitHubApiServer(): Promise<GitHubApiServer> {
         title: spec.title ?? `PR ${number}`,
         body: null,
         head: { ref: headRef, sha: spec.headSha, label: spec.headLabel, repo: { full_name: `${headOwner}/${name}` } },
-        base: { ref: base, sha: repo.branches.get(base) ?? '', label: `${owner}:${base}`, repo: { full_name: `${owner}/${name}` } },
+        base: {
+          ref: base,
+          sha: repo.branches.get(base) ?? '',
+          label: `${owner}:${base}`,
+          repo: { full_name: `${owner}/${name}` },
+        },
         user: { login, id: 50_000 + number, type: 'User' },
         merged: false,
         merge_commit_sha: null,

@@ -27,13 +27,21 @@ export interface S3Double {
   close(): Promise<void>;
 }
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 function etagOf(body: Buffer): string {
   return `"${createHash('md5').update(body).digest('hex')}"`;
 }
 
-function sendError(res: ServerResponse, method: string, status: number, code: string, message: string, extra = ''): void {
+function sendError(
+  res: ServerResponse,
+  method: string,
+  status: number,
+  code: string,
+  message: string,
+  extra = '',
+): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}<RequestId>${randomUUID()}</RequestId><HostId>local</HostId></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-request-id': randomUUID() });
   res.end(method === 'HEAD' ? undefined : body);
@@ -72,11 +80,27 @@ export async function startS3Double(options: { bucket: string; accessKeyId: stri
       return 403;
     }
     if (auth[1] !== options.accessKeyId) {
-      sendError(res, method, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.');
+      sendError(
+        res,
+        method,
+        403,
+        'InvalidAccessKeyId',
+        'The AWS Access Key Id you provided does not exist in our records.',
+      );
       return 403;
     }
-    if (auth[4] !== 's3' || !auth[5]!.split(';').includes('x-amz-date') || typeof req.headers['x-amz-date'] !== 'string') {
-      sendError(res, method, 403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
+    if (
+      auth[4] !== 's3' ||
+      !auth[5]!.split(';').includes('x-amz-date') ||
+      typeof req.headers['x-amz-date'] !== 'string'
+    ) {
+      sendError(
+        res,
+        method,
+        403,
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided.',
+      );
       return 403;
     }
     const claimed = req.headers['x-amz-content-sha256'];
@@ -85,7 +109,13 @@ export async function startS3Double(options: { bucket: string; accessKeyId: stri
       return 400;
     }
     if (claimed !== 'UNSIGNED-PAYLOAD' && claimed !== createHash('sha256').update(body).digest('hex')) {
-      sendError(res, method, 400, 'XAmzContentSHA256Mismatch', 'The provided x-amz-content-sha256 header does not match what was computed.');
+      sendError(
+        res,
+        method,
+        400,
+        'XAmzContentSHA256Mismatch',
+        'The provided x-amz-content-sha256 header does not match what was computed.',
+      );
       return 400;
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -101,7 +131,11 @@ export async function startS3Double(options: { bucket: string; accessKeyId: stri
         sendError(res, method, 404, 'NoSuchKey', 'The specified key does not exist.');
         return 404;
       }
-      res.writeHead(200, { etag: stored.etag, 'content-length': stored.body.byteLength, 'content-type': 'application/json' });
+      res.writeHead(200, {
+        etag: stored.etag,
+        'content-length': stored.body.byteLength,
+        'content-type': 'application/json',
+      });
       res.end(method === 'HEAD' ? undefined : stored.body);
       return 200;
     }
@@ -113,11 +147,26 @@ export async function startS3Double(options: { bucket: string; accessKeyId: stri
       if (ifMatch !== undefined && (!now || ifMatch !== now.etag)) {
         // S3 answers 404 NoSuchKey for If-Match on a missing key; either way nothing is written.
         if (!now) sendError(res, method, 404, 'NoSuchKey', 'The specified key does not exist.');
-        else sendError(res, method, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', '<Condition>If-Match</Condition>');
+        else
+          sendError(
+            res,
+            method,
+            412,
+            'PreconditionFailed',
+            'At least one of the pre-conditions you specified did not hold',
+            '<Condition>If-Match</Condition>',
+          );
         return now ? 412 : 404;
       }
       if (ifNoneMatch === '*' && now) {
-        sendError(res, method, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', '<Condition>If-None-Match</Condition>');
+        sendError(
+          res,
+          method,
+          412,
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+          '<Condition>If-None-Match</Condition>',
+        );
         return 412;
       }
       double.put(key, body);
@@ -131,7 +180,10 @@ export async function startS3Double(options: { bucket: string; accessKeyId: stri
 
   const server = createServer((req, res) => {
     const method = req.method ?? 'GET';
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname).replace(`/${options.bucket}/`, '');
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname).replace(
+      `/${options.bucket}/`,
+      '',
+    );
     handle(req, res).then(
       (status) => log.push(`${method} ${path} ${status}`),
       (error: unknown) => {

@@ -40,10 +40,16 @@ afterAll(async () => {
 async function promptfooVerdicts(config: string): Promise<boolean[]> {
   const out = join(state, `${config.replace(/\W+/g, '-')}.json`);
   // Exit code 100 means "some test failed": that is a result, not an error.
-  await run(PROMPTFOO, ['eval', '-c', join(repo.dir, config), '-o', out, '--no-cache', '-j', '2'], { cwd: repo.dir, env: await promptfooEnvFor(), timeout: 120_000 }).catch((error: { code?: number }) => {
+  await run(PROMPTFOO, ['eval', '-c', join(repo.dir, config), '-o', out, '--no-cache', '-j', '2'], {
+    cwd: repo.dir,
+    env: await promptfooEnvFor(),
+    timeout: 120_000,
+  }).catch((error: { code?: number }) => {
     if (error.code !== 100) throw error;
   });
-  const parsed = JSON.parse(await readFile(out, 'utf8')) as { results: { results: { testIdx: number; success: boolean }[] } };
+  const parsed = JSON.parse(await readFile(out, 'utf8')) as {
+    results: { results: { testIdx: number; success: boolean }[] };
+  };
   return [...parsed.results.results].sort((a, b) => a.testIdx - b.testIdx).map((r) => r.success);
 }
 
@@ -53,7 +59,11 @@ async function promptfooEnvFor(): Promise<NodeJS.ProcessEnv> {
 }
 
 const CONFIGS = [
-  { config: 'evals/support-triage/promptfooconfig.yaml', prompt: 'triage-prompt', notes: ["'outputPath' is not imported"] },
+  {
+    config: 'evals/support-triage/promptfooconfig.yaml',
+    prompt: 'triage-prompt',
+    notes: ["'outputPath' is not imported"],
+  },
   { config: 'evals/summarizer/promptfooconfig.yaml', prompt: 'ticket-summary', notes: [] },
   { config: 'evals/faq-json/promptfooconfig.yaml', prompt: 'faq-answer', notes: ["'evaluateOptions' is not imported"] },
 ];
@@ -69,7 +79,11 @@ describe('switchyard import promptfoo', () => {
     expect(await main(['validate'], validate), validate.text()).toBe(0);
     // Clean: no error; the only warnings say the imported prompts are drafts (nothing is served yet).
     expect(validate.text()).toContain('0 errors, 3 warnings');
-    expect(validate.text().match(/warning {2}\w+/g)).toEqual(['warning  W_NO_ACTIVE_VERSION', 'warning  W_NO_ACTIVE_VERSION', 'warning  W_NO_ACTIVE_VERSION']);
+    expect(validate.text().match(/warning {2}\w+/g)).toEqual([
+      'warning  W_NO_ACTIVE_VERSION',
+      'warning  W_NO_ACTIVE_VERSION',
+      'warning  W_NO_ACTIVE_VERSION',
+    ]);
 
     const env = { SWITCHYARD_OFFLINE: '0', OPENAI_API_KEY: 'sk-local', OPENAI_BASE_URL: server.baseUrl };
     const io = testIo(repo.dir, env);
@@ -80,9 +94,15 @@ describe('switchyard import promptfoo', () => {
       const target = evalRun.targets.find((t) => t.prompt === prompt);
       expect(target, `${prompt} evaluated`).toBeDefined();
       const ours = evalRun.cases.filter((c) => c.target === target?.id).sort((a, b) => a.index - b.index);
-      expect(ours.every((c) => c.status !== 'error'), JSON.stringify(ours.filter((c) => c.status === 'error').map((c) => c.error))).toBe(true);
+      expect(
+        ours.every((c) => c.status !== 'error'),
+        JSON.stringify(ours.filter((c) => c.status === 'error').map((c) => c.error)),
+      ).toBe(true);
       const theirs = await promptfooVerdicts(config);
-      expect(ours.map((c) => c.status === 'pass'), `${config}: switchyard vs promptfoo`).toEqual(theirs);
+      expect(
+        ours.map((c) => c.status === 'pass'),
+        `${config}: switchyard vs promptfoo`,
+      ).toEqual(theirs);
       for (const v of theirs) seen.add(v);
     }
     // The configs exercise both outcomes, so agreement means something.

@@ -24,7 +24,14 @@ async function simulateTraffic(root: string, candidateRelevance: number, users =
   const store = await openStore({ backend: 'pglite', dataDir: defaultStoreDir(root) });
   const sink = store.createSink();
   const engine = new Engine({ sink });
-  const built = buildTable(compiled.value!.payload, { serial: 42, env: 'production', commit: 'a'.repeat(40), createdAt: Date.now(), expiresAt: Date.now() + 86_400_000, payloadSha256: compiled.value!.sha256 });
+  const built = buildTable(compiled.value!.payload, {
+    serial: 42,
+    env: 'production',
+    commit: 'a'.repeat(40),
+    createdAt: Date.now(),
+    expiresAt: Date.now() + 86_400_000,
+    payloadSha256: compiled.value!.sha256,
+  });
   if (!built.ok) throw new Error(built.message);
   engine.swap(built.table);
   const rng = createRng(candidateRelevance * 1000);
@@ -47,7 +54,16 @@ async function simulateTraffic(root: string, candidateRelevance: number, users =
 function capture() {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: (cwd: string, env: NodeJS.ProcessEnv) => ({ stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), cwd, env }) };
+  return {
+    out,
+    err,
+    io: (cwd: string, env: NodeJS.ProcessEnv) => ({
+      stdout: (t: string) => out.push(t),
+      stderr: (t: string) => err.push(t),
+      cwd,
+      env,
+    }),
+  };
 }
 
 // PGlite cold starts (several per test) dominate; generous timeouts keep a loaded CI machine green.

@@ -35,7 +35,10 @@ describe('propose: finish a model rollout as a pull request', () => {
     const rolloutText = readFileSync(join(root, ROLLOUT_FILE), 'utf8');
     expect(rolloutText).toMatch(/^percent: 5$/m);
     expect(rolloutText).toMatch(/^ {2}staging:\n {4}percent: 25$/m);
-    writeFileSync(join(root, ROLLOUT_FILE), rolloutText.replace(/^percent: 5$/m, 'percent: 100').replace(/^( {2}staging:\n {4}percent:) 25$/m, '$1 100'));
+    writeFileSync(
+      join(root, ROLLOUT_FILE),
+      rolloutText.replace(/^percent: 5$/m, 'percent: 100').replace(/^( {2}staging:\n {4}percent:) 25$/m, '$1 100'),
+    );
     const gh = await startGitHubApiServer();
     cleanups.push(() => gh.close());
     gh.addToken(TOKEN, { login: 'github-actions[bot]', id: 41898282, type: 'Bot', installation: true });
@@ -50,9 +53,28 @@ describe('propose: finish a model rollout as a pull request', () => {
     const rollout = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
     expect(rollout.percent).toBe(100);
     const analysis = analyzeShadow(rollout, {
-      summary: { pairs: 640, scored: 632, errors: 8, invalid: 0, atOrBelowMin: 0, avg: 0.947, min: 0.781, p10: 0.902, p50: 0.951 },
+      summary: {
+        pairs: 640,
+        scored: 632,
+        errors: 8,
+        invalid: 0,
+        atOrBelowMin: 0,
+        avg: 0.947,
+        min: 0.781,
+        p10: 0.902,
+        p50: 0.951,
+      },
       histogram: [0, 0, 0, 0, 0, 0, 0, 3, 71, 558],
-      worst: [{ timeMs: Date.parse('2025-01-02T03:04:05Z'), unitKey: 'user-17', requestId: 'req-17', similarity: 0.781, primaryOutput: 'Your order ships Monday.', candidateOutput: 'It ships on Monday.' }],
+      worst: [
+        {
+          timeMs: Date.parse('2025-01-02T03:04:05Z'),
+          unitKey: 'user-17',
+          requestId: 'req-17',
+          similarity: 0.781,
+          primaryOutput: 'Your order ships Monday.',
+          candidateOutput: 'It ships on Monday.',
+        },
+      ],
     });
     expect(analysis.readyToSwitch).toBe(true);
     const planned = planProposals(project, [analysis], { readFile: (p) => readFileSync(join(root, p), 'utf8') });
@@ -64,7 +86,14 @@ describe('propose: finish a model rollout as a pull request', () => {
   it('opens one branch and one PR that move the pin and delete the rollout file, and nothing else', async () => {
     const { root, gh } = await setUp();
     const proposal = await finishProposal(root);
-    expect(proposal).toMatchObject({ action: 'finish', kind: 'ModelRollout', resource: ROLLOUT, from: 100, to: null, autoMerge: false });
+    expect(proposal).toMatchObject({
+      action: 'finish',
+      kind: 'ModelRollout',
+      resource: ROLLOUT,
+      from: 100,
+      to: null,
+      autoMerge: false,
+    });
     expect(proposal.edits.map((e) => [e.path, e.action])).toEqual([
       [PIN_FILE, 'update'],
       [ROLLOUT_FILE, 'delete'],
@@ -74,7 +103,11 @@ describe('propose: finish a model rollout as a pull request', () => {
     const repo = gh.state.repos.get('acme/config')!;
     const mainBefore = repo.branches.get('main')!;
     const outcome = await publishProposal(github, { owner: 'acme', repo: 'config', base: 'main' }, proposal);
-    expect(outcome, JSON.stringify(outcome)).toMatchObject({ status: 'opened', branch: proposal.branch, merged: false });
+    expect(outcome, JSON.stringify(outcome)).toMatchObject({
+      status: 'opened',
+      branch: proposal.branch,
+      merged: false,
+    });
     if (outcome.status !== 'opened') return;
 
     // main is untouched; the branch is main plus one commit per file.
@@ -97,11 +130,14 @@ describe('propose: finish a model rollout as a pull request', () => {
     const mainTree = repo.commits.get(mainBefore)!.tree;
     const branchTree = second.tree;
     expect([...branchTree.keys()].sort()).toEqual([...mainTree.keys()].filter((p) => p !== ROLLOUT_FILE).sort());
-    for (const [path, content] of branchTree) if (path !== PIN_FILE) expect(content.equals(mainTree.get(path)!), path).toBe(true);
+    for (const [path, content] of branchTree)
+      if (path !== PIN_FILE) expect(content.equals(mainTree.get(path)!), path).toBe(true);
     // The delete went through the contents API with the blob sha, as GitHub requires.
     // (Octokit sends the path URL-encoded in one segment.)
     const deletes = gh.requests.filter((r) => r.method === 'DELETE');
-    expect(deletes.map((r) => [decodeURIComponent(r.path), r.status])).toEqual([[`/repos/acme/config/contents/${ROLLOUT_FILE}`, 200]]);
+    expect(deletes.map((r) => [decodeURIComponent(r.path), r.status])).toEqual([
+      [`/repos/acme/config/contents/${ROLLOUT_FILE}`, 200],
+    ]);
 
     // The branch as checked out is a valid project: chat now starts on the new snapshot, no rollout left.
     const checkout = mkdtempSync(join(tmpdir(), 'sy-finish-branch-'));
@@ -117,7 +153,13 @@ describe('propose: finish a model rollout as a pull request', () => {
 
     // One PR from the branch, with the evidence and the file list in its body, labelled, not merged.
     const pull = repo.pulls.get(outcome.number)!;
-    expect(pull).toMatchObject({ state: 'open', merged: false, title: proposal.title, head: { ref: proposal.branch }, base: { ref: 'main' } });
+    expect(pull).toMatchObject({
+      state: 'open',
+      merged: false,
+      title: proposal.title,
+      head: { ref: proposal.branch },
+      base: { ref: 'main' },
+    });
     expect(pull.title).toContain(`Finish ${ROLLOUT}`);
     expect(pull.body).toContain('gate met on 632 production pairs');
     expect(pull.body).toContain(`\`${PIN_FILE}\`: updated`);
@@ -136,9 +178,22 @@ describe('propose: finish a model rollout as a pull request', () => {
     const repo = gh.state.repos.get('acme/config')!;
     // Someone changed the rollout on main after the analysis ran (e.g. killed it).
     const github = createGitHubClient({ token: TOKEN, apiUrl: gh.url });
-    const current = await github.rest.repos.getContent({ owner: 'acme', repo: 'config', path: ROLLOUT_FILE, ref: 'main' });
+    const current = await github.rest.repos.getContent({
+      owner: 'acme',
+      repo: 'config',
+      path: ROLLOUT_FILE,
+      ref: 'main',
+    });
     const text = gh.readFile('acme', 'config', 'main', ROLLOUT_FILE)!.replace(/^killed: false$/m, 'killed: true');
-    await github.rest.repos.createOrUpdateFileContents({ owner: 'acme', repo: 'config', path: ROLLOUT_FILE, branch: 'main', sha: (current.data as { sha: string }).sha, message: 'kill', content: Buffer.from(text).toString('base64') });
+    await github.rest.repos.createOrUpdateFileContents({
+      owner: 'acme',
+      repo: 'config',
+      path: ROLLOUT_FILE,
+      branch: 'main',
+      sha: (current.data as { sha: string }).sha,
+      message: 'kill',
+      content: Buffer.from(text).toString('base64'),
+    });
 
     const outcome = await publishProposal(github, { owner: 'acme', repo: 'config', base: 'main' }, proposal);
     expect(outcome).toMatchObject({ status: 'failed', code: 'E_PROPOSE_STALE' });

@@ -15,7 +15,24 @@ const ROLLOUT = 'chat-gpt-4o-2024-08-06';
 
 function shadow(project: Project, avg: number, min: number, percent?: number): ShadowAnalysis {
   const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
-  return analyzeShadow({ ...r, percent: percent ?? r.percent }, { summary: { pairs: 300, scored: 300, errors: 0, invalid: 0, atOrBelowMin: null, avg, min, p10: avg - 0.03, p50: avg }, histogram: new Array(10).fill(0), worst: [] });
+  return analyzeShadow(
+    { ...r, percent: percent ?? r.percent },
+    {
+      summary: {
+        pairs: 300,
+        scored: 300,
+        errors: 0,
+        invalid: 0,
+        atOrBelowMin: null,
+        avg,
+        min,
+        p10: avg - 0.03,
+        p50: avg,
+      },
+      histogram: new Array(10).fill(0),
+      worst: [],
+    },
+  );
 }
 
 describe('planning proposals from decisions (demo organisation)', () => {
@@ -56,8 +73,18 @@ describe('planning proposals from decisions (demo organisation)', () => {
   it('a ready rollout at 100% is finished: the pin moves to the new snapshot and the rollout file goes', () => {
     const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
     // Every environment at 100% (the demo's staging override goes along).
-    const at100: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, percent: 100, environments: { staging: { percent: 100 } } }) };
-    const read = (path: string) => (path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n').replace('percent: 25', 'percent: 100') : readFile(path));
+    const at100: Project = {
+      ...project,
+      rollouts: new Map(project.rollouts).set(ROLLOUT, {
+        ...r,
+        percent: 100,
+        environments: { staging: { percent: 100 } },
+      }),
+    };
+    const read = (path: string) =>
+      path.endsWith(`${ROLLOUT}.yaml`)
+        ? readFile(path).replace('percent: 5\n', 'percent: 100\n').replace('percent: 25', 'percent: 100')
+        : readFile(path);
     const plan = planProposals(at100, [shadow(at100, 0.95, 0.8)], { readFile: read, autoMerge: ['revert', 'kill'] });
     const [p] = plan.value!;
     expect(p!.action).toBe('finish');
@@ -76,18 +103,24 @@ describe('planning proposals from decisions (demo organisation)', () => {
     const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
     // Production (top level) at 100%, staging's override still at 25%.
     const lagging: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, percent: 100 }) };
-    const read = (path: string) => (path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n') : readFile(path));
+    const read = (path: string) =>
+      path.endsWith(`${ROLLOUT}.yaml`) ? readFile(path).replace('percent: 5\n', 'percent: 100\n') : readFile(path);
     const plan = planProposals(lagging, [shadow(lagging, 0.95, 0.8, 100)], { env: 'production', readFile: read });
     expect(plan.errors).toEqual([]);
     expect(plan.value).toEqual([]);
   });
 
-  it('with --env, starts from the environment\'s effective percent and edits its override', () => {
+  it("with --env, starts from the environment's effective percent and edits its override", () => {
     // staging overrides the percent (25): advancing staging goes 25 → 100 in environments.staging.percent.
     const staging = planProposals(project, [shadow(project, 0.95, 0.8, 25)], { env: 'staging', readFile });
     expect(staging.errors).toEqual([]);
     const [p] = staging.value!;
-    expect(p).toMatchObject({ action: 'advance', from: 25, to: 100, branch: `switchyard/advance/${ROLLOUT}-staging-100` });
+    expect(p).toMatchObject({
+      action: 'advance',
+      from: 25,
+      to: 100,
+      branch: `switchyard/advance/${ROLLOUT}-staging-100`,
+    });
     expect(p!.title).toContain('25% → 100%');
     expect(p!.title).toContain('in staging');
     const edit = p!.edits[0]!;
@@ -102,7 +135,7 @@ describe('planning proposals from decisions (demo organisation)', () => {
     expect(parse(shared.after)).toMatchObject({ percent: 25, environments: { staging: { percent: 25 } } });
   });
 
-  it('collectDecisions judges a rollout at the filtered environment\'s effective percent', async () => {
+  it("collectDecisions judges a rollout at the filtered environment's effective percent", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-propose-'));
     const store = await openStore({ backend: 'pglite', dataDir: join(dir, 'events') });
     try {
@@ -122,29 +155,60 @@ describe('planning proposals from decisions (demo organisation)', () => {
 
   it('with --env, leaves alone a rollout that environment has killed', () => {
     const r = project.rollouts.get(ROLLOUT) as ModelRolloutResource;
-    const killedInProd: Project = { ...project, rollouts: new Map(project.rollouts).set(ROLLOUT, { ...r, environments: { ...r.environments, production: { killed: true } } }) };
-    expect(planProposals(killedInProd, [shadow(killedInProd, 0.95, 0.8)], { env: 'production', readFile }).value).toEqual([]);
-    expect(planProposals(killedInProd, [shadow(killedInProd, 0.95, 0.8, 25)], { env: 'staging', readFile }).value!.map((p) => p.to)).toEqual([100]);
+    const killedInProd: Project = {
+      ...project,
+      rollouts: new Map(project.rollouts).set(ROLLOUT, {
+        ...r,
+        environments: { ...r.environments, production: { killed: true } },
+      }),
+    };
+    expect(
+      planProposals(killedInProd, [shadow(killedInProd, 0.95, 0.8)], { env: 'production', readFile }).value,
+    ).toEqual([]);
+    expect(
+      planProposals(killedInProd, [shadow(killedInProd, 0.95, 0.8, 25)], { env: 'staging', readFile }).value!.map(
+        (p) => p.to,
+      ),
+    ).toEqual([100]);
   });
 
   it('an experiment winner concludes it: stopped, winning version active, old one deprecated', () => {
     const experiment = project.experiments.get('summarization-v1-vs-v2')!;
-    const ev = (variant: string, mean: number) => ({ variant, exposed: 5000, n: 5000, mean, variance: 1, binary: false });
-    const won = analyzeExperiment(experiment, { variants: [ev('control', 4), ev('treatment', 4.3)], guardrails: {}, series: null });
+    const ev = (variant: string, mean: number) => ({
+      variant,
+      exposed: 5000,
+      n: 5000,
+      mean,
+      variance: 1,
+      binary: false,
+    });
+    const won = analyzeExperiment(experiment, {
+      variants: [ev('control', 4), ev('treatment', 4.3)],
+      guardrails: {},
+      series: null,
+    });
     expect(won.decision).toBe('winner');
     const [p] = planProposals(project, [won], { readFile, autoMerge: ['revert', 'kill'] }).value!;
     expect(p!.action).toBe('conclude');
     expect(p!.branch).toBe('switchyard/conclude/summarization-v1-vs-v2-v2');
-    expect(p!.title).toBe('Conclude summarization-v1-vs-v2: treatment wins (summarization v2, +7.5% agent_satisfaction)');
+    expect(p!.title).toBe(
+      'Conclude summarization-v1-vs-v2: treatment wins (summarization v2, +7.5% agent_satisfaction)',
+    );
     expect(p!.autoMerge).toBe(false);
-    const after = Object.fromEntries(p!.edits.map((e) => [e.path, e.action === 'update' ? parse(e.after).status : null]));
+    const after = Object.fromEntries(
+      p!.edits.map((e) => [e.path, e.action === 'update' ? parse(e.after).status : null]),
+    );
     expect(after).toEqual({
       'experiments/summarization-v1-vs-v2.yaml': 'stopped',
       'prompts/summarization/v2.yaml': 'active',
       'prompts/summarization/v1.yaml': 'deprecated',
     });
     // no winner, no proposal
-    const tie = analyzeExperiment(experiment, { variants: [ev('control', 4), ev('treatment', 4)], guardrails: {}, series: null });
+    const tie = analyzeExperiment(experiment, {
+      variants: [ev('control', 4), ev('treatment', 4)],
+      guardrails: {},
+      series: null,
+    });
     expect(planProposals(project, [tie], { readFile }).value).toEqual([]);
   });
 

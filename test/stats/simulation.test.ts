@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, fromSums, msprt, srmCheck, twoSamplePower, twoProportionZTest, welchTTest, type Rng } from '../../src/stats/index.ts';
+import {
+  createRng,
+  fromSums,
+  msprt,
+  srmCheck,
+  twoSamplePower,
+  twoProportionZTest,
+  welchTTest,
+  type Rng,
+} from '../../src/stats/index.ts';
 
 // Deterministic Monte Carlo checks (seeded PRNG): the tests' error rates are what theory says.
 const RUNS = 1000;
@@ -57,7 +66,9 @@ describe('simulated experiments', () => {
     const seqRate = sequentialFalsePositives / RUNS;
     const fixedFinalRate = finalLookFixedFalsePositives / RUNS;
     const peekingRate = peekingFixedFalsePositives / RUNS;
-    console.log(`A/A: sequential (20 looks) FPR ${seqRate}, Welch at final look ${fixedFinalRate}, Welch with peeking ${peekingRate}`);
+    console.log(
+      `A/A: sequential (20 looks) FPR ${seqRate}, Welch at final look ${fixedFinalRate}, Welch with peeking ${peekingRate}`,
+    );
     expect(seqRate).toBeLessThanOrEqual(0.05);
     // Welch at a single pre-planned look is calibrated: its rate is 5% up to sampling error.
     const [lo, hi] = band(0.05);

@@ -61,8 +61,14 @@ export class BundlePublisher {
   static async open(options: BundlePublisherOptions): Promise<BundlePublisher> {
     const loaded = await loadProject(options.root);
     if (!loaded.value || loaded.errors.length > 0) {
-      const list = loaded.errors.slice(0, 5).map((d) => `${d.file}: ${d.code} ${d.message}`).join('; ');
-      throw new ServiceError('E_DEMO_CONFIG_INVALID', `the config in ${options.root} does not validate (${list}); run \`switchyard validate\` there`);
+      const list = loaded.errors
+        .slice(0, 5)
+        .map((d) => `${d.file}: ${d.code} ${d.message}`)
+        .join('; ');
+      throw new ServiceError(
+        'E_DEMO_CONFIG_INVALID',
+        `the config in ${options.root} does not validate (${list}); run \`switchyard validate\` there`,
+      );
     }
     // The payload records a commit; a working tree that is not a git repository gets zeros.
     const commit = await resolveRef(options.root, 'HEAD').catch(() => '0'.repeat(40));
@@ -88,11 +94,19 @@ export class BundlePublisher {
     for (const { name: env } of project.settings.environments) {
       const compiled = compileBundle(project, { env, commit: this.commit });
       if (!compiled.value) {
-        throw new ServiceError('E_DEMO_COMPILE', `cannot compile the ${env} bundle: ${compiled.errors.map((e) => `${e.code} ${e.message}`).join('; ')}`);
+        throw new ServiceError(
+          'E_DEMO_COMPILE',
+          `cannot compile the ${env} bundle: ${compiled.errors.map((e) => `${e.code} ${e.message}`).join('; ')}`,
+        );
       }
-      const manifest = signCompiled(compiled.value, { env, serial, commit: this.commit, createdAt, validityMs: validity }, [this.key]);
+      const manifest = signCompiled(
+        compiled.value,
+        { env, serial, commit: this.commit, createdAt, validityMs: validity },
+        [this.key],
+      );
       const result = await publishToDirectory(this.dir, manifestBytes(manifest), compiled.value.bytes);
-      if (!result.ok) throw new ServiceError('E_DEMO_PUBLISH', `cannot publish the ${env} bundle: ${result.code} ${result.message}`);
+      if (!result.ok)
+        throw new ServiceError('E_DEMO_PUBLISH', `cannot publish the ${env} bundle: ${result.code} ${result.message}`);
       payloads[env] = compiled.value.sha256;
     }
     return { serial, payloads };

@@ -103,14 +103,22 @@ export interface ChatServiceHandle {
 async function openDatabase(option: DatabaseOption): Promise<SqlClient> {
   let client: SqlClient | undefined;
   try {
-    client = await openSqlClient(option.kind === 'postgres' ? { backend: 'postgres', connectionString: option.url, poolSize: 8 } : { backend: 'pglite', dataDir: option.dataDir ?? undefined }, { vector: true });
+    client = await openSqlClient(
+      option.kind === 'postgres'
+        ? { backend: 'postgres', connectionString: option.url, poolSize: 8 }
+        : { backend: 'pglite', dataDir: option.dataDir ?? undefined },
+      { vector: true },
+    );
     // A pool connects lazily: fail at start, not on the first request.
     if (option.kind === 'postgres') await client.query('SELECT 1');
     return client;
   } catch (error) {
     await client?.close().catch(() => {});
-    if (error instanceof StoreError && error.code === 'E_STORE_LOCKED') throw new ServiceError('E_DB_LOCKED', `${error.message}; or use --in-memory`, { cause: error });
-    throw new ServiceError('E_DB_OPEN', `cannot open the ${option.kind} database: ${(error as Error).message}`, { cause: error });
+    if (error instanceof StoreError && error.code === 'E_STORE_LOCKED')
+      throw new ServiceError('E_DB_LOCKED', `${error.message}; or use --in-memory`, { cause: error });
+    throw new ServiceError('E_DB_OPEN', `cannot open the ${option.kind} database: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -128,21 +136,39 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
   };
 
   try {
-    const endpoint = { baseUrl: options.models.baseUrl.replace(/\/+$/, ''), apiKey: options.models.apiKey, offline: options.models.apiKey === OFFLINE_API_KEY };
+    const endpoint = {
+      baseUrl: options.models.baseUrl.replace(/\/+$/, ''),
+      apiKey: options.models.apiKey,
+      offline: options.models.apiKey === OFFLINE_API_KEY,
+    };
 
     // One database client for everything.
     const db = await openDatabase(options.database);
     cleanups.push(() => db.close());
     const events = await openStore({ backend: 'client', client: db, schema });
-    const sink = events.createSink({ flushIntervalMs: options.sinkFlushIntervalMs ?? 200, source: `chat-service-${process.pid}-${Date.now()}` });
+    const sink = events.createSink({
+      flushIntervalMs: options.sinkFlushIntervalMs ?? 200,
+      source: `chat-service-${process.pid}-${Date.now()}`,
+    });
     cleanups.push(() => sink.close());
 
     const { source, trustedKeys } = options.bundle;
     let runtime: SwitchyardClient;
     try {
-      runtime = createClient({ source, env, trustedKeys, cacheDir: options.cacheDir ?? null, pollIntervalMs: options.pollIntervalMs ?? 5_000, sink });
+      runtime = createClient({
+        source,
+        env,
+        trustedKeys,
+        cacheDir: options.cacheDir ?? null,
+        pollIntervalMs: options.pollIntervalMs ?? 5_000,
+        sink,
+      });
     } catch (error) {
-      throw new ServiceError((error as { code?: string }).code ?? 'E_CLIENT_OPTIONS', `runtime client: ${(error as Error).message}`, { cause: error });
+      throw new ServiceError(
+        (error as { code?: string }).code ?? 'E_CLIENT_OPTIONS',
+        `runtime client: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     cleanups.push(() => runtime.close());
     // A long-running process swaps bundles for ever: keep a count and only the last few.
@@ -153,12 +179,20 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       swapCount++;
       swaps.push(change);
       if (swaps.length > swapHistory) swaps.splice(0, swaps.length - swapHistory);
-      log.info('config bundle swapped', { previousSerial: change.previousSerial, serial: change.serial, changed: change.changed });
+      log.info('config bundle swapped', {
+        previousSerial: change.previousSerial,
+        serial: change.serial,
+        changed: change.changed,
+      });
     });
     try {
       await runtime.ready(options.readyTimeoutMs ?? 15_000);
     } catch (error) {
-      throw new ServiceError((error as { code?: string }).code ?? 'E_NOT_READY', `no verified config bundle from ${source} (env ${env}): ${(error as Error).message}`, { cause: error });
+      throw new ServiceError(
+        (error as { code?: string }).code ?? 'E_NOT_READY',
+        `no verified config bundle from ${source} (env ${env}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
 
     const names = options.names ?? DEMO_NAMES;
@@ -177,12 +211,27 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       },
     });
     const vectors = await openVectorStore(db, { schema });
-    const embedder = openaiEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: endpoint.offline ? 0 : 2 });
+    const embedder = openaiEmbedder({
+      baseURL: endpoint.baseUrl,
+      apiKey: endpoint.apiKey,
+      maxRetries: endpoint.offline ? 0 : 2,
+    });
     const responses = await openResponseLog(db, options.serviceSchema ?? DEFAULT_SERVICE_SCHEMA);
     const models = new ModelGateway(endpoint);
     const shadows = new ShadowRunner(models, runtime, log, { maxInFlight: options.shadowMaxInFlight });
     const retrieval = createRetrieval(runtime, vectors, embedder, options.retrievalNames ?? DEMO_RETRIEVAL);
-    const service = new ChatService({ runtime, sink, conversations, retrieval, responses, models, shadows, log, names, maxMessages: options.maxMessages });
+    const service = new ChatService({
+      runtime,
+      sink,
+      conversations,
+      retrieval,
+      responses,
+      models,
+      shadows,
+      log,
+      names,
+      maxMessages: options.maxMessages,
+    });
     const startedAt = Date.now();
     // Identifies this process's run in /status: a hot swap keeps it, a restart changes it.
     const instanceId = randomUUID();
@@ -217,13 +266,36 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
 
     const id = '([^/]+)';
     const routes: Route[] = [
-      { method: 'GET', pattern: /^\/healthz$/, handle: () => ({ status: runtime.status().ready ? 200 : 503, body: { status: runtime.status().ready ? 'ok' : 'not-ready' } }) },
+      {
+        method: 'GET',
+        pattern: /^\/healthz$/,
+        handle: () => ({
+          status: runtime.status().ready ? 200 : 503,
+          body: { status: runtime.status().ready ? 'ok' : 'not-ready' },
+        }),
+      },
       { method: 'GET', pattern: /^\/status$/, handle: () => ({ body: status() }) },
       { method: 'POST', pattern: /^\/conversations$/, handle: (c) => service.createConversation(c.body) },
-      { method: 'GET', pattern: new RegExp(`^/conversations/${id}$`), handle: (c) => service.getConversation(c.params[0]!) },
-      { method: 'POST', pattern: new RegExp(`^/conversations/${id}/messages$`), handle: (c) => service.sendMessage(c.params[0]!, c.body) },
-      { method: 'GET', pattern: new RegExp(`^/conversations/${id}/model-migration$`), handle: (c) => service.migrationOffer(c.params[0]!) },
-      { method: 'POST', pattern: new RegExp(`^/conversations/${id}/model-migration$`), handle: (c) => service.migrateModel(c.params[0]!, c.body) },
+      {
+        method: 'GET',
+        pattern: new RegExp(`^/conversations/${id}$`),
+        handle: (c) => service.getConversation(c.params[0]!),
+      },
+      {
+        method: 'POST',
+        pattern: new RegExp(`^/conversations/${id}/messages$`),
+        handle: (c) => service.sendMessage(c.params[0]!, c.body),
+      },
+      {
+        method: 'GET',
+        pattern: new RegExp(`^/conversations/${id}/model-migration$`),
+        handle: (c) => service.migrationOffer(c.params[0]!),
+      },
+      {
+        method: 'POST',
+        pattern: new RegExp(`^/conversations/${id}/model-migration$`),
+        handle: (c) => service.migrateModel(c.params[0]!, c.body),
+      },
       { method: 'POST', pattern: /^\/summaries$/, handle: (c) => service.summarize(c.body) },
       { method: 'POST', pattern: /^\/feedback$/, handle: (c) => service.feedback(c.body) },
       { method: 'POST', pattern: /^\/documents$/, handle: (c) => service.indexDocument(c.body) },
@@ -232,7 +304,13 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     const http = createHttpServer({ routes, log });
     const host = options.host ?? '127.0.0.1';
     const port = await new Promise<number>((resolve, reject) => {
-      http.server.once('error', (error) => reject(new ServiceError('E_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, { cause: error })));
+      http.server.once('error', (error) =>
+        reject(
+          new ServiceError('E_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, {
+            cause: error,
+          }),
+        ),
+      );
       http.server.listen(options.port ?? 0, host, () => {
         const a = http.server.address();
         resolve(typeof a === 'object' && a ? a.port : 0);

@@ -6,7 +6,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultDataDir, OFFLINE_API_KEY, startChatService, type ChatServiceHandle, type ChatServiceOptions } from './app.ts';
+import {
+  defaultDataDir,
+  OFFLINE_API_KEY,
+  startChatService,
+  type ChatServiceHandle,
+  type ChatServiceOptions,
+} from './app.ts';
 import { ServiceError } from './errors.ts';
 import { jsonLogger } from './logger.ts';
 import { DEMO_DOCUMENTS_FILE, seedDemoDocuments } from './demo-documents.ts';
@@ -49,7 +55,8 @@ export interface CliIo {
 }
 
 /** Where the config comes from, before any file is read. */
-export type CliBundle = { kind: 'remote-file'; source: string; trustedKeysFile: string } | { kind: 'demo-temp'; root: string };
+export type CliBundle =
+  { kind: 'remote-file'; source: string; trustedKeysFile: string } | { kind: 'demo-temp'; root: string };
 
 /** Where answers come from: an endpoint, or the offline model server the demo kit starts. */
 export type CliModels = ChatServiceOptions['models'] | { kind: 'offline' };
@@ -80,7 +87,10 @@ export interface DemoKit {
 }
 
 /** Options from flags and environment. Pure: files (trusted keys) are read by `runCli`. */
-export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help: true } | { help: false; options: CliOptions } {
+export function parseCliOptions(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { help: true } | { help: false; options: CliOptions } {
   let values;
   try {
     ({ values } = parseArgs({
@@ -120,10 +130,14 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
   const root = resolve(values.root ?? REPO_ROOT);
   const bundleUrl = values['bundle-url'] ?? env.SWITCHYARD_BUNDLE_URL;
   const keysFile = values['trusted-keys'] ?? env.SWITCHYARD_TRUSTED_KEYS;
-  if (bundleUrl && !keysFile) throw new UsageError('--bundle-url needs --trusted-keys <file>: the service trusts only keys from its own configuration');
+  if (bundleUrl && !keysFile)
+    throw new UsageError(
+      '--bundle-url needs --trusted-keys <file>: the service trusts only keys from its own configuration',
+    );
   if (!bundleUrl && values['trusted-keys']) throw new UsageError('--trusted-keys is only used with --bundle-url');
   const databaseUrl = values['database-url'] ?? env.SWITCHYARD_DATABASE_URL;
-  if (databaseUrl && (values['in-memory'] || values['data-dir'])) throw new UsageError('--database-url cannot be combined with --in-memory or --data-dir');
+  if (databaseUrl && (values['in-memory'] || values['data-dir']))
+    throw new UsageError('--database-url cannot be combined with --in-memory or --data-dir');
   if (values['in-memory'] && values['data-dir']) throw new UsageError('--in-memory and --data-dir exclude each other');
 
   const offline = values.offline === true || env.SWITCHYARD_OFFLINE === '1';
@@ -140,8 +154,12 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
   return {
     help: false,
     options: {
-      bundle: bundleUrl ? { kind: 'remote-file', source: bundleUrl, trustedKeysFile: keysFile! } : { kind: 'demo-temp', root },
-      database: databaseUrl ? { kind: 'postgres', url: databaseUrl } : { kind: 'pglite', dataDir: values['in-memory'] ? null : resolve(values['data-dir'] ?? defaultDataDir(root)) },
+      bundle: bundleUrl
+        ? { kind: 'remote-file', source: bundleUrl, trustedKeysFile: keysFile! }
+        : { kind: 'demo-temp', root },
+      database: databaseUrl
+        ? { kind: 'postgres', url: databaseUrl }
+        : { kind: 'pglite', dataDir: values['in-memory'] ? null : resolve(values['data-dir'] ?? defaultDataDir(root)) },
       models,
       env: values.env ?? env.SWITCHYARD_ENV ?? 'production',
       schema: values.schema ?? (env.SWITCHYARD_STORE_SCHEMA || 'switchyard'),
@@ -150,7 +168,11 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
       pollIntervalMs: int(values['poll-ms'] ?? env.SWITCHYARD_POLL_MS, '--poll-ms', bundleUrl ? 5000 : 1000, 50),
       readyTimeoutMs: int(values['ready-timeout-ms'], '--ready-timeout-ms', 15_000, 1),
       demoDocuments: !bundleUrl && values['no-demo-documents'] !== true,
-      cacheDir: bundleUrl ? resolve(values['cache-dir'] ?? join(root, '.switchyard', 'chat-service', 'runtime-cache')) : values['cache-dir'] ? resolve(values['cache-dir']) : null,
+      cacheDir: bundleUrl
+        ? resolve(values['cache-dir'] ?? join(root, '.switchyard', 'chat-service', 'runtime-cache'))
+        : values['cache-dir']
+          ? resolve(values['cache-dir'])
+          : null,
     },
   };
 }
@@ -159,7 +181,13 @@ export function parseCliOptions(argv: string[], env: NodeJS.ProcessEnv): { help:
  * Runs the service until SIGINT/SIGTERM. Resolves with the exit code. `signals` is injectable so
  * tests can drive it in-process; without a `kit` only published bundles and a model endpoint work.
  */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, signals: NodeJS.EventEmitter = process, kit?: DemoKit): Promise<number> {
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+  signals: NodeJS.EventEmitter = process,
+  kit?: DemoKit,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseCliOptions(argv, env);
@@ -187,7 +215,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
   let config: string;
   try {
     if ((bundle.kind === 'demo-temp' || models.kind === 'offline') && !kit) {
-      throw new ServiceError('E_DEMO_UNAVAILABLE', 'the demo config and the offline model server come from the Switchyard repository (`npm run chat-service`); pass --bundle-url with --trusted-keys and --model-base-url instead');
+      throw new ServiceError(
+        'E_DEMO_UNAVAILABLE',
+        'the demo config and the offline model server come from the Switchyard repository (`npm run chat-service`); pass --bundle-url with --trusted-keys and --model-base-url instead',
+      );
     }
     let endpoint: ChatServiceOptions['models'];
     if (models.kind === 'offline') {
@@ -205,7 +236,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       try {
         trustedKeys = await readFile(bundle.trustedKeysFile, 'utf8');
       } catch (error) {
-        throw new ServiceError('E_TRUSTED_KEYS', `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`, { cause: error });
+        throw new ServiceError(
+          'E_TRUSTED_KEYS',
+          `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       resolved = { kind: 'remote', source: bundle.source, trustedKeys };
       config = `bundles from ${bundle.source}`;
@@ -217,12 +252,19 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
       resolved = { kind: 'remote', source: server.url, trustedKeys: server.trustedKeys };
       config = `demo config (ephemeral key) served at ${server.url}`;
     }
-    handle = await startChatService({ ...rest, bundle: resolved, models: endpoint, log: jsonLogger((line) => io.stderr(line.trimEnd())) });
+    handle = await startChatService({
+      ...rest,
+      bundle: resolved,
+      models: endpoint,
+      log: jsonLogger((line) => io.stderr(line.trimEnd())),
+    });
   } catch (error) {
     await stopStarted();
     // Store, vector and conversation errors carry stable codes too (E_STORE_*, E_VECTOR_*, E_CONVERSATION_*).
     const code = error instanceof ServiceError ? error.code : (error as { code?: unknown }).code;
-    io.stderr(`chat-service: ${typeof code === 'string' && code.startsWith('E_') ? code : 'E_START'} ${(error as Error).message}`);
+    io.stderr(
+      `chat-service: ${typeof code === 'string' && code.startsWith('E_') ? code : 'E_START'} ${(error as Error).message}`,
+    );
     return 1;
   }
   if (demoDocuments) {
@@ -235,7 +277,12 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo, 
     }
   }
   const s = handle.runtime.status();
-  const db = rest.database.kind === 'postgres' ? 'PostgreSQL' : rest.database.dataDir ? `PGlite in ${rest.database.dataDir}` : 'PGlite in memory';
+  const db =
+    rest.database.kind === 'postgres'
+      ? 'PostgreSQL'
+      : rest.database.dataDir
+        ? `PGlite in ${rest.database.dataDir}`
+        : 'PGlite in memory';
   io.stdout(`chat-service listening on ${handle.url}`);
   io.stdout(`  config: ${config}, env ${s.env}, serial ${s.serial}; ${modelsLabel}; ${db}`);
   io.stdout('  try: curl -s ' + handle.url + '/status');

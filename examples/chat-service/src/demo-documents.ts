@@ -23,10 +23,18 @@ export async function readDemoDocuments(file = DEMO_DOCUMENTS_FILE): Promise<Dem
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const value = JSON.parse(line) as Partial<DemoDocument>;
-    if (typeof value.id !== 'string' || typeof value.content !== 'string' || (value.tenant !== undefined && typeof value.tenant !== 'string')) {
+    if (
+      typeof value.id !== 'string' ||
+      typeof value.content !== 'string' ||
+      (value.tenant !== undefined && typeof value.tenant !== 'string')
+    ) {
       throw new Error(`${file}:${i + 1}: expected {"id": string, "tenant"?: string, "content": string}`);
     }
-    docs.push({ id: value.id, ...(value.tenant === undefined ? {} : { tenant: value.tenant }), content: value.content });
+    docs.push({
+      id: value.id,
+      ...(value.tenant === undefined ? {} : { tenant: value.tenant }),
+      content: value.content,
+    });
   });
   return docs;
 }
@@ -35,12 +43,21 @@ export async function readDemoDocuments(file = DEMO_DOCUMENTS_FILE): Promise<Dem
  * Indexes the corpus through the running service when its document table is empty. Returns how
  * many documents were indexed (0 when there were documents already).
  */
-export async function seedDemoDocuments(serviceUrl: string, documentCount: number, file = DEMO_DOCUMENTS_FILE): Promise<number> {
+export async function seedDemoDocuments(
+  serviceUrl: string,
+  documentCount: number,
+  file = DEMO_DOCUMENTS_FILE,
+): Promise<number> {
   if (documentCount > 0) return 0;
   const docs = await readDemoDocuments(file);
   for (const doc of docs) {
-    const res = await fetch(`${serviceUrl}/documents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(doc) });
-    if (res.status !== 201) throw new Error(`indexing demo document ${doc.id} failed: HTTP ${res.status} ${await res.text()}`);
+    const res = await fetch(`${serviceUrl}/documents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(doc),
+    });
+    if (res.status !== 201)
+      throw new Error(`indexing demo document ${doc.id} failed: HTTP ${res.status} ${await res.text()}`);
   }
   return docs.length;
 }

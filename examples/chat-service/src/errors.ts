@@ -75,7 +75,10 @@ export function fromLibraryError(error: unknown): ApiError | null {
       return new ApiError('E_CONFLICT', `${message}; retry the request`);
     case 'E_CONVERSATION_UNSUPPORTED_VERSION':
     case 'E_CONVERSATION_NUMBER_PRECISION':
-      return new ApiError('E_CONVERSATION_UNSUPPORTED', `${message}; this service cannot write that record (see switchyard migrate conversations --dry-run)`);
+      return new ApiError(
+        'E_CONVERSATION_UNSUPPORTED',
+        `${message}; this service cannot write that record (see switchyard migrate conversations --dry-run)`,
+      );
     default:
       return null;
   }

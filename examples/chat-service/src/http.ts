@@ -56,11 +56,18 @@ async function readBody(req: IncomingMessage, max: number): Promise<Record<strin
   } catch {
     throw new ApiError('E_BAD_JSON', 'the request body is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ApiError('E_BAD_JSON', 'the request body must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ApiError('E_BAD_JSON', 'the request body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, requestId: string, extra: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+  extra: Record<string, string> = {},
+): void {
   const text = `${JSON.stringify(body)}\n`;
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -107,45 +114,72 @@ export function createHttpServer(options: HttpOptions): HttpServer {
     }
     if (matchedPath) {
       const allowed = options.routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
-      throw new ApiError('E_METHOD_NOT_ALLOWED', `${req.method} is not supported on ${path} (use ${[...new Set(allowed)].join(', ')})`);
+      throw new ApiError(
+        'E_METHOD_NOT_ALLOWED',
+        `${req.method} is not supported on ${path} (use ${[...new Set(allowed)].join(', ')})`,
+      );
     }
     throw new ApiError('E_NOT_FOUND', `no endpoint ${req.method} ${path}; see README.md for the API`);
   };
 
-  const server = createServer({ requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    const requestId = randomUUID();
-    if (draining) {
-      req.resume();
-      send(res, 503, { error: { code: 'E_SHUTTING_DOWN', message: 'the service is shutting down; retry on another instance' } }, requestId, { connection: 'close' });
-      return;
-    }
-    active++;
-    handle(req, res, requestId)
-      .catch((caught: unknown) => {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        const error = fromLibraryError(caught) ?? caught;
-        if (error instanceof ApiError) {
-          // Upstream detail goes to the log only; the client gets the generic message and the request id to quote.
-          const message = error.internal === undefined ? error.message : `${error.message} (request ${requestId})`;
-          const body: Record<string, unknown> = { code: error.code, message };
-          if (error.details) body.details = error.details;
-          send(res, error.status, { error: body }, requestId);
-          if (error.status >= 500 || error.internal !== undefined) {
-            options.log.warn('request failed', { requestId, code: error.code, message: error.message, ...(error.internal === undefined ? {} : { detail: error.internal }) });
+  const server = createServer(
+    { requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      const requestId = randomUUID();
+      if (draining) {
+        req.resume();
+        send(
+          res,
+          503,
+          { error: { code: 'E_SHUTTING_DOWN', message: 'the service is shutting down; retry on another instance' } },
+          requestId,
+          { connection: 'close' },
+        );
+        return;
+      }
+      active++;
+      handle(req, res, requestId)
+        .catch((caught: unknown) => {
+          if (res.headersSent) {
+            res.destroy();
+            return;
           }
-          return;
-        }
-        options.log.error('unexpected error', { requestId, error: (error as Error)?.stack ?? String(error) });
-        send(res, 500, { error: { code: 'E_INTERNAL', message: `internal error (request ${requestId}); the service log has the details` } }, requestId);
-      })
-      .finally(() => {
-        active--;
-        if (active === 0 && idle) idle();
-      });
-  });
+          const error = fromLibraryError(caught) ?? caught;
+          if (error instanceof ApiError) {
+            // Upstream detail goes to the log only; the client gets the generic message and the request id to quote.
+            const message = error.internal === undefined ? error.message : `${error.message} (request ${requestId})`;
+            const body: Record<string, unknown> = { code: error.code, message };
+            if (error.details) body.details = error.details;
+            send(res, error.status, { error: body }, requestId);
+            if (error.status >= 500 || error.internal !== undefined) {
+              options.log.warn('request failed', {
+                requestId,
+                code: error.code,
+                message: error.message,
+                ...(error.internal === undefined ? {} : { detail: error.internal }),
+              });
+            }
+            return;
+          }
+          options.log.error('unexpected error', { requestId, error: (error as Error)?.stack ?? String(error) });
+          send(
+            res,
+            500,
+            {
+              error: {
+                code: 'E_INTERNAL',
+                message: `internal error (request ${requestId}); the service log has the details`,
+              },
+            },
+            requestId,
+          );
+        })
+        .finally(() => {
+          active--;
+          if (active === 0 && idle) idle();
+        });
+    },
+  );
 
   return {
     server,

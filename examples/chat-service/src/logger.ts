@@ -6,13 +6,15 @@ export interface Logger {
 }
 
 export function jsonLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
-  const log = (level: string) => (message: string, fields: Record<string, unknown> = {}) => {
-    try {
-      write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-    } catch {
-      // logging must never fail a request
-    }
-  };
+  const log =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      try {
+        write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+      } catch {
+        // logging must never fail a request
+      }
+    };
   return { info: log('info'), warn: log('warn'), error: log('error') };
 }
 

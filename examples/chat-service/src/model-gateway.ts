@@ -70,15 +70,36 @@ export class ModelGateway {
   }
 
   /** One chat completion on `snapshot`. Model failures become `E_MODEL_UNAVAILABLE` (502), the provider's text kept for the log only. */
-  async chat(snapshot: string, messages: ChatMessage[], params: PayloadModelParams, provider: Provider = null): Promise<ChatAnswer> {
+  async chat(
+    snapshot: string,
+    messages: ChatMessage[],
+    params: PayloadModelParams,
+    provider: Provider = null,
+  ): Promise<ChatAnswer> {
     const started = performance.now();
     try {
       const r = await this.clientFor(provider).chat.completions.create({ model: snapshot, messages, ...params });
-      const usage = r.usage ? { promptTokens: r.usage.prompt_tokens, completionTokens: r.usage.completion_tokens, totalTokens: r.usage.total_tokens } : null;
-      return { content: r.choices[0]?.message.content ?? '', model: r.model, usage, latencyMs: performance.now() - started };
+      const usage = r.usage
+        ? {
+            promptTokens: r.usage.prompt_tokens,
+            completionTokens: r.usage.completion_tokens,
+            totalTokens: r.usage.total_tokens,
+          }
+        : null;
+      return {
+        content: r.choices[0]?.message.content ?? '',
+        model: r.model,
+        usage,
+        latencyMs: performance.now() - started,
+      };
     } catch (error) {
       // The provider's text (e.g. "Incorrect API key provided: sk-…abcd") is logged, not sent.
-      throw new ApiError('E_MODEL_UNAVAILABLE', `the model ${snapshot} could not answer; retry later`, undefined, describe(error));
+      throw new ApiError(
+        'E_MODEL_UNAVAILABLE',
+        `the model ${snapshot} could not answer; retry later`,
+        undefined,
+        describe(error),
+      );
     }
   }
 
@@ -88,7 +109,10 @@ export class ModelGateway {
    */
   async similarity(a: string, b: string): Promise<{ score: number; method: 'embedding-cosine' | 'token-f1' }> {
     try {
-      const e = await this.openai.embeddings.create({ model: this.options.similarityModel ?? 'text-embedding-3-small', input: [a, b] });
+      const e = await this.openai.embeddings.create({
+        model: this.options.similarityModel ?? 'text-embedding-3-small',
+        input: [a, b],
+      });
       const va = e.data.find((d) => d.index === 0)?.embedding ?? [];
       const vb = e.data.find((d) => d.index === 1)?.embedding ?? [];
       return { score: cosine(va, vb), method: 'embedding-cosine' };

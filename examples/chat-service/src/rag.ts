@@ -51,7 +51,15 @@ export interface SearchHitView {
 
 export interface SearchResult {
   /** The canary's decision (null when the bundle has no such canary: the phase's order and semantic top-5 apply). */
-  pipeline: { canary: string; variant: 'candidate' | 'control'; reason: string; index: string; embeddingModel: string; retrieval: string; topK: number } | null;
+  pipeline: {
+    canary: string;
+    variant: 'candidate' | 'control';
+    reason: string;
+    index: string;
+    embeddingModel: string;
+    retrieval: string;
+    topK: number;
+  } | null;
   phase: EmbeddingRouteValue['phase'];
   /** Indexes in the order they were (to be) tried. */
   readOrder: string[];
@@ -77,7 +85,11 @@ const DEFAULT_TOP_K = 5;
 
 /** Share of query terms (stemmed content words) present in the text: the keyword half of hybrid retrieval. */
 export function termCoverage(query: string, text: string): number {
-  const terms = new Set(tokenize(query).filter((t) => !STOPWORDS.has(t)).map(stem));
+  const terms = new Set(
+    tokenize(query)
+      .filter((t) => !STOPWORDS.has(t))
+      .map(stem),
+  );
   if (terms.size === 0) return 0;
   const present = new Set(tokenize(text).map(stem));
   let hit = 0;
@@ -91,8 +103,14 @@ export function termCoverage(query: string, text: string): number {
  * migration is read alone (`pipelineTarget`: its catalogued model and dimension), or, when it is
  * not catalogued, the phase's order stands.
  */
-export function readOrder(route: EmbeddingRoute, migrationIndexes: ReadonlySet<string>, pipelineIndex: string | null, pipelineTarget: EmbeddingTarget | undefined): EmbeddingTarget[] {
-  if (pipelineIndex === null || migrationIndexes.has(pipelineIndex) || pipelineTarget === undefined) return [...route.read];
+export function readOrder(
+  route: EmbeddingRoute,
+  migrationIndexes: ReadonlySet<string>,
+  pipelineIndex: string | null,
+  pipelineTarget: EmbeddingTarget | undefined,
+): EmbeddingTarget[] {
+  if (pipelineIndex === null || migrationIndexes.has(pipelineIndex) || pipelineTarget === undefined)
+    return [...route.read];
   return [pipelineTarget];
 }
 
@@ -110,29 +128,49 @@ export const METADATA_LIMITS = { maxBytes: 16 * 1024, maxDepth: 8 } as const;
  * most `maxBytes` as JSON, no NUL character in a key or string (jsonb cannot hold U+0000).
  * Iterative (a deeply nested body must not overflow the stack here either).
  */
-export function checkMetadata(value: unknown, limits: { maxBytes: number; maxDepth: number } = METADATA_LIMITS): Record<string, unknown> {
+export function checkMetadata(
+  value: unknown,
+  limits: { maxBytes: number; maxDepth: number } = METADATA_LIMITS,
+): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new ApiError('E_BAD_REQUEST', "'metadata' must be a JSON object");
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new ApiError('E_BAD_REQUEST', "'metadata' must be a JSON object");
   const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 1 }];
   while (stack.length > 0) {
     const { v, depth } = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (depth > limits.maxDepth) throw new ApiError('E_BAD_REQUEST', `'metadata' is nested deeper than ${limits.maxDepth} levels`);
+    if (depth > limits.maxDepth)
+      throw new ApiError('E_BAD_REQUEST', `'metadata' is nested deeper than ${limits.maxDepth} levels`);
     for (const [key, child] of Object.entries(v)) {
-      if (key.includes('\u0000') || (typeof child === 'string' && child.includes('\u0000'))) throw new ApiError('E_BAD_REQUEST', "'metadata' must not contain the NUL character (U+0000)");
+      if (key.includes('\u0000') || (typeof child === 'string' && child.includes('\u0000')))
+        throw new ApiError('E_BAD_REQUEST', "'metadata' must not contain the NUL character (U+0000)");
       if (typeof child === 'object' && child !== null) stack.push({ v: child, depth: depth + 1 });
     }
   }
   const bytes = Buffer.byteLength(JSON.stringify(value));
-  if (bytes > limits.maxBytes) throw new ApiError('E_BAD_REQUEST', `'metadata' is ${bytes} bytes as JSON; at most ${limits.maxBytes} are accepted`);
+  if (bytes > limits.maxBytes)
+    throw new ApiError(
+      'E_BAD_REQUEST',
+      `'metadata' is ${bytes} bytes as JSON; at most ${limits.maxBytes} are accepted`,
+    );
   return value as Record<string, unknown>;
 }
 
-export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, embedder: Embedder, names: RetrievalNames = DEMO_RETRIEVAL): Retrieval {
+export function createRetrieval(
+  runtime: SwitchyardClient,
+  store: VectorStore,
+  embedder: Embedder,
+  names: RetrievalNames = DEMO_RETRIEVAL,
+): Retrieval {
   function route(): EmbeddingRouteValue {
     const r = runtime.embeddingRoute(names.migration);
     if (r.value === null) {
-      throw new ApiError('E_SEARCH_UNAVAILABLE', `the config bundle has no embedding migration '${names.migration}'; search cannot tell which index to use`, undefined, `embeddingRoute: ${r.errorCode ?? r.reason}`);
+      throw new ApiError(
+        'E_SEARCH_UNAVAILABLE',
+        `the config bundle has no embedding migration '${names.migration}'; search cannot tell which index to use`,
+        undefined,
+        `embeddingRoute: ${r.errorCode ?? r.reason}`,
+      );
     }
     return r.value;
   }
@@ -148,12 +186,23 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
       const r = route();
       try {
         const indexed = await indexDocument(store, embedder, r, doc);
-        return { id: indexed.document.id, version: indexed.document.version, phase: r.phase, writtenTo: indexed.targets };
+        return {
+          id: indexed.document.id,
+          version: indexed.document.version,
+          phase: r.phase,
+          writtenTo: indexed.targets,
+        };
       } catch (error) {
         // The library refusing the document is the client's to fix; anything else is ours, and its
         // text (database, embeddings provider) is logged, never sent.
-        if (isDocumentError(error)) throw new ApiError('E_BAD_REQUEST', `the document was refused: ${(error as Error).message}`);
-        throw new ApiError('E_SEARCH_UNAVAILABLE', 'the document could not be indexed; retry later', undefined, `indexDocument: ${(error as Error).message}`);
+        if (isDocumentError(error))
+          throw new ApiError('E_BAD_REQUEST', `the document was refused: ${(error as Error).message}`);
+        throw new ApiError(
+          'E_SEARCH_UNAVAILABLE',
+          'the document could not be indexed; retry later',
+          undefined,
+          `indexDocument: ${(error as Error).message}`,
+        );
       }
     },
 
@@ -161,7 +210,15 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
       const r = route();
       const c = runtime.canary(names.canary, { unitKey });
       const pipeline = c.value
-        ? { canary: names.canary, variant: c.value.variant, reason: c.reason, index: c.value.pipeline.index, embeddingModel: c.value.pipeline.embeddingModel, retrieval: c.value.pipeline.retrieval, topK: c.value.pipeline.topK }
+        ? {
+            canary: names.canary,
+            variant: c.value.variant,
+            reason: c.reason,
+            index: c.value.pipeline.index,
+            embeddingModel: c.value.pipeline.embeddingModel,
+            retrieval: c.value.pipeline.retrieval,
+            topK: c.value.pipeline.topK,
+          }
         : null;
       const topK = Math.max(1, Math.min(50, pipeline?.topK ?? DEFAULT_TOP_K));
       const hybrid = pipeline?.retrieval === 'hybrid';
@@ -174,20 +231,38 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
         if (pipeline !== null && !pair.has(pipeline.index)) {
           const info = await store.getIndex(pipeline.index);
           // Read it only with the model it was embedded with (vectors of other models are not comparable).
-          if (info && info.model === pipeline.embeddingModel) own = { index: info.index, model: info.model, dimension: info.dimension };
+          if (info && info.model === pipeline.embeddingModel)
+            own = { index: info.index, model: info.model, dimension: info.dimension };
         }
         order = readOrder(r, pair, pipeline?.index ?? null, own);
         // Hybrid: a wider semantic candidate set, re-ranked below with the keyword score.
-        routed = await searchDocuments(store, embedder, { phase: r.phase, write: r.write, read: order }, query, hybrid ? topK * 4 : topK, searchOptions);
+        routed = await searchDocuments(
+          store,
+          embedder,
+          { phase: r.phase, write: r.write, read: order },
+          query,
+          hybrid ? topK * 4 : topK,
+          searchOptions,
+        );
       } catch (error) {
-        throw new ApiError('E_SEARCH_UNAVAILABLE', 'search is unavailable right now; retry later', undefined, `search: ${(error as Error).message}`);
+        throw new ApiError(
+          'E_SEARCH_UNAVAILABLE',
+          'search is unavailable right now; retry later',
+          undefined,
+          `search: ${(error as Error).message}`,
+        );
       }
       const answeredBy = routed.servedBy?.index ?? null;
       let docs;
       try {
         docs = await Promise.all(routed.hits.map((h) => store.getDocument(h.id)));
       } catch (error) {
-        throw new ApiError('E_SEARCH_UNAVAILABLE', 'search is unavailable right now; retry later', undefined, `getDocument: ${(error as Error).message}`);
+        throw new ApiError(
+          'E_SEARCH_UNAVAILABLE',
+          'search is unavailable right now; retry later',
+          undefined,
+          `getDocument: ${(error as Error).message}`,
+        );
       }
       let hits = routed.hits.flatMap((h, i) => {
         const d = docs[i];
@@ -198,7 +273,14 @@ export function createRetrieval(runtime: SwitchyardClient, store: VectorStore, e
           .map((h) => ({ ...h, score: 0.7 * h.score + 0.3 * termCoverage(query, h.content) }))
           .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       }
-      return { pipeline, phase: r.phase, readOrder: order.map((t) => t.index), answeredBy, fellBack: routed.fellBack, hits: hits.slice(0, topK) };
+      return {
+        pipeline,
+        phase: r.phase,
+        readOrder: order.map((t) => t.index),
+        answeredBy,
+        fellBack: routed.fellBack,
+        hits: hits.slice(0, topK),
+      };
     },
   };
 }

@@ -70,13 +70,22 @@ CREATE TABLE IF NOT EXISTS ${s}.feedback (
       return rows.length === 1;
     },
     async get(requestId) {
-      const rows = await client.query<{ request_id: string; unit_key: string; kind: string; conversation_id: string | null; attributions: unknown; created_at: Date | string }>(
+      const rows = await client.query<{
+        request_id: string;
+        unit_key: string;
+        kind: string;
+        conversation_id: string | null;
+        attributions: unknown;
+        created_at: Date | string;
+      }>(
         `SELECT request_id, unit_key, kind, conversation_id, attributions, created_at FROM ${s}.responses WHERE request_id = $1`,
         [requestId],
       );
       const row = rows[0];
       if (!row) return undefined;
-      const attributions = (typeof row.attributions === 'string' ? JSON.parse(row.attributions) : row.attributions) as Attribution[];
+      const attributions = (
+        typeof row.attributions === 'string' ? JSON.parse(row.attributions) : row.attributions
+      ) as Attribution[];
       return {
         requestId: row.request_id,
         unitKey: row.unit_key,

@@ -12,7 +12,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EventSink, ModelResolution, SwitchyardClient } from '@switchyard/runtime';
-import type { ConversationEvent, ConversationRecord, ConversationRepository, StoredConversation } from '@switchyard/data';
+import type {
+  ConversationEvent,
+  ConversationRecord,
+  ConversationRepository,
+  StoredConversation,
+} from '@switchyard/data';
 import { ApiError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ChatMessage, ModelGateway } from './model-gateway.ts';
@@ -97,20 +102,25 @@ const RESERVED_METRICS = new Set(['latency_ms']);
 const DEFAULT_MAX_MESSAGES = 200;
 
 function requireString(value: unknown, field: string, max: number): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ApiError('E_BAD_REQUEST', `'${field}' must be a non-empty string`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new ApiError('E_BAD_REQUEST', `'${field}' must be a non-empty string`);
   if (value.length > max) throw new ApiError('E_BAD_REQUEST', `'${field}' is longer than ${max} characters`);
   return value;
 }
 
 /** PostgreSQL text and jsonb cannot hold U+0000: a client error, not a store outage. */
 function noNul(value: string, field: string): string {
-  if (value.includes('\u0000')) throw new ApiError('E_BAD_REQUEST', `'${field}' must not contain the NUL character (U+0000)`);
+  if (value.includes('\u0000'))
+    throw new ApiError('E_BAD_REQUEST', `'${field}' must not contain the NUL character (U+0000)`);
   return value;
 }
 
 function requireUserId(value: unknown): string {
   if (typeof value !== 'string' || !USER_ID.test(value)) {
-    throw new ApiError('E_BAD_REQUEST', "'userId' must be 1–256 characters without spaces or control characters (it is the bucketing unit)");
+    throw new ApiError(
+      'E_BAD_REQUEST',
+      "'userId' must be 1–256 characters without spaces or control characters (it is the bucketing unit)",
+    );
   }
   return value;
 }
@@ -133,15 +143,22 @@ export class ChatService {
 
   private ready(): void {
     if (!this.d.runtime.status().ready) {
-      throw new ApiError('E_CONFIG_NOT_READY', 'no verified config bundle is loaded yet; see GET /status for the last error and retry');
+      throw new ApiError(
+        'E_CONFIG_NOT_READY',
+        'no verified config bundle is loaded yet; see GET /status for the last error and retry',
+      );
     }
   }
 
   /** A model resolution that can be acted on, or the error a client should see. */
   private usable(m: ModelResolution): ModelResolution & { value: string } {
     if (m.value === null || m.rule === 'error') {
-      if (m.errorCode === 'NOT_READY') throw new ApiError('E_CONFIG_NOT_READY', 'no verified config bundle is loaded yet; retry shortly');
-      throw new ApiError('E_CONFIG_UNAVAILABLE', `the config bundle cannot answer for model alias '${m.alias}' (${m.errorCode ?? 'error'}); check the bundle at GET /status`);
+      if (m.errorCode === 'NOT_READY')
+        throw new ApiError('E_CONFIG_NOT_READY', 'no verified config bundle is loaded yet; retry shortly');
+      throw new ApiError(
+        'E_CONFIG_UNAVAILABLE',
+        `the config bundle cannot answer for model alias '${m.alias}' (${m.errorCode ?? 'error'}); check the bundle at GET /status`,
+      );
     }
     return m as ModelResolution & { value: string };
   }
@@ -152,7 +169,14 @@ export class ChatService {
     const flag = runtime.definition('models', alias)?.rollout;
     const rollout = flag ? runtime.definition('modelRollouts', flag) : null;
     const f = flag ? runtime.definition('flags', flag) : null;
-    return flag && rollout ? { flag, to: rollout.to, alertBelow: rollout.shadow.gate.minMinSimilarity, exposing: f !== null && !f.killed && f.thresholdPpm > 0 } : null;
+    return flag && rollout
+      ? {
+          flag,
+          to: rollout.to,
+          alertBelow: rollout.shadow.gate.minMinSimilarity,
+          exposing: f !== null && !f.killed && f.thresholdPpm > 0,
+        }
+      : null;
   }
 
   /**
@@ -181,7 +205,13 @@ export class ChatService {
    */
   private conversationAttribution(record: ConversationRecord): Attribution[] {
     const d = record.modelDecision as Partial<ModelDecision> | undefined;
-    if (typeof d !== 'object' || d === null || typeof d.rollout !== 'string' || (d.variant !== 'candidate' && d.variant !== 'control')) return [];
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      typeof d.rollout !== 'string' ||
+      (d.variant !== 'candidate' && d.variant !== 'control')
+    )
+      return [];
     if (record.modelVersion !== d.snapshot) return [];
     if (Array.isArray(record.modelHistory) && record.modelHistory.length > 0) return [];
     return [{ subject: 'model-rollout', key: d.rollout, variant: d.variant }];
@@ -193,17 +223,33 @@ export class ChatService {
    * (`messages` not an array, no string `userId`/`modelVersion`); and one at its message cap.
    */
   private writable(conv: StoredConversation, adding: number): void {
-    const how = 'this service cannot continue it (see switchyard migrate conversations --dry-run); start a new conversation';
+    const how =
+      'this service cannot continue it (see switchyard migrate conversations --dry-run); start a new conversation';
     if (conv.upgrade?.status === 'failed') {
-      throw new ApiError('E_CONVERSATION_UNSUPPORTED', `conversation '${conv.id}' cannot be brought to the current schema (${conv.upgrade.code}); ${how}`);
+      throw new ApiError(
+        'E_CONVERSATION_UNSUPPORTED',
+        `conversation '${conv.id}' cannot be brought to the current schema (${conv.upgrade.code}); ${how}`,
+      );
     }
     const r = conv.record as Record<string, unknown>;
-    if (!Array.isArray(r.messages) || typeof r.userId !== 'string' || !USER_ID.test(r.userId) || typeof r.modelVersion !== 'string' || r.modelVersion === '') {
-      throw new ApiError('E_CONVERSATION_UNSUPPORTED', `conversation '${conv.id}' is not a record this service can read (messages, userId or modelVersion malformed); ${how}`);
+    if (
+      !Array.isArray(r.messages) ||
+      typeof r.userId !== 'string' ||
+      !USER_ID.test(r.userId) ||
+      typeof r.modelVersion !== 'string' ||
+      r.modelVersion === ''
+    ) {
+      throw new ApiError(
+        'E_CONVERSATION_UNSUPPORTED',
+        `conversation '${conv.id}' is not a record this service can read (messages, userId or modelVersion malformed); ${how}`,
+      );
     }
     const max = this.d.maxMessages ?? DEFAULT_MAX_MESSAGES;
     if (adding > 0 && r.messages.length + adding > max) {
-      throw new ApiError('E_CONVERSATION_FULL', `conversation '${conv.id}' holds ${r.messages.length} messages, the most a conversation keeps is ${max}; start a new conversation`);
+      throw new ApiError(
+        'E_CONVERSATION_FULL',
+        `conversation '${conv.id}' holds ${r.messages.length} messages, the most a conversation keeps is ${max}; start a new conversation`,
+      );
     }
   }
 
@@ -258,7 +304,10 @@ export class ChatService {
     });
     return {
       status: 201,
-      body: { conversation: conversationView(created), model: { alias: m.alias, snapshot: m.value, reason: m.reason, serial: m.serial } },
+      body: {
+        conversation: conversationView(created),
+        model: { alias: m.alias, snapshot: m.value, reason: m.reason, serial: m.serial },
+      },
     };
   }
 
@@ -286,17 +335,31 @@ export class ChatService {
     const pinned = record.modelPinned !== false;
     const requestId = randomUUID();
 
-    const m = this.usable(this.d.runtime.resolveModel(alias, { unitKey, conversation: { id, snapshot: pinned ? record.modelVersion : null } }));
+    const m = this.usable(
+      this.d.runtime.resolveModel(alias, {
+        unitKey,
+        conversation: { id, snapshot: pinned ? record.modelVersion : null },
+      }),
+    );
     let migration: { from: string; to: string; reason: 'retired' | 'killed' } | null = null;
     if (m.migratedFrom !== undefined) {
       // The snapshot is retired, or it is the target of a killed rollout: the runtime moved the
       // conversation deliberately (and emitted the migration event); record the move on the
       // conversation so every later turn uses it.
       const reason = m.rule === 'killed' ? 'killed' : 'retired';
-      const moved = await this.d.conversations.migrateModel(id, { to: m.value, consent: { by: reason === 'killed' ? KILLED_CONSENT : RETIRED_CONSENT }, reason, alias });
+      const moved = await this.d.conversations.migrateModel(id, {
+        to: m.value,
+        consent: { by: reason === 'killed' ? KILLED_CONSENT : RETIRED_CONSENT },
+        reason,
+        alias,
+      });
       conv = moved.conversation;
       migration = { from: m.migratedFrom, to: m.value, reason };
-      this.d.log.info(`conversation moved off a ${reason === 'killed' ? 'killed rollout\'s' : 'retired'} snapshot`, { conversationId: id, from: m.migratedFrom, to: m.value });
+      this.d.log.info(`conversation moved off a ${reason === 'killed' ? "killed rollout's" : 'retired'} snapshot`, {
+        conversationId: id,
+        from: m.migratedFrom,
+        to: m.value,
+      });
     }
     const snapshot = m.value;
 
@@ -309,15 +372,32 @@ export class ChatService {
     } catch (error) {
       if (!(error instanceof ApiError) || error.code !== 'E_SEARCH_UNAVAILABLE') throw error;
       searchError = { code: error.code, message: error.message };
-      this.d.log.warn('search failed; answering without passages', { conversationId: id, requestId, error: error.message, ...(error.internal === undefined ? {} : { detail: error.internal }) });
+      this.d.log.warn('search failed; answering without passages', {
+        conversationId: id,
+        requestId,
+        error: error.message,
+        ...(error.internal === undefined ? {} : { detail: error.internal }),
+      });
     }
-    const passages = search && search.hits.length > 0 ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n') : '(no passages found)';
-    const p = this.d.runtime.getPrompt(this.names.chatPrompt, { unitKey, vars: { passages, question: content }, conversation: { id, snapshot } });
-    if (p.value === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `the config bundle has no usable prompt '${this.names.chatPrompt}' (${p.errorCode ?? p.reason})`);
+    const passages =
+      search && search.hits.length > 0
+        ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n')
+        : '(no passages found)';
+    const p = this.d.runtime.getPrompt(this.names.chatPrompt, {
+      unitKey,
+      vars: { passages, question: content },
+      conversation: { id, snapshot },
+    });
+    if (p.value === null)
+      throw new ApiError(
+        'E_CONFIG_UNAVAILABLE',
+        `the config bundle has no usable prompt '${this.names.chatPrompt}' (${p.errorCode ?? p.reason})`,
+      );
     const prompt = p.value;
     // The prompt may run on another alias than the conversation's; the conversation's pin wins for its own alias.
     const callModel = prompt.model.alias === alias ? snapshot : prompt.model.snapshot;
-    if (callModel === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
+    if (callModel === null)
+      throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
 
     const history: ChatMessage[] = conv.record.messages
       .filter((msg) => msg.role === 'user' || msg.role === 'assistant')
@@ -333,13 +413,25 @@ export class ChatService {
     const now = new Date().toISOString();
     const stored = await this.d.conversations.appendMessages(id, [
       { role: 'user', content, model: callModel, timestamp: now, requestId },
-      { role: 'assistant', content: answer.content, model: answer.model, timestamp: new Date().toISOString(), requestId, prompt: { name: prompt.name, version: prompt.version } },
+      {
+        role: 'assistant',
+        content: answer.content,
+        model: answer.model,
+        timestamp: new Date().toISOString(),
+        requestId,
+        prompt: { name: prompt.name, version: prompt.version },
+      },
     ]);
 
     // The conversation's own arm when it answers on its own alias; a prompt on another alias was decided fresh.
-    const attributions: Attribution[] = prompt.model.alias === alias ? this.conversationAttribution(stored.record) : this.freshAttribution(prompt.model.alias, prompt.model.reason);
-    if (search?.pipeline) attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
-    if (prompt.experiment && prompt.variant) attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
+    const attributions: Attribution[] =
+      prompt.model.alias === alias
+        ? this.conversationAttribution(stored.record)
+        : this.freshAttribution(prompt.model.alias, prompt.model.reason);
+    if (search?.pipeline)
+      attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
+    if (prompt.experiment && prompt.variant)
+      attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
     await this.d.responses.record({ requestId, unitKey, kind: 'chat', conversationId: id, attributions });
 
     // Decided now (cheap, synchronous), run after the response is written.
@@ -374,7 +466,12 @@ export class ChatService {
         prompt: { name: prompt.name, version: prompt.version, variant: prompt.variant, experiment: prompt.experiment },
         search: search ? searchView(search) : { error: searchError },
         shadowed,
-        conversation: { id, revision: stored.revision, modelVersion: stored.record.modelVersion, messages: stored.record.messages.length },
+        conversation: {
+          id,
+          revision: stored.revision,
+          modelVersion: stored.record.modelVersion,
+          messages: stored.record.messages.length,
+        },
       },
       after,
     };
@@ -399,7 +496,8 @@ export class ChatService {
         to: available ? target.value : null,
         reason: target.reason,
         requiresConsent: true,
-        notice: 'Moving this conversation to another model may change how the assistant answers. It happens only if you consent.',
+        notice:
+          'Moving this conversation to another model may change how the assistant answers. It happens only if you consent.',
       },
     };
   }
@@ -410,7 +508,10 @@ export class ChatService {
    */
   async migrateModel(id: string, body: Record<string, unknown>): Promise<Outcome<unknown>> {
     if (body.consent !== true) {
-      throw new ApiError('E_CONSENT_REQUIRED', "a conversation changes model only with the user's consent: send {\"consent\": true, \"userId\": <the conversation's user>}");
+      throw new ApiError(
+        'E_CONSENT_REQUIRED',
+        'a conversation changes model only with the user\'s consent: send {"consent": true, "userId": <the conversation\'s user>}',
+      );
     }
     const userId = requireUserId(body.userId);
     this.ready();
@@ -422,10 +523,17 @@ export class ChatService {
     const alias = typeof conv.record.modelAlias === 'string' ? conv.record.modelAlias : this.names.alias;
     const target = this.usable(this.d.runtime.resolveModel(alias, { unitKey: userId }));
     if (target.value === conv.record.modelVersion) {
-      throw new ApiError('E_NO_MIGRATION_AVAILABLE', `the conversation already runs on ${target.value}, the model a new conversation gets now`);
+      throw new ApiError(
+        'E_NO_MIGRATION_AVAILABLE',
+        `the conversation already runs on ${target.value}, the model a new conversation gets now`,
+      );
     }
     if (body.to !== undefined && body.to !== target.value) {
-      throw new ApiError('E_NO_MIGRATION_AVAILABLE', `the offered model is now ${target.value}, not ${String(body.to)}; ask again (GET /conversations/${id}/model-migration)`, { to: target.value });
+      throw new ApiError(
+        'E_NO_MIGRATION_AVAILABLE',
+        `the offered model is now ${target.value}, not ${String(body.to)}; ask again (GET /conversations/${id}/model-migration)`,
+        { to: target.value },
+      );
     }
     const result = await this.d.conversations.migrateModel(id, {
       to: target.value,
@@ -435,11 +543,22 @@ export class ChatService {
       expectedRevision: conv.revision,
     });
     this.emitMigration(result.event);
-    this.d.log.info('conversation migrated to a new model with consent', { conversationId: id, from: conv.record.modelVersion, to: target.value, consentBy: userId });
+    this.d.log.info('conversation migrated to a new model with consent', {
+      conversationId: id,
+      from: conv.record.modelVersion,
+      to: target.value,
+      consentBy: userId,
+    });
     return {
       body: {
         conversation: conversationView(result.conversation),
-        migration: { from: conv.record.modelVersion, to: target.value, changed: result.changed, consentBy: userId, at: result.conversation.record.migratedAt ?? null },
+        migration: {
+          from: conv.record.modelVersion,
+          to: target.value,
+          changed: result.changed,
+          consentBy: userId,
+          at: result.conversation.record.migratedAt ?? null,
+        },
       },
     };
   }
@@ -455,24 +574,47 @@ export class ChatService {
     const ticket = requireString(body.ticket, 'ticket', 20_000);
     this.ready();
     const p = this.d.runtime.getPrompt(this.names.summaryPrompt, { unitKey: userId, vars: { ticket } });
-    if (p.value === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `the config bundle has no usable prompt '${this.names.summaryPrompt}' (${p.errorCode ?? p.reason})`);
+    if (p.value === null)
+      throw new ApiError(
+        'E_CONFIG_UNAVAILABLE',
+        `the config bundle has no usable prompt '${this.names.summaryPrompt}' (${p.errorCode ?? p.reason})`,
+      );
     const prompt = p.value;
-    if (prompt.model.snapshot === null) throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
+    if (prompt.model.snapshot === null)
+      throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
     const provider = this.d.runtime.definition('models', prompt.model.alias)?.provider ?? null;
     const answer = await this.d.models.chat(prompt.model.snapshot, prompt.messages, prompt.params, provider);
     const requestId = randomUUID();
     const attributions: Attribution[] = this.freshAttribution(prompt.model.alias, prompt.model.reason);
     if (prompt.experiment && prompt.variant) {
       attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
-      this.d.runtime.recordMetric({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant, unitKey: userId, metric: 'latency_ms', value: answer.latencyMs });
+      this.d.runtime.recordMetric({
+        subject: 'experiment',
+        key: prompt.experiment,
+        variant: prompt.variant,
+        unitKey: userId,
+        metric: 'latency_ms',
+        value: answer.latencyMs,
+      });
     }
     await this.d.responses.record({ requestId, unitKey: userId, kind: 'summary', conversationId: null, attributions });
     return {
       body: {
         requestId,
         summary: answer.content,
-        model: { alias: prompt.model.alias, snapshot: prompt.model.snapshot, answeredBy: answer.model, reason: prompt.model.reason },
-        prompt: { name: prompt.name, version: prompt.version, variant: prompt.variant, experiment: prompt.experiment, reason: p.reason },
+        model: {
+          alias: prompt.model.alias,
+          snapshot: prompt.model.snapshot,
+          answeredBy: answer.model,
+          reason: prompt.model.reason,
+        },
+        prompt: {
+          name: prompt.name,
+          version: prompt.version,
+          variant: prompt.variant,
+          experiment: prompt.experiment,
+          reason: p.reason,
+        },
       },
     };
   }
@@ -486,17 +628,30 @@ export class ChatService {
   async feedback(body: Record<string, unknown>): Promise<Outcome<unknown>> {
     const requestId = requireString(body.requestId, 'requestId', 100);
     const metric = body.metric === undefined ? 'user_satisfaction' : body.metric;
-    if (typeof metric !== 'string' || !METRIC.test(metric)) throw new ApiError('E_BAD_REQUEST', "'metric' must match [a-z][a-z0-9_]* (e.g. agent_satisfaction, relevance)");
-    if (RESERVED_METRICS.has(metric)) throw new ApiError('E_BAD_REQUEST', `'${metric}' is recorded by the service itself; send another metric`);
+    if (typeof metric !== 'string' || !METRIC.test(metric))
+      throw new ApiError('E_BAD_REQUEST', "'metric' must match [a-z][a-z0-9_]* (e.g. agent_satisfaction, relevance)");
+    if (RESERVED_METRICS.has(metric))
+      throw new ApiError('E_BAD_REQUEST', `'${metric}' is recorded by the service itself; send another metric`);
     const value = body.value;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ApiError('E_BAD_REQUEST', "'value' must be a finite number (e.g. 1 for thumbs up, 0 for down)");
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new ApiError('E_BAD_REQUEST', "'value' must be a finite number (e.g. 1 for thumbs up, 0 for down)");
     const served = await this.d.responses.get(requestId);
     if (!served) throw new ApiError('E_REQUEST_NOT_FOUND', `no answer with requestId '${requestId}'`);
     if (!(await this.d.responses.claimFeedback(requestId, metric, value))) {
-      throw new ApiError('E_FEEDBACK_EXISTS', `feedback '${metric}' for answer '${requestId}' was already recorded; one value per answer and metric is kept (the first)`);
+      throw new ApiError(
+        'E_FEEDBACK_EXISTS',
+        `feedback '${metric}' for answer '${requestId}' was already recorded; one value per answer and metric is kept (the first)`,
+      );
     }
     for (const a of served.attributions) {
-      this.d.runtime.recordMetric({ subject: a.subject, key: a.key, variant: a.variant, unitKey: served.unitKey, metric, value });
+      this.d.runtime.recordMetric({
+        subject: a.subject,
+        key: a.key,
+        variant: a.variant,
+        unitKey: served.unitKey,
+        metric,
+        value,
+      });
     }
     return { status: 202, body: { requestId, metric, value, recorded: served.attributions } };
   }
@@ -507,7 +662,10 @@ export class ChatService {
   async indexDocument(body: Record<string, unknown>): Promise<Outcome<unknown>> {
     const content = noNul(requireString(body.content, 'content', 100_000), 'content');
     const id = body.id === undefined ? randomUUID() : noNul(requireString(body.id, 'id', 512), 'id');
-    const tenant = body.tenant === undefined || body.tenant === null ? null : noNul(requireString(body.tenant, 'tenant', 256), 'tenant');
+    const tenant =
+      body.tenant === undefined || body.tenant === null
+        ? null
+        : noNul(requireString(body.tenant, 'tenant', 256), 'tenant');
     const metadata = checkMetadata(body.metadata);
     this.ready();
     const result = await this.d.retrieval.index({ id, content, tenant, metadata });

@@ -43,7 +43,12 @@ export class ShadowRunner {
   private readonly running = new Set<Promise<void>>();
   private counts: Omit<ShadowStats, 'inFlight'> = { submitted: 0, recorded: 0, failed: 0, dropped: 0, divergent: 0 };
 
-  constructor(gateway: ModelGateway, runtime: Pick<SwitchyardClient, 'recordShadow'>, log: Logger, options: { maxInFlight?: number } = {}) {
+  constructor(
+    gateway: ModelGateway,
+    runtime: Pick<SwitchyardClient, 'recordShadow'>,
+    log: Logger,
+    options: { maxInFlight?: number } = {},
+  ) {
     this.gateway = gateway;
     this.runtime = runtime;
     this.log = log;
@@ -89,15 +94,31 @@ export class ShadowRunner {
       // The provider's own text is evidence for the operator (event store, log), never client-facing here.
       const detail = error instanceof ApiError && error.internal !== undefined ? error.internal : describe(error);
       this.runtime.recordShadow({ ...base, error: detail });
-      this.log.warn('shadow model error', { rollout: job.rollout, candidate: job.candidate, requestId: job.requestId, error: detail });
+      this.log.warn('shadow model error', {
+        rollout: job.rollout,
+        candidate: job.candidate,
+        requestId: job.requestId,
+        error: detail,
+      });
       return;
     }
     const { score } = await this.gateway.similarity(job.primaryOutput, candidate.content);
-    this.runtime.recordShadow({ ...base, candidateOutput: candidate.content, candidateLatencyMs: candidate.latencyMs, similarity: score });
+    this.runtime.recordShadow({
+      ...base,
+      candidateOutput: candidate.content,
+      candidateLatencyMs: candidate.latencyMs,
+      similarity: score,
+    });
     this.counts.recorded++;
     if (score < job.alertBelow) {
       this.counts.divergent++;
-      this.log.warn('candidate model diverges from the current model', { rollout: job.rollout, requestId: job.requestId, similarity: score, primary: job.primary, candidate: job.candidate });
+      this.log.warn('candidate model diverges from the current model', {
+        rollout: job.rollout,
+        requestId: job.requestId,
+        similarity: score,
+        primary: job.primary,
+        candidate: job.candidate,
+      });
     }
   }
 

@@ -13,12 +13,7 @@
  * Context: `targetingKey` is the bucketing unit; `conversationSnapshot` (string) is the snapshot
  * stored on the conversation, for model pinning.
  */
-import {
-  ErrorCode,
-  OpenFeatureEventEmitter,
-  ProviderEvents,
-  StandardResolutionReasons,
-} from '@openfeature/server-sdk';
+import { ErrorCode, OpenFeatureEventEmitter, ProviderEvents, StandardResolutionReasons } from '@openfeature/server-sdk';
 import type { EvaluationContext, JsonValue, Provider, ResolutionDetails } from '@openfeature/server-sdk';
 import type { BundleChange, Reason, Resolution, ResolutionErrorCode, SwitchyardClient } from '@switchyard/runtime';
 
@@ -52,19 +47,39 @@ const ERRORS: Record<ResolutionErrorCode, ErrorCode> = {
 function details<T>(r: Resolution<unknown>, value: T, defaultValue: T, variant?: string): ResolutionDetails<T> {
   if (r.reason === 'error') {
     const code = r.errorCode ?? 'INTERNAL';
-    return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ERRORS[code], errorMessage: code, flagMetadata: { serial: r.serial } };
+    return {
+      value: defaultValue,
+      reason: StandardResolutionReasons.ERROR,
+      errorCode: ERRORS[code],
+      errorMessage: code,
+      flagMetadata: { serial: r.serial },
+    };
   }
-  const out: ResolutionDetails<T> = { value, reason: REASONS[r.reason], flagMetadata: { serial: r.serial, rule: r.rule } };
+  const out: ResolutionDetails<T> = {
+    value,
+    reason: REASONS[r.reason],
+    flagMetadata: { serial: r.serial, rule: r.rule },
+  };
   if (variant !== undefined) out.variant = variant;
   return out;
 }
 
 function notFound<T>(defaultValue: T, message: string): ResolutionDetails<T> {
-  return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.FLAG_NOT_FOUND, errorMessage: message };
+  return {
+    value: defaultValue,
+    reason: StandardResolutionReasons.ERROR,
+    errorCode: ErrorCode.FLAG_NOT_FOUND,
+    errorMessage: message,
+  };
 }
 
 function typeMismatch<T>(defaultValue: T, message: string): ResolutionDetails<T> {
-  return { value: defaultValue, reason: StandardResolutionReasons.ERROR, errorCode: ErrorCode.TYPE_MISMATCH, errorMessage: message };
+  return {
+    value: defaultValue,
+    reason: StandardResolutionReasons.ERROR,
+    errorCode: ErrorCode.TYPE_MISMATCH,
+    errorMessage: message,
+  };
 }
 
 function unitOf(context: EvaluationContext): string | undefined {
@@ -103,7 +118,10 @@ export class SwitchyardProvider implements Provider {
 
   async initialize(): Promise<void> {
     this.unsubscribe ??= this.client.onChange((change) => {
-      this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged: openFeatureKeys(change), metadata: { serial: change.serial } });
+      this.events.emit(ProviderEvents.ConfigurationChanged, {
+        flagsChanged: openFeatureKeys(change),
+        metadata: { serial: change.serial },
+      });
     });
     await this.client.ready(this.options.readyTimeoutMs ?? 30_000);
   }
@@ -114,20 +132,35 @@ export class SwitchyardProvider implements Provider {
     if (this.options.closeClient === true) await this.client.close();
   }
 
-  async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
+  async resolveBooleanEvaluation(
+    flagKey: string,
+    defaultValue: boolean,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<boolean>> {
     const r = this.client.isEnabled(flagKey, { unitKey: unitOf(context) });
     return details(r, r.value, defaultValue, r.reason === 'error' ? undefined : r.value ? 'on' : 'off');
   }
 
-  async resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
+  async resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<string>> {
     const [kind, name] = split(flagKey);
     const unitKey = unitOf(context);
     const c = this.client;
-    const resolvedKind = kind !== ''
-      ? kind
-      : !c.status().ready
-        ? 'model'
-        : c.definition('models', name) ? 'model' : c.definition('prompts', name) ? 'prompt' : c.definition('experiments', name) ? 'experiment' : '';
+    const resolvedKind =
+      kind !== ''
+        ? kind
+        : !c.status().ready
+          ? 'model'
+          : c.definition('models', name)
+            ? 'model'
+            : c.definition('prompts', name)
+              ? 'prompt'
+              : c.definition('experiments', name)
+                ? 'experiment'
+                : '';
     if (resolvedKind === 'model') {
       const snapshot = typeof context.conversationSnapshot === 'string' ? context.conversationSnapshot : null;
       const r = this.client.resolveModel(name, { unitKey, conversation: snapshot === null ? null : { snapshot } });
@@ -136,7 +169,12 @@ export class SwitchyardProvider implements Provider {
     if (resolvedKind === 'prompt') {
       const r = this.client.getPrompt(name, { unitKey });
       const v = r.value;
-      return details(r, v === null ? defaultValue : String(v.version), defaultValue, v?.variant ?? (v === null ? undefined : `v${v.version}`));
+      return details(
+        r,
+        v === null ? defaultValue : String(v.version),
+        defaultValue,
+        v?.variant ?? (v === null ? undefined : `v${v.version}`),
+      );
     }
     if (resolvedKind === 'experiment') {
       const r = this.client.assignExperiment(name, { unitKey });
@@ -146,15 +184,29 @@ export class SwitchyardProvider implements Provider {
     return typeMismatch(defaultValue, `${kind}: keys have no string value (use model:, prompt: or experiment:)`);
   }
 
-  async resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
+  async resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<number>> {
     const [kind, name] = split(flagKey);
-    if (kind !== 'prompt' && kind !== '') return typeMismatch(defaultValue, `${kind}: keys have no number value (use prompt:)`);
+    if (kind !== 'prompt' && kind !== '')
+      return typeMismatch(defaultValue, `${kind}: keys have no number value (use prompt:)`);
     const r = this.client.getPrompt(name, { unitKey: unitOf(context) });
     const v = r.value;
-    return details(r, v === null ? defaultValue : v.version, defaultValue, v?.variant ?? (v === null ? undefined : `v${v.version}`));
+    return details(
+      r,
+      v === null ? defaultValue : v.version,
+      defaultValue,
+      v?.variant ?? (v === null ? undefined : `v${v.version}`),
+    );
   }
 
-  async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
+  async resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
     const [kind, name] = split(flagKey);
     if (kind === 'canary') {
       const r = this.client.canary(name, { unitKey: unitOf(context) });
@@ -163,7 +215,15 @@ export class SwitchyardProvider implements Provider {
     if (kind === 'embedding') {
       const r = this.client.embeddingRoute(name);
       const v = r.value;
-      const value = v === null ? defaultValue : ({ phase: v.phase, write: [...v.write], read: [...v.read], backfillActive: v.backfillActive } as unknown as T);
+      const value =
+        v === null
+          ? defaultValue
+          : ({
+              phase: v.phase,
+              write: [...v.write],
+              read: [...v.read],
+              backfillActive: v.backfillActive,
+            } as unknown as T);
       return details(r, value, defaultValue, v?.phase);
     }
     return typeMismatch(defaultValue, 'object values are canary:<id> or embedding:<migration>');

@@ -34,25 +34,56 @@ describe('SwitchyardProvider', () => {
 
     const on = unitWhere('new-onboarding-tips', (b) => b < 250_000);
     const off = unitWhere('new-onboarding-tips', (b) => b >= 250_000);
-    expect(await of.getBooleanDetails('new-onboarding-tips', false, { targetingKey: on })).toMatchObject({ value: true, reason: 'SPLIT', variant: 'on' });
-    expect(await of.getBooleanDetails('new-onboarding-tips', true, { targetingKey: off })).toMatchObject({ value: false, reason: 'DEFAULT' });
-    expect(await of.getBooleanDetails('ghost', true, { targetingKey: on })).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
-    expect(await of.getBooleanDetails('new-onboarding-tips', true, {})).toMatchObject({ value: true, errorCode: 'TARGETING_KEY_MISSING' });
+    expect(await of.getBooleanDetails('new-onboarding-tips', false, { targetingKey: on })).toMatchObject({
+      value: true,
+      reason: 'SPLIT',
+      variant: 'on',
+    });
+    expect(await of.getBooleanDetails('new-onboarding-tips', true, { targetingKey: off })).toMatchObject({
+      value: false,
+      reason: 'DEFAULT',
+    });
+    expect(await of.getBooleanDetails('ghost', true, { targetingKey: on })).toMatchObject({
+      value: true,
+      reason: 'ERROR',
+      errorCode: 'FLAG_NOT_FOUND',
+    });
+    expect(await of.getBooleanDetails('new-onboarding-tips', true, {})).toMatchObject({
+      value: true,
+      errorCode: 'TARGETING_KEY_MISSING',
+    });
 
     const inRollout = unitWhere('chat-gpt-4o-2024-08-06', (b) => b < 250_000);
     expect(await of.getStringValue('model:chat', 'fallback', { targetingKey: inRollout })).toBe('gpt-4o-2024-08-06');
-    expect(await of.getStringDetails('chat', 'fallback', { targetingKey: inRollout, conversationSnapshot: 'gpt-4o-2024-05-13' })).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'TARGETING_MATCH' });
+    expect(
+      await of.getStringDetails('chat', 'fallback', {
+        targetingKey: inRollout,
+        conversationSnapshot: 'gpt-4o-2024-05-13',
+      }),
+    ).toMatchObject({ value: 'gpt-4o-2024-05-13', reason: 'TARGETING_MATCH' });
     expect(client.resolveModel('chat', { unitKey: inRollout }).value).toBe('gpt-4o-2024-08-06');
 
     const treatment = unitWhere('summarization-v1-vs-v2', (b) => b >= 500_000 && b < 750_000);
-    expect(await of.getStringDetails('prompt:summarization', '0', { targetingKey: treatment })).toMatchObject({ value: '2', variant: 'treatment', reason: 'SPLIT' });
+    expect(await of.getStringDetails('prompt:summarization', '0', { targetingKey: treatment })).toMatchObject({
+      value: '2',
+      variant: 'treatment',
+      reason: 'SPLIT',
+    });
     expect(await of.getNumberValue('prompt:support-answer', 0, { targetingKey: treatment })).toBe(1);
-    expect(await of.getStringValue('experiment:summarization-v1-vs-v2', 'none', { targetingKey: treatment })).toBe('treatment');
+    expect(await of.getStringValue('experiment:summarization-v1-vs-v2', 'none', { targetingKey: treatment })).toBe(
+      'treatment',
+    );
 
     const cand = unitWhere('rag-hybrid-large', (b) => b < 100_000);
-    expect(await of.getObjectDetails('canary:rag-hybrid-large', {}, { targetingKey: cand })).toMatchObject({ value: { retrieval: 'hybrid', topK: 10 }, variant: 'candidate' });
+    expect(await of.getObjectDetails('canary:rag-hybrid-large', {}, { targetingKey: cand })).toMatchObject({
+      value: { retrieval: 'hybrid', topK: 10 },
+      variant: 'candidate',
+    });
     expect(await of.getObjectValue('embedding:docs-embeddings-3-large', {})).toMatchObject({ phase: 'dual-read' });
-    expect(await of.getNumberDetails('canary:rag-hybrid-large', 3, {})).toMatchObject({ value: 3, errorCode: 'TYPE_MISMATCH' });
+    expect(await of.getNumberDetails('canary:rag-hybrid-large', 3, {})).toMatchObject({
+      value: 3,
+      errorCode: 'TYPE_MISMATCH',
+    });
   });
 
   it('emits ConfigurationChanged with flagsChanged on swap', async () => {
@@ -64,17 +95,26 @@ describe('SwitchyardProvider', () => {
     OpenFeature.addHandler(ProviderEvents.ConfigurationChanged, (d) => {
       if (d) events.push(d);
     });
-    server.publish(makeBundle({ keys: [key], serial: 2, payload: demoPayload('production', (p) => {
-      p.flags['new-onboarding-tips']!.killed = true;
-      p.models.chat!.snapshot = 'gpt-4o-2024-11-20';
-    }) }));
+    server.publish(
+      makeBundle({
+        keys: [key],
+        serial: 2,
+        payload: demoPayload('production', (p) => {
+          p.flags['new-onboarding-tips']!.killed = true;
+          p.models.chat!.snapshot = 'gpt-4o-2024-11-20';
+        }),
+      }),
+    );
     await client.refresh();
     // The SDK delivers provider events asynchronously: wait for it, bounded, instead of sleeping.
     await vi.waitFor(() => expect(events).toHaveLength(1), { timeout: 2000, interval: 5 });
     expect(events).toHaveLength(1);
     expect(events[0]?.flagsChanged).toEqual(['chat', 'model:chat', 'new-onboarding-tips']);
     const of = OpenFeature.getClient();
-    expect(await of.getBooleanDetails('new-onboarding-tips', true, { targetingKey: 'x' })).toMatchObject({ value: false, reason: 'DISABLED' });
+    expect(await of.getBooleanDetails('new-onboarding-tips', true, { targetingKey: 'x' })).toMatchObject({
+      value: false,
+      reason: 'DISABLED',
+    });
   });
 
   it('initialize fails (provider error) when no verified bundle arrives in time', async () => {

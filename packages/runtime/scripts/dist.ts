@@ -67,16 +67,22 @@ export async function buildPackage(pkgDir: string, outDir: string, runtimeTypes?
   if (runtimeTypes !== undefined) {
     temp = await mkdtemp(join(tmpdir(), 'switchyard-tsconfig-'));
     project = join(temp, 'tsconfig.json');
-    await writeFile(project, JSON.stringify({
-      extends: join(pkgDir, 'tsconfig.build.json'),
-      compilerOptions: {
-        rootDir: join(pkgDir, 'src'),
-        // Type roots are looked up from the config's directory, which is a temp dir here.
-        typeRoots: [join(PACKAGES, '..', 'node_modules', '@types')],
-        paths: { '@switchyard/runtime': [join(runtimeTypes, 'index.d.ts')], '@switchyard/runtime/bundle': [join(runtimeTypes, 'tools.d.ts')] },
-      },
-      include: [join(pkgDir, 'src')],
-    }));
+    await writeFile(
+      project,
+      JSON.stringify({
+        extends: join(pkgDir, 'tsconfig.build.json'),
+        compilerOptions: {
+          rootDir: join(pkgDir, 'src'),
+          // Type roots are looked up from the config's directory, which is a temp dir here.
+          typeRoots: [join(PACKAGES, '..', 'node_modules', '@types')],
+          paths: {
+            '@switchyard/runtime': [join(runtimeTypes, 'index.d.ts')],
+            '@switchyard/runtime/bundle': [join(runtimeTypes, 'tools.d.ts')],
+          },
+        },
+        include: [join(pkgDir, 'src')],
+      }),
+    );
   }
   try {
     await rm(outDir, { recursive: true, force: true });
@@ -98,7 +104,9 @@ export async function buildPackage(pkgDir: string, outDir: string, runtimeTypes?
 export function publishedManifest(pkg: Record<string, unknown>): Record<string, unknown> {
   const { scripts: _scripts, devDependencies: _dev, private: _private, exports: sourceExports, ...rest } = pkg;
   const exports: Record<string, unknown> = {};
-  for (const [subpath, target] of Object.entries((sourceExports ?? { '.': './src/index.ts' }) as Record<string, string>)) {
+  for (const [subpath, target] of Object.entries(
+    (sourceExports ?? { '.': './src/index.ts' }) as Record<string, string>,
+  )) {
     const m = /^\.\/src\/(.+)\.ts$/.exec(target);
     if (!m) throw new Error(`cannot publish export ${subpath} → ${target}: entries must be ./src/<name>.ts`);
     exports[subpath] = { types: `./dist/${m[1]}.d.ts`, import: `./dist/${m[1]}.js`, default: `./dist/${m[1]}.js` };
@@ -116,7 +124,9 @@ export async function stage(pkgDir: string, stagingDir: string, runtimeTypes?: s
   await writeFile(join(stagingDir, 'package.json'), JSON.stringify(publishedManifest(pkg), null, 2) + '\n');
   // Every tarball carries its README and the repository's LICENSE (a package may ship its own).
   await cp(join(pkgDir, 'README.md'), join(stagingDir, 'README.md'));
-  await cp(join(pkgDir, 'LICENSE'), join(stagingDir, 'LICENSE')).catch(() => cp(join(REPO_ROOT, 'LICENSE'), join(stagingDir, 'LICENSE')));
+  await cp(join(pkgDir, 'LICENSE'), join(stagingDir, 'LICENSE')).catch(() =>
+    cp(join(REPO_ROOT, 'LICENSE'), join(stagingDir, 'LICENSE')),
+  );
 }
 
 /** The environment without npm_* variables an enclosing `npm run`/`npm test` sets (workspace, prefix …). */
@@ -128,7 +138,10 @@ export function cleanNpmEnv(extra: Record<string, string> = {}): NodeJS.ProcessE
 
 async function npmPack(stagingDir: string, destDir: string): Promise<string> {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const { stdout } = await run(npm, ['pack', stagingDir, '--pack-destination', destDir, '--json', '--ignore-scripts'], { cwd: destDir, env: cleanNpmEnv() });
+  const { stdout } = await run(npm, ['pack', stagingDir, '--pack-destination', destDir, '--json', '--ignore-scripts'], {
+    cwd: destDir,
+    env: cleanNpmEnv(),
+  });
   const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
   if (info === undefined) throw new Error(`npm pack printed no file for ${stagingDir}`);
   return join(destDir, info.filename);
@@ -163,7 +176,8 @@ async function main(argv: string[]): Promise<number> {
     const pkgDir = resolve(process.cwd());
     const outDir = resolve(target);
     // The output directory is replaced: never the package itself or anything containing it.
-    if (pkgDir === outDir || pkgDir.startsWith(outDir + sep)) throw new Error(`refusing to replace ${outDir}: it contains the package`);
+    if (pkgDir === outDir || pkgDir.startsWith(outDir + sep))
+      throw new Error(`refusing to replace ${outDir}: it contains the package`);
     if (pkgDir === resolve(OPENFEATURE_DIR) || pkgDir === resolve(DATA_DIR)) {
       const types = await mkdtemp(join(tmpdir(), 'switchyard-runtime-types-'));
       try {

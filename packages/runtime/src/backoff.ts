@@ -28,7 +28,12 @@ export function backoffDelay(attempt: number, options: BackoffOptions = {}): num
   const ceiling = Math.min(max, base * 2 ** Math.min(Math.max(0, attempt), 30));
   const jitter = options.jitter ?? 'full';
   const random = options.random ?? Math.random;
-  const delay = jitter === 'none' ? ceiling : jitter === 'equal' ? Math.round(ceiling / 2 + (ceiling / 2) * random()) : Math.floor(random() * ceiling);
+  const delay =
+    jitter === 'none'
+      ? ceiling
+      : jitter === 'equal'
+        ? Math.round(ceiling / 2 + (ceiling / 2) * random())
+        : Math.floor(random() * ceiling);
   const asked = options.retryAfterMs;
   return asked !== undefined && asked > delay ? Math.ceil(asked) : delay;
 }

@@ -12,7 +12,15 @@ export * from './bundle/index.ts';
 
 // Bucketing (docs/runtime.md, "Bucketing").
 export { murmur3, createHashPrefix, hashWithPrefix, type HashPrefix } from './bucketing/murmur3.ts';
-export { PPM, seedPrefix, bucketOf, bucketOfHash, bucketWithPrefix, percentToPpm, shadowSeed } from './bucketing/bucket.ts';
+export {
+  PPM,
+  seedPrefix,
+  bucketOf,
+  bucketOfHash,
+  bucketWithPrefix,
+  percentToPpm,
+  shadowSeed,
+} from './bucketing/bucket.ts';
 
 // Engine: decision tables and resolution.
 export { buildTable, compileTable, type DecisionTable, type TableMeta, type BuildResult } from './engine/table.ts';

@@ -3,7 +3,9 @@ import { backoffDelay, nextDelay } from '../src/tools.ts';
 
 describe('backoffDelay (the one retry-delay rule)', () => {
   it('doubles from baseMs up to maxMs without jitter', () => {
-    expect([0, 1, 2, 3, 4, 5, 9].map((a) => backoffDelay(a, { baseMs: 50, maxMs: 2000, jitter: 'none' }))).toEqual([50, 100, 200, 400, 800, 1600, 2000]);
+    expect([0, 1, 2, 3, 4, 5, 9].map((a) => backoffDelay(a, { baseMs: 50, maxMs: 2000, jitter: 'none' }))).toEqual([
+      50, 100, 200, 400, 800, 1600, 2000,
+    ]);
   });
 
   it('equal jitter stays within [ceiling/2, ceiling]; full jitter within [0, ceiling)', () => {
@@ -28,7 +30,9 @@ describe('backoffDelay (the one retry-delay rule)', () => {
   it("is what the client's poll schedule uses when failing", () => {
     const o = { intervalMs: 30_000, jitter: 0.1, retryBaseMs: 1000, maxBackoffMs: 300_000 };
     for (const failures of [1, 2, 5, 9, 40]) {
-      expect(nextDelay(failures, o, () => 0.3)).toBe(backoffDelay(failures - 1, { baseMs: 1000, maxMs: 300_000, jitter: 'equal', random: () => 0.3 }));
+      expect(nextDelay(failures, o, () => 0.3)).toBe(
+        backoffDelay(failures - 1, { baseMs: 1000, maxMs: 300_000, jitter: 'equal', random: () => 0.3 }),
+      );
     }
     expect(nextDelay(1, o, () => 0)).toBe(500);
     expect(nextDelay(0, o, () => 0.5)).toBe(30_000);

@@ -3,7 +3,17 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 // An independent murmur3 x86_32 (Gary Court / Jens Taylor lineage), a dev dependency.
 import MurmurHash3 from 'imurmurhash';
-import { bucketOf, bucketOfHash, bucketWithPrefix, createHashPrefix, hashWithPrefix, murmur3, seedPrefix, shadowSeed, PPM } from '../src/tools.ts';
+import {
+  bucketOf,
+  bucketOfHash,
+  bucketWithPrefix,
+  createHashPrefix,
+  hashWithPrefix,
+  murmur3,
+  seedPrefix,
+  shadowSeed,
+  PPM,
+} from '../src/tools.ts';
 import { experimentSlots } from '../../../src/bundle/tables.ts';
 
 const te = new TextEncoder();
@@ -96,7 +106,11 @@ describe('properties', () => {
   it('raising experiment traffic never moves an enrolled unit (compiler slots)', () => {
     const prefix = seedPrefix('summarization-v1-vs-v2');
     const buckets = units.map((u) => bucketWithPrefix(prefix, u));
-    const variants = { control: { version: 1, weight: 34 }, treatment: { version: 2, weight: 33 }, bold: { version: 3, weight: 33 } };
+    const variants = {
+      control: { version: 1, weight: 34 },
+      treatment: { version: 2, weight: 33 },
+      bold: { version: 3, weight: 33 },
+    };
     const assign = (traffic: number): Array<string | null> => {
       const slots = experimentSlots(variants, traffic);
       return buckets.map((b) => slots.find((s) => s.slotStart <= b && b < s.enrolledEnd)?.name ?? null);

@@ -42,7 +42,9 @@ describe('writeFileAtomic', () => {
   it('removes its own temp file when the rename fails', async () => {
     await mkdir(join(dir, 'occupied'));
     await writeFile(join(dir, 'occupied', 'x'), 'x');
-    await expect(writeFileAtomic(join(dir, 'occupied'), enc('data'))).rejects.toMatchObject({ code: expect.stringMatching(/^E(ISDIR|NOTEMPTY|EXIST)$/) });
+    await expect(writeFileAtomic(join(dir, 'occupied'), enc('data'))).rejects.toMatchObject({
+      code: expect.stringMatching(/^E(ISDIR|NOTEMPTY|EXIST)$/),
+    });
     expect((await readdir(dir)).filter((n) => TEMP_FILE.test(n))).toEqual([]);
   });
 });
@@ -52,13 +54,16 @@ describe('writeCache', () => {
     const envDir = join(dir, 'production');
     await mkdir(join(envDir, 'manifest.json'), { recursive: true });
     await writeFile(join(envDir, 'manifest.json', 'blocker'), 'x');
-    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), { highestSerial: 1, payloadSha256: SHA_A });
+    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), {
+      highestSerial: 1,
+      payloadSha256: SHA_A,
+    });
     expect(r).toMatchObject({ ok: false, code: 'E_CACHE_WRITE' });
     expect((await readdir(envDir)).filter((n) => TEMP_FILE.test(n))).toEqual([]);
     expect((await readdir(join(envDir, 'payload'))).filter((n) => TEMP_FILE.test(n))).toEqual([]);
   });
 
-  it('leaves other writers\' temp files and fresh payloads alone; removes superseded old payloads', async () => {
+  it("leaves other writers' temp files and fresh payloads alone; removes superseded old payloads", async () => {
     const payloadDir = join(dir, 'production', 'payload');
     await mkdir(payloadDir, { recursive: true });
     const foreignTemp = `.${SHA_B}.json.0123456789ab.tmp`;
@@ -69,9 +74,15 @@ describe('writeCache', () => {
     await writeFile(join(payloadDir, old), 'superseded long ago');
     const past = (Date.now() - PAYLOAD_GRACE_MS - 5_000) / 1000;
     await utimes(join(payloadDir, old), past, past);
-    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), { highestSerial: 3, payloadSha256: SHA_A });
+    const r = await writeCache(dir, 'production', enc('{"m":1}'), enc('{"p":1}'), {
+      highestSerial: 3,
+      payloadSha256: SHA_A,
+    });
     expect(r).toEqual({ ok: true });
     expect((await readdir(payloadDir)).sort()).toEqual([foreignTemp, `${SHA_A}.json`, fresh].sort());
-    expect(JSON.parse(await readFile(join(dir, 'production', 'state.json'), 'utf8'))).toEqual({ highestSerial: 3, payloadSha256: SHA_A });
+    expect(JSON.parse(await readFile(join(dir, 'production', 'state.json'), 'utf8'))).toEqual({
+      highestSerial: 3,
+      payloadSha256: SHA_A,
+    });
   });
 });

@@ -68,7 +68,13 @@ async function servingSerial1(extra: Partial<Parameters<typeof createClient>[0]>
 }
 
 function bundle2(): TestBundle {
-  return makeBundle({ keys: [key], serial: 2, payload: demoPayload('production', (p) => { p.flags['new-onboarding-tips']!.thresholdPpm = 1_000_000; }) });
+  return makeBundle({
+    keys: [key],
+    serial: 2,
+    payload: demoPayload('production', (p) => {
+      p.flags['new-onboarding-tips']!.thresholdPpm = 1_000_000;
+    }),
+  });
 }
 
 async function expectStillServing(c: SwitchyardClient, code: string): Promise<void> {
@@ -85,15 +91,24 @@ async function expectStillServing(c: SwitchyardClient, code: string): Promise<vo
 /** Faults that need a short request deadline to show within a test. */
 const SHORT = { requestTimeoutMs: 400 };
 
-const transportFaults: Array<[string, { manifest?: Fault; payload?: Fault }, string, { requestTimeoutMs?: number }?]> = [
-  ['5xx on the manifest', { manifest: { kind: 'status', status: 503 } }, 'E_FETCH_STATUS'],
-  ['timeout (no response)', { manifest: { kind: 'hang' } }, 'E_FETCH_TIMEOUT', SHORT],
-  ['slow-trickling body', { payload: { kind: 'trickle', intervalMs: 50 } }, 'E_FETCH_BODY_TIMEOUT', SHORT],
-  ['truncated body', { payload: { kind: 'truncate' } }, 'E_FETCH_TRUNCATED'],
-  ['missing payload', { payload: { kind: 'missing' } }, 'E_FETCH_STATUS'],
-  ['oversize manifest body', { manifest: { kind: 'body', body: new Uint8Array(200_000).fill(32) } }, 'E_FETCH_TOO_LARGE'],
-  ['garbage JSON manifest', { manifest: { kind: 'body', body: new TextEncoder().encode('{"signed": nope') } }, 'E_MANIFEST_NOT_JSON'],
-];
+const transportFaults: Array<[string, { manifest?: Fault; payload?: Fault }, string, { requestTimeoutMs?: number }?]> =
+  [
+    ['5xx on the manifest', { manifest: { kind: 'status', status: 503 } }, 'E_FETCH_STATUS'],
+    ['timeout (no response)', { manifest: { kind: 'hang' } }, 'E_FETCH_TIMEOUT', SHORT],
+    ['slow-trickling body', { payload: { kind: 'trickle', intervalMs: 50 } }, 'E_FETCH_BODY_TIMEOUT', SHORT],
+    ['truncated body', { payload: { kind: 'truncate' } }, 'E_FETCH_TRUNCATED'],
+    ['missing payload', { payload: { kind: 'missing' } }, 'E_FETCH_STATUS'],
+    [
+      'oversize manifest body',
+      { manifest: { kind: 'body', body: new Uint8Array(200_000).fill(32) } },
+      'E_FETCH_TOO_LARGE',
+    ],
+    [
+      'garbage JSON manifest',
+      { manifest: { kind: 'body', body: new TextEncoder().encode('{"signed": nope') } },
+      'E_MANIFEST_NOT_JSON',
+    ],
+  ];
 
 describe('fault injection: keeps serving the last good bundle', () => {
   for (const [name, faults, code, extra] of transportFaults) {
@@ -135,7 +150,15 @@ describe('fault injection: keeps serving the last good bundle', () => {
     server.publish(makeBundle({ keys: [key], serial: 5 }));
     const c = client();
     expect(await c.refresh()).toMatchObject({ ready: true, serial: 5 });
-    server.publish(makeBundle({ keys: [key], serial: 4, payload: demoPayload('production', (p) => { p.project = 'older'; }) }));
+    server.publish(
+      makeBundle({
+        keys: [key],
+        serial: 4,
+        payload: demoPayload('production', (p) => {
+          p.project = 'older';
+        }),
+      }),
+    );
     const s = await c.refresh();
     expect(s.lastError?.code).toBe('E_SERIAL_TOO_LOW');
     expect(s.serial).toBe(5);
@@ -143,7 +166,15 @@ describe('fault injection: keeps serving the last good bundle', () => {
 
   it('same serial with a different payload is refused', async () => {
     const c = await servingSerial1();
-    server.publish(makeBundle({ keys: [key], serial: 1, payload: demoPayload('production', (p) => { p.project = 'other'; }) }));
+    server.publish(
+      makeBundle({
+        keys: [key],
+        serial: 1,
+        payload: demoPayload('production', (p) => {
+          p.project = 'other';
+        }),
+      }),
+    );
     await expectStillServing(c, 'E_SERIAL_CONFLICT');
   });
 
@@ -156,7 +187,9 @@ describe('fault injection: keeps serving the last good bundle', () => {
   it('payload hash mismatch (same length, different bytes)', async () => {
     const c = await servingSerial1();
     const b = bundle2();
-    const evil = new TextEncoder().encode(new TextDecoder().decode(b.payloadBytes).replace('"project":"demo"', '"project":"evil"'));
+    const evil = new TextEncoder().encode(
+      new TextDecoder().decode(b.payloadBytes).replace('"project":"demo"', '"project":"evil"'),
+    );
     expect(evil.byteLength).toBe(b.payloadBytes.byteLength);
     server.publish(b);
     server.faults = { payload: { kind: 'body', body: evil } };
@@ -191,7 +224,11 @@ describe('fault injection: never had a bundle → not ready, status says why', (
       await expect(c.ready(0)).rejects.toBeInstanceOf(ClientNotReadyError);
       await expect(c.ready(0)).rejects.toMatchObject({ code });
       expect(c.status()).toMatchObject({ ready: false, serial: 0, lastError: { code } });
-      expect(c.isEnabled('new-onboarding-tips', { unitKey: 'u' })).toMatchObject({ value: false, reason: 'error', errorCode: 'NOT_READY' });
+      expect(c.isEnabled('new-onboarding-tips', { unitKey: 'u' })).toMatchObject({
+        value: false,
+        reason: 'error',
+        errorCode: 'NOT_READY',
+      });
     });
   }
 });
@@ -206,7 +243,13 @@ describe('last-known-good cache', () => {
     const c = client();
     await c.ready(2000);
     const s = await c.refresh();
-    expect(s).toMatchObject({ ready: true, serial: 1, source: 'cache', stale: false, lastError: { code: 'E_FETCH_CONNECTION' } });
+    expect(s).toMatchObject({
+      ready: true,
+      serial: 1,
+      source: 'cache',
+      stale: false,
+      lastError: { code: 'E_FETCH_CONNECTION' },
+    });
     expect(c.resolveModel('chat', { unitKey: 'u' }).serial).toBe(1);
   });
 
@@ -238,7 +281,10 @@ describe('last-known-good cache', () => {
     await c.refresh();
     await expect(c.ready(0)).rejects.toBeInstanceOf(ClientNotReadyError);
     await expect(c.ready(0)).rejects.toMatchObject({ code: 'E_FETCH_CONNECTION' });
-    expect(c.status().cacheError).toMatchObject({ code: 'E_CACHE_INVALID', message: expect.stringContaining('E_SIGNATURE_UNTRUSTED') });
+    expect(c.status().cacheError).toMatchObject({
+      code: 'E_CACHE_INVALID',
+      message: expect.stringContaining('E_SIGNATURE_UNTRUSTED'),
+    });
   });
 
   it('an expired cache is served at cold start, marked stale', async () => {

@@ -34,7 +34,10 @@ describe.each(expected.environments)('conformance decisions: $env', ({ env, payl
         checked++;
       } else if (d.call === 'assignExperiment') {
         const e = payload.experiments[d.args[0] as string]!;
-        const v = e.status === 'running' ? e.variants.find((x) => x.slotStart <= d.bucket! && d.bucket! < x.enrolledEnd) : undefined;
+        const v =
+          e.status === 'running'
+            ? e.variants.find((x) => x.slotStart <= d.bucket! && d.bucket! < x.enrolledEnd)
+            : undefined;
         expect((d.value as { variant: string | null }).variant).toBe(v?.name ?? null);
         checked++;
       } else if (d.call === 'resolveModel') {

@@ -33,7 +33,19 @@ describe('entry points', () => {
   });
 
   it('bucketing, tables, verification and format helpers are only at the /bundle subpath', () => {
-    for (const name of ['backoffDelay', 'murmur3', 'createHashPrefix', 'compileTable', 'buildTable', 'Engine', 'nextDelay', 'signingMessage', 'verifyManifest', 'canonicalBytes', 'bucketOf']) {
+    for (const name of [
+      'backoffDelay',
+      'murmur3',
+      'createHashPrefix',
+      'compileTable',
+      'buildTable',
+      'Engine',
+      'nextDelay',
+      'signingMessage',
+      'verifyManifest',
+      'canonicalBytes',
+      'bucketOf',
+    ]) {
       expect(name in main, name).toBe(false);
       expect(name in tools, name).toBe(true);
     }
@@ -54,7 +66,11 @@ describe('entry points', () => {
         for (const member of node.members) {
           if (!(ts.isMethodDeclaration(member) || ts.isGetAccessor(member)) || !member.name) continue;
           const modifiers = ts.getCombinedModifierFlags(member);
-          if (modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) || ts.isPrivateIdentifier(member.name)) continue;
+          if (
+            modifiers & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected) ||
+            ts.isPrivateIdentifier(member.name)
+          )
+            continue;
           members++;
           if (ts.getJSDocCommentsAndTags(member).length === 0) undocumented.push(member.name.getText(source));
         }

@@ -40,7 +40,14 @@ describe('hot swap under concurrent load', () => {
   it('every resolution sees exactly one serial; nothing throws', async () => {
     server = await startBundleServer();
     server.publish(bundle(1));
-    client = createClient({ source: server.url, env: 'production', trustedKeys: trusted(key), pollIntervalMs: 2, jitter: 0, requestTimeoutMs: 2000 });
+    client = createClient({
+      source: server.url,
+      env: 'production',
+      trustedKeys: trusted(key),
+      pollIntervalMs: 2,
+      jitter: 0,
+      requestTimeoutMs: 2000,
+    });
     await client.ready(5000);
     const c = client;
 

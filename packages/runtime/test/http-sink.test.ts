@@ -16,7 +16,9 @@ interface Received {
 let server: Server | null = null;
 
 /** A collector double speaking the wire protocol; `answer` decides each response's status. */
-async function collector(answer: (n: number) => number | 'hang' = () => 200): Promise<{ url: string; received: Received[]; requests: () => number }> {
+async function collector(
+  answer: (n: number) => number | 'hang' = () => 200,
+): Promise<{ url: string; received: Received[]; requests: () => number }> {
   const received: Received[] = [];
   let n = 0;
   server = createServer((req, res) => {
@@ -25,7 +27,11 @@ async function collector(answer: (n: number) => number | 'hang' = () => 200): Pr
     req.on('end', () => {
       const status = answer(n++);
       if (status === 'hang') return;
-      if (status === 200) received.push({ auth: req.headers.authorization, ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Received, 'auth'>) });
+      if (status === 200)
+        received.push({
+          auth: req.headers.authorization,
+          ...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Omit<Received, 'auth'>),
+        });
       res.writeHead(status).end();
     });
   });
@@ -39,17 +45,38 @@ afterEach(async () => {
   server = null;
 });
 
-const metric = (i: number): SwitchyardEvent => ({ type: 'metric', time: 1_700_000_000_000 + i, serial: 3, env: 'production', subject: 'experiment', key: 'exp', variant: i % 2 ? 'a' : 'b', unitKey: `u${i}`, metric: 'm', value: i });
+const metric = (i: number): SwitchyardEvent => ({
+  type: 'metric',
+  time: 1_700_000_000_000 + i,
+  serial: 3,
+  env: 'production',
+  subject: 'experiment',
+  key: 'exp',
+  variant: i % 2 ? 'a' : 'b',
+  unitKey: `u${i}`,
+  metric: 'm',
+  value: i,
+});
 
 describe('HTTP sink', () => {
   it('posts batches with the bearer token, (source, seq) per event, in order, each event once', async () => {
     const c = await collector();
-    const sink = createHttpSink({ url: c.url, token: 'secret-token-0123456789', batchSize: 10, flushIntervalMs: 5, source: 'app-1' });
+    const sink = createHttpSink({
+      url: c.url,
+      token: 'secret-token-0123456789',
+      batchSize: 10,
+      flushIntervalMs: 5,
+      source: 'app-1',
+    });
     for (let i = 0; i < 25; i++) sink.write(metric(i));
     await sink.close();
     expect(sink.stats()).toEqual({ accepted: 25, written: 25, dropped: 0 });
     expect(c.received.length).toBeGreaterThanOrEqual(3);
-    expect(c.received.every((r) => r.auth === 'Bearer secret-token-0123456789' && r.source === 'app-1' && r.events.length <= 10)).toBe(true);
+    expect(
+      c.received.every(
+        (r) => r.auth === 'Bearer secret-token-0123456789' && r.source === 'app-1' && r.events.length <= 10,
+      ),
+    ).toBe(true);
     const all = c.received.flatMap((r) => r.events);
     expect(all.map((e) => e.seq)).toEqual([...Array(25).keys()]);
     expect(all.map((e) => (e.event as { value: number }).value)).toEqual([...Array(25).keys()]);
@@ -72,7 +99,13 @@ describe('HTTP sink', () => {
     await a.close();
     expect(refused.requests()).toBe(1);
     expect(a.stats()).toEqual({ accepted: 2, written: 0, dropped: 2, lastError: 'collector answered 401' });
-    const down = createHttpSink({ url: 'http://127.0.0.1:9/v1/events', token: 't', flushIntervalMs: 5, retryBaseMs: 1, maxAttempts: 3 });
+    const down = createHttpSink({
+      url: 'http://127.0.0.1:9/v1/events',
+      token: 't',
+      flushIntervalMs: 5,
+      retryBaseMs: 1,
+      maxAttempts: 3,
+    });
     down.write(metric(1));
     await down.close();
     expect(down.stats()).toMatchObject({ accepted: 1, written: 0, dropped: 1 });
@@ -81,7 +114,16 @@ describe('HTTP sink', () => {
 
   it('never blocks the caller: writes into a hung collector return at once, the buffer is bounded and overflow counted', async () => {
     const c = await collector(() => 'hang');
-    const sink = createHttpSink({ url: c.url, token: 'secret-token-0123456789', maxBuffer: 1000, batchSize: 100, flushIntervalMs: 1, timeoutMs: 200, retryBaseMs: 1, maxAttempts: 1 });
+    const sink = createHttpSink({
+      url: c.url,
+      token: 'secret-token-0123456789',
+      maxBuffer: 1000,
+      batchSize: 100,
+      flushIntervalMs: 1,
+      timeoutMs: 200,
+      retryBaseMs: 1,
+      maxAttempts: 1,
+    });
     const t0 = performance.now();
     for (let i = 0; i < 5000; i++) sink.write(metric(i));
     const ms = performance.now() - t0;
@@ -105,7 +147,16 @@ describe('HTTP sink', () => {
   });
 
   it('maps an exposure to OpenTelemetry feature-flag attributes', () => {
-    const e: ExposureEvent = { type: 'exposure', time: 1, serial: 42, env: 'production', subject: 'experiment', key: 'summarization-v1-vs-v2', variant: 'v2', unitKey: 'user-7' };
+    const e: ExposureEvent = {
+      type: 'exposure',
+      time: 1,
+      serial: 42,
+      env: 'production',
+      subject: 'experiment',
+      key: 'summarization-v1-vs-v2',
+      variant: 'v2',
+      unitKey: 'user-7',
+    };
     expect(featureFlagAttributes(e)).toEqual({
       'feature_flag.key': 'summarization-v1-vs-v2',
       'feature_flag.result.variant': 'v2',

@@ -35,10 +35,35 @@ beforeAll(async () => {
   tarballs = await packAll(join(work, 'tarballs'));
   app = join(work, 'app');
   await mkdir(app);
-  await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
+  await writeFile(
+    join(app, 'package.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }),
+  );
   const peers = ['server-sdk', 'core'].map((n) => join(ROOT_MODULES, '@openfeature', n)).filter((p) => existsSync(p));
-  const drivers = await packInstalled(dependencyClosure(REPO, ['pg', '@electric-sql/pglite', '@electric-sql/pglite-pgvector']), join(work, 'drivers'), OFFLINE);
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--legacy-peer-deps', '--cache', join(work, 'npm-cache'), tarballs.runtime, tarballs.data, tarballs.openfeature, ...drivers, ...peers], { cwd: app, env: OFFLINE });
+  const drivers = await packInstalled(
+    dependencyClosure(REPO, ['pg', '@electric-sql/pglite', '@electric-sql/pglite-pgvector']),
+    join(work, 'drivers'),
+    OFFLINE,
+  );
+  await run(
+    'npm',
+    [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--legacy-peer-deps',
+      '--cache',
+      join(work, 'npm-cache'),
+      tarballs.runtime,
+      tarballs.data,
+      tarballs.openfeature,
+      ...drivers,
+      ...peers,
+    ],
+    { cwd: app, env: OFFLINE },
+  );
 }, 240_000);
 
 afterAll(async () => {
@@ -56,19 +81,33 @@ describe('published packages', () => {
     expect(entries).toContain('package/dist/tools.js');
     for (const tarball of Object.values(tarballs)) {
       const listed = (await run('tar', ['tzf', tarball])).stdout.trim().split('\n');
-      expect(listed, tarball).toEqual(expect.arrayContaining(['package/README.md', 'package/LICENSE', 'package/package.json', 'package/dist/index.js', 'package/dist/index.d.ts']));
-      expect(listed.filter((e) => e.startsWith('package/src/') || (e.endsWith('.ts') && !e.endsWith('.d.ts'))), tarball).toEqual([]);
+      expect(listed, tarball).toEqual(
+        expect.arrayContaining([
+          'package/README.md',
+          'package/LICENSE',
+          'package/package.json',
+          'package/dist/index.js',
+          'package/dist/index.d.ts',
+        ]),
+      );
+      expect(
+        listed.filter((e) => e.startsWith('package/src/') || (e.endsWith('.ts') && !e.endsWith('.d.ts'))),
+        tarball,
+      ).toEqual([]);
     }
     expect(await readdir(join(app, 'node_modules', '@switchyard'))).toEqual(['data', 'openfeature', 'runtime']);
   });
 
-  it('load with require() too (CommonJS consumers, through Node\'s require(esm))', async () => {
-    await writeFile(join(app, 'consumer.cjs'), [
-      "const r = require('@switchyard/runtime');",
-      "const b = require('@switchyard/runtime/bundle');",
-      "const d = require('@switchyard/data');",
-      'console.log(JSON.stringify({ client: typeof r.createClient, bucket: typeof b.bucketOf, store: typeof d.openStore, sink: typeof d.BatchedSink }));',
-    ].join('\n'));
+  it("load with require() too (CommonJS consumers, through Node's require(esm))", async () => {
+    await writeFile(
+      join(app, 'consumer.cjs'),
+      [
+        "const r = require('@switchyard/runtime');",
+        "const b = require('@switchyard/runtime/bundle');",
+        "const d = require('@switchyard/data');",
+        'console.log(JSON.stringify({ client: typeof r.createClient, bucket: typeof b.bucketOf, store: typeof d.openStore, sink: typeof d.BatchedSink }));',
+      ].join('\n'),
+    );
     const { stdout } = await run(process.execPath, ['consumer.cjs'], { cwd: app, env: cleanNpmEnv() });
     expect(JSON.parse(stdout)).toEqual({ client: 'function', bucket: 'function', store: 'function', sink: 'function' });
   }, 60_000);
@@ -84,18 +123,36 @@ describe('published packages', () => {
       const rows = await store.client.query('SELECT count(*)::int AS n FROM ' + store.schema + '.metrics');
       console.log(JSON.stringify({ stats: sink.stats(), rows: rows[0].n, memory: typeof createMemorySink }));
       await store.close();`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: cleanNpmEnv() });
-    expect(JSON.parse(stdout)).toMatchObject({ stats: { accepted: 1, written: 1, dropped: 0 }, rows: 1, memory: 'function' });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+      env: cleanNpmEnv(),
+    });
+    expect(JSON.parse(stdout)).toMatchObject({
+      stats: { accepted: 1, written: 1, dropped: 0 },
+      rows: 1,
+      memory: 'function',
+    });
   }, 60_000);
 
   it('pass publint and arethetypeswrong', async () => {
     for (const tarball of Object.values(tarballs)) {
-      const lint = await run(join(BIN, 'publint'), ['run', tarball, '--strict']).then((r) => ({ ok: true, out: r.stdout }), (e: { stdout?: string; stderr?: string }) => ({ ok: false, out: `${e.stdout}${e.stderr}` }));
+      const lint = await run(join(BIN, 'publint'), ['run', tarball, '--strict']).then(
+        (r) => ({ ok: true, out: r.stdout }),
+        (e: { stdout?: string; stderr?: string }) => ({ ok: false, out: `${e.stdout}${e.stderr}` }),
+      );
       expect(lint.out, tarball).toMatch(/All good!/);
       expect(lint.ok, lint.out).toBe(true);
       // node16 profile: engines say Node ≥ 20.20, so node10 resolution is out of scope; a require()
       // of these ESM files works there through require(esm) (proven above), hence that one rule off.
-      const attw = await run(join(BIN, 'attw'), [tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'json']).then(
+      const attw = await run(join(BIN, 'attw'), [
+        tarball,
+        '--profile',
+        'node16',
+        '--ignore-rules',
+        'cjs-resolves-to-esm',
+        '--format',
+        'json',
+      ]).then(
         (r) => ({ ok: true, out: r.stdout }),
         (e: { stdout?: string }) => ({ ok: false, out: e.stdout ?? '' }),
       );
@@ -106,12 +163,18 @@ describe('published packages', () => {
   it('the source form refuses to be packed or published', async () => {
     const dest = join(work, 'source-pack');
     await mkdir(dest);
-    const pack = await run('npm', ['pack', '--pack-destination', dest], { cwd: RUNTIME_DIR, env: OFFLINE }).then(() => null, (e: { stderr?: string }) => e.stderr ?? '');
+    const pack = await run('npm', ['pack', '--pack-destination', dest], { cwd: RUNTIME_DIR, env: OFFLINE }).then(
+      () => null,
+      (e: { stderr?: string }) => e.stderr ?? '',
+    );
     expect(pack).toMatch(/E_PACK_SOURCE @switchyard\/runtime/);
     expect(await readdir(dest)).toEqual([]);
     // Even with scripts off, the source form is private: npm skips it without contacting the
     // registry (an attempt would fail loudly: the registry here is a closed port).
-    const publish = await run('npm', ['publish', '--ignore-scripts'], { cwd: join(RUNTIME_DIR, '..', 'data'), env: OFFLINE }).then(
+    const publish = await run('npm', ['publish', '--ignore-scripts'], {
+      cwd: join(RUNTIME_DIR, '..', 'data'),
+      env: OFFLINE,
+    }).then(
       (r) => `${r.stdout}${r.stderr}`,
       (e: { stdout?: string; stderr?: string }) => `${e.stdout ?? ''}${e.stderr ?? ''}`,
     );
@@ -135,30 +198,56 @@ describe('published packages', () => {
         toolsInMain: 'Engine' in r,
         provider: new o.SwitchyardProvider({ onChange: () => () => undefined }).metadata.name,
       }));`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env: cleanNpmEnv() });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: app,
+      env: cleanNpmEnv(),
+    });
     const out = JSON.parse(stdout) as Record<string, unknown>;
-    expect(out).toMatchObject({ createClient: 'function', engine: 'NOT_READY', optionsError: 'E_CLIENT_OPTIONS', provider: 'switchyard', toolsInMain: false });
+    expect(out).toMatchObject({
+      createClient: 'function',
+      engine: 'NOT_READY',
+      optionsError: 'E_CLIENT_OPTIONS',
+      provider: 'switchyard',
+      toolsInMain: false,
+    });
     expect(out.bucket).toBeGreaterThanOrEqual(0);
     expect(out.bucket).toBeLessThan(1_000_000);
   }, 60_000);
 
   it('type-check a TypeScript consumer against the shipped declarations', async () => {
-    await writeFile(join(app, 'app.ts'), [
-      "import { createClient, type ClientOptions, type ModelResolution } from '@switchyard/runtime';",
-      "import { Engine } from '@switchyard/runtime/bundle';",
-      "import { SwitchyardProvider } from '@switchyard/openfeature';",
-      "import { openStore, type EventStore } from '@switchyard/data';",
-      "export async function store(): Promise<EventStore> { return openStore({ backend: 'pglite' }); }",
-      "const options: ClientOptions = { source: 'https://config.example.com', env: 'production', trustedKeys: '{}', cacheDir: null };",
-      "const r: ModelResolution = new Engine().resolveModel('chat');",
-      'export const used: unknown[] = [createClient, SwitchyardProvider, options, r.pin];',
-      '',
-    ].join('\n'));
-    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: ['node'], typeRoots: [join(ROOT_MODULES, '@types')] },
-      files: ['app.ts'],
-    }));
-    const r = await run(process.execPath, [TSC, '-p', app], { cwd: app }).then(() => ({ ok: true, out: '' }), (e: { stdout?: string }) => ({ ok: false, out: e.stdout ?? '' }));
+    await writeFile(
+      join(app, 'app.ts'),
+      [
+        "import { createClient, type ClientOptions, type ModelResolution } from '@switchyard/runtime';",
+        "import { Engine } from '@switchyard/runtime/bundle';",
+        "import { SwitchyardProvider } from '@switchyard/openfeature';",
+        "import { openStore, type EventStore } from '@switchyard/data';",
+        "export async function store(): Promise<EventStore> { return openStore({ backend: 'pglite' }); }",
+        "const options: ClientOptions = { source: 'https://config.example.com', env: 'production', trustedKeys: '{}', cacheDir: null };",
+        "const r: ModelResolution = new Engine().resolveModel('chat');",
+        'export const used: unknown[] = [createClient, SwitchyardProvider, options, r.pin];',
+        '',
+      ].join('\n'),
+    );
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+          typeRoots: [join(ROOT_MODULES, '@types')],
+        },
+        files: ['app.ts'],
+      }),
+    );
+    const r = await run(process.execPath, [TSC, '-p', app], { cwd: app }).then(
+      () => ({ ok: true, out: '' }),
+      (e: { stdout?: string }) => ({ ok: false, out: e.stdout ?? '' }),
+    );
     expect(r.out).toBe('');
     expect(r.ok).toBe(true);
   }, 120_000);

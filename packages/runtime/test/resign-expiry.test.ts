@@ -28,7 +28,14 @@ describe('re-signed bundle with a later expiry', () => {
     let now = created + 2 * DAY;
     const first = makeBundle({ keys: [key], serial: 4, createdAt: created, expires: created + 3 * DAY });
     await publishToDir(join(dir, 'src'), first);
-    c = createClient({ source: join(dir, 'src'), env: 'production', trustedKeys: trusted(key), cacheDir: join(dir, 'cache'), pollIntervalMs: 0, now: () => now });
+    c = createClient({
+      source: join(dir, 'src'),
+      env: 'production',
+      trustedKeys: trusted(key),
+      cacheDir: join(dir, 'cache'),
+      pollIntervalMs: 0,
+      now: () => now,
+    });
     await c.ready(5000);
     now = created + 4 * DAY;
     expect((await c.refresh()).stale).toBe(true);
@@ -38,10 +45,19 @@ describe('re-signed bundle with a later expiry', () => {
     expect(resigned.sha256).toBe(first.sha256);
     await publishToDir(join(dir, 'src'), resigned);
     const s = await c.refresh();
-    expect(s).toMatchObject({ serial: 4, stale: false, lastError: null, expiresAt: new Date(created + 30 * DAY).toISOString() });
+    expect(s).toMatchObject({
+      serial: 4,
+      stale: false,
+      lastError: null,
+      expiresAt: new Date(created + 30 * DAY).toISOString(),
+    });
     expect(c.isEnabled('new-onboarding-tips', { unitKey: 'u' }).reason).not.toBe('stale');
     expect(changes).toEqual([]);
-    expect(Buffer.from(await readFile(join(dir, 'cache', 'production', 'manifest.json'))).equals(Buffer.from(resigned.manifestBytes))).toBe(true);
+    expect(
+      Buffer.from(await readFile(join(dir, 'cache', 'production', 'manifest.json'))).equals(
+        Buffer.from(resigned.manifestBytes),
+      ),
+    ).toBe(true);
 
     // Replaying the earlier signature does not shorten the validity.
     await publishToDir(join(dir, 'src'), first);

@@ -31,7 +31,14 @@ afterEach(async () => {
 });
 
 function client(source: string, cacheDir: string | null = null): SwitchyardClient {
-  const c = createClient({ source, env: 'production', trustedKeys: trusted(key), cacheDir, pollIntervalMs: 0, requestTimeoutMs: 5000 });
+  const c = createClient({
+    source,
+    env: 'production',
+    trustedKeys: trusted(key),
+    cacheDir,
+    pollIntervalMs: 0,
+    requestTimeoutMs: 5000,
+  });
   clients.push(c);
   return c;
 }
@@ -57,7 +64,10 @@ describe('readCapped', () => {
   it('noFollow refuses a symlink even to a regular file', async () => {
     await writeFile(join(dir, 'real'), '{}');
     await symlink(join(dir, 'real'), join(dir, 'link'));
-    expect(await readCapped(join(dir, 'link'), 100, { noFollow: true })).toMatchObject({ ok: false, code: 'E_SOURCE_NOT_FILE' });
+    expect(await readCapped(join(dir, 'link'), 100, { noFollow: true })).toMatchObject({
+      ok: false,
+      code: 'E_SOURCE_NOT_FILE',
+    });
     expect(await readCapped(join(dir, 'link'), 100)).toMatchObject({ ok: true });
   });
 });
@@ -87,7 +97,11 @@ describe.each(TRAPS)('manifest.json is $name', ({ plant }) => {
   }
 
   it('cache dir: a cold client becomes ready from the network', { timeout: 10_000 }, async () => {
-    expect((await coldClientOverTrap('manifest.json')).status()).toMatchObject({ ready: true, serial: 4, source: 'network' });
+    expect((await coldClientOverTrap('manifest.json')).status()).toMatchObject({
+      ready: true,
+      serial: 4,
+      source: 'network',
+    });
   });
 
   it('cache state.json: refused, and the client still becomes ready', { timeout: 10_000 }, async () => {

@@ -30,13 +30,26 @@ afterEach(async () => {
 });
 
 function client(cacheDir: string | null = join(dir, 'cache')): SwitchyardClient {
-  const c = createClient({ source: server.url, env: 'production', trustedKeys: trusted(key), cacheDir, pollIntervalMs: 0, requestTimeoutMs: 5000 });
+  const c = createClient({
+    source: server.url,
+    env: 'production',
+    trustedKeys: trusted(key),
+    cacheDir,
+    pollIntervalMs: 0,
+    requestTimeoutMs: 5000,
+  });
   clients.push(c);
   return c;
 }
 
 const envDir = (): string => join(dir, 'cache', 'production');
-const older = makeBundle({ keys: [key], serial: 2, payload: demoPayload('production', (p) => { p.project = 'older'; }) });
+const older = makeBundle({
+  keys: [key],
+  serial: 2,
+  payload: demoPayload('production', (p) => {
+    p.project = 'older';
+  }),
+});
 
 /** Runs a client to serial 5 and stops it, leaving its cache behind. */
 async function acceptSerial5(): Promise<void> {
@@ -70,7 +83,10 @@ describe('rollback floor across restarts', () => {
     const s = await firstCheck(c);
     expect(s).toMatchObject({ ready: false, serial: 0, serialFloor: 5, lastError: { code: 'E_SERIAL_TOO_LOW' } });
     expect(s.cacheError?.message).toContain('E_PAYLOAD_LENGTH_MISMATCH');
-    expect(c.isEnabled('new-onboarding-tips', { unitKey: 'u' })).toMatchObject({ reason: 'error', errorCode: 'NOT_READY' });
+    expect(c.isEnabled('new-onboarding-tips', { unitKey: 'u' })).toMatchObject({
+      reason: 'error',
+      errorCode: 'NOT_READY',
+    });
   });
 
   it('damaged cached manifest and payload: state.json alone sets the floor', async () => {
@@ -113,7 +129,15 @@ describe('rollback floor across restarts', () => {
   it('the same serial with a different payload is refused at cold start', async () => {
     await acceptSerial5();
     await rm(join(envDir(), 'manifest.json'));
-    server.publish(makeBundle({ keys: [key], serial: 5, payload: demoPayload('production', (p) => { p.project = 'forked'; }) }));
+    server.publish(
+      makeBundle({
+        keys: [key],
+        serial: 5,
+        payload: demoPayload('production', (p) => {
+          p.project = 'forked';
+        }),
+      }),
+    );
     const c = client();
     const s = await firstCheck(c);
     expect(s).toMatchObject({ ready: false, lastError: { code: 'E_SERIAL_CONFLICT' } });
@@ -140,7 +164,13 @@ describe('refresh() during the cold-start cache load', () => {
     const pending = c.refresh();
     expect(server.log).toEqual([]);
     const s = await pending;
-    expect(s).toMatchObject({ ready: true, serial: 5, source: 'cache', lastError: { code: 'E_SERIAL_TOO_LOW' }, etag: null });
+    expect(s).toMatchObject({
+      ready: true,
+      serial: 5,
+      source: 'cache',
+      lastError: { code: 'E_SERIAL_TOO_LOW' },
+      etag: null,
+    });
     expect(server.log).toHaveLength(1);
     expect(await readFile(join(envDir(), 'manifest.json'))).toEqual(manifest5);
     expect(await readdir(join(envDir(), 'payload'))).not.toContain(`${older.sha256}.json`);

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { createJsonlFileSink, createMemorySink } from '../src/index.ts';
 import type { SwitchyardEvent } from '../src/index.ts';
 
-const event = (i: number): SwitchyardEvent => ({ type: 'exposure', time: i, serial: 1, env: 'production', subject: 'experiment', key: 'e', variant: 'control', unitKey: `u${i}` });
+const event = (i: number): SwitchyardEvent => ({
+  type: 'exposure',
+  time: i,
+  serial: 1,
+  env: 'production',
+  subject: 'experiment',
+  key: 'e',
+  variant: 'control',
+  unitKey: `u${i}`,
+});
 
 describe('memory sink', () => {
   it('keeps events up to its capacity and counts the rest as dropped', () => {
@@ -46,7 +55,11 @@ describe('JSONL file sink', () => {
   it('counts drops when its buffer is full and when the disk keeps failing; never throws', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'switchyard-sink-'));
     try {
-      const full = createJsonlFileSink(join(dir, 'a.jsonl'), { maxBuffer: 10, flushIntervalMs: 60_000, batchSize: 1000 });
+      const full = createJsonlFileSink(join(dir, 'a.jsonl'), {
+        maxBuffer: 10,
+        flushIntervalMs: 60_000,
+        batchSize: 1000,
+      });
       for (let i = 0; i < 25; i++) full.write(event(i));
       expect(full.stats()).toMatchObject({ accepted: 10, dropped: 15 });
       await full.close();

@@ -18,7 +18,12 @@ function files(dir: string): string[] {
 /** Static and dynamic import / export-from / require specifiers. */
 function specifiers(code: string): string[] {
   const out: string[] = [];
-  const patterns = [/(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g, /import\s*['"]([^'"]+)['"]/g, /import\(\s*['"]([^'"]+)['"]\s*\)/g, /require\(\s*['"]([^'"]+)['"]\s*\)/g];
+  const patterns = [
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g,
+    /import\s*['"]([^'"]+)['"]/g,
+    /import\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /require\(\s*['"]([^'"]+)['"]\s*\)/g,
+  ];
   for (const re of patterns) for (const m of code.matchAll(re)) out.push(m[1] as string);
   return out;
 }
@@ -26,7 +31,13 @@ function specifiers(code: string): string[] {
 describe('zero dependencies', () => {
   it('package.json declares no dependencies of any kind', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-    for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies', 'bundleDependencies', 'bundledDependencies']) {
+    for (const field of [
+      'dependencies',
+      'peerDependencies',
+      'optionalDependencies',
+      'bundleDependencies',
+      'bundledDependencies',
+    ]) {
       const v = pkg[field];
       expect(v === undefined || (typeof v === 'object' && v !== null && Object.keys(v).length === 0), field).toBe(true);
     }
@@ -55,6 +66,8 @@ describe('zero dependencies', () => {
   });
 
   it('the detector itself catches a bare import', () => {
-    expect(specifiers(`import x from 'left-pad';\nexport { y } from "./y.ts";\nconst z = await import('zod');`)).toEqual(['left-pad', './y.ts', 'zod']);
+    expect(
+      specifiers(`import x from 'left-pad';\nexport { y } from "./y.ts";\nconst z = await import('zod');`),
+    ).toEqual(['left-pad', './y.ts', 'zod']);
   });
 });

@@ -46,20 +46,25 @@ export const command: Command = {
       },
     });
     const [target, id, ...extra] = positionals;
-    if (!target || !TARGETS.includes(target as AnalysisTarget)) throw new UsageError(`expected one of ${TARGETS.join(', ')}`);
+    if (!target || !TARGETS.includes(target as AnalysisTarget))
+      throw new UsageError(`expected one of ${TARGETS.join(', ')}`);
     if (!id || extra.length > 0) throw new UsageError(`expected exactly one ${target} id`);
     const format = values.format as AnalysisFormat;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const sinceMs = values.since === undefined ? undefined : Date.parse(values.since);
     if (sinceMs !== undefined && Number.isNaN(sinceMs)) throw new UsageError(`--since '${values.since}' is not a date`);
     const minPairs = values['min-pairs'] === undefined ? undefined : Number(values['min-pairs']);
-    if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1)) throw new UsageError('--min-pairs must be a positive integer');
+    if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1))
+      throw new UsageError('--min-pairs must be a positive integer');
 
     const evidence = await openEvidence('analyze', values, io);
     if (evidence === 1) return 1;
     const { project, store } = evidence;
     try {
-      const result = await runAnalysis(store, project, target as AnalysisTarget, id, { filter: { env: values.env, sinceMs }, minPairs });
+      const result = await runAnalysis(store, project, target as AnalysisTarget, id, {
+        filter: { env: values.env, sinceMs },
+        minPairs,
+      });
       if ('code' in result) {
         printDiagnostics(io, [result]);
         return 2;

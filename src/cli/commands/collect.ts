@@ -30,17 +30,26 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { port: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, 'token-env': { type: 'string', default: 'SWITCHYARD_COLLECT_TOKEN' }, 'max-body-bytes': { type: 'string' }, ...DATABASE_OPTIONS, root: { type: 'string' } },
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string', default: '127.0.0.1' },
+        'token-env': { type: 'string', default: 'SWITCHYARD_COLLECT_TOKEN' },
+        'max-body-bytes': { type: 'string' },
+        ...DATABASE_OPTIONS,
+        root: { type: 'string' },
+      },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     if (values.port === undefined) throw new UsageError('--port is required (0 for any free port)');
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
     const maxBodyBytes = values['max-body-bytes'] === undefined ? undefined : Number(values['max-body-bytes']);
-    if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes >= 1024)) throw new UsageError('--max-body-bytes must be an integer ≥ 1024');
+    if (maxBodyBytes !== undefined && !(Number.isInteger(maxBodyBytes) && maxBodyBytes >= 1024))
+      throw new UsageError('--max-body-bytes must be an integer ≥ 1024');
     const tokenVar = values['token-env'];
     const token = io.env[tokenVar];
-    if (!token || token.length < 16) throw new UsageError(`set ${tokenVar} to the shared token (at least 16 characters)`);
+    if (!token || token.length < 16)
+      throw new UsageError(`set ${tokenVar} to the shared token (at least 16 characters)`);
     const database = databaseSelection(values, io);
     const root = resolve(io.cwd, values.root ?? '.');
 
@@ -61,7 +70,9 @@ export const command: Command = {
       return 1;
     }
     const host = values.host.includes(':') ? `[${values.host}]` : values.host;
-    io.stdout(`collecting events on http://${host}:${bound}/v1/events into ${store.backend} (schema ${store.schema}); Ctrl-C to stop`);
+    io.stdout(
+      `collecting events on http://${host}:${bound}/v1/events into ${store.backend} (schema ${store.schema}); Ctrl-C to stop`,
+    );
     await new Promise<void>((done) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -28,7 +28,12 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { env: { type: 'string' }, out: { type: 'string', default: 'dist' }, ref: { type: 'string', default: 'HEAD' }, root: { type: 'string', default: '.' } },
+      options: {
+        env: { type: 'string' },
+        out: { type: 'string', default: 'dist' },
+        ref: { type: 'string', default: 'HEAD' },
+        root: { type: 'string', default: '.' },
+      },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (!values.env) throw new UsageError('--env is required');
@@ -41,7 +46,11 @@ export const command: Command = {
     }
     const loaded = await loadProjectAtRef(root, commit);
     const report = (errors: typeof loaded.errors, warnings: typeof loaded.warnings) =>
-      formatDiagnostics({ root: values.root, pathPrefix: '', files: loaded.value?.files.size ?? 0, errors, warnings }, 'text', { color: io.color?.stderr });
+      formatDiagnostics(
+        { root: values.root, pathPrefix: '', files: loaded.value?.files.size ?? 0, errors, warnings },
+        'text',
+        { color: io.color?.stderr },
+      );
     if (!loaded.value || loaded.errors.length > 0) {
       io.stderr(report(loaded.errors, loaded.warnings));
       io.stderr(`✖ ${commit.slice(0, 12)} does not validate; nothing compiled`);
@@ -55,7 +64,9 @@ export const command: Command = {
     if (compiled.warnings.length > 0) io.stderr(report([], compiled.warnings));
     const out = resolve(io.cwd, values.out);
     const file = await writeCompiled(out, compiled.value);
-    io.stdout(`✔ compiled ${values.env} at ${commit.slice(0, 12)}: ${compiled.value.bytes.byteLength} bytes, sha256 ${compiled.value.sha256}`);
+    io.stdout(
+      `✔ compiled ${values.env} at ${commit.slice(0, 12)}: ${compiled.value.bytes.byteLength} bytes, sha256 ${compiled.value.sha256}`,
+    );
     io.stdout(`  ${relative(io.cwd, file) || file}`);
     return 0;
   },

@@ -2,7 +2,14 @@ import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command } from '../command.ts';
-import { judgeTargets, openModelEndpoint, openWorkspace, parseShard, runEval, evalResultPath } from '../../eval/index.ts';
+import {
+  judgeTargets,
+  openModelEndpoint,
+  openWorkspace,
+  parseShard,
+  runEval,
+  evalResultPath,
+} from '../../eval/index.ts';
 import { configDigest, stampResult } from '../../eval/result-stamp.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 import { toPromptfooResults } from '../../eval/promptfoo-export.ts';
@@ -49,15 +56,19 @@ export const command: Command = {
     if (values.plan) {
       const perShard = Number(values['cases-per-shard'] ?? DEFAULT_CASES_PER_SHARD);
       const max = Number(values['max-shards'] ?? DEFAULT_MAX_SHARDS);
-      if (!Number.isInteger(perShard) || perShard < 1 || !Number.isInteger(max) || max < 1 || max > 256) throw new UsageError('--cases-per-shard and --max-shards must be positive integers (max-shards ≤ 256)');
+      if (!Number.isInteger(perShard) || perShard < 1 || !Number.isInteger(max) || max < 1 || max > 256)
+        throw new UsageError('--cases-per-shard and --max-shards must be positive integers (max-shards ≤ 256)');
       const cases = evalCaseCount(ws.head, ws.base);
       const plan = planShards(cases, perShard, max);
       io.stdout(JSON.stringify(plan));
-      if (io.env.GITHUB_OUTPUT) await appendFile(io.env.GITHUB_OUTPUT, `shards=${plan.shards}\nmatrix=${JSON.stringify(plan.matrix)}\n`);
+      if (io.env.GITHUB_OUTPUT)
+        await appendFile(io.env.GITHUB_OUTPUT, `shards=${plan.shards}\nmatrix=${JSON.stringify(plan.matrix)}\n`);
       return 0;
     }
-    const concurrency = values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
+    const concurrency =
+      values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new UsageError('--concurrency must be an integer from 1 to 64');
     const endpoint = await openModelEndpoint(io.env);
     try {
       io.stdout(`eval: grading (llm-rubric, similar) by ${endpoint.label}`);
@@ -80,12 +91,17 @@ export const command: Command = {
       });
       const out = values.out === undefined ? evalResultPath(ws.root, shard) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`);
+      await writeFile(
+        out,
+        `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`,
+      );
       // The same results in promptfoo's format: `promptfoo import <file>` then `promptfoo view`.
       const promptfooOut = out.replace(/\.json$/, '') + '.promptfoo.json';
       await writeFile(promptfooOut, `${JSON.stringify(toPromptfooResults(run, new Date().toISOString()), null, 2)}\n`);
-      for (const [alias, label] of Object.entries(run.endpoints ?? {})) io.stdout(`eval: model ${alias} answered by ${label}`);
-      if (run.targets.length === 0) io.stdout('eval: nothing to evaluate — this change affects no prompt version with tests.');
+      for (const [alias, label] of Object.entries(run.endpoints ?? {}))
+        io.stdout(`eval: model ${alias} answered by ${label}`);
+      if (run.targets.length === 0)
+        io.stdout('eval: nothing to evaluate — this change affects no prompt version with tests.');
       const verdicts = judgeTargets(run.targets, run.cases);
       let blocked = false;
       for (const v of verdicts) {
@@ -98,16 +114,22 @@ export const command: Command = {
         const judged = shard.count === 1;
         const bad = judged && !v.ok;
         blocked ||= bad;
-        io.stdout(`${bad ? '✖' : v.passRate >= v.target.minPassRate ? '✔' : '·'} ${v.target.id} ${rate} (gate: ${v.target.gate}, min ${v.target.minPassRate})`);
+        io.stdout(
+          `${bad ? '✖' : v.passRate >= v.target.minPassRate ? '✔' : '·'} ${v.target.id} ${rate} (gate: ${v.target.gate}, min ${v.target.minPassRate})`,
+        );
       }
       const s = run.stats;
       io.stdout(`eval: promptfoo-format results → ${promptfooOut} (promptfoo import, then promptfoo view)`);
       io.stdout(
         `eval: ${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errors} errored · ${s.cached} from cache, ${s.executed} run, ${s.requests} model request(s) (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`,
       );
-      for (const c of run.cases.filter((r) => r.status === 'error').slice(0, 5)) io.stderr(`  error ${c.id}: ${c.error ?? ''}`);
+      for (const c of run.cases.filter((r) => r.status === 'error').slice(0, 5))
+        io.stderr(`  error ${c.id}: ${c.error ?? ''}`);
       if (io.env.GITHUB_ACTIONS === 'true') {
-        const [{ caseAnnotations }, { emitAnnotations }] = await Promise.all([import('../../github/eval-annotations.ts'), import('../../github/annotations.ts')]);
+        const [{ caseAnnotations }, { emitAnnotations }] = await Promise.all([
+          import('../../github/eval-annotations.ts'),
+          import('../../github/annotations.ts'),
+        ]);
         emitAnnotations(caseAnnotations(run));
       }
       if (blocked) io.stderr('eval: blocked — a gated prompt version is below its minPassRate.');

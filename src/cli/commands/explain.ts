@@ -1,7 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { bundleSource, parseStrictJsonBytes, parseTrustedKeys, verifyBundle, type BundlePayload } from '../../bundle/index.ts';
+import {
+  bundleSource,
+  parseStrictJsonBytes,
+  parseTrustedKeys,
+  verifyBundle,
+  type BundlePayload,
+} from '../../bundle/index.ts';
 import { readCompiled } from '../../bundle/dist-layout.ts';
 import { explainUnit, renderExplanation } from '../../explain/explain.ts';
 import { UsageError, type Command } from '../command.ts';
@@ -30,7 +36,13 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { env: { type: 'string' }, from: { type: 'string' }, 'trusted-keys': { type: 'string' }, 'conversation-pin': { type: 'string' }, format: { type: 'string', default: 'text' } },
+      options: {
+        env: { type: 'string' },
+        from: { type: 'string' },
+        'trusted-keys': { type: 'string' },
+        'conversation-pin': { type: 'string' },
+        format: { type: 'string', default: 'text' },
+      },
     });
     if (positionals.length !== 1 || positionals[0] === '') throw new UsageError('expected one <unitKey>');
     if (!values.env) throw new UsageError('--env is required');
@@ -42,7 +54,8 @@ export const command: Command = {
     let payload: BundlePayload;
     let meta;
     let origin: string;
-    const isLocalBuild = !from.startsWith('http') && (await stat(join(from, env, 'compiled.json')).catch(() => null)) !== null;
+    const isLocalBuild =
+      !from.startsWith('http') && (await stat(join(from, env, 'compiled.json')).catch(() => null)) !== null;
     if (isLocalBuild) {
       const compiled = await readCompiled(from, env);
       if (!compiled.ok) {
@@ -55,15 +68,27 @@ export const command: Command = {
         return 1;
       }
       payload = parsed.value as unknown as BundlePayload;
-      meta = { serial: 0, env, commit: compiled.pointer.commit, createdAt: Number.NaN, expiresAt: Number.NaN, payloadSha256: compiled.pointer.sha256 };
+      meta = {
+        serial: 0,
+        env,
+        commit: compiled.pointer.commit,
+        createdAt: Number.NaN,
+        expiresAt: Number.NaN,
+        payloadSha256: compiled.pointer.sha256,
+      };
       origin = `local build ${compiled.payloadFile} (unsigned)`;
     } else {
-      if (!values['trusted-keys']) throw new UsageError('--trusted-keys is required for a published bundle (signatures are checked against your own keys)');
+      if (!values['trusted-keys'])
+        throw new UsageError(
+          '--trusted-keys is required for a published bundle (signatures are checked against your own keys)',
+        );
       let keysText: string;
       try {
         keysText = await readFile(resolve(io.cwd, values['trusted-keys']), 'utf8');
       } catch (error) {
-        io.stderr(`switchyard explain: E_EXPLAIN_KEYS cannot read ${values['trusted-keys']}: ${(error as Error).message}`);
+        io.stderr(
+          `switchyard explain: E_EXPLAIN_KEYS cannot read ${values['trusted-keys']}: ${(error as Error).message}`,
+        );
         return 1;
       }
       const trusted = parseTrustedKeys(keysText);
@@ -78,15 +103,29 @@ export const command: Command = {
       }
       payload = verified.payload;
       const s = verified.signed;
-      meta = { serial: s.serial, env, commit: s.commit, createdAt: Date.parse(s.createdAt), expiresAt: Date.parse(s.expires), payloadSha256: s.payload.sha256 };
+      meta = {
+        serial: s.serial,
+        env,
+        commit: s.commit,
+        createdAt: Date.parse(s.createdAt),
+        expiresAt: Date.parse(s.expires),
+        payloadSha256: s.payload.sha256,
+      };
       origin = `published bundle ${from} (serial ${s.serial}, verified)`;
     }
-    const explained = explainUnit(payload, meta, { unitKey: positionals[0]!, ...(values['conversation-pin'] ? { conversationPin: values['conversation-pin'] } : {}) });
+    const explained = explainUnit(payload, meta, {
+      unitKey: positionals[0]!,
+      ...(values['conversation-pin'] ? { conversationPin: values['conversation-pin'] } : {}),
+    });
     if (!explained.ok) {
       io.stderr(`switchyard explain: E_EXPLAIN_BUNDLE ${explained.message}`);
       return 1;
     }
-    io.stdout(values.format === 'json' ? JSON.stringify({ from: origin, ...explained.value }, null, 2) : `${origin}\n${renderExplanation(explained.value)}`);
+    io.stdout(
+      values.format === 'json'
+        ? JSON.stringify({ from: origin, ...explained.value }, null, 2)
+        : `${origin}\n${renderExplanation(explained.value)}`,
+    );
     return 0;
   },
 };

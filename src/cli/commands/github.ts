@@ -67,7 +67,11 @@ async function annotate(args: string[], io: CommandIo): Promise<number> {
 }
 
 async function stamp(args: string[], io: CommandIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { pr: { type: 'string' }, 'head-sha': { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { pr: { type: 'string' }, 'head-sha': { type: 'string' } },
+    allowPositionals: true,
+  });
   const pr = Number(values.pr);
   const headSha = values['head-sha'] ?? '';
   if (!positionals[0] || !Number.isInteger(pr) || pr < 0 || !/^[0-9a-f]{40}$/.test(headSha)) {
@@ -98,12 +102,18 @@ async function summary(args: string[], io: CommandIo): Promise<number> {
 }
 
 async function comment(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { report: { type: 'string' }, event: { type: 'string' }, 'self-login': { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { report: { type: 'string' }, event: { type: 'string' }, 'self-login': { type: 'string' } },
+  });
   const eventPath = values.event ?? io.env.GITHUB_EVENT_PATH;
-  if (!values.report || !eventPath) throw new UsageError('comment needs --report <artifact dir> and --event <event.json> (or GITHUB_EVENT_PATH)');
+  if (!values.report || !eventPath)
+    throw new UsageError('comment needs --report <artifact dir> and --event <event.json> (or GITHUB_EVENT_PATH)');
   const token = io.env.GITHUB_TOKEN;
   if (!token) {
-    io.stderr('switchyard github comment: E_GITHUB_TOKEN GITHUB_TOKEN is not set\n  fix: pass `GITHUB_TOKEN: ${{ github.token }}` in the step env');
+    io.stderr(
+      'switchyard github comment: E_GITHUB_TOKEN GITHUB_TOKEN is not set\n  fix: pass `GITHUB_TOKEN: ${{ github.token }}` in the step env',
+    );
     return 1;
   }
   const [{ createGitHubClient }, { postReportComment }, { loadReportValidator }] = await Promise.all([
@@ -120,20 +130,29 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
   }
   const validateReport = await loadReportValidator(io.cwd).catch(() => undefined);
   if (!validateReport) {
-    io.stderr('switchyard github comment: E_REPORT_SCHEMA_MISSING schemas/report.schema.json cannot be loaded; refusing to post an unchecked report');
+    io.stderr(
+      'switchyard github comment: E_REPORT_SCHEMA_MISSING schemas/report.schema.json cannot be loaded; refusing to post an unchecked report',
+    );
     return 1;
   }
   const client = createGitHubClient({ token, ...(io.env.GITHUB_API_URL ? { apiUrl: io.env.GITHUB_API_URL } : {}) });
   // The comment is rendered from the schema-checked report.json by this (trusted) checkout's renderer,
   // not taken from the artifact's report.md.
   // The banner comes from trusted facts (the run's conclusion, fork or not), never from the artifact.
-  const [{ renderMarkdown }, { renderTrusted, trustedView }] = await Promise.all([import('../../eval/report/markdown.ts'), import('../../github/trusted-view.ts')]);
+  const [{ renderMarkdown }, { renderTrusted, trustedView }] = await Promise.all([
+    import('../../eval/report/markdown.ts'),
+    import('../../github/trusted-view.ts'),
+  ]);
   const posted = await postReportComment({
     client,
     event,
     artifactDir: resolve(io.cwd, values.report),
     validateReport,
-    render: (artifact, facts) => renderTrusted(trustedView(artifact.report as Parameters<typeof renderMarkdown>[0], facts, io.env.GITHUB_SERVER_URL), renderMarkdown),
+    render: (artifact, facts) =>
+      renderTrusted(
+        trustedView(artifact.report as Parameters<typeof renderMarkdown>[0], facts, io.env.GITHUB_SERVER_URL),
+        renderMarkdown,
+      ),
     ...(values['self-login'] ? { selfLogin: values['self-login'] } : {}),
   });
   if (!posted.value) {
@@ -152,7 +171,12 @@ async function comment(args: string[], io: CommandIo): Promise<number> {
 async function publish(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { env: { type: 'string' }, target: { type: 'string' }, 'no-push': { type: 'boolean' }, dir: { type: 'string' } },
+    options: {
+      env: { type: 'string' },
+      target: { type: 'string' },
+      'no-push': { type: 'boolean' },
+      dir: { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (!positionals[0] || !values.env) throw new UsageError('publish needs <dist> and --env <environment>');
@@ -161,11 +185,15 @@ async function publish(args: string[], io: CommandIo): Promise<number> {
   let targetText = values.target;
   if (!targetText) {
     const { parse } = await import('yaml');
-    const settings = await readFile(join(root, 'switchyard.yaml'), 'utf8').then((t) => parse(t) as { publish?: { target?: unknown } }).catch(() => undefined);
+    const settings = await readFile(join(root, 'switchyard.yaml'), 'utf8')
+      .then((t) => parse(t) as { publish?: { target?: unknown } })
+      .catch(() => undefined);
     targetText = typeof settings?.publish?.target === 'string' ? settings.publish.target : undefined;
   }
   if (!targetText) {
-    io.stderr('switchyard.yaml:1:1 error E_PUBLISH_TARGET no publish target\n  fix: set publish.target in switchyard.yaml or pass --target');
+    io.stderr(
+      'switchyard.yaml:1:1 error E_PUBLISH_TARGET no publish target\n  fix: set publish.target in switchyard.yaml or pass --target',
+    );
     return 1;
   }
   const target = parsePublishTarget(targetText, root);
@@ -202,7 +230,13 @@ async function publish(args: string[], io: CommandIo): Promise<number> {
     await core.summary
       .addHeading(`Published ${r.env}`, 3)
       .addTable([
-        [{ data: 'serial', header: true }, { data: 'commit', header: true }, { data: 'payload sha256', header: true }, { data: 'bytes', header: true }, { data: 'target', header: true }],
+        [
+          { data: 'serial', header: true },
+          { data: 'commit', header: true },
+          { data: 'payload sha256', header: true },
+          { data: 'bytes', header: true },
+          { data: 'target', header: true },
+        ],
         [String(r.serial), r.commit, r.sha256, String(r.length), r.unchanged ? `${r.target} (unchanged)` : r.target],
       ])
       .write();
@@ -211,39 +245,68 @@ async function publish(args: string[], io: CommandIo): Promise<number> {
 }
 
 async function setup(args: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args, options: { repo: { type: 'string' }, owner: { type: 'string', multiple: true }, branch: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { repo: { type: 'string' }, owner: { type: 'string', multiple: true }, branch: { type: 'string' } },
+  });
   const [owner, repo, extra] = (values.repo ?? '').split('/');
   if (!owner || !repo || extra !== undefined) throw new UsageError('setup needs --repo <owner/name>');
   const owners = values.owner ?? [];
-  if (owners.length === 0 || owners.some((o) => !/^@[\w.-]+(\/[\w.-]+)?$|^[^@\s]+@[^@\s]+$/.test(o))) throw new UsageError('setup needs --owner <@user|@org/team|email> (repeatable): who must review policy changes');
+  if (owners.length === 0 || owners.some((o) => !/^@[\w.-]+(\/[\w.-]+)?$|^[^@\s]+@[^@\s]+$/.test(o)))
+    throw new UsageError('setup needs --owner <@user|@org/team|email> (repeatable): who must review policy changes');
   const token = io.env.GITHUB_TOKEN;
   if (!token) {
-    io.stderr('switchyard github setup: E_GITHUB_TOKEN GITHUB_TOKEN is not set (a token with admin rights on the repository)');
+    io.stderr(
+      'switchyard github setup: E_GITHUB_TOKEN GITHUB_TOKEN is not set (a token with admin rights on the repository)',
+    );
     return 1;
   }
   let workflow: string;
   try {
     workflow = await readFile(join(io.cwd, '.github', 'workflows', 'pr.yml'), 'utf8');
   } catch {
-    io.stderr('switchyard github setup: E_SETUP_NO_PR_WORKFLOW .github/workflows/pr.yml cannot be read: the required checks are its jobs');
+    io.stderr(
+      'switchyard github setup: E_SETUP_NO_PR_WORKFLOW .github/workflows/pr.yml cannot be read: the required checks are its jobs',
+    );
     return 1;
   }
-  const [{ createGitHubClient }, { prCheckNames, setupRepository }] = await Promise.all([import('../../github/client.ts'), import('../../github/repo-setup.ts')]);
+  const [{ createGitHubClient }, { prCheckNames, setupRepository }] = await Promise.all([
+    import('../../github/client.ts'),
+    import('../../github/repo-setup.ts'),
+  ]);
   const checks = prCheckNames(workflow);
   const client = createGitHubClient({ token, ...(io.env.GITHUB_API_URL ? { apiUrl: io.env.GITHUB_API_URL } : {}) });
   try {
-    const done = await setupRepository(client, { owner, repo, owners, checks, ...(values.branch ? { branch: values.branch } : {}) });
-    io.stdout(`${owner}/${repo}@${done.branch}: required checks ${done.checks.join(', ')} (up to date with the branch), code-owner review required, admins included`);
+    const done = await setupRepository(client, {
+      owner,
+      repo,
+      owners,
+      checks,
+      ...(values.branch ? { branch: values.branch } : {}),
+    });
+    io.stdout(
+      `${owner}/${repo}@${done.branch}: required checks ${done.checks.join(', ')} (up to date with the branch), code-owner review required, admins included`,
+    );
     io.stdout(`.github/CODEOWNERS ${done.codeowners}: policy files owned by ${owners.join(' ')}`);
     return 0;
   } catch (e) {
     const status = (e as { status?: number }).status;
-    io.stderr(`switchyard github setup: E_SETUP_API ${status ?? ''} ${(e as Error).message}${status === 403 || status === 404 ? '\n  fix: the token needs admin rights on the repository (branch protection is an admin setting)' : ''}`);
+    io.stderr(
+      `switchyard github setup: E_SETUP_API ${status ?? ''} ${(e as Error).message}${status === 403 || status === 404 ? '\n  fix: the token needs admin rights on the repository (branch protection is an admin setting)' : ''}`,
+    );
     return 1;
   }
 }
 
-const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = { policy, annotate, stamp, summary, comment, publish, setup };
+const subcommands: Record<string, (args: string[], io: CommandIo) => Promise<number>> = {
+  policy,
+  annotate,
+  stamp,
+  summary,
+  comment,
+  publish,
+  setup,
+};
 
 export const command: Command = {
   name: 'github',

@@ -16,19 +16,30 @@ export const command: Command = {
   name: 'import',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });
-    if (positionals[0] !== 'promptfoo' || !positionals[1]) throw new UsageError('usage: switchyard import promptfoo <promptfooconfig.yaml>');
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { 'dry-run': { type: 'boolean' } },
+      allowPositionals: true,
+    });
+    if (positionals[0] !== 'promptfoo' || !positionals[1])
+      throw new UsageError('usage: switchyard import promptfoo <promptfooconfig.yaml>');
     const root = await realpath(io.cwd);
     const config = resolve(root, positionals[1]);
     const rel = relative(root, config);
     if (rel.startsWith(`..${sep}`) || rel === '..') {
-      io.stderr(`switchyard import: E_IMPORT_OUTSIDE ${positionals[1]} is outside the repository (${root}); copy it in first.`);
+      io.stderr(
+        `switchyard import: E_IMPORT_OUTSIDE ${positionals[1]} is outside the repository (${root}); copy it in first.`,
+      );
       return 1;
     }
     const project = (await loadProject(root)).value;
     let result;
     try {
-      result = await importPromptfoo({ configPath: rel.split(sep).join('/'), read: (path) => readFile(join(root, path), 'utf8'), project });
+      result = await importPromptfoo({
+        configPath: rel.split(sep).join('/'),
+        read: (path) => readFile(join(root, path), 'utf8'),
+        project,
+      });
     } catch (error) {
       io.stderr(`switchyard import: E_IMPORT_READ ${(error as Error).message}`);
       return 1;

@@ -29,7 +29,11 @@ export const command: Command = {
   name: 'ingest',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...DATABASE_OPTIONS, root: { type: 'string' } } });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { ...DATABASE_OPTIONS, root: { type: 'string' } },
+    });
     if (positionals.length !== 1) throw new UsageError('expected one <file.jsonl> or - for stdin');
     const database = databaseSelection(values, io);
     const root = resolve(io.cwd, values.root ?? '.');
@@ -59,7 +63,9 @@ export const command: Command = {
     } finally {
       await store.close();
     }
-    io.stdout(`ingested ${events.length} events into ${store.backend} (schema ${store.schema}); events already stored were skipped`);
+    io.stdout(
+      `ingested ${events.length} events into ${store.backend} (schema ${store.schema}); events already stored were skipped`,
+    );
     return 0;
   },
 };

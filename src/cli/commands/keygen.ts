@@ -1,10 +1,15 @@
 import { open, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { generateSigningKey, privateKeyToPem, trustedKeyEntry, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
+import {
+  generateSigningKey,
+  privateKeyToPem,
+  trustedKeyEntry,
+  writeFileAtomic,
+  SIGNING_KEY_ENV,
+} from '../../bundle/index.ts';
 import { parseStrictJson, publicKeyToBase64 } from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
-
 
 const usage = `Usage: switchyard keygen --out <private-key-file> [--trusted-keys <file>] [--label <name>] [--root]
 
@@ -28,7 +33,12 @@ export const command: Command = {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: 'string' }, 'trusted-keys': { type: 'string' }, label: { type: 'string' }, root: { type: 'boolean', default: false } },
+      options: {
+        out: { type: 'string' },
+        'trusted-keys': { type: 'string' },
+        label: { type: 'string' },
+        root: { type: 'boolean', default: false },
+      },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (!values.out) throw new UsageError('--out is required (the private key is never printed)');
@@ -41,7 +51,9 @@ export const command: Command = {
       await handle.sync();
       await handle.close();
     } catch (error) {
-      io.stderr(`✖ cannot write ${values.out}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'file exists (refusing to overwrite a key)' : (error as Error).message}`);
+      io.stderr(
+        `✖ cannot write ${values.out}: ${(error as NodeJS.ErrnoException).code === 'EEXIST' ? 'file exists (refusing to overwrite a key)' : (error as Error).message}`,
+      );
       return 1;
     }
     io.stdout(
@@ -56,7 +68,12 @@ export const command: Command = {
       let doc: { threshold?: number; keys: unknown[] } = { threshold: 1, keys: [] };
       try {
         const parsed = parseStrictJson(await readFile(file, 'utf8'));
-        if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || !Array.isArray((parsed.value as { keys?: unknown }).keys)) {
+        if (
+          !parsed.ok ||
+          typeof parsed.value !== 'object' ||
+          parsed.value === null ||
+          !Array.isArray((parsed.value as { keys?: unknown }).keys)
+        ) {
           io.stderr(`✖ ${values['trusted-keys']} is not a trusted-keys file; left unchanged`);
           return 1;
         }

@@ -28,13 +28,16 @@ export const command: Command = {
     const flag = positionals[0];
     if (!flag || positionals.length > 1) throw new UsageError('exactly one flag name is required');
     if (!NAME.test(flag)) throw new UsageError(`'${flag}' is not a flag name (${NAME.source})`);
-    if (values.env !== undefined && !NAME.test(values.env)) throw new UsageError(`'${values.env}' is not an environment name`);
+    if (values.env !== undefined && !NAME.test(values.env))
+      throw new UsageError(`'${values.env}' is not an environment name`);
     const { setKilled } = await import('../../config/edit/set-killed.ts');
     const root = resolve(io.cwd, values.dir ?? '.');
     const file = `rollouts/${flag}.yaml`;
     const source = await readFile(join(root, file), 'utf8').catch(() => undefined);
     if (source === undefined) {
-      io.stderr(`${file}:1:1 error E_KILL_UNKNOWN_FLAG no rollout file for '${flag}'\n  fix: pass the file name of a rollouts/*.yaml without .yaml`);
+      io.stderr(
+        `${file}:1:1 error E_KILL_UNKNOWN_FLAG no rollout file for '${flag}'\n  fix: pass the file name of a rollouts/*.yaml without .yaml`,
+      );
       return 1;
     }
     const edit = setKilled(source, { file, killed: !values.revive, ...(values.env ? { env: values.env } : {}) });

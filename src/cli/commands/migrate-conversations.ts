@@ -2,7 +2,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
 import { ConversationError } from '@switchyard/data';
-import { MigrateError, renderReport, runConversationMigration, selectConversationMigration, type Progress } from '../../migrate/conversations/index.ts';
+import {
+  MigrateError,
+  renderReport,
+  runConversationMigration,
+  selectConversationMigration,
+  type Progress,
+} from '../../migrate/conversations/index.ts';
 import { createProgressReporter } from '../../migrate/shared/progress.ts';
 import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '@switchyard/data';
 import type { SqlClient } from '@switchyard/data';
@@ -90,7 +96,9 @@ export const command: Command = {
     }
     const project = loaded.value;
     if (values.env !== undefined && !project.settings.environments.some((e) => e.name === values.env)) {
-      throw new UsageError(`unknown environment '${values.env}' (switchyard.yaml lists ${project.settings.environments.map((e) => e.name).join(', ')})`);
+      throw new UsageError(
+        `unknown environment '${values.env}' (switchyard.yaml lists ${project.settings.environments.map((e) => e.name).join(', ')})`,
+      );
     }
     const plan = selectConversationMigration(project, migrationId);
     if (!plan.ok) {
@@ -116,7 +124,12 @@ export const command: Command = {
       intervalMs: 2000,
     });
     const onProgress = (p: Progress): void => {
-      reporter.update(p.scanned, p.pending, { [dryRun ? 'would upgrade' : 'upgraded']: p.upgraded, failed: p.failed }, p.resumed);
+      reporter.update(
+        p.scanned,
+        p.pending,
+        { [dryRun ? 'would upgrade' : 'upgraded']: p.upgraded, failed: p.failed },
+        p.resumed,
+      );
       if (p.done) reporter.finish();
     };
     const abort = new AbortController();
@@ -127,11 +140,21 @@ export const command: Command = {
     process.once('SIGINT', onSigint);
     try {
       const report = await runConversationMigration(client, {
-        migration: plan.migration, schema, dryRun, batchSize, pauseMs, restart: values.restart, sampleSize, onProgress, signal: abort.signal,
+        migration: plan.migration,
+        schema,
+        dryRun,
+        batchSize,
+        pauseMs,
+        restart: values.restart,
+        sampleSize,
+        onProgress,
+        signal: abort.signal,
         // PostgreSQL: the run opens a connection of its own for the lock (a pool has no fixed session).
         lock: database.backend === 'postgres' ? { connectionString: database.connectionString } : undefined,
       });
-      io.stdout(format === 'json' ? JSON.stringify({ ...report, env: values.env ?? null }, null, 2) : renderReport(report));
+      io.stdout(
+        format === 'json' ? JSON.stringify({ ...report, env: values.env ?? null }, null, 2) : renderReport(report),
+      );
       const failed = Object.values(report.problemsByCode).reduce((a, b) => a + b, 0);
       if (report.interrupted) return 1;
       if (dryRun) return failed > 0 ? 1 : 0;

@@ -85,7 +85,10 @@ const MODES = ['verify', 'advance', 'cleanup', 'status', 'retry-dead-letters', '
 /** Prints a refusal or an error with its stable code (text on stderr; with --format json, also a JSON object on stdout). */
 function printProblem(io: CommandIo, p: PlanProblem, json = false): number {
   io.stderr(`switchyard migrate embeddings: ${p.code} ${p.message}${p.hint ? `\n  hint: ${p.hint}` : ''}`);
-  if (json) io.stdout(JSON.stringify({ error: { code: p.code, message: p.message, ...(p.hint ? { hint: p.hint } : {}) } }, null, 2));
+  if (json)
+    io.stdout(
+      JSON.stringify({ error: { code: p.code, message: p.message, ...(p.hint ? { hint: p.hint } : {}) } }, null, 2),
+    );
   return 1;
 }
 
@@ -97,10 +100,21 @@ export function errorProblem(error: unknown, context?: string): PlanProblem {
   const code = (error as { code?: unknown }).code;
   const message = `${context ? `${context}: ` : ''}${(error as Error).message ?? String(error)}`;
   if (typeof code === 'string' && code.startsWith('E_EMBED')) {
-    return { ok: false, code, message, hint: 'check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again' };
+    return {
+      ok: false,
+      code,
+      message,
+      hint: 'check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again',
+    };
   }
-  if (typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code)) return { ok: false, code, message, hint: code === 'E_VECTOR_NO_INDEX' ? 'run the backfill first' : undefined };
-  return { ok: false, code: 'E_MIGRATE_STORE', message, hint: 'check the database (--database-url, --data-dir, --schema) and run again' };
+  if (typeof code === 'string' && /^E_[A-Z0-9_]+$/.test(code))
+    return { ok: false, code, message, hint: code === 'E_VECTOR_NO_INDEX' ? 'run the backfill first' : undefined };
+  return {
+    ok: false,
+    code: 'E_MIGRATE_STORE',
+    message,
+    hint: 'check the database (--database-url, --data-dir, --schema) and run again',
+  };
 }
 
 function renderBackfill(r: BackfillReport): string {
@@ -109,15 +123,23 @@ function renderBackfill(r: BackfillReport): string {
     `backfill ${r.migration} → ${r.targetIndex}: ${r.status}${r.resumedFrom !== null ? ` (resumed after '${r.resumedFrom}')` : ''}`,
     `  this run: ${r.embedded} embedded, ${r.reconciled} reconciled, ${r.skipped} skipped (newer version written by the application), ${r.deadLettered} dead-lettered; ${r.batches} batches, ${r.requests} requests, ${r.retries} retries, ${(r.durationMs / 1000).toFixed(1)} s`,
   ];
-  if (r.reconciledIds.length > 0) lines.push(`  reconciled: ${r.reconciledIds.slice(0, 10).join(', ')}${r.reconciled > 10 ? ', …' : ''}`);
-  if (cp) lines.push(`  checkpoint: ${cp.status}, last id '${cp.lastDocId ?? ''}', ${cp.embedded} embedded + ${cp.reconciled} reconciled over ${cp.runs} run(s)`);
-  lines.push(`  dead letters: ${r.deadLetters}${r.deadLetters > 0 ? ' (--status lists them; --retry-dead-letters tries again)' : ''}`);
+  if (r.reconciledIds.length > 0)
+    lines.push(`  reconciled: ${r.reconciledIds.slice(0, 10).join(', ')}${r.reconciled > 10 ? ', …' : ''}`);
+  if (cp)
+    lines.push(
+      `  checkpoint: ${cp.status}, last id '${cp.lastDocId ?? ''}', ${cp.embedded} embedded + ${cp.reconciled} reconciled over ${cp.runs} run(s)`,
+    );
+  lines.push(
+    `  dead letters: ${r.deadLetters}${r.deadLetters > 0 ? ' (--status lists them; --retry-dead-letters tries again)' : ''}`,
+  );
   if (r.error) lines.push(`  ${r.error.code} ${r.error.message}`);
   return lines.join('\n');
 }
 
 function renderVerify(v: VerifyReport): string {
-  const lines = [`verify ${v.migration} (${v.env}, phase ${v.phase}): ${v.passed ? 'PASSED' : 'FAILED'}${v.id !== undefined ? ` — stored as #${v.id}` : ''}`];
+  const lines = [
+    `verify ${v.migration} (${v.env}, phase ${v.phase}): ${v.passed ? 'PASSED' : 'FAILED'}${v.id !== undefined ? ` — stored as #${v.id}` : ''}`,
+  ];
   for (const c of v.checks) lines.push(`  ${c.passed ? '✔' : '✘'} ${c.name}: ${c.detail}`);
   return lines.join('\n');
 }
@@ -164,7 +186,20 @@ export const command: Command = {
     if (!loaded.value || loaded.errors.length > 0) {
       io.stderr('switchyard migrate embeddings: the project does not validate; fix it first (switchyard validate):');
       printDiagnostics(io, loaded.errors);
-      if (json) io.stdout(JSON.stringify({ error: { code: 'E_MIGRATE_PROJECT', message: 'the project does not validate', diagnostics: loaded.errors } }, null, 2));
+      if (json)
+        io.stdout(
+          JSON.stringify(
+            {
+              error: {
+                code: 'E_MIGRATE_PROJECT',
+                message: 'the project does not validate',
+                diagnostics: loaded.errors,
+              },
+            },
+            null,
+            2,
+          ),
+        );
       return 1;
     }
     const resolved = resolvePlan(loaded.value, id, values.env);
@@ -194,15 +229,25 @@ export const command: Command = {
         case 'repair-old': {
           // The runner takes the single-runner lock (per schema, migration and target index); on
           // PostgreSQL on a connection of its own, since the pool has no fixed session.
-          const lock: RunLockOption | undefined = storeOptions.backend === 'postgres' ? { connectionString: storeOptions.connectionString } : undefined;
-          return await backfill(io, store, resolved, { mode, baseUrl: values['base-url'], quiet: values.quiet, json, lock });
+          const lock: RunLockOption | undefined =
+            storeOptions.backend === 'postgres' ? { connectionString: storeOptions.connectionString } : undefined;
+          return await backfill(io, store, resolved, {
+            mode,
+            baseUrl: values['base-url'],
+            quiet: values.quiet,
+            json,
+            lock,
+          });
         }
         case 'verify':
           return await verify(io, store, resolved, values['base-url'], json);
         case 'advance':
           return await advance(io, store, resolved, root, json);
         case 'cleanup': {
-          const committed = resolved.phase === 'complete' ? await committedPlan(root, id, values.env, values.ref ?? 'main') : problem('E_MIGRATE_PHASE', 'not complete');
+          const committed =
+            resolved.phase === 'complete'
+              ? await committedPlan(root, id, values.env, values.ref ?? 'main')
+              : problem('E_MIGRATE_PHASE', 'not complete');
           const result = await cleanupOldIndex(store, resolved, committed);
           if (!result.ok) return printProblem(io, result, json);
           io.stdout(
@@ -216,7 +261,8 @@ export const command: Command = {
           return await status(io, store, resolved, json);
       }
     } catch (error) {
-      const context = error instanceof RunLockError ? undefined : `${mode === 'backfill' ? 'the backfill' : `--${mode}`} failed`;
+      const context =
+        error instanceof RunLockError ? undefined : `${mode === 'backfill' ? 'the backfill' : `--${mode}`} failed`;
       return printProblem(io, errorProblem(error, context), json);
     } finally {
       await store.close().catch(() => {});
@@ -228,7 +274,13 @@ async function backfill(
   io: CommandIo,
   store: VectorStore,
   resolved: ResolvedPlan,
-  options: { mode: 'backfill' | 'retry-dead-letters' | 'repair-old'; baseUrl: string | undefined; quiet: boolean; json: boolean; lock: RunLockOption | undefined },
+  options: {
+    mode: 'backfill' | 'retry-dead-letters' | 'repair-old';
+    baseUrl: string | undefined;
+    quiet: boolean;
+    json: boolean;
+    lock: RunLockOption | undefined;
+  },
 ): Promise<number> {
   const endpoint = await openEmbeddingEndpoint(io.env, options.baseUrl);
   const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey });
@@ -260,12 +312,20 @@ async function backfill(
       reconcileOnly: options.mode === 'repair-old',
       signal: abort.signal,
       lock: options.lock,
-      onProgress: (p) => progress.update(p.done, p.total, { 'dead letters': p.deadLetters, retries: p.retries, stage: p.stage }, p.resumed),
+      onProgress: (p) =>
+        progress.update(
+          p.done,
+          p.total,
+          { 'dead letters': p.deadLetters, retries: p.retries, stage: p.stage },
+          p.resumed,
+        ),
     });
     progress.finish();
     io.stdout(options.json ? JSON.stringify(report, null, 2) : renderBackfill(report));
     if (report.status === 'complete' && !options.json && options.mode === 'backfill') {
-      io.stderr(`next: switchyard migrate embeddings ${resolved.plan.migration}${resolved.env ? ` --env ${resolved.env}` : ''} --verify`);
+      io.stderr(
+        `next: switchyard migrate embeddings ${resolved.plan.migration}${resolved.env ? ` --env ${resolved.env}` : ''} --verify`,
+      );
     }
     return report.status === 'complete' ? 0 : 1;
   } finally {
@@ -274,11 +334,24 @@ async function backfill(
   }
 }
 
-async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan, baseUrl: string | undefined, json: boolean): Promise<number> {
+async function verify(
+  io: CommandIo,
+  store: VectorStore,
+  resolved: ResolvedPlan,
+  baseUrl: string | undefined,
+  json: boolean,
+): Promise<number> {
   const endpoint = await openEmbeddingEndpoint(io.env, baseUrl);
   try {
     const embedder = createEmbedder({ baseURL: endpoint.baseUrl, apiKey: endpoint.apiKey, maxRetries: 3 });
-    const options = { store, embedder, plan: resolved.plan, settings: resolved.verify, env: resolved.envKey, phase: resolved.phase };
+    const options = {
+      store,
+      embedder,
+      plan: resolved.plan,
+      settings: resolved.verify,
+      env: resolved.envKey,
+      phase: resolved.phase,
+    };
     let report: VerifyReport;
     let failure: PlanProblem | undefined;
     try {
@@ -290,7 +363,24 @@ async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
       report = await failedVerification(options, failure);
     }
     report = await storeVerification(store, report);
-    io.stdout(json ? JSON.stringify(failure ? { ...report, error: { code: failure.code, message: failure.message, ...(failure.hint ? { hint: failure.hint } : {}) } } : report, null, 2) : renderVerify(report));
+    io.stdout(
+      json
+        ? JSON.stringify(
+            failure
+              ? {
+                  ...report,
+                  error: {
+                    code: failure.code,
+                    message: failure.message,
+                    ...(failure.hint ? { hint: failure.hint } : {}),
+                  },
+                }
+              : report,
+            null,
+            2,
+          )
+        : renderVerify(report),
+    );
     if (failure) printProblem(io, failure);
     return report.passed ? 0 : 1;
   } finally {
@@ -298,7 +388,13 @@ async function verify(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   }
 }
 
-async function advance(io: CommandIo, store: VectorStore, resolved: ResolvedPlan, root: string, json: boolean): Promise<number> {
+async function advance(
+  io: CommandIo,
+  store: VectorStore,
+  resolved: ResolvedPlan,
+  root: string,
+  json: boolean,
+): Promise<number> {
   const decision = await decideAdvance(store, resolved);
   if (!decision.ok) return printProblem(io, decision, json);
   const file = `rollouts/${resolved.plan.migration}.yaml`;
@@ -319,7 +415,13 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const { plan } = resolved;
   const checkpoint = await checkpointQueries(store).load(store.client, plan.migration, plan.to.index);
   const s = quoteIdent(store.schema);
-  const deadLetters = await store.client.query<{ doc_id: string; version: string; code: string; message: string; attempts: number }>(
+  const deadLetters = await store.client.query<{
+    doc_id: string;
+    version: string;
+    code: string;
+    message: string;
+    attempts: number;
+  }>(
     `SELECT doc_id, version, code, message, attempts FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2 ORDER BY doc_id LIMIT 50`,
     [plan.migration, plan.to.index],
   );
@@ -327,18 +429,45 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const indexes = await store.listIndexes();
   const counts = await Promise.all(indexes.map(async (i) => ({ ...i, vectors: await store.countEmbeddings(i.index) })));
   // Rows the next run would clear (the document is gone or indexed since) do not count.
-  const outstandingDeadLetters = await checkpointQueries(store).deadLetterCount(store.client, plan.migration, plan.to.index);
-  const result = { migration: plan.migration, env: resolved.envKey, phase: resolved.phase, documents: await store.countDocuments(), indexes: counts, checkpoint, deadLetters, outstandingDeadLetters, verification };
+  const outstandingDeadLetters = await checkpointQueries(store).deadLetterCount(
+    store.client,
+    plan.migration,
+    plan.to.index,
+  );
+  const result = {
+    migration: plan.migration,
+    env: resolved.envKey,
+    phase: resolved.phase,
+    documents: await store.countDocuments(),
+    indexes: counts,
+    checkpoint,
+    deadLetters,
+    outstandingDeadLetters,
+    verification,
+  };
   if (json) {
     io.stdout(JSON.stringify(result, null, 2));
     return 0;
   }
-  const lines = [`${plan.migration} (${resolved.envKey}): phase ${resolved.phase}; ${result.documents} documents; store ${store.backend} (${store.vectorType})`];
+  const lines = [
+    `${plan.migration} (${resolved.envKey}): phase ${resolved.phase}; ${result.documents} documents; store ${store.backend} (${store.vectorType})`,
+  ];
   for (const i of counts) lines.push(`  index ${i.index}: ${i.model}, ${i.dimension} dims, ${i.vectors} vectors`);
-  lines.push(checkpoint ? `  checkpoint: ${checkpoint.status}, last id '${checkpoint.lastDocId ?? ''}', ${checkpoint.embedded} embedded, ${checkpoint.batches} batches, ${checkpoint.runs} run(s)` : '  checkpoint: none (backfill never ran)');
-  lines.push(`  dead letters: ${deadLetters.length}${deadLetters.length === 50 ? '+' : ''} (${outstandingDeadLetters} outstanding: at the document's current version, not indexed since)`);
-  for (const d of deadLetters) lines.push(`    ${d.doc_id} v${d.version}: ${d.code} ${d.message} (${d.attempts} attempt(s))`);
-  lines.push(verification ? `  latest verification #${verification.id} (${verification.createdAt}): ${verification.passed ? 'passed' : 'failed'}` : '  latest verification: none');
+  lines.push(
+    checkpoint
+      ? `  checkpoint: ${checkpoint.status}, last id '${checkpoint.lastDocId ?? ''}', ${checkpoint.embedded} embedded, ${checkpoint.batches} batches, ${checkpoint.runs} run(s)`
+      : '  checkpoint: none (backfill never ran)',
+  );
+  lines.push(
+    `  dead letters: ${deadLetters.length}${deadLetters.length === 50 ? '+' : ''} (${outstandingDeadLetters} outstanding: at the document's current version, not indexed since)`,
+  );
+  for (const d of deadLetters)
+    lines.push(`    ${d.doc_id} v${d.version}: ${d.code} ${d.message} (${d.attempts} attempt(s))`);
+  lines.push(
+    verification
+      ? `  latest verification #${verification.id} (${verification.createdAt}): ${verification.passed ? 'passed' : 'failed'}`
+      : '  latest verification: none',
+  );
   io.stdout(lines.join('\n'));
   return 0;
 }

@@ -31,7 +31,9 @@ export const command: Command = {
     const load = subcommands[name];
     if (!load) {
       const guess = didYouMean(name, Object.keys(subcommands));
-      throw new UsageError(`unknown subcommand '${name}' (${guess ? `did you mean ${guess}?` : `expected ${Object.keys(subcommands).join(' or ')}`})`);
+      throw new UsageError(
+        `unknown subcommand '${name}' (${guess ? `did you mean ${guess}?` : `expected ${Object.keys(subcommands).join(' or ')}`})`,
+      );
     }
     const { command: sub } = await load();
     if (rest.includes('--help') || rest.includes('-h')) {

@@ -13,9 +13,14 @@ export const command: Command = {
   name: 'model-server',
   usage,
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, host: { type: 'string' } }, allowPositionals: false });
+    const { values } = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, host: { type: 'string' } },
+      allowPositionals: false,
+    });
     const port = values.port === undefined ? 0 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be an integer from 0 to 65535');
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError('--port must be an integer from 0 to 65535');
     let server;
     try {
       server = await startModelServer({ port, host: values.host ?? '127.0.0.1' });

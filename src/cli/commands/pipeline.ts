@@ -60,7 +60,9 @@ export const command: Command = {
     const signed = await timed('compile → sign → verify', async () => {
       const ws = await openWorkspace(io.cwd, undefined);
       if (!ws.head) return undefined;
-      return compileSignVerify(ws.head, ws.commit, join(io.cwd, '.switchyard', 'pipeline', 'bundles'), { root: ws.root });
+      return compileSignVerify(ws.head, ws.commit, join(io.cwd, '.switchyard', 'pipeline', 'bundles'), {
+        root: ws.root,
+      });
     });
     let verifyFailed = !signed;
     if (signed) {
@@ -72,10 +74,14 @@ export const command: Command = {
     }
     const seconds = (performance.now() - started) / 1000;
     io.stdout('');
-    io.stdout(`summary: eval ${evalCode === 0 ? 'ok' : 'blocked'}, shadow ${shadowCode === 0 ? 'ok' : 'blocked'}, report ${reportCode === 0 ? 'safe to merge' : 'blocked'}, bundles ${verifyFailed ? 'NOT verified' : 'verified'}`);
+    io.stdout(
+      `summary: eval ${evalCode === 0 ? 'ok' : 'blocked'}, shadow ${shadowCode === 0 ? 'ok' : 'blocked'}, report ${reportCode === 0 ? 'safe to merge' : 'blocked'}, bundles ${verifyFailed ? 'NOT verified' : 'verified'}`,
+    );
     io.stdout(`report:  ${join(reportDir(io.cwd), 'report.md')} and report.json`);
     io.stdout(`stages:  ${timings.join(', ')}`);
-    io.stdout(`${reportCode === 0 && !verifyFailed ? '✔' : '✖'} pipeline finished in ${seconds.toFixed(1)} s (wall time)`);
+    io.stdout(
+      `${reportCode === 0 && !verifyFailed ? '✔' : '✖'} pipeline finished in ${seconds.toFixed(1)} s (wall time)`,
+    );
     return reportCode === 0 && !verifyFailed ? 0 : 1;
   },
 };

@@ -65,16 +65,27 @@ export const command: Command = {
     const experiment = project.experiments.get(id);
     if (!experiment) {
       await store.close();
-      io.stderr(`switchyard plan: E_ANALYZE_UNKNOWN no experiment '${id}' (known: ${[...project.experiments.keys()].join(', ') || 'none'})`);
+      io.stderr(
+        `switchyard plan: E_ANALYZE_UNKNOWN no experiment '${id}' (known: ${[...project.experiments.keys()].join(', ') || 'none'})`,
+      );
       return 2;
     }
     try {
-      const plan = await planFromTraffic(store, experiment, { mde, power, alpha, baseline, sd, filter: { env: values.env } });
+      const plan = await planFromTraffic(store, experiment, {
+        mde,
+        power,
+        alpha,
+        baseline,
+        sd,
+        filter: { env: values.env },
+      });
       io.stdout(values.format === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
       return 0;
     } catch (error) {
       if (!(error instanceof RangeError)) throw error;
-      io.stderr(`switchyard plan: E_PLAN_BASELINE no usable baseline for ${experiment.metrics.primary} yet (${error.message}); pass --baseline and --sd`);
+      io.stderr(
+        `switchyard plan: E_PLAN_BASELINE no usable baseline for ${experiment.metrics.primary} yet (${error.message}); pass --baseline and --sd`,
+      );
       return 1;
     } finally {
       await store.close();

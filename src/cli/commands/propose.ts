@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { createGitHubClient } from '../../github/client.ts';
-import { AUTO_MERGEABLE, collectDecisions, planProposals, publishProposal, type ProposalAction } from '../../propose/index.ts';
+import {
+  AUTO_MERGEABLE,
+  collectDecisions,
+  planProposals,
+  publishProposal,
+  type ProposalAction,
+} from '../../propose/index.ts';
 import { UsageError, type Command } from '../command.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE } from '../database-options.ts';
 import { openEvidence } from '../evidence-store.ts';
@@ -54,14 +60,23 @@ export const command: Command = {
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     if (values.format !== 'text' && values.format !== 'json') throw new UsageError('--format must be text or json');
-    const autoMerge = (values['auto-merge'] ?? '').split(',').map((s) => s.trim()).filter(Boolean) as ProposalAction[];
-    for (const a of autoMerge) if (!AUTO_MERGEABLE.includes(a)) throw new UsageError(`--auto-merge accepts only ${AUTO_MERGEABLE.join(', ')} (got '${a}'): advancing always needs a review`);
+    const autoMerge = (values['auto-merge'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) as ProposalAction[];
+    for (const a of autoMerge)
+      if (!AUTO_MERGEABLE.includes(a))
+        throw new UsageError(
+          `--auto-merge accepts only ${AUTO_MERGEABLE.join(', ')} (got '${a}'): advancing always needs a review`,
+        );
     const minPairs = values['min-pairs'] === undefined ? undefined : Number(values['min-pairs']);
-    if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1)) throw new UsageError('--min-pairs must be a positive integer');
+    if (minPairs !== undefined && !(Number.isInteger(minPairs) && minPairs >= 1))
+      throw new UsageError('--min-pairs must be a positive integer');
     const repoSlug = values.repo ?? io.env.GITHUB_REPOSITORY;
     const dryRun = values['dry-run'];
     if (!dryRun) {
-      if (!repoSlug || !/^[^/\s]+\/[^/\s]+$/.test(repoSlug)) throw new UsageError('--repo owner/name (or $GITHUB_REPOSITORY) is required unless --dry-run');
+      if (!repoSlug || !/^[^/\s]+\/[^/\s]+$/.test(repoSlug))
+        throw new UsageError('--repo owner/name (or $GITHUB_REPOSITORY) is required unless --dry-run');
       if (!io.env.GITHUB_TOKEN) throw new UsageError('$GITHUB_TOKEN is required unless --dry-run');
     }
 
@@ -74,7 +89,11 @@ export const command: Command = {
     } finally {
       await store.close();
     }
-    const plan = planProposals(project, analyses, { env: values.env, autoMerge, readFile: (path) => readFileSync(join(root, path), 'utf8') });
+    const plan = planProposals(project, analyses, {
+      env: values.env,
+      autoMerge,
+      readFile: (path) => readFileSync(join(root, path), 'utf8'),
+    });
     printDiagnostics(io, plan.errors);
     const proposals = plan.value ?? [];
     const summary = analyses.map((a) =>
@@ -87,7 +106,10 @@ export const command: Command = {
       if (values.format === 'json') io.stdout(JSON.stringify({ decisions: summary, proposals }, null, 2));
       else {
         io.stdout(summary.map((s) => `- ${s}`).join('\n') || '- nothing to analyse');
-        for (const p of proposals) io.stdout(`\nwould open ${p.branch}: ${p.title}${p.autoMerge ? ' (auto-merge)' : ''}\n  ${p.edits.map((e) => `${e.action} ${e.path}`).join('\n  ')}`);
+        for (const p of proposals)
+          io.stdout(
+            `\nwould open ${p.branch}: ${p.title}${p.autoMerge ? ' (auto-merge)' : ''}\n  ${p.edits.map((e) => `${e.action} ${e.path}`).join('\n  ')}`,
+          );
         if (proposals.length === 0) io.stdout('no proposals');
       }
       return plan.errors.length > 0 ? 1 : 0;
@@ -102,7 +124,10 @@ export const command: Command = {
       io.stdout(summary.map((s) => `- ${s}`).join('\n') || '- nothing to analyse');
       for (const o of outcomes) {
         if (o.status === 'failed') io.stderr(`✖ ${o.branch}: ${o.code} ${o.message}`);
-        else io.stdout(`${o.status === 'opened' ? '✔ opened' : '• already open'} #${o.number} ${o.url}${o.status === 'opened' && o.merged ? ' (merged)' : ''}`);
+        else
+          io.stdout(
+            `${o.status === 'opened' ? '✔ opened' : '• already open'} #${o.number} ${o.url}${o.status === 'opened' && o.merged ? ' (merged)' : ''}`,
+          );
       }
       if (proposals.length === 0) io.stdout('no proposals');
     }

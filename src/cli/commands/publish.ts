@@ -50,7 +50,8 @@ export const command: Command = {
       io.stderr(`✖ ${s3.code}: ${s3.message}`);
       return 1;
     }
-    if (!s3 && (values['s3-endpoint'] || values['s3-path-style'])) throw new UsageError('--s3-endpoint and --s3-path-style need --to s3://bucket/prefix');
+    if (!s3 && (values['s3-endpoint'] || values['s3-path-style']))
+      throw new UsageError('--s3-endpoint and --s3-path-style need --to s3://bucket/prefix');
     const dist = resolve(io.cwd, positionals[0] ?? 'dist');
     const dir = envDir(dist, values.env);
 
@@ -60,7 +61,10 @@ export const command: Command = {
         io.stderr(`✖ ${trusted.code}: ${values['trusted-keys']}: ${trusted.message}`);
         return 1;
       }
-      const verified = await verifyBundle(await bundleSource(dir, values.env), { trustedKeys: trusted.value, env: values.env });
+      const verified = await verifyBundle(await bundleSource(dir, values.env), {
+        trustedKeys: trusted.value,
+        env: values.env,
+      });
       if (!verified.ok) {
         io.stderr(`✖ not publishing: ${verified.code}: ${verified.message}`);
         return 1;
@@ -76,7 +80,9 @@ export const command: Command = {
       return 1;
     }
     const parsed = parseStrictJsonBytes(manifest);
-    const sha = parsed.ok ? (parsed.value as { signed?: { payload?: { sha256?: unknown } } }).signed?.payload?.sha256 : undefined;
+    const sha = parsed.ok
+      ? (parsed.value as { signed?: { payload?: { sha256?: unknown } } }).signed?.payload?.sha256
+      : undefined;
     if (typeof sha !== 'string' || !/^[0-9a-f]{64}$/.test(sha)) {
       io.stderr(`✖ ${join(dir, 'manifest.json')} does not name a payload`);
       return 1;

@@ -2,7 +2,20 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import type { Command, CommandIo } from '../command.ts';
-import { buildReport, compileAll, diffProjects, openWorkspace, planReport, renderMarkdown, reportDir, resultsDir, shadowResultPath, type EvalRun, type Report, type ShadowRun } from '../../eval/index.ts';
+import {
+  buildReport,
+  compileAll,
+  diffProjects,
+  openWorkspace,
+  planReport,
+  renderMarkdown,
+  reportDir,
+  resultsDir,
+  shadowResultPath,
+  type EvalRun,
+  type Report,
+  type ShadowRun,
+} from '../../eval/index.ts';
 import { buildConfigInvalidReport } from '../../eval/report/config-invalid.ts';
 import { configDigest, staleReason, type ResultStamp } from '../../eval/result-stamp.ts';
 import { fileLocator, judgeChange, policyThresholds } from '../../gate/index.ts';
@@ -48,7 +61,12 @@ export const command: Command = {
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
-      options: { base: { type: 'string' }, eval: { type: 'string', multiple: true }, shadow: { type: 'string' }, 'out-dir': { type: 'string' } },
+      options: {
+        base: { type: 'string' },
+        eval: { type: 'string', multiple: true },
+        shadow: { type: 'string' },
+        'out-dir': { type: 'string' },
+      },
       allowPositionals: false,
     });
     const ws = await openWorkspace(io.cwd, values.base);
@@ -56,16 +74,24 @@ export const command: Command = {
     // Never leave an earlier verdict behind: whatever happens next, the old files are gone.
     await Promise.all(['report.md', 'report.json'].map((f) => rm(join(outDir, f), { force: true })));
     const uncommitted = (await isGitRepo(ws.root)) ? await uncommittedPaths(ws.root, CONFIG_ROOTS).catch(() => []) : [];
-    const report = ws.head && ws.errors.length === 0
-      ? await evaluatedReport(ws as typeof ws & { head: NonNullable<typeof ws.head> }, values, io)
-      : buildConfigInvalidReport({ project: ws.head?.settings.project ?? '?', base: ws.baseRef, commit: ws.commit, findings: { errors: ws.errors, warnings: ws.warnings } });
+    const report =
+      ws.head && ws.errors.length === 0
+        ? await evaluatedReport(ws as typeof ws & { head: NonNullable<typeof ws.head> }, values, io)
+        : buildConfigInvalidReport({
+            project: ws.head?.settings.project ?? '?',
+            base: ws.baseRef,
+            commit: ws.commit,
+            findings: { errors: ws.errors, warnings: ws.warnings },
+          });
     report.uncommitted = uncommitted;
     report.run = ciRun(io.env);
     await mkdir(outDir, { recursive: true });
     const markdown = renderMarkdown(report);
     await writeFile(join(outDir, 'report.md'), markdown);
     await writeFile(join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
-    io.stdout(`report: ${report.verdict === 'pass' ? 'safe to merge' : `blocked (${report.blockers.length} blocker(s))`}${report.offline ? ' [offline model]' : ''}`);
+    io.stdout(
+      `report: ${report.verdict === 'pass' ? 'safe to merge' : `blocked (${report.blockers.length} blocker(s))`}${report.offline ? ' [offline model]' : ''}`,
+    );
     for (const b of report.blockers) io.stdout(`  - ${b}`);
     if (uncommitted.length > 0) io.stdout(`report: judged the working tree; not committed: ${uncommitted.join(', ')}`);
     io.stdout(`report: ${join(outDir, 'report.md')} (${markdown.length} chars), ${join(outDir, 'report.json')}`);
@@ -74,7 +100,9 @@ export const command: Command = {
 };
 
 async function evaluatedReport(
-  ws: Awaited<ReturnType<typeof openWorkspace>> & { head: NonNullable<Awaited<ReturnType<typeof openWorkspace>>['head']> },
+  ws: Awaited<ReturnType<typeof openWorkspace>> & {
+    head: NonNullable<Awaited<ReturnType<typeof openWorkspace>>['head']>;
+  },
   values: { eval?: string[]; shadow?: string },
   io: CommandIo,
 ): Promise<Report> {
@@ -91,7 +119,10 @@ async function evaluatedReport(
   if (evalFiles.length === 0) {
     const dir = resultsDir(ws.root);
     const names = await readdir(dir).catch(() => [] as string[]);
-    evalFiles = names.filter((n) => /^eval(-shard-\d+-of-\d+)?\.json$/.test(n)).sort().map((n) => join(dir, n));
+    evalFiles = names
+      .filter((n) => /^eval(-shard-\d+-of-\d+)?\.json$/.test(n))
+      .sort()
+      .map((n) => join(dir, n));
   }
   const evalRuns: EvalRun[] = [];
   let unreadable = false;
@@ -102,8 +133,18 @@ async function evaluatedReport(
     if (run) evalRuns.push(run);
   }
   const shadowFile = values.shadow === undefined ? shadowResultPath(ws.root) : resolve(io.cwd, values.shadow);
-  const shadow = fresh(await readJson<ShadowRun>(shadowFile, 'switchyard.shadow-run', { ...io, stderr: values.shadow === undefined ? () => {} : io.stderr }), shadowFile);
-  for (const r of evalRuns) if (r.base !== ws.baseRef) io.stderr(`report: warning: an eval result was made against base '${r.base ?? 'none'}', not '${ws.baseRef ?? 'none'}'`);
+  const shadow = fresh(
+    await readJson<ShadowRun>(shadowFile, 'switchyard.shadow-run', {
+      ...io,
+      stderr: values.shadow === undefined ? () => {} : io.stderr,
+    }),
+    shadowFile,
+  );
+  for (const r of evalRuns)
+    if (r.base !== ws.baseRef)
+      io.stderr(
+        `report: warning: an eval result was made against base '${r.base ?? 'none'}', not '${ws.baseRef ?? 'none'}'`,
+      );
   const plan = planReport(ws.head, ws.base);
   const gate = judgeChange(ws.base, ws.head, {
     locate: fileLocator(ws.root),

@@ -39,11 +39,13 @@ export const command: Command = {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
     const dir = resolve(io.cwd, positionals[0]!);
-    if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new UsageError(`not a directory: ${positionals[0]}`);
+    if (!(await stat(dir).catch(() => undefined))?.isDirectory())
+      throw new UsageError(`not a directory: ${positionals[0]}`);
     const workers = Number(values.workers);
     if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError('--workers must be 1..64');
     const perClient = Number(values['max-connections-per-client']);
-    if (!Number.isInteger(perClient) || perClient < 1) throw new UsageError('--max-connections-per-client must be a positive integer');
+    if (!Number.isInteger(perClient) || perClient < 1)
+      throw new UsageError('--max-connections-per-client must be a positive integer');
     if (workers > 1 && cluster.isPrimary) return runPrimary(workers, dir, values.host, io);
     // A log reader that goes away (`serve … | head`) must not take the server down: on EPIPE the
     // per-request log stops, serving goes on.
@@ -54,9 +56,11 @@ export const command: Command = {
         logging = false;
       });
     }
-    const log = values.quiet ? undefined : (e: { method: string; path: string; status: number; bytes: number }) => {
-      if (logging) io.stdout(`${e.method} ${e.path} ${e.status} ${e.bytes}`);
-    };
+    const log = values.quiet
+      ? undefined
+      : (e: { method: string; path: string; status: number; bytes: number }) => {
+          if (logging) io.stdout(`${e.method} ${e.path} ${e.status} ${e.bytes}`);
+        };
     const server = createBundleServer(dir, { maxConnectionsPerClient: perClient, ...(log ? { log } : {}) });
     let bound: number;
     try {
@@ -90,7 +94,12 @@ export const command: Command = {
  * Several processes on one port (node:cluster, the kernel spreads connections: SCHED_NONE). Each
  * worker keeps its own manifest cache and long-poll waiters; all read the same directory.
  */
-async function runPrimary(workers: number, dir: string, host: string, io: Parameters<Command['run']>[1]): Promise<number> {
+async function runPrimary(
+  workers: number,
+  dir: string,
+  host: string,
+  io: Parameters<Command['run']>[1],
+): Promise<number> {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const port = await new Promise<number>((resolve, reject) => {
     for (let i = 0; i < workers; i++) cluster.fork();

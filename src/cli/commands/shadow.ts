@@ -17,15 +17,21 @@ export const command: Command = {
   name: 'shadow',
   usage,
   async run(argv, io) {
-    const { values } = parseArgs({ args: argv, options: { base: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } }, allowPositionals: false });
+    const { values } = parseArgs({
+      args: argv,
+      options: { base: { type: 'string' }, concurrency: { type: 'string' }, out: { type: 'string' } },
+      allowPositionals: false,
+    });
     const ws = await openWorkspace(io.cwd, values.base);
     if (!ws.head || ws.errors.length > 0) {
       printDiagnostics(io, ws.errors, { limit: 20 });
       io.stderr('switchyard shadow: the configuration does not load; run `switchyard validate`.');
       return 1;
     }
-    const concurrency = values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
+    const concurrency =
+      values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+      throw new UsageError('--concurrency must be an integer from 1 to 64');
     const plans = planShadow(ws.head, ws.base);
     const endpoint = await openModelEndpoint(io.env);
     try {
@@ -33,8 +39,12 @@ export const command: Command = {
       const run = await runShadow({ plans, endpoint, baseRef: ws.baseRef, concurrency });
       const out = values.out === undefined ? shadowResultPath(ws.root) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`);
-      if (run.comparisons.length === 0) io.stdout('shadow: nothing to compare — no model rollout, pin or active prompt change.');
+      await writeFile(
+        out,
+        `${JSON.stringify(stampResult(run, { commit: ws.commit, configDigest: configDigest(ws.head) }), null, 2)}\n`,
+      );
+      if (run.comparisons.length === 0)
+        io.stdout('shadow: nothing to compare — no model rollout, pin or active prompt change.');
       let blocked = false;
       for (const c of run.comparisons) {
         const bad = !c.passed && c.blocking;

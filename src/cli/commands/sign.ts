@@ -1,9 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
-import { buildSigned, gitBundleMeta, loadSigningKeys, parseDuration, signManifest, trustedKeysDocument, writeFileAtomic, SIGNING_KEY_ENV } from '../../bundle/index.ts';
+import {
+  buildSigned,
+  gitBundleMeta,
+  loadSigningKeys,
+  parseDuration,
+  signManifest,
+  trustedKeysDocument,
+  writeFileAtomic,
+  SIGNING_KEY_ENV,
+} from '../../bundle/index.ts';
 import { envDir, readCompiled } from '../../bundle/dist-layout.ts';
-import { canonicalize, manifestBytes, parseStrictJsonBytes, MAX_SERIAL, type Manifest } from '../../bundle/runtime-format.ts';
+import {
+  canonicalize,
+  manifestBytes,
+  parseStrictJsonBytes,
+  MAX_SERIAL,
+  type Manifest,
+} from '../../bundle/runtime-format.ts';
 import { loadProjectAtRef } from '../../config/index.ts';
 import { UsageError, type Command } from '../command.ts';
 
@@ -51,11 +66,17 @@ export const command: Command = {
     const dist = resolve(io.cwd, positionals[0] ?? 'dist');
     const root = resolve(io.cwd, values.root);
     const serialOverride = values.serial === undefined ? undefined : Number(values.serial);
-    if (serialOverride !== undefined && (!Number.isSafeInteger(serialOverride) || serialOverride < 1 || serialOverride > MAX_SERIAL)) {
+    if (
+      serialOverride !== undefined &&
+      (!Number.isSafeInteger(serialOverride) || serialOverride < 1 || serialOverride > MAX_SERIAL)
+    ) {
       throw new UsageError(`--serial must be an integer from 1 to ${MAX_SERIAL}`);
     }
 
-    const keys = await loadSigningKeys(values.key.map((k) => resolve(io.cwd, k)), io.env);
+    const keys = await loadSigningKeys(
+      values.key.map((k) => resolve(io.cwd, k)),
+      io.env,
+    );
     if (!keys.ok) {
       io.stderr(`✖ ${keys.message}`);
       return 1;
@@ -83,7 +104,7 @@ export const command: Command = {
     } else if (trustedKeyIds.length > 0 && !keys.keys.some((k) => trustedKeyIds.includes(k.keyid))) {
       io.stderr(
         `switchyard.yaml:1:1 error E_SIGN_KEY_NOT_TRUSTED none of the signing keys (${keys.keys.map((k) => k.keyid).join(', ')}) is in signing.trustedKeys\n` +
-          '  fix: sign with a key listed in signing.trustedKeys, or add its keyid there (and to the runtimes\' trusted-keys file) first',
+          "  fix: sign with a key listed in signing.trustedKeys, or add its keyid there (and to the runtimes' trusted-keys file) first",
       );
       return 1;
     }
@@ -100,25 +121,38 @@ export const command: Command = {
     }
     if (expires.getTime() <= meta.createdAt.getTime()) throw new UsageError('expiry must be after the commit time');
 
-    const signed = buildSigned({ env: values.env, serial, commit: pointer.commit, createdAt: meta.createdAt, expires, payload: { sha256: pointer.sha256, length: pointer.length } });
+    const signed = buildSigned({
+      env: values.env,
+      serial,
+      commit: pointer.commit,
+      createdAt: meta.createdAt,
+      expires,
+      payload: { sha256: pointer.sha256, length: pointer.length },
+    });
     const manifestFile = join(envDir(dist, values.env), 'manifest.json');
     let existing: Manifest['signatures'] = [];
     try {
       const previous = parseStrictJsonBytes(await readFile(manifestFile));
       const doc = previous.ok ? (previous.value as unknown as Manifest) : undefined;
       // Keep other parties' signatures only over exactly the same signed content.
-      if (doc?.signed && Array.isArray(doc.signatures) && canonicalize(doc.signed) === canonicalize(signed)) existing = doc.signatures;
+      if (doc?.signed && Array.isArray(doc.signatures) && canonicalize(doc.signed) === canonicalize(signed))
+        existing = doc.signatures;
     } catch {
       // No previous manifest.
     }
     const manifest = signManifest(signed, keys.keys, existing);
     await writeFileAtomic(manifestFile, manifestBytes(manifest));
-    io.stdout(`✔ signed ${values.env} serial ${serial} (commit ${pointer.commit.slice(0, 12)}, expires ${signed.expires})`);
+    io.stdout(
+      `✔ signed ${values.env} serial ${serial} (commit ${pointer.commit.slice(0, 12)}, expires ${signed.expires})`,
+    );
     for (const s of manifest.signatures) io.stdout(`  signature by ${s.keyid}`);
     io.stdout(`  ${manifestFile}`);
     if (values['public-keys-out']) {
       const out = resolve(io.cwd, values['public-keys-out']);
-      await writeFileAtomic(out, new TextEncoder().encode(trustedKeysDocument(keys.keys.map((k) => ({ key: k.publicKey })))));
+      await writeFileAtomic(
+        out,
+        new TextEncoder().encode(trustedKeysDocument(keys.keys.map((k) => ({ key: k.publicKey })))),
+      );
       io.stdout(`  public keys: ${out}`);
     }
     return 0;

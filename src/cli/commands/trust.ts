@@ -3,7 +3,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadSigningKeys, parseDuration, writeFileAtomic } from '../../bundle/index.ts';
 import { nextKeysDocument, type TrustOperation } from '../../bundle/trust.ts';
-import { MAX_SERIAL, parseStrictJson, parseTrustedKeys, verifyKeysDocument, type KeysSigned } from '../../bundle/runtime-format.ts';
+import {
+  MAX_SERIAL,
+  parseStrictJson,
+  parseTrustedKeys,
+  verifyKeysDocument,
+  type KeysSigned,
+} from '../../bundle/runtime-format.ts';
 import { UsageError, type Command } from '../command.ts';
 
 const usage = `Usage: switchyard trust <init|rotate|revoke|reset-floor|show> <keys.json> --root-keys <root-keys.json> [options]
@@ -33,7 +39,8 @@ const OPS = new Set(['init', 'rotate', 'revoke', 'reset-floor', 'show']);
 function serialArg(text: string | undefined, flag: string, min: number): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min || n > MAX_SERIAL) throw new UsageError(`--${flag} must be an integer from ${min} to ${MAX_SERIAL}`);
+  if (!Number.isSafeInteger(n) || n < min || n > MAX_SERIAL)
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${MAX_SERIAL}`);
   return n;
 }
 
@@ -56,8 +63,10 @@ export const command: Command = {
       },
     });
     const [op, file] = positionals;
-    if (!op || !OPS.has(op) || !file || positionals.length !== 2) throw new UsageError('expected <init|rotate|revoke|reset-floor|show> <keys.json>');
-    if (!values['root-keys']) throw new UsageError('--root-keys is required (every document is checked against the keys applications pin)');
+    if (!op || !OPS.has(op) || !file || positionals.length !== 2)
+      throw new UsageError('expected <init|rotate|revoke|reset-floor|show> <keys.json>');
+    if (!values['root-keys'])
+      throw new UsageError('--root-keys is required (every document is checked against the keys applications pin)');
     const rootText = await readFile(resolve(io.cwd, values['root-keys']), 'utf8').catch(() => null);
     const root = rootText === null ? null : parseTrustedKeys(rootText);
     if (root === null || !root.ok) {
@@ -65,7 +74,9 @@ export const command: Command = {
       return 1;
     }
     const path = resolve(io.cwd, file);
-    const existing = await readFile(path).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? null : Promise.reject(e)));
+    const existing = await readFile(path).catch((e: NodeJS.ErrnoException) =>
+      e.code === 'ENOENT' ? null : Promise.reject(e),
+    );
     let previous: KeysSigned | null = null;
     if (existing !== null) {
       // Expired is fine here: the root is renewing it. Anything else wrong is not built upon.
@@ -81,9 +92,16 @@ export const command: Command = {
         io.stderr(`✖ ${file} does not exist`);
         return 1;
       }
-      io.stdout(`✔ ${file} verifies against ${values['root-keys']}: version ${previous.version}, expires ${previous.expires}`);
-      io.stdout(`  signing keys (threshold ${previous.threshold}): ${previous.keys.map((k) => `${k.keyid}${k.label ? ` (${k.label})` : ''}`).join(', ')}`);
-      for (const r of previous.floorResets) io.stdout(`  floor reset ${r.env}: floor ${r.floor}, ceiling ${r.ceiling ?? 'none'} (issued in version ${r.version})`);
+      io.stdout(
+        `✔ ${file} verifies against ${values['root-keys']}: version ${previous.version}, expires ${previous.expires}`,
+      );
+      io.stdout(
+        `  signing keys (threshold ${previous.threshold}): ${previous.keys.map((k) => `${k.keyid}${k.label ? ` (${k.label})` : ''}`).join(', ')}`,
+      );
+      for (const r of previous.floorResets)
+        io.stdout(
+          `  floor reset ${r.env}: floor ${r.floor}, ceiling ${r.ceiling ?? 'none'} (issued in version ${r.version})`,
+        );
       return 0;
     }
 
@@ -98,23 +116,36 @@ export const command: Command = {
       }
       const labels = new Map<string, string>();
       const doc = parseStrictJson(text);
-      if (doc.ok) for (const k of (doc.value as { keys: Array<{ keyid?: string; label?: string }> }).keys) if (k.keyid && k.label) labels.set(k.keyid, k.label);
+      if (doc.ok)
+        for (const k of (doc.value as { keys: Array<{ keyid?: string; label?: string }> }).keys)
+          if (k.keyid && k.label) labels.set(k.keyid, k.label);
       operation = { kind: op, signingKeys: signing.value, labels };
     } else if (op === 'revoke') {
       if (!values.keyid || !/^[0-9a-f]{64}$/.test(values.keyid)) throw new UsageError('revoke needs --keyid <64 hex>');
       operation = { kind: 'revoke', keyid: values.keyid };
     } else {
-      if (!values.env || !/^[a-z0-9][a-z0-9_-]*$/.test(values.env)) throw new UsageError('reset-floor needs --env <env>');
+      if (!values.env || !/^[a-z0-9][a-z0-9_-]*$/.test(values.env))
+        throw new UsageError('reset-floor needs --env <env>');
       const floor = serialArg(values.floor, 'floor', 0);
-      if (floor === undefined) throw new UsageError('reset-floor needs --floor <n> (the highest serial legitimately published)');
-      operation = { kind: 'reset-floor', env: values.env, floor, ceiling: serialArg(values.ceiling, 'ceiling', 1) ?? null };
+      if (floor === undefined)
+        throw new UsageError('reset-floor needs --floor <n> (the highest serial legitimately published)');
+      operation = {
+        kind: 'reset-floor',
+        env: values.env,
+        floor,
+        ceiling: serialArg(values.ceiling, 'ceiling', 1) ?? null,
+      };
     }
 
     const validity = parseDuration(values['expires-in']);
     if (validity === undefined) throw new UsageError('--expires-in must be a duration like 365d');
-    if (!values['root-key'] || values['root-key'].length === 0) throw new UsageError('--root-key <pem> is required to sign (the root key stays offline: pass the file)');
+    if (!values['root-key'] || values['root-key'].length === 0)
+      throw new UsageError('--root-key <pem> is required to sign (the root key stays offline: pass the file)');
     // Files only: a root key in the environment would be one CI step away from every job.
-    const loaded = await loadSigningKeys(values['root-key'].map((f) => resolve(io.cwd, f)), {});
+    const loaded = await loadSigningKeys(
+      values['root-key'].map((f) => resolve(io.cwd, f)),
+      {},
+    );
     if (!loaded.ok) {
       io.stderr(`✖ E_SIGNING_KEY_INVALID: ${loaded.message}`);
       return 1;
@@ -127,12 +158,17 @@ export const command: Command = {
     // What runtimes will check, checked before anything is written.
     const check = verifyKeysDocument(next.bytes, { root: root.value, minVersion: next.signed.version });
     if (!check.ok) {
-      io.stderr(`✖ not written: ${check.code}: ${check.message} (is --root-key one of --root-keys, enough of them for its threshold?)`);
+      io.stderr(
+        `✖ not written: ${check.code}: ${check.message} (is --root-key one of --root-keys, enough of them for its threshold?)`,
+      );
       return 1;
     }
     await writeFileAtomic(path, next.bytes);
-    io.stdout(`✔ ${file}: version ${next.signed.version} (${op}), ${next.signed.keys.length} signing key(s), threshold ${next.signed.threshold}, expires ${next.signed.expires}`);
-    if (op === 'reset-floor') io.stdout(`  publish it next to the environments, then publish the next bundle with --allow-lower-serial`);
+    io.stdout(
+      `✔ ${file}: version ${next.signed.version} (${op}), ${next.signed.keys.length} signing key(s), threshold ${next.signed.threshold}, expires ${next.signed.expires}`,
+    );
+    if (op === 'reset-floor')
+      io.stdout(`  publish it next to the environments, then publish the next bundle with --allow-lower-serial`);
     return 0;
   },
 };

@@ -29,7 +29,8 @@ export const command: Command = {
     });
     if (positionals.length > 1) throw new UsageError(`expected at most one directory, got ${positionals.length}`);
     const format = values.format as DiagnosticFormat;
-    if (!FORMATS.includes(format)) throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.join(', ')})`);
+    if (!FORMATS.includes(format))
+      throw new UsageError(`unknown format '${values.format}' (use ${FORMATS.join(', ')})`);
     const dir = resolve(io.cwd, positionals[0] ?? '.');
     const info = await stat(dir).catch(() => undefined);
     if (!info?.isDirectory()) throw new UsageError(`not a directory: ${positionals[0] ?? '.'}`);
@@ -43,14 +44,18 @@ export const command: Command = {
 
     const result = await loadProject(dir, values.base !== undefined ? { base: values.base } : {});
     const prefix = relative(io.cwd, dir);
-    const text = formatDiagnostics({
-      root: positionals[0] ?? '.',
-      pathPrefix: prefix === '' ? '' : `${prefix.split(sep).join('/')}/`,
-      files: result.value?.files.size ?? 0,
-      errors: result.errors,
-      warnings: result.warnings,
-      ...(values.base !== undefined ? { base: values.base } : {}),
-    }, format, { color: io.color?.stdout });
+    const text = formatDiagnostics(
+      {
+        root: positionals[0] ?? '.',
+        pathPrefix: prefix === '' ? '' : `${prefix.split(sep).join('/')}/`,
+        files: result.value?.files.size ?? 0,
+        errors: result.errors,
+        warnings: result.warnings,
+        ...(values.base !== undefined ? { base: values.base } : {}),
+      },
+      format,
+      { color: io.color?.stdout },
+    );
     io.stdout(text);
     return result.errors.length > 0 ? 1 : 0;
   },

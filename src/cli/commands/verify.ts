@@ -41,17 +41,23 @@ export const command: Command = {
     });
     if (positionals.length !== 1) throw new UsageError('expected one <dir|url>');
     if (!values.env) throw new UsageError('--env is required');
-    if (!values['trusted-keys']) throw new UsageError('--trusted-keys is required (signatures are only ever checked against your own keys)');
-    if (values['min-serial'] !== undefined && values['last-serial'] !== undefined) throw new UsageError('--min-serial and --last-serial exclude each other');
+    if (!values['trusted-keys'])
+      throw new UsageError('--trusted-keys is required (signatures are only ever checked against your own keys)');
+    if (values['min-serial'] !== undefined && values['last-serial'] !== undefined)
+      throw new UsageError('--min-serial and --last-serial exclude each other');
     const serialFlag = values['last-serial'] !== undefined ? 'last-serial' : 'min-serial';
     const serialArg = values[serialFlag] === undefined ? 0 : Number(values[serialFlag]);
-    if (!Number.isSafeInteger(serialArg) || serialArg < 0) throw new UsageError(`--${serialFlag} must be a non-negative integer`);
+    if (!Number.isSafeInteger(serialArg) || serialArg < 0)
+      throw new UsageError(`--${serialFlag} must be a non-negative integer`);
     // verifyManifest's minSerial is inclusive; "last accepted N" means "N + 1 or later".
     const minSerial = serialFlag === 'last-serial' ? serialArg + 1 : serialArg;
     const now = values.now === undefined ? Date.now() : Date.parse(values.now);
     if (!Number.isFinite(now)) throw new UsageError('--now must be an ISO 8601 time');
     const limits: { maxManifestBytes?: number; maxPayloadBytes?: number } = {};
-    for (const [flag, field] of [['max-manifest-bytes', 'maxManifestBytes'], ['max-payload-bytes', 'maxPayloadBytes']] as const) {
+    for (const [flag, field] of [
+      ['max-manifest-bytes', 'maxManifestBytes'],
+      ['max-payload-bytes', 'maxPayloadBytes'],
+    ] as const) {
       const raw = values[flag];
       if (raw === undefined) continue;
       const n = Number(raw);
@@ -60,13 +66,16 @@ export const command: Command = {
     }
 
     const timeoutMs = values['timeout-ms'] === undefined ? undefined : Number(values['timeout-ms']);
-    if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)) throw new UsageError('--timeout-ms must be a positive integer');
+    if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1))
+      throw new UsageError('--timeout-ms must be a positive integer');
 
     let keysText: string;
     try {
       keysText = await readFile(resolve(io.cwd, values['trusted-keys']), 'utf8');
     } catch (error) {
-      io.stderr(`✖ cannot read ${values['trusted-keys']}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      io.stderr(
+        `✖ cannot read ${values['trusted-keys']}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
       return 1;
     }
     const trusted = parseTrustedKeys(keysText);
@@ -76,15 +85,25 @@ export const command: Command = {
     }
     const location = /^https?:\/\//i.test(positionals[0]!) ? positionals[0]! : resolve(io.cwd, positionals[0]!);
     const source = await bundleSource(location, values.env, timeoutMs);
-    const result = await verifyBundle(source, { trustedKeys: trusted.value, env: values.env, minSerial, now, ...limits });
-    io.stdout(`verifying ${source.describe()} (env ${values.env}, ${trusted.value.keys.size} trusted key(s), threshold ${trusted.value.threshold})`);
+    const result = await verifyBundle(source, {
+      trustedKeys: trusted.value,
+      env: values.env,
+      minSerial,
+      now,
+      ...limits,
+    });
+    io.stdout(
+      `verifying ${source.describe()} (env ${values.env}, ${trusted.value.keys.size} trusted key(s), threshold ${trusted.value.threshold})`,
+    );
     for (const check of result.checks) io.stdout(`  ✔ ${check}`);
     if (!result.ok) {
       io.stdout(`  ✖ ${result.code}: ${result.message}`);
       io.stderr(`✖ rejected: ${result.code}`);
       return 1;
     }
-    io.stdout(`✔ verified ${result.signed.env} serial ${result.signed.serial} (commit ${result.signed.commit.slice(0, 12)}, payload ${result.signed.payload.sha256})`);
+    io.stdout(
+      `✔ verified ${result.signed.env} serial ${result.signed.serial} (commit ${result.signed.commit.slice(0, 12)}, payload ${result.signed.payload.sha256})`,
+    );
     return 0;
   },
 };

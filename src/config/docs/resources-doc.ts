@@ -18,14 +18,26 @@ function rows(schema: Schema, defs: Record<string, Schema>, prefix = '', depth =
   const required = new Set((schema.required ?? []) as string[]);
   for (const [key, raw] of Object.entries(properties)) {
     const resolved = typeof raw.$ref === 'string' ? { ...defs[raw.$ref.replace('#/$defs/', '')], ...raw } : raw;
-    const type = resolved.const !== undefined ? `\`${String(resolved.const)}\`` : Array.isArray(resolved.enum) && resolved.enum.length > 10 ? `string (one of ${resolved.enum.length} values; see the schema)` : Array.isArray(resolved.enum) ? resolved.enum.map((v) => `\`${String(v)}\``).join(' \\| ') : Array.isArray(resolved.type) ? resolved.type.join(' \\| ') : String(resolved.type ?? 'any');
-    out.push(`| \`${prefix}${key}\` | ${type} | ${required.has(key) ? 'yes' : ''} | ${String(resolved.description ?? '').replace(/\|/g, '\\|')} |`);
+    const type =
+      resolved.const !== undefined
+        ? `\`${String(resolved.const)}\``
+        : Array.isArray(resolved.enum) && resolved.enum.length > 10
+          ? `string (one of ${resolved.enum.length} values; see the schema)`
+          : Array.isArray(resolved.enum)
+            ? resolved.enum.map((v) => `\`${String(v)}\``).join(' \\| ')
+            : Array.isArray(resolved.type)
+              ? resolved.type.join(' \\| ')
+              : String(resolved.type ?? 'any');
+    out.push(
+      `| \`${prefix}${key}\` | ${type} | ${required.has(key) ? 'yes' : ''} | ${String(resolved.description ?? '').replace(/\|/g, '\\|')} |`,
+    );
     if (depth < 4) {
       if (resolved.properties) out.push(...rows(resolved, defs, `${prefix}${key}.`, depth + 1));
       const items = resolved.items as Schema | undefined;
       if (items?.properties) out.push(...rows(items, defs, `${prefix}${key}[].`, depth + 1));
       const values = resolved.additionalProperties as Schema | boolean | undefined;
-      if (typeof values === 'object' && values.properties) out.push(...rows(values, defs, `${prefix}${key}.<name>.`, depth + 1));
+      if (typeof values === 'object' && values.properties)
+        out.push(...rows(values, defs, `${prefix}${key}.<name>.`, depth + 1));
     }
   }
   return out;
@@ -49,29 +61,116 @@ export function resourcesDoc(sections: DocSection[]): string {
   ];
   for (const section of sections) {
     const schema = SCHEMAS[section.schema] as Schema;
-    lines.push(`## ${section.heading}`, '', `${String(schema.description)} Schema: \`schemas/${section.schema}.schema.json\`.`, '');
-    lines.push(`Example (\`${section.path}\`):`, '', section.path.endsWith('.jsonl') ? '```json' : '```yaml', section.example.trimEnd(), '```', '');
-    lines.push('| key | type | required | description |', '|---|---|---|---|', ...rows(schema, schema.$defs as Record<string, Schema>), '');
+    lines.push(
+      `## ${section.heading}`,
+      '',
+      `${String(schema.description)} Schema: \`schemas/${section.schema}.schema.json\`.`,
+      '',
+    );
+    lines.push(
+      `Example (\`${section.path}\`):`,
+      '',
+      section.path.endsWith('.jsonl') ? '```json' : '```yaml',
+      section.example.trimEnd(),
+      '```',
+      '',
+    );
+    lines.push(
+      '| key | type | required | description |',
+      '|---|---|---|---|',
+      ...rows(schema, schema.$defs as Record<string, Schema>),
+      '',
+    );
   }
-  lines.push('## Diagnostic codes', '', 'Every problem `switchyard validate` reports has one of these stable codes.', '', '| code | severity | meaning | default hint |', '|---|---|---|---|');
-  for (const [code, info] of Object.entries(CODES)) lines.push(`| \`${code}\` | ${info.severity} | ${info.summary.replace(/\|/g, '\\|')} | ${info.hint.replace(/\|/g, '\\|')} |`);
-  lines.push('', '## `switchyard validate --format json`', '', 'A stable document for other tools (version 1; fields are only ever added):', '', '```json', JSON.stringify({
-    version: 1, ok: false, root: '.', base: 'origin/main', summary: { errors: 1, warnings: 0, files: 13 },
-    diagnostics: [{ severity: 'error', code: 'E_DANGLING_REF', file: 'prompts/summarization/v1.yaml', line: 6, col: 8, message: "model alias 'chatt' does not exist (no models/chatt.yaml).", hint: "Did you mean 'chat'?", pointer: '/model' }],
-  }, null, 2), '```', '', '`diagnostics` are sorted by file, line, column and code, errors first; `pointer` is the JSON pointer of the value', 'inside the document (or null); `base` is null without `--base`. Exit status: 0 clean, 1 errors, 2 usage.', '');
+  lines.push(
+    '## Diagnostic codes',
+    '',
+    'Every problem `switchyard validate` reports has one of these stable codes.',
+    '',
+    '| code | severity | meaning | default hint |',
+    '|---|---|---|---|',
+  );
+  for (const [code, info] of Object.entries(CODES))
+    lines.push(
+      `| \`${code}\` | ${info.severity} | ${info.summary.replace(/\|/g, '\\|')} | ${info.hint.replace(/\|/g, '\\|')} |`,
+    );
+  lines.push(
+    '',
+    '## `switchyard validate --format json`',
+    '',
+    'A stable document for other tools (version 1; fields are only ever added):',
+    '',
+    '```json',
+    JSON.stringify(
+      {
+        version: 1,
+        ok: false,
+        root: '.',
+        base: 'origin/main',
+        summary: { errors: 1, warnings: 0, files: 13 },
+        diagnostics: [
+          {
+            severity: 'error',
+            code: 'E_DANGLING_REF',
+            file: 'prompts/summarization/v1.yaml',
+            line: 6,
+            col: 8,
+            message: "model alias 'chatt' does not exist (no models/chatt.yaml).",
+            hint: "Did you mean 'chat'?",
+            pointer: '/model',
+          },
+        ],
+      },
+      null,
+      2,
+    ),
+    '```',
+    '',
+    '`diagnostics` are sorted by file, line, column and code, errors first; `pointer` is the JSON pointer of the value',
+    'inside the document (or null); `base` is null without `--base`. Exit status: 0 clean, 1 errors, 2 usage.',
+    '',
+  );
   return lines.join('\n');
 }
 
 /** The documented kinds and where their examples come from (in the example repository). */
 export const DOC_SECTIONS: Array<Omit<DocSection, 'example'>> = [
   { schema: 'switchyard', heading: 'Project settings — `switchyard.yaml`', path: 'switchyard.yaml' },
-  { schema: 'prompt-version', heading: 'Prompt version — `prompts/<prompt>/v<N>.yaml`', path: 'prompts/summarization/v2.yaml' },
+  {
+    schema: 'prompt-version',
+    heading: 'Prompt version — `prompts/<prompt>/v<N>.yaml`',
+    path: 'prompts/summarization/v2.yaml',
+  },
   { schema: 'model', heading: 'Model pin — `models/<alias>.yaml`', path: 'models/chat.yaml' },
-  { schema: 'experiment', heading: 'Experiment — `experiments/<id>.yaml`', path: 'experiments/summarization-v1-vs-v2.yaml' },
+  {
+    schema: 'experiment',
+    heading: 'Experiment — `experiments/<id>.yaml`',
+    path: 'experiments/summarization-v1-vs-v2.yaml',
+  },
   { schema: 'flag', heading: 'Flag — `rollouts/<flag>.yaml`, `kind: Flag`', path: 'rollouts/new-onboarding-tips.yaml' },
-  { schema: 'model-rollout', heading: 'Model rollout — `rollouts/<flag>.yaml`, `kind: ModelRollout`', path: 'rollouts/chat-gpt-4o-2024-08-06.yaml' },
-  { schema: 'canary', heading: 'Canary — `rollouts/<flag>.yaml`, `kind: Canary`', path: 'rollouts/rag-hybrid-large.yaml' },
-  { schema: 'embedding-migration', heading: 'Embedding migration — `rollouts/<migration>.yaml`, `kind: EmbeddingMigration`', path: 'rollouts/docs-embeddings-3-large.yaml' },
-  { schema: 'schema-migration', heading: 'Schema migration — `rollouts/<migration>.yaml`, `kind: SchemaMigration`', path: 'rollouts/conversation-schema-v2.yaml' },
-  { schema: 'dataset-row', heading: 'Dataset row — one line of `datasets/<name>.jsonl`', path: 'datasets/summarization-tickets.jsonl' },
+  {
+    schema: 'model-rollout',
+    heading: 'Model rollout — `rollouts/<flag>.yaml`, `kind: ModelRollout`',
+    path: 'rollouts/chat-gpt-4o-2024-08-06.yaml',
+  },
+  {
+    schema: 'canary',
+    heading: 'Canary — `rollouts/<flag>.yaml`, `kind: Canary`',
+    path: 'rollouts/rag-hybrid-large.yaml',
+  },
+  {
+    schema: 'embedding-migration',
+    heading: 'Embedding migration — `rollouts/<migration>.yaml`, `kind: EmbeddingMigration`',
+    path: 'rollouts/docs-embeddings-3-large.yaml',
+  },
+  {
+    schema: 'schema-migration',
+    heading: 'Schema migration — `rollouts/<migration>.yaml`, `kind: SchemaMigration`',
+    path: 'rollouts/conversation-schema-v2.yaml',
+  },
+  {
+    schema: 'dataset-row',
+    heading: 'Dataset row — one line of `datasets/<name>.jsonl`',
+    path: 'datasets/summarization-tickets.jsonl',
+  },
 ];

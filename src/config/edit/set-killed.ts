@@ -42,11 +42,21 @@ export function setKilled(source: string, options: KillOptions): Checked<KillEdi
   const killed = options.killed ?? true;
   const doc = parseDocument(source, { keepSourceTokens: false });
   if (doc.errors.length > 0 || !isMap(doc.contents)) {
-    return fail(file, 'E_KILL_PARSE', `${file} is not a valid YAML mapping`, 'run `switchyard validate` and fix the file first');
+    return fail(
+      file,
+      'E_KILL_PARSE',
+      `${file} is not a valid YAML mapping`,
+      'run `switchyard validate` and fix the file first',
+    );
   }
   const kind = doc.get('kind');
   if (!KILLABLE_KINDS.includes(kind as (typeof KILLABLE_KINDS)[number])) {
-    return fail(file, 'E_KILL_NOT_A_FLAG', `${file} is a ${String(kind)}, which has no kill switch`, `only ${KILLABLE_KINDS.join(', ')} resources can be killed; roll a migration back by moving its phase back`);
+    return fail(
+      file,
+      'E_KILL_NOT_A_FLAG',
+      `${file} is a ${String(kind)}, which has no kill switch`,
+      `only ${KILLABLE_KINDS.join(', ')} resources can be killed; roll a migration back by moving its phase back`,
+    );
   }
   const path = options.env ? ['environments', options.env, 'killed'] : ['killed'];
   const dotted = path.join('.');
@@ -57,22 +67,34 @@ export function setKilled(source: string, options: KillOptions): Checked<KillEdi
   // environment means removing its `killed` override, and is refused while the flag is killed everywhere.
   if (!killed && options.env) {
     if (doc.get('killed') === true) {
-      return fail(file, 'E_KILL_GLOBAL', `${file} is killed everywhere; an environment override cannot revive it`, 'revive without --env (or git revert the kill commit)');
+      return fail(
+        file,
+        'E_KILL_GLOBAL',
+        `${file} is killed everywhere; an environment override cannot revive it`,
+        'revive without --env (or git revert the kill commit)',
+      );
     }
-    if (current === undefined) return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
+    if (current === undefined)
+      return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
     doc.deleteIn(path);
     const text = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
     const expected = structuredClone(before) as { environments: Record<string, Record<string, unknown>> };
     delete expected.environments[options.env]?.killed;
     if (!isDeepStrictEqual(parse(text), expected)) {
-      return fail(file, 'E_KILL_EDIT', `removing ${dotted} in ${file} would change other values`, `delete ${dotted} by hand`);
+      return fail(
+        file,
+        'E_KILL_EDIT',
+        `removing ${dotted} in ${file} would change other values`,
+        `delete ${dotted} by hand`,
+      );
     }
     return { value: { text, changed: true, path: dotted }, errors: [], warnings: [] };
   }
 
   let text: string;
   if (isScalar(current) && current.range) {
-    if (current.value === killed) return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
+    if (current.value === killed)
+      return { value: { text: source, changed: false, path: dotted }, errors: [], warnings: [] };
     const [start, end] = current.range;
     text = `${source.slice(0, start)}${String(killed)}${source.slice(end)}`;
   } else {
@@ -92,7 +114,12 @@ export function setKilled(source: string, options: KillOptions): Checked<KillEdi
   }
   cursor[path.at(-1) as string] = killed;
   if (!isDeepStrictEqual(parse(text), expected)) {
-    return fail(file, 'E_KILL_EDIT', `editing ${dotted} in ${file} would change other values`, `set ${dotted}: ${killed} by hand`);
+    return fail(
+      file,
+      'E_KILL_EDIT',
+      `editing ${dotted} in ${file} would change other values`,
+      `set ${dotted}: ${killed} by hand`,
+    );
   }
   return { value: { text, changed: true, path: dotted }, errors: [], warnings: [] };
 }

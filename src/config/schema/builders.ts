@@ -16,7 +16,11 @@ export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
 export const SNAPSHOT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]*-(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}|[0-9]{4})$';
 export const VARIABLE_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
-export const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', description, ...extra });
+export const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'string',
+  description,
+  ...extra,
+});
 export const int = (description: string, minimum?: number, maximum?: number): JsonSchema => ({
   type: 'integer',
   description,
@@ -31,11 +35,25 @@ export const num = (description: string, minimum?: number, maximum?: number): Js
 });
 export const bool = (description: string): JsonSchema => ({ type: 'boolean', description });
 export const ref = (def: string, description: string): JsonSchema => ({ $ref: `#/$defs/${def}`, description });
-export const arr = (description: string, items: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({ type: 'array', description, items, ...extra });
-export const enumOf = (description: string, values: readonly string[]): JsonSchema => ({ type: 'string', description, enum: [...values] });
+export const arr = (description: string, items: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'array',
+  description,
+  items,
+  ...extra,
+});
+export const enumOf = (description: string, values: readonly string[]): JsonSchema => ({
+  type: 'string',
+  description,
+  enum: [...values],
+});
 
 /** A structural object: fixed keys, no others. */
-export const obj = (description: string, properties: Record<string, JsonSchema>, required: readonly string[] = [], extra: JsonSchema = {}): JsonSchema => ({
+export const obj = (
+  description: string,
+  properties: Record<string, JsonSchema>,
+  required: readonly string[] = [],
+  extra: JsonSchema = {},
+): JsonSchema => ({
   type: 'object',
   description,
   properties,
@@ -45,7 +63,12 @@ export const obj = (description: string, properties: Record<string, JsonSchema>,
 });
 
 /** A map keyed by names (environments, variants, vars): the keys are data, the values have a schema. */
-export const mapOf = (description: string, keyPattern: string, values: JsonSchema, extra: JsonSchema = {}): JsonSchema => ({
+export const mapOf = (
+  description: string,
+  keyPattern: string,
+  values: JsonSchema,
+  extra: JsonSchema = {},
+): JsonSchema => ({
   type: 'object',
   description,
   propertyNames: { pattern: keyPattern },
@@ -54,7 +77,13 @@ export const mapOf = (description: string, keyPattern: string, values: JsonSchem
 });
 
 /** Wraps a top-level resource schema with the dialect, `$id`, title and shared `$defs`. */
-export function document(kind: string, title: string, description: string, body: JsonSchema, defs: Record<string, JsonSchema>): JsonSchema {
+export function document(
+  kind: string,
+  title: string,
+  description: string,
+  body: JsonSchema,
+  defs: Record<string, JsonSchema>,
+): JsonSchema {
   return {
     $schema: DIALECT,
     $id: `${ID_BASE}${kind}.schema.json`,

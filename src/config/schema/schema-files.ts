@@ -6,5 +6,7 @@ import { SCHEMAS } from './resources.ts';
  * they drift apart.
  */
 export function schemaFiles(): Map<string, string> {
-  return new Map(Object.entries(SCHEMAS).map(([name, schema]) => [`${name}.schema.json`, `${JSON.stringify(schema, null, 2)}\n`]));
+  return new Map(
+    Object.entries(SCHEMAS).map(([name, schema]) => [`${name}.schema.json`, `${JSON.stringify(schema, null, 2)}\n`]),
+  );
 }

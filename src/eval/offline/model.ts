@@ -17,7 +17,8 @@ export interface OfflineMessage {
 }
 
 const CANNED = 'Thank you for contacting Acme support. We have received your message.';
-const UNKNOWN = 'I do not know based on the passages provided. I can open a ticket for you so a colleague can follow up.';
+const UNKNOWN =
+  'I do not know based on the passages provided. I can open a ticket for you so a colleague can follow up.';
 
 function textOf(messages: OfflineMessage[], role: string): string {
   return messages
@@ -57,7 +58,8 @@ function summarise(body: string, ins: Instructions, snapshot: string): string {
   let parts = sentences(body).map((s) => thirdPerson(s, subject));
   if (ins.requestFirst) {
     parts = [...parts.filter((s) => REQUEST.test(s)), ...parts.filter((s) => !REQUEST.test(s))];
-    if (parts[0] !== undefined && parts[0].startsWith('Their')) parts[0] = `${subject} writes that t${parts[0].slice(1)}`;
+    if (parts[0] !== undefined && parts[0].startsWith('Their'))
+      parts[0] = `${subject} writes that t${parts[0].slice(1)}`;
   }
   if (parts.length === 0) return `${subject} sent an empty ticket.`;
   return parts.join(' ');
@@ -119,7 +121,19 @@ function answerQuestion(question: string, snapshot: string): string {
   return [first, ...rest].join(' ');
 }
 
-const META = new Set(['output', 'response', 'answer', 'mention', 'include', 'contain', 'say', 'should', 'polite', 'statement', 'rubric']);
+const META = new Set([
+  'output',
+  'response',
+  'answer',
+  'mention',
+  'include',
+  'contain',
+  'say',
+  'should',
+  'polite',
+  'statement',
+  'rubric',
+]);
 
 /** Grades `<Output>` against `<Rubric>` by content-word overlap, as promptfoo's grader expects. */
 function grade(user: string): string {
@@ -138,7 +152,14 @@ function grade(user: string): string {
 
 function limitWords(text: string, max: number): string {
   const words = text.split(/\s+/);
-  return words.length <= max ? text : terminate(words.slice(0, max).join(' ').replace(/[,;:]$/, ''));
+  return words.length <= max
+    ? text
+    : terminate(
+        words
+          .slice(0, max)
+          .join(' ')
+          .replace(/[,;:]$/, ''),
+      );
 }
 
 /** The reply of `snapshot` to `messages`. Pure and deterministic. */
@@ -162,7 +183,8 @@ export function generateReply(snapshot: string, messages: OfflineMessage[]): str
   reply = reword(snapshot, reply);
   if (ins.maxSentences !== undefined) reply = sentences(reply).slice(0, ins.maxSentences).join(' ');
   if (ins.maxWords !== undefined) reply = limitWords(reply, ins.maxWords);
-  if (withOpener && ins.maxSentences === undefined && ins.maxWords === undefined) reply = opener(snapshot, user) + reply;
+  if (withOpener && ins.maxSentences === undefined && ins.maxWords === undefined)
+    reply = opener(snapshot, user) + reply;
   reply = translate(reply, ins.language);
   return ins.uppercase ? reply.toUpperCase() : reply;
 }

@@ -12,7 +12,12 @@ import { approxTokens } from './text.ts';
 import { chatChunks, chatCompletion, CREATED, openAiError, responseId, type OpenAiError } from './wire.ts';
 
 /** Chat snapshots listed by `GET /v1/models`; chat requests accept any model name. */
-export const LISTED_CHAT_MODELS = ['gpt-4o-2024-05-13', 'gpt-4o-2024-08-06', 'gpt-4o-2024-11-20', 'gpt-4o-mini-2024-07-18'];
+export const LISTED_CHAT_MODELS = [
+  'gpt-4o-2024-05-13',
+  'gpt-4o-2024-08-06',
+  'gpt-4o-2024-11-20',
+  'gpt-4o-mini-2024-07-18',
+];
 
 const MAX_BODY = 4 * 1024 * 1024;
 
@@ -89,7 +94,9 @@ function messageText(content: unknown, index: number): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .map((part: { type?: unknown; text?: unknown }) => (part?.type === 'text' && typeof part.text === 'string' ? part.text : ''))
+      .map((part: { type?: unknown; text?: unknown }) =>
+        part?.type === 'text' && typeof part.text === 'string' ? part.text : '',
+      )
       .join('');
   }
   if (content === null || content === undefined) return '';
@@ -101,14 +108,24 @@ function parseMessages(value: unknown): OfflineMessage[] {
     fail(400, "'messages' must be a non-empty array.", 'invalid_value', 'messages');
   }
   return value.map((m: { role?: unknown; content?: unknown }, i) => {
-    if (typeof m?.role !== 'string') fail(400, `Missing required parameter: 'messages[${i}].role'.`, 'missing_required_parameter', `messages[${i}].role`);
+    if (typeof m?.role !== 'string')
+      fail(
+        400,
+        `Missing required parameter: 'messages[${i}].role'.`,
+        'missing_required_parameter',
+        `messages[${i}].role`,
+      );
     return { role: m.role, content: messageText(m.content, i) };
   });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-switchyard-offline': '1' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-switchyard-offline': '1',
+  });
   res.end(text);
 }
 
@@ -125,21 +142,36 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     const body = await readJson(req);
     if (failing.count > 0) {
       failing.count--;
-      fail(failing.status, 'The offline model server was told to fail this request (injected failure).', 'server_error');
+      fail(
+        failing.status,
+        'The offline model server was told to fail this request (injected failure).',
+        'server_error',
+      );
     }
-    if (typeof body.model !== 'string' || body.model === '') fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+    if (typeof body.model !== 'string' || body.model === '')
+      fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
     const model = body.model;
     const messages = parseMessages(body.messages);
-    if (body.n !== undefined && body.n !== 1) fail(400, 'The offline model server only supports n=1.', 'unsupported_value', 'n');
+    if (body.n !== undefined && body.n !== 1)
+      fail(400, 'The offline model server only supports n=1.', 'unsupported_value', 'n');
     const content = generateReply(model, messages);
     const promptTokens = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
     const completionTokens = approxTokens(content);
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
+    };
     const id = responseId('chatcmpl', `${model}|${JSON.stringify(messages)}`);
     count(model);
     if (body.stream === true) {
       const options = body.stream_options as { include_usage?: boolean } | undefined;
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-switchyard-offline': '1' });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-switchyard-offline': '1',
+      });
       for (const event of chatChunks(id, model, content, options?.include_usage ? usage : undefined)) res.write(event);
       res.end();
       return;
@@ -151,13 +183,21 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     stats.embeddings++;
     const body = await readJson(req);
     const model = body.model;
-    if (typeof model !== 'string' || model === '') fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+    if (typeof model !== 'string' || model === '')
+      fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
     const native = EMBEDDING_MODELS[model];
-    if (native === undefined) fail(404, `The model '${model}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+    if (native === undefined)
+      fail(404, `The model '${model}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
     let dimension = native;
     if (body.dimensions !== undefined) {
-      if (model === 'text-embedding-ada-002') fail(400, 'This model does not support specifying dimensions.', 'invalid_value', 'dimensions');
-      if (typeof body.dimensions !== 'number' || !Number.isInteger(body.dimensions) || body.dimensions < 1 || body.dimensions > native) {
+      if (model === 'text-embedding-ada-002')
+        fail(400, 'This model does not support specifying dimensions.', 'invalid_value', 'dimensions');
+      if (
+        typeof body.dimensions !== 'number' ||
+        !Number.isInteger(body.dimensions) ||
+        body.dimensions < 1 ||
+        body.dimensions > native
+      ) {
         fail(400, `'dimensions' must be an integer between 1 and ${native}.`, 'invalid_value', 'dimensions');
       }
       dimension = body.dimensions;
@@ -167,7 +207,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       fail(400, "'input' must be a string or a non-empty array of strings.", 'invalid_value', 'input');
     }
     const format = body.encoding_format ?? 'float';
-    if (format !== 'float' && format !== 'base64') fail(400, "'encoding_format' must be 'float' or 'base64'.", 'invalid_value', 'encoding_format');
+    if (format !== 'float' && format !== 'base64')
+      fail(400, "'encoding_format' must be 'float' or 'base64'.", 'invalid_value', 'encoding_format');
     const data = (inputs as string[]).map((text, index) => {
       const vector = embed(text, model, dimension);
       return { object: 'embedding', index, embedding: format === 'base64' ? toBase64(vector) : vector };
@@ -179,10 +220,16 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 
   function models(res: ServerResponse, id: string | undefined): void {
     stats.models++;
-    const all = [...LISTED_CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((m) => ({ id: m, object: 'model', created: CREATED, owned_by: 'switchyard-offline' }));
+    const all = [...LISTED_CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((m) => ({
+      id: m,
+      object: 'model',
+      created: CREATED,
+      owned_by: 'switchyard-offline',
+    }));
     if (id === undefined) return send(res, 200, { object: 'list', data: all });
     const found = all.find((m) => m.id === id);
-    if (!found) fail(404, `The model '${id}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+    if (!found)
+      fail(404, `The model '${id}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
     send(res, 200, found);
   }
 
@@ -193,12 +240,16 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       if (req.method === 'POST' && path === '/v1/chat/completions') return chat(req, res);
       if (req.method === 'POST' && path === '/v1/embeddings') return embeddings(req, res);
       if (req.method === 'GET' && path === '/v1/models') return models(res, undefined);
-      if (req.method === 'GET' && path.startsWith('/v1/models/')) return models(res, decodeURIComponent(path.slice('/v1/models/'.length)));
+      if (req.method === 'GET' && path.startsWith('/v1/models/'))
+        return models(res, decodeURIComponent(path.slice('/v1/models/'.length)));
       fail(404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
     };
     route().catch((error: unknown) => {
       stats.errors++;
-      const failure = error instanceof RequestError ? error.failure : openAiError(500, `Offline model server error: ${(error as Error).message}`, 'server_error');
+      const failure =
+        error instanceof RequestError
+          ? error.failure
+          : openAiError(500, `Offline model server error: ${(error as Error).message}`, 'server_error');
       if (res.headersSent) res.end();
       else send(res, failure.status, failure.body);
     });

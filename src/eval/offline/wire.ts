@@ -41,7 +41,10 @@ export function chatCompletion(id: string, model: string, content: string, usage
 export function chatChunks(id: string, model: string, content: string, usage: Usage | undefined): string[] {
   const base = { id, object: 'chat.completion.chunk', created: CREATED, model, system_fingerprint: fingerprint(model) };
   const events: unknown[] = [
-    { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] },
+    {
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }],
+    },
   ];
   for (const piece of content.match(/\S+\s*|\s+/g) ?? []) {
     events.push({ ...base, choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }] });
@@ -56,7 +59,12 @@ export interface OpenAiError {
   body: { error: { message: string; type: string; param: string | null; code: string | null } };
 }
 
-export function openAiError(status: number, message: string, code: string | null, param: string | null = null): OpenAiError {
+export function openAiError(
+  status: number,
+  message: string,
+  code: string | null,
+  param: string | null = null,
+): OpenAiError {
   const type = status === 401 ? 'authentication_error' : status >= 500 ? 'server_error' : 'invalid_request_error';
   return { status, body: { error: { message, type, param, code } } };
 }

@@ -39,7 +39,13 @@ const num = (x: number) => x.toFixed(3);
 export function cell(text: string, max = Infinity): string {
   let t = text.replace(/\s+/g, ' ').trim();
   if (t.length > max) t = `${t.slice(0, Math.max(0, max - 1))}…`;
-  return t.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/@/g, '@\u200b').replace(/`/g, "'");
+  return t
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@/g, '@\u200b')
+    .replace(/`/g, "'");
 }
 
 function gateText(t: ReportTarget): string {
@@ -52,7 +58,12 @@ const usd = (x: number | null) => (x === null ? 'no price' : `$${x < 0.01 ? x.to
 const tok = (x: number | null) => (x === null ? '–' : `${Math.round(x)}`);
 
 /** `base → head (Δ)`; the delta is signed and only shown when both sides have a value. */
-function delta(base: number | null, head: number | null, show: (x: number | null) => string, unit = (x: number) => show(x)): string {
+function delta(
+  base: number | null,
+  head: number | null,
+  show: (x: number | null) => string,
+  unit = (x: number) => show(x),
+): string {
   if (base === null || head === null) return `${show(base)} → ${show(head)}`;
   const diff = head - base;
   const sign = diff > 0 ? '+' : diff < 0 ? '−' : '±';
@@ -68,7 +79,10 @@ function changedPromptsSection(r: Report, d: Detail): string[] {
   const changed = r.tests.targets.filter((t) => t.baseline !== null);
   if (changed.length === 0) return [];
   const out = ['## Changed prompts: base → head', ''];
-  out.push('| prompt | pass rate | tokens / case | latency p50 | latency p95 | cost / 1k requests |', '|---|---|---|---|---|---|');
+  out.push(
+    '| prompt | pass rate | tokens / case | latency p50 | latency p95 | cost / 1k requests |',
+    '|---|---|---|---|---|---|',
+  );
   for (const t of changed.slice(0, d.targets)) {
     const b = t.baseline as NonNullable<ReportTarget['baseline']>;
     const who = `${cell(t.prompt)} ${b.version === t.version ? `v${t.version}` : `v${b.version} → v${t.version}`}${b.snapshot !== t.snapshot ? ` (${cell(b.snapshot)} → ${cell(t.snapshot)})` : ` on ${cell(t.snapshot)}`}`;
@@ -85,7 +99,16 @@ function changedPromptsSection(r: Report, d: Detail): string[] {
     const b = t.baseline as NonNullable<ReportTarget['baseline']>;
     // A fence longer than any backtick run in the prompt keeps the diff from closing early.
     const fence = '`'.repeat(Math.max(3, ...[...t.diff.matchAll(/`+/g)].map((m) => m[0].length + 1)));
-    out.push(`<details><summary>Prompt diff: ${cell(t.prompt)} v${b.version} → v${t.version}</summary>`, '', `${fence}diff`, t.diff.replace(/<\/details>/gi, '</ details>'), fence, '', '</details>', '');
+    out.push(
+      `<details><summary>Prompt diff: ${cell(t.prompt)} v${b.version} → v${t.version}</summary>`,
+      '',
+      `${fence}diff`,
+      t.diff.replace(/<\/details>/gi, '</ details>'),
+      fence,
+      '',
+      '</details>',
+      '',
+    );
   }
   return out;
 }
@@ -103,19 +126,31 @@ function targetsSection(r: Report, d: Detail): string[] {
   if (!r.tests.ran) return [...out, '_Eval did not run._', ''];
   if (r.tests.targets.length === 0) return [...out, 'Nothing to evaluate: this change affects no prompt version.', ''];
   const s = r.tests.stats;
-  out.push(`${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored${s.cached > 0 ? ` (${s.cached} from cache)` : ''}${r.tests.shards > 1 ? ` across ${r.tests.shards} shards` : ''}.`, '');
-  out.push('| | prompt version | snapshot | pass rate | failed / errored | gate | why evaluated |', '|---|---|---|---|---|---|---|');
+  out.push(
+    `${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errored} errored${s.cached > 0 ? ` (${s.cached} from cache)` : ''}${r.tests.shards > 1 ? ` across ${r.tests.shards} shards` : ''}.`,
+    '',
+  );
+  out.push(
+    '| | prompt version | snapshot | pass rate | failed / errored | gate | why evaluated |',
+    '|---|---|---|---|---|---|---|',
+  );
   for (const t of r.tests.targets.slice(0, d.targets)) {
     const mark = t.ok ? (t.passRate >= t.minPassRate ? '✅' : 'ℹ️') : '❌';
     const rate = `${t.passed}/${t.evaluated}${t.evaluated !== t.expected ? ` of ${t.expected}` : ''} (${pct(t.passRate)})`;
-    out.push(`| ${mark} | ${cell(t.prompt)} v${t.version} | ${cell(t.snapshot)} | ${rate} | ${t.failed} / ${t.errored} | ${gateText(t)} | ${cell(t.reasons.join('; '), 160)} |`);
+    out.push(
+      `| ${mark} | ${cell(t.prompt)} v${t.version} | ${cell(t.snapshot)} | ${rate} | ${t.failed} / ${t.errored} | ${gateText(t)} | ${cell(t.reasons.join('; '), 160)} |`,
+    );
   }
-  if (r.tests.targets.length > d.targets) out.push(`| | … and ${r.tests.targets.length - d.targets} more (see report.json) | | | | | |`);
+  if (r.tests.targets.length > d.targets)
+    out.push(`| | … and ${r.tests.targets.length - d.targets} more (see report.json) | | | | | |`);
   out.push('');
   if (d.failures > 0) {
     const failing = r.tests.targets.filter((t) => t.failures.length > 0);
     for (const t of failing.slice(0, d.targets)) {
-      out.push(`<details><summary>${cell(t.prompt)} v${t.version} on ${cell(t.snapshot)}: ${t.failures.length} failing or errored case(s)</summary>`, '');
+      out.push(
+        `<details><summary>${cell(t.prompt)} v${t.version} on ${cell(t.snapshot)}: ${t.failures.length} failing or errored case(s)</summary>`,
+        '',
+      );
       for (const f of t.failures.slice(0, d.failures)) {
         out.push(...failureLines(f, t));
         if (d.outputChars > 0 && f.output) out.push(`  - output: ${cell(f.output, d.outputChars)}`);
@@ -132,7 +167,10 @@ function shadowSection(r: Report, d: Detail): string[] {
   if (!r.shadow.ran) return [...out, '_Shadow eval did not run._', ''];
   if (r.shadow.comparisons.length === 0) return [...out, 'No model or active-prompt change to shadow.', ''];
   out.push(`Embedding cosine (${cell(r.shadow.embeddingModel ?? '?')}) gates; token F1 is shown beside it.`, '');
-  out.push('| | comparison | pairs | cosine avg / min / p10 | token F1 avg / min | gate |', '|---|---|---|---|---|---|');
+  out.push(
+    '| | comparison | pairs | cosine avg / min / p10 | token F1 avg / min | gate |',
+    '|---|---|---|---|---|---|',
+  );
   for (const c of r.shadow.comparisons) {
     if (noDataset(c)) {
       // Nothing to compare is not a failed comparison: say so instead of showing ⚠️ 0.000.
@@ -150,7 +188,8 @@ function shadowSection(r: Report, d: Detail): string[] {
     // The gate sees only avg and min: the spread shows one outlier apart from a shifted distribution.
     out.push('Cosine of every pair over [0, 1], one character per bin (`·` = empty bin):', '');
     // A blank line after each: an HTML block (<details>) runs on until one, swallowing the next item.
-    for (const c of histograms) if (c.histogram) out.push(...histogramMarkdown(cell(c.title), c.histogram, c.failed, d.pairs > 0), '');
+    for (const c of histograms)
+      if (c.histogram) out.push(...histogramMarkdown(cell(c.title), c.histogram, c.failed, d.pairs > 0), '');
   }
   for (const c of r.shadow.comparisons) out.push(...pairsOf(c, d));
   return out;
@@ -178,7 +217,9 @@ function findingsSection(r: Report, d: Detail): string[] {
   const out = ['## Validation findings', ''];
   if (all.length === 0) return [...out, 'None.', ''];
   for (const f of all.slice(0, d.findings)) {
-    out.push(`- ${f.severity === 'error' ? '❌' : '⚠️'} \`${f.code}\` ${cell(f.file)}:${f.line}:${f.col} — ${cell(f.message, 240)}${f.hint ? ` _(${cell(f.hint, 160)})_` : ''}`);
+    out.push(
+      `- ${f.severity === 'error' ? '❌' : '⚠️'} \`${f.code}\` ${cell(f.file)}:${f.line}:${f.col} — ${cell(f.message, 240)}${f.hint ? ` _(${cell(f.hint, 160)})_` : ''}`,
+    );
   }
   if (all.length > d.findings) out.push(`- … ${all.length - d.findings} more in report.json`);
   out.push('');
@@ -187,7 +228,12 @@ function findingsSection(r: Report, d: Detail): string[] {
 
 function render(r: Report, d: Detail): string {
   const lines: string[] = [];
-  const verdict = r.status === 'config-invalid' ? '❌ Switchyard: blocked: the configuration does not validate' : r.verdict === 'pass' ? '✅ Switchyard: safe to merge' : '❌ Switchyard: blocked';
+  const verdict =
+    r.status === 'config-invalid'
+      ? '❌ Switchyard: blocked: the configuration does not validate'
+      : r.verdict === 'pass'
+        ? '✅ Switchyard: safe to merge'
+        : '❌ Switchyard: blocked';
   lines.push(`## ${verdict}`, '');
   if (r.blockers.length > 0) for (const b of r.blockers.slice(0, 20)) lines.push(`- ${cell(b, 300)}`);
   if (r.blockers.length > 20) lines.push(`- … ${r.blockers.length - 20} more`);
@@ -195,12 +241,18 @@ function render(r: Report, d: Detail): string {
   lines.push(
     r.offline
       ? '> **Offline results.** Model answers come from the Switchyard offline model server, a deterministic test double — not from a real model.'
-      : r.endpoint === 'none' ? '> No model was called.' : `> Model answers from ${cell(r.endpoint)}.`,
+      : r.endpoint === 'none'
+        ? '> No model was called.'
+        : `> Model answers from ${cell(r.endpoint)}.`,
     '',
   );
   lines.push(...gateSection(r, cell, d.targets));
-  if (r.run) lines.push(`[Workflow run](${r.run.url}) · artifact [\`${cell(r.run.artifact)}\`](${r.run.url}#artifacts)`, '');
-  lines.push(`Project \`${cell(r.project)}\` · base ${r.base ? `\`${cell(r.base)}\`` : '_none (everything evaluated)_'}${r.commit ? ` · head \`${r.commit.slice(0, 12)}\`` : ''}`, '');
+  if (r.run)
+    lines.push(`[Workflow run](${r.run.url}) · artifact [\`${cell(r.run.artifact)}\`](${r.run.url}#artifacts)`, '');
+  lines.push(
+    `Project \`${cell(r.project)}\` · base ${r.base ? `\`${cell(r.base)}\`` : '_none (everything evaluated)_'}${r.commit ? ` · head \`${r.commit.slice(0, 12)}\`` : ''}`,
+    '',
+  );
   lines.push('## What changes for users', '');
   if (r.changes.length === 0) lines.push('Nothing: no resource changes.');
   for (const c of r.changes.slice(0, d.targets)) lines.push(`- ${cell(c.text, 300)}`);

@@ -9,7 +9,8 @@ export function percentile(sorted: readonly number[], p: number): number | null 
   return sorted[Math.min(sorted.length, rank) - 1] ?? null;
 }
 
-const mean = (xs: readonly number[]): number | null => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+const mean = (xs: readonly number[]): number | null =>
+  xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Figures over the cases that have them (cached cases keep the figures of the call that made them). */
 export function metricsOf(cases: readonly CaseResult[]): ReportMetrics {

@@ -45,7 +45,9 @@ const BARS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const;
  */
 export function sparkline(counts: readonly number[]): string {
   const max = Math.max(0, ...counts);
-  return counts.map((c) => (c <= 0 || max === 0 ? '·' : BARS[Math.max(0, Math.ceil((c / max) * BARS.length) - 1)])).join('');
+  return counts
+    .map((c) => (c <= 0 || max === 0 ? '·' : BARS[Math.max(0, Math.ceil((c / max) * BARS.length) - 1)]))
+    .join('');
 }
 
 const edge = (x: number) => x.toFixed(2).replace(/0$/, '');
@@ -56,12 +58,22 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * (when `table`) the bin edges and counts in a collapsed table. `title` must already be escaped.
  * `failed` is undefined when the shadow result did not count failed calls.
  */
-export function histogramMarkdown(title: string, h: SimilarityHistogram, failed: number | undefined, table: boolean): string[] {
+export function histogramMarkdown(
+  title: string,
+  h: SimilarityHistogram,
+  failed: number | undefined,
+  table: boolean,
+): string[] {
   const scored = h.counts.reduce((a, b) => a + b, 0);
-  const extra = [...(failed === undefined ? [] : [plural(failed, 'failed call', 'failed calls')]), `${h.outOfRange} out of range`].join(' · ');
+  const extra = [
+    ...(failed === undefined ? [] : [plural(failed, 'failed call', 'failed calls')]),
+    `${h.outOfRange} out of range`,
+  ].join(' · ');
   if (scored === 0) return [`- ${title}: no pair scored · ${extra}`];
   const n = h.counts.length;
-  const out = [`- ${title}: cosine \`${sparkline(h.counts)}\` over [0, 1] · ${plural(scored, 'pair', 'pairs')} · ${extra}`];
+  const out = [
+    `- ${title}: cosine \`${sparkline(h.counts)}\` over [0, 1] · ${plural(scored, 'pair', 'pairs')} · ${extra}`,
+  ];
   if (!table) return out;
   out.push('', `<details><summary>Similarity histogram: ${title}</summary>`, '', '| cosine | pairs |', '|---|---|');
   h.counts.forEach((count, i) => {

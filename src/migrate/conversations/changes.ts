@@ -36,7 +36,16 @@ export interface ChangeSummary {
 }
 
 export function emptySummary(): ChangeSummary {
-  return { added: {}, renamed: {}, renameKeptBoth: {}, messageFieldsAdded: {}, messageFieldsCopied: {}, messageFieldsNotFilled: {}, recordsWithMessagesChanged: 0, removed: {} };
+  return {
+    added: {},
+    renamed: {},
+    renameKeptBoth: {},
+    messageFieldsAdded: {},
+    messageFieldsCopied: {},
+    messageFieldsNotFilled: {},
+    recordsWithMessagesChanged: 0,
+    removed: {},
+  };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -55,13 +64,22 @@ function sameJson(a: unknown, b: unknown): boolean {
 const MAX_NOT_FILLED_IDS = 5;
 
 /** Adds one record's before/after to the summary. */
-export function summarizeChange(summary: ChangeSummary, migration: ConversationMigration, before: Record<string, unknown>, after: Record<string, unknown>): void {
+export function summarizeChange(
+  summary: ChangeSummary,
+  migration: ConversationMigration,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): void {
   const renames = migration.upgrade.rename ?? {};
   for (const [from, to] of Object.entries(renames)) {
     if (from in before && !(from in after) && to in after) bump(summary.renamed, `${from} → ${to}`);
     else if (from in before && to in before) bump(summary.renameKeptBoth, `${from} → ${to}`);
   }
-  const renameTargets = new Set(Object.entries(renames).filter(([from]) => from in before && !(from in after)).map(([, to]) => to));
+  const renameTargets = new Set(
+    Object.entries(renames)
+      .filter(([from]) => from in before && !(from in after))
+      .map(([, to]) => to),
+  );
   for (const key of Object.keys(after)) if (!(key in before) && !renameTargets.has(key)) bump(summary.added, key);
   for (const key of Object.keys(before)) if (!(key in after) && !(key in renames)) bump(summary.removed, key);
   const bm = before.messages;
@@ -69,7 +87,11 @@ export function summarizeChange(summary: ChangeSummary, migration: ConversationM
   if (Array.isArray(bm) && Array.isArray(am)) {
     // A copy happened where the source is in the upgraded record (not null): upgradeRecord's rule.
     const copies = Object.entries(migration.upgrade.copyToMessages ?? {});
-    const copied = new Map(copies.filter(([, source]) => Object.hasOwn(after, source) && after[source] !== null).map(([field, source]) => [field, source]));
+    const copied = new Map(
+      copies
+        .filter(([, source]) => Object.hasOwn(after, source) && after[source] !== null)
+        .map(([field, source]) => [field, source]),
+    );
     const notFilled: Record<string, number> = {};
     let touched = false;
     bm.forEach((m: unknown, i) => {
@@ -97,7 +119,11 @@ export function summarizeChange(summary: ChangeSummary, migration: ConversationM
 }
 
 /** A structural diff of two JSON values, renames folded in, for the dry-run's sample. */
-export function diffRecords(migration: ConversationMigration, before: Record<string, unknown>, after: Record<string, unknown>): DiffEntry[] {
+export function diffRecords(
+  migration: ConversationMigration,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): DiffEntry[] {
   const out: DiffEntry[] = [];
   walk(before, after, '', out);
   // A declared rename appears as remove old + add new with the same value: show it as one rename.

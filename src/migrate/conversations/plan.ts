@@ -19,23 +19,42 @@ export const toPayloadMigration = schemaMigrationPayload;
  * `E_MIGRATE_NO_PLAN` (none declared), `E_MIGRATE_AMBIGUOUS` (several: name one).
  */
 export function selectConversationMigration(project: Project, id?: string): PlanResult {
-  const plans = [...project.rollouts.values()].filter((r): r is SchemaMigrationResource => r.kind === 'SchemaMigration');
+  const plans = [...project.rollouts.values()].filter(
+    (r): r is SchemaMigrationResource => r.kind === 'SchemaMigration',
+  );
   if (id !== undefined) {
     const plan = plans.find((p) => p.migration === id);
     if (!plan) {
-      return { ok: false, code: 'E_MIGRATE_UNKNOWN', message: `no SchemaMigration '${id}' in rollouts/ (known: ${plans.map((p) => p.migration).join(', ') || 'none'})` };
+      return {
+        ok: false,
+        code: 'E_MIGRATE_UNKNOWN',
+        message: `no SchemaMigration '${id}' in rollouts/ (known: ${plans.map((p) => p.migration).join(', ') || 'none'})`,
+      };
     }
     if (plan.entity !== 'conversation') {
-      return { ok: false, code: 'E_MIGRATE_ENTITY', message: `SchemaMigration '${id}' migrates '${plan.entity}' records, not conversations` };
+      return {
+        ok: false,
+        code: 'E_MIGRATE_ENTITY',
+        message: `SchemaMigration '${id}' migrates '${plan.entity}' records, not conversations`,
+      };
     }
     return { ok: true, migration: toPayloadMigration(plan) };
   }
   const conversation = plans.filter((p) => p.entity === 'conversation');
   if (conversation.length === 0) {
-    return { ok: false, code: 'E_MIGRATE_NO_PLAN', message: 'no SchemaMigration with entity: conversation in rollouts/; declare one (see docs/guides/conversation-migration.md)' };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_NO_PLAN',
+      message:
+        'no SchemaMigration with entity: conversation in rollouts/; declare one (see docs/guides/conversation-migration.md)',
+    };
   }
   if (conversation.length > 1) {
-    return { ok: false, code: 'E_MIGRATE_AMBIGUOUS', message: `several conversation SchemaMigrations (${conversation.map((p) => p.migration).join(', ')}): choose one with --migration <id>` };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_AMBIGUOUS',
+      message: `several conversation SchemaMigrations (${conversation.map((p) => p.migration).join(', ')}): choose one with --migration <id>`,
+    };
   }
   return { ok: true, migration: toPayloadMigration(conversation[0] as SchemaMigrationResource) };
 }

@@ -134,8 +134,12 @@ const MAX_RETRY_ROUNDS = 5;
 
 const zero = (): Counters => ({ scanned: 0, upgraded: 0, current: 0, failed: 0, retried: 0, conflicts: 0 });
 const add = (a: Counters, b: Counters): Counters => ({
-  scanned: a.scanned + b.scanned, upgraded: a.upgraded + b.upgraded, current: a.current + b.current,
-  failed: a.failed + b.failed, retried: a.retried + b.retried, conflicts: a.conflicts + b.conflicts,
+  scanned: a.scanned + b.scanned,
+  upgraded: a.upgraded + b.upgraded,
+  current: a.current + b.current,
+  failed: a.failed + b.failed,
+  retried: a.retried + b.retried,
+  conflicts: a.conflicts + b.conflicts,
 });
 
 function versionKey(record: unknown): string {
@@ -151,12 +155,23 @@ type Classified =
 
 function classify(m: PayloadSchemaMigration, row: ConversationRow): Classified {
   const r = upgradeRecord(m, row.record);
-  if (!r.ok) return { kind: 'failed', row, problem: { id: row.id, code: r.code, message: r.message, version: versionKey(row.record) } };
+  if (!r.ok)
+    return {
+      kind: 'failed',
+      row,
+      problem: { id: row.id, code: r.code, message: r.message, version: versionKey(row.record) },
+    };
   if (!r.changed) return { kind: 'current', row };
   if (!row.numbersExact) {
     return {
-      kind: 'failed', row,
-      problem: { id: row.id, code: 'NUMBER_PRECISION', message: 'holds a number with more precision than a JavaScript double; left as stored', version: versionKey(row.record) },
+      kind: 'failed',
+      row,
+      problem: {
+        id: row.id,
+        code: 'NUMBER_PRECISION',
+        message: 'holds a number with more precision than a JavaScript double; left as stored',
+        version: versionKey(row.record),
+      },
     };
   }
   return { kind: 'upgrade', row, before: row.record as Record<string, unknown>, after: r.record };
@@ -182,7 +197,14 @@ function checkpointSql(schema: string) {
       if (!r) return null;
       return {
         lastId: r.last_id === null ? null : String(r.last_id),
-        counters: { scanned: Number(r.scanned), upgraded: Number(r.upgraded), current: Number(r.current), failed: Number(r.failed), retried: Number(r.retried), conflicts: 0 },
+        counters: {
+          scanned: Number(r.scanned),
+          upgraded: Number(r.upgraded),
+          current: Number(r.current),
+          failed: Number(r.failed),
+          retried: Number(r.retried),
+          conflicts: 0,
+        },
         status: String(r.status),
         from: Number(r.from_version),
         to: Number(r.to_version),
@@ -197,7 +219,13 @@ function checkpointSql(schema: string) {
         [m.id, m.from, m.to],
       );
     },
-    async save(exec: SqlExecutor, id: string, lastId: string | null, c: Counters, status: 'running' | 'complete'): Promise<void> {
+    async save(
+      exec: SqlExecutor,
+      id: string,
+      lastId: string | null,
+      c: Counters,
+      status: 'running' | 'complete',
+    ): Promise<void> {
       await exec.query(
         `UPDATE ${t} SET last_id = $2, scanned = $3, upgraded = $4, current = $5, failed = $6, retried = $7, status = $8, updated_at = now(),
            finished_at = CASE WHEN $8 = 'complete' THEN now() ELSE NULL END
@@ -209,11 +237,18 @@ function checkpointSql(schema: string) {
 }
 
 async function tableExists(client: SqlClient, schema: string): Promise<boolean> {
-  const rows = await client.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`${quoteIdent(schema)}.conversations`]);
+  const rows = await client.query<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [
+    `${quoteIdent(schema)}.conversations`,
+  ]);
   return rows[0]?.t !== null && rows[0]?.t !== undefined;
 }
 
-async function countPending(client: SqlClient, sql: ConversationSql, to: number, after: string | null): Promise<number> {
+async function countPending(
+  client: SqlClient,
+  sql: ConversationSql,
+  to: number,
+  after: string | null,
+): Promise<number> {
   const rows = await client.query<{ n: string | number }>(
     `SELECT count(*) AS n FROM ${sql.table} WHERE (schema_version IS NULL OR schema_version <> $1) AND ($2::text IS NULL OR id > $2)`,
     [to, after],
@@ -221,11 +256,17 @@ async function countPending(client: SqlClient, sql: ConversationSql, to: number,
   return Number(rows[0]?.n ?? 0);
 }
 
-async function countByVersion(client: SqlClient, sql: ConversationSql): Promise<Array<{ schemaVersion: number | null; count: number }>> {
+async function countByVersion(
+  client: SqlClient,
+  sql: ConversationSql,
+): Promise<Array<{ schemaVersion: number | null; count: number }>> {
   const rows = await client.query<{ schema_version: number | null; n: string | number }>(
     `SELECT schema_version, count(*) AS n FROM ${sql.table} GROUP BY schema_version ORDER BY schema_version NULLS FIRST`,
   );
-  return rows.map((r) => ({ schemaVersion: r.schema_version === null ? null : Number(r.schema_version), count: Number(r.n) }));
+  return rows.map((r) => ({
+    schemaVersion: r.schema_version === null ? null : Number(r.schema_version),
+    count: Number(r.n),
+  }));
 }
 
 /** Delay ceilings for retrying a failed batch transaction: 500 ms, 1 s, 2 s … (full jitter, shared with the embeddings runner), at most 5 s. */
@@ -250,7 +291,10 @@ async function writeBatch(
       break;
     }
     if (round > 0) c.retried += todo.length;
-    const written = await sql.updateManyIfRevision(tx, todo.map((u) => ({ id: u.row.id, record: u.after, revision: u.row.revision })));
+    const written = await sql.updateManyIfRevision(
+      tx,
+      todo.map((u) => ({ id: u.row.id, record: u.after, revision: u.row.revision })),
+    );
     c.upgraded += written.size;
     const lost = todo.filter((u) => !written.has(u.row.id)).map((u) => u.row.id);
     if (lost.length === 0) break;
@@ -281,7 +325,8 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
   const schema = options.schema ?? DEFAULT_CONVERSATION_SCHEMA;
   checkSchemaName(schema);
   const batchSize = options.batchSize ?? m.batchSize;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new MigrateError('E_MIGRATE_BATCH_SIZE', `batch size must be a positive integer, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new MigrateError('E_MIGRATE_BATCH_SIZE', `batch size must be a positive integer, got ${batchSize}`);
   if (options.dryRun === true) return run(client, options, schema, batchSize, true, null);
   let lock: RunLock | null;
   try {
@@ -298,7 +343,14 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
   }
 }
 
-async function run(client: SqlClient, options: RunOptions, schema: string, batchSize: number, dryRun: boolean, lock: RunLock | null): Promise<MigrationReport> {
+async function run(
+  client: SqlClient,
+  options: RunOptions,
+  schema: string,
+  batchSize: number,
+  dryRun: boolean,
+  lock: RunLock | null,
+): Promise<MigrationReport> {
   const m = options.migration;
   const sampleSize = options.sampleSize ?? 3;
   const maxProblems = options.maxProblems ?? 50;
@@ -308,13 +360,35 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
   const started = performance.now();
 
   const report: MigrationReport = {
-    migration: m.id, entity: m.entity, from: m.from, to: m.to, mode: m.mode, dryRun, schema, backend: client.backend, batchSize,
-    before: [], total: 0, resumed: null, counters: zero(), cumulative: zero(), byVersion: {}, changes: emptySummary(),
-    problems: [], problemsByCode: {}, samples: [], remaining: 0, complete: false, interrupted: false, durationMs: 0, recordsPerSecond: 0,
+    migration: m.id,
+    entity: m.entity,
+    from: m.from,
+    to: m.to,
+    mode: m.mode,
+    dryRun,
+    schema,
+    backend: client.backend,
+    batchSize,
+    before: [],
+    total: 0,
+    resumed: null,
+    counters: zero(),
+    cumulative: zero(),
+    byVersion: {},
+    changes: emptySummary(),
+    problems: [],
+    problemsByCode: {},
+    samples: [],
+    remaining: 0,
+    complete: false,
+    interrupted: false,
+    durationMs: 0,
+    recordsPerSecond: 0,
   };
   const finish = (): MigrationReport => {
     report.durationMs = Math.round(performance.now() - started);
-    report.recordsPerSecond = report.durationMs > 0 ? Math.round((report.counters.scanned * 1000) / report.durationMs) : 0;
+    report.recordsPerSecond =
+      report.durationMs > 0 ? Math.round((report.counters.scanned * 1000) / report.durationMs) : 0;
     return report;
   };
 
@@ -340,7 +414,14 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
   let base = zero();
   if (!dryRun) {
     const saved = await store('reading the checkpoint', () => cp.load(client, m.id));
-    if (!options.restart && saved && saved.status === 'running' && saved.from === m.from && saved.to === m.to && saved.lastId !== null) {
+    if (
+      !options.restart &&
+      saved &&
+      saved.status === 'running' &&
+      saved.from === m.from &&
+      saved.to === m.to &&
+      saved.lastId !== null
+    ) {
       cursor = saved.lastId;
       base = saved.counters;
       report.resumed = { after: saved.lastId, counters: saved.counters };
@@ -354,8 +435,15 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
 
   const progress = (done: boolean): void => {
     options.onProgress?.({
-      migration: m.id, dryRun, scanned: report.counters.scanned, pending, resumed: base.scanned, upgraded: report.counters.upgraded,
-      failed: report.counters.failed, elapsedMs: performance.now() - started, done,
+      migration: m.id,
+      dryRun,
+      scanned: report.counters.scanned,
+      pending,
+      resumed: base.scanned,
+      upgraded: report.counters.upgraded,
+      failed: report.counters.failed,
+      elapsedMs: performance.now() - started,
+      done,
     });
   };
   const noteProblem = (p: Problem): void => {
@@ -371,7 +459,10 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
   progress(false);
   batches: for (;;) {
     if (lock?.lost) {
-      throw new MigrateError('E_MIGRATE_LOCK_LOST', `the connection holding the run lock dropped after '${cursor ?? '(start)'}'; stopped, since another run could now start alongside; progress up to there is saved: run again to resume`);
+      throw new MigrateError(
+        'E_MIGRATE_LOCK_LOST',
+        `the connection holding the run lock dropped after '${cursor ?? '(start)'}'; stopped, since another run could now start alongside; progress up to there is saved: run again to resume`,
+      );
     }
     if (options.signal?.aborted) {
       report.interrupted = true;
@@ -392,7 +483,8 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
         noteProblem(k.problem);
       } else {
         summarizeChange(report.changes, m, k.before, k.after);
-        if (dryRun && report.samples.length < sampleSize) report.samples.push({ id: k.row.id, diff: diffRecords(m, k.before, k.after) });
+        if (dryRun && report.samples.length < sampleSize)
+          report.samples.push({ id: k.row.id, diff: diffRecords(m, k.before, k.after) });
       }
     }
     if (dryRun) {
@@ -403,12 +495,22 @@ async function run(client: SqlClient, options: RunOptions, schema: string, batch
         try {
           result = await client.transaction(async (tx) => {
             const r = await writeBatch(tx, sql, m, classified);
-            await cp.save(tx, m.id, lastId, add(add(base, report.counters), { ...add(batch, r.counters), conflicts: 0 }), 'running');
+            await cp.save(
+              tx,
+              m.id,
+              lastId,
+              add(add(base, report.counters), { ...add(batch, r.counters), conflicts: 0 }),
+              'running',
+            );
             return r;
           });
         } catch (error) {
           if (attempt >= attempts) {
-            throw new MigrateError('E_MIGRATE_BATCH', `batch after '${cursor ?? '(start)'}' failed ${attempts} times (${(error as Error).message}); progress up to there is saved: run again to resume`, { cause: error });
+            throw new MigrateError(
+              'E_MIGRATE_BATCH',
+              `batch after '${cursor ?? '(start)'}' failed ${attempts} times (${(error as Error).message}); progress up to there is saved: run again to resume`,
+              { cause: error },
+            );
           }
           await pause(backoffDelay(attempt - 1, BATCH_BACKOFF));
           if (options.signal?.aborted) {

@@ -28,10 +28,20 @@ export interface AdvanceDecision {
  * (a live application keeps writing), no older than `verify.maxAgeMinutes` and with the count
  * checks passing again now. backfill → dual-read also needs the backfill's checkpoint complete.
  */
-export async function decideAdvance(store: VectorStore, resolved: ResolvedPlan, now = Date.now()): Promise<Result<AdvanceDecision>> {
+export async function decideAdvance(
+  store: VectorStore,
+  resolved: ResolvedPlan,
+  now = Date.now(),
+): Promise<Result<AdvanceDecision>> {
   const { plan, phase, env } = resolved;
   const to = nextPhase(phase);
-  if (!to) return { ok: false, code: 'E_MIGRATE_PHASE', message: 'the plan is already complete', hint: 'drop the old index with --cleanup' };
+  if (!to)
+    return {
+      ok: false,
+      code: 'E_MIGRATE_PHASE',
+      message: 'the plan is already complete',
+      hint: 'drop the old index with --cleanup',
+    };
   if (env !== undefined && !resolved.overridden) {
     return {
       ok: false,
@@ -42,36 +52,77 @@ export async function decideAdvance(store: VectorStore, resolved: ResolvedPlan, 
   }
   const step = { from: phase, to, path: resolved.phasePath };
   if (phase === 'dual-write') {
-    return { ok: true, ...step, reason: 'dual-write → backfill declares that every writer dual-writes (no data to verify yet)', verification: undefined };
+    return {
+      ok: true,
+      ...step,
+      reason: 'dual-write → backfill declares that every writer dual-writes (no data to verify yet)',
+      verification: undefined,
+    };
   }
   if (phase === 'backfill') {
     const checkpoint = await checkpointQueries(store).load(store.client, plan.migration, plan.to.index);
     if (checkpoint?.status !== 'complete') {
-      return { ok: false, code: 'E_MIGRATE_NOT_VERIFIED', message: `the backfill into '${plan.to.index}' has not completed (${checkpoint ? `checkpoint at '${checkpoint.lastDocId}'` : 'never run'})`, hint: `run switchyard migrate embeddings ${plan.migration}${env ? ` --env ${env}` : ''}` };
+      return {
+        ok: false,
+        code: 'E_MIGRATE_NOT_VERIFIED',
+        message: `the backfill into '${plan.to.index}' has not completed (${checkpoint ? `checkpoint at '${checkpoint.lastDocId}'` : 'never run'})`,
+        hint: `run switchyard migrate embeddings ${plan.migration}${env ? ` --env ${env}` : ''}`,
+      };
     }
   }
   const verification = await latestVerification(store, plan.migration, resolved.envKey);
   const rerun = `run switchyard migrate embeddings ${plan.migration}${env ? ` --env ${env}` : ''} --verify`;
-  if (!verification) return { ok: false, code: 'E_MIGRATE_NOT_VERIFIED', message: 'no verification stored for this migration and environment', hint: rerun };
+  if (!verification)
+    return {
+      ok: false,
+      code: 'E_MIGRATE_NOT_VERIFIED',
+      message: 'no verification stored for this migration and environment',
+      hint: rerun,
+    };
   if (verification.planFingerprint !== planFingerprint(plan)) {
-    return { ok: false, code: 'E_MIGRATE_NOT_VERIFIED', message: `the latest verification (#${verification.id}) was for a different from/to plan`, hint: rerun };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_NOT_VERIFIED',
+      message: `the latest verification (#${verification.id}) was for a different from/to plan`,
+      hint: rerun,
+    };
   }
   if (!verification.passed) {
     const failed = verification.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`);
-    return { ok: false, code: 'E_MIGRATE_NOT_VERIFIED', message: `the latest verification (#${verification.id}) failed: ${failed.join('; ')}`, hint: `fix it, then ${rerun}` };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_NOT_VERIFIED',
+      message: `the latest verification (#${verification.id}) failed: ${failed.join('; ')}`,
+      hint: `fix it, then ${rerun}`,
+    };
   }
   if (verification.dataFingerprint === (await dataFingerprint(store, plan))) {
     return { ok: true, ...step, reason: `verification #${verification.id} passed on the current data`, verification };
   }
   const ageMinutes = (now - Date.parse(verification.createdAt ?? '')) / 60_000;
   if (!(ageMinutes <= resolved.verify.maxAgeMinutes)) {
-    return { ok: false, code: 'E_MIGRATE_NOT_VERIFIED', message: `documents changed since verification #${verification.id}, which is ${Math.round(ageMinutes)} minutes old (verify.maxAgeMinutes ${resolved.verify.maxAgeMinutes})`, hint: rerun };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_NOT_VERIFIED',
+      message: `documents changed since verification #${verification.id}, which is ${Math.round(ageMinutes)} minutes old (verify.maxAgeMinutes ${resolved.verify.maxAgeMinutes})`,
+      hint: rerun,
+    };
   }
   const failing = countChecks(await countFacts(store, plan), resolved.verify).filter((c) => !c.passed);
   if (failing.length > 0) {
-    return { ok: false, code: 'E_MIGRATE_NOT_VERIFIED', message: `documents changed since verification #${verification.id} and the counts no longer pass: ${failing.map((c) => c.detail).join('; ')}`, hint: `run the backfill again, then ${rerun}` };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_NOT_VERIFIED',
+      message: `documents changed since verification #${verification.id} and the counts no longer pass: ${failing.map((c) => c.detail).join('; ')}`,
+      hint: `run the backfill again, then ${rerun}`,
+    };
   }
-  return { ok: true, ...step, reason: `verification #${verification.id} passed ${Math.round(ageMinutes)} min ago; documents changed since and the count checks pass now`, verification };
+  return {
+    ok: true,
+    ...step,
+    reason: `verification #${verification.id} passed ${Math.round(ageMinutes)} min ago; documents changed since and the count checks pass now`,
+    verification,
+  };
 }
 
 /** The file text with the phase moved (comments and layout kept), or a problem. */
@@ -96,14 +147,25 @@ export interface CommittedPlan {
  * touched) and resolves its phase for `env`. A ref that cannot be read, or that has no such plan,
  * is a problem: cleanup must not fall back to the local YAML.
  */
-export async function committedPlan(root: string, id: string, env: string | undefined, ref: string): Promise<Result<CommittedPlan>> {
+export async function committedPlan(
+  root: string,
+  id: string,
+  env: string | undefined,
+  ref: string,
+): Promise<Result<CommittedPlan>> {
   const hint = `commit the phase change, merge it, and pass the published branch with --ref (default main)`;
   const loaded = await loadProjectAtRef(root, ref);
   if (!loaded.value) {
-    return { ok: false, code: 'E_MIGRATE_CLEANUP_REF', message: `cannot read the committed plan at '${ref}': ${loaded.errors.map((e) => e.message).join('; ') || 'no project'}`, hint };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_CLEANUP_REF',
+      message: `cannot read the committed plan at '${ref}': ${loaded.errors.map((e) => e.message).join('; ') || 'no project'}`,
+      hint,
+    };
   }
   const resolved = resolvePlan(loaded.value, id, env);
-  if (!resolved.ok) return { ok: false, code: 'E_MIGRATE_CLEANUP_REF', message: `at '${ref}': ${resolved.message}`, hint };
+  if (!resolved.ok)
+    return { ok: false, code: 'E_MIGRATE_CLEANUP_REF', message: `at '${ref}': ${resolved.message}`, hint };
   return { ok: true, ref, phase: resolved.phase, fromIndex: resolved.plan.from.index };
 }
 
@@ -115,7 +177,11 @@ export async function committedPlan(root: string, id: string, env: string | unde
  * instance runs the `complete` bundle; an instance that lags behind keeps working (the retired
  * index is skipped, see `indexDocument`).
  */
-export async function cleanupOldIndex(store: VectorStore, resolved: ResolvedPlan, committed: Result<CommittedPlan> | Problem): Promise<Result<{ dropped: boolean; index: string; ref: string }>> {
+export async function cleanupOldIndex(
+  store: VectorStore,
+  resolved: ResolvedPlan,
+  committed: Result<CommittedPlan> | Problem,
+): Promise<Result<{ dropped: boolean; index: string; ref: string }>> {
   const where = resolved.env ? ` in ${resolved.env}` : '';
   if (resolved.phase !== 'complete') {
     return {
@@ -143,6 +209,9 @@ export async function cleanupOldIndex(store: VectorStore, resolved: ResolvedPlan
     };
   }
   const index = resolved.plan.from.index;
-  const { dropped } = await store.retireIndex(index, `cleanup of ${resolved.plan.migration}${where} (complete at ${committed.ref})`);
+  const { dropped } = await store.retireIndex(
+    index,
+    `cleanup of ${resolved.plan.migration}${where} (complete at ${committed.ref})`,
+  );
   return { ok: true, dropped, index, ref: committed.ref };
 }

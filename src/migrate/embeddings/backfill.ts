@@ -147,7 +147,9 @@ async function backfill(options: BackfillOptions, lock: RunLock | null): Promise
   const s = quoteIdent(store.schema);
   const to = plan.to;
   const migration = plan.migration;
-  const limiter = options.limiter ?? new RateLimiter({ requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute });
+  const limiter =
+    options.limiter ??
+    new RateLimiter({ requestsPerMinute: settings.requestsPerMinute, tokensPerMinute: settings.tokensPerMinute });
   const cp = checkpointQueries(store);
   const report: BackfillReport = {
     migration,
@@ -206,14 +208,26 @@ async function backfill(options: BackfillOptions, lock: RunLock | null): Promise
   async function embedDocs(docs: StoredDocument[]): Promise<EmbeddedBatch> {
     try {
       const vectors = await embedTexts(docs.map((d) => d.content));
-      return { docs, rows: docs.map((d, i) => ({ id: d.id, version: d.version, embedding: vectors[i]! })), failures: [] };
+      return {
+        docs,
+        rows: docs.map((d, i) => ({ id: d.id, version: d.version, embedding: vectors[i]! })),
+        failures: [],
+      };
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const e = error as EmbeddingError;
       if (stopsTheRun(e)) {
-        throw new StopRun(e.code ?? 'E_EMBED_NETWORK', `${e.message}${e.retryable ? ` (after ${settings.maxRetries} retries; run again to resume)` : ''}`);
+        throw new StopRun(
+          e.code ?? 'E_EMBED_NETWORK',
+          `${e.message}${e.retryable ? ` (after ${settings.maxRetries} retries; run again to resume)` : ''}`,
+        );
       }
-      if (docs.length === 1) return { docs, rows: [], failures: [{ doc: docs[0]!, code: e.code, message: e.message.slice(0, 1000), attempts: 1 }] };
+      if (docs.length === 1)
+        return {
+          docs,
+          rows: [],
+          failures: [{ doc: docs[0]!, code: e.code, message: e.message.slice(0, 1000), attempts: 1 }],
+        };
       // The API refused the request: split it to find the documents it is about.
       const half = Math.ceil(docs.length / 2);
       const [a, b] = [await embedDocs(docs.slice(0, half)), await embedDocs(docs.slice(half))];
@@ -235,14 +249,21 @@ async function backfill(options: BackfillOptions, lock: RunLock | null): Promise
   }
 
   // --- one transaction per batch: vectors, dead letters, checkpoint ---
-  async function commit(batch: EmbeddedBatch, advanceTo: string | null, counter: 'embedded' | 'reconciled'): Promise<void> {
+  async function commit(
+    batch: EmbeddedBatch,
+    advanceTo: string | null,
+    counter: 'embedded' | 'reconciled',
+  ): Promise<void> {
     checkLock();
     const outcome = await store.transaction(async (tx) => {
       const result = await tx.upsertEmbeddings(to.index, batch.rows);
       const skipped = new Set(result.skipped);
       const written = batch.rows.map((r) => r.id).filter((id) => !skipped.has(id));
       if (written.length > 0) {
-        await tx.sql.query(`DELETE FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2 AND doc_id = ANY($3::text[])`, [migration, to.index, written]);
+        await tx.sql.query(
+          `DELETE FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2 AND doc_id = ANY($3::text[])`,
+          [migration, to.index, written],
+        );
       }
       for (const f of batch.failures) {
         await tx.sql.query(
@@ -276,7 +297,11 @@ WHERE migration = $1 AND target_index = $2`,
    * Pipelines `next()` (sequential reads) through embedDocs with up to `concurrency` in flight,
    * committing strictly in read order.
    */
-  async function pipeline(next: () => Promise<StoredDocument[]>, counter: 'embedded' | 'reconciled', advance: boolean): Promise<void> {
+  async function pipeline(
+    next: () => Promise<StoredDocument[]>,
+    counter: 'embedded' | 'reconciled',
+    advance: boolean,
+  ): Promise<void> {
     const queue: Array<{ work: Promise<EmbeddedBatch>; last: string }> = [];
     let exhausted = false;
     try {
@@ -387,10 +412,10 @@ ORDER BY d.id LIMIT $4`,
     if (options.signal?.aborted) {
       report.status = 'stopped';
     } else if (!options.retryDeadLetters) {
-      await store.client.query(`UPDATE ${s}.migration_checkpoints SET status = 'complete', finished_at = now(), updated_at = now() WHERE migration = $1 AND target_index = $2`, [
-        migration,
-        to.index,
-      ]);
+      await store.client.query(
+        `UPDATE ${s}.migration_checkpoints SET status = 'complete', finished_at = now(), updated_at = now() WHERE migration = $1 AND target_index = $2`,
+        [migration, to.index],
+      );
     }
   } catch (error) {
     if (options.signal?.aborted) {
@@ -398,7 +423,10 @@ ORDER BY d.id LIMIT $4`,
     } else {
       report.status = 'failed';
       const code = error instanceof StopRun ? error.code : ((error as { code?: string }).code ?? 'E_MIGRATE_STORE');
-      report.error = { code: typeof code === 'string' && code.startsWith('E_') ? code : 'E_MIGRATE_STORE', message: (error as Error).message };
+      report.error = {
+        code: typeof code === 'string' && code.startsWith('E_') ? code : 'E_MIGRATE_STORE',
+        message: (error as Error).message,
+      };
     }
   }
   report.checkpoint = await cp.load(store.client, migration, to.index).catch(() => undefined);
@@ -412,7 +440,10 @@ async function countDocs(store: VectorStore, s: string, after: string | null, up
   const params: unknown[] = [];
   if (after !== null) where.push(`id > $${params.push(after)}`);
   if (upTo !== null) where.push(`id <= $${params.push(upTo)}`);
-  const rows = await store.client.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${s}.documents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+  const rows = await store.client.query<{ n: string | number }>(
+    `SELECT count(*) AS n FROM ${s}.documents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`,
+    params,
+  );
   return Number(rows[0]!.n);
 }
 
@@ -421,7 +452,10 @@ function toDoc(r: Record<string, unknown>): StoredDocument {
     id: String(r.id),
     tenant: (r.tenant as string | null) ?? null,
     content: String(r.content),
-    metadata: typeof r.metadata === 'string' ? (JSON.parse(r.metadata) as Record<string, unknown>) : ((r.metadata as Record<string, unknown>) ?? {}),
+    metadata:
+      typeof r.metadata === 'string'
+        ? (JSON.parse(r.metadata) as Record<string, unknown>)
+        : ((r.metadata as Record<string, unknown>) ?? {}),
     version: Number(r.version),
     updatedAt: ts(r.updated_at) ?? '',
   };

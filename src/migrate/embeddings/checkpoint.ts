@@ -28,7 +28,8 @@ export interface CheckpointRow {
 }
 
 /** ISO string of a timestamp column (PGlite gives Date, `pg` gives Date, strings elsewhere), or null. */
-export const ts = (v: unknown): string | null => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+export const ts = (v: unknown): string | null =>
+  v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString();
 
 /**
  * SQL condition "document `d` is dead-lettered at its current version and the target has no
@@ -44,7 +45,10 @@ export function checkpointQueries(store: VectorStore) {
   const s = quoteIdent(store.schema);
   return {
     async load(sql: SqlExecutor, migration: string, target: string): Promise<CheckpointRow | undefined> {
-      const rows = await sql.query<Record<string, unknown>>(`SELECT * FROM ${s}.migration_checkpoints WHERE migration = $1 AND target_index = $2`, [migration, target]);
+      const rows = await sql.query<Record<string, unknown>>(
+        `SELECT * FROM ${s}.migration_checkpoints WHERE migration = $1 AND target_index = $2`,
+        [migration, target],
+      );
       const r = rows[0];
       if (!r) return undefined;
       return {
@@ -69,8 +73,14 @@ export function checkpointQueries(store: VectorStore) {
     async deadLetterCount(sql: SqlExecutor, migration: string, target: string): Promise<number> {
       const table = (await store.getIndex(target)) ? await store.tableOf(target) : undefined;
       const rows = table
-        ? await sql.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${s}.documents d WHERE ${outstandingDeadLetter(s, table)}`, [migration, target])
-        : await sql.query<{ n: string | number }>(`SELECT count(*) AS n FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2`, [migration, target]);
+        ? await sql.query<{ n: string | number }>(
+            `SELECT count(*) AS n FROM ${s}.documents d WHERE ${outstandingDeadLetter(s, table)}`,
+            [migration, target],
+          )
+        : await sql.query<{ n: string | number }>(
+            `SELECT count(*) AS n FROM ${s}.migration_dead_letters WHERE migration = $1 AND target_index = $2`,
+            [migration, target],
+          );
       return Number(rows[0]!.n);
     },
 

@@ -36,7 +36,11 @@ export class EmbeddingError extends VectorError {
   readonly retryable: boolean;
   /** What the server asked for (Retry-After / retry-after-ms), in milliseconds. */
   readonly retryAfterMs: number | undefined;
-  constructor(code: string, message: string, details: { status?: number; retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
+  constructor(
+    code: string,
+    message: string,
+    details: { status?: number; retryable: boolean; retryAfterMs?: number; cause?: unknown },
+  ) {
     super(code, message, { cause: details.cause });
     this.status = details.status;
     this.retryable = details.retryable;
@@ -45,7 +49,10 @@ export class EmbeddingError extends VectorError {
 }
 
 /** Parses `retry-after-ms` or `retry-after` (seconds or an HTTP date); undefined when absent or bad. */
-export function retryAfterMs(headers: { get(name: string): string | null } | undefined, now = Date.now()): number | undefined {
+export function retryAfterMs(
+  headers: { get(name: string): string | null } | undefined,
+  now = Date.now(),
+): number | undefined {
   if (!headers) return undefined;
   const ms = headers.get('retry-after-ms');
   if (ms !== null && ms.trim() !== '' && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
@@ -60,31 +67,70 @@ export function retryAfterMs(headers: { get(name: string): string | null } | und
 export function toEmbeddingError(error: unknown, model: string): EmbeddingError {
   if (error instanceof EmbeddingError) return error;
   if (error instanceof APIConnectionError) {
-    return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${error.message}`, { retryable: true, cause: error });
+    return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${error.message}`, {
+      retryable: true,
+      cause: error,
+    });
   }
   if (error instanceof APIError) {
     const status = error.status;
     const wait = retryAfterMs(error.headers as Headers | undefined);
-    if (status === 429) return new EmbeddingError('E_EMBED_RATE_LIMITED', `embeddings API rate limit for ${model}: ${error.message}`, { status, retryable: true, retryAfterMs: wait, cause: error });
+    if (status === 429)
+      return new EmbeddingError('E_EMBED_RATE_LIMITED', `embeddings API rate limit for ${model}: ${error.message}`, {
+        status,
+        retryable: true,
+        retryAfterMs: wait,
+        cause: error,
+      });
     if (status !== undefined && (status >= 500 || status === 408 || status === 409)) {
-      return new EmbeddingError('E_EMBED_SERVER', `embeddings API error ${status} for ${model}: ${error.message}`, { status, retryable: true, retryAfterMs: wait, cause: error });
+      return new EmbeddingError('E_EMBED_SERVER', `embeddings API error ${status} for ${model}: ${error.message}`, {
+        status,
+        retryable: true,
+        retryAfterMs: wait,
+        cause: error,
+      });
     }
-    return new EmbeddingError('E_EMBED_REQUEST', `embeddings API refused the request for ${model} (${status ?? 'no status'}): ${error.message}`, { status, retryable: false, cause: error });
+    return new EmbeddingError(
+      'E_EMBED_REQUEST',
+      `embeddings API refused the request for ${model} (${status ?? 'no status'}): ${error.message}`,
+      { status, retryable: false, cause: error },
+    );
   }
-  return new EmbeddingError('E_EMBED_NETWORK', `embeddings request for ${model} failed: ${(error as Error)?.message ?? String(error)}`, { retryable: true, cause: error });
+  return new EmbeddingError(
+    'E_EMBED_NETWORK',
+    `embeddings request for ${model} failed: ${(error as Error)?.message ?? String(error)}`,
+    { retryable: true, cause: error },
+  );
 }
 
 /** An embedder over the `openai` SDK. */
 export function createEmbedder(options: EmbedderOptions): Embedder {
-  const client = new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: options.maxRetries ?? 0, timeout: options.timeoutMs ?? 60_000 });
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    maxRetries: options.maxRetries ?? 0,
+    timeout: options.timeoutMs ?? 60_000,
+  });
   const mode = options.sendDimensions ?? 'auto';
 
-  async function embedWithUsage(model: string, dimension: number, texts: readonly string[], call: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
+  async function embedWithUsage(
+    model: string,
+    dimension: number,
+    texts: readonly string[],
+    call: { signal?: AbortSignal } = {},
+  ): Promise<EmbedResult> {
     if (texts.length === 0) return { vectors: [], promptTokens: 0 };
-    if (!Number.isInteger(dimension) || dimension < 1) throw new EmbeddingError('E_EMBED_DIMENSION', `dimension must be a positive integer, got ${dimension}`, { retryable: false });
+    if (!Number.isInteger(dimension) || dimension < 1)
+      throw new EmbeddingError('E_EMBED_DIMENSION', `dimension must be a positive integer, got ${dimension}`, {
+        retryable: false,
+      });
     const native = NATIVE_DIMENSIONS[model];
     if (native !== undefined && dimension > native) {
-      throw new EmbeddingError('E_EMBED_DIMENSION', `${model} produces at most ${native} dimensions; the plan asks for ${dimension}`, { retryable: false });
+      throw new EmbeddingError(
+        'E_EMBED_DIMENSION',
+        `${model} produces at most ${native} dimensions; the plan asks for ${dimension}`,
+        { retryable: false },
+      );
     }
     const send = mode === 'always' || (mode === 'auto' && native !== undefined && dimension < native);
     let response;
@@ -97,7 +143,11 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       throw toEmbeddingError(error, model);
     }
     if (!Array.isArray(response.data) || response.data.length !== texts.length) {
-      throw new EmbeddingError('E_EMBED_RESPONSE', `embeddings API returned ${response.data?.length ?? 0} vectors for ${texts.length} inputs`, { retryable: true });
+      throw new EmbeddingError(
+        'E_EMBED_RESPONSE',
+        `embeddings API returned ${response.data?.length ?? 0} vectors for ${texts.length} inputs`,
+        { retryable: true },
+      );
     }
     const vectors = new Array<Float32Array>(texts.length);
     for (const item of response.data) {
@@ -112,7 +162,9 @@ export function createEmbedder(options: EmbedderOptions): Embedder {
       }
       const index = item.index ?? 0;
       if (index < 0 || index >= texts.length || vectors[index] !== undefined) {
-        throw new EmbeddingError('E_EMBED_RESPONSE', `embeddings API returned a bad or duplicate index ${index}`, { retryable: true });
+        throw new EmbeddingError('E_EMBED_RESPONSE', `embeddings API returned a bad or duplicate index ${index}`, {
+          retryable: true,
+        });
       }
       vectors[index] = vector;
     }
@@ -150,7 +202,13 @@ export async function openEmbeddingEndpoint(env: NodeJS.ProcessEnv, baseUrl?: st
   if (baseUrl) {
     const url = baseUrl.replace(/\/+$/, '');
     const offline = !env.OPENAI_API_KEY || env.OPENAI_API_KEY === OFFLINE_API_KEY;
-    return { baseUrl: url, apiKey: env.OPENAI_API_KEY || OFFLINE_API_KEY, offline, label: `embeddings API at ${url}`, close: async () => {} };
+    return {
+      baseUrl: url,
+      apiKey: env.OPENAI_API_KEY || OFFLINE_API_KEY,
+      offline,
+      label: `embeddings API at ${url}`,
+      close: async () => {},
+    };
   }
   return openModelEndpoint(env);
 }

@@ -46,11 +46,23 @@ export type PlanProblem = Problem;
 export function resolvePlan(project: Project, id: string, env?: string): Result<ResolvedPlan> {
   const resource = project.rollouts.get(id);
   if (!resource || resource.kind !== 'EmbeddingMigration') {
-    const known = [...project.rollouts.values()].filter((r) => r.kind === 'EmbeddingMigration').map((r) => (r as EmbeddingMigrationResource).migration);
-    return { ok: false, code: 'E_MIGRATE_UNKNOWN', message: `no EmbeddingMigration '${id}' in rollouts/`, hint: `known: ${known.join(', ') || '(none)'}` };
+    const known = [...project.rollouts.values()]
+      .filter((r) => r.kind === 'EmbeddingMigration')
+      .map((r) => (r as EmbeddingMigrationResource).migration);
+    return {
+      ok: false,
+      code: 'E_MIGRATE_UNKNOWN',
+      message: `no EmbeddingMigration '${id}' in rollouts/`,
+      hint: `known: ${known.join(', ') || '(none)'}`,
+    };
   }
   if (env !== undefined && !project.settings.environments.some((e) => e.name === env)) {
-    return { ok: false, code: 'E_MIGRATE_ENV', message: `unknown environment '${env}'`, hint: `switchyard.yaml declares: ${project.settings.environments.map((e) => e.name).join(', ')}` };
+    return {
+      ok: false,
+      code: 'E_MIGRATE_ENV',
+      message: `unknown environment '${env}'`,
+      hint: `switchyard.yaml declares: ${project.settings.environments.map((e) => e.name).join(', ')}`,
+    };
   }
   const override = env === undefined ? undefined : resource.environments?.[env]?.phase;
   const b = resource.backfill;
@@ -97,7 +109,12 @@ export function backfillAllowed(phase: EmbeddingPhase): PlanProblem | undefined 
       hint: 'when the dual-write bundle is live everywhere, run with --advance (dual-write → backfill), merge that change, then run the backfill',
     };
   }
-  return { ok: false, code: 'E_MIGRATE_PHASE', message: 'the plan is complete: the new index is the only one written, there is nothing to backfill', hint: 'step the phase back to cutover to repair the index' };
+  return {
+    ok: false,
+    code: 'E_MIGRATE_PHASE',
+    message: 'the plan is complete: the new index is the only one written, there is nothing to backfill',
+    hint: 'step the phase back to cutover to repair the index',
+  };
 }
 
 /** The next phase, or undefined after `complete`. */

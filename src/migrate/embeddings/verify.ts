@@ -46,7 +46,9 @@ export interface VerifyReport {
   checks: VerifyCheck[];
   counts: CountFacts | undefined;
   dimension: { expected: number; catalog: number | undefined; stored: [number, number] | undefined };
-  overlap: { sampleQueries: number; topK: number; average: number; min: number; selfRecall: number; threshold: number } | undefined;
+  overlap:
+    | { sampleQueries: number; topK: number; average: number; min: number; selfRecall: number; threshold: number }
+    | undefined;
   planFingerprint: string;
   dataFingerprint: string;
   durationMs: number;
@@ -67,7 +69,9 @@ export async function countFacts(store: VectorStore, plan: EmbeddingMigrationRes
   const [docs, embs, current, dead, missing, stale] = await Promise.all([
     store.countDocuments(),
     store.countEmbeddings(plan.to.index),
-    store.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.documents d JOIN ${target} e ON e.doc_id = d.id AND e.version = d.version`),
+    store.client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${s}.documents d JOIN ${target} e ON e.doc_id = d.id AND e.version = d.version`,
+    ),
     store.client.query<{ n: string }>(`SELECT count(*) AS n FROM ${s}.documents d WHERE ${deadLetter}`, args),
     store.client.query<{ id: string; n: string }>(
       `SELECT d.id, count(*) OVER () AS n FROM ${s}.documents d LEFT JOIN ${target} e ON e.doc_id = d.id WHERE e.doc_id IS NULL AND NOT ${deadLetter} ORDER BY d.id LIMIT ${LIST}`,
@@ -94,12 +98,17 @@ export async function countFacts(store: VectorStore, plan: EmbeddingMigrationRes
 export async function dataFingerprint(store: VectorStore, plan: EmbeddingMigrationResource): Promise<string> {
   const s = quoteIdent(store.schema);
   const parts: unknown[] = [];
-  for (const table of [`${s}.documents`, (await store.getIndex(plan.to.index)) ? await store.tableOf(plan.to.index) : undefined]) {
+  for (const table of [
+    `${s}.documents`,
+    (await store.getIndex(plan.to.index)) ? await store.tableOf(plan.to.index) : undefined,
+  ]) {
     if (!table) {
       parts.push('no-index');
       continue;
     }
-    const rows = await store.client.query<Record<string, unknown>>(`SELECT count(*) AS n, coalesce(max(version), 0) AS mx, coalesce(sum(version), 0) AS sm FROM ${table}`);
+    const rows = await store.client.query<Record<string, unknown>>(
+      `SELECT count(*) AS n, coalesce(max(version), 0) AS mx, coalesce(sum(version), 0) AS sm FROM ${table}`,
+    );
     parts.push([String(rows[0]!.n), String(rows[0]!.mx), String(rows[0]!.sm)]);
   }
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
@@ -109,7 +118,8 @@ export async function dataFingerprint(store: VectorStore, plan: EmbeddingMigrati
 export function countChecks(counts: CountFacts, settings: VerifySettings): VerifyCheck[] {
   // Every document is current, missing, stale or an outstanding dead letter, so with none missing
   // or stale the equality follows; it is kept as a cross-check of the queries.
-  const countsOk = counts.missing === 0 && counts.stale === 0 && counts.current === counts.documents - counts.deadLetters;
+  const countsOk =
+    counts.missing === 0 && counts.stale === 0 && counts.current === counts.documents - counts.deadLetters;
   const list = (ids: string[], n: number) => (n === 0 ? '' : ` (${ids.join(', ')}${n > ids.length ? ', …' : ''})`);
   return [
     {
@@ -117,7 +127,11 @@ export function countChecks(counts: CountFacts, settings: VerifySettings): Verif
       passed: countsOk,
       detail: `${counts.current} vectors for ${counts.documents} documents − ${counts.deadLetters} dead letters; missing ${counts.missing}${list(counts.missingIds, counts.missing)}; stale ${counts.stale}${list(counts.staleIds, counts.stale)}`,
     },
-    { name: 'dead-letters', passed: counts.deadLetters <= settings.maxDeadLetters, detail: `${counts.deadLetters} dead letters (at most ${settings.maxDeadLetters} allowed)` },
+    {
+      name: 'dead-letters',
+      passed: counts.deadLetters <= settings.maxDeadLetters,
+      detail: `${counts.deadLetters} dead letters (at most ${settings.maxDeadLetters} allowed)`,
+    },
   ];
 }
 
@@ -151,22 +165,42 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   };
   const info = await store.getIndex(plan.to.index);
   if (!info) {
-    checks.push({ name: 'index', passed: false, detail: `the target index '${plan.to.index}' does not exist (run the backfill first)` });
+    checks.push({
+      name: 'index',
+      passed: false,
+      detail: `the target index '${plan.to.index}' does not exist (run the backfill first)`,
+    });
     report.durationMs = Date.now() - started;
     return report;
   }
   const modelOk = info.model === plan.to.model;
-  checks.push({ name: 'index', passed: modelOk, detail: `target '${info.index}' holds ${info.model} (${info.vectorType})${modelOk ? '' : `, the plan says ${plan.to.model}`}` });
+  checks.push({
+    name: 'index',
+    passed: modelOk,
+    detail: `target '${info.index}' holds ${info.model} (${info.vectorType})${modelOk ? '' : `, the plan says ${plan.to.model}`}`,
+  });
 
   // Dimension: the catalog, and what is actually stored.
   const table = await store.tableOf(plan.to.index);
   const dims = info.vectorType === 'pgvector' ? 'vector_dims(embedding)' : 'array_length(embedding, 1)';
-  const stored = await store.client.query<{ lo: number | null; hi: number | null }>(`SELECT min(${dims}) AS lo, max(${dims}) AS hi FROM ${table}`);
+  const stored = await store.client.query<{ lo: number | null; hi: number | null }>(
+    `SELECT min(${dims}) AS lo, max(${dims}) AS hi FROM ${table}`,
+  );
   const lo = stored[0]?.lo === null || stored[0]?.lo === undefined ? undefined : Number(stored[0].lo);
   const hi = stored[0]?.hi === null || stored[0]?.hi === undefined ? undefined : Number(stored[0].hi);
-  report.dimension = { expected: plan.to.dimension, catalog: info.dimension, stored: lo === undefined ? undefined : [lo, hi!] };
-  const dimOk = info.dimension === plan.to.dimension && (lo === undefined || (lo === plan.to.dimension && hi === plan.to.dimension));
-  checks.push({ name: 'dimension', passed: dimOk, detail: `expected ${plan.to.dimension}; index ${info.dimension}; stored ${lo === undefined ? '(no vectors)' : lo === hi ? lo : `${lo}..${hi}`}` });
+  report.dimension = {
+    expected: plan.to.dimension,
+    catalog: info.dimension,
+    stored: lo === undefined ? undefined : [lo, hi!],
+  };
+  const dimOk =
+    info.dimension === plan.to.dimension &&
+    (lo === undefined || (lo === plan.to.dimension && hi === plan.to.dimension));
+  checks.push({
+    name: 'dimension',
+    passed: dimOk,
+    detail: `expected ${plan.to.dimension}; index ${info.dimension}; stored ${lo === undefined ? '(no vectors)' : lo === hi ? lo : `${lo}..${hi}`}`,
+  });
 
   const counts = await countFacts(store, plan);
   report.counts = counts;
@@ -175,9 +209,17 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
   // Overlap: the same queries through both indexes, each embedded with its own model.
   const oldIndex = await store.getIndex(plan.from.index);
   if (!modelOk || !dimOk) {
-    checks.push({ name: 'overlap', passed: false, detail: 'not measured: the target index does not match the plan (see above)' });
+    checks.push({
+      name: 'overlap',
+      passed: false,
+      detail: 'not measured: the target index does not match the plan (see above)',
+    });
   } else if (!oldIndex) {
-    checks.push({ name: 'overlap', passed: false, detail: `the old index '${plan.from.index}' does not exist: nothing to compare against` });
+    checks.push({
+      name: 'overlap',
+      passed: false,
+      detail: `the old index '${plan.from.index}' does not exist: nothing to compare against`,
+    });
   } else {
     const sample = await store.client.query<{ id: string; content: string }>(
       `SELECT id, content FROM ${s}.documents WHERE content <> '' ORDER BY md5(id || $1), id LIMIT $2`,
@@ -195,7 +237,10 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
       let min = 1;
       let self = 0;
       for (let i = 0; i < sample.length; i++) {
-        const [a, b] = await Promise.all([store.search(plan.from.index, oldVectors[i]!, settings.topK), store.search(plan.to.index, newVectors[i]!, settings.topK)]);
+        const [a, b] = await Promise.all([
+          store.search(plan.from.index, oldVectors[i]!, settings.topK),
+          store.search(plan.to.index, newVectors[i]!, settings.topK),
+        ]);
         const denominator = Math.max(1, Math.min(settings.topK, Math.max(a.length, b.length)));
         const inOld = new Set(a.map((h) => h.id));
         const overlap = b.filter((h) => inOld.has(h.id)).length / denominator;
@@ -204,7 +249,14 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
         if (b.some((h) => h.id === sample[i]!.id)) self++;
       }
       const average = sum / sample.length;
-      report.overlap = { sampleQueries: sample.length, topK: settings.topK, average, min, selfRecall: self / sample.length, threshold: settings.minOverlap };
+      report.overlap = {
+        sampleQueries: sample.length,
+        topK: settings.topK,
+        average,
+        min,
+        selfRecall: self / sample.length,
+        threshold: settings.minOverlap,
+      };
       checks.push({
         name: 'overlap',
         passed: average >= settings.minOverlap,
@@ -222,7 +274,10 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
  * failed, with the error as its one check. Stored like any other, so the latest verification never
  * silently stays an older pass.
  */
-export async function failedVerification(options: Omit<VerifyOptions, 'embedder'>, error: { code: string; message: string }): Promise<VerifyReport> {
+export async function failedVerification(
+  options: Omit<VerifyOptions, 'embedder'>,
+  error: { code: string; message: string },
+): Promise<VerifyReport> {
   const { store, plan } = options;
   return {
     migration: plan.migration,
@@ -239,9 +294,15 @@ export async function failedVerification(options: Omit<VerifyOptions, 'embedder'
   };
 }
 
-async function embedBatched(embedder: Embedder, model: string, dimension: number, texts: string[]): Promise<Float32Array[]> {
+async function embedBatched(
+  embedder: Embedder,
+  model: string,
+  dimension: number,
+  texts: string[],
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
-  for (let i = 0; i < texts.length; i += 100) out.push(...(await embedder.embed(model, dimension, texts.slice(i, i + 100))));
+  for (let i = 0; i < texts.length; i += 100)
+    out.push(...(await embedder.embed(model, dimension, texts.slice(i, i + 100))));
   return out;
 }
 
@@ -250,22 +311,43 @@ export async function storeVerification(store: VectorStore, report: VerifyReport
   const s = quoteIdent(store.schema);
   const rows = await store.client.query<{ id: string | number; created_at: string | Date }>(
     `INSERT INTO ${s}.migration_verifications (migration, env, phase, plan_fingerprint, data_fingerprint, passed, report) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) RETURNING id, created_at`,
-    [report.migration, report.env, report.phase, report.planFingerprint, report.dataFingerprint, report.passed, JSON.stringify(report)],
+    [
+      report.migration,
+      report.env,
+      report.phase,
+      report.planFingerprint,
+      report.dataFingerprint,
+      report.passed,
+      JSON.stringify(report),
+    ],
   );
   const created = rows[0]!.created_at;
-  return { ...report, id: Number(rows[0]!.id), createdAt: created instanceof Date ? created.toISOString() : new Date(created).toISOString() };
+  return {
+    ...report,
+    id: Number(rows[0]!.id),
+    createdAt: created instanceof Date ? created.toISOString() : new Date(created).toISOString(),
+  };
 }
 
 /** The latest stored verification of this migration in `env`, or undefined. */
-export async function latestVerification(store: VectorStore, migration: string, env: string): Promise<VerifyReport | undefined> {
+export async function latestVerification(
+  store: VectorStore,
+  migration: string,
+  env: string,
+): Promise<VerifyReport | undefined> {
   const s = quoteIdent(store.schema);
-  const rows = await store.client.query<{ id: string | number; report: VerifyReport | string; created_at: string | Date }>(
+  const rows = await store.client.query<{
+    id: string | number;
+    report: VerifyReport | string;
+    created_at: string | Date;
+  }>(
     `SELECT id, report, created_at FROM ${s}.migration_verifications WHERE migration = $1 AND env = $2 ORDER BY id DESC LIMIT 1`,
     [migration, env],
   );
   const row = rows[0];
   if (!row) return undefined;
   const report = typeof row.report === 'string' ? (JSON.parse(row.report) as VerifyReport) : row.report;
-  const created = row.created_at instanceof Date ? row.created_at.toISOString() : new Date(row.created_at).toISOString();
+  const created =
+    row.created_at instanceof Date ? row.created_at.toISOString() : new Date(row.created_at).toISOString();
   return { ...report, id: Number(row.id), createdAt: created };
 }

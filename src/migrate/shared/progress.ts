@@ -39,14 +39,18 @@ export function formatProgress(p: ProgressState): string {
   if (total !== undefined && total > 0) {
     const share = Math.min(1, done / total);
     const filled = Math.round(share * BAR);
-    parts.push(`[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${Math.floor(share * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${unit}`);
+    parts.push(
+      `[${'#'.repeat(filled)}${'.'.repeat(BAR - filled)}] ${Math.floor(share * 100)}% ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} ${unit}`,
+    );
   } else {
     parts.push(`${done.toLocaleString('en-US')} ${unit}`);
   }
   const tail = [`${rate >= 100 ? Math.round(rate).toLocaleString('en-US') : rate.toFixed(1)} ${unit}/s`];
-  if (total !== undefined && rate > 0 && done < total) tail.push(`ETA ${formatDuration(((total - done) / rate) * 1000)}`);
+  if (total !== undefined && rate > 0 && done < total)
+    tail.push(`ETA ${formatDuration(((total - done) / rate) * 1000)}`);
   else if (total !== undefined && done >= total) tail.push(`${formatDuration(p.elapsedMs)} elapsed`);
-  for (const [key, value] of Object.entries(p.notes ?? {})) tail.push(`${key} ${typeof value === 'number' ? value.toLocaleString('en-US') : value}`);
+  for (const [key, value] of Object.entries(p.notes ?? {}))
+    tail.push(`${key} ${typeof value === 'number' ? value.toLocaleString('en-US') : value}`);
   return `${parts.join(' ')} · ${tail.join(' · ')}`;
 }
 

@@ -32,7 +32,10 @@ export type RunnerKind = 'embeddings' | 'conversations';
  * The lock's first key per kind: fixed, distinct constants (ASCII 'SYME' / 'SYMC', so an operator
  * recognises them in `pg_locks.classid`).
  */
-export const RUN_LOCK_NAMESPACES: Readonly<Record<RunnerKind, number>> = { embeddings: 0x53594d45, conversations: 0x53594d43 };
+export const RUN_LOCK_NAMESPACES: Readonly<Record<RunnerKind, number>> = {
+  embeddings: 0x53594d45,
+  conversations: 0x53594d43,
+};
 
 /** A database session that can hold the lock: one connection for its whole life. */
 export interface LockSession extends SqlExecutor {
@@ -134,10 +137,15 @@ export async function acquireRunLock(session: LockHolder, target: RunLockTarget)
   if (mine.has(key)) throw busy('in this process');
   let ok: boolean;
   try {
-    const rows = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok', [namespace, name]);
+    const rows = await session.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok', [
+      namespace,
+      name,
+    ]);
     ok = rows[0]?.ok === true;
   } catch (error) {
-    throw new RunLockError('E_MIGRATE_STORE', `cannot take the run lock: ${(error as Error).message}`, { cause: error });
+    throw new RunLockError('E_MIGRATE_STORE', `cannot take the run lock: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (!ok) {
     // Seeing another session's row needs pg_read_all_stats (or the same role); without it the message stays generic.
@@ -151,7 +159,11 @@ export async function acquireRunLock(session: LockHolder, target: RunLockTarget)
       )
       .catch(() => []);
     const h = holders[0];
-    throw busy(h ? `PostgreSQL backend pid ${h.pid}${h.app ? `, application '${h.app}'` : ''}${h.since ? `, connected since ${h.since}` : ''}` : 'held by another session');
+    throw busy(
+      h
+        ? `PostgreSQL backend pid ${h.pid}${h.app ? `, application '${h.app}'` : ''}${h.since ? `, connected since ${h.since}` : ''}`
+        : 'held by another session',
+    );
   }
   mine.add(key);
   heldHere.set(session, mine);
@@ -166,7 +178,8 @@ export async function acquireRunLock(session: LockHolder, target: RunLockTarget)
       released = true;
       mine.delete(key);
       // A lost session has no lock left to release; otherwise unlock now rather than at disconnect.
-      if (session.lost !== true) await session.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', [namespace, name]).catch(() => {});
+      if (session.lost !== true)
+        await session.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', [namespace, name]).catch(() => {});
     },
   };
 }
@@ -175,7 +188,11 @@ export async function acquireRunLock(session: LockHolder, target: RunLockTarget)
  * What the runners call: resolves their `lock` option ({@link RunLockOption}) against the client
  * the run uses, and returns the held lock, or null for `lock: false`. Throws `RunLockError`.
  */
-export async function takeRunLock(client: SqlClient, option: RunLockOption | undefined, target: RunLockTarget): Promise<RunLock | null> {
+export async function takeRunLock(
+  client: SqlClient,
+  option: RunLockOption | undefined,
+  target: RunLockTarget,
+): Promise<RunLock | null> {
   if (option === false) return null;
   if (option === undefined) {
     if (client.backend === 'pglite') return acquireRunLock(client, target);
@@ -189,7 +206,9 @@ export async function takeRunLock(client: SqlClient, option: RunLockOption | und
   try {
     session = await openLockSession(option.connectionString, target.kind);
   } catch (error) {
-    throw new RunLockError('E_MIGRATE_STORE', `cannot open the run lock's connection: ${(error as Error).message}`, { cause: error });
+    throw new RunLockError('E_MIGRATE_STORE', `cannot open the run lock's connection: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     const lock = await acquireRunLock(session, target);

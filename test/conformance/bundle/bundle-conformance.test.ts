@@ -2,7 +2,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../src/config/index.ts';
-import { canonicalize, compileBundle, parseTrustedKeys, signingMessage, verifyManifest, verifyPayload } from '../../../src/bundle/index.ts';
+import {
+  canonicalize,
+  compileBundle,
+  parseTrustedKeys,
+  signingMessage,
+  verifyManifest,
+  verifyPayload,
+} from '../../../src/bundle/index.ts';
 import { VECTORS } from './vectors.ts';
 
 const here = import.meta.dirname;
@@ -25,12 +32,19 @@ describe('bundle conformance vectors', () => {
       expect(trusted.ok).toBe(true);
       if (!trusted.ok) return;
       const manifestBytes = readFileSync(join(dir, 'manifest.json'));
-      const manifest = verifyManifest(manifestBytes, { trustedKeys: trusted.value, env, minSerial: VECTORS.serial, now: Date.parse(VECTORS.now) });
+      const manifest = verifyManifest(manifestBytes, {
+        trustedKeys: trusted.value,
+        env,
+        minSerial: VECTORS.serial,
+        now: Date.parse(VECTORS.now),
+      });
       expect(manifest.ok ? 'ok' : manifest.code).toBe('ok');
       if (!manifest.ok) return;
       // The manifest file itself is canonical JSON, and the signing message is the domain + JCS(signed).
       expect(canonicalize(JSON.parse(manifestBytes.toString('utf8')))).toBe(manifestBytes.toString('utf8'));
-      expect(Buffer.from(signingMessage(manifest.value.signed)).equals(readFileSync(join(dir, 'signing-message.txt')))).toBe(true);
+      expect(
+        Buffer.from(signingMessage(manifest.value.signed)).equals(readFileSync(join(dir, 'signing-message.txt'))),
+      ).toBe(true);
       const payload = verifyPayload(expected, { ...manifest.value.signed.payload, env, commit: VECTORS.commit });
       expect(payload.ok ? 'ok' : payload.code).toBe('ok');
     });

@@ -8,12 +8,21 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadProject } from '../../../src/config/index.ts';
-import { buildSigned, compileBundle, generateSigningKey, manifestBytes, signManifest, signingMessage, trustedKeysDocument } from '../../../src/bundle/index.ts';
+import {
+  buildSigned,
+  compileBundle,
+  generateSigningKey,
+  manifestBytes,
+  signManifest,
+  signingMessage,
+  trustedKeysDocument,
+} from '../../../src/bundle/index.ts';
 import { VECTORS } from './vectors.ts';
 
 const here = import.meta.dirname;
 const loaded = await loadProject(join(here, 'config'));
-if (!loaded.value || loaded.errors.length > 0) throw new Error(`config does not load: ${JSON.stringify(loaded.errors)}`);
+if (!loaded.value || loaded.errors.length > 0)
+  throw new Error(`config does not load: ${JSON.stringify(loaded.errors)}`);
 const key = generateSigningKey();
 const out = join(here, 'published');
 rmSync(out, { recursive: true, force: true });
@@ -33,4 +42,7 @@ for (const env of ['staging', 'production']) {
   writeFileSync(join(out, env, 'manifest.json'), manifestBytes(signManifest(signed, [key])));
   writeFileSync(join(out, env, 'signing-message.txt'), signingMessage(signed));
 }
-writeFileSync(join(here, 'trusted-keys.json'), trustedKeysDocument([{ key: key.publicKey, label: 'conformance (private half discarded)' }]));
+writeFileSync(
+  join(here, 'trusted-keys.json'),
+  trustedKeysDocument([{ key: key.publicKey, label: 'conformance (private half discarded)' }]),
+);

@@ -22,7 +22,10 @@ describe('switchyard migrate conversations (embedded PGlite, in process)', () =>
   beforeAll(async () => {
     mkdirSync(join(root, 'rollouts'));
     copyFileSync(join(REPO, 'switchyard.yaml'), join(root, 'switchyard.yaml'));
-    copyFileSync(join(REPO, 'rollouts/conversation-schema-v2.yaml'), join(root, 'rollouts/conversation-schema-v2.yaml'));
+    copyFileSync(
+      join(REPO, 'rollouts/conversation-schema-v2.yaml'),
+      join(root, 'rollouts/conversation-schema-v2.yaml'),
+    );
     const client = await openPgliteClient(defaultStoreDir(root));
     await seed(client, 'switchyard', 600);
     await client.close();
@@ -33,7 +36,13 @@ describe('switchyard migrate conversations (embedded PGlite, in process)', () =>
     const dry = io(root);
     expect(await main(['migrate', 'conversations', '--dry-run', '--format', 'json', '--quiet'], dry.io)).toBe(1); // 2 records cannot be upgraded
     const report = JSON.parse(dry.out.join('')) as MigrationReport & { env: string | null };
-    expect(report).toMatchObject({ dryRun: true, migration: 'conversation-schema-v2', backend: 'pglite', batchSize: 500, total: 603 });
+    expect(report).toMatchObject({
+      dryRun: true,
+      migration: 'conversation-schema-v2',
+      backend: 'pglite',
+      batchSize: 500,
+      total: 603,
+    });
     expect(report.counters.upgraded).toBe(601);
     expect(dry.err).toEqual([]);
 
@@ -41,7 +50,9 @@ describe('switchyard migrate conversations (embedded PGlite, in process)', () =>
     expect(await main(['migrate', 'conversations', 'conversation-schema-v2', '--env', 'production'], run.io)).toBe(1);
     expect(run.out.join('')).toContain('upgraded: 601 of 603 records examined');
     expect(run.out.join('')).toContain('records not at v2: 2');
-    expect(run.err.join('\n')).toMatch(/conversation-schema-v2 \[#+\] 100% 603\/603 records · .* elapsed · upgraded 601 · failed 2/); // non-TTY: progress lines
+    expect(run.err.join('\n')).toMatch(
+      /conversation-schema-v2 \[#+\] 100% 603\/603 records · .* elapsed · upgraded 601 · failed 2/,
+    ); // non-TTY: progress lines
     const client = await openPgliteClient(defaultStoreDir(root));
     const after = await dump(client, 'switchyard');
     await client.close();
@@ -78,7 +89,10 @@ describe('switchyard migrate conversations (embedded PGlite, in process)', () =>
       expect(await main(['migrate', 'conversations', ...args], t.io), args.join(' ')).toBe(code);
       expect(t.err.join('\n'), args.join(' ')).toMatch(message);
     }
-    writeFileSync(join(root, 'rollouts/conversation-schema-v3.yaml'), 'kind: SchemaMigration\nmigration: conversation-schema-v3\nentity: conversation\nfrom: 2\nto: 3\nmode: lazy\nupgrade:\n  add:\n    locale: en\nbatchSize: 100\n');
+    writeFileSync(
+      join(root, 'rollouts/conversation-schema-v3.yaml'),
+      'kind: SchemaMigration\nmigration: conversation-schema-v3\nentity: conversation\nfrom: 2\nto: 3\nmode: lazy\nupgrade:\n  add:\n    locale: en\nbatchSize: 100\n',
+    );
     try {
       const t = io(root);
       expect(await main(['migrate', 'conversations', '--quiet'], t.io)).toBe(2);

@@ -6,7 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openConversationRepository, type ConversationRepository } from '@switchyard/data';
-import { openLockSession, runConversationMigration, type LockSession } from '../../../src/migrate/conversations/index.ts';
+import {
+  openLockSession,
+  runConversationMigration,
+  type LockSession,
+} from '../../../src/migrate/conversations/index.ts';
 import { openPgClient } from '@switchyard/data';
 import type { SqlClient, SqlExecutor } from '@switchyard/data';
 import { PG_URL, V2, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
@@ -52,7 +56,12 @@ describe.skipIf(postgres.skip)(postgres.title('application writes during the bac
           const wrapped: SqlExecutor = {
             exec: (text) => tx.exec(text),
             async query<R extends object>(text: string, params?: unknown[]) {
-              if (text.includes('jsonb_array_elements') && text.trimStart().startsWith('UPDATE') && firstWrite && batchWrites < 2) {
+              if (
+                text.includes('jsonb_array_elements') &&
+                text.trimStart().startsWith('UPDATE') &&
+                firstWrite &&
+                batchWrites < 2
+              ) {
                 firstWrite = false;
                 const first = (JSON.parse(String(params?.[0])) as Array<{ id: string }>)[0]?.id as string;
                 const app = batchWrites === 0 ? oldApp : newApp;
@@ -72,7 +81,12 @@ describe.skipIf(postgres.skip)(postgres.title('application writes during the bac
     // Old app: the row stayed v1 with a new message → re-read, upgraded again, written (retried).
     // New app: its read upgraded the row lazily before appending → already current for the runner.
     expect(report.counters).toMatchObject({ retried: 1, current: 1, conflicts: 0, upgraded: 300, failed: 2 });
-    const rows = new Map((await dump(runnerClient, schema)).map((r) => [r.id, JSON.parse(r.text) as { schemaVersion: number; messages: Array<{ content: string; model?: string }> }]));
+    const rows = new Map(
+      (await dump(runnerClient, schema)).map((r) => [
+        r.id,
+        JSON.parse(r.text) as { schemaVersion: number; messages: Array<{ content: string; model?: string }> },
+      ]),
+    );
     for (const h of hits) {
       const r = rows.get(h.id);
       expect(r?.schemaVersion).toBe(2);
@@ -104,7 +118,12 @@ describe.skipIf(postgres.skip)(postgres.title('application writes during the bac
     await writer;
     expect(report.complete).toBe(true);
     expect(appended.size).toBeGreaterThan(0);
-    const rows = new Map((await dump(runnerClient, schema)).map((r) => [r.id, JSON.parse(r.text) as { schemaVersion: number; messages: Array<{ content: string }> }]));
+    const rows = new Map(
+      (await dump(runnerClient, schema)).map((r) => [
+        r.id,
+        JSON.parse(r.text) as { schemaVersion: number; messages: Array<{ content: string }> },
+      ]),
+    );
     let kept = 0;
     for (const [id, contents] of appended) {
       const r = rows.get(id);
@@ -113,6 +132,8 @@ describe.skipIf(postgres.skip)(postgres.title('application writes during the bac
       kept += contents.length;
     }
     for (const [id, r] of rows) if (id.startsWith('c-')) expect(r.schemaVersion).toBe(2);
-    console.log(`[concurrent] ${kept} application appends during the run, all kept; runner: upgraded ${report.counters.upgraded}, current ${report.counters.current}, retried ${report.counters.retried}`);
+    console.log(
+      `[concurrent] ${kept} application appends during the run, all kept; runner: upgraded ${report.counters.upgraded}, current ${report.counters.current}, retried ${report.counters.retried}`,
+    );
   });
 });

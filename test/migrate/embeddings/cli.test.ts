@@ -26,10 +26,15 @@ async function run(root: string, ...args: string[]): Promise<{ code: number; std
 }
 
 function git(cwd: string, ...args: string[]): void {
-  execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd, stdio: 'pipe' });
+  execFileSync(
+    'git',
+    ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+    { cwd, stdio: 'pipe' },
+  );
 }
 
-const phaseOf = (root: string) => /^phase: (\S+)/m.exec(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8'))![1];
+const phaseOf = (root: string) =>
+  /^phase: (\S+)/m.exec(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8'))![1];
 
 describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline embeddings)', () => {
   let root: string;
@@ -44,7 +49,12 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultStoreDir(root) });
     try {
       await seedDocuments(store, 300);
-      const old = await runBackfill({ store, embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'build-old', to: FROM }), settings: { ...SETTINGS, batchSize: 300 } });
+      const old = await runBackfill({
+        store,
+        embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }),
+        plan: testPlan({ migration: 'build-old', to: FROM }),
+        settings: { ...SETTINGS, batchSize: 300 },
+      });
       expect(old.status).toBe('complete');
     } finally {
       await store.close();
@@ -66,7 +76,9 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect(toBackfill.code).toBe(0);
     expect(toBackfill.stdout).toContain('phase dual-write → backfill');
     expect(phaseOf(root)).toBe('backfill');
-    expect(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8')).toContain('phase: backfill # the default environment');
+    expect(readFileSync(join(root, 'rollouts', `${MIGRATION}.yaml`), 'utf8')).toContain(
+      'phase: backfill # the default environment',
+    );
 
     // backfill → dual-read needs a completed backfill and a passed verification.
     expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_NOT_VERIFIED');
@@ -94,7 +106,9 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect(repair.code).toBe(0);
     expect(repair.stdout).toContain('backfill docs-embeddings-3-large → docs-small: complete');
     expect(repair.stdout).toContain('0 embedded, 0 reconciled');
-    expect((await run(root, '--cleanup')).stderr).toContain("E_MIGRATE_PHASE the plan is in dual-read: the old index 'docs-small' is kept");
+    expect((await run(root, '--cleanup')).stderr).toContain(
+      "E_MIGRATE_PHASE the plan is in dual-read: the old index 'docs-small' is kept",
+    );
 
     // The data did not change: the same verification lets the next steps through.
     expect((await run(root, '--advance')).code).toBe(0);
@@ -102,7 +116,14 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect(phaseOf(root)).toBe('complete');
     expect((await run(root, '--advance')).stderr).toContain('E_MIGRATE_PHASE the plan is already complete');
     const status = await run(root, '--status', '--format', 'json');
-    expect(JSON.parse(status.stdout)).toMatchObject({ phase: 'complete', documents: 300, checkpoint: { status: 'complete', embedded: 300 }, deadLetters: [], outstandingDeadLetters: 0, verification: { passed: true } });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      phase: 'complete',
+      documents: 300,
+      checkpoint: { status: 'complete', embedded: 300 },
+      deadLetters: [],
+      outstandingDeadLetters: 0,
+      verification: { passed: true },
+    });
     // A verification that cannot run (nothing listens on port 9: the embeddings API is down) prints
     // a stable code, not "internal error", and is stored as failed.
     const down = await run(root, '--verify', '--base-url', 'http://127.0.0.1:9/v1');
@@ -111,20 +132,30 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     expect(down.stderr).toContain('hint: check that the embeddings API is reachable');
     expect(down.stderr).not.toContain('internal error');
     expect(down.stdout).toMatch(/FAILED — stored as #\d+/);
-    const failedStatus = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as { verification: { passed: boolean; checks: Array<{ name: string; detail: string }> } };
+    const failedStatus = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as {
+      verification: { passed: boolean; checks: Array<{ name: string; detail: string }> };
+    };
     expect(failedStatus.verification.passed).toBe(false);
-    expect(failedStatus.verification.checks).toEqual([{ name: 'error', passed: false, detail: expect.stringContaining('E_EMBED_NETWORK') }]);
+    expect(failedStatus.verification.checks).toEqual([
+      { name: 'error', passed: false, detail: expect.stringContaining('E_EMBED_NETWORK') },
+    ]);
 
     // `complete` in the working tree is not enough: main (what was merged and published) still says dual-write.
     const unpublished = await run(root, '--cleanup');
     expect(unpublished.code).toBe(1);
-    expect(unpublished.stderr).toContain("E_MIGRATE_NOT_PUBLISHED the plan is complete in the working tree but dual-write at 'main'");
-    expect((await run(root, '--cleanup', '--ref', 'no-such-branch')).stderr).toContain("E_MIGRATE_CLEANUP_REF cannot read the committed plan at 'no-such-branch'");
+    expect(unpublished.stderr).toContain(
+      "E_MIGRATE_NOT_PUBLISHED the plan is complete in the working tree but dual-write at 'main'",
+    );
+    expect((await run(root, '--cleanup', '--ref', 'no-such-branch')).stderr).toContain(
+      "E_MIGRATE_CLEANUP_REF cannot read the committed plan at 'no-such-branch'",
+    );
     git(root, 'commit', '-qam', 'docs-embeddings-3-large: complete');
     const cleanup = await run(root, '--cleanup');
     expect(cleanup.code).toBe(0);
     expect(cleanup.stdout).toContain("retired the old index 'docs-small' (dropped;");
-    const after = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as { indexes: Array<{ index: string }> };
+    const after = JSON.parse((await run(root, '--status', '--format', 'json')).stdout) as {
+      indexes: Array<{ index: string }>;
+    };
     expect(after.indexes.map((i) => i.index)).toEqual(['docs-large']);
     // An application instance still on the cutover route cannot re-create it.
     const store = await openVectorDatabase({ backend: 'pglite', dataDir: defaultStoreDir(root) });
@@ -144,7 +175,12 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
     } finally {
       await store.close();
     }
-    const unknown = await main(['migrate', 'embeddings', 'nope', '--root', root], { stdout: () => {}, stderr: () => {}, cwd: root, env: {} });
+    const unknown = await main(['migrate', 'embeddings', 'nope', '--root', root], {
+      stdout: () => {},
+      stderr: () => {},
+      cwd: root,
+      env: {},
+    });
     expect(unknown).toBe(1);
     expect((await run(root, '--verify', '--advance')).code).toBe(2);
     expect((await run(root, '--batch-size', '0')).code).toBe(2);
@@ -156,14 +192,22 @@ describe('switchyard migrate embeddings (CLI, embedded PGlite default, offline e
 
   it('maps errors without a code of ours to E_MIGRATE_STORE and keeps the library codes', () => {
     // A database error without a code of ours becomes E_MIGRATE_STORE.
-    expect(errorProblem(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' }), '--status failed')).toMatchObject({ code: 'E_MIGRATE_STORE', message: '--status failed: relation "x" does not exist' });
+    expect(
+      errorProblem(Object.assign(new Error('relation "x" does not exist'), { code: '42P01' }), '--status failed'),
+    ).toMatchObject({ code: 'E_MIGRATE_STORE', message: '--status failed: relation "x" does not exist' });
     expect(errorProblem(new VectorError('E_VECTOR_NO_INDEX', 'gone'), 'x').code).toBe('E_VECTOR_NO_INDEX');
   });
 
   it('--format json prints refusals as a JSON object with the code on stdout; the help says what --advance and --cleanup check', async () => {
     const refused = await run(root, '--advance', '--format', 'json');
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout)).toEqual({ error: { code: 'E_MIGRATE_PHASE', message: 'the plan is already complete', hint: 'drop the old index with --cleanup' } });
+    expect(JSON.parse(refused.stdout)).toEqual({
+      error: {
+        code: 'E_MIGRATE_PHASE',
+        message: 'the plan is already complete',
+        hint: 'drop the old index with --cleanup',
+      },
+    });
     const help = await run(root, '--help');
     expect(help.stdout).toContain('verify.maxAgeMinutes');
     expect(help.stdout).toContain('AND in\n                         the plan committed on --ref');

@@ -56,5 +56,11 @@ export function testPlan(overrides: Partial<EmbeddingMigrationResource> = {}): E
   };
 }
 
-export const SETTINGS = { batchSize: 25, concurrency: 3, requestsPerMinute: undefined, tokensPerMinute: undefined, maxRetries: 3 };
+export const SETTINGS = {
+  batchSize: 25,
+  concurrency: 3,
+  requestsPerMinute: undefined,
+  tokensPerMinute: undefined,
+  maxRetries: 3,
+};
 export const VERIFY = { sampleQueries: 20, topK: 5, minOverlap: 0.3, maxDeadLetters: 0, maxAgeMinutes: 60 };

@@ -13,7 +13,9 @@ export const MIGRATION = 'docs-embeddings-3-large';
  * dimensions, so tests run the real CLI on it quickly. The top-level phase is `dual-write`,
  * staging's override is `staging` (default `backfill`).
  */
-export function writeProject(options: { staging?: string; phase?: string; batchSize?: number; concurrency?: number; extra?: string } = {}): string {
+export function writeProject(
+  options: { staging?: string; phase?: string; batchSize?: number; concurrency?: number; extra?: string } = {},
+): string {
   const root = mkdtempSync(join(tmpdir(), 'sy-emb-'));
   copyFileSync(new URL('../../config/corpus/_base/switchyard.yaml', import.meta.url), join(root, 'switchyard.yaml'));
   mkdirSync(join(root, 'rollouts'));
@@ -54,7 +56,14 @@ export async function runtimeRoute(root: string, env: string): Promise<Embedding
   if (loaded.errors.length > 0) throw new Error(loaded.errors.map((e) => e.message).join('; '));
   const compiled = compileBundle(loaded.value!, { env, commit: 'c'.repeat(40) });
   if (!compiled.value) throw new Error(compiled.errors.map((e) => e.message).join('; '));
-  const built = buildTable(compiled.value.payload, { serial: 1, env, commit: 'c'.repeat(40), createdAt: Date.now(), expiresAt: Date.now() + 3_600_000, payloadSha256: compiled.value.sha256 });
+  const built = buildTable(compiled.value.payload, {
+    serial: 1,
+    env,
+    commit: 'c'.repeat(40),
+    createdAt: Date.now(),
+    expiresAt: Date.now() + 3_600_000,
+    payloadSha256: compiled.value.sha256,
+  });
   if (!built.ok) throw new Error(built.message);
   const engine = new Engine();
   engine.swap(built.table);

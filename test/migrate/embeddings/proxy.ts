@@ -65,7 +65,13 @@ export async function startProxy(options: ProxyOptions): Promise<Proxy> {
       const forwardNow = () => {
         if (res.destroyed) return; // the client is gone (killed): nothing to answer
         const forward = request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: `${upstream.pathname.replace(/\/v1$/, '')}${req.url}`, headers: { ...req.headers, host: upstream.host } },
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: `${upstream.pathname.replace(/\/v1$/, '')}${req.url}`,
+            headers: { ...req.headers, host: upstream.host },
+          },
           (up) => {
             res.writeHead(up.statusCode ?? 502, up.headers);
             up.pipe(res);

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
-import { countChecks, countFacts, runBackfill, storeVerification, verifyMigration, type BackfillReport } from '../../../src/migrate/embeddings/index.ts';
+import {
+  countChecks,
+  countFacts,
+  runBackfill,
+  storeVerification,
+  verifyMigration,
+  type BackfillReport,
+} from '../../../src/migrate/embeddings/index.ts';
 import { estimateTokens, RateLimiter } from '../../../src/migrate/shared/rate-limit.ts';
 import { indexDocument, openVectorDatabase, type Embedder, type VectorStore } from '@switchyard/data';
 import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
@@ -21,7 +28,12 @@ describe('backfill runner (PGlite + pgvector, offline model server over the open
     store = await openVectorDatabase({ backend: 'pglite' });
     await seedDocuments(store, N);
     // The old index, as the application built it before the migration.
-    const old = await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: SETTINGS });
+    const old = await runBackfill({
+      store,
+      embedder,
+      plan: testPlan({ migration: 'build-old', to: FROM }),
+      settings: SETTINGS,
+    });
     expect(old.status).toBe('complete');
   });
   afterAll(async () => {
@@ -70,14 +82,24 @@ describe('backfill runner (PGlite + pgvector, offline model server over the open
     const run = await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
     expect(run).toMatchObject({ status: 'complete', reconciled: 2, embedded: 0 });
     expect(await store.countEmbeddings(TO.index)).toBe(Number(before[0]!.n));
-    const report = await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'backfill' });
+    const report = await verifyMigration({
+      store,
+      embedder,
+      plan: testPlan(),
+      settings: VERIFY,
+      env: 'default',
+      phase: 'backfill',
+    });
     expect(report.counts).toMatchObject({ missing: 0, stale: 0 });
   });
 
   it('verifies counts, dimensions and the top-k overlap, and stores the result', async () => {
     // The old index lacks the two documents reconciled above: fill it like the app's dual-write would.
     await runBackfill({ store, embedder, plan: testPlan({ migration: 'build-old', to: FROM }), settings: SETTINGS });
-    const report = await storeVerification(store, await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'backfill' }));
+    const report = await storeVerification(
+      store,
+      await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'backfill' }),
+    );
     expect(report.checks.map((c) => [c.name, c.passed])).toEqual([
       ['index', true],
       ['dimension', true],
@@ -91,20 +113,44 @@ describe('backfill runner (PGlite + pgvector, offline model server over the open
     expect(report.overlap!.selfRecall).toBe(1);
     expect(report.id).toBeGreaterThan(0);
     // A stricter threshold than the models can meet fails the overlap check only.
-    const strict = await verifyMigration({ store, embedder, plan: testPlan(), settings: { ...VERIFY, minOverlap: 1 }, env: 'default', phase: 'backfill' });
+    const strict = await verifyMigration({
+      store,
+      embedder,
+      plan: testPlan(),
+      settings: { ...VERIFY, minOverlap: 1 },
+      env: 'default',
+      phase: 'backfill',
+    });
     expect(strict.checks.find((c) => c.name === 'overlap')!.passed).toBe(report.overlap!.average === 1);
   });
 
   it('finds missing and stale vectors and a wrong dimension', async () => {
     await store.putDocument({ id: 'zz-unindexed', content: 'nobody embedded this' });
     const v = await store.putDocument({ id: docId(5), content: 'an update the new index has not seen' });
-    const report = await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'dual-read' });
+    const report = await verifyMigration({
+      store,
+      embedder,
+      plan: testPlan(),
+      settings: VERIFY,
+      env: 'default',
+      phase: 'dual-read',
+    });
     expect(report.passed).toBe(false);
     expect(report.counts).toMatchObject({ missing: 1, missingIds: ['zz-unindexed'], stale: 1, staleIds: [docId(5)] });
     expect(v.version).toBeGreaterThan(0);
-    const wrongDim = await verifyMigration({ store, embedder, plan: testPlan({ to: { ...TO, dimension: 128 } }), settings: VERIFY, env: 'default', phase: 'dual-read' });
+    const wrongDim = await verifyMigration({
+      store,
+      embedder,
+      plan: testPlan({ to: { ...TO, dimension: 128 } }),
+      settings: VERIFY,
+      env: 'default',
+      phase: 'dual-read',
+    });
     expect(wrongDim.checks.find((c) => c.name === 'dimension')).toMatchObject({ passed: false });
-    expect(wrongDim.checks.find((c) => c.name === 'overlap')).toMatchObject({ passed: false, detail: expect.stringContaining('not measured') });
+    expect(wrongDim.checks.find((c) => c.name === 'overlap')).toMatchObject({
+      passed: false,
+      detail: expect.stringContaining('not measured'),
+    });
     await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
   });
 
@@ -113,25 +159,48 @@ describe('backfill runner (PGlite + pgvector, offline model server over the open
     // v10, the vector of text B at v11 (review finding 1).
     const table = await store.tableOf(TO.index);
     await store.client.query(`UPDATE ${table} SET version = version + 1000 WHERE doc_id = $1`, [docId(7)]);
-    const report = await verifyMigration({ store, embedder, plan: testPlan(), settings: VERIFY, env: 'default', phase: 'dual-read' });
+    const report = await verifyMigration({
+      store,
+      embedder,
+      plan: testPlan(),
+      settings: VERIFY,
+      env: 'default',
+      phase: 'dual-read',
+    });
     expect(report.counts).toMatchObject({ missing: 0, stale: 1, staleIds: [docId(7)] });
     expect(report.checks.find((c) => c.name === 'counts')!.passed).toBe(false);
     const run = await runBackfill({ store, embedder, plan: testPlan(), settings: SETTINGS });
     expect(run).toMatchObject({ status: 'complete', reconciled: 1 });
     const doc = await store.getDocument(docId(7));
-    const rows = await store.client.query<{ version: string }>(`SELECT version FROM ${table} WHERE doc_id = $1`, [docId(7)]);
+    const rows = await store.client.query<{ version: string }>(`SELECT version FROM ${table} WHERE doc_id = $1`, [
+      docId(7),
+    ]);
     expect(Number(rows[0]!.version)).toBe(doc!.version);
   });
   it('--repair-old (reconcileOnly into from.index) re-embeds only what the old index lacks or holds at another version', async () => {
     // The application's write to the old index failed (E_VECTOR_WRITE after the new one succeeded).
-    const doc = await store.putDocument({ id: docId(9), content: 'updated: rotate API keys, the old index missed this' });
-    await store.upsertEmbeddings(TO.index, [{ id: doc.id, version: doc.version, embedding: (await embedder.embed(TO.model, TO.dimension, [doc.content]))[0]! }]);
+    const doc = await store.putDocument({
+      id: docId(9),
+      content: 'updated: rotate API keys, the old index missed this',
+    });
+    await store.upsertEmbeddings(TO.index, [
+      {
+        id: doc.id,
+        version: doc.version,
+        embedding: (await embedder.embed(TO.model, TO.dimension, [doc.content]))[0]!,
+      },
+    ]);
     const oldPlan = { ...testPlan(), to: FROM };
     const before = await countFacts(store, oldPlan);
     expect(before.stale).toBeGreaterThanOrEqual(1);
     expect(before.staleIds).toContain(docId(9));
     const repair = await runBackfill({ store, embedder, plan: oldPlan, settings: SETTINGS, reconcileOnly: true });
-    expect(repair).toMatchObject({ status: 'complete', embedded: 0, resumedFrom: null, reconciled: before.missing + before.stale });
+    expect(repair).toMatchObject({
+      status: 'complete',
+      embedded: 0,
+      resumedFrom: null,
+      reconciled: before.missing + before.stale,
+    });
     expect(await countFacts(store, oldPlan)).toMatchObject({ missing: 0, stale: 0 });
     // Its own checkpoint row: the new index's backfill checkpoint is untouched.
     expect(repair.checkpoint).toMatchObject({ status: 'complete', embedded: 0, lastDocId: null });
@@ -148,13 +217,25 @@ describe('backfill against a failing embeddings API', () => {
     state.proxy = await startProxy({
       upstream: server.baseUrl,
       intercept: (body) =>
-        state.refuse && body.input?.some((t) => t.includes('POISON')) ? { status: 400, body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value') } : undefined,
+        state.refuse && body.input?.some((t) => t.includes('POISON'))
+          ? {
+              status: 400,
+              body: apiError('input contains forbidden content', 'invalid_request_error', 'invalid_value'),
+            }
+          : undefined,
     });
     proxies.push(state.proxy);
     return state;
   };
   const run = async (proxy: Proxy, extra: Partial<Parameters<typeof runBackfill>[0]> = {}): Promise<BackfillReport> =>
-    runBackfill({ store, embedder: createEmbedder({ baseURL: proxy.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'flaky' }), settings: SETTINGS, backoff: FAST, ...extra });
+    runBackfill({
+      store,
+      embedder: createEmbedder({ baseURL: proxy.baseUrl, apiKey: 'k' }),
+      plan: testPlan({ migration: 'flaky' }),
+      settings: SETTINGS,
+      backoff: FAST,
+      ...extra,
+    });
 
   beforeAll(async () => {
     server = await startModelServer();
@@ -171,7 +252,15 @@ describe('backfill against a failing embeddings API', () => {
     const proxy = await startProxy({
       upstream: server.baseUrl,
       intercept: (_body, n) =>
-        n === 1 ? { status: 429, headers: { 'retry-after-ms': '20' }, body: apiError('slow down', 'requests', 'rate_limit_exceeded') } : n === 2 ? { status: 503, body: apiError('overloaded', 'server_error', 'overloaded') } : undefined,
+        n === 1
+          ? {
+              status: 429,
+              headers: { 'retry-after-ms': '20' },
+              body: apiError('slow down', 'requests', 'rate_limit_exceeded'),
+            }
+          : n === 2
+            ? { status: 503, body: apiError('overloaded', 'server_error', 'overloaded') }
+            : undefined,
     });
     proxies.push(proxy);
     const report = await run(proxy);
@@ -184,7 +273,8 @@ describe('backfill against a failing embeddings API', () => {
     let calls = 0;
     const proxy = await startProxy({
       upstream: server.baseUrl,
-      intercept: () => (++calls > 2 ? { status: 500, body: apiError('down', 'server_error', 'server_error') } : undefined),
+      intercept: () =>
+        ++calls > 2 ? { status: 500, body: apiError('down', 'server_error', 'server_error') } : undefined,
     });
     proxies.push(proxy);
     const report = await run(proxy, { settings: { ...SETTINGS, concurrency: 1 } });
@@ -203,7 +293,9 @@ describe('backfill against a failing embeddings API', () => {
     const report = await run(proxy);
     expect(report).toMatchObject({ status: 'complete', deadLettered: 2, deadLetters: 2 });
     expect(await store.countEmbeddings(TO.index)).toBe(98);
-    const rows = await store.client.query<{ doc_id: string; code: string; attempts: number }>(`SELECT doc_id, code, attempts FROM "${store.schema}".migration_dead_letters ORDER BY doc_id`);
+    const rows = await store.client.query<{ doc_id: string; code: string; attempts: number }>(
+      `SELECT doc_id, code, attempts FROM "${store.schema}".migration_dead_letters ORDER BY doc_id`,
+    );
     expect(rows).toEqual([
       { doc_id: docId(60), code: 'E_EMBED_REQUEST', attempts: 1 },
       { doc_id: docId(77), code: 'E_EMBED_REQUEST', attempts: 1 },
@@ -212,7 +304,14 @@ describe('backfill against a failing embeddings API', () => {
     const again = await run(proxy);
     expect(again).toMatchObject({ status: 'complete', reconciled: 0, deadLettered: 0, deadLetters: 2 });
     // Dead letters count for the counts check, and fail the dead-letter limit.
-    const verify = await verifyMigration({ store, embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }), plan: testPlan({ migration: 'flaky' }), settings: VERIFY, env: 'default', phase: 'backfill' });
+    const verify = await verifyMigration({
+      store,
+      embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }),
+      plan: testPlan({ migration: 'flaky' }),
+      settings: VERIFY,
+      env: 'default',
+      phase: 'backfill',
+    });
     expect(verify.checks.find((c) => c.name === 'counts')!.passed).toBe(true);
     expect(verify.checks.find((c) => c.name === 'dead-letters')!.passed).toBe(false);
     poison.refuse = false;
@@ -230,26 +329,43 @@ describe('backfill against a failing embeddings API', () => {
     const proxy = poison.proxy;
     expect(await run(proxy)).toMatchObject({ status: 'complete', deadLettered: 2, deadLetters: 2 });
     // Two dead letters are within a limit of 2: both checks pass (the limit is what decides).
-    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 2 }).map((c) => [c.name, c.passed])).toEqual([['counts', true], ['dead-letters', true]]);
-    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).map((c) => [c.name, c.passed])).toEqual([['counts', true], ['dead-letters', false]]);
+    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 2 }).map((c) => [c.name, c.passed])).toEqual([
+      ['counts', true],
+      ['dead-letters', true],
+    ]);
+    expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).map((c) => [c.name, c.passed])).toEqual([
+      ['counts', true],
+      ['dead-letters', false],
+    ]);
     // The application (dual-writing) changes one of them and indexes it fine: that dead letter explains nothing any more.
     poison.refuse = false;
     const appEmbedder = createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' });
-    await indexDocument(store, appEmbedder, { phase: 'backfill', write: [TO], read: [FROM] }, { id: docId(20), content: 'POISON three, fixed' });
+    await indexDocument(
+      store,
+      appEmbedder,
+      { phase: 'backfill', write: [TO], read: [FROM] },
+      { id: docId(20), content: 'POISON three, fixed' },
+    );
     expect(await facts()).toMatchObject({ deadLetters: 1, missing: 0, stale: 0 });
     expect(countChecks(await facts(), { ...VERIFY, maxDeadLetters: 1 }).every((c) => c.passed)).toBe(true);
     // The next run deletes the resolved row (and reconciles nothing: the application's vector is current).
     poison.refuse = true;
     const again = await run(proxy);
     expect(again).toMatchObject({ status: 'complete', reconciled: 0, deadLetters: 1 });
-    const rows = await store.client.query<{ doc_id: string }>(`SELECT doc_id FROM "${store.schema}".migration_dead_letters WHERE migration = 'flaky' ORDER BY doc_id`);
+    const rows = await store.client.query<{ doc_id: string }>(
+      `SELECT doc_id FROM "${store.schema}".migration_dead_letters WHERE migration = 'flaky' ORDER BY doc_id`,
+    );
     expect(rows.map((r) => r.doc_id)).toEqual([docId(21)]);
     poison.refuse = false;
-    expect(await run(proxy, { retryDeadLetters: true })).toMatchObject({ status: 'complete', reconciled: 1, deadLetters: 0 });
+    expect(await run(proxy, { retryDeadLetters: true })).toMatchObject({
+      status: 'complete',
+      reconciled: 1,
+      deadLetters: 0,
+    });
     expect(await facts()).toMatchObject({ deadLetters: 0, missing: 0, stale: 0 });
   });
 
-  it('paces by tokens: a batch above the per-minute budget goes as several requests that fit, and the API\'s usage corrects the schedule', async () => {
+  it("paces by tokens: a batch above the per-minute budget goes as several requests that fit, and the API's usage corrects the schedule", async () => {
     await store.dropIndex(TO.index);
     await store.client.query(`DELETE FROM "${store.schema}".migration_checkpoints`);
     const sizes: number[] = [];
@@ -294,7 +410,10 @@ describe('backfill against a failing embeddings API', () => {
     const report = await runBackfill({
       store,
       embedder: createEmbedder({ baseURL: server.baseUrl, apiKey: 'k' }),
-      plan: testPlan({ migration: 'wrong-model', to: { model: 'text-embedding-4-imaginary', dimension: 8, index: 'docs-imaginary' } }),
+      plan: testPlan({
+        migration: 'wrong-model',
+        to: { model: 'text-embedding-4-imaginary', dimension: 8, index: 'docs-imaginary' },
+      }),
       settings: SETTINGS,
       backoff: FAST,
     });

@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { checkpointQueries } from '../../../src/migrate/embeddings/checkpoint.ts';
-import { acquireRunLock, openLockSession, RUN_LOCK_NAMESPACES, takeRunLock } from '../../../src/migrate/shared/run-lock.ts';
+import {
+  acquireRunLock,
+  openLockSession,
+  RUN_LOCK_NAMESPACES,
+  takeRunLock,
+} from '../../../src/migrate/shared/run-lock.ts';
 import { openVectorDatabase } from '@switchyard/data';
 import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { FROM, SETTINGS, TO, docId, seedDocuments, testPlan } from './corpus.ts';
@@ -74,10 +79,20 @@ describe('rate limiter: usage correction and requests above the budget', () => {
 
 describe('progress', () => {
   it('formats a bar with rate and ETA, counting resumed work in the bar but not in the rate', () => {
-    expect(formatProgress({ label: 'docs', done: 300, total: 700, resumed: 300, elapsedMs: 3000, unit: 'docs', notes: { 'dead letters': 2 } })).toBe(
-      'docs [##############..........] 60% 600/1,000 docs · 100 docs/s · ETA 4s · dead letters 2',
+    expect(
+      formatProgress({
+        label: 'docs',
+        done: 300,
+        total: 700,
+        resumed: 300,
+        elapsedMs: 3000,
+        unit: 'docs',
+        notes: { 'dead letters': 2 },
+      }),
+    ).toBe('docs [##############..........] 60% 600/1,000 docs · 100 docs/s · ETA 4s · dead letters 2');
+    expect(formatProgress({ label: 'x', done: 10, total: 10, elapsedMs: 65_000 })).toContain(
+      '100% 10/10 items · 0.2 items/s · 1m05s elapsed',
     );
-    expect(formatProgress({ label: 'x', done: 10, total: 10, elapsedMs: 65_000 })).toContain('100% 10/10 items · 0.2 items/s · 1m05s elapsed');
     expect(formatDuration(3_700_000)).toBe('1h01m');
   });
 
@@ -94,7 +109,13 @@ describe('progress', () => {
     expect(tty.length).toBe(4);
     expect(tty.every((s, i) => (i < 3 ? s.startsWith('\r') : s === '\n'))).toBe(true);
     const log: string[] = [];
-    const l = createProgressReporter({ label: 'l', write: (s) => log.push(s), tty: false, intervalMs: 5000, now: () => now });
+    const l = createProgressReporter({
+      label: 'l',
+      write: (s) => log.push(s),
+      tty: false,
+      intervalMs: 5000,
+      now: () => now,
+    });
     for (now = 0; now < 12_000; now += 1000) l.update(now / 1000, 12);
     l.finish();
     expect(log.length).toBe(4); // 0 s, 5 s, 10 s, final
@@ -109,13 +130,11 @@ describe('progress', () => {
 
 describe('phase rules', () => {
   it('backfills only while every writer dual-writes and the old index is still the fallback', () => {
-    expect(['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'].map((p) => backfillAllowed(p as 'backfill')?.code ?? 'ok')).toEqual([
-      'E_MIGRATE_PHASE',
-      'ok',
-      'ok',
-      'ok',
-      'E_MIGRATE_PHASE',
-    ]);
+    expect(
+      ['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'].map(
+        (p) => backfillAllowed(p as 'backfill')?.code ?? 'ok',
+      ),
+    ).toEqual(['E_MIGRATE_PHASE', 'ok', 'ok', 'ok', 'E_MIGRATE_PHASE']);
     expect(nextPhase('cutover')).toBe('complete');
     expect(nextPhase('complete')).toBeUndefined();
   });
@@ -138,7 +157,10 @@ describe('single-runner lock (shared by both runners)', () => {
       await seedDocuments(store, 30);
       const target = { kind: 'embeddings' as const, schema: store.schema, migration: `${MIGRATION}:${TO.index}` };
       const first = await acquireRunLock(store.client, target);
-      const refused = await acquireRunLock(store.client, target).then(() => null, (e: unknown) => e);
+      const refused = await acquireRunLock(store.client, target).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(refused).toMatchObject({ code: 'E_MIGRATE_RUNNING' });
       expect((refused as Error).message).toContain('in this process');
       // Another migration (or target index) is independent; so is the other runner kind with the very same name.
@@ -146,7 +168,9 @@ describe('single-runner lock (shared by both runners)', () => {
       await (await acquireRunLock(store.client, { ...target, kind: 'conversations' })).release();
       // The library call (no lock option) takes the lock on its own: refused before anything is written.
       const plan = testPlan({ migration: MIGRATION });
-      await expect(runBackfill({ store, embedder: embedderFor(server.baseUrl), plan, settings: small })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+      await expect(
+        runBackfill({ store, embedder: embedderFor(server.baseUrl), plan, settings: small }),
+      ).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
       expect(await checkpointQueries(store).load(store.client, MIGRATION, TO.index)).toBeUndefined();
       await first.release();
       await first.release(); // idempotent
@@ -159,76 +183,141 @@ describe('single-runner lock (shared by both runners)', () => {
     }
   });
 
-  it.skipIf(postgres.skip)(postgres.title('PostgreSQL: an advisory lock per (kind, schema, migration) on a connection of its own; E_MIGRATE_RUNNING names the holder, in the library and the CLI'), async () => {
-    const schema = uniqueSchema('emblock');
-    const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
-    const holder = await openLockSession(PG_URL, 'embeddings');
-    const root = writeProject({ phase: 'backfill' });
-    try {
-      const migration = `${MIGRATION}:${TO.index}`;
-      const held = await acquireRunLock(holder, { kind: 'embeddings', schema, migration });
-      // Another connection (as another process would be) is refused by the server-side lock, naming the holder.
-      const refused = await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema, migration }).then(() => null, (e: unknown) => e);
-      expect(refused).toMatchObject({ code: 'E_MIGRATE_RUNNING' });
-      expect((refused as Error).message).toContain("application 'switchyard migrate embeddings'");
-      // The same name under the other kind, or on another schema, is another lock.
-      const conv = await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'conversations', schema, migration });
-      const namespaces = await store.client.query<{ classid: string }>(
-        `SELECT DISTINCT classid::text AS classid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND objid = hashtext($1)::oid ORDER BY 1`,
-        [`${schema}:${migration}`],
-      );
-      expect(namespaces.map((n) => Number(n.classid))).toEqual([RUN_LOCK_NAMESPACES.conversations, RUN_LOCK_NAMESPACES.embeddings].sort((a, b) => a - b));
-      await conv?.release();
-      await (await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema: `${schema}_b`, migration }))?.release();
-      // A library call on PostgreSQL must say where the lock lives.
-      await expect(runBackfill({ store, embedder: embedderFor(server.baseUrl), plan: testPlan({ migration: MIGRATION }), settings: small })).rejects.toMatchObject({ code: 'E_MIGRATE_LOCK_SESSION' });
-      await expect(runBackfill({ store, embedder: embedderFor(server.baseUrl), plan: testPlan({ migration: MIGRATION }), settings: small, lock: { connectionString: PG_URL } })).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
-      let stdout = '';
-      let stderr = '';
-      const code = await main(['migrate', 'embeddings', MIGRATION, '--root', root, '--quiet', '--database-url', PG_URL, '--schema', schema], {
-        stdout: (t) => (stdout += `${t}\n`),
-        stderr: (t) => (stderr += `${t}\n`),
-        cwd: root,
-        env: { PATH: process.env.PATH },
-      });
-      expect(code).toBe(1);
-      expect(stderr).toContain(`switchyard migrate embeddings: E_MIGRATE_RUNNING another 'migrate embeddings' run of ${migration} on schema ${schema} is in progress (PostgreSQL backend pid`);
-      expect(stdout).toBe('');
-      await held.release();
-      await (await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema, migration }))?.release();
-    } finally {
-      await holder.close();
-      await store.close();
-      await dropSchema(schema);
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(postgres.skip)(
+    postgres.title(
+      'PostgreSQL: an advisory lock per (kind, schema, migration) on a connection of its own; E_MIGRATE_RUNNING names the holder, in the library and the CLI',
+    ),
+    async () => {
+      const schema = uniqueSchema('emblock');
+      const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
+      const holder = await openLockSession(PG_URL, 'embeddings');
+      const root = writeProject({ phase: 'backfill' });
+      try {
+        const migration = `${MIGRATION}:${TO.index}`;
+        const held = await acquireRunLock(holder, { kind: 'embeddings', schema, migration });
+        // Another connection (as another process would be) is refused by the server-side lock, naming the holder.
+        const refused = await takeRunLock(
+          store.client,
+          { connectionString: PG_URL },
+          { kind: 'embeddings', schema, migration },
+        ).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(refused).toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+        expect((refused as Error).message).toContain("application 'switchyard migrate embeddings'");
+        // The same name under the other kind, or on another schema, is another lock.
+        const conv = await takeRunLock(
+          store.client,
+          { connectionString: PG_URL },
+          { kind: 'conversations', schema, migration },
+        );
+        const namespaces = await store.client.query<{ classid: string }>(
+          `SELECT DISTINCT classid::text AS classid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND objid = hashtext($1)::oid ORDER BY 1`,
+          [`${schema}:${migration}`],
+        );
+        expect(namespaces.map((n) => Number(n.classid))).toEqual(
+          [RUN_LOCK_NAMESPACES.conversations, RUN_LOCK_NAMESPACES.embeddings].sort((a, b) => a - b),
+        );
+        await conv?.release();
+        await (
+          await takeRunLock(
+            store.client,
+            { connectionString: PG_URL },
+            { kind: 'embeddings', schema: `${schema}_b`, migration },
+          )
+        )?.release();
+        // A library call on PostgreSQL must say where the lock lives.
+        await expect(
+          runBackfill({
+            store,
+            embedder: embedderFor(server.baseUrl),
+            plan: testPlan({ migration: MIGRATION }),
+            settings: small,
+          }),
+        ).rejects.toMatchObject({ code: 'E_MIGRATE_LOCK_SESSION' });
+        await expect(
+          runBackfill({
+            store,
+            embedder: embedderFor(server.baseUrl),
+            plan: testPlan({ migration: MIGRATION }),
+            settings: small,
+            lock: { connectionString: PG_URL },
+          }),
+        ).rejects.toMatchObject({ code: 'E_MIGRATE_RUNNING' });
+        let stdout = '';
+        let stderr = '';
+        const code = await main(
+          ['migrate', 'embeddings', MIGRATION, '--root', root, '--quiet', '--database-url', PG_URL, '--schema', schema],
+          {
+            stdout: (t) => (stdout += `${t}\n`),
+            stderr: (t) => (stderr += `${t}\n`),
+            cwd: root,
+            env: { PATH: process.env.PATH },
+          },
+        );
+        expect(code).toBe(1);
+        expect(stderr).toContain(
+          `switchyard migrate embeddings: E_MIGRATE_RUNNING another 'migrate embeddings' run of ${migration} on schema ${schema} is in progress (PostgreSQL backend pid`,
+        );
+        expect(stdout).toBe('');
+        await held.release();
+        await (
+          await takeRunLock(store.client, { connectionString: PG_URL }, { kind: 'embeddings', schema, migration })
+        )?.release();
+      } finally {
+        await holder.close();
+        await store.close();
+        await dropSchema(schema);
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  );
 
-  it.skipIf(postgres.skip)(postgres.title('PostgreSQL: when the lock connection dies mid-run the backfill stops with E_MIGRATE_LOCK_LOST, keeping its progress; the next run resumes'), async () => {
-    const schema = uniqueSchema('emblost');
-    const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
-    // Two requests answered, the third held: the run is parked between its second and third batch.
-    const proxy = await startProxy({ upstream: server.baseUrl, holdAfter: 2 });
-    const session = await openLockSession(PG_URL, 'embeddings');
-    try {
-      await seedDocuments(store, 120);
-      const plan = testPlan();
-      const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]?.pid;
-      const run = runBackfill({ store, embedder: embedderFor(proxy.baseUrl), plan, settings: small, lock: session });
-      while (proxy.held < 1) await new Promise((r) => setTimeout(r, 10));
-      await store.client.query('SELECT pg_terminate_backend($1)', [pid]);
-      while (!session.lost) await new Promise((r) => setTimeout(r, 10));
-      proxy.setHoldAfter(Infinity); // the batch in flight returns, and is not committed
-      const report = await run;
-      expect(report).toMatchObject({ status: 'failed', error: { code: 'E_MIGRATE_LOCK_LOST' }, embedded: 2 * small.batchSize });
-      expect(report.checkpoint).toMatchObject({ lastDocId: docId(2 * small.batchSize - 1), status: 'running' });
-      const resumed = await runBackfill({ store, embedder: embedderFor(server.baseUrl), plan, settings: small, lock: { connectionString: PG_URL } });
-      expect(resumed).toMatchObject({ status: 'complete', resumedFrom: docId(2 * small.batchSize - 1), embedded: 120 - 2 * small.batchSize });
-    } finally {
-      await session.close();
-      await proxy.close();
-      await store.close();
-      await dropSchema(schema);
-    }
-  });
+  it.skipIf(postgres.skip)(
+    postgres.title(
+      'PostgreSQL: when the lock connection dies mid-run the backfill stops with E_MIGRATE_LOCK_LOST, keeping its progress; the next run resumes',
+    ),
+    async () => {
+      const schema = uniqueSchema('emblost');
+      const store = await openVectorDatabase({ backend: 'postgres', connectionString: PG_URL, schema });
+      // Two requests answered, the third held: the run is parked between its second and third batch.
+      const proxy = await startProxy({ upstream: server.baseUrl, holdAfter: 2 });
+      const session = await openLockSession(PG_URL, 'embeddings');
+      try {
+        await seedDocuments(store, 120);
+        const plan = testPlan();
+        const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]?.pid;
+        const run = runBackfill({ store, embedder: embedderFor(proxy.baseUrl), plan, settings: small, lock: session });
+        while (proxy.held < 1) await new Promise((r) => setTimeout(r, 10));
+        await store.client.query('SELECT pg_terminate_backend($1)', [pid]);
+        while (!session.lost) await new Promise((r) => setTimeout(r, 10));
+        proxy.setHoldAfter(Infinity); // the batch in flight returns, and is not committed
+        const report = await run;
+        expect(report).toMatchObject({
+          status: 'failed',
+          error: { code: 'E_MIGRATE_LOCK_LOST' },
+          embedded: 2 * small.batchSize,
+        });
+        expect(report.checkpoint).toMatchObject({ lastDocId: docId(2 * small.batchSize - 1), status: 'running' });
+        const resumed = await runBackfill({
+          store,
+          embedder: embedderFor(server.baseUrl),
+          plan,
+          settings: small,
+          lock: { connectionString: PG_URL },
+        });
+        expect(resumed).toMatchObject({
+          status: 'complete',
+          resumedFrom: docId(2 * small.batchSize - 1),
+          embedded: 120 - 2 * small.batchSize,
+        });
+      } finally {
+        await session.close();
+        await proxy.close();
+        await store.close();
+        await dropSchema(schema);
+      }
+    },
+  );
 });

@@ -21,7 +21,8 @@ import type {
   StoredConversation,
 } from './types.ts';
 
-const NUMBER_PRECISION_MESSAGE = 'the record holds a number with more precision than a JavaScript double; rewriting it would change the value, so it is left as stored';
+const NUMBER_PRECISION_MESSAGE =
+  'the record holds a number with more precision than a JavaScript double; rewriting it would change the value, so it is left as stored';
 
 /** Conflicting writers retried before giving up (a hot conversation written by many requests at once). */
 const MAX_ATTEMPTS = 8;
@@ -111,9 +112,15 @@ export interface ConversationRepository {
   /** The deliberate, consented model switch of one conversation. */
   migrateModel(id: string, input: MigrateModelInput): Promise<MigrateModelResult>;
   /** Keyset page over all records in id order, as stored (no upgrade). `next` is the cursor for the following page. */
-  scan(options?: { after?: string | null; limit?: number }): Promise<{ items: StoredConversation[]; next: string | null }>;
+  scan(options?: {
+    after?: string | null;
+    limit?: number;
+  }): Promise<{ items: StoredConversation[]; next: string | null }>;
   /** A user's conversations in id order, upgraded in memory (not written). */
-  listByUser(userId: string, options?: { after?: string | null; limit?: number }): Promise<{ items: StoredConversation[]; next: string | null }>;
+  listByUser(
+    userId: string,
+    options?: { after?: string | null; limit?: number },
+  ): Promise<{ items: StoredConversation[]; next: string | null }>;
   /** Inserts records exactly as given (legacy data, fixtures); existing ids are left alone. Returns how many were inserted. */
   importRecords(records: unknown[]): Promise<number>;
   /** Record counts per stored schema version (`null`: no integer schemaVersion). */
@@ -124,7 +131,10 @@ export interface ConversationRepository {
  * A migration source reading the runtime's current decision table (a `SwitchyardClient` or an
  * `Engine`): the SchemaMigration `id` of whatever bundle is live at the time of each call.
  */
-export function migrationFromBundle(source: Pick<SwitchyardClient, 'definition'>, id: string): () => ConversationMigration | null {
+export function migrationFromBundle(
+  source: Pick<SwitchyardClient, 'definition'>,
+  id: string,
+): () => ConversationMigration | null {
   return () => source.definition('schemaMigrations', id);
 }
 
@@ -148,7 +158,10 @@ function resolveSource(source: MigrationSource | undefined): () => ConversationM
 
 function checkId(id: unknown, what = 'conversation id'): asserts id is string {
   if (typeof id !== 'string' || id === '' || id.length > 512) {
-    throw new ConversationError('E_CONVERSATION_INVALID', `${what} must be a non-empty string of at most 512 characters`);
+    throw new ConversationError(
+      'E_CONVERSATION_INVALID',
+      `${what} must be a non-empty string of at most 512 characters`,
+    );
   }
 }
 
@@ -159,7 +172,10 @@ function checkIso(value: unknown, field: string): void {
 }
 
 /** Opens the repository (creating its tables unless `skipSchemaSetup`). */
-export async function openConversationRepository(client: SqlClient, options: ConversationRepositoryOptions = {}): Promise<ConversationRepository> {
+export async function openConversationRepository(
+  client: SqlClient,
+  options: ConversationRepositoryOptions = {},
+): Promise<ConversationRepository> {
   const schema = options.schema ?? DEFAULT_CONVERSATION_SCHEMA;
   checkSchemaName(schema);
   if (!options.skipSchemaSetup) await migrateConversationStore(client, schema);
@@ -175,7 +191,10 @@ export async function openConversationRepository(client: SqlClient, options: Con
   };
   const configuredVersion = options.schemaVersion;
   if (configuredVersion !== undefined && (!Number.isSafeInteger(configuredVersion) || configuredVersion < 1)) {
-    throw new ConversationError('E_CONVERSATION_INVALID', `schemaVersion must be a positive integer, got ${String(configuredVersion)}`);
+    throw new ConversationError(
+      'E_CONVERSATION_INVALID',
+      `schemaVersion must be a positive integer, got ${String(configuredVersion)}`,
+    );
   }
   const currentSchemaVersion = (): number | null => migration()?.to ?? configuredVersion ?? null;
 
@@ -187,7 +206,10 @@ export async function openConversationRepository(client: SqlClient, options: Con
   });
 
   /** Upgrades in memory; `changed` false when already current or no migration applies. */
-  const upgradeInMemory = (row: ConversationRow, m: ConversationMigration | null):
+  const upgradeInMemory = (
+    row: ConversationRow,
+    m: ConversationMigration | null,
+  ):
     | { kind: 'current' }
     | { kind: 'failed'; code: string; message: string }
     | { kind: 'upgraded'; record: Record<string, unknown>; from: number; to: number } => {
@@ -209,18 +231,47 @@ export async function openConversationRepository(client: SqlClient, options: Con
       const exact = row.numbersExact;
       const m = migration();
       const up = upgradeInMemory(row, m);
-      if (up.kind === 'current') return { conversation: stored(row, { status: 'current', version: row.schemaVersion }), exact };
-      if (up.kind === 'failed') return { conversation: stored(row, { status: 'failed', code: `E_CONVERSATION_${up.code}`, message: up.message }), exact };
+      if (up.kind === 'current')
+        return { conversation: stored(row, { status: 'current', version: row.schemaVersion }), exact };
+      if (up.kind === 'failed')
+        return {
+          conversation: stored(row, { status: 'failed', code: `E_CONVERSATION_${up.code}`, message: up.message }),
+          exact,
+        };
       last = { ...up, row };
       const revision = await sql.updateIfRevision(client, id, up.record, row.revision);
       if (revision !== null) {
-        emit({ type: 'migration', time: now().getTime(), migration: 'schema', key: (m as ConversationMigration).id, subjectId: id, from: String(up.from), to: String(up.to) });
-        return { conversation: { id, revision, record: up.record as ConversationRecord, upgrade: { status: 'upgraded', from: up.from, to: up.to, written: true } }, exact };
+        emit({
+          type: 'migration',
+          time: now().getTime(),
+          migration: 'schema',
+          key: (m as ConversationMigration).id,
+          subjectId: id,
+          from: String(up.from),
+          to: String(up.to),
+        });
+        return {
+          conversation: {
+            id,
+            revision,
+            record: up.record as ConversationRecord,
+            upgrade: { status: 'upgraded', from: up.from, to: up.to, written: true },
+          },
+          exact,
+        };
       }
       // Another writer changed the row between our read and write: read it again and decide again.
     }
     const l = last as NonNullable<typeof last>;
-    return { conversation: { id, revision: l.row.revision, record: l.record as ConversationRecord, upgrade: { status: 'upgraded', from: l.from, to: l.to, written: false } }, exact: l.row.numbersExact };
+    return {
+      conversation: {
+        id,
+        revision: l.row.revision,
+        record: l.record as ConversationRecord,
+        upgrade: { status: 'upgraded', from: l.from, to: l.to, written: false },
+      },
+      exact: l.row.numbersExact,
+    };
   };
 
   const get = async (id: string): Promise<StoredConversation | null> => (await read(id))?.conversation ?? null;
@@ -237,24 +288,42 @@ export async function openConversationRepository(client: SqlClient, options: Con
       if (found === null) throw new ConversationError('E_CONVERSATION_NOT_FOUND', `no conversation '${id}'`);
       const current = found.conversation;
       if (current.upgrade?.status === 'failed') {
-        const code = current.upgrade.code === 'E_CONVERSATION_NUMBER_PRECISION' ? current.upgrade.code : 'E_CONVERSATION_UNSUPPORTED_VERSION';
-        throw new ConversationError(code, `conversation '${id}' cannot be brought to schema version ${currentSchemaVersion() ?? '(none configured)'}: ${current.upgrade.message}`);
+        const code =
+          current.upgrade.code === 'E_CONVERSATION_NUMBER_PRECISION'
+            ? current.upgrade.code
+            : 'E_CONVERSATION_UNSUPPORTED_VERSION';
+        throw new ConversationError(
+          code,
+          `conversation '${id}' cannot be brought to schema version ${currentSchemaVersion() ?? '(none configured)'}: ${current.upgrade.message}`,
+        );
       }
       if (options.expectedRevision !== undefined && current.revision !== options.expectedRevision) {
-        throw new ConversationError('E_CONVERSATION_CONFLICT', `conversation '${id}' is at revision ${current.revision}, not ${options.expectedRevision}: read it again`);
+        throw new ConversationError(
+          'E_CONVERSATION_CONFLICT',
+          `conversation '${id}' is at revision ${current.revision}, not ${options.expectedRevision}: read it again`,
+        );
       }
       const next = change(current.record);
       if (next === null) return { conversation: current, changed: false };
       if (!found.exact) {
-        throw new ConversationError('E_CONVERSATION_NUMBER_PRECISION', `conversation '${id}': ${NUMBER_PRECISION_MESSAGE}`);
+        throw new ConversationError(
+          'E_CONVERSATION_NUMBER_PRECISION',
+          `conversation '${id}': ${NUMBER_PRECISION_MESSAGE}`,
+        );
       }
       const revision = await sql.updateIfRevision(client, id, next, current.revision);
       if (revision !== null) return { conversation: { id, revision, record: next }, changed: true };
       if (options.expectedRevision !== undefined) {
-        throw new ConversationError('E_CONVERSATION_CONFLICT', `conversation '${id}' changed while it was being written: read it again`);
+        throw new ConversationError(
+          'E_CONVERSATION_CONFLICT',
+          `conversation '${id}' changed while it was being written: read it again`,
+        );
       }
     }
-    throw new ConversationError('E_CONVERSATION_CONFLICT', `conversation '${id}' kept changing during ${MAX_ATTEMPTS} attempts`);
+    throw new ConversationError(
+      'E_CONVERSATION_CONFLICT',
+      `conversation '${id}' kept changing during ${MAX_ATTEMPTS} attempts`,
+    );
   };
 
   const normalizeMessages = (messages: unknown, modelVersion: string): ConversationMessage[] => {
@@ -262,11 +331,21 @@ export async function openConversationRepository(client: SqlClient, options: Con
     const at = now().toISOString();
     return messages.map((m: unknown, i) => {
       if (!isObject(m) || typeof m.role !== 'string' || typeof m.content !== 'string') {
-        throw new ConversationError('E_CONVERSATION_INVALID', `messages[${i}] must be an object with string role and content`);
+        throw new ConversationError(
+          'E_CONVERSATION_INVALID',
+          `messages[${i}] must be an object with string role and content`,
+        );
       }
-      if (m.model !== undefined && typeof m.model !== 'string') throw new ConversationError('E_CONVERSATION_INVALID', `messages[${i}].model must be a string`);
+      if (m.model !== undefined && typeof m.model !== 'string')
+        throw new ConversationError('E_CONVERSATION_INVALID', `messages[${i}].model must be a string`);
       if (m.timestamp !== undefined) checkIso(m.timestamp, `messages[${i}].timestamp`);
-      return { ...m, role: m.role, content: m.content, model: (m.model as string | undefined) ?? modelVersion, timestamp: (m.timestamp as string | undefined) ?? at };
+      return {
+        ...m,
+        role: m.role,
+        content: m.content,
+        model: (m.model as string | undefined) ?? modelVersion,
+        timestamp: (m.timestamp as string | undefined) ?? at,
+      };
     });
   };
 
@@ -275,8 +354,15 @@ export async function openConversationRepository(client: SqlClient, options: Con
     const items = rows.map((row) => {
       if (!upgrade) return stored(row);
       const up = upgradeInMemory(row, m);
-      if (up.kind === 'upgraded') return { id: row.id, revision: row.revision, record: up.record as ConversationRecord, upgrade: { status: 'upgraded', from: up.from, to: up.to, written: false } as ReadUpgrade };
-      if (up.kind === 'failed') return stored(row, { status: 'failed', code: `E_CONVERSATION_${up.code}`, message: up.message });
+      if (up.kind === 'upgraded')
+        return {
+          id: row.id,
+          revision: row.revision,
+          record: up.record as ConversationRecord,
+          upgrade: { status: 'upgraded', from: up.from, to: up.to, written: false } as ReadUpgrade,
+        };
+      if (up.kind === 'failed')
+        return stored(row, { status: 'failed', code: `E_CONVERSATION_${up.code}`, message: up.message });
       return stored(row, { status: 'current', version: row.schemaVersion });
     });
     return { items, next: rows.length === limit ? (rows[rows.length - 1] as ConversationRow).id : null };
@@ -284,7 +370,8 @@ export async function openConversationRepository(client: SqlClient, options: Con
 
   const checkLimit = (limit: number | undefined): number => {
     const l = limit ?? 100;
-    if (!Number.isInteger(l) || l < 1 || l > 10_000) throw new ConversationError('E_CONVERSATION_INVALID', 'limit must be an integer from 1 to 10000');
+    if (!Number.isInteger(l) || l < 1 || l > 10_000)
+      throw new ConversationError('E_CONVERSATION_INVALID', 'limit must be an integer from 1 to 10000');
     return l;
   };
 
@@ -297,7 +384,11 @@ export async function openConversationRepository(client: SqlClient, options: Con
       if (!isObject(input)) throw new ConversationError('E_CONVERSATION_INVALID', 'create() needs an object');
       const { userId, modelVersion, id: givenId, messages = [], createdAt, ...extra } = input;
       checkId(userId, 'userId');
-      if (typeof modelVersion !== 'string' || modelVersion === '') throw new ConversationError('E_CONVERSATION_INVALID', 'modelVersion must be a non-empty string (the snapshot to pin)');
+      if (typeof modelVersion !== 'string' || modelVersion === '')
+        throw new ConversationError(
+          'E_CONVERSATION_INVALID',
+          'modelVersion must be a non-empty string (the snapshot to pin)',
+        );
       const id = givenId ?? randomUUID();
       checkId(id);
       if (createdAt !== undefined) checkIso(createdAt, 'createdAt');
@@ -322,10 +413,15 @@ export async function openConversationRepository(client: SqlClient, options: Con
         // A new record gets exactly the fields an upgraded one has (the migration's defaults for
         // whatever the caller did not give), so lazy, background and new records agree.
         const up = upgradeRecord(m, record);
-        if (!up.ok) throw new ConversationError('E_CONVERSATION_INVALID', `the new record cannot be brought to schema version ${m.to}: ${up.message}`);
+        if (!up.ok)
+          throw new ConversationError(
+            'E_CONVERSATION_INVALID',
+            `the new record cannot be brought to schema version ${m.to}: ${up.message}`,
+          );
         record = up.record;
       }
-      if (!(await sql.insert(client, id, record))) throw new ConversationError('E_CONVERSATION_EXISTS', `conversation '${id}' already exists`);
+      if (!(await sql.insert(client, id, record)))
+        throw new ConversationError('E_CONVERSATION_EXISTS', `conversation '${id}' already exists`);
       return { id, revision: 1, record: record as ConversationRecord };
     },
 
@@ -342,10 +438,14 @@ export async function openConversationRepository(client: SqlClient, options: Con
     },
 
     async migrateModel(id, input) {
-      if (!isObject(input) || typeof input.to !== 'string' || input.to === '') throw new ConversationError('E_CONVERSATION_INVALID', 'migrateModel needs `to`, the snapshot to move to');
+      if (!isObject(input) || typeof input.to !== 'string' || input.to === '')
+        throw new ConversationError('E_CONVERSATION_INVALID', 'migrateModel needs `to`, the snapshot to move to');
       const consent = input.consent;
       if (!isObject(consent) || typeof consent.by !== 'string' || consent.by === '') {
-        throw new ConversationError('E_CONVERSATION_CONSENT_REQUIRED', 'a conversation changes model only with consent: pass consent: { by, at? }');
+        throw new ConversationError(
+          'E_CONVERSATION_CONSENT_REQUIRED',
+          'a conversation changes model only with consent: pass consent: { by, at? }',
+        );
       }
       if (consent.at !== undefined) checkIso(consent.at, 'consent.at');
       let entry: ModelHistoryEntry | null = null;
@@ -353,13 +453,28 @@ export async function openConversationRepository(client: SqlClient, options: Con
         const from = typeof record.modelVersion === 'string' ? record.modelVersion : '';
         if (from === input.to) return null;
         const at = now().toISOString();
-        entry = { from, to: input.to, at, consentBy: consent.by, ...(consent.at !== undefined && consent.at !== at ? { consentAt: consent.at } : {}), ...(input.reason ? { reason: input.reason } : {}) };
+        entry = {
+          from,
+          to: input.to,
+          at,
+          consentBy: consent.by,
+          ...(consent.at !== undefined && consent.at !== at ? { consentAt: consent.at } : {}),
+          ...(input.reason ? { reason: input.reason } : {}),
+        };
         const history = Array.isArray(record.modelHistory) ? record.modelHistory : [];
         return { ...record, modelVersion: input.to, migratedAt: at, modelHistory: [...history, entry] };
       });
       if (!result.changed || entry === null) return { conversation: result.conversation, changed: false, event: null };
       const e: ModelHistoryEntry = entry;
-      const event: ConversationEvent = { type: 'migration', time: Date.parse(e.at), migration: 'conversation-model', key: input.alias ?? 'chat', subjectId: id, from: e.from, to: e.to };
+      const event: ConversationEvent = {
+        type: 'migration',
+        time: Date.parse(e.at),
+        migration: 'conversation-model',
+        key: input.alias ?? 'chat',
+        subjectId: id,
+        from: e.from,
+        to: e.to,
+      };
       emit(event);
       return { conversation: result.conversation, changed: true, event };
     },
@@ -380,10 +495,12 @@ export async function openConversationRepository(client: SqlClient, options: Con
     },
 
     async importRecords(records) {
-      if (!Array.isArray(records)) throw new ConversationError('E_CONVERSATION_INVALID', 'importRecords needs an array');
+      if (!Array.isArray(records))
+        throw new ConversationError('E_CONVERSATION_INVALID', 'importRecords needs an array');
       const items = records.map((r, i) => {
         const id = isObject(r) ? r.id : undefined;
-        if (typeof id !== 'string' || id === '') throw new ConversationError('E_CONVERSATION_INVALID', `records[${i}] has no string id`);
+        if (typeof id !== 'string' || id === '')
+          throw new ConversationError('E_CONVERSATION_INVALID', `records[${i}] has no string id`);
         return { id, record: r };
       });
       let inserted = 0;
@@ -395,7 +512,10 @@ export async function openConversationRepository(client: SqlClient, options: Con
       const rows = await client.query<{ schema_version: number | null; n: number | string }>(
         `SELECT schema_version, count(*) AS n FROM ${sql.table} GROUP BY schema_version ORDER BY schema_version NULLS FIRST`,
       );
-      return rows.map((r) => ({ schemaVersion: r.schema_version === null ? null : Number(r.schema_version), count: Number(r.n) }));
+      return rows.map((r) => ({
+        schemaVersion: r.schema_version === null ? null : Number(r.schema_version),
+        count: Number(r.n),
+      }));
     },
   };
 }

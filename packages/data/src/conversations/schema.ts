@@ -4,7 +4,6 @@ import { SwitchyardError } from '@switchyard/runtime';
 /** Default schema: the same one the event store uses, so one database holds both. */
 export const DEFAULT_CONVERSATION_SCHEMA = 'switchyard';
 
-
 /** A conversation-store problem with a stable code (`E_CONVERSATION_*`). */
 export class ConversationError extends SwitchyardError {
   override name = 'ConversationError';
@@ -13,7 +12,10 @@ export class ConversationError extends SwitchyardError {
 /** Throws `E_CONVERSATION_SCHEMA_NAME` for a schema name that is not a plain lower-case identifier. */
 export function checkSchemaName(schema: string): void {
   if (!isSchemaName(schema)) {
-    throw new ConversationError('E_CONVERSATION_SCHEMA_NAME', `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`);
+    throw new ConversationError(
+      'E_CONVERSATION_SCHEMA_NAME',
+      `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`,
+    );
   }
 }
 

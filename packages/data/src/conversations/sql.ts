@@ -23,8 +23,13 @@ export interface RawRow {
 }
 
 /** The indexed columns of a record: NULL where the record does not carry a usable value. */
-export function columnsOf(record: unknown): { userId: string | null; schemaVersion: number | null; modelVersion: string | null } {
-  const r = typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>) : {};
+export function columnsOf(record: unknown): {
+  userId: string | null;
+  schemaVersion: number | null;
+  modelVersion: string | null;
+} {
+  const r =
+    typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>) : {};
   const v = r.schemaVersion;
   return {
     userId: typeof r.userId === 'string' ? r.userId : null,
@@ -57,7 +62,10 @@ export function conversationSql(schema: string) {
   return {
     table: t,
     async select(exec: SqlExecutor, id: string): Promise<ConversationRow | null> {
-      const rows = await exec.query<RawRow>(`SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE id = $1`, [id]);
+      const rows = await exec.query<RawRow>(
+        `SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE id = $1`,
+        [id],
+      );
       return rows[0] ? toRow(rows[0]) : null;
     },
     async selectMany(exec: SqlExecutor, ids: string[]): Promise<ConversationRow[]> {
@@ -95,7 +103,10 @@ export function conversationSql(schema: string) {
      * The batch form of `updateIfRevision`: one statement, each row written only if still at its
      * revision. Returns the ids that were written; the others changed meanwhile.
      */
-    async updateManyIfRevision(exec: SqlExecutor, items: Array<{ id: string; record: unknown; revision: number }>): Promise<Set<string>> {
+    async updateManyIfRevision(
+      exec: SqlExecutor,
+      items: Array<{ id: string; record: unknown; revision: number }>,
+    ): Promise<Set<string>> {
       if (items.length === 0) return new Set();
       const payload = items.map((i) => {
         const c = columnsOf(i.record);
@@ -128,7 +139,12 @@ export function conversationSql(schema: string) {
       return rows.length;
     },
     /** Keyset page in id order: rows with id > `after`, optionally only those not yet at `notVersion`. */
-    async page(exec: SqlExecutor, after: string | null, limit: number, notVersion?: number): Promise<ConversationRow[]> {
+    async page(
+      exec: SqlExecutor,
+      after: string | null,
+      limit: number,
+      notVersion?: number,
+    ): Promise<ConversationRow[]> {
       const params: unknown[] = [after, limit];
       let filter = '';
       if (notVersion !== undefined) {

@@ -73,7 +73,8 @@ export type ReadUpgrade =
   | { status: 'failed'; code: string; message: string };
 
 /** The part of a SchemaMigration the repository needs (the bundle's payload entry fits). */
-export type ConversationMigration = Pick<PayloadSchemaMigration, 'id' | 'from' | 'to' | 'upgrade'> & Partial<Pick<PayloadSchemaMigration, 'mode' | 'batchSize' | 'entity'>>;
+export type ConversationMigration = Pick<PayloadSchemaMigration, 'id' | 'from' | 'to' | 'upgrade'> &
+  Partial<Pick<PayloadSchemaMigration, 'mode' | 'batchSize' | 'entity'>>;
 
 /**
  * Where the current migration comes from. A function is read on every call, so a runtime bundle

@@ -51,7 +51,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class BatchedSink implements EventSink {
   readonly source: string;
-  private readonly options: Required<Omit<BatchedSinkOptions, 'onBatch' | 'source'>> & Pick<BatchedSinkOptions, 'onBatch'>;
+  private readonly options: Required<Omit<BatchedSinkOptions, 'onBatch' | 'source'>> &
+    Pick<BatchedSinkOptions, 'onBatch'>;
   private buffer: StampedEvent[] = [];
   private seq = 0;
   private counts: SinkStats = { accepted: 0, written: 0, dropped: 0 };
@@ -199,7 +200,13 @@ export class BatchedSink implements EventSink {
         lastError = (error as Error)?.message ?? String(error);
         this.counts.lastError = lastError;
         if (attempt < this.options.maxAttempts) {
-          await sleep(backoffDelay(attempt - 1, { baseMs: this.options.retryDelayMs, maxMs: this.options.maxRetryDelayMs, jitter: 'none' }));
+          await sleep(
+            backoffDelay(attempt - 1, {
+              baseMs: this.options.retryDelayMs,
+              maxMs: this.options.maxRetryDelayMs,
+              jitter: 'none',
+            }),
+          );
         }
       }
     }
@@ -225,7 +232,10 @@ export class BatchedSink implements EventSink {
   private withTimeout<T>(write: Promise<T>): Promise<T> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`write did not settle within ${this.options.writeTimeoutMs} ms`)), this.options.writeTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`write did not settle within ${this.options.writeTimeoutMs} ms`)),
+        this.options.writeTimeoutMs,
+      );
       timer.unref?.();
     });
     // A write that settles after its timeout must not surface as an unhandled rejection.

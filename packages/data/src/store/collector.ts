@@ -49,7 +49,8 @@ class Refusal extends Error {
 
 /** Creates the handler. Throws only for an empty token (a collector anyone can write to is a mistake). */
 export function createCollector(options: CollectorOptions): Collector {
-  if (typeof options.token !== 'string' || options.token.length < 16) throw new TypeError('createCollector: token must be a string of at least 16 characters');
+  if (typeof options.token !== 'string' || options.token.length < 16)
+    throw new TypeError('createCollector: token must be a string of at least 16 characters');
   const expected = digest(`Bearer ${options.token}`);
   const maxBodyBytes = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const path = options.path ?? '/v1/events';
@@ -57,7 +58,8 @@ export function createCollector(options: CollectorOptions): Collector {
 
   async function readBody(req: IncomingMessage): Promise<string> {
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBodyBytes) throw new Refusal(413, 'E_COLLECT_TOO_LARGE', `body of ${declared} bytes exceeds ${maxBodyBytes}`);
+    if (Number.isFinite(declared) && declared > maxBodyBytes)
+      throw new Refusal(413, 'E_COLLECT_TOO_LARGE', `body of ${declared} bytes exceeds ${maxBodyBytes}`);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -76,13 +78,25 @@ export function createCollector(options: CollectorOptions): Collector {
       throw new Refusal(400, 'E_COLLECT_BODY', `body is not JSON (${(e as Error).message})`);
     }
     const b = body as { source?: unknown; events?: unknown };
-    if (typeof body !== 'object' || body === null || typeof b.source !== 'string' || b.source === '' || b.source.length > 200 || !Array.isArray(b.events)) {
-      throw new Refusal(400, 'E_COLLECT_BODY', 'expected { "source": "<1-200 chars>", "events": [{ "seq": <n>, "event": {…} }] }');
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      typeof b.source !== 'string' ||
+      b.source === '' ||
+      b.source.length > 200 ||
+      !Array.isArray(b.events)
+    ) {
+      throw new Refusal(
+        400,
+        'E_COLLECT_BODY',
+        'expected { "source": "<1-200 chars>", "events": [{ "seq": <n>, "event": {…} }] }',
+      );
     }
     const out: StampedEvent[] = [];
     for (const [i, item] of (b.events as unknown[]).entries()) {
       const { seq, event } = (item ?? {}) as { seq?: unknown; event?: unknown };
-      if (!Number.isSafeInteger(seq) || (seq as number) < 0) throw new Refusal(400, 'E_COLLECT_EVENT', `events[${i}].seq: expected a non-negative integer`);
+      if (!Number.isSafeInteger(seq) || (seq as number) < 0)
+        throw new Refusal(400, 'E_COLLECT_EVENT', `events[${i}].seq: expected a non-negative integer`);
       // The store's own door check: a refused event fails the request, so the sender hears of it.
       const refused = validateEvent(event);
       if (refused !== null) throw new Refusal(400, 'E_COLLECT_EVENT', `events[${i}]: ${refused}`);
@@ -103,7 +117,8 @@ export function createCollector(options: CollectorOptions): Collector {
       res.setHeader('www-authenticate', 'Bearer');
       throw new Refusal(401, 'E_COLLECT_TOKEN', 'missing or wrong bearer token');
     }
-    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new Refusal(415, 'E_COLLECT_MEDIA_TYPE', 'send application/json');
+    if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+      throw new Refusal(415, 'E_COLLECT_MEDIA_TYPE', 'send application/json');
     const batch = parseBatch(await readBody(req));
     try {
       if (batch.length > 0) await options.writeBatch(batch);

@@ -29,7 +29,13 @@ export function decisionStateStore(db: SqlExecutor, schema: string): DecisionSta
         [scope, id, env],
       );
       const out: Record<string, StoredLookState> = {};
-      for (const r of rows) out[r.test] = { tau: r.tau ?? Number.NaN, minP: r.minP, direction: Math.sign(r.direction) as -1 | 0 | 1, looks: r.looks };
+      for (const r of rows)
+        out[r.test] = {
+          tau: r.tau ?? Number.NaN,
+          minP: r.minP,
+          direction: Math.sign(r.direction) as -1 | 0 | 1,
+          looks: r.looks,
+        };
       return out;
     },
     async save(scope, id, env, states, atMs = Date.now()) {

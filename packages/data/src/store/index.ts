@@ -1,5 +1,16 @@
 /** The event store: schema, batched sink, evidence queries on PGlite or PostgreSQL. */
-export { openStore, openSqlClient, StoreError, defaultStoreDir, storeOptionsFromEnv, DEFAULT_STORE_SCHEMA, type DatabaseOptions, type DatabaseSelection, type EventStore, type StoreOptions } from './store.ts';
+export {
+  openStore,
+  openSqlClient,
+  StoreError,
+  defaultStoreDir,
+  storeOptionsFromEnv,
+  DEFAULT_STORE_SCHEMA,
+  type DatabaseOptions,
+  type DatabaseSelection,
+  type EventStore,
+  type StoreOptions,
+} from './store.ts';
 export { BatchedSink, type BatchedSinkOptions, type BatchedSinkStats } from './batched-sink.ts';
 export { validateEvent, partitionValid, type RefusalCounts, type RefusalReason } from './validate-event.ts';
 export { decisionStateStore, type DecisionStateStore, type StoredLookState } from './decision-state.ts';

@@ -35,10 +35,7 @@ const subjectColumns = [
 const TABLES = {
   exposure: {
     table: 'exposures',
-    columns: [
-      ...base,
-      ...subjectColumns,
-    ],
+    columns: [...base, ...subjectColumns],
   },
   metric: {
     table: 'metrics',
@@ -62,8 +59,16 @@ const TABLES = {
       { name: 'similarity', type: 'float8', get: (e: { similarity?: number }) => opt(e.similarity) },
       { name: 'primary_output', type: 'text', get: (e: { primaryOutput?: string }) => opt(e.primaryOutput) },
       { name: 'candidate_output', type: 'text', get: (e: { candidateOutput?: string }) => opt(e.candidateOutput) },
-      { name: 'primary_latency_ms', type: 'float8', get: (e: { primaryLatencyMs?: number }) => opt(e.primaryLatencyMs) },
-      { name: 'candidate_latency_ms', type: 'float8', get: (e: { candidateLatencyMs?: number }) => opt(e.candidateLatencyMs) },
+      {
+        name: 'primary_latency_ms',
+        type: 'float8',
+        get: (e: { primaryLatencyMs?: number }) => opt(e.primaryLatencyMs),
+      },
+      {
+        name: 'candidate_latency_ms',
+        type: 'float8',
+        get: (e: { candidateLatencyMs?: number }) => opt(e.candidateLatencyMs),
+      },
       { name: 'error', type: 'text', get: (e: { error?: string }) => opt(e.error) },
     ],
   },
@@ -104,7 +109,8 @@ export async function insertEvents(tx: SqlExecutor, schema: string, batch: Stamp
     const spec = TABLES[type];
     const columns: Column[] = spec.columns as unknown as Column[];
     const params: unknown[][] = [items.map((i) => i.source), items.map((i) => i.seq)];
-    for (const column of columns) params.push(items.map((i) => (column.get as (e: SwitchyardEvent) => unknown)(i.event)));
+    for (const column of columns)
+      params.push(items.map((i) => (column.get as (e: SwitchyardEvent) => unknown)(i.event)));
     const names = ['source', 'seq', ...columns.map((c) => c.name)];
     const types = ['text', 'bigint', ...columns.map((c) => c.type)];
     const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');

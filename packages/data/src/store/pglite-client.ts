@@ -8,7 +8,9 @@ export class StoreLockedError extends Error {
   override name = 'StoreLockedError';
   readonly pid: number;
   constructor(dir: string, pid: number) {
-    super(`the embedded store ${dir} is open in process ${pid}; PGlite allows one process at a time (use PostgreSQL for several)`);
+    super(
+      `the embedded store ${dir} is open in process ${pid}; PGlite allows one process at a time (use PostgreSQL for several)`,
+    );
     this.pid = pid;
   }
 }

@@ -97,10 +97,21 @@ function filterSql(filter: EvidenceFilter, firstParam: number): { sql: string; p
 export interface EvidenceQueries {
   exposureUnits(subject: Subject, key: string, filter?: EvidenceFilter): Promise<VariantUnits[]>;
   /** Distinct units exposed and the time span of their exposures (for traffic-based planning). */
-  exposureSpan(subject: Subject, key: string, filter?: EvidenceFilter): Promise<{ units: number; fromMs: number | null; toMs: number | null }>;
+  exposureSpan(
+    subject: Subject,
+    key: string,
+    filter?: EvidenceFilter,
+  ): Promise<{ units: number; fromMs: number | null; toMs: number | null }>;
   metricByVariant(subject: Subject, key: string, metric: string, filter?: EvidenceFilter): Promise<VariantMetric[]>;
   /** `binary`: units are the exposed ones (value 0 until they convert), as in the table. */
-  metricSeries(subject: Subject, key: string, metric: string, buckets: number, filter?: EvidenceFilter, options?: { binary?: boolean }): Promise<MetricSeries | null>;
+  metricSeries(
+    subject: Subject,
+    key: string,
+    metric: string,
+    buckets: number,
+    filter?: EvidenceFilter,
+    options?: { binary?: boolean },
+  ): Promise<MetricSeries | null>;
   /** `lowAt`: also count scored pairs at or below this similarity (the gate's minimum). */
   shadowSummary(rollout: string, filter?: EvidenceFilter, options?: { lowAt?: number }): Promise<ShadowSummary>;
   /** Counts of scored pairs (similarity in [0, 1]) in `bins` equal-width bins over [0, 1]. */
@@ -167,7 +178,15 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
            GROUP BY variant, unit_key HAVING count(t) > 0`
         : `SELECT variant, min(time_ms) AS first_ms, avg(value) AS v FROM ${s}.metrics
            WHERE subject = $1 AND key = $2 AND metric = $3 AND ${finite('value')}${f.sql} GROUP BY variant, unit_key`;
-      const rows = await db.query<{ variant: string; bucket: number; n: number; sum: number; sumSquares: number; lo: number; hi: number }>(
+      const rows = await db.query<{
+        variant: string;
+        bucket: number;
+        n: number;
+        sum: number;
+        sumSquares: number;
+        lo: number;
+        hi: number;
+      }>(
         // Bounds as window aggregates: a cross join with a bounds CTE was re-aggregated per row.
         `SELECT variant, width_bucket(first_ms, lo, hi, $6::int)::int AS bucket,
                 count(*)::int AS n, sum(v)::float8 AS sum, sum(v * v)::float8 AS "sumSquares",
@@ -198,7 +217,19 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
          FROM ${s}.shadow_pairs WHERE rollout = $1${f.sql}`,
         [rollout, ...f.params, options.lowAt ?? null],
       );
-      return rows[0] ?? { pairs: 0, scored: 0, errors: 0, invalid: 0, atOrBelowMin: null, avg: null, min: null, p10: null, p50: null };
+      return (
+        rows[0] ?? {
+          pairs: 0,
+          scored: 0,
+          errors: 0,
+          invalid: 0,
+          atOrBelowMin: null,
+          avg: null,
+          min: null,
+          p10: null,
+          p50: null,
+        }
+      );
     },
 
     async shadowHistogram(rollout, bins, filter = {}) {
@@ -226,7 +257,12 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
     },
 
     async counts() {
-      const rows = await db.query<{ exposures: number; metrics: number; shadow_pairs: number; migration_events: number }>(
+      const rows = await db.query<{
+        exposures: number;
+        metrics: number;
+        shadow_pairs: number;
+        migration_events: number;
+      }>(
         `SELECT (SELECT count(*) FROM ${s}.exposures)::int AS exposures, (SELECT count(*) FROM ${s}.metrics)::int AS metrics,
                 (SELECT count(*) FROM ${s}.shadow_pairs)::int AS shadow_pairs, (SELECT count(*) FROM ${s}.migration_events)::int AS migration_events`,
       );

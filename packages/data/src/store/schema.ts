@@ -79,5 +79,11 @@ export async function migrateStore(
   schema: string,
   migrations: ReadonlyArray<SchemaMigrationStep> = STORE_MIGRATIONS,
 ): Promise<MigrationReport> {
-  return client.transaction((tx) => applySchemaMigrations(tx, schema, { table: 'store_migrations', lockKey: `switchyard-store:${schema}`, steps: migrations }));
+  return client.transaction((tx) =>
+    applySchemaMigrations(tx, schema, {
+      table: 'store_migrations',
+      lockKey: `switchyard-store:${schema}`,
+      steps: migrations,
+    }),
+  );
 }

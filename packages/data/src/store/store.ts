@@ -40,30 +40,40 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
-
 /**
  * Opens the database of a PGlite or PostgreSQL selection (no tables created). Throws a
  * `StoreError`: `E_STORE_LOCKED` when another process has the embedded database open,
  * `E_STORE_OPEN` otherwise. `vector` loads pgvector into PGlite.
  */
-export async function openSqlClient(
-  options: DatabaseOptions,
-  extra: { vector?: boolean } = {},
-): Promise<SqlClient> {
+export async function openSqlClient(options: DatabaseOptions, extra: { vector?: boolean } = {}): Promise<SqlClient> {
   try {
     return options.backend === 'pglite'
       ? await openPgliteClient(options.dataDir, { vector: extra.vector === true })
-      : openPgClient({ connectionString: options.connectionString, max: options.poolSize ?? 4, writeQueryTimeoutMs: options.writeQueryTimeoutMs });
+      : openPgClient({
+          connectionString: options.connectionString,
+          max: options.poolSize ?? 4,
+          writeQueryTimeoutMs: options.writeQueryTimeoutMs,
+        });
   } catch (error) {
-    if (error instanceof StoreLockedError) throw new StoreError('E_STORE_LOCKED', `${error.message}; stop that process (e.g. the chat service) or use --database-url`, { cause: error });
-    throw new StoreError('E_STORE_OPEN', `cannot open the ${options.backend === 'pglite' ? 'embedded' : 'PostgreSQL'} database: ${(error as Error).message}`, { cause: error });
+    if (error instanceof StoreLockedError)
+      throw new StoreError(
+        'E_STORE_LOCKED',
+        `${error.message}; stop that process (e.g. the chat service) or use --database-url`,
+        { cause: error },
+      );
+    throw new StoreError(
+      'E_STORE_OPEN',
+      `cannot open the ${options.backend === 'pglite' ? 'embedded' : 'PostgreSQL'} database: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
 /** Opens (and migrates) a store. Throws a `StoreError` with a stable code when it cannot. */
 export async function openStore(options: StoreOptions): Promise<EventStore> {
   const schema = options.schema ?? DEFAULT_STORE_SCHEMA;
-  if (!isSchemaName(schema)) throw new StoreError('E_STORE_SCHEMA_NAME', `invalid store schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
+  if (!isSchemaName(schema))
+    throw new StoreError('E_STORE_SCHEMA_NAME', `invalid store schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
   const owned = options.backend !== 'client';
   const client = options.backend === 'client' ? options.client : await openSqlClient(options);
   let migration: MigrationReport;
@@ -71,7 +81,11 @@ export async function openStore(options: StoreOptions): Promise<EventStore> {
     migration = await migrateStore(client, schema);
   } catch (error) {
     if (owned) await client.close().catch(() => {});
-    throw new StoreError('E_STORE_MIGRATE', `cannot prepare the ${options.backend} store: ${(error as Error).message}`, { cause: error });
+    throw new StoreError(
+      'E_STORE_MIGRATE',
+      `cannot prepare the ${options.backend} store: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const writeBatch = (batch: StampedEvent[]) => client.transaction((tx) => insertEvents(tx, schema, batch));
   return {
@@ -114,7 +128,11 @@ export interface DatabaseSelection {
  * `switchyard`. Every command that opens the project's database resolves it here, so `analyze`,
  * `propose` and `migrate` always find the same data.
  */
-export function storeOptionsFromEnv(projectRoot: string, env: NodeJS.ProcessEnv, selection: DatabaseSelection = {}): DatabaseOptions {
+export function storeOptionsFromEnv(
+  projectRoot: string,
+  env: NodeJS.ProcessEnv,
+  selection: DatabaseSelection = {},
+): DatabaseOptions {
   const url = selection.databaseUrl ?? env.SWITCHYARD_DATABASE_URL;
   const schema = selection.schema ?? (env.SWITCHYARD_STORE_SCHEMA || DEFAULT_STORE_SCHEMA);
   return url

@@ -13,16 +13,34 @@ export type RefusalReason =
 const SUBJECTS = new Set(['experiment', 'flag', 'canary', 'model-rollout']);
 
 /** Required text fields, optional text fields, required numbers, optional numbers per event type. */
-const SHAPES: Record<SwitchyardEvent['type'], { text: string[]; optionalText: string[]; optionalNumbers: string[]; numbers: string[] }> = {
-  exposure: { text: ['env', 'subject', 'key', 'variant', 'unitKey'], optionalText: [], numbers: [], optionalNumbers: [] },
-  metric: { text: ['env', 'subject', 'key', 'variant', 'unitKey', 'metric'], optionalText: [], numbers: ['value'], optionalNumbers: [] },
+const SHAPES: Record<
+  SwitchyardEvent['type'],
+  { text: string[]; optionalText: string[]; optionalNumbers: string[]; numbers: string[] }
+> = {
+  exposure: {
+    text: ['env', 'subject', 'key', 'variant', 'unitKey'],
+    optionalText: [],
+    numbers: [],
+    optionalNumbers: [],
+  },
+  metric: {
+    text: ['env', 'subject', 'key', 'variant', 'unitKey', 'metric'],
+    optionalText: [],
+    numbers: ['value'],
+    optionalNumbers: [],
+  },
   shadow: {
     text: ['env', 'rollout', 'model', 'primary', 'candidate', 'unitKey'],
     optionalText: ['requestId', 'primaryOutput', 'candidateOutput', 'error'],
     numbers: [],
     optionalNumbers: ['similarity', 'primaryLatencyMs', 'candidateLatencyMs'],
   },
-  migration: { text: ['env', 'migration', 'key', 'from', 'to'], optionalText: ['subjectId'], numbers: [], optionalNumbers: [] },
+  migration: {
+    text: ['env', 'migration', 'key', 'from', 'to'],
+    optionalText: ['subjectId'],
+    numbers: [],
+    optionalNumbers: [],
+  },
 };
 
 /** Largest |time| or serial the store's bigint columns and JS numbers both hold exactly. */
@@ -41,10 +59,13 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 export function validateEvent(event: unknown): RefusalReason | null {
   if (typeof event !== 'object' || event === null) return 'not-an-object';
   const e = event as Record<string, unknown>;
-  const shape = typeof e.type === 'string' && Object.hasOwn(SHAPES, e.type) ? SHAPES[e.type as SwitchyardEvent['type']] : undefined;
+  const shape =
+    typeof e.type === 'string' && Object.hasOwn(SHAPES, e.type) ? SHAPES[e.type as SwitchyardEvent['type']] : undefined;
   if (!shape) return 'unknown-type';
-  if (typeof e.time !== 'number' || typeof e.serial !== 'number') return typeof e.time === 'undefined' || typeof e.serial === 'undefined' ? 'missing-field' : 'non-finite-number';
-  if (!Number.isFinite(e.time) || Math.abs(e.time) > MAX_SAFE || !Number.isSafeInteger(e.serial)) return 'non-finite-number';
+  if (typeof e.time !== 'number' || typeof e.serial !== 'number')
+    return typeof e.time === 'undefined' || typeof e.serial === 'undefined' ? 'missing-field' : 'non-finite-number';
+  if (!Number.isFinite(e.time) || Math.abs(e.time) > MAX_SAFE || !Number.isSafeInteger(e.serial))
+    return 'non-finite-number';
   for (const field of shape.text) {
     const value = e[field];
     if (typeof value !== 'string') return 'missing-field';
@@ -66,7 +87,8 @@ export function validateEvent(event: unknown): RefusalReason | null {
     if (typeof value !== 'number' || !Number.isFinite(value)) return 'non-finite-number';
   }
   if (shape.text.includes('subject') && !SUBJECTS.has(e.subject as string)) return 'unknown-subject';
-  if (e.type === 'shadow' && typeof e.similarity === 'number' && !(e.similarity >= 0 && e.similarity <= 1)) return 'similarity-out-of-range';
+  if (e.type === 'shadow' && typeof e.similarity === 'number' && !(e.similarity >= 0 && e.similarity <= 1))
+    return 'similarity-out-of-range';
   return null;
 }
 
@@ -74,7 +96,10 @@ export function validateEvent(event: unknown): RefusalReason | null {
 export type RefusalCounts = Partial<Record<RefusalReason, number>>;
 
 /** Splits a list into acceptable items and counts of refused ones (input order kept). */
-export function partitionValid<T>(items: readonly T[], eventOf: (item: T) => unknown): { valid: T[]; refused: RefusalCounts } {
+export function partitionValid<T>(
+  items: readonly T[],
+  eventOf: (item: T) => unknown,
+): { valid: T[]; refused: RefusalCounts } {
   const valid: T[] = [];
   const refused: RefusalCounts = {};
   for (const item of items) {

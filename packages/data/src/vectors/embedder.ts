@@ -15,5 +15,10 @@ export interface Embedder {
   /** Embeds `texts` with `model` in `dimension` dimensions; one vector per text, in order. */
   embed(model: string, dimension: number, texts: readonly string[]): Promise<Float32Array[]>;
   /** Same, with the token usage (rate limiting by tokens per minute needs it). */
-  embedWithUsage(model: string, dimension: number, texts: readonly string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
+  embedWithUsage(
+    model: string,
+    dimension: number,
+    texts: readonly string[],
+    options?: { signal?: AbortSignal },
+  ): Promise<EmbedResult>;
 }

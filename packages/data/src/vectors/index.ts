@@ -4,7 +4,13 @@
  */
 export { VectorError } from './errors.ts';
 export { indexTableName } from './names.ts';
-export { VECTOR_STORE_MIGRATIONS, migrateVectorStore, detectPgvector, type VectorType, type VectorStoreSchemaReport } from './schema.ts';
+export {
+  VECTOR_STORE_MIGRATIONS,
+  migrateVectorStore,
+  detectPgvector,
+  type VectorType,
+  type VectorStoreSchemaReport,
+} from './schema.ts';
 export {
   openVectorStore,
   DEFAULT_VECTOR_SCHEMA,
@@ -24,6 +30,14 @@ export {
 } from './store.ts';
 export { openVectorDatabase, type VectorDatabaseOptions } from './open.ts';
 export type { Embedder, EmbedResult } from './embedder.ts';
-export { indexDocument, removeDocument, searchDocuments, type EmbeddingRoute, type IndexedDocument, type RoutedSearch, type RoutedSearchAttempt } from './routing.ts';
+export {
+  indexDocument,
+  removeDocument,
+  searchDocuments,
+  type EmbeddingRoute,
+  type IndexedDocument,
+  type RoutedSearch,
+  type RoutedSearchAttempt,
+} from './routing.ts';
 export { cosine, normalise, vectorLiteral, type VectorLike } from './vector-math.ts';
 export { tokenize, stem, STOPWORDS, tokenF1 } from './lexical.ts';

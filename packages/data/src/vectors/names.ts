@@ -11,13 +11,20 @@ const INDEX_NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
  */
 export function indexTableName(index: string): string {
   if (!INDEX_NAME.test(index)) {
-    throw new VectorError('E_VECTOR_INDEX_NAME', `invalid index name '${index}': use 1-50 characters [a-z0-9_-], starting with a letter or digit`);
+    throw new VectorError(
+      'E_VECTOR_INDEX_NAME',
+      `invalid index name '${index}': use 1-50 characters [a-z0-9_-], starting with a letter or digit`,
+    );
   }
   return `emb_${index.replaceAll('-', '_')}`;
 }
 
 /** Validates a PostgreSQL schema name (same rule as the event store). */
 export function checkSchemaName(schema: string): string {
-  if (!isSchemaName(schema)) throw new VectorError('E_VECTOR_SCHEMA_NAME', `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`);
+  if (!isSchemaName(schema))
+    throw new VectorError(
+      'E_VECTOR_SCHEMA_NAME',
+      `invalid schema name '${schema}' (use [a-z_][a-z0-9_]*, at most 63 characters)`,
+    );
   return schema;
 }

@@ -20,13 +20,21 @@ export async function openVectorDatabase(options: VectorDatabaseOptions): Promis
   try {
     client = await openSqlClient(options, { vector: true });
   } catch (error) {
-    throw new VectorError(error instanceof StoreError && error.code === 'E_STORE_LOCKED' ? 'E_STORE_LOCKED' : 'E_STORE_OPEN', (error as Error).message, { cause: error });
+    throw new VectorError(
+      error instanceof StoreError && error.code === 'E_STORE_LOCKED' ? 'E_STORE_LOCKED' : 'E_STORE_OPEN',
+      (error as Error).message,
+      { cause: error },
+    );
   }
   try {
     return await openVectorStore(client, { schema: options.schema, vectorType: options.vectorType, ownsClient: true });
   } catch (error) {
     await client.close().catch(() => {});
     if (error instanceof VectorError) throw error;
-    throw new VectorError('E_STORE_OPEN', `cannot prepare the vector store on ${options.backend}: ${(error as Error).message}`, { cause: error });
+    throw new VectorError(
+      'E_STORE_OPEN',
+      `cannot prepare the vector store on ${options.backend}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }

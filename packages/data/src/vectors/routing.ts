@@ -35,7 +35,12 @@ export interface IndexedDocument {
  * ignored by the version rule). When every target is retired the document is stored but indexed
  * nowhere: `E_VECTOR_INDEX_RETIRED`.
  */
-export async function indexDocument(store: VectorStore, embedder: Embedder, route: EmbeddingRoute, doc: DocumentInput): Promise<IndexedDocument> {
+export async function indexDocument(
+  store: VectorStore,
+  embedder: Embedder,
+  route: EmbeddingRoute,
+  doc: DocumentInput,
+): Promise<IndexedDocument> {
   const document = await store.putDocument(doc);
   const results = await Promise.allSettled(
     route.write.map(async (target): Promise<IndexedDocument['targets'][number]> => {
@@ -55,14 +60,20 @@ export async function indexDocument(store: VectorStore, embedder: Embedder, rout
         }
         return { index: target.index, model: target.model, written: result.written === 1 };
       } catch (error) {
-        if ((error as { code?: string }).code === 'E_VECTOR_INDEX_RETIRED') return { index: target.index, model: target.model, written: false, retired: true };
+        if ((error as { code?: string }).code === 'E_VECTOR_INDEX_RETIRED')
+          return { index: target.index, model: target.model, written: false, retired: true };
         throw error;
       }
     }),
   );
-  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${route.write[i]!.index}: ${(r.reason as Error).message}`] : []));
+  const failed = results.flatMap((r, i) =>
+    r.status === 'rejected' ? [`${route.write[i]!.index}: ${(r.reason as Error).message}`] : [],
+  );
   if (failed.length > 0) {
-    throw new VectorError('E_VECTOR_WRITE', `document '${document.id}' v${document.version} is stored but not indexed in ${failed.join('; ')} (retry indexDocument)`);
+    throw new VectorError(
+      'E_VECTOR_WRITE',
+      `document '${document.id}' v${document.version} is stored but not indexed in ${failed.join('; ')} (retry indexDocument)`,
+    );
   }
   const targets = results.map((r) => (r as PromiseFulfilledResult<IndexedDocument['targets'][number]>).value);
   const retired = targets.filter((t) => t.retired).map((t) => t.index);
@@ -120,7 +131,12 @@ export async function searchDocuments(
       if (hits.length > 0) return { hits, servedBy: target, fellBack: attempts.length > 1, attempts };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
-      attempts.push({ index: target.index, model: target.model, hits: 0, error: { code: typeof code === 'string' ? code : 'E_VECTOR_SEARCH', message: (error as Error).message } });
+      attempts.push({
+        index: target.index,
+        model: target.model,
+        hits: 0,
+        error: { code: typeof code === 'string' ? code : 'E_VECTOR_SEARCH', message: (error as Error).message },
+      });
     }
   }
   return { hits: [], servedBy: undefined, fellBack: false, attempts };

@@ -119,13 +119,24 @@ export interface VectorStoreSchemaReport {
  * installed → used; available → `CREATE EXTENSION` attempted; otherwise (or when that fails, e.g.
  * no privilege) vectors are stored as `real[]`. `prefer` forces a type (`real[]` always works).
  */
-export async function migrateVectorStore(client: SqlClient, schema: string, prefer: VectorType | 'auto' = 'auto'): Promise<VectorStoreSchemaReport> {
+export async function migrateVectorStore(
+  client: SqlClient,
+  schema: string,
+  prefer: VectorType | 'auto' = 'auto',
+): Promise<VectorStoreSchemaReport> {
   const { applied, current } = await client.transaction((tx) =>
-    applySchemaMigrations(tx, checkSchemaName(schema), { table: 'vector_store_migrations', lockKey: `switchyard-vectors:${schema}`, steps: VECTOR_STORE_MIGRATIONS }),
+    applySchemaMigrations(tx, checkSchemaName(schema), {
+      table: 'vector_store_migrations',
+      lockKey: `switchyard-vectors:${schema}`,
+      steps: VECTOR_STORE_MIGRATIONS,
+    }),
   );
   const vectorType = prefer === 'real[]' ? 'real[]' : await detectPgvector(client);
   if (prefer === 'pgvector' && vectorType !== 'pgvector') {
-    throw new VectorError('E_VECTOR_NO_PGVECTOR', 'pgvector is not available on this database (PGlite needs the vector extension loaded; PostgreSQL needs the pgvector package)');
+    throw new VectorError(
+      'E_VECTOR_NO_PGVECTOR',
+      'pgvector is not available on this database (PGlite needs the vector extension loaded; PostgreSQL needs the pgvector package)',
+    );
   }
   return { applied, current, vectorType };
 }

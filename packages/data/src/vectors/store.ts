@@ -179,7 +179,10 @@ function toDocument(row: DocumentRow): StoredDocument {
 
 function checkId(id: unknown, what = 'document id'): string {
   if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-    throw new VectorError('E_VECTOR_DOCUMENT', `${what} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`);
+    throw new VectorError(
+      'E_VECTOR_DOCUMENT',
+      `${what} must be a non-empty string of at most ${MAX_ID_LENGTH} characters`,
+    );
   }
   return id;
 }
@@ -199,7 +202,13 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
   const cache = new Map<string, IndexInfo>();
   const qualified = (table: string) => `${s}.${quoteIdent(table)}`;
 
-  const rowToInfo = (r: { name: string; table_name: string; model: string; dimension: number; vector_type: string }): IndexInfo => ({
+  const rowToInfo = (r: {
+    name: string;
+    table_name: string;
+    model: string;
+    dimension: number;
+    vector_type: string;
+  }): IndexInfo => ({
     index: r.name,
     table: r.table_name,
     model: r.model,
@@ -210,10 +219,13 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
   async function lookup(sql: SqlExecutor, name: string): Promise<IndexInfo | undefined> {
     const cached = cache.get(name);
     if (cached) return cached;
-    const rows = await sql.query<{ name: string; table_name: string; model: string; dimension: number; vector_type: string }>(
-      `SELECT name, table_name, model, dimension, vector_type FROM ${s}.vector_indexes WHERE name = $1`,
-      [name],
-    );
+    const rows = await sql.query<{
+      name: string;
+      table_name: string;
+      model: string;
+      dimension: number;
+      vector_type: string;
+    }>(`SELECT name, table_name, model, dimension, vector_type FROM ${s}.vector_indexes WHERE name = $1`, [name]);
     if (rows.length === 0) return undefined;
     const info = rowToInfo(rows[0]!);
     cache.set(name, info);
@@ -221,13 +233,22 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
   }
 
   async function retired(sql: SqlExecutor, name: string): Promise<RetiredIndex | undefined> {
-    const rows = await sql.query<{ name: string; model: string; dimension: number; reason: string; retired_at: string | Date }>(
-      `SELECT name, model, dimension, reason, retired_at FROM ${s}.retired_indexes WHERE name = $1`,
-      [name],
-    );
+    const rows = await sql.query<{
+      name: string;
+      model: string;
+      dimension: number;
+      reason: string;
+      retired_at: string | Date;
+    }>(`SELECT name, model, dimension, reason, retired_at FROM ${s}.retired_indexes WHERE name = $1`, [name]);
     const r = rows[0];
     if (!r) return undefined;
-    return { index: r.name, model: r.model, dimension: Number(r.dimension), reason: r.reason, retiredAt: r.retired_at instanceof Date ? r.retired_at.toISOString() : new Date(r.retired_at).toISOString() };
+    return {
+      index: r.name,
+      model: r.model,
+      dimension: Number(r.dimension),
+      reason: r.reason,
+      retiredAt: r.retired_at instanceof Date ? r.retired_at.toISOString() : new Date(r.retired_at).toISOString(),
+    };
   }
 
   const retiredError = (name: string, marker: RetiredIndex) =>
@@ -241,7 +262,10 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
     if (info) return info;
     const marker = await retired(sql, name);
     if (marker) throw retiredError(name, marker);
-    throw new VectorError('E_VECTOR_NO_INDEX', `no vector index '${name}' in schema ${schema} (it is created by the first write or by \`switchyard migrate embeddings\`)`);
+    throw new VectorError(
+      'E_VECTOR_NO_INDEX',
+      `no vector index '${name}' in schema ${schema} (it is created by the first write or by \`switchyard migrate embeddings\`)`,
+    );
   }
 
   /** Runs an index query; a table dropped by another process surfaces as E_VECTOR_NO_INDEX. */
@@ -267,7 +291,11 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
           const newest = new Map<string, EmbeddingRow>();
           for (const row of rows) {
             checkId(row.id);
-            if (!Number.isSafeInteger(row.version) || row.version < 1) throw new VectorError('E_VECTOR_DOCUMENT', `embedding for '${row.id}' has an invalid version ${row.version}`);
+            if (!Number.isSafeInteger(row.version) || row.version < 1)
+              throw new VectorError(
+                'E_VECTOR_DOCUMENT',
+                `embedding for '${row.id}' has an invalid version ${row.version}`,
+              );
             const seen = newest.get(row.id);
             if (!seen || seen.version < row.version) newest.set(row.id, row);
           }
@@ -277,7 +305,9 @@ export async function openVectorStore(client: SqlClient, options: OpenVectorStor
           for (const row of newest.values()) {
             ids.push(row.id);
             versions.push(String(row.version));
-            literals.push(vectorLiteral(normalise(row.embedding, info.dimension, `embedding of '${row.id}'`), info.vectorType));
+            literals.push(
+              vectorLiteral(normalise(row.embedding, info.dimension, `embedding of '${row.id}'`), info.vectorType),
+            );
           }
           const cast = info.vectorType === 'pgvector' ? 'vector' : 'real[]';
           // The join writes a vector only for the document's *current* version, and FOR SHARE holds
@@ -304,7 +334,9 @@ RETURNING e.doc_id`,
       },
       async deleteEmbedding(index, id) {
         return onIndex(sql, index, async (info) => {
-          const rows = await sql.query(`DELETE FROM ${qualified(info.table)} WHERE doc_id = $1 RETURNING doc_id`, [checkId(id)]);
+          const rows = await sql.query(`DELETE FROM ${qualified(info.table)} WHERE doc_id = $1 RETURNING doc_id`, [
+            checkId(id),
+          ]);
           return rows.length > 0;
         });
       },
@@ -322,9 +354,13 @@ RETURNING e.doc_id`,
 
     async ensureIndex(target) {
       const table = indexTableName(target.index);
-      if (typeof target.model !== 'string' || target.model === '') throw new VectorError('E_VECTOR_INDEX_MISMATCH', `index '${target.index}' needs a model name`);
+      if (typeof target.model !== 'string' || target.model === '')
+        throw new VectorError('E_VECTOR_INDEX_MISMATCH', `index '${target.index}' needs a model name`);
       if (!Number.isInteger(target.dimension) || target.dimension < 1 || target.dimension > 16000) {
-        throw new VectorError('E_VECTOR_DIMENSION', `index '${target.index}': dimension ${target.dimension} is outside 1..16000`);
+        throw new VectorError(
+          'E_VECTOR_DIMENSION',
+          `index '${target.index}': dimension ${target.dimension} is outside 1..16000`,
+        );
       }
       const mismatch = (existing: IndexInfo): VectorError | undefined =>
         existing.model !== target.model || existing.dimension !== target.dimension
@@ -349,10 +385,19 @@ RETURNING e.doc_id`,
         // Checked under the same lock retireIndex takes: a retirement and a re-creation cannot interleave.
         const marker = await retired(tx, target.index);
         if (marker) return retiredError(target.index, marker);
-        const clash = await tx.query<{ name: string }>(`SELECT name FROM ${s}.vector_indexes WHERE table_name = $1`, [table]);
-        if (clash.length > 0) return new VectorError('E_VECTOR_INDEX_NAME', `index '${target.index}' would share table ${table} with index '${clash[0]!.name}'`);
+        const clash = await tx.query<{ name: string }>(`SELECT name FROM ${s}.vector_indexes WHERE table_name = $1`, [
+          table,
+        ]);
+        if (clash.length > 0)
+          return new VectorError(
+            'E_VECTOR_INDEX_NAME',
+            `index '${target.index}' would share table ${table} with index '${clash[0]!.name}'`,
+          );
         const type = migration.vectorType;
-        const column = type === 'pgvector' ? `vector(${target.dimension}) NOT NULL` : `real[] NOT NULL CHECK (array_ndims(embedding) = 1 AND array_length(embedding, 1) = ${target.dimension})`;
+        const column =
+          type === 'pgvector'
+            ? `vector(${target.dimension}) NOT NULL`
+            : `real[] NOT NULL CHECK (array_ndims(embedding) = 1 AND array_length(embedding, 1) = ${target.dimension})`;
         // ON DELETE CASCADE: deleting a document removes its vectors from every index atomically.
         await tx.exec(`CREATE TABLE IF NOT EXISTS ${qualified(table)} (
   doc_id text COLLATE "C" PRIMARY KEY REFERENCES ${s}.documents (id) ON DELETE CASCADE,
@@ -361,14 +406,17 @@ RETURNING e.doc_id`,
   embedding ${column},
   updated_at timestamptz NOT NULL DEFAULT now()
 )`);
-        await tx.query(`INSERT INTO ${s}.vector_indexes (name, table_name, model, dimension, vector_type) VALUES ($1, $2, $3, $4, $5)`, [
-          target.index,
+        await tx.query(
+          `INSERT INTO ${s}.vector_indexes (name, table_name, model, dimension, vector_type) VALUES ($1, $2, $3, $4, $5)`,
+          [target.index, table, target.model, target.dimension, type],
+        );
+        return {
+          index: target.index,
           table,
-          target.model,
-          target.dimension,
-          type,
-        ]);
-        return { index: target.index, table, model: target.model, dimension: target.dimension, vectorType: type } satisfies IndexInfo;
+          model: target.model,
+          dimension: target.dimension,
+          vectorType: type,
+        } satisfies IndexInfo;
       });
       if (outcome instanceof VectorError) {
         cache.delete(target.index);
@@ -385,16 +433,23 @@ RETURNING e.doc_id`,
     },
 
     async listIndexes() {
-      const rows = await client.query<{ name: string; table_name: string; model: string; dimension: number; vector_type: string }>(
-        `SELECT name, table_name, model, dimension, vector_type FROM ${s}.vector_indexes ORDER BY name`,
-      );
+      const rows = await client.query<{
+        name: string;
+        table_name: string;
+        model: string;
+        dimension: number;
+        vector_type: string;
+      }>(`SELECT name, table_name, model, dimension, vector_type FROM ${s}.vector_indexes ORDER BY name`);
       return rows.map(rowToInfo);
     },
 
     async dropIndex(name) {
       const dropped = await client.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-vectors:${schema}`]);
-        const rows = await tx.query<{ table_name: string }>(`DELETE FROM ${s}.vector_indexes WHERE name = $1 RETURNING table_name`, [name]);
+        const rows = await tx.query<{ table_name: string }>(
+          `DELETE FROM ${s}.vector_indexes WHERE name = $1 RETURNING table_name`,
+          [name],
+        );
         if (rows.length === 0) return false;
         await tx.exec(`DROP TABLE IF EXISTS ${qualified(rows[0]!.table_name)}`);
         return true;
@@ -406,7 +461,10 @@ RETURNING e.doc_id`,
     async retireIndex(name, reason) {
       const dropped = await client.transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-vectors:${schema}`]);
-        const rows = await tx.query<{ table_name: string; model: string; dimension: number }>(`DELETE FROM ${s}.vector_indexes WHERE name = $1 RETURNING table_name, model, dimension`, [name]);
+        const rows = await tx.query<{ table_name: string; model: string; dimension: number }>(
+          `DELETE FROM ${s}.vector_indexes WHERE name = $1 RETURNING table_name, model, dimension`,
+          [name],
+        );
         const row = rows[0];
         // The marker is written even when the index is already gone (a plain drop, or a re-run):
         // what matters is that nothing re-creates it from now on.
@@ -426,7 +484,8 @@ RETURNING e.doc_id`,
 
     async putDocument(doc) {
       checkId(doc.id);
-      if (typeof doc.content !== 'string') throw new VectorError('E_VECTOR_DOCUMENT', `document '${doc.id}' needs text content`);
+      if (typeof doc.content !== 'string')
+        throw new VectorError('E_VECTOR_DOCUMENT', `document '${doc.id}' needs text content`);
       // The version of an update is drawn in DO UPDATE, i.e. while this statement holds the row
       // lock: of two concurrent writes, the one that commits last always gets the larger version.
       // (A `nextval` in VALUES is evaluated before the lock is taken, so a writer that drew first
@@ -450,16 +509,26 @@ RETURNING id, tenant, content, metadata, version, updated_at`,
     },
 
     async getDocument(id) {
-      const rows = await client.query<DocumentRow>(`SELECT id, tenant, content, metadata, version, updated_at FROM ${s}.documents WHERE id = $1`, [checkId(id)]);
+      const rows = await client.query<DocumentRow>(
+        `SELECT id, tenant, content, metadata, version, updated_at FROM ${s}.documents WHERE id = $1`,
+        [checkId(id)],
+      );
       return rows[0] ? toDocument(rows[0]) : undefined;
     },
 
     async listDocuments(afterId, limit) {
-      if (!Number.isInteger(limit) || limit < 1) throw new VectorError('E_VECTOR_DOCUMENT', `limit must be a positive integer, got ${limit}`);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new VectorError('E_VECTOR_DOCUMENT', `limit must be a positive integer, got ${limit}`);
       const rows =
         afterId === null
-          ? await client.query<DocumentRow>(`SELECT id, tenant, content, metadata, version, updated_at FROM ${s}.documents ORDER BY id LIMIT $1`, [limit])
-          : await client.query<DocumentRow>(`SELECT id, tenant, content, metadata, version, updated_at FROM ${s}.documents WHERE id > $1 ORDER BY id LIMIT $2`, [afterId, limit]);
+          ? await client.query<DocumentRow>(
+              `SELECT id, tenant, content, metadata, version, updated_at FROM ${s}.documents ORDER BY id LIMIT $1`,
+              [limit],
+            )
+          : await client.query<DocumentRow>(
+              `SELECT id, tenant, content, metadata, version, updated_at FROM ${s}.documents WHERE id > $1 ORDER BY id LIMIT $2`,
+              [afterId, limit],
+            );
       return rows.map(toDocument);
     },
 
@@ -469,11 +538,13 @@ RETURNING id, tenant, content, metadata, version, updated_at`,
     },
 
     async search(index, query, k, options = {}) {
-      if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new VectorError('E_VECTOR_QUERY', `k must be an integer in 1..${MAX_K}, got ${k}`);
+      if (!Number.isInteger(k) || k < 1 || k > MAX_K)
+        throw new VectorError('E_VECTOR_QUERY', `k must be an integer in 1..${MAX_K}, got ${k}`);
       return onIndex(client, index, async (info) => {
         const literal = vectorLiteral(normalise(query, info.dimension, `query vector for '${index}'`), info.vectorType);
         const params: unknown[] = [literal, k];
-        const tenantJoin = options.tenant === undefined ? '' : `JOIN ${s}.documents d ON d.id = e.doc_id AND d.tenant = $3`;
+        const tenantJoin =
+          options.tenant === undefined ? '' : `JOIN ${s}.documents d ON d.id = e.doc_id AND d.tenant = $3`;
         if (options.tenant !== undefined) params.push(options.tenant);
         const sql =
           info.vectorType === 'pgvector'

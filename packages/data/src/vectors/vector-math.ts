@@ -9,12 +9,16 @@ export type VectorLike = ArrayLike<number>;
  */
 export function normalise(vector: VectorLike, dimension: number, what: string): Float32Array {
   if (vector.length !== dimension) {
-    throw new VectorError('E_VECTOR_DIMENSION', `${what} has ${vector.length} dimensions, the index expects ${dimension}`);
+    throw new VectorError(
+      'E_VECTOR_DIMENSION',
+      `${what} has ${vector.length} dimensions, the index expects ${dimension}`,
+    );
   }
   let norm = 0;
   for (let i = 0; i < vector.length; i++) {
     const v = vector[i]!;
-    if (!Number.isFinite(v)) throw new VectorError('E_VECTOR_VALUE', `${what} contains a non-finite value at position ${i}`);
+    if (!Number.isFinite(v))
+      throw new VectorError('E_VECTOR_VALUE', `${what} contains a non-finite value at position ${i}`);
     norm += v * v;
   }
   if (norm === 0) throw new VectorError('E_VECTOR_VALUE', `${what} is the zero vector (no direction to compare)`);

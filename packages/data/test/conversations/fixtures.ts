@@ -47,7 +47,10 @@ export type Backend = 'pglite' | 'postgres';
  * A client on the backend; for PostgreSQL a unique schema per run, dropped by `done`, and a
  * dedicated session for the migration runner's lock (`lockSession`; PGlite's client is its own).
  */
-export async function openBackend(backend: Backend, label: string): Promise<{ client: SqlClient; schema: string; lockSession?: LockSession; done(): Promise<void> }> {
+export async function openBackend(
+  backend: Backend,
+  label: string,
+): Promise<{ client: SqlClient; schema: string; lockSession?: LockSession; done(): Promise<void> }> {
   if (backend === 'pglite') {
     const client = await openPgliteClient();
     return { client, schema: 'switchyard', done: () => client.close() };

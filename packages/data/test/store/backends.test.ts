@@ -41,7 +41,8 @@ function expectSameAnswers(a: unknown, b: unknown, path = '$'): void {
   }
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     expect(Object.keys(b as object).sort(), path).toEqual(Object.keys(a as object).sort());
-    for (const key of Object.keys(a as object)) expectSameAnswers((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+    for (const key of Object.keys(a as object))
+      expectSameAnswers((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
     return;
   }
   expect(b, path).toEqual(a);
@@ -80,7 +81,9 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
       const [a, b] = await Promise.all([migrateStore(client, old), migrateStore(client, old)]);
       // two processes racing: the advisory lock lets exactly one apply versions 2 and 3
       expect([a.applied, b.applied].sort()).toEqual([[], [2, 3]]);
-      const rows = await client.query<{ version: number; name: string }>(`SELECT version, name FROM "${old}".store_migrations ORDER BY version`);
+      const rows = await client.query<{ version: number; name: string }>(
+        `SELECT version, name FROM "${old}".store_migrations ORDER BY version`,
+      );
       expect(rows).toEqual([
         { version: 1, name: 'events' },
         { version: 2, name: 'metric time index' },
@@ -117,7 +120,17 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
     expect(x.worst[0]!.candidateOutput).toMatch(/réponse \d+ ✓/);
     // the series counts units (each once, in the bucket of its first observation), like the table
     expect(x.series!.points.reduce((p, c) => p + c.n, 0)).toBe(x.satisfaction[0]!.n + x.satisfaction[1]!.n);
-    expect(x.missing).toEqual({ pairs: 0, scored: 0, errors: 0, invalid: 0, atOrBelowMin: null, avg: null, min: null, p10: null, p50: null });
+    expect(x.missing).toEqual({
+      pairs: 0,
+      scored: 0,
+      errors: 0,
+      invalid: 0,
+      atOrBelowMin: null,
+      avg: null,
+      min: null,
+      p10: null,
+      p50: null,
+    });
   });
 
   it('a retried batch is idempotent (same source and seq are stored once)', async () => {
@@ -132,7 +145,9 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
   it('the embedded store persists in its data directory', async () => {
     const before = await lite.queries.counts();
     // PGlite is single-process: a second open of the same directory is refused, not corrupted.
-    await expect(openStore({ backend: 'pglite', dataDir: join(dir, 'events') })).rejects.toMatchObject({ code: 'E_STORE_LOCKED' });
+    await expect(openStore({ backend: 'pglite', dataDir: join(dir, 'events') })).rejects.toMatchObject({
+      code: 'E_STORE_LOCKED',
+    });
     await lite.close();
     lite = await openStore({ backend: 'pglite', dataDir: join(dir, 'events'), schema: 'switchyard' });
     expect(lite.migration).toEqual({ applied: [], current: 3 });
@@ -140,8 +155,12 @@ describe.skipIf(postgres.skip)(postgres.title('event store on both backends'), (
   });
 
   it('rejects a bad schema name and an unreachable server with stable codes', async () => {
-    await expect(openStore({ backend: 'pglite', schema: 'Robert"; drop' })).rejects.toMatchObject({ code: 'E_STORE_SCHEMA_NAME' });
-    await expect(openStore({ backend: 'postgres', connectionString: 'postgres://postgres@127.0.0.1:1/test', schema: 'x' })).rejects.toMatchObject({
+    await expect(openStore({ backend: 'pglite', schema: 'Robert"; drop' })).rejects.toMatchObject({
+      code: 'E_STORE_SCHEMA_NAME',
+    });
+    await expect(
+      openStore({ backend: 'postgres', connectionString: 'postgres://postgres@127.0.0.1:1/test', schema: 'x' }),
+    ).rejects.toMatchObject({
       code: 'E_STORE_MIGRATE',
     });
   });

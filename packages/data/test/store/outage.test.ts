@@ -30,7 +30,8 @@ describe.skipIf(postgres.skip)(postgres.title('store outage during a load of 100
       retryDelayMs: 50,
       maxRetryDelayMs: 400,
       onBatch: (batch: StampedEvent[], outcome) => {
-        if (outcome === 'written') for (const item of batch) acknowledged.add((item.event as { unitKey: string }).unitKey);
+        if (outcome === 'written')
+          for (const item of batch) acknowledged.add((item.event as { unitKey: string }).unitKey);
         else droppedInBatches += batch.length;
       },
     });
@@ -51,8 +52,14 @@ describe.skipIf(postgres.skip)(postgres.title('store outage during a load of 100
       for (let i = 0; i < 1000; i++) {
         const n = chunk * 1000 + i;
         const event: SwitchyardEvent = {
-          type: 'exposure', time: 1_700_000_000_000 + n, serial: 3, env: 'production',
-          subject: 'canary', key: 'rag', variant: n % 2 ? 'candidate' : 'control', unitKey: `u${n}`,
+          type: 'exposure',
+          time: 1_700_000_000_000 + n,
+          serial: 3,
+          env: 'production',
+          subject: 'canary',
+          key: 'rag',
+          variant: n % 2 ? 'candidate' : 'control',
+          unitKey: `u${n}`,
         };
         sink.write(event);
       }
@@ -62,7 +69,16 @@ describe.skipIf(postgres.skip)(postgres.title('store outage during a load of 100
     }
     await sink.flush();
     // After the restore the store takes writes again: a last event is acknowledged.
-    sink.write({ type: 'exposure', time: 1_700_000_200_000, serial: 3, env: 'production', subject: 'canary', key: 'rag', variant: 'control', unitKey: 'after-restore' });
+    sink.write({
+      type: 'exposure',
+      time: 1_700_000_200_000,
+      serial: 3,
+      env: 'production',
+      subject: 'canary',
+      key: 'rag',
+      variant: 'control',
+      unitKey: 'after-restore',
+    });
     await sink.flush();
     const stats = sink.stats();
 
@@ -101,12 +117,26 @@ describe.skipIf(postgres.skip)(postgres.title('a store that hangs'), () => {
     const url = new URL(PG_URL);
     const proxy = await startTcpProxy(Number(url.port || 5432), url.hostname);
     url.port = String(proxy.port);
-    const store = await openStore({ backend: 'postgres', connectionString: url.toString(), schema, writeQueryTimeoutMs: 1000 });
+    const store = await openStore({
+      backend: 'postgres',
+      connectionString: url.toString(),
+      schema,
+      writeQueryTimeoutMs: 1000,
+    });
     const sink = store.createSink({ batchSize: 100, maxAttempts: 2, retryDelayMs: 20, writeTimeoutMs: 300 });
     proxy.stall();
     const started = performance.now();
     for (let i = 0; i < 500; i++) {
-      sink.write({ type: 'exposure', time: 1_700_000_000_000 + i, serial: 1, env: 'production', subject: 'flag', key: 'f', variant: 'on', unitKey: `s${i}` });
+      sink.write({
+        type: 'exposure',
+        time: 1_700_000_000_000 + i,
+        serial: 1,
+        env: 'production',
+        subject: 'flag',
+        key: 'f',
+        variant: 'on',
+        unitKey: `s${i}`,
+      });
     }
     const writeMs = performance.now() - started;
     await sink.flush();

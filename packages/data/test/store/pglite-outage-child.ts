@@ -15,7 +15,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore, type StampedEvent } from '../../src/store/index.ts';
 
-const { values } = parseArgs({ options: { dir: { type: 'string' }, out: { type: 'string' }, 'copy-to': { type: 'string' }, total: { type: 'string', default: '100000' } } });
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    out: { type: 'string' },
+    'copy-to': { type: 'string' },
+    total: { type: 'string', default: '100000' },
+  },
+});
 const dir = values.dir ?? '';
 const out = values.out ?? '';
 const copyTo = values['copy-to'] ?? '';
@@ -68,13 +75,31 @@ for (let chunk = 0; chunk < chunks; chunk++) {
   const started = performance.now();
   for (let i = 0; i < 1000; i++) {
     const n = chunk * 1000 + i;
-    sink.write({ type: 'exposure', time: 1_700_000_000_000 + n, serial: 3, env: 'production', subject: 'canary', key: 'rag', variant: n % 2 ? 'candidate' : 'control', unitKey: `u${n}` });
+    sink.write({
+      type: 'exposure',
+      time: 1_700_000_000_000 + n,
+      serial: 3,
+      env: 'production',
+      subject: 'canary',
+      key: 'rag',
+      variant: n % 2 ? 'candidate' : 'control',
+      unitKey: `u${n}`,
+    });
   }
   slowestWriteMs = Math.max(slowestWriteMs, performance.now() - started);
   await sleep(40);
 }
 await sink.flush();
-sink.write({ type: 'exposure', time: 1_700_000_200_000, serial: 3, env: 'production', subject: 'canary', key: 'rag', variant: 'control', unitKey: 'after-restore' });
+sink.write({
+  type: 'exposure',
+  time: 1_700_000_200_000,
+  serial: 3,
+  env: 'production',
+  subject: 'canary',
+  key: 'rag',
+  variant: 'control',
+  unitKey: 'after-restore',
+});
 await sink.flush();
 const stats = sink.stats();
 let closeError: string | null = null;
@@ -85,4 +110,7 @@ try {
 }
 // The tmpfs dies with this namespace: copy the closed database out for the parent's audit.
 execFileSync('cp', ['-a', join(dir, 'events'), copyTo]);
-writeFileSync(out, JSON.stringify({ stats, acknowledged, errors: Object.fromEntries(errors), phases, slowestWriteMs, closeError }));
+writeFileSync(
+  out,
+  JSON.stringify({ stats, acknowledged, errors: Object.fromEntries(errors), phases, slowestWriteMs, closeError }),
+);

@@ -19,7 +19,16 @@ const sink = new BatchedSink({
   closeTimeoutMs,
 });
 for (let i = 0; i < 10; i++) {
-  sink.write({ type: 'exposure', time: Date.now(), serial: 1, env: 'test', subject: 'experiment', key: 'k', variant: 'control', unitKey: `u${i}` });
+  sink.write({
+    type: 'exposure',
+    time: Date.now(),
+    serial: 1,
+    env: 'test',
+    subject: 'experiment',
+    key: 'k',
+    variant: 'control',
+    unitKey: `u${i}`,
+  });
 }
 const started = Date.now();
 await sink.close();

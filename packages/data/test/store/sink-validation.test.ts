@@ -7,13 +7,45 @@ import type { SwitchyardEvent } from '../../src/store/events.ts';
 
 const run = promisify(execFile);
 const t0 = Date.UTC(2026, 0, 1);
-const exposure = (unitKey: string, variant: string, key = 'exp', subject: 'experiment' | 'canary' = 'experiment', time = t0): SwitchyardEvent => ({ type: 'exposure', time, serial: 1, env: 'production', subject, key, variant, unitKey });
-const metric = (unitKey: string, variant: string, name: string, value: number, key = 'exp', subject: 'experiment' | 'canary' = 'experiment', time = t0): SwitchyardEvent => ({
-  type: 'metric', time, serial: 1, env: 'production', subject, key, variant, unitKey, metric: name, value,
+const exposure = (
+  unitKey: string,
+  variant: string,
+  key = 'exp',
+  subject: 'experiment' | 'canary' = 'experiment',
+  time = t0,
+): SwitchyardEvent => ({ type: 'exposure', time, serial: 1, env: 'production', subject, key, variant, unitKey });
+const metric = (
+  unitKey: string,
+  variant: string,
+  name: string,
+  value: number,
+  key = 'exp',
+  subject: 'experiment' | 'canary' = 'experiment',
+  time = t0,
+): SwitchyardEvent => ({
+  type: 'metric',
+  time,
+  serial: 1,
+  env: 'production',
+  subject,
+  key,
+  variant,
+  unitKey,
+  metric: name,
+  value,
 });
 const shadow = (i: number, similarity: number | undefined, error?: string): SwitchyardEvent => ({
-  type: 'shadow', time: t0 + i, serial: 1, env: 'production', rollout: 'chat-next', model: 'chat', primary: 'a-2024-01-01', candidate: 'b-2024-08-06', unitKey: `u${i}`,
-  ...(similarity === undefined ? {} : { similarity }), ...(error ? { error } : {}),
+  type: 'shadow',
+  time: t0 + i,
+  serial: 1,
+  env: 'production',
+  rollout: 'chat-next',
+  model: 'chat',
+  primary: 'a-2024-01-01',
+  candidate: 'b-2024-08-06',
+  unitKey: `u${i}`,
+  ...(similarity === undefined ? {} : { similarity }),
+  ...(error ? { error } : {}),
 });
 
 describe('evidence is validated where it enters the store', () => {
@@ -27,7 +59,13 @@ describe('evidence is validated where it enters the store', () => {
 
   it('refuses bad events one by one, with a counted reason; the rest of the batch is written', async () => {
     const sink = store.createSink({ batchSize: 100 });
-    const good = [exposure('g1', 'control', 'sink'), exposure('g2', 'treatment', 'sink'), metric('g1', 'control', 'm', 1, 'sink'), shadow(1, 0.9), shadow(2, undefined, 'timeout')];
+    const good = [
+      exposure('g1', 'control', 'sink'),
+      exposure('g2', 'treatment', 'sink'),
+      metric('g1', 'control', 'm', 1, 'sink'),
+      shadow(1, 0.9),
+      shadow(2, undefined, 'timeout'),
+    ];
     const bad = [
       metric('b1', 'control', 'm', Number.NaN, 'sink'),
       metric('b2', 'control', 'm', Number.POSITIVE_INFINITY, 'sink'),
@@ -41,7 +79,12 @@ describe('evidence is validated where it enters the store', () => {
     await sink.close();
     const stats = sink.stats();
     expect(stats).toMatchObject({ accepted: 5, written: 5, dropped: 7 });
-    expect(stats.refused).toEqual({ 'non-finite-number': 4, 'nul-in-text': 1, 'unknown-type': 1, 'similarity-out-of-range': 1 });
+    expect(stats.refused).toEqual({
+      'non-finite-number': 4,
+      'nul-in-text': 1,
+      'unknown-type': 1,
+      'similarity-out-of-range': 1,
+    });
   });
 
   it('a batch written directly keeps its good events and reports the refused ones', async () => {
@@ -76,7 +119,18 @@ describe('closing the sink', () => {
     expect(validateEvent(metric('u', 'control', 'm', -3.5))).toBeNull();
     expect(validateEvent(shadow(1, 0))).toBeNull();
     expect(validateEvent(shadow(1, 1))).toBeNull();
-    expect(validateEvent({ type: 'migration', time: t0, serial: 0, env: 'p', migration: 'schema', key: 'k', from: '1', to: '2' })).toBeNull();
+    expect(
+      validateEvent({
+        type: 'migration',
+        time: t0,
+        serial: 0,
+        env: 'p',
+        migration: 'schema',
+        key: 'k',
+        from: '1',
+        to: '2',
+      }),
+    ).toBeNull();
     expect(validateEvent({ ...exposure('u', 'control'), subject: 'planet' })).toBe('unknown-subject');
   });
 });

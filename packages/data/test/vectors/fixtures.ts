@@ -16,7 +16,12 @@ export interface Backend {
 
 /** PGlite in-process with pgvector. */
 export function pgliteBackend(): Backend {
-  return { name: 'pglite (pgvector, in-process)', expectedType: 'pgvector', open: () => openVectorDatabase({ backend: 'pglite' }), cleanup: async () => {} };
+  return {
+    name: 'pglite (pgvector, in-process)',
+    expectedType: 'pgvector',
+    open: () => openVectorDatabase({ backend: 'pglite' }),
+    cleanup: async () => {},
+  };
 }
 
 /**
@@ -36,7 +41,10 @@ export function pgliteSocketBackend(): Backend {
       db = await PGlite.create(undefined, { extensions: { vector } });
       server = new PGLiteSocketServer({ db, port: 0, host: '127.0.0.1', maxConnections: 2 });
       await server.start();
-      const client = openPgClient({ connectionString: `postgres://postgres@${server.getServerConn()}/postgres`, max: 1 });
+      const client = openPgClient({
+        connectionString: `postgres://postgres@${server.getServerConn()}/postgres`,
+        max: 1,
+      });
       return openVectorStore(client, { ownsClient: true });
     },
     async cleanup() {

@@ -4,7 +4,13 @@ import { cosine, STOPWORDS, stem, tokenF1, tokenize } from '../../src/index.ts';
 describe('lexical scores and cosine', () => {
   it('tokenizes any script, stems common inflections, knows stopwords', () => {
     expect(tokenize('Réponse: 42 refunds, CHARGED!')).toEqual(['réponse', '42', 'refunds', 'charged']);
-    expect(['refunds', 'charged', 'policies', 'billing', 'class'].map(stem)).toEqual(['refund', 'charg', 'policy', 'bill', 'class']);
+    expect(['refunds', 'charged', 'policies', 'billing', 'class'].map(stem)).toEqual([
+      'refund',
+      'charg',
+      'policy',
+      'bill',
+      'class',
+    ]);
     expect(STOPWORDS.has('the') && !STOPWORDS.has('refund')).toBe(true);
   });
 

@@ -44,13 +44,14 @@ export function hashWithPrefix(prefix: HashPrefix, key: string): number {
       bytes = c;
       count = 1;
     } else if (c < 0x800) {
-      bytes = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      bytes = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
       count = 2;
     } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < size && (key.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       const cp = 0x10000 + ((c - 0xd800) << 10) + (key.charCodeAt(i + 1) - 0xdc00);
       i++;
       bytes =
-        (0xf0 | (cp >> 18)) |
+        0xf0 |
+        (cp >> 18) |
         ((0x80 | ((cp >> 12) & 0x3f)) << 8) |
         ((0x80 | ((cp >> 6) & 0x3f)) << 16) |
         ((0x80 | (cp & 0x3f)) << 24);
@@ -58,7 +59,7 @@ export function hashWithPrefix(prefix: HashPrefix, key: string): number {
     } else {
       // A lone surrogate encodes as U+FFFD, exactly like TextEncoder and Buffer.from(…, 'utf8').
       const cp = c >= 0xd800 && c <= 0xdfff ? 0xfffd : c;
-      bytes = (0xe0 | (cp >> 12)) | ((0x80 | ((cp >> 6) & 0x3f)) << 8) | ((0x80 | (cp & 0x3f)) << 16);
+      bytes = 0xe0 | (cp >> 12) | ((0x80 | ((cp >> 6) & 0x3f)) << 8) | ((0x80 | (cp & 0x3f)) << 16);
       count = 3;
     }
     length += count;

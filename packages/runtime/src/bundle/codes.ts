@@ -66,5 +66,4 @@ export type VerifyCode = (typeof VerifyCode)[keyof typeof VerifyCode];
 
 /** The result of every verification step: never thrown, always returned. */
 export type VerifyResult<T> =
-  | { ok: true; value: T; checks: string[] }
-  | { ok: false; code: VerifyCode; message: string; checks: string[] };
+  { ok: true; value: T; checks: string[] } | { ok: false; code: VerifyCode; message: string; checks: string[] };

@@ -79,8 +79,10 @@ export function keysSigningMessage(signed: KeysSigned | Record<string, unknown>)
 
 const ENV_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
-const isObject = (v: JsonValue | undefined): v is { [k: string]: JsonValue } => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isCount = (v: JsonValue | undefined, max = MAX_SERIAL): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+const isObject = (v: JsonValue | undefined): v is { [k: string]: JsonValue } =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: JsonValue | undefined, max = MAX_SERIAL): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
 
 function resetError(r: JsonValue, i: number, version: number): string | undefined {
   if (!isObject(r)) return `floorResets[${i}] must be an object`;
@@ -88,40 +90,67 @@ function resetError(r: JsonValue, i: number, version: number): string | undefine
   if (extra !== undefined) return `floorResets[${i}] has an unknown member "${extra}"`;
   if (typeof r.env !== 'string' || !ENV_NAME.test(r.env)) return `floorResets[${i}].env must be an environment name`;
   if (!isCount(r.floor)) return `floorResets[${i}].floor must be an integer 0..${MAX_SERIAL}`;
-  if (r.ceiling !== null && (!isCount(r.ceiling) || r.ceiling <= r.floor)) return `floorResets[${i}].ceiling must be null or an integer above floor`;
-  if (!isCount(r.version) || r.version < 1 || r.version > version) return `floorResets[${i}].version must be 1..${version} (the document version that issued it)`;
+  if (r.ceiling !== null && (!isCount(r.ceiling) || r.ceiling <= r.floor))
+    return `floorResets[${i}].ceiling must be null or an integer above floor`;
+  if (!isCount(r.version) || r.version < 1 || r.version > version)
+    return `floorResets[${i}].version must be 1..${version} (the document version that issued it)`;
   return undefined;
 }
 
 /** Verifies a keys document against the pinned root keys. Never throws. */
 export function verifyKeysDocument(bytes: Uint8Array, options: VerifyKeysOptions): VerifyResult<VerifiedKeys> {
   const checks: string[] = [];
-  const fail = (code: VerifyCode, message: string): VerifyResult<VerifiedKeys> => ({ ok: false, code, message: `keys.json: ${message}`, checks });
+  const fail = (code: VerifyCode, message: string): VerifyResult<VerifiedKeys> => ({
+    ok: false,
+    code,
+    message: `keys.json: ${message}`,
+    checks,
+  });
   try {
     const root = options.root;
-    if (!root || !(root.keys instanceof Map) || root.keys.size === 0 || root.threshold < 1 || root.threshold > root.keys.size) {
+    if (
+      !root ||
+      !(root.keys instanceof Map) ||
+      root.keys.size === 0 ||
+      root.threshold < 1 ||
+      root.threshold > root.keys.size
+    ) {
       return fail(VerifyCode.OPTIONS, 'root keys must name at least threshold (≥ 1) keys');
     }
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_KEYS_BYTES;
-    if (bytes.byteLength > maxBytes) return fail(VerifyCode.KEYS_INVALID, `${bytes.byteLength} bytes, the limit is ${maxBytes}`);
+    if (bytes.byteLength > maxBytes)
+      return fail(VerifyCode.KEYS_INVALID, `${bytes.byteLength} bytes, the limit is ${maxBytes}`);
     const parsed = parseStrictJsonBytes(bytes, { maxDepth: 8 });
     if (!parsed.ok) return fail(VerifyCode.KEYS_INVALID, `not JSON: ${parsed.message}`);
     const doc = parsed.value;
-    if (!isObject(doc) || Object.keys(doc).some((k) => k !== 'signed' && k !== 'signatures')) return fail(VerifyCode.KEYS_INVALID, 'must be {"signed": …, "signatures": […]}');
+    if (!isObject(doc) || Object.keys(doc).some((k) => k !== 'signed' && k !== 'signatures'))
+      return fail(VerifyCode.KEYS_INVALID, 'must be {"signed": …, "signatures": […]}');
     const { signed, signatures } = doc;
-    if (!Array.isArray(signatures) || signatures.length === 0) return fail(VerifyCode.SIGNATURE_MISSING, 'carries no signature');
+    if (!Array.isArray(signatures) || signatures.length === 0)
+      return fail(VerifyCode.SIGNATURE_MISSING, 'carries no signature');
     if (!isObject(signed)) return fail(VerifyCode.KEYS_INVALID, 'signed must be an object');
     // Nothing the document says is believed before the root's signatures over it verified.
     const sigs = verifySignatures(signatures, keysSigningMessage(signed), root);
     checks.push(...sigs.checks.map((c) => `keys.json ${c}`));
     if (!sigs.ok) return fail(sigs.code, sigs.message);
 
-    const extra = Object.keys(signed).find((k) => !['type', 'version', 'expires', 'threshold', 'keys', 'floorResets'].includes(k));
+    const extra = Object.keys(signed).find(
+      (k) => !['type', 'version', 'expires', 'threshold', 'keys', 'floorResets'].includes(k),
+    );
     if (extra !== undefined) return fail(VerifyCode.KEYS_INVALID, `signed has an unknown member "${extra}"`);
-    if (signed.type !== KEYS_TYPE) return fail(VerifyCode.KEYS_INVALID, `signed.type is ${JSON.stringify(signed.type ?? null)}, expected "${KEYS_TYPE}"`);
+    if (signed.type !== KEYS_TYPE)
+      return fail(
+        VerifyCode.KEYS_INVALID,
+        `signed.type is ${JSON.stringify(signed.type ?? null)}, expected "${KEYS_TYPE}"`,
+      );
     const version = signed.version;
-    if (!isCount(version) || version < 1) return fail(VerifyCode.KEYS_INVALID, `signed.version must be an integer 1..${MAX_SERIAL}`);
-    if (typeof signed.expires !== 'string' || !TIMESTAMP.test(signed.expires) || !Number.isFinite(Date.parse(signed.expires))) {
+    if (!isCount(version) || version < 1)
+      return fail(VerifyCode.KEYS_INVALID, `signed.version must be an integer 1..${MAX_SERIAL}`);
+    if (
+      typeof signed.expires !== 'string' ||
+      !TIMESTAMP.test(signed.expires) ||
+      !Number.isFinite(Date.parse(signed.expires))
+    ) {
       return fail(VerifyCode.KEYS_INVALID, 'signed.expires must be an ISO 8601 UTC timestamp');
     }
     const bundleKeys = parseTrustedKeys(JSON.stringify({ threshold: signed.threshold, keys: signed.keys }));
@@ -132,15 +161,29 @@ export function verifyKeysDocument(bytes: Uint8Array, options: VerifyKeysOptions
       const e = resetError(r, i, version);
       if (e) return fail(VerifyCode.KEYS_INVALID, e);
     }
-    checks.push(`keys.json version ${version}: ${bundleKeys.value.keys.size} bundle key(s), threshold ${bundleKeys.value.threshold}`);
+    checks.push(
+      `keys.json version ${version}: ${bundleKeys.value.keys.size} bundle key(s), threshold ${bundleKeys.value.threshold}`,
+    );
 
     const minVersion = options.minVersion ?? 0;
-    if (version < minVersion) return fail(VerifyCode.KEYS_ROLLBACK, `version ${version} is below the trusted version ${minVersion} (rollback of the key set)`);
+    if (version < minVersion)
+      return fail(
+        VerifyCode.KEYS_ROLLBACK,
+        `version ${version} is below the trusted version ${minVersion} (rollback of the key set)`,
+      );
     const now = options.now ?? Date.now();
     const expired = now >= Date.parse(signed.expires);
     if (expired && !options.allowExpired) return fail(VerifyCode.KEYS_EXPIRED, `expired at ${signed.expires}`);
-    checks.push(expired ? `keys.json expired at ${signed.expires} (accepted: allowExpired)` : `keys.json not expired (expires ${signed.expires})`);
-    return { ok: true, value: { signed: signed as unknown as KeysSigned, bundleKeys: bundleKeys.value, signers: sigs.signers, expired }, checks };
+    checks.push(
+      expired
+        ? `keys.json expired at ${signed.expires} (accepted: allowExpired)`
+        : `keys.json not expired (expires ${signed.expires})`,
+    );
+    return {
+      ok: true,
+      value: { signed: signed as unknown as KeysSigned, bundleKeys: bundleKeys.value, signers: sigs.signers, expired },
+      checks,
+    };
   } catch (error) {
     return fail(VerifyCode.KEYS_INVALID, `could not be verified: ${(error as Error).message}`);
   }

@@ -69,7 +69,11 @@ function params(value: JsonValue | undefined, pointer: string): void {
 }
 
 /** Each entry of a record, with its key checked against the entry's own name field. */
-function entries(value: JsonValue | undefined, pointer: string, nameField?: string): Array<[string, JsonObject, string]> {
+function entries(
+  value: JsonValue | undefined,
+  pointer: string,
+  nameField?: string,
+): Array<[string, JsonObject, string]> {
   return Object.entries(object(value, pointer)).map(([key, item]) => {
     const at = `${pointer}/${key}`;
     const entry = object(item, at);
@@ -95,7 +99,8 @@ function pipeline(value: JsonValue | undefined, pointer: string): void {
 
 function checkPayload(doc: JsonValue): void {
   const root = object(doc, '');
-  if (root.format !== PAYLOAD_FORMAT) fail('/format', `must be ${PAYLOAD_FORMAT} (this runtime reads payload format ${PAYLOAD_FORMAT})`);
+  if (root.format !== PAYLOAD_FORMAT)
+    fail('/format', `must be ${PAYLOAD_FORMAT} (this runtime reads payload format ${PAYLOAD_FORMAT})`);
   string(root.project, '/project');
   string(root.env, '/env');
   string(root.commit, '/commit');
@@ -213,10 +218,12 @@ function checkPayload(doc: JsonValue): void {
     oneOf(m.mode, ['lazy', 'background'], `${at}/mode`);
     const upgrade = object(m.upgrade, `${at}/upgrade`);
     object(upgrade.add, `${at}/upgrade/add`);
-    for (const [key, value] of Object.entries(object(upgrade.rename, `${at}/upgrade/rename`))) string(value, `${at}/upgrade/rename/${key}`);
+    for (const [key, value] of Object.entries(object(upgrade.rename, `${at}/upgrade/rename`)))
+      string(value, `${at}/upgrade/rename/${key}`);
     object(upgrade.addToMessages, `${at}/upgrade/addToMessages`);
     if (upgrade.copyToMessages !== undefined) {
-      for (const [key, value] of Object.entries(object(upgrade.copyToMessages, `${at}/upgrade/copyToMessages`))) string(value, `${at}/upgrade/copyToMessages/${key}`);
+      for (const [key, value] of Object.entries(object(upgrade.copyToMessages, `${at}/upgrade/copyToMessages`)))
+        string(value, `${at}/upgrade/copyToMessages/${key}`);
     }
     number(m.batchSize, `${at}/batchSize`);
   }

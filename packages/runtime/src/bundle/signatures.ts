@@ -14,7 +14,9 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 /** Base64 length of a 64-byte Ed25519 signature. */
 const ED25519_SIG_BASE64_LENGTH = 88;
 
-export type SignaturesResult = { ok: true; signers: string[]; checks: string[] } | { ok: false; code: VerifyCode; message: string; checks: string[] };
+export type SignaturesResult =
+  | { ok: true; signers: string[]; checks: string[] }
+  | { ok: false; code: VerifyCode; message: string; checks: string[] };
 
 function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -28,7 +30,12 @@ export function verifySignatures(signatures: JsonValue[], message: Uint8Array, t
   const signers = new Set<string>();
   let firstFailure: { code: VerifyCode; message: string } | undefined;
   for (const [i, entry] of signatures.entries()) {
-    if (!isObject(entry) || typeof entry.keyid !== 'string' || typeof entry.sig !== 'string' || typeof entry.alg !== 'string') {
+    if (
+      !isObject(entry) ||
+      typeof entry.keyid !== 'string' ||
+      typeof entry.sig !== 'string' ||
+      typeof entry.alg !== 'string'
+    ) {
       return fail(VerifyCode.SIGNATURE_MALFORMED, `signatures[${i}] must have string keyid, alg and sig`);
     }
     const key = keys.get(entry.keyid);
@@ -40,11 +47,17 @@ export function verifySignatures(signatures: JsonValue[], message: Uint8Array, t
     } else if (!BASE64.test(entry.sig)) {
       failure = { code: VerifyCode.SIGNATURE_MALFORMED, message: `${label}: sig is not base64` };
     } else if (entry.sig.length < ED25519_SIG_BASE64_LENGTH) {
-      failure = { code: VerifyCode.SIGNATURE_TRUNCATED, message: `${label}: sig is ${entry.sig.length} base64 characters, an Ed25519 signature has ${ED25519_SIG_BASE64_LENGTH}` };
+      failure = {
+        code: VerifyCode.SIGNATURE_TRUNCATED,
+        message: `${label}: sig is ${entry.sig.length} base64 characters, an Ed25519 signature has ${ED25519_SIG_BASE64_LENGTH}`,
+      };
     } else if (entry.sig.length > ED25519_SIG_BASE64_LENGTH || Buffer.from(entry.sig, 'base64').length !== 64) {
       failure = { code: VerifyCode.SIGNATURE_MALFORMED, message: `${label}: sig is not a 64-byte Ed25519 signature` };
     } else if (!verifySignature(null, message, key, Buffer.from(entry.sig, 'base64'))) {
-      failure = { code: VerifyCode.SIGNATURE_INVALID, message: `${label} does not verify: the signed content was altered or signed by another key` };
+      failure = {
+        code: VerifyCode.SIGNATURE_INVALID,
+        message: `${label} does not verify: the signed content was altered or signed by another key`,
+      };
     }
     if (failure) {
       firstFailure ??= failure;
@@ -56,7 +69,10 @@ export function verifySignatures(signatures: JsonValue[], message: Uint8Array, t
   if (signers.size < threshold) {
     if (firstFailure) return fail(firstFailure.code, firstFailure.message);
     if (signers.size === 0) {
-      return fail(VerifyCode.SIGNATURE_UNTRUSTED, `no signature is by a trusted key (trusted: ${[...keys.keys()].map((k) => k.slice(0, 16) + '…').join(', ')})`);
+      return fail(
+        VerifyCode.SIGNATURE_UNTRUSTED,
+        `no signature is by a trusted key (trusted: ${[...keys.keys()].map((k) => k.slice(0, 16) + '…').join(', ')})`,
+      );
     }
     return fail(VerifyCode.SIGNATURE_THRESHOLD, `${signers.size} trusted signature(s), ${threshold} required`);
   }

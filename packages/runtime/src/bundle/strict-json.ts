@@ -11,8 +11,7 @@
 import type { JsonValue } from './canonical-json.ts';
 
 export type StrictJsonResult =
-  | { ok: true; value: JsonValue }
-  | { ok: false; reason: 'not-json' | 'duplicate-key'; message: string };
+  { ok: true; value: JsonValue } | { ok: false; reason: 'not-json' | 'duplicate-key'; message: string };
 
 export interface StrictJsonOptions {
   /** Maximum nesting of arrays and objects (default 64). */

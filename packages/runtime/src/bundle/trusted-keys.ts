@@ -24,8 +24,7 @@ export interface TrustedKeys {
 }
 
 export type TrustedKeysResult =
-  | { ok: true; value: TrustedKeys }
-  | { ok: false; code: typeof VerifyCode.TRUSTED_KEYS_INVALID; message: string };
+  { ok: true; value: TrustedKeys } | { ok: false; code: typeof VerifyCode.TRUSTED_KEYS_INVALID; message: string };
 
 /** keyid of a public key: lower-case hex SHA-256 of its SPKI DER encoding. */
 export function keyIdOf(publicKey: KeyObject): string {
@@ -47,7 +46,11 @@ export function parsePublicKey(text: string): { ok: true; key: KeyObject } | { o
     // createPublicKey would happily derive the public half of a private key: a secret pasted into
     // a file meant to be public (and committed) must be refused loudly, never used.
     if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(trimmed)) {
-      return { ok: false, message: 'this is a PRIVATE key: trusted-keys files hold public keys only (remove it, and treat the key as leaked if the file was shared)' };
+      return {
+        ok: false,
+        message:
+          'this is a PRIVATE key: trusted-keys files hold public keys only (remove it, and treat the key as leaked if the file was shared)',
+      };
     }
     const key = trimmed.startsWith('-----BEGIN')
       ? createPublicKey({ key: trimmed, format: 'pem' })
@@ -78,9 +81,11 @@ export function parseTrustedKeys(text: string): TrustedKeysResult {
   const parsed = parseStrictJson(text);
   if (!parsed.ok) return invalid(`trusted keys are not valid JSON: ${parsed.message}`);
   const doc = parsed.value;
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return invalid('trusted keys must be a JSON object');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    return invalid('trusted keys must be a JSON object');
   for (const member of Object.keys(doc)) {
-    if (member !== 'threshold' && member !== 'keys') return invalid(`unknown member "${member}" (allowed: threshold, keys)`);
+    if (member !== 'threshold' && member !== 'keys')
+      return invalid(`unknown member "${member}" (allowed: threshold, keys)`);
   }
   const threshold = doc.threshold ?? 1;
   if (typeof threshold !== 'number' || !Number.isInteger(threshold) || threshold < 1) {
@@ -89,7 +94,8 @@ export function parseTrustedKeys(text: string): TrustedKeysResult {
   if (!Array.isArray(doc.keys) || doc.keys.length === 0) return invalid('"keys" must be a non-empty array');
   const keys = new Map<string, KeyObject>();
   for (const [i, entry] of doc.keys.entries()) {
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return invalid(`keys[${i}] must be an object`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      return invalid(`keys[${i}] must be an object`);
     for (const member of Object.keys(entry)) {
       if (member !== 'keyid' && member !== 'publicKey' && member !== 'label') {
         return invalid(`keys[${i}]: unknown member "${member}" (allowed: keyid, publicKey, label)`);

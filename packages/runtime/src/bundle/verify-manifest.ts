@@ -78,14 +78,20 @@ function signedShapeError(signed: JsonObject): string | undefined {
   if (extra !== undefined) return `signed has an unknown member "${extra}"`;
   const { env, serial, commit, createdAt, expires, payload } = signed;
   if (typeof env !== 'string' || !ENV_NAME.test(env)) return 'signed.env must be an environment name';
-  if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 1) return 'signed.serial must be a positive integer';
-  if (typeof commit !== 'string' || !COMMIT.test(commit)) return 'signed.commit must be a full lower-case hex commit id';
-  for (const [name, value] of [['createdAt', createdAt], ['expires', expires]] as const) {
+  if (typeof serial !== 'number' || !Number.isSafeInteger(serial) || serial < 1)
+    return 'signed.serial must be a positive integer';
+  if (typeof commit !== 'string' || !COMMIT.test(commit))
+    return 'signed.commit must be a full lower-case hex commit id';
+  for (const [name, value] of [
+    ['createdAt', createdAt],
+    ['expires', expires],
+  ] as const) {
     if (typeof value !== 'string' || !TIMESTAMP.test(value) || !Number.isFinite(Date.parse(value))) {
       return `signed.${name} must be an ISO 8601 UTC timestamp`;
     }
   }
-  if (Date.parse(expires as string) <= Date.parse(createdAt as string)) return 'signed.expires must be after signed.createdAt';
+  if (Date.parse(expires as string) <= Date.parse(createdAt as string))
+    return 'signed.expires must be after signed.createdAt';
   if (!isObject(payload)) return 'signed.payload must be an object';
   const payloadExtra = extraMember(payload, ['sha256', 'length']);
   if (payloadExtra !== undefined) return `signed.payload has an unknown member "${payloadExtra}"`;
@@ -100,7 +106,8 @@ function optionsError(options: VerifyManifestOptions): string | undefined {
   const trusted = options.trustedKeys;
   if (!trusted || !(trusted.keys instanceof Map) || trusted.keys.size === 0) return 'no trusted keys configured';
   if (!Number.isInteger(trusted.threshold) || trusted.threshold < 1) return 'threshold must be an integer ≥ 1';
-  if (trusted.threshold > trusted.keys.size) return `threshold ${trusted.threshold} exceeds the ${trusted.keys.size} trusted key(s)`;
+  if (trusted.threshold > trusted.keys.size)
+    return `threshold ${trusted.threshold} exceeds the ${trusted.keys.size} trusted key(s)`;
   if (typeof options.env !== 'string' || options.env === '') return 'env is required';
   return undefined;
 }
@@ -111,7 +118,12 @@ function optionsError(options: VerifyManifestOptions): string | undefined {
  */
 export function verifyManifest(bytes: Uint8Array, options: VerifyManifestOptions): VerifyResult<VerifiedManifest> {
   const checks: string[] = [];
-  const fail = (code: VerifyCode, message: string): VerifyResult<VerifiedManifest> => ({ ok: false, code, message, checks });
+  const fail = (code: VerifyCode, message: string): VerifyResult<VerifiedManifest> => ({
+    ok: false,
+    code,
+    message,
+    checks,
+  });
   try {
     const badOptions = optionsError(options);
     if (badOptions) return fail(VerifyCode.OPTIONS, badOptions);
@@ -150,7 +162,10 @@ export function verifyManifest(bytes: Uint8Array, options: VerifyManifestOptions
     const signers = signatureCheck.signers;
 
     if (signed.type !== MANIFEST_TYPE) {
-      return fail(VerifyCode.MANIFEST_TYPE, `signed.type is ${JSON.stringify(signed.type ?? null)}, expected "${MANIFEST_TYPE}"`);
+      return fail(
+        VerifyCode.MANIFEST_TYPE,
+        `signed.type is ${JSON.stringify(signed.type ?? null)}, expected "${MANIFEST_TYPE}"`,
+      );
     }
     const shapeError = signedShapeError(signed);
     if (shapeError) return fail(VerifyCode.MANIFEST_SHAPE, shapeError);
@@ -160,27 +175,40 @@ export function verifyManifest(bytes: Uint8Array, options: VerifyManifestOptions
     // A validly signed absurd serial (a typo, a compromised key) would lock every client with a
     // cache out of all later bundles: refused before it can raise anyone's floor.
     if (typed.serial > MAX_SERIAL) {
-      return fail(VerifyCode.SERIAL_OUT_OF_RANGE, `serial ${typed.serial} is above the maximum ${MAX_SERIAL} (serials count commits; this one cannot be real)`);
+      return fail(
+        VerifyCode.SERIAL_OUT_OF_RANGE,
+        `serial ${typed.serial} is above the maximum ${MAX_SERIAL} (serials count commits; this one cannot be real)`,
+      );
     }
-    if (typed.env !== options.env) return fail(VerifyCode.WRONG_ENV, `manifest is for env "${typed.env}", this verifier serves "${options.env}"`);
+    if (typed.env !== options.env)
+      return fail(VerifyCode.WRONG_ENV, `manifest is for env "${typed.env}", this verifier serves "${options.env}"`);
     checks.push(`env ${typed.env}`);
 
     const minSerial = options.minSerial ?? 0;
     if (typed.serial < minSerial) {
-      return fail(VerifyCode.SERIAL_TOO_LOW, `serial ${typed.serial} is below the minimum ${minSerial} (replay or rollback of an older bundle)`);
+      return fail(
+        VerifyCode.SERIAL_TOO_LOW,
+        `serial ${typed.serial} is below the minimum ${minSerial} (replay or rollback of an older bundle)`,
+      );
     }
     checks.push(`serial ${typed.serial} ≥ ${minSerial}`);
 
-    const now = options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
+    const now =
+      options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
     const expiresAt = Date.parse(typed.expires);
     const expired = now >= expiresAt;
     if (expired && !options.allowExpired) {
       return fail(VerifyCode.EXPIRED, `manifest expired at ${typed.expires} (now ${new Date(now).toISOString()})`);
     }
-    checks.push(expired ? `expired at ${typed.expires} (accepted: allowExpired)` : `not expired (expires ${typed.expires})`);
+    checks.push(
+      expired ? `expired at ${typed.expires} (accepted: allowExpired)` : `not expired (expires ${typed.expires})`,
+    );
 
     if (options.maxPayloadBytes !== undefined && typed.payload.length > options.maxPayloadBytes) {
-      return fail(VerifyCode.PAYLOAD_TOO_LARGE, `payload announced as ${typed.payload.length} bytes, the limit is ${options.maxPayloadBytes}`);
+      return fail(
+        VerifyCode.PAYLOAD_TOO_LARGE,
+        `payload announced as ${typed.payload.length} bytes, the limit is ${options.maxPayloadBytes}`,
+      );
     }
 
     const manifest: Manifest = { signed: typed, signatures: signatures as unknown as Manifest['signatures'] };

@@ -28,18 +28,30 @@ export function verifyPayload(
   options: VerifyPayloadOptions = {},
 ): VerifyResult<BundlePayload> {
   const checks: string[] = [];
-  const fail = (code: VerifyCode, message: string): VerifyResult<BundlePayload> => ({ ok: false, code, message, checks });
+  const fail = (code: VerifyCode, message: string): VerifyResult<BundlePayload> => ({
+    ok: false,
+    code,
+    message,
+    checks,
+  });
   try {
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-    if (bytes.byteLength > maxBytes) return fail(VerifyCode.PAYLOAD_TOO_LARGE, `payload is ${bytes.byteLength} bytes, the limit is ${maxBytes}`);
+    if (bytes.byteLength > maxBytes)
+      return fail(VerifyCode.PAYLOAD_TOO_LARGE, `payload is ${bytes.byteLength} bytes, the limit is ${maxBytes}`);
     checks.push(`payload size ${bytes.byteLength} bytes ≤ ${maxBytes}`);
     if (bytes.byteLength !== expected.length) {
-      return fail(VerifyCode.PAYLOAD_LENGTH_MISMATCH, `payload is ${bytes.byteLength} bytes, the manifest says ${expected.length}`);
+      return fail(
+        VerifyCode.PAYLOAD_LENGTH_MISMATCH,
+        `payload is ${bytes.byteLength} bytes, the manifest says ${expected.length}`,
+      );
     }
     checks.push(`payload length ${expected.length} matches the manifest`);
     const actual = sha256Hex(bytes);
     if (actual !== expected.sha256) {
-      return fail(VerifyCode.PAYLOAD_HASH_MISMATCH, `payload sha256 is ${actual}, the manifest says ${expected.sha256}`);
+      return fail(
+        VerifyCode.PAYLOAD_HASH_MISMATCH,
+        `payload sha256 is ${actual}, the manifest says ${expected.sha256}`,
+      );
     }
     checks.push(`payload sha256 ${actual} matches the manifest`);
     const parsed = parseStrictJsonBytes(bytes);
@@ -54,12 +66,19 @@ export function verifyPayload(
     const payload = parsed.value as unknown as BundlePayload;
     checks.push(`payload format ${payload.format}, shape ok`);
     if (expected.env !== undefined && payload.env !== expected.env) {
-      return fail(VerifyCode.PAYLOAD_MISMATCH, `payload is for env "${payload.env}", the manifest says "${expected.env}"`);
+      return fail(
+        VerifyCode.PAYLOAD_MISMATCH,
+        `payload is for env "${payload.env}", the manifest says "${expected.env}"`,
+      );
     }
     if (expected.commit !== undefined && payload.commit !== expected.commit) {
-      return fail(VerifyCode.PAYLOAD_MISMATCH, `payload was compiled from ${payload.commit}, the manifest says ${expected.commit}`);
+      return fail(
+        VerifyCode.PAYLOAD_MISMATCH,
+        `payload was compiled from ${payload.commit}, the manifest says ${expected.commit}`,
+      );
     }
-    if (expected.env !== undefined || expected.commit !== undefined) checks.push('payload env and commit match the manifest');
+    if (expected.env !== undefined || expected.commit !== undefined)
+      checks.push('payload env and commit match the manifest');
     return { ok: true, value: payload, checks };
   } catch (error) {
     return fail(VerifyCode.PAYLOAD_SHAPE, `payload could not be verified: ${(error as Error).message}`);

@@ -95,7 +95,11 @@ function encodeState(state: CacheState): Uint8Array {
 }
 
 /** Writes state.json alone (after a keys update or a floor reset). */
-export async function writeCacheState(cacheDir: string, env: string, state: CacheState): Promise<{ ok: true } | Failure> {
+export async function writeCacheState(
+  cacheDir: string,
+  env: string,
+  state: CacheState,
+): Promise<{ ok: true } | Failure> {
   try {
     const envDir = join(cacheDir, env);
     await mkdir(envDir, { recursive: true });
@@ -116,7 +120,12 @@ export function cacheKeysPath(cacheDir: string, env: string): string {
  * Replaces one file of the environment's cache (atomic): the keys document, or the manifest of the
  * bundle already cached when it was re-signed (same payload, so the payload file is already there).
  */
-export async function writeCacheFile(cacheDir: string, env: string, name: 'keys.json' | 'manifest.json', bytes: Uint8Array): Promise<{ ok: true } | Failure> {
+export async function writeCacheFile(
+  cacheDir: string,
+  env: string,
+  name: 'keys.json' | 'manifest.json',
+  bytes: Uint8Array,
+): Promise<{ ok: true } | Failure> {
   try {
     await mkdir(join(cacheDir, env), { recursive: true });
     await writeFileAtomic(join(cacheDir, env, name), bytes);
@@ -139,7 +148,10 @@ export function cacheStatePath(cacheDir: string, env: string): string {
  * Reads `state.json`. A missing file is `state: null` (first run, or a cache from before the file
  * existed); an unreadable or malformed one is a failure the caller reports (never a crash).
  */
-export async function readCacheState(cacheDir: string, env: string): Promise<{ ok: true; state: CacheState | null } | Failure> {
+export async function readCacheState(
+  cacheDir: string,
+  env: string,
+): Promise<{ ok: true; state: CacheState | null } | Failure> {
   const path = cacheStatePath(cacheDir, env);
   try {
     await access(path);
@@ -152,15 +164,28 @@ export async function readCacheState(cacheDir: string, env: string): Promise<{ o
   try {
     doc = JSON.parse(r.body.toString('utf8'));
   } catch (e) {
-    return { ok: false, code: ClientCode.CACHE_INVALID, message: `cache state is not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    return {
+      ok: false,
+      code: ClientCode.CACHE_INVALID,
+      message: `cache state is not JSON: ${e instanceof Error ? e.message : String(e)}`,
+    };
   }
   const o = doc as Partial<CacheState> | null;
-  const count = (v: unknown, min: number): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= MAX_SERIAL;
+  const count = (v: unknown, min: number): boolean =>
+    Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= MAX_SERIAL;
   if (
-    typeof o !== 'object' || o === null || !count(o.highestSerial, 0) || (o.payloadSha256 !== null && !isSha256Hex(o.payloadSha256)) ||
-    (o.keysVersion !== undefined && !count(o.keysVersion, 1)) || (o.resetVersion !== undefined && !count(o.resetVersion, 1))
+    typeof o !== 'object' ||
+    o === null ||
+    !count(o.highestSerial, 0) ||
+    (o.payloadSha256 !== null && !isSha256Hex(o.payloadSha256)) ||
+    (o.keysVersion !== undefined && !count(o.keysVersion, 1)) ||
+    (o.resetVersion !== undefined && !count(o.resetVersion, 1))
   ) {
-    return { ok: false, code: ClientCode.CACHE_INVALID, message: `cache state must be {"highestSerial": <integer 0..${MAX_SERIAL}>, "payloadSha256": <hex> | null, "keysVersion"?, "resetVersion"?}` };
+    return {
+      ok: false,
+      code: ClientCode.CACHE_INVALID,
+      message: `cache state must be {"highestSerial": <integer 0..${MAX_SERIAL}>, "payloadSha256": <hex> | null, "keysVersion"?, "resetVersion"?}`,
+    };
   }
   const state: CacheState = { highestSerial: o.highestSerial as number, payloadSha256: o.payloadSha256 ?? null };
   if (o.keysVersion !== undefined) state.keysVersion = o.keysVersion;

@@ -35,7 +35,17 @@ import type {
 import type { EventSink } from '../events/types.ts';
 import { nextDelay } from './backoff.ts';
 import { SwitchyardError } from '../errors.ts';
-import { cacheKeysPath, cacheManifestPath, cachePayloadPath, dropCachedManifest, readCacheFile, readCacheState, writeCache, writeCacheFile, writeCacheState } from './cache.ts';
+import {
+  cacheKeysPath,
+  cacheManifestPath,
+  cachePayloadPath,
+  dropCachedManifest,
+  readCacheFile,
+  readCacheState,
+  writeCache,
+  writeCacheFile,
+  writeCacheState,
+} from './cache.ts';
 import type { CacheState } from './cache.ts';
 import { VerifyCode } from '../bundle/codes.ts';
 import { ClientCode } from './codes.ts';
@@ -46,7 +56,15 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The payload sections `definition()` reads: one definition per name in each. */
-export type DefinitionSection = 'models' | 'prompts' | 'flags' | 'modelRollouts' | 'experiments' | 'canaries' | 'embeddingMigrations' | 'schemaMigrations';
+export type DefinitionSection =
+  | 'models'
+  | 'prompts'
+  | 'flags'
+  | 'modelRollouts'
+  | 'experiments'
+  | 'canaries'
+  | 'embeddingMigrations'
+  | 'schemaMigrations';
 
 export interface ClientOptions {
   /**
@@ -169,7 +187,9 @@ type Superseded = { ok: true; superseded: true };
 
 export class SwitchyardClient {
   private readonly engine: Engine;
-  private readonly o: Required<Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'trustRoot' | 'source' | 'cacheDir' | 'now'>> & { cacheDir: string | null };
+  private readonly o: Required<
+    Omit<ClientOptions, 'sink' | 'exposures' | 'trustedKeys' | 'trustRoot' | 'source' | 'cacheDir' | 'now'>
+  > & { cacheDir: string | null };
   /** Bundle-signing keys: fixed (`trustedKeys`) or from the current keys document (`trustRoot`). */
   private keys: TrustedKeys | null;
   private readonly root: TrustedKeys | null;
@@ -220,7 +240,9 @@ export class SwitchyardClient {
       throw new ClientOptionsError(`env must be an environment name, got ${JSON.stringify(options.env)}`);
     }
     if ((options.trustedKeys === undefined) === (options.trustRoot === undefined)) {
-      throw new ClientOptionsError('give exactly one of trustedKeys (fixed signing keys) or trustRoot (root keys; signing keys from keys.json): a client never trusts a bundle on its own say-so');
+      throw new ClientOptionsError(
+        'give exactly one of trustedKeys (fixed signing keys) or trustRoot (root keys; signing keys from keys.json): a client never trusts a bundle on its own say-so',
+      );
     }
     this.keys = options.trustedKeys === undefined ? null : parseKeys(options.trustedKeys, 'trustedKeys');
     this.root = options.trustRoot === undefined ? null : parseKeys(options.trustRoot, 'trustRoot');
@@ -234,7 +256,8 @@ export class SwitchyardClient {
     } else {
       throw new ClientOptionsError(`source must be an http(s) URL or a directory, got ${JSON.stringify(source)}`);
     }
-    if (options.now !== undefined && typeof options.now !== 'function') throw new ClientOptionsError('now must be a function returning epoch ms');
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new ClientOptionsError('now must be a function returning epoch ms');
     this.now = options.now ?? Date.now;
     const interval = options.pollIntervalMs ?? 30_000;
     this.o = {
@@ -256,9 +279,16 @@ export class SwitchyardClient {
       this.settleReady = resolve;
     });
     const cacheDir = this.o.cacheDir;
-    this.cachePhase = cacheDir === null ? Promise.resolve() : this.loadCache(cacheDir).catch((e: unknown) => {
-      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache could not be loaded: ${e instanceof Error ? e.message : String(e)}`, at: this.now() };
-    });
+    this.cachePhase =
+      cacheDir === null
+        ? Promise.resolve()
+        : this.loadCache(cacheDir).catch((e: unknown) => {
+            this.cacheError = {
+              code: ClientCode.CACHE_INVALID,
+              message: `last-known-good cache could not be loaded: ${e instanceof Error ? e.message : String(e)}`,
+              at: this.now(),
+            };
+          });
     this.started = this.start();
   }
 
@@ -274,7 +304,15 @@ export class SwitchyardClient {
 
   private schedule(): void {
     if (this.closed || this.o.pollIntervalMs <= 0) return;
-    const delay = this.failures === 0 && this.pollNow ? 0 : nextDelay(this.failures, { intervalMs: this.o.pollIntervalMs, jitter: this.o.jitter, retryBaseMs: this.o.retryBaseMs, maxBackoffMs: this.o.maxBackoffMs });
+    const delay =
+      this.failures === 0 && this.pollNow
+        ? 0
+        : nextDelay(this.failures, {
+            intervalMs: this.o.pollIntervalMs,
+            jitter: this.o.jitter,
+            retryBaseMs: this.o.retryBaseMs,
+            maxBackoffMs: this.o.maxBackoffMs,
+          });
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null;
       void this.refresh().then(() => this.schedule());
@@ -288,17 +326,20 @@ export class SwitchyardClient {
    */
   async ready(timeoutMs?: number): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = timeoutMs === undefined
-      ? null
-      : new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), timeoutMs);
-        });
+    const timeout =
+      timeoutMs === undefined
+        ? null
+        : new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), timeoutMs);
+          });
     const ok = await (timeout === null ? this.readyPromise : Promise.race([this.readyPromise, timeout]));
     clearTimeout(timer);
     if (!ok) {
       const e = this.lastError ?? this.cacheError;
       throw new ClientNotReadyError(
-        this.closed ? 'client closed before a bundle was loaded' : `no verified bundle after ${timeoutMs} ms${e ? `: ${e.code} ${e.message}` : ''}`,
+        this.closed
+          ? 'client closed before a bundle was loaded'
+          : `no verified bundle after ${timeoutMs} ms${e ? `: ${e.code} ${e.message}` : ''}`,
         e?.code ?? 'E_NOT_READY',
       );
     }
@@ -434,7 +475,10 @@ export class SwitchyardClient {
     let etag: string | null = null;
     if (this.http !== null) {
       const conditional = this.engine.table() ? this.etag : null;
-      const waitSeconds = this.o.longPoll && conditional !== null && this.o.pollIntervalMs > 0 ? Math.min(this.serverWait, Math.floor(this.o.longPollWaitMs / 1000)) : 0;
+      const waitSeconds =
+        this.o.longPoll && conditional !== null && this.o.pollIntervalMs > 0
+          ? Math.min(this.serverWait, Math.floor(this.o.longPollWaitMs / 1000))
+          : 0;
       const sentAt = Date.now();
       this.pollNow = false;
       const r = await httpGet(new URL(`${encodeURIComponent(env)}/manifest.json`, this.http), {
@@ -448,17 +492,27 @@ export class SwitchyardClient {
       this.serverWait = r.longPoll;
       // Re-poll at once only when the server offers long-poll and did hold this one (or had news):
       // a server that claims the offer but answers at once must not turn polling into a busy loop.
-      this.pollNow = this.o.longPoll && r.longPoll > 0 && (waitSeconds === 0 || r.status === 200 || Date.now() - sentAt >= (waitSeconds * 1000) / 2);
+      this.pollNow =
+        this.o.longPoll &&
+        r.longPoll > 0 &&
+        (waitSeconds === 0 || r.status === 200 || Date.now() - sentAt >= (waitSeconds * 1000) / 2);
       if (r.status === 304) {
         // Not modified relative to nothing: a server (or CDN) that answers 304 to an unconditional
         // request has given the client no bundle, and saying OK would leave it not ready, silently.
-        if (conditional === null) return { ok: false, code: ClientCode.FETCH_STATUS, message: `manifest: HTTP 304 to a request without If-None-Match (a misconfigured server or cache); no bundle received` };
+        if (conditional === null)
+          return {
+            ok: false,
+            code: ClientCode.FETCH_STATUS,
+            message: `manifest: HTTP 304 to a request without If-None-Match (a misconfigured server or cache); no bundle received`,
+          };
         return OK;
       }
       body = r.body;
       etag = r.etag;
     } else {
-      const r = await readCapped(join(this.dir as string, env, 'manifest.json'), this.o.maxManifestBytes, { timeoutMs: this.o.requestTimeoutMs });
+      const r = await readCapped(join(this.dir as string, env, 'manifest.json'), this.o.maxManifestBytes, {
+        timeoutMs: this.o.requestTimeoutMs,
+      });
       if (!r.ok) return r;
       body = r.body;
     }
@@ -479,11 +533,19 @@ export class SwitchyardClient {
     const signed = vm.value.signed;
     const ceiling = this.ceiling();
     if (ceiling !== null && signed.serial > ceiling) {
-      return { ok: false, code: VerifyCode.SERIAL_ABOVE_CEILING, message: `serial ${signed.serial} is above the ceiling ${ceiling} of the root-signed floor reset for ${env}` };
+      return {
+        ok: false,
+        code: VerifyCode.SERIAL_ABOVE_CEILING,
+        message: `serial ${signed.serial} is above the ceiling ${ceiling} of the root-signed floor reset for ${env}`,
+      };
     }
     if (current !== null && signed.serial === current.meta.serial) {
       if (signed.payload.sha256 !== current.meta.payloadSha256) {
-        return { ok: false, code: ClientCode.SERIAL_CONFLICT, message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused` };
+        return {
+          ok: false,
+          code: ClientCode.SERIAL_CONFLICT,
+          message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused`,
+        };
       }
       // Same bundle re-published (another signature added, or re-signed with a later expiry): the
       // decisions stay; a later expiry is adopted (an earlier one is not: replaying an older
@@ -494,12 +556,22 @@ export class SwitchyardClient {
       if (expiresAt > current.meta.expiresAt) {
         this.engine.swap({ ...current, meta: { ...current.meta, createdAt: Date.parse(signed.createdAt), expiresAt } });
         this.armStaleTimer();
-        if (this.o.cacheDir !== null) this.noteCacheWrite(await writeCacheFile(this.o.cacheDir, env, 'manifest.json', body), this.currentFloor());
+        if (this.o.cacheDir !== null)
+          this.noteCacheWrite(await writeCacheFile(this.o.cacheDir, env, 'manifest.json', body), this.currentFloor());
       }
       return OK;
     }
-    if (current === null && signed.serial === this.floor.serial && this.floor.sha256 !== null && signed.payload.sha256 !== this.floor.sha256) {
-      return { ok: false, code: ClientCode.SERIAL_CONFLICT, message: `serial ${signed.serial} was accepted before with payload ${this.floor.sha256}; a different payload under the same serial is refused` };
+    if (
+      current === null &&
+      signed.serial === this.floor.serial &&
+      this.floor.sha256 !== null &&
+      signed.payload.sha256 !== this.floor.sha256
+    ) {
+      return {
+        ok: false,
+        code: ClientCode.SERIAL_CONFLICT,
+        message: `serial ${signed.serial} was accepted before with payload ${this.floor.sha256}; a different payload under the same serial is refused`,
+      };
     }
     const payloadPath = `${encodeURIComponent(env)}/payload/${signed.payload.sha256}.json`;
     const cap = Math.min(this.o.maxPayloadBytes, signed.payload.length);
@@ -510,7 +582,9 @@ export class SwitchyardClient {
       if (r.status !== 200) return { ok: false, code: ClientCode.FETCH_STATUS, message: `payload: HTTP ${r.status}` };
       payloadBytes = r.body;
     } else {
-      const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap, { timeoutMs: this.o.requestTimeoutMs });
+      const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap, {
+        timeoutMs: this.o.requestTimeoutMs,
+      });
       if (!r.ok) return r;
       payloadBytes = r.body;
     }
@@ -538,13 +612,17 @@ export class SwitchyardClient {
       this.persistedFloor = floor;
       this.cacheError = null;
     } else {
-      this.cacheError = { code: w.code, message: `${w.message} (the rollback floor ${this.currentFloor()} is not persisted: a restart would forget it)`, at: this.now() };
+      this.cacheError = {
+        code: w.code,
+        message: `${w.message} (the rollback floor ${this.currentFloor()} is not persisted: a restart would forget it)`,
+        at: this.now(),
+      };
     }
   }
 
   /** The serial ceiling of the current keys document's floor reset for this environment, if any. */
   private ceiling(): number | null {
-    return this.keysDoc === null ? null : latestFloorReset(this.keysDoc.signed, this.o.env)?.ceiling ?? null;
+    return this.keysDoc === null ? null : (latestFloorReset(this.keysDoc.signed, this.o.env)?.ceiling ?? null);
   }
 
   /** Fetches keys.json (conditionally), verifies it against the root, installs it. */
@@ -553,13 +631,26 @@ export class SwitchyardClient {
     let etag: string | null = null;
     if (this.http !== null) {
       const conditional = this.keysDoc !== null ? this.keysEtag : null;
-      const r = await httpGet(new URL('keys.json', this.http), { etag: conditional, maxBytes: DEFAULT_MAX_KEYS_BYTES, timeoutMs: this.o.requestTimeoutMs });
+      const r = await httpGet(new URL('keys.json', this.http), {
+        etag: conditional,
+        maxBytes: DEFAULT_MAX_KEYS_BYTES,
+        timeoutMs: this.o.requestTimeoutMs,
+      });
       if (!r.ok) return { ok: false, code: r.code, message: `keys.json: ${r.message}` };
-      if (r.status === 304) return conditional !== null ? OK : { ok: false, code: ClientCode.FETCH_STATUS, message: 'keys.json: HTTP 304 to a request without If-None-Match' };
+      if (r.status === 304)
+        return conditional !== null
+          ? OK
+          : {
+              ok: false,
+              code: ClientCode.FETCH_STATUS,
+              message: 'keys.json: HTTP 304 to a request without If-None-Match',
+            };
       body = r.body;
       etag = r.etag;
     } else {
-      const r = await readCapped(join(this.dir as string, 'keys.json'), DEFAULT_MAX_KEYS_BYTES, { timeoutMs: this.o.requestTimeoutMs });
+      const r = await readCapped(join(this.dir as string, 'keys.json'), DEFAULT_MAX_KEYS_BYTES, {
+        timeoutMs: this.o.requestTimeoutMs,
+      });
       if (!r.ok) return { ok: false, code: r.code, message: `keys.json: ${r.message}` };
       body = r.body;
     }
@@ -577,11 +668,20 @@ export class SwitchyardClient {
    * only byte-identical), makes its keys the bundle-signing keys and applies its floor reset once.
    */
   private async installKeys(bytes: Uint8Array, fromCache: boolean): Promise<Ok | Failure> {
-    const v = verifyKeysDocument(bytes, { root: this.root as TrustedKeys, minVersion: Math.max(this.keysVersionFloor, this.keysDoc?.signed.version ?? 0), now: this.now(), allowExpired: fromCache });
+    const v = verifyKeysDocument(bytes, {
+      root: this.root as TrustedKeys,
+      minVersion: Math.max(this.keysVersionFloor, this.keysDoc?.signed.version ?? 0),
+      now: this.now(),
+      allowExpired: fromCache,
+    });
     if (!v.ok) return v;
     const signed = v.value.signed;
     if (this.keysDoc !== null && signed.version === this.keysDoc.signed.version) {
-      return { ok: false, code: VerifyCode.KEYS_ROLLBACK, message: `keys.json: version ${signed.version} is already trusted with different content (a new key set needs a new version)` };
+      return {
+        ok: false,
+        code: VerifyCode.KEYS_ROLLBACK,
+        message: `keys.json: version ${signed.version} is already trusted with different content (a new key set needs a new version)`,
+      };
     }
     this.keys = v.value.bundleKeys;
     this.keysDoc = { bytes, signed };
@@ -603,15 +703,26 @@ export class SwitchyardClient {
       // The runaway bundle must not raise the floor again at the next cold start.
       if (applied) await dropCachedManifest(cacheDir, this.o.env);
       const k = await writeCacheFile(cacheDir, this.o.env, 'keys.json', bytes);
-      const st = k.ok ? await writeCacheState(cacheDir, this.o.env, this.cacheState(this.afterReset ? null : this.floor.sha256)) : k;
+      const st = k.ok
+        ? await writeCacheState(cacheDir, this.o.env, this.cacheState(this.afterReset ? null : this.floor.sha256))
+        : k;
       this.noteCacheWrite(st, this.currentFloor());
     }
     return OK;
   }
 
-  private verifyAndInstall(vm: VerifiedManifest, manifestBytes: Uint8Array, payloadBytes: Uint8Array, origin: 'network' | 'directory' | 'cache'): Ok | Superseded | Failure {
+  private verifyAndInstall(
+    vm: VerifiedManifest,
+    manifestBytes: Uint8Array,
+    payloadBytes: Uint8Array,
+    origin: 'network' | 'directory' | 'cache',
+  ): Ok | Superseded | Failure {
     const signed = vm.signed;
-    const vp = verifyPayload(payloadBytes, { sha256: signed.payload.sha256, length: signed.payload.length, env: signed.env, commit: signed.commit }, { maxBytes: this.o.maxPayloadBytes });
+    const vp = verifyPayload(
+      payloadBytes,
+      { sha256: signed.payload.sha256, length: signed.payload.length, env: signed.env, commit: signed.commit },
+      { maxBytes: this.o.maxPayloadBytes },
+    );
     if (!vp.ok) return vp;
     // verifyPayload checked the shape; compiling checks only the cross-references.
     const built = compileTable(vp.value, {
@@ -625,7 +736,8 @@ export class SwitchyardClient {
     if (!built.ok) return { ok: false, code: ClientCode.PAYLOAD_INVALID, message: built.message };
     // Re-check monotonicity at the moment of the swap (a cache load may race a fetch).
     const current = this.engine.table();
-    if (current !== null && current.meta.serial >= signed.serial && !this.afterReset) return { ok: true, superseded: true };
+    if (current !== null && current.meta.serial >= signed.serial && !this.afterReset)
+      return { ok: true, superseded: true };
     const change = this.engine.swap(built.table);
     this.afterReset = false;
     this.raiseFloor(signed.serial, signed.payload.sha256);
@@ -657,7 +769,11 @@ export class SwitchyardClient {
   private async loadCache(cacheDir: string): Promise<void> {
     const env = this.o.env;
     const fail = (code: string, message: string): void => {
-      this.cacheError = { code: ClientCode.CACHE_INVALID, message: `last-known-good cache rejected (${code}): ${message}`, at: this.now() };
+      this.cacheError = {
+        code: ClientCode.CACHE_INVALID,
+        message: `last-known-good cache rejected (${code}): ${message}`,
+        at: this.now(),
+      };
     };
     const st = await readCacheState(cacheDir, env);
     if (!st.ok) fail(st.code, st.message);
@@ -697,18 +813,35 @@ export class SwitchyardClient {
     if (!vm.ok) return fail(vm.code, vm.message);
     const signed = vm.value.signed;
     const ceiling = this.ceiling();
-    if (ceiling !== null && signed.serial > ceiling) return fail(VerifyCode.SERIAL_ABOVE_CEILING, `cached serial ${signed.serial} is above the reset ceiling ${ceiling}`);
-    if (signed.serial === this.floor.serial && this.floor.sha256 !== null && signed.payload.sha256 !== this.floor.sha256) {
-      return fail(ClientCode.SERIAL_CONFLICT, `cached serial ${signed.serial} names payload ${signed.payload.sha256}, the recorded state ${this.floor.sha256}`);
+    if (ceiling !== null && signed.serial > ceiling)
+      return fail(
+        VerifyCode.SERIAL_ABOVE_CEILING,
+        `cached serial ${signed.serial} is above the reset ceiling ${ceiling}`,
+      );
+    if (
+      signed.serial === this.floor.serial &&
+      this.floor.sha256 !== null &&
+      signed.payload.sha256 !== this.floor.sha256
+    ) {
+      return fail(
+        ClientCode.SERIAL_CONFLICT,
+        `cached serial ${signed.serial} names payload ${signed.payload.sha256}, the recorded state ${this.floor.sha256}`,
+      );
     }
     this.raiseFloor(signed.serial, signed.payload.sha256);
     if (signed.serial < this.floor.serial) {
-      return fail(VerifyCode.SERIAL_TOO_LOW, `cached serial ${signed.serial} is below the highest accepted serial ${this.floor.serial}`);
+      return fail(
+        VerifyCode.SERIAL_TOO_LOW,
+        `cached serial ${signed.serial} is below the highest accepted serial ${this.floor.serial}`,
+      );
     }
     if (vm.value.expired && !this.o.serveExpiredCache) {
       return fail(VerifyCode.EXPIRED, `cached manifest expired at ${signed.expires}`);
     }
-    const p = await readCacheFile(cachePayloadPath(cacheDir, env, vm.value.signed.payload.sha256), this.o.maxPayloadBytes);
+    const p = await readCacheFile(
+      cachePayloadPath(cacheDir, env, vm.value.signed.payload.sha256),
+      this.o.maxPayloadBytes,
+    );
     if (!p.ok) return fail(p.code, p.message);
     const installed = this.verifyAndInstall(vm.value, m.body, p.body, 'cache');
     if (!installed.ok) return fail(installed.code, installed.message);

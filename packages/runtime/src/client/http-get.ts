@@ -47,13 +47,17 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
       req?.destroy();
       resolve(result);
     };
-    const fail = (code: string, message: string): void => settle({ ok: false, code, message: `${url.href}: ${message}` });
+    const fail = (code: string, message: string): void =>
+      settle({ ok: false, code, message: `${url.href}: ${message}` });
     const onAbort = (): void => fail(ClientCode.FETCH_CONNECTION, 'aborted (client closed)');
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      if (gotHeaders) fail(ClientCode.FETCH_BODY_TIMEOUT, `body not complete after ${options.timeoutMs} ms`);
-      else fail(ClientCode.FETCH_TIMEOUT, `no response after ${options.timeoutMs} ms`);
-    }, options.timeoutMs + (options.waitSeconds ?? 0) * 1000);
+    const timer = setTimeout(
+      () => {
+        if (gotHeaders) fail(ClientCode.FETCH_BODY_TIMEOUT, `body not complete after ${options.timeoutMs} ms`);
+        else fail(ClientCode.FETCH_TIMEOUT, `no response after ${options.timeoutMs} ms`);
+      },
+      options.timeoutMs + (options.waitSeconds ?? 0) * 1000,
+    );
     try {
       const headers: Record<string, string> = { accept: 'application/json', connection: 'close' };
       if (options.etag) headers['if-none-match'] = options.etag;
@@ -79,7 +83,10 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
         const encoding = res.headers['content-encoding'];
         if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
           res.resume();
-          fail(ClientCode.FETCH_ENCODING, `Content-Encoding ${encoding} refused (the body is read as sent, uncompressed)`);
+          fail(
+            ClientCode.FETCH_ENCODING,
+            `Content-Encoding ${encoding} refused (the body is read as sent, uncompressed)`,
+          );
           return;
         }
         const lengthHeader = res.headers['content-length'];
@@ -105,7 +112,9 @@ export function httpGet(url: URL, options: HttpGetOptions): Promise<HttpGetResul
           }
           settle({ ok: true, status: 200, body: Buffer.concat(chunks, total), etag, longPoll });
         });
-        res.on('error', (e) => fail(ClientCode.FETCH_TRUNCATED, `connection lost mid-body after ${total} bytes (${e.message})`));
+        res.on('error', (e) =>
+          fail(ClientCode.FETCH_TRUNCATED, `connection lost mid-body after ${total} bytes (${e.message})`),
+        );
         res.on('close', () => {
           if (!res.complete) fail(ClientCode.FETCH_TRUNCATED, `connection closed mid-body after ${total} bytes`);
         });

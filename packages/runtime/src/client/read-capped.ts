@@ -27,7 +27,11 @@ export interface ReadCappedOptions {
 
 const CHUNK = 64 * 1024;
 
-export async function readCapped(path: string, maxBytes: number, options: ReadCappedOptions = {}): Promise<{ ok: true; body: Buffer } | Failure> {
+export async function readCapped(
+  path: string,
+  maxBytes: number,
+  options: ReadCappedOptions = {},
+): Promise<{ ok: true; body: Buffer } | Failure> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let timedOut = false;
@@ -44,15 +48,32 @@ export async function readCapped(path: string, maxBytes: number, options: ReadCa
   }
 }
 
-async function read(path: string, maxBytes: number, noFollow: boolean, abandoned: () => boolean): Promise<{ ok: true; body: Buffer } | Failure> {
+async function read(
+  path: string,
+  maxBytes: number,
+  noFollow: boolean,
+  abandoned: () => boolean,
+): Promise<{ ok: true; body: Buffer } | Failure> {
   let handle: FileHandle | undefined;
   try {
     const flags = constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0);
     handle = await open(path, flags);
     const info = await handle.stat();
     if (!info.isFile()) {
-      const kind = info.isFIFO() ? 'a FIFO' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : info.isDirectory() ? 'a directory' : info.isSocket() ? 'a socket' : 'not a regular file';
-      return { ok: false, code: ClientCode.SOURCE_NOT_FILE, message: `${path} is ${kind}, not a regular file (refused)` };
+      const kind = info.isFIFO()
+        ? 'a FIFO'
+        : info.isCharacterDevice() || info.isBlockDevice()
+          ? 'a device'
+          : info.isDirectory()
+            ? 'a directory'
+            : info.isSocket()
+              ? 'a socket'
+              : 'not a regular file';
+      return {
+        ok: false,
+        code: ClientCode.SOURCE_NOT_FILE,
+        message: `${path} is ${kind}, not a regular file (refused)`,
+      };
     }
     const chunks: Buffer[] = [];
     let total = 0;
@@ -64,11 +85,21 @@ async function read(path: string, maxBytes: number, noFollow: boolean, abandoned
       chunks.push(buffer.subarray(0, bytesRead));
       total += bytesRead;
     }
-    if (total > maxBytes) return { ok: false, code: ClientCode.FETCH_TOO_LARGE, message: `${path} is larger than the cap of ${maxBytes} bytes` };
+    if (total > maxBytes)
+      return {
+        ok: false,
+        code: ClientCode.FETCH_TOO_LARGE,
+        message: `${path} is larger than the cap of ${maxBytes} bytes`,
+      };
     return { ok: true, body: Buffer.concat(chunks, total) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (noFollow && err.code === 'ELOOP') return { ok: false, code: ClientCode.SOURCE_NOT_FILE, message: `${path} is a symlink (refused: this file is never written as one)` };
+    if (noFollow && err.code === 'ELOOP')
+      return {
+        ok: false,
+        code: ClientCode.SOURCE_NOT_FILE,
+        message: `${path} is a symlink (refused: this file is never written as one)`,
+      };
     return { ok: false, code: ClientCode.SOURCE_READ, message: err instanceof Error ? err.message : String(e) };
   } finally {
     await handle?.close().catch(() => undefined);

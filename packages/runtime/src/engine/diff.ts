@@ -34,7 +34,14 @@ function stable(v: unknown): string {
   if (Array.isArray(v)) return '[' + v.map(stable).join(',') + ']';
   if (typeof v === 'object' && v !== null) {
     const o = v as Record<string, unknown>;
-    return '{' + Object.keys(o).sort().map((k) => JSON.stringify(k) + ':' + stable(o[k])).join(',') + '}';
+    return (
+      '{' +
+      Object.keys(o)
+        .sort()
+        .map((k) => JSON.stringify(k) + ':' + stable(o[k]))
+        .join(',') +
+      '}'
+    );
   }
   return JSON.stringify(v) ?? 'null';
 }

@@ -66,7 +66,8 @@ function slotIndex(e: ExperimentEntry, unitKey: string): number {
   const b = bucketWithPrefix(e.prefix, unitKey);
   const n = e.slotStart.length;
   for (let i = 0; i < n; i++) {
-    if (b < (e.slotEnd[i] as number)) return b >= (e.slotStart[i] as number) && b < (e.enrolledEnd[i] as number) ? i : -1;
+    if (b < (e.slotEnd[i] as number))
+      return b >= (e.slotStart[i] as number) && b < (e.enrolledEnd[i] as number) ? i : -1;
   }
   return -1;
 }
@@ -137,8 +138,23 @@ export class Engine {
     }
   }
 
-  private exposure(t: DecisionTable, subject: 'experiment' | 'flag' | 'canary' | 'model-rollout', key: string, variant: string, unitKey: string): void {
-    this.emit({ type: 'exposure', time: Date.now(), serial: t.meta.serial, env: t.meta.env, subject, key, variant, unitKey });
+  private exposure(
+    t: DecisionTable,
+    subject: 'experiment' | 'flag' | 'canary' | 'model-rollout',
+    key: string,
+    variant: string,
+    unitKey: string,
+  ): void {
+    this.emit({
+      type: 'exposure',
+      time: Date.now(),
+      serial: t.meta.serial,
+      env: t.meta.env,
+      subject,
+      key,
+      variant,
+      unitKey,
+    });
   }
 
   /** Outcome code (OUT/IN/KILLED/NO_UNIT) of a fresh decision for this model; no allocation. */
@@ -176,7 +192,13 @@ export class Engine {
       }
       const d = this.decideModel(m, unitKey);
       // A rollout at 0% is attached only so shadow() can sample it: nobody is exposed to it yet.
-      if (this.xRollouts && m.rollout !== null && m.rollout.flag.thresholdPpm > 0 && (d === IN || d === OUT) && typeof unitKey === 'string') {
+      if (
+        this.xRollouts &&
+        m.rollout !== null &&
+        m.rollout.flag.thresholdPpm > 0 &&
+        (d === IN || d === OUT) &&
+        typeof unitKey === 'string'
+      ) {
         this.exposure(t, 'model-rollout', m.rollout.flag.name, d === IN ? 'candidate' : 'control', unitKey);
       }
       return this.model(t, m, snapshotOf(m, d), ruleOf(d), undefined);
@@ -185,14 +207,33 @@ export class Engine {
     }
   }
 
-  private emitModelMigration(t: DecisionTable, alias: string, subjectId: string | undefined, from: string, to: string): void {
+  private emitModelMigration(
+    t: DecisionTable,
+    alias: string,
+    subjectId: string | undefined,
+    from: string,
+    to: string,
+  ): void {
     this.emit({
-      type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env,
-      migration: 'conversation-model', key: alias, subjectId, from, to,
+      type: 'migration',
+      time: Date.now(),
+      serial: t.meta.serial,
+      env: t.meta.env,
+      migration: 'conversation-model',
+      key: alias,
+      subjectId,
+      from,
+      to,
     });
   }
 
-  private model(t: DecisionTable, m: ModelEntry, snapshot: string, rule: Rule, migratedFrom: string | undefined): ModelResolution {
+  private model(
+    t: DecisionTable,
+    m: ModelEntry,
+    snapshot: string,
+    rule: Rule,
+    migratedFrom: string | undefined,
+  ): ModelResolution {
     const r: ModelResolution = {
       value: snapshot,
       reason: this.reason(rule),
@@ -219,7 +260,8 @@ export class Engine {
       const unitKey = ctx?.unitKey;
       const d = decideFlag(f, unitKey);
       if (d === NO_UNIT) return errorOf(false, 'MISSING_UNIT_KEY', t.meta.serial);
-      if (this.xFlags && d !== KILLED && typeof unitKey === 'string') this.exposure(t, 'flag', flag, d === IN ? 'on' : 'off', unitKey);
+      if (this.xFlags && d !== KILLED && typeof unitKey === 'string')
+        this.exposure(t, 'flag', flag, d === IN ? 'on' : 'off', unitKey);
       // OUT, IN and KILLED index the table's precomputed (frozen) answers: no allocation per call.
       return (this.stale ? t.staleFlagAnswers : t.flagAnswers)[d] as Resolution<boolean>;
     } catch {
@@ -234,7 +276,8 @@ export class Engine {
     try {
       const e = t.experiments.get(id);
       if (e === undefined) return errorOf(NOT_ENROLLED, 'NOT_FOUND', t.meta.serial);
-      if (!e.running) return { value: NOT_ENROLLED, reason: this.reason('default'), rule: 'default', serial: t.meta.serial };
+      if (!e.running)
+        return { value: NOT_ENROLLED, reason: this.reason('default'), rule: 'default', serial: t.meta.serial };
       const unitKey = ctx?.unitKey;
       if (typeof unitKey !== 'string') return errorOf(NOT_ENROLLED, 'MISSING_UNIT_KEY', t.meta.serial);
       const i = slotIndex(e, unitKey);
@@ -279,7 +322,10 @@ export class Engine {
       const missingVars: string[] = [];
       const messages: RenderedMessage[] = new Array(version.templates.length);
       for (let i = 0; i < version.templates.length; i++) {
-        messages[i] = { role: version.roles[i] as RenderedMessage['role'], content: renderTemplate(version.templates[i]!, ctx?.vars, missingVars) };
+        messages[i] = {
+          role: version.roles[i] as RenderedMessage['role'],
+          content: renderTemplate(version.templates[i]!, ctx?.vars, missingVars),
+        };
       }
       return {
         value: {
@@ -311,10 +357,17 @@ export class Engine {
       const unitKey = ctx?.unitKey;
       const d = decideFlag(c.flag, unitKey);
       if (d === NO_UNIT) {
-        return { value: { variant: 'control', pipeline: c.spec.control }, reason: 'error', rule: 'error', serial: t.meta.serial, errorCode: 'MISSING_UNIT_KEY' };
+        return {
+          value: { variant: 'control', pipeline: c.spec.control },
+          reason: 'error',
+          rule: 'error',
+          serial: t.meta.serial,
+          errorCode: 'MISSING_UNIT_KEY',
+        };
       }
       const variant = d === IN ? 'candidate' : 'control';
-      if (this.xCanaries && d !== KILLED && typeof unitKey === 'string') this.exposure(t, 'canary', id, variant, unitKey);
+      if (this.xCanaries && d !== KILLED && typeof unitKey === 'string')
+        this.exposure(t, 'canary', id, variant, unitKey);
       const rule: Rule = d === IN ? 'rollout' : d === KILLED ? 'killed' : 'default';
       return {
         value: { variant, pipeline: d === IN ? c.spec.candidate : c.spec.control },
@@ -348,20 +401,50 @@ export class Engine {
       const m = t.models.get(alias);
       if (m === undefined) return errorOf(NO_SHADOW, 'NOT_FOUND', t.meta.serial);
       const r = m.rollout;
-      if (r === null) return { value: { shadow: false, rollout: null, primary: m.snapshot, candidate: null }, reason: this.reason('default'), rule: 'default', serial: t.meta.serial };
+      if (r === null)
+        return {
+          value: { shadow: false, rollout: null, primary: m.snapshot, candidate: null },
+          reason: this.reason('default'),
+          rule: 'default',
+          serial: t.meta.serial,
+        };
       const unitKey = ctx?.unitKey;
       const stored = ctx?.conversation?.snapshot;
-      const primary = m.pinned && typeof stored === 'string' && stored !== '' && !m.retired.has(stored)
-        ? stored
-        : snapshotOf(m, this.decideModel(m, unitKey));
+      const primary =
+        m.pinned && typeof stored === 'string' && stored !== '' && !m.retired.has(stored)
+          ? stored
+          : snapshotOf(m, this.decideModel(m, unitKey));
       const flag = r.flag.name;
-      if (r.flag.killed) return { value: { shadow: false, rollout: flag, primary, candidate: null }, reason: this.reason('killed'), rule: 'killed', serial: t.meta.serial };
+      if (r.flag.killed)
+        return {
+          value: { shadow: false, rollout: flag, primary, candidate: null },
+          reason: this.reason('killed'),
+          rule: 'killed',
+          serial: t.meta.serial,
+        };
       const key = ctx?.requestId ?? unitKey;
-      if (typeof key !== 'string') return { value: { shadow: false, rollout: flag, primary, candidate: null }, reason: 'error', rule: 'error', serial: t.meta.serial, errorCode: 'MISSING_UNIT_KEY' };
+      if (typeof key !== 'string')
+        return {
+          value: { shadow: false, rollout: flag, primary, candidate: null },
+          reason: 'error',
+          rule: 'error',
+          serial: t.meta.serial,
+          errorCode: 'MISSING_UNIT_KEY',
+        };
       if (primary === r.to || bucketWithPrefix(r.shadowPrefix, key) >= r.sampleRatePpm) {
-        return { value: { shadow: false, rollout: flag, primary, candidate: null }, reason: this.reason('default'), rule: 'default', serial: t.meta.serial };
+        return {
+          value: { shadow: false, rollout: flag, primary, candidate: null },
+          reason: this.reason('default'),
+          rule: 'default',
+          serial: t.meta.serial,
+        };
       }
-      return { value: { shadow: true, rollout: flag, primary, candidate: r.to }, reason: this.reason('rollout'), rule: 'rollout', serial: t.meta.serial };
+      return {
+        value: { shadow: true, rollout: flag, primary, candidate: r.to },
+        reason: this.reason('rollout'),
+        rule: 'rollout',
+        serial: t.meta.serial,
+      };
     } catch {
       return errorOf(NO_SHADOW, 'INTERNAL', t.meta.serial);
     }
@@ -400,20 +483,43 @@ export class Engine {
    * Upgrades a record with the bundle's schema migration `id` (pure, idempotent) and emits a
    * migration event when it changed. `subjectId` defaults to the record's `id`.
    */
-  upgrade(id: string, record: unknown, subjectId?: string): UpgradeResult | { ok: false; code: 'NOT_READY' | 'NOT_FOUND' | 'INVALID_ARGUMENT'; message: string; record: unknown } {
+  upgrade(
+    id: string,
+    record: unknown,
+    subjectId?: string,
+  ):
+    | UpgradeResult
+    | { ok: false; code: 'NOT_READY' | 'NOT_FOUND' | 'INVALID_ARGUMENT'; message: string; record: unknown } {
     const t = this.current;
     if (t === null) return { ok: false, code: 'NOT_READY', message: 'no bundle loaded', record };
     try {
       const m = t.schemaMigrations.get(id);
-      if (m === undefined) return { ok: false, code: 'NOT_FOUND', message: `no schema migration ${String(id)}`, record };
+      if (m === undefined)
+        return { ok: false, code: 'NOT_FOUND', message: `no schema migration ${String(id)}`, record };
       const r = upgradeRecord(m, record);
       if (r.ok && r.changed) {
-        const rid = typeof subjectId === 'string' ? subjectId : typeof r.record.id === 'string' ? r.record.id : undefined;
-        this.emit({ type: 'migration', time: Date.now(), serial: t.meta.serial, env: t.meta.env, migration: 'schema', key: id, subjectId: rid, from: String(r.from), to: String(r.to) });
+        const rid =
+          typeof subjectId === 'string' ? subjectId : typeof r.record.id === 'string' ? r.record.id : undefined;
+        this.emit({
+          type: 'migration',
+          time: Date.now(),
+          serial: t.meta.serial,
+          env: t.meta.env,
+          migration: 'schema',
+          key: id,
+          subjectId: rid,
+          from: String(r.from),
+          to: String(r.to),
+        });
       }
       return r;
     } catch (e) {
-      return { ok: false, code: 'INVALID_ARGUMENT', message: `record could not be upgraded: ${e instanceof Error ? e.message : String(e)}`, record };
+      return {
+        ok: false,
+        code: 'INVALID_ARGUMENT',
+        message: `record could not be upgraded: ${e instanceof Error ? e.message : String(e)}`,
+        record,
+      };
     }
   }
 }
@@ -426,5 +532,15 @@ function errorOf<T>(value: T, code: ResolutionErrorCode, serial: number): Resolu
 }
 
 function modelError(alias: string, code: ResolutionErrorCode, serial: number): ModelResolution {
-  return { value: null, reason: 'error', rule: 'error', serial, errorCode: code, alias, provider: null, params: EMPTY_PARAMS, pin: null };
+  return {
+    value: null,
+    reason: 'error',
+    rule: 'error',
+    serial,
+    errorCode: code,
+    alias,
+    provider: null,
+    params: EMPTY_PARAMS,
+    pin: null,
+  };
 }

@@ -161,56 +161,74 @@ function flagAnswers(serial: number, stale: boolean): readonly Resolution<boolea
   return Object.freeze([answer(false, 'default'), answer(true, 'rollout'), answer(false, 'killed')]);
 }
 
-function experimentAnswers(variants: readonly { name: string; version: number }[], serial: number, stale: boolean): readonly Resolution<ExperimentValue>[] {
-  return Object.freeze(variants.map((v) => Object.freeze({
-    value: Object.freeze({ variant: v.name, version: v.version }),
-    reason: stale ? 'stale' : 'experiment',
-    rule: 'experiment',
-    serial,
-  } as const)));
+function experimentAnswers(
+  variants: readonly { name: string; version: number }[],
+  serial: number,
+  stale: boolean,
+): readonly Resolution<ExperimentValue>[] {
+  return Object.freeze(
+    variants.map((v) =>
+      Object.freeze({
+        value: Object.freeze({ variant: v.name, version: v.version }),
+        reason: stale ? 'stale' : 'experiment',
+        rule: 'experiment',
+        serial,
+      } as const),
+    ),
+  );
 }
 
 function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
-  if (raw.env !== meta.env) fail('payload.env', `is ${JSON.stringify(raw.env)}, the manifest says ${JSON.stringify(meta.env)}`);
+  if (raw.env !== meta.env)
+    fail('payload.env', `is ${JSON.stringify(raw.env)}, the manifest says ${JSON.stringify(meta.env)}`);
   const payload = deepFreeze(raw);
 
   const flags = new Map<string, FlagEntry>();
   for (const [name, f] of Object.entries(payload.flags)) {
-    flags.set(name, Object.freeze({
+    flags.set(
       name,
-      kind: f.kind,
-      prefix: seedPrefix(f.seed),
-      thresholdPpm: f.killed ? 0 : f.thresholdPpm,
-      killed: f.killed,
-    }));
+      Object.freeze({
+        name,
+        kind: f.kind,
+        prefix: seedPrefix(f.seed),
+        thresholdPpm: f.killed ? 0 : f.thresholdPpm,
+        killed: f.killed,
+      }),
+    );
   }
 
   const rollouts = new Map<string, RolloutEntry>();
   for (const [name, r] of Object.entries(payload.modelRollouts)) {
     const flag = flags.get(r.flag);
     if (flag === undefined) fail(`modelRollouts.${name}.flag`, `flag ${r.flag} is not in flags`);
-    rollouts.set(name, Object.freeze({
-      flag,
-      from: r.from,
-      to: r.to,
-      shadowPrefix: seedPrefix(shadowSeed((payload.flags[flag.name] as BundlePayload['flags'][string]).seed)),
-      sampleRatePpm: r.shadow.sampleRatePpm,
-    }));
+    rollouts.set(
+      name,
+      Object.freeze({
+        flag,
+        from: r.from,
+        to: r.to,
+        shadowPrefix: seedPrefix(shadowSeed((payload.flags[flag.name] as BundlePayload['flags'][string]).seed)),
+        sampleRatePpm: r.shadow.sampleRatePpm,
+      }),
+    );
   }
 
   const models = new Map<string, ModelEntry>();
   for (const [alias, m] of Object.entries(payload.models)) {
     const rollout = m.rollout === null ? null : rollouts.get(m.rollout);
     if (rollout === undefined) fail(`models.${alias}.rollout`, `model rollout ${m.rollout} is not in modelRollouts`);
-    models.set(alias, Object.freeze({
+    models.set(
       alias,
-      snapshot: m.snapshot,
-      provider: m.provider,
-      params: m.params,
-      pinned: m.conversations !== 'follow',
-      retired: new Set(m.retired),
-      rollout,
-    }));
+      Object.freeze({
+        alias,
+        snapshot: m.snapshot,
+        provider: m.provider,
+        params: m.params,
+        pinned: m.conversations !== 'follow',
+        retired: new Set(m.retired),
+        rollout,
+      }),
+    );
   }
 
   const experiments = new Map<string, ExperimentEntry>();
@@ -237,21 +255,26 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
     const versions = new Map<number, VersionEntry>();
     for (const v of Object.values(pr.versions)) {
       const modelParams = models.get(v.model)?.params ?? {};
-      versions.set(v.version, Object.freeze({
-        version: v.version,
-        model: v.model,
-        params: Object.freeze({ ...modelParams, ...v.params }),
-        roles: Object.freeze(v.messages.map((m) => m.role)),
-        templates: Object.freeze(v.messages.map((m) => compileTemplate(m.content))),
-      }));
+      versions.set(
+        v.version,
+        Object.freeze({
+          version: v.version,
+          model: v.model,
+          params: Object.freeze({ ...modelParams, ...v.params }),
+          roles: Object.freeze(v.messages.map((m) => m.role)),
+          templates: Object.freeze(v.messages.map((m) => compileTemplate(m.content))),
+        }),
+      );
     }
     const active = pr.active === null ? null : versions.get(pr.active);
     if (active === undefined) fail(`prompts.${name}.active`, `version ${pr.active} is not in versions`);
     const experiment = pr.experiment === null ? null : experiments.get(pr.experiment);
-    if (experiment === undefined) fail(`prompts.${name}.experiment`, `experiment ${pr.experiment} is not in experiments`);
+    if (experiment === undefined)
+      fail(`prompts.${name}.experiment`, `experiment ${pr.experiment} is not in experiments`);
     if (experiment !== null) {
       experiment.versions.forEach((v) => {
-        if (!versions.has(v)) fail(`experiments.${experiment.id}`, `variant version ${v} is not a version of prompt ${name}`);
+        if (!versions.has(v))
+          fail(`experiments.${experiment.id}`, `variant version ${v} is not a version of prompt ${name}`);
       });
     }
     prompts.set(name, Object.freeze({ name, active, versions, experiment }));
@@ -266,7 +289,10 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
 
   const embeddings = new Map<string, EmbeddingRouteValue>();
   for (const [id, m] of Object.entries(payload.embeddingMigrations)) {
-    embeddings.set(id, Object.freeze({ phase: m.phase, write: m.write, read: m.read, backfillActive: m.backfill.active }));
+    embeddings.set(
+      id,
+      Object.freeze({ phase: m.phase, write: m.write, read: m.read, backfillActive: m.backfill.active }),
+    );
   }
 
   const schemaMigrations = new Map<string, PayloadSchemaMigration>(Object.entries(payload.schemaMigrations));

@@ -28,7 +28,11 @@ export function compileTemplate(text: string): CompiledTemplate {
  * Renders with `vars`; a missing variable is left verbatim (`{{name}}`) and pushed onto `missing`,
  * so nothing is silently replaced by an empty string.
  */
-export function renderTemplate(t: CompiledTemplate, vars: Record<string, unknown> | undefined, missing: string[]): string {
+export function renderTemplate(
+  t: CompiledTemplate,
+  vars: Record<string, unknown> | undefined,
+  missing: string[],
+): string {
   if (t.vars.length === 0) return t.parts[0] as string;
   let out = t.parts[0] as string;
   for (let i = 0; i < t.vars.length; i++) {

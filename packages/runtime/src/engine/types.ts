@@ -23,12 +23,7 @@ export type Rule = Exclude<Reason, 'stale'>;
 
 /** Stable codes for answers with reason `error`. */
 export type ResolutionErrorCode =
-  | 'NOT_READY'
-  | 'NOT_FOUND'
-  | 'MISSING_UNIT_KEY'
-  | 'NO_ACTIVE_VERSION'
-  | 'INVALID_ARGUMENT'
-  | 'INTERNAL';
+  'NOT_READY' | 'NOT_FOUND' | 'MISSING_UNIT_KEY' | 'NO_ACTIVE_VERSION' | 'INVALID_ARGUMENT' | 'INTERNAL';
 
 export interface Resolution<T> {
   value: T;

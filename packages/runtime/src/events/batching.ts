@@ -46,7 +46,8 @@ export function createBatcher<T>(send: (batch: T[]) => Promise<SendOutcome>, opt
     if (running === null && buffer.length > 0) {
       running = sendOne().finally(() => {
         running = null;
-        if (buffer.length > 0 && !closed) schedule(attempts > 0 ? retryDelay() : buffer.length >= batchSize ? 0 : flushIntervalMs);
+        if (buffer.length > 0 && !closed)
+          schedule(attempts > 0 ? retryDelay() : buffer.length >= batchSize ? 0 : flushIntervalMs);
       });
     }
   }

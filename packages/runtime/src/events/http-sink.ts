@@ -43,8 +43,10 @@ interface Pending {
 /** Creates the sink. Throws only on options that cannot work (bad URL, empty token), never later. */
 export function createHttpSink(options: HttpSinkOptions): EventSink {
   const url = new URL(options.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`createHttpSink: url must be http(s), got ${url.protocol}`);
-  if (typeof options.token !== 'string' || options.token === '') throw new TypeError('createHttpSink: token must be a non-empty string');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new TypeError(`createHttpSink: url must be http(s), got ${url.protocol}`);
+  if (typeof options.token !== 'string' || options.token === '')
+    throw new TypeError('createHttpSink: token must be a non-empty string');
   const source = options.source ?? `http-sink-${randomUUID()}`;
   const maxBuffer = options.maxBuffer ?? 50_000;
   const flushIntervalMs = options.flushIntervalMs ?? 1000;
@@ -60,7 +62,11 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
         body = JSON.stringify({ source, events: batch });
       } catch (e) {
         // An event that cannot be serialised (a cycle, a BigInt) would fail every attempt.
-        return { ok: false, retry: false, error: `batch not serialisable: ${e instanceof Error ? e.message : String(e)}` };
+        return {
+          ok: false,
+          retry: false,
+          error: `batch not serialisable: ${e instanceof Error ? e.message : String(e)}`,
+        };
       }
       try {
         const res = await fetch(url, {

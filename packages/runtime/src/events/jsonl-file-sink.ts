@@ -41,7 +41,12 @@ export function createJsonlFileSink(path: string, options: JsonlFileSinkOptions 
         return { ok: false, retry: true, error: e instanceof Error ? e.message : String(e) };
       }
     },
-    { maxBuffer: options.maxBuffer ?? 50_000, flushIntervalMs: options.flushIntervalMs ?? 1000, batchSize: options.batchSize ?? 1000, maxAttempts: options.maxAttempts ?? 3 },
+    {
+      maxBuffer: options.maxBuffer ?? 50_000,
+      flushIntervalMs: options.flushIntervalMs ?? 1000,
+      batchSize: options.batchSize ?? 1000,
+      maxAttempts: options.maxAttempts ?? 3,
+    },
   );
   return {
     write: batcher.write,

@@ -42,7 +42,12 @@ export function upgradeRecord(
   try {
     return upgrade(migration, record);
   } catch (e) {
-    return { ok: false, code: 'INVALID_ARGUMENT', message: `record is not plain data: ${e instanceof Error ? e.message : String(e)}`, record };
+    return {
+      ok: false,
+      code: 'INVALID_ARGUMENT',
+      message: `record is not plain data: ${e instanceof Error ? e.message : String(e)}`,
+      record,
+    };
   }
 }
 
@@ -76,7 +81,9 @@ function upgrade(migration: Pick<PayloadSchemaMigration, 'from' | 'to' | 'upgrad
     if (!has(out, field)) out[field] = clone(value);
   }
   // Sources present in the upgraded record; `null` means "unknown", which is not worth copying.
-  const copies = Object.entries(copyToMessages).filter(([, source]) => has(out, source) && out[source] !== null && out[source] !== undefined);
+  const copies = Object.entries(copyToMessages).filter(
+    ([, source]) => has(out, source) && out[source] !== null && out[source] !== undefined,
+  );
   if (Array.isArray(out.messages) && (copies.length > 0 || Object.keys(addToMessages).length > 0)) {
     out.messages = out.messages.map((m: unknown) => {
       if (!isObject(m)) return m;

@@ -52,7 +52,12 @@ export async function startBundleServer(port = 0): Promise<BundleServer> {
     },
   };
 
-  function send(req: IncomingMessage, res: ServerResponse, body: Uint8Array | undefined, fault: Fault | undefined): void {
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Uint8Array | undefined,
+    fault: Fault | undefined,
+  ): void {
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'status') {
       res.writeHead(fault.status, { 'content-type': 'text/plain' }).end('injected failure');

@@ -29,7 +29,10 @@ export function dependencyClosure(root: string, names: readonly string[]): strin
     const dir = locate(name, from, root);
     if (dir === null || seen.has(dir)) return;
     seen.add(dir);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      peerDependencies?: Record<string, string>;
+    };
     for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) visit(dep, dir);
   };
   for (const name of names) visit(name, root);
@@ -37,8 +40,15 @@ export function dependencyClosure(root: string, names: readonly string[]): strin
 }
 
 /** Packs `dirs` into `destDir` (scripts not run); returns the tarball paths. */
-export async function packInstalled(dirs: readonly string[], destDir: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+export async function packInstalled(
+  dirs: readonly string[],
+  destDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
   await mkdir(destDir, { recursive: true });
-  const { stdout } = await run('npm', ['pack', ...dirs, '--pack-destination', destDir, '--json', '--ignore-scripts'], { env, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('npm', ['pack', ...dirs, '--pack-destination', destDir, '--json', '--ignore-scripts'], {
+    env,
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return (JSON.parse(stdout) as Array<{ filename: string }>).map((i) => join(destDir, i.filename));
 }
