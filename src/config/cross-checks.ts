@@ -9,7 +9,7 @@ import { checkSettings } from './settings-checks.ts';
 import type { Project } from './types.ts';
 
 /**
- * Checks that span files (DESIGN §3): references resolve, one active version per prompt, weights sum
+ * Checks that span files (docs/resources.md): references resolve, one active version per prompt, weights sum
  * to 100, stages ascend to 100, percents are stages, runtime names are unique, placeholders are
  * declared. Only resources that passed their schema are checked (their fields have known types);
  * every resource that parsed counts as existing, so a typo in one file does not cascade.

@@ -1,5 +1,5 @@
 /**
- * The repository layout (DESIGN §2): which repo-relative path holds which kind of resource. Pure
+ * The repository layout (docs/resources.md): which repo-relative path holds which kind of resource. Pure
  * string work, shared by the working-tree and git sources so both see the same files.
  */
 

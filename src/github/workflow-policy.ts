@@ -1,5 +1,5 @@
 /**
- * Supply-chain policy for GitHub Actions workflows (DESIGN §7), checked on the YAML text. Pure: no I/O.
+ * Supply-chain policy for GitHub Actions workflows (docs/ARCHITECTURE.md, GitHub workflows), checked on the YAML text. Pure: no I/O.
  *
  * The rules, each with a stable code:
  * - `E_WF_YAML`               the file is not a YAML mapping.

@@ -1,5 +1,5 @@
 /**
- * The compiler's half of the bucketing contract (DESIGN §5), checked against the shared conformance
+ * The compiler's half of the bucketing contract (ARCHITECTURE invariant 3), checked against the shared conformance
  * vectors: the thresholds and experiment slots the compiler writes, applied to the buckets the
  * runtime computes for every vector row, must give exactly the membership the spec defines
  * ("rolloutIn: bucket < thresholdPpm", "experimentEnrolled: slotStart <= bucket < enrolledEnd").

@@ -87,7 +87,7 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     for (const userId of users) {
       const c = got.get(userId)!;
       expect(c.model.serial).toBe(serial);
-      // Independent of the service: DESIGN §5 bucketing with the rollout's seed (the flag name).
+      // Independent of the service: the bucketing of ARCHITECTURE invariant 3, with the rollout's seed (the flag name).
       const expected = bucketOf(ROLLOUT, userId) < threshold ? NEW : OLD;
       expect(c.conversation.modelVersion, userId).toBe(expected);
       expect(c.model.reason).toBe(expected === NEW ? 'rollout' : 'default');

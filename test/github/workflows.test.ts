@@ -26,7 +26,7 @@ const read = (dir: string, name: string): string => readFileSync(join(dir, name)
 const load = (name: string): any => parse(read(workflowDir, name));
 
 describe('the repository workflows', () => {
-  it('are the four of DESIGN §7 (plus any others, which are checked too)', () => {
+  it('are the four the architecture names (plus any others, which are checked too)', () => {
     const present = readdirSync(workflowDir);
     for (const name of ours) expect(present).toContain(name);
   });

@@ -1,5 +1,5 @@
 /**
- * Rollback protection across restarts (DESIGN §5 monotonic serials): a restarted client never
+ * Rollback protection across restarts (monotonic serials, docs/bundles.md): a restarted client never
  * accepts a bundle older than the highest it accepted before, even when its last-known-good cache
  * is damaged. Real HTTP server on 127.0.0.1, real files.
  */

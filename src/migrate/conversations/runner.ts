@@ -1,5 +1,5 @@
 /**
- * The background conversation schema migration (DESIGN §3 SchemaMigration, the article's
+ * The background conversation schema migration (docs/guides/conversation-migration.md, SchemaMigration; the article's
  * "Conversation Context Migration"): walks the records not yet at the plan's `to` version in id
  * order (keyset, `batchSize` per batch), upgrades each with the runtime's pure `upgradeRecord` — the
  * same function the lazy read path uses — and writes a batch with one conditional statement: a row

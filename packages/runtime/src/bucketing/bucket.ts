@@ -1,5 +1,5 @@
 /**
- * Bucketing (DESIGN §5): `bucket = floor(murmur3_x86_32(utf8(seed + "|" + unitKey), 0) × 10⁶ / 2³²)`,
+ * Bucketing (docs/runtime.md; ARCHITECTURE invariant 3): `bucket = floor(murmur3_x86_32(utf8(seed + "|" + unitKey), 0) × 10⁶ / 2³²)`,
  * a position in parts per million that any language can reproduce.
  */
 import { createHashPrefix, hashWithPrefix } from './murmur3.ts';

@@ -1,5 +1,5 @@
 /**
- * The runtime client: fetches, verifies and hot-swaps signed bundles (DESIGN §5) and answers
+ * The runtime client: fetches, verifies and hot-swaps signed bundles (docs/runtime.md, docs/bundles.md) and answers
  * resolutions from whatever verified bundle is current.
  *
  * Doing is kept at this edge: HTTP and file reads, timers, the disk cache. Deciding is pure and
