@@ -185,6 +185,9 @@ export async function loadTestsFiles(
     }
     tests.cases = cases;
     resource.casesFile = result.file;
+    // A cases file next to its versions (prompts/<name>/cases.yaml) is in its place after all.
+    for (let i = repo.errors.length - 1; i >= 0; i--)
+      if (repo.errors[i]?.code === 'E_BAD_PATH' && repo.errors[i]?.file === path) repo.errors.splice(i, 1);
   }
 }
 

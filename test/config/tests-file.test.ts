@@ -62,6 +62,19 @@ describe('tests.cases: file://…', () => {
     expect(cases[0]!.vars.ticket).toBe('I was charged twice and would like a refund.');
   });
 
+  it('accepts a cases file next to the versions it serves (not a misplaced resource)', async () => {
+    const dir = await repo();
+    await useCasesFile(dir, 'file://prompts/summarization/cases.yaml', {
+      'prompts/summarization/cases.yaml': CASES_YAML,
+      'prompts/summarization/stray.yaml': CASES_YAML,
+    });
+    const loaded = await loadProject(dir);
+    expect(loaded.errors).toEqual([
+      expect.objectContaining({ code: 'E_BAD_PATH', file: 'prompts/summarization/stray.yaml' }),
+    ]);
+    expect(loaded.value!.prompts.get('summarization')!.get(1)!.tests.cases).toHaveLength(2);
+  });
+
   it('reads JSON and JSON Lines lists too', async () => {
     const dir = await repo();
     const rows = [
