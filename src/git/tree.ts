@@ -82,7 +82,8 @@ export async function listDirAtRef(dir: string, commit: string, path: string): P
   const prefix = (await runGit(dir, ['rev-parse', '--show-prefix'])).toString('utf8').trim();
   let out: Buffer;
   try {
-    out = await runGit(dir, ['ls-tree', '-l', '-z', `${commit}:${prefix}${path}`]);
+    // --full-tree: from a subdirectory, ls-tree would otherwise filter the listing by its prefix.
+    out = await runGit(dir, ['ls-tree', '--full-tree', '-l', '-z', `${commit}:${prefix}${path}`]);
   } catch (error) {
     if (error instanceof GitError && error.code === 'E_GIT_FAILED') return undefined;
     throw error;

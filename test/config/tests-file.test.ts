@@ -207,6 +207,24 @@ describe('repository readers', () => {
     expect(await git.read('fixtures/deep')).toMatchObject({ ok: false, code: 'E_FILE_REF_UNREADABLE' });
   });
 
+  it('the git reader reads a project in a subdirectory of its git repository', async () => {
+    const top = await mkdtemp(join(tmpdir(), 'switchyard-top-'));
+    cleanups.push(() => rm(top, { recursive: true, force: true }));
+    await mkdir(join(top, 'config/fixtures'), { recursive: true });
+    await writeFile(join(top, 'config/fixtures/a.json'), '{"a":1}');
+    await writeFile(join(top, 'secret.txt'), 'outside the project');
+    await symlink('../../secret.txt', join(top, 'config/fixtures/up.txt'));
+    const sha = commitAll(top, 'nested');
+    const git = new GitTreeReader(join(top, 'config'), sha);
+    expect(await git.read('fixtures/a.json')).toEqual({ ok: true, text: '{"a":1}' });
+    // Inside the git repository but outside the project root: refused, as in the working tree.
+    expect(await git.read('fixtures/up.txt')).toMatchObject({ ok: false, code: 'E_FILE_REF_OUTSIDE' });
+    expect(await new WorkingTreeReader(join(top, 'config')).read('fixtures/up.txt')).toMatchObject({
+      ok: false,
+      code: 'E_FILE_REF_OUTSIDE',
+    });
+  });
+
   it('resolveInTree walks links component by component and stops at the root', async () => {
     const entry = (path: string, mode = '100644', type: TreeEntry['type'] = 'blob'): TreeEntry => ({
       path,
