@@ -43,7 +43,7 @@ try {
     return { head: head.value, base: baseProject };
   };
   const full = await open(undefined);
-  const fullSuite = evalCaseCount(full.head, undefined);
+  const fullSuite = await evalCaseCount(full.head, undefined);
 
   // A PR that edits one prompt's draft version (active versions are immutable).
   await repo.edit('prompts/p7/v3.yaml', (t) =>
@@ -70,7 +70,7 @@ try {
   await repo.edit('models/m0.yaml', (t) => t.replace('snapshot: gpt-4o-2024-05-13', 'snapshot: gpt-4o-2024-11-20'));
   repo.commit('m0: new snapshot');
   const pin = await open('HEAD~1');
-  const pinCases = evalCaseCount(pin.head, pin.base);
+  const pinCases = await evalCaseCount(pin.head, pin.base);
   const env = { ...process.env, SWITCHYARD_OFFLINE: '1', OPENAI_API_KEY: '', NODE_NO_WARNINGS: '1' };
   const cli = (args: string[]) =>
     run('node', [join(ROOT, 'bin', 'switchyard.mjs'), 'eval', '--base', 'HEAD~1', '--no-cache', ...args], {

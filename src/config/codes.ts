@@ -186,6 +186,17 @@ export const CODES = {
     summary: 'A `file://` reference in a prompt test is absolute or leads outside the repository.',
     hint: 'Keep test fixtures in the repository and refer to them relative to its root (file://tests/fixtures/x.json).',
   },
+  E_FILE_REF_UNREADABLE: {
+    severity: 'error',
+    summary:
+      'A file a `file://` reference in prompt tests names does not exist, is not a regular file or is too large (on the side being read: the working tree, or the base commit).',
+    hint: 'Commit the file at the path the reference names (relative to the repository root).',
+  },
+  E_TESTS_FILE: {
+    severity: 'error',
+    summary: 'The file `tests.cases: file://…` names is not a list of test cases in YAML, JSON or JSON Lines.',
+    hint: 'Write the cases as a YAML or JSON list (or one JSON object per line in a .jsonl file); CSV test files are not read.',
+  },
   E_CASE_WITHOUT_ASSERT: {
     severity: 'error',
     summary: 'A test case has no assertion, neither its own nor from defaultTest.',

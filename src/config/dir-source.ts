@@ -16,6 +16,7 @@ import type { FileSource, ReadOptions, SourceFile } from './file-source.ts';
 import { CONFIG_ROOTS, capFor, classifyPath } from './layout.ts';
 import { LIMITS } from './limits.ts';
 import { makeDiagnostic } from './make-diagnostic.ts';
+import { WorkingTreeReader, type RepoReader } from './repo-reader.ts';
 
 const toPosix = (path: string): string => (sep === '/' ? path : path.split(sep).join('/'));
 
@@ -42,6 +43,10 @@ export class DirectorySource implements FileSource {
   constructor(root: string, limits: typeof LIMITS = LIMITS) {
     this.root = root;
     this.limits = limits;
+  }
+
+  reader(): RepoReader {
+    return new WorkingTreeReader(this.root);
   }
 
   async readAll(options: ReadOptions = {}): Promise<SourceFile[]> {

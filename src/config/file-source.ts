@@ -1,4 +1,5 @@
 import type { Diagnostic } from './diagnostics.ts';
+import type { RepoReader } from './repo-reader.ts';
 
 /** A file's bytes as a source delivered them, or the problem that stopped it being read. */
 export type SourceFile =
@@ -24,4 +25,8 @@ export interface FileSource {
    * starts its parse workers then, so they boot while the files are read).
    */
   readAll(options?: ReadOptions): Promise<SourceFile[]>;
+  /** The commit read (after `readAll`), for a source that reads a commit's tree. */
+  readonly commit?: string | undefined;
+  /** Reads any repository file from the same place (`file://` references; after `readAll`). */
+  reader(): RepoReader;
 }

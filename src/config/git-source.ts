@@ -4,6 +4,7 @@ import type { FileSource, ReadOptions, SourceFile } from './file-source.ts';
 import { capFor, classifyPath, isConfigPath } from './layout.ts';
 import { LIMITS } from './limits.ts';
 import { makeDiagnostic } from './make-diagnostic.ts';
+import { GitTreeReader, type RepoReader } from './repo-reader.ts';
 
 /**
  * Reads the config files of a git commit without touching the working tree: one `ls-tree` for the
@@ -14,6 +15,7 @@ export class GitRefSource implements FileSource {
   readonly ref: string;
   readonly limits: typeof LIMITS;
   label: string;
+  commit: string | undefined;
 
   constructor(root: string, ref: string, limits: typeof LIMITS = LIMITS) {
     this.root = root;
@@ -22,8 +24,13 @@ export class GitRefSource implements FileSource {
     this.label = `git ${ref}`;
   }
 
+  reader(): RepoReader {
+    return new GitTreeReader(this.root, this.commit ?? this.ref);
+  }
+
   async readAll(options: ReadOptions = {}): Promise<SourceFile[]> {
     const sha = await resolveRef(this.root, this.ref);
+    this.commit = sha;
     this.label = `git ${this.ref} (${sha.slice(0, 12)})`;
     const entries = (await listFilesAtRef(this.root, sha)).filter((entry) => isConfigPath(entry.path));
     const byPath = new Map(entries.map((entry) => [entry.path, entry]));

@@ -11,6 +11,7 @@ import { LIMITS } from './limits.ts';
 import { compareDiagnostics, makeDiagnostic } from './make-diagnostic.ts';
 import { PoolStarter } from './parse-pool.ts';
 import { readResources, type ParsedRepo } from './read-resources.ts';
+import { loadTestsFiles } from './tests-file.ts';
 import type { Project } from './types.ts';
 
 export interface LoadOptions {
@@ -102,6 +103,8 @@ export async function loadFromSource(
       };
     }
     repo = await readResources(files, limits, starter.current);
+    // Cases kept in a file of their own, read from the same side as the resources (tests-file.ts).
+    await loadTestsFiles(repo, source.reader(), limits);
   } finally {
     if (!workers) starter.close();
   }
@@ -111,6 +114,7 @@ export async function loadFromSource(
     );
   }
   const project = buildProject(source.root, repo);
+  if (project && source.commit !== undefined) project.commit = source.commit;
   if (project) crossCheck(project, repo);
   return { project, repo };
 }

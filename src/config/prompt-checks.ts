@@ -2,7 +2,7 @@ import type { CheckContext } from './check-context.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { fileRefProblem, isFileRef } from './file-refs.ts';
 import type { ModelPin, PromptVersion } from './types.ts';
-import type { YamlFile } from './yaml-file.ts';
+import { versionLocator, type Locator } from './tests-file.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -32,7 +32,8 @@ export function checkPrompts(ctx: CheckContext): void {
   const activeByPrompt = new Map<string, number[]>();
   for (const resource of ctx.valid('prompt')) {
     const version = resource.data as unknown as PromptVersion;
-    const at = resource.file;
+    // Diagnostics about cases loaded from `tests.cases: file://…` point into that file.
+    const at = versionLocator(resource);
     if (!ctx.exists('model', version.model)) {
       const suggestion = didYouMean(version.model, ctx.project.models.keys());
       ctx.report(
@@ -113,7 +114,7 @@ export function checkPrompts(ctx: CheckContext): void {
     });
   }
   for (const resource of ctx.valid('prompt'))
-    checkTestFiles(ctx, resource.data as unknown as PromptVersion, resource.file);
+    checkTestFiles(ctx, resource.data as unknown as PromptVersion, versionLocator(resource));
   for (const [prompt, versions] of activeByPrompt) {
     if (versions.length < 2) continue;
     for (const v of versions) {
@@ -154,7 +155,7 @@ function walkTests(version: PromptVersion, visit: (pointer: string, value: unkno
  * `file://` references stay inside the repository, and `cost` assertions need a price for the
  * snapshot they run on (the pin's, and every running rollout's target on the same model).
  */
-function checkTestFiles(ctx: CheckContext, version: PromptVersion, at: YamlFile): void {
+function checkTestFiles(ctx: CheckContext, version: PromptVersion, at: Locator): void {
   const pin = ctx.project.models.get(version.model);
   const snapshots = pin
     ? [

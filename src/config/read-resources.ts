@@ -24,6 +24,8 @@ export interface ParsedResource {
   data: Record<string, unknown>;
   /** Passed its schema: fields have the declared types. */
   valid: boolean;
+  /** The file a prompt version's `tests.cases: file://…` named, once loaded (`tests-file.ts`). */
+  casesFile?: Pick<YamlFile, 'diagnostic'>;
 }
 
 export interface ParsedRepo {

@@ -29,7 +29,7 @@ const describe = (value: unknown): string =>
  * Turns ajv's errors into diagnostics at the YAML node they concern: one diagnostic per real problem
  * (ajv's bookkeeping errors for `if`/`anyOf`/`propertyNames` are folded into the errors they explain).
  */
-export function schemaDiagnostics(file: YamlFile, errors: ErrorObject[]): Diagnostic[] {
+export function schemaDiagnostics(file: Pick<YamlFile, 'diagnostic'>, errors: ErrorObject[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.schemaPath);
   for (const error of errors) {
@@ -46,7 +46,7 @@ export function schemaDiagnostics(file: YamlFile, errors: ErrorObject[]): Diagno
   return out;
 }
 
-function toDiagnostic(file: YamlFile, error: ErrorObject): Diagnostic {
+function toDiagnostic(file: Pick<YamlFile, 'diagnostic'>, error: ErrorObject): Diagnostic {
   const pointer = error.instancePath;
   const where = dotted(pointer);
   const params = error.params as Record<string, unknown>;

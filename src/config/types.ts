@@ -79,6 +79,7 @@ export interface PromptTests {
   /** Share of cases (0..1) that must pass before this version may become `active`. */
   minPassRate: number;
   defaultTest?: DefaultTest;
+  /** The cases, inline or loaded from the file `tests.cases: file://<path>` names (tests-file.ts). */
   cases: PromptTestCase[];
 }
 
@@ -358,6 +359,11 @@ export interface ProjectSettings {
 /** A loaded repository: every resource, keyed by its name. */
 export interface Project {
   root: string;
+  /**
+   * The commit whose tree the project was loaded from (`loadProjectAtRef`); undefined for the
+   * working tree. Files that `file://` references name are read from the same place.
+   */
+  commit?: string;
   settings: ProjectSettings;
   /** prompt name → version number → version */
   prompts: Map<Name, Map<number, PromptVersion>>;

@@ -7,7 +7,8 @@
 import type { PromptVersion, Project } from '../config/types.ts';
 import { sameContent } from './content.ts';
 import { lineDiff } from './line-diff.ts';
-import { targetId, type EvalTarget } from './targets.ts';
+import { withFileContents } from './file-refs.ts';
+import { targetId, type EvalTarget, type SideFiles } from './targets.ts';
 
 /** Prefix of a baseline target id: `base:<prompt>@v<n>:<snapshot>`. */
 export const BASE_PREFIX = 'base:';
@@ -25,9 +26,15 @@ export function promptText(v: PromptVersion): string {
 
 /**
  * Adds `baseline` to each head target that has something to compare with and returns the baseline
- * targets to run. Nothing for a target identical to what the base serves (same content, snapshot).
+ * targets to run. Nothing for a target identical to what the base serves (same content, snapshot,
+ * and — with `files` — the same contents of the files its tests refer to).
  */
-export function attachBaselines(head: Project, base: Project | undefined, targets: EvalTarget[]): EvalTarget[] {
+export function attachBaselines(
+  head: Project,
+  base: Project | undefined,
+  targets: EvalTarget[],
+  files?: SideFiles,
+): EvalTarget[] {
   if (!base) return [];
   const out = new Map<string, EvalTarget>();
   for (const t of targets) {
@@ -35,7 +42,11 @@ export function attachBaselines(head: Project, base: Project | undefined, target
     const after = head.prompts.get(t.prompt)?.get(t.version);
     const snapshot = before ? base.models.get(before.model)?.snapshot : undefined;
     if (!before || !after || snapshot === undefined || before.tests.cases.length === 0) continue;
-    if (snapshot === t.snapshot && sameContent(before, after)) continue;
+    if (
+      snapshot === t.snapshot &&
+      sameContent(withFileContents(before, files?.base), withFileContents(after, files?.head))
+    )
+      continue;
     const id = `${BASE_PREFIX}${targetId(before.prompt, before.version, snapshot)}`;
     t.baseline = { id, diff: lineDiff(promptText(before), promptText(after)) };
     if (out.has(id)) continue;

@@ -1,14 +1,20 @@
 /**
  * `file://<path>` values in prompt tests (variables, assertion values), as promptfoo writes them.
  * Paths are relative to the repository root and must stay inside it: the check is syntactic (for
- * validation) and repeated on the real path when reading (a symbolic link cannot lead outside).
- * JSON and YAML files become data; anything else is text.
+ * validation) and repeated by the reader on the real path (a symbolic link cannot lead outside).
+ * Each side of a change reads its own files: the head from the working tree, the base from its
+ * commit (`readerFor` in src/config/repo-reader.ts; docs/evaluation.md). JSON and YAML files become
+ * data; anything else is text.
  */
-import { readFile, realpath } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FILE_PREFIX, fileRefProblem, isFileRef } from '../config/file-refs.ts';
-import type { Assertion, JsonValue, PromptVersion } from '../config/types.ts';
+import type { RepoReader } from '../config/repo-reader.ts';
+import { readerFor } from '../config/repo-reader.ts';
+import type { Assertion, JsonValue, Project, PromptVersion } from '../config/types.ts';
+
+/** Contents of `file://` references by reference; an unreadable one maps to an Error. */
+export type FileContents = ReadonlyMap<string, JsonValue | Error>;
 
 export { fileRefProblem, isFileRef };
 
@@ -37,21 +43,27 @@ export function fileRefsOf(version: PromptVersion): string[] {
   return [...out].sort();
 }
 
-/** Reads the references; a reference that cannot be read (or escapes via a link) maps to an Error. */
-export async function loadFileRefs(root: string, refs: Iterable<string>): Promise<Map<string, JsonValue | Error>> {
+/** Reads the references through `reader`; one that cannot be read (or escapes via a link) maps to an Error. */
+export async function loadFileRefs(
+  reader: RepoReader,
+  refs: Iterable<string>,
+): Promise<Map<string, JsonValue | Error>> {
   const out = new Map<string, JsonValue | Error>();
-  const realRoot = await realpath(root);
   for (const ref of refs) {
     const problem = fileRefProblem(ref);
     if (problem) {
       out.set(ref, new Error(problem));
       continue;
     }
+    const path = ref.slice(FILE_PREFIX.length);
+    const read = await reader.read(path);
+    if (!read.ok) {
+      out.set(ref, new Error(read.message));
+      continue;
+    }
     try {
-      const real = await realpath(join(root, ref.slice(FILE_PREFIX.length)));
-      if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new Error('points outside the repository');
-      const text = await readFile(real, 'utf8');
-      const ext = extname(real).toLowerCase();
+      const text = read.text;
+      const ext = extname(path).toLowerCase();
       out.set(
         ref,
         ext === '.json'
@@ -83,4 +95,30 @@ export function resolveFileRefs<T>(value: T, files: ReadonlyMap<string, JsonValu
     return v;
   };
   return walk(value) as T;
+}
+
+/**
+ * The version with the contents of the files its tests refer to in place, so two sides of a change
+ * compare by what their tests hold (an edit of a referenced file is an edit of the tests).
+ */
+export function withFileContents(version: PromptVersion, files: FileContents | undefined): PromptVersion {
+  return files ? { ...version, tests: resolveFileRefs(version.tests, files, []) } : version;
+}
+
+/** Every file reference of a project's tests. */
+export const projectFileRefs = (project: Project): string[] =>
+  [...new Set([...project.prompts.values()].flatMap((versions) => [...versions.values()].flatMap(fileRefsOf)))].sort();
+
+/**
+ * The referenced files of both sides, each read from its own side: the head from where it was
+ * loaded (the working tree), the base from its commit (docs/evaluation.md). Without a base both
+ * sides are the head's.
+ */
+export async function loadSideFiles(
+  head: Project,
+  base: Project | undefined,
+): Promise<{ head: FileContents; base: FileContents }> {
+  const headFiles = await loadFileRefs(readerFor(head), projectFileRefs(head));
+  const baseFiles = base ? await loadFileRefs(readerFor(base), projectFileRefs(base)) : headFiles;
+  return { head: headFiles, base: baseFiles };
 }

@@ -12,7 +12,8 @@ export {
 export { generateReply } from './offline/model.ts';
 export { embed, EMBEDDING_MODELS } from './offline/embeddings.ts';
 export { openModelEndpoint, createClient, OFFLINE_API_KEY, type ModelEndpoint } from './endpoint.ts';
-export { affectedTargets, targetId, type EvalTarget, type TargetGate } from './targets.ts';
+export { affectedTargets, targetId, type EvalTarget, type SideFiles, type TargetGate } from './targets.ts';
+export { loadSideFiles } from './file-refs.ts';
 export { buildCases, parseShard, shardCases, type EvalCase, type Shard } from './cases.ts';
 export { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
 export {

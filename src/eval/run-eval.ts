@@ -15,7 +15,7 @@ import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
 import { countCases, type CaseResult, type EvalRun } from './results.ts';
 import { attachBaselines } from './baselines.ts';
-import { fileRefsOf, loadFileRefs } from './file-refs.ts';
+import { loadSideFiles } from './file-refs.ts';
 import { affectedTargets } from './targets.ts';
 
 /** Grader and embedding models, always explicit (promptfoo's defaults would call api.openai.com). */
@@ -66,21 +66,18 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   const routeIn = (project: Project) => (model: string, snapshot: string) =>
     routeFor(project.models.get(model), snapshot, endpoint);
-  const refs = (project: Project) =>
-    [...project.prompts.values()].flatMap((versions) => [...versions.values()].flatMap(fileRefsOf));
-  const headFiles = await loadFileRefs(head.root, refs(head));
+  // Each side reads its own files: the head the working tree, the base its commit (docs/evaluation.md).
+  const files = await loadSideFiles(head, options.base);
   const contextIn = (project: Project): CaseContext => ({
-    files: project === head ? headFiles : baseFiles,
+    files: project === head ? files.head : files.base,
     endpointOf: (model, snapshot) => routeIn(project)(model, snapshot).endpointKey,
     graderEndpoint: endpoint.offline ? 'offline' : endpoint.baseUrl,
     graderModel,
     embeddingModel,
   });
-  const headTargets = affectedTargets(head, options.base);
-  // The base's files as they are in the working tree: good enough for a comparison that never gates.
-  const baseFiles = options.base ? await loadFileRefs(head.root, refs(options.base)) : headFiles;
+  const headTargets = affectedTargets(head, options.base, files);
   // What the base serves for each changed prompt, so the report can show base → head deltas.
-  const baseTargets = options.base ? attachBaselines(head, options.base, headTargets) : [];
+  const baseTargets = options.base ? attachBaselines(head, options.base, headTargets, files) : [];
   const targets = [...headTargets, ...baseTargets];
   const shard = options.shard ?? { index: 1, count: 1 };
   const baseCases = options.base
@@ -172,8 +169,9 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
 }
 
 /** Cases an eval of `base → head` runs (head targets and the baselines of changed prompts), before sharding and caching. */
-export function evalCaseCount(head: Project, base: Project | undefined): number {
-  const targets = affectedTargets(head, base);
-  const baselines = base ? attachBaselines(head, base, targets) : [];
+export async function evalCaseCount(head: Project, base: Project | undefined): Promise<number> {
+  const files = await loadSideFiles(head, base);
+  const targets = affectedTargets(head, base, files);
+  const baselines = base ? attachBaselines(head, base, targets, files) : [];
   return [...targets, ...baselines].reduce((n, t) => n + t.caseCount, 0);
 }

@@ -10,6 +10,7 @@
  */
 import type { ModelRolloutResource, Project, PromptVersion } from '../config/types.ts';
 import { sameContent } from './content.ts';
+import { withFileContents, type FileContents } from './file-refs.ts';
 
 /** How a target's pass rate is enforced. */
 export type TargetGate =
@@ -58,8 +59,17 @@ function rolloutWidens(head: ModelRolloutResource, base: ModelRolloutResource | 
   return base.to !== head.to || base.model !== head.model || head.percent > base.percent || base.killed;
 }
 
-/** The targets affected by going from `base` to `head` (all evaluable ones when `base` is undefined). */
-export function affectedTargets(head: Project, base: Project | undefined): EvalTarget[] {
+/** Contents of the `file://` references of each side's tests (`loadFileRefs`). */
+export interface SideFiles {
+  head: FileContents;
+  base: FileContents;
+}
+
+/**
+ * The targets affected by going from `base` to `head` (all evaluable ones when `base` is undefined).
+ * With `files`, a version whose referenced files differ between the sides counts as edited.
+ */
+export function affectedTargets(head: Project, base: Project | undefined, files?: SideFiles): EvalTarget[] {
   const targets = new Map<string, EvalTarget>();
   const activated = new Set<string>();
 
@@ -98,6 +108,12 @@ export function affectedTargets(head: Project, base: Project | undefined): EvalT
       if (v.status !== 'deprecated') add(v, snapshot, 'new version');
     } else if (!sameContent(contentOf(before), contentOf(v)) && v.status !== 'deprecated') {
       add(v, snapshot, 'edited');
+    } else if (
+      files &&
+      v.status !== 'deprecated' &&
+      !sameContent(contentOf(withFileContents(before, files.base)), contentOf(withFileContents(v, files.head)))
+    ) {
+      add(v, snapshot, 'a file its tests refer to (file://) changed');
     }
     if (v.status === 'active' && before?.status !== 'active' && base) {
       add(v, snapshot, `becomes active (was ${before ? before.status : 'absent'})`);

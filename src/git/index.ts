@@ -5,4 +5,4 @@
 export { GitError, runGit, type RunGitOptions } from './run-git.ts';
 export { commitTimestamp, firstParentCount, headCommit, isGitRepo, pathPrefix, resolveRef } from './refs.ts';
 export { uncommittedPaths } from './status.ts';
-export { listFilesAtRef, readBlobs, readFileAtRef, type TreeEntry } from './tree.ts';
+export { listDirAtRef, listFilesAtRef, readBlobs, readFileAtRef, type TreeEntry } from './tree.ts';

@@ -72,3 +72,34 @@ export async function readBlobs(dir: string, shas: readonly string[]): Promise<M
   }
   return result;
 }
+
+/**
+ * The entries of one directory of `commit`'s tree (not recursive), `path` relative to `dir` (''
+ * for `dir` itself). Addressed as `<commit>:<path>`, so no pathspec matching applies to the name.
+ * Returns undefined when the directory does not exist at that commit.
+ */
+export async function listDirAtRef(dir: string, commit: string, path: string): Promise<TreeEntry[] | undefined> {
+  const prefix = (await runGit(dir, ['rev-parse', '--show-prefix'])).toString('utf8').trim();
+  let out: Buffer;
+  try {
+    // --full-tree: from a subdirectory, ls-tree would otherwise filter the listing by its prefix.
+    out = await runGit(dir, ['ls-tree', '--full-tree', '-l', '-z', `${commit}:${prefix}${path}`]);
+  } catch (error) {
+    if (error instanceof GitError && error.code === 'E_GIT_FAILED') return undefined;
+    throw error;
+  }
+  const entries: TreeEntry[] = [];
+  for (const record of out.toString('utf8').split('\0')) {
+    if (record === '') continue;
+    const tab = record.indexOf('\t');
+    const [mode = '', type = '', objectSha = '', size = '-'] = record.slice(0, tab).split(/\s+/);
+    entries.push({
+      path: record.slice(tab + 1),
+      mode,
+      type: type as TreeEntry['type'],
+      sha: objectSha,
+      size: size === '-' ? 0 : Number.parseInt(size, 10),
+    });
+  }
+  return entries;
+}

@@ -2,8 +2,10 @@
  * `switchyard import promptfoo`: an existing promptfooconfig.yaml → prompt versions (one per prompt,
  * as a new draft version) with its tests, and a model pin for its provider when the repository has
  * none. promptfoo resolves paths against the config's directory; here they become repository-root
- * `file://` references, and a path leaving the repository is refused. Everything that cannot be
- * carried over is listed in `notes`, never dropped silently. File reading is injected.
+ * `file://` references, and a path leaving the repository is refused. A tests file
+ * (`tests: file://tests.yaml`) whose cases Switchyard reads as they are stays a file, referenced as
+ * `tests.cases: file://…`; otherwise its cases are converted into the version. Everything that
+ * cannot be carried over is listed in `notes`, never dropped silently. File reading is injected.
  */
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -24,6 +26,8 @@ export interface ImportResult {
   files: { path: string; text: string }[];
   /** What was not carried over, and why. */
   notes: string[];
+  /** How tests files were carried over (kept as a file, or converted into the version, and why). */
+  info: string[];
 }
 
 const PARAM_KEYS = ['temperature', 'top_p', 'max_tokens', 'seed', 'presence_penalty', 'frequency_penalty'] as const;
@@ -180,27 +184,81 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
   };
 }
 
-async function readTests(ctx: Ctx, raw: unknown): Promise<Obj[]> {
+/**
+ * The tests of a config, each with the context its paths are relative to (a tests file's own
+ * directory); `file` when they all come from one tests file (with the file's cases as written).
+ */
+interface ReadTests {
+  tests: Array<{ test: Obj; ctx: Ctx }>;
+  file?: { path: string; raw: unknown[] };
+}
+
+/** A tests file's cases: a YAML/JSON list, or one JSON object per line (.jsonl). */
+function parseTestsText(path: string, text: string): unknown[] {
+  if (path.endsWith('.jsonl'))
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as unknown);
+  const loaded: unknown = parseYaml(text);
+  return Array.isArray(loaded) ? loaded : [loaded];
+}
+
+async function readTests(ctx: Ctx, raw: unknown): Promise<ReadTests> {
   const sources = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  const out: Obj[] = [];
+  const out: ReadTests['tests'] = [];
+  let file: ReadTests['file'];
   for (const s of sources) {
     if (isObj(s)) {
-      out.push(s);
+      out.push({ test: s, ctx });
       continue;
     }
     if (typeof s !== 'string') continue;
     const path = repoPath(ctx, s.replace(/^file:\/\//, ''), 'tests');
     if (path === undefined) continue;
-    if (!/\.(ya?ml|json)$/.test(path)) {
-      ctx.notes.push(`tests: ${path} is not YAML or JSON (CSV and scripts are not imported)`);
+    if (!/\.(ya?ml|jsonl?)$/.test(path)) {
+      ctx.notes.push(`tests: ${path} is not YAML, JSON or JSON Lines (CSV and scripts are not imported)`);
       continue;
     }
-    const loaded: unknown = parseYaml(await ctx.read(path));
-    const fileCtx = { ...ctx, configDir: dirname(path) };
-    for (const t of Array.isArray(loaded) ? loaded : [loaded])
-      if (isObj(t)) out.push(rebase(fileCtx, t, `tests in ${path}`) as Obj);
+    const loaded = parseTestsText(path, await ctx.read(path));
+    if (sources.length === 1) file = { path, raw: loaded };
+    const fileCtx = { ...ctx, configDir: dirname(path) === '.' ? '' : dirname(path) };
+    for (const t of loaded) if (isObj(t)) out.push({ test: t, ctx: fileCtx });
   }
-  return out;
+  return file ? { tests: out, file } : { tests: out };
+}
+
+/**
+ * Why a tests file cannot be referenced as it is (undefined when it can): every case must read the
+ * same after conversion (no dropped key, no path to rewrite) and set `vars`, and no variable of it
+ * may be one the version drops.
+ */
+function fileRefusal(
+  raw: readonly unknown[],
+  converted: readonly Obj[],
+  dropped: ReadonlySet<string>,
+): string | undefined {
+  if (raw.length === 0) return 'it holds no cases';
+  for (const [i, t] of raw.entries()) {
+    if (!isObj(t)) return `case ${i + 1} is not a mapping`;
+    if (!isObj(t.vars)) return `case ${i + 1} has no vars mapping`;
+    if (JSON.stringify(sortKeys(t)) !== JSON.stringify(sortKeys(converted[i])))
+      return `case ${i + 1} needs converting (keys not carried over or file paths to rewrite)`;
+    const unused = Object.keys(t.vars).filter((k) => dropped.has(k));
+    if (unused.length > 0) return `case ${i + 1} sets ${unused.join(', ')}, which the prompt does not use`;
+  }
+  return undefined;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (isObj(value))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys(value[k])]),
+    );
+  return value;
 }
 
 /** A promptfoo test (or defaultTest) in Switchyard's shape; what is dropped is noted. */
@@ -243,12 +301,15 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
     read: input.read,
   };
   const config: unknown = parseYaml(await input.read(input.configPath));
-  if (!isObj(config)) return { files: [], notes: [`${input.configPath} is not a promptfoo config (not a mapping)`] };
+  if (!isObj(config))
+    return { files: [], notes: [`${input.configPath} is not a promptfoo config (not a mapping)`], info: [] };
   for (const k of Object.keys(config)) if (!CARRIED_CONFIG_KEYS.has(k)) notes.push(`'${k}' is not imported`);
 
   const prompts = await readPrompts(ctx, config.prompts);
   const model = readModel(ctx, config.providers, input.project);
-  const tests = (await readTests(ctx, config.tests)).map((t, i) => convertTest(ctx, t, `test ${i + 1}`));
+  const read = await readTests(ctx, config.tests);
+  const tests = read.tests.map((t, i) => convertTest(t.ctx, t.test, `test ${i + 1}`));
+  const info: string[] = [];
   const defaultTest = isObj(config.defaultTest) ? convertTest(ctx, config.defaultTest, 'defaultTest') : undefined;
   const files: ImportResult['files'] = [];
   if (model?.file) files.push(model.file);
@@ -272,6 +333,15 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
     const strip = (t: Obj): Obj =>
       isObj(t.vars) ? { ...t, vars: Object.fromEntries(Object.entries(t.vars).filter(([k]) => !dropped.has(k))) } : t;
     const variables = [...used, ...kept];
+    // A tests file Switchyard reads as it is stays one file, shared as promptfoo shared it.
+    const refusal = read.file && fileRefusal(read.file.raw, tests, dropped);
+    const casesRef = read.file && refusal === undefined ? `${FILE_PREFIX}${read.file.path}` : undefined;
+    if (read.file)
+      info.push(
+        casesRef
+          ? `prompt ${p.name}: tests stay in ${read.file.path} (tests.cases: ${casesRef})`
+          : `prompt ${p.name}: the cases of ${read.file.path} are copied into the version (${refusal})`,
+      );
     const doc: Obj = {
       prompt: p.name,
       version,
@@ -284,7 +354,7 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
       tests: {
         minPassRate: 1,
         ...(defaultTest && Object.keys(defaultTest).length > 0 ? { defaultTest: strip(defaultTest) } : {}),
-        cases: tests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
+        cases: casesRef ?? tests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
       },
     };
     files.push({
@@ -292,5 +362,5 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
       text: `# yaml-language-server: $schema=../../schemas/prompt-version.schema.json\n${stringifyYaml(doc, { lineWidth: 0 })}`,
     });
   }
-  return { files, notes: [...new Set(notes)] };
+  return { files, notes: [...new Set(notes)], info };
 }

@@ -65,7 +65,9 @@ describe('file sources', () => {
     const fromTree = await loadProject(dir);
     const fromRef = await loadProjectAtRef(dir, sha);
     expect(fromRef.errors).toEqual([]);
-    expect(fromRef.value).toEqual(fromTree.value);
+    // The same project, except that it knows which commit it was read from (for `file://` reads).
+    expect(fromRef.value!.commit).toBe(sha);
+    expect({ ...fromRef.value!, commit: undefined }).toEqual(fromTree.value);
   });
 
   it("reads a ref without touching the working tree, and sees that ref's content", async () => {

@@ -62,7 +62,8 @@ const CONFIGS = [
   {
     config: 'evals/support-triage/promptfooconfig.yaml',
     prompt: 'triage-prompt',
-    notes: ["'outputPath' is not imported"],
+    // Its `tests: file://tests.yaml` stays a file the version refers to.
+    notes: ["'outputPath' is not imported", 'tests stay in evals/support-triage/tests.yaml'],
   },
   { config: 'evals/summarizer/promptfooconfig.yaml', prompt: 'ticket-summary', notes: [] },
   { config: 'evals/faq-json/promptfooconfig.yaml', prompt: 'faq-answer', notes: ["'evaluateOptions' is not imported"] },

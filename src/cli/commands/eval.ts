@@ -58,7 +58,7 @@ export const command: Command = {
       const max = Number(values['max-shards'] ?? DEFAULT_MAX_SHARDS);
       if (!Number.isInteger(perShard) || perShard < 1 || !Number.isInteger(max) || max < 1 || max > 256)
         throw new UsageError('--cases-per-shard and --max-shards must be positive integers (max-shards ≤ 256)');
-      const cases = evalCaseCount(ws.head, ws.base);
+      const cases = await evalCaseCount(ws.head, ws.base);
       const plan = planShards(cases, perShard, max);
       io.stdout(JSON.stringify(plan));
       if (io.env.GITHUB_OUTPUT)

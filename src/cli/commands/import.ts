@@ -1,8 +1,9 @@
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError, type Command } from '../command.ts';
 import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
+import { WorkingTreeReader } from '../../config/repo-reader.ts';
 import { importPromptfoo } from '../../import/promptfoo-config.ts';
 
 const usage = `Usage: switchyard import promptfoo <promptfooconfig.yaml> [--dry-run]
@@ -10,7 +11,8 @@ const usage = `Usage: switchyard import promptfoo <promptfooconfig.yaml> [--dry-
 Turns an existing promptfoo config into prompt versions (one new draft version per prompt, with
 the config's tests and defaultTest) and, when no model pin matches its provider, a model pin.
 Paths in the config are resolved against its directory and must stay inside the repository.
-Prints what could not be carried over. Run \`switchyard validate\` and \`switchyard eval\` next.`;
+A tests file (tests: file://tests.yaml) Switchyard can read as it is stays a file
+(tests.cases: file://…); otherwise its cases are copied in. Prints what could not be carried over. Run \`switchyard validate\` and \`switchyard eval\` next.`;
 
 export const command: Command = {
   name: 'import',
@@ -33,11 +35,17 @@ export const command: Command = {
       return 1;
     }
     const project = (await loadProject(root)).value;
+    // Files are read as the evaluator reads them: inside the repository, symbolic links included.
+    const reader = new WorkingTreeReader(root);
     let result;
     try {
       result = await importPromptfoo({
         configPath: rel.split(sep).join('/'),
-        read: (path) => readFile(join(root, path), 'utf8'),
+        read: async (path) => {
+          const read = await reader.read(path);
+          if (!read.ok) throw new Error(`${read.code} ${read.message}`);
+          return read.text;
+        },
         project,
       });
     } catch (error) {
@@ -54,6 +62,7 @@ export const command: Command = {
       }
       io.stdout(`${values['dry-run'] ? 'would write' : 'wrote'} ${f.path}`);
     }
+    for (const line of result.info) io.stdout(line);
     if (result.notes.length > 0) {
       io.stdout(`not carried over (${result.notes.length}):`);
       for (const n of result.notes) io.stdout(`  - ${n}`);

@@ -7,6 +7,7 @@ import {
   compileAll,
   diffProjects,
   openWorkspace,
+  loadSideFiles,
   planReport,
   renderMarkdown,
   reportDir,
@@ -145,7 +146,7 @@ async function evaluatedReport(
       io.stderr(
         `report: warning: an eval result was made against base '${r.base ?? 'none'}', not '${ws.baseRef ?? 'none'}'`,
       );
-  const plan = planReport(ws.head, ws.base);
+  const plan = planReport(ws.head, ws.base, await loadSideFiles(ws.head, ws.base));
   const gate = judgeChange(ws.base, ws.head, {
     locate: fileLocator(ws.root),
     gatedEvidence: plan.targets.some((t) => t.gate !== 'none') || plan.shadow.some((c) => c.blocking),

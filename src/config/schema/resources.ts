@@ -143,7 +143,7 @@ const promptVersion = document(
             },
           ),
           cases: arr(
-            'Test cases.',
+            "Test cases: a list, or `file://<path>` naming a YAML/JSON list (or JSON Lines file) of cases in the repository, as promptfoo's `tests: file://…` (path relative to the repository root, never outside it; read from the same commit as this file).",
             obj(
               'One test case.',
               {
@@ -154,7 +154,7 @@ const promptVersion = document(
               },
               ['vars'],
             ),
-            { minItems: 1 },
+            { type: ['array', 'string'], pattern: '^file://.', minItems: 1 },
           ),
         },
         ['minPassRate', 'cases'],

@@ -6,7 +6,7 @@
  */
 import type { Project } from '../../config/types.ts';
 import { planShadow } from '../shadow-plan.ts';
-import { affectedTargets, type TargetGate } from '../targets.ts';
+import { affectedTargets, type SideFiles, type TargetGate } from '../targets.ts';
 
 export interface PlannedTarget {
   id: string;
@@ -24,10 +24,13 @@ export interface ReportPlan {
   shadow: PlannedComparison[];
 }
 
-/** The plan for `base → head` (every evaluable target / running rollout when `base` is undefined). */
-export function planReport(head: Project, base: Project | undefined): ReportPlan {
+/**
+ * The plan for `base → head` (every evaluable target / running rollout when `base` is undefined);
+ * with `files` (`loadSideFiles`), a version whose referenced files changed is planned too.
+ */
+export function planReport(head: Project, base: Project | undefined, files?: SideFiles): ReportPlan {
   return {
-    targets: affectedTargets(head, base).map((t) => ({ id: t.id, gate: t.gate })),
+    targets: affectedTargets(head, base, files).map((t) => ({ id: t.id, gate: t.gate })),
     shadow: planShadow(head, base).map((p) => ({ id: p.id, title: p.title, blocking: p.blocking })),
   };
 }
