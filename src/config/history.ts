@@ -20,7 +20,8 @@ const PHASES: readonly EmbeddingPhase[] = ['dual-write', 'backfill', 'dual-read'
  * errors to `headRepo`. Only head resources that passed their schema are judged; the base is taken
  * as it was (a broken base must not block the PR that fixes it).
  *
- * - a prompt version that is not a draft on the base is immutable except for `status`;
+ * - a prompt version that is not a draft on the base is immutable except for `status` (and so are
+ *   the files its tests reference: history-files.ts);
  * - a percent (default or per environment) may not skip a stage upward; a new rollout counts as 0;
  * - a running experiment may not change variants or weights without a new seed;
  * - an embedding migration moves at most one phase forward (a new one starts at dual-write).

@@ -6,6 +6,7 @@ import type { Checked, Diagnostic } from './diagnostics.ts';
 import { DirectorySource } from './dir-source.ts';
 import type { FileSource } from './file-source.ts';
 import { GitRefSource } from './git-source.ts';
+import { referencedFilesCheck } from './history-files.ts';
 import { historyCheck } from './history.ts';
 import { LIMITS } from './limits.ts';
 import { compareDiagnostics, makeDiagnostic } from './make-diagnostic.ts';
@@ -47,6 +48,7 @@ export async function loadProject(root: string, options: LoadOptions = {}): Prom
         );
       } else if (base.project) {
         historyCheck(base.project, head.project, head.repo);
+        await referencedFilesCheck(base.project, head.project, head.repo);
       }
     }
     return finish(head);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/index.ts';
@@ -117,6 +117,31 @@ describe('history rules (--base, real git)', () => {
       `E_PHASE_SKIP ${EMB}:22:12`,
     ]);
     expect(await codes(await changed({ [EMB]: ['    phase: backfill', '    phase: dual-write'] }))).toEqual([]);
+  });
+
+  it('an active version may not change its tests through a file:// value either', async () => {
+    const TICKET = 'prompts/summarization/ticket.txt';
+    const refFrom = (version: string): Record<string, [string, string]> => ({
+      [version]: [
+        '        ticket: I was charged twice for my annual plan on March 3rd',
+        `        ticket: file://${TICKET}\n        # was: I was charged twice`,
+      ],
+      [TICKET]: ['', 'I was charged twice for my annual plan.'],
+    });
+    const editTicket = { [TICKET]: ['annual plan', 'monthly plan'] } as Record<string, [string, string]>;
+    // The base references the file from the active v1; the head edits only the file.
+    const dir = await changed(editTicket, refFrom(V1));
+    const errors = (await loadProject(dir, { base: 'HEAD' })).errors;
+    expect(errors.map((e) => `${e.code} ${e.file}:${e.line}:${e.col}`)).toEqual([`E_IMMUTABLE_VERSION ${V1}:20:17`]);
+    expect(errors[0]!.message).toContain(TICKET);
+    // The file unchanged: nothing to report.
+    expect(await codes(await changed({}, refFrom(V1)))).toEqual([]);
+    // Deleting the file the active version reads is a change too.
+    const removed = await changed({}, refFrom(V1));
+    await rm(join(removed, TICKET));
+    expect((await codes(removed)).map((c) => c.split(' ')[0])).toContain('E_IMMUTABLE_VERSION');
+    // A draft's referenced file may change.
+    expect(await codes(await changed(editTicket, refFrom(V2)))).toEqual([]);
   });
 
   it('an unreadable base is an error, not a crash', async () => {

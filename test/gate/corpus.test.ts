@@ -6,7 +6,7 @@
  * documented way), must pass step by step. One repository and one content cache for all cases, so
  * promptfoo is imported once and unchanged cases are never re-run.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
@@ -55,6 +55,12 @@ const remove =
   (path: string): Edit =>
   (r) =>
     rm(join(r.dir, path));
+const mkdirOf =
+  (path: string): Edit =>
+  (r) =>
+    mkdir(join(r.dir, path), { recursive: true }).then(() => undefined);
+const SUMMARY_V1 = 'prompts/summarization/v1.yaml';
+const REFUND_WORD = 'evals/refund-word.txt';
 const percent = (path: string, p: number): Edit => sub(path, /^percent: \d+$/m, `percent: ${p}`);
 const copyPrompt =
   (from: string, to: string, change: (t: string) => string): Edit =>
@@ -138,6 +144,28 @@ const CASES: Case[] = [
     allowed: [
       all(supportV2('active'), sub('prompts/support-answer/v1.yaml', /^status: active$/m, 'status: deprecated')),
       remove('prompts/support-answer/v1.yaml'),
+    ],
+  },
+  {
+    name: "weaken an active version's assertion through the file its test reads",
+    setup: all(
+      mkdirOf('evals'),
+      write(REFUND_WORD, 'refund'),
+      sub(SUMMARY_V1, 'value: refund', `value: file://${REFUND_WORD}`),
+    ),
+    blocked: write(REFUND_WORD, 'the'),
+    codes: ['E_IMMUTABLE_VERSION'],
+    allowed: [
+      all(
+        write('evals/refund-word-v3.txt', 'the'),
+        copyPrompt(SUMMARY_V1, 'prompts/summarization/v3.yaml', (t) =>
+          t
+            .replace(/^version: 1$/m, 'version: 3')
+            .replace(/^status: active$/m, 'status: draft')
+            .replace(/^description: .*$/m, 'description: Neutral summary, third version.')
+            .replace(REFUND_WORD, 'evals/refund-word-v3.txt'),
+        ),
+      ),
     ],
   },
   {

@@ -1,0 +1,83 @@
+/**
+ * The immutability rule (history.ts) extended to the files a prompt version's tests reference: a
+ * version that is not a draft on the base may not change its tests through a `file://` value either
+ * (vars, expected values, schemas), or a change could rewrite what an active version is held to
+ * without touching its YAML. Each side reads its own files: the base from its commit, the head from
+ * the working tree (docs/evaluation.md, "file references").
+ */
+import type { ParsedRepo } from './read-resources.ts';
+import { FILE_PREFIX, isFileRef } from './file-refs.ts';
+import { readerFor, type RepoRead } from './repo-reader.ts';
+import type { Project, PromptVersion } from './types.ts';
+
+/** One `file://` value and the JSON pointer (inside the version document) where it appears. */
+interface RefAt {
+  ref: string;
+  pointer: string;
+}
+
+function escapePointer(key: string): string {
+  return key.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** Every `file://` value under `value`, with its pointer; first occurrence of each reference wins. */
+function refsUnder(value: unknown, pointer: string, out: Map<string, string>): void {
+  if (isFileRef(value)) {
+    if (!out.has(value)) out.set(value, pointer);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => refsUnder(v, `${pointer}/${i}`, out));
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) refsUnder(v, `${pointer}/${escapePointer(k)}`, out);
+  }
+}
+
+/** The `file://` values in a version's tests (defaultTest, cases, assertion values), sorted. */
+export function testFileRefs(version: Pick<PromptVersion, 'tests'>): RefAt[] {
+  const out = new Map<string, string>();
+  refsUnder(version.tests, '/tests', out);
+  return [...out].map(([ref, pointer]) => ({ ref, pointer })).sort((a, b) => a.ref.localeCompare(b.ref));
+}
+
+/** What a read says for comparison: the text, or the failure's code (both sides failing alike is no change). */
+function fingerprint(read: RepoRead): string {
+  return read.ok ? `text:${read.text}` : `error:${read.code}`;
+}
+
+/**
+ * Appends `E_IMMUTABLE_VERSION` to `headRepo` for every head prompt version that is not a draft on
+ * the base, whose YAML is unchanged (history.ts judges YAML changes) and whose referenced files
+ * differ between the base commit and the head.
+ */
+export async function referencedFilesCheck(base: Project, head: Project, headRepo: ParsedRepo): Promise<void> {
+  const baseReader = readerFor(base);
+  const headReader = readerFor(head);
+  const immutableAlready = new Set(headRepo.errors.filter((d) => d.code === 'E_IMMUTABLE_VERSION').map((d) => d.file));
+  for (const resource of headRepo.resources) {
+    if (!resource.valid || resource.kind !== 'prompt') continue;
+    if (immutableAlready.has(resource.file.path)) continue;
+    const before = base.prompts.get(resource.name)?.get(resource.version ?? 0);
+    if (!before || before.status === 'draft') continue;
+    const after = resource.data as unknown as PromptVersion;
+    const refs = new Map<string, string>();
+    for (const { ref, pointer } of testFileRefs(after)) refs.set(ref, pointer);
+    for (const { ref } of testFileRefs(before)) if (!refs.has(ref)) refs.set(ref, '/tests');
+    const changed: Array<{ ref: string; pointer: string }> = [];
+    for (const [ref, pointer] of refs) {
+      const path = ref.slice(FILE_PREFIX.length);
+      const [was, is] = await Promise.all([baseReader.read(path), headReader.read(path)]);
+      if (fingerprint(was) !== fingerprint(is)) changed.push({ ref, pointer });
+    }
+    if (changed.length === 0) continue;
+    const next = Math.max(...(base.prompts.get(resource.name)?.keys() ?? [0])) + 1;
+    headRepo.errors.push(
+      resource.file.diagnostic(
+        'E_IMMUTABLE_VERSION',
+        changed[0]!.pointer,
+        `${resource.name} v${resource.version} is ${before.status} on the base branch, and the file${changed.length > 1 ? 's' : ''} its tests reference changed: ${changed.map((c) => c.ref.slice(FILE_PREFIX.length)).join(', ')}.`,
+        {
+          hint: `Leave the referenced file as it is and put the new content in a new file, used by prompts/${resource.name}/v${next}.yaml (a draft until it passes).`,
+        },
+      ),
+    );
+  }
+}
