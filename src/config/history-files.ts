@@ -6,37 +6,9 @@
  * the working tree (docs/evaluation.md, "file references").
  */
 import type { ParsedRepo } from './read-resources.ts';
-import { FILE_PREFIX, isFileRef } from './file-refs.ts';
+import { FILE_PREFIX, testFileRefs } from './file-refs.ts';
 import { readerFor, type RepoRead } from './repo-reader.ts';
 import type { Project, PromptVersion } from './types.ts';
-
-/** One `file://` value and the JSON pointer (inside the version document) where it appears. */
-interface RefAt {
-  ref: string;
-  pointer: string;
-}
-
-function escapePointer(key: string): string {
-  return key.replaceAll('~', '~0').replaceAll('/', '~1');
-}
-
-/** Every `file://` value under `value`, with its pointer; first occurrence of each reference wins. */
-function refsUnder(value: unknown, pointer: string, out: Map<string, string>): void {
-  if (isFileRef(value)) {
-    if (!out.has(value)) out.set(value, pointer);
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => refsUnder(v, `${pointer}/${i}`, out));
-  } else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) refsUnder(v, `${pointer}/${escapePointer(k)}`, out);
-  }
-}
-
-/** The `file://` values in a version's tests (defaultTest, cases, assertion values), sorted. */
-export function testFileRefs(version: Pick<PromptVersion, 'tests'>): RefAt[] {
-  const out = new Map<string, string>();
-  refsUnder(version.tests, '/tests', out);
-  return [...out].map(([ref, pointer]) => ({ ref, pointer })).sort((a, b) => a.ref.localeCompare(b.ref));
-}
 
 /** What a read says for comparison: the text, or the failure's code (both sides failing alike is no change). */
 function fingerprint(read: RepoRead): string {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { GitError } from '../git/index.ts';
 import { buildProject } from './build-project.ts';
 import { crossCheck } from './cross-checks.ts';
+import { checkFileRefsReadable } from './file-refs-check.ts';
 import type { Checked, Diagnostic } from './diagnostics.ts';
 import { DirectorySource } from './dir-source.ts';
 import type { FileSource } from './file-source.ts';
@@ -107,6 +108,7 @@ export async function loadFromSource(
     repo = await readResources(files, limits, starter.current);
     // Cases kept in a file of their own, read from the same side as the resources (tests-file.ts).
     await loadTestsFiles(repo, source.reader(), limits);
+    await checkFileRefsReadable(repo, source.reader());
   } finally {
     if (!workers) starter.close();
   }
