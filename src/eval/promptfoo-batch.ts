@@ -1,6 +1,7 @@
 /**
  * One promptfoo `evaluate()` over a batch of cases. Each case goes to promptfoo's own provider for
- * its model's route (`openai:chat:<snapshot>` with the route's `apiBaseUrl`, see model-routes.ts),
+ * its model's route (`openai:chat:<snapshot>`, `anthropic:messages:<snapshot>`, `ollama:chat:…`,
+ * `http`, with the route's config; see model-routes.ts),
  * restricted to that provider with the test's `providers` filter; the grader and the embedder are
  * promptfoo providers on the grading endpoint, set explicitly so promptfoo never falls back to
  * api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
@@ -9,6 +10,7 @@
 import type { ModelEndpoint } from './endpoint.ts';
 import type { EvalCase } from './cases.ts';
 import { costOf, type ModelRoute } from './model-routes.ts';
+import { ProcessEnvGate } from './process-env-gate.ts';
 import type { PromptfooModule } from './promptfoo-env.ts';
 import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
 
@@ -85,7 +87,7 @@ export function errorResult(c: EvalCase, error: string, attempts: number): CaseR
 
 /** promptfoo provider options for a route with the case's parameters, labelled for the test filter. */
 function providerOptions(route: ModelRoute, c: EvalCase, label: string) {
-  return { id: route.providerId, label, config: { apiBaseUrl: route.baseUrl, apiKey: route.apiKey, ...c.params } };
+  return { id: route.providerId, label, config: { ...route.config, ...route.params(c.params) } };
 }
 
 /**
@@ -103,17 +105,44 @@ function priced<P extends { callApi: (...args: never[]) => Promise<unknown> }>(p
   return provider;
 }
 
-/** Runs the batch; every case gets exactly one result (a missing promptfoo result is an error). */
+/**
+ * Runs the batch; every case gets exactly one result (a missing promptfoo result is an error).
+ * Settings promptfoo reads only from `process.env` (Ollama's base URL) hold one value at a time,
+ * so cases are grouped by them and each group is one `evaluate()` with its values set.
+ */
 export async function runPromptfooBatch(
   promptfoo: PromptfooModule,
   input: BatchInput,
 ): Promise<Map<string, CaseResult>> {
+  const groups = new Map<string, { env: Record<string, string>; cases: EvalCase[] }>();
+  for (const c of input.cases) {
+    const env = input.routeOf(c).processEnv;
+    const key = JSON.stringify(Object.entries(env).sort());
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { env, cases: [] }));
+    group.cases.push(c);
+  }
+  const results = new Map<string, CaseResult>();
+  const gate = new ProcessEnvGate();
+  for (const group of groups.values()) {
+    const part = await gate.run(group.env, () => runGroup(promptfoo, input, group.cases));
+    for (const [id, r] of part) results.set(id, r);
+  }
+  return results;
+}
+
+async function runGroup(
+  promptfoo: PromptfooModule,
+  input: BatchInput,
+  cases: readonly EvalCase[],
+): Promise<Map<string, CaseResult>> {
   const labels = new Map<string, string>();
   const providers: unknown[] = [];
   const tests = [];
-  for (const c of input.cases) {
+  for (const c of cases) {
     const route = input.routeOf(c);
-    const signature = JSON.stringify([route.providerId, route.baseUrl, route.endpointKey, c.params]);
+    // In memory only: the config holds the key, which never reaches a file or a log.
+    const signature = JSON.stringify([route.providerId, route.endpointKey, route.config, c.params]);
     let label = labels.get(signature);
     if (label === undefined) {
       label = `switchyard-${labels.size + 1}`;
@@ -160,7 +189,7 @@ export async function runPromptfooBatch(
 
   const results = new Map<string, CaseResult>();
   for (const r of summary.results) {
-    const c = input.cases[r.testIdx];
+    const c = cases[r.testIdx];
     if (!c) continue;
     const assertions: AssertionResult[] = leaves(r.gradingResult?.componentResults ?? []).map((a) => ({
       type: a.assertion?.type ?? 'unknown',
@@ -203,7 +232,7 @@ export async function runPromptfooBatch(
       results.set(c.id, errorResult(c, `promptfoo reported failure reason ${r.failureReason}`, 1));
     }
   }
-  for (const c of input.cases)
+  for (const c of cases)
     if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
   return results;
 }
