@@ -368,6 +368,8 @@ export interface ProjectSettings {
   };
   eval: {
     concurrency: number;
+    /** Model alias whose provider and snapshot grade model-graded assertions (docs/evaluation.md). */
+    grader?: string;
   };
   /** Rules of the CI gate (read from the base commit of a change; see docs/evaluation.md). */
   gate?: {

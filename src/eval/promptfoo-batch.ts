@@ -47,7 +47,11 @@ interface PromptfooResult {
 export interface BatchInput {
   cases: readonly EvalCase[];
   routeOf(c: EvalCase): ModelRoute;
-  grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string };
+  /**
+   * Who grades: `grader` (the route of switchyard.yaml's `eval.grader` alias) when set, else
+   * `openai:chat:<graderModel>` on the endpoint; the embedder is always on the endpoint.
+   */
+  grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string; grader?: ModelRoute };
   concurrency: number;
   onCaseDone?: () => void;
 }
@@ -115,14 +119,28 @@ export async function runPromptfooBatch(
   input: BatchInput,
 ): Promise<Map<string, CaseResult>> {
   const groups = new Map<string, { env: Record<string, string>; cases: EvalCase[] }>();
+  const results = new Map<string, CaseResult>();
+  const graderEnv = input.grading.grader?.processEnv ?? {};
   for (const c of input.cases) {
-    const env = input.routeOf(c).processEnv;
+    const own = input.routeOf(c).processEnv;
+    const clash = Object.keys(own).find((name) => graderEnv[name] !== undefined && graderEnv[name] !== own[name]);
+    if (clash !== undefined) {
+      results.set(
+        c.id,
+        errorResult(
+          c,
+          `the model and the grader need different ${clash} (${own[clash]}, ${graderEnv[clash]}); promptfoo reads it from the process environment, so one evaluation can use only one`,
+          1,
+        ),
+      );
+      continue;
+    }
+    const env = { ...graderEnv, ...own };
     const key = JSON.stringify(Object.entries(env).sort());
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { env, cases: [] }));
     group.cases.push(c);
   }
-  const results = new Map<string, CaseResult>();
   const gate = new ProcessEnvGate();
   for (const group of groups.values()) {
     const part = await gate.run(group.env, () => runGroup(promptfoo, input, group.cases));
@@ -160,10 +178,12 @@ async function runGroup(
     });
   }
   const g = input.grading;
-  const grader = {
-    id: `openai:chat:${g.graderModel}`,
-    config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 },
-  };
+  const grader = g.grader
+    ? { id: g.grader.providerId, config: { ...g.grader.config, ...g.grader.params({ temperature: 0 }) } }
+    : {
+        id: `openai:chat:${g.graderModel}`,
+        config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 },
+      };
   const embedder = {
     id: `openai:embedding:${g.embeddingModel}`,
     config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey },

@@ -6,6 +6,8 @@
  * which only grades and embeds. Without a key everything goes to the offline server and the output
  * says so. See docs/evaluation.md ("Where models are called").
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { startModelServer, type ModelServer } from '../../src/eval/index.ts';
@@ -151,6 +153,52 @@ describe('moving a model between two Ollama servers', () => {
     expect(before.stats.byModel).toEqual({ 'gpt-4o-2024-05-13': rows });
     expect(after.stats.byPath).toEqual({ 'POST /api/chat': rows });
     expect(after.stats.byModel).toEqual({ 'gpt-4o-2024-11-20': rows });
+  });
+});
+
+describe('a grader model alias in switchyard.yaml', () => {
+  it('sends llm-rubric grading to where that model is served; embeddings stay on the grading endpoint', async () => {
+    const judge = await startModelServer();
+    cleanup.push(() => judge.close());
+    const repo = await makeDemoRepo();
+    cleanup.push(() => repo.cleanup());
+    await writeFile(
+      join(repo.dir, 'models/judge.yaml'),
+      '# yaml-language-server: $schema=../schemas/model.schema.json\n' +
+        `alias: judge\nprovider:\n  type: anthropic\n  baseUrl: ${judge.origin}\n` +
+        'snapshot: claude-sonnet-4-5-20250929\nconversations: pinned\nretired: []\n',
+    );
+    await repo.edit('switchyard.yaml', (t) => t.replace('  concurrency: 4\n', '  concurrency: 4\n  grader: judge\n'));
+    await repo.edit('prompts/summarization/v1.yaml', (t) =>
+      t.replace(
+        '        - type: icontains\n          value: charged twice\n',
+        '        - type: icontains\n          value: charged twice\n        - type: llm-rubric\n          value: The summary mentions the duplicate charge.\n',
+      ),
+    );
+    repo.commit('grade with the judge model, and grade the refund summary with a rubric');
+    await repo.edit('models/chat.yaml', (t) => t.replace('snapshot: gpt-4o-2024-05-13', 'snapshot: gpt-4o-2024-11-20'));
+    repo.commit('move the chat pin to gpt-4o-2024-11-20');
+
+    grading.resetStats();
+    const io = testIo(repo.dir, {
+      SWITCHYARD_OFFLINE: '0',
+      OPENAI_API_KEY: 'sk-grader',
+      OPENAI_BASE_URL: grading.baseUrl,
+      ANTHROPIC_API_KEY: 'sk-ant-judge',
+    });
+    await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
+    expect(io.text()).toContain(
+      `eval: grading (llm-rubric) by model judge (Anthropic Messages API at ${judge.origin}); embeddings (similar) by`,
+    );
+    // Every case passes: the judge's verdict (Anthropic wire) parsed as promptfoo's grading JSON.
+    expect(io.text()).toMatch(/eval: 14 cases: 14 passed/);
+    // The rubric case runs on the new snapshot and, for the delta, on the base's: graded at the judge.
+    expect(judge.stats.byPath).toEqual({ 'POST /v1/messages': 2 });
+    expect(judge.stats.byModel).toEqual({ 'claude-sonnet-4-5-20250929': 2 });
+    // The grading endpoint answered the prompts under test (chat is `openai`) and graded none.
+    const rubric = io.text().match(/eval: (\d+) cases/);
+    expect(rubric).not.toBeNull();
+    expect(grading.stats.chat).toBe(Number(rubric?.[1]));
   });
 });
 

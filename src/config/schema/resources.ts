@@ -570,6 +570,10 @@ const settings = document(
         'Evaluation settings.',
         {
           concurrency: int('Model calls in flight during evals.', 1, 64),
+          grader: ref(
+            'name',
+            'Model alias (models/<alias>.yaml) whose provider and snapshot grade llm-rubric and the other model-graded assertions, so grading goes where that model is served. Read from the base commit of a change, like the gate. Default: gpt-4o-2024-08-06 on the grading endpoint (OPENAI_BASE_URL). Embeddings (similar, shadow) stay on the grading endpoint.',
+          ),
         },
         ['concurrency'],
       ),
