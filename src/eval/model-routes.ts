@@ -29,6 +29,11 @@ export interface ModelRoute {
   offline: boolean;
   /** Price of the snapshot when the model YAML declares one. */
   price: SnapshotPrice | undefined;
+  /**
+   * Why the route cannot be called, e.g. the key variable an Anthropic pin names is not set (the
+   * case is an error without a call; promptfoo would fall back to another variable or fail vaguely).
+   */
+  unusable?: string;
   /** Maps the model's generation parameters to the provider's config keys. */
   params(params: ModelParams): Record<string, unknown>;
 }
@@ -132,10 +137,13 @@ export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: 
     }
     case 'anthropic': {
       const baseUrl = trim(provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL);
+      const keyEnv = provider.apiKeyEnv ?? DEFAULT_ANTHROPIC_KEY_ENV;
+      const apiKey = keyOf(keyEnv, DEFAULT_ANTHROPIC_KEY_ENV);
       return {
         ...common,
+        ...(apiKey ? {} : { unusable: `model ${pin.alias} is served by Anthropic and ${keyEnv} is not set` }),
         providerId: `anthropic:messages:${snapshot}`,
-        config: { apiBaseUrl: baseUrl, apiKey: keyOf(provider.apiKeyEnv, DEFAULT_ANTHROPIC_KEY_ENV) },
+        config: { apiBaseUrl: baseUrl, apiKey },
         openai: undefined,
         endpointKey: `anthropic:${baseUrl}`,
         label: `Anthropic Messages API at ${baseUrl}`,

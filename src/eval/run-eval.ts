@@ -123,8 +123,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const results = new Map<string, CaseResult>();
   let toRun: EvalCase[] = [];
   for (const c of cases) {
-    if (c.missing.length > 0) {
-      results.set(c.id, errorResult(c, `cannot run: ${c.missing.join('; ')}`, 0));
+    const unusable = route(c).unusable;
+    if (c.missing.length > 0 || unusable !== undefined) {
+      const why = [...c.missing, ...(unusable === undefined ? [] : [unusable])];
+      results.set(c.id, errorResult(c, `cannot run: ${why.join('; ')}`, 0));
       continue;
     }
     const hit = cache ? await cache.get(c.key) : undefined;

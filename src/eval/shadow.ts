@@ -118,6 +118,7 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
   const gate = new ProcessEnvGate();
   const replyFor = (side: ShadowSide): Promise<Reply> => {
     const route = routeFor(side.pin, side.snapshot, options.endpoint);
+    if (route.unusable !== undefined) return Promise.reject(new Error(route.unusable));
     const wire = route.openai;
     if (wire) {
       const key = `${wire.baseUrl}\n${wire.apiKey}`;

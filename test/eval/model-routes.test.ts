@@ -65,6 +65,10 @@ describe('routeFor', () => {
       endpoint(false, env),
     );
     expect(own.config).toEqual({ apiBaseUrl: 'http://proxy:8080', apiKey: 'sk-ant-own' });
+    expect(byDefault.unusable).toBeUndefined();
+    // Without its key the route is not called at all (promptfoo would fall back to another variable).
+    const keyless = routeFor(pin({ type: 'anthropic', apiKeyEnv: 'NOT_SET' }), SNAPSHOT, endpoint(false, env));
+    expect(keyless.unusable).toBe('model chat is served by Anthropic and NOT_SET is not set');
     // Anthropic has no seed or penalties.
     expect(own.params(PARAMS)).toEqual({ temperature: 0.2, top_p: 0.9, max_tokens: 100 });
   });

@@ -202,6 +202,23 @@ describe('a grader model alias in switchyard.yaml', () => {
   });
 });
 
+describe('an anthropic model whose key variable is not set', () => {
+  it('is not called: its cases and shadow rows error with the variable named', async () => {
+    const served = await startModelServer();
+    cleanup.push(() => served.close());
+    const repo = await servedRepo(SCENARIOS[0] as Scenario, served);
+    const env = { SWITCHYARD_OFFLINE: '0', OPENAI_API_KEY: 'sk-grader', OPENAI_BASE_URL: grading.baseUrl };
+    const io = testIo(repo.dir, env);
+    await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
+    expect(io.text()).toMatch(/eval: 14 cases: 0 passed, 0 failed, 14 errored/);
+    expect(io.text()).toContain('cannot run: model chat is served by Anthropic and CLAUDE_API_KEY is not set');
+    const shadowIo = testIo(repo.dir, env);
+    await main(['shadow', '--base', 'HEAD~1'], shadowIo);
+    expect(shadowIo.text()).toContain('model chat is served by Anthropic and CLAUDE_API_KEY is not set');
+    expect(served.stats.requests).toBe(0);
+  });
+});
+
 describe('without a key', () => {
   it('sends everything to the offline server and says so, whatever the type', async () => {
     const served = await startModelServer();
