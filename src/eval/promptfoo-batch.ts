@@ -2,9 +2,9 @@
  * One promptfoo `evaluate()` over a batch of cases. Each case goes to promptfoo's own provider for
  * its model's route (`openai:chat:<snapshot>`, `anthropic:messages:<snapshot>`, `ollama:chat:…`,
  * `http`, with the route's config; see model-routes.ts),
- * restricted to that provider with the test's `providers` filter; the grader and the embedder are
- * promptfoo providers on the grading endpoint, set explicitly so promptfoo never falls back to
- * api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
+ * restricted to that provider with the test's `providers` filter; the grader (on the grading
+ * endpoint, or the route of switchyard.yaml's `eval.grader` alias) and the embedder (on the grading
+ * endpoint) are set explicitly so promptfoo never falls back to api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
  * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
  */
 import type { ModelEndpoint } from './endpoint.ts';
