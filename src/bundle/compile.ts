@@ -16,6 +16,7 @@ import type {
   SchemaMigrationResource,
 } from '../config/types.ts';
 import { bundleDiagnostic } from './codes.ts';
+import { payloadProvider } from './payload-provider.ts';
 import { effectivePercent } from './effective-percent.ts';
 import {
   canonicalBytes,
@@ -232,10 +233,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
     }
     models[alias] = {
       alias,
-      provider:
-        pin.provider.type === 'openai'
-          ? { type: 'openai' }
-          : { type: 'openai-compatible', baseUrl: pin.provider.baseUrl },
+      provider: payloadProvider(pin.provider),
       snapshot: pin.snapshot,
       params: { ...pin.params },
       conversations: pin.conversations,

@@ -113,6 +113,11 @@ export const CODES = {
     summary: 'A required key is missing.',
     hint: 'Add the key (see docs/resources.md).',
   },
+  E_PROVIDER_FIELD: {
+    severity: 'error',
+    summary: "A model pin's provider has a key its type does not read (e.g. `url` on an `openai` provider).",
+    hint: 'Remove the key, or change `provider.type` to the type it belongs to (docs/resources.md#model-pin).',
+  },
   E_TYPE: { severity: 'error', summary: 'A value has the wrong type.', hint: 'Use the type the schema expects.' },
   E_ENUM: {
     severity: 'error',

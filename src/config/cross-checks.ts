@@ -3,6 +3,7 @@ import { checkDatasets } from './dataset-checks.ts';
 import { checkExperiments } from './experiment-checks.ts';
 import { checkKillOverrides } from './kill-override-checks.ts';
 import { checkModels, checkPrompts } from './prompt-checks.ts';
+import { checkProviders } from './provider-checks.ts';
 import type { ParsedRepo } from './read-resources.ts';
 import { checkRollouts } from './rollout-checks.ts';
 import { checkSettings } from './settings-checks.ts';
@@ -18,6 +19,7 @@ export function crossCheck(project: Project, repo: ParsedRepo): void {
   const ctx = makeContext(project, repo);
   checkSettings(ctx);
   checkModels(ctx);
+  checkProviders(ctx);
   checkPrompts(ctx);
   checkExperiments(ctx);
   checkRollouts(ctx);

@@ -98,8 +98,29 @@ export interface PromptVersion {
   tests: PromptTests;
 }
 
+/**
+ * Where a model is served (`provider:` of models/<alias>.yaml). Keys and header values are named by
+ * environment variable, never written in YAML (docs/resources.md#model-pin).
+ */
 export type ProviderConfig =
-  { type: 'openai'; apiKeyEnv?: string } | { type: 'openai-compatible'; baseUrl: string; apiKeyEnv?: string };
+  | { type: 'openai'; apiKeyEnv?: string }
+  | { type: 'openai-compatible'; baseUrl: string; apiKeyEnv?: string }
+  | { type: 'anthropic'; baseUrl?: string; apiKeyEnv?: string }
+  | { type: 'ollama'; baseUrl?: string }
+  | HttpProviderConfig;
+
+/** promptfoo's `http` provider, a small validated subset of its options (docs/evaluation.md). */
+export interface HttpProviderConfig {
+  type: 'http';
+  url: string;
+  method?: 'POST' | 'PUT';
+  /** Header name → environment variable holding its value. */
+  headersFromEnv?: Record<string, string>;
+  /** JSON body template: `{{prompt}}` (messages as JSON), `{{snapshot}}`, test variables. */
+  body?: Record<string, unknown>;
+  /** promptfoo `transformResponse` expression (inline JavaScript, never a file). */
+  transformResponse?: string;
+}
 
 /** USD per 1M tokens of one snapshot. */
 export interface SnapshotPrice {
@@ -348,6 +369,8 @@ export interface ProjectSettings {
   };
   eval: {
     concurrency: number;
+    /** Model alias whose provider and snapshot grade model-graded assertions (docs/evaluation.md). */
+    grader?: string;
   };
   /** Rules of the CI gate (read from the base commit of a change; see docs/evaluation.md). */
   gate?: {

@@ -3,17 +3,25 @@
  * mapped to promptfoo's own provider ids so promptfoo makes the calls, or — without a key — the
  * offline model server. One switch decides live vs offline for the whole run (the endpoint: a key in
  * CI and `SWITCHYARD_OFFLINE` not `1`), so a report is never half real and half simulated.
+ * The mapping per type is in docs/evaluation.md ("Where models are called").
  */
-import type { ModelPin, SnapshotPrice } from '../config/types.ts';
+import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_BASE_URL } from '../config/provider-checks.ts';
+import type { HttpProviderConfig, ModelParams, ModelPin, SnapshotPrice } from '../config/types.ts';
 import type { ModelEndpoint } from './endpoint.ts';
 
 /** How one snapshot of one model is called. */
 export interface ModelRoute {
-  /** promptfoo provider id, e.g. `openai:chat:gpt-4o-2024-08-06`. */
+  /** promptfoo provider id, e.g. `openai:chat:gpt-4o-2024-08-06` or `anthropic:messages:<snapshot>`. */
   providerId: string;
-  /** Base URL of the OpenAI wire protocol the provider speaks (for the shadow runner's SDK client). */
-  baseUrl: string;
-  apiKey: string;
+  /** promptfoo provider config (URL, key, body template…), before the case's parameters. */
+  config: Record<string, unknown>;
+  /**
+   * Variables promptfoo's provider reads only from the process environment: its Ollama provider has
+   * no base-URL option, just `OLLAMA_BASE_URL` (process-env-gate.ts sets it around the calls).
+   */
+  processEnv: Record<string, string>;
+  /** The OpenAI wire's base URL and key when the provider speaks it (the shadow runner's SDK client). */
+  openai: { baseUrl: string; apiKey: string } | undefined;
   /** What results depend on, for cache keys: `offline`, or the provider type and its URL. */
   endpointKey: string;
   /** Human-readable origin of the answers. */
@@ -21,53 +29,170 @@ export interface ModelRoute {
   offline: boolean;
   /** Price of the snapshot when the model YAML declares one. */
   price: SnapshotPrice | undefined;
+  /**
+   * Why the route cannot be called, e.g. the key variable an Anthropic pin names is not set (the
+   * case is an error without a call; promptfoo would fall back to another variable or fail vaguely).
+   */
+  unusable?: string;
+  /** Maps the model's generation parameters to the provider's config keys. */
+  params(params: ModelParams): Record<string, unknown>;
 }
 
 /** Default key variable of every OpenAI-wire provider. */
 export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
+/** Default key variable of the anthropic provider (the one promptfoo reads too). */
+export const DEFAULT_ANTHROPIC_KEY_ENV = 'ANTHROPIC_API_KEY';
+
+const trim = (url: string) => url.replace(/\/+$/, '');
+const same = (params: ModelParams): Record<string, unknown> => ({ ...params });
+
+/** Anthropic takes temperature, top_p and max_tokens; it has no seed or penalties. */
+function anthropicParams(params: ModelParams): Record<string, unknown> {
+  const { temperature, top_p, max_tokens } = params;
+  return Object.fromEntries(Object.entries({ temperature, top_p, max_tokens }).filter(([, v]) => v !== undefined));
+}
+
+/** Ollama's options name the completion bound `num_predict`; the rest share OpenAI's names. */
+function ollamaParams(params: ModelParams): Record<string, unknown> {
+  const { max_tokens, ...rest } = params;
+  return { ...rest, ...(max_tokens === undefined ? {} : { num_predict: max_tokens }) };
+}
+
+/** The http provider sends its body template; generation parameters have nowhere to go. */
+const noParams = (): Record<string, unknown> => ({});
+
+/** `{{snapshot}}` in the body template, substituted before promptfoo renders the rest. */
+function withSnapshot(value: unknown, snapshot: string): unknown {
+  if (typeof value === 'string') return value.replaceAll(/\{\{\s*snapshot\s*\}\}/g, snapshot);
+  if (Array.isArray(value)) return value.map((v) => withSnapshot(v, snapshot));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSnapshot(v, snapshot)]));
+  return value;
+}
+
+/** The body an http provider sends when the pin gives none: an OpenAI-style chat request. */
+export const DEFAULT_HTTP_BODY = { model: '{{snapshot}}', messages: '{{prompt}}' };
+
+function httpConfig(provider: HttpProviderConfig, snapshot: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  for (const [name, variable] of Object.entries(provider.headersFromEnv ?? {})) {
+    const value = env[variable];
+    if (value !== undefined) headers[name] = value;
+  }
+  return {
+    url: provider.url,
+    method: provider.method ?? 'POST',
+    headers,
+    body: withSnapshot(provider.body ?? DEFAULT_HTTP_BODY, snapshot),
+    ...(provider.transformResponse ? { transformResponse: provider.transformResponse } : {}),
+  };
+}
 
 /**
- * The route of `snapshot` on `pin`. Offline runs send everything to the offline server; live runs
- * send an `openai` model to the endpoint's URL (OpenAI or OPENAI_BASE_URL) and an
- * `openai-compatible` model to its declared `baseUrl`, with the key of its `apiKeyEnv`.
+ * The route of `snapshot` on `pin`. Offline runs send everything to the offline server (as
+ * `openai:chat:<snapshot>`); live runs map the pin's provider to promptfoo's:
+ * `openai` → `openai:chat:<snapshot>` at the endpoint's URL (OpenAI or OPENAI_BASE_URL);
+ * `openai-compatible` → the same id at its `baseUrl`, with the key of its `apiKeyEnv`;
+ * `anthropic` → `anthropic:messages:<snapshot>` with `apiBaseUrl` and the key of `apiKeyEnv`
+ * (default ANTHROPIC_API_KEY); `ollama` → `ollama:chat:<snapshot>` with OLLAMA_BASE_URL;
+ * `http` → promptfoo's `http` provider with the url, method, headers (values from the environment),
+ * body template and `transformResponse`.
  */
 export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: ModelEndpoint): ModelRoute {
   const price = pin?.prices?.[snapshot];
-  const providerId = `openai:chat:${snapshot}`;
+  const common = { offline: false, price, processEnv: {} };
+  const openaiRoute = (baseUrl: string, apiKey: string, endpointKey: string, label: string): ModelRoute => ({
+    ...common,
+    providerId: `openai:chat:${snapshot}`,
+    config: { apiBaseUrl: baseUrl, apiKey },
+    openai: { baseUrl, apiKey },
+    endpointKey,
+    label,
+    params: same,
+  });
   if (endpoint.offline || !pin) {
-    return {
-      providerId,
-      baseUrl: endpoint.baseUrl,
-      apiKey: endpoint.apiKey,
-      endpointKey: 'offline',
-      label: endpoint.label,
-      offline: endpoint.offline,
-      price,
-    };
+    return { ...openaiRoute(endpoint.baseUrl, endpoint.apiKey, 'offline', endpoint.label), offline: endpoint.offline };
   }
-  const keyEnv = pin.provider.apiKeyEnv ?? DEFAULT_API_KEY_ENV;
-  const apiKey = (keyEnv === DEFAULT_API_KEY_ENV ? endpoint.apiKey : endpoint.env[keyEnv]) ?? '';
-  if (pin.provider.type === 'openai-compatible') {
-    const baseUrl = pin.provider.baseUrl.replace(/\/+$/, '');
-    return {
-      providerId,
-      baseUrl,
-      apiKey,
-      endpointKey: `openai-compatible:${baseUrl}`,
-      label: `OpenAI-compatible API at ${baseUrl}`,
-      offline: false,
-      price,
-    };
-  }
-  return {
-    providerId,
-    baseUrl: endpoint.baseUrl,
-    apiKey,
-    endpointKey: `openai:${endpoint.baseUrl}`,
-    label: endpoint.label,
-    offline: false,
-    price,
+  const provider = pin.provider;
+  const keyOf = (name: string | undefined, fallback: string) => {
+    const keyEnv = name ?? fallback;
+    return (keyEnv === DEFAULT_API_KEY_ENV ? endpoint.apiKey : endpoint.env[keyEnv]) ?? '';
   };
+  switch (provider.type) {
+    case 'openai':
+      return openaiRoute(
+        endpoint.baseUrl,
+        keyOf(provider.apiKeyEnv, DEFAULT_API_KEY_ENV),
+        `openai:${endpoint.baseUrl}`,
+        endpoint.label,
+      );
+    case 'openai-compatible': {
+      const baseUrl = trim(provider.baseUrl);
+      return openaiRoute(
+        baseUrl,
+        keyOf(provider.apiKeyEnv, DEFAULT_API_KEY_ENV),
+        `openai-compatible:${baseUrl}`,
+        `OpenAI-compatible API at ${baseUrl}`,
+      );
+    }
+    case 'anthropic': {
+      const baseUrl = trim(provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL);
+      const keyEnv = provider.apiKeyEnv ?? DEFAULT_ANTHROPIC_KEY_ENV;
+      const apiKey = keyOf(keyEnv, DEFAULT_ANTHROPIC_KEY_ENV);
+      return {
+        ...common,
+        ...(apiKey ? {} : { unusable: `model ${pin.alias} is served by Anthropic and ${keyEnv} is not set` }),
+        providerId: `anthropic:messages:${snapshot}`,
+        config: { apiBaseUrl: baseUrl, apiKey },
+        openai: undefined,
+        endpointKey: `anthropic:${baseUrl}`,
+        label: `Anthropic Messages API at ${baseUrl}`,
+        params: anthropicParams,
+      };
+    }
+    case 'ollama': {
+      const baseUrl = trim(provider.baseUrl ?? DEFAULT_OLLAMA_BASE_URL);
+      return {
+        ...common,
+        providerId: `ollama:chat:${snapshot}`,
+        config: {},
+        processEnv: { OLLAMA_BASE_URL: baseUrl },
+        openai: undefined,
+        endpointKey: `ollama:${baseUrl}`,
+        label: `Ollama at ${baseUrl}`,
+        params: ollamaParams,
+      };
+    }
+    case 'http': {
+      // The cache key names what shapes the answer (URL, method, body, transform), never header values.
+      const { url, method, body, transformResponse } = provider;
+      return {
+        ...common,
+        providerId: 'http',
+        config: httpConfig(provider, snapshot, endpoint.env),
+        openai: undefined,
+        endpointKey: `http:${JSON.stringify([url, method ?? 'POST', body ?? DEFAULT_HTTP_BODY, transformResponse ?? null])}`,
+        label: `HTTP endpoint ${url}`,
+        params: noParams,
+      };
+    }
+  }
+}
+
+/** One line naming where a provider serves its model (semantic diffs, reports). */
+export function describeProvider(provider: ModelPin['provider']): string {
+  switch (provider.type) {
+    case 'openai':
+      return 'OpenAI';
+    case 'openai-compatible':
+      return provider.baseUrl;
+    case 'anthropic':
+      return `Anthropic at ${provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL}`;
+    case 'ollama':
+      return `Ollama at ${provider.baseUrl ?? DEFAULT_OLLAMA_BASE_URL}`;
+    case 'http':
+      return `HTTP endpoint ${provider.url}`;
+  }
 }
 
 /** Cost in USD of one call at `price` (USD per 1M tokens); undefined without a price. */

@@ -1,14 +1,16 @@
 /**
  * One promptfoo `evaluate()` over a batch of cases. Each case goes to promptfoo's own provider for
- * its model's route (`openai:chat:<snapshot>` with the route's `apiBaseUrl`, see model-routes.ts),
- * restricted to that provider with the test's `providers` filter; the grader and the embedder are
- * promptfoo providers on the grading endpoint, set explicitly so promptfoo never falls back to
- * api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
+ * its model's route (`openai:chat:<snapshot>`, `anthropic:messages:<snapshot>`, `ollama:chat:…`,
+ * `http`, with the route's config; see model-routes.ts),
+ * restricted to that provider with the test's `providers` filter; the grader (on the grading
+ * endpoint, or the route of switchyard.yaml's `eval.grader` alias) and the embedder (on the grading
+ * endpoint) are set explicitly so promptfoo never falls back to api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
  * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
  */
 import type { ModelEndpoint } from './endpoint.ts';
 import type { EvalCase } from './cases.ts';
 import { costOf, type ModelRoute } from './model-routes.ts';
+import { ProcessEnvGate } from './process-env-gate.ts';
 import type { PromptfooModule } from './promptfoo-env.ts';
 import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
 
@@ -45,7 +47,11 @@ interface PromptfooResult {
 export interface BatchInput {
   cases: readonly EvalCase[];
   routeOf(c: EvalCase): ModelRoute;
-  grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string };
+  /**
+   * Who grades: `grader` (the route of switchyard.yaml's `eval.grader` alias) when set, else
+   * `openai:chat:<graderModel>` on the endpoint; the embedder is always on the endpoint.
+   */
+  grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string; grader?: ModelRoute };
   concurrency: number;
   onCaseDone?: () => void;
 }
@@ -85,7 +91,7 @@ export function errorResult(c: EvalCase, error: string, attempts: number): CaseR
 
 /** promptfoo provider options for a route with the case's parameters, labelled for the test filter. */
 function providerOptions(route: ModelRoute, c: EvalCase, label: string) {
-  return { id: route.providerId, label, config: { apiBaseUrl: route.baseUrl, apiKey: route.apiKey, ...c.params } };
+  return { id: route.providerId, label, config: { ...route.config, ...route.params(c.params) } };
 }
 
 /**
@@ -103,17 +109,58 @@ function priced<P extends { callApi: (...args: never[]) => Promise<unknown> }>(p
   return provider;
 }
 
-/** Runs the batch; every case gets exactly one result (a missing promptfoo result is an error). */
+/**
+ * Runs the batch; every case gets exactly one result (a missing promptfoo result is an error).
+ * Settings promptfoo reads only from `process.env` (Ollama's base URL) hold one value at a time,
+ * so cases are grouped by them and each group is one `evaluate()` with its values set.
+ */
 export async function runPromptfooBatch(
   promptfoo: PromptfooModule,
   input: BatchInput,
 ): Promise<Map<string, CaseResult>> {
+  const groups = new Map<string, { env: Record<string, string>; cases: EvalCase[] }>();
+  const results = new Map<string, CaseResult>();
+  const graderEnv = input.grading.grader?.processEnv ?? {};
+  for (const c of input.cases) {
+    const own = input.routeOf(c).processEnv;
+    const clash = Object.keys(own).find((name) => graderEnv[name] !== undefined && graderEnv[name] !== own[name]);
+    if (clash !== undefined) {
+      results.set(
+        c.id,
+        errorResult(
+          c,
+          `the model and the grader need different ${clash} (${own[clash]}, ${graderEnv[clash]}); promptfoo reads it from the process environment, so one evaluation can use only one`,
+          1,
+        ),
+      );
+      continue;
+    }
+    const env = { ...graderEnv, ...own };
+    const key = JSON.stringify(Object.entries(env).sort());
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { env, cases: [] }));
+    group.cases.push(c);
+  }
+  const gate = new ProcessEnvGate();
+  for (const group of groups.values()) {
+    const part = await gate.run(group.env, () => runGroup(promptfoo, input, group.cases));
+    for (const [id, r] of part) results.set(id, r);
+  }
+  return results;
+}
+
+async function runGroup(
+  promptfoo: PromptfooModule,
+  input: BatchInput,
+  cases: readonly EvalCase[],
+): Promise<Map<string, CaseResult>> {
   const labels = new Map<string, string>();
   const providers: unknown[] = [];
   const tests = [];
-  for (const c of input.cases) {
+  for (const c of cases) {
     const route = input.routeOf(c);
-    const signature = JSON.stringify([route.providerId, route.baseUrl, route.endpointKey, c.params]);
+    // In memory only: the config holds the key, which never reaches a file or a log.
+    const signature = JSON.stringify([route.providerId, route.endpointKey, route.config, c.params]);
     let label = labels.get(signature);
     if (label === undefined) {
       label = `switchyard-${labels.size + 1}`;
@@ -131,10 +178,12 @@ export async function runPromptfooBatch(
     });
   }
   const g = input.grading;
-  const grader = {
-    id: `openai:chat:${g.graderModel}`,
-    config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 },
-  };
+  const grader = g.grader
+    ? { id: g.grader.providerId, config: { ...g.grader.config, ...g.grader.params({ temperature: 0 }) } }
+    : {
+        id: `openai:chat:${g.graderModel}`,
+        config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey, temperature: 0 },
+      };
   const embedder = {
     id: `openai:embedding:${g.embeddingModel}`,
     config: { apiBaseUrl: g.endpoint.baseUrl, apiKey: g.endpoint.apiKey },
@@ -160,7 +209,7 @@ export async function runPromptfooBatch(
 
   const results = new Map<string, CaseResult>();
   for (const r of summary.results) {
-    const c = input.cases[r.testIdx];
+    const c = cases[r.testIdx];
     if (!c) continue;
     const assertions: AssertionResult[] = leaves(r.gradingResult?.componentResults ?? []).map((a) => ({
       type: a.assertion?.type ?? 'unknown',
@@ -203,7 +252,7 @@ export async function runPromptfooBatch(
       results.set(c.id, errorResult(c, `promptfoo reported failure reason ${r.failureReason}`, 1));
     }
   }
-  for (const c of input.cases)
+  for (const c of cases)
     if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
   return results;
 }

@@ -10,7 +10,7 @@ import { YamlFile } from '../config/yaml-file.ts';
 import { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
 import { buildCases, shardCases, type CaseContext, type EvalCase, type Shard } from './cases.ts';
 import type { ModelEndpoint } from './endpoint.ts';
-import { routeFor } from './model-routes.ts';
+import { routeFor, type ModelRoute } from './model-routes.ts';
 import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
 import { countCases, type CaseResult, type EvalRun } from './results.ts';
@@ -59,10 +59,34 @@ async function caseLines(root: string, file: string, count: number): Promise<num
   }
 }
 
+/**
+ * The grader's route when switchyard.yaml names a grader model alias (`eval.grader`), read from the
+ * base commit when there is one — like the gate, a change must not pick its own judge — else from
+ * the head. Undefined keeps the default grader on the grading endpoint.
+ */
+export function graderRoute(
+  head: Project,
+  base: Project | undefined,
+  endpoint: ModelEndpoint,
+): GraderRoute | undefined {
+  const judge = base ?? head;
+  const alias = judge.settings.eval.grader;
+  const pin = alias === undefined ? undefined : judge.models.get(alias);
+  if (alias === undefined || !pin) return undefined;
+  return { alias, route: routeFor(pin, pin.snapshot, endpoint) };
+}
+
+/** The model that grades, by alias, and where it is called. */
+export interface GraderRoute {
+  alias: string;
+  route: ModelRoute;
+}
+
 export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const started = performance.now();
   const { head, endpoint } = options;
-  const graderModel = options.graderModel ?? DEFAULT_GRADER_MODEL;
+  const grader = options.graderModel === undefined ? graderRoute(head, options.base, endpoint) : undefined;
+  const graderModel = grader ? grader.route.providerId : (options.graderModel ?? DEFAULT_GRADER_MODEL);
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   const routeIn = (project: Project) => (model: string, snapshot: string) =>
     routeFor(project.models.get(model), snapshot, endpoint);
@@ -71,7 +95,12 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const contextIn = (project: Project): CaseContext => ({
     files: project === head ? files.head : files.base,
     endpointOf: (model, snapshot) => routeIn(project)(model, snapshot).endpointKey,
-    graderEndpoint: endpoint.offline ? 'offline' : endpoint.baseUrl,
+    // With a grader alias the key names its route and, for embeddings, the grading endpoint.
+    graderEndpoint: grader
+      ? `${grader.route.endpointKey}|${endpoint.offline ? 'offline' : endpoint.baseUrl}`
+      : endpoint.offline
+        ? 'offline'
+        : endpoint.baseUrl,
     graderModel,
     embeddingModel,
   });
@@ -91,8 +120,10 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   const results = new Map<string, CaseResult>();
   let toRun: EvalCase[] = [];
   for (const c of cases) {
-    if (c.missing.length > 0) {
-      results.set(c.id, errorResult(c, `cannot run: ${c.missing.join('; ')}`, 0));
+    const unusable = route(c).unusable;
+    if (c.missing.length > 0 || unusable !== undefined) {
+      const why = [...c.missing, ...(unusable === undefined ? [] : [unusable])];
+      results.set(c.id, errorResult(c, `cannot run: ${why.join('; ')}`, 0));
       continue;
     }
     const hit = cache ? await cache.get(c.key) : undefined;
@@ -121,7 +152,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
       const batch = await runPromptfooBatch(promptfoo, {
         cases: toRun,
         routeOf: (c) => route(c),
-        grading: { endpoint, graderModel, embeddingModel },
+        grading: { endpoint, graderModel, embeddingModel, ...(grader ? { grader: grader.route } : {}) },
         concurrency: options.concurrency,
       });
       const again: EvalCase[] = [];

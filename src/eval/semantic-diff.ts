@@ -5,6 +5,7 @@
  */
 import type { Experiment, ModelPin, Project, PromptVersion, RolloutResource } from '../config/types.ts';
 import { sameContent } from './content.ts';
+import { describeProvider } from './model-routes.ts';
 
 export interface ConfigChange {
   area: 'prompt' | 'model' | 'rollout' | 'experiment' | 'migration' | 'settings';
@@ -178,7 +179,7 @@ function modelChanges(
   if (!sameContent(before.params ?? null, after.params ?? null))
     push(`${alias} parameters change: ${JSON.stringify(before.params ?? {})} → ${JSON.stringify(after.params ?? {})}`);
   if (!sameContent(before.provider, after.provider))
-    push(`${alias} provider changes to ${after.provider.type === 'openai' ? 'OpenAI' : after.provider.baseUrl}`);
+    push(`${alias} provider changes to ${describeProvider(after.provider)}`);
   for (const s of after.retired.filter((x) => !before.retired.includes(x)))
     push(`${alias} retires ${s}: conversations pinned to it are migrated`);
   if (before.conversations !== after.conversations)

@@ -1,14 +1,18 @@
 /**
- * Runs shadow plans through the real `openai` SDK: each dataset row through the base and the head
- * configuration, each pair scored by embedding cosine and token F1, gated like the article's
- * `readyToSwitch` (`avg > minAvgSimilarity && min > minMinSimilarity`, on cosine).
+ * Runs shadow plans: each dataset row through the base and the head configuration, each pair
+ * scored by embedding cosine and token F1, gated like the article's `readyToSwitch` (`avg >
+ * minAvgSimilarity && min > minMinSimilarity`, on cosine). Each side is called where its model is
+ * served: OpenAI-wire routes through the real `openai` SDK, the others (Anthropic, Ollama, http)
+ * through promptfoo's own provider for the route, as `switchyard eval` calls them (model-routes.ts).
  */
 import type OpenAI from 'openai';
 import type { ShadowGate } from '../config/types.ts';
 import { createClient, type ModelEndpoint } from './endpoint.ts';
 import { DEFAULT_EMBEDDING_MODEL } from './run-eval.ts';
 import { cosine, summarise, tokenF1, type Summary } from './similarity.ts';
-import { routeFor } from './model-routes.ts';
+import { routeFor, type ModelRoute } from './model-routes.ts';
+import { ProcessEnvGate } from './process-env-gate.ts';
+import { loadPromptfoo } from './promptfoo-env.ts';
 import type { ShadowPlan, ShadowSide } from './shadow-plan.ts';
 
 export interface ShadowPair {
@@ -61,6 +65,8 @@ export interface RunShadowOptions {
   concurrency: number;
   embeddingModel?: string;
   keepDivergent?: number;
+  /** Repository root: promptfoo (for non-OpenAI providers) keeps its state under `<root>/.switchyard/`. */
+  root?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -75,9 +81,28 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
-async function reply(client: OpenAI, model: string, messages: ShadowPlan['requests'][number]['base']): Promise<string> {
+type Messages = ShadowPlan['requests'][number]['base'];
+type Reply = (messages: Messages) => Promise<string>;
+
+async function reply(client: OpenAI, model: string, messages: Messages): Promise<string> {
   const r = await client.chat.completions.create({ model, messages });
   return r.choices[0]?.message.content ?? '';
+}
+
+interface PromptfooProvider {
+  callApi(prompt: string): Promise<{ output?: unknown; error?: string }>;
+}
+
+/**
+ * A side served by a non-OpenAI provider: promptfoo's provider for the route, given the messages
+ * as the JSON chat prompt its providers parse (the same prompt `switchyard eval` renders).
+ */
+function promptfooReply(provider: PromptfooProvider, route: ModelRoute, gate: ProcessEnvGate): Reply {
+  return async (messages) => {
+    const r = await gate.run(route.processEnv, () => provider.callApi(JSON.stringify(messages)));
+    if (r.error) throw new Error(r.error);
+    return typeof r.output === 'string' ? r.output : JSON.stringify(r.output ?? '');
+  };
 }
 
 export function gatePasses(gate: ShadowGate, stats: Summary, count: number): boolean {
@@ -89,12 +114,33 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
   // Scoring embeddings go to the grading endpoint; each side's chat requests go where its model is served.
   const client = createClient(options.endpoint);
   const clients = new Map<string, OpenAI>();
-  const clientFor = (side: ShadowSide): OpenAI => {
+  const providers = new Map<string, Promise<Reply>>();
+  const gate = new ProcessEnvGate();
+  const replyFor = (side: ShadowSide): Promise<Reply> => {
     const route = routeFor(side.pin, side.snapshot, options.endpoint);
-    const key = `${route.baseUrl}\n${route.apiKey}`;
-    let c = clients.get(key);
-    if (!c) clients.set(key, (c = createClient(route)));
-    return c;
+    if (route.unusable !== undefined) return Promise.reject(new Error(route.unusable));
+    const wire = route.openai;
+    if (wire) {
+      const key = `${wire.baseUrl}\n${wire.apiKey}`;
+      let c = clients.get(key);
+      if (!c) clients.set(key, (c = createClient({ ...wire, offline: route.offline })));
+      const sdk = c;
+      return Promise.resolve((messages) => reply(sdk, side.snapshot, messages));
+    }
+    // In memory only: the config holds the key.
+    const key = JSON.stringify([route.providerId, route.config]);
+    let p = providers.get(key);
+    if (!p) {
+      p = (async () => {
+        const promptfoo = await loadPromptfoo(options.root ?? process.cwd(), options.endpoint);
+        // Every call is a fresh observation: promptfoo's response cache would replay old answers.
+        promptfoo.cache.disableCache();
+        const provider = await promptfoo.loadApiProvider(route.providerId, { options: { config: route.config } });
+        return promptfooReply(provider as unknown as PromptfooProvider, route, gate);
+      })();
+      providers.set(key, p);
+    }
+    return p;
   };
   const embeddingModel = options.embeddingModel ?? DEFAULT_EMBEDDING_MODEL;
   const total = options.plans.reduce((n, p) => n + p.requests.length, 0);
@@ -106,8 +152,8 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
     await pool(plan.requests, options.concurrency, async (req) => {
       try {
         const [b, h] = await Promise.all([
-          reply(clientFor(plan.base), plan.base.snapshot, req.base),
-          reply(clientFor(plan.head), plan.head.snapshot, req.head),
+          replyFor(plan.base).then((call) => call(req.base)),
+          replyFor(plan.head).then((call) => call(req.head)),
         ]);
         const e = await client.embeddings.create({ model: embeddingModel, input: [b, h] });
         const vb = e.data.find((d) => d.index === 0)?.embedding ?? [];

@@ -141,10 +141,12 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
     );
   const first: Obj = isObj(list[0]) ? list[0] : { id: list[0] };
   const id = typeof first.id === 'string' ? first.id : '';
-  const m = /^openai:(?:chat:)?(.+)$/.exec(id);
+  // promptfoo's ids Switchyard serves as pin types (docs/evaluation.md, "Where models are called").
+  const anthropic = /^anthropic:messages:(.+)$/.exec(id);
+  const m = anthropic ?? /^openai:(?:chat:)?(.+)$/.exec(id);
   if (!m?.[1]) {
     ctx.notes.push(
-      `providers: '${id || '(none)'}' is not an OpenAI chat provider; pick a model alias in the imported versions`,
+      `providers: '${id || '(none)'}' is not an OpenAI chat or Anthropic messages provider; pick a model alias in the imported versions`,
     );
     return undefined;
   }
@@ -156,19 +158,23 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
   for (const k of Object.keys(config))
     if (!(PARAM_KEYS as readonly string[]).includes(k) && k !== 'apiBaseUrl')
       ctx.notes.push(`providers: config.${k} not imported`);
+  const provider = anthropic
+    ? { type: 'anthropic' as const, ...(baseUrl === undefined ? {} : { baseUrl }) }
+    : baseUrl === undefined
+      ? { type: 'openai' as const }
+      : { type: 'openai-compatible' as const, baseUrl };
   const existing = [...(project?.models.values() ?? [])].find(
     (p) =>
       p.snapshot === snapshot &&
-      (baseUrl === undefined
-        ? p.provider.type === 'openai'
-        : p.provider.type === 'openai-compatible' && p.provider.baseUrl === baseUrl),
+      p.provider.type === provider.type &&
+      ('baseUrl' in p.provider ? p.provider.baseUrl : undefined) === baseUrl,
   );
   if (existing) return { alias: existing.alias, snapshot, params };
   const alias = slug(`imported-${snapshot.replace(/-\d{4}-\d{2}-\d{2}$|-\d{8}$/, '')}`);
   const pin = {
     alias,
     description: `Imported from ${ctx.configDir || '.'} (promptfoo provider ${id}).`,
-    provider: baseUrl === undefined ? { type: 'openai' } : { type: 'openai-compatible', baseUrl },
+    provider,
     snapshot,
     conversations: 'pinned',
     retired: [],

@@ -34,6 +34,39 @@ describe('compileBundle', () => {
     expect(Buffer.from(compile('production', a).bytes).equals(Buffer.from(compile('production', b).bytes))).toBe(true);
   });
 
+  it('carries where each model is served, defaults filled in and no key or header variable', () => {
+    const project = demoProject();
+    const chat = project.models.get('chat')!;
+    const cases = [
+      [
+        { type: 'anthropic', apiKeyEnv: 'CLAUDE_KEY' },
+        { type: 'anthropic', baseUrl: 'https://api.anthropic.com' },
+      ],
+      [
+        { type: 'anthropic', baseUrl: 'http://proxy:8080' },
+        { type: 'anthropic', baseUrl: 'http://proxy:8080' },
+      ],
+      [{ type: 'ollama' }, { type: 'ollama', baseUrl: 'http://127.0.0.1:11434' }],
+      [
+        {
+          type: 'http',
+          url: 'https://models.example.com/chat',
+          headersFromEnv: { Authorization: 'MODELS_AUTH' },
+          transformResponse: 'json.answer',
+        },
+        { type: 'http', url: 'https://models.example.com/chat', method: 'POST' },
+      ],
+    ] as const;
+    for (const [provider, expected] of cases) {
+      chat.provider = provider as never;
+      const { payload, bytes } = compile('staging', project);
+      expect(payload.models.chat?.provider).toEqual(expected);
+      const text = new TextDecoder().decode(bytes);
+      expect(text).not.toContain('CLAUDE_KEY');
+      expect(text).not.toContain('MODELS_AUTH');
+    }
+  });
+
   it('applies per-environment overrides', () => {
     const staging = compile('staging').payload;
     const production = compile('production').payload;

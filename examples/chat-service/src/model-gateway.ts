@@ -5,7 +5,7 @@
  * `openai-compatible` to that provider's base URL.
  */
 import OpenAI from 'openai';
-import type { PayloadModelParams } from '@switchyard/runtime';
+import type { PayloadModelParams, PayloadProvider } from '@switchyard/runtime';
 import { cosine, tokenF1 } from '@switchyard/data';
 import { ApiError } from './errors.ts';
 
@@ -22,7 +22,7 @@ export interface ChatAnswer {
   latencyMs: number;
 }
 
-export type Provider = { type: 'openai' } | { type: 'openai-compatible'; baseUrl: string } | null;
+export type Provider = PayloadProvider | null;
 
 export interface ModelGatewayOptions {
   baseUrl: string;
@@ -60,11 +60,19 @@ export class ModelGateway {
 
   /** The SDK client for an alias's provider (the default endpoint offline and for plain `openai`). */
   clientFor(provider: Provider): OpenAI {
-    if (this.offline || provider === null || provider.type !== 'openai-compatible') return this.openai;
-    let client = this.byBaseUrl.get(provider.baseUrl);
+    if (this.offline || provider === null || provider.type === 'openai') return this.openai;
+    // Ollama also serves the OpenAI wire under /v1; Anthropic and custom HTTP endpoints do not, and
+    // this example speaks only that wire: refuse rather than send their calls to OpenAI.
+    if (provider.type === 'anthropic' || provider.type === 'http')
+      throw new ApiError(
+        'E_MODEL_UNAVAILABLE',
+        `this service calls models over the OpenAI wire only; a ${provider.type} provider is not supported`,
+      );
+    const baseUrl = provider.type === 'ollama' ? `${provider.baseUrl.replace(/\/+$/, '')}/v1` : provider.baseUrl;
+    let client = this.byBaseUrl.get(baseUrl);
     if (!client) {
-      client = this.make(provider.baseUrl);
-      this.byBaseUrl.set(provider.baseUrl, client);
+      client = this.make(baseUrl);
+      this.byBaseUrl.set(baseUrl, client);
     }
     return client;
   }

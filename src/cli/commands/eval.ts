@@ -14,7 +14,7 @@ import { configDigest, stampResult } from '../../eval/result-stamp.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
 import { toPromptfooResults } from '../../eval/promptfoo-export.ts';
 import { DEFAULT_CASES_PER_SHARD, DEFAULT_MAX_SHARDS, planShards } from '../../eval/shard-plan.ts';
-import { evalCaseCount } from '../../eval/run-eval.ts';
+import { evalCaseCount, graderRoute } from '../../eval/run-eval.ts';
 
 const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shard <i>/<n>] [--out <file>] [--no-cache]
        switchyard eval [--base <ref>] --plan [--cases-per-shard <n>] [--max-shards <n>]
@@ -71,7 +71,12 @@ export const command: Command = {
       throw new UsageError('--concurrency must be an integer from 1 to 64');
     const endpoint = await openModelEndpoint(io.env);
     try {
-      io.stdout(`eval: grading (llm-rubric, similar) by ${endpoint.label}`);
+      const grader = graderRoute(ws.head, ws.base, endpoint);
+      if (grader)
+        io.stdout(
+          `eval: grading (llm-rubric) by model ${grader.alias} (${grader.route.label}); embeddings (similar) by ${endpoint.label}`,
+        );
+      else io.stdout(`eval: grading (llm-rubric, similar) by ${endpoint.label}`);
       let lastShown = -1;
       const run = await runEval({
         head: ws.head,

@@ -29,6 +29,9 @@ export const command: Command = {
       return 1;
     }
     io.stdout(`model-server: listening on ${server.baseUrl} (offline, deterministic)`);
+    io.stdout(
+      `model-server: Anthropic Messages and Ollama wires at ${server.origin} (an anthropic/ollama pin's baseUrl)`,
+    );
     const running = server;
     await new Promise<void>((done) => {
       const stop = () => {

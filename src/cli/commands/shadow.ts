@@ -36,7 +36,7 @@ export const command: Command = {
     const endpoint = await openModelEndpoint(io.env);
     try {
       io.stdout(`shadow: models from ${endpoint.label}`);
-      const run = await runShadow({ plans, endpoint, baseRef: ws.baseRef, concurrency });
+      const run = await runShadow({ plans, endpoint, baseRef: ws.baseRef, concurrency, root: ws.root });
       const out = values.out === undefined ? shadowResultPath(ws.root) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
       await writeFile(

@@ -21,6 +21,10 @@ const anyValue = (description: string): JsonSchema => ({
   description,
   type: ['string', 'number', 'boolean', 'array', 'object', 'null'],
 });
+/** Names of environment variables (keys and header values come from the environment, never from YAML). */
+const ENV_NAME_PATTERN = '^[A-Z_][A-Z0-9_]*$';
+/** Provider types of a model pin, each mapped to a promptfoo provider (src/eval/model-routes.ts). */
+export const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'ollama', 'http'] as const;
 const FILE_REF =
   'A `file://<path>` value is read from the repository (path relative to its root, never outside it): .json/.yaml files become data, anything else text.';
 
@@ -175,24 +179,44 @@ const model = document(
       alias: ref('name', 'Model alias prompts refer to; must equal the file stem.'),
       description: ref('description', 'What the alias is used for.'),
       provider: obj(
-        'Where the model is served.',
+        'Where the model is served. Evals and shadow runs call it through the promptfoo provider of its type (docs/evaluation.md).',
         {
           type: enumOf(
-            'openai: the OpenAI API; openai-compatible: any server speaking its wire protocol (vLLM, Ollama, LiteLLM).',
-            ['openai', 'openai-compatible'],
+            "openai: the OpenAI API; openai-compatible: any server speaking its wire protocol (vLLM, LiteLLM); anthropic: the Anthropic Messages API; ollama: an Ollama server (/api/chat); http: any HTTP endpoint, called by promptfoo's http provider.",
+            PROVIDER_TYPES,
           ),
-          baseUrl: str('Base URL of an OpenAI-compatible API (only with type openai-compatible).', {
-            pattern: '^https?://',
-          }),
+          baseUrl: str(
+            'Base URL of the API: required with openai-compatible (…/v1); optional with anthropic (default https://api.anthropic.com, without /v1) and ollama (default http://127.0.0.1:11434).',
+            { pattern: '^https?://' },
+          ),
           apiKeyEnv: str(
-            'Environment variable holding the API key for this provider (default OPENAI_API_KEY). Evals and shadow runs call the provider only when CI has a key; otherwise they use the offline model server and say so.',
-            { pattern: '^[A-Z_][A-Z0-9_]*$' },
+            'Environment variable holding the API key (openai, openai-compatible: default OPENAI_API_KEY; anthropic: default ANTHROPIC_API_KEY). Evals and shadow runs call the provider only when CI has a key; otherwise they use the offline model server and say so.',
+            { pattern: ENV_NAME_PATTERN },
+          ),
+          url: str('URL the http provider sends each request to (type http only).', { pattern: '^https?://' }),
+          method: enumOf('HTTP method of the http provider (default POST).', ['POST', 'PUT']),
+          headersFromEnv: mapOf(
+            'Request headers of the http provider: header name → the environment variable holding its value (secrets never go in YAML).',
+            '^[A-Za-z0-9-]+$',
+            str('Environment variable holding the header value.', { pattern: ENV_NAME_PATTERN }),
+          ),
+          body: {
+            type: 'object',
+            propertyNames: { minLength: 1 },
+            description:
+              'JSON body template of the http provider (default `{model: "{{snapshot}}", messages: "{{prompt}}"}`): `{{prompt}}` is the chat messages as JSON (an array once rendered), `{{snapshot}}` the snapshot, other `{{name}}` the test variables.',
+          },
+          transformResponse: str(
+            "JavaScript expression turning the http provider's response into the output (promptfoo `transformResponse`, e.g. `json.choices[0].message.content`); without it the whole JSON body is the output.",
+            { minLength: 1, pattern: '^(?!file:)' },
           ),
         },
         ['type'],
         {
-          if: { properties: { type: { const: 'openai-compatible' } } },
-          then: { required: ['baseUrl'] },
+          allOf: [
+            { if: { properties: { type: { const: 'openai-compatible' } } }, then: { required: ['baseUrl'] } },
+            { if: { properties: { type: { const: 'http' } } }, then: { required: ['url'] } },
+          ],
         },
       ),
       snapshot: ref('snapshot', 'Dated snapshot new conversations start on.'),
@@ -546,6 +570,10 @@ const settings = document(
         'Evaluation settings.',
         {
           concurrency: int('Model calls in flight during evals.', 1, 64),
+          grader: ref(
+            'name',
+            'Model alias (models/<alias>.yaml) whose provider and snapshot grade llm-rubric and the other model-graded assertions, so grading goes where that model is served. Read from the base commit of a change, like the gate. Default: gpt-4o-2024-08-06 on the grading endpoint (OPENAI_BASE_URL). Embeddings (similar, shadow) stay on the grading endpoint.',
+          ),
         },
         ['concurrency'],
       ),

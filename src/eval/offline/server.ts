@@ -1,13 +1,19 @@
 /**
  * The embedded offline model server: a real HTTP server on 127.0.0.1 speaking the parts of the
  * OpenAI API Switchyard uses (`POST /v1/chat/completions` with and without `stream`, `POST
- * /v1/embeddings` with float and base64 encoding, `GET /v1/models`), with OpenAI-shaped errors.
- * It counts every request so tests can prove that a cached run made no model calls.
+ * /v1/embeddings` with float and base64 encoding, `GET /v1/models`), with OpenAI-shaped errors,
+ * and the chat wires of the other provider types a model pin can declare (docs/evaluation.md):
+ * Anthropic Messages (`POST /v1/messages`) and Ollama (`POST /api/chat`, `POST /api/generate`),
+ * each with its own error shape. Every wire answers with the same deterministic offline model.
+ * It counts every request (per path too) so tests can prove where calls went, and that a cached
+ * run made none.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { EMBEDDING_MODELS, embed, toBase64 } from './embeddings.ts';
 import { generateReply, type OfflineMessage } from './model.ts';
+import { anthropicError, anthropicMessage, anthropicMessages } from './anthropic-wire.ts';
+import { ollamaLines } from './ollama-wire.ts';
 import { approxTokens } from './text.ts';
 import { chatChunks, chatCompletion, CREATED, openAiError, responseId, type OpenAiError } from './wire.ts';
 
@@ -24,17 +30,22 @@ const MAX_BODY = 4 * 1024 * 1024;
 export interface ModelServerStats {
   /** Every request received, including failed ones. */
   requests: number;
+  /** Chat requests on every wire (OpenAI, Anthropic Messages, Ollama chat and generate). */
   chat: number;
   embeddings: number;
   models: number;
   errors: number;
   /** Successful chat/embedding calls per model name. */
   byModel: Record<string, number>;
+  /** Every request per `METHOD /path` (e.g. `POST /v1/messages`), including failed ones. */
+  byPath: Record<string, number>;
 }
 
 export interface ModelServer {
   /** Base URL including `/v1`, e.g. `http://127.0.0.1:41234/v1` (what the SDK's `baseURL` takes). */
   baseUrl: string;
+  /** The server's root, e.g. `http://127.0.0.1:41234` (Anthropic's and Ollama's base URL: no `/v1`). */
+  origin: string;
   port: number;
   stats: ModelServerStats;
   /** Zeroes the counters. */
@@ -55,7 +66,7 @@ export interface ModelServerOptions {
 }
 
 function emptyStats(): ModelServerStats {
-  return { requests: 0, chat: 0, embeddings: 0, models: 0, errors: 0, byModel: {} };
+  return { requests: 0, chat: 0, embeddings: 0, models: 0, errors: 0, byModel: {}, byPath: {} };
 }
 
 class RequestError extends Error {
@@ -119,6 +130,20 @@ function parseMessages(value: unknown): OfflineMessage[] {
   });
 }
 
+/** The wire a path belongs to: errors are answered in that wire's shape. */
+type Wire = 'openai' | 'anthropic' | 'ollama';
+
+function wireOf(path: string): Wire {
+  return path === '/v1/messages' ? 'anthropic' : path.startsWith('/api/') ? 'ollama' : 'openai';
+}
+
+function errorBody(wire: Wire, failure: OpenAiError): unknown {
+  const message = failure.body.error.message;
+  if (wire === 'anthropic') return anthropicError(failure.status, message);
+  if (wire === 'ollama') return { error: message };
+  return failure.body;
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -137,7 +162,8 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   };
 
-  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Reads a chat request of any wire and applies an injected failure, if one is pending. */
+  async function chatBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     stats.chat++;
     const body = await readJson(req);
     if (failing.count > 0) {
@@ -150,7 +176,12 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     }
     if (typeof body.model !== 'string' || body.model === '')
       fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
-    const model = body.model;
+    return body;
+  }
+
+  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await chatBody(req);
+    const model = body.model as string;
     const messages = parseMessages(body.messages);
     if (body.n !== undefined && body.n !== 1)
       fail(400, 'The offline model server only supports n=1.', 'unsupported_value', 'n');
@@ -177,6 +208,57 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
       return;
     }
     send(res, 200, chatCompletion(id, model, content, usage));
+  }
+
+  /** Anthropic Messages (`POST /v1/messages`), non-streaming, as promptfoo's anthropic provider calls it. */
+  async function anthropic(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await chatBody(req);
+    const model = body.model as string;
+    if (typeof body.max_tokens !== 'number')
+      fail(400, 'max_tokens: Field required', 'missing_required_parameter', 'max_tokens');
+    if (body.stream === true) fail(400, 'The offline model server does not stream Messages.', 'unsupported_value');
+    const messages = anthropicMessages(body);
+    if (!messages) fail(400, 'messages: each turn needs role user or assistant and text content', 'invalid_value');
+    const text = generateReply(model, messages);
+    const input = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
+    count(model);
+    send(
+      res,
+      200,
+      anthropicMessage(
+        responseId('msg', `${model}|${JSON.stringify(messages)}`),
+        model,
+        text,
+        input,
+        approxTokens(text),
+      ),
+    );
+  }
+
+  /** Ollama `POST /api/chat` and `POST /api/generate` (NDJSON, streamed unless `stream: false`). */
+  async function ollama(kind: 'chat' | 'generate', req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await chatBody(req);
+    const model = body.model as string;
+    let messages: OfflineMessage[];
+    if (kind === 'chat') messages = parseMessages(body.messages);
+    else {
+      if (typeof body.prompt !== 'string')
+        fail(400, "Missing required parameter: 'prompt'.", 'missing_required_parameter');
+      messages = [
+        ...(typeof body.system === 'string' ? [{ role: 'system', content: body.system }] : []),
+        { role: 'user', content: body.prompt },
+      ];
+    }
+    const text = generateReply(model, messages);
+    const counts = {
+      prompt: messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0),
+      completion: approxTokens(text),
+    };
+    count(model);
+    const lines = ollamaLines(kind, model, text, counts, body.stream !== false);
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-switchyard-offline': '1' });
+    for (const line of lines) res.write(line);
+    res.end();
   }
 
   async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -236,8 +318,13 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const server = createServer((req, res) => {
     stats.requests++;
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const key = `${req.method ?? 'GET'} ${path}`;
+    stats.byPath[key] = (stats.byPath[key] ?? 0) + 1;
     const route = async (): Promise<void> => {
       if (req.method === 'POST' && path === '/v1/chat/completions') return chat(req, res);
+      if (req.method === 'POST' && path === '/v1/messages') return anthropic(req, res);
+      if (req.method === 'POST' && path === '/api/chat') return ollama('chat', req, res);
+      if (req.method === 'POST' && path === '/api/generate') return ollama('generate', req, res);
       if (req.method === 'POST' && path === '/v1/embeddings') return embeddings(req, res);
       if (req.method === 'GET' && path === '/v1/models') return models(res, undefined);
       if (req.method === 'GET' && path.startsWith('/v1/models/'))
@@ -251,7 +338,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
           ? error.failure
           : openAiError(500, `Offline model server error: ${(error as Error).message}`, 'server_error');
       if (res.headersSent) res.end();
-      else send(res, failure.status, failure.body);
+      else send(res, failure.status, errorBody(wireOf(path), failure));
     });
   });
   server.keepAliveTimeout = 1000;
@@ -264,6 +351,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     baseUrl: `http://${host}:${address.port}/v1`,
+    origin: `http://${host}:${address.port}`,
     port: address.port,
     get stats() {
       return stats;

@@ -107,8 +107,13 @@ function checkPayload(doc: JsonValue): void {
 
   for (const [, m, at] of entries(root.models, '/models', 'alias')) {
     const provider = object(m.provider, `${at}/provider`);
-    oneOf(provider.type, ['openai', 'openai-compatible'], `${at}/provider/type`);
-    if (provider.type === 'openai-compatible') string(provider.baseUrl, `${at}/provider/baseUrl`);
+    oneOf(provider.type, ['openai', 'openai-compatible', 'anthropic', 'ollama', 'http'], `${at}/provider/type`);
+    if (provider.type === 'openai-compatible' || provider.type === 'anthropic' || provider.type === 'ollama')
+      string(provider.baseUrl, `${at}/provider/baseUrl`);
+    if (provider.type === 'http') {
+      string(provider.url, `${at}/provider/url`);
+      oneOf(provider.method, ['POST', 'PUT'], `${at}/provider/method`);
+    }
     string(m.snapshot, `${at}/snapshot`);
     params(m.params, `${at}/params`);
     oneOf(m.conversations, ['pinned', 'follow'], `${at}/conversations`);

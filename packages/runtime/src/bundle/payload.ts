@@ -24,9 +24,21 @@ export interface PayloadModelParams {
   frequency_penalty?: number;
 }
 
+/**
+ * Where a model is served, so an application can route its own calls. Secrets never appear: keys
+ * and headers are named by environment variable in the model YAML and stay out of the bundle.
+ * `anthropic` and `ollama` carry their base URL with the default filled in; `http` its URL and method.
+ */
+export type PayloadProvider =
+  | { type: 'openai' }
+  | { type: 'openai-compatible'; baseUrl: string }
+  | { type: 'anthropic'; baseUrl: string }
+  | { type: 'ollama'; baseUrl: string }
+  | { type: 'http'; url: string; method: 'POST' | 'PUT' };
+
 export interface PayloadModel {
   alias: string;
-  provider: { type: 'openai' } | { type: 'openai-compatible'; baseUrl: string };
+  provider: PayloadProvider;
   /** The default snapshot for new conversations outside any rollout. */
   snapshot: string;
   params: PayloadModelParams;

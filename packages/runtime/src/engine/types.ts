@@ -3,7 +3,12 @@
  * rule underneath and the serial of the bundle it was decided under, so a caller can log or debug a
  * decision without asking again.
  */
-import type { PayloadEmbeddingTarget, PayloadModelParams, PayloadPipeline } from '../bundle/payload.ts';
+import type {
+  PayloadEmbeddingTarget,
+  PayloadModelParams,
+  PayloadPipeline,
+  PayloadProvider,
+} from '../bundle/payload.ts';
 
 /**
  * Why a value was chosen.
@@ -52,7 +57,7 @@ export interface ModelContext extends UnitContext {
 
 export interface ModelResolution extends Resolution<string | null> {
   alias: string;
-  provider: { type: 'openai' } | { type: 'openai-compatible'; baseUrl: string } | null;
+  provider: PayloadProvider | null;
   params: PayloadModelParams;
   /** The snapshot to store on the conversation (null when the alias follows, not pins, and on errors). */
   pin: string | null;
