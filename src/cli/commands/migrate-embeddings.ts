@@ -287,7 +287,16 @@ async function backfill(
   const tty = process.stderr.isTTY === true;
   // --repair-old: the same runner with the old index as its target, reconcile only (what the
   // application's writes to the old index missed), under its own checkpoint row.
-  const plan = options.mode === 'repair-old' ? { ...resolved.plan, to: resolved.plan.from } : resolved.plan;
+  // On the application's table the old column becomes the target column the same way.
+  const original = resolved.plan;
+  const plan =
+    options.mode === 'repair-old'
+      ? {
+          ...original,
+          to: original.from,
+          ...(original.storage && { storage: { ...original.storage, to: original.storage.from } }),
+        }
+      : original;
   const progress = createProgressReporter({
     label: `${plan.migration} → ${plan.to.index}`,
     unit: 'docs',

@@ -16,9 +16,11 @@
  *   run stops (the service is down, not the documents: resume later). A request the API refuses
  *   (4xx) is split until the offending documents are isolated; those go to the dead-letter table.
  *
- * The steps live in `backfill/`: `run.ts` (state), `embed.ts`, `pipeline.ts`, `commit.ts`, `passes.ts`.
+ * The steps live in `backfill/`: `run.ts` (state), `embed.ts`, `pipeline.ts`, `commit.ts`, `passes.ts`,
+ * and `target.ts` (Switchyard's own tables, or the application's table a plan's `storage:` names).
  */
 import { takeRunLock, type RunLock } from '../shared/run-lock.ts';
+import { openTarget } from './backfill/target.ts';
 import { deadLetterPass, keysetPass, reconcilePass } from './backfill/passes.ts';
 import { startRun, StopRun, type BackfillOptions, type BackfillReport, type BackfillRun } from './backfill/run.ts';
 
@@ -45,8 +47,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRep
 
 async function backfill(options: BackfillOptions, lock: RunLock | null): Promise<BackfillReport> {
   const started = Date.now();
-  const run = startRun(options, lock);
-  await options.store.ensureIndex(options.plan.to);
+  const run = startRun(options, lock, await openTarget(options.store, options.plan));
   try {
     await runPasses(run);
   } catch (error) {
@@ -55,9 +56,7 @@ async function backfill(options: BackfillOptions, lock: RunLock | null): Promise
   const { store, plan } = options;
   const { report, cp } = run;
   report.checkpoint = await cp.load(store.client, plan.migration, plan.to.index).catch(() => undefined);
-  report.deadLetters = await cp
-    .deadLetterCount(store.client, plan.migration, plan.to.index)
-    .catch(() => report.deadLettered);
+  report.deadLetters = await run.target.deadLetterCount().catch(() => report.deadLettered);
   report.durationMs = Date.now() - started;
   return report;
 }

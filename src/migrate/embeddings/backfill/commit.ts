@@ -39,7 +39,7 @@ async function writeBatch(
 ): Promise<{ written: string[]; skipped: number }> {
   const { s } = run;
   const { migration, to } = run.options.plan;
-  const result = await tx.upsertEmbeddings(to.index, batch.rows);
+  const result = await run.target.writeVectors(tx, batch);
   const skipped = new Set(result.skipped);
   const written = batch.rows.map((r) => r.id).filter((id) => !skipped.has(id));
   if (written.length > 0) {

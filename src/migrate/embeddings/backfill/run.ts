@@ -9,6 +9,7 @@ import { RateLimiter } from '../../shared/rate-limit.ts';
 import type { RunLock, RunLockOption } from '../../shared/run-lock.ts';
 import { checkpointQueries, type CheckpointRow } from '../checkpoint.ts';
 import type { BackfillSettings } from '../plan.ts';
+import type { BackfillTarget } from './target.ts';
 import type { EmbeddingMigrationResource } from '../../../config/index.ts';
 
 export interface BackfillProgress {
@@ -112,11 +113,13 @@ export interface BackfillRun {
   readonly report: BackfillReport;
   readonly progress: BackfillProgress;
   readonly lock: RunLock | null;
+  /** Where documents are read and vectors written. */
+  readonly target: BackfillTarget;
   /** Reports progress to `onProgress`. */
   emit(): void;
 }
 
-export function startRun(options: BackfillOptions, lock: RunLock | null): BackfillRun {
+export function startRun(options: BackfillOptions, lock: RunLock | null, target: BackfillTarget): BackfillRun {
   const { store, plan, settings } = options;
   const report: BackfillReport = {
     migration: plan.migration,
@@ -146,6 +149,7 @@ export function startRun(options: BackfillOptions, lock: RunLock | null): Backfi
     report,
     progress,
     lock,
+    target,
     emit: () => options.onProgress?.({ ...progress, retries: report.retries, deadLetters: report.deadLettered }),
   };
 }
