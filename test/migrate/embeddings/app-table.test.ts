@@ -10,7 +10,10 @@ import { openVectorDatabase, cosine, type Embedder, type VectorStore } from '@sw
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { countFacts, runBackfill, verifyMigration } from '../../../src/migrate/embeddings/index.ts';
+import { rmSync } from 'node:fs';
+import { loadProject } from '../../../src/config/index.ts';
 import { SETTINGS, TO, VERIFY } from './corpus.ts';
+import { MIGRATION, runtimeRoute, writeProject } from './project.ts';
 import { PGVECTOR, articleId, createKbTable, fillOldVectors, kbPlan, newVectors } from './app-table-fixture.ts';
 
 const N = 120;
@@ -276,5 +279,43 @@ describe('embedding migration on the application table (PGlite, pgvector columns
     });
     // Nothing was created or written for a refused plan.
     expect((await store.client.query(`SELECT 1 FROM app.small_new`)).length).toBe(0);
+  });
+
+  it("names the application's table and columns in the runtime's route; the plan refuses identifiers that are not plain", async () => {
+    const storage = (table: string, column: string) => `storage:
+  table: ${table}
+  key: article_id
+  text: body
+  updatedAt: modified
+  from:
+    column: emb_old
+  to:
+    column: ${column}
+`;
+    const root = writeProject({ staging: 'dual-read', extra: storage('app.kb_articles', 'emb_new') });
+    const bad = writeProject({ extra: storage('app.kb_articles', 'emb_new; DROP TABLE x') });
+    const plain = writeProject({ staging: 'dual-read' });
+    try {
+      const route = await runtimeRoute(root, 'staging');
+      const old = { index: 'docs-small', table: 'app.kb_articles', column: 'emb_old' };
+      const next = { index: 'docs-large', table: 'app.kb_articles', column: 'emb_new' };
+      expect(route).toMatchObject({ phase: 'dual-read', write: [old, next], read: [next, old] });
+      // A plan without storage: keeps its route exactly as before (no table or column keys).
+      expect((await runtimeRoute(plain, 'staging')).write).toEqual([
+        { model: 'text-embedding-3-small', dimension: 64, index: 'docs-small' },
+        { model: 'text-embedding-3-large', dimension: 96, index: 'docs-large' },
+      ]);
+      const loaded = await loadProject(bad);
+      expect(loaded.errors).toContainEqual(
+        expect.objectContaining({
+          code: 'E_SCHEMA',
+          file: `rollouts/${MIGRATION}.yaml`,
+          line: 30,
+          pointer: '/storage/to/column',
+        }),
+      );
+    } finally {
+      for (const dir of [root, bad, plain]) rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
