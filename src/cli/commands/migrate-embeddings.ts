@@ -5,6 +5,7 @@ import { loadProject } from '../../config/index.ts';
 import {
   backfillAllowed,
   checkpointQueries,
+  countFacts,
   cleanupOldIndex,
   committedPlan,
   decideAdvance,
@@ -437,18 +438,19 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const verification = await latestVerification(store, plan.migration, resolved.envKey);
   const indexes = await store.listIndexes();
   const counts = await Promise.all(indexes.map(async (i) => ({ ...i, vectors: await store.countEmbeddings(i.index) })));
+  // On the application's table (storage:), its rows are the documents.
+  const applicationTable = plan.storage ? await countFacts(store, plan) : undefined;
   // Rows the next run would clear (the document is gone or indexed since) do not count.
-  const outstandingDeadLetters = await checkpointQueries(store).deadLetterCount(
-    store.client,
-    plan.migration,
-    plan.to.index,
-  );
+  const outstandingDeadLetters =
+    applicationTable?.deadLetters ??
+    (await checkpointQueries(store).deadLetterCount(store.client, plan.migration, plan.to.index));
   const result = {
     migration: plan.migration,
     env: resolved.envKey,
     phase: resolved.phase,
-    documents: await store.countDocuments(),
+    documents: applicationTable?.documents ?? (await store.countDocuments()),
     indexes: counts,
+    ...(applicationTable && { applicationTable: { table: plan.storage!.table, ...applicationTable } }),
     checkpoint,
     deadLetters,
     outstandingDeadLetters,
@@ -462,6 +464,10 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
     `${plan.migration} (${resolved.envKey}): phase ${resolved.phase}; ${result.documents} documents; store ${store.backend} (${store.vectorType})`,
   ];
   for (const i of counts) lines.push(`  index ${i.index}: ${i.model}, ${i.dimension} dims, ${i.vectors} vectors`);
+  if (applicationTable)
+    lines.push(
+      `  table ${plan.storage!.table}.${plan.storage!.to.column}: ${applicationTable.current} current, ${applicationTable.missing} missing, ${applicationTable.stale} changed since embedded`,
+    );
   lines.push(
     checkpoint
       ? `  checkpoint: ${checkpoint.status}, last id '${checkpoint.lastDocId ?? ''}', ${checkpoint.embedded} embedded, ${checkpoint.batches} batches, ${checkpoint.runs} run(s)`

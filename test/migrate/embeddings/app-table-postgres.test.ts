@@ -191,6 +191,18 @@ describe.skipIf(postgres.skip)(
       expect(verify.counts).toMatchObject({ documents: N, current: N, missing: 0, stale: 0 });
       expect(verify.dimension).toEqual({ expected: TO.dimension, stored: [TO.dimension, TO.dimension] });
 
+      const status = await runCli([...args, '--status'], env).exit;
+      expect(status.code, status.stderr).toBe(0);
+      expect(JSON.parse(status.stdout)).toMatchObject({
+        documents: N,
+        outstandingDeadLetters: 0,
+        applicationTable: { table: `${app}.kb_articles`, current: N, missing: 0, stale: 0 },
+      });
+      // The passed verification lets the phase advance one step (an edit of the plan to commit).
+      const advanced = await runCli([...args, '--advance'], env).exit;
+      expect(advanced.code, advanced.stdout + advanced.stderr).toBe(0);
+      expect(JSON.parse(advanced.stdout)).toMatchObject({ from: 'backfill', to: 'dual-read' });
+
       // The old column, what a rollback reads, is untouched.
       expect((await store.client.query(`SELECT count(emb_old) AS n FROM ${app}.kb_articles`))[0]).toEqual({
         n: String(N),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVectorDatabase, cosine, type Embedder, type VectorStore } from '@switchyard/data';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
 import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
-import { countFacts, runBackfill, verifyMigration } from '../../../src/migrate/embeddings/index.ts';
+import { cleanupOldIndex, countFacts, runBackfill, verifyMigration } from '../../../src/migrate/embeddings/index.ts';
 import { rmSync } from 'node:fs';
 import { loadProject } from '../../../src/config/index.ts';
 import { SETTINGS, TO, VERIFY } from './corpus.ts';
@@ -220,6 +220,28 @@ describe('embedding migration on the application table (PGlite, pgvector columns
     const again = await runBackfill({ store, embedder: inner, plan, settings: BATCH, lock: false });
     expect(again.reconciledIds).toEqual([articleId(7)]);
     expect(await countFacts(store, plan)).toMatchObject({ stale: 0, missing: 0, current: N });
+
+    // --cleanup never drops the application's old column, whatever the phase.
+    const resolved = {
+      plan,
+      env: undefined,
+      envKey: 'default',
+      phase: 'complete' as const,
+      phasePath: ['phase'],
+      overridden: false,
+      backfill: BATCH,
+      verify: VERIFY,
+    };
+    expect(
+      await cleanupOldIndex(store, resolved, { ok: true, ref: 'main', phase: 'complete', fromIndex: plan.from.index }),
+    ).toMatchObject({
+      ok: false,
+      code: 'E_MIGRATE_CLEANUP_APP_TABLE',
+      message: expect.stringContaining('app.kb_articles.emb_old'),
+    });
+    expect(
+      (await store.client.query<{ n: number }>(`SELECT count(emb_old)::int AS n FROM app.kb_articles`))[0]!.n,
+    ).toBe(N);
   });
 
   it('refuses bad identifiers, a missing table and missing or mistyped columns with codes that name the column and the plan file', async () => {
