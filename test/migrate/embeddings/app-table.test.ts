@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVectorDatabase, cosine, type Embedder, type VectorStore } from '@switchyard/data';
 import { startModelServer, type ModelServer } from '../../../src/eval/offline/server.ts';
-import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
+import { createEmbedder, EmbeddingError } from '../../../src/migrate/embeddings/embedder.ts';
 import { cleanupOldIndex, countFacts, runBackfill, verifyMigration } from '../../../src/migrate/embeddings/index.ts';
 import { rmSync } from 'node:fs';
 import { loadProject } from '../../../src/config/index.ts';
@@ -242,6 +242,48 @@ describe('embedding migration on the application table (PGlite, pgvector columns
     expect(
       (await store.client.query<{ n: number }>(`SELECT count(emb_old)::int AS n FROM app.kb_articles`))[0]!.n,
     ).toBe(N);
+  });
+
+  it('dead-letters a row the API refuses, counts it until the application rewrites it, then the next run embeds it', async () => {
+    await createKbTable(store.client, 'app_dl', 30, PGVECTOR);
+    const poisoned = articleId(7);
+    await store.client.query(
+      `UPDATE app_dl.kb_articles SET body = 'POISON: refused by the API' WHERE article_id = $1`,
+      [poisoned],
+    );
+    const refusing: Embedder = {
+      ...inner,
+      embed: (model, dimension, texts) => inner.embed(model, dimension, texts),
+      embedWithUsage: async (model, dimension, texts, options) => {
+        if (texts.some((t) => t.startsWith('POISON')))
+          throw new EmbeddingError('E_EMBED_REQUEST', 'input rejected', { status: 400, retryable: false });
+        return inner.embedWithUsage(model, dimension, texts, options);
+      },
+    };
+    const plan = { ...kbPlan('app_dl'), migration: 'kb-dead-letters' };
+    const first = await runBackfill({ store, embedder: refusing, plan, settings: BATCH, lock: false });
+    expect(first).toMatchObject({ status: 'complete', deadLettered: 1, deadLetters: 1, embedded: 29 });
+    expect(await countFacts(store, plan)).toMatchObject({ documents: 30, current: 29, deadLetters: 1, missing: 0 });
+    // A run without changes leaves it alone (no request for it: the refusal would be the same).
+    const idle = await runBackfill({ store, embedder: refusing, plan, settings: BATCH, lock: false });
+    expect(idle).toMatchObject({ status: 'complete', reconciled: 0, deadLetters: 1 });
+    // The application fixes the text: the dead letter no longer explains anything, the row is missing,
+    // and the next run embeds it and clears the dead letter.
+    await store.client.query(
+      `UPDATE app_dl.kb_articles SET body = 'fixed text', modified = clock_timestamp() WHERE article_id = $1`,
+      [poisoned],
+    );
+    expect(await countFacts(store, plan)).toMatchObject({ deadLetters: 0, missing: 1, missingIds: [poisoned] });
+    const fixed = await runBackfill({ store, embedder: refusing, plan, settings: BATCH, lock: false });
+    expect(fixed).toMatchObject({ status: 'complete', reconciledIds: [poisoned], deadLetters: 0 });
+    expect(await countFacts(store, plan)).toMatchObject({ current: 30, deadLetters: 0, missing: 0 });
+    expect(
+      (
+        await store.client.query(`SELECT 1 FROM "${store.schema}".migration_dead_letters WHERE migration = $1`, [
+          plan.migration,
+        ])
+      ).length,
+    ).toBe(0);
   });
 
   it('refuses bad identifiers, a missing table and missing or mistyped columns with codes that name the column and the plan file', async () => {

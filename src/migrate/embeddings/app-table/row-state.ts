@@ -12,21 +12,29 @@ import type { AppTable } from './inspect.ts';
 
 /**
  * A subquery `q` with columns `sort_key` (the key, in its own type), `id` (the key as text),
- * `content`, `ver` (the change column as text), `absent`, `stale`, `dead`, over the rows whose
+ * `content`, `ver` (the change column as text), `vh` (its hash), `absent`, `stale`, `dead` (at
+ * the row's current change value), over the rows whose
  * text is not null. `$1` is the migration and `$2` the target index; `s` the quoted Switchyard schema.
  */
 export function rowStates(t: AppTable, s: string): string {
   const version = `coalesce(t.${t.updatedAt}::text, '')`;
-  return `(SELECT t.${t.key} AS sort_key, t.${t.key}::text AS id, t.${t.text} AS content, ${version} AS ver,
+  return `(SELECT t.${t.key} AS sort_key, t.${t.key}::text AS id, t.${t.text} AS content, ${version} AS ver, ${versionHash(version)} AS vh,
   t.${t.to} IS NULL AS absent,
   (t.${t.to} IS NOT NULL AND r.row_key IS NOT NULL AND md5(t.${t.to}::text) = r.vector_md5 AND ${version} <> r.source_version) AS stale,
-  EXISTS (SELECT 1 FROM ${s}.migration_dead_letters x WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id = t.${t.key}::text) AS dead
+  EXISTS (SELECT 1 FROM ${s}.migration_dead_letters x WHERE x.migration = $1 AND x.target_index = $2 AND x.doc_id = t.${t.key}::text AND x.version = ${versionHash(version)}) AS dead
 FROM ${t.table} t
 LEFT JOIN ${s}.migration_row_versions r ON r.migration = $1 AND r.target_index = $2 AND r.row_key = t.${t.key}::text
 WHERE t.${t.text} IS NOT NULL) q`;
 }
 
-/** The change column's text rides in `updatedAt`; `version` is unused (0) for application rows. */
-export function rowToDoc(r: { id: string; content: string; ver: string }): StoredDocument {
-  return { id: r.id, tenant: null, content: r.content, metadata: {}, version: 0, updatedAt: r.ver };
+/**
+ * A dead letter is keyed by a row's change column as `version` (the column is bigint): a 32-bit
+ * hash of its text. A dead letter counts only while the row still holds that value, as on
+ * Switchyard's own tables, so a row the application rewrites is tried again by the next reconcile.
+ */
+export const versionHash = (expression: string): string => `hashtext(${expression})::bigint`;
+
+/** The change column's text rides in `updatedAt`, its hash in `version` (see `versionHash`). */
+export function rowToDoc(r: { id: string; content: string; ver: string; vh: string | number }): StoredDocument {
+  return { id: r.id, tenant: null, content: r.content, metadata: {}, version: Number(r.vh), updatedAt: r.ver };
 }
