@@ -26,6 +26,21 @@ export const CODE_NOTES: Record<string, { meaning?: string; hint?: string }> = {
     meaning: '`switchyard verify` could not read the payload the manifest names.',
     hint: 'Publish the payload before the manifest (`switchyard publish` does); check the content-addressed path.',
   },
+  E_MIGRATE_STORAGE_NAME: {
+    meaning:
+      "An EmbeddingMigration's `storage:` names a table or column that is not a plain lower-case SQL identifier (Switchyard quotes identifiers and never interpolates them raw, so it accepts only names that mean the same quoted or not).",
+    hint: 'Use [a-z_][a-z0-9_]* (at most 63 characters) for storage.table (optionally schema.table), key, text, updatedAt and the vector columns.',
+  },
+  E_MIGRATE_STORAGE_TABLE: {
+    meaning:
+      "The table an EmbeddingMigration's `storage.table` names does not exist in the database the runner opened.",
+    hint: 'Check the schema qualification (unqualified means public) and --database-url; create the table in the application first.',
+  },
+  E_MIGRATE_STORAGE_COLUMN: {
+    meaning:
+      "A column an EmbeddingMigration's `storage:` names is missing from the application's table, or cannot serve its role: the key has no single-column unique index, the text column is not text, a vector column is not vector(n)/real[]/double precision[]/jsonb or declares another dimension than the plan (the message names the column and the plan file).",
+    hint: "Add or fix the column in the application's schema migration, or correct the name in rollouts/<migration>.yaml.",
+  },
   E_EMBED: {
     meaning: 'An embeddings call failed with an error that carries no `E_EMBED_*` code of its own.',
     hint: 'Check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again.',

@@ -33,7 +33,7 @@ import {
   type PayloadPrompt,
   type PayloadSchemaMigration,
 } from './runtime-format.ts';
-import { embeddingRoutes, experimentSlots, nextStage, shareToPpm, thresholdPpm } from './tables.ts';
+import { embeddingRoutes, embeddingTarget, experimentSlots, nextStage, shareToPpm, thresholdPpm } from './tables.ts';
 
 export interface CompileOptions {
   /** Environment name (one of switchyard.yaml's environments). */
@@ -199,12 +199,12 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
       if (r.kind === 'Canary') canaries[r.flag] = compileCanary(r, percent);
     } else if (r.kind === 'EmbeddingMigration') {
       const phase = r.environments?.[env]?.phase ?? r.phase;
-      const routes = embeddingRoutes(phase, r.from, r.to);
+      const routes = embeddingRoutes(phase, r.from, r.to, r.storage);
       embeddingMigrations[r.migration] = {
         id: r.migration,
         phase,
-        from: { model: r.from.model, dimension: r.from.dimension, index: r.from.index },
-        to: { model: r.to.model, dimension: r.to.dimension, index: r.to.index },
+        from: embeddingTarget(r.from, r.storage, 'from'),
+        to: embeddingTarget(r.to, r.storage, 'to'),
         write: routes.write,
         read: routes.read,
         backfill: {

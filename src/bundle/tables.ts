@@ -3,7 +3,7 @@
  * arithmetic kept apart from the compiler so the bucketing contract is stated in one place.
  */
 
-import type { EmbeddingPhase, EmbeddingStore, ExperimentVariant } from '../config/types.ts';
+import type { EmbeddingPhase, EmbeddingStorage, EmbeddingStore, ExperimentVariant } from '../config/types.ts';
 import { PPM, percentToPpm, type PayloadEmbeddingTarget, type PayloadExperimentVariant } from './runtime-format.ts';
 
 /** The size of the bucket space (parts per million): the runtime's constant, re-exported. */
@@ -55,8 +55,14 @@ export function experimentSlots(
   return out;
 }
 
-function target(store: EmbeddingStore): PayloadEmbeddingTarget {
-  return { model: store.model, dimension: store.dimension, index: store.index };
+/** A route target; with `storage:` it also names the application's table and vector column. */
+export function embeddingTarget(
+  store: EmbeddingStore,
+  storage?: EmbeddingStorage,
+  side?: 'from' | 'to',
+): PayloadEmbeddingTarget {
+  const base = { model: store.model, dimension: store.dimension, index: store.index };
+  return storage && side ? { ...base, table: storage.table, column: storage[side].column } : base;
 }
 
 /** Where to write and in which order to read, per migration phase. */
@@ -64,9 +70,10 @@ export function embeddingRoutes(
   phase: EmbeddingPhase,
   from: EmbeddingStore,
   to: EmbeddingStore,
+  storage?: EmbeddingStorage,
 ): { write: PayloadEmbeddingTarget[]; read: PayloadEmbeddingTarget[]; backfillActive: boolean } {
-  const f = target(from);
-  const t = target(to);
+  const f = embeddingTarget(from, storage, 'from');
+  const t = embeddingTarget(to, storage, 'to');
   switch (phase) {
     case 'dual-write':
       return { write: [f, t], read: [f], backfillActive: false };

@@ -203,6 +203,17 @@ function checkEmbeddingMigration(
       ),
     );
   }
+  const storage = migration.storage;
+  if (storage && storage.from.column === storage.to.column) {
+    ctx.report(
+      resource.file.diagnostic(
+        'E_MIGRATION_VERSIONS',
+        '/storage/to/column',
+        `storage.from.column and storage.to.column are both '${storage.to.column}': the new vectors would overwrite the old ones.`,
+        { hint: 'Add a column for the new vectors and name it in storage.to.column.' },
+      ),
+    );
+  }
 }
 
 function checkSchemaMigration(ctx: CheckContext, resource: ParsedResource, migration: SchemaMigrationResource): void {

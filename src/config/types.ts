@@ -243,6 +243,24 @@ export interface EmbeddingStore {
   index: string;
 }
 
+/**
+ * Where the embeddings live when they are the application's own (docs/embedding-migration.md,
+ * "Migrating the application's own table"): its table, key, text and change columns, and the old
+ * and new vector columns. Absent: Switchyard's own `documents` and `emb_<index>` tables.
+ */
+export interface EmbeddingStorage {
+  /** `table` or `schema.table`; lower-case identifiers. */
+  table: string;
+  /** A unique (single-column) key: the keyset order of the backfill. */
+  key: string;
+  /** The source text that is embedded. */
+  text: string;
+  /** A column every write of the row changes (an updated-at timestamp or a version number). */
+  updatedAt: string;
+  from: { column: string };
+  to: { column: string };
+}
+
 export type EmbeddingPhase = 'dual-write' | 'backfill' | 'dual-read' | 'cutover' | 'complete';
 
 /** `rollouts/<migration>.yaml` with `kind: EmbeddingMigration` */
@@ -253,6 +271,8 @@ export interface EmbeddingMigrationResource {
   from: EmbeddingStore;
   to: EmbeddingStore;
   phase: EmbeddingPhase;
+  /** The application's own table, when the vectors live there rather than in Switchyard's tables. */
+  storage?: EmbeddingStorage;
   backfill: {
     batchSize: number;
     concurrency: number;

@@ -356,6 +356,27 @@ describe('canary, embedding route, shadow', () => {
     expect(e.embeddingRoute('nope')).toMatchObject({ value: null, errorCode: 'NOT_FOUND' });
   });
 
+  it("embedding routes carry the application's table and column when the payload names them", () => {
+    const { e } = engine(
+      demoPayload('production', (p) => {
+        const m = p.embeddingMigrations['docs-embeddings-3-large']!;
+        for (const t of [m.from, m.to, ...m.write, ...m.read])
+          Object.assign(t, { table: 'app.kb_articles', column: t.index === 'docs-small' ? 'emb_old' : 'emb_new' });
+      }),
+    );
+    const r = e.embeddingRoute('docs-embeddings-3-large');
+    expect(r.value?.read.map((t) => [t.table, t.column])).toEqual([
+      ['app.kb_articles', 'emb_new'],
+      ['app.kb_articles', 'emb_old'],
+    ]);
+    // Payloads without them (every bundle before storage:) have neither key.
+    expect(Object.keys(engine().e.embeddingRoute('docs-embeddings-3-large').value!.write[0]!).sort()).toEqual([
+      'dimension',
+      'index',
+      'model',
+    ]);
+  });
+
   it('a rollout at 0% serves nobody the candidate, exposes nobody, and is shadowed at its sample rate', () => {
     const { e, sink } = engine(
       demoPayload('production', (p) => {
@@ -625,6 +646,12 @@ describe('one payload validator', () => {
       'flag key differs from its name',
       demoPayload('production', (p) => {
         p.flags['new-onboarding-tips']!.name = 'other';
+      }),
+    ],
+    [
+      'embedding target column that is not a string',
+      demoPayload('production', (p) => {
+        (p.embeddingMigrations['docs-embeddings-3-large']!.to as { column?: unknown }).column = 7;
       }),
     ],
     [

@@ -5,6 +5,7 @@ import { loadProject } from '../../config/index.ts';
 import {
   backfillAllowed,
   checkpointQueries,
+  countFacts,
   cleanupOldIndex,
   committedPlan,
   decideAdvance,
@@ -287,7 +288,16 @@ async function backfill(
   const tty = process.stderr.isTTY === true;
   // --repair-old: the same runner with the old index as its target, reconcile only (what the
   // application's writes to the old index missed), under its own checkpoint row.
-  const plan = options.mode === 'repair-old' ? { ...resolved.plan, to: resolved.plan.from } : resolved.plan;
+  // On the application's table the old column becomes the target column the same way.
+  const original = resolved.plan;
+  const plan =
+    options.mode === 'repair-old'
+      ? {
+          ...original,
+          to: original.from,
+          ...(original.storage && { storage: { ...original.storage, to: original.storage.from } }),
+        }
+      : original;
   const progress = createProgressReporter({
     label: `${plan.migration} → ${plan.to.index}`,
     unit: 'docs',
@@ -428,18 +438,19 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
   const verification = await latestVerification(store, plan.migration, resolved.envKey);
   const indexes = await store.listIndexes();
   const counts = await Promise.all(indexes.map(async (i) => ({ ...i, vectors: await store.countEmbeddings(i.index) })));
+  // On the application's table (storage:), its rows are the documents.
+  const applicationTable = plan.storage ? await countFacts(store, plan) : undefined;
   // Rows the next run would clear (the document is gone or indexed since) do not count.
-  const outstandingDeadLetters = await checkpointQueries(store).deadLetterCount(
-    store.client,
-    plan.migration,
-    plan.to.index,
-  );
+  const outstandingDeadLetters =
+    applicationTable?.deadLetters ??
+    (await checkpointQueries(store).deadLetterCount(store.client, plan.migration, plan.to.index));
   const result = {
     migration: plan.migration,
     env: resolved.envKey,
     phase: resolved.phase,
-    documents: await store.countDocuments(),
+    documents: applicationTable?.documents ?? (await store.countDocuments()),
     indexes: counts,
+    ...(applicationTable && { applicationTable: { table: plan.storage!.table, ...applicationTable } }),
     checkpoint,
     deadLetters,
     outstandingDeadLetters,
@@ -453,6 +464,10 @@ async function status(io: CommandIo, store: VectorStore, resolved: ResolvedPlan,
     `${plan.migration} (${resolved.envKey}): phase ${resolved.phase}; ${result.documents} documents; store ${store.backend} (${store.vectorType})`,
   ];
   for (const i of counts) lines.push(`  index ${i.index}: ${i.model}, ${i.dimension} dims, ${i.vectors} vectors`);
+  if (applicationTable)
+    lines.push(
+      `  table ${plan.storage!.table}.${plan.storage!.to.column}: ${applicationTable.current} current, ${applicationTable.missing} missing, ${applicationTable.stale} changed since embedded`,
+    );
   lines.push(
     checkpoint
       ? `  checkpoint: ${checkpoint.status}, last id '${checkpoint.lastDocId ?? ''}', ${checkpoint.embedded} embedded, ${checkpoint.batches} batches, ${checkpoint.runs} run(s)`

@@ -394,6 +394,31 @@ const store = (description: string): JsonSchema =>
     ['model', 'dimension', 'index'],
   );
 
+/** Lower-case SQL identifiers only: quoted or not, they name the same column (no case games). */
+export const SQL_IDENTIFIER_PATTERN = '^[a-z_][a-z0-9_]{0,62}$';
+const column = (description: string): JsonSchema => str(description, { pattern: SQL_IDENTIFIER_PATTERN });
+
+const storage = obj(
+  "The application's own table holding the vectors (default: Switchyard's `documents` and `emb_<index>` tables). Identifiers are validated and quoted, never interpolated.",
+  {
+    table: str('The table: `name` or `schema.name` (lower-case identifiers).', {
+      pattern: '^[a-z_][a-z0-9_]{0,62}(\\.[a-z_][a-z0-9_]{0,62})?$',
+    }),
+    key: column('A column with a single-column unique index or primary key: the keyset order of the backfill.'),
+    text: column('The text column that is embedded (rows where it is null are not embedded).'),
+    updatedAt: column(
+      'A column every write of the row changes (updated-at timestamp or version): a row changed after it was embedded is re-embedded.',
+    ),
+    from: obj('The old vectors.', { column: column('Vector column of from.model.') }, ['column']),
+    to: obj(
+      'The new vectors.',
+      { column: column('Vector column of to.model: vector(n), real[], double precision[] or jsonb.') },
+      ['column'],
+    ),
+  },
+  ['table', 'key', 'text', 'updatedAt', 'from', 'to'],
+);
+
 const phases = ['dual-write', 'backfill', 'dual-read', 'cutover', 'complete'] as const;
 
 const embeddingMigration = document(
@@ -412,6 +437,7 @@ const embeddingMigration = document(
         'dual-write → backfill → dual-read → cutover → complete; one step forward at a time, any step back.',
         phases,
       ),
+      storage,
       backfill: obj(
         'Backfill job settings (`switchyard migrate embeddings <id>`).',
         {

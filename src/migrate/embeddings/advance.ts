@@ -208,6 +208,15 @@ export async function cleanupOldIndex(
       hint: 'commit and merge the plan first',
     };
   }
+  const storage = resolved.plan.storage;
+  if (storage) {
+    return {
+      ok: false,
+      code: 'E_MIGRATE_CLEANUP_APP_TABLE',
+      message: `the old vectors live in the application's column ${storage.table}.${storage.from.column}: Switchyard never drops a column of a table it did not create`,
+      hint: `drop ${storage.from.column} in the application's own schema migration once every instance reads ${storage.to.column}`,
+    };
+  }
   const index = resolved.plan.from.index;
   const { dropped } = await store.retireIndex(
     index,

@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { EmbeddingMigrationResource } from '../../config/index.ts';
 import { quoteIdent } from '@switchyard/data';
-import type { Embedder, VectorStore } from '@switchyard/data';
+import type { Embedder, IndexInfo, VectorStore } from '@switchyard/data';
+import { appTableCountFacts, appTableFingerprint, verifyAppTable } from './app-table/verify.ts';
 import { outstandingDeadLetter } from './checkpoint.ts';
 import { planFingerprint, type VerifySettings } from './plan.ts';
 
@@ -62,6 +63,7 @@ const QUERY_CHARS = 2000;
 
 /** Counts one current vector per document; cheap enough to re-run at --advance time. */
 export async function countFacts(store: VectorStore, plan: EmbeddingMigrationResource): Promise<CountFacts> {
+  if (plan.storage) return appTableCountFacts(store, plan);
   const s = quoteIdent(store.schema);
   const target = await store.tableOf(plan.to.index);
   const args = [plan.migration, plan.to.index];
@@ -96,6 +98,7 @@ export async function countFacts(store: VectorStore, plan: EmbeddingMigrationRes
 
 /** Changes whenever a document or a target vector is written or deleted. */
 export async function dataFingerprint(store: VectorStore, plan: EmbeddingMigrationResource): Promise<string> {
+  if (plan.storage) return appTableFingerprint(store, plan);
   const s = quoteIdent(store.schema);
   const parts: unknown[] = [];
   for (const table of [
@@ -146,16 +149,14 @@ export interface VerifyOptions {
 
 /** Runs every check; does not store the result (see `storeVerification`). */
 export async function verifyMigration(options: VerifyOptions): Promise<VerifyReport> {
-  const { store, embedder, plan, settings } = options;
+  const { store, plan } = options;
   const started = Date.now();
-  const s = quoteIdent(store.schema);
-  const checks: VerifyCheck[] = [];
   const report: VerifyReport = {
     migration: plan.migration,
     env: options.env,
     phase: options.phase,
     passed: false,
-    checks,
+    checks: [],
     counts: undefined,
     dimension: { expected: plan.to.dimension, catalog: undefined, stored: undefined },
     overlap: undefined,
@@ -163,6 +164,17 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     dataFingerprint: await dataFingerprint(store, plan),
     durationMs: 0,
   };
+  if (plan.storage) await verifyAppTable(options, report);
+  else await verifyStoreIndex(options, report);
+  report.passed = report.checks.every((c) => c.passed);
+  report.durationMs = Date.now() - started;
+  return report;
+}
+
+/** The checks on Switchyard's own tables: the target index, its dimension, counts and overlap. */
+async function verifyStoreIndex(options: VerifyOptions, report: VerifyReport): Promise<void> {
+  const { store, plan, settings } = options;
+  const checks = report.checks;
   const info = await store.getIndex(plan.to.index);
   if (!info) {
     checks.push({
@@ -170,8 +182,7 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
       passed: false,
       detail: `the target index '${plan.to.index}' does not exist (run the backfill first)`,
     });
-    report.durationMs = Date.now() - started;
-    return report;
+    return;
   }
   const modelOk = info.model === plan.to.model;
   checks.push({
@@ -179,28 +190,9 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
     passed: modelOk,
     detail: `target '${info.index}' holds ${info.model} (${info.vectorType})${modelOk ? '' : `, the plan says ${plan.to.model}`}`,
   });
-
-  // Dimension: the catalog, and what is actually stored.
-  const table = await store.tableOf(plan.to.index);
-  const dims = info.vectorType === 'pgvector' ? 'vector_dims(embedding)' : 'array_length(embedding, 1)';
-  const stored = await store.client.query<{ lo: number | null; hi: number | null }>(
-    `SELECT min(${dims}) AS lo, max(${dims}) AS hi FROM ${table}`,
-  );
-  const lo = stored[0]?.lo === null || stored[0]?.lo === undefined ? undefined : Number(stored[0].lo);
-  const hi = stored[0]?.hi === null || stored[0]?.hi === undefined ? undefined : Number(stored[0].hi);
-  report.dimension = {
-    expected: plan.to.dimension,
-    catalog: info.dimension,
-    stored: lo === undefined ? undefined : [lo, hi!],
-  };
-  const dimOk =
-    info.dimension === plan.to.dimension &&
-    (lo === undefined || (lo === plan.to.dimension && hi === plan.to.dimension));
-  checks.push({
-    name: 'dimension',
-    passed: dimOk,
-    detail: `expected ${plan.to.dimension}; index ${info.dimension}; stored ${lo === undefined ? '(no vectors)' : lo === hi ? lo : `${lo}..${hi}`}`,
-  });
+  const dimension = await indexDimension(store, info, plan.to.dimension);
+  report.dimension = dimension.facts;
+  checks.push(dimension.check);
 
   const counts = await countFacts(store, plan);
   report.counts = counts;
@@ -208,7 +200,7 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
 
   // Overlap: the same queries through both indexes, each embedded with its own model.
   const oldIndex = await store.getIndex(plan.from.index);
-  if (!modelOk || !dimOk) {
+  if (!modelOk || !dimension.check.passed) {
     checks.push({
       name: 'overlap',
       passed: false,
@@ -221,52 +213,94 @@ export async function verifyMigration(options: VerifyOptions): Promise<VerifyRep
       detail: `the old index '${plan.from.index}' does not exist: nothing to compare against`,
     });
   } else {
+    const s = quoteIdent(store.schema);
     const sample = await store.client.query<{ id: string; content: string }>(
       `SELECT id, content FROM ${s}.documents WHERE content <> '' ORDER BY md5(id || $1), id LIMIT $2`,
       [plan.migration, settings.sampleQueries],
     );
-    if (sample.length === 0) {
-      checks.push({ name: 'overlap', passed: true, detail: 'no documents to sample' });
-    } else {
-      const texts = sample.map((r) => r.content.slice(0, QUERY_CHARS));
-      const [oldVectors, newVectors] = await Promise.all([
-        embedBatched(embedder, plan.from.model, plan.from.dimension, texts),
-        embedBatched(embedder, plan.to.model, plan.to.dimension, texts),
-      ]);
-      let sum = 0;
-      let min = 1;
-      let self = 0;
-      for (let i = 0; i < sample.length; i++) {
-        const [a, b] = await Promise.all([
-          store.search(plan.from.index, oldVectors[i]!, settings.topK),
-          store.search(plan.to.index, newVectors[i]!, settings.topK),
-        ]);
-        const denominator = Math.max(1, Math.min(settings.topK, Math.max(a.length, b.length)));
-        const inOld = new Set(a.map((h) => h.id));
-        const overlap = b.filter((h) => inOld.has(h.id)).length / denominator;
-        sum += overlap;
-        min = Math.min(min, overlap);
-        if (b.some((h) => h.id === sample[i]!.id)) self++;
-      }
-      const average = sum / sample.length;
-      report.overlap = {
-        sampleQueries: sample.length,
-        topK: settings.topK,
-        average,
-        min,
-        selfRecall: self / sample.length,
-        threshold: settings.minOverlap,
-      };
-      checks.push({
-        name: 'overlap',
-        passed: average >= settings.minOverlap,
-        detail: `overlap@${settings.topK} ${average.toFixed(3)} (min ${min.toFixed(3)}) over ${sample.length} sampled documents, threshold ${settings.minOverlap}; each document found by its own text in the new top-${settings.topK}: ${((self / sample.length) * 100).toFixed(1)}%`,
-      });
-    }
+    const overlap = await overlapCheck(options, sample, async (side, vector, k) =>
+      (await store.search(side === 'from' ? plan.from.index : plan.to.index, vector, k)).map((h) => h.id),
+    );
+    report.overlap = overlap.facts;
+    checks.push(overlap.check);
   }
-  report.passed = checks.every((c) => c.passed);
-  report.durationMs = Date.now() - started;
-  return report;
+}
+
+/** Dimension: the catalog, and what is actually stored. */
+async function indexDimension(
+  store: VectorStore,
+  info: IndexInfo,
+  expected: number,
+): Promise<{ facts: VerifyReport['dimension']; check: VerifyCheck }> {
+  const table = await store.tableOf(info.index);
+  const dims = info.vectorType === 'pgvector' ? 'vector_dims(embedding)' : 'array_length(embedding, 1)';
+  const stored = await store.client.query<{ lo: number | null; hi: number | null }>(
+    `SELECT min(${dims}) AS lo, max(${dims}) AS hi FROM ${table}`,
+  );
+  const lo = stored[0]?.lo === null || stored[0]?.lo === undefined ? undefined : Number(stored[0].lo);
+  const hi = stored[0]?.hi === null || stored[0]?.hi === undefined ? undefined : Number(stored[0].hi);
+  const passed = info.dimension === expected && (lo === undefined || (lo === expected && hi === expected));
+  return {
+    facts: { expected, catalog: info.dimension, stored: lo === undefined ? undefined : [lo, hi!] },
+    check: {
+      name: 'dimension',
+      passed,
+      detail: `expected ${expected}; index ${info.dimension}; stored ${lo === undefined ? '(no vectors)' : lo === hi ? lo : `${lo}..${hi}`}`,
+    },
+  };
+}
+
+/** Top-k ids for a query vector, on the old (`from`) or the new (`to`) side. */
+export type OverlapSearch = (side: 'from' | 'to', vector: Float32Array, k: number) => Promise<string[]>;
+
+/**
+ * The top-k overlap: each sampled document's text, embedded with each model, searched on its own
+ * side; and how often the new side finds the document by its own text.
+ */
+export async function overlapCheck(
+  options: VerifyOptions,
+  sample: ReadonlyArray<{ id: string; content: string }>,
+  search: OverlapSearch,
+): Promise<{ facts: VerifyReport['overlap']; check: VerifyCheck }> {
+  const { embedder, plan, settings } = options;
+  if (sample.length === 0)
+    return { facts: undefined, check: { name: 'overlap', passed: true, detail: 'no documents to sample' } };
+  const texts = sample.map((r) => r.content.slice(0, QUERY_CHARS));
+  const [oldVectors, newVectors] = await Promise.all([
+    embedBatched(embedder, plan.from.model, plan.from.dimension, texts),
+    embedBatched(embedder, plan.to.model, plan.to.dimension, texts),
+  ]);
+  let sum = 0;
+  let min = 1;
+  let self = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const [a, b] = await Promise.all([
+      search('from', oldVectors[i]!, settings.topK),
+      search('to', newVectors[i]!, settings.topK),
+    ]);
+    const denominator = Math.max(1, Math.min(settings.topK, Math.max(a.length, b.length)));
+    const inOld = new Set(a);
+    const overlap = b.filter((id) => inOld.has(id)).length / denominator;
+    sum += overlap;
+    min = Math.min(min, overlap);
+    if (b.includes(sample[i]!.id)) self++;
+  }
+  const average = sum / sample.length;
+  return {
+    facts: {
+      sampleQueries: sample.length,
+      topK: settings.topK,
+      average,
+      min,
+      selfRecall: self / sample.length,
+      threshold: settings.minOverlap,
+    },
+    check: {
+      name: 'overlap',
+      passed: average >= settings.minOverlap,
+      detail: `overlap@${settings.topK} ${average.toFixed(3)} (min ${min.toFixed(3)}) over ${sample.length} sampled documents, threshold ${settings.minOverlap}; each document found by its own text in the new top-${settings.topK}: ${((self / sample.length) * 100).toFixed(1)}%`,
+    },
+  };
 }
 
 /**
@@ -294,7 +328,8 @@ export async function failedVerification(
   };
 }
 
-async function embedBatched(
+/** Embeds `texts` in requests of at most 100. */
+export async function embedBatched(
   embedder: Embedder,
   model: string,
   dimension: number,

@@ -104,6 +104,25 @@ CREATE TABLE {s}.retired_indexes (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'application table rows embedded',
+    // Written by `switchyard migrate embeddings` on a plan with `storage:` (the application's own
+    // table), in the same transaction as the row's new vector: the row's change column as it was
+    // when embedded, and a digest of the vector written. A row whose change column has moved while
+    // its vector is still ours was changed after it was embedded, and is re-embedded.
+    sql: `
+CREATE TABLE {s}.migration_row_versions (
+  migration text NOT NULL,
+  target_index text NOT NULL,
+  row_key text NOT NULL,
+  source_version text NOT NULL,
+  vector_md5 text NOT NULL,
+  embedded_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (migration, target_index, row_key)
+);
+`,
+  },
 ];
 
 export interface VectorStoreSchemaReport {

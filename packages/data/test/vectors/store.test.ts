@@ -54,7 +54,7 @@ function suite(backend: Backend, skip = false): void {
 
     it('detects the vector type and migrates idempotently', async () => {
       expect(store.vectorType).toBe(backend.expectedType);
-      expect(store.migration.current).toBe(3);
+      expect(store.migration.current).toBe(4);
       const again = await openVectorStore(store.client, { schema: store.schema });
       expect(again.migration.applied).toEqual([]);
       expect(again.vectorType).toBe(backend.expectedType);

@@ -87,6 +87,8 @@ function target(value: JsonValue | undefined, pointer: string): void {
   string(t.model, `${pointer}/model`);
   number(t.dimension, `${pointer}/dimension`);
   string(t.index, `${pointer}/index`);
+  if (t.table !== undefined) string(t.table, `${pointer}/table`);
+  if (t.column !== undefined) string(t.column, `${pointer}/column`);
 }
 
 function pipeline(value: JsonValue | undefined, pointer: string): void {

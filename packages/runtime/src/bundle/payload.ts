@@ -143,6 +143,13 @@ export interface PayloadEmbeddingTarget {
   model: string;
   dimension: number;
   index: string;
+  /**
+   * Set only when the plan's vectors live in the application's own table (`storage:`): the table
+   * (`schema.table`) and the vector column of this target. Absent in Switchyard's own tables, so
+   * payloads of plans without `storage:` are unchanged.
+   */
+  table?: string;
+  column?: string;
 }
 
 export interface PayloadEmbeddingMigration {
