@@ -142,6 +142,8 @@ export const command: Command = {
       const report = await runConversationMigration(client, {
         migration: plan.migration,
         schema,
+        storage: plan.storage,
+        source: plan.source,
         dryRun,
         batchSize,
         pauseMs,

@@ -55,7 +55,7 @@ export async function commitBatch(
   for (let attempt = 1; ; attempt++) {
     try {
       return await s.client.transaction(async (tx) => {
-        const r = await writeBatch(tx, s.sql, s.m, classified);
+        const r = await writeBatch(tx, s.table, s.m, classified);
         const total = add(add(s.base, s.report.counters), { ...add(batch, r.counters), conflicts: 0 });
         await s.cp.save(tx, s.m.id, lastId, total, 'running');
         return r;

@@ -4,7 +4,7 @@
  */
 import type { PayloadSchemaMigration } from '@switchyard/runtime';
 import { upgradeRecord } from '@switchyard/runtime';
-import type { ConversationRow } from '@switchyard/data';
+import type { TableRow } from '@switchyard/data';
 import type { Problem } from './types.ts';
 
 /** The record's `schemaVersion` as JSON text (`missing` when absent): the report's per-version key. */
@@ -15,13 +15,13 @@ export function versionKey(record: unknown): string {
 }
 
 export type Classified =
-  | { kind: 'upgrade'; row: ConversationRow; before: Record<string, unknown>; after: Record<string, unknown> }
-  | { kind: 'current'; row: ConversationRow }
-  | { kind: 'failed'; row: ConversationRow; problem: Problem };
+  | { kind: 'upgrade'; row: TableRow; before: Record<string, unknown>; after: Record<string, unknown> }
+  | { kind: 'current'; row: TableRow }
+  | { kind: 'failed'; row: TableRow; problem: Problem };
 
 export type Upgrade = Extract<Classified, { kind: 'upgrade' }>;
 
-export function classify(m: PayloadSchemaMigration, row: ConversationRow): Classified {
+export function classify(m: PayloadSchemaMigration, row: TableRow): Classified {
   const r = upgradeRecord(m, row.record);
   if (!r.ok)
     return {

@@ -3,7 +3,7 @@
  * the small helpers every step uses (progress, problem notes, store errors as `E_MIGRATE_STORE`).
  */
 import type { PayloadSchemaMigration } from '@switchyard/runtime';
-import { conversationSql, type ConversationSql, type SqlClient } from '@switchyard/data';
+import { ConversationError, switchyardTable, type RecordTable, type SqlClient } from '@switchyard/data';
 import { emptySummary } from './changes.ts';
 import { checkpointSql, type CheckpointSql } from './checkpoint.ts';
 import { zero } from './counters.ts';
@@ -19,7 +19,8 @@ export interface RunState {
   batchSize: number;
   dryRun: boolean;
   lock: RunLock | null;
-  sql: ConversationSql;
+  /** The records' table: Switchyard's by default; the application's one once prepareStore has inspected it. */
+  table: RecordTable;
   cp: CheckpointSql;
   started: number;
   report: MigrationReport;
@@ -33,6 +34,7 @@ export interface RunState {
 
 function emptyReport(
   client: SqlClient,
+  options: RunOptions,
   m: PayloadSchemaMigration,
   schema: string,
   batchSize: number,
@@ -46,6 +48,7 @@ function emptyReport(
     mode: m.mode,
     dryRun,
     schema,
+    table: options.storage?.table ?? `${schema}.conversations`,
     backend: client.backend,
     batchSize,
     before: [],
@@ -83,10 +86,10 @@ export function runState(
     batchSize,
     dryRun,
     lock,
-    sql: conversationSql(schema),
+    table: switchyardTable(schema),
     cp: checkpointSql(schema),
     started: performance.now(),
-    report: emptyReport(client, m, schema, batchSize, dryRun),
+    report: emptyReport(client, options, m, schema, batchSize, dryRun),
     cursor: null,
     base: zero(),
     pending: 0,
@@ -101,12 +104,12 @@ export function finishReport(s: RunState): MigrationReport {
   return r;
 }
 
-/** Runs a store step, turning anything but a MigrateError into `E_MIGRATE_STORE` naming `what`. */
+/** Runs a store step, turning anything but a MigrateError or ConversationError (coded already) into `E_MIGRATE_STORE` naming `what`. */
 export async function store<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    if (error instanceof MigrateError) throw error;
+    if (error instanceof MigrateError || error instanceof ConversationError) throw error;
     throw new MigrateError('E_MIGRATE_STORE', `${what}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -12,16 +12,24 @@
  *
  * A dry run reads the same pages and writes nothing.
  *
- * The steps, one concept per file: run-state.ts (the invocation's state), checkpoint.ts, counts.ts,
+ * The steps, one concept per file: run-state.ts (the invocation's state), checkpoint.ts,
  * classify.ts (one row's fate), batch.ts (accounting and committing a batch), write-batch.ts (the
  * conditional writes).
  */
-import { DEFAULT_CONVERSATION_SCHEMA, checkSchemaName, migrateConversationStore } from '@switchyard/data';
-import type { ConversationRow, SqlClient } from '@switchyard/data';
+import {
+  DEFAULT_CONVERSATION_SCHEMA,
+  checkSchemaName,
+  checkStorage,
+  inspectTable,
+  migrateConversationCheckpoints,
+  migrateConversationStore,
+  switchyardTableExists,
+  userTableSql,
+} from '@switchyard/data';
+import type { SqlClient, TableRow } from '@switchyard/data';
 import { commitBatch, examineBatch, pause } from './batch.ts';
 import { classify } from './classify.ts';
 import { add } from './counters.ts';
-import { countByVersion, countPending, tableExists } from './counts.ts';
 import { MigrateError } from './errors.ts';
 import { emitProgress, finishReport, noteProblem, runState, store, type RunState } from './run-state.ts';
 import { RunLockError, takeRunLock, type RunLock } from '../shared/run-lock.ts';
@@ -61,8 +69,22 @@ export async function runConversationMigration(client: SqlClient, options: RunOp
 
 /** Creates the tables (a dry run creates nothing: false when there is nothing to read). */
 async function prepareStore(s: RunState): Promise<boolean> {
-  if (s.dryRun) return store('reading the conversations table', () => tableExists(s.client, s.schema));
+  if (s.options.storage) return prepareUserTable(s);
+  if (s.dryRun) return store('reading the conversations table', () => switchyardTableExists(s.client, s.schema));
   await store('creating the conversation tables', () => migrateConversationStore(s.client, s.schema));
+  return true;
+}
+
+/**
+ * An application's table: the names checked, the table and its columns inspected (coded errors
+ * naming the plan and the column), only the checkpoint table created in Switchyard's schema.
+ */
+async function prepareUserTable(s: RunState): Promise<boolean> {
+  const source = s.options.source ?? `rollouts/${s.m.id}.yaml`;
+  const storage = checkStorage(s.options.storage as NonNullable<RunOptions['storage']>, source);
+  const inspected = await store(`reading ${storage.table}`, () => inspectTable(s.client, storage, source));
+  s.table = userTableSql(inspected);
+  if (!s.dryRun) await store('creating the checkpoint table', () => migrateConversationCheckpoints(s.client, s.schema));
   return true;
 }
 
@@ -87,18 +109,16 @@ async function resumeOrStart(s: RunState): Promise<void> {
 }
 
 async function countBefore(s: RunState): Promise<void> {
-  s.report.before = await store('counting records', () => countByVersion(s.client, s.sql));
+  s.report.before = await store('counting records', () => s.table.countByVersion(s.client));
   s.report.total = s.report.before.reduce((n, v) => n + v.count, 0);
-  s.pending = await store('counting records', () => countPending(s.client, s.sql, s.m.to, s.cursor));
+  s.pending = await store('counting records', () => s.table.countPending(s.client, s.m.to, s.cursor));
 }
 
 /** Reads, accounts for and (unless a dry run) commits one batch; false when there is nothing left or the run was stopped. */
 async function nextBatch(s: RunState): Promise<boolean> {
-  const rows: ConversationRow[] = await store('reading a batch', () =>
-    s.sql.page(s.client, s.cursor, s.batchSize, s.m.to),
-  );
+  const rows: TableRow[] = await store('reading a batch', () => s.table.page(s.client, s.cursor, s.batchSize, s.m.to));
   if (rows.length === 0) return false;
-  const lastId = (rows[rows.length - 1] as ConversationRow).id;
+  const lastId = (rows[rows.length - 1] as TableRow).id;
   const classified = rows.map((row) => classify(s.m, row));
   const batch = examineBatch(s, classified);
   if (s.dryRun) {
@@ -147,7 +167,7 @@ async function finishRun(s: RunState): Promise<void> {
   if (s.dryRun) r.complete = !r.interrupted;
   r.remaining = s.dryRun
     ? s.pending
-    : await store('counting records', () => countPending(s.client, s.sql, s.m.to, null));
+    : await store('counting records', () => s.table.countPending(s.client, s.m.to, null));
 }
 
 async function run(s: RunState): Promise<MigrationReport> {

@@ -2,6 +2,7 @@
  * The background conversation migration's options and report (docs/guides/conversation-migration.md).
  */
 import type { PayloadSchemaMigration } from '@switchyard/runtime';
+import type { TableStorage } from '@switchyard/data';
 import type { ChangeSummary, DiffEntry } from './changes.ts';
 import type { RunLockOption } from '../shared/run-lock.ts';
 
@@ -32,6 +33,14 @@ export interface RunOptions {
    * guarantees a single runner; omitted there, the run is refused with `E_MIGRATE_LOCK_SESSION`.
    */
   lock?: RunLockOption;
+  /**
+   * The application's own table holding the records (the plan's `storage:` block; see
+   * docs/guides/conversation-migration.md, "Your own table"). Absent: Switchyard's
+   * `<schema>.conversations`. The checkpoint stays in `schema` either way.
+   */
+  storage?: TableStorage;
+  /** Names the plan in storage errors (default `rollouts/<migration id>.yaml`). */
+  source?: string;
 }
 
 export interface Progress {
@@ -79,7 +88,10 @@ export interface MigrationReport {
   to: number;
   mode: 'lazy' | 'background';
   dryRun: boolean;
+  /** Switchyard's schema: the checkpoint's (and, without `storage`, the records'). */
   schema: string;
+  /** The table holding the records, e.g. `switchyard.conversations` or the application's `app.chat_threads`. */
+  table: string;
   backend: 'pglite' | 'postgres';
   batchSize: number;
   /** Counts per stored schema version before the run (`null`: no integer schemaVersion). */

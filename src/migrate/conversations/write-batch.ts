@@ -4,7 +4,7 @@
  * application changed meanwhile — so an application write is never overwritten.
  */
 import type { PayloadSchemaMigration } from '@switchyard/runtime';
-import type { ConversationSql, SqlExecutor } from '@switchyard/data';
+import type { RecordTable, SqlExecutor } from '@switchyard/data';
 import { classify, type Classified, type Upgrade } from './classify.ts';
 import { zero } from './counters.ts';
 import type { Counters, Problem } from './types.ts';
@@ -20,7 +20,7 @@ export interface BatchResult {
 /** Reads the lost rows again and sorts them: upgrade again (returned), or count as current/failed. */
 async function reread(
   tx: SqlExecutor,
-  sql: ConversationSql,
+  sql: RecordTable,
   m: PayloadSchemaMigration,
   lost: string[],
   result: BatchResult,
@@ -42,7 +42,7 @@ async function reread(
 /** Writes one batch's upgrades in `tx` (the caller commits the checkpoint with it). */
 export async function writeBatch(
   tx: SqlExecutor,
-  sql: ConversationSql,
+  sql: RecordTable,
   m: PayloadSchemaMigration,
   pending: Classified[],
 ): Promise<BatchResult> {
