@@ -5,7 +5,7 @@
  * and verifies on it, on PGlite and PostgreSQL. Checkpoints stay in Switchyard's schema.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPgClient, quoteIdent, type SqlClient, type SqlExecutor } from '@switchyard/data';
+import { openPgClient, openTableReader, quoteIdent, type SqlClient, type SqlExecutor } from '@switchyard/data';
 import { runConversationMigration, type LockSession } from '../../../src/migrate/conversations/index.ts';
 import { V2, checkpoint, dropSchema, openBackend, PG_URL, uniqueSchema, type Backend } from './helpers.ts';
 import { APP_TABLES, VERSION_COLUMN, expectedAfter, type AppTable } from './user-table-fixtures.ts';
@@ -118,6 +118,49 @@ for (const backend of ['pglite', 'postgres'] satisfies Backend[])
           const after = await table.read(client, app);
           for (let i = 0; i < N; i++) expect(after.get(table.keyOf(i))).toEqual(expectedAfter(i));
         }
+      });
+
+      it('the lazy path on the application table: a read upgrades and writes back; the run does the rest', async () => {
+        for (const table of APP_TABLES) {
+          const app = await fresh(table, 120);
+          const events: unknown[] = [];
+          const reader = await openTableReader(client, {
+            storage: table.storage(app),
+            migration: () => V2,
+            onEvent: (e) => events.push(e),
+          });
+          for (let i = 0; i < 40; i++) {
+            const read = await reader.get(table.keyOf(i));
+            expect(read?.upgrade).toEqual({ status: 'upgraded', from: 1, to: 2, written: true });
+            expect(read?.record).toEqual(expectedAfter(i));
+          }
+          expect(await reader.get(table.keyOf(0))).toMatchObject({ upgrade: { status: 'current', version: 2 } });
+          expect(await reader.get(table.keyOf(5000))).toBeNull();
+          expect(events).toHaveLength(40);
+          expect(events[0]).toMatchObject({
+            migration: 'schema',
+            key: V2.id,
+            subjectId: table.keyOf(0),
+            from: '1',
+            to: '2',
+          });
+          // Lazy and background agree: the run upgrades only the 80 rows nobody read.
+          const report = await runConversationMigration(client, {
+            lock: lockSession,
+            migration: { ...migration, id: `conv-${app}` },
+            schema,
+            storage: table.storage(app),
+          });
+          expect(report.counters).toMatchObject({ scanned: 80, upgraded: 80 });
+          const after = await table.read(client, app);
+          for (let i = 0; i < 120; i++) expect(after.get(table.keyOf(i))).toEqual(expectedAfter(i));
+        }
+        const bigintKeys = await fresh(VERSION_COLUMN, 1);
+        const reader = await openTableReader(client, {
+          storage: VERSION_COLUMN.storage(bigintKeys),
+          migration: V2,
+        });
+        await expect(reader.get('not-a-number')).rejects.toMatchObject({ code: 'E_CONVERSATION_INVALID' });
       });
 
       it('an application write between the runner read and write is kept: the row is read again and upgraded on top', async () => {

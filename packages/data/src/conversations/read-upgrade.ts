@@ -31,7 +31,10 @@ export function stored(row: ConversationRow, upgrade?: ReadUpgrade): StoredConve
 }
 
 /** Upgrades in memory; `current` when already current or no migration applies. */
-export function upgradeInMemory(row: ConversationRow, m: ConversationMigration | null): InMemoryUpgrade {
+export function upgradeInMemory(
+  row: Pick<ConversationRow, 'record' | 'numbersExact'>,
+  m: ConversationMigration | null,
+): InMemoryUpgrade {
   if (m === null) return { kind: 'current' };
   const r = upgradeRecord(m, row.record);
   if (!r.ok) return { kind: 'failed', code: r.code, message: r.message };

@@ -2,3 +2,4 @@
 export { checkStorage, IDENTIFIER, type TableStorage, type CheckedStorage } from './storage.ts';
 export { inspectTable, type InspectedTable } from './inspect.ts';
 export { userTableSql } from './table-sql.ts';
+export { openTableReader, type TableReader, type TableReaderOptions, type TableRead } from './lazy-read.ts';
