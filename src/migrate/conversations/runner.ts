@@ -84,6 +84,7 @@ async function prepareUserTable(s: RunState): Promise<boolean> {
   const storage = checkStorage(s.options.storage as NonNullable<RunOptions['storage']>, source);
   const inspected = await store(`reading ${storage.table}`, () => inspectTable(s.client, storage, source));
   s.table = userTableSql(inspected);
+  s.report.table = s.table.label;
   if (!s.dryRun) await store('creating the checkpoint table', () => migrateConversationCheckpoints(s.client, s.schema));
   return true;
 }

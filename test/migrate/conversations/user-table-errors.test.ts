@@ -23,6 +23,7 @@ INSERT INTO app.chat_threads (thread_id, payload) VALUES (1, '{"id":"1","message
   const refuse = async (storage: TableStorage, dryRun = false) => {
     const error = await runConversationMigration(client, {
       migration: V2,
+      schema: 'sy_refused',
       storage,
       dryRun,
       source: 'rollouts/conversation-schema-v2.yaml',
@@ -86,8 +87,42 @@ INSERT INTO app.chat_threads (thread_id, payload) VALUES (1, '{"id":"1","message
     expect(e.message).toContain('storage.key: column "k" of app.loose must be NOT NULL and unique');
   });
 
+  it('a text record column holding something that is not JSON fails the run with E_MIGRATE_STORE, changing nothing', async () => {
+    await client.exec(`CREATE TABLE app.notes (note_id integer PRIMARY KEY, doc text NOT NULL);
+INSERT INTO app.notes VALUES (1, '{"id":"n1","messages":[]}'), (2, 'not json');`);
+    const e = (await runConversationMigration(client, {
+      migration: V2,
+      schema: 'sy_not_json',
+      storage: { table: 'app.notes', key: 'note_id', record: 'doc' },
+    }).catch((error: unknown) => error)) as { code: string; message: string };
+    expect(e.code).toBe('E_MIGRATE_STORE');
+    expect(e.message).toContain('invalid input syntax for type json');
+    expect(await client.query('SELECT doc FROM app.notes ORDER BY note_id')).toEqual([
+      { doc: '{"id":"n1","messages":[]}' },
+      { doc: 'not json' },
+    ]);
+    await client.exec('DROP TABLE app.notes');
+  });
+
+  it("an unqualified table is in schema public; only the checkpoint table goes to Switchyard's schema", async () => {
+    await client.exec(`CREATE TABLE public.threads (id text PRIMARY KEY, payload jsonb NOT NULL);
+INSERT INTO public.threads VALUES ('t1', '{"id":"t1","messages":[]}');`);
+    const report = await runConversationMigration(client, {
+      migration: V2,
+      schema: 'sy_public_case',
+      storage: { table: 'threads', key: 'id', record: 'payload' },
+    });
+    expect(report).toMatchObject({ table: 'public.threads', complete: true, remaining: 0 });
+    expect(report.counters.upgraded).toBe(1);
+    expect(
+      await client.query(
+        `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'sy_public_case' AND relkind = 'r'`,
+      ),
+    ).toEqual([{ relname: 'conversation_migration_progress' }]);
+  });
+
   it("a refused run creates nothing in Switchyard's schema", async () => {
     await refuse({ ...good, record: 'note' });
-    expect(await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'switchyard'`)).toHaveLength(0);
+    expect(await client.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'sy_refused'`)).toHaveLength(0);
   });
 });
