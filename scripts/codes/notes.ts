@@ -45,6 +45,21 @@ export const CODE_NOTES: Record<string, { meaning?: string; hint?: string }> = {
     meaning: 'An embeddings call failed with an error that carries no `E_EMBED_*` code of its own.',
     hint: 'Check that the embeddings API is reachable (--base-url, OPENAI_API_KEY) and run again.',
   },
+  E_CONVERSATION_STORAGE_NAME: {
+    hint: 'Use plain lower-case identifiers in the plan\'s storage: block (`schema.table`, `column`); names are quoted, never interpolated raw (docs/guides/conversation-migration.md, "Your own table").',
+  },
+  E_CONVERSATION_STORAGE_COLUMNS: {
+    hint: 'Give key, record, version, updatedAt and revision a column each.',
+  },
+  E_CONVERSATION_STORAGE_MISSING: {
+    hint: "Check the table and column names in storage: against the database (Switchyard never creates an application's table); `--schema` names Switchyard's schema, not the table's.",
+  },
+  E_CONVERSATION_STORAGE_TYPE: {
+    hint: 'record: jsonb, json or text; version and revision: an integer type; updatedAt: timestamp or timestamptz; key: text, varchar, uuid or an integer type.',
+  },
+  E_CONVERSATION_STORAGE_KEY: {
+    hint: 'Name the primary key, or add a unique index on the key column alone and make it NOT NULL.',
+  },
   E_CONVERSATION_UNSUPPORTED_VERSION: {
     meaning:
       'A stored conversation cannot be upgraded to the schema version in force (its record is not one the migration understands).',

@@ -315,6 +315,23 @@ export interface SchemaMigrationResource {
     copyToMessages?: Record<string, string>;
   };
   batchSize: number;
+  /** The application's own table holding the records (absent: Switchyard's `conversations` table). */
+  storage?: SchemaMigrationStorage;
+}
+
+/**
+ * A SchemaMigration's `storage:` block (docs/guides/conversation-migration.md, "Your own table"):
+ * the same shape as `TableStorage` in `@switchyard/data`, which checks it again at run start.
+ */
+export interface SchemaMigrationStorage {
+  /** `name` (schema public) or `schema.name`. */
+  table: string;
+  key: string;
+  record: string;
+  /** Integer version column; absent: the record's `schemaVersion` field. */
+  version?: string;
+  updatedAt?: string;
+  revision?: string;
 }
 
 export type RolloutResource =

@@ -25,6 +25,10 @@ plan's batchSize, with conditional writes (a record the application changed mean
 never overwritten), a checkpoint per batch (a killed run resumes where it stopped), never dropping a
 field. Records that cannot be upgraded are reported and left untouched. Running it again changes nothing.
 
+The records are in Switchyard's conversations table (in --schema), or in the application's own table
+when the plan has a storage: block (table, key, record, version …; checked before any row is read;
+the checkpoint stays in --schema). See docs/guides/conversation-migration.md, "Your own table".
+
 Options:
   --migration <id>       the SchemaMigration to run (required when several migrate conversations)
   --dry-run              report what would change (counts per version, fields added/renamed, records
@@ -142,6 +146,8 @@ export const command: Command = {
       const report = await runConversationMigration(client, {
         migration: plan.migration,
         schema,
+        storage: plan.storage,
+        source: plan.source,
         dryRun,
         batchSize,
         pauseMs,

@@ -15,6 +15,9 @@ export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]*$';
 /** Dated snapshots: `gpt-4o-2024-08-06`, `claude-3-5-sonnet-20241022`, `gpt-4-0613`. */
 export const SNAPSHOT_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:/-]*-(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}|[0-9]{4})$';
 export const VARIABLE_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+/** A SQL identifier Switchyard accepts (PostgreSQL's unquoted lower-case form, at most 63 characters). */
+export const IDENTIFIER_PATTERN_BODY = '[a-z_][a-z0-9_]{0,62}';
+export const IDENTIFIER_PATTERN = `^${IDENTIFIER_PATTERN_BODY}$`;
 
 export const str = (description: string, extra: JsonSchema = {}): JsonSchema => ({
   type: 'string',

@@ -3,6 +3,8 @@ import {
   NAME_PATTERN,
   SNAPSHOT_PATTERN,
   VARIABLE_PATTERN,
+  IDENTIFIER_PATTERN,
+  IDENTIFIER_PATTERN_BODY,
   arr,
   document,
   enumOf,
@@ -537,6 +539,34 @@ const schemaMigration = document(
         ),
       }),
       batchSize: int('Records per batch in background mode.', 1, 100_000),
+      storage: obj(
+        "The application's own table holding the records, for `switchyard migrate conversations` (omit it for Switchyard's own conversations table). Names are plain lower-case identifiers, always quoted in SQL; the run checks the table and column types before touching a row. Not part of the bundle.",
+        {
+          table: str('The table: `name` (in schema public) or `schema.name`.', {
+            pattern: `^(${IDENTIFIER_PATTERN_BODY}\\.)?${IDENTIFIER_PATTERN_BODY}$`,
+          }),
+          key: str(
+            'The unique, NOT NULL key column (text, varchar, uuid, smallint, integer or bigint); the run walks the table in its order.',
+            { pattern: IDENTIFIER_PATTERN },
+          ),
+          record: str('The column holding the whole record as JSON: jsonb, json or text.', {
+            pattern: IDENTIFIER_PATTERN,
+          }),
+          version: str(
+            "An integer column holding the record's schema version. Omitted: the version is the record's own `schemaVersion` field.",
+            { pattern: IDENTIFIER_PATTERN },
+          ),
+          updatedAt: str(
+            'A timestamp column the application changes on every write: a runner write lands only if it is unchanged since the read, and sets it to the write time.',
+            { pattern: IDENTIFIER_PATTERN },
+          ),
+          revision: str(
+            'An integer revision column: a runner write lands only if it is unchanged since the read, and increments it.',
+            { pattern: IDENTIFIER_PATTERN },
+          ),
+        },
+        ['table', 'key', 'record'],
+      ),
     },
     ['kind', 'migration', 'entity', 'from', 'to', 'mode', 'upgrade', 'batchSize'],
   ),

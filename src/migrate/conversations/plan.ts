@@ -5,10 +5,27 @@
  */
 import type { PayloadSchemaMigration } from '@switchyard/runtime';
 import { schemaMigrationPayload } from '../../bundle/compile.ts';
-import type { Project, SchemaMigrationResource } from '../../config/index.ts';
+import type { Project, SchemaMigrationResource, SchemaMigrationStorage } from '../../config/index.ts';
 import type { Result } from '../../errors/index.ts';
 
-export type PlanResult = Result<{ migration: PayloadSchemaMigration }>;
+/**
+ * The plan to run: its bundle form, and — outside the bundle, since only the runner reads the
+ * application's table — its `storage:` block and file (for messages).
+ */
+export type PlanResult = Result<{
+  migration: PayloadSchemaMigration;
+  storage?: SchemaMigrationStorage;
+  source: string;
+}>;
+
+function planOf(project: Project, plan: SchemaMigrationResource): PlanResult {
+  return {
+    ok: true,
+    migration: toPayloadMigration(plan),
+    ...(plan.storage ? { storage: plan.storage } : {}),
+    source: project.files.get(`rollout:${plan.migration}`) ?? `rollouts/${plan.migration}.yaml`,
+  };
+}
 
 /** The bundle form of a SchemaMigration resource: exactly what `compileBundle` writes into `schemaMigrations`. */
 export const toPayloadMigration = schemaMigrationPayload;
@@ -38,7 +55,7 @@ export function selectConversationMigration(project: Project, id?: string): Plan
         message: `SchemaMigration '${id}' migrates '${plan.entity}' records, not conversations`,
       };
     }
-    return { ok: true, migration: toPayloadMigration(plan) };
+    return planOf(project, plan);
   }
   const conversation = plans.filter((p) => p.entity === 'conversation');
   if (conversation.length === 0) {
@@ -56,5 +73,5 @@ export function selectConversationMigration(project: Project, id?: string): Plan
       message: `several conversation SchemaMigrations (${conversation.map((p) => p.migration).join(', ')}): choose one with --migration <id>`,
     };
   }
-  return { ok: true, migration: toPayloadMigration(conversation[0] as SchemaMigrationResource) };
+  return planOf(project, conversation[0] as SchemaMigrationResource);
 }

@@ -35,7 +35,7 @@ export function renderReport(r: MigrationReport): string {
   const out: string[] = [];
   const versionLabel = (v: number | null): string => (v === null ? 'no schemaVersion' : `v${v}`);
   out.push(
-    `${r.dryRun ? 'DRY RUN (nothing written): ' : ''}${r.migration}: ${r.entity} records v${r.from} → v${r.to} (mode ${r.mode}) on ${r.backend}, schema ${r.schema}`,
+    `${r.dryRun ? 'DRY RUN (nothing written): ' : ''}${r.migration}: ${r.entity} records v${r.from} → v${r.to} (mode ${r.mode}) on ${r.backend}, ${r.table === `${r.schema}.conversations` ? `schema ${r.schema}` : `table ${r.table} (checkpoint in schema ${r.schema})`}`,
   );
   out.push(
     `records: ${n(r.total)}${r.before.length ? ` (${r.before.map((b) => `${versionLabel(b.schemaVersion)}: ${n(b.count)}`).join(', ')})` : ''}`,

@@ -14,6 +14,14 @@ export {
   type NewMessage,
   type WriteOptions,
 } from './repository.ts';
-export { migrateConversationStore, ConversationError, DEFAULT_CONVERSATION_SCHEMA, checkSchemaName } from './schema.ts';
+export {
+  migrateConversationStore,
+  migrateConversationCheckpoints,
+  ConversationError,
+  DEFAULT_CONVERSATION_SCHEMA,
+  checkSchemaName,
+} from './schema.ts';
 export { conversationSql, columnsOf, type ConversationRow, type ConversationSql } from './sql.ts';
 export type * from './types.ts';
+export { switchyardTable, switchyardTableExists, type RecordTable, type TableRow } from './record-table.ts';
+export * from './user-table/index.ts';

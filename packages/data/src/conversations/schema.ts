@@ -19,6 +19,43 @@ export function checkSchemaName(schema: string): void {
   }
 }
 
+/** The runner's checkpoint table (see migrateConversationStore). */
+function progressTable(s: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${s}.conversation_migration_progress (
+  migration text PRIMARY KEY,
+  from_version integer NOT NULL,
+  to_version integer NOT NULL,
+  last_id text,
+  scanned bigint NOT NULL DEFAULT 0,
+  upgraded bigint NOT NULL DEFAULT 0,
+  current bigint NOT NULL DEFAULT 0,
+  failed bigint NOT NULL DEFAULT 0,
+  retried bigint NOT NULL DEFAULT 0,
+  status text NOT NULL DEFAULT 'running',
+  started_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz
+);`;
+}
+
+/**
+ * Creates only the schema and the runner's checkpoint table (idempotent): what a run over an
+ * application's own table (a SchemaMigration with `storage:`) needs from Switchyard's schema — the
+ * checkpoints stay there, the records stay in the application's table.
+ */
+export async function migrateConversationCheckpoints(
+  client: SqlClient,
+  schema = DEFAULT_CONVERSATION_SCHEMA,
+): Promise<void> {
+  checkSchemaName(schema);
+  const s = quoteIdent(schema);
+  await client.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`switchyard-conversations:${schema}`]);
+    await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${s};
+${progressTable(s)}`);
+  });
+}
+
 /**
  * Creates the conversation tables when missing (idempotent; safe for several processes starting at
  * once: it runs under a transaction-scoped advisory lock).
@@ -49,20 +86,6 @@ CREATE TABLE IF NOT EXISTS ${s}.conversations (
 );
 CREATE INDEX IF NOT EXISTS conversations_by_schema_version ON ${s}.conversations (schema_version, id);
 CREATE INDEX IF NOT EXISTS conversations_by_user ON ${s}.conversations (user_id, id);
-CREATE TABLE IF NOT EXISTS ${s}.conversation_migration_progress (
-  migration text PRIMARY KEY,
-  from_version integer NOT NULL,
-  to_version integer NOT NULL,
-  last_id text,
-  scanned bigint NOT NULL DEFAULT 0,
-  upgraded bigint NOT NULL DEFAULT 0,
-  current bigint NOT NULL DEFAULT 0,
-  failed bigint NOT NULL DEFAULT 0,
-  retried bigint NOT NULL DEFAULT 0,
-  status text NOT NULL DEFAULT 'running',
-  started_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  finished_at timestamptz
-);`);
+${progressTable(s)}`);
   });
 }

@@ -57,10 +57,9 @@ export function jsonParam(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function conversationSql(schema: string) {
-  const t = `${quoteIdent(schema)}.conversations`;
+/** Reads: by id, by ids, and keyset pages. */
+function conversationReads(t: string) {
   return {
-    table: t,
     async select(exec: SqlExecutor, id: string): Promise<ConversationRow | null> {
       const rows = await exec.query<RawRow>(
         `SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE id = $1`,
@@ -76,6 +75,31 @@ export function conversationSql(schema: string) {
       );
       return rows.map(toRow);
     },
+    /** Keyset page in id order: rows with id > `after`, optionally only those not yet at `notVersion`. */
+    async page(
+      exec: SqlExecutor,
+      after: string | null,
+      limit: number,
+      notVersion?: number,
+    ): Promise<ConversationRow[]> {
+      const params: unknown[] = [after, limit];
+      let filter = '';
+      if (notVersion !== undefined) {
+        params.push(notVersion);
+        filter = ' AND (schema_version IS NULL OR schema_version <> $3)';
+      }
+      const rows = await exec.query<RawRow>(
+        `SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE ($1::text IS NULL OR id > $1)${filter} ORDER BY id LIMIT $2`,
+        params,
+      );
+      return rows.map(toRow);
+    },
+  };
+}
+
+/** Single-row writes: insert, and the conditional update every repository write uses. */
+function conversationWrites(t: string) {
+  return {
     /** Inserts one record; false when the id exists. */
     async insert(exec: SqlExecutor, id: string, record: unknown): Promise<boolean> {
       const c = columnsOf(record);
@@ -99,6 +123,12 @@ export function conversationSql(schema: string) {
       );
       return rows[0] ? Number(rows[0].revision) : null;
     },
+  };
+}
+
+/** Batch writes: the runner's conditional batch update, and imports. */
+function conversationBatchWrites(t: string) {
+  return {
     /**
      * The batch form of `updateIfRevision`: one statement, each row written only if still at its
      * revision. Returns the ids that were written; the others changed meanwhile.
@@ -138,26 +168,13 @@ export function conversationSql(schema: string) {
       );
       return rows.length;
     },
-    /** Keyset page in id order: rows with id > `after`, optionally only those not yet at `notVersion`. */
-    async page(
-      exec: SqlExecutor,
-      after: string | null,
-      limit: number,
-      notVersion?: number,
-    ): Promise<ConversationRow[]> {
-      const params: unknown[] = [after, limit];
-      let filter = '';
-      if (notVersion !== undefined) {
-        params.push(notVersion);
-        filter = ' AND (schema_version IS NULL OR schema_version <> $3)';
-      }
-      const rows = await exec.query<RawRow>(
-        `SELECT id, record::text AS record, revision, schema_version FROM ${t} WHERE ($1::text IS NULL OR id > $1)${filter} ORDER BY id LIMIT $2`,
-        params,
-      );
-      return rows.map(toRow);
-    },
   };
+}
+
+/** The SQL over `<schema>.conversations` the repository and the background runner share. */
+export function conversationSql(schema: string) {
+  const t = `${quoteIdent(schema)}.conversations`;
+  return { table: t, ...conversationReads(t), ...conversationWrites(t), ...conversationBatchWrites(t) };
 }
 
 export type ConversationSql = ReturnType<typeof conversationSql>;
