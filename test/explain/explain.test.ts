@@ -12,6 +12,7 @@ import { BundlePublisher } from '../../examples/chat-service/demo/demo-bundle.ts
 import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';
 import type { CommandIo } from '../../src/cli/command.ts';
 import { main } from '../../src/cli/main.ts';
+import { createBundleServer, listen } from '../../src/bundle/index.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
 
@@ -139,5 +140,35 @@ describe('switchyard explain', () => {
     ]);
     const strip = (o: Out) => ({ models: o.models, flags: o.flags, experiments: o.experiments, canaries: o.canaries });
     expect(strip(local.out!)).toEqual(strip(published.out!));
+  });
+
+  it('answers from a bundle server over HTTP exactly as from its directory', async () => {
+    const server = createBundleServer(join(dir, 'published'));
+    const port = await listen(server, 0);
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const remote = await explain(['user-42', '--env', 'production', '--from', url, '--trusted-keys', keys]);
+      expect(remote.code, remote.err).toBe(0);
+      expect(remote.out!.from).toContain(url);
+      expect(remote.out!.from).toMatch(/verified/);
+      const local = await explain([
+        'user-42',
+        '--env',
+        'production',
+        '--from',
+        join(dir, 'published'),
+        '--trusted-keys',
+        keys,
+      ]);
+      const { from: _remoteFrom, ...remoteRest } = remote.out!;
+      const { from: _localFrom, ...localRest } = local.out!;
+      expect(remoteRest).toEqual(localRest);
+      // The same keys check applies over HTTP.
+      const wrong = await explain(['user-42', '--env', 'production', '--from', url, '--trusted-keys', otherKeys]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.err).toMatch(/switchyard explain: E_SIG/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
