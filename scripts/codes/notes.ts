@@ -203,4 +203,14 @@ export const CODE_NOTES: Record<string, { meaning?: string; hint?: string }> = {
     meaning: '`switchyard ingest` could not write the events to the event store (the message says why).',
     hint: 'Check the database URL and that it is reachable and writable.',
   },
+  E_OFFLINE_REQUEST: {
+    meaning:
+      'The offline model server (SWITCHYARD_OFFLINE=1) refused a request: unknown URL or model, or a malformed body; the client gets the provider-style error body, whose message says which.',
+    hint: 'Use a model the offline server knows (src/eval/offline/) or run the eval live.',
+  },
+  E_CANONICAL_JSON: {
+    meaning:
+      'A value has no canonical JSON form (RFC 8785): a non-finite number, a lone surrogate, undefined, a function, a bigint or a cycle, at the JSON pointer the message names.',
+    hint: 'Remove or convert the value at that pointer; compiled bundles report it as E_BUNDLE_NOT_JSON.',
+  },
 };
