@@ -3,6 +3,10 @@
 # report against its schema, yaml, @actions/core and @actions/github to post) instead of `npm ci`'s
 # full tree (promptfoo alone is hundreds of packages and ~1.4 GB). Versions are the ones pinned in
 # package.json; install scripts never run. The packages go to <dir> and ./node_modules links there.
+# src/ imports the workspace packages by name (`@switchyard/runtime`, docs/ARCHITECTURE.md), so they
+# are linked into <dir>/node_modules/@switchyard/ the way npm's workspaces link them.
+# test/github/comment-install.test.ts runs this script (npm replaced by an offline stand-in) and the
+# comment command with only what it installs: a new import the list misses fails that test.
 # Usage: scripts/install-comment-deps.sh <dir>
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +23,9 @@ echo '{ "private": true }' >"$dir/package.json"
 # shellcheck disable=SC2086 # one spec per word, on purpose
 npm install --prefix "$dir" --no-audit --no-fund --ignore-scripts --no-package-lock $specs
 if [ -e node_modules ] && [ ! -L node_modules ]; then echo "node_modules exists; refusing to replace it" >&2; exit 1; fi
+mkdir -p "$dir/node_modules/@switchyard"
+for pkg in packages/*/; do
+  name=$(node -p "require('./${pkg}package.json').name")
+  ln -sfn "$PWD/${pkg%/}" "$dir/node_modules/$name"
+done
 ln -sfn "$dir/node_modules" node_modules

@@ -13,6 +13,7 @@ const ROOT = join(import.meta.dirname, '..');
 const NEEDS = ['await', "needs('postgres')"].join(' ');
 const EXEC_PATH = ['process', 'execPath'].join('.');
 const DATA_DIR = ['dataDir', ': dir'].join('');
+const NPM_BIN = ["'node_modules'", `'${['', 'bin'].join('.')}'`, "'promptfoo'"].join(', ');
 
 describe('test tiers', () => {
   const root = mkdtempSync(join(tmpdir(), 'sy-tiers-'));
@@ -31,12 +32,13 @@ describe('test tiers', () => {
     write('test/a/spawns.test.ts', "import { run } from './cli-helper.ts';\n");
     write('test/a/disk.test.ts', `await openStore({ backend: 'pglite', ${DATA_DIR} });\n`);
     write('test/a/git.test.ts', "await run('git', ['init']);\n");
+    write('test/a/npm-bin.test.ts', `await run(join(root, ${NPM_BIN}), ['eval']);\n`);
     write('test/e2e/flow.test.ts', '\n');
     write('test/b/canary-e2e.test.ts', '\n');
     write('packages/x/test/y.e2e.test.ts', '\n');
     expect(testTiers(root)).toEqual({
       unit: ['test/a/git.test.ts', 'test/a/pure.test.ts', 'test/a/uses-fixture.test.ts'],
-      system: ['test/a/db.test.ts', 'test/a/disk.test.ts', 'test/a/spawns.test.ts'],
+      system: ['test/a/db.test.ts', 'test/a/disk.test.ts', 'test/a/npm-bin.test.ts', 'test/a/spawns.test.ts'],
       e2e: ['packages/x/test/y.e2e.test.ts', 'test/b/canary-e2e.test.ts', 'test/e2e/flow.test.ts'],
     });
     expect(tierOf(root, 'test/a/spawns.test.ts').reason).toBe('starts a Node process (test/a/cli-helper.ts)');
@@ -51,6 +53,7 @@ describe('test tiers', () => {
         'test/migrate/embeddings/crash-resume.test.ts',
         'packages/data/test/store/pglite-outage.test.ts',
         'packages/runtime/test/packaging.test.ts',
+        'test/import/promptfoo-import.test.ts', // runs promptfoo, a Node program, from node_modules/.bin
       ]),
     );
     expect(tiers.unit).toContain('test/tiers.test.ts');

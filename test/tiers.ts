@@ -6,7 +6,8 @@
  *   workflows: the guides, GitOps, the chat service, the scripts the workflows call);
  * - **system**: the file asks for a machine capability (`await needs(…)` from
  *   test/helpers/capabilities.ts: PostgreSQL, root, `unshare`), or it or a test helper it imports
- *   starts a Node process (the CLI, npm, tsx) or opens PGlite on disk (a `dataDir` option);
+ *   starts a Node process (the CLI, npm, tsx, or a package's command from `node_modules/.bin`, which
+ *   npm installs as Node programs: promptfoo) or opens PGlite on disk (a `dataDir` option);
  * - **unit**: everything else — pure code and in-process components (in-memory PGlite, servers on
  *   127.0.0.1, git in a temp directory).
  *
@@ -33,7 +34,7 @@ const OWN_MARKERS: Array<[string, RegExp]> = [['needs a machine capability (need
 const SHARED_MARKERS: Array<[string, RegExp]> = [
   [
     'starts a Node process',
-    /process\.execPath|bin['"/,\s]+switchyard\.mjs|\b(?:spawn|spawnSync|execFile|execFileSync)\(\s*['"](?:npm|node|tsx)['"]/,
+    /process\.execPath|bin['"/,\s]+switchyard\.mjs|\b(?:spawn|spawnSync|execFile|execFileSync)\(\s*['"](?:npm|node|tsx)['"]|['"/]\.bin['"/]/,
   ],
   ['opens PGlite on disk', /\bdataDir\s*:/],
 ];

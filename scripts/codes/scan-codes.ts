@@ -2,11 +2,15 @@
  * Finds every stable code (`E_…`, `W_…`) in the TypeScript sources and where it is raised, for the
  * generated catalogue docs/error-codes.md (`npm run codes`). Pure: source texts in, entries out.
  *
- * Read with the TypeScript parser, not with a regular expression, so that comments and prose that
- * merely mention a code do not count, and so that a code raised through a constant
- * (`VerifyCode.EXPIRED`) is found at its use. What counts:
+ * Read with the TypeScript parser, not with a regular expression, so that comments that merely
+ * mention a code do not count, and so that a code raised through a constant (`VerifyCode.EXPIRED`)
+ * is found at its use. What counts:
  * - a string literal that is exactly a code (`'E_STORE_OPEN'`) is a raise site, unless it is only
  *   compared against (`error.code === 'E_X'`, `case 'E_X':`) or is a type (`type C = 'E_X'`);
+ * - any code token (`CODE_TOKEN`) inside a longer string or template literal is a raise site too:
+ *   `\`E_INGEST_READ: cannot read ${path}\`` or `'… (E_X)'` is text a user reads, so the code must be
+ *   in the catalogue. A token ending in `_` before a `${…}` (`\`E_WF_${kind}\``) is a computed code
+ *   and is skipped: its concrete codes are written out elsewhere. Comments never count.
  * - an object key that is a code (`E_NO_SETTINGS: { summary, hint }` in a catalogue map,
  *   `E_BAD_JSON: 400`) defines it, with the map entry's `summary` and `hint` when it has them;
  * - a constant member whose value is a code (`EXPIRED: 'E_EXPIRED'`) defines it, with its JSDoc as
@@ -18,6 +22,9 @@ import ts from 'typescript';
 import { CODE_NOTES } from './notes.ts';
 
 export const CODE_PATTERN = /^[EW]_[A-Z0-9]+(?:_[A-Z0-9]+)*$/;
+
+/** A code anywhere in a text (docs/error-codes.md): `E_`/`W_` and at least two more characters. */
+export const CODE_TOKEN = /\b[EW]_[A-Z0-9_]{2,}\b/g;
 
 export interface SourceText {
   /** Repository-relative path with forward slashes. */
@@ -102,9 +109,12 @@ export function scanCodes(sources: readonly SourceText[]): CodeEntry[] {
           addSite(draft(code), path, file, node);
         return;
       }
-      if (isCodeLiteral(node) && !isComparison(node) && !isTypePosition(node) && !isAliasDefinition(node)) {
-        addSite(draft((node as ts.StringLiteralLike).text), path, file, node);
+      if (isCodeLiteral(node)) {
+        if (!isComparison(node) && !isTypePosition(node) && !isAliasDefinition(node))
+          addSite(draft((node as ts.StringLiteralLike).text), path, file, node);
+        return;
       }
+      for (const code of codesInText(node)) addSite(draft(code), path, file, node);
     });
   }
 
@@ -154,6 +164,21 @@ function textsNear(node: ts.Node): { message?: string; hint?: string } {
 function visit(node: ts.Node, fn: (node: ts.Node) => void): void {
   fn(node);
   ts.forEachChild(node, (child) => visit(child, fn));
+}
+
+/** Codes written inside a longer string or template literal (a message that names its code). */
+function codesInText(node: ts.Node): string[] {
+  if (
+    !ts.isStringLiteral(node) &&
+    !ts.isNoSubstitutionTemplateLiteral(node) &&
+    !ts.isTemplateHead(node) &&
+    !ts.isTemplateMiddle(node) &&
+    !ts.isTemplateTail(node)
+  )
+    return [];
+  if (ts.isLiteralTypeNode(node.parent) || ts.isImportDeclaration(node.parent) || ts.isExportDeclaration(node.parent))
+    return [];
+  return [...new Set([...node.text.matchAll(CODE_TOKEN)].map((m) => m[0]).filter((t) => !t.endsWith('_')))];
 }
 
 function isCodeLiteral(node: ts.Node): boolean {

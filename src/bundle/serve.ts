@@ -42,6 +42,11 @@ export interface BundleServerOptions extends ManifestStoreOptions {
   maxConnectionsPerClient?: number;
   /** Longest long-poll hold honoured, in seconds (0 disables long-poll). Default 30. */
   maxWaitSeconds?: number;
+  /**
+   * Called with the number of long-polls held each time it changes, once the request is waiting
+   * for a change (tests wait on it instead of sleeping; docs/testing.md).
+   */
+  onLongPolls?: (held: number) => void;
 }
 
 /** Response header by which the server offers long-poll: the longest `Prefer: wait` it honours, in seconds. */
@@ -103,6 +108,7 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
     ...Object.entries(offer).flat(),
   ];
   const manifests = new ManifestStore(root, { ...options, maxFileBytes: maxFile, headers304 });
+  let held = 0;
 
   const handle = async (
     req: IncomingMessage,
@@ -151,7 +157,10 @@ export function createBundleServer(root: string, options: BundleServerOptions = 
       let applied: Record<string, string> = {};
       if (wait > 0 && current.kind === 'ok' && matchesEtag(ifNoneMatch, current.etag)) {
         // Long-poll: hold the 304 until the manifest changes, the wait ends or the client leaves.
-        current = await manifests.waitForChange(env, current.etag, wait * 1000, req);
+        const changed = manifests.waitForChange(env, current.etag, wait * 1000, req);
+        options.onLongPolls?.(++held);
+        current = await changed;
+        options.onLongPolls?.(--held);
         applied = { 'Preference-Applied': `wait=${wait}` };
       }
       if (res.destroyed) return { status: 499, bytes: 0, path };

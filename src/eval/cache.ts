@@ -12,6 +12,13 @@ export interface CaseCache {
   put(key: string, result: CaseResult): Promise<void>;
 }
 
+/**
+ * Every cache directory the evaluator writes, relative to the repository root: the only paths a
+ * workflow may keep with actions/cache (test/github/workflows.test.ts). promptfoo's own cache is
+ * off (`cache: false` in promptfoo-batch.ts), so `.switchyard/promptfoo-cache` is never written.
+ */
+export const WRITTEN_CACHE_PATHS: readonly string[] = ['.switchyard/eval-cache'];
+
 export function cacheDir(root: string): string {
   return join(root, '.switchyard', 'eval-cache');
 }

@@ -15,7 +15,7 @@ export { openModelEndpoint, createClient, OFFLINE_API_KEY, type ModelEndpoint } 
 export { affectedTargets, targetId, type EvalTarget, type SideFiles, type TargetGate } from './targets.ts';
 export { loadSideFiles } from './file-refs.ts';
 export { buildCases, parseShard, shardCases, type EvalCase, type Shard } from './cases.ts';
-export { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
+export { openCaseCache, cacheDir, WRITTEN_CACHE_PATHS, type CaseCache } from './cache.ts';
 export {
   runEval,
   evalCaseCount,

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { backoffDelay } from '@switchyard/runtime/bundle';
 import type { Project } from '../config/types.ts';
 import { YamlFile } from '../config/yaml-file.ts';
 import { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
@@ -39,7 +40,7 @@ export interface RunEvalOptions {
   onProgress?: (done: number, total: number) => void;
   /** Re-runs of an errored case (default 2); errors are never cached. */
   retries?: number;
-  /** First retry delay; doubles each retry (default 1 s). */
+  /** Ceiling of the first retry delay; doubles each retry up to 30 s, equal jitter (default 1 s). */
   backoffMs?: number;
 }
 
@@ -148,7 +149,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   if (toRun.length > 0) {
     const promptfoo = await loadPromptfoo(head.root, endpoint);
     for (let attempt = 0; toRun.length > 0; attempt++) {
-      if (attempt > 0) await sleep(backoffMs * 2 ** (attempt - 1));
+      if (attempt > 0) await sleep(backoffDelay(attempt - 1, { baseMs: backoffMs, jitter: 'equal' }));
       const batch = await runPromptfooBatch(promptfoo, {
         cases: toRun,
         routeOf: (c) => route(c),

@@ -16,6 +16,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { publishToDirectory, writeFileAtomic } from '../bundle/index.ts';
 import { parseStrictJsonBytes, sha256Hex } from '../bundle/runtime-format.ts';
 import type { Checked, Diagnostic } from '../config/diagnostics.ts';
+import { SwitchyardError } from '../errors/index.ts';
 import { runGit } from '../git/index.ts';
 import { redactToken, runGitWithToken } from './git-push.ts';
 
@@ -197,8 +198,11 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 }
 
 /** Thrown when the push itself failed, so the caller may retry once on top of the moved branch. */
-class PushFailed extends Error {
+class PushFailed extends SwitchyardError {
   override name = 'PushFailed';
+  constructor(message: string) {
+    super('E_PUBLISH_WRITE_FAILED', message);
+  }
 }
 
 async function publishBranch(

@@ -16,6 +16,7 @@ import { createClient, type SwitchyardClient } from '@switchyard/runtime';
 import { trustedKeysFrom } from '@switchyard/runtime/bundle';
 import { signedBundle, smallPayload } from './fixtures.ts';
 import { removeDir, tempDir } from './git-fixture.ts';
+import { watched } from '../helpers/wait-for.ts';
 
 interface Reply {
   status: number;
@@ -128,6 +129,9 @@ describe('serve bounds what one client can hold', () => {
       const pub = join(root, 'pub');
       await publish(pub, 1);
       const port = await serve(pub);
+      // Registered after the server's own listener, so it counts sockets the server has handled.
+      const accepted = watched(0);
+      servers.at(-1)?.on('connection', () => accepted.set(accepted.value + 1));
       const closed: Promise<void>[] = [];
       for (let i = 0; i < 1024; i++) {
         const s = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1' });
@@ -135,7 +139,7 @@ describe('serve bounds what one client can hold', () => {
         closed.push(new Promise((done) => s.once('close', () => done())));
         sockets.push(s);
       }
-      await new Promise((r) => setTimeout(r, 200));
+      await accepted.until((n) => n === 1024, 'the server to take all 1,024 sockets');
       const started = performance.now();
       const r = await get(port, '/staging/manifest.json', {}, '127.0.0.2');
       expect(r.status).toBe(200);
@@ -153,15 +157,16 @@ describe('long-poll: a publish reaches a waiting runtime in milliseconds', () =>
     async () => {
       const pub = join(root, 'pub');
       await publish(pub, 1);
-      const port = await serve(pub);
+      const held = watched(0);
+      const port = await serve(pub, { onLongPolls: (n) => held.set(n) });
       const first = await get(port, '/staging/manifest.json');
       expect(first.headers['switchyard-long-poll']).toBe('30');
       const c = client(`http://127.0.0.1:${port}`);
       await c.ready(5000);
       expect(c.status().serial).toBe(1); // the payload of serial n is project pn
       for (const serial of [2, 3]) {
-        // Let the client's long-poll reach the server (it is sent right after the previous check).
-        await new Promise((r) => setTimeout(r, 100));
+        // The client's long-poll (sent right after the previous check) is held by the server.
+        await held.until((n) => n === 1, `the long-poll before serial ${serial}`);
         const swapped = nextSwap(c);
         const at = performance.now();
         await publish(pub, serial);
@@ -171,7 +176,7 @@ describe('long-poll: a publish reaches a waiting runtime in milliseconds', () =>
         expect(latency).toBeLessThan(3000);
       }
       // close() ends the held long-poll instead of waiting out its 25 s.
-      await new Promise((r) => setTimeout(r, 100));
+      await held.until((n) => n === 1, 'the long-poll after serial 3');
       const closing = performance.now();
       await c.close();
       expect(performance.now() - closing).toBeLessThan(2000);

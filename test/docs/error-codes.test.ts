@@ -79,6 +79,18 @@ describe('error code catalogue (docs/error-codes.md)', () => {
     expect(problem).toContain(`Run \`${REGENERATE}\``);
   });
 
+  it('fails on an uncatalogued code written inside a template string (a message that names its code)', () => {
+    const current = renderCatalogue(scanCodes(sources));
+    const added = [
+      ...sources,
+      {
+        path: 'src/new/cmd.ts',
+        text: 'export const f = (p: string) => `switchyard x: E_TEMPLATE_ONLY cannot read ${p}`;\n',
+      },
+    ];
+    expect(staleness(current, added)).toContain('E_TEMPLATE_ONLY (src/new/cmd.ts:1)');
+  });
+
   it('fails when a raise site moves (the file:line would be wrong)', () => {
     const entries = scanCodes(sources);
     const current = renderCatalogue(entries);
@@ -142,11 +154,28 @@ describe('scanCodes', () => {
     ]);
   });
 
-  it('does not count comments, prose, comparisons or types as raise sites', () => {
+  it('counts a code anywhere in a string or template literal, but not a computed prefix', () => {
+    const entries = scan(
+      [
+        'io.stderr(`switchyard ingest: E_INGEST_READ cannot read ${input}: ${message}`);',
+        "blockers.push('E_EVAL_MISSING no eval results');",
+        'blockers.push(`E_SHADOW_GATE ${title}: below the gate (E_SHADOW_MISSING otherwise)`);',
+        'const code = `E_WF_${kind}`;',
+      ].join('\n'),
+    );
+    expect(entries.map((e) => [e.code, e.sites])).toEqual([
+      ['E_EVAL_MISSING', [{ file: 'src/x/a.ts', line: 2 }]],
+      ['E_INGEST_READ', [{ file: 'src/x/a.ts', line: 1 }]],
+      ['E_SHADOW_GATE', [{ file: 'src/x/a.ts', line: 3 }]],
+      ['E_SHADOW_MISSING', [{ file: 'src/x/a.ts', line: 3 }]],
+    ]);
+  });
+
+  it('does not count comments, comparisons or types as raise sites', () => {
     const entries = scan(
       [
         '// E_COMMENT is mentioned here',
-        "const text = 'see E_PROSE in the docs';",
+        '/** E_JSDOC too */',
         "if (error.code === 'E_COMPARED') retry();",
         "switch (code) { case 'E_CASE': break; }",
         "type Code = 'E_TYPE' | 'E_TYPE2';",

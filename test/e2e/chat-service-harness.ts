@@ -21,6 +21,7 @@ import {
   type BundleServer,
 } from '../../examples/chat-service/demo/demo-bundle.ts';
 import { REPO_ROOT } from '../../examples/chat-service/src/cli.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import type { Logger } from '../../examples/chat-service/src/logger.ts';
 import { generateSigningKey, trustedKeysDocument } from '../../src/bundle/keys.ts';
 import type { ModelRolloutResource, Project } from '../../src/config/types.ts';
@@ -96,20 +97,8 @@ export async function call<T = Record<string, unknown>>(
   return { status: res.status, body: parsed as T, text, ms: performance.now() - t0 };
 }
 
-/** Waits until `check` is truthy (generous deadline; the deadline is a failure, never a measurement). */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits until `check` is truthy (test/helpers/wait-for.ts; re-exported for the chat-service tests). */
+export { waitFor };
 
 type ProxyRule = 'hold' | 'fail';
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoKit } from '../../examples/chat-service/demo/kit.ts';
 import { REPO_ROOT, runCli } from '../../examples/chat-service/src/cli.ts';
 import { fencedBlocks } from './markdown-blocks.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const run = promisify(execFile);
 
@@ -57,15 +58,17 @@ describe('README curl examples against the running chat service', () => {
   beforeAll(async () => {
     const io = { stdout: (l: string) => output.push(l), stderr: (l: string) => output.push(l) };
     exited = runCli(['--port', '0', '--in-memory', '--offline'], {}, io, signals, demoKit);
-    for (;;) {
-      const listening = output.map((l) => /^chat-service listening on (\S+)/.exec(l)?.[1]).find(Boolean);
-      if (listening) {
-        url = listening;
-        break;
-      }
-      const code = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(r, 20, undefined))]);
-      if (code !== undefined) throw new Error(`chat-service exited ${code} before listening:\n${output.join('\n')}`);
-    }
+    let exitCode: number | undefined;
+    void exited.then((code) => (exitCode = code));
+    url = await waitFor(
+      'the chat service to listen',
+      () => {
+        if (exitCode !== undefined)
+          throw new Error(`chat-service exited ${exitCode} before listening:\n${output.join('\n')}`);
+        return output.map((l) => /^chat-service listening on (\S+)/.exec(l)?.[1]).find(Boolean);
+      },
+      110_000,
+    );
   }, 120_000);
 
   afterAll(async () => {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, ServiceError } from '../../examples/chat-service/src/errors.ts';
-import { ConversationError, StoreError, VectorError } from '@switchyard/data';
+import { ConversationError, StoreError, StoreLockedError, VectorError } from '@switchyard/data';
 import {
   ClientNotReadyError,
   ClientOptionsError,
   SwitchyardError as RuntimeSwitchyardError,
 } from '@switchyard/runtime';
+import { CanonicalJsonError } from '../../src/bundle/runtime-format.ts';
 import { errorCode, problem, SwitchyardError } from '../../src/errors/index.ts';
 import { GitError, runGit } from '../../src/git/run-git.ts';
 import { MigrateError } from '../../src/migrate/conversations/errors.ts';
@@ -44,6 +45,8 @@ describe('SwitchyardError', () => {
       [new ClientNotReadyError('m', 'E_NOT_READY'), 'ClientNotReadyError'],
       [new ApiError('E_CONFLICT', 'm'), 'ApiError'],
       [new ServiceError('E_LISTEN', 'm'), 'ServiceError'],
+      [new StoreLockedError('/tmp/db', 42), 'StoreLockedError'],
+      [new CanonicalJsonError('not finite', '/a'), 'CanonicalJsonError'],
     ];
     for (const [error, name] of made) {
       expect(error).toBeInstanceOf(SwitchyardError);
@@ -53,6 +56,8 @@ describe('SwitchyardError', () => {
     }
     expect(new ClientOptionsError('m').code).toBe('E_CLIENT_OPTIONS');
     expect(new ApiError('E_CONFLICT', 'm').status).toBe(409);
+    expect(new StoreLockedError('/tmp/db', 42)).toMatchObject({ code: 'E_STORE_LOCKED', pid: 42 });
+    expect(new CanonicalJsonError('not finite', '/a')).toMatchObject({ code: 'E_CANONICAL_JSON', pointer: '/a' });
   });
 
   it('keeps the wrapped error as cause where one error wraps another', async () => {

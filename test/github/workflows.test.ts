@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from '@actions/workflow-parser';
 import { parse } from 'yaml';
 import { checkWorkflowPolicy } from '../../src/github/workflow-policy.ts';
+import { WRITTEN_CACHE_PATHS } from '../../src/eval/cache.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const workflowDir = join(root, '.github', 'workflows');
@@ -56,6 +57,32 @@ describe('the repository workflows', () => {
       }
     }
     expect(readFileSync(join(root, '.nvmrc'), 'utf8').trim()).toMatch(/^20\./);
+  });
+
+  it('cache only paths the evaluator writes, with content keys that cover switchyard.yaml', () => {
+    const steps = readdirSync(workflowDir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .flatMap((name) =>
+        Object.entries(
+          load(name).jobs as Record<string, { steps: Array<{ uses?: string; with?: Record<string, string> }> }>,
+        )
+          .flatMap(([job, j]) => j.steps.map((step) => ({ where: `${name} ${job}`, step })))
+          .filter(({ step }) => step.uses?.startsWith('actions/cache')),
+      );
+    expect(steps.length).toBeGreaterThan(0);
+    for (const { where, step } of steps) {
+      const paths = String(step.with?.path ?? '')
+        .split('\n')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      expect(paths.length, where).toBeGreaterThan(0);
+      for (const path of paths)
+        expect(WRITTEN_CACHE_PATHS, `${where} caches ${path}, which nothing writes`).toContain(path);
+      // A key hashed from the inputs must hash all of them, or a change to the rest restores a stale
+      // entry under a key that then never saves the new results.
+      const key = String(step.with?.key ?? '');
+      if (key.includes('hashFiles(')) expect(key, where).toContain("'switchyard.yaml'");
+    }
   });
 
   it('pr.yml: fork PRs run offline without secrets; same-repo PRs are guarded; the eval cache is kept', () => {

@@ -10,6 +10,7 @@ import { createClient } from '../src/index.ts';
 import type { SwitchyardClient } from '../src/index.ts';
 import { demoPayload, generateSigningKey, makeBundle, trusted } from './helpers/bundles.ts';
 import { startBundleServer } from './helpers/bundle-server.ts';
+import { waitFor } from '../../../test/helpers/wait-for.ts';
 import type { BundleServer } from './helpers/bundle-server.ts';
 
 const key = generateSigningKey();
@@ -81,8 +82,7 @@ describe('hot swap under concurrent load', () => {
     const target = 30;
     for (let n = 2; n <= target; n++) {
       server.publish(bundle(n));
-      const deadline = Date.now() + 5000;
-      while (c.status().serial < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+      await waitFor(`the client to swap to serial ${n}`, () => c.status().serial >= n, 5000);
       expect(c.status().serial).toBe(n);
     }
     stop = true;

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SwitchyardError } from '../../errors/index.ts';
 import { EMBEDDING_MODELS, embed, toBase64 } from './embeddings.ts';
 import { generateReply, type OfflineMessage } from './model.ts';
 import { anthropicError, anthropicMessage, anthropicMessages } from './anthropic-wire.ts';
@@ -69,10 +70,10 @@ function emptyStats(): ModelServerStats {
   return { requests: 0, chat: 0, embeddings: 0, models: 0, errors: 0, byModel: {}, byPath: {} };
 }
 
-class RequestError extends Error {
+class RequestError extends SwitchyardError {
   readonly failure: OpenAiError;
   constructor(failure: OpenAiError) {
-    super(failure.body.error.message);
+    super('E_OFFLINE_REQUEST', failure.body.error.message);
     this.failure = failure;
   }
 }

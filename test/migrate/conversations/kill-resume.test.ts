@@ -18,6 +18,7 @@ import {
 } from '../../../src/migrate/conversations/index.ts';
 import { loadProject } from '../../../src/config/index.ts';
 import { openPgClient } from '@switchyard/data';
+import { waitFor } from '../../helpers/wait-for.ts';
 import type { SqlClient } from '@switchyard/data';
 import { PG_URL, checkpoint, dropSchema, dump, seed, uniqueSchema } from './helpers.ts';
 import { needs } from '../../helpers/capabilities.ts';
@@ -102,14 +103,16 @@ describe.skipIf(postgres.skip)(
       ];
       const first = cli(args);
       // Wait until a few batches are committed, then kill without warning.
-      let progress: Record<string, unknown> | undefined;
-      for (;;) {
-        if (first.child.exitCode !== null)
-          throw new Error(`the run ended before it could be killed: ${(await first.result).stderr}`);
-        progress = await checkpoint(client, killed, 'conversation-schema-v2').catch(() => undefined);
-        if (progress && Number(progress.scanned) >= 2000) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      const progress = await waitFor(
+        '2,000 rows scanned in the checkpoint',
+        async () => {
+          if (first.child.exitCode !== null)
+            throw new Error(`the run ended before it could be killed: ${(await first.result).stderr}`);
+          const p = await checkpoint(client, killed, 'conversation-schema-v2').catch(() => undefined);
+          return p && Number(p.scanned) >= 2000 ? p : undefined;
+        },
+        90_000,
+      );
       // The running process holds the run lock on its own connection: a second process, even with
       // --restart, is refused and the checkpoint the first is advancing is not reset.
       expect(await lockHolders()).toEqual(['switchyard migrate conversations']);
@@ -142,7 +145,7 @@ describe.skipIf(postgres.skip)(
       expect(Number(behind[0]?.n)).toBe(0);
 
       // The killed process's lock ends with its connection once the server notices it closed.
-      while ((await lockHolders()).length > 0) await new Promise((r) => setTimeout(r, 25));
+      await waitFor("the killed run's lock to end", async () => (await lockHolders()).length === 0, 30_000);
       const resumed = await cli(args.filter((a, i) => a !== '--pause-ms' && args[i - 1] !== '--pause-ms')).result;
       expect(resumed.code).toBe(1); // two records cannot be upgraded (reported, kept): exit 1 by design
       const report = JSON.parse(resumed.stdout) as MigrationReport;

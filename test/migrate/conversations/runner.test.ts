@@ -22,6 +22,7 @@ import {
   type Backend,
 } from './helpers.ts';
 import { needs } from '../../helpers/capabilities.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const postgres = await needs('postgres');
 
@@ -276,7 +277,7 @@ for (const backend of ['pglite', 'postgres'] satisfies Backend[])
             if (!p.done && p.scanned > 0) batches++;
           },
         });
-        while (batches < 1) await new Promise((r) => setTimeout(r, 10));
+        await waitFor('a committed batch', () => batches >= 1);
         const atStart = await checkpoint(client, s, V2.id);
         expect(atStart).toMatchObject({ status: 'running', last_id: 'c-000099' });
 
@@ -364,9 +365,9 @@ for (const backend of ['pglite', 'postgres'] satisfies Backend[])
             () => null,
             (e: unknown) => e,
           );
-          while (batches < 1) await new Promise((r) => setTimeout(r, 10));
+          await waitFor('a committed batch', () => batches >= 1);
           await client.query('SELECT pg_terminate_backend($1)', [pid]);
-          while (!session.lost) await new Promise((r) => setTimeout(r, 10));
+          await waitFor('the lock session to notice its loss', () => session.lost);
           stop.abort(); // wakes the pause; the lost lock is checked before the stop request
           expect(await run).toMatchObject({ code: 'E_MIGRATE_LOCK_LOST' });
           expect(await checkpoint(client, s, V2.id)).toMatchObject({ status: 'running', last_id: 'c-000099' });

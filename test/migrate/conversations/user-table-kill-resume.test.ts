@@ -14,6 +14,7 @@ import type { MigrationReport } from '../../../src/migrate/conversations/index.t
 import { PG_URL, checkpoint, dropSchema, uniqueSchema } from './helpers.ts';
 import { VERSION_COLUMN, VERSION_IN_JSON, expectedAfter, type AppTable } from './user-table-fixtures.ts';
 import { needs } from '../../helpers/capabilities.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const postgres = await needs('postgres');
 
@@ -93,13 +94,15 @@ describe.skipIf(postgres.skip)(postgres.title('storage: killed with SIGKILL and 
     const args = ['--root', project, '--database-url', PG_URL, '--schema', schema, '--batch-size', '100'];
 
     const first = cli([...args, '--pause-ms', '50', '--format', 'json']);
-    let progress: Record<string, unknown> | undefined;
-    for (;;) {
-      if (first.child.exitCode !== null) throw new Error(`ended before the kill: ${(await first.result).stderr}`);
-      progress = await checkpoint(client, schema, ID).catch(() => undefined);
-      if (progress && Number(progress.scanned) >= 1000) break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitFor(
+      '1,000 rows scanned in the checkpoint',
+      async () => {
+        if (first.child.exitCode !== null) throw new Error(`ended before the kill: ${(await first.result).stderr}`);
+        const p = await checkpoint(client, schema, ID).catch(() => undefined);
+        return p && Number(p.scanned) >= 1000 ? p : undefined;
+      },
+      90_000,
+    );
     first.child.kill('SIGKILL');
     const ended = await first.result;
     expect(ended.signal).toBe('SIGKILL');
@@ -149,13 +152,17 @@ describe('storage: killed with SIGKILL and resumed (PGlite on disk)', () => {
     // watches the run's progress lines (one at the start, then one every 2 s off a terminal;
     // each counts committed batches only) and kills after the first that shows upgrades.
     const first = cli([...args, '--pause-ms', '50', '--format', 'json']);
-    for (;;) {
-      const ended = first.child.exitCode !== null;
-      const seen = [...first.stderr().matchAll(/upgraded ([\d,]+)/g)].map((m) => Number(m[1]?.replace(/,/g, '')));
-      if (seen.some((n) => n > 0)) break;
-      if (ended) throw new Error(`ended before the kill: ${(await first.result).stderr}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitFor(
+      'a progress line that shows upgrades',
+      async () => {
+        const ended = first.child.exitCode !== null;
+        const seen = [...first.stderr().matchAll(/upgraded ([\d,]+)/g)].map((m) => Number(m[1]?.replace(/,/g, '')));
+        if (seen.some((n) => n > 0)) return true;
+        if (ended) throw new Error(`ended before the kill: ${(await first.result).stderr}`);
+        return false;
+      },
+      90_000,
+    );
     first.child.kill('SIGKILL');
     const ended = await first.result;
     expect(ended.signal).toBe('SIGKILL');

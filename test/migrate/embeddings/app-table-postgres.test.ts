@@ -15,6 +15,7 @@ import { startModelServer, type ModelServer } from '../../../src/eval/offline/se
 import { createEmbedder } from '../../../src/migrate/embeddings/embedder.ts';
 import { PG_URL, dropSchema, uniqueSchema } from '../../../packages/data/test/store/fixtures.ts';
 import { needs } from '../../helpers/capabilities.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 import { ARRAYS, articleId, createKbTable, fillOldVectors, newVectors } from './app-table-fixture.ts';
 import { TO } from './corpus.ts';
 import { MIGRATION, writeProject } from './project.ts';
@@ -114,27 +115,26 @@ describe.skipIf(postgres.skip)(
       // Run 1: every answered batch commits (in order); the next request is held; then SIGKILL.
       const run1Name = `app-run1-${schema}`;
       const first = runCli(args, { ...env, PGAPPNAME: run1Name });
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        const row = await checkpoint().catch(() => undefined);
-        if (row && Number(row.batches) >= ANSWERED_IN_RUN_1 && proxy.held > 0) break;
-        expect(Date.now(), 'run 1 never committed its answered batches').toBeLessThan(deadline);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await waitFor(
+        'run 1 to commit its answered batches with a request held',
+        async () => {
+          const row = await checkpoint().catch(() => undefined);
+          return row !== undefined && Number(row.batches) >= ANSWERED_IN_RUN_1 && proxy.held > 0;
+        },
+        90_000,
+      );
       first.child.kill('SIGKILL');
       const killed = await first.exit;
       expect(killed.signal, killed.stdout + killed.stderr).toBe('SIGKILL');
       // The killed run's sessions must be gone before the checkpoint is final (a COMMIT sent just
       // before the kill still runs on its backend).
-      for (let i = 0; ; i++) {
+      await waitFor("run 1's sessions to end with its process", async () => {
         const live = await store.client.query<{ n: string }>(
           `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`,
           [run1Name],
         );
-        if (Number(live[0]!.n) === 0) break;
-        expect(i, "run 1's sessions outlive its process").toBeLessThan(1000);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+        return Number(live[0]!.n) === 0;
+      });
       const afterKill = (await checkpoint())!;
       const committed = ANSWERED_IN_RUN_1 * BATCH;
       expect(afterKill).toMatchObject({

@@ -15,6 +15,7 @@ import { loadProject } from '../../../src/config/index.ts';
 import { SETTINGS, TO, VERIFY } from './corpus.ts';
 import { MIGRATION, runtimeRoute, writeProject } from './project.ts';
 import { PGVECTOR, articleId, createKbTable, fillOldVectors, kbPlan, newVectors } from './app-table-fixture.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const N = 120;
 const APP = 'app';
@@ -98,18 +99,15 @@ describe('embedding migration on the application table (PGlite, pgvector columns
     // never commits). Batches commit in order, so nothing after the held request can commit.
     gate.hold(4);
     const run1 = runBackfill({ store, embedder: gate.embedder, plan, settings: BATCH, lock: false });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
+    await waitFor('run 1 to reach 4 committed batches with a request held', async () => {
       const row = (
         await store.client.query<{ batches: string }>(
           `SELECT batches FROM ${s}.migration_checkpoints WHERE migration = $1`,
           [plan.migration],
         )
       )[0];
-      if (row && Number(row.batches) >= 4 && gate.held > 0) break;
-      expect(Date.now(), 'run 1 never reached 4 committed batches with a request held').toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+      return row !== undefined && Number(row.batches) >= 4 && gate.held > 0;
+    });
     const checkpoint = (
       await store.client.query<{ last_doc_id: string; embedded: string; batches: string }>(
         `SELECT last_doc_id, embedded, batches FROM ${s}.migration_checkpoints WHERE migration = $1`,

@@ -34,6 +34,7 @@ import { FROM, SETTINGS, docId, seedDocuments, testPlan } from './corpus.ts';
 import { MIGRATION, runtimeRoute, writeProject } from './project.ts';
 import { startProxy, type Proxy } from './proxy.ts';
 import { needs } from '../../helpers/capabilities.ts';
+import { pace, waitFor } from '../../helpers/wait-for.ts';
 
 const postgres = await needs('postgres');
 
@@ -78,7 +79,7 @@ async function withRetry<T>(fn: () => Promise<T>): Promise<T> {
       return await fn();
     } catch (error) {
       if (attempt >= 5) throw error;
-      await new Promise((r) => setTimeout(r, 50 * attempt));
+      await pace(50 * attempt);
     }
   }
 }
@@ -240,7 +241,7 @@ describe.skipIf(postgres.skip)(
             deleted.add(id);
             written.delete(id);
           }
-          await new Promise((r) => setTimeout(r, 5));
+          await pace(5); // the application's write rate
         }
       })();
 
@@ -252,24 +253,25 @@ describe.skipIf(postgres.skip)(
       const first = runCli(args, { ...env, PGAPPNAME: run1Name });
       let killedAt: { batches: number; embedded: number; lastDocId: string } | undefined;
       let inFlightAtKill = 0;
-      const pollStart = Date.now();
-      while (!killedAt && Date.now() - pollStart < 90_000) {
-        const rows = await store.client
-          .query<{ batches: string; embedded: string; last_doc_id: string }>(
-            `SELECT batches, embedded, last_doc_id FROM ${s}.migration_checkpoints WHERE migration = $1`,
-            [MIGRATION],
-          )
-          .catch(() => []);
-        const row = rows[0];
-        const outstanding = proxy.inFlight;
-        if (row && Number(row.batches) >= 5 && outstanding > 0) {
+      await waitFor(
+        'run 1 to commit 5 batches with requests in flight',
+        async () => {
+          const rows = await store.client
+            .query<{ batches: string; embedded: string; last_doc_id: string }>(
+              `SELECT batches, embedded, last_doc_id FROM ${s}.migration_checkpoints WHERE migration = $1`,
+              [MIGRATION],
+            )
+            .catch(() => []);
+          const row = rows[0];
+          const outstanding = proxy.inFlight;
+          if (!row || Number(row.batches) < 5 || outstanding === 0) return false;
           inFlightAtKill = outstanding;
           first.child.kill('SIGKILL');
           killedAt = { batches: Number(row.batches), embedded: Number(row.embedded), lastDocId: row.last_doc_id };
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
+          return true;
+        },
+        90_000,
+      );
       const killed = await first.exit;
       expect(killed.signal, `run 1 was not killed: ${killed.stdout}${killed.stderr}`).toBe('SIGKILL');
       expect(killedAt).toBeDefined();
@@ -279,25 +281,23 @@ describe.skipIf(postgres.skip)(
       // its server backend: read the checkpoint only once the server has ended run 1's sessions. The
       // killed run's lock goes with its own connection, released once the server sees it closed (a
       // resume must not be refused with E_MIGRATE_RUNNING for long).
-      for (let i = 0; ; i++) {
+      await waitFor("run 1's sessions to end with its process", async () => {
         const live = await store.client.query<{ n: string }>(
           `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1`,
           [run1Name],
         );
-        if (Number(live[0]!.n) === 0) break;
-        expect(i, "run 1's sessions outlive its process").toBeLessThan(1000);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+        return Number(live[0]!.n) === 0;
+      });
       const lockTarget = { kind: 'embeddings' as const, schema, migration: `${MIGRATION}:docs-large` };
-      for (let i = 0; ; i++) {
+      await waitFor('the run lock to be free', async () => {
         try {
           await (await takeRunLock(store.client, { connectionString: PG_URL }, lockTarget))?.release();
-          break;
+          return true;
         } catch (error) {
-          if ((error as { code?: string }).code !== 'E_MIGRATE_RUNNING' || i >= 100) throw error;
-          await new Promise((r) => setTimeout(r, 100));
+          if ((error as { code?: string }).code !== 'E_MIGRATE_RUNNING') throw error;
+          return false;
         }
-      }
+      });
 
       const afterKill = (
         await store.client.query<Record<string, string>>(

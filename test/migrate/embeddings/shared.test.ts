@@ -20,6 +20,7 @@ import { createProgressReporter, formatDuration, formatProgress } from '../../..
 import { estimateTokens, RateLimiter, splitForBudget } from '../../../src/migrate/shared/rate-limit.ts';
 import { backfillAllowed, nextPhase, runBackfill } from '../../../src/migrate/embeddings/index.ts';
 import { needs } from '../../helpers/capabilities.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const postgres = await needs('postgres');
 
@@ -289,9 +290,9 @@ describe('single-runner lock (shared by both runners)', () => {
         const plan = testPlan();
         const pid = (await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]?.pid;
         const run = runBackfill({ store, embedder: embedderFor(proxy.baseUrl), plan, settings: small, lock: session });
-        while (proxy.held < 1) await new Promise((r) => setTimeout(r, 10));
+        await waitFor('a request held by the proxy', () => proxy.held >= 1);
         await store.client.query('SELECT pg_terminate_backend($1)', [pid]);
-        while (!session.lost) await new Promise((r) => setTimeout(r, 10));
+        await waitFor('the lock session to notice its loss', () => session.lost);
         proxy.setHoldAfter(Infinity); // the batch in flight returns, and is not committed
         const report = await run;
         expect(report).toMatchObject({

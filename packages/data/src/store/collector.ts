@@ -8,6 +8,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SwitchyardError } from '@switchyard/runtime';
 import type { SwitchyardEvent } from './events.ts';
 import { validateEvent } from './validate-event.ts';
 import type { StampedEvent } from './insert.ts';
@@ -37,13 +38,13 @@ export interface Collector {
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
-class Refusal extends Error {
+/** A request the collector refuses, with the HTTP status to answer. */
+class Refusal extends SwitchyardError {
+  override name = 'Refusal';
   readonly status: number;
-  readonly code: string;
   constructor(status: number, code: string, message: string) {
-    super(message);
+    super(code, message);
     this.status = status;
-    this.code = code;
   }
 }
 

@@ -1,15 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { SwitchyardError } from '@switchyard/runtime';
 import { lockDirectory } from './dir-lock.ts';
 import type { SqlClient, SqlExecutor } from './sql-client.ts';
 
-/** Thrown when another live process has the embedded store open. */
-export class StoreLockedError extends Error {
+/** Thrown when another live process has the embedded store open (code `E_STORE_LOCKED`). */
+export class StoreLockedError extends SwitchyardError {
   override name = 'StoreLockedError';
   readonly pid: number;
   constructor(dir: string, pid: number) {
     super(
+      'E_STORE_LOCKED',
       `the embedded store ${dir} is open in process ${pid}; PGlite allows one process at a time (use PostgreSQL for several)`,
+      { hint: 'stop that process (e.g. the chat service) or use --database-url' },
     );
     this.pid = pid;
   }

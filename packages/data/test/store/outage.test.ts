@@ -6,11 +6,11 @@ import type { SwitchyardEvent } from '../../src/store/events.ts';
 import { PG_URL, dropSchema, uniqueSchema } from './fixtures.ts';
 import { startTcpProxy } from './tcp-proxy.ts';
 import { needs } from '../../../../test/helpers/capabilities.ts';
+import { pace } from '../../../../test/helpers/wait-for.ts';
 
 const postgres = await needs('postgres');
 
 const TOTAL = 100_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(postgres.skip)(postgres.title('store outage during a load of 100,000 events'), () => {
   const schema = uniqueSchema('outage');
@@ -65,7 +65,7 @@ describe.skipIf(postgres.skip)(postgres.title('store outage during a load of 100
       }
       slowestWriteMs = Math.max(slowestWriteMs, performance.now() - started);
       // ~20,000 events/s offered (under the writer's capacity), with a ~1.6 s outage in the middle
-      await sleep(40);
+      await pace(40);
     }
     await sink.flush();
     // After the restore the store takes writes again: a last event is acknowledged.

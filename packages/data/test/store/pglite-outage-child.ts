@@ -14,6 +14,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openStore, type StampedEvent } from '../../src/store/index.ts';
+import { pace } from '../../../../test/helpers/wait-for.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +33,6 @@ if (!dir || !out || !copyTo || !Number.isInteger(total / 1000)) {
   process.exit(2);
 }
 const mount = (...args: string[]) => execFileSync('mount', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // Private to this namespace: nothing below is visible outside this process tree. 128 MB holds the
 // database after initdb (~40 MB of it WAL) and the 100,000 events with room to spare.
@@ -87,7 +87,7 @@ for (let chunk = 0; chunk < chunks; chunk++) {
     });
   }
   slowestWriteMs = Math.max(slowestWriteMs, performance.now() - started);
-  await sleep(40);
+  await pace(40); // the offered event rate
 }
 await sink.flush();
 sink.write({

@@ -4,6 +4,7 @@ import type { SqlClient } from '../../src/store/sql-client.ts';
 import { openVectorStore, VectorError, type VectorStore } from '../../src/vectors/index.ts';
 import { PG_URL, axis, pgliteBackend, pgliteSocketBackend, postgresBackend, type Backend } from './fixtures.ts';
 import { needs } from '../../../../test/helpers/capabilities.ts';
+import { waitFor } from '../../../../test/helpers/wait-for.ts';
 
 const postgres = await needs('postgres');
 
@@ -30,15 +31,13 @@ async function backendPid(client: SqlClient): Promise<number> {
  * transaction: pg_stat_activity is read once per transaction.
  */
 async function untilWaitingOnLock(client: SqlClient, pid: number, who: string): Promise<void> {
-  for (let i = 0; ; i++) {
+  await waitFor(`${who} to block on the row lock`, async () => {
     const rows = await client.query<{ w: string | null }>(
       'SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1',
       [pid],
     );
-    if (rows[0]?.w === 'Lock') return;
-    if (i > 1000) throw new Error(`${who} never blocked on the row lock`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+    return rows[0]?.w === 'Lock';
+  });
 }
 
 function suite(backend: Backend, skip = false): void {

@@ -8,16 +8,18 @@
  * functions, bigint, cycles) are refused instead of being silently dropped or altered.
  */
 
+import { SwitchyardError } from '../errors.ts';
+
 /** A JSON value as produced by the strict parser and accepted by `canonicalize`. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-/** Thrown by `canonicalize` for a value that has no canonical JSON form. */
-export class CanonicalJsonError extends Error {
+/** Thrown by `canonicalize` for a value that has no canonical JSON form (code `E_CANONICAL_JSON`). */
+export class CanonicalJsonError extends SwitchyardError {
   override name = 'CanonicalJsonError';
   /** JSON pointer of the offending value. */
   readonly pointer: string;
   constructor(message: string, pointer: string) {
-    super(`${message} at ${pointer === '' ? '(root)' : pointer}`);
+    super('E_CANONICAL_JSON', `${message} at ${pointer === '' ? '(root)' : pointer}`);
     this.pointer = pointer;
   }
 }

@@ -17,6 +17,7 @@ import type { JsonValue } from '../bundle/canonical-json.ts';
 import type { HashPrefix } from '../bucketing/murmur3.ts';
 import { seedPrefix, shadowSeed } from '../bucketing/bucket.ts';
 import { compileTemplate } from './template.ts';
+import { SwitchyardError } from '../errors.ts';
 import type { CompiledTemplate } from './template.ts';
 import type { EmbeddingRouteValue, ExperimentValue, Resolution } from './types.ts';
 
@@ -114,10 +115,13 @@ export interface DecisionTable {
 
 export type BuildResult = { ok: true; table: DecisionTable } | { ok: false; code: 'PAYLOAD_INVALID'; message: string };
 
-class Invalid extends Error {}
+/** A payload the table cannot be built from; caught in buildTable and returned as data. */
+class Invalid extends SwitchyardError {
+  override name = 'Invalid';
+}
 
 function fail(path: string, what: string): never {
-  throw new Invalid(`${path}: ${what}`);
+  throw new Invalid('E_PAYLOAD_INVALID', `${path}: ${what}`);
 }
 
 function deepFreeze<T>(v: T): T {

@@ -2,8 +2,10 @@
  * The machinery the asynchronous sinks share: `write` pushes onto a bounded buffer (overflow and
  * writes after close are counted as dropped, never thrown); a timer, or a full batch, hands the
  * oldest `batchSize` items to `send`; `send` says whether they were written, should be retried
- * (after a doubling delay, up to `maxAttempts`) or must be dropped. `flush`/`close` drain.
+ * (after the repository's one backoff rule, `backoffDelay`: doubling, capped, equal jitter, up to
+ * `maxAttempts`) or must be dropped. `flush`/`close` drain.
  */
+import { backoffDelay } from '../backoff.ts';
 import type { SinkStats } from './types.ts';
 
 /** What became of one batch. */
@@ -14,8 +16,12 @@ export interface BatchingOptions {
   flushIntervalMs: number;
   batchSize: number;
   maxAttempts: number;
-  /** Delay before the first retry (doubles per attempt); 0 retries at the next flush interval. */
+  /** Ceiling of the first retry delay (doubles per attempt); 0 retries at the next flush interval. */
   retryBaseMs?: number;
+  /** Largest retry delay (default 30 s), so a long outage does not push retries out for hours. */
+  retryMaxMs?: number;
+  /** Source of randomness in [0, 1) for the jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 export interface Batcher<T> {
@@ -27,7 +33,16 @@ export interface Batcher<T> {
 
 export function createBatcher<T>(send: (batch: T[]) => Promise<SendOutcome>, options: BatchingOptions): Batcher<T> {
   const { maxBuffer, flushIntervalMs, batchSize, maxAttempts } = options;
-  const retryDelay = () => (options.retryBaseMs ? options.retryBaseMs * 2 ** (attempts - 1) : flushIntervalMs);
+  // Equal jitter: sinks of a fleet that failed together do not retry together, yet never retry at once.
+  const retryDelay = () =>
+    options.retryBaseMs
+      ? backoffDelay(attempts - 1, {
+          baseMs: options.retryBaseMs,
+          maxMs: options.retryMaxMs ?? 30_000,
+          jitter: 'equal',
+          ...(options.random ? { random: options.random } : {}),
+        })
+      : flushIntervalMs;
   const stats: SinkStats = { accepted: 0, written: 0, dropped: 0 };
   const buffer: T[] = [];
   let timer: ReturnType<typeof setTimeout> | null = null;

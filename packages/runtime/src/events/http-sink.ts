@@ -31,8 +31,10 @@ export interface HttpSinkOptions {
   maxAttempts?: number;
   /** Per-request deadline (ms). */
   timeoutMs?: number;
-  /** First retry delay (ms); doubles per attempt. */
+  /** Ceiling of the first retry delay (ms); doubles per attempt, with jitter (backoffDelay). */
   retryBaseMs?: number;
+  /** Largest retry delay (ms, default 30 s). */
+  retryMaxMs?: number;
 }
 
 interface Pending {
@@ -84,7 +86,14 @@ export function createHttpSink(options: HttpSinkOptions): EventSink {
         return { ok: false, retry: true, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
       }
     },
-    { maxBuffer, flushIntervalMs, batchSize, maxAttempts, retryBaseMs },
+    {
+      maxBuffer,
+      flushIntervalMs,
+      batchSize,
+      maxAttempts,
+      retryBaseMs,
+      ...(options.retryMaxMs !== undefined ? { retryMaxMs: options.retryMaxMs } : {}),
+    },
   );
   return {
     write(event) {

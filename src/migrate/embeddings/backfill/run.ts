@@ -3,6 +3,7 @@
  * it fills in, and the run lock it must still hold before every commit.
  */
 import { quoteIdent } from '@switchyard/data';
+import { SwitchyardError } from '../../../errors/index.ts';
 import type { Embedder, EmbeddingRow, StoredDocument, VectorStore } from '@switchyard/data';
 import type { BackoffOptions } from '../../shared/backoff.ts';
 import { RateLimiter } from '../../shared/rate-limit.ts';
@@ -95,12 +96,8 @@ export interface EmbeddedBatch {
 }
 
 /** Raised to stop the run: the service is unavailable or the plan is wrong. */
-export class StopRun extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-  }
+export class StopRun extends SwitchyardError {
+  override name = 'StopRun';
 }
 
 /** The state of one run. */
