@@ -8,8 +8,11 @@ import { contentKey } from './content.ts';
 import { renderMessages } from './render.ts';
 import type { EvalTarget } from './targets.ts';
 
-/** Bump when the meaning of a cached result changes (e.g. the offline model's behaviour). */
-export const CACHE_FORMAT = 2;
+/**
+ * Bump when the meaning of a cached result changes (e.g. the offline model's behaviour). 3: results
+ * matched to cases by id (verdicts cached before could sit under another case's key).
+ */
+export const CACHE_FORMAT = 3;
 
 export interface EvalCase {
   /** `<target id>#<case index>` — stable across runs while the change set is the same. */

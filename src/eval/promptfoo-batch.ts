@@ -17,6 +17,12 @@ import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
 /** The var holding a case's rendered chat messages (JSON); promptfoo's OpenAI provider parses it. */
 const MESSAGES_VAR = '__switchyard_messages';
 
+/**
+ * The test metadata member naming the case a result belongs to. Results are matched by it, never
+ * by position: promptfoo's `testIdx` counts expanded tests, not the tests it was given.
+ */
+const CASE_META = 'switchyardCase';
+
 /** promptfoo's `ResultFailureReason`. */
 const FAILURE_ASSERT = 1;
 const FAILURE_ERROR = 2;
@@ -30,6 +36,8 @@ interface PromptfooComponent {
 
 interface PromptfooResult {
   testIdx: number;
+  testCase?: { metadata?: Record<string, unknown> } | null;
+  metadata?: Record<string, unknown> | null;
   success: boolean;
   score: number;
   failureReason?: number;
@@ -110,7 +118,8 @@ function priced<P extends { callApi: (...args: never[]) => Promise<unknown> }>(p
 }
 
 /**
- * Runs the batch; every case gets exactly one result (a missing promptfoo result is an error).
+ * Runs the batch; every case gets exactly one result: promptfoo's results are matched to cases by
+ * the case id in their test metadata, and a case with no result, or with more than one, is an error.
  * Settings promptfoo reads only from `process.env` (Ollama's base URL) hold one value at a time,
  * so cases are grouped by them and each group is one `evaluate()` with its values set.
  */
@@ -171,10 +180,12 @@ async function runGroup(
     }
     tests.push({
       description: c.id,
+      metadata: { [CASE_META]: c.id },
       vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) },
       assert: c.assert,
       providers: [label],
-      ...(c.options.transform ? { options: { transform: c.options.transform } } : {}),
+      // One case is one test: promptfoo would run a list variable once per value (docs/evaluation.md).
+      options: { disableVarExpansion: true, ...(c.options.transform ? { transform: c.options.transform } : {}) },
     });
   }
   const g = input.grading;
@@ -207,10 +218,30 @@ async function runGroup(
   );
   const summary = (await record.toEvaluateSummary()) as unknown as { results: PromptfooResult[] };
 
-  const results = new Map<string, CaseResult>();
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const got = new Map<string, PromptfooResult[]>();
   for (const r of summary.results) {
-    const c = cases[r.testIdx];
-    if (!c) continue;
+    const id = r.testCase?.metadata?.[CASE_META] ?? r.metadata?.[CASE_META];
+    if (typeof id === 'string' && byId.has(id)) got.set(id, [...(got.get(id) ?? []), r]);
+  }
+  const results = new Map<string, CaseResult>();
+  for (const c of cases) {
+    const mine = got.get(c.id) ?? [];
+    const r = mine[0];
+    if (mine.length !== 1 || !r) {
+      // Never guess which answer is whose: no verdict (so nothing is cached) for this case.
+      results.set(
+        c.id,
+        errorResult(
+          c,
+          mine.length === 0
+            ? 'promptfoo returned no result for this case'
+            : `promptfoo returned ${mine.length} results for this case (one expected)`,
+          1,
+        ),
+      );
+      continue;
+    }
     const assertions: AssertionResult[] = leaves(r.gradingResult?.componentResults ?? []).map((a) => ({
       type: a.assertion?.type ?? 'unknown',
       pass: a.pass === true,
@@ -252,7 +283,5 @@ async function runGroup(
       results.set(c.id, errorResult(c, `promptfoo reported failure reason ${r.failureReason}`, 1));
     }
   }
-  for (const c of cases)
-    if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
   return results;
 }
