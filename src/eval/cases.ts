@@ -29,6 +29,11 @@ export interface EvalCase {
   snapshot: string;
   params: ModelParams;
   messages: ChatMessage[];
+  /**
+   * Source of each `file://` module the case runs as code (a `transform`, a javascript/python
+   * assertion), read from the case's own side; promptfoo-batch.ts runs these texts, not the paths.
+   */
+  code: Record<string, string>;
   /** Placeholders without a value and unreadable `file://` references; such a case errors, unsent. */
   missing: string[];
   /** Content key: sha256 of everything the result depends on. */
@@ -64,9 +69,20 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
       // promptfoo's defaultTest semantics: case vars over default vars, default assertions first.
       const problems: string[] = [];
       const files = context.files ?? new Map<string, JsonValue | Error>();
-      const vars = resolveFileRefs({ ...(defaults.vars ?? {}), ...c.vars }, files, problems);
-      const assert = resolveFileRefs([...(defaults.assert ?? []), ...(c.assert ?? [])], files, problems);
-      const options: TestOptions = { ...(defaults.options ?? {}), ...(c.options ?? {}) };
+      // One walk over everything promptfoo gets from the case (file-refs.ts): what it resolves is
+      // what the key holds, so no `file://` field can change a verdict behind the cache's back.
+      const code = new Map<string, string>();
+      const { vars, assert, options } = resolveFileRefs(
+        {
+          vars: { ...(defaults.vars ?? {}), ...c.vars },
+          assert: [...(defaults.assert ?? []), ...(c.assert ?? [])],
+          options: { ...(defaults.options ?? {}), ...(c.options ?? {}) } as TestOptions,
+        },
+        files,
+        problems,
+        code,
+      );
+      const sources = Object.fromEntries([...code].sort(([a], [b]) => (a < b ? -1 : 1)));
       const rendered = renderMessages(version.messages, vars);
       const { messages } = rendered;
       const missing = [...rendered.missing.map((name) => `variable '${name}' has no value`), ...problems];
@@ -81,6 +97,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
         vars,
         assert,
         options,
+        code: sources,
       });
       cases.push({
         id: `${t.id}#${index}`,
@@ -94,6 +111,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
         snapshot: t.snapshot,
         params,
         messages,
+        code: sources,
         missing,
         key,
       });

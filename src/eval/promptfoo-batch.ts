@@ -7,6 +7,10 @@
  * endpoint) are set explicitly so promptfoo never falls back to api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
  * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
  */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { ModelEndpoint } from './endpoint.ts';
 import type { EvalCase } from './cases.ts';
 import { costOf, type ModelRoute } from './model-routes.ts';
@@ -62,6 +66,38 @@ export interface BatchInput {
   grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string; grader?: ModelRoute };
   concurrency: number;
   onCaseDone?: () => void;
+  /**
+   * Where the `file://` modules of cases (`EvalCase.code`) are written for promptfoo to load, one
+   * directory per content (run-eval.ts: `<root>/.switchyard/eval-code`; default: the temp dir).
+   */
+  codeDir?: string;
+}
+
+/**
+ * The case's assertions and options with each `file://` module pointing at a copy of the source
+ * the case was keyed on (its own side's: the base commit's for a base case), not at the working
+ * tree, so what runs is what the cache key names (docs/evaluation.md).
+ */
+async function withCode(c: EvalCase, dir: string): Promise<Pick<EvalCase, 'assert' | 'options'>> {
+  const code = Object.entries(c.code ?? {});
+  if (code.length === 0) return c;
+  const moved = new Map<string, string>();
+  for (const [ref, text] of code) {
+    const folder = join(dir, createHash('sha256').update(text).digest('hex').slice(0, 32));
+    await mkdir(folder, { recursive: true });
+    const path = join(folder, basename(ref));
+    await writeFile(path, text);
+    moved.set(ref, `file://${path}`);
+  }
+  const walk = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? (moved.get(v) ?? v)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+          : v;
+  return { assert: walk(c.assert) as EvalCase['assert'], options: walk(c.options) as EvalCase['options'] };
 }
 
 function asText(output: unknown): string {
@@ -178,14 +214,15 @@ async function runGroup(
       const provider = await promptfoo.loadApiProvider(options.id, { options });
       providers.push(priced(provider, route));
     }
+    const { assert, options } = await withCode(c, input.codeDir ?? join(tmpdir(), 'switchyard-eval-code'));
     tests.push({
       description: c.id,
       metadata: { [CASE_META]: c.id },
       vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) },
-      assert: c.assert,
+      assert,
       providers: [label],
       // One case is one test: promptfoo would run a list variable once per value (docs/evaluation.md).
-      options: { disableVarExpansion: true, ...(c.options.transform ? { transform: c.options.transform } : {}) },
+      options: { disableVarExpansion: true, ...(options.transform ? { transform: options.transform } : {}) },
     });
   }
   const g = input.grading;

@@ -154,6 +154,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         routeOf: (c) => route(c),
         grading: { endpoint, graderModel, embeddingModel, ...(grader ? { grader: grader.route } : {}) },
         concurrency: options.concurrency,
+        codeDir: join(head.root, '.switchyard', 'eval-code'),
       });
       const again: EvalCase[] = [];
       for (const c of toRun) {
