@@ -50,6 +50,17 @@ export interface CaseContext {
   embeddingModel: string;
   /** Contents of the `file://` references of the tests (see file-refs.ts). */
   files?: ReadonlyMap<string, JsonValue | Error>;
+  /** What grades (`promptfoo@<version>`, promptfoo-version.ts): another version may judge differently. */
+  evaluator: string;
+}
+
+/** Whether a case asserts on cost (also inside an assertion set): its verdict depends on the price. */
+function assertsCost(list: readonly Assertion[]): boolean {
+  return list.some((a) =>
+    a.type === 'cost' || a.type === 'not-cost'
+      ? true
+      : Array.isArray((a as { assert?: unknown }).assert) && assertsCost((a as { assert: Assertion[] }).assert),
+  );
 }
 
 export function buildCases(project: Project, targets: readonly EvalTarget[], context: CaseContext): EvalCase[] {
@@ -87,8 +98,13 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
       const { messages } = rendered;
       const missing = [...rendered.missing.map((name) => `variable '${name}' has no value`), ...problems];
       // vars count on their own: assertions can use them ({{var}} in a value or a javascript check).
+      // Every input that can change a verdict is here; test/eval/cache-key.test.ts lists them.
+      const price = project.models.get(version.model)?.prices?.[t.snapshot];
       const key = contentKey({
         format: CACHE_FORMAT,
+        evaluator: context.evaluator,
+        // A cost verdict depends on the price; the cost column is recomputed on a hit (run-eval.ts).
+        price: assertsCost(assert) ? (price ?? null) : undefined,
         provider,
         grading,
         snapshot: t.snapshot,

@@ -10,7 +10,8 @@ import { YamlFile } from '../config/yaml-file.ts';
 import { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
 import { buildCases, shardCases, type CaseContext, type EvalCase, type Shard } from './cases.ts';
 import type { ModelEndpoint } from './endpoint.ts';
-import { routeFor, type ModelRoute } from './model-routes.ts';
+import { costOf, routeFor, type ModelRoute } from './model-routes.ts';
+import { promptfooVersion } from './promptfoo-version.ts';
 import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
 import { countCases, type CaseResult, type EvalRun } from './results.ts';
@@ -103,6 +104,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         : endpoint.baseUrl,
     graderModel,
     embeddingModel,
+    evaluator: promptfooVersion(),
   });
   const headTargets = affectedTargets(head, options.base, files);
   // What the base serves for each changed prompt, so the report can show base → head deltas.
@@ -134,6 +136,8 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         target: c.target,
         index: c.index,
         description: c.description,
+        // Priced now, from the cached token counts: a price change never leaves a stale cost.
+        cost: hit.tokens ? (costOf(route(c).price, hit.tokens.prompt, hit.tokens.completion) ?? null) : null,
         cached: true,
         attempts: 0,
       });

@@ -79,6 +79,7 @@ describe('promptfoo results are matched to cases by id', () => {
         graderEndpoint: 'offline',
         graderModel: DEFAULT_GRADER_MODEL,
         embeddingModel: DEFAULT_EMBEDDING_MODEL,
+        evaluator: 'promptfoo@test',
       },
     );
     expect(cases).toHaveLength(4);

@@ -178,6 +178,7 @@ describe('file:// modules (transforms) on both sides of a change', () => {
       graderEndpoint: 'offline',
       graderModel: 'g',
       embeddingModel: 'e',
+      evaluator: 'promptfoo@test',
     });
     const v2 = (p: typeof ws.head) =>
       affectedTargets(p!, undefined).filter((t) => t.prompt === 'summarization' && t.version === 2);

@@ -20,6 +20,7 @@ const context = (files: ReadonlyMap<string, JsonValue | Error>): CaseContext => 
   graderEndpoint: 'offline',
   graderModel: 'g',
   embeddingModel: 'e',
+  evaluator: 'promptfoo@test',
   files,
 });
 
