@@ -47,8 +47,10 @@ export interface CaseResult {
   cost: number | null;
   /** Model calls made for this case in this run (0 when cached; > 1 after retries). */
   attempts: number;
-  /** 1-based line of the case in its prompt version file (for annotations), when known. */
+  /** 1-based line of the case (for annotations), when known: in `file`, else the version file. */
   line?: number;
+  /** The tests file the case is written in, when not its version file (`tests.cases: file://…`). */
+  file?: string;
 }
 
 export interface EvalStats {

@@ -6,6 +6,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Project } from '../config/types.ts';
+import { parse as parseYaml } from 'yaml';
+import { FILE_PREFIX, isFileRef } from '../config/file-refs.ts';
+import { parseTestsFile } from '../config/tests-file.ts';
 import { YamlFile } from '../config/yaml-file.ts';
 import { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
 import { buildCases, shardCases, type CaseContext, type EvalCase, type Shard } from './cases.ts';
@@ -50,11 +53,23 @@ export const DEFAULT_BACKOFF_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** 1-based YAML line of each case of a version file (for annotations); empty when unreadable. */
-async function caseLines(root: string, file: string, count: number): Promise<number[]> {
+/** Where each case of a version is written (for annotations and the report); empty when unreadable. */
+async function caseLines(root: string, file: string, count: number): Promise<Array<{ file: string; line: number }>> {
   try {
-    const yaml = new YamlFile(file, await readFile(join(root, file), 'utf8'), undefined);
-    return Array.from({ length: count }, (_x, i) => yaml.locate(`/tests/cases/${i}`).line);
+    const text = await readFile(join(root, file), 'utf8');
+    const yaml = new YamlFile(file, text, parseYaml(text) as unknown);
+    const ref = (yaml.data as { tests?: { cases?: unknown } } | undefined)?.tests?.cases;
+    if (!isFileRef(ref))
+      return Array.from({ length: count }, (_x, i) => ({ file, line: yaml.locate(`/tests/cases/${i}`).line }));
+    // Cases in a tests file (`tests.cases: file://…`): their lines are in that file, as the loader
+    // points its diagnostics (src/config/tests-file.ts).
+    const path = ref.slice(FILE_PREFIX.length);
+    const parsed = parseTestsFile(path, await readFile(join(root, path), 'utf8'));
+    if ('problems' in parsed) return [];
+    return Array.from({ length: count }, (_x, i) => ({
+      file: path,
+      line: parsed.file.diagnostic('E_TESTS_FILE', `/${i}`, '').line,
+    }));
   } catch {
     return [];
   }
@@ -178,13 +193,15 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     }
   }
 
-  const lines = new Map<string, number[]>();
+  const lines = new Map<string, Array<{ file: string; line: number }>>();
   for (const t of headTargets) lines.set(t.id, await caseLines(head.root, t.file, t.caseCount));
   const all = cases
     .map((c) => {
       const r = results.get(c.id);
-      const line = lines.get(c.target)?.[c.index];
-      return r && line !== undefined ? { ...r, line } : r;
+      const at = lines.get(c.target)?.[c.index];
+      const t = headTargets.find((x) => x.id === c.target);
+      if (!r || !at) return r;
+      return at.file === t?.file ? { ...r, line: at.line } : { ...r, line: at.line, file: at.file };
     })
     .filter((r): r is CaseResult => r !== undefined);
   const endpoints: Record<string, string> = {};

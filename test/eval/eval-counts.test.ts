@@ -3,7 +3,10 @@
  * request): a failed assertion is a failure, a provider failure is an error, failures are cached like
  * passes, errors are retried with backoff and never cached.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { openWorkspace, runEval, type RunEvalOptions } from '../../src/eval/index.ts';
 import { caseAnnotations } from '../../src/github/eval-annotations.ts';
@@ -158,5 +161,48 @@ describe('eval counts: passed, failed, errored', () => {
     expect(await main(['eval'], io)).toBe(0);
     expect(io.text()).toContain('14 from cache, 0 run, 0 model request(s)');
     expect(suite.server.stats.requests).toBe(0);
+  });
+});
+
+describe('eval annotations of cases in a tests file', () => {
+  it('point at the case in the tests file, not at the tests.cases line', async () => {
+    const r = await frenchRepo();
+    const V2 = 'prompts/summarization/v2.yaml';
+    const text = await r.read(V2);
+    const start = text.indexOf('  cases:\n');
+    const cases = text
+      .slice(start + '  cases:\n'.length)
+      .split('\n')
+      .map((l) => l.slice(4))
+      .join('\n');
+    await writeFile(join(r.dir, V2), `${text.slice(0, start)}  cases: file://evals/summarization.yaml\n`);
+    await mkdir(join(r.dir, 'evals'));
+    await writeFile(join(r.dir, 'evals/summarization.yaml'), `# summarization v2's cases\n${cases}`);
+    const run = await evalAll(r);
+    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0 });
+    const annotations = caseAnnotations(run);
+    // Lines of `- description: …` in the file (the comment is line 1).
+    const lineOf = (description: string) =>
+      `# summarization v2's cases\n${cases}`.split('\n').findIndex((l) => l === `- description: ${description}`) + 1;
+    expect(annotations.map((a) => [a.properties.file, a.properties.startLine])).toEqual([
+      ['evals/summarization.yaml', lineOf('refund request keeps the key facts')],
+      ['evals/summarization.yaml', lineOf('password reset')],
+      ['evals/summarization.yaml', lineOf('stays close to the reference summary')],
+    ]);
+    expect(lineOf('password reset')).toBeGreaterThan(1);
+    // The report's failures say the same file and line.
+    const failing = run.cases.filter((c) => c.status === 'fail');
+    expect(failing.map((c) => c.file)).toEqual(Array(3).fill('evals/summarization.yaml'));
+
+    // A JSON Lines file: line n is the n-th case.
+    const rows = parse(cases) as unknown[];
+    await writeFile(join(r.dir, V2), `${text.slice(0, start)}  cases: file://evals/summarization.jsonl\n`);
+    await writeFile(join(r.dir, 'evals/summarization.jsonl'), `${rows.map((c) => JSON.stringify(c)).join('\n')}\n`);
+    const jsonl = caseAnnotations(await evalAll(r));
+    expect(jsonl.map((a) => [a.properties.file, a.properties.startLine])).toEqual([
+      ['evals/summarization.jsonl', 1],
+      ['evals/summarization.jsonl', 3],
+      ['evals/summarization.jsonl', 4],
+    ]);
   });
 });
