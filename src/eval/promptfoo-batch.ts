@@ -175,7 +175,7 @@ export async function runPromptfooBatch(
         errorResult(
           c,
           `the model and the grader need different ${clash} (${own[clash]}, ${graderEnv[clash]}); promptfoo reads it from the process environment, so one evaluation can use only one`,
-          1,
+          0, // refused before any call (and retrying cannot help)
         ),
       );
       continue;

@@ -95,7 +95,7 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
       prompt: 0,
       completion: 0,
       cached: 0,
-      numRequests: run.stats.requests,
+      numRequests: run.stats.modelCalls,
     },
     durationMs: run.durationMs,
   };

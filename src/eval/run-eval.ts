@@ -177,11 +177,14 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
       });
       const again: EvalCase[] = [];
       for (const c of toRun) {
-        const n = (attempts.get(c.id) ?? 0) + 1;
+        const got = batch.get(c.id) as CaseResult;
+        // A case refused before any call (attempts 0) counts no call and is not retried.
+        const called = got.attempts > 0;
+        const n = (attempts.get(c.id) ?? 0) + (called ? 1 : 0);
         attempts.set(c.id, n);
-        const r = { ...(batch.get(c.id) as CaseResult), attempts: n };
+        const r = { ...got, attempts: n };
         results.set(c.id, r);
-        if (r.status === 'error' && attempt < retries) {
+        if (r.status === 'error' && called && attempt < retries) {
           again.push(c);
           continue;
         }

@@ -89,7 +89,15 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.failNextChats(1_000);
     const broken = await evalAll(r, { retries: 1 });
     suite.server.failNextChats(0);
-    expect(broken.stats).toMatchObject({ cases: 14, passed: 0, failed: 0, errors: 14, requests: 28 });
+    expect(broken.stats).toMatchObject({
+      cases: 14,
+      passed: 0,
+      failed: 0,
+      errors: 14,
+      executed: 14,
+      notRun: 0,
+      modelCalls: 28,
+    });
     for (const c of broken.cases) {
       expect(c.status).toBe('error');
       expect(c.attempts).toBe(2);
@@ -109,7 +117,7 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.resetStats();
     suite.server.failNextChats(2);
     const run = await evalAll(r, { retries: 2 });
-    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0, requests: 16 });
+    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0, modelCalls: 16 });
     expect(run.cases.filter((c) => c.attempts === 2)).toHaveLength(2);
     expect(suite.server.stats.errors).toBe(2);
   });
@@ -146,7 +154,8 @@ describe('eval counts: passed, failed, errored', () => {
       cases: 14,
       cached: 14,
       executed: 0,
-      requests: 0,
+      notRun: 0,
+      modelCalls: 0,
       passed: 11,
       failed: 3,
       errors: 0,
@@ -159,7 +168,7 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.resetStats();
     const io = testIo(r.dir);
     expect(await main(['eval'], io)).toBe(0);
-    expect(io.text()).toContain('14 from cache, 0 run, 0 model request(s)');
+    expect(io.text()).toContain('14 from cache, 0 run, 0 call(s) of the models under test');
     expect(suite.server.stats.requests).toBe(0);
   });
 });
@@ -204,5 +213,23 @@ describe('eval annotations of cases in a tests file', () => {
       ['evals/summarization.jsonl', 3],
       ['evals/summarization.jsonl', 4],
     ]);
+  });
+});
+
+describe('eval counts: what ran', () => {
+  it('does not count a case that errored before any call as executed', async () => {
+    const r = await suite.repo();
+    // The password-reset ticket comes from a file that does not exist: that case cannot run.
+    await r.edit('prompts/summarization/v2.yaml', (t) =>
+      t.replace(/ticket: The password reset email[^\n]*/, 'ticket: file://fixtures/missing.txt'),
+    );
+    suite.server.resetStats();
+    const run = await evalAll(r, { cache: null });
+    const unrun = run.cases.find((c) => c.id === 'summarization@v2:gpt-4o-2024-05-13#2');
+    expect(unrun).toMatchObject({ status: 'error', attempts: 0, cached: false });
+    expect(unrun?.error).toMatch(/^cannot run: .*missing\.txt/);
+    expect(run.stats).toMatchObject({ cases: 14, executed: 13, cached: 0, notRun: 1, errors: 1, modelCalls: 13 });
+    // modelCalls counts the calls of the models under test, and only those.
+    expect(suite.server.stats.chat).toBe(13);
   });
 });
