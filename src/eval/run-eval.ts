@@ -68,7 +68,7 @@ async function caseLines(root: string, file: string, count: number): Promise<Arr
     if ('problems' in parsed) return [];
     return Array.from({ length: count }, (_x, i) => ({
       file: path,
-      line: parsed.file.diagnostic('E_TESTS_FILE', `/${i}`, '').line,
+      line: parsed.file.locate(`/${i}`).line,
     }));
   } catch {
     return [];
