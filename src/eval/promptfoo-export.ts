@@ -83,7 +83,7 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
         })),
       },
       namedScores: {},
-      metadata: { switchyardCase: c.id, line: c.line ?? null },
+      metadata: { switchyardCase: c.id, line: c.line ?? null, ...(c.file === undefined ? {} : { file: c.file }) },
     };
   });
   const stats = {
