@@ -93,7 +93,7 @@ try {
   console.log(
     `model pin change (${pinCases} cases): 1 shard ${s(oneMs)}; 4 shards on 4 runners ${s(Math.max(...shardMs))} (slowest shard; each: ${shardMs.map(s).join(', ')})`,
   );
-  if (again !== 0 || first.stats.requests !== first.stats.cases)
+  if (again !== 0 || first.stats.modelCalls !== first.stats.cases)
     throw new Error('bench check failed: cache or counting is off');
 } finally {
   await server.close();

@@ -23,29 +23,33 @@ import { parseYamlText } from './yaml-parse.ts';
 /** Points diagnostics at a value of a file by JSON pointer (a YAML file, or a JSON Lines file by row). */
 export type Locator = Pick<YamlFile, 'diagnostic'>;
 
+/** A parsed tests file: diagnostics, and positions for the eval's case annotations (run-eval.ts). */
+export type TestsFileLocator = Pick<YamlFile, 'diagnostic' | 'locate'>;
+
 const CASES = '/tests/cases';
 
 /** A JSON Lines file: row `/i/…` is line i+1 of the file's non-empty lines. */
-class JsonLinesFile implements Locator {
+class JsonLinesFile implements TestsFileLocator {
   readonly path: string;
   private readonly lines: number[];
   constructor(path: string, lines: number[]) {
     this.path = path;
     this.lines = lines;
   }
-  diagnostic(code: Code, pointer: string, message: string, options: { hint?: string } = {}): Diagnostic {
+  locate(pointer: string): { line: number; col: number } {
     const row = Number(pointer.split('/')[1] ?? 'NaN');
-    const line = Number.isInteger(row) ? (this.lines[row] ?? 1) : 1;
+    return { line: Number.isInteger(row) ? (this.lines[row] ?? 1) : 1, col: 1 };
+  }
+  diagnostic(code: Code, pointer: string, message: string, options: { hint?: string } = {}): Diagnostic {
     return makeDiagnostic(code, this.path, message, {
-      line,
-      col: 1,
+      ...this.locate(pointer),
       pointer,
       ...(options.hint ? { hint: options.hint } : {}),
     });
   }
 }
 
-type Loaded = { cases: unknown[]; file: Locator } | { problems: Diagnostic[] };
+type Loaded = { cases: unknown[]; file: TestsFileLocator } | { problems: Diagnostic[] };
 
 const notAList = (path: string, what: string): Loaded => ({
   problems: [

@@ -8,8 +8,11 @@ import { contentKey } from './content.ts';
 import { renderMessages } from './render.ts';
 import type { EvalTarget } from './targets.ts';
 
-/** Bump when the meaning of a cached result changes (e.g. the offline model's behaviour). */
-export const CACHE_FORMAT = 2;
+/**
+ * Bump when the meaning of a cached result changes (e.g. the offline model's behaviour). 3: results
+ * matched to cases by id (verdicts cached before could sit under another case's key).
+ */
+export const CACHE_FORMAT = 3;
 
 export interface EvalCase {
   /** `<target id>#<case index>` — stable across runs while the change set is the same. */
@@ -26,6 +29,11 @@ export interface EvalCase {
   snapshot: string;
   params: ModelParams;
   messages: ChatMessage[];
+  /**
+   * Source of each `file://` module the case runs as code (a `transform`, a javascript/python
+   * assertion), read from the case's own side; promptfoo-batch.ts runs these texts, not the paths.
+   */
+  code: Record<string, string>;
   /** Placeholders without a value and unreadable `file://` references; such a case errors, unsent. */
   missing: string[];
   /** Content key: sha256 of everything the result depends on. */
@@ -42,6 +50,17 @@ export interface CaseContext {
   embeddingModel: string;
   /** Contents of the `file://` references of the tests (see file-refs.ts). */
   files?: ReadonlyMap<string, JsonValue | Error>;
+  /** What grades (`promptfoo@<version>`, promptfoo-version.ts): another version may judge differently. */
+  evaluator: string;
+}
+
+/** Whether a case asserts on cost (also inside an assertion set): its verdict depends on the price. */
+function assertsCost(list: readonly Assertion[]): boolean {
+  return list.some((a) =>
+    a.type === 'cost' || a.type === 'not-cost'
+      ? true
+      : Array.isArray((a as { assert?: unknown }).assert) && assertsCost((a as { assert: Assertion[] }).assert),
+  );
 }
 
 export function buildCases(project: Project, targets: readonly EvalTarget[], context: CaseContext): EvalCase[] {
@@ -61,15 +80,31 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
       // promptfoo's defaultTest semantics: case vars over default vars, default assertions first.
       const problems: string[] = [];
       const files = context.files ?? new Map<string, JsonValue | Error>();
-      const vars = resolveFileRefs({ ...(defaults.vars ?? {}), ...c.vars }, files, problems);
-      const assert = resolveFileRefs([...(defaults.assert ?? []), ...(c.assert ?? [])], files, problems);
-      const options: TestOptions = { ...(defaults.options ?? {}), ...(c.options ?? {}) };
+      // One walk over everything promptfoo gets from the case (file-refs.ts): what it resolves is
+      // what the key holds, so no `file://` field can change a verdict behind the cache's back.
+      const code = new Map<string, string>();
+      const { vars, assert, options } = resolveFileRefs(
+        {
+          vars: { ...(defaults.vars ?? {}), ...c.vars },
+          assert: [...(defaults.assert ?? []), ...(c.assert ?? [])],
+          options: { ...(defaults.options ?? {}), ...(c.options ?? {}) } as TestOptions,
+        },
+        files,
+        problems,
+        code,
+      );
+      const sources = Object.fromEntries([...code].sort(([a], [b]) => (a < b ? -1 : 1)));
       const rendered = renderMessages(version.messages, vars);
       const { messages } = rendered;
       const missing = [...rendered.missing.map((name) => `variable '${name}' has no value`), ...problems];
       // vars count on their own: assertions can use them ({{var}} in a value or a javascript check).
+      // Every input that can change a verdict is here; test/eval/cache-key.test.ts lists them.
+      const price = project.models.get(version.model)?.prices?.[t.snapshot];
       const key = contentKey({
         format: CACHE_FORMAT,
+        evaluator: context.evaluator,
+        // A cost verdict depends on the price; the cost column is recomputed on a hit (run-eval.ts).
+        price: assertsCost(assert) ? (price ?? null) : undefined,
         provider,
         grading,
         snapshot: t.snapshot,
@@ -78,6 +113,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
         vars,
         assert,
         options,
+        code: sources,
       });
       cases.push({
         id: `${t.id}#${index}`,
@@ -91,6 +127,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
         snapshot: t.snapshot,
         params,
         messages,
+        code: sources,
         missing,
         key,
       });

@@ -1,5 +1,6 @@
 /**
- * `file://<path>` values in prompt tests (variables, assertion values), as promptfoo writes them.
+ * `file://<path>` values anywhere in prompt tests (vars, assertion values, transforms), as promptfoo
+ * writes them.
  * Paths are relative to the repository root and must stay inside it: the check is syntactic (for
  * validation) and repeated by the reader on the real path (a symbolic link cannot lead outside).
  * Each side of a change reads its own files: the head from the working tree, the base from its
@@ -8,39 +9,24 @@
  */
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { FILE_PREFIX, fileRefProblem, isFileRef } from '../config/file-refs.ts';
+import { FILE_PREFIX, fileRefProblem, isFileRef, testFileRefs } from '../config/file-refs.ts';
 import type { RepoReader } from '../config/repo-reader.ts';
 import { readerFor } from '../config/repo-reader.ts';
-import type { Assertion, JsonValue, Project, PromptVersion } from '../config/types.ts';
+import type { JsonValue, Project, PromptVersion } from '../config/types.ts';
 
 /** Contents of `file://` references by reference; an unreadable one maps to an Error. */
 export type FileContents = ReadonlyMap<string, JsonValue | Error>;
 
 export { fileRefProblem, isFileRef };
 
-function collect(value: unknown, out: Set<string>): void {
-  if (isFileRef(value)) out.add(value);
-  else if (Array.isArray(value)) for (const v of value) collect(v, out);
-  else if (value && typeof value === 'object') for (const v of Object.values(value)) collect(v, out);
-}
-
-/** Every file reference of a version's tests (vars and assertion values, defaultTest included). */
+/**
+ * Every file reference of a version's tests — anywhere in them: vars, assertion values, `transform`
+ * of a case or an assertion, assertion sets, defaultTest, any field promptfoo may add. One walker
+ * (`testFileRefs`, the one validation uses) so that no field is read by one side and missed by the
+ * cache key or the change detection.
+ */
 export function fileRefsOf(version: PromptVersion): string[] {
-  const out = new Set<string>();
-  const assertions = (list: readonly Assertion[] | undefined) => {
-    for (const a of list ?? []) {
-      if (a.type === 'assert-set')
-        for (const m of (a as { assert: Assertion[] }).assert) collect((m as { value?: unknown }).value, out);
-      else collect((a as { value?: unknown }).value, out);
-    }
-  };
-  collect(version.tests.defaultTest?.vars, out);
-  assertions(version.tests.defaultTest?.assert);
-  for (const c of version.tests.cases) {
-    collect(c.vars, out);
-    assertions(c.assert ?? []);
-  }
-  return [...out].sort();
+  return [...new Set(testFileRefs(version).map((r) => r.ref))].sort();
 }
 
 /** Reads the references through `reader`; one that cannot be read (or escapes via a link) maps to an Error. */
@@ -79,19 +65,48 @@ export async function loadFileRefs(
   return out;
 }
 
-/** `value` with every file reference replaced by its content; unreadable ones are listed in `problems`. */
-export function resolveFileRefs<T>(value: T, files: ReadonlyMap<string, JsonValue | Error>, problems: string[]): T {
-  const walk = (v: unknown): unknown => {
+/** Extensions promptfoo loads as a module (a function), not as data, where it expects code. */
+const CODE_EXTENSIONS = new Set(['.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '.py']);
+const CODE_ASSERTIONS = /^(not-)?(javascript|python)$/;
+
+/**
+ * Whether promptfoo loads the value of `key` (in `parent`) as code: every `transform`, and the
+ * value of a javascript/python assertion — when the file is a module (by extension).
+ */
+function isCodeRef(ref: string, key: string | undefined, parent: unknown): boolean {
+  if (!CODE_EXTENSIONS.has(extname(ref).toLowerCase())) return false;
+  if (key === 'transform' || key === 'transformVars') return true;
+  const type = (parent as { type?: unknown } | undefined)?.type;
+  return key === 'value' && typeof type === 'string' && CODE_ASSERTIONS.test(type);
+}
+
+/**
+ * `value` with every file reference resolved from `files` (one side's contents), the walk that
+ * `fileRefsOf` collects for. Data is put in place; a module where promptfoo expects code stays a
+ * reference and its source goes to `code` (ref → text), so the caller keys on it and runs that
+ * side's source (promptfoo-batch.ts). Unreadable references are listed in `problems`.
+ */
+export function resolveFileRefs<T>(
+  value: T,
+  files: ReadonlyMap<string, JsonValue | Error>,
+  problems: string[],
+  code?: Map<string, string>,
+): T {
+  const walk = (v: unknown, key?: string, parent?: unknown): unknown => {
     if (isFileRef(v)) {
       const content = files.get(v);
       if (content instanceof Error || content === undefined) {
         problems.push(content instanceof Error ? content.message : `${v}: not loaded`);
         return v;
       }
+      if (code && isCodeRef(v, key, parent) && typeof content === 'string') {
+        code.set(v, content);
+        return v;
+      }
       return content;
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (Array.isArray(v)) return v.map((x) => walk(x, key, parent));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k, v)]));
     return v;
   };
   return walk(value) as T;

@@ -7,6 +7,10 @@
  * endpoint) are set explicitly so promptfoo never falls back to api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
  * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
  */
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import type { ModelEndpoint } from './endpoint.ts';
 import type { EvalCase } from './cases.ts';
 import { costOf, type ModelRoute } from './model-routes.ts';
@@ -16,6 +20,12 @@ import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
 
 /** The var holding a case's rendered chat messages (JSON); promptfoo's OpenAI provider parses it. */
 const MESSAGES_VAR = '__switchyard_messages';
+
+/**
+ * The test metadata member naming the case a result belongs to. Results are matched by it, never
+ * by position: promptfoo's `testIdx` counts expanded tests, not the tests it was given.
+ */
+const CASE_META = 'switchyardCase';
 
 /** promptfoo's `ResultFailureReason`. */
 const FAILURE_ASSERT = 1;
@@ -30,6 +40,8 @@ interface PromptfooComponent {
 
 interface PromptfooResult {
   testIdx: number;
+  testCase?: { metadata?: Record<string, unknown> } | null;
+  metadata?: Record<string, unknown> | null;
   success: boolean;
   score: number;
   failureReason?: number;
@@ -54,6 +66,38 @@ export interface BatchInput {
   grading: { endpoint: ModelEndpoint; graderModel: string; embeddingModel: string; grader?: ModelRoute };
   concurrency: number;
   onCaseDone?: () => void;
+  /**
+   * Where the `file://` modules of cases (`EvalCase.code`) are written for promptfoo to load, one
+   * directory per content (run-eval.ts: `<root>/.switchyard/eval-code`; default: the temp dir).
+   */
+  codeDir?: string;
+}
+
+/**
+ * The case's assertions and options with each `file://` module pointing at a copy of the source
+ * the case was keyed on (its own side's: the base commit's for a base case), not at the working
+ * tree, so what runs is what the cache key names (docs/evaluation.md).
+ */
+async function withCode(c: EvalCase, dir: string): Promise<Pick<EvalCase, 'assert' | 'options'>> {
+  const code = Object.entries(c.code ?? {});
+  if (code.length === 0) return c;
+  const moved = new Map<string, string>();
+  for (const [ref, text] of code) {
+    const folder = join(dir, createHash('sha256').update(text).digest('hex').slice(0, 32));
+    await mkdir(folder, { recursive: true });
+    const path = join(folder, basename(ref));
+    await writeFile(path, text);
+    moved.set(ref, `file://${path}`);
+  }
+  const walk = (v: unknown): unknown =>
+    typeof v === 'string'
+      ? (moved.get(v) ?? v)
+      : Array.isArray(v)
+        ? v.map(walk)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]))
+          : v;
+  return { assert: walk(c.assert) as EvalCase['assert'], options: walk(c.options) as EvalCase['options'] };
 }
 
 function asText(output: unknown): string {
@@ -110,7 +154,8 @@ function priced<P extends { callApi: (...args: never[]) => Promise<unknown> }>(p
 }
 
 /**
- * Runs the batch; every case gets exactly one result (a missing promptfoo result is an error).
+ * Runs the batch; every case gets exactly one result: promptfoo's results are matched to cases by
+ * the case id in their test metadata, and a case with no result, or with more than one, is an error.
  * Settings promptfoo reads only from `process.env` (Ollama's base URL) hold one value at a time,
  * so cases are grouped by them and each group is one `evaluate()` with its values set.
  */
@@ -130,7 +175,7 @@ export async function runPromptfooBatch(
         errorResult(
           c,
           `the model and the grader need different ${clash} (${own[clash]}, ${graderEnv[clash]}); promptfoo reads it from the process environment, so one evaluation can use only one`,
-          1,
+          0, // refused before any call (and retrying cannot help)
         ),
       );
       continue;
@@ -169,12 +214,15 @@ async function runGroup(
       const provider = await promptfoo.loadApiProvider(options.id, { options });
       providers.push(priced(provider, route));
     }
+    const { assert, options } = await withCode(c, input.codeDir ?? join(tmpdir(), 'switchyard-eval-code'));
     tests.push({
       description: c.id,
+      metadata: { [CASE_META]: c.id },
       vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) },
-      assert: c.assert,
+      assert,
       providers: [label],
-      ...(c.options.transform ? { options: { transform: c.options.transform } } : {}),
+      // One case is one test: promptfoo would run a list variable once per value (docs/evaluation.md).
+      options: { disableVarExpansion: true, ...(options.transform ? { transform: options.transform } : {}) },
     });
   }
   const g = input.grading;
@@ -207,10 +255,30 @@ async function runGroup(
   );
   const summary = (await record.toEvaluateSummary()) as unknown as { results: PromptfooResult[] };
 
-  const results = new Map<string, CaseResult>();
+  const byId = new Map(cases.map((c) => [c.id, c]));
+  const got = new Map<string, PromptfooResult[]>();
   for (const r of summary.results) {
-    const c = cases[r.testIdx];
-    if (!c) continue;
+    const id = r.testCase?.metadata?.[CASE_META] ?? r.metadata?.[CASE_META];
+    if (typeof id === 'string' && byId.has(id)) got.set(id, [...(got.get(id) ?? []), r]);
+  }
+  const results = new Map<string, CaseResult>();
+  for (const c of cases) {
+    const mine = got.get(c.id) ?? [];
+    const r = mine[0];
+    if (mine.length !== 1 || !r) {
+      // Never guess which answer is whose: no verdict (so nothing is cached) for this case.
+      results.set(
+        c.id,
+        errorResult(
+          c,
+          mine.length === 0
+            ? 'promptfoo returned no result for this case'
+            : `promptfoo returned ${mine.length} results for this case (one expected)`,
+          1,
+        ),
+      );
+      continue;
+    }
     const assertions: AssertionResult[] = leaves(r.gradingResult?.componentResults ?? []).map((a) => ({
       type: a.assertion?.type ?? 'unknown',
       pass: a.pass === true,
@@ -252,7 +320,5 @@ async function runGroup(
       results.set(c.id, errorResult(c, `promptfoo reported failure reason ${r.failureReason}`, 1));
     }
   }
-  for (const c of cases)
-    if (!results.has(c.id)) results.set(c.id, errorResult(c, 'promptfoo returned no result for this case', 1));
   return results;
 }

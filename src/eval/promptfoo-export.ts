@@ -83,7 +83,7 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
         })),
       },
       namedScores: {},
-      metadata: { switchyardCase: c.id, line: c.line ?? null },
+      metadata: { switchyardCase: c.id, line: c.line ?? null, ...(c.file === undefined ? {} : { file: c.file }) },
     };
   });
   const stats = {
@@ -95,7 +95,7 @@ export function toPromptfooResults(run: EvalRun, timestamp: string) {
       prompt: 0,
       completion: 0,
       cached: 0,
-      numRequests: run.stats.requests,
+      numRequests: run.stats.modelCalls,
     },
     durationMs: run.durationMs,
   };

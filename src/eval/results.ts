@@ -45,33 +45,46 @@ export interface CaseResult {
   latencyMs: number | null;
   /** USD of the model call under test, from the model YAML's prices (null without a price). */
   cost: number | null;
-  /** Model calls made for this case in this run (0 when cached; > 1 after retries). */
+  /** Calls of the model under test for this case in this run (0 when cached or not run; > 1 after retries). */
   attempts: number;
-  /** 1-based line of the case in its prompt version file (for annotations), when known. */
+  /** 1-based line of the case (for annotations), when known: in `file`, else the version file. */
   line?: number;
+  /** The tests file the case is written in, when not its version file (`tests.cases: file://…`). */
+  file?: string;
 }
 
 export interface EvalStats {
   cases: number;
+  /** Cases sent to a model in this run (not from the cache, at least one call). */
   executed: number;
   cached: number;
+  /**
+   * Cases that errored before any call — a variable without a value, an unreadable file, a model
+   * that cannot be called — neither run nor cached; `executed + cached + notRun = cases`.
+   */
+  notRun: number;
   passed: number;
   failed: number;
   errors: number;
-  /** Cases sent to a model in this run, counting retries. */
-  requests: number;
+  /**
+   * Calls of the models under test in this run, retries included. Grader and embedding calls are
+   * not in it (promptfoo does not report them per case); hence not called "requests".
+   */
+  modelCalls: number;
 }
 
 /** Counts of a list of case results (pass / fail / error are disjoint and sum to `cases`). */
 export function countCases(cases: readonly CaseResult[]): EvalStats {
+  const called = (r: CaseResult) => (r.attempts ?? 0) > 0;
   return {
     cases: cases.length,
-    executed: cases.filter((r) => !r.cached).length,
+    executed: cases.filter((r) => !r.cached && called(r)).length,
     cached: cases.filter((r) => r.cached).length,
+    notRun: cases.filter((r) => !r.cached && !called(r)).length,
     passed: cases.filter((r) => statusOf(r) === 'pass').length,
     failed: cases.filter((r) => statusOf(r) === 'fail').length,
     errors: cases.filter((r) => statusOf(r) === 'error').length,
-    requests: cases.reduce((n, r) => n + (r.attempts ?? 0), 0),
+    modelCalls: cases.reduce((n, r) => n + (r.attempts ?? 0), 0),
   };
 }
 

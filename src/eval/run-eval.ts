@@ -7,11 +7,15 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { backoffDelay } from '@switchyard/runtime/bundle';
 import type { Project } from '../config/types.ts';
+import { parse as parseYaml } from 'yaml';
+import { FILE_PREFIX, isFileRef } from '../config/file-refs.ts';
+import { parseTestsFile } from '../config/tests-file.ts';
 import { YamlFile } from '../config/yaml-file.ts';
 import { openCaseCache, cacheDir, type CaseCache } from './cache.ts';
 import { buildCases, shardCases, type CaseContext, type EvalCase, type Shard } from './cases.ts';
 import type { ModelEndpoint } from './endpoint.ts';
-import { routeFor, type ModelRoute } from './model-routes.ts';
+import { costOf, routeFor, type ModelRoute } from './model-routes.ts';
+import { promptfooVersion } from './promptfoo-version.ts';
 import { errorResult, runPromptfooBatch } from './promptfoo-batch.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
 import { countCases, type CaseResult, type EvalRun } from './results.ts';
@@ -50,11 +54,23 @@ export const DEFAULT_BACKOFF_MS = 1000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** 1-based YAML line of each case of a version file (for annotations); empty when unreadable. */
-async function caseLines(root: string, file: string, count: number): Promise<number[]> {
+/** Where each case of a version is written (for annotations and the report); empty when unreadable. */
+async function caseLines(root: string, file: string, count: number): Promise<Array<{ file: string; line: number }>> {
   try {
-    const yaml = new YamlFile(file, await readFile(join(root, file), 'utf8'), undefined);
-    return Array.from({ length: count }, (_x, i) => yaml.locate(`/tests/cases/${i}`).line);
+    const text = await readFile(join(root, file), 'utf8');
+    const yaml = new YamlFile(file, text, parseYaml(text) as unknown);
+    const ref = (yaml.data as { tests?: { cases?: unknown } } | undefined)?.tests?.cases;
+    if (!isFileRef(ref))
+      return Array.from({ length: count }, (_x, i) => ({ file, line: yaml.locate(`/tests/cases/${i}`).line }));
+    // Cases in a tests file (`tests.cases: file://…`): their lines are in that file, as the loader
+    // points its diagnostics (src/config/tests-file.ts).
+    const path = ref.slice(FILE_PREFIX.length);
+    const parsed = parseTestsFile(path, await readFile(join(root, path), 'utf8'));
+    if ('problems' in parsed) return [];
+    return Array.from({ length: count }, (_x, i) => ({
+      file: path,
+      line: parsed.file.locate(`/${i}`).line,
+    }));
   } catch {
     return [];
   }
@@ -104,6 +120,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         : endpoint.baseUrl,
     graderModel,
     embeddingModel,
+    evaluator: promptfooVersion(),
   });
   const headTargets = affectedTargets(head, options.base, files);
   // What the base serves for each changed prompt, so the report can show base → head deltas.
@@ -135,6 +152,8 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         target: c.target,
         index: c.index,
         description: c.description,
+        // Priced now, from the cached token counts: a price change never leaves a stale cost.
+        cost: hit.tokens ? (costOf(route(c).price, hit.tokens.prompt, hit.tokens.completion) ?? null) : null,
         cached: true,
         attempts: 0,
       });
@@ -155,14 +174,18 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
         routeOf: (c) => route(c),
         grading: { endpoint, graderModel, embeddingModel, ...(grader ? { grader: grader.route } : {}) },
         concurrency: options.concurrency,
+        codeDir: join(head.root, '.switchyard', 'eval-code'),
       });
       const again: EvalCase[] = [];
       for (const c of toRun) {
-        const n = (attempts.get(c.id) ?? 0) + 1;
+        const got = batch.get(c.id) as CaseResult;
+        // A case refused before any call (attempts 0) counts no call and is not retried.
+        const called = got.attempts > 0;
+        const n = (attempts.get(c.id) ?? 0) + (called ? 1 : 0);
         attempts.set(c.id, n);
-        const r = { ...(batch.get(c.id) as CaseResult), attempts: n };
+        const r = { ...got, attempts: n };
         results.set(c.id, r);
-        if (r.status === 'error' && attempt < retries) {
+        if (r.status === 'error' && called && attempt < retries) {
           again.push(c);
           continue;
         }
@@ -174,13 +197,15 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
     }
   }
 
-  const lines = new Map<string, number[]>();
+  const lines = new Map<string, Array<{ file: string; line: number }>>();
   for (const t of headTargets) lines.set(t.id, await caseLines(head.root, t.file, t.caseCount));
   const all = cases
     .map((c) => {
       const r = results.get(c.id);
-      const line = lines.get(c.target)?.[c.index];
-      return r && line !== undefined ? { ...r, line } : r;
+      const at = lines.get(c.target)?.[c.index];
+      const t = headTargets.find((x) => x.id === c.target);
+      if (!r || !at) return r;
+      return at.file === t?.file ? { ...r, line: at.line } : { ...r, line: at.line, file: at.file };
     })
     .filter((r): r is CaseResult => r !== undefined);
   const endpoints: Record<string, string> = {};

@@ -26,7 +26,8 @@ export function caseAnnotations(run: EvalRun, max = MAX_ANNOTATIONS): Annotation
       ].join('\n'),
       properties: {
         title: `switchyard eval: ${t.prompt} v${t.version}`,
-        file: t.file,
+        // A case from a tests file (`tests.cases: file://…`) is annotated in that file.
+        file: c.file ?? t.file,
         ...(c.line !== undefined ? { startLine: c.line } : {}),
       },
     });

@@ -272,8 +272,13 @@ function convertTest(ctx: Ctx, t: Obj, what: string): Obj {
   const out: Obj = {};
   for (const k of Object.keys(t)) if (!CARRIED_TEST_KEYS.has(k)) ctx.notes.push(`${what}: '${k}' not imported`);
   if (typeof t.description === 'string') out.description = t.description;
-  if (isObj(t.vars)) out.vars = rebase(ctx, t.vars, what);
-  else if (t.vars !== undefined)
+  if (isObj(t.vars)) {
+    out.vars = rebase(ctx, t.vars, what);
+    // promptfoo runs a file glob var once per matching file; Switchyard reads one file per reference.
+    for (const [k, v] of Object.entries(t.vars))
+      if (isFileRef(v) && /[*?[{]/.test(v))
+        ctx.notes.push(`${what}: var ${k} is a file glob (${v}); promptfoo runs one test per file — list the files`);
+  } else if (t.vars !== undefined)
     ctx.notes.push(`${what}: vars from a file or a list (${JSON.stringify(t.vars).slice(0, 60)}) not imported`);
   if (Array.isArray(t.assert)) {
     out.assert = t.assert.map((a: unknown) => {
@@ -292,6 +297,33 @@ function convertTest(ctx: Ctx, t: Obj, what: string): Obj {
     if (typeof t.options.transform === 'string') out.options = { transform: t.options.transform };
   }
   return out;
+}
+
+/** Variables promptfoo runs once per value: a list whose first item is text (its `generateVarCombinations`). */
+function listVars(vars: Obj): string[] {
+  return Object.keys(vars).filter((k) => {
+    const v = vars[k];
+    return Array.isArray(v) && typeof v[0] === 'string';
+  });
+}
+
+/**
+ * A test as the tests promptfoo runs for it: one per combination of its list variables' values
+ * (defaultTest's vars merged under its own, as promptfoo merges them first), in promptfoo's order.
+ * Switchyard passes a list variable as one value (docs/evaluation.md), so the import expands it.
+ */
+function expandTest(t: Obj, defaultVars: Obj, index: number): Obj[] {
+  const merged: Obj = { ...defaultVars, ...(isObj(t.vars) ? t.vars : {}) };
+  const lists = listVars(merged);
+  if (lists.length === 0) return [t];
+  let combos: Obj[] = [{}];
+  for (const k of lists) combos = combos.flatMap((c) => (merged[k] as unknown[]).map((v) => ({ ...c, [k]: v })));
+  const name = typeof t.description === 'string' ? t.description : `case ${index + 1}`;
+  return combos.map((c) => ({
+    ...t,
+    description: `${name} (${lists.map((k) => `${k}: ${String(c[k])}`).join(', ')})`,
+    vars: { ...(isObj(t.vars) ? t.vars : {}), ...c },
+  }));
 }
 
 function placeholders(messages: readonly ChatMessage[]): string[] {
@@ -316,7 +348,21 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
   const read = await readTests(ctx, config.tests);
   const tests = read.tests.map((t, i) => convertTest(t.ctx, t.test, `test ${i + 1}`));
   const info: string[] = [];
-  const defaultTest = isObj(config.defaultTest) ? convertTest(ctx, config.defaultTest, 'defaultTest') : undefined;
+  const converted = isObj(config.defaultTest) ? convertTest(ctx, config.defaultTest, 'defaultTest') : undefined;
+  // List variables become one case per value (promptfoo's expansion, made explicit).
+  const defaultVars: Obj = isObj(converted?.vars) ? converted.vars : {};
+  const expandedTests = tests.flatMap((t, i) => expandTest(t, defaultVars, i));
+  const defaultLists = listVars(defaultVars);
+  const scalarDefaults = Object.fromEntries(Object.entries(defaultVars).filter(([k]) => !defaultLists.includes(k)));
+  const { vars: _lists, ...defaultRest } = converted ?? {};
+  const defaultTest =
+    converted && defaultLists.length > 0
+      ? { ...defaultRest, ...(Object.keys(scalarDefaults).length > 0 ? { vars: scalarDefaults } : {}) }
+      : converted;
+  if (expandedTests.length !== tests.length)
+    info.push(
+      `list variables expanded: ${tests.length} tests became ${expandedTests.length} cases, one per value, as promptfoo runs them`,
+    );
   const files: ImportResult['files'] = [];
   if (model?.file) files.push(model.file);
   if (tests.length === 0) notes.push('no tests: a prompt version needs at least one case; nothing written');
@@ -327,7 +373,7 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
     const used = placeholders(p.messages);
     const testVars = new Set([
       ...Object.keys((defaultTest?.vars as Obj | undefined) ?? {}),
-      ...tests.flatMap((t) => Object.keys((t.vars as Obj | undefined) ?? {})),
+      ...expandedTests.flatMap((t) => Object.keys((t.vars as Obj | undefined) ?? {})),
     ]);
     // A var no message uses is kept when an assertion refers to it ({{expected}}, vars.expected).
     const assertionText = JSON.stringify([defaultTest?.assert ?? [], tests.map((t) => t.assert ?? [])]);
@@ -340,7 +386,11 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
       isObj(t.vars) ? { ...t, vars: Object.fromEntries(Object.entries(t.vars).filter(([k]) => !dropped.has(k))) } : t;
     const variables = [...used, ...kept];
     // A tests file Switchyard reads as it is stays one file, shared as promptfoo shared it.
-    const refusal = read.file && fileRefusal(read.file.raw, tests, dropped);
+    const refusal =
+      read.file &&
+      (expandedTests.length !== tests.length
+        ? 'it has list variables, each expanded into one case per value'
+        : fileRefusal(read.file.raw, tests, dropped));
     const casesRef = read.file && refusal === undefined ? `${FILE_PREFIX}${read.file.path}` : undefined;
     if (read.file)
       info.push(
@@ -360,7 +410,7 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
       tests: {
         minPassRate: 1,
         ...(defaultTest && Object.keys(defaultTest).length > 0 ? { defaultTest: strip(defaultTest) } : {}),
-        cases: casesRef ?? tests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
+        cases: casesRef ?? expandedTests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
       },
     };
     files.push({

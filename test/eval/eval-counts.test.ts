@@ -3,7 +3,10 @@
  * request): a failed assertion is a failure, a provider failure is an error, failures are cached like
  * passes, errors are retried with backoff and never cached.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { main } from '../../src/cli/main.ts';
 import { openWorkspace, runEval, type RunEvalOptions } from '../../src/eval/index.ts';
 import { caseAnnotations } from '../../src/github/eval-annotations.ts';
@@ -86,7 +89,15 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.failNextChats(1_000);
     const broken = await evalAll(r, { retries: 1 });
     suite.server.failNextChats(0);
-    expect(broken.stats).toMatchObject({ cases: 14, passed: 0, failed: 0, errors: 14, requests: 28 });
+    expect(broken.stats).toMatchObject({
+      cases: 14,
+      passed: 0,
+      failed: 0,
+      errors: 14,
+      executed: 14,
+      notRun: 0,
+      modelCalls: 28,
+    });
     for (const c of broken.cases) {
       expect(c.status).toBe('error');
       expect(c.attempts).toBe(2);
@@ -106,7 +117,7 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.resetStats();
     suite.server.failNextChats(2);
     const run = await evalAll(r, { retries: 2 });
-    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0, requests: 16 });
+    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0, modelCalls: 16 });
     expect(run.cases.filter((c) => c.attempts === 2)).toHaveLength(2);
     expect(suite.server.stats.errors).toBe(2);
   });
@@ -143,7 +154,8 @@ describe('eval counts: passed, failed, errored', () => {
       cases: 14,
       cached: 14,
       executed: 0,
-      requests: 0,
+      notRun: 0,
+      modelCalls: 0,
       passed: 11,
       failed: 3,
       errors: 0,
@@ -156,7 +168,68 @@ describe('eval counts: passed, failed, errored', () => {
     suite.server.resetStats();
     const io = testIo(r.dir);
     expect(await main(['eval'], io)).toBe(0);
-    expect(io.text()).toContain('14 from cache, 0 run, 0 model request(s)');
+    expect(io.text()).toContain('14 from cache, 0 run, 0 call(s) of the models under test');
     expect(suite.server.stats.requests).toBe(0);
+  });
+});
+
+describe('eval annotations of cases in a tests file', () => {
+  it('point at the case in the tests file, not at the tests.cases line', async () => {
+    const r = await frenchRepo();
+    const V2 = 'prompts/summarization/v2.yaml';
+    const text = await r.read(V2);
+    const start = text.indexOf('  cases:\n');
+    const cases = text
+      .slice(start + '  cases:\n'.length)
+      .split('\n')
+      .map((l) => l.slice(4))
+      .join('\n');
+    await writeFile(join(r.dir, V2), `${text.slice(0, start)}  cases: file://evals/summarization.yaml\n`);
+    await mkdir(join(r.dir, 'evals'));
+    await writeFile(join(r.dir, 'evals/summarization.yaml'), `# summarization v2's cases\n${cases}`);
+    const run = await evalAll(r);
+    expect(run.stats).toMatchObject({ cases: 14, passed: 11, failed: 3, errors: 0 });
+    const annotations = caseAnnotations(run);
+    // Lines of `- description: …` in the file (the comment is line 1).
+    const lineOf = (description: string) =>
+      `# summarization v2's cases\n${cases}`.split('\n').findIndex((l) => l === `- description: ${description}`) + 1;
+    expect(annotations.map((a) => [a.properties.file, a.properties.startLine])).toEqual([
+      ['evals/summarization.yaml', lineOf('refund request keeps the key facts')],
+      ['evals/summarization.yaml', lineOf('password reset')],
+      ['evals/summarization.yaml', lineOf('stays close to the reference summary')],
+    ]);
+    expect(lineOf('password reset')).toBeGreaterThan(1);
+    // The report's failures say the same file and line.
+    const failing = run.cases.filter((c) => c.status === 'fail');
+    expect(failing.map((c) => c.file)).toEqual(Array(3).fill('evals/summarization.yaml'));
+
+    // A JSON Lines file: line n is the n-th case.
+    const rows = parse(cases) as unknown[];
+    await writeFile(join(r.dir, V2), `${text.slice(0, start)}  cases: file://evals/summarization.jsonl\n`);
+    await writeFile(join(r.dir, 'evals/summarization.jsonl'), `${rows.map((c) => JSON.stringify(c)).join('\n')}\n`);
+    const jsonl = caseAnnotations(await evalAll(r));
+    expect(jsonl.map((a) => [a.properties.file, a.properties.startLine])).toEqual([
+      ['evals/summarization.jsonl', 1],
+      ['evals/summarization.jsonl', 3],
+      ['evals/summarization.jsonl', 4],
+    ]);
+  });
+});
+
+describe('eval counts: what ran', () => {
+  it('does not count a case that errored before any call as executed', async () => {
+    const r = await suite.repo();
+    // The password-reset ticket comes from a file that does not exist: that case cannot run.
+    await r.edit('prompts/summarization/v2.yaml', (t) =>
+      t.replace(/ticket: The password reset email[^\n]*/, 'ticket: file://fixtures/missing.txt'),
+    );
+    suite.server.resetStats();
+    const run = await evalAll(r, { cache: null });
+    const unrun = run.cases.find((c) => c.id === 'summarization@v2:gpt-4o-2024-05-13#2');
+    expect(unrun).toMatchObject({ status: 'error', attempts: 0, cached: false });
+    expect(unrun?.error).toMatch(/^cannot run: .*missing\.txt/);
+    expect(run.stats).toMatchObject({ cases: 14, executed: 13, cached: 0, notRun: 1, errors: 1, modelCalls: 13 });
+    // modelCalls counts the calls of the models under test, and only those.
+    expect(suite.server.stats.chat).toBe(13);
   });
 });

@@ -2,7 +2,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { judgeTargets, openCaseCache, openWorkspace, runEval, type Report } from '../../src/eval/index.ts';
+import {
+  affectedTargets,
+  buildCases,
+  judgeTargets,
+  loadSideFiles,
+  openCaseCache,
+  openWorkspace,
+  runEval,
+  type Report,
+} from '../../src/eval/index.ts';
 import type { DemoRepo } from './demo-repo.ts';
 import { testIo } from './io.ts';
 import { offlineSuite } from './offline-suite.ts';
@@ -116,5 +125,69 @@ describe('file:// references on both sides of a change (real git, real promptfoo
     const vio = testIo(r.dir);
     expect(await main(['validate', '--base', 'HEAD'], vio)).toBe(1);
     expect(vio.text()).toContain('E_IMMUTABLE_VERSION');
+  });
+});
+
+describe('file:// modules (transforms) on both sides of a change', () => {
+  const UPPER = 'module.exports = (output) => output.toUpperCase();\n';
+  const LOWER = 'module.exports = (output) => output.toLowerCase();\n';
+
+  it('keys the cache on a transform file and runs each side its own source', async () => {
+    const r = await suite.repo();
+    await r.edit(V2, (t) =>
+      t
+        .replace(
+          'duplicate charge.\n      assert:',
+          'duplicate charge.\n      options:\n        transform: file://evals/shout.js\n      assert:',
+        )
+        .replace(
+          '        - type: icontains\n          value: refund\n',
+          '        - type: contains\n          value: REFUND\n',
+        ),
+    );
+    await write(r, 'evals/shout.js', UPPER);
+    r.commit('the refund case shouts');
+    const cacheDir = join(r.dir, '.switchyard', 'test-cache');
+    const refund = (run: { cases: Array<{ id: string; status: string; cached: boolean }> }) =>
+      run.cases.find((c) => c.id === 'summarization@v2:gpt-4o-2024-05-13#0');
+    const evalHead = async () => {
+      const ws = await openWorkspace(r.dir, undefined);
+      expect(ws.errors).toEqual([]);
+      return runEval({
+        head: ws.head!,
+        base: undefined,
+        baseRef: null,
+        endpoint: suite.endpoint,
+        concurrency: 4,
+        cache: openCaseCache(cacheDir),
+      });
+    };
+    // The transform is promptfoo's module: the upper-cased answer contains "REFUND".
+    expect(refund(await evalHead())).toMatchObject({ status: 'pass', cached: false });
+
+    // Only the transform file changes: the verdict is not the cached one.
+    await write(r, 'evals/shout.js', LOWER);
+    expect(refund(await evalHead())).toMatchObject({ status: 'fail', cached: false });
+
+    // Each side reads its own source: the base from its commit, the head from the working tree.
+    const ws = await openWorkspace(r.dir, 'HEAD');
+    const files = await loadSideFiles(ws.head!, ws.base);
+    const context = (f: typeof files.head) => ({
+      files: f,
+      endpointOf: () => 'offline',
+      graderEndpoint: 'offline',
+      graderModel: 'g',
+      embeddingModel: 'e',
+      evaluator: 'promptfoo@test',
+    });
+    const v2 = (p: typeof ws.head) =>
+      affectedTargets(p!, undefined).filter((t) => t.prompt === 'summarization' && t.version === 2);
+    const [baseCase] = buildCases(ws.base!, v2(ws.base), context(files.base));
+    const [headCase] = buildCases(ws.head!, v2(ws.head), context(files.head));
+    expect(baseCase?.code).toEqual({ 'file://evals/shout.js': UPPER });
+    expect(headCase?.code).toEqual({ 'file://evals/shout.js': LOWER });
+    expect(baseCase?.key).not.toBe(headCase?.key);
+    // The edit of the file makes v2 a target of the change.
+    expect(affectedTargets(ws.head!, ws.base, files).map((t) => t.id)).toEqual(['summarization@v2:gpt-4o-2024-05-13']);
   });
 });

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/index.ts';
 import { WorkingTreeReader } from '../../src/config/repo-reader.ts';
-import type { JsonValue, Project } from '../../src/config/types.ts';
+import type { JsonValue, Project, PromptVersion } from '../../src/config/types.ts';
 import { buildCases, type CaseContext } from '../../src/eval/cases.ts';
-import { loadFileRefs, projectFileRefs } from '../../src/eval/file-refs.ts';
+import { fileRefsOf, loadFileRefs, projectFileRefs, resolveFileRefs } from '../../src/eval/file-refs.ts';
 import { affectedTargets } from '../../src/eval/targets.ts';
 import { tempRepo } from '../config/helpers.ts';
 
@@ -20,6 +20,7 @@ const context = (files: ReadonlyMap<string, JsonValue | Error>): CaseContext => 
   graderEndpoint: 'offline',
   graderModel: 'g',
   embeddingModel: 'e',
+  evaluator: 'promptfoo@test',
   files,
 });
 
@@ -82,5 +83,76 @@ describe('file:// values in the eval', () => {
     expect(changed.map((t) => [t.prompt, t.version, t.reasons])).toEqual([
       ['summarization', 1, ['a file its tests refer to (file://) changed']],
     ]);
+  });
+});
+
+describe('every file:// field of a case reaches the key (one walker)', () => {
+  it('collects and resolves references in vars, values, transforms, assertion sets and defaultTest', () => {
+    const refs = [
+      'file://d/var.txt',
+      'file://d/default-transform.js',
+      'file://d/value.json',
+      'file://d/check.js',
+      'file://d/member-transform.py',
+      'file://d/case-transform.js',
+      'file://d/metric-config.yaml',
+    ];
+    const version = {
+      tests: {
+        minPassRate: 1,
+        defaultTest: { vars: { a: refs[0] }, options: { transform: refs[1] } },
+        cases: [
+          {
+            vars: { q: 'x' },
+            options: { transform: refs[5] },
+            assert: [
+              { type: 'is-json', value: refs[2] },
+              { type: 'javascript', value: refs[3] },
+              { type: 'assert-set', assert: [{ type: 'contains', value: 'x', transform: refs[4] }] },
+              { type: 'llm-rubric', value: 'ok', config: { extra: refs[6] } },
+            ],
+          },
+        ],
+      },
+    } as unknown as PromptVersion;
+    // Every reference, wherever promptfoo takes one, is read (and so compared and keyed).
+    expect(fileRefsOf(version)).toEqual([...refs].sort());
+
+    const files = new Map<string, JsonValue | Error>(refs.map((r) => [r, `source of ${r}`]));
+    files.set(refs[2]!, { type: 'object' });
+    const code = new Map<string, string>();
+    const problems: string[] = [];
+    const resolved = resolveFileRefs(version.tests, files, problems, code);
+    expect(problems).toEqual([]);
+    // Data is put in place; modules where promptfoo expects code stay references, sources kept.
+    expect(resolved.defaultTest?.vars?.a).toBe('source of file://d/var.txt');
+    expect(resolved.cases[0]?.assert?.[0]).toEqual({ type: 'is-json', value: { type: 'object' } });
+    expect(resolved.cases[0]?.assert?.[3]).toEqual({
+      type: 'llm-rubric',
+      value: 'ok',
+      config: { extra: 'source of file://d/metric-config.yaml' },
+    });
+    expect([...code.keys()].sort()).toEqual([refs[5], refs[1], refs[3], refs[4]].sort());
+    expect(resolved.cases[0]?.options?.transform).toBe(refs[5]);
+  });
+
+  it('changes the key when only a transform file changes', async () => {
+    const p = await project('a ticket');
+    const text = await readFile(join(p.dir, V1), 'utf8');
+    await writeFile(
+      join(p.dir, V1),
+      text.replace('  cases:\n', '  defaultTest:\n    options:\n      transform: file://fixtures/t.js\n  cases:\n'),
+    );
+    const keys = async (source: string) => {
+      await writeFile(join(p.dir, 'fixtures/t.js'), source);
+      const loaded = await loadProject(p.dir);
+      expect(loaded.errors).toEqual([]);
+      return (await keysOf({ dir: p.dir, project: loaded.value! })).cases.map((c) => c.key);
+    };
+    const upper = await keys('module.exports = (o) => o.toUpperCase();\n');
+    const lower = await keys('module.exports = (o) => o.toLowerCase();\n');
+    expect(upper).toHaveLength(lower.length);
+    for (const [i, k] of upper.entries()) expect(k).not.toBe(lower[i]);
+    expect(await keys('module.exports = (o) => o.toUpperCase();\n')).toEqual(upper);
   });
 });

@@ -68,7 +68,7 @@ function run(gate: 'activation' | 'none'): EvalRun {
         attempts: 1,
       },
     ],
-    stats: { cases: 1, executed: 1, cached: 0, passed: 0, failed: 1, errors: 0, requests: 1 },
+    stats: { cases: 1, executed: 1, cached: 0, passed: 0, failed: 1, errors: 0, notRun: 0, modelCalls: 1 },
     durationMs: 1,
   };
 }

@@ -49,7 +49,16 @@ function bigRun(targets: number, casesPer: number): EvalRun {
     shard: { index: 1, count: 1 },
     targets: ts,
     cases,
-    stats: { cases: cases.length, executed: cases.length, cached: 0, passed: 0, failed: 0, errors: 0, requests: 0 },
+    stats: {
+      cases: cases.length,
+      executed: cases.length,
+      cached: 0,
+      passed: 0,
+      failed: 0,
+      errors: 0,
+      notRun: 0,
+      modelCalls: 0,
+    },
     durationMs: 1,
   };
 }

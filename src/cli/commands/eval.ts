@@ -126,7 +126,7 @@ export const command: Command = {
       const s = run.stats;
       io.stdout(`eval: promptfoo-format results → ${promptfooOut} (promptfoo import, then promptfoo view)`);
       io.stdout(
-        `eval: ${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errors} errored · ${s.cached} from cache, ${s.executed} run, ${s.requests} model request(s) (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`,
+        `eval: ${s.cases} cases: ${s.passed} passed, ${s.failed} failed, ${s.errors} errored · ${s.cached} from cache, ${s.executed} run${s.notRun > 0 ? `, ${s.notRun} not run` : ''}, ${s.modelCalls} call(s) of the models under test (${(run.durationMs / 1000).toFixed(1)} s) → ${out}`,
       );
       for (const c of run.cases.filter((r) => r.status === 'error').slice(0, 5))
         io.stderr(`  error ${c.id}: ${c.error ?? ''}`);

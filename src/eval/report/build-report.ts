@@ -106,6 +106,7 @@ export function buildReport(inputs: ReportInputs): Report {
             error: statusOf(c) === 'error' ? (c.error ?? 'no verdict') : null,
             failed: c.assertions.filter((a) => !a.pass).map((a) => `${a.type}: ${a.reason}`),
             line: c.line ?? null,
+            ...(c.file === undefined ? {} : { file: c.file }),
           })),
       };
     });

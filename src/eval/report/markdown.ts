@@ -114,7 +114,7 @@ function changedPromptsSection(r: Report, d: Detail): string[] {
 }
 
 function failureLines(f: ReportTarget['failures'][number], t: ReportTarget): string[] {
-  const where = f.line !== null ? ` (${cell(t.file)}:${f.line})` : '';
+  const where = f.line !== null ? ` (${cell(f.file ?? t.file)}:${f.line})` : '';
   if (f.error) return [`- **${cell(f.description, 120)}**${where} — errored: ${cell(f.error, 200)}`];
   const out = [`- **${cell(f.description, 120)}**${where} — ${f.failed.length} failed assertion(s):`];
   for (const a of f.failed) out.push(`  - ${cell(a, 240)}`);

@@ -22,8 +22,10 @@ export interface ReportCaseFailure {
   error: string | null;
   /** `type: reason` of every failed assertion. */
   failed: string[];
-  /** 1-based line of the case in the target's file, when known. */
+  /** 1-based line of the case, when known: in `file`, else in the target's file. */
   line: number | null;
+  /** The tests file the case is written in (`tests.cases: file://…`), when not the target's file. */
+  file?: string;
 }
 
 /** What a target's cases cost and how fast they were (null: no data, e.g. no price declared). */
