@@ -7,6 +7,7 @@
  * events, close the runtime client and the database, then the in-process servers).
  */
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import {
   migrationFromBundle,
@@ -24,13 +25,16 @@ import {
 import { createClient, type BundleChange, type SwitchyardClient } from '@switchyard/runtime';
 import { openaiEmbedder } from './embedder.ts';
 import { ServiceError } from './errors.ts';
-import { createHttpServer, type Route } from './http.ts';
+import { createHttpServer } from './http.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { ModelGateway } from './model-gateway.ts';
 import { createRetrieval, DEMO_RETRIEVAL, type RetrievalNames } from './rag.ts';
 import { DEFAULT_SERVICE_SCHEMA, openResponseLog } from './responses.ts';
 import { ChatService, DEMO_NAMES, type ServiceNames } from './service.ts';
+import { chatRoutes } from './routes.ts';
+import { serviceStatus } from './service-status.ts';
 import { ShadowRunner } from './shadow-runner.ts';
+import { recordSwaps } from './swap-history.ts';
 
 /**
  * A published bundle source (http(s) URL or directory) and the app's own trusted keys (JSON text).
@@ -122,10 +126,130 @@ async function openDatabase(option: DatabaseOption): Promise<SqlClient> {
   }
 }
 
-/** Starts everything; throws a `ServiceError` (stable code, what to do) when it cannot. */
 /** The conversation record version this service's code writes. */
 export const CONVERSATION_SCHEMA_VERSION = 2;
 
+/** The model endpoint as the gateway and embedder take it: no trailing slash, offline when given the offline key. */
+function modelEndpoint(models: ModelOption): ModelEndpoint {
+  return {
+    baseUrl: models.baseUrl.replace(/\/+$/, ''),
+    apiKey: models.apiKey,
+    offline: models.apiKey === OFFLINE_API_KEY,
+  };
+}
+type ModelEndpoint = { baseUrl: string; apiKey: string; offline: boolean };
+
+/** The runtime client over the configured bundle source, writing its events to `sink`. */
+function openRuntime(options: ChatServiceOptions, env: string, sink: BatchedSink): SwitchyardClient {
+  const { source, trustedKeys } = options.bundle;
+  try {
+    return createClient({
+      source,
+      env,
+      trustedKeys,
+      cacheDir: options.cacheDir ?? null,
+      pollIntervalMs: options.pollIntervalMs ?? 5_000,
+      sink,
+    });
+  } catch (error) {
+    throw new ServiceError(
+      (error as { code?: string }).code ?? 'E_CLIENT_OPTIONS',
+      `runtime client: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Start-up waits for the first verified bundle: the service never answers without one. */
+async function waitForBundle(runtime: SwitchyardClient, options: ChatServiceOptions, env: string): Promise<void> {
+  try {
+    await runtime.ready(options.readyTimeoutMs ?? 15_000);
+  } catch (error) {
+    throw new ServiceError(
+      (error as { code?: string }).code ?? 'E_NOT_READY',
+      `no verified config bundle from ${options.bundle.source} (env ${env}): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** What the chat service is built from, over the shared database client and the runtime client. */
+interface ServiceParts {
+  conversations: ConversationRepository;
+  vectors: VectorStore;
+  models: ModelGateway;
+  shadows: ShadowRunner;
+  service: ChatService;
+}
+
+/** Opens the conversation repository, vector store and response log, and builds the chat service on them. */
+async function openServiceParts(
+  db: SqlClient,
+  runtime: SwitchyardClient,
+  sink: BatchedSink,
+  endpoint: ModelEndpoint,
+  options: ChatServiceOptions,
+  log: Logger,
+): Promise<ServiceParts> {
+  const schema = options.schema ?? 'switchyard';
+  const names = options.names ?? DEMO_NAMES;
+  const conversations = await openConversationRepository(db, {
+    schema,
+    migration: migrationFromBundle(runtime, names.schemaMigration),
+    // The record shape this service writes (messages with model and timestamp, modelVersion): v2,
+    // the `to` of conversation-schema-v2 — used once that finished plan is removed from the bundle.
+    schemaVersion: CONVERSATION_SCHEMA_VERSION,
+    // Lazy schema upgrades written on read become migration events (consented model switches are
+    // emitted by the service itself, retired-snapshot moves by the runtime).
+    onEvent: (event) => {
+      if (event.migration !== 'schema') return;
+      const s = runtime.status();
+      sink.write({ ...event, serial: s.serial, env: s.env });
+    },
+  });
+  const vectors = await openVectorStore(db, { schema });
+  const embedder = openaiEmbedder({
+    baseURL: endpoint.baseUrl,
+    apiKey: endpoint.apiKey,
+    maxRetries: endpoint.offline ? 0 : 2,
+  });
+  const responses = await openResponseLog(db, options.serviceSchema ?? DEFAULT_SERVICE_SCHEMA);
+  const models = new ModelGateway(endpoint);
+  const shadows = new ShadowRunner(models, runtime, log, { maxInFlight: options.shadowMaxInFlight });
+  const retrieval = createRetrieval(runtime, vectors, embedder, options.retrievalNames ?? DEMO_RETRIEVAL);
+  const service = new ChatService({
+    runtime,
+    sink,
+    conversations,
+    retrieval,
+    responses,
+    models,
+    shadows,
+    log,
+    names,
+    maxMessages: options.maxMessages,
+  });
+  return { conversations, vectors, models, shadows, service };
+}
+
+/** Listens on `host:port` (0: a free port); resolves with the port, rejects with `E_LISTEN`. */
+function listen(server: Server, host: string, port: number | undefined): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', (error) =>
+      reject(
+        new ServiceError('E_LISTEN', `cannot listen on ${host}:${port ?? 0}: ${error.message}`, {
+          cause: error,
+        }),
+      ),
+    );
+    server.listen(port ?? 0, host, () => {
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : 0);
+    });
+  });
+}
+
+/** Starts everything; throws a `ServiceError` (stable code, what to do) when it cannot. */
 export async function startChatService(options: ChatServiceOptions): Promise<ChatServiceHandle> {
   const log = options.log ?? silentLogger;
   const env = options.env ?? 'production';
@@ -136,11 +260,7 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
   };
 
   try {
-    const endpoint = {
-      baseUrl: options.models.baseUrl.replace(/\/+$/, ''),
-      apiKey: options.models.apiKey,
-      offline: options.models.apiKey === OFFLINE_API_KEY,
-    };
+    const endpoint = modelEndpoint(options.models);
 
     // One database client for everything.
     const db = await openDatabase(options.database);
@@ -152,170 +272,27 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
     });
     cleanups.push(() => sink.close());
 
-    const { source, trustedKeys } = options.bundle;
-    let runtime: SwitchyardClient;
-    try {
-      runtime = createClient({
-        source,
-        env,
-        trustedKeys,
-        cacheDir: options.cacheDir ?? null,
-        pollIntervalMs: options.pollIntervalMs ?? 5_000,
-        sink,
-      });
-    } catch (error) {
-      throw new ServiceError(
-        (error as { code?: string }).code ?? 'E_CLIENT_OPTIONS',
-        `runtime client: ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+    const runtime = openRuntime(options, env, sink);
     cleanups.push(() => runtime.close());
-    // A long-running process swaps bundles for ever: keep a count and only the last few.
-    const swapHistory = Math.max(1, options.swapHistory ?? 50);
-    const swaps: BundleChange[] = [];
-    let swapCount = 0;
-    runtime.onChange((change) => {
-      swapCount++;
-      swaps.push(change);
-      if (swaps.length > swapHistory) swaps.splice(0, swaps.length - swapHistory);
-      log.info('config bundle swapped', {
-        previousSerial: change.previousSerial,
-        serial: change.serial,
-        changed: change.changed,
-      });
-    });
-    try {
-      await runtime.ready(options.readyTimeoutMs ?? 15_000);
-    } catch (error) {
-      throw new ServiceError(
-        (error as { code?: string }).code ?? 'E_NOT_READY',
-        `no verified config bundle from ${source} (env ${env}): ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+    const swaps = recordSwaps(runtime, options.swapHistory ?? 50, log);
+    await waitForBundle(runtime, options, env);
 
-    const names = options.names ?? DEMO_NAMES;
-    const conversations = await openConversationRepository(db, {
-      schema,
-      migration: migrationFromBundle(runtime, names.schemaMigration),
-      // The record shape this service writes (messages with model and timestamp, modelVersion): v2,
-      // the `to` of conversation-schema-v2 — used once that finished plan is removed from the bundle.
-      schemaVersion: CONVERSATION_SCHEMA_VERSION,
-      // Lazy schema upgrades written on read become migration events (consented model switches are
-      // emitted by the service itself, retired-snapshot moves by the runtime).
-      onEvent: (event) => {
-        if (event.migration !== 'schema') return;
-        const s = runtime.status();
-        sink.write({ ...event, serial: s.serial, env: s.env });
-      },
-    });
-    const vectors = await openVectorStore(db, { schema });
-    const embedder = openaiEmbedder({
-      baseURL: endpoint.baseUrl,
-      apiKey: endpoint.apiKey,
-      maxRetries: endpoint.offline ? 0 : 2,
-    });
-    const responses = await openResponseLog(db, options.serviceSchema ?? DEFAULT_SERVICE_SCHEMA);
-    const models = new ModelGateway(endpoint);
-    const shadows = new ShadowRunner(models, runtime, log, { maxInFlight: options.shadowMaxInFlight });
-    const retrieval = createRetrieval(runtime, vectors, embedder, options.retrievalNames ?? DEMO_RETRIEVAL);
-    const service = new ChatService({
+    const { conversations, vectors, models, shadows, service } = await openServiceParts(
+      db,
       runtime,
       sink,
-      conversations,
-      retrieval,
-      responses,
-      models,
-      shadows,
+      endpoint,
+      options,
       log,
-      names,
-      maxMessages: options.maxMessages,
-    });
+    );
     const startedAt = Date.now();
     // Identifies this process's run in /status: a hot swap keeps it, a restart changes it.
     const instanceId = randomUUID();
+    const status = () => serviceStatus({ runtime, endpoint, db, shadows, sink, swaps, instanceId, startedAt });
 
-    const status = () => {
-      const s = runtime.status();
-      return {
-        ready: s.ready,
-        env: s.env,
-        bundle: {
-          serial: s.serial,
-          commit: s.commit,
-          source: s.source,
-          createdAt: s.createdAt,
-          expiresAt: s.expiresAt,
-          stale: s.stale,
-          lastError: s.lastError,
-          cacheError: s.cacheError,
-          lastCheckAt: s.lastCheckAt,
-          lastSuccessAt: s.lastSuccessAt,
-          consecutiveFailures: s.consecutiveFailures,
-          swaps: swapCount,
-        },
-        models: { offline: endpoint.offline, baseUrl: endpoint.baseUrl },
-        database: { backend: db.backend },
-        shadow: shadows.stats(),
-        events: sink.stats(),
-        instance: { id: instanceId, pid: process.pid, startedAt: new Date(startedAt).toISOString() },
-        uptimeMs: Date.now() - startedAt,
-      };
-    };
-
-    const id = '([^/]+)';
-    const routes: Route[] = [
-      {
-        method: 'GET',
-        pattern: /^\/healthz$/,
-        handle: () => ({
-          status: runtime.status().ready ? 200 : 503,
-          body: { status: runtime.status().ready ? 'ok' : 'not-ready' },
-        }),
-      },
-      { method: 'GET', pattern: /^\/status$/, handle: () => ({ body: status() }) },
-      { method: 'POST', pattern: /^\/conversations$/, handle: (c) => service.createConversation(c.body) },
-      {
-        method: 'GET',
-        pattern: new RegExp(`^/conversations/${id}$`),
-        handle: (c) => service.getConversation(c.params[0]!),
-      },
-      {
-        method: 'POST',
-        pattern: new RegExp(`^/conversations/${id}/messages$`),
-        handle: (c) => service.sendMessage(c.params[0]!, c.body),
-      },
-      {
-        method: 'GET',
-        pattern: new RegExp(`^/conversations/${id}/model-migration$`),
-        handle: (c) => service.migrationOffer(c.params[0]!),
-      },
-      {
-        method: 'POST',
-        pattern: new RegExp(`^/conversations/${id}/model-migration$`),
-        handle: (c) => service.migrateModel(c.params[0]!, c.body),
-      },
-      { method: 'POST', pattern: /^\/summaries$/, handle: (c) => service.summarize(c.body) },
-      { method: 'POST', pattern: /^\/feedback$/, handle: (c) => service.feedback(c.body) },
-      { method: 'POST', pattern: /^\/documents$/, handle: (c) => service.indexDocument(c.body) },
-      { method: 'POST', pattern: /^\/search$/, handle: (c) => service.search(c.body) },
-    ];
-    const http = createHttpServer({ routes, log });
+    const http = createHttpServer({ routes: chatRoutes(runtime, service, status), log });
     const host = options.host ?? '127.0.0.1';
-    const port = await new Promise<number>((resolve, reject) => {
-      http.server.once('error', (error) =>
-        reject(
-          new ServiceError('E_LISTEN', `cannot listen on ${host}:${options.port ?? 0}: ${error.message}`, {
-            cause: error,
-          }),
-        ),
-      );
-      http.server.listen(options.port ?? 0, host, () => {
-        const a = http.server.address();
-        resolve(typeof a === 'object' && a ? a.port : 0);
-      });
-    });
+    const port = await listen(http.server, host, options.port);
     const shownHost = host.includes(':') ? `[${host}]` : host;
 
     let closing: Promise<void> | null = null;
@@ -339,8 +316,8 @@ export async function startChatService(options: ChatServiceOptions): Promise<Cha
       vectors,
       shadows,
       models,
-      swaps: () => [...swaps],
-      swapCount: () => swapCount,
+      swaps: () => swaps.recent(),
+      swapCount: () => swaps.count(),
       close,
     };
   } catch (error) {

@@ -155,193 +155,203 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Starts the offline model server. Resolves once it is listening. */
-export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
-  let stats = emptyStats();
-  let failing = { count: 0, status: 500 };
-  const count = (model: string): void => {
-    stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
-  };
+/**
+ * What the handlers of one server share: its counters (replaced by `resetStats`) and the
+ * failures `failNextChats` injected.
+ */
+interface ServerState {
+  stats: ModelServerStats;
+  failing: { count: number; status: number };
+}
 
-  /** Reads a chat request of any wire and applies an injected failure, if one is pending. */
-  async function chatBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-    stats.chat++;
-    const body = await readJson(req);
-    if (failing.count > 0) {
-      failing.count--;
-      fail(
-        failing.status,
-        'The offline model server was told to fail this request (injected failure).',
-        'server_error',
-      );
-    }
-    if (typeof body.model !== 'string' || body.model === '')
-      fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
-    return body;
-  }
+function count(state: ServerState, model: string): void {
+  state.stats.byModel[model] = (state.stats.byModel[model] ?? 0) + 1;
+}
 
-  async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await chatBody(req);
-    const model = body.model as string;
-    const messages = parseMessages(body.messages);
-    if (body.n !== undefined && body.n !== 1)
-      fail(400, 'The offline model server only supports n=1.', 'unsupported_value', 'n');
-    const content = generateReply(model, messages);
-    const promptTokens = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
-    const completionTokens = approxTokens(content);
-    const usage = {
-      prompt_tokens: promptTokens,
-      completion_tokens: completionTokens,
-      total_tokens: promptTokens + completionTokens,
-    };
-    const id = responseId('chatcmpl', `${model}|${JSON.stringify(messages)}`);
-    count(model);
-    if (body.stream === true) {
-      const options = body.stream_options as { include_usage?: boolean } | undefined;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-switchyard-offline': '1',
-      });
-      for (const event of chatChunks(id, model, content, options?.include_usage ? usage : undefined)) res.write(event);
-      res.end();
-      return;
-    }
-    send(res, 200, chatCompletion(id, model, content, usage));
-  }
-
-  /** Anthropic Messages (`POST /v1/messages`), non-streaming, as promptfoo's anthropic provider calls it. */
-  async function anthropic(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await chatBody(req);
-    const model = body.model as string;
-    if (typeof body.max_tokens !== 'number')
-      fail(400, 'max_tokens: Field required', 'missing_required_parameter', 'max_tokens');
-    if (body.stream === true) fail(400, 'The offline model server does not stream Messages.', 'unsupported_value');
-    const messages = anthropicMessages(body);
-    if (!messages) fail(400, 'messages: each turn needs role user or assistant and text content', 'invalid_value');
-    const text = generateReply(model, messages);
-    const input = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
-    count(model);
-    send(
-      res,
-      200,
-      anthropicMessage(
-        responseId('msg', `${model}|${JSON.stringify(messages)}`),
-        model,
-        text,
-        input,
-        approxTokens(text),
-      ),
+/** Reads a chat request of any wire and applies an injected failure, if one is pending. */
+async function chatBody(state: ServerState, req: IncomingMessage): Promise<Record<string, unknown>> {
+  state.stats.chat++;
+  const body = await readJson(req);
+  if (state.failing.count > 0) {
+    state.failing.count--;
+    fail(
+      state.failing.status,
+      'The offline model server was told to fail this request (injected failure).',
+      'server_error',
     );
   }
+  if (typeof body.model !== 'string' || body.model === '')
+    fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+  return body;
+}
 
-  /** Ollama `POST /api/chat` and `POST /api/generate` (NDJSON, streamed unless `stream: false`). */
-  async function ollama(kind: 'chat' | 'generate', req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await chatBody(req);
-    const model = body.model as string;
-    let messages: OfflineMessage[];
-    if (kind === 'chat') messages = parseMessages(body.messages);
-    else {
-      if (typeof body.prompt !== 'string')
-        fail(400, "Missing required parameter: 'prompt'.", 'missing_required_parameter');
-      messages = [
-        ...(typeof body.system === 'string' ? [{ role: 'system', content: body.system }] : []),
-        { role: 'user', content: body.prompt },
-      ];
-    }
-    const text = generateReply(model, messages);
-    const counts = {
-      prompt: messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0),
-      completion: approxTokens(text),
-    };
-    count(model);
-    const lines = ollamaLines(kind, model, text, counts, body.stream !== false);
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-switchyard-offline': '1' });
-    for (const line of lines) res.write(line);
+async function chat(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await chatBody(state, req);
+  const model = body.model as string;
+  const messages = parseMessages(body.messages);
+  if (body.n !== undefined && body.n !== 1)
+    fail(400, 'The offline model server only supports n=1.', 'unsupported_value', 'n');
+  const content = generateReply(model, messages);
+  const promptTokens = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
+  const completionTokens = approxTokens(content);
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
+  const id = responseId('chatcmpl', `${model}|${JSON.stringify(messages)}`);
+  count(state, model);
+  if (body.stream === true) {
+    const options = body.stream_options as { include_usage?: boolean } | undefined;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-switchyard-offline': '1',
+    });
+    for (const event of chatChunks(id, model, content, options?.include_usage ? usage : undefined)) res.write(event);
     res.end();
+    return;
   }
+  send(res, 200, chatCompletion(id, model, content, usage));
+}
 
-  async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    stats.embeddings++;
-    const body = await readJson(req);
-    const model = body.model;
-    if (typeof model !== 'string' || model === '')
-      fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
-    const native = EMBEDDING_MODELS[model];
-    if (native === undefined)
-      fail(404, `The model '${model}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
-    let dimension = native;
-    if (body.dimensions !== undefined) {
-      if (model === 'text-embedding-ada-002')
-        fail(400, 'This model does not support specifying dimensions.', 'invalid_value', 'dimensions');
-      if (
-        typeof body.dimensions !== 'number' ||
-        !Number.isInteger(body.dimensions) ||
-        body.dimensions < 1 ||
-        body.dimensions > native
-      ) {
-        fail(400, `'dimensions' must be an integer between 1 and ${native}.`, 'invalid_value', 'dimensions');
-      }
-      dimension = body.dimensions;
+/** Anthropic Messages (`POST /v1/messages`), non-streaming, as promptfoo's anthropic provider calls it. */
+async function anthropic(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await chatBody(state, req);
+  const model = body.model as string;
+  if (typeof body.max_tokens !== 'number')
+    fail(400, 'max_tokens: Field required', 'missing_required_parameter', 'max_tokens');
+  if (body.stream === true) fail(400, 'The offline model server does not stream Messages.', 'unsupported_value');
+  const messages = anthropicMessages(body);
+  if (!messages) fail(400, 'messages: each turn needs role user or assistant and text content', 'invalid_value');
+  const text = generateReply(model, messages);
+  const input = messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0);
+  count(state, model);
+  send(
+    res,
+    200,
+    anthropicMessage(responseId('msg', `${model}|${JSON.stringify(messages)}`), model, text, input, approxTokens(text)),
+  );
+}
+
+/** Ollama `POST /api/chat` and `POST /api/generate` (NDJSON, streamed unless `stream: false`). */
+async function ollama(
+  state: ServerState,
+  kind: 'chat' | 'generate',
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const body = await chatBody(state, req);
+  const model = body.model as string;
+  let messages: OfflineMessage[];
+  if (kind === 'chat') messages = parseMessages(body.messages);
+  else {
+    if (typeof body.prompt !== 'string')
+      fail(400, "Missing required parameter: 'prompt'.", 'missing_required_parameter');
+    messages = [
+      ...(typeof body.system === 'string' ? [{ role: 'system', content: body.system }] : []),
+      { role: 'user', content: body.prompt },
+    ];
+  }
+  const text = generateReply(model, messages);
+  const counts = {
+    prompt: messages.reduce((n, m) => n + approxTokens(m.content) + 4, 0),
+    completion: approxTokens(text),
+  };
+  count(state, model);
+  const lines = ollamaLines(kind, model, text, counts, body.stream !== false);
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'x-switchyard-offline': '1' });
+  for (const line of lines) res.write(line);
+  res.end();
+}
+
+async function embeddings(state: ServerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  state.stats.embeddings++;
+  const body = await readJson(req);
+  const model = body.model;
+  if (typeof model !== 'string' || model === '')
+    fail(400, "Missing required parameter: 'model'.", 'missing_required_parameter', 'model');
+  const native = EMBEDDING_MODELS[model];
+  if (native === undefined)
+    fail(404, `The model '${model}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+  let dimension = native;
+  if (body.dimensions !== undefined) {
+    if (model === 'text-embedding-ada-002')
+      fail(400, 'This model does not support specifying dimensions.', 'invalid_value', 'dimensions');
+    if (
+      typeof body.dimensions !== 'number' ||
+      !Number.isInteger(body.dimensions) ||
+      body.dimensions < 1 ||
+      body.dimensions > native
+    ) {
+      fail(400, `'dimensions' must be an integer between 1 and ${native}.`, 'invalid_value', 'dimensions');
     }
-    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
-    if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((x) => typeof x === 'string')) {
-      fail(400, "'input' must be a string or a non-empty array of strings.", 'invalid_value', 'input');
-    }
-    const format = body.encoding_format ?? 'float';
-    if (format !== 'float' && format !== 'base64')
-      fail(400, "'encoding_format' must be 'float' or 'base64'.", 'invalid_value', 'encoding_format');
-    const data = (inputs as string[]).map((text, index) => {
-      const vector = embed(text, model, dimension);
-      return { object: 'embedding', index, embedding: format === 'base64' ? toBase64(vector) : vector };
-    });
-    const tokens = (inputs as string[]).reduce((n, t) => n + approxTokens(t), 0);
-    count(model);
-    send(res, 200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    dimension = body.dimensions;
   }
-
-  function models(res: ServerResponse, id: string | undefined): void {
-    stats.models++;
-    const all = [...LISTED_CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((m) => ({
-      id: m,
-      object: 'model',
-      created: CREATED,
-      owned_by: 'switchyard-offline',
-    }));
-    if (id === undefined) return send(res, 200, { object: 'list', data: all });
-    const found = all.find((m) => m.id === id);
-    if (!found)
-      fail(404, `The model '${id}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
-    send(res, 200, found);
+  const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((x) => typeof x === 'string')) {
+    fail(400, "'input' must be a string or a non-empty array of strings.", 'invalid_value', 'input');
   }
-
-  const server = createServer((req, res) => {
-    stats.requests++;
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const key = `${req.method ?? 'GET'} ${path}`;
-    stats.byPath[key] = (stats.byPath[key] ?? 0) + 1;
-    const route = async (): Promise<void> => {
-      if (req.method === 'POST' && path === '/v1/chat/completions') return chat(req, res);
-      if (req.method === 'POST' && path === '/v1/messages') return anthropic(req, res);
-      if (req.method === 'POST' && path === '/api/chat') return ollama('chat', req, res);
-      if (req.method === 'POST' && path === '/api/generate') return ollama('generate', req, res);
-      if (req.method === 'POST' && path === '/v1/embeddings') return embeddings(req, res);
-      if (req.method === 'GET' && path === '/v1/models') return models(res, undefined);
-      if (req.method === 'GET' && path.startsWith('/v1/models/'))
-        return models(res, decodeURIComponent(path.slice('/v1/models/'.length)));
-      fail(404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
-    };
-    route().catch((error: unknown) => {
-      stats.errors++;
-      const failure =
-        error instanceof RequestError
-          ? error.failure
-          : openAiError(500, `Offline model server error: ${(error as Error).message}`, 'server_error');
-      if (res.headersSent) res.end();
-      else send(res, failure.status, errorBody(wireOf(path), failure));
-    });
+  const format = body.encoding_format ?? 'float';
+  if (format !== 'float' && format !== 'base64')
+    fail(400, "'encoding_format' must be 'float' or 'base64'.", 'invalid_value', 'encoding_format');
+  const data = (inputs as string[]).map((text, index) => {
+    const vector = embed(text, model, dimension);
+    return { object: 'embedding', index, embedding: format === 'base64' ? toBase64(vector) : vector };
   });
+  const tokens = (inputs as string[]).reduce((n, t) => n + approxTokens(t), 0);
+  count(state, model);
+  send(res, 200, { object: 'list', data, model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+}
+
+function models(state: ServerState, res: ServerResponse, id: string | undefined): void {
+  state.stats.models++;
+  const all = [...LISTED_CHAT_MODELS, ...Object.keys(EMBEDDING_MODELS)].map((m) => ({
+    id: m,
+    object: 'model',
+    created: CREATED,
+    owned_by: 'switchyard-offline',
+  }));
+  if (id === undefined) return send(res, 200, { object: 'list', data: all });
+  const found = all.find((m) => m.id === id);
+  if (!found)
+    fail(404, `The model '${id}' does not exist or you do not have access to it.`, 'model_not_found', 'model');
+  send(res, 200, found);
+}
+
+/** Routes one request to its wire's handler; a failure is answered in that wire's error shape. */
+function handleRequest(state: ServerState, req: IncomingMessage, res: ServerResponse): void {
+  state.stats.requests++;
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const key = `${req.method ?? 'GET'} ${path}`;
+  state.stats.byPath[key] = (state.stats.byPath[key] ?? 0) + 1;
+  const route = async (): Promise<void> => {
+    if (req.method === 'POST' && path === '/v1/chat/completions') return chat(state, req, res);
+    if (req.method === 'POST' && path === '/v1/messages') return anthropic(state, req, res);
+    if (req.method === 'POST' && path === '/api/chat') return ollama(state, 'chat', req, res);
+    if (req.method === 'POST' && path === '/api/generate') return ollama(state, 'generate', req, res);
+    if (req.method === 'POST' && path === '/v1/embeddings') return embeddings(state, req, res);
+    if (req.method === 'GET' && path === '/v1/models') return models(state, res, undefined);
+    if (req.method === 'GET' && path.startsWith('/v1/models/'))
+      return models(state, res, decodeURIComponent(path.slice('/v1/models/'.length)));
+    fail(404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url');
+  };
+  route().catch((error: unknown) => {
+    state.stats.errors++;
+    const failure =
+      error instanceof RequestError
+        ? error.failure
+        : openAiError(500, `Offline model server error: ${(error as Error).message}`, 'server_error');
+    if (res.headersSent) res.end();
+    else send(res, failure.status, errorBody(wireOf(path), failure));
+  });
+}
+
+/** Starts the offline model server. Resolves once it is listening. */
+export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
+  const state: ServerState = { stats: emptyStats(), failing: { count: 0, status: 500 } };
+  const server = createServer((req, res) => handleRequest(state, req, res));
   server.keepAliveTimeout = 1000;
 
   await new Promise<void>((resolve, reject) => {
@@ -355,13 +365,13 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     origin: `http://${host}:${address.port}`,
     port: address.port,
     get stats() {
-      return stats;
+      return state.stats;
     },
     resetStats() {
-      stats = emptyStats();
+      state.stats = emptyStats();
     },
     failNextChats(count, status = 500) {
-      failing = { count, status };
+      state.failing = { count, status };
     },
     close: () =>
       new Promise<void>((resolve) => {
