@@ -8,6 +8,7 @@
  * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
  */
 import type { ModelEndpoint } from './endpoint.ts';
+import { chatPromptJson } from './render.ts';
 import type { EvalCase } from './cases.ts';
 import { costOf, type ModelRoute } from './model-routes.ts';
 import { ProcessEnvGate } from './process-env-gate.ts';
@@ -171,7 +172,7 @@ async function runGroup(
     }
     tests.push({
       description: c.id,
-      vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) },
+      vars: { ...c.vars, [MESSAGES_VAR]: chatPromptJson(c.messages) },
       assert: c.assert,
       providers: [label],
       ...(c.options.transform ? { options: { transform: c.options.transform } } : {}),

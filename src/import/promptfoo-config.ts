@@ -8,6 +8,7 @@
  * cannot be carried over is listed in `notes`, never dropped silently. File reading is injected.
  */
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
+import { placeholdersIn } from '@switchyard/runtime/bundle';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FILE_PREFIX, isFileRef } from '../config/file-refs.ts';
 import type { ChatMessage, JsonValue, ModelParams, Project } from '../config/types.ts';
@@ -31,7 +32,6 @@ export interface ImportResult {
 }
 
 const PARAM_KEYS = ['temperature', 'top_p', 'max_tokens', 'seed', 'presence_penalty', 'frequency_penalty'] as const;
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const CARRIED_TEST_KEYS = new Set(['description', 'vars', 'assert', 'options']);
 const CARRIED_CONFIG_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest']);
 
@@ -295,7 +295,7 @@ function convertTest(ctx: Ctx, t: Obj, what: string): Obj {
 }
 
 function placeholders(messages: readonly ChatMessage[]): string[] {
-  return [...new Set(messages.flatMap((m) => [...m.content.matchAll(PLACEHOLDER)].map((x) => x[1] ?? '')))];
+  return [...new Set(messages.flatMap((m) => placeholdersIn(m.content)))];
 }
 
 /** Converts the config; see the module doc. */

@@ -55,7 +55,19 @@ export interface ModelServer {
    * default), as a flaky provider would; later requests are answered again. For retry tests.
    */
   failNextChats(count: number, status?: number): void;
+  /**
+   * Chat request bodies as received (every wire), in arrival order, when started with `record`;
+   * empty otherwise. Tests read what a provider really sent (messages, temperature, max_tokens…).
+   */
+  readonly recorded: readonly RecordedChat[];
   close(): Promise<void>;
+}
+
+/** One recorded chat request. */
+export interface RecordedChat {
+  /** e.g. `/v1/chat/completions`, `/v1/messages`, `/api/chat`. */
+  path: string;
+  body: Record<string, unknown>;
 }
 
 export interface ModelServerOptions {
@@ -63,6 +75,8 @@ export interface ModelServerOptions {
   port?: number;
   /** Interface to bind; 127.0.0.1 unless told otherwise. */
   host?: string;
+  /** Keep every chat request body in `recorded` (tests; unbounded, so never in a long-lived server). */
+  record?: boolean;
 }
 
 function emptyStats(): ModelServerStats {
@@ -158,6 +172,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
   let stats = emptyStats();
   let failing = { count: 0, status: 500 };
+  const recorded: RecordedChat[] = [];
   const count = (model: string): void => {
     stats.byModel[model] = (stats.byModel[model] ?? 0) + 1;
   };
@@ -166,6 +181,7 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
   async function chatBody(req: IncomingMessage): Promise<Record<string, unknown>> {
     stats.chat++;
     const body = await readJson(req);
+    if (options.record) recorded.push({ path: (req.url ?? '/').split('?')[0] ?? '/', body });
     if (failing.count > 0) {
       failing.count--;
       fail(
@@ -356,8 +372,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     get stats() {
       return stats;
     },
+    recorded,
     resetStats() {
       stats = emptyStats();
+      recorded.length = 0;
     },
     failNextChats(count, status = 500) {
       failing = { count, status };
