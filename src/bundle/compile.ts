@@ -20,6 +20,7 @@ import { payloadProvider } from './payload-provider.ts';
 import { effectivePercent } from './effective-percent.ts';
 import {
   canonicalBytes,
+  effectiveParams,
   CanonicalJsonError,
   PAYLOAD_FORMAT,
   sha256Hex,
@@ -284,7 +285,7 @@ export function compileBundle(project: Project, options: CompileOptions): Checke
         status: v.status,
         model: v.model,
         // Effective parameters: the pin's defaults overridden by the version's own.
-        params: { ...pin?.params, ...v.params },
+        params: effectiveParams(pin?.params, v.params),
         messages: v.messages.map((m) => ({ role: m.role, content: m.content })),
         variables: [...v.variables],
       };

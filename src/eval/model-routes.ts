@@ -179,6 +179,14 @@ export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: 
   }
 }
 
+/**
+ * promptfoo provider config for one request on `route`: the route's config with the request's
+ * generation parameters in the provider's own names. Eval and shadow both call providers with it.
+ */
+export function providerConfig(route: ModelRoute, params: ModelParams): Record<string, unknown> {
+  return { ...route.config, ...route.params(params) };
+}
+
 /** One line naming where a provider serves its model (semantic diffs, reports). */
 export function describeProvider(provider: ModelPin['provider']): string {
   switch (provider.type) {

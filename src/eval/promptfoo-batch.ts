@@ -10,7 +10,7 @@
 import type { ModelEndpoint } from './endpoint.ts';
 import { chatPromptJson } from './render.ts';
 import type { EvalCase } from './cases.ts';
-import { costOf, type ModelRoute } from './model-routes.ts';
+import { costOf, providerConfig, type ModelRoute } from './model-routes.ts';
 import { ProcessEnvGate } from './process-env-gate.ts';
 import type { PromptfooModule } from './promptfoo-env.ts';
 import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
@@ -92,7 +92,7 @@ export function errorResult(c: EvalCase, error: string, attempts: number): CaseR
 
 /** promptfoo provider options for a route with the case's parameters, labelled for the test filter. */
 function providerOptions(route: ModelRoute, c: EvalCase, label: string) {
-  return { id: route.providerId, label, config: { ...route.config, ...route.params(c.params) } };
+  return { id: route.providerId, label, config: providerConfig(route, c.params) };
 }
 
 /**

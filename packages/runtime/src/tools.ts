@@ -26,6 +26,7 @@ export {
 export { buildTable, compileTable, type DecisionTable, type TableMeta, type BuildResult } from './engine/table.ts';
 export { Engine, type EngineOptions } from './engine/engine.ts';
 export { diffPayloads, CHANGE_SECTIONS } from './engine/diff.ts';
+export { effectiveParams } from './engine/params.ts';
 // Templates: the one placeholder grammar validate, eval, shadow and the runtime share.
 export {
   compileTemplate,
