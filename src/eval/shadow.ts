@@ -45,12 +45,16 @@ export interface ShadowResult {
   problems: string[];
   /** Rows whose calls failed (no pair scored); absent in results written before it was counted. */
   failed?: number;
+  /** Where each side's answers came from (a route label; offline ones say why); absent in older results. */
+  sources?: { base: string; head: string };
 }
 
 export interface ShadowRun {
   kind: 'switchyard.shadow-run';
   format: 1;
+  /** Some answers or the scoring embeddings came from the offline model server. */
   offline: boolean;
+  /** Where the scoring embeddings came from. */
   endpoint: string;
   base: string | null;
   embeddingModel: string;
@@ -152,7 +156,11 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
   const total = options.plans.reduce((n, p) => n + p.requests.length, 0);
   let done = 0;
   const comparisons: ShadowResult[] = [];
+  let offline = options.endpoint.offline;
   for (const plan of options.plans) {
+    const base = routeFor(plan.base.pin, plan.base.snapshot, options.endpoint);
+    const head = routeFor(plan.head.pin, plan.head.snapshot, options.endpoint);
+    offline ||= base.offline || head.offline;
     const pairs: ShadowPair[] = [];
     const problems = [...plan.problems];
     await pool(plan.requests, options.concurrency, async (req) => {
@@ -200,12 +208,13 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
       pairs,
       problems,
       failed: plan.requests.length - pairs.length,
+      sources: { base: base.label, head: head.label },
     });
   }
   return {
     kind: 'switchyard.shadow-run',
     format: 1,
-    offline: options.endpoint.offline,
+    offline,
     endpoint: options.endpoint.label,
     base: options.baseRef,
     embeddingModel,

@@ -67,6 +67,9 @@ describe('runShadow failed rows', () => {
       offline: true,
       label: 'test server',
       server: undefined,
+      offlineBaseUrl: baseUrl,
+      forceOffline: true,
+      contained: true,
       env: {},
       close: async () => {},
     };
