@@ -1,6 +1,6 @@
 import { bundleDiagnostic } from './codes.ts';
 import type { CompileContext } from './compile-context.ts';
-import type { PayloadPrompt } from './runtime-format.ts';
+import { effectiveParams, type PayloadPrompt } from './runtime-format.ts';
 
 /**
  * Every prompt with its versions (effective parameters filled in), its highest active version and
@@ -42,7 +42,7 @@ export function compilePrompts(
         status: v.status,
         model: v.model,
         // Effective parameters: the pin's defaults overridden by the version's own.
-        params: { ...pin?.params, ...v.params },
+        params: effectiveParams(pin?.params, v.params),
         messages: v.messages.map((m) => ({ role: m.role, content: m.content })),
         variables: [...v.variables],
       };

@@ -186,6 +186,12 @@ export const CODES = {
     summary: 'A {{placeholder}} in a message or a test variable is not declared in `variables`.',
     hint: 'Add it to `variables` or fix its spelling.',
   },
+  E_INVALID_PLACEHOLDER: {
+    severity: 'error',
+    summary:
+      'A message has `{{…}}` that reads like a variable (a dotted path, a hyphen) but is not a placeholder: names are letters, digits and `_`, so the text would reach the model as written.',
+    hint: 'Pass the value as a variable of its own ({{customer_name}}) and declare it in `variables`.',
+  },
   E_FILE_REF_OUTSIDE: {
     severity: 'error',
     summary: 'A `file://` reference in a prompt test is absolute or leads outside the repository.',

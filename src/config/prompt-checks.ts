@@ -1,15 +1,12 @@
+// The runtime's template grammar is the one grammar (docs/runtime.md, "Templates").
+import { invalidPlaceholdersIn, placeholdersIn } from '@switchyard/runtime/bundle';
 import type { CheckContext } from './check-context.ts';
 import { didYouMean } from './did-you-mean.ts';
 import { fileRefProblem, isFileRef } from './file-refs.ts';
 import type { ModelPin, PromptVersion } from './types.ts';
 import { versionLocator, type Locator } from './tests-file.ts';
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-
-/** Placeholder names used in a text, in order of first use. */
-export function placeholdersIn(text: string): string[] {
-  return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1] ?? ''))];
-}
+export { placeholdersIn };
 
 /** Model pins: the current snapshot is not one the pin itself retired. */
 export function checkModels(ctx: CheckContext): void {
@@ -53,6 +50,15 @@ export function checkPrompts(ctx: CheckContext): void {
     const declared = new Set(version.variables);
     const used = new Set<string>();
     version.messages.forEach((message, i) => {
+      for (const text of invalidPlaceholdersIn(message.content))
+        ctx.report(
+          at.diagnostic(
+            'E_INVALID_PLACEHOLDER',
+            `/messages/${i}/content`,
+            `${text} is not a placeholder: a name is letters, digits and _ (no dots, hyphens or filters), so it would reach the model as written.`,
+            { hint: 'Pass the value as a variable of its own, e.g. {{customer_name}}, and declare it in variables.' },
+          ),
+        );
       for (const name of placeholdersIn(message.content)) {
         used.add(name);
         if (!declared.has(name)) {

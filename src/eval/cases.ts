@@ -5,7 +5,7 @@
 import type { Assertion, ChatMessage, JsonValue, ModelParams, Project, TestOptions } from '../config/types.ts';
 import { resolveFileRefs } from './file-refs.ts';
 import { contentKey } from './content.ts';
-import { renderMessages } from './render.ts';
+import { effectiveRequest } from './effective-request.ts';
 import type { EvalTarget } from './targets.ts';
 
 /**
@@ -68,7 +68,7 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
   for (const t of targets) {
     const version = project.prompts.get(t.prompt)?.get(t.version);
     if (!version) continue;
-    const params: ModelParams = { ...(project.models.get(version.model)?.params ?? {}), ...(version.params ?? {}) };
+    const pin = project.models.get(version.model);
     const grading = {
       endpoint: context.graderEndpoint,
       graderModel: context.graderModel,
@@ -94,8 +94,9 @@ export function buildCases(project: Project, targets: readonly EvalTarget[], con
         code,
       );
       const sources = Object.fromEntries([...code].sort(([a], [b]) => (a < b ? -1 : 1)));
-      const rendered = renderMessages(version.messages, vars);
-      const { messages } = rendered;
+      // Messages and parameters exactly as the runtime serves them (effective-request.ts).
+      const rendered = effectiveRequest(pin, version, vars);
+      const { messages, params } = rendered;
       const missing = [...rendered.missing.map((name) => `variable '${name}' has no value`), ...problems];
       // vars count on their own: assertions can use them ({{var}} in a value or a javascript check).
       // Every input that can change a verdict is here; test/eval/cache-key.test.ts lists them.

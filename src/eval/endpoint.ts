@@ -1,63 +1,93 @@
 /**
- * Where model calls go. With `OPENAI_API_KEY` (and optionally `OPENAI_BASE_URL`) the real `openai`
- * SDK talks to OpenAI or any compatible server; without one — or with `SWITCHYARD_OFFLINE=1` — the
- * embedded offline model server is started in-process on a random 127.0.0.1 port and the same SDK
- * is pointed at it. Every report carries `offline` so nobody mistakes offline results for real ones.
+ * Where grading, embedding and offline answers come from. With `OPENAI_API_KEY` (and optionally
+ * `OPENAI_BASE_URL`) the real `openai` SDK grades and embeds on OpenAI or any compatible server;
+ * without one — or with `SWITCHYARD_OFFLINE=1` — the embedded offline model server does. That server
+ * (in-process, random 127.0.0.1 port) is always started: each model is live or offline on its own
+ * (route-liveness.ts, model-routes.ts), and a model without its key is answered there. Every report
+ * says, per model, where answers came from, so nobody mistakes offline results for real ones.
  */
 import OpenAI from 'openai';
+import type { ModelPin } from '../config/types.ts';
 import { startModelServer, type ModelServer } from './offline/server.ts';
+import { isRealKey, OFFLINE_API_KEY, offlineReason } from './route-liveness.ts';
+import { OFFLINE_LABEL } from './offline-label.ts';
+
+export { OFFLINE_API_KEY };
 
 export interface ModelEndpoint {
-  /** Base URL the SDK uses (`…/v1`). */
+  /** Base URL the SDK uses (`…/v1`) for grading and embeddings. */
   baseUrl: string;
   apiKey: string;
-  /** True when answers come from the embedded offline model server. */
+  /** True when grading and embeddings come from the embedded offline model server. */
   offline: boolean;
-  /** Human-readable origin of the answers, printed in every report. */
+  /** Human-readable origin of grading and embeddings, printed in every report. */
   label: string;
-  /** The in-process server when offline (its request counters are useful in tests). */
+  /** The in-process offline server (its request counters are useful in tests). */
   server: ModelServer | undefined;
+  /** Where a model answered offline is sent: the offline server's base URL. */
+  offlineBaseUrl: string;
+  /** Every model is offline, whatever keys are set (`SWITCHYARD_OFFLINE=1`, or a test's shared server). */
+  forceOffline: boolean;
+  /**
+   * No call of this run can leave the machine: grading and every model the run may call are offline.
+   * Only then are promptfoo's proxies blackholed (a live model must reach its server).
+   */
+  contained: boolean;
   /** The environment the endpoint was chosen from (per-model key variables are read from it). */
   env: NodeJS.ProcessEnv;
   /** Stops the in-process server, if one was started. */
   close(): Promise<void>;
 }
 
-/** The API key offline runs put in the environment (promptfoo wants one); never treated as a real key. */
-export const OFFLINE_API_KEY = 'switchyard-offline';
-
 export interface EndpointOptions {
-  /** Use this running server instead of starting one (tests share one to count calls). */
+  /** Use this running server and answer everything offline (tests share one to count calls). */
   server?: ModelServer;
+  /** The models the run may call: decides `contained` (without them, `contained` follows grading). */
+  pins?: Iterable<Pick<ModelPin, 'provider'>>;
+}
+
+export { OFFLINE_LABEL };
+
+/** The OpenAI API base URL of `env` (`OPENAI_BASE_URL`, else api.openai.com), without a trailing slash. */
+export function openaiBaseUrl(env: NodeJS.ProcessEnv): string {
+  return (env.OPENAI_BASE_URL || 'https://api.openai.com/v1').replace(/\/+$/, '');
 }
 
 /** Opens the endpoint selected by `env` (see module doc). */
 export async function openModelEndpoint(env: NodeJS.ProcessEnv, options: EndpointOptions = {}): Promise<ModelEndpoint> {
   const key = env.OPENAI_API_KEY;
-  if (options.server === undefined && key && key !== OFFLINE_API_KEY && env.SWITCHYARD_OFFLINE !== '1') {
-    const baseUrl = (env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1').replace(/\/+$/, '');
+  const forceOffline = options.server !== undefined || env.SWITCHYARD_OFFLINE === '1';
+  const server = options.server ?? (await startModelServer());
+  const owned = options.server === undefined;
+  const close = async () => {
+    if (owned) await server.close();
+  };
+  if (!forceOffline && isRealKey(key)) {
+    const baseUrl = openaiBaseUrl(env);
     return {
       baseUrl,
       apiKey: key,
       offline: false,
       label: `OpenAI-compatible API at ${baseUrl}`,
-      server: undefined,
+      server,
+      offlineBaseUrl: server.baseUrl,
+      forceOffline,
+      contained: false,
       env,
-      close: async () => {},
+      close,
     };
   }
-  const server = options.server ?? (await startModelServer());
-  const owned = options.server === undefined;
   return {
     baseUrl: server.baseUrl,
     apiKey: OFFLINE_API_KEY,
     offline: true,
-    label: 'Switchyard offline model server (deterministic test double on 127.0.0.1, not a real model)',
+    label: OFFLINE_LABEL,
     server,
+    offlineBaseUrl: server.baseUrl,
+    forceOffline,
+    contained: forceOffline || [...(options.pins ?? [])].every((pin) => offlineReason(pin, env) !== undefined),
     env,
-    close: async () => {
-      if (owned) await server.close();
-    },
+    close,
   };
 }
 

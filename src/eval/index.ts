@@ -8,6 +8,7 @@ export {
   type ModelServer,
   type ModelServerOptions,
   type ModelServerStats,
+  type RecordedChat,
 } from './offline/server.ts';
 export { generateReply } from './offline/model.ts';
 export { embed, EMBEDDING_MODELS } from './offline/embeddings.ts';

@@ -1,13 +1,16 @@
 /**
  * Where each model's eval and shadow requests go: the provider its pin declares (models/<alias>.yaml),
- * mapped to promptfoo's own provider ids so promptfoo makes the calls, or — without a key — the
- * offline model server. One switch decides live vs offline for the whole run (the endpoint: a key in
- * CI and `SWITCHYARD_OFFLINE` not `1`), so a report is never half real and half simulated.
- * The mapping per type is in docs/evaluation.md ("Where models are called").
+ * mapped to promptfoo's own provider ids so promptfoo makes the calls, or — without the model's own
+ * key, or under `SWITCHYARD_OFFLINE=1` — the offline model server (route-liveness.ts decides, per
+ * model). A route's `label` says where its answers come from and, when offline, why; reports print
+ * it per model. The mapping per type is in docs/evaluation.md ("Where models are called").
  */
 import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_OLLAMA_BASE_URL } from '../config/provider-checks.ts';
 import type { HttpProviderConfig, ModelParams, ModelPin, SnapshotPrice } from '../config/types.ts';
-import type { ModelEndpoint } from './endpoint.ts';
+import { OFFLINE_LABEL, openaiBaseUrl, type ModelEndpoint } from './endpoint.ts';
+import { DEFAULT_ANTHROPIC_KEY_ENV, DEFAULT_API_KEY_ENV, OFFLINE_API_KEY, offlineReason } from './route-liveness.ts';
+
+export { DEFAULT_ANTHROPIC_KEY_ENV, DEFAULT_API_KEY_ENV };
 
 /** How one snapshot of one model is called. */
 export interface ModelRoute {
@@ -29,19 +32,11 @@ export interface ModelRoute {
   offline: boolean;
   /** Price of the snapshot when the model YAML declares one. */
   price: SnapshotPrice | undefined;
-  /**
-   * Why the route cannot be called, e.g. the key variable an Anthropic pin names is not set (the
-   * case is an error without a call; promptfoo would fall back to another variable or fail vaguely).
-   */
+  /** Why the route cannot be called (the case is an error without a call); no route type sets it today. */
   unusable?: string;
   /** Maps the model's generation parameters to the provider's config keys. */
   params(params: ModelParams): Record<string, unknown>;
 }
-
-/** Default key variable of every OpenAI-wire provider. */
-export const DEFAULT_API_KEY_ENV = 'OPENAI_API_KEY';
-/** Default key variable of the anthropic provider (the one promptfoo reads too). */
-export const DEFAULT_ANTHROPIC_KEY_ENV = 'ANTHROPIC_API_KEY';
 
 const trim = (url: string) => url.replace(/\/+$/, '');
 const same = (params: ModelParams): Record<string, unknown> => ({ ...params });
@@ -89,9 +84,9 @@ function httpConfig(provider: HttpProviderConfig, snapshot: string, env: NodeJS.
 }
 
 /**
- * The route of `snapshot` on `pin`. Offline runs send everything to the offline server (as
- * `openai:chat:<snapshot>`); live runs map the pin's provider to promptfoo's:
- * `openai` → `openai:chat:<snapshot>` at the endpoint's URL (OpenAI or OPENAI_BASE_URL);
+ * The route of `snapshot` on `pin`. An offline model (route-liveness.ts) is sent to the offline
+ * server (as `openai:chat:<snapshot>`); a live one maps the pin's provider to promptfoo's:
+ * `openai` → `openai:chat:<snapshot>` at OPENAI_BASE_URL (default api.openai.com) with its key;
  * `openai-compatible` → the same id at its `baseUrl`, with the key of its `apiKeyEnv`;
  * `anthropic` → `anthropic:messages:<snapshot>` with `apiBaseUrl` and the key of `apiKeyEnv`
  * (default ANTHROPIC_API_KEY); `ollama` → `ollama:chat:<snapshot>` with OLLAMA_BASE_URL;
@@ -110,22 +105,28 @@ export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: 
     label,
     params: same,
   });
-  if (endpoint.offline || !pin) {
-    return { ...openaiRoute(endpoint.baseUrl, endpoint.apiKey, 'offline', endpoint.label), offline: endpoint.offline };
+  // A snapshot without a pin is answered where grading is.
+  if (!pin) {
+    const key = endpoint.offline ? 'offline' : `openai:${endpoint.baseUrl}`;
+    return { ...openaiRoute(endpoint.baseUrl, endpoint.apiKey, key, endpoint.label), offline: endpoint.offline };
+  }
+  const why = endpoint.forceOffline ? 'SWITCHYARD_OFFLINE=1' : offlineReason(pin, endpoint.env);
+  if (why !== undefined) {
+    const label = `${OFFLINE_LABEL}: ${why}`;
+    return { ...openaiRoute(endpoint.offlineBaseUrl, OFFLINE_API_KEY, 'offline', label), offline: true };
   }
   const provider = pin.provider;
-  const keyOf = (name: string | undefined, fallback: string) => {
-    const keyEnv = name ?? fallback;
-    return (keyEnv === DEFAULT_API_KEY_ENV ? endpoint.apiKey : endpoint.env[keyEnv]) ?? '';
-  };
+  const keyOf = (name: string | undefined, fallback: string) => endpoint.env[name ?? fallback] ?? '';
   switch (provider.type) {
-    case 'openai':
+    case 'openai': {
+      const baseUrl = openaiBaseUrl(endpoint.env);
       return openaiRoute(
-        endpoint.baseUrl,
+        baseUrl,
         keyOf(provider.apiKeyEnv, DEFAULT_API_KEY_ENV),
-        `openai:${endpoint.baseUrl}`,
-        endpoint.label,
+        `openai:${baseUrl}`,
+        `OpenAI-compatible API at ${baseUrl}`,
       );
+    }
     case 'openai-compatible': {
       const baseUrl = trim(provider.baseUrl);
       return openaiRoute(
@@ -137,11 +138,9 @@ export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: 
     }
     case 'anthropic': {
       const baseUrl = trim(provider.baseUrl ?? DEFAULT_ANTHROPIC_BASE_URL);
-      const keyEnv = provider.apiKeyEnv ?? DEFAULT_ANTHROPIC_KEY_ENV;
-      const apiKey = keyOf(keyEnv, DEFAULT_ANTHROPIC_KEY_ENV);
+      const apiKey = keyOf(provider.apiKeyEnv, DEFAULT_ANTHROPIC_KEY_ENV);
       return {
         ...common,
-        ...(apiKey ? {} : { unusable: `model ${pin.alias} is served by Anthropic and ${keyEnv} is not set` }),
         providerId: `anthropic:messages:${snapshot}`,
         config: { apiBaseUrl: baseUrl, apiKey },
         openai: undefined,
@@ -177,6 +176,14 @@ export function routeFor(pin: ModelPin | undefined, snapshot: string, endpoint: 
       };
     }
   }
+}
+
+/**
+ * promptfoo provider config for one request on `route`: the route's config with the request's
+ * generation parameters in the provider's own names. Eval and shadow both call providers with it.
+ */
+export function providerConfig(route: ModelRoute, params: ModelParams): Record<string, unknown> {
+  return { ...route.config, ...route.params(params) };
 }
 
 /** One line naming where a provider serves its model (semantic diffs, reports). */

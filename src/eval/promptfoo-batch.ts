@@ -7,13 +7,14 @@
  * endpoint) are set explicitly so promptfoo never falls back to api.openai.com. Results are classified with promptfoo's own `failureReason`: 1 = an assertion
  * said no (`fail`), 2 = the provider or an assertion crashed (`error`).
  */
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { sha256Hex } from '../bundle/runtime-format.ts';
 import type { ModelEndpoint } from './endpoint.ts';
+import { chatPromptJson } from './render.ts';
 import type { EvalCase } from './cases.ts';
-import { costOf, type ModelRoute } from './model-routes.ts';
+import { costOf, providerConfig, type ModelRoute } from './model-routes.ts';
 import { ProcessEnvGate } from './process-env-gate.ts';
 import type { PromptfooModule } from './promptfoo-env.ts';
 import type { AssertionResult, CaseResult, CaseStatus } from './results.ts';
@@ -83,7 +84,7 @@ async function withCode(c: EvalCase, dir: string): Promise<Pick<EvalCase, 'asser
   if (code.length === 0) return c;
   const moved = new Map<string, string>();
   for (const [ref, text] of code) {
-    const folder = join(dir, createHash('sha256').update(text).digest('hex').slice(0, 32));
+    const folder = join(dir, sha256Hex(new TextEncoder().encode(text)).slice(0, 32));
     await mkdir(folder, { recursive: true });
     const path = join(folder, basename(ref));
     await writeFile(path, text);
@@ -135,7 +136,7 @@ export function errorResult(c: EvalCase, error: string, attempts: number): CaseR
 
 /** promptfoo provider options for a route with the case's parameters, labelled for the test filter. */
 function providerOptions(route: ModelRoute, c: EvalCase, label: string) {
-  return { id: route.providerId, label, config: { ...route.config, ...route.params(c.params) } };
+  return { id: route.providerId, label, config: providerConfig(route, c.params) };
 }
 
 /**
@@ -218,7 +219,7 @@ async function runGroup(
     tests.push({
       description: c.id,
       metadata: { [CASE_META]: c.id },
-      vars: { ...c.vars, [MESSAGES_VAR]: JSON.stringify(c.messages) },
+      vars: { ...c.vars, [MESSAGES_VAR]: chatPromptJson(c.messages) },
       assert,
       providers: [label],
       // One case is one test: promptfoo would run a list variable once per value (docs/evaluation.md).

@@ -30,7 +30,10 @@ export function promptfooEnv(root: string, endpoint: ModelEndpoint): Record<stri
     // promptfoo probes for cloud credentials when no key is set; our own provider never reads these.
     env.OPENAI_API_KEY = endpoint.apiKey;
     env.OPENAI_BASE_URL = endpoint.baseUrl;
-    // Blackholes the one beacon that ignores the telemetry switch; loopback stays direct.
+  }
+  if (endpoint.contained) {
+    // Blackholes the one beacon that ignores the telemetry switch; loopback stays direct. Only when
+    // nothing may leave the machine: a live model (its own key set, or Ollama) must reach its server.
     env.HTTPS_PROXY = 'http://127.0.0.1:9';
     env.HTTP_PROXY = 'http://127.0.0.1:9';
     env.NO_PROXY = '127.0.0.1,localhost';

@@ -213,7 +213,8 @@ export async function runEval(options: RunEvalOptions): Promise<EvalRun> {
   return {
     kind: 'switchyard.eval-run',
     format: 1,
-    offline: endpoint.offline,
+    // Any answer from the offline server (grading, or a model without its key) marks the run offline.
+    offline: endpoint.offline || cases.some((c) => route(c).offline),
     endpoint: endpoint.label,
     endpoints,
     base: options.baseRef,

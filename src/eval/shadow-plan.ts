@@ -10,7 +10,6 @@
  * Without a base, every running model rollout is compared.
  */
 import type {
-  ChatMessage,
   Dataset,
   DatasetRow,
   ModelPin,
@@ -19,7 +18,7 @@ import type {
   PromptVersion,
   ShadowGate,
 } from '../config/types.ts';
-import { renderMessages } from './render.ts';
+import { bareRequest, effectiveRequest, type EffectiveRequest } from './effective-request.ts';
 
 export interface ShadowSide {
   /** e.g. `gpt-4o-2024-05-13` or `summarization v1 on gpt-4o-2024-05-13`. */
@@ -29,12 +28,15 @@ export interface ShadowSide {
   pin?: ModelPin;
 }
 
+/** One side's request: messages and parameters as the runtime serves them (effective-request.ts). */
+export type SideRequest = Omit<EffectiveRequest, 'missing'>;
+
 export interface ShadowRequest {
   rowId: string;
   /** What a reader sees as the input (the row's input or its vars). */
   input: string;
-  base: ChatMessage[];
-  head: ChatMessage[];
+  base: SideRequest;
+  head: SideRequest;
 }
 
 export interface ShadowPlan {
@@ -64,22 +66,31 @@ function inputText(row: DatasetRow): string {
     .join('\n');
 }
 
-/** Messages for a row under a configuration: its prompt's active version, or the bare input. */
-function messagesFor(project: Project, row: DatasetRow, version?: PromptVersion): ChatMessage[] | string {
+/**
+ * The request for a row under a configuration, as the runtime would serve it: its prompt's active
+ * version (messages and parameters from the version's pin), or the bare input with `pin`'s parameters.
+ */
+function requestFor(
+  project: Project,
+  row: DatasetRow,
+  pin: ModelPin | undefined,
+  version?: PromptVersion,
+): SideRequest | string {
   const v = version ?? (row.prompt !== undefined ? activeVersion(project, row.prompt) : undefined);
   if (row.prompt !== undefined && !v) return `prompt ${row.prompt} has no active version`;
-  if (!v) return [{ role: 'user', content: row.input ?? '' }];
-  const { messages, missing } = renderMessages(
-    v.messages,
+  if (!v) return bareRequest(pin, row.input ?? '');
+  const { missing, ...request } = effectiveRequest(
+    project.models.get(v.model) ?? pin,
+    v,
     row.vars ?? (row.input !== undefined ? { input: row.input } : {}),
   );
-  return missing.length > 0 ? `row ${row.id} lacks ${missing.join(', ')} for ${v.prompt} v${v.version}` : messages;
+  return missing.length > 0 ? `row ${row.id} lacks ${missing.join(', ')} for ${v.prompt} v${v.version}` : request;
 }
 
 function buildRequests(
   rows: readonly DatasetRow[],
-  base: (r: DatasetRow) => ChatMessage[] | string,
-  head: (r: DatasetRow) => ChatMessage[] | string,
+  base: (r: DatasetRow) => SideRequest | string,
+  head: (r: DatasetRow) => SideRequest | string,
   problems: string[],
 ): ShadowRequest[] {
   const out: ShadowRequest[] = [];
@@ -124,7 +135,7 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
     const problems: string[] = [];
     const dataset = datasetOrProblem(head, r.shadow.dataset, problems);
     const rows = dataset?.rows ?? [];
-    const msgs = (row: DatasetRow) => messagesFor(head, row);
+    const msgs = (row: DatasetRow) => requestFor(head, row, pin);
     plans.push({
       id: `rollout:${r.flag}`,
       kind: 'model-rollout',
@@ -162,8 +173,8 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       blocking: true,
       requests: buildRequests(
         rows,
-        (row) => messagesFor(base, row),
-        (row) => messagesFor(head, row),
+        (row) => requestFor(base, row, was),
+        (row) => requestFor(head, row, pin),
         problems,
       ),
       problems,
@@ -197,8 +208,8 @@ export function planShadow(head: Project, base: Project | undefined): ShadowPlan
       blocking: false,
       requests: buildRequests(
         rows,
-        (row) => messagesFor(base, row, before),
-        (row) => messagesFor(head, row, after),
+        (row) => requestFor(base, row, base.models.get(before.model), before),
+        (row) => requestFor(head, row, head.models.get(after.model), after),
         problems,
       ),
       problems,

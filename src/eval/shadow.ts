@@ -10,10 +10,10 @@ import type { ShadowGate } from '../config/types.ts';
 import { createClient, type ModelEndpoint } from './endpoint.ts';
 import { DEFAULT_EMBEDDING_MODEL } from './run-eval.ts';
 import { cosine, summarise, tokenF1, type Summary } from './similarity.ts';
-import { routeFor, type ModelRoute } from './model-routes.ts';
+import { providerConfig, routeFor, type ModelRoute } from './model-routes.ts';
 import { ProcessEnvGate } from './process-env-gate.ts';
 import { loadPromptfoo } from './promptfoo-env.ts';
-import type { ShadowPlan, ShadowSide } from './shadow-plan.ts';
+import type { ShadowPlan, ShadowSide, SideRequest } from './shadow-plan.ts';
 
 export interface ShadowPair {
   rowId: string;
@@ -45,12 +45,16 @@ export interface ShadowResult {
   problems: string[];
   /** Rows whose calls failed (no pair scored); absent in results written before it was counted. */
   failed?: number;
+  /** Where each side's answers came from (a route label; offline ones say why); absent in older results. */
+  sources?: { base: string; head: string };
 }
 
 export interface ShadowRun {
   kind: 'switchyard.shadow-run';
   format: 1;
+  /** Some answers or the scoring embeddings came from the offline model server. */
   offline: boolean;
+  /** Where the scoring embeddings came from. */
   endpoint: string;
   base: string | null;
   embeddingModel: string;
@@ -81,11 +85,15 @@ async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Pr
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
-type Messages = ShadowPlan['requests'][number]['base'];
-type Reply = (messages: Messages) => Promise<string>;
+type Reply = (request: SideRequest) => Promise<string>;
 
-async function reply(client: OpenAI, model: string, messages: Messages): Promise<string> {
-  const r = await client.chat.completions.create({ model, messages });
+/** An OpenAI-wire side: the SDK with the request's messages and parameters (temperature, max_tokens…). */
+async function reply(client: OpenAI, route: ModelRoute, model: string, request: SideRequest): Promise<string> {
+  const r = await client.chat.completions.create({
+    ...route.params(request.params),
+    model,
+    messages: request.messages,
+  });
   return r.choices[0]?.message.content ?? '';
 }
 
@@ -94,12 +102,12 @@ interface PromptfooProvider {
 }
 
 /**
- * A side served by a non-OpenAI provider: promptfoo's provider for the route, given the messages
- * as the JSON chat prompt its providers parse (the same prompt `switchyard eval` renders).
+ * A side served by a non-OpenAI provider: promptfoo's provider for the route and the request's
+ * parameters, given the messages as the JSON chat prompt its providers parse (as `switchyard eval`).
  */
 function promptfooReply(provider: PromptfooProvider, route: ModelRoute, gate: ProcessEnvGate): Reply {
-  return async (messages) => {
-    const r = await gate.run(route.processEnv, () => provider.callApi(JSON.stringify(messages)));
+  return async (request) => {
+    const r = await gate.run(route.processEnv, () => provider.callApi(JSON.stringify(request.messages)));
     if (r.error) throw new Error(r.error);
     return typeof r.output === 'string' ? r.output : JSON.stringify(r.output ?? '');
   };
@@ -116,7 +124,8 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
   const clients = new Map<string, OpenAI>();
   const providers = new Map<string, Promise<Reply>>();
   const gate = new ProcessEnvGate();
-  const replyFor = (side: ShadowSide): Promise<Reply> => {
+  // A promptfoo provider carries its parameters in its config: one provider per route and parameter set.
+  const replyFor = (side: ShadowSide, request: SideRequest): Promise<Reply> => {
     const route = routeFor(side.pin, side.snapshot, options.endpoint);
     if (route.unusable !== undefined) return Promise.reject(new Error(route.unusable));
     const wire = route.openai;
@@ -125,17 +134,18 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
       let c = clients.get(key);
       if (!c) clients.set(key, (c = createClient({ ...wire, offline: route.offline })));
       const sdk = c;
-      return Promise.resolve((messages) => reply(sdk, side.snapshot, messages));
+      return Promise.resolve((r) => reply(sdk, route, side.snapshot, r));
     }
     // In memory only: the config holds the key.
-    const key = JSON.stringify([route.providerId, route.config]);
+    const config = providerConfig(route, request.params);
+    const key = JSON.stringify([route.providerId, config]);
     let p = providers.get(key);
     if (!p) {
       p = (async () => {
         const promptfoo = await loadPromptfoo(options.root ?? process.cwd(), options.endpoint);
         // Every call is a fresh observation: promptfoo's response cache would replay old answers.
         promptfoo.cache.disableCache();
-        const provider = await promptfoo.loadApiProvider(route.providerId, { options: { config: route.config } });
+        const provider = await promptfoo.loadApiProvider(route.providerId, { options: { config } });
         return promptfooReply(provider as unknown as PromptfooProvider, route, gate);
       })();
       providers.set(key, p);
@@ -146,14 +156,18 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
   const total = options.plans.reduce((n, p) => n + p.requests.length, 0);
   let done = 0;
   const comparisons: ShadowResult[] = [];
+  let offline = options.endpoint.offline;
   for (const plan of options.plans) {
+    const base = routeFor(plan.base.pin, plan.base.snapshot, options.endpoint);
+    const head = routeFor(plan.head.pin, plan.head.snapshot, options.endpoint);
+    offline ||= base.offline || head.offline;
     const pairs: ShadowPair[] = [];
     const problems = [...plan.problems];
     await pool(plan.requests, options.concurrency, async (req) => {
       try {
         const [b, h] = await Promise.all([
-          replyFor(plan.base).then((call) => call(req.base)),
-          replyFor(plan.head).then((call) => call(req.head)),
+          replyFor(plan.base, req.base).then((call) => call(req.base)),
+          replyFor(plan.head, req.head).then((call) => call(req.head)),
         ]);
         const e = await client.embeddings.create({ model: embeddingModel, input: [b, h] });
         const vb = e.data.find((d) => d.index === 0)?.embedding ?? [];
@@ -194,12 +208,13 @@ export async function runShadow(options: RunShadowOptions): Promise<ShadowRun> {
       pairs,
       problems,
       failed: plan.requests.length - pairs.length,
+      sources: { base: base.label, head: head.label },
     });
   }
   return {
     kind: 'switchyard.shadow-run',
     format: 1,
-    offline: options.endpoint.offline,
+    offline,
     endpoint: options.endpoint.label,
     base: options.baseRef,
     embeddingModel,

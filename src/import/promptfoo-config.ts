@@ -8,9 +8,12 @@
  * cannot be carried over is listed in `notes`, never dropped silently. File reading is injected.
  */
 import { basename, dirname, extname, join, normalize, sep } from 'node:path';
+import { invalidPlaceholdersIn, placeholdersIn } from '@switchyard/runtime/bundle';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { FILE_PREFIX, isFileRef } from '../config/file-refs.ts';
-import type { ChatMessage, JsonValue, ModelParams, Project } from '../config/types.ts';
+import { SNAPSHOT_PATTERN } from '../config/schema/builders.ts';
+import type { ChatMessage, JsonValue, ModelParams, Project, ProviderConfig } from '../config/types.ts';
+import { mapProvider } from './promptfoo-provider.ts';
 
 export interface ImportInput {
   /** Repository-relative path of the promptfoo config. */
@@ -19,6 +22,8 @@ export interface ImportInput {
   read(path: string): Promise<string>;
   /** The repository's project, when it loads (existing models and prompt versions are reused). */
   project: Project | undefined;
+  /** A dated snapshot for the new model pin (`--snapshot`), e.g. when promptfoo calls a floating alias. */
+  snapshot?: string;
 }
 
 export interface ImportResult {
@@ -26,12 +31,15 @@ export interface ImportResult {
   files: { path: string; text: string }[];
   /** What was not carried over, and why. */
   notes: string[];
+  /**
+   * What was written but needs a decision before `switchyard validate` passes (a floating snapshot,
+   * a `cost` assertion without a price, a placeholder the runtime does not fill), each with the exact fix.
+   */
+  attention: string[];
   /** How tests files were carried over (kept as a file, or converted into the version, and why). */
   info: string[];
 }
 
-const PARAM_KEYS = ['temperature', 'top_p', 'max_tokens', 'seed', 'presence_penalty', 'frequency_penalty'] as const;
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 const CARRIED_TEST_KEYS = new Set(['description', 'vars', 'assert', 'options']);
 const CARRIED_CONFIG_KEYS = new Set(['description', 'prompts', 'providers', 'tests', 'defaultTest']);
 
@@ -130,10 +138,29 @@ interface ImportedModel {
   alias: string;
   snapshot: string;
   params: ModelParams;
+  /** Whether the pin is written by this import (so its file can carry TODOs). */
+  created: boolean;
+  /** The pin's prices, when it exists already. */
+  prices?: Record<string, unknown>;
   file?: { path: string; text: string };
 }
 
-function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): ImportedModel | undefined {
+const DATED = new RegExp(SNAPSHOT_PATTERN);
+
+/** The exact fix for a floating snapshot of a pin of `type`. */
+function floatingFix(type: string, snapshot: string): string {
+  return type === 'ollama'
+    ? `give the model a dated tag (\`ollama cp ${snapshot} ${snapshot}-YYYY-MM-DD\`) and set \`snapshot: ${snapshot}-YYYY-MM-DD\`, or re-run the import with --snapshot ${snapshot}-YYYY-MM-DD`
+    : `set \`snapshot:\` to a dated snapshot (${snapshot}-YYYY-MM-DD, as the provider lists it), or re-run the import with --snapshot <dated snapshot>`;
+}
+
+function readModel(
+  ctx: Ctx,
+  raw: unknown,
+  project: Project | undefined,
+  attention: string[],
+  forced: string | undefined,
+): ImportedModel | undefined {
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   if (list.length > 1)
     ctx.notes.push(
@@ -142,35 +169,42 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
   const first: Obj = isObj(list[0]) ? list[0] : { id: list[0] };
   const id = typeof first.id === 'string' ? first.id : '';
   // promptfoo's ids Switchyard serves as pin types (docs/evaluation.md, "Where models are called").
-  const anthropic = /^anthropic:messages:(.+)$/.exec(id);
-  const m = anthropic ?? /^openai:(?:chat:)?(.+)$/.exec(id);
-  if (!m?.[1]) {
+  const mapped = mapProvider(id, isObj(first.config) ? first.config : {});
+  if (!mapped) {
     ctx.notes.push(
-      `providers: '${id || '(none)'}' is not an OpenAI chat or Anthropic messages provider; pick a model alias in the imported versions`,
+      `providers: '${id || '(none)'}' is not an OpenAI chat, Anthropic messages, Ollama or http provider; pick a model alias in the imported versions`,
     );
     return undefined;
   }
-  const snapshot = m[1];
-  const config: Obj = isObj(first.config) ? first.config : {};
-  const params: ModelParams = {};
-  for (const k of PARAM_KEYS) if (typeof config[k] === 'number') params[k] = config[k];
-  const baseUrl = typeof config.apiBaseUrl === 'string' ? config.apiBaseUrl : undefined;
-  for (const k of Object.keys(config))
-    if (!(PARAM_KEYS as readonly string[]).includes(k) && k !== 'apiBaseUrl')
-      ctx.notes.push(`providers: config.${k} not imported`);
-  const provider = anthropic
-    ? { type: 'anthropic' as const, ...(baseUrl === undefined ? {} : { baseUrl }) }
-    : baseUrl === undefined
-      ? { type: 'openai' as const }
-      : { type: 'openai-compatible' as const, baseUrl };
+  ctx.notes.push(...mapped.notes);
+  const { provider, params } = mapped;
+  const promptfooModel = mapped.model ?? (provider.type === 'http' ? slug(new URL(provider.url).hostname) : 'model');
+  const snapshot = forced ?? promptfooModel;
+  const where = (p: ProviderConfig) => ('baseUrl' in p ? p.baseUrl : 'url' in p ? p.url : undefined);
   const existing = [...(project?.models.values() ?? [])].find(
-    (p) =>
-      p.snapshot === snapshot &&
-      p.provider.type === provider.type &&
-      ('baseUrl' in p.provider ? p.provider.baseUrl : undefined) === baseUrl,
+    (p) => p.snapshot === snapshot && p.provider.type === provider.type && where(p.provider) === where(provider),
   );
-  if (existing) return { alias: existing.alias, snapshot, params };
-  const alias = slug(`imported-${snapshot.replace(/-\d{4}-\d{2}-\d{2}$|-\d{8}$/, '')}`);
+  if (existing)
+    return {
+      alias: existing.alias,
+      snapshot,
+      params,
+      created: false,
+      ...(existing.prices ? { prices: existing.prices } : {}),
+    };
+  const alias = slug(`imported-${promptfooModel.replace(/-\d{4}-\d{2}-\d{2}$|-\d{8}$/, '')}`);
+  const path = `models/${alias}.yaml`;
+  const todos: string[] = [];
+  if (forced !== undefined && forced !== promptfooModel)
+    ctx.notes.push(`providers: snapshot ${forced} set by --snapshot (promptfoo called ${promptfooModel})`);
+  for (const a of mapped.attention) attention.push(`${path}: ${a}`);
+  if (!DATED.test(snapshot)) {
+    const fix = floatingFix(provider.type, snapshot);
+    attention.push(
+      `${path}: snapshot '${snapshot}' is a floating alias, so what is evaluated can change under you — \`switchyard validate\` fails with E_FLOATING_SNAPSHOT. Fix: ${fix}.`,
+    );
+    todos.push(`TODO(switchyard import): '${snapshot}' is not a dated snapshot (E_FLOATING_SNAPSHOT): ${fix}.`);
+  }
   const pin = {
     alias,
     description: `Imported from ${ctx.configDir || '.'} (promptfoo provider ${id}).`,
@@ -183,11 +217,20 @@ function readModel(ctx: Ctx, raw: unknown, project: Project | undefined): Import
     alias,
     snapshot,
     params,
+    created: true,
     file: {
-      path: `models/${alias}.yaml`,
-      text: `# yaml-language-server: $schema=../schemas/model.schema.json\n${stringifyYaml(pin)}`,
+      path,
+      text: `# yaml-language-server: $schema=../schemas/model.schema.json\n${todos.map((t) => `# ${t}\n`).join('')}${stringifyYaml(pin)}`,
     },
   };
+}
+
+/** Whether assertions (of a case list or defaultTest) use promptfoo's `cost` or `not-cost`. */
+function usesCost(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(usesCost);
+  if (!isObj(value)) return false;
+  if (value.type === 'cost' || value.type === 'not-cost') return true;
+  return Object.values(value).some(usesCost);
 }
 
 /**
@@ -327,7 +370,7 @@ function expandTest(t: Obj, defaultVars: Obj, index: number): Obj[] {
 }
 
 function placeholders(messages: readonly ChatMessage[]): string[] {
-  return [...new Set(messages.flatMap((m) => [...m.content.matchAll(PLACEHOLDER)].map((x) => x[1] ?? '')))];
+  return [...new Set(messages.flatMap((m) => placeholdersIn(m.content)))];
 }
 
 /** Converts the config; see the module doc. */
@@ -340,11 +383,17 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
   };
   const config: unknown = parseYaml(await input.read(input.configPath));
   if (!isObj(config))
-    return { files: [], notes: [`${input.configPath} is not a promptfoo config (not a mapping)`], info: [] };
+    return {
+      files: [],
+      notes: [`${input.configPath} is not a promptfoo config (not a mapping)`],
+      info: [],
+      attention: [],
+    };
   for (const k of Object.keys(config)) if (!CARRIED_CONFIG_KEYS.has(k)) notes.push(`'${k}' is not imported`);
 
   const prompts = await readPrompts(ctx, config.prompts);
-  const model = readModel(ctx, config.providers, input.project);
+  const attention: string[] = [];
+  const model = readModel(ctx, config.providers, input.project, attention, input.snapshot);
   const read = await readTests(ctx, config.tests);
   const tests = read.tests.map((t, i) => convertTest(t.ctx, t.test, `test ${i + 1}`));
   const info: string[] = [];
@@ -413,10 +462,27 @@ export async function importPromptfoo(input: ImportInput): Promise<ImportResult>
         cases: casesRef ?? expandedTests.map((t, i) => ({ description: `case ${i + 1}`, vars: {}, ...strip(t) })),
       },
     };
+    const path = `prompts/${p.name}/v${version}.yaml`;
+    for (const text of [...new Set(p.messages.flatMap((m) => invalidPlaceholdersIn(m.content)))])
+      attention.push(
+        `${path}: ${text} is not a placeholder (names are letters, digits and _; nothing is looked up inside a value) — \`switchyard validate\` fails with E_INVALID_PLACEHOLDER. Fix: pass that value as a variable of its own (e.g. {{${slug(text.replace(/[{}\s]/g, '')).replace(/-/g, '_')}}}), declare it in variables and set it in the cases.`,
+      );
+    const modelFile = `models/${model.alias}.yaml`;
+    if (usesCost([defaultTest?.assert, tests.map((t) => t.assert)]) && !(model.prices ?? {})[model.snapshot])
+      attention.push(
+        `${path}: a cost assertion runs on ${model.snapshot}, which ${modelFile} gives no price for — \`switchyard validate\` fails with E_COST_WITHOUT_PRICE. Fix: add \`prices: { ${model.snapshot}: { input: <USD per 1M input tokens>, output: <USD per 1M output tokens> } }\` to ${modelFile}.`,
+      );
     files.push({
-      path: `prompts/${p.name}/v${version}.yaml`,
+      path,
       text: `# yaml-language-server: $schema=../../schemas/prompt-version.schema.json\n${stringifyYaml(doc, { lineWidth: 0 })}`,
     });
   }
-  return { files, notes: [...new Set(notes)], info };
+  // A pin written here carries its TODOs where the fix goes.
+  const priceTodo = attention.find((a) => a.includes('E_COST_WITHOUT_PRICE'));
+  if (model?.file && priceTodo)
+    model.file.text = model.file.text.replace(
+      /^(# yaml-language-server[^\n]*\n)/,
+      `$1# TODO(switchyard import): cost assertions need prices: { ${model.snapshot}: { input: <USD per 1M input tokens>, output: <USD per 1M output tokens> } } (E_COST_WITHOUT_PRICE).\n`,
+    );
+  return { files, notes: [...new Set(notes)], info, attention: [...new Set(attention)] };
 }

@@ -5,14 +5,18 @@ import { describeProvider, routeFor } from '../../src/eval/model-routes.ts';
 
 const SNAPSHOT = 'm-2025-01-01';
 
-function endpoint(offline: boolean, env: NodeJS.ProcessEnv = {}): ModelEndpoint {
+/** A grading endpoint: live (with OPENAI_API_KEY) or offline; `force` is SWITCHYARD_OFFLINE=1. */
+function endpoint(offline: boolean, env: NodeJS.ProcessEnv = {}, force = offline): ModelEndpoint {
   return {
     baseUrl: offline ? 'http://127.0.0.1:9999/v1' : 'https://api.openai.com/v1',
     apiKey: offline ? 'switchyard-offline' : 'sk-openai',
     offline,
     label: offline ? 'offline' : 'OpenAI-compatible API at https://api.openai.com/v1',
     server: undefined,
-    env,
+    offlineBaseUrl: 'http://127.0.0.1:9999/v1',
+    forceOffline: force,
+    contained: offline,
+    env: offline ? env : { OPENAI_API_KEY: 'sk-openai', ...env },
     close: async () => {},
   };
 }
@@ -31,7 +35,7 @@ function pin(provider: ProviderConfig): ModelPin {
 const PARAMS = { temperature: 0.2, top_p: 0.9, max_tokens: 100, seed: 7, presence_penalty: 0.1 };
 
 describe('routeFor', () => {
-  it('sends every type to the offline server as openai:chat when offline', () => {
+  it('sends every type to the offline server as openai:chat under SWITCHYARD_OFFLINE=1', () => {
     for (const provider of [
       { type: 'anthropic' },
       { type: 'ollama' },
@@ -66,9 +70,10 @@ describe('routeFor', () => {
     );
     expect(own.config).toEqual({ apiBaseUrl: 'http://proxy:8080', apiKey: 'sk-ant-own' });
     expect(byDefault.unusable).toBeUndefined();
-    // Without its key the route is not called at all (promptfoo would fall back to another variable).
+    // Without its own key the model is answered offline, and its label says why.
     const keyless = routeFor(pin({ type: 'anthropic', apiKeyEnv: 'NOT_SET' }), SNAPSHOT, endpoint(false, env));
-    expect(keyless.unusable).toBe('model chat is served by Anthropic and NOT_SET is not set');
+    expect(keyless).toMatchObject({ offline: true, endpointKey: 'offline', providerId: `openai:chat:${SNAPSHOT}` });
+    expect(keyless.label).toMatch(/offline model server.*: NOT_SET is not set$/);
     // Anthropic has no seed or penalties.
     expect(own.params(PARAMS)).toEqual({ temperature: 0.2, top_p: 0.9, max_tokens: 100 });
   });
@@ -95,16 +100,20 @@ describe('routeFor', () => {
     const provider: ProviderConfig = {
       type: 'http',
       url: 'https://models.example.com/chat',
-      headersFromEnv: { Authorization: 'MODELS_AUTH', 'X-Missing': 'NOT_SET' },
+      headersFromEnv: { Authorization: 'MODELS_AUTH', 'X-Team': 'MODELS_TEAM' },
       body: { model: '{{ snapshot }}', input: { messages: '{{prompt}}', tags: ['{{snapshot}}', 3] } },
       transformResponse: 'json.answer',
     };
-    const r = routeFor(pin(provider), SNAPSHOT, endpoint(false, { MODELS_AUTH: 'Bearer secret' }));
+    // A header variable not set: the model is answered offline, naming it.
+    const partial = routeFor(pin(provider), SNAPSHOT, endpoint(false, { MODELS_AUTH: 'Bearer secret' }));
+    expect(partial.offline).toBe(true);
+    expect(partial.label).toMatch(/: MODELS_TEAM is not set$/);
+    const r = routeFor(pin(provider), SNAPSHOT, endpoint(false, { MODELS_AUTH: 'Bearer secret', MODELS_TEAM: 't1' }));
     expect(r.providerId).toBe('http');
     expect(r.config).toEqual({
       url: 'https://models.example.com/chat',
       method: 'POST',
-      headers: { 'content-type': 'application/json', Authorization: 'Bearer secret' },
+      headers: { 'content-type': 'application/json', Authorization: 'Bearer secret', 'X-Team': 't1' },
       body: { model: SNAPSHOT, input: { messages: '{{prompt}}', tags: [SNAPSHOT, 3] } },
       transformResponse: 'json.answer',
     });
@@ -126,6 +135,43 @@ describe('routeFor', () => {
     expect(r.openai).toEqual({ baseUrl: 'http://vllm:8000/v1', apiKey: 'sk-vllm' });
     expect(r.config).toEqual({ apiBaseUrl: 'http://vllm:8000/v1', apiKey: 'sk-vllm' });
     expect(r.params(PARAMS)).toEqual(PARAMS);
+  });
+});
+
+describe('live or offline, per model', () => {
+  // Grading is offline here (no OPENAI_API_KEY) but nothing forces the models offline.
+  const noOpenAi = (env: NodeJS.ProcessEnv = {}) => endpoint(true, env, false);
+
+  it('calls a model whose own key is set, whatever the grading endpoint', () => {
+    const claude = routeFor(pin({ type: 'anthropic' }), SNAPSHOT, noOpenAi({ ANTHROPIC_API_KEY: 'sk-ant' }));
+    expect(claude).toMatchObject({ offline: false, providerId: `anthropic:messages:${SNAPSHOT}` });
+    const own = routeFor(
+      pin({ type: 'openai', apiKeyEnv: 'TEAM_OPENAI_KEY' }),
+      SNAPSHOT,
+      noOpenAi({ TEAM_OPENAI_KEY: 'sk-team', OPENAI_BASE_URL: 'https://gw.example/v1/' }),
+    );
+    expect(own).toMatchObject({ offline: false, openai: { baseUrl: 'https://gw.example/v1', apiKey: 'sk-team' } });
+  });
+
+  it('calls a model whose type needs no key (Ollama, http without headers)', () => {
+    expect(routeFor(pin({ type: 'ollama' }), SNAPSHOT, noOpenAi()).offline).toBe(false);
+    expect(routeFor(pin({ type: 'http', url: 'http://127.0.0.1:8080/chat' }), SNAPSHOT, noOpenAi()).offline).toBe(
+      false,
+    );
+  });
+
+  it('answers a model without its key offline, naming the variable; the offline key is no key', () => {
+    const r = routeFor(pin({ type: 'openai' }), SNAPSHOT, noOpenAi({ OPENAI_API_KEY: 'switchyard-offline' }));
+    expect(r).toMatchObject({ offline: true, config: { apiBaseUrl: 'http://127.0.0.1:9999/v1' } });
+    expect(r.label).toMatch(/: OPENAI_API_KEY is not set$/);
+  });
+
+  it('SWITCHYARD_OFFLINE=1 answers every model offline, keys or not', () => {
+    for (const provider of [{ type: 'anthropic' }, { type: 'ollama' }] as ProviderConfig[]) {
+      const r = routeFor(pin(provider), SNAPSHOT, endpoint(false, { ANTHROPIC_API_KEY: 'sk-ant' }, true));
+      expect(r.offline).toBe(true);
+      expect(r.label).toMatch(/: SWITCHYARD_OFFLINE=1$/);
+    }
   });
 });
 

@@ -104,4 +104,37 @@ describe('report rendering', () => {
     expect(md).toContain('2/4 (50%)');
     expect(md).toContain('_Shadow eval did not run._');
   });
+
+  it('says per model where answers came from when only some are offline', () => {
+    const offline = 'Switchyard offline model server (deterministic test double on 127.0.0.1, not a real model)';
+    const run: EvalRun = {
+      ...bigRun(1, 2),
+      offline: true,
+      endpoint: offline,
+      endpoints: {
+        claude: 'Anthropic Messages API at https://api.anthropic.com',
+        chat: `${offline}: OPENAI_API_KEY is not set`,
+      },
+    };
+    const report = buildReport({
+      project: 'p',
+      base: null,
+      commit: null,
+      changes: [],
+      evalRuns: [run],
+      shadow: undefined,
+      findings: { errors: [], warnings: [] },
+      bundles: [],
+      plan: { targets: [], shadow: [] },
+    });
+    expect(report.sources).toEqual({
+      'model claude': 'Anthropic Messages API at https://api.anthropic.com',
+      'model chat': `${offline}: OPENAI_API_KEY is not set`,
+      'grading and embeddings': offline,
+    });
+    const md = renderMarkdown(report);
+    expect(md).toContain('**Partly offline results.**');
+    expect(md).toContain('- model claude: Anthropic Messages API at https://api.anthropic.com');
+    expect(md).toContain(`- model chat: ${offline}: OPENAI_API_KEY is not set`);
+  });
 });

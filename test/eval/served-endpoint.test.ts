@@ -68,7 +68,7 @@ describe('eval and shadow go to the provider the model declares', () => {
     expect(grading.stats.embeddings).toBe(rows);
   });
 
-  it('without a key, sends everything to the offline server and says so', async () => {
+  it('without OPENAI_API_KEY, a model with its own key is still called; grading is offline, and it says so', async () => {
     served.resetStats();
     grading.resetStats();
     const io = testIo(repo.dir, {
@@ -77,8 +77,24 @@ describe('eval and shadow go to the provider the model declares', () => {
       VLLM_API_KEY: 'sk-served',
     });
     await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
-    expect(io.text()).toContain('offline model server');
-    expect(served.stats.requests).toBe(0);
+    expect(io.text()).toContain('eval: grading (llm-rubric, similar) by Switchyard offline model server');
+    expect(io.text()).toContain(`eval: model chat answered by OpenAI-compatible API at ${served.baseUrl}`);
+    expect(served.stats.chat).toBe(14);
     expect(grading.stats.requests).toBe(0);
+  });
+
+  it("without the model's own key, or with SWITCHYARD_OFFLINE=1, sends it to the offline server and names why", async () => {
+    for (const [env, why] of [
+      [{ SWITCHYARD_OFFLINE: '0' }, 'VLLM_API_KEY is not set'],
+      [{ SWITCHYARD_OFFLINE: '1', OPENAI_API_KEY: 'sk-grader', VLLM_API_KEY: 'sk-served' }, 'SWITCHYARD_OFFLINE=1'],
+    ] as const) {
+      served.resetStats();
+      grading.resetStats();
+      const io = testIo(repo.dir, { OPENAI_BASE_URL: grading.baseUrl, ...env });
+      await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
+      expect(io.text()).toMatch(new RegExp(`eval: model chat answered by Switchyard offline model server.*: ${why}`));
+      expect(served.stats.requests).toBe(0);
+      expect(grading.stats.requests).toBe(0);
+    }
   });
 });

@@ -3,8 +3,9 @@
  * `anthropic`, `ollama` or `http` points at a second local offline server, and with a key in the
  * environment every eval and shadow chat request of that model lands there, on the wire promptfoo's
  * provider for that type speaks (counted per path by the server) — none on the grading endpoint,
- * which only grades and embeds. Without a key everything goes to the offline server and the output
- * says so. See docs/evaluation.md ("Where models are called").
+ * which only grades and embeds. Live or offline is decided per model: a model without its own key is
+ * answered offline and the output names the missing variable; an Anthropic-only project (no
+ * OPENAI_API_KEY) still calls Anthropic. See docs/evaluation.md ("Where answers come from").
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -203,33 +204,36 @@ describe('a grader model alias in switchyard.yaml', () => {
 });
 
 describe('an anthropic model whose key variable is not set', () => {
-  it('is not called: its cases and shadow rows error with the variable named', async () => {
+  it('is answered offline, and eval and shadow name the variable', async () => {
     const served = await startModelServer();
     cleanup.push(() => served.close());
     const repo = await servedRepo(SCENARIOS[0] as Scenario, served);
     const env = { SWITCHYARD_OFFLINE: '0', OPENAI_API_KEY: 'sk-grader', OPENAI_BASE_URL: grading.baseUrl };
     const io = testIo(repo.dir, env);
     await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
-    expect(io.text()).toMatch(/eval: 14 cases: 0 passed, 0 failed, 14 errored/);
-    expect(io.text()).toContain('cannot run: model chat is served by Anthropic and CLAUDE_API_KEY is not set');
+    expect(io.text()).toMatch(/eval: 14 cases: \d+ passed, \d+ failed, 0 errored/);
+    expect(io.text()).toMatch(
+      /eval: model chat answered by Switchyard offline model server.*: CLAUDE_API_KEY is not set/,
+    );
     const shadowIo = testIo(repo.dir, env);
     await main(['shadow', '--base', 'HEAD~1'], shadowIo);
-    expect(shadowIo.text()).toContain('model chat is served by Anthropic and CLAUDE_API_KEY is not set');
+    expect(shadowIo.text()).toMatch(/answers by Switchyard offline model server.*: CLAUDE_API_KEY is not set/);
     expect(served.stats.requests).toBe(0);
   });
 });
 
-describe('without a key', () => {
-  it('sends everything to the offline server and says so, whatever the type', async () => {
+describe('an Anthropic-only project (no OPENAI_API_KEY)', () => {
+  it('calls Anthropic with its key; grading and embeddings are offline, and the output says each', async () => {
     const served = await startModelServer();
     cleanup.push(() => served.close());
     const repo = await servedRepo(SCENARIOS[0] as Scenario, served);
     grading.resetStats();
     const io = testIo(repo.dir, { SWITCHYARD_OFFLINE: '0', OPENAI_BASE_URL: grading.baseUrl, CLAUDE_API_KEY: 'sk' });
     await main(['eval', '--base', 'HEAD~1', '--no-cache'], io);
-    expect(io.text()).toContain('offline model server');
+    expect(io.text()).toContain('eval: grading (llm-rubric, similar) by Switchyard offline model server');
+    expect(io.text()).toContain(`eval: model chat answered by Anthropic Messages API at ${served.origin}`);
     expect(io.text()).toMatch(/eval: 14 cases: \d+ passed/);
-    expect(served.stats.requests).toBe(0);
+    expect(served.stats.byPath).toEqual({ 'POST /v1/messages': 14 });
     expect(grading.stats.requests).toBe(0);
   });
 });

@@ -55,8 +55,8 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const row = (rowId: string, input: string) => ({
   rowId,
   input,
-  base: [{ role: 'user' as const, content: input }],
-  head: [{ role: 'user' as const, content: input }],
+  base: { messages: [{ role: 'user' as const, content: input }], params: {} },
+  head: { messages: [{ role: 'user' as const, content: input }], params: {} },
 });
 
 describe('runShadow failed rows', () => {
@@ -67,6 +67,9 @@ describe('runShadow failed rows', () => {
       offline: true,
       label: 'test server',
       server: undefined,
+      offlineBaseUrl: baseUrl,
+      forceOffline: true,
+      contained: true,
       env: {},
       close: async () => {},
     };

@@ -26,7 +26,16 @@ export {
 export { buildTable, compileTable, type DecisionTable, type TableMeta, type BuildResult } from './engine/table.ts';
 export { Engine, type EngineOptions } from './engine/engine.ts';
 export { diffPayloads, CHANGE_SECTIONS } from './engine/diff.ts';
-export { compileTemplate, renderTemplate, type CompiledTemplate } from './engine/template.ts';
+export { effectiveParams } from './engine/params.ts';
+// Templates: the one placeholder grammar validate, eval, shadow and the runtime share.
+export {
+  compileTemplate,
+  renderTemplate,
+  placeholdersIn,
+  invalidPlaceholdersIn,
+  PLACEHOLDER_NAME,
+  type CompiledTemplate,
+} from './engine/template.ts';
 
 // The client's read paths, for tools that must read exactly as a runtime does (`switchyard verify`
 // and `serve`): capped, deadlined, no FIFOs/devices, no compressed or redirected bodies.

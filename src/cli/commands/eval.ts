@@ -20,8 +20,10 @@ const usage = `Usage: switchyard eval [--base <ref>] [--concurrency <n>] [--shar
        switchyard eval [--base <ref>] --plan [--cases-per-shard <n>] [--max-shards <n>]
 
 Runs the promptfoo tests of the prompt versions this change affects (all active and draft versions
-with tests when no --base is given) and enforces the activation gate. Without OPENAI_API_KEY (or with
-SWITCHYARD_OFFLINE=1) answers come from the embedded offline model server.
+with tests when no --base is given) and enforces the activation gate. Each model is called where it
+is served when its own key variable is set (or its type needs none: Ollama, http without headers);
+otherwise, and for all with SWITCHYARD_OFFLINE=1, the embedded offline model server answers. Grading
+and embeddings use OPENAI_API_KEY (or the offline server). The output names the source per model.
 Writes .switchyard/results/eval.json (or eval-shard-<i>-of-<n>.json) unless --out is given.
 Exit 1 when a gated version's pass rate is below its minPassRate.
 --plan runs nothing: it prints how many shards the change needs ({"cases","shards","matrix"}) and,
@@ -69,7 +71,9 @@ export const command: Command = {
       values.concurrency === undefined ? ws.head.settings.eval.concurrency : Number(values.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
       throw new UsageError('--concurrency must be an integer from 1 to 64');
-    const endpoint = await openModelEndpoint(io.env);
+    // The models the run may call decide whether anything may leave the machine.
+    const pins = [...ws.head.models.values(), ...(ws.base?.models.values() ?? [])];
+    const endpoint = await openModelEndpoint(io.env, { pins });
     try {
       const grader = graderRoute(ws.head, ws.base, endpoint);
       if (grader)

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from '../parse-args.ts';
 import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
+import type { ModelKey } from '../../github/workflow-keys.ts';
 
 const usage = `Usage: switchyard github <subcommand> [options]
 
@@ -28,8 +29,30 @@ Glue between Switchyard and GitHub Actions (used by .github/workflows/).
 
 Exit codes: 0 ok, 1 findings or refused input, 2 usage error.`;
 
+/**
+ * The key variables the repository's model pins declare (docs/evaluation.md, "Keys in CI"); none
+ * when the configuration does not load (`validate` reports that).
+ */
+async function modelKeys(root: string): Promise<ModelKey[]> {
+  const [{ loadProject }, { secretEnvOf }] = await Promise.all([
+    import('../../config/index.ts'),
+    import('../../eval/route-liveness.ts'),
+  ]);
+  const project = (await loadProject(root).catch(() => undefined))?.value;
+  const byVariable = new Map<string, string[]>();
+  for (const pin of project?.models.values() ?? [])
+    for (const variable of secretEnvOf(pin.provider))
+      byVariable.set(variable, [...(byVariable.get(variable) ?? []), `models/${pin.alias}.yaml`]);
+  return [...byVariable]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([variable, declaredBy]) => ({ variable, declaredBy }));
+}
+
 async function policy(args: string[], io: CommandIo): Promise<number> {
-  const { checkWorkflowPolicy } = await import('../../github/workflow-policy.ts');
+  const [{ checkWorkflowPolicy }, { checkWorkflowKeys }] = await Promise.all([
+    import('../../github/workflow-policy.ts'),
+    import('../../github/workflow-keys.ts'),
+  ]);
   const root = resolve(io.cwd, args[0] ?? '.');
   const dir = join(root, '.github', 'workflows');
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -37,11 +60,14 @@ async function policy(args: string[], io: CommandIo): Promise<number> {
     io.stderr(`no workflows in ${dir}`);
     return 1;
   }
+  const keys = await modelKeys(root);
   let errors = 0;
   for (const name of names) {
-    const checked = checkWorkflowPolicy(`.github/workflows/${name}`, await readFile(join(dir, name), 'utf8'));
-    printDiagnostics(io, [...checked.errors, ...checked.warnings]);
-    errors += checked.errors.length;
+    const text = await readFile(join(dir, name), 'utf8');
+    const checked = checkWorkflowPolicy(`.github/workflows/${name}`, text);
+    const missingKeys = checkWorkflowKeys(`.github/workflows/${name}`, text, keys);
+    printDiagnostics(io, [...checked.errors, ...missingKeys, ...checked.warnings]);
+    errors += checked.errors.length + missingKeys.length;
   }
   io.stdout(`${names.length} workflow(s) checked, ${errors} policy error(s)`);
   return errors > 0 ? 1 : 0;
@@ -288,6 +314,12 @@ async function setup(args: string[], io: CommandIo): Promise<number> {
       `${owner}/${repo}@${done.branch}: required checks ${done.checks.join(', ')} (up to date with the branch), code-owner review required, admins included`,
     );
     io.stdout(`.github/CODEOWNERS ${done.codeowners}: policy files owned by ${owners.join(' ')}`);
+    // Each model is called live only with its own key: the repository needs these secrets.
+    const keys = await modelKeys(io.cwd);
+    if (keys.length > 0)
+      io.stdout(
+        `model keys: add the repository secrets ${keys.map((k) => k.variable).join(', ')} (without one, its models are evaluated offline; docs/evaluation.md, "Keys in CI")`,
+      );
     return 0;
   } catch (e) {
     const status = (e as { status?: number }).status;

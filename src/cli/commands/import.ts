@@ -3,16 +3,20 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError, type Command } from '../command.ts';
 import { parseArgs } from '../parse-args.ts';
 import { loadProject } from '../../config/index.ts';
+import { SNAPSHOT_PATTERN } from '../../config/schema/builders.ts';
 import { WorkingTreeReader } from '../../config/repo-reader.ts';
 import { importPromptfoo } from '../../import/promptfoo-config.ts';
 
-const usage = `Usage: switchyard import promptfoo <promptfooconfig.yaml> [--dry-run]
+const usage = `Usage: switchyard import promptfoo <promptfooconfig.yaml> [--snapshot <dated snapshot>] [--dry-run]
 
 Turns an existing promptfoo config into prompt versions (one new draft version per prompt, with
-the config's tests and defaultTest) and, when no model pin matches its provider, a model pin.
-Paths in the config are resolved against its directory and must stay inside the repository.
-A tests file (tests: file://tests.yaml) Switchyard can read as it is stays a file
-(tests.cases: file://…); otherwise its cases are copied in. Prints what could not be carried over. Run \`switchyard validate\` and \`switchyard eval\` next.`;
+the config's tests and defaultTest) and, when no model pin matches its provider, a model pin
+(OpenAI, OpenAI-compatible, Anthropic, Ollama or http). Paths in the config are resolved against
+its directory and must stay inside the repository. A tests file (tests: file://tests.yaml)
+Switchyard can read as it is stays a file (tests.cases: file://…); otherwise its cases are copied in.
+--snapshot sets the new pin's dated snapshot (promptfoo configs often call a floating alias such as
+gpt-4o). Prints what could not be carried over and what needs your attention before
+\`switchyard validate\` passes, each with its fix. Run \`switchyard validate\` and \`switchyard eval\` next.`;
 
 export const command: Command = {
   name: 'import',
@@ -20,11 +24,13 @@ export const command: Command = {
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { 'dry-run': { type: 'boolean' } },
+      options: { 'dry-run': { type: 'boolean' }, snapshot: { type: 'string' } },
       allowPositionals: true,
     });
     if (positionals[0] !== 'promptfoo' || !positionals[1])
       throw new UsageError('usage: switchyard import promptfoo <promptfooconfig.yaml>');
+    if (values.snapshot !== undefined && !new RegExp(SNAPSHOT_PATTERN).test(values.snapshot))
+      throw new UsageError(`--snapshot ${values.snapshot} is not a dated snapshot (e.g. gpt-4o-2024-08-06)`);
     const root = await realpath(io.cwd);
     const config = resolve(root, positionals[1]);
     const rel = relative(root, config);
@@ -47,6 +53,7 @@ export const command: Command = {
           return read.text;
         },
         project,
+        ...(values.snapshot === undefined ? {} : { snapshot: values.snapshot }),
       });
     } catch (error) {
       io.stderr(`switchyard import: E_IMPORT_READ ${(error as Error).message}`);
@@ -68,6 +75,10 @@ export const command: Command = {
       for (const n of result.notes) io.stdout(`  - ${n}`);
     } else {
       io.stdout('everything was carried over.');
+    }
+    if (result.attention.length > 0) {
+      io.stdout(`needs your attention before \`switchyard validate\` passes (${result.attention.length}):`);
+      for (const a of result.attention) io.stdout(`  - ${a}`);
     }
     return result.files.some((f) => f.path.startsWith('prompts/')) ? 0 : 1;
   },

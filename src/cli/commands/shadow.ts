@@ -33,9 +33,11 @@ export const command: Command = {
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
       throw new UsageError('--concurrency must be an integer from 1 to 64');
     const plans = planShadow(ws.head, ws.base);
-    const endpoint = await openModelEndpoint(io.env);
+    // The models a comparison may call decide whether anything may leave the machine.
+    const pins = [...ws.head.models.values(), ...(ws.base?.models.values() ?? [])];
+    const endpoint = await openModelEndpoint(io.env, { pins });
     try {
-      io.stdout(`shadow: models from ${endpoint.label}`);
+      io.stdout(`shadow: embeddings (scoring) by ${endpoint.label}`);
       const run = await runShadow({ plans, endpoint, baseRef: ws.baseRef, concurrency, root: ws.root });
       const out = values.out === undefined ? shadowResultPath(ws.root) : resolve(io.cwd, values.out);
       await mkdir(dirname(out), { recursive: true });
@@ -52,6 +54,12 @@ export const command: Command = {
         io.stdout(
           `${c.passed ? '✔' : bad ? '✖' : '⚠'} ${c.title}: ${c.count} pairs, cosine avg ${c.cosine.avg.toFixed(3)} min ${c.cosine.min.toFixed(3)} p10 ${c.cosine.p10.toFixed(3)}, F1 avg ${c.lexical.avg.toFixed(3)} (gate avg > ${c.gate.minAvgSimilarity}, min > ${c.gate.minMinSimilarity}${c.blocking ? '' : ', advisory'})`,
         );
+        if (c.sources)
+          io.stdout(
+            c.sources.base === c.sources.head
+              ? `  answers by ${c.sources.base}`
+              : `  answers: base by ${c.sources.base}; head by ${c.sources.head}`,
+          );
         for (const p of c.problems.slice(0, 5)) io.stderr(`  ${p}`);
       }
       io.stdout(`shadow: → ${out}`);

@@ -56,7 +56,19 @@ export interface ModelServer {
    * default), as a flaky provider would; later requests are answered again. For retry tests.
    */
   failNextChats(count: number, status?: number): void;
+  /**
+   * Chat request bodies as received (every wire), in arrival order, when started with `record`;
+   * empty otherwise. Tests read what a provider really sent (messages, temperature, max_tokens…).
+   */
+  readonly recorded: readonly RecordedChat[];
   close(): Promise<void>;
+}
+
+/** One recorded chat request. */
+export interface RecordedChat {
+  /** e.g. `/v1/chat/completions`, `/v1/messages`, `/api/chat`. */
+  path: string;
+  body: Record<string, unknown>;
 }
 
 export interface ModelServerOptions {
@@ -64,6 +76,8 @@ export interface ModelServerOptions {
   port?: number;
   /** Interface to bind; 127.0.0.1 unless told otherwise. */
   host?: string;
+  /** Keep every chat request body in `recorded` (tests; unbounded, so never in a long-lived server). */
+  record?: boolean;
 }
 
 function emptyStats(): ModelServerStats {
@@ -162,6 +176,8 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 interface ServerState {
   stats: ModelServerStats;
   failing: { count: number; status: number };
+  /** Chat bodies kept when the server was started with `record`; undefined otherwise. */
+  recorded: RecordedChat[] | undefined;
 }
 
 function count(state: ServerState, model: string): void {
@@ -172,6 +188,7 @@ function count(state: ServerState, model: string): void {
 async function chatBody(state: ServerState, req: IncomingMessage): Promise<Record<string, unknown>> {
   state.stats.chat++;
   const body = await readJson(req);
+  state.recorded?.push({ path: (req.url ?? '/').split('?')[0] ?? '/', body });
   if (state.failing.count > 0) {
     state.failing.count--;
     fail(
@@ -350,7 +367,12 @@ function handleRequest(state: ServerState, req: IncomingMessage, res: ServerResp
 
 /** Starts the offline model server. Resolves once it is listening. */
 export async function startModelServer(options: ModelServerOptions = {}): Promise<ModelServer> {
-  const state: ServerState = { stats: emptyStats(), failing: { count: 0, status: 500 } };
+  const recorded: RecordedChat[] = [];
+  const state: ServerState = {
+    stats: emptyStats(),
+    failing: { count: 0, status: 500 },
+    recorded: options.record ? recorded : undefined,
+  };
   const server = createServer((req, res) => handleRequest(state, req, res));
   server.keepAliveTimeout = 1000;
 
@@ -367,8 +389,10 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     get stats() {
       return state.stats;
     },
+    recorded,
     resetStats() {
       state.stats = emptyStats();
+      recorded.length = 0;
     },
     failNextChats(count, status = 500) {
       state.failing = { count, status };

@@ -145,7 +145,8 @@ export function buildReport(inputs: ReportInputs): Report {
         `E_SHADOW_GATE shadow ${c.title}: similarity avg ${c.cosine.avg.toFixed(3)} / min ${c.cosine.min.toFixed(3)} does not clear avg > ${c.gate.minAvgSimilarity} and min > ${c.gate.minMinSimilarity}`,
       );
     }
-    const { pairs: _pairs, ...rest } = c;
+    // Sources are listed once, in the report's `sources`.
+    const { pairs: _pairs, sources: _sources, ...rest } = c;
     // The histogram keeps the shape of the full pair list the report drops.
     return {
       ...rest,
@@ -165,6 +166,20 @@ export function buildReport(inputs: ReportInputs): Report {
   const evalCases = cases.filter((c) => !c.target.startsWith(BASE_PREFIX));
   const offline = inputs.evalRuns.some((r) => r.offline) || inputs.shadow?.offline === true;
   const endpoint = inputs.evalRuns[0]?.endpoint ?? inputs.shadow?.endpoint ?? 'none';
+  // Live and offline are decided per model: the report names the source of every part.
+  const sources: Record<string, string> = {};
+  for (const run of inputs.evalRuns) {
+    for (const [alias, label] of Object.entries(run.endpoints ?? {})) sources[`model ${alias}`] ??= label;
+    sources['grading and embeddings'] ??= run.endpoint;
+  }
+  if (inputs.shadow) {
+    for (const c of inputs.shadow.comparisons) {
+      if (!c.sources) continue;
+      sources[`shadow ${c.id} (base)`] = c.sources.base;
+      sources[`shadow ${c.id} (head)`] = c.sources.head;
+    }
+    if (inputs.shadow.comparisons.length > 0) sources['shadow scoring'] = inputs.shadow.endpoint;
+  }
   return {
     kind: 'switchyard.report',
     format: REPORT_FORMAT,
@@ -173,6 +188,7 @@ export function buildReport(inputs: ReportInputs): Report {
     project: inputs.project,
     offline,
     endpoint,
+    sources,
     base: inputs.base,
     commit: inputs.commit,
     changes: inputs.changes,

@@ -6,6 +6,7 @@
  */
 import { gateSection } from './gate-section.ts';
 import { hasChanges } from '../line-diff.ts';
+import { OFFLINE_LABEL } from '../offline-label.ts';
 import { histogramMarkdown } from './similarity-histogram.ts';
 import type { Report, ReportShadow, ReportTarget } from './model.ts';
 
@@ -238,14 +239,31 @@ function render(r: Report, d: Detail): string {
   if (r.blockers.length > 0) for (const b of r.blockers.slice(0, 20)) lines.push(`- ${cell(b, 300)}`);
   if (r.blockers.length > 20) lines.push(`- … ${r.blockers.length - 20} more`);
   if (r.blockers.length > 0) lines.push('');
+  const sources = Object.entries(r.sources ?? {});
+  const partly = r.offline && sources.some(([, label]) => !label.startsWith(OFFLINE_LABEL));
   lines.push(
-    r.offline
-      ? '> **Offline results.** Model answers come from the Switchyard offline model server, a deterministic test double — not from a real model.'
-      : r.endpoint === 'none'
-        ? '> No model was called.'
-        : `> Model answers from ${cell(r.endpoint)}.`,
+    partly
+      ? '> **Partly offline results.** Some answers come from the Switchyard offline model server, a deterministic test double — not from a real model; see where each part came from below.'
+      : r.offline
+        ? '> **Offline results.** Model answers come from the Switchyard offline model server, a deterministic test double — not from a real model.'
+        : r.endpoint === 'none'
+          ? '> No model was called.'
+          : `> Model answers from ${cell(r.endpoint)}.`,
     '',
   );
+  // Each model is live or offline on its own: say where every part's answers came from.
+  const distinct = new Set(sources.map(([, label]) => label));
+  if (partly || (!r.offline && distinct.size > 1)) {
+    lines.push('<details><summary>Where answers came from</summary>', '');
+    for (const [part, label] of sources) lines.push(`- ${cell(part)}: ${cell(label, 300)}`);
+    lines.push('', '</details>', '');
+  } else if (r.offline) {
+    // All offline: the banner says it; name why (a key not set, SWITCHYARD_OFFLINE=1) once.
+    const why = [...distinct].flatMap((label) =>
+      label.startsWith(`${OFFLINE_LABEL}: `) ? [label.slice(OFFLINE_LABEL.length + 2)] : [],
+    );
+    if (why.length > 0) lines.push(`> Models offline because: ${cell(why.join('; '), 300)}.`, '');
+  }
   lines.push(...gateSection(r, cell, d.targets));
   if (r.run)
     lines.push(`[Workflow run](${r.run.url}) · artifact [\`${cell(r.run.artifact)}\`](${r.run.url}#artifacts)`, '');

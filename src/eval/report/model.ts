@@ -100,9 +100,14 @@ export interface Report {
   /** Why the verdict is `fail` (empty on pass). */
   blockers: string[];
   project: string;
-  /** Results came from the offline model server. */
+  /** Some results came from the offline model server (see `sources`). */
   offline: boolean;
   endpoint: string;
+  /**
+   * Where answers came from, per part of the run (`model chat`, `grading`, `shadow pin:chat (head)`…):
+   * the route's label, saying why when it is the offline server. Absent in older reports.
+   */
+  sources?: Record<string, string>;
   base: string | null;
   commit: string | null;
   changes: ConfigChange[];

@@ -16,6 +16,7 @@ import { payloadShapeError } from '../bundle/payload-shape.ts';
 import type { JsonValue } from '../bundle/canonical-json.ts';
 import type { HashPrefix } from '../bucketing/murmur3.ts';
 import { seedPrefix, shadowSeed } from '../bucketing/bucket.ts';
+import { effectiveParams } from './params.ts';
 import { compileTemplate } from './template.ts';
 import { SwitchyardError } from '../errors.ts';
 import type { CompiledTemplate } from './template.ts';
@@ -264,7 +265,7 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
         Object.freeze({
           version: v.version,
           model: v.model,
-          params: Object.freeze({ ...modelParams, ...v.params }),
+          params: Object.freeze(effectiveParams(modelParams, v.params)),
           roles: Object.freeze(v.messages.map((m) => m.role)),
           templates: Object.freeze(v.messages.map((m) => compileTemplate(m.content))),
         }),

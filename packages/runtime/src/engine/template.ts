@@ -1,6 +1,14 @@
 /**
  * `{{var}}` templates compiled once per bundle swap into literal parts and variable slots, so that
  * rendering is a walk over an array rather than a regular expression per call.
+ *
+ * This file is the one template grammar of Switchyard (docs/runtime.md, "Templates"): `switchyard
+ * validate`, the evaluator, shadow runs and the runtime all read placeholders with it, so a prompt
+ * renders the same in CI as in production. A placeholder is `{{ name }}` where `name` is an
+ * identifier (`[A-Za-z_][A-Za-z0-9_]*`, the same pattern as a declared variable); it is looked up
+ * as an own property of `vars`; `undefined` and `null` count as missing. Anything else between
+ * `{{` and `}}` (a dotted path, a hyphen, a nunjucks filter) is literal text — `validate` refuses
+ * the reference-like ones (`E_INVALID_PLACEHOLDER`) so none reaches a bundle.
  */
 
 export interface CompiledTemplate {
@@ -9,7 +17,12 @@ export interface CompiledTemplate {
   readonly vars: readonly string[];
 }
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_.-]+)\s*\}\}/g;
+/** One placeholder name, as declared in a prompt version's `variables`. */
+export const PLACEHOLDER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
+/** `{{ … }}` that reads like a reference (what promptfoo's nunjucks or older runtimes would fill in). */
+const REFERENCE_LIKE = /\{\{\s*([A-Za-z0-9_$][A-Za-z0-9_$.\-[\]'"]*)\s*\}\}/g;
 
 export function compileTemplate(text: string): CompiledTemplate {
   const parts: string[] = [];
@@ -24,9 +37,26 @@ export function compileTemplate(text: string): CompiledTemplate {
   return Object.freeze({ parts: Object.freeze(parts), vars: Object.freeze(vars) });
 }
 
+/** Placeholder names used in `text`, in order of first use. */
+export function placeholdersIn(text: string): string[] {
+  return [...new Set(compileTemplate(text).vars)];
+}
+
 /**
- * Renders with `vars`; a missing variable is left verbatim (`{{name}}`) and pushed onto `missing`,
- * so nothing is silently replaced by an empty string.
+ * `{{…}}` in `text` that look like a variable reference but are not placeholders under the grammar
+ * (`{{customer.name}}`, `{{user-id}}`, `{{9lives}}`): they would reach the model literally, while a
+ * nunjucks template (promptfoo) would look them up. Returned as written, in order of first use.
+ */
+export function invalidPlaceholdersIn(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(REFERENCE_LIKE)) if (!PLACEHOLDER_NAME.test(m[1] as string)) out.add(m[0]);
+  return [...out];
+}
+
+/**
+ * Renders with `vars`; a missing variable (absent, `undefined` or `null`) is left verbatim
+ * (`{{name}}`) and pushed onto `missing`, so nothing is silently replaced by an empty string.
+ * Strings are inserted as they are, other values as JSON (numbers and booleans as their text).
  */
 export function renderTemplate(
   t: CompiledTemplate,
