@@ -2,8 +2,8 @@
  * Embedding migrations on the application's own table (a plan's `storage:`), on PGlite with
  * pgvector columns: backfill, a run abandoned mid-batch and resumed (no row missed or counted
  * twice), rows changed during and after the backfill re-embedded, verify, and coded refusals of
- * bad identifiers and missing or mistyped columns. PostgreSQL (real[]/jsonb columns, a real
- * SIGKILL of the CLI) is in app-table-postgres.test.ts.
+ * bad identifiers and missing or mistyped columns. A real SIGKILL of the CLI, on PostgreSQL
+ * (real[]/jsonb columns) and on PGlite on disk, is in app-table-kill-resume.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openVectorDatabase, cosine, type Embedder, type VectorStore } from '@switchyard/data';
