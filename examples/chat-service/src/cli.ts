@@ -14,6 +14,7 @@ import {
   type ChatServiceOptions,
 } from './app.ts';
 import { ServiceError } from './errors.ts';
+import { SwitchyardError } from '@switchyard/runtime';
 import { jsonLogger } from './logger.ts';
 import { DEMO_DOCUMENTS_FILE, seedDemoDocuments } from './demo-documents.ts';
 
@@ -47,7 +48,13 @@ Options (environment variable in brackets):
 
 Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.`;
 
-export class UsageError extends Error {}
+/** A command line the service cannot run; runCli prints it with the usage text and exits 2. */
+export class UsageError extends SwitchyardError {
+  override name = 'UsageError';
+  constructor(message: string) {
+    super('E_USAGE', message);
+  }
+}
 
 export interface CliIo {
   stdout(line: string): void;
@@ -193,7 +200,7 @@ export async function runCli(
     parsed = parseCliOptions(argv, env);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`chat-service: E_USAGE ${error.message}\n\n${USAGE}`);
+      io.stderr(`chat-service: ${error.code} ${error.message}\n\n${USAGE}`);
       return 2;
     }
     throw error;
