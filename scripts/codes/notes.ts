@@ -82,8 +82,9 @@ export const CODE_NOTES: Record<string, { meaning?: string; hint?: string }> = {
     hint: "Check the token's permissions (contents and pull-requests: write) and the repository name.",
   },
   E_USAGE: {
-    meaning: 'A command line the CLI cannot run: an unknown command, option or value (exit status 2).',
-    hint: 'Run `switchyard <command> --help` for its options.',
+    meaning:
+      'A command line the CLI (or the example chat service) cannot run: an unknown command, option or value, or options that exclude each other (exit status 2).',
+    hint: 'Run `switchyard <command> --help` (or `npm run chat-service -- --help`) for the options.',
   },
   E_VECTOR_SEARCH: {
     meaning:

@@ -3,7 +3,7 @@ import { ratioCiDelta, relativeIndex } from '../stats/index.ts';
 import { dataProblems } from './data-checks.ts';
 import { DEFAULT_MDE, MIN_SAMPLES_FLOOR } from './experiment.ts';
 import { checkGuardrails, type GuardrailInput, type GuardrailOptions } from './guardrails.ts';
-import { canaryMetric, DEFAULT_GUARDRAIL } from './metric-definitions.ts';
+import { canaryMetric, DEFAULT_GUARDRAIL, type ResolvedMetric } from './metric-definitions.ts';
 import { lookKey, sequentialLook, type SequentialStates } from './sequential-state.ts';
 import { nextStage } from './stages.ts';
 import type { CanaryAnalysis, SeriesEvidence, VariantEvidence } from './types.ts';
@@ -54,6 +54,47 @@ export function analyzeCanary(
   const problems = dataProblems(arms, metric);
   const enough = (control?.n ?? 0) >= effectiveMinSamples && (candidate?.n ?? 0) >= effectiveMinSamples;
   const eligible = problems.length === 0 && enough && !canary.killed && canary.percent > 0;
+  const compared = compareArms(control, candidate, metric, alpha, prev, eligible);
+  const state: SequentialStates = { ...compared.state };
+  const { ratio, index, sequential } = compared;
+  const g = canaryGuardrails(evidence, prev, eligible, effectiveMinSamples, options);
+  Object.assign(state, g.states);
+  const guardrails = g.checks;
+  const base = {
+    kind: 'canary' as const,
+    id: canary.flag,
+    metric: metric.name,
+    metricDefinition: { kind: metric.kind, direction: metric.direction, declared: metric.declared },
+    percent: canary.percent,
+    stages: canary.stages,
+    killed: canary.killed,
+    control,
+    candidate,
+    ratio,
+    index,
+    sequential,
+    thresholds: { revertBelow, advanceAbove, minSamples, effectiveMinSamples },
+    guardrails,
+    problems,
+    series: evidence.series,
+    state,
+  };
+  return { ...base, ...canaryDecision(canary, base, metric, effectiveMinSamples, enough) };
+}
+
+/**
+ * Candidate vs control on the configured metric: the plain ratio, the direction-aware index and
+ * the mSPRT look (stored in `state` only when the look is `eligible`, and never significant
+ * otherwise).
+ */
+function compareArms(
+  control: VariantEvidence | null,
+  candidate: VariantEvidence | null,
+  metric: ResolvedMetric,
+  alpha: number,
+  prev: SequentialStates,
+  eligible: boolean,
+): Pick<CanaryAnalysis, 'ratio' | 'index' | 'sequential' | 'state'> {
   const state: SequentialStates = {};
   const ratio = control && candidate ? ratioCiDelta(control, candidate, alpha) : null;
   const rel = control && candidate ? relativeIndex(control, candidate, metric.direction, alpha) : null;
@@ -74,6 +115,17 @@ export function analyzeCanary(
             : null,
       }
     : null;
+  return { ratio, index, sequential, state };
+}
+
+/** The recorded guardrail metrics (both arms present), checked sequentially with Holm. */
+function canaryGuardrails(
+  evidence: CanaryEvidence,
+  prev: SequentialStates,
+  eligible: boolean,
+  effectiveMinSamples: number,
+  options: GuardrailOptions,
+): ReturnType<typeof checkGuardrails> {
   const guardrailInputs: GuardrailInput[] = [];
   for (const [name, list] of Object.entries(evidence.guardrails)) {
     const c = list.find((v) => v.variant === 'control');
@@ -81,35 +133,34 @@ export function analyzeCanary(
     if (c && t)
       guardrailInputs.push({ metric: { name, ...DEFAULT_GUARDRAIL, declared: false }, control: c, variant: t });
   }
-  const g = checkGuardrails(
+  return checkGuardrails(
     guardrailInputs,
     prev,
     eligible && guardrailInputs.every((x) => x.control.n >= effectiveMinSamples && x.variant.n >= effectiveMinSamples),
     options,
   );
-  Object.assign(state, g.states);
-  const guardrails = g.checks;
+}
+
+/**
+ * Hold, revert or advance, with the reasons (see {@link analyzeCanary}): hold on a killed or
+ * reverted canary, missing data or too few units; revert on a breached guardrail or a significantly
+ * worse index below `revertBelow`; advance on a significantly better one above `advanceAbove`.
+ */
+function canaryDecision(
+  canary: CanaryResource,
+  a: Pick<CanaryAnalysis, 'control' | 'candidate' | 'index' | 'sequential' | 'guardrails' | 'problems'>,
+  metric: ResolvedMetric,
+  effectiveMinSamples: number,
+  enough: boolean,
+): Pick<CanaryAnalysis, 'decision' | 'nextPercent' | 'reasons'> {
+  const { control, candidate, index, sequential, guardrails, problems } = a;
+  const { revertBelow, advanceAbove } = canary.analysis;
   const reasons: string[] = [];
-  const base = {
-    kind: 'canary' as const,
-    id: canary.flag,
-    metric: metric.name,
-    metricDefinition: { kind: metric.kind, direction: metric.direction, declared: metric.declared },
-    percent: canary.percent,
-    stages: canary.stages,
-    killed: canary.killed,
-    control,
-    candidate,
-    ratio,
-    index,
-    sequential,
-    thresholds: { revertBelow, advanceAbove, minSamples, effectiveMinSamples },
-    guardrails,
-    problems,
-    series: evidence.series,
-    state,
-  };
-  const hold = (): CanaryAnalysis => ({ ...base, decision: 'hold', nextPercent: null, reasons });
+  const hold = (): Pick<CanaryAnalysis, 'decision' | 'nextPercent' | 'reasons'> => ({
+    decision: 'hold',
+    nextPercent: null,
+    reasons,
+  });
   if (canary.killed) {
     reasons.push('the canary is killed');
     return hold();
@@ -133,13 +184,14 @@ export function analyzeCanary(
       `guardrail ${x.metric} breached: candidate ${x.mean.toPrecision(4)} vs control ${x.controlMean.toPrecision(4)} (always-valid p = ${x.pValue?.toExponential(2)}, Holm-adjusted ${x.adjustedP?.toExponential(2)})`,
     );
   }
-  if (guardrails.some((x) => x.breached)) return { ...base, decision: 'revert', nextPercent: 0, reasons };
+  if (guardrails.some((x) => x.breached)) return { decision: 'revert', nextPercent: 0, reasons };
   if (!index || !sequential) {
     reasons.push(
       `the relative index is undefined (control mean ${control?.mean}): a metric whose control mean is 0 has no relative scale; record a metric with a non-zero baseline`,
     );
     return hold();
   }
+  const d = metric.direction === 'higher' ? 1 : -1;
   const r = index.index.toFixed(3);
   const ci = index.sequentialCi ? `[${index.sequentialCi[0].toFixed(3)}, ${index.sequentialCi[1].toFixed(3)}]` : '–';
   const what = `candidate vs control ${metric.name} (${metric.direction} is better) = ${r}, always-valid CI ${ci}`;
@@ -149,7 +201,7 @@ export function analyzeCanary(
     reasons.unshift(
       `${what}: below ${revertBelow} and significantly worse than control (p = ${sequential.minP.toExponential(2)})`,
     );
-    return { ...base, decision: 'revert', nextPercent: 0, reasons };
+    return { decision: 'revert', nextPercent: 0, reasons };
   }
   if (index.index > advanceAbove && better) {
     const next = nextStage(canary.percent, canary.stages);
@@ -160,7 +212,7 @@ export function analyzeCanary(
     reasons.push(
       `${what}: above ${advanceAbove} and significantly better than control (p = ${sequential.minP.toExponential(2)})`,
     );
-    return { ...base, decision: 'advance', nextPercent: next, reasons };
+    return { decision: 'advance', nextPercent: next, reasons };
   }
   reasons.push(`${what}: between ${revertBelow} and ${advanceAbove}, or not yet significant`);
   return hold();

@@ -47,6 +47,23 @@ function gate(payload: BundlePayload, flagName: string, unitKey: string): string
   return `bucket ${bucket} ${bucket < flag.thresholdPpm ? '<' : '≥'} threshold ${flag.thresholdPpm} ppm (${flag.percent} %, seed ${flag.seed}) under flag ${flagName}`;
 }
 
+/** One explained subject: its value, the engine's reason and rule, and why (with any error code). */
+function entry(
+  name: string,
+  value: string,
+  r: { reason: string; rule: string; errorCode?: string },
+  why: string,
+): Explained {
+  return {
+    name,
+    value,
+    reason: r.reason,
+    rule: r.rule,
+    why,
+    ...(r.errorCode ? { errorCode: r.errorCode } : {}),
+  };
+}
+
 /** Resolves everything `payload` defines for one unit. Returns an error message for a payload the runtime would refuse. */
 export function explainUnit(
   payload: BundlePayload,
@@ -58,22 +75,28 @@ export function explainUnit(
   const engine = new Engine({ sink: null });
   engine.swap(built.table);
   const { unitKey } = options;
-  const unit = { unitKey };
-  const entry = (
-    name: string,
-    value: string,
-    r: { reason: string; rule: string; errorCode?: string },
-    why: string,
-  ): Explained => ({
-    name,
-    value,
-    reason: r.reason,
-    rule: r.rule,
-    why,
-    ...(r.errorCode ? { errorCode: r.errorCode } : {}),
-  });
+  return {
+    ok: true,
+    value: {
+      unitKey,
+      env: meta.env,
+      serial: meta.serial,
+      commit: meta.commit,
+      conversationPin: options.conversationPin ?? null,
+      models: explainModels(engine, payload, options),
+      prompts: explainPrompts(engine, payload, unitKey),
+      flags: explainFlags(engine, payload, unitKey),
+      experiments: explainExperiments(engine, payload, unitKey),
+      canaries: explainCanaries(engine, payload, unitKey),
+      embeddingRoutes: explainEmbeddingRoutes(engine, payload),
+    },
+  };
+}
 
-  const models = Object.keys(payload.models)
+/** Each model alias: the conversation's pin, the rollout's bucket, or the alias's own snapshot. */
+function explainModels(engine: Engine, payload: BundlePayload, options: ExplainOptions): Explained[] {
+  const { unitKey } = options;
+  return Object.keys(payload.models)
     .sort()
     .map((alias) => {
       const r = engine.resolveModel(alias, {
@@ -89,7 +112,11 @@ export function explainUnit(
             : 'no rollout: the alias serves its snapshot';
       return entry(alias, r.value ?? '(none)', r, why);
     });
-  const prompts = Object.keys(payload.prompts)
+}
+
+/** Each prompt: the experiment's variant or the active version, and the model it runs on. */
+function explainPrompts(engine: Engine, payload: BundlePayload, unitKey: string): Explained[] {
+  return Object.keys(payload.prompts)
     .sort()
     .map((name) => {
       const r = engine.getPrompt(name, { unitKey });
@@ -106,16 +133,24 @@ export function explainUnit(
         why,
       );
     });
-  const flags = Object.keys(payload.flags)
+}
+
+/** Each flag: on or off, by the unit's bucket against the threshold. */
+function explainFlags(engine: Engine, payload: BundlePayload, unitKey: string): Explained[] {
+  return Object.keys(payload.flags)
     .sort()
     .map((name) => {
-      const r = engine.isEnabled(name, unit);
+      const r = engine.isEnabled(name, { unitKey });
       return entry(name, r.value ? 'on' : 'off', r, `${payload.flags[name]!.kind}: ${gate(payload, name, unitKey)}`);
     });
-  const experiments = Object.keys(payload.experiments)
+}
+
+/** Each experiment: the variant assigned (or none), with the unit's bucket and the enrolled slots. */
+function explainExperiments(engine: Engine, payload: BundlePayload, unitKey: string): Explained[] {
+  return Object.keys(payload.experiments)
     .sort()
     .map((id) => {
-      const r = engine.assignExperiment(id, unit);
+      const r = engine.assignExperiment(id, { unitKey });
       const x = payload.experiments[id]!;
       const bucket = bucketOf(x.seed, unitKey);
       const slots = x.variants.map((v) => `${v.name} [${v.slotStart}, ${v.enrolledEnd})`).join(', ');
@@ -125,10 +160,14 @@ export function explainUnit(
           : `bucket ${bucket} (seed ${x.seed}, traffic ${x.traffic} %); enrolled slots ${slots}`;
       return entry(id, r.value.variant ? `${r.value.variant} (v${r.value.version})` : 'not enrolled', r, why);
     });
-  const canaries = Object.keys(payload.canaries)
+}
+
+/** Each canary: the arm's pipeline, by the unit's bucket under the canary's flag. */
+function explainCanaries(engine: Engine, payload: BundlePayload, unitKey: string): Explained[] {
+  return Object.keys(payload.canaries)
     .sort()
     .map((name) => {
-      const r = engine.canary(name, unit);
+      const r = engine.canary(name, { unitKey });
       const c = r.value;
       return entry(
         name,
@@ -137,7 +176,11 @@ export function explainUnit(
         gate(payload, name, unitKey),
       );
     });
-  const embeddingRoutes = Object.keys(payload.embeddingMigrations)
+}
+
+/** Each embedding migration's route: the phase decides, for every unit alike. */
+function explainEmbeddingRoutes(engine: Engine, payload: BundlePayload): Explained[] {
+  return Object.keys(payload.embeddingMigrations)
     .sort()
     .map((name) => {
       const r = engine.embeddingRoute(name);
@@ -150,22 +193,6 @@ export function explainUnit(
         'the phase decides for every unit (no bucketing)',
       );
     });
-  return {
-    ok: true,
-    value: {
-      unitKey,
-      env: meta.env,
-      serial: meta.serial,
-      commit: meta.commit,
-      conversationPin: options.conversationPin ?? null,
-      models,
-      prompts,
-      flags,
-      experiments,
-      canaries,
-      embeddingRoutes,
-    },
-  };
 }
 
 const SECTIONS = ['models', 'prompts', 'flags', 'experiments', 'canaries', 'embeddingRoutes'] as const;

@@ -73,154 +73,160 @@ export function stricterShadowGate(a: ShadowGate, b: ShadowGate | undefined): Sh
  * Removing a stage from an existing rollout's list loosens (it allows a bigger step).
  */
 export function policyChanges(base: Project, head: Project): PolicyChange[] {
-  const out: PolicyChange[] = [];
-  const cmp = (
-    subject: string,
-    file: string,
-    pointer: string,
-    what: string,
-    before: number | undefined,
-    after: number | undefined,
-    higherIsStricter: boolean,
-  ): void => {
-    if (before === undefined || after === undefined || before === after) return;
-    const loosened = higherIsStricter ? after < before : after > before;
-    out.push({
-      subject,
-      file,
-      pointer,
+  return [...settingsChanges(base, head), ...rolloutChanges(base, head), ...experimentChanges(base, head)];
+}
+
+/** Where a threshold lives and how the report names it. */
+interface ThresholdSite {
+  subject: string;
+  file: string;
+  /** JSON pointer of the threshold in `file`. */
+  pointer: string;
+  /** How the report names the threshold (`defaults.minPassRate`, `<name>: minSamples`). */
+  what: string;
+}
+
+/**
+ * The change of one threshold, or nothing when it did not move or one side lacks it. Every floor
+ * clause of {@link policyChanges} goes through here, so "which way loosens" is decided once.
+ */
+function thresholdChange(
+  site: ThresholdSite,
+  before: number | undefined,
+  after: number | undefined,
+  higherIsStricter: boolean,
+): PolicyChange[] {
+  if (before === undefined || after === undefined || before === after) return [];
+  const loosened = higherIsStricter ? after < before : after > before;
+  return [
+    {
+      subject: site.subject,
+      file: site.file,
+      pointer: site.pointer,
       direction: loosened ? 'loosened' : 'tightened',
-      text: `${what}: ${before} → ${after}`,
-    });
-  };
+      text: `${site.what}: ${before} → ${after}`,
+    },
+  ];
+}
+
+/**
+ * The changes of several floors (higher is stricter) that sit side by side in one object, such as
+ * a shadow gate's two similarities or a canary's analysis bounds: `pointer` and `what` are the
+ * prefixes the field name is appended to.
+ */
+function floorChanges<K extends string>(
+  site: ThresholdSite,
+  fields: readonly K[],
+  before: Record<K, number>,
+  after: Record<K, number>,
+): PolicyChange[] {
+  return fields.flatMap((field) =>
+    thresholdChange(
+      { ...site, pointer: `${site.pointer}/${field}`, what: `${site.what}.${field}` },
+      before[field],
+      after[field],
+      true,
+    ),
+  );
+}
+
+const SHADOW_GATE_FIELDS = ['minAvgSimilarity', 'minMinSimilarity'] as const;
+const CANARY_ANALYSIS_FIELDS = ['revertBelow', 'advanceAbove', 'minSamples'] as const;
+
+/** Project-wide thresholds in `switchyard.yaml`: the floors and the first-stage ceiling. */
+function settingsChanges(base: Project, head: Project): PolicyChange[] {
   const bs = base.settings;
   const hs = head.settings;
-  cmp(
-    'switchyard',
-    'switchyard.yaml',
-    '/defaults/minPassRate',
-    'defaults.minPassRate',
-    bs.defaults.minPassRate,
-    hs.defaults.minPassRate,
-    true,
-  );
-  cmp(
-    'switchyard',
-    'switchyard.yaml',
-    '/defaults/shadowGate/minAvgSimilarity',
-    'defaults.shadowGate.minAvgSimilarity',
-    bs.defaults.shadowGate.minAvgSimilarity,
-    hs.defaults.shadowGate.minAvgSimilarity,
-    true,
-  );
-  cmp(
-    'switchyard',
-    'switchyard.yaml',
-    '/defaults/shadowGate/minMinSimilarity',
-    'defaults.shadowGate.minMinSimilarity',
-    bs.defaults.shadowGate.minMinSimilarity,
-    hs.defaults.shadowGate.minMinSimilarity,
-    true,
-  );
-  cmp(
-    'switchyard',
-    'switchyard.yaml',
-    '/gate/firstStagePercent',
-    'gate.firstStagePercent',
-    bs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
-    hs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
-    false,
-  );
+  const site = (pointer: string, what: string): ThresholdSite => ({
+    subject: 'switchyard',
+    file: 'switchyard.yaml',
+    pointer,
+    what,
+  });
+  return [
+    ...thresholdChange(
+      site('/defaults/minPassRate', 'defaults.minPassRate'),
+      bs.defaults.minPassRate,
+      hs.defaults.minPassRate,
+      true,
+    ),
+    ...floorChanges(
+      site('/defaults/shadowGate', 'defaults.shadowGate'),
+      SHADOW_GATE_FIELDS,
+      bs.defaults.shadowGate,
+      hs.defaults.shadowGate,
+    ),
+    // The first-stage share is a ceiling: a higher one allows a bigger first exposure.
+    ...thresholdChange(
+      site('/gate/firstStagePercent', 'gate.firstStagePercent'),
+      bs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
+      hs.gate?.firstStagePercent ?? DEFAULT_FIRST_STAGE_PERCENT,
+      false,
+    ),
+  ];
+}
 
+/** Thresholds of rollouts present on both sides with the same kind: stages, shadow gate, analysis. */
+function rolloutChanges(base: Project, head: Project): PolicyChange[] {
+  const out: PolicyChange[] = [];
   for (const [name, after] of head.rollouts) {
     const before = base.rollouts.get(name);
     if (!before || before.kind !== after.kind) continue;
     const file = head.files.get(`rollout:${name}`) ?? `rollouts/${name}.yaml`;
-    if ('stages' in before && 'stages' in after) {
-      const dropped = before.stages.filter((s) => !after.stages.includes(s));
-      if (dropped.length > 0)
-        out.push({
-          subject: name,
-          file,
-          pointer: '/stages',
-          direction: 'loosened',
-          text: `${name}: stages [${before.stages.join(', ')}] → [${after.stages.join(', ')}] (drops ${dropped.join(', ')})`,
-        });
-      else if (after.stages.length > before.stages.length)
-        out.push({
-          subject: name,
-          file,
-          pointer: '/stages',
-          direction: 'tightened',
-          text: `${name}: stages [${before.stages.join(', ')}] → [${after.stages.join(', ')}]`,
-        });
-    }
-    if (before.kind === 'ModelRollout') {
-      const a = after as ModelRolloutResource;
-      cmp(
-        name,
-        file,
-        '/shadow/gate/minAvgSimilarity',
-        `${name}: shadow.gate.minAvgSimilarity`,
-        before.shadow.gate.minAvgSimilarity,
-        a.shadow.gate.minAvgSimilarity,
-        true,
+    if ('stages' in before && 'stages' in after) out.push(...stageChanges(name, file, before.stages, after.stages));
+    if (before.kind === 'ModelRollout')
+      out.push(
+        ...floorChanges(
+          { subject: name, file, pointer: '/shadow/gate', what: `${name}: shadow.gate` },
+          SHADOW_GATE_FIELDS,
+          before.shadow.gate,
+          (after as ModelRolloutResource).shadow.gate,
+        ),
       );
-      cmp(
-        name,
-        file,
-        '/shadow/gate/minMinSimilarity',
-        `${name}: shadow.gate.minMinSimilarity`,
-        before.shadow.gate.minMinSimilarity,
-        a.shadow.gate.minMinSimilarity,
-        true,
+    if (before.kind === 'Canary')
+      out.push(
+        ...floorChanges(
+          { subject: name, file, pointer: '/analysis', what: `${name}: analysis` },
+          CANARY_ANALYSIS_FIELDS,
+          before.analysis,
+          (after as CanaryResource).analysis,
+        ),
       );
-    }
-    if (before.kind === 'Canary') {
-      const a = after as CanaryResource;
-      cmp(
-        name,
-        file,
-        '/analysis/revertBelow',
-        `${name}: analysis.revertBelow`,
-        before.analysis.revertBelow,
-        a.analysis.revertBelow,
-        true,
-      );
-      cmp(
-        name,
-        file,
-        '/analysis/advanceAbove',
-        `${name}: analysis.advanceAbove`,
-        before.analysis.advanceAbove,
-        a.analysis.advanceAbove,
-        true,
-      );
-      cmp(
-        name,
-        file,
-        '/analysis/minSamples',
-        `${name}: analysis.minSamples`,
-        before.analysis.minSamples,
-        a.analysis.minSamples,
-        true,
-      );
-    }
   }
-  for (const [id, after] of head.experiments) {
+  return out;
+}
+
+/** A stage list that drops a stage loosens (a bigger step); one that only adds stages tightens. */
+function stageChanges(name: string, file: string, before: readonly number[], after: readonly number[]): PolicyChange[] {
+  const dropped = before.filter((s) => !after.includes(s));
+  const text = `${name}: stages [${before.join(', ')}] → [${after.join(', ')}]`;
+  if (dropped.length > 0)
+    return [
+      {
+        subject: name,
+        file,
+        pointer: '/stages',
+        direction: 'loosened',
+        text: `${text} (drops ${dropped.join(', ')})`,
+      },
+    ];
+  if (after.length > before.length) return [{ subject: name, file, pointer: '/stages', direction: 'tightened', text }];
+  return [];
+}
+
+/** Each experiment's `minSamples` floor, for experiments present on both sides. */
+function experimentChanges(base: Project, head: Project): PolicyChange[] {
+  return [...head.experiments].flatMap(([id, after]) => {
     const before = base.experiments.get(id);
-    if (!before) continue;
-    cmp(
-      id,
-      head.files.get(`experiment:${id}`) ?? `experiments/${id}.yaml`,
-      '/minSamples',
-      `${id}: minSamples`,
+    if (!before) return [];
+    const file = head.files.get(`experiment:${id}`) ?? `experiments/${id}.yaml`;
+    return thresholdChange(
+      { subject: id, file, pointer: '/minSamples', what: `${id}: minSamples` },
       before.minSamples,
       after.minSamples,
       true,
     );
-  }
-  return out;
+  });
 }
 
 /**

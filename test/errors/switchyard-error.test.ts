@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, ServiceError } from '../../examples/chat-service/src/errors.ts';
+import { parseCliOptions, UsageError as ChatUsageError } from '../../examples/chat-service/src/cli.ts';
 import { ConversationError, StoreError, StoreLockedError, VectorError } from '@switchyard/data';
 import {
   ClientNotReadyError,
@@ -45,6 +46,7 @@ describe('SwitchyardError', () => {
       [new ClientNotReadyError('m', 'E_NOT_READY'), 'ClientNotReadyError'],
       [new ApiError('E_CONFLICT', 'm'), 'ApiError'],
       [new ServiceError('E_LISTEN', 'm'), 'ServiceError'],
+      [new ChatUsageError('m'), 'UsageError'],
       [new StoreLockedError('/tmp/db', 42), 'StoreLockedError'],
       [new CanonicalJsonError('not finite', '/a'), 'CanonicalJsonError'],
     ];
@@ -55,6 +57,7 @@ describe('SwitchyardError', () => {
       expect(errorCode(error)).toBe(error.code);
     }
     expect(new ClientOptionsError('m').code).toBe('E_CLIENT_OPTIONS');
+    expect(() => parseCliOptions(['--nope'], {})).toThrow(expect.objectContaining({ code: 'E_USAGE' }));
     expect(new ApiError('E_CONFLICT', 'm').status).toBe(409);
     expect(new StoreLockedError('/tmp/db', 42)).toMatchObject({ code: 'E_STORE_LOCKED', pid: 42 });
     expect(new CanonicalJsonError('not finite', '/a')).toMatchObject({ code: 'E_CANONICAL_JSON', pointer: '/a' });

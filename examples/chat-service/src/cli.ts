@@ -14,6 +14,7 @@ import {
   type ChatServiceOptions,
 } from './app.ts';
 import { ServiceError } from './errors.ts';
+import { SwitchyardError } from '@switchyard/runtime';
 import { jsonLogger } from './logger.ts';
 import { DEMO_DOCUMENTS_FILE, seedDemoDocuments } from './demo-documents.ts';
 
@@ -47,7 +48,13 @@ Options (environment variable in brackets):
 
 Exit codes: 0 stopped cleanly, 1 could not start, 2 usage error.`;
 
-export class UsageError extends Error {}
+/** A command line the service cannot run; runCli prints it with the usage text and exits 2. */
+export class UsageError extends SwitchyardError {
+  override name = 'UsageError';
+  constructor(message: string) {
+    super('E_USAGE', message);
+  }
+}
 
 export interface CliIo {
   stdout(line: string): void;
@@ -193,7 +200,7 @@ export async function runCli(
     parsed = parseCliOptions(argv, env);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`chat-service: E_USAGE ${error.message}\n\n${USAGE}`);
+      io.stderr(`chat-service: ${error.code} ${error.message}\n\n${USAGE}`);
       return 2;
     }
     throw error;
@@ -203,13 +210,8 @@ export async function runCli(
     return 0;
   }
   const { bundle, demoDocuments, models, ...rest } = parsed.options;
-  let publishDir: string | null = null;
   // Servers the demo kit started, closed after the service (last started, first closed).
-  const started: DemoServer[] = [];
-  const stopStarted = async () => {
-    for (const server of started.reverse()) await server.close().catch(() => {});
-    if (publishDir) await rm(publishDir, { recursive: true, force: true });
-  };
+  const demo: DemoResources = { servers: [], publishDir: null };
   let handle: ChatServiceHandle;
   let modelsLabel: string;
   let config: string;
@@ -220,46 +222,18 @@ export async function runCli(
         'the demo config and the offline model server come from the Switchyard repository (`npm run chat-service`); pass --bundle-url with --trusted-keys and --model-base-url instead',
       );
     }
-    let endpoint: ChatServiceOptions['models'];
-    if (models.kind === 'offline') {
-      const server = await kit!.startModelServer();
-      started.push(server);
-      endpoint = { kind: 'endpoint', baseUrl: server.url, apiKey: OFFLINE_API_KEY };
-      modelsLabel = `offline model server ${server.url}`;
-    } else {
-      endpoint = models;
-      modelsLabel = `models at ${models.baseUrl}`;
-    }
-    let resolved: ChatServiceOptions['bundle'];
-    if (bundle.kind === 'remote-file') {
-      let trustedKeys: string;
-      try {
-        trustedKeys = await readFile(bundle.trustedKeysFile, 'utf8');
-      } catch (error) {
-        throw new ServiceError(
-          'E_TRUSTED_KEYS',
-          `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`,
-          { cause: error },
-        );
-      }
-      resolved = { kind: 'remote', source: bundle.source, trustedKeys };
-      config = `bundles from ${bundle.source}`;
-    } else {
-      // Ephemeral key, ephemeral bundles: nothing signed by this process outlives it.
-      publishDir = await mkdtemp(join(tmpdir(), 'chat-service-bundles-'));
-      const server = await kit!.serveBundles(bundle.root, publishDir);
-      started.push(server);
-      resolved = { kind: 'remote', source: server.url, trustedKeys: server.trustedKeys };
-      config = `demo config (ephemeral key) served at ${server.url}`;
-    }
+    const m = await resolveModels(models, kit, demo);
+    modelsLabel = m.label;
+    const b = await resolveBundle(bundle, kit, demo);
+    config = b.label;
     handle = await startChatService({
       ...rest,
-      bundle: resolved,
-      models: endpoint,
+      bundle: b.bundle,
+      models: m.models,
       log: jsonLogger((line) => io.stderr(line.trimEnd())),
     });
   } catch (error) {
-    await stopStarted();
+    await stopDemo(demo);
     // Store, vector and conversation errors carry stable codes too (E_STORE_*, E_VECTOR_*, E_CONVERSATION_*).
     const code = error instanceof ServiceError ? error.code : (error as { code?: unknown }).code;
     io.stderr(
@@ -267,26 +241,107 @@ export async function runCli(
     );
     return 1;
   }
-  if (demoDocuments) {
-    try {
-      const seeded = await seedDemoDocuments(handle.url, await handle.vectors.countDocuments());
-      if (seeded > 0) io.stdout(`chat-service: indexed ${seeded} demo help-centre documents (${DEMO_DOCUMENTS_FILE})`);
-    } catch (error) {
-      // The service is up; an empty corpus only makes answers say "I do not know".
-      io.stderr(`chat-service: E_DEMO_DOCUMENTS ${(error as Error).message}`);
-    }
+  if (demoDocuments) await seedDemo(handle, io);
+  printBanner(handle, rest.database, config, modelsLabel, io);
+  return untilSignal(handle, demo, signals, io);
+}
+
+/** What the demo kit started for this run: its servers and the temporary publish directory. */
+interface DemoResources {
+  servers: DemoServer[];
+  publishDir: string | null;
+}
+
+/** Close the demo servers (last started, first closed) and remove the publish directory. */
+async function stopDemo(demo: DemoResources): Promise<void> {
+  for (const server of demo.servers.reverse()) await server.close().catch(() => {});
+  if (demo.publishDir) await rm(demo.publishDir, { recursive: true, force: true });
+}
+
+/** The model endpoint: the kit's offline model server, or the one given on the command line. */
+async function resolveModels(
+  models: CliModels,
+  kit: DemoKit | undefined,
+  demo: DemoResources,
+): Promise<{ models: ChatServiceOptions['models']; label: string }> {
+  if (models.kind === 'offline') {
+    const server = await kit!.startModelServer();
+    demo.servers.push(server);
+    return {
+      models: { kind: 'endpoint', baseUrl: server.url, apiKey: OFFLINE_API_KEY },
+      label: `offline model server ${server.url}`,
+    };
   }
+  return { models, label: `models at ${models.baseUrl}` };
+}
+
+/** The bundle source: a remote one with its trusted keys file, or the demo config served by the kit. */
+async function resolveBundle(
+  bundle: CliBundle,
+  kit: DemoKit | undefined,
+  demo: DemoResources,
+): Promise<{ bundle: ChatServiceOptions['bundle']; label: string }> {
+  if (bundle.kind === 'remote-file') {
+    let trustedKeys: string;
+    try {
+      trustedKeys = await readFile(bundle.trustedKeysFile, 'utf8');
+    } catch (error) {
+      throw new ServiceError(
+        'E_TRUSTED_KEYS',
+        `cannot read the trusted keys file ${bundle.trustedKeysFile}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return { bundle: { kind: 'remote', source: bundle.source, trustedKeys }, label: `bundles from ${bundle.source}` };
+  }
+  // Ephemeral key, ephemeral bundles: nothing signed by this process outlives it.
+  demo.publishDir = await mkdtemp(join(tmpdir(), 'chat-service-bundles-'));
+  const server = await kit!.serveBundles(bundle.root, demo.publishDir);
+  demo.servers.push(server);
+  return {
+    bundle: { kind: 'remote', source: server.url, trustedKeys: server.trustedKeys },
+    label: `demo config (ephemeral key) served at ${server.url}`,
+  };
+}
+
+/** Index the demo help-centre corpus into an empty database; a failure is reported, not fatal. */
+async function seedDemo(handle: ChatServiceHandle, io: CliIo): Promise<void> {
+  try {
+    const seeded = await seedDemoDocuments(handle.url, await handle.vectors.countDocuments());
+    if (seeded > 0) io.stdout(`chat-service: indexed ${seeded} demo help-centre documents (${DEMO_DOCUMENTS_FILE})`);
+  } catch (error) {
+    // The service is up; an empty corpus only makes answers say "I do not know".
+    io.stderr(`chat-service: E_DEMO_DOCUMENTS ${(error as Error).message}`);
+  }
+}
+
+/** Where the service listens and what it runs on. */
+function printBanner(
+  handle: ChatServiceHandle,
+  database: CliOptions['database'],
+  config: string,
+  modelsLabel: string,
+  io: CliIo,
+): void {
   const s = handle.runtime.status();
   const db =
-    rest.database.kind === 'postgres'
+    database.kind === 'postgres'
       ? 'PostgreSQL'
-      : rest.database.dataDir
-        ? `PGlite in ${rest.database.dataDir}`
+      : database.dataDir
+        ? `PGlite in ${database.dataDir}`
         : 'PGlite in memory';
   io.stdout(`chat-service listening on ${handle.url}`);
   io.stdout(`  config: ${config}, env ${s.env}, serial ${s.serial}; ${modelsLabel}; ${db}`);
   io.stdout('  try: curl -s ' + handle.url + '/status');
+}
 
+/** Serve until SIGINT or SIGTERM, then shut down: 0 when the shutdown completes, 1 when it fails. */
+function untilSignal(
+  handle: ChatServiceHandle,
+  demo: DemoResources,
+  signals: NodeJS.EventEmitter,
+  io: CliIo,
+): Promise<number> {
   return new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -298,7 +353,7 @@ export async function runCli(
       handle
         .close()
         .then(async () => {
-          await stopStarted();
+          await stopDemo(demo);
           const stats = handle.sink.stats();
           io.stdout(`chat-service stopped (events written ${stats.written}, dropped ${stats.dropped})`);
           resolveExit(0);

@@ -85,43 +85,6 @@ export function createHttpServer(options: HttpOptions): HttpServer {
   let draining = false;
   let idle: (() => void) | null = null;
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
-    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    let matchedPath = false;
-    for (const route of options.routes) {
-      const m = route.pattern.exec(path);
-      if (!m) continue;
-      matchedPath = true;
-      if (route.method !== req.method) continue;
-      let params: string[];
-      try {
-        params = m.slice(1).map((p) => decodeURIComponent(p ?? ''));
-      } catch {
-        throw new ApiError('E_BAD_REQUEST', 'the path is not valid percent-encoding');
-      }
-      const body = req.method === 'POST' ? await readBody(req, max) : {};
-      const outcome = await route.handle({ params, body, requestId });
-      send(res, outcome.status ?? 200, outcome.body, requestId);
-      // Background work (shadow calls) starts only once the answer is on its way to the client.
-      if (outcome.after) {
-        try {
-          outcome.after();
-        } catch (error) {
-          options.log.error('background work failed to start', { requestId, error: (error as Error).message });
-        }
-      }
-      return;
-    }
-    if (matchedPath) {
-      const allowed = options.routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
-      throw new ApiError(
-        'E_METHOD_NOT_ALLOWED',
-        `${req.method} is not supported on ${path} (use ${[...new Set(allowed)].join(', ')})`,
-      );
-    }
-    throw new ApiError('E_NOT_FOUND', `no endpoint ${req.method} ${path}; see README.md for the API`);
-  };
-
   const server = createServer(
     { requestTimeout: 120_000, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
     (req, res) => {
@@ -138,42 +101,8 @@ export function createHttpServer(options: HttpOptions): HttpServer {
         return;
       }
       active++;
-      handle(req, res, requestId)
-        .catch((caught: unknown) => {
-          if (res.headersSent) {
-            res.destroy();
-            return;
-          }
-          const error = fromLibraryError(caught) ?? caught;
-          if (error instanceof ApiError) {
-            // Upstream detail goes to the log only; the client gets the generic message and the request id to quote.
-            const message = error.internal === undefined ? error.message : `${error.message} (request ${requestId})`;
-            const body: Record<string, unknown> = { code: error.code, message };
-            if (error.details) body.details = error.details;
-            send(res, error.status, { error: body }, requestId);
-            if (error.status >= 500 || error.internal !== undefined) {
-              options.log.warn('request failed', {
-                requestId,
-                code: error.code,
-                message: error.message,
-                ...(error.internal === undefined ? {} : { detail: error.internal }),
-              });
-            }
-            return;
-          }
-          options.log.error('unexpected error', { requestId, error: (error as Error)?.stack ?? String(error) });
-          send(
-            res,
-            500,
-            {
-              error: {
-                code: 'E_INTERNAL',
-                message: `internal error (request ${requestId}); the service log has the details`,
-              },
-            },
-            requestId,
-          );
-        })
+      dispatch(options, max, req, res, requestId)
+        .catch((caught: unknown) => sendFailure(options, res, caught, requestId))
         .finally(() => {
           active--;
           if (active === 0 && idle) idle();
@@ -200,4 +129,88 @@ export function createHttpServer(options: HttpOptions): HttpServer {
       await closed;
     },
   };
+}
+
+/** Route one request to its handler and send the outcome; a path or method no route takes throws. */
+async function dispatch(
+  options: HttpOptions,
+  max: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+): Promise<void> {
+  const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+  let matchedPath = false;
+  for (const route of options.routes) {
+    const m = route.pattern.exec(path);
+    if (!m) continue;
+    matchedPath = true;
+    if (route.method !== req.method) continue;
+    let params: string[];
+    try {
+      params = m.slice(1).map((p) => decodeURIComponent(p ?? ''));
+    } catch {
+      throw new ApiError('E_BAD_REQUEST', 'the path is not valid percent-encoding');
+    }
+    const body = req.method === 'POST' ? await readBody(req, max) : {};
+    const outcome = await route.handle({ params, body, requestId });
+    send(res, outcome.status ?? 200, outcome.body, requestId);
+    // Background work (shadow calls) starts only once the answer is on its way to the client.
+    if (outcome.after) {
+      try {
+        outcome.after();
+      } catch (error) {
+        options.log.error('background work failed to start', { requestId, error: (error as Error).message });
+      }
+    }
+    return;
+  }
+  if (matchedPath) {
+    const allowed = options.routes.filter((r) => r.pattern.test(path)).map((r) => r.method);
+    throw new ApiError(
+      'E_METHOD_NOT_ALLOWED',
+      `${req.method} is not supported on ${path} (use ${[...new Set(allowed)].join(', ')})`,
+    );
+  }
+  throw new ApiError('E_NOT_FOUND', `no endpoint ${req.method} ${path}; see README.md for the API`);
+}
+
+/**
+ * Answer a failed request: an ApiError with its code and status (upstream detail logged, never
+ * sent), anything else as E_INTERNAL with the request id to quote. A response already started is cut.
+ */
+function sendFailure(options: HttpOptions, res: ServerResponse, caught: unknown, requestId: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const error = fromLibraryError(caught) ?? caught;
+  if (error instanceof ApiError) {
+    // Upstream detail goes to the log only; the client gets the generic message and the request id to quote.
+    const message = error.internal === undefined ? error.message : `${error.message} (request ${requestId})`;
+    const body: Record<string, unknown> = { code: error.code, message };
+    if (error.details) body.details = error.details;
+    send(res, error.status, { error: body }, requestId);
+    if (error.status >= 500 || error.internal !== undefined) {
+      options.log.warn('request failed', {
+        requestId,
+        code: error.code,
+        message: error.message,
+        ...(error.internal === undefined ? {} : { detail: error.internal }),
+      });
+    }
+    return;
+  }
+  options.log.error('unexpected error', { requestId, error: (error as Error)?.stack ?? String(error) });
+  send(
+    res,
+    500,
+    {
+      error: {
+        code: 'E_INTERNAL',
+        message: `internal error (request ${requestId}); the service log has the details`,
+      },
+    },
+    requestId,
+  );
 }

@@ -175,12 +175,6 @@ export function createRetrieval(
     return r.value;
   }
 
-  /** The index pair the migration moves between (from the bundle; the route's targets when absent). */
-  function migrationIndexes(r: EmbeddingRouteValue): Set<string> {
-    const m = runtime.definition('embeddingMigrations', names.migration);
-    return new Set(m ? [m.from.index, m.to.index] : [...r.read, ...r.write].map((t) => t.index));
-  }
-
   return {
     async index(doc) {
       const r = route();
@@ -208,66 +202,21 @@ export function createRetrieval(
 
     async search(unitKey, query, options = {}) {
       const r = route();
-      const c = runtime.canary(names.canary, { unitKey });
-      const pipeline = c.value
-        ? {
-            canary: names.canary,
-            variant: c.value.variant,
-            reason: c.reason,
-            index: c.value.pipeline.index,
-            embeddingModel: c.value.pipeline.embeddingModel,
-            retrieval: c.value.pipeline.retrieval,
-            topK: c.value.pipeline.topK,
-          }
-        : null;
+      const pipeline = canaryPipeline(runtime, names.canary, unitKey);
       const topK = Math.max(1, Math.min(50, pipeline?.topK ?? DEFAULT_TOP_K));
       const hybrid = pipeline?.retrieval === 'hybrid';
       const searchOptions = options.tenant === undefined ? {} : { tenant: options.tenant };
-      let order: EmbeddingTarget[];
-      let routed;
-      try {
-        const pair = migrationIndexes(r);
-        let own: EmbeddingTarget | undefined;
-        if (pipeline !== null && !pair.has(pipeline.index)) {
-          const info = await store.getIndex(pipeline.index);
-          // Read it only with the model it was embedded with (vectors of other models are not comparable).
-          if (info && info.model === pipeline.embeddingModel)
-            own = { index: info.index, model: info.model, dimension: info.dimension };
-        }
-        order = readOrder(r, pair, pipeline?.index ?? null, own);
+      const { order, routed } = await routedSearch(
+        { runtime, store, embedder, migration: names.migration },
+        r,
+        pipeline,
+        query,
         // Hybrid: a wider semantic candidate set, re-ranked below with the keyword score.
-        routed = await searchDocuments(
-          store,
-          embedder,
-          { phase: r.phase, write: r.write, read: order },
-          query,
-          hybrid ? topK * 4 : topK,
-          searchOptions,
-        );
-      } catch (error) {
-        throw new ApiError(
-          'E_SEARCH_UNAVAILABLE',
-          'search is unavailable right now; retry later',
-          undefined,
-          `search: ${(error as Error).message}`,
-        );
-      }
+        hybrid ? topK * 4 : topK,
+        searchOptions,
+      );
       const answeredBy = routed.servedBy?.index ?? null;
-      let docs;
-      try {
-        docs = await Promise.all(routed.hits.map((h) => store.getDocument(h.id)));
-      } catch (error) {
-        throw new ApiError(
-          'E_SEARCH_UNAVAILABLE',
-          'search is unavailable right now; retry later',
-          undefined,
-          `getDocument: ${(error as Error).message}`,
-        );
-      }
-      let hits = routed.hits.flatMap((h, i) => {
-        const d = docs[i];
-        return d ? [{ id: h.id, score: h.score, index: answeredBy ?? '', content: d.content }] : [];
-      });
+      let hits = await hitContents(store, routed.hits, answeredBy ?? '');
       if (hybrid) {
         hits = hits
           .map((h) => ({ ...h, score: 0.7 * h.score + 0.3 * termCoverage(query, h.content) }))
@@ -283,4 +232,91 @@ export function createRetrieval(
       };
     },
   };
+}
+
+/** The index pair the migration moves between (from the bundle; the route's targets when absent). */
+function migrationIndexes(runtime: SwitchyardClient, migration: string, r: EmbeddingRouteValue): Set<string> {
+  const m = runtime.definition('embeddingMigrations', migration);
+  return new Set(m ? [m.from.index, m.to.index] : [...r.read, ...r.write].map((t) => t.index));
+}
+
+/** The retrieval pipeline the canary assigns this unit, or null without a canary answer. */
+function canaryPipeline(runtime: SwitchyardClient, canary: string, unitKey: string): SearchResult['pipeline'] {
+  const c = runtime.canary(canary, { unitKey });
+  return c.value
+    ? {
+        canary,
+        variant: c.value.variant,
+        reason: c.reason,
+        index: c.value.pipeline.index,
+        embeddingModel: c.value.pipeline.embeddingModel,
+        retrieval: c.value.pipeline.retrieval,
+        topK: c.value.pipeline.topK,
+      }
+    : null;
+}
+
+/**
+ * Search in the migration's read order, with the pipeline's own index first when it is not part of
+ * the migration. Any failure is E_SEARCH_UNAVAILABLE; its text is logged, never sent.
+ */
+async function routedSearch(
+  deps: { runtime: SwitchyardClient; store: VectorStore; embedder: Embedder; migration: string },
+  r: EmbeddingRouteValue,
+  pipeline: SearchResult['pipeline'],
+  query: string,
+  limit: number,
+  searchOptions: { tenant?: string },
+): Promise<{ order: EmbeddingTarget[]; routed: Awaited<ReturnType<typeof searchDocuments>> }> {
+  const { store, embedder } = deps;
+  try {
+    const pair = migrationIndexes(deps.runtime, deps.migration, r);
+    let own: EmbeddingTarget | undefined;
+    if (pipeline !== null && !pair.has(pipeline.index)) {
+      const info = await store.getIndex(pipeline.index);
+      // Read it only with the model it was embedded with (vectors of other models are not comparable).
+      if (info && info.model === pipeline.embeddingModel)
+        own = { index: info.index, model: info.model, dimension: info.dimension };
+    }
+    const order = readOrder(r, pair, pipeline?.index ?? null, own);
+    const routed = await searchDocuments(
+      store,
+      embedder,
+      { phase: r.phase, write: r.write, read: order },
+      query,
+      limit,
+      searchOptions,
+    );
+    return { order, routed };
+  } catch (error) {
+    throw new ApiError(
+      'E_SEARCH_UNAVAILABLE',
+      'search is unavailable right now; retry later',
+      undefined,
+      `search: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The hits with their documents' text; a hit whose document is gone is dropped. */
+async function hitContents(
+  store: VectorStore,
+  hits: ReadonlyArray<{ id: string; score: number }>,
+  index: string,
+): Promise<SearchHitView[]> {
+  let docs;
+  try {
+    docs = await Promise.all(hits.map((h) => store.getDocument(h.id)));
+  } catch (error) {
+    throw new ApiError(
+      'E_SEARCH_UNAVAILABLE',
+      'search is unavailable right now; retry later',
+      undefined,
+      `getDocument: ${(error as Error).message}`,
+    );
+  }
+  return hits.flatMap((h, i) => {
+    const d = docs[i];
+    return d ? [{ id: h.id, score: h.score, index, content: d.content }] : [];
+  });
 }

@@ -11,7 +11,7 @@
  * - consented model migration, retired snapshots (reason `migrated`), lazy schema upgrades on read
  */
 import { randomUUID } from 'node:crypto';
-import type { EventSink, ModelResolution, SwitchyardClient } from '@switchyard/runtime';
+import type { EventSink, ModelResolution, PromptValue, SwitchyardClient } from '@switchyard/runtime';
 import type {
   ConversationEvent,
   ConversationRecord,
@@ -124,6 +124,9 @@ function requireUserId(value: unknown): string {
   }
   return value;
 }
+
+/** How a turn moved its conversation off a snapshot it can no longer use. */
+type TurnMigration = { from: string; to: string; reason: 'retired' | 'killed' };
 
 /** The conversation as the API shows it: the stored record (unknown fields included) and its revision. */
 export function conversationView(c: StoredConversation): ConversationRecord & { revision: number } {
@@ -341,73 +344,14 @@ export class ChatService {
         conversation: { id, snapshot: pinned ? record.modelVersion : null },
       }),
     );
-    let migration: { from: string; to: string; reason: 'retired' | 'killed' } | null = null;
-    if (m.migratedFrom !== undefined) {
-      // The snapshot is retired, or it is the target of a killed rollout: the runtime moved the
-      // conversation deliberately (and emitted the migration event); record the move on the
-      // conversation so every later turn uses it.
-      const reason = m.rule === 'killed' ? 'killed' : 'retired';
-      const moved = await this.d.conversations.migrateModel(id, {
-        to: m.value,
-        consent: { by: reason === 'killed' ? KILLED_CONSENT : RETIRED_CONSENT },
-        reason,
-        alias,
-      });
-      conv = moved.conversation;
-      migration = { from: m.migratedFrom, to: m.value, reason };
-      this.d.log.info(`conversation moved off a ${reason === 'killed' ? "killed rollout's" : 'retired'} snapshot`, {
-        conversationId: id,
-        from: m.migratedFrom,
-        to: m.value,
-      });
-    }
+    let migration: TurnMigration | null = null;
+    if (m.migratedFrom !== undefined) ({ conversation: conv, migration } = await this.moveConversation(id, m, alias));
     const snapshot = m.value;
 
     const tenant = typeof record.tenant === 'string' ? record.tenant : undefined;
-    // Retrieval trouble degrades the answer (no passages: the prompt says to offer a ticket), it does not fail the turn.
-    let search: SearchResult | null = null;
-    let searchError: { code: string; message: string } | null = null;
-    try {
-      search = await this.d.retrieval.search(unitKey, content, tenant === undefined ? {} : { tenant });
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.code !== 'E_SEARCH_UNAVAILABLE') throw error;
-      searchError = { code: error.code, message: error.message };
-      this.d.log.warn('search failed; answering without passages', {
-        conversationId: id,
-        requestId,
-        error: error.message,
-        ...(error.internal === undefined ? {} : { detail: error.internal }),
-      });
-    }
-    const passages =
-      search && search.hits.length > 0
-        ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n')
-        : '(no passages found)';
-    const p = this.d.runtime.getPrompt(this.names.chatPrompt, {
-      unitKey,
-      vars: { passages, question: content },
-      conversation: { id, snapshot },
-    });
-    if (p.value === null)
-      throw new ApiError(
-        'E_CONFIG_UNAVAILABLE',
-        `the config bundle has no usable prompt '${this.names.chatPrompt}' (${p.errorCode ?? p.reason})`,
-      );
-    const prompt = p.value;
-    // The prompt may run on another alias than the conversation's; the conversation's pin wins for its own alias.
-    const callModel = prompt.model.alias === alias ? snapshot : prompt.model.snapshot;
-    if (callModel === null)
-      throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
-
-    const history: ChatMessage[] = conv.record.messages
-      .filter((msg) => msg.role === 'user' || msg.role === 'assistant')
-      .slice(-(this.d.historyLimit ?? 20))
-      .map((msg) => ({ role: msg.role as 'user' | 'assistant', content: msg.content }));
-    const messages: ChatMessage[] = [
-      ...prompt.messages.filter((msg) => msg.role === 'system'),
-      ...history,
-      ...prompt.messages.filter((msg) => msg.role !== 'system'),
-    ];
+    const { search, searchError } = await this.searchForTurn(id, requestId, unitKey, content, tenant);
+    const { prompt, callModel } = this.turnPrompt(id, unitKey, content, search, alias, snapshot);
+    const messages = this.turnMessages(conv, prompt);
     const answer = await this.d.models.chat(callModel, messages, prompt.params, m.provider);
 
     const now = new Date().toISOString();
@@ -422,17 +366,7 @@ export class ChatService {
         prompt: { name: prompt.name, version: prompt.version },
       },
     ]);
-
-    // The conversation's own arm when it answers on its own alias; a prompt on another alias was decided fresh.
-    const attributions: Attribution[] =
-      prompt.model.alias === alias
-        ? this.conversationAttribution(stored.record)
-        : this.freshAttribution(prompt.model.alias, prompt.model.reason);
-    if (search?.pipeline)
-      attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
-    if (prompt.experiment && prompt.variant)
-      attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
-    await this.d.responses.record({ requestId, unitKey, kind: 'chat', conversationId: id, attributions });
+    await this.recordTurn(id, requestId, unitKey, alias, stored, prompt, search);
 
     // Decided now (cheap, synchronous), run after the response is written.
     const s = this.d.runtime.shadow(alias, { unitKey, requestId, conversation: { id, snapshot: callModel } });
@@ -475,6 +409,122 @@ export class ChatService {
       },
       after,
     };
+  }
+
+  /**
+   * The snapshot is retired, or it is the target of a killed rollout: the runtime moved the
+   * conversation deliberately (and emitted the migration event); record the move on the
+   * conversation so every later turn uses it.
+   */
+  private async moveConversation(
+    id: string,
+    m: ModelResolution & { value: string },
+    alias: string,
+  ): Promise<{ conversation: StoredConversation; migration: TurnMigration }> {
+    const reason = m.rule === 'killed' ? 'killed' : 'retired';
+    const moved = await this.d.conversations.migrateModel(id, {
+      to: m.value,
+      consent: { by: reason === 'killed' ? KILLED_CONSENT : RETIRED_CONSENT },
+      reason,
+      alias,
+    });
+    this.d.log.info(`conversation moved off a ${reason === 'killed' ? "killed rollout's" : 'retired'} snapshot`, {
+      conversationId: id,
+      from: m.migratedFrom,
+      to: m.value,
+    });
+    return { conversation: moved.conversation, migration: { from: m.migratedFrom as string, to: m.value, reason } };
+  }
+
+  /** Retrieval trouble degrades the answer (no passages: the prompt says to offer a ticket), it does not fail the turn. */
+  private async searchForTurn(
+    id: string,
+    requestId: string,
+    unitKey: string,
+    content: string,
+    tenant: string | undefined,
+  ): Promise<{ search: SearchResult | null; searchError: { code: string; message: string } | null }> {
+    try {
+      return {
+        search: await this.d.retrieval.search(unitKey, content, tenant === undefined ? {} : { tenant }),
+        searchError: null,
+      };
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 'E_SEARCH_UNAVAILABLE') throw error;
+      this.d.log.warn('search failed; answering without passages', {
+        conversationId: id,
+        requestId,
+        error: error.message,
+        ...(error.internal === undefined ? {} : { detail: error.internal }),
+      });
+      return { search: null, searchError: { code: error.code, message: error.message } };
+    }
+  }
+
+  /** The RAG prompt rendered with the passages, and the snapshot it runs on. */
+  private turnPrompt(
+    id: string,
+    unitKey: string,
+    content: string,
+    search: SearchResult | null,
+    alias: string,
+    snapshot: string,
+  ): { prompt: PromptValue; callModel: string } {
+    const passages =
+      search && search.hits.length > 0
+        ? search.hits.map((h, i) => `[${i + 1}] ${h.content}`).join('\n')
+        : '(no passages found)';
+    const p = this.d.runtime.getPrompt(this.names.chatPrompt, {
+      unitKey,
+      vars: { passages, question: content },
+      conversation: { id, snapshot },
+    });
+    if (p.value === null)
+      throw new ApiError(
+        'E_CONFIG_UNAVAILABLE',
+        `the config bundle has no usable prompt '${this.names.chatPrompt}' (${p.errorCode ?? p.reason})`,
+      );
+    const prompt = p.value;
+    // The prompt may run on another alias than the conversation's; the conversation's pin wins for its own alias.
+    const callModel = prompt.model.alias === alias ? snapshot : prompt.model.snapshot;
+    if (callModel === null)
+      throw new ApiError('E_CONFIG_UNAVAILABLE', `no snapshot for model alias '${prompt.model.alias}'`);
+    return { prompt, callModel };
+  }
+
+  /** The prompt's system messages, the recent history, then the prompt's turn. */
+  private turnMessages(conv: StoredConversation, prompt: PromptValue): ChatMessage[] {
+    const history: ChatMessage[] = conv.record.messages
+      .filter((msg) => msg.role === 'user' || msg.role === 'assistant')
+      .slice(-(this.d.historyLimit ?? 20))
+      .map((msg) => ({ role: msg.role as 'user' | 'assistant', content: msg.content }));
+    return [
+      ...prompt.messages.filter((msg) => msg.role === 'system'),
+      ...history,
+      ...prompt.messages.filter((msg) => msg.role !== 'system'),
+    ];
+  }
+
+  /** Record the answer with the arms that decided it (model, canary pipeline, experiment). */
+  private async recordTurn(
+    id: string,
+    requestId: string,
+    unitKey: string,
+    alias: string,
+    stored: StoredConversation,
+    prompt: PromptValue,
+    search: SearchResult | null,
+  ): Promise<void> {
+    // The conversation's own arm when it answers on its own alias; a prompt on another alias was decided fresh.
+    const attributions: Attribution[] =
+      prompt.model.alias === alias
+        ? this.conversationAttribution(stored.record)
+        : this.freshAttribution(prompt.model.alias, prompt.model.reason);
+    if (search?.pipeline)
+      attributions.push({ subject: 'canary', key: search.pipeline.canary, variant: search.pipeline.variant });
+    if (prompt.experiment && prompt.variant)
+      attributions.push({ subject: 'experiment', key: prompt.experiment, variant: prompt.variant });
+    await this.d.responses.record({ requestId, unitKey, kind: 'chat', conversationId: id, attributions });
   }
 
   /**

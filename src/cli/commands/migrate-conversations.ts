@@ -7,12 +7,14 @@ import {
   renderReport,
   runConversationMigration,
   selectConversationMigration,
+  type MigrationReport,
+  type PlanResult,
   type Progress,
 } from '../../migrate/conversations/index.ts';
-import { createProgressReporter } from '../../migrate/shared/progress.ts';
+import { createProgressReporter, type ProgressReporter } from '../../migrate/shared/progress.ts';
 import { DEFAULT_STORE_SCHEMA, openSqlClient, StoreError, storeOptionsFromEnv } from '@switchyard/data';
 import type { SqlClient } from '@switchyard/data';
-import { UsageError, type Command } from '../command.ts';
+import { UsageError, type Command, type CommandIo } from '../command.ts';
 import { positiveInt } from '../parse-numbers.ts';
 import { DATABASE_OPTIONS, DATABASE_USAGE, databaseSelection } from '../database-options.ts';
 import { printDiagnostics } from '../format-diagnostics.ts';
@@ -54,27 +56,101 @@ Exit codes: 0 done (dry run: nothing that cannot be upgraded), 1 records that ca
 still below the target, an interrupted run, another run in progress, or a project/store problem,
 2 usage error (including an unknown --env).`;
 
+function parseConversationArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      migration: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      env: { type: 'string' },
+      ...DATABASE_OPTIONS,
+      'batch-size': { type: 'string' },
+      'pause-ms': { type: 'string' },
+      restart: { type: 'boolean', default: false },
+      sample: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      quiet: { type: 'boolean', default: false },
+      root: { type: 'string' },
+    },
+  });
+}
+
+type Say = (line: string) => void;
+
+/**
+ * The migration to run, from the project at `root`; an exit status when the project does not
+ * validate (1) or the plan cannot be chosen (2 when ambiguous). An unknown `--env` is a usage error.
+ */
+async function loadMigrationPlan(
+  root: string,
+  env: string | undefined,
+  migrationId: string | undefined,
+  io: CommandIo,
+  say: Say,
+): Promise<Extract<PlanResult, { ok: true }> | number> {
+  const loaded = await loadProject(root);
+  if (!loaded.value || loaded.errors.length > 0) {
+    say('the project does not validate; fix it first (switchyard validate):');
+    printDiagnostics(io, loaded.errors);
+    return 1;
+  }
+  const project = loaded.value;
+  if (env !== undefined && !project.settings.environments.some((e) => e.name === env)) {
+    throw new UsageError(
+      `unknown environment '${env}' (switchyard.yaml lists ${project.settings.environments.map((e) => e.name).join(', ')})`,
+    );
+  }
+  const plan = selectConversationMigration(project, migrationId);
+  if (!plan.ok) {
+    say(`${plan.code} ${plan.message}`);
+    return plan.code === 'E_MIGRATE_AMBIGUOUS' ? 2 : 1;
+  }
+  return plan;
+}
+
+/** The progress line on stderr and the runner's callback that feeds it. */
+function progressOutput(
+  label: string,
+  dryRun: boolean,
+  quiet: boolean,
+  io: CommandIo,
+): { reporter: ProgressReporter; onProgress: (p: Progress) => void } {
+  const tty = process.stderr.isTTY === true;
+  const reporter = createProgressReporter({
+    label,
+    unit: 'records',
+    // A terminal gets one line rewritten in place (raw writes: io.stderr ends every write with a newline).
+    write: tty ? (text) => process.stderr.write(text) : (text) => io.stderr(text),
+    tty,
+    quiet,
+    intervalMs: 2000,
+  });
+  const onProgress = (p: Progress): void => {
+    reporter.update(
+      p.scanned,
+      p.pending,
+      { [dryRun ? 'would upgrade' : 'upgraded']: p.upgraded, failed: p.failed },
+      p.resumed,
+    );
+    if (p.done) reporter.finish();
+  };
+  return { reporter, onProgress };
+}
+
+/** 1 when interrupted or any record failed; a real run also fails while records remain. */
+function exitStatus(report: MigrationReport, dryRun: boolean): number {
+  const failed = Object.values(report.problemsByCode).reduce((a, b) => a + b, 0);
+  if (report.interrupted) return 1;
+  if (dryRun) return failed > 0 ? 1 : 0;
+  return failed > 0 || report.remaining > 0 ? 1 : 0;
+}
+
 export const command: Command = {
   name: 'migrate conversations',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        migration: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        env: { type: 'string' },
-        ...DATABASE_OPTIONS,
-        'batch-size': { type: 'string' },
-        'pause-ms': { type: 'string' },
-        restart: { type: 'boolean', default: false },
-        sample: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        quiet: { type: 'boolean', default: false },
-        root: { type: 'string' },
-      },
-    });
+    const { values, positionals } = parseConversationArgs(argv);
     // `migrate conversations <id>` reads naturally too.
     if (positionals.length > 1) throw new UsageError('expected at most one migration id');
     const migrationId = values.migration ?? positionals[0];
@@ -89,26 +165,11 @@ export const command: Command = {
     const database = storeOptionsFromEnv(resolve(io.cwd, values.root ?? '.'), io.env, databaseSelection(values, io));
     const schema = database.schema ?? DEFAULT_STORE_SCHEMA;
     const dryRun = values['dry-run'];
-    const say = (line: string): void => io.stderr(`switchyard migrate conversations: ${line}`);
+    const say: Say = (line) => io.stderr(`switchyard migrate conversations: ${line}`);
 
     const root = resolve(io.cwd, values.root ?? '.');
-    const loaded = await loadProject(root);
-    if (!loaded.value || loaded.errors.length > 0) {
-      say('the project does not validate; fix it first (switchyard validate):');
-      printDiagnostics(io, loaded.errors);
-      return 1;
-    }
-    const project = loaded.value;
-    if (values.env !== undefined && !project.settings.environments.some((e) => e.name === values.env)) {
-      throw new UsageError(
-        `unknown environment '${values.env}' (switchyard.yaml lists ${project.settings.environments.map((e) => e.name).join(', ')})`,
-      );
-    }
-    const plan = selectConversationMigration(project, migrationId);
-    if (!plan.ok) {
-      say(`${plan.code} ${plan.message}`);
-      return plan.code === 'E_MIGRATE_AMBIGUOUS' ? 2 : 1;
-    }
+    const plan = await loadMigrationPlan(root, values.env, migrationId, io, say);
+    if (typeof plan === 'number') return plan;
 
     let client: SqlClient;
     try {
@@ -117,25 +178,12 @@ export const command: Command = {
       say(`${error instanceof StoreError ? error.code : 'E_STORE_OPEN'} ${(error as Error).message}`);
       return 1;
     }
-    const tty = process.stderr.isTTY === true;
-    const reporter = createProgressReporter({
-      label: `${plan.migration.id}${dryRun ? ' (dry run)' : ''}`,
-      unit: 'records',
-      // A terminal gets one line rewritten in place (raw writes: io.stderr ends every write with a newline).
-      write: tty ? (text) => process.stderr.write(text) : (text) => io.stderr(text),
-      tty,
-      quiet: values.quiet,
-      intervalMs: 2000,
-    });
-    const onProgress = (p: Progress): void => {
-      reporter.update(
-        p.scanned,
-        p.pending,
-        { [dryRun ? 'would upgrade' : 'upgraded']: p.upgraded, failed: p.failed },
-        p.resumed,
-      );
-      if (p.done) reporter.finish();
-    };
+    const { reporter, onProgress } = progressOutput(
+      `${plan.migration.id}${dryRun ? ' (dry run)' : ''}`,
+      dryRun,
+      values.quiet,
+      io,
+    );
     const abort = new AbortController();
     const onSigint = (): void => {
       say('stopping after the current batch (Ctrl-C again to kill)');
@@ -161,10 +209,7 @@ export const command: Command = {
       io.stdout(
         format === 'json' ? JSON.stringify({ ...report, env: values.env ?? null }, null, 2) : renderReport(report),
       );
-      const failed = Object.values(report.problemsByCode).reduce((a, b) => a + b, 0);
-      if (report.interrupted) return 1;
-      if (dryRun) return failed > 0 ? 1 : 0;
-      return failed > 0 || report.remaining > 0 ? 1 : 0;
+      return exitStatus(report, dryRun);
     } catch (error) {
       if (error instanceof MigrateError || error instanceof ConversationError) {
         reporter.finish();

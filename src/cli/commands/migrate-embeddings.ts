@@ -145,31 +145,141 @@ function renderVerify(v: VerifyReport): string {
   return lines.join('\n');
 }
 
+function parseEmbeddingArgs(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      env: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      advance: { type: 'boolean', default: false },
+      cleanup: { type: 'boolean', default: false },
+      status: { type: 'boolean', default: false },
+      'retry-dead-letters': { type: 'boolean', default: false },
+      ...DATABASE_OPTIONS,
+      'base-url': { type: 'string' },
+      'batch-size': { type: 'string' },
+      concurrency: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      quiet: { type: 'boolean', default: false },
+      root: { type: 'string' },
+      ref: { type: 'string' },
+      'repair-old': { type: 'boolean', default: false },
+    },
+  });
+}
+
+type EmbeddingValues = ReturnType<typeof parseEmbeddingArgs>['values'];
+type Mode = 'backfill' | (typeof MODES)[number];
+
+/**
+ * The plan of migration `id` in the project at `root`, or an exit status: a project that does not
+ * validate or a plan problem is printed (as JSON with `--format json`).
+ */
+async function loadPlan(
+  root: string,
+  id: string,
+  env: string | undefined,
+  io: CommandIo,
+  json: boolean,
+): Promise<ResolvedPlan | number> {
+  const loaded = await loadProject(root);
+  if (!loaded.value || loaded.errors.length > 0) {
+    io.stderr('switchyard migrate embeddings: the project does not validate; fix it first (switchyard validate):');
+    printDiagnostics(io, loaded.errors);
+    if (json)
+      io.stdout(
+        JSON.stringify(
+          {
+            error: {
+              code: 'E_MIGRATE_PROJECT',
+              message: 'the project does not validate',
+              diagnostics: loaded.errors,
+            },
+          },
+          null,
+          2,
+        ),
+      );
+    return 1;
+  }
+  const resolved = resolvePlan(loaded.value, id, env);
+  if (!resolved.ok) {
+    // The same as `migrate conversations`: a name the command line got wrong is a usage error.
+    if (resolved.code === 'E_MIGRATE_ENV') throw new UsageError(`${resolved.message} (${resolved.hint})`);
+    return printProblem(io, resolved, json);
+  }
+  return resolved;
+}
+
+/** The mode's work against the open store; the caller reports a throw and closes the store. */
+async function runMode(
+  mode: Mode,
+  io: CommandIo,
+  store: VectorStore,
+  resolved: ResolvedPlan,
+  storeOptions: ReturnType<typeof storeOptionsFromEnv>,
+  values: EmbeddingValues,
+  root: string,
+  id: string,
+  json: boolean,
+): Promise<number> {
+  switch (mode) {
+    case 'backfill':
+    case 'retry-dead-letters':
+    case 'repair-old': {
+      // The runner takes the single-runner lock (per schema, migration and target index); on
+      // PostgreSQL on a connection of its own, since the pool has no fixed session.
+      const lock: RunLockOption | undefined =
+        storeOptions.backend === 'postgres' ? { connectionString: storeOptions.connectionString } : undefined;
+      return await backfill(io, store, resolved, {
+        mode,
+        baseUrl: values['base-url'],
+        quiet: values.quiet,
+        json,
+        lock,
+      });
+    }
+    case 'verify':
+      return await verify(io, store, resolved, values['base-url'], json);
+    case 'advance':
+      return await advance(io, store, resolved, root, json);
+    case 'cleanup':
+      return await cleanup(io, store, resolved, root, id, values, json);
+    case 'status':
+      return await status(io, store, resolved, json);
+  }
+}
+
+/** `--cleanup`: retire the old index once the plan committed on `--ref` is complete. */
+async function cleanup(
+  io: CommandIo,
+  store: VectorStore,
+  resolved: ResolvedPlan,
+  root: string,
+  id: string,
+  values: EmbeddingValues,
+  json: boolean,
+): Promise<number> {
+  const committed =
+    resolved.phase === 'complete'
+      ? await committedPlan(root, id, values.env, values.ref ?? 'main')
+      : problem('E_MIGRATE_PHASE', 'not complete');
+  const result = await cleanupOldIndex(store, resolved, committed);
+  if (!result.ok) return printProblem(io, result, json);
+  io.stdout(
+    json
+      ? JSON.stringify({ dropped: result.dropped, index: result.index, ref: result.ref })
+      : `retired the old index '${result.index}' (${result.dropped ? 'dropped' : 'already dropped'}; recorded as retired, so no instance re-creates it) — the plan is complete at '${result.ref}'`,
+  );
+  return 0;
+}
+
 export const command: Command = {
   name: 'migrate embeddings',
   usage,
   async run(argv, io) {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        env: { type: 'string' },
-        verify: { type: 'boolean', default: false },
-        advance: { type: 'boolean', default: false },
-        cleanup: { type: 'boolean', default: false },
-        status: { type: 'boolean', default: false },
-        'retry-dead-letters': { type: 'boolean', default: false },
-        ...DATABASE_OPTIONS,
-        'base-url': { type: 'string' },
-        'batch-size': { type: 'string' },
-        concurrency: { type: 'string' },
-        format: { type: 'string', default: 'text' },
-        quiet: { type: 'boolean', default: false },
-        root: { type: 'string' },
-        ref: { type: 'string' },
-        'repair-old': { type: 'boolean', default: false },
-      },
-    });
+    const { values, positionals } = parseEmbeddingArgs(argv);
     const [id, ...extra] = positionals;
     if (!id || extra.length > 0) throw new UsageError('expected exactly one migration id');
     const modes = MODES.filter((m) => values[m]);
@@ -183,32 +293,8 @@ export const command: Command = {
 
     const json = format === 'json';
     const root = resolve(io.cwd, values.root ?? '.');
-    const loaded = await loadProject(root);
-    if (!loaded.value || loaded.errors.length > 0) {
-      io.stderr('switchyard migrate embeddings: the project does not validate; fix it first (switchyard validate):');
-      printDiagnostics(io, loaded.errors);
-      if (json)
-        io.stdout(
-          JSON.stringify(
-            {
-              error: {
-                code: 'E_MIGRATE_PROJECT',
-                message: 'the project does not validate',
-                diagnostics: loaded.errors,
-              },
-            },
-            null,
-            2,
-          ),
-        );
-      return 1;
-    }
-    const resolved = resolvePlan(loaded.value, id, values.env);
-    if (!resolved.ok) {
-      // The same as `migrate conversations`: a name the command line got wrong is a usage error.
-      if (resolved.code === 'E_MIGRATE_ENV') throw new UsageError(`${resolved.message} (${resolved.hint})`);
-      return printProblem(io, resolved, json);
-    }
+    const resolved = await loadPlan(root, id, values.env, io, json);
+    if (typeof resolved === 'number') return resolved;
     if (batchSize) resolved.backfill.batchSize = batchSize;
     if (concurrency) resolved.backfill.concurrency = concurrency;
     if (mode === 'backfill' || mode === 'retry-dead-letters' || mode === 'repair-old') {
@@ -224,43 +310,7 @@ export const command: Command = {
       return printProblem(io, errorProblem(error, 'cannot open the database'), json);
     }
     try {
-      switch (mode) {
-        case 'backfill':
-        case 'retry-dead-letters':
-        case 'repair-old': {
-          // The runner takes the single-runner lock (per schema, migration and target index); on
-          // PostgreSQL on a connection of its own, since the pool has no fixed session.
-          const lock: RunLockOption | undefined =
-            storeOptions.backend === 'postgres' ? { connectionString: storeOptions.connectionString } : undefined;
-          return await backfill(io, store, resolved, {
-            mode,
-            baseUrl: values['base-url'],
-            quiet: values.quiet,
-            json,
-            lock,
-          });
-        }
-        case 'verify':
-          return await verify(io, store, resolved, values['base-url'], json);
-        case 'advance':
-          return await advance(io, store, resolved, root, json);
-        case 'cleanup': {
-          const committed =
-            resolved.phase === 'complete'
-              ? await committedPlan(root, id, values.env, values.ref ?? 'main')
-              : problem('E_MIGRATE_PHASE', 'not complete');
-          const result = await cleanupOldIndex(store, resolved, committed);
-          if (!result.ok) return printProblem(io, result, json);
-          io.stdout(
-            format === 'json'
-              ? JSON.stringify({ dropped: result.dropped, index: result.index, ref: result.ref })
-              : `retired the old index '${result.index}' (${result.dropped ? 'dropped' : 'already dropped'}; recorded as retired, so no instance re-creates it) — the plan is complete at '${result.ref}'`,
-          );
-          return 0;
-        }
-        case 'status':
-          return await status(io, store, resolved, json);
-      }
+      return await runMode(mode, io, store, resolved, storeOptions, values, root, id, json);
     } catch (error) {
       const context =
         error instanceof RunLockError ? undefined : `${mode === 'backfill' ? 'the backfill' : `--${mode}`} failed`;

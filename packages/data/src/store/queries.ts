@@ -121,8 +121,22 @@ export interface EvidenceQueries {
   counts(): Promise<Record<'exposures' | 'metrics' | 'shadow_pairs' | 'migration_events', number>>;
 }
 
+/**
+ * The evidence queries over `schema`, grouped by the table they read (exposures, metrics, shadow
+ * pairs); each group's SQL is kept verbatim.
+ */
 export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQueries {
   const s = quoteIdent(schema);
+  return {
+    ...exposureQueries(db, s),
+    ...metricQueries(db, s),
+    ...shadowQueries(db, s),
+    ...countQueries(db, s),
+  };
+}
+
+/** Units exposed per variant and the span of their exposures. */
+function exposureQueries(db: SqlExecutor, s: string): Pick<EvidenceQueries, 'exposureUnits' | 'exposureSpan'> {
   return {
     async exposureUnits(subject, key, filter = {}) {
       const f = filterSql(filter, 3);
@@ -144,7 +158,12 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
       );
       return rows[0] ?? { units: 0, fromMs: null, toMs: null };
     },
+  };
+}
 
+/** Per-unit metric aggregates per variant, overall and over time. */
+function metricQueries(db: SqlExecutor, s: string): Pick<EvidenceQueries, 'metricByVariant' | 'metricSeries'> {
+  return {
     async metricByVariant(subject, key, metric, filter = {}) {
       const f = filterSql(filter, 4);
       return db.query<VariantMetric>(
@@ -203,7 +222,15 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
         points: rows.map(({ variant, bucket, n, sum, sumSquares }) => ({ variant, bucket, n, sum, sumSquares })),
       };
     },
+  };
+}
 
+/** Scored shadow pairs of a model rollout: summary, histogram and the worst pairs. */
+function shadowQueries(
+  db: SqlExecutor,
+  s: string,
+): Pick<EvidenceQueries, 'shadowSummary' | 'shadowHistogram' | 'shadowWorst'> {
+  return {
     async shadowSummary(rollout, filter = {}, options = {}) {
       const f = filterSql(filter, 2);
       const valid = `FILTER (WHERE ${validSimilarity})`;
@@ -255,7 +282,12 @@ export function evidenceQueries(db: SqlExecutor, schema: string): EvidenceQuerie
         [rollout, ...f.params, limit],
       );
     },
+  };
+}
 
+/** Row counts per evidence table. */
+function countQueries(db: SqlExecutor, s: string): Pick<EvidenceQueries, 'counts'> {
+  return {
     async counts() {
       const rows = await db.query<{
         exposures: number;

@@ -18,6 +18,8 @@ import { Engine } from '../engine/engine.ts';
 import type { EngineOptions, MetricInput, ShadowInput } from '../engine/engine.ts';
 import type { BundleChange } from '../engine/diff.ts';
 import { compileTable } from '../engine/table.ts';
+import type { DecisionTable } from '../engine/table.ts';
+import type { ManifestSigned } from '../bundle/manifest.ts';
 import type { BundlePayload } from '../bundle/payload.ts';
 import type {
   CanaryValue,
@@ -182,6 +184,8 @@ export class ClientNotReadyError extends SwitchyardError {
 
 type Ok = { ok: true };
 const OK: Ok = { ok: true };
+/** A fetched manifest; `body: null` when the server answered 304 Not Modified. */
+type ManifestFetch = Failure | { ok: true; body: Buffer | null; etag: string | null };
 /** The bundle verified but a newer one was installed meanwhile: nothing swapped, nothing to cache. */
 type Superseded = { ok: true; superseded: true };
 
@@ -463,6 +467,10 @@ export class SwitchyardClient {
     return this.status();
   }
 
+  /**
+   * One poll: refresh the keys, fetch the manifest, and when it names a bundle not served yet,
+   * fetch its payload, verify and install it, then cache it. Each step returns its failure.
+   */
   private async fetchVerifySwap(): Promise<Ok | Failure> {
     const env = this.o.env;
     if (this.root !== null) {
@@ -471,51 +479,10 @@ export class SwitchyardClient {
     }
     const keys = this.keys;
     if (keys === null) return { ok: false, code: VerifyCode.KEYS_INVALID, message: 'no verified keys document yet' };
-    let body: Buffer;
-    let etag: string | null = null;
-    if (this.http !== null) {
-      const conditional = this.engine.table() ? this.etag : null;
-      const waitSeconds =
-        this.o.longPoll && conditional !== null && this.o.pollIntervalMs > 0
-          ? Math.min(this.serverWait, Math.floor(this.o.longPollWaitMs / 1000))
-          : 0;
-      const sentAt = Date.now();
-      this.pollNow = false;
-      const r = await httpGet(new URL(`${encodeURIComponent(env)}/manifest.json`, this.http), {
-        etag: conditional,
-        maxBytes: this.o.maxManifestBytes,
-        timeoutMs: this.o.requestTimeoutMs,
-        waitSeconds,
-        signal: this.closing.signal,
-      });
-      if (!r.ok) return r;
-      this.serverWait = r.longPoll;
-      // Re-poll at once only when the server offers long-poll and did hold this one (or had news):
-      // a server that claims the offer but answers at once must not turn polling into a busy loop.
-      this.pollNow =
-        this.o.longPoll &&
-        r.longPoll > 0 &&
-        (waitSeconds === 0 || r.status === 200 || Date.now() - sentAt >= (waitSeconds * 1000) / 2);
-      if (r.status === 304) {
-        // Not modified relative to nothing: a server (or CDN) that answers 304 to an unconditional
-        // request has given the client no bundle, and saying OK would leave it not ready, silently.
-        if (conditional === null)
-          return {
-            ok: false,
-            code: ClientCode.FETCH_STATUS,
-            message: `manifest: HTTP 304 to a request without If-None-Match (a misconfigured server or cache); no bundle received`,
-          };
-        return OK;
-      }
-      body = r.body;
-      etag = r.etag;
-    } else {
-      const r = await readCapped(join(this.dir as string, env, 'manifest.json'), this.o.maxManifestBytes, {
-        timeoutMs: this.o.requestTimeoutMs,
-      });
-      if (!r.ok) return r;
-      body = r.body;
-    }
+    const m = this.http !== null ? await this.fetchManifestHttp(this.http) : await this.readManifestDir();
+    if (!m.ok) return m;
+    if (m.body === null) return OK;
+    const { body, etag } = m;
     if (this.manifestBytes !== null && Buffer.compare(body, this.manifestBytes) === 0) {
       this.etag = etag;
       return OK;
@@ -531,35 +498,97 @@ export class SwitchyardClient {
     });
     if (!vm.ok) return vm;
     const signed = vm.value.signed;
+    const refused = this.refuseSerial(signed, current);
+    if (refused !== null) return refused;
+    if (current !== null && signed.serial === current.meta.serial)
+      return this.adoptRepublished(current, signed, body, etag);
+    const p = await this.fetchPayload(signed);
+    if (!p.ok) return p;
+    const installed = this.verifyAndInstall(vm.value, body, p.body, this.http !== null ? 'network' : 'directory');
+    if (!installed.ok) return installed;
+    // A newer bundle won meanwhile: caching this one or remembering its ETag would roll back.
+    if ('superseded' in installed) return OK;
+    this.etag = etag;
+    if (this.o.cacheDir !== null) {
+      const w = await writeCache(this.o.cacheDir, env, body, p.body, this.cacheState(signed.payload.sha256));
+      this.noteCacheWrite(w, signed.serial);
+    }
+    return OK;
+  }
+
+  /**
+   * GET the manifest, conditional on the served bundle's ETag and long-polling when the server
+   * offers it. `body: null` is 304 Not Modified: nothing to do.
+   */
+  private async fetchManifestHttp(base: URL): Promise<ManifestFetch> {
+    const conditional = this.engine.table() ? this.etag : null;
+    const waitSeconds =
+      this.o.longPoll && conditional !== null && this.o.pollIntervalMs > 0
+        ? Math.min(this.serverWait, Math.floor(this.o.longPollWaitMs / 1000))
+        : 0;
+    const sentAt = Date.now();
+    this.pollNow = false;
+    const r = await httpGet(new URL(`${encodeURIComponent(this.o.env)}/manifest.json`, base), {
+      etag: conditional,
+      maxBytes: this.o.maxManifestBytes,
+      timeoutMs: this.o.requestTimeoutMs,
+      waitSeconds,
+      signal: this.closing.signal,
+    });
+    if (!r.ok) return r;
+    this.serverWait = r.longPoll;
+    // Re-poll at once only when the server offers long-poll and did hold this one (or had news):
+    // a server that claims the offer but answers at once must not turn polling into a busy loop.
+    this.pollNow =
+      this.o.longPoll &&
+      r.longPoll > 0 &&
+      (waitSeconds === 0 || r.status === 200 || Date.now() - sentAt >= (waitSeconds * 1000) / 2);
+    if (r.status === 304) {
+      // Not modified relative to nothing: a server (or CDN) that answers 304 to an unconditional
+      // request has given the client no bundle, and saying OK would leave it not ready, silently.
+      if (conditional === null)
+        return {
+          ok: false,
+          code: ClientCode.FETCH_STATUS,
+          message: `manifest: HTTP 304 to a request without If-None-Match (a misconfigured server or cache); no bundle received`,
+        };
+      return { ok: true, body: null, etag: null };
+    }
+    return { ok: true, body: r.body, etag: r.etag };
+  }
+
+  /** Read the manifest from the bundle directory (no ETag there). */
+  private async readManifestDir(): Promise<ManifestFetch> {
+    const r = await readCapped(join(this.dir as string, this.o.env, 'manifest.json'), this.o.maxManifestBytes, {
+      timeoutMs: this.o.requestTimeoutMs,
+    });
+    if (!r.ok) return r;
+    return { ok: true, body: r.body, etag: null };
+  }
+
+  /**
+   * Refuse a verified manifest whose serial breaks the rules the signature cannot: above the
+   * ceiling of a root-signed floor reset, or a serial already seen with another payload.
+   */
+  private refuseSerial(signed: ManifestSigned, current: DecisionTable | null): Failure | null {
     const ceiling = this.ceiling();
     if (ceiling !== null && signed.serial > ceiling) {
       return {
         ok: false,
         code: VerifyCode.SERIAL_ABOVE_CEILING,
-        message: `serial ${signed.serial} is above the ceiling ${ceiling} of the root-signed floor reset for ${env}`,
+        message: `serial ${signed.serial} is above the ceiling ${ceiling} of the root-signed floor reset for ${this.o.env}`,
       };
     }
-    if (current !== null && signed.serial === current.meta.serial) {
-      if (signed.payload.sha256 !== current.meta.payloadSha256) {
-        return {
-          ok: false,
-          code: ClientCode.SERIAL_CONFLICT,
-          message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused`,
-        };
-      }
-      // Same bundle re-published (another signature added, or re-signed with a later expiry): the
-      // decisions stay; a later expiry is adopted (an earlier one is not: replaying an older
-      // signature must not make the bundle stale sooner), and cached for the next cold start.
-      this.manifestBytes = body;
-      this.etag = etag;
-      const expiresAt = Date.parse(signed.expires);
-      if (expiresAt > current.meta.expiresAt) {
-        this.engine.swap({ ...current, meta: { ...current.meta, createdAt: Date.parse(signed.createdAt), expiresAt } });
-        this.armStaleTimer();
-        if (this.o.cacheDir !== null)
-          this.noteCacheWrite(await writeCacheFile(this.o.cacheDir, env, 'manifest.json', body), this.currentFloor());
-      }
-      return OK;
+    if (
+      current !== null &&
+      signed.serial === current.meta.serial &&
+      signed.payload.sha256 !== current.meta.payloadSha256
+    ) {
+      return {
+        ok: false,
+        code: ClientCode.SERIAL_CONFLICT,
+        message: `serial ${signed.serial} is already being served with payload ${current.meta.payloadSha256}; a different payload under the same serial is refused`,
+      };
     }
     if (
       current === null &&
@@ -573,31 +602,51 @@ export class SwitchyardClient {
         message: `serial ${signed.serial} was accepted before with payload ${this.floor.sha256}; a different payload under the same serial is refused`,
       };
     }
-    const payloadPath = `${encodeURIComponent(env)}/payload/${signed.payload.sha256}.json`;
+    return null;
+  }
+
+  /**
+   * Same bundle re-published (another signature added, or re-signed with a later expiry): the
+   * decisions stay; a later expiry is adopted (an earlier one is not: replaying an older signature
+   * must not make the bundle stale sooner), and cached for the next cold start.
+   */
+  private async adoptRepublished(
+    current: DecisionTable,
+    signed: ManifestSigned,
+    body: Buffer,
+    etag: string | null,
+  ): Promise<Ok> {
+    this.manifestBytes = body;
+    this.etag = etag;
+    const expiresAt = Date.parse(signed.expires);
+    if (expiresAt > current.meta.expiresAt) {
+      this.engine.swap({ ...current, meta: { ...current.meta, createdAt: Date.parse(signed.createdAt), expiresAt } });
+      this.armStaleTimer();
+      if (this.o.cacheDir !== null)
+        this.noteCacheWrite(
+          await writeCacheFile(this.o.cacheDir, this.o.env, 'manifest.json', body),
+          this.currentFloor(),
+        );
+    }
+    return OK;
+  }
+
+  /** The payload the manifest names, capped at the length it signs (and the client's own cap). */
+  private async fetchPayload(signed: ManifestSigned): Promise<Failure | { ok: true; body: Buffer }> {
+    const env = this.o.env;
     const cap = Math.min(this.o.maxPayloadBytes, signed.payload.length);
-    let payloadBytes: Buffer;
     if (this.http !== null) {
+      const payloadPath = `${encodeURIComponent(env)}/payload/${signed.payload.sha256}.json`;
       const r = await httpGet(new URL(payloadPath, this.http), { maxBytes: cap, timeoutMs: this.o.requestTimeoutMs });
       if (!r.ok) return r;
       if (r.status !== 200) return { ok: false, code: ClientCode.FETCH_STATUS, message: `payload: HTTP ${r.status}` };
-      payloadBytes = r.body;
-    } else {
-      const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap, {
-        timeoutMs: this.o.requestTimeoutMs,
-      });
-      if (!r.ok) return r;
-      payloadBytes = r.body;
+      return { ok: true, body: r.body };
     }
-    const installed = this.verifyAndInstall(vm.value, body, payloadBytes, this.http !== null ? 'network' : 'directory');
-    if (!installed.ok) return installed;
-    // A newer bundle won meanwhile: caching this one or remembering its ETag would roll back.
-    if ('superseded' in installed) return OK;
-    this.etag = etag;
-    if (this.o.cacheDir !== null) {
-      const w = await writeCache(this.o.cacheDir, env, body, payloadBytes, this.cacheState(signed.payload.sha256));
-      this.noteCacheWrite(w, signed.serial);
-    }
-    return OK;
+    const r = await readCapped(join(this.dir as string, env, 'payload', `${signed.payload.sha256}.json`), cap, {
+      timeoutMs: this.o.requestTimeoutMs,
+    });
+    if (!r.ok) return r;
+    return { ok: true, body: r.body };
   }
 
   private cacheState(payloadSha256: string | null): CacheState {

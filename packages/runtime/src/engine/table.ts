@@ -183,11 +183,40 @@ function experimentAnswers(
   );
 }
 
+/**
+ * The decision table of a payload: one map per resource kind, each entry precomputed for the
+ * resolve path (hash prefixes, thresholds, frozen answers). Kinds are built in dependency order —
+ * flags, model rollouts, models, experiments, prompts — so each step can check its references.
+ */
 function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
   if (raw.env !== meta.env)
     fail('payload.env', `is ${JSON.stringify(raw.env)}, the manifest says ${JSON.stringify(meta.env)}`);
   const payload = deepFreeze(raw);
+  const flags = buildFlags(payload);
+  const models = buildModels(payload, buildRollouts(payload, flags));
+  const experiments = buildExperiments(payload, meta.serial);
+  const prompts = buildPrompts(payload, models, experiments);
+  const canaries = buildCanaries(payload, flags);
+  const embeddings = buildEmbeddings(payload);
+  const schemaMigrations = new Map<string, PayloadSchemaMigration>(Object.entries(payload.schemaMigrations));
 
+  return Object.freeze({
+    meta: Object.freeze({ ...meta }),
+    payload,
+    flags,
+    models,
+    prompts,
+    experiments,
+    canaries,
+    embeddings,
+    schemaMigrations,
+    flagAnswers: flagAnswers(meta.serial, false),
+    staleFlagAnswers: flagAnswers(meta.serial, true),
+  });
+}
+
+/** Flags with their hash prefix; a killed flag's threshold is 0, so it is off for every unit. */
+function buildFlags(payload: BundlePayload): Map<string, FlagEntry> {
   const flags = new Map<string, FlagEntry>();
   for (const [name, f] of Object.entries(payload.flags)) {
     flags.set(
@@ -201,7 +230,11 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
       }),
     );
   }
+  return flags;
+}
 
+/** Model rollouts, each bound to its flag and to the shadow sample's own hash prefix. */
+function buildRollouts(payload: BundlePayload, flags: Map<string, FlagEntry>): Map<string, RolloutEntry> {
   const rollouts = new Map<string, RolloutEntry>();
   for (const [name, r] of Object.entries(payload.modelRollouts)) {
     const flag = flags.get(r.flag);
@@ -217,7 +250,11 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
       }),
     );
   }
+  return rollouts;
+}
 
+/** Model aliases, each with the rollout that may move it (or null). */
+function buildModels(payload: BundlePayload, rollouts: Map<string, RolloutEntry>): Map<string, ModelEntry> {
   const models = new Map<string, ModelEntry>();
   for (const [alias, m] of Object.entries(payload.models)) {
     const rollout = m.rollout === null ? null : rollouts.get(m.rollout);
@@ -235,7 +272,11 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
       }),
     );
   }
+  return models;
+}
 
+/** Experiments with their slot ranges as typed arrays and every answer built once per serial. */
+function buildExperiments(payload: BundlePayload, serial: number): Map<string, ExperimentEntry> {
   const experiments = new Map<string, ExperimentEntry>();
   for (const [id, e] of Object.entries(payload.experiments)) {
     const entry: ExperimentEntry = {
@@ -249,28 +290,26 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
       names: Object.freeze(e.variants.map((v) => v.name)),
       versions: Object.freeze(e.variants.map((v) => v.version)),
       values: Object.freeze(e.variants.map((v) => Object.freeze({ variant: v.name, version: v.version }))),
-      answers: experimentAnswers(e.variants, meta.serial, false),
-      staleAnswers: experimentAnswers(e.variants, meta.serial, true),
+      answers: experimentAnswers(e.variants, serial, false),
+      staleAnswers: experimentAnswers(e.variants, serial, true),
     };
     experiments.set(id, Object.freeze(entry));
   }
+  return experiments;
+}
 
+/**
+ * Prompts with their compiled versions; the active version and the experiment must exist, and
+ * every variant of the experiment must be a version of the prompt.
+ */
+function buildPrompts(
+  payload: BundlePayload,
+  models: Map<string, ModelEntry>,
+  experiments: Map<string, ExperimentEntry>,
+): Map<string, PromptEntry> {
   const prompts = new Map<string, PromptEntry>();
   for (const [name, pr] of Object.entries(payload.prompts)) {
-    const versions = new Map<number, VersionEntry>();
-    for (const v of Object.values(pr.versions)) {
-      const modelParams = models.get(v.model)?.params ?? {};
-      versions.set(
-        v.version,
-        Object.freeze({
-          version: v.version,
-          model: v.model,
-          params: Object.freeze(effectiveParams(modelParams, v.params)),
-          roles: Object.freeze(v.messages.map((m) => m.role)),
-          templates: Object.freeze(v.messages.map((m) => compileTemplate(m.content))),
-        }),
-      );
-    }
+    const versions = buildVersions(pr.versions, models);
     const active = pr.active === null ? null : versions.get(pr.active);
     if (active === undefined) fail(`prompts.${name}.active`, `version ${pr.active} is not in versions`);
     const experiment = pr.experiment === null ? null : experiments.get(pr.experiment);
@@ -284,14 +323,44 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
     }
     prompts.set(name, Object.freeze({ name, active, versions, experiment }));
   }
+  return prompts;
+}
 
+/** A prompt's versions: params over the model's, templates compiled once. */
+function buildVersions(
+  raw: BundlePayload['prompts'][string]['versions'],
+  models: Map<string, ModelEntry>,
+): Map<number, VersionEntry> {
+  const versions = new Map<number, VersionEntry>();
+  for (const v of Object.values(raw)) {
+    const modelParams = models.get(v.model)?.params ?? {};
+    versions.set(
+      v.version,
+      Object.freeze({
+        version: v.version,
+        model: v.model,
+        params: Object.freeze(effectiveParams(modelParams, v.params)),
+        roles: Object.freeze(v.messages.map((m) => m.role)),
+        templates: Object.freeze(v.messages.map((m) => compileTemplate(m.content))),
+      }),
+    );
+  }
+  return versions;
+}
+
+/** Canaries, each bound to its flag. */
+function buildCanaries(payload: BundlePayload, flags: Map<string, FlagEntry>): Map<string, CanaryEntry> {
   const canaries = new Map<string, CanaryEntry>();
   for (const [name, c] of Object.entries(payload.canaries)) {
     const flag = flags.get(c.flag);
     if (flag === undefined) fail(`canaries.${name}.flag`, `flag ${c.flag} is not in flags`);
     canaries.set(name, Object.freeze({ flag, spec: c as PayloadCanary }));
   }
+  return canaries;
+}
 
+/** Embedding migrations as the route answer the runtime hands out. */
+function buildEmbeddings(payload: BundlePayload): Map<string, EmbeddingRouteValue> {
   const embeddings = new Map<string, EmbeddingRouteValue>();
   for (const [id, m] of Object.entries(payload.embeddingMigrations)) {
     embeddings.set(
@@ -299,20 +368,5 @@ function build(raw: BundlePayload, meta: TableMeta): DecisionTable {
       Object.freeze({ phase: m.phase, write: m.write, read: m.read, backfillActive: m.backfill.active }),
     );
   }
-
-  const schemaMigrations = new Map<string, PayloadSchemaMigration>(Object.entries(payload.schemaMigrations));
-
-  return Object.freeze({
-    meta: Object.freeze({ ...meta }),
-    payload,
-    flags,
-    models,
-    prompts,
-    experiments,
-    canaries,
-    embeddings,
-    schemaMigrations,
-    flagAnswers: flagAnswers(meta.serial, false),
-    staleFlagAnswers: flagAnswers(meta.serial, true),
-  });
+  return embeddings;
 }
