@@ -4,6 +4,9 @@
  * served on 127.0.0.1, PGlite on disk), Ctrl-C (SIGINT to the process group) shuts it down cleanly
  * with events flushed, `switchyard analyze` reads the evidence it left, a restart finds the conversations. In-process: a published bundle source with
  * the service's own trusted keys (accepted) or another key (refused), and usage errors.
+ *
+ * Deadlines are the e2e tier's (180 s, vitest.config.ts): under load on the shared 2-core machine
+ * the second test (two PGlite start-ups and a compile in this process) took 59 s, the first 53 s.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -199,7 +202,7 @@ describe('chat service command line', () => {
     expect(await second.exit).toBe(0);
     await second.closed;
     expect(second.stdout()).toMatch(/chat-service stopped \(events written \d+, dropped 0\)/);
-  }, 90_000);
+  });
 
   it('polls a published bundle with its own trusted keys, and refuses to start on bundles signed by anyone else', async () => {
     const key = generateSigningKey();
@@ -264,7 +267,7 @@ describe('chat service command line', () => {
     );
     expect(code).toBe(1);
     expect(refused.join('\n')).toMatch(/chat-service: E_SIGNATURE_\w+ no verified config bundle/);
-  }, 60_000);
+  });
 
   it('rejects bad flags with a usage error', async () => {
     for (const argv of [
