@@ -60,7 +60,9 @@ async function start(args: string[], direct = false): Promise<Running> {
         /\n {2}try: curl/.test(out)
           ? /chat-service listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1]
           : undefined,
-      60_000,
+      // A hang-catcher, as for the README examples' start: a cold first start (initdb on disk, the
+      // corpus indexed) took 37 s under load on the shared 2-core machine.
+      120_000,
     ),
     exit.then((code) => {
       throw new Error(`chat-service exited ${code} before listening\n${out}\n${err}`);
@@ -237,7 +239,7 @@ describe('chat service command line', () => {
     const url = await waitFor(
       'the listen line',
       () => lines.map((l) => /listening on (\S+)/.exec(l)?.[1]).find(Boolean),
-      60_000,
+      120_000,
     );
     const status = await call<{ bundle: { serial: number; source: string } }>(url, 'GET', '/status');
     expect(status.body.bundle).toMatchObject({ serial: 1, source: 'directory' });
