@@ -27,18 +27,18 @@ interface Running {
   stdout: () => string;
   /** Exit code of the spawned process. */
   exit: Promise<number | null>;
-  /** Resolves when every process holding the output pipes (npm, tsx, the service) has ended. */
+  /** Resolves when every process holding the output pipes (npm, its shell, the service) has ended. */
   closed: Promise<void>;
 }
 
 /**
  * Starts the service in its own process group (as a terminal runs it): `npm run chat-service -- <args>`,
- * or with `direct` the script's own command (`tsx examples/chat-service/demo/main.ts`), as a process
- * manager would run it so that its signals reach the service.
+ * or with `direct` the script's own command (`node --import tsx examples/chat-service/demo/main.ts`),
+ * as a process manager would run it so that its signals reach the service.
  */
 async function start(args: string[], direct = false): Promise<Running> {
   const [cmd, cmdArgs] = direct
-    ? [join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/chat-service/demo/main.ts', ...args]]
+    ? [process.execPath, ['--import', 'tsx', 'examples/chat-service/demo/main.ts', ...args]]
     : ['npm', ['run', '--silent', 'chat-service', '--', ...args]];
   const child = spawn(cmd, cmdArgs, {
     cwd: REPO_ROOT,
@@ -73,7 +73,7 @@ async function start(args: string[], direct = false): Promise<Running> {
 
 const run = promisify(execFile);
 
-/** Ctrl-C: SIGINT to the whole process group (npm, tsx and the service). */
+/** Ctrl-C: SIGINT to the whole process group (npm, its shell and the service). */
 function interrupt(r: Running): void {
   process.kill(-r.child.pid!, 'SIGINT');
 }
@@ -93,7 +93,9 @@ describe('chat service command line', () => {
     const script = (
       JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     ).scripts['chat-service'];
-    expect(script).toBe('tsx examples/chat-service/demo/main.ts');
+    // Node runs the service itself (tsx only as its loader): the `tsx` command would stand between the
+    // signal and the service, and SIGKILLs it when it does not acknowledge a relayed signal in 30 ms.
+    expect(script).toBe('node --import tsx examples/chat-service/demo/main.ts');
 
     // A project of its own (a copy of the demo config), its embedded database where `switchyard analyze` looks.
     const root = join(dir, 'project');
@@ -199,7 +201,7 @@ describe('chat service command line', () => {
     expect(again.body.conversation.messages).toHaveLength(2);
     // The corpus is indexed once: the second start finds documents and leaves them alone.
     expect(second.stdout()).not.toMatch(/demo help-centre documents/);
-    // SIGTERM to the script's process only (what a process manager sends): tsx relays it, exit code 0.
+    // SIGTERM to the service's process only (what a process manager sends): a clean stop, exit code 0.
     second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);
     await second.closed;
