@@ -55,7 +55,7 @@ describe('chat service: consented and deliberate model migrations, lazy schema u
   beforeAll(async () => {
     // A small message cap and swap history, so that both bounds are reached here (defaults 200 and 50).
     h = await startHarness({ initial: rolloutAt(0), service: { maxMessages: 6, swapHistory: 2 } });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await h?.close();

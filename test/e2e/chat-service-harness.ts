@@ -4,6 +4,10 @@
  * the offline model server (optionally behind a proxy that holds or fails calls for one model), and
  * the chat service polling that server, all on 127.0.0.1. `publish(edit)` publishes the next serial
  * and waits until the service's runtime client has swapped to it.
+ *
+ * Deadlines: the files using it keep the e2e tier's test and hook timeouts (vitest.config.ts, 180 s;
+ * docs/testing.md). Measured on the shared 2-core machine under load, `startHarness` alone took up
+ * to ~40 s, so a shorter per-file deadline fails a test that was only slow, never one that hung.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';

@@ -24,7 +24,7 @@ describe.skipIf(postgres.skip)(postgres.title('chat service on PostgreSQL'), () 
       initial: rolloutAt(50, { sampleRate: 1 }),
       service: { database: { kind: 'postgres', url: PG_URL }, schema, serviceSchema },
     });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await h?.close();

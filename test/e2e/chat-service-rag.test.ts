@@ -68,7 +68,7 @@ describe('chat service: RAG canary and embedding-migration routing', () => {
 
   beforeAll(async () => {
     h = await startHarness({ initial: both(phase('dual-write'), canaryAt(50)), service: { log: captured.log } });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await h?.close();

@@ -28,7 +28,7 @@ describe('chat service: rollout, pinning and kill switch over HTTP', () => {
     // Before the rollout: 0 % of new conversations on the new snapshot (no shadow sampling in this file,
     // so every call the offline server counts is a user-facing one).
     h = await startHarness({ initial: rolloutAt(0) });
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await h?.close();

@@ -77,7 +77,7 @@ describe('chat service: shadow mode, experiments and feedback', () => {
     });
     const loaded = await loadProject(REPO_ROOT);
     project = loaded.value!;
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await h?.close();
