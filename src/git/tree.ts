@@ -13,14 +13,8 @@ export interface TreeEntry {
   size: number;
 }
 
-/**
- * Lists every file at `ref` under `dir` (recursively, relative to `dir`), with sizes, without touching
- * the working tree.
- */
-export async function listFilesAtRef(dir: string, ref: string): Promise<TreeEntry[]> {
-  const sha = await resolveRef(dir, ref);
-  // `--full-tree` off + cwd = dir: paths come relative to dir, restricted to it.
-  const out = await runGit(dir, ['ls-tree', '-r', '-l', '-z', sha, '--', '.']);
+/** Parses `git ls-tree -l -z` output: `<mode> <type> <sha> <size>\t<path>` records, NUL-separated. */
+function parseLsTree(out: Buffer): TreeEntry[] {
   const entries: TreeEntry[] = [];
   for (const record of out.toString('utf8').split('\0')) {
     if (record === '') continue;
@@ -35,6 +29,17 @@ export async function listFilesAtRef(dir: string, ref: string): Promise<TreeEntr
     });
   }
   return entries;
+}
+
+/**
+ * Lists every file at `ref` under `dir` (recursively, relative to `dir`), with sizes, without touching
+ * the working tree.
+ */
+export async function listFilesAtRef(dir: string, ref: string): Promise<TreeEntry[]> {
+  const sha = await resolveRef(dir, ref);
+  // `--full-tree` off + cwd = dir: paths come relative to dir, restricted to it.
+  const out = await runGit(dir, ['ls-tree', '-r', '-l', '-z', sha, '--', '.']);
+  return parseLsTree(out);
 }
 
 /** Reads one file at `ref` (path relative to `dir`). Throws `E_GIT_NO_FILE` when it does not exist. */
@@ -88,18 +93,5 @@ export async function listDirAtRef(dir: string, commit: string, path: string): P
     if (error instanceof GitError && error.code === 'E_GIT_FAILED') return undefined;
     throw error;
   }
-  const entries: TreeEntry[] = [];
-  for (const record of out.toString('utf8').split('\0')) {
-    if (record === '') continue;
-    const tab = record.indexOf('\t');
-    const [mode = '', type = '', objectSha = '', size = '-'] = record.slice(0, tab).split(/\s+/);
-    entries.push({
-      path: record.slice(tab + 1),
-      mode,
-      type: type as TreeEntry['type'],
-      sha: objectSha,
-      size: size === '-' ? 0 : Number.parseInt(size, 10),
-    });
-  }
-  return entries;
+  return parseLsTree(out);
 }
