@@ -3,37 +3,9 @@ import { openStore, type EventStore, type SwitchyardEvent } from '@switchyard/da
 import { analyzeCanary, loadCanaryEvidence, loadShadowEvidence, lookAtExperiment } from '../../src/analysis/index.ts';
 import type { CanaryResource, Experiment, ModelRolloutResource } from '../../src/config/types.ts';
 import { createRng } from '../../src/stats/index.ts';
+import { exposure, metric, t0 } from '../../packages/data/test/store/event-builders.ts';
 
 /** Bugs of the decision layer that live where the store meets analysis (issue 15); each failed before its fix. */
-
-const t0 = Date.UTC(2026, 0, 1);
-const exposure = (
-  unitKey: string,
-  variant: string,
-  key = 'exp',
-  subject: 'experiment' | 'canary' = 'experiment',
-  time = t0,
-): SwitchyardEvent => ({ type: 'exposure', time, serial: 1, env: 'production', subject, key, variant, unitKey });
-const metric = (
-  unitKey: string,
-  variant: string,
-  name: string,
-  value: number,
-  key = 'exp',
-  subject: 'experiment' | 'canary' = 'experiment',
-  time = t0,
-): SwitchyardEvent => ({
-  type: 'metric',
-  time,
-  serial: 1,
-  env: 'production',
-  subject,
-  key,
-  variant,
-  unitKey,
-  metric: name,
-  value,
-});
 
 describe('analysis never sees a NaN and judges declared metrics on exposed units', () => {
   let store: EventStore;

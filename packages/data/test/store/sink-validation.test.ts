@@ -4,36 +4,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, validateEvent, type EventStore } from '../../src/store/index.ts';
 import type { SwitchyardEvent } from '../../src/store/events.ts';
+import { exposure, metric, t0 } from './event-builders.ts';
 
 const run = promisify(execFile);
-const t0 = Date.UTC(2026, 0, 1);
-const exposure = (
-  unitKey: string,
-  variant: string,
-  key = 'exp',
-  subject: 'experiment' | 'canary' = 'experiment',
-  time = t0,
-): SwitchyardEvent => ({ type: 'exposure', time, serial: 1, env: 'production', subject, key, variant, unitKey });
-const metric = (
-  unitKey: string,
-  variant: string,
-  name: string,
-  value: number,
-  key = 'exp',
-  subject: 'experiment' | 'canary' = 'experiment',
-  time = t0,
-): SwitchyardEvent => ({
-  type: 'metric',
-  time,
-  serial: 1,
-  env: 'production',
-  subject,
-  key,
-  variant,
-  unitKey,
-  metric: name,
-  value,
-});
 const shadow = (i: number, similarity: number | undefined, error?: string): SwitchyardEvent => ({
   type: 'shadow',
   time: t0 + i,
