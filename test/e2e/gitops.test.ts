@@ -21,6 +21,7 @@ import { REPORT_MARKER } from '../../src/github/comment-body.ts';
 import { ACTIONS_BOT_LOGIN } from '../../src/github/sticky-comment.ts';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.ts';
 import { SOURCE_ROOT, makeTemplateRepo, type TemplateRepo } from './template-repo.ts';
+import { workflowRunEvent } from '../github/workflow-run-event.ts';
 
 const ROLLOUT = 'chat-gpt-4o-2024-08-06';
 const OLD = 'gpt-4o-2024-05-13';
@@ -187,18 +188,7 @@ describe('GitOps end to end (temporary repository, real git, real HTTP, real run
     const event = join(outside, 'workflow_run.json');
     await writeFile(
       event,
-      JSON.stringify({
-        repository: { name: 'config', owner: { login: 'acme' } },
-        workflow_run: {
-          id: 5,
-          event: 'pull_request',
-          conclusion: 'success',
-          head_sha: head,
-          head_branch: 'raise-chat-rollout',
-          head_repository: { full_name: 'acme/config' },
-          pull_requests: [{ number: 1 }],
-        },
-      }),
+      JSON.stringify(workflowRunEvent({ pr: 1, headSha: head, id: 5, branch: 'raise-chat-rollout' })),
     );
     // comment.yml runs the default branch's code: run it from the repo's main checkout.
     await repo.git('switch', '-q', 'main');

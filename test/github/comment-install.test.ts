@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_MARKER } from '../../src/github/comment-body.ts';
 import { ACTIONS_BOT_LOGIN } from '../../src/github/sticky-comment.ts';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.ts';
+import { workflowRunEvent } from './workflow-run-event.ts';
 
 /**
  * The comment job as comment.yml runs it: a fresh checkout (the repository's tracked files, no
@@ -98,21 +99,7 @@ describe('the comment job from a fresh checkout with only the comment dependenci
     await copyFile(join(golden, 'report.md'), join(report, 'report.md'));
     await writeFile(join(report, 'switchyard-pr.json'), JSON.stringify({ pr: 6, headSha: HEAD }));
     const event = join(work, 'event.json');
-    await writeFile(
-      event,
-      JSON.stringify({
-        repository: { name: 'config', owner: { login: 'acme' } },
-        workflow_run: {
-          id: 1,
-          event: 'pull_request',
-          conclusion: 'success',
-          head_sha: HEAD,
-          head_branch: 'b',
-          head_repository: { full_name: 'acme/config' },
-          pull_requests: [{ number: 6 }],
-        },
-      }),
-    );
+    await writeFile(event, JSON.stringify(workflowRunEvent({ pr: 6, headSha: HEAD })));
     const result = await run(
       process.execPath,
       [join('bin', 'switchyard.mjs'), 'github', 'comment', '--report', report, '--event', event],

@@ -7,6 +7,7 @@ import type { CommandIo } from '../../src/cli/command.ts';
 import { REPORT_MARKER } from '../../src/github/comment-body.ts';
 import { ACTIONS_BOT_LOGIN } from '../../src/github/sticky-comment.ts';
 import { startGitHubApiServer, type GitHubApiServer } from '../helpers/github-api-server.ts';
+import { workflowRunEvent } from './workflow-run-event.ts';
 
 /**
  * The comment job exactly as comment.yml runs it — `switchyard github comment` from the repository
@@ -35,21 +36,7 @@ describe('switchyard github comment with the real report schema', () => {
     await writeFile(join(dir, 'report.md'), reportMd);
     await writeFile(join(dir, 'switchyard-pr.json'), JSON.stringify({ pr: 4, headSha: HEAD }));
     const event = join(dir, 'event.json');
-    await writeFile(
-      event,
-      JSON.stringify({
-        repository: { name: 'config', owner: { login: 'acme' } },
-        workflow_run: {
-          id: 1,
-          event: 'pull_request',
-          conclusion: 'success',
-          head_sha: HEAD,
-          head_branch: 'b',
-          head_repository: { full_name: 'acme/config' },
-          pull_requests: [{ number: 4 }],
-        },
-      }),
-    );
+    await writeFile(event, JSON.stringify(workflowRunEvent({ pr: 4, headSha: HEAD })));
     const out: string[] = [];
     const err: string[] = [];
     const io: CommandIo = {
